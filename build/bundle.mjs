@@ -1,0 +1,20 @@
+// Bundles the supervisor (daemon + CLI) into one ESM file so `warden` starts fast.
+// Dependencies stay external: they are installed beside it by npm.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+await build({
+  entryPoints: [path.join(root, 'supervisor/cli/main.ts')],
+  outfile: path.join(root, 'dist/warden.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what Warden needs on a Debian machine, then its npm dependencies.
+#   bash build/setup.sh          what running Warden needs
+#   bash build/setup.sh --test   plus what the test suite needs
+# System packages are installed with apt-get when run as root (or with sudo);
+# otherwise the missing ones are named and the script stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(curl ca-certificates openssl)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=()
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]]; then SUDO=(); elif command -v sudo >/dev/null; then SUDO=(sudo); else
+    echo "warden setup: please install these Debian packages first: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "warden setup: installing ${missing[*]}"
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

@@ -1,0 +1,163 @@
+// Every event the supervisor emits. The audit store and the API's live stream both
+// subscribe to the same bus; nothing else decides what happened.
+
+import type { Action, Decision, LayerName, PolicyDiff, RuleRef, Scheme } from './policy-types.ts';
+
+/** Who a record is about: the sandbox (agent) and the human who started it. */
+export interface Identity {
+  sandboxId: string;
+  user: string;
+}
+
+export type RequestOutcome = 'allowed' | 'denied' | 'timed_out' | 'error';
+
+export interface RequestDecidedEvent extends Identity {
+  type: 'request.decided';
+  id: string;
+  time: string;
+  method: string;
+  scheme: Scheme;
+  host: string;
+  port: number;
+  path: string;
+  /** The address actually connected to, after DNS (absent when never connected). */
+  address?: string;
+  outcome: RequestOutcome;
+  /** The rule that decided, null when the default (or an approval) did. */
+  rule: RuleRef | null;
+  reason: string;
+  /** How the request was decided: by policy, by a human answer, or by the proxy itself. */
+  decidedBy: 'policy' | 'approval' | 'proxy';
+  approvalId?: string;
+  /** TLS terminated by the proxy (true) or tunnel spliced (false); absent for plain HTTP. */
+  intercepted?: boolean;
+  status?: number;
+  bytesUp: number;
+  bytesDown: number;
+  durationMs: number;
+}
+
+export interface ApprovalView extends Identity {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  method: string;
+  scheme: Scheme;
+  host: string;
+  port: number;
+  path: string;
+  /** Why the policy asked (the rule with action ask, or the default). */
+  reason: string;
+  rule: RuleRef | null;
+  /** The rule an "always" answer would add to the session layer. */
+  suggestedRule: { match: string; methods?: string[]; paths?: string[] };
+  /** How many identical requests are waiting on this approval. */
+  waiting: number;
+}
+
+export type ApprovalDecision = 'allow' | 'deny';
+export type ApprovalScope = 'once' | 'always';
+
+export interface ApprovalPendingEvent extends Identity {
+  type: 'approval.pending';
+  time: string;
+  approval: ApprovalView;
+}
+
+export interface ApprovalAnsweredEvent extends Identity {
+  type: 'approval.answered';
+  time: string;
+  approvalId: string;
+  decision: ApprovalDecision;
+  scope: ApprovalScope;
+  /** The human who answered. */
+  by: string;
+  method: string;
+  host: string;
+  path: string;
+}
+
+export interface ApprovalExpiredEvent extends Identity {
+  type: 'approval.expired';
+  time: string;
+  approvalId: string;
+  method: string;
+  host: string;
+  path: string;
+  timeoutSeconds: number;
+}
+
+export interface SecretInjectedEvent extends Identity {
+  type: 'secret.injected';
+  time: string;
+  /** Secret name only: never its value. */
+  secret: string;
+  host: string;
+}
+
+export interface SecretExfiltrationBlockedEvent extends Identity {
+  type: 'secret.exfiltration_blocked';
+  time: string;
+  secret: string;
+  host: string;
+  /** Where the placeholder was found: header name, `url` or `body`. */
+  where: string;
+  method: string;
+  path: string;
+}
+
+export interface PolicyChangedEvent {
+  type: 'policy.changed';
+  time: string;
+  /** Sandbox whose layer changed; absent for the base layer (all sandboxes). */
+  sandboxId?: string;
+  user: string;
+  layer: LayerName;
+  source: string;
+  diff: PolicyDiff;
+}
+
+export type SandboxState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'ERROR';
+
+export interface SandboxStateEvent extends Identity {
+  type: 'sandbox.state';
+  time: string;
+  state: SandboxState;
+  previous: SandboxState;
+  reason?: string;
+}
+
+export interface DaemonEvent {
+  type: 'daemon.started' | 'daemon.stopping';
+  time: string;
+  user: string;
+  pid: number;
+  version: string;
+}
+
+export interface UserActionEvent {
+  type: 'user.action';
+  time: string;
+  user: string;
+  /** e.g. `secret.set`, `secret.remove`, `listener.create`, `listener.remove`. */
+  action: string;
+  target: string;
+  sandboxId?: string;
+}
+
+export type WardenEvent =
+  | RequestDecidedEvent
+  | ApprovalPendingEvent
+  | ApprovalAnsweredEvent
+  | ApprovalExpiredEvent
+  | SecretInjectedEvent
+  | SecretExfiltrationBlockedEvent
+  | PolicyChangedEvent
+  | SandboxStateEvent
+  | DaemonEvent
+  | UserActionEvent;
+
+export type WardenEventType = WardenEvent['type'];
+
+/** Re-exported so clients that render decisions need one import. */
+export type { Action, Decision };

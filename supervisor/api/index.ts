@@ -1,0 +1,8 @@
+// The API contract: every type that crosses a process boundary, written once.
+
+export type { PolicyDocument, RuleSpec } from '../policy/schema.ts';
+export type * from './events.ts';
+export type * from './messages.ts';
+export type * from './policy-types.ts';
+export type { ApiRoutes, RouteKey } from './routes.ts';
+export { EVENTS_PATH, routePath } from './routes.ts';

@@ -1,0 +1,127 @@
+// Request and response bodies of the local API.
+
+import type { ApprovalDecision, ApprovalScope, ApprovalView } from './events.ts';
+import type { LayerName, PolicyDiff, PolicyErrorView, ResolvedPolicyView } from './policy-types.ts';
+
+export type InjectMode = 'bearer' | 'basic' | `header:${string}` | `query:${string}`;
+
+/** A listener is one governed proxy port, owned by one sandbox (agent identity). */
+export interface ListenerView {
+  sandboxId: string;
+  label: string;
+  user: string;
+  kind: 'host' | 'vm';
+  host: string;
+  port: number;
+  proxyUrl: string;
+  /** Where this listener's project policy came from, if it has one. */
+  policySource?: string;
+  createdAt: string;
+  /** Secret name → placeholder handed to the agent (placeholders are not secret). */
+  placeholders: Record<string, string>;
+}
+
+export interface StatusResponse {
+  version: string;
+  pid: number;
+  startedAt: string;
+  home: string;
+  user: string;
+  listeners: ListenerView[];
+  pendingApprovals: number;
+  secrets: number;
+  ca: { certPath: string; fingerprint256: string };
+  /** Where secrets are kept at rest: `keyring` or `file`. */
+  vault: string;
+  httpUrl?: string;
+}
+
+export interface CreateListenerRequest {
+  label?: string;
+  /** Project policy for this listener (YAML text and where it came from). */
+  policy?: { yaml: string; source: string };
+  port?: number;
+  secrets?: string[];
+  user?: string;
+}
+
+export interface CreateListenerResponse {
+  listener: ListenerView;
+  /** Environment a client process should export to use the listener. */
+  env: Record<string, string>;
+}
+
+export interface SecretView {
+  name: string;
+  hosts: string[];
+  inject: InjectMode;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PutSecretRequest {
+  value: string;
+  hosts: string[];
+  inject: InjectMode;
+}
+
+export interface AnswerApprovalRequest {
+  decision: ApprovalDecision;
+  scope: ApprovalScope;
+  /** For `always`: the rule to add instead of the suggested one. */
+  rule?: { match: string; methods?: string[]; paths?: string[] };
+}
+
+export interface AnswerApprovalResponse {
+  approval: ApprovalView;
+  /** For `always`: the change made to the session layer. */
+  diff?: PolicyDiff;
+}
+
+export interface PolicyLayerText {
+  layer: LayerName;
+  source: string;
+  yaml: string;
+}
+
+export interface PolicyResponse {
+  sandboxId?: string;
+  layers: PolicyLayerText[];
+  resolved: ResolvedPolicyView;
+}
+
+export interface ValidatePolicyRequest {
+  yaml: string;
+  source?: string;
+}
+
+export interface ValidatePolicyResponse {
+  valid: boolean;
+  errors: PolicyErrorView[];
+}
+
+export interface ApplyPolicyRequest {
+  layer: 'base' | 'project';
+  /** Required for the project layer. */
+  sandboxId?: string;
+  yaml: string;
+  source?: string;
+  /** Only compute the diff. */
+  dryRun?: boolean;
+}
+
+export interface ApplyPolicyResponse {
+  applied: boolean;
+  diff: PolicyDiff;
+}
+
+/** Errors cross the boundary with their name and fields. */
+export interface ErrorEnvelope {
+  error: {
+    name: string;
+    message: string;
+    /** What the user can do about it. */
+    hint?: string;
+    errors?: PolicyErrorView[];
+  };
+}

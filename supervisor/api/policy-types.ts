@@ -1,0 +1,97 @@
+// Policy shapes that cross the API boundary: rule references, decisions, diffs and
+// validation errors. The policy document itself is defined by its schema in
+// supervisor/policy/schema.ts and re-exported from this folder's index.
+
+export type Action = 'allow' | 'deny' | 'ask';
+
+/** The layers of a sandbox's policy, most specific first in the resolved view. */
+export type LayerName = 'base' | 'project' | 'session';
+
+/** Which rule decided, and where it came from. `null` rule in a Decision = the default. */
+export interface RuleRef {
+  layer: LayerName;
+  /** File path the layer was loaded from, or `session` for run-time answers. */
+  source: string;
+  /** Zero-based position of the rule inside its layer. */
+  index: number;
+  /** 1-based line of the rule in its source file, when known. */
+  line?: number;
+  match: string;
+  action: Action;
+  methods?: string[];
+  paths?: string[];
+  description?: string;
+}
+
+export interface Decision {
+  action: Action;
+  /** The rule that decided; null when the default action applied. */
+  rule: RuleRef | null;
+  /** One human sentence: why this outcome. */
+  reason: string;
+  /** Set when a rule wants TLS spliced without inspection. */
+  tls?: 'inspect' | 'passthrough';
+}
+
+export type Scheme = 'http' | 'https' | 'ws' | 'wss';
+
+/** What the policy needs to know about one request. Hosts are normalized by the policy module. */
+export interface RequestFacts {
+  scheme: Scheme;
+  host: string;
+  port: number;
+  method: string;
+  /** Path without query, dot-segments resolved. */
+  path: string;
+}
+
+export interface PolicyErrorView {
+  /** File path or a label such as `<api>`. */
+  source: string;
+  line: number;
+  column: number;
+  /** Field path such as `spec.network.rules[2].match`. */
+  path: string;
+  message: string;
+}
+
+export interface RuleChange {
+  before: RuleRef;
+  after: RuleRef;
+  /** Names of the fields that differ (action, methods, paths, description, tls). */
+  fields: string[];
+}
+
+export interface OutcomeChange {
+  request: RequestFacts;
+  before: Decision;
+  after: Decision;
+}
+
+export interface PolicyDiff {
+  defaultChanged?: { before: Action; after: Action };
+  timeoutChanged?: { before: number; after: number };
+  added: RuleRef[];
+  removed: RuleRef[];
+  changed: RuleChange[];
+  /** Rules present in both whose relative order changed. */
+  reordered: Array<{ rule: RuleRef; beforeIndex: number; afterIndex: number }>;
+  /** Example requests whose outcome differs between the two policies. */
+  outcomeChanges: OutcomeChange[];
+  /** True when nothing above is set. */
+  empty: boolean;
+}
+
+/** One rule of the resolved view, most specific layer first. */
+export interface ResolvedRuleView extends RuleRef {
+  tls?: 'inspect' | 'passthrough';
+}
+
+export interface ResolvedPolicyView {
+  rules: ResolvedRuleView[];
+  defaultAction: Action;
+  /** Which layer set the default (`builtin` when none did). */
+  defaultSource: LayerName | 'builtin';
+  approvalTimeoutSeconds: number;
+  layers: Array<{ layer: LayerName; source: string; name: string; rules: number }>;
+}

@@ -1,0 +1,75 @@
+// The local API's routes, written once. Clients (CLI, Electron main, renderer in browser
+// mode, Lens extension) call through `ApiRoutes` so a path or a body shape is never typed twice.
+
+import type { ApprovalView } from './events.ts';
+import type {
+  AnswerApprovalRequest,
+  AnswerApprovalResponse,
+  ApplyPolicyRequest,
+  ApplyPolicyResponse,
+  CreateListenerRequest,
+  CreateListenerResponse,
+  ListenerView,
+  PolicyResponse,
+  PutSecretRequest,
+  SecretView,
+  StatusResponse,
+  ValidatePolicyRequest,
+  ValidatePolicyResponse,
+} from './messages.ts';
+
+export interface ApiRoutes {
+  'GET /v1/status': { params: Record<string, never>; body: undefined; response: StatusResponse };
+  'GET /v1/listeners': { params: Record<string, never>; body: undefined; response: ListenerView[] };
+  'POST /v1/listeners': {
+    params: Record<string, never>;
+    body: CreateListenerRequest;
+    response: CreateListenerResponse;
+  };
+  'DELETE /v1/listeners/:sandboxId': {
+    params: { sandboxId: string };
+    body: undefined;
+    response: { removed: true };
+  };
+  'GET /v1/approvals': { params: Record<string, never>; body: undefined; response: ApprovalView[] };
+  'POST /v1/approvals/:id': {
+    params: { id: string };
+    body: AnswerApprovalRequest;
+    response: AnswerApprovalResponse;
+  };
+  'GET /v1/policy': {
+    params: Record<string, never>;
+    body: undefined;
+    query?: { sandbox?: string };
+    response: PolicyResponse;
+  };
+  'POST /v1/policy/validate': {
+    params: Record<string, never>;
+    body: ValidatePolicyRequest;
+    response: ValidatePolicyResponse;
+  };
+  'PUT /v1/policy': {
+    params: Record<string, never>;
+    body: ApplyPolicyRequest;
+    response: ApplyPolicyResponse;
+  };
+  'GET /v1/secrets': { params: Record<string, never>; body: undefined; response: SecretView[] };
+  'PUT /v1/secrets/:name': { params: { name: string }; body: PutSecretRequest; response: SecretView };
+  'DELETE /v1/secrets/:name': { params: { name: string }; body: undefined; response: { removed: true } };
+}
+
+export type RouteKey = keyof ApiRoutes;
+
+/** Server-sent events stream of WardenEvent, one JSON object per `data:` line. */
+export const EVENTS_PATH = '/v1/events';
+
+/** Fill `:name` segments of a route path with URI-encoded params. */
+export function routePath(route: RouteKey, params: Record<string, string>): { method: string; path: string } {
+  const [method, template] = route.split(' ') as [string, string];
+  const path = template.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`route ${route} needs the parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+  return { method, path };
+}

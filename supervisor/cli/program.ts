@@ -1,0 +1,39 @@
+// Builds the `warden` command tree and runs it with exit codes scripts can trust.
+import { Command, CommanderError } from 'commander';
+import { commandFactories } from './commands.ts';
+import { CliError, ExitCode } from './exit-codes.ts';
+import { VERSION } from './version.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('warden')
+    .description(
+      'Govern AI coding agents: sandboxes, an egress policy, approvals, secrets and an audit trail.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const factory of commandFactories) program.addCommand(factory());
+  return program;
+}
+
+/** Run `warden ARGV…`; resolves to the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    process.exitCode = undefined;
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`warden: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`warden: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.failed;
+  }
+}

@@ -1,0 +1,2 @@
+export type { Disposer, Listener } from './bus.ts';
+export { EventBus } from './bus.ts';

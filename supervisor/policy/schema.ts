@@ -1,0 +1,92 @@
+// The policy document's shape, written once: the TypeScript types, the validator and the
+// published JSON Schema (policy.schema.json, for editors) all come from these definitions.
+
+import { type Static, Type } from '@sinclair/typebox';
+
+export const POLICY_API_VERSION = 'warden.dev/v1';
+export const POLICY_SCHEMA_ID = 'https://warden.dev/schemas/policy-v1.json';
+
+const ActionSchema = Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('ask')], {
+  description: 'allow: let it through; deny: block it; ask: hold it until a human answers.',
+});
+
+export const RuleSpecSchema = Type.Object(
+  {
+    match: Type.String({
+      minLength: 1,
+      description:
+        'Destination: host (api.github.com), *.host (one label), **.host (any depth), * (any host), ' +
+        'IPv4/IPv6 address or CIDR; optionally prefixed by scheme:// and suffixed by :port.',
+    }),
+    methods: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z]+$' }), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'HTTP methods this rule applies to (any when absent).',
+      }),
+    ),
+    paths: Type.Optional(
+      Type.Array(Type.String({ pattern: '^/' }), {
+        minItems: 1,
+        description: 'Path globs: * within a segment, ** across segments, ? one character.',
+      }),
+    ),
+    action: ActionSchema,
+    description: Type.Optional(
+      Type.String({ description: 'Why this rule exists; shown in approvals and audit.' }),
+    ),
+    tls: Type.Optional(
+      Type.Union([Type.Literal('inspect'), Type.Literal('passthrough')], {
+        description:
+          'inspect: terminate TLS so methods, paths and secrets can be handled; passthrough: splice the tunnel unread.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PolicyDocumentSchema = Type.Object(
+  {
+    apiVersion: Type.Literal(POLICY_API_VERSION),
+    kind: Type.Literal('Policy'),
+    metadata: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 253 }),
+        description: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    spec: Type.Object(
+      {
+        network: Type.Optional(
+          Type.Object(
+            {
+              default: Type.Optional(ActionSchema),
+              rules: Type.Optional(Type.Array(RuleSpecSchema)),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        approvals: Type.Optional(
+          Type.Object(
+            {
+              timeoutSeconds: Type.Optional(
+                Type.Integer({
+                  minimum: 1,
+                  maximum: 86400,
+                  description: 'Unanswered approvals are denied after this.',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, $id: POLICY_SCHEMA_ID, title: 'Warden policy' },
+);
+
+export type RuleSpec = Static<typeof RuleSpecSchema>;
+export type PolicyDocument = Static<typeof PolicyDocumentSchema>;
