@@ -1,9 +1,19 @@
 // Request and response bodies of the local API.
 
-import type { ApprovalDecision, ApprovalScope, ApprovalView } from './events.ts';
+import type { ApprovalView } from './events.ts';
 import type { LayerName, PolicyDiff, PolicyErrorView, ResolvedPolicyView } from './policy-types.ts';
 
-export type InjectMode = 'bearer' | 'basic' | `header:${string}` | `query:${string}`;
+import type { InjectMode } from './requests.ts';
+
+export type {
+  AddRuleRequest,
+  AnswerApprovalRequest,
+  ApplyPolicyRequest,
+  CreateListenerRequest,
+  InjectMode,
+  PutSecretRequest,
+  ValidatePolicyRequest,
+} from './requests.ts';
 
 /** A listener is one governed proxy port, owned by one sandbox (agent identity). */
 export interface ListenerView {
@@ -36,15 +46,6 @@ export interface StatusResponse {
   httpUrl?: string;
 }
 
-export interface CreateListenerRequest {
-  label?: string;
-  /** Project policy for this listener (YAML text and where it came from). */
-  policy?: { yaml: string; source: string };
-  port?: number;
-  secrets?: string[];
-  user?: string;
-}
-
 export interface CreateListenerResponse {
   listener: ListenerView;
   /** Environment a client process should export to use the listener. */
@@ -57,19 +58,6 @@ export interface SecretView {
   inject: InjectMode;
   createdAt: string;
   updatedAt: string;
-}
-
-export interface PutSecretRequest {
-  value: string;
-  hosts: string[];
-  inject: InjectMode;
-}
-
-export interface AnswerApprovalRequest {
-  decision: ApprovalDecision;
-  scope: ApprovalScope;
-  /** For `always`: the rule to add instead of the suggested one. */
-  rule?: { match: string; methods?: string[]; paths?: string[] };
 }
 
 export interface AnswerApprovalResponse {
@@ -90,24 +78,9 @@ export interface PolicyResponse {
   resolved: ResolvedPolicyView;
 }
 
-export interface ValidatePolicyRequest {
-  yaml: string;
-  source?: string;
-}
-
 export interface ValidatePolicyResponse {
   valid: boolean;
   errors: PolicyErrorView[];
-}
-
-export interface ApplyPolicyRequest {
-  layer: 'base' | 'project';
-  /** Required for the project layer. */
-  sandboxId?: string;
-  yaml: string;
-  source?: string;
-  /** Only compute the diff. */
-  dryRun?: boolean;
 }
 
 export interface ApplyPolicyResponse {

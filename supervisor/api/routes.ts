@@ -3,6 +3,7 @@
 
 import type { ApprovalView } from './events.ts';
 import type {
+  AddRuleRequest,
   AnswerApprovalRequest,
   AnswerApprovalResponse,
   ApplyPolicyRequest,
@@ -30,6 +31,11 @@ export interface ApiRoutes {
     params: { sandboxId: string };
     body: undefined;
     response: { removed: true };
+  };
+  'POST /v1/listeners/:sandboxId/rules': {
+    params: { sandboxId: string };
+    body: AddRuleRequest;
+    response: ApplyPolicyResponse;
   };
   'GET /v1/approvals': { params: Record<string, never>; body: undefined; response: ApprovalView[] };
   'POST /v1/approvals/:id': {

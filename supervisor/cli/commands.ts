@@ -1,7 +1,22 @@
 // Every top-level `warden` command, one factory each. A factory returns a commander
-// Command; main.ts adds them to the program in this order.
+// Command; program.ts adds them to the program in this order.
 import type { Command } from 'commander';
+import { approvalsCommand, approveCommand, denyCommand } from './approvals-command.ts';
+import { daemonCommand } from './daemon-command.ts';
+import { proxyCommand } from './proxy-command.ts';
+import { ruleCommand } from './rule-command.ts';
+import { secretCommand } from './secret-command.ts';
+import { statusCommand } from './status-command.ts';
 
 export type CommandFactory = () => Command;
 
-export const commandFactories: CommandFactory[] = [];
+export const commandFactories: CommandFactory[] = [
+  daemonCommand,
+  statusCommand,
+  proxyCommand,
+  approvalsCommand,
+  approveCommand,
+  denyCommand,
+  ruleCommand,
+  secretCommand,
+];

@@ -1,5 +1,7 @@
 // Builds the `warden` command tree and runs it with exit codes scripts can trust.
 import { Command, CommanderError } from 'commander';
+import { ApiClientError, DaemonUnavailableError } from '../api/client.ts';
+import { formatPolicyError } from '../policy/index.ts';
 import { commandFactories } from './commands.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { VERSION } from './version.ts';
@@ -32,6 +34,16 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`warden: ${error.message}\n`);
       if (error.hint) process.stderr.write(`  ${error.hint}\n`);
       return error.exitCode;
+    }
+    if (error instanceof DaemonUnavailableError) {
+      process.stderr.write(`warden: ${error.message}\n  start it with: warden daemon\n`);
+      return ExitCode.daemonUnavailable;
+    }
+    if (error instanceof ApiClientError) {
+      process.stderr.write(`warden: ${error.message}\n`);
+      for (const e of error.details.errors ?? []) process.stderr.write(`  ${formatPolicyError(e)}\n`);
+      if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+      return ExitCode.failed;
     }
     process.stderr.write(`warden: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.failed;

@@ -6,7 +6,14 @@ import { type Static, Type } from '@sinclair/typebox';
 export const POLICY_API_VERSION = 'warden.dev/v1';
 export const POLICY_SCHEMA_ID = 'https://warden.dev/schemas/policy-v1.json';
 
-const ActionSchema = Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('ask')], {
+/** A closed set of strings as a JSON Schema `enum` (one clear validation error, unlike anyOf of consts). */
+function StringEnum<const T extends readonly string[]>(values: T, options: { description: string }) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export const ACTIONS = ['allow', 'deny', 'ask'] as const;
+
+const ActionSchema = StringEnum(ACTIONS, {
   description: 'allow: let it through; deny: block it; ask: hold it until a human answers.',
 });
 
@@ -36,7 +43,7 @@ export const RuleSpecSchema = Type.Object(
       Type.String({ description: 'Why this rule exists; shown in approvals and audit.' }),
     ),
     tls: Type.Optional(
-      Type.Union([Type.Literal('inspect'), Type.Literal('passthrough')], {
+      StringEnum(['inspect', 'passthrough'], {
         description:
           'inspect: terminate TLS so methods, paths and secrets can be handled; passthrough: splice the tunnel unread.',
       }),

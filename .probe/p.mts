@@ -1,0 +1,15 @@
+import { benchEvent } from '../test/bench/audit.ts';
+import { toOcsf, canonicalJson, AuditStore } from '../supervisor/audit/index.ts';
+const DEVICE = { hostname: 'bench', os: { name: 'Linux', type: 'Linux', type_id: 100 } };
+const ev = benchEvent(1);
+const m = toOcsf(ev, { device: DEVICE, version: '1' }, 0);
+console.log(canonicalJson(m.ocsf).length, canonicalJson(m.ocsf));
+let t = performance.now();
+for (let i = 0; i < 20000; i++) canonicalJson(toOcsf(benchEvent(i), { device: DEVICE, version: '1' }, 0).ocsf);
+console.log('map+canon us', (performance.now() - t) / 20000 * 1000);
+const s = AuditStore.open('/tmp/fsx/p.db', { durability: 'normal', device: DEVICE });
+const evs = Array.from({ length: 1000 }, (_, i) => benchEvent(i));
+t = performance.now();
+for (let k = 0; k < 20; k++) s.appendBatch(evs);
+console.log('append us', (performance.now() - t) / 20000 * 1000);
+s.close();

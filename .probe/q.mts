@@ -1,0 +1,16 @@
+import { benchEvent } from '../test/bench/audit.ts';
+import { toOcsf, canonicalJson } from '../supervisor/audit/index.ts';
+const DEVICE = { hostname: 'bench', os: { name: 'Linux', type: 'Linux', type_id: 100 } };
+const N = 20000;
+let t = performance.now();
+const evs = []; for (let i = 0; i < N; i++) evs.push(benchEvent(i));
+console.log('event us', (performance.now() - t) / N * 1000);
+t = performance.now();
+const ms = evs.map((e) => toOcsf(e, { device: DEVICE, version: '1' }, 0));
+console.log('map us', (performance.now() - t) / N * 1000);
+t = performance.now();
+for (const m of ms) canonicalJson(m.ocsf);
+console.log('canon us', (performance.now() - t) / N * 1000);
+t = performance.now();
+for (const m of ms) JSON.stringify(m.ocsf);
+console.log('stringify us', (performance.now() - t) / N * 1000);

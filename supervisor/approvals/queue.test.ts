@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RequestFacts, WardenEvent } from '../api/index.ts';
+import type { PolicyDiff } from '../api/policy-types.ts';
+import { type ApprovalAsk, ApprovalQueue } from './queue.ts';
+
+const emptyDiff: PolicyDiff = {
+  added: [],
+  removed: [],
+  changed: [],
+  reordered: [],
+  outcomeChanges: [],
+  empty: true,
+};
+
+function facts(path = '/a', method = 'GET'): RequestFacts {
+  return { scheme: 'https', host: 'api.test', port: 443, method, path };
+}
+
+function ask(f: RequestFacts, extra: Partial<ApprovalAsk> = {}): ApprovalAsk {
+  return {
+    identity: { sandboxId: 'sb1', user: 'dev' },
+    facts: f,
+    reason: 'no rule matches; the default is ask',
+    rule: null,
+    suggestedRule: { match: f.host, methods: [f.method], paths: [f.path] },
+    timeoutSeconds: 60,
+    ...extra,
+  };
+}
+
+function setup(redecide: (f: RequestFacts) => 'allow' | 'deny' | 'ask' = () => 'ask') {
+  const events: WardenEvent[] = [];
+  const added: unknown[] = [];
+  const queue = new ApprovalQueue({
+    emit: (e) => events.push(e),
+    addSessionRule: (sandboxId, rule, action) => {
+      added.push({ sandboxId, rule, action });
+      return emptyDiff;
+    },
+    redecide: (_s, f) => redecide(f),
+  });
+  return { queue, events, added };
+}
+
+test('identical requests waiting together share one approval, and one answer releases both', async () => {
+  const { queue, events } = setup();
+  const a = queue.request(ask(facts()));
+  const b = queue.request(ask(facts()));
+  assert.equal(queue.list().length, 1);
+  assert.equal(queue.list()[0]?.waiting, 2);
+  const id = queue.list()[0]!.id;
+  queue.answer(id, { decision: 'allow', scope: 'once' }, 'alice');
+  const [ra, rb] = await Promise.all([a, b]);
+  assert.equal(ra.kind, 'answered');
+  assert.deepEqual(rb, { kind: 'answered', approvalId: id, decision: 'allow', scope: 'once', by: 'alice' });
+  assert.equal(queue.size, 0);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['approval.pending', 'approval.answered'],
+  );
+});
+
+test('different paths get different approvals; once does not add a rule', async () => {
+  const { queue, added } = setup();
+  const a = queue.request(ask(facts('/a')));
+  void queue.request(ask(facts('/b')));
+  assert.equal(queue.size, 2);
+  const first = queue.list().find((v) => v.path === '/a')!;
+  queue.answer(first.id, { decision: 'deny', scope: 'once' }, 'alice');
+  assert.equal((await a).kind, 'answered');
+  assert.equal(added.length, 0);
+  assert.equal(queue.size, 1);
+  queue.cancelAll('test over');
+});
+
+test('always adds the suggested rule and releases other requests the new rule decides', async () => {
+  const { queue, added } = setup((f) => (f.path.startsWith('/repos') ? 'allow' : 'ask'));
+  const a = queue.request(ask(facts('/repos/1')));
+  const b = queue.request(ask(facts('/repos/2')));
+  const c = queue.request(ask(facts('/other')));
+  const id = queue.list().find((v) => v.path === '/repos/1')!.id;
+  const res = queue.answer(
+    id,
+    { decision: 'allow', scope: 'always', rule: { match: 'api.test', paths: ['/repos/**'] } },
+    'bob',
+  );
+  assert.ok(res.diff);
+  assert.deepEqual(added, [
+    { sandboxId: 'sb1', rule: { match: 'api.test', paths: ['/repos/**'] }, action: 'allow' },
+  ]);
+  assert.deepEqual(await a, {
+    kind: 'answered',
+    approvalId: id,
+    decision: 'allow',
+    scope: 'always',
+    by: 'bob',
+  });
+  const rb = await b;
+  assert.equal(rb.kind === 'answered' && rb.decision, 'allow');
+  assert.equal(queue.size, 1, 'the request the new rule does not decide still waits');
+  queue.cancelAll('done');
+  assert.equal((await c).kind, 'cancelled');
+});
+
+test('an unanswered approval expires as a denial after its timeout', async () => {
+  const { queue, events } = setup();
+  const outcome = await queue.request(ask(facts(), { timeoutSeconds: 0.05 }));
+  assert.equal(outcome.kind, 'expired');
+  assert.equal(queue.size, 0);
+  assert.equal(events.at(-1)?.type, 'approval.expired');
+});
+
+test('a waiter whose client goes away stops waiting; answering an unknown id fails clearly', async () => {
+  const { queue } = setup();
+  const ac = new AbortController();
+  const p = queue.request(ask(facts(), { signal: ac.signal }));
+  ac.abort();
+  assert.equal((await p).kind, 'cancelled');
+  assert.throws(
+    () => queue.answer('nope', { decision: 'allow', scope: 'once' }, 'x'),
+    /no pending approval nope/,
+  );
+  queue.cancelAll('done');
+});

@@ -1,0 +1,228 @@
+// Pending approvals: a request the policy answered with `ask` waits here until a human
+// answers or the timeout denies it. Identical requests waiting at the same time share one
+// approval; an "always" answer adds a rule to the sandbox's session layer and releases
+// every other pending request that the new rule now decides.
+
+import { randomUUID } from 'node:crypto';
+import type {
+  ApprovalDecision,
+  ApprovalScope,
+  ApprovalView,
+  Identity,
+  RequestFacts,
+  RuleRef,
+  WardenEvent,
+} from '../api/index.ts';
+import type { AnswerApprovalRequest, AnswerApprovalResponse } from '../api/messages.ts';
+import type { PolicyDiff } from '../api/policy-types.ts';
+
+export type ApprovalOutcome =
+  | { kind: 'answered'; approvalId: string; decision: ApprovalDecision; scope: ApprovalScope; by: string }
+  | { kind: 'expired'; approvalId: string; timeoutSeconds: number }
+  | { kind: 'cancelled'; approvalId: string; reason: string };
+
+export interface ApprovalAsk {
+  identity: Identity;
+  facts: RequestFacts;
+  reason: string;
+  rule: RuleRef | null;
+  suggestedRule: ApprovalView['suggestedRule'];
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+}
+
+export interface ApprovalQueueDeps {
+  emit: (event: WardenEvent) => void;
+  /** Add a rule for `always` answers to the sandbox's session layer; returns the diff. */
+  addSessionRule: (
+    sandboxId: string,
+    rule: ApprovalView['suggestedRule'],
+    action: ApprovalDecision,
+  ) => PolicyDiff;
+  /** Re-decide a request against the sandbox's current policy (after an `always`). */
+  redecide: (sandboxId: string, facts: RequestFacts) => 'allow' | 'deny' | 'ask';
+  now?: () => number;
+}
+
+interface Pending {
+  view: ApprovalView;
+  facts: RequestFacts;
+  timeoutSeconds: number;
+  waiters: Set<(outcome: ApprovalOutcome) => void>;
+  timer: NodeJS.Timeout;
+}
+
+export class ApprovalNotFoundError extends Error {
+  constructor(id: string) {
+    super(`no pending approval ${id}: it was answered, expired, or never existed`);
+    this.name = 'ApprovalNotFound';
+  }
+}
+
+function dedupeKey(identity: Identity, f: RequestFacts): string {
+  return [identity.sandboxId, f.method.toUpperCase(), f.scheme, f.host, f.port, f.path].join('\u0000');
+}
+
+export class ApprovalQueue {
+  readonly #deps: ApprovalQueueDeps;
+  readonly #byId = new Map<string, Pending>();
+  readonly #byKey = new Map<string, Pending>();
+  readonly #now: () => number;
+
+  constructor(deps: ApprovalQueueDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  list(): ApprovalView[] {
+    return [...this.#byId.values()].map((p) => ({ ...p.view, waiting: p.waiters.size }));
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** Hold a request until it is answered, expires, or its client goes away. */
+  request(ask: ApprovalAsk): Promise<ApprovalOutcome> {
+    const key = dedupeKey(ask.identity, ask.facts);
+    let pending = this.#byKey.get(key);
+    if (!pending) pending = this.#create(key, ask);
+    const p = pending;
+    return new Promise((resolve) => {
+      const waiter = (outcome: ApprovalOutcome) => {
+        ask.signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onAbort = () => {
+        p.waiters.delete(waiter);
+        resolve({ kind: 'cancelled', approvalId: p.view.id, reason: 'the client went away while waiting' });
+      };
+      if (ask.signal?.aborted) return onAbort();
+      ask.signal?.addEventListener('abort', onAbort, { once: true });
+      p.waiters.add(waiter);
+    });
+  }
+
+  answer(id: string, answer: AnswerApprovalRequest, by: string): AnswerApprovalResponse {
+    const pending = this.#byId.get(id);
+    if (!pending) throw new ApprovalNotFoundError(id);
+    const view = { ...pending.view, waiting: pending.waiters.size };
+    let diff: PolicyDiff | undefined;
+    if (answer.scope === 'always') {
+      const rule = answer.rule ?? pending.view.suggestedRule;
+      diff = this.#deps.addSessionRule(pending.view.sandboxId, rule, answer.decision);
+    }
+    this.#settle(pending, {
+      kind: 'answered',
+      approvalId: id,
+      decision: answer.decision,
+      scope: answer.scope,
+      by,
+    });
+    if (answer.scope === 'always') this.#releaseDecidedBy(pending.view.sandboxId, by);
+    return diff ? { approval: view, diff } : { approval: view };
+  }
+
+  /** Deny everything a sandbox is waiting for (its listener is going away). */
+  cancelSandbox(sandboxId: string, reason: string): void {
+    for (const p of [...this.#byId.values()]) {
+      if (p.view.sandboxId === sandboxId)
+        this.#finish(p, { kind: 'cancelled', approvalId: p.view.id, reason });
+    }
+  }
+
+  cancelAll(reason: string): void {
+    for (const p of [...this.#byId.values()])
+      this.#finish(p, { kind: 'cancelled', approvalId: p.view.id, reason });
+  }
+
+  #create(key: string, ask: ApprovalAsk): Pending {
+    const now = this.#now();
+    const f = ask.facts;
+    const view: ApprovalView = {
+      id: randomUUID(),
+      sandboxId: ask.identity.sandboxId,
+      user: ask.identity.user,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + ask.timeoutSeconds * 1000).toISOString(),
+      method: f.method,
+      scheme: f.scheme,
+      host: f.host,
+      port: f.port,
+      path: f.path,
+      reason: ask.reason,
+      rule: ask.rule,
+      suggestedRule: ask.suggestedRule,
+      waiting: 0,
+    };
+    const pending: Pending = {
+      view,
+      facts: f,
+      timeoutSeconds: ask.timeoutSeconds,
+      waiters: new Set(),
+      timer: setTimeout(() => this.#expire(pending), ask.timeoutSeconds * 1000),
+    };
+    this.#byId.set(view.id, pending);
+    this.#byKey.set(key, pending);
+    this.#deps.emit({
+      type: 'approval.pending',
+      time: view.createdAt,
+      sandboxId: view.sandboxId,
+      user: view.user,
+      approval: view,
+    });
+    return pending;
+  }
+
+  #expire(p: Pending): void {
+    if (!this.#byId.has(p.view.id)) return;
+    const v = p.view;
+    this.#deps.emit({
+      type: 'approval.expired',
+      time: new Date(this.#now()).toISOString(),
+      sandboxId: v.sandboxId,
+      user: v.user,
+      approvalId: v.id,
+      method: v.method,
+      host: v.host,
+      path: v.path,
+      timeoutSeconds: p.timeoutSeconds,
+    });
+    this.#finish(p, { kind: 'expired', approvalId: v.id, timeoutSeconds: p.timeoutSeconds });
+  }
+
+  #settle(p: Pending, outcome: Extract<ApprovalOutcome, { kind: 'answered' }>): void {
+    const v = p.view;
+    this.#deps.emit({
+      type: 'approval.answered',
+      time: new Date(this.#now()).toISOString(),
+      sandboxId: v.sandboxId,
+      user: v.user,
+      approvalId: v.id,
+      decision: outcome.decision,
+      scope: outcome.scope,
+      by: outcome.by,
+      method: v.method,
+      host: v.host,
+      path: v.path,
+    });
+    this.#finish(p, outcome);
+  }
+
+  #finish(p: Pending, outcome: ApprovalOutcome): void {
+    clearTimeout(p.timer);
+    this.#byId.delete(p.view.id);
+    for (const [key, value] of this.#byKey) if (value === p) this.#byKey.delete(key);
+    for (const waiter of p.waiters) waiter(outcome);
+    p.waiters.clear();
+  }
+
+  #releaseDecidedBy(sandboxId: string, by: string): void {
+    for (const p of [...this.#byId.values()]) {
+      if (p.view.sandboxId !== sandboxId) continue;
+      const action = this.#deps.redecide(sandboxId, p.facts);
+      if (action === 'ask') continue;
+      this.#settle(p, { kind: 'answered', approvalId: p.view.id, decision: action, scope: 'always', by });
+    }
+  }
+}

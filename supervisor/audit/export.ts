@@ -1,0 +1,53 @@
+// Export: OCSF objects (a JSON array, or one per line) or Warden's own records with their
+// hash fields (JSON lines, each line canonical JSON, so anyone can re-verify the chain:
+// sha256(prev_hash + line-without-"hash")). Rows are streamed, never all held in memory.
+
+import type Database from 'better-sqlite3';
+
+export type ExportFormat = 'ocsf' | 'ocsf-ndjson' | 'jsonl';
+
+export interface ExportOptions {
+  format: ExportFormat;
+  /** Only records whose event time is at or after this (epoch ms). */
+  since?: number;
+  /** Receives the output in order. */
+  write: (chunk: string) => void;
+}
+
+const q = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+
+/** Returns the number of records written. */
+export function exportRecords(db: Database.Database, options: ExportOptions): number {
+  const rows = db
+    .prepare(
+      'SELECT seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash FROM records WHERE time >= ? ORDER BY seq',
+    )
+    .raw(true)
+    .iterate(options.since ?? Number.MIN_SAFE_INTEGER) as IterableIterator<
+    [number, number, string, string | null, string, string | null, string | null, string, string, string]
+  >;
+  let count = 0;
+  let buffer = options.format === 'ocsf' ? '[' : '';
+  const flush = (force: boolean) => {
+    if (buffer.length > 65536 || (force && buffer.length > 0)) {
+      options.write(buffer);
+      buffer = '';
+    }
+  };
+  for (const [seq, time, kind, sandboxId, user, host, outcome, ocsf, prevHash, hash] of rows) {
+    if (options.format === 'jsonl') {
+      buffer +=
+        `{"hash":${q(hash)},"host":${q(host)},"kind":${q(kind)},"ocsf":${ocsf},"outcome":${q(outcome)}` +
+        `,"prev_hash":${q(prevHash)},"sandbox_id":${q(sandboxId)},"seq":${seq},"time":${time},"user":${q(user)}}\n`;
+    } else if (options.format === 'ocsf-ndjson') {
+      buffer += `${ocsf}\n`;
+    } else {
+      buffer += `${count === 0 ? '\n' : ',\n'}${ocsf}`;
+    }
+    count++;
+    flush(false);
+  }
+  if (options.format === 'ocsf') buffer += count === 0 ? ']\n' : '\n]\n';
+  flush(true);
+  return count;
+}

@@ -1,0 +1,94 @@
+// Filtered, cursor-paged reads. The cursor is the seq of the last record of a page (opaque to
+// clients); pages are ordered by seq, newest first by default, so a page is an index range
+// scan whatever the table size.
+
+import type Database from 'better-sqlite3';
+import type { AuditFilter, AuditPage, AuditRecord } from '../api/audit-types.ts';
+import { ROW_COLUMNS, type StoredRow, toRecord } from './records.ts';
+
+export interface PageOptions {
+  /** `nextCursor` from the previous page. */
+  cursor?: string;
+  /** 1…1000, default 100. */
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+
+export const MAX_PAGE = 1000;
+
+export function parseCursor(cursor: string | undefined): number | null {
+  if (cursor === undefined || cursor === '') return null;
+  if (!/^\d{1,15}$/.test(cursor)) throw new RangeError(`invalid audit cursor ${JSON.stringify(cursor)}`);
+  return Number(cursor);
+}
+
+export class RecordQueries {
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  get(seq: number): AuditRecord | null {
+    const row = this.#statement(`SELECT ${ROW_COLUMNS} FROM records WHERE seq = ?`).get(seq) as
+      | StoredRow
+      | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  page(filter: AuditFilter, options: PageOptions = {}): AuditPage {
+    const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(options.limit ?? 100)));
+    const order = options.order === 'asc' ? 'ASC' : 'DESC';
+    const cursor = parseCursor(options.cursor);
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    // Equality filters use their (column, seq) index; the time range is applied to those rows.
+    if (filter.sandbox !== undefined) {
+      where.push('sandbox_id = ?');
+      params.push(filter.sandbox);
+    }
+    if (filter.kind !== undefined) {
+      where.push('kind = ?');
+      params.push(filter.kind);
+    }
+    if (filter.host !== undefined) {
+      where.push('host = ?');
+      params.push(filter.host);
+    }
+    if (filter.outcome !== undefined) {
+      where.push('outcome = ?');
+      params.push(filter.outcome);
+    }
+    if (filter.since !== undefined) {
+      where.push('time >= ?');
+      params.push(filter.since);
+    }
+    if (filter.until !== undefined) {
+      where.push('time < ?');
+      params.push(filter.until);
+    }
+    if (cursor !== null) {
+      where.push(order === 'DESC' ? 'seq < ?' : 'seq > ?');
+      params.push(cursor);
+    }
+    const sql =
+      `SELECT ${ROW_COLUMNS} FROM records` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY seq ${order} LIMIT ?`;
+    const rows = this.#statement(sql).all(...params, limit + 1) as StoredRow[];
+    const more = rows.length > limit;
+    const records = (more ? rows.slice(0, limit) : rows).map(toRecord);
+    const last = records[records.length - 1];
+    return { records, nextCursor: more && last ? String(last.seq) : null };
+  }
+
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,82 @@
+// Retention planning: which oldest records go. Limits by age, by count and by size; the
+// furthest cut wins. The newest record always stays (the chain's head).
+
+import type Database from 'better-sqlite3';
+
+export interface RetentionPolicy {
+  /** Remove records whose time is older than this many milliseconds. */
+  maxAgeMs?: number;
+  /** Keep at most this many records (plus the checkpoint). */
+  maxRecords?: number;
+  /** Keep the database under about this many bytes (estimated from the average record size). */
+  maxBytes?: number;
+}
+
+export interface PrunePlan {
+  fromSeq: number;
+  throughSeq: number;
+  count: number;
+  firstTime: number;
+  lastTime: number;
+  reason: string;
+}
+
+export function planPrune(db: Database.Database, policy: RetentionPolicy, now: number): PrunePlan | null {
+  const bounds = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM records').get() as {
+    first: number | null;
+    last: number | null;
+  };
+  if (bounds.first === null || bounds.last === null) return null;
+  const rows = bounds.last - bounds.first + 1;
+  let through = bounds.first - 1;
+  const reasons: string[] = [];
+
+  if (policy.maxAgeMs !== undefined) {
+    const cutoff = now - policy.maxAgeMs;
+    // The prefix of records older than the cutoff (stops at the first record that is not).
+    const firstKept = db
+      .prepare('SELECT seq FROM records WHERE time >= ? ORDER BY seq LIMIT 1')
+      .pluck()
+      .get(cutoff) as number | undefined;
+    const cut = (firstKept ?? bounds.last + 1) - 1;
+    if (cut > through) {
+      through = cut;
+      reasons.push(`older than ${new Date(cutoff).toISOString()}`);
+    }
+  }
+  if (policy.maxRecords !== undefined && rows > policy.maxRecords) {
+    const cut = bounds.last - Math.max(0, Math.floor(policy.maxRecords));
+    if (cut > through) {
+      through = cut;
+      reasons.push(`more than ${policy.maxRecords} records`);
+    }
+  }
+  if (policy.maxBytes !== undefined) {
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    const used = (pages - free) * pageSize;
+    if (used > policy.maxBytes) {
+      const perRecord = used / rows;
+      const keep = Math.floor(policy.maxBytes / perRecord);
+      const cut = bounds.last - keep;
+      if (cut > through) {
+        through = cut;
+        reasons.push(`database above ${policy.maxBytes} bytes`);
+      }
+    }
+  }
+  through = Math.min(through, bounds.last - 1);
+  if (through < bounds.first) return null;
+  const times = db
+    .prepare('SELECT min(time) AS firstTime, max(time) AS lastTime FROM records WHERE seq <= ?')
+    .get(through) as { firstTime: number; lastTime: number };
+  return {
+    fromSeq: bounds.first,
+    throughSeq: through,
+    count: through - bounds.first + 1,
+    firstTime: times.firstTime,
+    lastTime: times.lastTime,
+    reason: reasons.join('; '),
+  };
+}

@@ -1,0 +1,358 @@
+// The audit store: one SQLite database (WAL) of OCSF records in a SHA-256 hash chain, with
+// an anchor file beside it. `append` is synchronous: when it returns, the record is
+// committed (and, in `durable` mode, fsynced), so the caller may treat the event as
+// acknowledged. When a write fails, `append` throws AuditWriteError and `fault` says why
+// until a later write succeeds.
+
+import os from 'node:os';
+import Database from 'better-sqlite3';
+import type { AuditChainStatus, AuditFilter, AuditPage, AuditRecord } from '../api/audit-types.ts';
+import type { WardenEvent } from '../api/events.ts';
+import type { Disposer, EventBus } from '../events/bus.ts';
+import { type AnchorState, AnchorWriter, readAnchor } from './anchor.ts';
+import { canonicalJson } from './canonical.ts';
+import { type ChainRow, GENESIS_HASH, rowHash } from './chain.ts';
+import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './errors.ts';
+import { type ExportOptions, exportRecords } from './export.ts';
+import { type CheckpointEvent, type DeviceInfo, type MappedEvent, type OcsfContext, toOcsf } from './ocsf.ts';
+import { type PageOptions, RecordQueries } from './query.ts';
+import { type RetentionPolicy, planPrune } from './retention.ts';
+import { checkReadable, migrate } from './schema.ts';
+import { verifyChain } from './verify.ts';
+
+/**
+ * `durable`: synchronous=FULL, the WAL is fsynced at every commit; an acknowledged record
+ * survives a crash of the process and of the machine. `normal`: synchronous=NORMAL, an
+ * acknowledged record survives a crash of the process (kill -9) but the last commits may be
+ * lost on power loss.
+ */
+export type Durability = 'durable' | 'normal';
+
+export interface AuditStoreOptions {
+  durability?: Durability;
+  /** Open for reading only (the CLI); every write method throws. */
+  readOnly?: boolean;
+  /** How long a write waits for another writer's lock before failing (ms). Default 2000. */
+  busyTimeoutMs?: number;
+  /** OCSF `device`; defaults to this machine. */
+  device?: DeviceInfo;
+  /** Warden version for OCSF metadata.product.version. */
+  version?: string;
+  /** Clock (epoch ms), for tests. */
+  now?: () => number;
+  /** Called when `fault` changes: a message when writes start failing, null when they recover. */
+  onFault?: (fault: string | null) => void;
+  /** Called with non-fatal warnings (e.g. an anchor file had to be recreated). */
+  onWarning?: (message: string) => void;
+  /** SQLite `max_page_count`: caps the database size (tests use it to simulate a full disk). */
+  maxPageCount?: number;
+}
+
+export interface PruneResult {
+  pruned: number;
+  throughSeq: number | null;
+  checkpoint: AuditRecord | null;
+}
+
+const OS_TYPES: Record<string, [string, number]> = {
+  linux: ['Linux', 100],
+  win32: ['Windows', 200],
+  darwin: ['macOS', 300],
+};
+
+export function localDevice(): DeviceInfo {
+  const [type, typeId] = OS_TYPES[process.platform] ?? ['Other', 99];
+  return { hostname: os.hostname(), os: { name: os.type(), type, type_id: typeId, version: os.release() } };
+}
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+export class AuditStore {
+  readonly file: string;
+  readonly anchorFile: string;
+  readonly durability: Durability;
+  readonly readOnly: boolean;
+  readonly #db: Database.Database;
+  readonly #anchor: AnchorWriter | null;
+  readonly #ctx: OcsfContext;
+  readonly #now: () => number;
+  readonly #onFault: (fault: string | null) => void;
+  readonly #queries: RecordQueries;
+  readonly #insert: Database.Statement;
+  readonly #head: Database.Statement;
+  readonly #first: Database.Statement;
+  #fault: string | null = null;
+  #closed = false;
+
+  private constructor(file: string, db: Database.Database, options: AuditStoreOptions) {
+    this.file = file;
+    this.anchorFile = `${file}.anchor`;
+    this.#db = db;
+    this.durability = options.durability ?? 'durable';
+    this.readOnly = options.readOnly ?? false;
+    this.#ctx = { device: options.device ?? localDevice(), version: options.version ?? '0.0.0' };
+    this.#now = options.now ?? Date.now;
+    this.#onFault = options.onFault ?? (() => {});
+    this.#queries = new RecordQueries(db);
+    this.#head = db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1');
+    this.#first = db.prepare('SELECT seq FROM records ORDER BY seq ASC LIMIT 1').pluck();
+    this.#insert = this.readOnly
+      ? db.prepare('SELECT 1')
+      : db.prepare(
+          'INSERT INTO records (seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash) ' +
+            'VALUES (@seq, @time, @kind, @sandbox_id, @user, @host, @outcome, @ocsf, @prev_hash, @hash)',
+        );
+    this.#anchor = this.readOnly ? null : this.#openAnchor(options.onWarning ?? (() => {}));
+  }
+
+  /** Open (creating when absent, unless read-only) the audit database at `dbPath`. */
+  static open(dbPath: string, options: AuditStoreOptions = {}): AuditStore {
+    const readOnly = options.readOnly ?? false;
+    const db = new Database(dbPath, { readonly: readOnly, fileMustExist: readOnly });
+    try {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 2000))}`);
+      if (readOnly) {
+        checkReadable(db, dbPath);
+      } else {
+        migrate(db, dbPath);
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${(options.durability ?? 'durable') === 'durable' ? 'FULL' : 'NORMAL'}`);
+        if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
+      }
+      return new AuditStore(dbPath, db, options);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** null when writes succeed; otherwise what failed and what to do about it. */
+  get fault(): string | null {
+    return this.#fault;
+  }
+
+  /** Record one event; returns when it is committed (fsynced in durable mode). */
+  append(event: WardenEvent): AuditRecord {
+    return this.appendBatch([event])[0] as AuditRecord;
+  }
+
+  /** Record several events in one transaction (one fsync). All or none are recorded. */
+  appendBatch(events: readonly WardenEvent[]): AuditRecord[] {
+    this.#writable();
+    if (events.length === 0) return [];
+    const now = this.#now();
+    return this.#commit(
+      events.map((event) => toOcsf(event, this.#ctx, now)),
+      now,
+    ).records;
+  }
+
+  /** Record every event the bus emits, synchronously inside `emit` (a failure reaches the bus's onError). */
+  attach(bus: EventBus): Disposer {
+    return bus.subscribe((event) => {
+      this.append(event);
+    });
+  }
+
+  /** The newest record's seq and hash (null when empty). */
+  head(): Head | null {
+    return (this.#head.get() as Head | undefined) ?? null;
+  }
+
+  /** Records currently in the table. */
+  count(): number {
+    const head = this.head();
+    if (!head) return 0;
+    return head.seq - (this.#first.get() as number) + 1;
+  }
+
+  get(seq: number): AuditRecord | null {
+    return this.#queries.get(seq);
+  }
+
+  /** A filtered page, newest first unless `order: 'asc'`; pass `nextCursor` back for the next page. */
+  query(filter: AuditFilter = {}, page: PageOptions = {}): AuditPage {
+    return this.#queries.page(filter, page);
+  }
+
+  /** Records after `afterSeq`, oldest first (live tail). */
+  follow(afterSeq: number, filter: AuditFilter = {}, limit = 1000): AuditRecord[] {
+    return this.#queries.page(filter, { order: 'asc', cursor: String(afterSeq), limit }).records;
+  }
+
+  /** Walk the whole chain and compare its head with the anchor. */
+  verify(): AuditChainStatus {
+    return { ...verifyChain(this.#db, readAnchor(this.anchorFile)), ...(this.readOnly ? {} : { fault: this.#fault }) };
+  }
+
+  /** Stream records (`ocsf`: JSON array, `ocsf-ndjson`, `jsonl`: Warden records with hashes). */
+  export(options: ExportOptions): number {
+    return exportRecords(this.#db, options);
+  }
+
+  /**
+   * Retention: remove the oldest records beyond the policy's age, count or size limits, after
+   * checking that they verify, and append a checkpoint record carrying the hash, seq range
+   * and count of what was removed, so the remaining chain still verifies. Never removes the
+   * newest record.
+   */
+  prune(policy: RetentionPolicy, actor = 'warden'): PruneResult {
+    this.#writable();
+    const now = this.#now();
+    const plan = planPrune(this.#db, policy, now);
+    if (!plan) return { pruned: 0, throughSeq: null, checkpoint: null };
+    const check = verifyChain(this.#db, { state: 'missing' }, { throughSeq: plan.throughSeq });
+    if (check.firstBad) {
+      throw new AuditRetentionError(
+        `retention refused: the records it would remove do not verify (seq ${check.firstBad.seq}: ${check.firstBad.problem})`,
+        check.firstBad.seq,
+      );
+    }
+    const checkpoint: CheckpointEvent = {
+      type: 'audit.checkpoint',
+      time: new Date(now).toISOString(),
+      user: actor,
+      reason: plan.reason,
+      pruned: { ...plan, lastHash: '' },
+    };
+    const { records } = this.#commit([], now, (head) => {
+      const last = this.#db.prepare('SELECT hash FROM records WHERE seq = ?').pluck().get(plan.throughSeq);
+      if (typeof last !== 'string' || head.seq <= plan.throughSeq) {
+        throw new AuditRetentionError('retention plan is stale; run it again', plan.throughSeq);
+      }
+      checkpoint.pruned.lastHash = last;
+      return {
+        mapped: [toOcsf(checkpoint, this.#ctx, now)],
+        after: () => this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq),
+      };
+    });
+    try {
+      this.#db.pragma('incremental_vacuum');
+    } catch {
+      // Space is reused by later appends even when it cannot be returned now.
+    }
+    return { pruned: plan.count, throughSeq: plan.throughSeq, checkpoint: records[0] ?? null };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#anchor?.close();
+    this.#db.close();
+  }
+
+  #writable(): void {
+    if (this.#closed) throw new AuditWriteError(`audit store ${this.file} is closed`, 'CLOSED');
+    if (this.readOnly) throw new AuditWriteError(`audit store ${this.file} is open read-only`, 'READONLY');
+  }
+
+  #setFault(fault: string | null): void {
+    if (fault === this.#fault) return;
+    this.#fault = fault;
+    this.#onFault(fault);
+  }
+
+  #openAnchor(warn: (message: string) => void): AnchorWriter {
+    const head = this.head();
+    const state: AnchorState = {
+      headSeq: head?.seq ?? 0,
+      headHash: head?.hash ?? GENESIS_HASH,
+      count: this.count(),
+      written: this.#now(),
+    };
+    if (head && readAnchor(this.anchorFile).state === 'missing') {
+      warn(
+        `audit anchor ${this.anchorFile} was missing; recreated from the current head (seq ${head.seq}). ` +
+          'Truncation or rollback before now cannot be detected locally.',
+      );
+    }
+    return AnchorWriter.open(this.anchorFile, state);
+  }
+
+  /**
+   * One write transaction (BEGIN IMMEDIATE, so concurrent writer processes serialize and the
+   * chain is extended from the committed head). `extra` lets prune add its checkpoint.
+   */
+  #commit(
+    mapped: MappedEvent[],
+    now: number,
+    extra?: (head: Head) => { mapped: MappedEvent[]; after: () => void },
+  ): { records: AuditRecord[] } {
+    let anchorState: AnchorState | null = null;
+    let records: AuditRecord[];
+    try {
+      records = this.#db
+        .transaction(() => {
+          const head = this.head() ?? { seq: 0, hash: GENESIS_HASH };
+          const more = extra?.(head);
+          const all = more ? [...mapped, ...more.mapped] : mapped;
+          const out: AuditRecord[] = [];
+          let prevSeq = head.seq;
+          let prevHash = head.hash;
+          for (const m of all) {
+            const seq = prevSeq + 1;
+            const metadata = m.ocsf.metadata as Record<string, unknown>;
+            metadata.uid = String(seq);
+            metadata.logged_time = now;
+            const row: ChainRow & { hash: string } = {
+              seq,
+              time: m.time,
+              kind: m.kind,
+              sandbox_id: m.sandboxId,
+              user: m.user,
+              host: m.host,
+              outcome: m.outcome,
+              ocsf: canonicalJson(m.ocsf),
+              prev_hash: prevHash,
+              hash: '',
+            };
+            row.hash = rowHash(row);
+            this.#insert.run(row);
+            out.push({
+              seq,
+              time: m.time,
+              kind: m.kind,
+              sandboxId: m.sandboxId,
+              user: m.user,
+              host: m.host,
+              outcome: m.outcome,
+              ocsf: m.ocsf,
+              prevHash,
+              hash: row.hash,
+            });
+            prevSeq = seq;
+            prevHash = row.hash;
+          }
+          more?.after();
+          anchorState = { headSeq: prevSeq, headHash: prevHash, count: this.count(), written: now };
+          return out;
+        })
+        .immediate();
+    } catch (error) {
+      if (error instanceof AuditRetentionError) throw error;
+      const failure = describeWriteFailure(error, this.file);
+      this.#setFault(failure.message);
+      throw failure;
+    }
+    this.#writeAnchor(anchorState);
+    return { records };
+  }
+
+  #writeAnchor(state: AnchorState | null): void {
+    if (!state || !this.#anchor) return;
+    try {
+      this.#anchor.write(state);
+      this.#setFault(null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+      // The records are committed; only the truncation guard is behind. Loud, not fatal.
+      this.#setFault(
+        `audit anchor ${this.anchorFile} cannot be written (${code}); records are committed but ` +
+          'truncation of the newest ones would go unnoticed. Check the disk and the file.',
+      );
+    }
+  }
+}

@@ -1,0 +1,169 @@
+// Chain verification: stream every row in seq order, recompute its hash from its canonical
+// form and the previous hash, then compare the head with the anchor file. Names the first
+// bad record and what is wrong with it.
+
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { AuditAnchorStatus, AuditChainProblem, AuditChainStatus } from '../api/audit-types.ts';
+import type { AnchorRead } from './anchor.ts';
+import { GENESIS_HASH } from './chain.ts';
+
+export interface VerifyOptions {
+  /** Check only the records up to this seq (retention checks what it removes); skips the anchor. */
+  throughSeq?: number;
+}
+
+const q = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+
+/** Where the chain must start: genesis at seq 1, or the hash a retention checkpoint vouches for. */
+function chainStart(db: Database.Database, first: number): { prevHash: string } | AuditChainProblem {
+  if (first === 1) return { prevHash: GENESIS_HASH };
+  const checkpoints = db
+    .prepare("SELECT ocsf FROM records WHERE kind = 'audit.checkpoint' ORDER BY seq DESC")
+    .pluck()
+    .iterate() as IterableIterator<string>;
+  for (const text of checkpoints) {
+    try {
+      const pruned = (JSON.parse(text) as { unmapped?: { pruned?: { through_seq?: unknown; last_hash?: unknown } } })
+        .unmapped?.pruned;
+      if (pruned?.through_seq === first - 1 && typeof pruned.last_hash === 'string') {
+        return { prevHash: pruned.last_hash };
+      }
+    } catch {
+      // An unreadable checkpoint fails its own hash check when the walk reaches it.
+    }
+  }
+  return {
+    seq: first - 1,
+    problem: `records before seq ${first} are missing and no retention checkpoint accounts for them (deleted)`,
+  };
+}
+
+export function verifyChain(
+  db: Database.Database,
+  anchorRead: AnchorRead,
+  options: VerifyOptions = {},
+): AuditChainStatus {
+  const started = performance.now();
+  const bounds = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM records').get() as {
+    first: number | null;
+    last: number | null;
+  };
+  const through = options.throughSeq ?? bounds.last ?? 0;
+  const anchorAt = anchorRead.state === 'ok' ? anchorRead.anchor.headSeq : -1;
+  let firstBad: AuditChainProblem | undefined;
+  let checked = 0;
+  let head: { seq: number; hash: string } | null = null;
+  let hashAtAnchor: string | null = null;
+
+  if (bounds.first !== null && bounds.last !== null) {
+    const start = chainStart(db, bounds.first);
+    if ('problem' in start) {
+      firstBad = start;
+    } else {
+      let expectedSeq = bounds.first;
+      let prevHash = start.prevHash;
+      const rows = db
+        .prepare(
+          'SELECT seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash FROM records WHERE seq <= ? ORDER BY seq',
+        )
+        .raw(true)
+        .iterate(through) as IterableIterator<
+        [number, number, string, string | null, string, string | null, string | null, string, string, string]
+      >;
+      for (const [seq, time, kind, sandboxId, user, host, outcome, ocsf, rowPrev, hash] of rows) {
+        if (seq !== expectedSeq) {
+          firstBad = {
+            seq: expectedSeq,
+            problem:
+              seq - expectedSeq === 1
+                ? `record ${expectedSeq} is missing (deleted): the chain jumps from ${expectedSeq - 1} to ${seq}`
+                : `records ${expectedSeq}…${seq - 1} are missing (deleted): the chain jumps from ${expectedSeq - 1} to ${seq}`,
+          };
+          break;
+        }
+        if (rowPrev !== prevHash) {
+          firstBad = {
+            seq,
+            problem:
+              `its prev_hash does not match the hash of record ${seq - 1}: a record was inserted, ` +
+              'removed or moved before it',
+          };
+          break;
+        }
+        const canonical =
+          `{"host":${q(host)},"kind":${q(kind)},"ocsf":${ocsf},"outcome":${q(outcome)}` +
+          `,"prev_hash":${q(rowPrev)},"sandbox_id":${q(sandboxId)},"seq":${seq}` +
+          `,"time":${time},"user":${q(user)}}`;
+        const computed = createHash('sha256').update(rowPrev).update(canonical).digest('hex');
+        if (computed !== hash) {
+          firstBad = { seq, problem: 'its content does not match its hash: the record was edited' };
+          break;
+        }
+        if (seq === anchorAt) hashAtAnchor = hash;
+        checked++;
+        expectedSeq = seq + 1;
+        prevHash = hash;
+        head = { seq, hash };
+      }
+    }
+  }
+
+  let anchor: AuditAnchorStatus = { state: anchorRead.state === 'ok' ? 'match' : anchorRead.state };
+  if (options.throughSeq === undefined) {
+    const lastSeq = bounds.last ?? 0;
+    const rows = bounds.first === null || bounds.last === null ? 0 : bounds.last - bounds.first + 1;
+    if (anchorRead.state === 'missing') {
+      if (rows > 0) {
+        firstBad ??= {
+          seq: lastSeq,
+          problem: 'the anchor file is missing: truncation or rollback of the database cannot be ruled out',
+        };
+      }
+    } else if (anchorRead.state === 'broken') {
+      firstBad ??= { seq: lastSeq, problem: 'the anchor file is unreadable (both slots fail their checksum)' };
+    } else {
+      const a = anchorRead.anchor;
+      anchor = { state: 'match', headSeq: a.headSeq, count: a.count };
+      if (a.headSeq > lastSeq) {
+        firstBad ??= {
+          seq: lastSeq + 1,
+          problem:
+            `the anchor records head seq ${a.headSeq} (${a.count} records) but the database ends at ` +
+            `${lastSeq === 0 ? 'no record' : `seq ${lastSeq}`}: records were truncated or an older copy of the database was restored`,
+        };
+      } else if (firstBad === undefined && a.headSeq > 0 && bounds.first !== null && a.headSeq >= bounds.first) {
+        if (hashAtAnchor !== a.headHash) {
+          firstBad = {
+            seq: a.headSeq,
+            problem:
+              'it does not match the head hash in the anchor: the database was replaced by a different or older copy',
+          };
+        } else if (a.headSeq === lastSeq && a.count !== rows) {
+          firstBad = {
+            seq: lastSeq,
+            problem: `the anchor counts ${a.count} records but the database holds ${rows}`,
+          };
+        }
+      }
+      if (a.headSeq < lastSeq) anchor = { ...anchor, state: 'behind', unanchored: lastSeq - a.headSeq };
+    }
+  }
+
+  const dbHead =
+    options.throughSeq === undefined
+      ? ((db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1').get() as
+          | { seq: number; hash: string }
+          | undefined) ?? null)
+      : head;
+  const status: AuditChainStatus = {
+    ok: firstBad === undefined,
+    records: checked,
+    head: dbHead,
+    anchor,
+    startSeq: bounds.first,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+  if (firstBad) status.firstBad = firstBad;
+  return status;
+}

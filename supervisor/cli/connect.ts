@@ -1,0 +1,78 @@
+// How CLI commands reach the daemon: read the token, and start a daemon in the
+// background when a command needs one and none runs.
+
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ApiClient, DaemonUnavailableError } from '../api/client.ts';
+import { defaultHome, ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
+import { CliError, ExitCode } from './exit-codes.ts';
+
+export function cliPaths(): WardenPaths {
+  return wardenPaths(defaultHome());
+}
+
+async function ping(paths: WardenPaths): Promise<ApiClient | undefined> {
+  try {
+    const client = await ApiClient.fromFiles(paths.socket, paths.tokenFile);
+    await client.call('GET /v1/status', { timeoutMs: 5_000 });
+    return client;
+  } catch (error) {
+    if (error instanceof DaemonUnavailableError) return undefined;
+    throw error;
+  }
+}
+
+/** A client for a running daemon, or a clear error saying how to start one. */
+export async function connect(paths = cliPaths()): Promise<ApiClient> {
+  const client = await ping(paths);
+  if (client) return client;
+  throw new CliError(
+    `the Warden daemon is not running for ${paths.home}`,
+    ExitCode.daemonUnavailable,
+    'start it with: warden daemon',
+  );
+}
+
+/** A client for the running daemon, starting one in the background if none runs. */
+export async function connectOrStart(
+  paths = cliPaths(),
+  say: (line: string) => void = () => {},
+): Promise<ApiClient> {
+  const running = await ping(paths);
+  if (running) return running;
+  ensureHome(paths.home);
+  // From dist/warden.mjs or from supervisor/cli/connect.ts, bin/ is at the package root.
+  const bundled = import.meta.url.includes('/dist/');
+  const bin = fileURLToPath(new URL(bundled ? '../bin/warden.mjs' : '../../bin/warden.mjs', import.meta.url));
+  const log = openSync(paths.daemonLog, 'a', 0o600);
+  say(`starting the Warden daemon (log: ${paths.daemonLog})`);
+  const child = spawn(process.execPath, [bin, 'daemon'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, WARDEN_HOME: paths.home },
+  });
+  child.unref();
+  let exited: number | null = null;
+  child.once('exit', (code) => {
+    exited = code ?? 1;
+  });
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const client = await ping(paths);
+    if (client) return client;
+    if (exited !== null) break;
+  }
+  throw new CliError(
+    exited !== null
+      ? `the Warden daemon exited with code ${exited} while starting`
+      : 'the Warden daemon did not start within 15 s',
+    ExitCode.daemonUnavailable,
+    `see its log: ${paths.daemonLog}`,
+  );
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

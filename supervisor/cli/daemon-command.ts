@@ -1,0 +1,59 @@
+// `warden daemon`: run the supervisor in the foreground until SIGINT/SIGTERM.
+
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { Daemon, DaemonStartError } from '../daemon/index.ts';
+import { defaultHome } from '../home/index.ts';
+import { parseResolveOverrides } from '../proxy/index.ts';
+import { CliError, ExitCode } from './exit-codes.ts';
+
+export function daemonCommand(): Command {
+  return new Command('daemon')
+    .description('Run the supervisor daemon in the foreground (state in $WARDEN_HOME).')
+    .addOption(
+      new Option(
+        '--http-port <port>',
+        'also serve the API on this loopback port (browser mode; 0 = any)',
+      ).argParser(Number),
+    )
+    .addHelpText(
+      'after',
+      '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve',
+    )
+    .action(async (opts: { httpPort?: number }) => {
+      let upstreamCa: string[] | undefined;
+      const caFile = process.env.WARDEN_UPSTREAM_CA;
+      if (caFile) {
+        try {
+          upstreamCa = [readFileSync(caFile, 'utf8')];
+        } catch (error) {
+          throw new CliError(
+            `cannot read WARDEN_UPSTREAM_CA ${caFile}: ${(error as NodeJS.ErrnoException).code}`,
+            ExitCode.environment,
+          );
+        }
+      }
+      let resolve: Map<string, string[]>;
+      try {
+        resolve = parseResolveOverrides(process.env.WARDEN_RESOLVE);
+      } catch (error) {
+        throw new CliError((error as Error).message, ExitCode.usage);
+      }
+      let daemon: Daemon;
+      try {
+        daemon = await Daemon.start({ home: defaultHome(), httpPort: opts.httpPort, upstreamCa, resolve });
+      } catch (error) {
+        if (error instanceof DaemonStartError)
+          throw new CliError(error.message, ExitCode.environment, error.hint);
+        throw error;
+      }
+      await new Promise<void>((done) => {
+        const stop = (signal: string) => {
+          daemon.log.info('stopping', { signal });
+          daemon.stop().then(done, done);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

@@ -1,0 +1,94 @@
+// `warden proxy`: a governed listener for a process on the host (no VM), through the
+// running daemon (started if needed), so approvals, secrets and audit work as for a sandbox.
+
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { connect, connectOrStart, printJson } from './connect.ts';
+import { CliError, ExitCode } from './exit-codes.ts';
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+interface ProxyOptions {
+  policy?: string;
+  port?: number;
+  secret?: string[];
+  label?: string;
+  json?: boolean;
+  rm?: string;
+}
+
+export function proxyCommand(): Command {
+  return new Command('proxy')
+    .description(
+      'Give a host process a governed proxy. Without a command, print the environment to export ' +
+        '(eval "$(warden proxy --policy p.yaml)"); with one, run it through the proxy and remove the listener after.',
+    )
+    .option('--policy <file>', 'project policy for this listener (layered over $WARDEN_HOME/policy.yaml)')
+    .addOption(
+      new Option('--port <n>', 'listen on this loopback port (default: any free one)').argParser(Number),
+    )
+    .option('--secret <name...>', 'secrets this process may use (it gets placeholders, never values)')
+    .option('--label <label>', 'a name for this listener in approvals and audit', 'proxy')
+    .option('--rm <sandbox>', 'remove a listener created earlier')
+    .option('--json', 'print JSON')
+    .argument('[command...]', 'a command to run through the proxy (after --)')
+    .action(async (command: string[], opts: ProxyOptions) => {
+      if (opts.rm) {
+        await (await connect()).call('DELETE /v1/listeners/:sandboxId', { params: { sandboxId: opts.rm } });
+        if (!opts.json) process.stdout.write(`removed ${opts.rm}\n`);
+        else printJson({ removed: opts.rm });
+        return;
+      }
+      let policy: { yaml: string; source: string } | undefined;
+      if (opts.policy) {
+        const source = path.resolve(opts.policy);
+        try {
+          policy = { yaml: await readFile(source, 'utf8'), source };
+        } catch (error) {
+          throw new CliError(
+            `cannot read the policy ${source}: ${(error as NodeJS.ErrnoException).code}`,
+            ExitCode.environment,
+          );
+        }
+      }
+      const client = await connectOrStart(undefined, (l) => process.stderr.write(`${l}\n`));
+      const created = await client.call('POST /v1/listeners', {
+        body: {
+          label: opts.label,
+          ...(policy ? { policy } : {}),
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+          secrets: opts.secret ?? [],
+        },
+      });
+      const id = created.listener.sandboxId;
+      if (command.length === 0) {
+        if (opts.json) return printJson(created);
+        const lines = Object.entries(created.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+        lines.push(
+          `# Warden listener ${id} at ${created.listener.proxyUrl}; remove it with: warden proxy --rm ${id}`,
+        );
+        process.stdout.write(`${lines.join('\n')}\n`);
+        return;
+      }
+      const [file, ...args] = command as [string, ...string[]];
+      const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, ...created.env } });
+      const forward = (signal: NodeJS.Signals) => child.kill(signal);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      const code = await new Promise<number>((resolve) => {
+        child.once('error', (error: NodeJS.ErrnoException) => {
+          process.stderr.write(`warden: cannot run ${file}: ${error.code ?? error.message}\n`);
+          resolve(127);
+        });
+        child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1)));
+      });
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      await client.call('DELETE /v1/listeners/:sandboxId', { params: { sandboxId: id } }).catch(() => {});
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,27 @@
+// `warden status`: is the daemon up, and what is it supervising.
+
+import { Command } from 'commander';
+import { connect, printJson } from './connect.ts';
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('Show the daemon, its listeners and pending approvals (exit 3 when it is not running).')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const status = await (await connect()).call('GET /v1/status');
+      if (opts.json) return printJson(status);
+      const out = [
+        `daemon     running (pid ${status.pid}, version ${status.version}, since ${status.startedAt})`,
+        `home       ${status.home}`,
+        `CA         ${status.ca.certPath} (sha256 ${status.ca.fingerprint256.slice(0, 23)}…)`,
+        `secrets    ${status.secrets} (kept in ${status.vault})`,
+        `approvals  ${status.pendingApprovals} pending`,
+        `listeners  ${status.listeners.length}`,
+        ...status.listeners.map(
+          (l) =>
+            `  ${l.sandboxId}  ${l.proxyUrl}  user ${l.user}${l.policySource ? `  policy ${l.policySource}` : ''}`,
+        ),
+      ];
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+}

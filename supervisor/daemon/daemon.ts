@@ -1,0 +1,233 @@
+// The supervisor daemon: the composition root. It owns the CA, the vault, the policy
+// layers, the approvals queue, every sandbox's proxy listener and the local API, and
+// emits every governance event on one bus.
+
+import { existsSync } from 'node:fs';
+import { chmod, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiServer } from '../api/server.ts';
+import { ApprovalQueue } from '../approvals/index.ts';
+import { CertificateAuthority } from '../ca/index.ts';
+import { VERSION } from '../cli/version.ts';
+import { EventBus } from '../events/index.ts';
+import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
+import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
+import { type Logger, type ProxyServices, Resolver, UpstreamPool } from '../proxy/index.ts';
+import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
+import { clientEnv } from './env.ts';
+import { createHandlers } from './handlers.ts';
+import { createLogger } from './logger.ts';
+import { Sandboxes } from './sandboxes.ts';
+import { SecretsSeam } from './secrets-seam.ts';
+import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
+
+export interface DaemonOptions {
+  home: string;
+  /** Also serve the API on this loopback port (browser mode); 0 picks one. */
+  httpPort?: number;
+  /** Extra PEM CAs trusted for upstream servers. */
+  upstreamCa?: string[];
+  /** Names pinned to addresses. */
+  resolve?: Map<string, string[]>;
+  log?: Logger;
+  user?: string;
+}
+
+export class DaemonStartError extends Error {
+  readonly hint?: string;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'DaemonStartError';
+    this.hint = hint;
+  }
+}
+
+export class Daemon {
+  readonly paths: WardenPaths;
+  readonly bus: EventBus;
+  readonly approvals: ApprovalQueue;
+  readonly sandboxes: Sandboxes;
+  readonly log: Logger;
+  readonly ca: CertificateAuthority;
+  readonly #api: ApiServer;
+  readonly #upstream: UpstreamPool;
+  readonly #user: string;
+  #httpUrl?: string;
+  #stopping?: Promise<void>;
+  /** Non-null when the daemon must fail closed; set by whoever cannot do their part (audit). */
+  fault: string | null = null;
+
+  private constructor(args: {
+    paths: WardenPaths;
+    ca: CertificateAuthority;
+    vault: Vault;
+    base: PolicyLayer | undefined;
+    token: string;
+    opts: DaemonOptions;
+  }) {
+    const { paths, ca, vault, opts } = args;
+    this.paths = paths;
+    this.ca = ca;
+    this.log = opts.log ?? createLogger();
+    this.#user = opts.user ?? os.userInfo().username;
+    this.bus = new EventBus((error, event) =>
+      this.log.error('an event subscriber failed', { event: event.type, error: (error as Error).message }),
+    );
+    let base = args.base;
+    const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
+    const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
+    this.#upstream = new UpstreamPool({ extraCa: opts.upstreamCa });
+    // Assigned below; the queue's callbacks only run after construction.
+    let sandboxes: Sandboxes;
+    this.approvals = new ApprovalQueue({
+      emit,
+      addSessionRule: (sandboxId, rule, action) => {
+        const diff = sandboxes.addSessionRule(sandboxId, { ...rule, action });
+        emit({
+          type: 'policy.changed',
+          time: new Date().toISOString(),
+          sandboxId,
+          user: this.#user,
+          layer: 'session',
+          source: 'session',
+          diff,
+        });
+        return diff;
+      },
+      redecide: (sandboxId, facts) => sandboxes.get(sandboxId).policy().decideRequest(facts).action,
+    });
+    const svc: ProxyServices = {
+      emit,
+      approvals: this.approvals,
+      ca,
+      resolver: new Resolver({ overrides: opts.resolve }),
+      upstream: this.#upstream,
+      secrets,
+      gate: () => this.fault,
+      log: this.log,
+    };
+    sandboxes = new Sandboxes({
+      svc,
+      base: () => base,
+      grant: (id, names) => secrets.grant(id, names),
+      revoke: (id) => secrets.revoke(id),
+      user: this.#user,
+    });
+    this.sandboxes = sandboxes;
+    const caBundle = path.join(paths.caDir, 'bundle.pem');
+    this.#api = new ApiServer({
+      token: args.token,
+      user: this.#user,
+      subscribe: (l) => this.bus.subscribe(l),
+      handlers: createHandlers({
+        home: paths.home,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        user: this.#user,
+        listenHost: '127.0.0.1',
+        basePolicyPath: paths.basePolicy,
+        caCertPath: ca.certPath,
+        caFingerprint: ca.fingerprint256,
+        httpUrl: () => this.#httpUrl,
+        sandboxes,
+        approvals: this.approvals,
+        secrets,
+        emit,
+        base: () => base,
+        setBase: (layer) => {
+          base = layer;
+        },
+        envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
+      }),
+    });
+  }
+
+  static async start(opts: DaemonOptions): Promise<Daemon> {
+    const paths = wardenPaths(opts.home);
+    try {
+      ensureHome(paths.home);
+    } catch (error) {
+      throw new DaemonStartError((error as Error).message);
+    }
+    if (await socketAnswers(paths.socket)) {
+      throw new DaemonStartError(
+        `a Warden daemon is already running for ${paths.home}`,
+        'use it, or stop it first',
+      );
+    }
+    await removeStale(paths.socket);
+    let base: PolicyLayer | undefined;
+    if (existsSync(paths.basePolicy)) {
+      const parsed = await loadPolicyFile(paths.basePolicy);
+      if (!parsed.ok) {
+        throw new DaemonStartError(
+          `the base policy ${paths.basePolicy} is not valid:\n${parsed.errors.map((e) => `  ${formatPolicyError(e)}`).join('\n')}`,
+          `fix it (warden policy check ${paths.basePolicy}) or move it away to start with the built-in default (ask)`,
+        );
+      }
+      base = { layer: 'base', source: paths.basePolicy, document: parsed.document, lines: parsed.lines };
+    }
+    const ca = await CertificateAuthority.loadOrCreate(paths.caDir);
+    await writeCaBundle(path.join(paths.caDir, 'bundle.pem'), ca.certPem);
+    const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
+    const token = await writeToken(paths.tokenFile);
+    const daemon = new Daemon({ paths, ca, vault, base, token, opts });
+    await daemon.#listen(opts.httpPort);
+    await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+    daemon.bus.emit({
+      type: 'daemon.started',
+      time: new Date().toISOString(),
+      user: daemon.#user,
+      pid: process.pid,
+      version: VERSION,
+    });
+    daemon.log.info('warden daemon started', {
+      home: paths.home,
+      socket: paths.socket,
+      vault: vault.backend,
+    });
+    return daemon;
+  }
+
+  async #listen(httpPort: number | undefined): Promise<void> {
+    const previous = process.umask(0o177);
+    try {
+      await this.#api.listen({ socket: this.paths.socket });
+    } finally {
+      process.umask(previous);
+    }
+    await chmod(this.paths.socket, 0o600);
+    if (httpPort !== undefined) {
+      const server = await this.#api.listen({ port: httpPort });
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : httpPort;
+      this.#httpUrl = `http://127.0.0.1:${port}`;
+      this.log.info('browser-mode API listening', { url: this.#httpUrl });
+    }
+  }
+
+  get httpUrl(): string | undefined {
+    return this.#httpUrl;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.bus.emit({
+        type: 'daemon.stopping',
+        time: new Date().toISOString(),
+        user: this.#user,
+        pid: process.pid,
+        version: VERSION,
+      });
+      this.approvals.cancelAll('the Warden daemon is stopping');
+      await this.sandboxes.closeAll();
+      await this.#api.close();
+      this.#upstream.destroy();
+      await unlink(this.paths.socket).catch(() => {});
+      await unlink(this.paths.pidFile).catch(() => {});
+      this.log.info('warden daemon stopped');
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,33 @@
+// The environment a client process exports to go through its listener.
+
+import type { ListenerView } from '../api/index.ts';
+
+export function clientEnv(
+  view: ListenerView,
+  files: { caCert: string; caBundle: string },
+): Record<string, string> {
+  const env: Record<string, string> = {
+    HTTP_PROXY: view.proxyUrl,
+    HTTPS_PROXY: view.proxyUrl,
+    http_proxy: view.proxyUrl,
+    https_proxy: view.proxyUrl,
+    ALL_PROXY: view.proxyUrl,
+    NO_PROXY: '',
+    no_proxy: '',
+    SSL_CERT_FILE: files.caBundle,
+    CURL_CA_BUNDLE: files.caBundle,
+    REQUESTS_CA_BUNDLE: files.caBundle,
+    GIT_SSL_CAINFO: files.caBundle,
+    NODE_EXTRA_CA_CERTS: files.caCert,
+    WARDEN_SANDBOX: view.sandboxId,
+  };
+  for (const [name, placeholder] of Object.entries(view.placeholders)) env[envName(name)] = placeholder;
+  return env;
+}
+
+/** A secret's name as an environment variable name (`my-token` → `MY_TOKEN` only when needed). */
+export function envName(secretName: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(secretName)
+    ? secretName
+    : secretName.replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
+}

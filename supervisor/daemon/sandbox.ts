@@ -1,0 +1,109 @@
+// A sandbox as the supervisor sees it: an agent identity, its policy layers (base,
+// project, session) and its governed proxy listener.
+
+import type { ListenerView, PolicyDocument, RuleSpec } from '../api/index.ts';
+import { emptyPolicy, Policy, type PolicyLayer, prependRule } from '../policy/index.ts';
+import type { SandboxContext } from '../proxy/index.ts';
+
+export interface SandboxInit {
+  sandboxId: string;
+  label: string;
+  user: string;
+  kind: 'host' | 'vm';
+  project?: PolicyLayer;
+  secrets: string[];
+  placeholders: Record<string, string>;
+}
+
+export class Sandbox implements SandboxContext {
+  readonly identity: { sandboxId: string; user: string };
+  readonly label: string;
+  readonly kind: 'host' | 'vm';
+  readonly createdAt = new Date().toISOString();
+  readonly placeholders: Record<string, string>;
+  readonly #granted: string[];
+  readonly #base: () => PolicyLayer | undefined;
+  #project?: PolicyLayer;
+  #session: PolicyDocument;
+  #policy: Policy;
+  port = 0;
+
+  constructor(init: SandboxInit, base: () => PolicyLayer | undefined) {
+    this.identity = { sandboxId: init.sandboxId, user: init.user };
+    this.label = init.label;
+    this.kind = init.kind;
+    this.#granted = init.secrets;
+    this.placeholders = init.placeholders;
+    this.#base = base;
+    this.#project = init.project;
+    this.#session = emptyPolicy(`session ${init.sandboxId}`);
+    this.#policy = this.#resolve();
+  }
+
+  policy(): Policy {
+    return this.#policy;
+  }
+
+  secrets(): string[] {
+    return this.#granted;
+  }
+
+  policySource(): string | undefined {
+    return this.#project?.source;
+  }
+
+  get project(): PolicyLayer | undefined {
+    return this.#project;
+  }
+
+  get session(): PolicyDocument {
+    return this.#session;
+  }
+
+  layers(): PolicyLayer[] {
+    const base = this.#base();
+    const out: PolicyLayer[] = [];
+    if (base) out.push(base);
+    if (this.#project) out.push(this.#project);
+    out.push({ layer: 'session', source: 'session', document: this.#session });
+    return out;
+  }
+
+  /** Recompute after a layer changed; returns [before, after] for a diff. */
+  refresh(): [Policy, Policy] {
+    const before = this.#policy;
+    this.#policy = this.#resolve();
+    return [before, this.#policy];
+  }
+
+  setProject(layer: PolicyLayer): [Policy, Policy] {
+    this.#project = layer;
+    return this.refresh();
+  }
+
+  addSessionRule(rule: RuleSpec): [Policy, Policy] {
+    this.#session = prependRule(this.#session, rule);
+    return this.refresh();
+  }
+
+  view(host: string): ListenerView {
+    const authority = `${host}:${this.port}`;
+    const view: ListenerView = {
+      sandboxId: this.identity.sandboxId,
+      label: this.label,
+      user: this.identity.user,
+      kind: this.kind,
+      host,
+      port: this.port,
+      proxyUrl: `http://${authority}`,
+      createdAt: this.createdAt,
+      placeholders: { ...this.placeholders },
+    };
+    if (this.#project) view.policySource = this.#project.source;
+    return view;
+  }
+
+  #resolve(): Policy {
+    return Policy.resolve(this.layers());
+  }
+}

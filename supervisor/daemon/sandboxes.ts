@@ -1,0 +1,114 @@
+// The sandboxes the daemon supervises and their proxy listeners.
+
+import { randomBytes } from 'node:crypto';
+import type { CreateListenerRequest, PolicyDiff, RuleSpec } from '../api/index.ts';
+import { ApiError } from '../api/server.ts';
+import { diffPolicies, type Policy, type PolicyLayer, parsePolicy } from '../policy/index.ts';
+import { ProxyListener, type ProxyServices } from '../proxy/index.ts';
+import { Sandbox } from './sandbox.ts';
+
+export interface SandboxesDeps {
+  svc: ProxyServices;
+  base: () => PolicyLayer | undefined;
+  /** Issue placeholders for granted secrets; throws ApiError for unknown names. */
+  grant: (sandboxId: string, secrets: string[]) => Record<string, string>;
+  revoke: (sandboxId: string) => void;
+  user: string;
+}
+
+export class Sandboxes {
+  readonly #deps: SandboxesDeps;
+  readonly #byId = new Map<string, { sandbox: Sandbox; listener: ProxyListener }>();
+
+  constructor(deps: SandboxesDeps) {
+    this.#deps = deps;
+  }
+
+  list(): Sandbox[] {
+    return [...this.#byId.values()].map((e) => e.sandbox);
+  }
+
+  get(sandboxId: string): Sandbox {
+    const entry = this.#byId.get(sandboxId);
+    if (!entry)
+      throw new ApiError(404, 'SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden status');
+    return entry.sandbox;
+  }
+
+  listener(sandboxId: string): ProxyListener | undefined {
+    return this.#byId.get(sandboxId)?.listener;
+  }
+
+  async create(req: CreateListenerRequest, kind: 'host' | 'vm' = 'host'): Promise<Sandbox> {
+    let project: PolicyLayer | undefined;
+    if (req.policy) {
+      const parsed = parsePolicy(req.policy.yaml, req.policy.source);
+      if (!parsed.ok) {
+        throw new ApiError(
+          400,
+          'PolicyInvalid',
+          `the policy ${req.policy.source} is not valid`,
+          'fix the errors listed and try again',
+          {
+            errors: parsed.errors,
+          },
+        );
+      }
+      project = {
+        layer: 'project',
+        source: req.policy.source,
+        document: parsed.document,
+        lines: parsed.lines,
+      };
+    }
+    const label = (req.label ?? 'proxy').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'proxy';
+    const sandboxId = `${label}-${randomBytes(3).toString('hex')}`;
+    const secrets = [...new Set(req.secrets ?? [])];
+    const placeholders = this.#deps.grant(sandboxId, secrets);
+    const sandbox = new Sandbox(
+      { sandboxId, label, user: req.user ?? this.#deps.user, kind, project, secrets, placeholders },
+      this.#deps.base,
+    );
+    const listener = new ProxyListener(sandbox, this.#deps.svc);
+    try {
+      sandbox.port = await listener.listen(req.port ?? 0);
+    } catch (error) {
+      this.#deps.revoke(sandboxId);
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ApiError(
+        409,
+        'PortUnavailable',
+        `cannot listen on 127.0.0.1:${req.port}: ${code}`,
+        'choose another --port or omit it',
+      );
+    }
+    this.#byId.set(sandboxId, { sandbox, listener });
+    return sandbox;
+  }
+
+  async remove(sandboxId: string): Promise<void> {
+    const entry = this.#byId.get(sandboxId);
+    if (!entry) throw new ApiError(404, 'SandboxNotFound', `no sandbox ${sandboxId}`);
+    this.#byId.delete(sandboxId);
+    this.#deps.svc.approvals.cancelSandbox(sandboxId, `sandbox ${sandboxId} was removed`);
+    await entry.listener.close();
+    this.#deps.revoke(sandboxId);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#byId.keys()].map((id) => this.remove(id)));
+  }
+
+  addSessionRule(sandboxId: string, rule: RuleSpec): PolicyDiff {
+    const [before, after] = this.get(sandboxId).addSessionRule(rule);
+    return diffPolicies(before, after);
+  }
+
+  /** The base layer changed: re-resolve every sandbox. */
+  refreshAll(): Array<{ sandboxId: string; before: Policy; after: Policy }> {
+    return this.list().map((s) => {
+      const [before, after] = s.refresh();
+      return { sandboxId: s.identity.sandboxId, before, after };
+    });
+  }
+}

@@ -1,0 +1,110 @@
+// Connects the vault and the placeholder registry to the proxy (SecretInjector) and to
+// the API (names and bindings only). Secret values pass through here on their way to the
+// vault or into an outgoing request, and nowhere else.
+
+import type { InjectMode, SecretView } from '../api/index.ts';
+import { ApiError } from '../api/server.ts';
+import { matchHostPattern } from '../policy/index.ts';
+import type { HeaderMap, SecretApplyResult, SecretInjector } from '../proxy/index.ts';
+import { applySecrets, createBodyScanner, type PlaceholderRegistry, type Vault } from '../secrets/index.ts';
+
+export class SecretsSeam implements SecretInjector {
+  readonly #vault: Vault;
+  readonly #registry: PlaceholderRegistry;
+  readonly #granted = new Map<string, string[]>();
+
+  constructor(vault: Vault, registry: PlaceholderRegistry) {
+    this.#vault = vault;
+    this.#registry = registry;
+  }
+
+  get backend(): string {
+    return this.#vault.backend;
+  }
+
+  count(): number {
+    return this.#vault.list().length;
+  }
+
+  list(): SecretView[] {
+    return this.#vault.list();
+  }
+
+  async set(name: string, value: string, opts: { hosts: string[]; inject: InjectMode }): Promise<SecretView> {
+    try {
+      await this.#vault.set(name, value, opts);
+    } catch (error) {
+      throw new ApiError(400, 'SecretInvalid', (error as Error).message);
+    }
+    const view = this.#vault.list().find((s) => s.name === name);
+    if (!view) throw new ApiError(500, 'SecretNotStored', `secret ${name} was not stored`);
+    return view;
+  }
+
+  async remove(name: string): Promise<void> {
+    if (!(await this.#vault.remove(name))) {
+      throw new ApiError(
+        404,
+        'SecretNotFound',
+        `no secret named ${name}`,
+        'list them with: warden secret ls',
+      );
+    }
+  }
+
+  /** Issue this sandbox's placeholders; unknown secret names are refused. */
+  grant(sandboxId: string, names: string[]): Record<string, string> {
+    const missing = names.filter((n) => !this.#vault.has(n));
+    if (missing.length > 0) {
+      throw new ApiError(
+        404,
+        'SecretNotFound',
+        `no secret named ${missing.join(', ')}`,
+        'add it with: warden secret set NAME --host HOST',
+      );
+    }
+    const out: Record<string, string> = {};
+    for (const name of names) out[name] = this.#registry.issue(sandboxId, name);
+    if (names.length > 0) this.#granted.set(sandboxId, names);
+    return out;
+  }
+
+  revoke(sandboxId: string): void {
+    this.#granted.delete(sandboxId);
+    this.#registry.revokeSandbox(sandboxId);
+  }
+
+  holdsPlaceholders(sandboxId: string): boolean {
+    return (this.#granted.get(sandboxId)?.length ?? 0) > 0;
+  }
+
+  apply(
+    input: { sandboxId: string; host: string; intercepted: boolean; headers: HeaderMap; url: string },
+    granted: string[],
+  ): SecretApplyResult {
+    return applySecrets(input, { registry: this.#registry, vault: this.#vault, granted });
+  }
+
+  bodyScanner(
+    sandboxId: string,
+    host: string,
+  ): { push(chunk: Buffer): Array<{ secret: string; where: string }> } {
+    const scanner = createBodyScanner();
+    return {
+      push: (chunk) => {
+        const out: Array<{ secret: string; where: string }> = [];
+        for (const placeholder of scanner.push(chunk)) {
+          const owner = this.#registry.lookup(placeholder);
+          if (!owner || owner.sandboxId !== sandboxId) {
+            out.push({ secret: owner?.secretName ?? 'unknown', where: 'body' });
+            continue;
+          }
+          const bound = this.#vault.list().find((s) => s.name === owner.secretName)?.hosts ?? [];
+          if (!bound.some((pattern) => matchHostPattern(pattern, host)))
+            out.push({ secret: owner.secretName, where: 'body' });
+        }
+        return out;
+      },
+    };
+  }
+}

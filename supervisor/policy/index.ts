@@ -1,0 +1,15 @@
+// The policy engine's public face: parse and validate policy documents, resolve the layers of
+// one sandbox into a Policy that decides requests, tunnels and addresses, explain and diff.
+
+export type { AddressCategory } from './address.ts';
+export { classifyAddress } from './address.ts';
+export { emptyPolicy, prependRule, suggestRule } from './documents.ts';
+export type { HostPattern, ParsedMatch, PortRange } from './host-pattern.ts';
+export { formatMatch, matchHostPattern, normalizeHost, parseMatch } from './host-pattern.ts';
+export type { ParseResult, RuleLines } from './parse.ts';
+export { formatPolicyError, loadPolicyFile, parsePolicy, stringifyPolicy } from './parse.ts';
+export { normalizePath } from './path.ts';
+export type { AddressCheck, PolicyLayer, TraceStep } from './policy.ts';
+export { BUILTIN_APPROVAL_TIMEOUT_SECONDS, BUILTIN_DEFAULT_ACTION, Policy } from './policy.ts';
+export type { PolicyDocument, RuleSpec } from './schema.ts';
+export { POLICY_API_VERSION, PolicyDocumentSchema } from './schema.ts';

@@ -1,0 +1,106 @@
+// Request paths and path globs. Paths are normalized before matching so `..`, `%2e%2e` and
+// needless percent-encoding cannot sneak a request past a rule written for another path.
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/** Decode percent-encoded unreserved characters; upper-case the hex of every other escape. */
+function normalizePercent(text: string): string {
+  return text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
+}
+
+/**
+ * Normalize a request-target path (with optional `?query`): resolve `.` and `..` segments
+ * (also when percent-encoded), decode percent-encoded unreserved characters, keep everything
+ * else encoded, never climb above the root. Empty → `/`. The query is returned unchanged.
+ */
+export function normalizePath(rawPath: string): { path: string; query: string } {
+  const q = rawPath.indexOf('?');
+  const rawQuery = q === -1 ? '' : rawPath.slice(q + 1);
+  let path = normalizePercent(q === -1 ? rawPath : rawPath.slice(0, q));
+  if (!path.startsWith('/')) path = `/${path}`;
+  const segments = path.slice(1).split('/');
+  const out: string[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] ?? '';
+    const last = i === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..' && out.length > 0) out.pop();
+      // A trailing dot segment leaves a directory path: `/a/b/..` → `/a/`.
+      if (last) out.push('');
+      continue;
+    }
+    out.push(segment);
+  }
+  return { path: `/${out.join('/')}`, query: rawQuery };
+}
+
+export interface PathGlob {
+  /** The glob as written. */
+  source: string;
+  regex: RegExp;
+}
+
+/** Why a path glob is not valid, or null when it is. */
+export function checkPathGlob(glob: string): string | null {
+  if (!glob.startsWith('/')) return `path glob "${glob}" must start with "/"`;
+  if (/\s/.test(glob)) return `path glob "${glob}" contains a space; write it percent-encoded (%20)`;
+  if (glob.includes('#')) return `path glob "${glob}" contains "#"; fragments are never sent to servers`;
+  if (glob.includes('***'))
+    return `path glob "${glob}" has "***"; use "*" (within a segment) or "**" (across)`;
+  if (/%(?![0-9A-Fa-f]{2})/.test(glob)) return `path glob "${glob}" has a "%" not followed by two hex digits`;
+  const segments = normalizePercent(glob).slice(1).split('/');
+  if (segments.some((s) => s === '.' || s === '..')) {
+    return `path glob "${glob}" contains a "." or ".." segment; paths are matched after those are resolved, so it would never match`;
+  }
+  return null;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Compile a path glob: `*` any characters except `/`, `**` any characters including `/`,
+ * `?` one character except `/`; a trailing `/**` also matches the bare prefix, and `**` as a
+ * whole middle segment also spans zero segments (`/a/` + `**` + `/b` matches `/a/b`). Case-sensitive.
+ * Throws on an invalid glob (see checkPathGlob).
+ */
+export function compilePathGlob(glob: string): PathGlob {
+  const problem = checkPathGlob(glob);
+  if (problem) throw new Error(problem);
+  let body = normalizePercent(glob);
+  let tail = '';
+  if (body.endsWith('/**')) {
+    body = body.slice(0, -3);
+    tail = '(?:/.*)?';
+  }
+  let pattern = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] ?? '';
+    if (c === '/' && body.startsWith('**/', i + 1)) {
+      // A whole `**` segment spans zero or more segments: `/a/` `**` `/b` matches `/a/b` and `/a/x/y/b`.
+      pattern += '/(?:.*/)?';
+      i += 3;
+    } else if (c === '*') {
+      if (body[i + 1] === '*') {
+        pattern += '.*';
+        i++;
+      } else {
+        pattern += '[^/]*';
+      }
+    } else if (c === '?') {
+      pattern += '[^/]';
+    } else {
+      pattern += escapeRegex(c);
+    }
+  }
+  return { source: glob, regex: new RegExp(`^${pattern}${tail}$`, 's') };
+}
+
+/** Match a normalized path against a compiled glob. */
+export function matchPath(glob: PathGlob, path: string): boolean {
+  return glob.regex.test(path);
+}

@@ -1,0 +1,298 @@
+// The resolved policy of one sandbox: its layers (session, project, base) flattened into one
+// ordered rule list, compiled once, then asked about requests, tunnels and addresses.
+
+import type {
+  Action,
+  Decision,
+  LayerName,
+  RequestFacts,
+  ResolvedPolicyView,
+  ResolvedRuleView,
+  RuleRef,
+} from '../api/policy-types.ts';
+import { type AddressCategory, CATEGORY_WORDS, classifyAddress, parseAddress } from './address.ts';
+import {
+  actionVerb,
+  type CompiledRule,
+  compileRule,
+  describeLayer,
+  describeRule,
+  type MatchContext,
+  portMatches,
+  ruleMatches,
+  whyMatch,
+  whyNot,
+} from './compiled-rule.ts';
+import { formatAddress, type HostFacts, hostFacts, matchAddress, matchHost } from './host-pattern.ts';
+import type { RuleLines } from './parse.ts';
+import { normalizePath } from './path.ts';
+import type { PolicyDocument } from './schema.ts';
+
+export interface PolicyLayer {
+  layer: LayerName;
+  source: string;
+  document: PolicyDocument;
+  lines?: RuleLines;
+}
+
+export interface AddressCheck {
+  action: Action;
+  rule: RuleRef | null;
+  category: AddressCategory;
+  reason: string;
+}
+
+export interface TraceStep {
+  rule: RuleRef;
+  matched: boolean;
+  why: string;
+}
+
+export const BUILTIN_DEFAULT_ACTION: Action = 'ask';
+export const BUILTIN_APPROVAL_TIMEOUT_SECONDS = 120;
+
+const PRECEDENCE: Record<LayerName, number> = { session: 0, project: 1, base: 2 };
+const HOST_CACHE_LIMIT = 1024;
+
+type HostLookup = { ok: true; facts: HostFacts } | { ok: false; error: string };
+
+export class Policy {
+  readonly layers: readonly PolicyLayer[];
+  readonly rules: readonly CompiledRule[];
+  readonly defaultAction: Action;
+  readonly defaultSource: LayerName | 'builtin';
+  readonly approvalTimeoutSeconds: number;
+  private readonly defaultLabel: string;
+  /** Normalized request hosts, bounded; belongs to this instance only. */
+  private readonly hostCache = new Map<string, HostLookup>();
+
+  private constructor(layers: PolicyLayer[]) {
+    this.layers = layers;
+    const rules: CompiledRule[] = [];
+    for (const layer of layers) {
+      const specs = layer.document.spec.network?.rules ?? [];
+      specs.forEach((spec, index) => {
+        const line = layer.lines?.[index];
+        rules.push(
+          compileRule(spec, { layer: layer.layer, source: layer.source, index, ...(line ? { line } : {}) }),
+        );
+      });
+    }
+    this.rules = rules;
+    const withDefault = layers.find((l) => l.document.spec.network?.default !== undefined);
+    this.defaultAction = withDefault?.document.spec.network?.default ?? BUILTIN_DEFAULT_ACTION;
+    this.defaultSource = withDefault?.layer ?? 'builtin';
+    this.defaultLabel = withDefault ? describeLayer(withDefault.layer, withDefault.source) : 'builtin';
+    const withTimeout = layers.find((l) => l.document.spec.approvals?.timeoutSeconds !== undefined);
+    this.approvalTimeoutSeconds =
+      withTimeout?.document.spec.approvals?.timeoutSeconds ?? BUILTIN_APPROVAL_TIMEOUT_SECONDS;
+  }
+
+  /**
+   * Resolve layers into one policy. First match wins over session rules, then project rules,
+   * then base rules (document order within a layer). Default action and approval timeout come
+   * from the most specific layer that sets them (else ask / 120 s). Throws when a rule cannot
+   * be compiled (documents from parsePolicy always compile).
+   */
+  static resolve(layers: PolicyLayer[]): Policy {
+    const ordered = layers
+      .map((layer, i) => ({ layer, i }))
+      .sort((a, b) => PRECEDENCE[a.layer.layer] - PRECEDENCE[b.layer.layer] || a.i - b.i)
+      .map(({ layer }) => layer);
+    return new Policy(ordered);
+  }
+
+  private lookupHost(host: string): HostLookup {
+    let found = this.hostCache.get(host);
+    if (found) return found;
+    try {
+      found = { ok: true, facts: hostFacts(host) };
+    } catch (error) {
+      found = { ok: false, error: (error as Error).message };
+    }
+    if (this.hostCache.size >= HOST_CACHE_LIMIT) this.hostCache.clear();
+    this.hostCache.set(host, found);
+    return found;
+  }
+
+  private context(facts: RequestFacts): MatchContext | { error: string } {
+    const host = this.lookupHost(facts.host);
+    if (!host.ok) return { error: host.error };
+    return {
+      scheme: facts.scheme,
+      host: host.facts,
+      port: facts.port,
+      method: facts.method.toUpperCase(),
+      path: normalizePath(facts.path).path,
+    };
+  }
+
+  private invalidHost(error: string): Decision {
+    return { action: 'deny', rule: null, reason: `${error}; a request to an invalid host is always denied` };
+  }
+
+  private byRule(rule: CompiledRule): Decision {
+    const decision: Decision = {
+      action: rule.ref.action,
+      rule: rule.ref,
+      reason: `${describeRule(rule.ref)} ${actionVerb(rule.ref.action)}`,
+    };
+    if (rule.tls) decision.tls = rule.tls;
+    return decision;
+  }
+
+  private byDefault(): Decision {
+    const from = this.defaultSource === 'builtin' ? '' : ` (set by ${this.defaultLabel})`;
+    return {
+      action: this.defaultAction,
+      rule: null,
+      reason: `no rule matches; the default is ${this.defaultAction}${from}`,
+    };
+  }
+
+  /** Decide one request: the first matching rule, else the default. */
+  decideRequest(facts: RequestFacts): Decision {
+    const ctx = this.context(facts);
+    if ('error' in ctx) return this.invalidHost(ctx.error);
+    for (const rule of this.rules) if (ruleMatches(rule, ctx)) return this.byRule(rule);
+    return this.byDefault();
+  }
+
+  /**
+   * Decide a CONNECT tunnel knowing only host and port. The first rule whose host and port
+   * match decides if it has no method, path or scheme condition (a scheme condition of exactly
+   * https also decides); a rule with such conditions makes the answer depend on the request
+   * inside the tunnel (needsRequest). No match: the default.
+   */
+  decideConnect(host: string, port: number): Decision | { needsRequest: true; reason: string } {
+    const found = this.lookupHost(host);
+    if (!found.ok) return this.invalidHost(found.error);
+    for (const rule of this.rules) {
+      if (!portMatches(rule, port) || !matchHost(rule.parsed.host, found.facts)) continue;
+      const scheme = rule.parsed.scheme;
+      if (rule.methods === null && rule.paths === null && (scheme === undefined || scheme === 'https')) {
+        return this.byRule(rule);
+      }
+      const conditions = [
+        ...(scheme ? ['scheme'] : []),
+        ...(rule.methods ? ['method'] : []),
+        ...(rule.paths ? ['path'] : []),
+      ].join(' and ');
+      return {
+        needsRequest: true,
+        reason: `${describeRule(rule.ref)} depends on the ${conditions}, so the request inside the tunnel decides`,
+      };
+    }
+    return this.byDefault();
+  }
+
+  /**
+   * Check the address a request is about to connect to (after DNS). Only rules that name
+   * addresses (IP or CIDR) are consulted, plus a `localhost` rule for loopback addresses when
+   * the requested host is `localhost`. Non-public addresses are denied unless such a rule
+   * allows (or asks); public addresses are allowed unless such a rule denies.
+   */
+  checkAddress(address: string, port: number, host: string): AddressCheck {
+    let ip: ReturnType<typeof parseAddress>;
+    try {
+      ip = parseAddress(address);
+    } catch (error) {
+      return {
+        action: 'deny',
+        rule: null,
+        category: 'reserved',
+        reason: `${host} resolved to something that is not an address: ${(error as Error).message}`,
+      };
+    }
+    const category = classifyAddress(ip);
+    const shown = formatAddress(ip);
+    const found = this.lookupHost(host);
+    const hostName = found.ok ? found.facts.host : host;
+    const subject =
+      hostName === shown
+        ? `${shown} is ${CATEGORY_WORDS[category]}`
+        : `${host} resolves to ${shown}, ${CATEGORY_WORDS[category]}`;
+    let named: CompiledRule | undefined;
+    for (const rule of this.rules) {
+      if (!portMatches(rule, port)) continue;
+      const names =
+        (rule.namesAddress && matchAddress(rule.parsed.host, ip)) ||
+        (rule.isLocalhost && category === 'loopback' && hostName === 'localhost');
+      if (names) {
+        named = rule;
+        break;
+      }
+    }
+    if (category === 'public') {
+      if (named && named.ref.action === 'deny') {
+        return {
+          action: 'deny',
+          rule: named.ref,
+          category,
+          reason: `${subject}, which ${describeRule(named.ref)} denies`,
+        };
+      }
+      return { action: 'allow', rule: null, category, reason: `${subject}` };
+    }
+    if (named && named.ref.action !== 'deny') {
+      const verb = named.ref.action === 'allow' ? 'allows' : 'sends to a human';
+      return {
+        action: named.ref.action,
+        rule: named.ref,
+        category,
+        reason: `${subject}, which ${describeRule(named.ref)} ${verb}`,
+      };
+    }
+    if (named) {
+      return {
+        action: 'deny',
+        rule: named.ref,
+        category,
+        reason: `${subject}, which ${describeRule(named.ref)} denies`,
+      };
+    }
+    const prefix = ip.kind() === 'ipv4' ? 32 : 128;
+    return {
+      action: 'deny',
+      rule: null,
+      category,
+      reason:
+        `${subject}; sandboxes cannot reach loopback, private, link-local or metadata addresses unless a rule names ` +
+        `the address (add "- match: ${shown}/${prefix}, action: allow")`,
+    };
+  }
+
+  /** Decide a request and say, rule by rule up to the deciding one, why each did or did not apply. */
+  explain(facts: RequestFacts): { decision: Decision; trace: TraceStep[] } {
+    const ctx = this.context(facts);
+    if ('error' in ctx) return { decision: this.invalidHost(ctx.error), trace: [] };
+    const trace: TraceStep[] = [];
+    for (const rule of this.rules) {
+      const reason = whyNot(rule, ctx);
+      if (reason === null) {
+        trace.push({ rule: rule.ref, matched: true, why: whyMatch(rule, ctx) });
+        return { decision: this.byRule(rule), trace };
+      }
+      trace.push({ rule: rule.ref, matched: false, why: reason });
+    }
+    return { decision: this.byDefault(), trace };
+  }
+
+  /** The fully resolved policy, most specific rule first. */
+  view(): ResolvedPolicyView {
+    return {
+      rules: this.rules.map(
+        (rule): ResolvedRuleView => (rule.tls ? { ...rule.ref, tls: rule.tls } : { ...rule.ref }),
+      ),
+      defaultAction: this.defaultAction,
+      defaultSource: this.defaultSource,
+      approvalTimeoutSeconds: this.approvalTimeoutSeconds,
+      layers: this.layers.map((l) => ({
+        layer: l.layer,
+        source: l.source,
+        name: l.document.metadata.name,
+        rules: l.document.spec.network?.rules?.length ?? 0,
+      })),
+    };
+  }
+}

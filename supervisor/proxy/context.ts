@@ -1,0 +1,68 @@
+// What a proxy listener needs from the rest of the supervisor, passed in by the daemon.
+// The proxy decides nothing on its own: the policy decides, approvals ask the human,
+// the injector swaps placeholders, and every outcome is emitted on the bus.
+
+import type { SecureContext } from 'node:tls';
+import type { Identity, WardenEvent } from '../api/index.ts';
+import type { ApprovalQueue } from '../approvals/index.ts';
+import type { Policy } from '../policy/index.ts';
+import type { Resolver } from './resolver.ts';
+import type { UpstreamPool } from './upstream.ts';
+
+/** The sandbox (agent identity) a listener belongs to. */
+export interface SandboxContext {
+  identity: Identity;
+  /** The sandbox's current resolved policy (base, project and session layers). */
+  policy(): Policy;
+  /** Names of the secrets this sandbox was granted. */
+  secrets(): string[];
+  /** Where a new rule for this sandbox would go, for the hints in a 403. */
+  policySource(): string | undefined;
+}
+
+export interface HeaderMap {
+  [name: string]: string | string[] | undefined;
+}
+
+export interface SecretApplyResult {
+  headers: HeaderMap;
+  url: string;
+  injected: string[];
+  violations: Array<{ secret: string; where: string }>;
+}
+
+/** The seam to supervisor/secrets: placeholder swap and exfiltration detection. */
+export interface SecretInjector {
+  apply(
+    input: { sandboxId: string; host: string; intercepted: boolean; headers: HeaderMap; url: string },
+    granted: string[],
+  ): SecretApplyResult;
+  /**
+   * A scanner for a streamed request body to `host` (finds placeholders split across
+   * chunks); it returns the violations: placeholders of secrets not bound to `host`.
+   */
+  bodyScanner(
+    sandboxId: string,
+    host: string,
+  ): { push(chunk: Buffer): Array<{ secret: string; where: string }> };
+  /** True when the sandbox holds placeholders, so every TLS tunnel must be inspected. */
+  holdsPlaceholders(sandboxId: string): boolean;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ProxyServices {
+  emit(event: WardenEvent): void;
+  approvals: ApprovalQueue;
+  ca: { secureContextFor(host: string): Promise<SecureContext> };
+  resolver: Resolver;
+  upstream: UpstreamPool;
+  secrets: SecretInjector;
+  /** Non-null: the reason to fail closed (e.g. the audit store cannot write). */
+  gate(): string | null;
+  log: Logger;
+}

@@ -1,0 +1,206 @@
+// The decision path of one request: the policy's answer, a human's answer when the policy
+// asks, and the check of the address actually connected to (SSRF rules, after DNS).
+
+import type { Decision, RequestFacts, RequestOutcome, RuleRef } from '../api/index.ts';
+import { suggestRule } from '../policy/index.ts';
+import { type BlockInfo, howToAllow } from './block.ts';
+import type { ProxyServices, SandboxContext } from './context.ts';
+import type { ResolvedAddress } from './resolver.ts';
+
+export interface Verdict {
+  allowed: boolean;
+  outcome: RequestOutcome;
+  rule: RuleRef | null;
+  reason: string;
+  decidedBy: 'policy' | 'approval' | 'proxy';
+  approvalId?: string;
+  /** Set when not allowed: what the client is told. */
+  block?: BlockInfo;
+}
+
+function denial(
+  sandbox: SandboxContext,
+  facts: RequestFacts,
+  v: Omit<Verdict, 'allowed' | 'block'>,
+  verdict: string,
+  withHints = true,
+): Verdict {
+  const block: BlockInfo = {
+    status: 403,
+    verdict,
+    reason: v.reason,
+    identity: sandbox.identity,
+    facts,
+    rule: v.rule,
+    approvalId: v.approvalId,
+    howToAllow: withHints
+      ? howToAllow({
+          identity: sandbox.identity,
+          facts,
+          suggested: suggestRule(facts),
+          policySource: sandbox.policySource(),
+        })
+      : undefined,
+  };
+  return { ...v, allowed: false, block };
+}
+
+/** Turn a policy decision into a verdict, asking a human when the policy says ask. */
+export async function settle(
+  svc: ProxyServices,
+  sandbox: SandboxContext,
+  facts: RequestFacts,
+  decision: Decision,
+  signal: AbortSignal,
+): Promise<Verdict> {
+  if (decision.action === 'allow') {
+    return {
+      allowed: true,
+      outcome: 'allowed',
+      rule: decision.rule,
+      reason: decision.reason,
+      decidedBy: 'policy',
+    };
+  }
+  if (decision.action === 'deny') {
+    // A rule that denies on purpose gets no "how to allow" recipe beyond naming the rule.
+    return denial(
+      sandbox,
+      facts,
+      { outcome: 'denied', rule: decision.rule, reason: decision.reason, decidedBy: 'policy' },
+      'denied',
+      decision.rule === null,
+    );
+  }
+  const policy = sandbox.policy();
+  const outcome = await svc.approvals.request({
+    identity: sandbox.identity,
+    facts,
+    reason: decision.reason,
+    rule: decision.rule,
+    suggestedRule: suggestRule(facts),
+    timeoutSeconds: policy.approvalTimeoutSeconds,
+    signal,
+  });
+  const base = { rule: decision.rule, approvalId: outcome.approvalId };
+  if (outcome.kind === 'answered') {
+    const how = outcome.scope === 'always' ? 'always' : 'once';
+    if (outcome.decision === 'allow') {
+      return {
+        ...base,
+        allowed: true,
+        outcome: 'allowed',
+        decidedBy: 'approval',
+        reason: `${outcome.by} allowed it (${how})`,
+      };
+    }
+    return denial(
+      sandbox,
+      facts,
+      { ...base, outcome: 'denied', decidedBy: 'approval', reason: `${outcome.by} denied it (${how})` },
+      'denied',
+      false,
+    );
+  }
+  if (outcome.kind === 'expired') {
+    return denial(
+      sandbox,
+      facts,
+      {
+        ...base,
+        outcome: 'timed_out',
+        decidedBy: 'approval',
+        reason: `approval timed out: nobody answered within ${outcome.timeoutSeconds} s (${decision.reason})`,
+      },
+      'timed-out',
+    );
+  }
+  return denial(
+    sandbox,
+    facts,
+    { ...base, outcome: 'error', decidedBy: 'approval', reason: outcome.reason },
+    'cancelled',
+  );
+}
+
+export type Vetted = { ok: true; address: ResolvedAddress } | { ok: false; verdict: Verdict };
+
+/**
+ * Resolve the host and pick an address the policy lets this sandbox reach. Loopback,
+ * private, link-local and metadata addresses need a rule naming them, whatever the name.
+ */
+export async function vetAddress(
+  svc: ProxyServices,
+  sandbox: SandboxContext,
+  facts: RequestFacts,
+  signal: AbortSignal,
+): Promise<Vetted> {
+  let addresses: ResolvedAddress[];
+  try {
+    addresses = await svc.resolver.resolve(facts.host);
+  } catch (error) {
+    const reason = (error as Error).message;
+    return {
+      ok: false,
+      verdict: {
+        allowed: false,
+        outcome: 'error',
+        rule: null,
+        reason,
+        decidedBy: 'proxy',
+        block: { status: 502, verdict: 'error', reason, identity: sandbox.identity, facts },
+      },
+    };
+  }
+  const policy = sandbox.policy();
+  let firstDenial: ReturnType<typeof policy.checkAddress> | undefined;
+  let asked: { address: ResolvedAddress; check: ReturnType<typeof policy.checkAddress> } | undefined;
+  for (const address of addresses) {
+    const check = policy.checkAddress(address.address, facts.port, facts.host);
+    if (check.action === 'allow') return { ok: true, address };
+    if (check.action === 'ask') asked ??= { address, check };
+    else firstDenial ??= check;
+  }
+  if (asked) {
+    const verdict = await settle(
+      svc,
+      sandbox,
+      facts,
+      { action: 'ask', rule: asked.check.rule, reason: asked.check.reason },
+      signal,
+    );
+    return verdict.allowed ? { ok: true, address: asked.address } : { ok: false, verdict };
+  }
+  const check = firstDenial!;
+  return {
+    ok: false,
+    verdict: {
+      allowed: false,
+      outcome: 'denied',
+      rule: check.rule,
+      reason: check.reason,
+      decidedBy: 'policy',
+      block: {
+        status: 403,
+        verdict: 'denied',
+        reason: check.reason,
+        identity: sandbox.identity,
+        facts,
+        rule: check.rule,
+      },
+    },
+  };
+}
+
+/** The verdict when the supervisor cannot record what it allows: fail closed. */
+export function unavailable(sandbox: SandboxContext, facts: RequestFacts | undefined, why: string): Verdict {
+  const reason = `Warden is failing closed: ${why}`;
+  return {
+    allowed: false,
+    outcome: 'denied',
+    rule: null,
+    reason,
+    decidedBy: 'proxy',
+    block: { status: 503, verdict: 'unavailable', reason, identity: sandbox.identity, facts },
+  };
+}

@@ -1,0 +1,12 @@
+export type {
+  HeaderMap,
+  Logger,
+  ProxyServices,
+  SandboxContext,
+  SecretApplyResult,
+  SecretInjector,
+} from './context.ts';
+export { ProxyListener } from './listener.ts';
+export type { ResolvedAddress } from './resolver.ts';
+export { parseResolveOverrides, Resolver } from './resolver.ts';
+export { UpstreamPool } from './upstream.ts';

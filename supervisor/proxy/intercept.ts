@@ -1,0 +1,102 @@
+// TLS termination for tunnels the proxy must read: the tunnel is answered with 200, the
+// client's TLS is terminated with a leaf minted by the per-install CA, and the requests
+// inside are parsed by an internal HTTP server and decided one by one. A tunnel whose
+// first byte is not a TLS handshake is parsed as plain HTTP.
+
+import http from 'node:http';
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { BlockInfo } from './block.ts';
+import type { ProxyServices } from './context.ts';
+
+export type TunnelMode = 'inspect' | { deny: BlockInfo };
+
+export interface TunnelContext {
+  host: string;
+  port: number;
+  scheme: 'https' | 'http';
+  mode: TunnelMode;
+}
+
+export type InnerRequestHandler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  ctx: TunnelContext,
+) => void;
+export type InnerUpgradeHandler = (
+  req: http.IncomingMessage,
+  socket: net.Socket,
+  head: Buffer,
+  ctx: TunnelContext,
+) => void;
+
+const TLS_HANDSHAKE = 0x16;
+
+export class Interceptor {
+  readonly server: http.Server;
+  readonly #contexts = new WeakMap<object, TunnelContext>();
+  readonly #svc: ProxyServices;
+
+  constructor(
+    svc: ProxyServices,
+    onRequest: InnerRequestHandler,
+    onUpgrade: InnerUpgradeHandler,
+    options: http.ServerOptions,
+  ) {
+    this.#svc = svc;
+    this.server = http.createServer(options, (req, res) => {
+      const ctx = this.#contexts.get(req.socket);
+      if (!ctx) return res.destroy();
+      onRequest(req, res, ctx);
+    });
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      const ctx = this.#contexts.get(socket);
+      if (!ctx) return socket.destroy();
+      onUpgrade(req, socket, head, ctx);
+    });
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** Answer the CONNECT and read what the client sends inside the tunnel. */
+  attach(socket: net.Socket, head: Buffer, target: { host: string; port: number }, mode: TunnelMode): void {
+    if (socket.destroyed) return;
+    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    const start = (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      if (first[0] === TLS_HANDSHAKE) void this.#terminateTls(socket, target, mode);
+      else this.#serve(socket, { ...target, scheme: 'http', mode });
+    };
+    if (head.length > 0) start(head);
+    else socket.once('data', start);
+  }
+
+  async #terminateTls(
+    socket: net.Socket,
+    target: { host: string; port: number },
+    mode: TunnelMode,
+  ): Promise<void> {
+    let secureContext: tls.SecureContext;
+    try {
+      secureContext = await this.#svc.ca.secureContextFor(target.host);
+    } catch (error) {
+      this.#svc.log.error('could not mint a certificate', {
+        host: target.host,
+        error: (error as Error).message,
+      });
+      socket.destroy();
+      return;
+    }
+    if (socket.destroyed) return;
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
+    secure.on('error', () => secure.destroy());
+    this.#serve(secure, { ...target, scheme: 'https', mode });
+    socket.resume();
+  }
+
+  #serve(socket: net.Socket, ctx: TunnelContext): void {
+    this.#contexts.set(socket, ctx);
+    this.server.emit('connection', socket);
+    socket.resume();
+  }
+}

@@ -1,0 +1,145 @@
+// One governed proxy listener per sandbox: HTTP/1.1 forward proxying, CONNECT tunnels
+// and upgrades, on a loopback port. The listener gives every connection its identity.
+
+import http from 'node:http';
+import type net from 'node:net';
+import type { ProxyServices, SandboxContext } from './context.ts';
+import { handleExchange, sendBlock } from './exchange.ts';
+import { Interceptor, type TunnelContext } from './intercept.ts';
+import { writeRawBlock } from './raw-socket.ts';
+import { parseAbsoluteUrl, splitPath, type Target, TargetError } from './target.ts';
+import { handleConnect } from './tunnel.ts';
+import { handleUpgrade } from './websocket.ts';
+
+const SERVER_OPTIONS: http.ServerOptions = {
+  // Slow or huge headers are refused by the parser (431 / timeout); bodies may be long uploads.
+  headersTimeout: 30_000,
+  requestTimeout: 0,
+  keepAliveTimeout: 30_000,
+  maxHeaderSize: 32 * 1024,
+};
+
+export class ProxyListener {
+  readonly sandbox: SandboxContext;
+  readonly #svc: ProxyServices;
+  readonly #server: http.Server;
+  readonly #interceptor: Interceptor;
+  readonly #sockets = new Set<net.Socket>();
+
+  constructor(sandbox: SandboxContext, svc: ProxyServices) {
+    this.sandbox = sandbox;
+    this.#svc = svc;
+    this.#interceptor = new Interceptor(
+      svc,
+      (req, res, ctx) => this.#inner(req, res, ctx),
+      (req, socket, head, ctx) => this.#innerUpgrade(req, socket, head, ctx),
+      SERVER_OPTIONS,
+    );
+    this.#server = http.createServer(SERVER_OPTIONS, (req, res) => this.#forward(req, res));
+    this.#server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      this.#guard(handleConnect(svc, sandbox, this.#interceptor, req, socket, head), socket);
+    });
+    this.#server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      let target: Target;
+      try {
+        target = parseAbsoluteUrl(req.url ?? '', true);
+      } catch (error) {
+        return writeRawBlock(socket, this.#badRequest(error));
+      }
+      this.#guard(handleUpgrade(svc, sandbox, req, socket, head, target, undefined), socket);
+    });
+    this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status =
+        error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    });
+    this.#server.on('connection', (socket: net.Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  listen(port = 0, host = '127.0.0.1'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ port, host, backlog: 2048 }, () => {
+        this.#server.off('error', reject);
+        resolve(this.port);
+      });
+    });
+  }
+
+  get port(): number {
+    const address = this.#server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  get openConnections(): number {
+    return this.#sockets.size;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      for (const socket of this.#sockets) socket.destroy();
+    });
+  }
+
+  #forward(req: http.IncomingMessage, res: http.ServerResponse): void {
+    let target: Target;
+    try {
+      target = parseAbsoluteUrl(req.url ?? '', false);
+    } catch (error) {
+      return sendBlock(res, this.#badRequest(error));
+    }
+    this.#guard(handleExchange(this.#svc, this.sandbox, req, res, target, undefined), res);
+  }
+
+  #innerTarget(req: http.IncomingMessage, ctx: TunnelContext, upgrade: boolean): Target {
+    const { path, pathAndQuery } = splitPath(req.url ?? '');
+    const scheme = ctx.scheme === 'https' ? (upgrade ? 'wss' : 'https') : upgrade ? 'ws' : 'http';
+    return { scheme, host: ctx.host, port: ctx.port, path, pathAndQuery };
+  }
+
+  #inner(req: http.IncomingMessage, res: http.ServerResponse, ctx: TunnelContext): void {
+    if (ctx.mode !== 'inspect') return sendBlock(res, ctx.mode.deny);
+    let target: Target;
+    try {
+      target = this.#innerTarget(req, ctx, false);
+    } catch (error) {
+      return sendBlock(res, this.#badRequest(error));
+    }
+    this.#guard(handleExchange(this.#svc, this.sandbox, req, res, target, ctx.scheme === 'https'), res);
+  }
+
+  #innerUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, ctx: TunnelContext): void {
+    if (ctx.mode !== 'inspect') return writeRawBlock(socket, ctx.mode.deny);
+    let target: Target;
+    try {
+      target = this.#innerTarget(req, ctx, true);
+    } catch (error) {
+      return writeRawBlock(socket, this.#badRequest(error));
+    }
+    this.#guard(
+      handleUpgrade(this.#svc, this.sandbox, req, socket, head, target, ctx.scheme === 'https'),
+      socket,
+    );
+  }
+
+  #badRequest(error: unknown) {
+    const reason = error instanceof TargetError ? error.message : 'malformed request';
+    return { status: 400 as const, verdict: 'error', reason, identity: this.sandbox.identity };
+  }
+
+  /** A failure inside the decision path must never take the daemon down. */
+  #guard(work: Promise<void>, stream: { destroy(): void }): void {
+    work.catch((error: unknown) => {
+      this.#svc.log.error('proxy exchange failed', {
+        sandbox: this.sandbox.identity.sandboxId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      stream.destroy();
+    });
+  }
+}

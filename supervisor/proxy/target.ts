@@ -1,0 +1,116 @@
+// Parse what a client asked the proxy for: an absolute-form URL (plain HTTP proxying) or a
+// CONNECT authority, into the facts the policy decides on.
+
+import type { RequestFacts, Scheme } from '../api/index.ts';
+import { normalizeHost, normalizePath } from '../policy/index.ts';
+
+export class TargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
+
+export interface Target {
+  scheme: Scheme;
+  host: string;
+  port: number;
+  /** Normalized path plus query, as forwarded upstream. */
+  pathAndQuery: string;
+  /** Normalized path without query, as matched by the policy. */
+  path: string;
+}
+
+const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443 };
+
+export function defaultPort(scheme: Scheme): number {
+  return DEFAULT_PORT[scheme];
+}
+
+/** `host:port` of a CONNECT request. IPv6 hosts are bracketed. */
+export function parseAuthority(authority: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(authority);
+  if (!m) throw new TargetError(`CONNECT target "${truncate(authority)}" is not host:port`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new TargetError(`CONNECT target port ${m[2]} is out of range`);
+  let host: string;
+  try {
+    host = normalizeHost(m[1]!);
+  } catch (error) {
+    throw new TargetError(`CONNECT target host is invalid: ${(error as Error).message}`);
+  }
+  return { host, port };
+}
+
+/** An origin-form path (`/a/b?q`) with its normalized pieces. */
+export function splitPath(raw: string): { path: string; pathAndQuery: string } {
+  if (!raw.startsWith('/')) throw new TargetError(`request target "${truncate(raw)}" is not a path`);
+  const { path, query } = normalizePath(raw);
+  return { path, pathAndQuery: query ? `${path}?${query}` : path };
+}
+
+/** The absolute-form URL of a plain forward-proxy request. */
+export function parseAbsoluteUrl(raw: string, upgrade: boolean): Target {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TargetError(
+      `request target "${truncate(raw)}" is not an absolute URL (is this client configured to use a proxy?)`,
+    );
+  }
+  let scheme: Scheme;
+  if (url.protocol === 'http:') scheme = upgrade ? 'ws' : 'http';
+  else if (url.protocol === 'ws:') scheme = 'ws';
+  else if (url.protocol === 'https:' || url.protocol === 'wss:')
+    throw new TargetError(
+      `${url.protocol}// URLs must be tunnelled with CONNECT, not sent as plain requests`,
+    );
+  else throw new TargetError(`scheme ${url.protocol} is not supported by the proxy`);
+  if (url.username || url.password)
+    throw new TargetError('credentials in the URL are not forwarded; use a header');
+  let host: string;
+  try {
+    host = normalizeHost(url.hostname);
+  } catch (error) {
+    throw new TargetError(`host is invalid: ${(error as Error).message}`);
+  }
+  const port = url.port ? Number(url.port) : DEFAULT_PORT[scheme];
+  // Match and forward the raw request path (not the URL parser's view of it) after our own normalization.
+  const afterAuthority = raw.replace(/^[a-z]+:\/\/[^/?#]*/i, '') || '/';
+  const { path, pathAndQuery } = splitPath(
+    afterAuthority.startsWith('/') ? afterAuthority : `/${afterAuthority}`,
+  );
+  return { scheme, host, port, path, pathAndQuery };
+}
+
+export function factsOf(target: Target, method: string): RequestFacts {
+  return {
+    scheme: target.scheme,
+    host: target.host,
+    port: target.port,
+    method: method.toUpperCase(),
+    path: target.path,
+  };
+}
+
+/** `host` or `[v6]` plus `:port` when not the scheme's default. */
+export function displayAuthority(scheme: Scheme, host: string, port: number): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return port === DEFAULT_PORT[scheme] ? h : `${h}:${port}`;
+}
+
+export function displayUrl(t: {
+  scheme: Scheme;
+  host: string;
+  port: number;
+  pathAndQuery?: string;
+  path?: string;
+}): string {
+  return `${t.scheme}://${displayAuthority(t.scheme, t.host, t.port)}${t.pathAndQuery ?? t.path ?? ''}`;
+}
+
+function truncate(s: string): string {
+  const clean = s.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 100 ? `${clean.slice(0, 100)}…` : clean;
+}

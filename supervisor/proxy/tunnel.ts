@@ -1,0 +1,88 @@
+// CONNECT: decide at the host level when the policy can, and splice the tunnel unread;
+// otherwise (a rule needs the method or path, a secret may be sent, or the request is
+// denied and the client should read why) terminate TLS and decide each request inside.
+
+import type http from 'node:http';
+import type net from 'node:net';
+import type { RequestFacts } from '../api/index.ts';
+import type { BlockInfo } from './block.ts';
+import type { ProxyServices, SandboxContext } from './context.ts';
+import { settle, unavailable, type Verdict, vetAddress } from './decide.ts';
+import type { Interceptor } from './intercept.ts';
+import { splice, writeRawBlock } from './raw-socket.ts';
+import { ExchangeRecord } from './record.ts';
+import { parseAuthority, TargetError } from './target.ts';
+
+export async function handleConnect(
+  svc: ProxyServices,
+  sandbox: SandboxContext,
+  interceptor: Interceptor,
+  req: http.IncomingMessage,
+  socket: net.Socket,
+  head: Buffer,
+): Promise<void> {
+  socket.on('error', () => socket.destroy());
+  let host: string;
+  let port: number;
+  try {
+    ({ host, port } = parseAuthority(req.url ?? ''));
+  } catch (error) {
+    const reason = error instanceof TargetError ? error.message : 'malformed CONNECT request';
+    writeRawBlock(socket, { status: 400, verdict: 'error', reason, identity: sandbox.identity });
+    return;
+  }
+  const facts: RequestFacts = { scheme: 'https', host, port, method: 'CONNECT', path: '' };
+  const aborter = new AbortController();
+  socket.once('close', () => aborter.abort());
+
+  const deny = (verdict: Verdict) => {
+    new ExchangeRecord(sandbox, svc.emit, facts, false).finish(verdict);
+    // Show the client why, inside the tunnel it asked for, when it speaks TLS or HTTP.
+    interceptor.attach(socket, head, { host, port }, { deny: verdict.block as BlockInfo });
+  };
+
+  const gate = svc.gate();
+  if (gate) return deny(unavailable(sandbox, facts, gate));
+
+  const policy = sandbox.policy();
+  const decision = policy.decideConnect(host, port);
+  if ('needsRequest' in decision) return interceptor.attach(socket, head, { host, port }, 'inspect');
+  if (
+    decision.action !== 'deny' &&
+    decision.tls !== 'passthrough' &&
+    svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId)
+  ) {
+    // This sandbox holds secret placeholders: every tunnel it opens is read, so a
+    // placeholder can be swapped on bound hosts and stopped everywhere else.
+    return interceptor.attach(socket, head, { host, port }, 'inspect');
+  }
+  if (decision.tls === 'inspect' && decision.action !== 'deny') {
+    return interceptor.attach(socket, head, { host, port }, 'inspect');
+  }
+
+  const verdict = await settle(svc, sandbox, facts, decision, aborter.signal);
+  if (!verdict.allowed) return deny(verdict);
+  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal);
+  if (!vetted.ok) return deny(vetted.verdict);
+  if (socket.destroyed) return;
+
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, false);
+  record.address = vetted.address.address;
+  const upstream = svc.upstream.connect(vetted.address, port);
+  upstream.once('connect', () => {
+    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    if (head.length > 0) {
+      record.bytesUp += head.length;
+      upstream.write(head);
+    }
+    record.status = 200;
+    splice(socket, upstream, record, () => record.finish(verdict));
+  });
+  upstream.once('error', (error: NodeJS.ErrnoException) => {
+    if (record.status === 200) return;
+    const reason = `could not connect to ${host}:${port} (${vetted.address.address}): ${error.code ?? error.message}`;
+    record.status = 502;
+    record.finish({ ...verdict, outcome: 'error', reason });
+    writeRawBlock(socket, { status: 502, verdict: 'error', reason, identity: sandbox.identity, facts });
+  });
+}

@@ -1,0 +1,114 @@
+// WebSocket (and any HTTP/1.1 Upgrade) requests are governed like any request: decided on
+// method, host and path, secrets checked and injected, then the two sockets are spliced.
+
+import type http from 'node:http';
+import type net from 'node:net';
+import type { ProxyServices, SandboxContext } from './context.ts';
+import { settle, unavailable, type Verdict, vetAddress } from './decide.ts';
+import { checkSecrets, hostMatches, upstreamErrorReason } from './exchange.ts';
+import { endToEndHeaders, endToEndRawHeaders } from './hop-headers.ts';
+import { splice, writeRawBlock } from './raw-socket.ts';
+import { ExchangeRecord } from './record.ts';
+import { displayAuthority, factsOf, type Target } from './target.ts';
+
+function headLines(statusCode: number, statusMessage: string, raw: string[]): string {
+  const lines = [`HTTP/1.1 ${statusCode} ${statusMessage}`];
+  for (let i = 0; i < raw.length; i += 2) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+export async function handleUpgrade(
+  svc: ProxyServices,
+  sandbox: SandboxContext,
+  req: http.IncomingMessage,
+  socket: net.Socket,
+  head: Buffer,
+  target: Target,
+  intercepted: boolean | undefined,
+): Promise<void> {
+  socket.on('error', () => socket.destroy());
+  const facts = factsOf(target, req.method ?? 'GET');
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted);
+  const aborter = new AbortController();
+  socket.once('close', () => aborter.abort());
+  const fail = (verdict: Verdict) => {
+    record.status = verdict.block?.status;
+    record.finish(verdict);
+    if (verdict.block) writeRawBlock(socket, verdict.block);
+    else socket.destroy();
+  };
+
+  const gate = svc.gate();
+  if (gate) return fail(unavailable(sandbox, facts, gate));
+  if (intercepted && !hostMatches(req.headers.host, target)) {
+    const reason = `the Host header does not match the tunnel's host ${target.host}:${target.port}`;
+    return fail({
+      allowed: false,
+      outcome: 'denied',
+      rule: null,
+      reason,
+      decidedBy: 'proxy',
+      block: { status: 421, verdict: 'denied', reason, identity: sandbox.identity, facts },
+    });
+  }
+  const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, intercepted === true);
+  if (secrets.verdict) return fail(secrets.verdict);
+  const verdict = await settle(svc, sandbox, facts, sandbox.policy().decideRequest(facts), aborter.signal);
+  if (!verdict.allowed) return fail(verdict);
+  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal);
+  if (!vetted.ok) return fail(vetted.verdict);
+  if (socket.destroyed)
+    return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
+  record.address = vetted.address.address;
+
+  const headers: Record<string, string | string[]> = endToEndHeaders(secrets.headers);
+  headers.host = displayAuthority(target.scheme, target.host, target.port);
+  headers.connection = 'Upgrade';
+  if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
+  const upstream = svc.upstream.request({
+    scheme: target.scheme === 'wss' || target.scheme === 'https' ? 'https' : 'http',
+    host: target.host,
+    port: target.port,
+    address: vetted.address,
+    method: facts.method,
+    path: secrets.url,
+    headers,
+  });
+  upstream.on('upgrade', (res, upSocket, upHead) => {
+    record.status = res.statusCode;
+    socket.write(
+      headLines(res.statusCode ?? 101, res.statusMessage ?? 'Switching Protocols', res.rawHeaders),
+    );
+    if (upHead.length > 0) {
+      record.bytesDown += upHead.length;
+      socket.write(upHead);
+    }
+    if (head.length > 0) {
+      record.bytesUp += head.length;
+      upSocket.write(head);
+    }
+    splice(socket, upSocket, record, () => record.finish(verdict));
+  });
+  upstream.on('response', (res) => {
+    // The server refused the upgrade: relay its answer and close.
+    record.status = res.statusCode;
+    const raw = endToEndRawHeaders(res.rawHeaders, res.headers.connection);
+    socket.write(headLines(res.statusCode ?? 502, res.statusMessage ?? '', [...raw, 'connection', 'close']));
+    res.on('data', (c: Buffer) => {
+      record.bytesDown += c.length;
+    });
+    res.pipe(socket);
+    res.on('end', () => record.finish(verdict));
+  });
+  upstream.on('error', (error: NodeJS.ErrnoException) => {
+    const reason = upstreamErrorReason(facts, vetted.address.address, error);
+    fail({
+      ...verdict,
+      allowed: false,
+      outcome: 'error',
+      reason,
+      block: { status: 502, verdict: 'error', reason, identity: sandbox.identity, facts },
+    });
+  });
+  upstream.end();
+}

@@ -1,0 +1,269 @@
+// Secret injection, per request (security model rule 1). Pure: no I/O, no events; the proxy
+// blocks the request when `violations` is not empty and audits both lists.
+//
+// - A placeholder sent to a host its secret is not bound to, a placeholder of another
+//   sandbox, of a secret this sandbox was not granted, or an unknown `wdn_ph_` token is a
+//   violation.
+// - On a bound host over intercepted TLS, placeholders in header values and the URL are
+//   replaced by the value (also inside an `Authorization: Basic` credential), and a granted
+//   secret whose target (header or query parameter) is absent is added.
+// - Over plain HTTP nothing is ever injected, and a placeholder of a bound secret is a
+//   violation (`where: 'plain-http'`): secrets are only sent over HTTPS.
+
+import type { SecretView } from '../api/messages.ts';
+import { matchHostPattern } from '../policy/index.ts';
+import type { PlaceholderRegistry } from './placeholders.ts';
+import { findPlaceholders, PLACEHOLDER_PATTERN } from './scanner.ts';
+import { type ParsedInject, parseInjectMode } from './validate.ts';
+
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+/** What injection needs from the vault (the Vault class provides it). */
+export interface SecretSource {
+  get(name: string): SecretView | undefined;
+  reveal(name: string): string;
+}
+
+export interface SecretRequest {
+  sandboxId: string;
+  host: string;
+  /** TLS terminated by the proxy (true), or plain HTTP (false). */
+  intercepted: boolean;
+  headers: HeaderMap;
+  /** Path and query. */
+  url: string;
+}
+
+export interface InjectionContext {
+  registry: PlaceholderRegistry;
+  vault: SecretSource;
+  /** Secret names this sandbox may use. */
+  granted: readonly string[];
+}
+
+export type ViolationReason =
+  | 'unbound-host'
+  | 'plain-http'
+  | 'foreign-sandbox'
+  | 'not-granted'
+  | 'unknown-secret'
+  | 'unknown-placeholder';
+
+export interface SecretViolation {
+  /** The secret's name; `(unknown)` for a token no sandbox was given. */
+  secret: string;
+  /** Header name (lower case), `url`, or `plain-http`. */
+  where: string;
+  reason: ViolationReason;
+}
+
+export interface InjectionResult {
+  headers: HeaderMap;
+  url: string;
+  /** Names of the secrets whose values were put into the request. */
+  injected: string[];
+  violations: SecretViolation[];
+}
+
+export const UNKNOWN_SECRET = '(unknown)';
+
+const BASIC = /^(\s*basic\s+)([A-Za-z0-9+/_-]+={0,2})(\s*)$/i;
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization']);
+
+interface Found {
+  placeholder: string;
+  where: string;
+}
+
+export function applySecrets(input: SecretRequest, ctx: InjectionContext): InjectionResult {
+  const found = collect(input);
+  const violations: SecretViolation[] = [];
+  /** placeholder → secret name, for the ones that may be replaced. */
+  const replaceable = new Map<string, string>();
+  const addViolation = (v: SecretViolation) => {
+    if (!violations.some((o) => o.secret === v.secret && o.where === v.where && o.reason === v.reason)) {
+      violations.push(v);
+    }
+  };
+
+  for (const { placeholder, where } of found) {
+    const owner = ctx.registry.lookup(placeholder);
+    if (!owner) {
+      addViolation({ secret: UNKNOWN_SECRET, where, reason: 'unknown-placeholder' });
+      continue;
+    }
+    const secret = owner.secretName;
+    if (owner.sandboxId !== input.sandboxId) {
+      addViolation({ secret, where, reason: 'foreign-sandbox' });
+      continue;
+    }
+    if (!ctx.granted.includes(secret)) {
+      addViolation({ secret, where, reason: 'not-granted' });
+      continue;
+    }
+    const view = ctx.vault.get(secret);
+    if (!view) {
+      addViolation({ secret, where, reason: 'unknown-secret' });
+      continue;
+    }
+    if (!isBound(view, input.host)) {
+      addViolation({ secret, where, reason: 'unbound-host' });
+      continue;
+    }
+    if (!input.intercepted) {
+      addViolation({ secret, where: 'plain-http', reason: 'plain-http' });
+      continue;
+    }
+    replaceable.set(placeholder, secret);
+  }
+
+  if (violations.length > 0 || !input.intercepted) {
+    return { headers: { ...input.headers }, url: input.url, injected: [], violations };
+  }
+
+  const injected: string[] = [];
+  const values = new Map<string, string>();
+  const valueOf = (secret: string) => {
+    let value = values.get(secret);
+    if (value === undefined) {
+      value = ctx.vault.reveal(secret);
+      values.set(secret, value);
+      if (!injected.includes(secret)) injected.push(secret);
+    }
+    return value;
+  };
+
+  // (b) Replace placeholders where the agent put them.
+  const headers: HeaderMap = {};
+  for (const [name, value] of Object.entries(input.headers)) {
+    if (value === undefined) {
+      headers[name] = value;
+      continue;
+    }
+    const lower = name.toLowerCase();
+    const one = (v: string) => replaceInHeader(lower, v, replaceable, valueOf);
+    headers[name] = Array.isArray(value) ? value.map(one) : one(value);
+  }
+  let url = replaceText(input.url, replaceable, (secret) => encodeURIComponent(valueOf(secret)));
+
+  // (c) Add each granted, bound secret whose target is absent.
+  const sortedGrants = [...new Set(ctx.granted)].sort();
+  for (const secret of sortedGrants) {
+    const view = ctx.vault.get(secret);
+    if (!view || !isBound(view, input.host)) continue;
+    let mode: ParsedInject;
+    try {
+      mode = parseInjectMode(view.inject);
+    } catch {
+      continue;
+    }
+    switch (mode.kind) {
+      case 'bearer':
+        if (!hasHeader(headers, 'authorization')) headers.authorization = `Bearer ${valueOf(secret)}`;
+        break;
+      case 'basic':
+        if (!hasHeader(headers, 'authorization')) {
+          headers.authorization = `Basic ${Buffer.from(valueOf(secret), 'utf8').toString('base64')}`;
+        }
+        break;
+      case 'header':
+        if (!hasHeader(headers, mode.name)) headers[mode.name.toLowerCase()] = valueOf(secret);
+        break;
+      case 'query':
+        if (!hasQueryParam(url, mode.param)) url = addQueryParam(url, mode.param, valueOf(secret));
+        break;
+    }
+  }
+  return { headers, url, injected, violations };
+}
+
+function isBound(view: SecretView, host: string): boolean {
+  return view.hosts.some((pattern) => matchHostPattern(pattern, host));
+}
+
+/** Every placeholder-shaped token in header values (and Basic credentials) and the URL. */
+function collect(input: SecretRequest): Found[] {
+  const found: Found[] = [];
+  for (const [name, value] of Object.entries(input.headers)) {
+    if (value === undefined) continue;
+    const where = name.toLowerCase();
+    for (const v of Array.isArray(value) ? value : [value]) {
+      for (const placeholder of findPlaceholders(v)) found.push({ placeholder, where });
+      if (CREDENTIAL_HEADERS.has(where)) {
+        const decoded = decodeBasic(v);
+        if (decoded) for (const placeholder of findPlaceholders(decoded)) found.push({ placeholder, where });
+      }
+    }
+  }
+  for (const placeholder of findPlaceholders(input.url)) found.push({ placeholder, where: 'url' });
+  return found;
+}
+
+function decodeBasic(value: string): Buffer | undefined {
+  const m = BASIC.exec(value);
+  return m ? Buffer.from(m[2] ?? '', 'base64') : undefined;
+}
+
+function replaceText(text: string, replaceable: Map<string, string>, value: (secret: string) => string): string {
+  if (replaceable.size === 0) return text;
+  return text.replace(PLACEHOLDER_PATTERN, (token) => {
+    const secret = replaceable.get(token);
+    return secret === undefined ? token : value(secret);
+  });
+}
+
+function replaceInHeader(
+  lowerName: string,
+  value: string,
+  replaceable: Map<string, string>,
+  valueOf: (secret: string) => string,
+): string {
+  let out = replaceText(value, replaceable, valueOf);
+  if (CREDENTIAL_HEADERS.has(lowerName)) {
+    const m = BASIC.exec(out);
+    const decoded = m ? Buffer.from(m[2] ?? '', 'base64') : undefined;
+    if (m && decoded && findPlaceholders(decoded).length > 0) {
+      // Byte-exact: work on the decoded bytes as latin1, put the value in as UTF-8 bytes.
+      const replaced = replaceText(decoded.toString('latin1'), replaceable, (secret) =>
+        Buffer.from(valueOf(secret), 'utf8').toString('latin1'),
+      );
+      out = `${m[1]}${Buffer.from(replaced, 'latin1').toString('base64')}${m[3]}`;
+    }
+  }
+  return out;
+}
+
+function hasHeader(headers: HeaderMap, name: string): boolean {
+  const lower = name.toLowerCase();
+  return Object.entries(headers).some(([k, v]) => v !== undefined && k.toLowerCase() === lower);
+}
+
+function splitUrl(url: string): { base: string; query: string | undefined; fragment: string } {
+  const hash = url.indexOf('#');
+  const fragment = hash === -1 ? '' : url.slice(hash);
+  const rest = hash === -1 ? url : url.slice(0, hash);
+  const q = rest.indexOf('?');
+  return q === -1
+    ? { base: rest, query: undefined, fragment }
+    : { base: rest.slice(0, q), query: rest.slice(q + 1), fragment };
+}
+
+function hasQueryParam(url: string, param: string): boolean {
+  const { query } = splitUrl(url);
+  if (query === undefined || query === '') return false;
+  return query.split('&').some((pair) => {
+    const key = pair.split('=', 1)[0] ?? '';
+    try {
+      return decodeURIComponent(key.replace(/\+/g, ' ')) === param;
+    } catch {
+      return key === param;
+    }
+  });
+}
+
+function addQueryParam(url: string, param: string, value: string): string {
+  const { base, query, fragment } = splitUrl(url);
+  const pair = `${param}=${encodeURIComponent(value)}`;
+  const q = query === undefined || query === '' ? pair : `${query}&${pair}`;
+  return `${base}?${q}${fragment}`;
+}

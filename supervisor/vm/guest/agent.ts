@@ -1,0 +1,225 @@
+// The guest agent: runs inside the VM (bundled with esbuild into the image and started
+// by init) and serves the control channel — exec with streamed stdin/stdout/stderr, exit
+// codes and signals, a PTY with resize, setup (CA, environment) and poweroff.
+// It is written against a small `AgentIo` so the host can test it without a VM.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import {
+  type AgentMessage,
+  encodeControl,
+  encodeData,
+  type Frame,
+  FrameType,
+  type HostMessage,
+  PROTOCOL_VERSION,
+} from '../protocol.ts';
+
+export const AGENT_NAME = 'warden-agent/0.1';
+
+export interface AgentIo {
+  /** Queue bytes for the host; returns false once the queue is long (caller should pause). */
+  write(data: Buffer): boolean;
+  /** Calls `fn` once the queue has drained. */
+  onDrain(fn: () => void): void;
+}
+
+export interface AgentOptions {
+  io: AgentIo;
+  /** Environment every exec starts from (init's proxy and CA variables). */
+  baseEnv: Record<string, string>;
+  /** Where setup writes the CA bundle (default /etc/ssl/certs/ca-certificates.crt). */
+  caBundlePath?: string;
+  /** Runs the power-off (default: sync, then busybox `poweroff -f`). */
+  powerOff?: () => void;
+  /** The PTY helper (util-linux `script`), default /usr/bin/script. */
+  scriptPath?: string;
+}
+
+interface Proc {
+  child: ChildProcess;
+  done: boolean;
+  pty: boolean;
+}
+
+/** `sh -c` quoting for one argument. */
+export function shellQuote(arg: string): string {
+  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(arg)) return arg;
+  return "'" + arg.replace(/'/g, `'\\''`) + "'";
+}
+
+export class GuestAgent {
+  private readonly procs = new Map<number, Proc>();
+  private env: Record<string, string>;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.env = { ...opts.baseEnv };
+  }
+
+  hello(): void {
+    let uptimeMs = 0;
+    try {
+      uptimeMs = Math.round(Number.parseFloat(readFileSync('/proc/uptime', 'utf8').split(' ')[0]!) * 1000);
+    } catch {}
+    this.send(0, { op: 'hello', version: PROTOCOL_VERSION, agent: AGENT_NAME, uptimeMs, kernel: os.release() });
+  }
+
+  handle(frame: Frame): void {
+    if (frame.type === FrameType.control) {
+      this.control(frame.channel, frame.message as HostMessage);
+      return;
+    }
+    if (frame.type === FrameType.stdin) {
+      const p = this.procs.get(frame.channel);
+      if (p && !p.done && p.child.stdin && !p.child.stdin.destroyed) p.child.stdin.write(frame.data);
+    }
+  }
+
+  private send(channel: number, message: AgentMessage): void {
+    this.opts.io.write(encodeControl(channel, message));
+  }
+
+  private control(channel: number, m: HostMessage): void {
+    try {
+      switch (m.op) {
+        case 'setup':
+          this.setup(m);
+          this.send(channel, { op: 'setup-done' });
+          return;
+        case 'exec':
+          this.exec(channel, m);
+          return;
+        case 'stdin-eof': {
+          const p = this.procs.get(channel);
+          p?.child.stdin?.end();
+          return;
+        }
+        case 'kill':
+          this.kill(channel, m.signal);
+          return;
+        case 'resize':
+          this.resize(channel, m.rows, m.cols);
+          return;
+        case 'poweroff':
+          this.powerOff();
+          return;
+        default:
+          this.send(channel, { op: 'error', message: `unknown op ${(m as { op: string }).op}` });
+      }
+    } catch (err) {
+      this.send(channel, { op: 'error', message: (err as Error).message });
+    }
+  }
+
+  private setup(m: Extract<HostMessage, { op: 'setup' }>): void {
+    this.env = { ...this.env, ...m.env };
+    if (m.caPem) {
+      const bundle = this.opts.caBundlePath ?? '/etc/ssl/certs/ca-certificates.crt';
+      mkdirSync(bundle.slice(0, bundle.lastIndexOf('/')) || '/', { recursive: true });
+      const pem = m.caPem.endsWith('\n') ? m.caPem : m.caPem + '\n';
+      if (existsSync(bundle)) appendFileSync(bundle, pem);
+      else writeFileSync(bundle, pem);
+    }
+    if (m.hostname) spawnSync('hostname', [m.hostname]);
+  }
+
+  private exec(channel: number, m: Extract<HostMessage, { op: 'exec' }>): void {
+    if (this.procs.has(channel)) throw new Error(`channel ${channel} is in use`);
+    if (m.argv.length === 0) throw new Error('exec needs argv');
+    const env = { ...this.env, ...(m.env ?? {}) };
+    let file = m.argv[0]!;
+    let args = m.argv.slice(1);
+    if (m.pty) {
+      // util-linux `script` gives the command a PTY; the command first sizes it.
+      const cmd = `stty rows ${m.pty.rows | 0} cols ${m.pty.cols | 0} 2>/dev/null; exec ${m.argv.map(shellQuote).join(' ')}`;
+      file = this.opts.scriptPath ?? '/usr/bin/script';
+      args = ['-q', '-e', '-c', cmd, '/dev/null'];
+      env.SHELL = '/bin/sh';
+      env.TERM = env.TERM ?? 'xterm-256color';
+    }
+    const child = spawn(file, args, {
+      env,
+      cwd: m.cwd,
+      stdio: [m.stdin || m.pty ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so kill reaches the whole tree
+    });
+    const proc: Proc = { child, done: false, pty: Boolean(m.pty) };
+    this.procs.set(channel, proc);
+    const finish = (code: number | null, signal: string | null): void => {
+      if (proc.done) return;
+      proc.done = true;
+      this.procs.delete(channel);
+      this.send(channel, { op: 'exit', code, signal });
+    };
+    child.on('error', (err) => {
+      this.send(channel, { op: 'error', message: err.message });
+      finish(127, null);
+    });
+    child.on('spawn', () => {
+      if (child.pid !== undefined) this.send(channel, { op: 'started', pid: child.pid });
+    });
+    child.stdin?.on('error', () => {}); // EPIPE when the command stops reading
+    const pipe = (stream: NodeJS.ReadableStream | null, type: FrameType): void => {
+      stream?.on('data', (chunk: Buffer) => {
+        let ok = true;
+        for (const f of encodeData(type, channel, chunk)) ok = this.opts.io.write(f) && ok;
+        if (!ok) {
+          stream.pause();
+          this.opts.io.onDrain(() => stream.resume());
+        }
+      });
+    };
+    pipe(child.stdout, FrameType.stdout);
+    pipe(child.stderr, FrameType.stderr);
+    child.on('close', (code, signal) => finish(code, signal));
+  }
+
+  private kill(channel: number, signal: string): void {
+    const p = this.procs.get(channel);
+    if (!p || p.done || p.child.pid === undefined) return;
+    try {
+      process.kill(-p.child.pid, signal as NodeJS.Signals);
+    } catch {
+      p.child.kill(signal as NodeJS.Signals);
+    }
+  }
+
+  /** Sizes the PTY of a `script` session: the pts its child holds as stdin. */
+  private resize(channel: number, rows: number, cols: number): void {
+    const p = this.procs.get(channel);
+    if (!p || !p.pty || p.child.pid === undefined) throw new Error('resize: no PTY on this channel');
+    const tty = findChildTty(p.child.pid);
+    if (!tty) throw new Error('resize: the PTY is not found');
+    const r = spawnSync('stty', ['-F', tty, 'rows', String(rows | 0), 'cols', String(cols | 0)]);
+    if (r.status !== 0) throw new Error(`resize: stty failed: ${r.stderr?.toString().trim()}`);
+  }
+
+  private powerOff(): void {
+    for (const [, p] of this.procs) {
+      if (p.child.pid !== undefined) {
+        try {
+          process.kill(-p.child.pid, 'SIGKILL');
+        } catch {}
+      }
+    }
+    if (this.opts.powerOff) return this.opts.powerOff();
+    spawnSync('sync');
+    spawnSync('poweroff', ['-f']);
+  }
+}
+
+/** The /dev/pts/N that a child of `parentPid` has as its stdin, if any. */
+export function findChildTty(parentPid: number): string | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parentPid) continue;
+      const tty = readlinkSync(`/proc/${name}/fd/0`);
+      if (tty.startsWith('/dev/pts/')) return tty;
+    } catch {}
+  }
+  return undefined;
+}

@@ -1,0 +1,114 @@
+// The QEMU `microvm` command line, built from a plain description of the VM. Pure.
+
+import { WORKSPACE_TAG } from './image/guest-files.ts';
+
+export type Accel = 'kvm' | 'tcg' | 'hvf';
+
+/** Kernel parameters every guest gets. tsc_early_khz keeps TCG guests from hanging on TSC calibration. */
+export const BASE_KERNEL_PARAMS = [
+  'console=hvc0',
+  'tsc_early_khz=2000000',
+  'mitigations=off',
+  'cryptomgr.notests',
+  'nokaslr',
+  'no_timer_check',
+  'random.trust_cpu=on',
+  'panic=-1',
+];
+
+export interface WorkspaceShare {
+  hostPath: string;
+  readOnly: boolean;
+}
+
+export interface QemuLaunchSpec {
+  accel: Accel;
+  kernelPath: string;
+  initrdPath: string;
+  cpus: number;
+  memoryMiB: number;
+  /** Host loopback port of this sandbox's proxy; the guest reaches it as 10.0.2.100:3128. */
+  proxyPort: number;
+  controlSocket: string;
+  consoleLog: string;
+  pidFile: string;
+  workspace?: WorkspaceShare;
+  extraKernelParams?: string[];
+}
+
+/** Characters that would change the meaning of a QEMU `key=value,...` option. */
+function checkOptionValue(what: string, value: string): string {
+  if (/[,\n\0]/.test(value)) throw new Error(`${what} must not contain a comma or newline: ${value}`);
+  return value;
+}
+
+export function kernelCommandLine(spec: Pick<QemuLaunchSpec, 'workspace' | 'extraKernelParams'>): string {
+  const params = [...BASE_KERNEL_PARAMS];
+  if (spec.workspace) params.push(`warden.ws=${spec.workspace.readOnly ? 'ro' : 'rw'}`);
+  for (const p of spec.extraKernelParams ?? []) {
+    if (/\s/.test(p)) throw new Error(`kernel parameter must not contain spaces: ${p}`);
+    params.push(p);
+  }
+  return params.join(' ');
+}
+
+export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
+  if (!Number.isInteger(spec.cpus) || spec.cpus < 1 || spec.cpus > 64) throw new Error(`cpus out of range: ${spec.cpus}`);
+  if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 256) {
+    throw new Error(`memory must be at least 256 MiB: ${spec.memoryMiB}`);
+  }
+  if (!Number.isInteger(spec.proxyPort) || spec.proxyPort < 1 || spec.proxyPort > 65535) {
+    throw new Error(`proxy port out of range: ${spec.proxyPort}`);
+  }
+  const cpu = spec.accel === 'tcg' ? 'max' : 'host';
+  const args = [
+    '-M',
+    'microvm,x-option-roms=off,isa-serial=off,pit=off,pic=off,rtc=on',
+    '-accel',
+    spec.accel,
+    '-cpu',
+    cpu,
+    '-m',
+    `${spec.memoryMiB}M`,
+    '-smp',
+    String(spec.cpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-nographic',
+    '-no-reboot',
+    '-pidfile',
+    spec.pidFile,
+    '-kernel',
+    spec.kernelPath,
+    '-initrd',
+    spec.initrdPath,
+    '-append',
+    kernelCommandLine(spec),
+    // Network: user mode, cut off from host and outside; only the proxy is forwarded.
+    '-netdev',
+    `user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3128-tcp:127.0.0.1:${spec.proxyPort}`,
+    '-device',
+    'virtio-net-device,netdev=n0',
+    // Console (hvc0) to a file, control channel on a unix socket QEMU listens on.
+    '-device',
+    'virtio-serial-device',
+    '-chardev',
+    `file,id=con,path=${checkOptionValue('console log path', spec.consoleLog)}`,
+    '-device',
+    'virtconsole,chardev=con',
+    '-chardev',
+    `socket,id=ctl,path=${checkOptionValue('control socket path', spec.controlSocket)},server=on,wait=off`,
+    '-device',
+    'virtserialport,chardev=ctl,name=warden.ctl',
+  ];
+  if (spec.workspace) {
+    const ro = spec.workspace.readOnly ? ',readonly=on' : '';
+    args.push(
+      '-fsdev',
+      `local,id=ws,path=${checkOptionValue('workspace path', spec.workspace.hostPath)},security_model=none${ro}`,
+      '-device',
+      `virtio-9p-device,fsdev=ws,mount_tag=${WORKSPACE_TAG}`,
+    );
+  }
+  return args;
+}

@@ -1,0 +1,165 @@
+// Audit store benchmark: batched append, durable one-at-a-time append (direct and with group
+// commit), verify over 1,000,000 records and a filtered page of 100 from them.
+// Run alone: node --import tsx test/bench/audit.ts   (AUDIT_BENCH_RECORDS=… to resize)
+
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WardenEvent } from '../../supervisor/api/events.ts';
+import { AuditStore, GroupCommitter } from '../../supervisor/audit/index.ts';
+
+const DEVICE = { hostname: 'bench', os: { name: 'Linux', type: 'Linux', type_id: 100 } };
+const HOSTS = Array.from({ length: 50 }, (_, i) => `api${i}.example.com`);
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+
+export function benchEvent(i: number): WardenEvent {
+  const sandboxId = `sb-${i % 20}`;
+  const host = HOSTS[(i * 7) % HOSTS.length] as string;
+  const time = new Date(T0 + i * 10).toISOString();
+  if (i % 50 === 7) return { type: 'secret.injected', time, sandboxId, user: 'alice', secret: 'GITHUB_TOKEN', host };
+  if (i % 97 === 3) {
+    return {
+      type: 'approval.answered',
+      time,
+      sandboxId,
+      user: 'alice',
+      approvalId: `ap-${i}`,
+      decision: i % 2 ? 'allow' : 'deny',
+      scope: 'once',
+      by: 'alice',
+      method: 'POST',
+      host,
+      path: '/v1/items',
+    };
+  }
+  const denied = i % 13 === 0;
+  return {
+    type: 'request.decided',
+    id: `rq-${i}`,
+    time,
+    sandboxId,
+    user: 'alice',
+    method: i % 3 ? 'GET' : 'POST',
+    scheme: 'https',
+    host,
+    port: 443,
+    path: `/repos/acme/widgets/issues/${i % 1000}`,
+    address: '203.0.113.10',
+    outcome: denied ? 'denied' : 'allowed',
+    rule: denied
+      ? null
+      : { layer: 'project', source: '/work/p/warden.yaml', index: 2, line: 14, match: host, action: 'allow' },
+    reason: denied ? 'no rule matches; default deny' : `rule 3 allows ${host}`,
+    decidedBy: 'policy',
+    intercepted: true,
+    status: denied ? undefined : 200,
+    bytesUp: 512,
+    bytesDown: 4096,
+    durationMs: 12,
+  };
+}
+
+function rate(count: number, ms: number): number {
+  return Math.round((count / ms) * 1000);
+}
+
+function timed<T>(fn: () => T): [T, number] {
+  const t = performance.now();
+  const result = fn();
+  return [result, performance.now() - t];
+}
+
+export async function benchAudit(): Promise<Record<string, number | string>> {
+  const total = Number(process.env.AUDIT_BENCH_RECORDS ?? 1_000_000);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-audit-bench-'));
+  const out: Record<string, number | string> = {};
+  try {
+    // 1. Durable, one event per commit, each acknowledged only after its fsync.
+    {
+      const store = AuditStore.open(path.join(dir, 'single.db'), { durability: 'durable', device: DEVICE });
+      const n = 2000;
+      const [, ms] = timed(() => {
+        for (let i = 0; i < n; i++) store.append(benchEvent(i));
+      });
+      out['durable append, one per commit (events/s)'] = rate(n, ms);
+      // 2. Same guarantee with group commit: 64 producers, each awaiting its own acknowledgement.
+      const group = new GroupCommitter(store);
+      const producers = 64;
+      const perProducer = 300;
+      const t = performance.now();
+      await Promise.all(
+        Array.from({ length: producers }, async (_, p) => {
+          for (let k = 0; k < perProducer; k++) await group.append(benchEvent(p * perProducer + k));
+        }),
+      );
+      out['durable append, one at a time, group commit, 64 producers (events/s)'] = rate(
+        producers * perProducer,
+        performance.now() - t,
+      );
+      store.close();
+    }
+
+    // 3. Batched append (durable mode, 1,000 events per commit), filling the big database.
+    const file = path.join(dir, 'big.db');
+    const store = AuditStore.open(file, { durability: 'durable', device: DEVICE });
+    const batch = 1000;
+    let appendMs = 0;
+    for (let i = 0; i < total; i += batch) {
+      const events: WardenEvent[] = [];
+      for (let k = i; k < Math.min(total, i + batch); k++) events.push(benchEvent(k));
+      const t = performance.now();
+      store.appendBatch(events);
+      appendMs += performance.now() - t;
+    }
+    out['batched append, 1000 per durable commit (events/s)'] = rate(total, appendMs);
+    out['database size (MB)'] = Math.round(statSync(file).size / 1e5) / 10;
+
+    // 4. Verify everything.
+    const [status, verifyMs] = timed(() => store.verify());
+    if (!status.ok) throw new Error(`bench chain does not verify: ${JSON.stringify(status.firstBad)}`);
+    out[`verify ${total} records (ms)`] = Math.round(verifyMs);
+
+    // 5. Filtered pages of 100.
+    const probes: Array<[string, () => unknown]> = [
+      ['no filter', () => store.query({}, { limit: 100 })],
+      ['sandbox', () => store.query({ sandbox: 'sb-7' }, { limit: 100 })],
+      ['kind (rare)', () => store.query({ kind: 'approval.answered' }, { limit: 100 })],
+      ['outcome denied + host', () => store.query({ outcome: 'denied', host: 'api3.example.com' }, { limit: 100 })],
+      [
+        'time range (old hour)',
+        () => store.query({ since: T0 + 3_600_000, until: T0 + 7_200_000 }, { limit: 100 }),
+      ],
+      [
+        'sandbox, page 50 by cursor',
+        () => {
+          let page = store.query({ sandbox: 'sb-3' }, { limit: 100 });
+          for (let p = 1; p < 50 && page.nextCursor; p++) {
+            page = store.query({ sandbox: 'sb-3' }, { limit: 100, cursor: page.nextCursor });
+          }
+          return page;
+        },
+      ],
+    ];
+    let worst = 0;
+    for (const [name, probe] of probes) {
+      probe();
+      const runs = 5;
+      let best = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < runs; r++) best = Math.min(best, timed(probe)[1]);
+      const per = name.includes('page 50') ? best / 50 : best;
+      out[`page of 100, ${name} (ms)`] = Math.round(per * 100) / 100;
+      worst = Math.max(worst, per);
+    }
+    out['page of 100, worst filter (ms)'] = Math.round(worst * 100) / 100;
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const results = await benchAudit();
+  for (const [name, value] of Object.entries(results)) console.log(`${name.padEnd(72)} ${value}`);
+}
