@@ -1,6 +1,7 @@
 // The API contract: every type that crosses a process boundary, written once.
 
 export type { PolicyDocument, RuleSpec } from '../policy/schema.ts';
+export type * from './audit-types.ts';
 export type * from './events.ts';
 export type * from './messages.ts';
 export type * from './policy-types.ts';

@@ -1,6 +1,7 @@
 // The local API's routes, written once. Clients (CLI, Electron main, renderer in browser
 // mode, Lens extension) call through `ApiRoutes` so a path or a body shape is never typed twice.
 
+import type { AuditChainStatus, AuditPage, AuditQueryParams } from './audit-types.ts';
 import type { ApprovalView } from './events.ts';
 import type {
   AddRuleRequest,
@@ -62,6 +63,13 @@ export interface ApiRoutes {
   'GET /v1/secrets': { params: Record<string, never>; body: undefined; response: SecretView[] };
   'PUT /v1/secrets/:name': { params: { name: string }; body: PutSecretRequest; response: SecretView };
   'DELETE /v1/secrets/:name': { params: { name: string }; body: undefined; response: { removed: true } };
+  'GET /v1/audit': {
+    params: Record<string, never>;
+    body: undefined;
+    query?: AuditQueryParams;
+    response: AuditPage;
+  };
+  'GET /v1/audit/chain': { params: Record<string, never>; body: undefined; response: AuditChainStatus };
 }
 
 export type RouteKey = keyof ApiRoutes;

@@ -1,7 +1,7 @@
 // Deterministic JSON: object keys sorted by code unit, no whitespace, `undefined` members
 // dropped. Idempotent: canonicalJson(JSON.parse(canonicalJson(x))) === canonicalJson(x).
 
-export function canonicalJson(value: unknown): string {
+function write(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -13,18 +13,31 @@ export function canonicalJson(value: unknown): string {
       return value ? 'true' : 'false';
     case 'object': {
       if (Array.isArray(value)) {
-        return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          out += (i === 0 ? '' : ',') + (item === undefined ? 'null' : write(item));
+        }
+        return `${out}]`;
       }
       const record = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const key of Object.keys(record).sort()) {
+      const keys = Object.keys(record);
+      if (keys.length > 1) keys.sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
         const member = record[key];
         if (member === undefined) continue;
-        parts.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${write(member)}`;
+        first = false;
       }
-      return `{${parts.join(',')}}`;
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
   }
+}
+
+export function canonicalJson(value: unknown): string {
+  return write(value);
 }

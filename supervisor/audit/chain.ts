@@ -22,7 +22,15 @@ export interface ChainRow {
   prev_hash: string;
 }
 
-const str = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+// Characters JSON.stringify would escape (quote, backslash, controls, lone surrogates).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON text of a string or null, as canonicalJson writes it (fast path for plain strings). */
+export function jsonString(value: string | null): string {
+  if (value === null) return 'null';
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+const str = jsonString;
 
 /** Canonical JSON of a row: equal to canonicalJson({...row, ocsf: JSON.parse(row.ocsf)}). */
 export function canonicalRow(row: ChainRow): string {

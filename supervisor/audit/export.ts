@@ -3,6 +3,7 @@
 // sha256(prev_hash + line-without-"hash")). Rows are streamed, never all held in memory.
 
 import type Database from 'better-sqlite3';
+import { jsonString as q } from './chain.ts';
 
 export type ExportFormat = 'ocsf' | 'ocsf-ndjson' | 'jsonl';
 
@@ -13,8 +14,6 @@ export interface ExportOptions {
   /** Receives the output in order. */
   write: (chunk: string) => void;
 }
-
-const q = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
 
 /** Returns the number of records written. */
 export function exportRecords(db: Database.Database, options: ExportOptions): number {

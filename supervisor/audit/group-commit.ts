@@ -63,7 +63,9 @@ export class GroupCommitter {
         for (const p of group) p.reject(error);
         continue;
       }
-      group.forEach((p, i) => p.resolve(records[i] as AuditRecord));
+      group.forEach((p, i) => {
+        p.resolve(records[i] as AuditRecord);
+      });
     }
   }
 }

@@ -82,7 +82,12 @@ export function eventTime(iso: string, fallback: number): number {
   return Number.isFinite(ms) ? ms : fallback;
 }
 
-function shape(classUid: number, className: string, categoryUid: number, rest: Omit<ClassShape, 'classUid' | 'className' | 'categoryUid'>): ClassShape {
+function shape(
+  classUid: number,
+  className: string,
+  categoryUid: number,
+  rest: Omit<ClassShape, 'classUid' | 'className' | 'categoryUid'>,
+): ClassShape {
   return { classUid, className, categoryUid, ...rest };
 }
 
@@ -105,7 +110,7 @@ function base(s: ClassShape, time: number, user: string, sandboxId: string | nul
     actor: { user: { name: user, type: 'User', type_id: 1 } },
     device: {
       hostname: ctx.device.hostname,
-      os: { ...ctx.device.os },
+      os: ctx.device.os,
       type: 'Desktop',
       type_id: 2,
     },
@@ -142,11 +147,6 @@ function userActionActivity(action: string): [number, string] {
   if (['update', 'change', 'apply', 'rotate'].includes(verb)) return [3, 'Update'];
   if (['remove', 'delete', 'revoke'].includes(verb)) return [4, 'Delete'];
   return [99, 'Other'];
-}
-
-function drop<T extends Record<string, unknown>>(record: T): T {
-  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
-  return record;
 }
 
 /** Map one event. `now` is used only when the event's own time cannot be parsed. */
@@ -192,9 +192,9 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
             },
           },
           http_response: e.status === undefined ? undefined : { code: e.status },
-          dst_endpoint: drop({ hostname: e.host, port: e.port, ip: e.address }),
+          dst_endpoint: { hostname: e.host, port: e.port, ip: e.address },
           traffic: { bytes_out: e.bytesUp, bytes_in: e.bytesDown, bytes: e.bytesUp + e.bytesDown },
-          unmapped: drop({
+          unmapped: {
             warden_kind: e.type,
             sandbox_id: e.sandboxId,
             request_id: e.id,
@@ -204,7 +204,7 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
             reason: e.reason,
             approval_id: e.approvalId,
             intercepted: e.intercepted,
-          }),
+          },
         },
       };
     }
@@ -399,13 +399,13 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
           ...base(s, time, e.user, sandboxId, ctx),
           api: { operation: 'policy.apply', service: { name: 'warden-policy' } },
           resources: [{ type: 'policy', name: e.layer, uid: e.source }],
-          unmapped: drop({
+          unmapped: {
             warden_kind: e.type,
             sandbox_id: e.sandboxId,
             layer: e.layer,
             source: e.source,
             diff: e.diff,
-          }),
+          },
         },
       };
     }
@@ -431,13 +431,13 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
           ...base(s, time, e.user, e.sandboxId, ctx),
           app: { name: 'warden-sandbox', uid: e.sandboxId, vendor_name: 'Warden', version: ctx.version },
           status_detail: e.reason,
-          unmapped: drop({
+          unmapped: {
             warden_kind: e.type,
             sandbox_id: e.sandboxId,
             state: e.state,
             previous: e.previous,
             reason: e.reason,
-          }),
+          },
         },
       };
     }
@@ -488,7 +488,7 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
           ...base(s, time, e.user, sandboxId, ctx),
           api: { operation: e.action, service: { name: 'warden-api' } },
           resources: [{ name: e.target, type: e.action.split('.')[0] ?? 'resource' }],
-          unmapped: drop({ warden_kind: e.type, sandbox_id: e.sandboxId, action: e.action, target: e.target }),
+          unmapped: { warden_kind: e.type, sandbox_id: e.sandboxId, action: e.action, target: e.target },
         },
       };
     }

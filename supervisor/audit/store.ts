@@ -16,7 +16,7 @@ import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './er
 import { type ExportOptions, exportRecords } from './export.ts';
 import { type CheckpointEvent, type DeviceInfo, type MappedEvent, type OcsfContext, toOcsf } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
-import { type RetentionPolicy, planPrune } from './retention.ts';
+import { planPrune, type RetentionPolicy } from './retention.ts';
 import { checkReadable, migrate } from './schema.ts';
 import { verifyChain } from './verify.ts';
 
@@ -185,7 +185,10 @@ export class AuditStore {
 
   /** Walk the whole chain and compare its head with the anchor. */
   verify(): AuditChainStatus {
-    return { ...verifyChain(this.#db, readAnchor(this.anchorFile)), ...(this.readOnly ? {} : { fault: this.#fault }) };
+    return {
+      ...verifyChain(this.#db, readAnchor(this.anchorFile)),
+      ...(this.readOnly ? {} : { fault: this.#fault }),
+    };
   }
 
   /** Stream records (`ocsf`: JSON array, `ocsf-ndjson`, `jsonl`: Warden records with hashes). */

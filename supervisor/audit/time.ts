@@ -20,6 +20,7 @@ export function parseTimeArg(text: string, now: number): number {
 /** Milliseconds of a duration (`30m`, `7d`) for retention settings. */
 export function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
-  if (!match) throw new RangeError(`cannot read the duration ${JSON.stringify(text)}: use e.g. 90s, 30m, 1h, 7d, 2w`);
+  if (!match)
+    throw new RangeError(`cannot read the duration ${JSON.stringify(text)}: use e.g. 90s, 30m, 1h, 7d, 2w`);
   return Math.round(Number(match[1]) * (UNITS[match[2] as string] as number));
 }

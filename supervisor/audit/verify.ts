@@ -6,14 +6,12 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditAnchorStatus, AuditChainProblem, AuditChainStatus } from '../api/audit-types.ts';
 import type { AnchorRead } from './anchor.ts';
-import { GENESIS_HASH } from './chain.ts';
+import { GENESIS_HASH, jsonString as q } from './chain.ts';
 
 export interface VerifyOptions {
   /** Check only the records up to this seq (retention checks what it removes); skips the anchor. */
   throughSeq?: number;
 }
-
-const q = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
 
 /** Where the chain must start: genesis at seq 1, or the hash a retention checkpoint vouches for. */
 function chainStart(db: Database.Database, first: number): { prevHash: string } | AuditChainProblem {
@@ -24,8 +22,9 @@ function chainStart(db: Database.Database, first: number): { prevHash: string } 
     .iterate() as IterableIterator<string>;
   for (const text of checkpoints) {
     try {
-      const pruned = (JSON.parse(text) as { unmapped?: { pruned?: { through_seq?: unknown; last_hash?: unknown } } })
-        .unmapped?.pruned;
+      const pruned = (
+        JSON.parse(text) as { unmapped?: { pruned?: { through_seq?: unknown; last_hash?: unknown } } }
+      ).unmapped?.pruned;
       if (pruned?.through_seq === first - 1 && typeof pruned.last_hash === 'string') {
         return { prevHash: pruned.last_hash };
       }
@@ -121,7 +120,10 @@ export function verifyChain(
         };
       }
     } else if (anchorRead.state === 'broken') {
-      firstBad ??= { seq: lastSeq, problem: 'the anchor file is unreadable (both slots fail their checksum)' };
+      firstBad ??= {
+        seq: lastSeq,
+        problem: 'the anchor file is unreadable (both slots fail their checksum)',
+      };
     } else {
       const a = anchorRead.anchor;
       anchor = { state: 'match', headSeq: a.headSeq, count: a.count };
@@ -132,7 +134,12 @@ export function verifyChain(
             `the anchor records head seq ${a.headSeq} (${a.count} records) but the database ends at ` +
             `${lastSeq === 0 ? 'no record' : `seq ${lastSeq}`}: records were truncated or an older copy of the database was restored`,
         };
-      } else if (firstBad === undefined && a.headSeq > 0 && bounds.first !== null && a.headSeq >= bounds.first) {
+      } else if (
+        firstBad === undefined &&
+        a.headSeq > 0 &&
+        bounds.first !== null &&
+        a.headSeq >= bounds.first
+      ) {
         if (hashAtAnchor !== a.headHash) {
           firstBad = {
             seq: a.headSeq,

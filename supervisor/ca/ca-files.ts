@@ -1,7 +1,7 @@
 // The CA on disk: `ca.pem` (certificate, 0644) and `ca-key.pem` (PKCS#8, 0600) in a 0700
 // folder. An existing CA is loaded and checked, never silently replaced.
 
-import { createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate as NodeX509 } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,10 +73,18 @@ async function checkCaFiles(
 ): Promise<CaMaterial> {
   const files = caPaths(dir);
   if (certBytes === undefined) {
-    throw new CaError(`CA folder ${dir} has ${CA_KEY_FILE} but no ${CA_CERT_FILE}`, files.cert, regenerateHint(dir));
+    throw new CaError(
+      `CA folder ${dir} has ${CA_KEY_FILE} but no ${CA_CERT_FILE}`,
+      files.cert,
+      regenerateHint(dir),
+    );
   }
   if (keyBytes === undefined) {
-    throw new CaError(`CA folder ${dir} has ${CA_CERT_FILE} but no ${CA_KEY_FILE}`, files.key, regenerateHint(dir));
+    throw new CaError(
+      `CA folder ${dir} has ${CA_CERT_FILE} but no ${CA_KEY_FILE}`,
+      files.key,
+      regenerateHint(dir),
+    );
   }
   await assertOwnerOnly(files.key, 'CA private key');
   return parseCaFiles(dir, certBytes.toString('utf8'), keyBytes);

@@ -66,12 +66,18 @@ export class CertificateAuthority {
    * has neither `ca.pem` nor `ca-key.pem`. A damaged, mismatched or group/world-readable
    * CA is an error that says what to do; it is never replaced silently.
    */
-  static async loadOrCreate(dir: string, options: CertificateAuthorityOptions = {}): Promise<CertificateAuthority> {
+  static async loadOrCreate(
+    dir: string,
+    options: CertificateAuthorityOptions = {},
+  ): Promise<CertificateAuthority> {
     const now = options.now ?? (() => new Date());
     const ca = await loadOrCreateCaFiles(dir, now());
     // One leaf key pair per instance, kept in memory only, shared by every leaf.
     const pair = (await subtle.generateKey(EC_KEY, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const leafKeyPem = x509.PemConverter.encode(await subtle.exportKey('pkcs8', pair.privateKey), 'PRIVATE KEY');
+    const leafKeyPem = x509.PemConverter.encode(
+      await subtle.exportKey('pkcs8', pair.privateKey),
+      'PRIVATE KEY',
+    );
     const mint = await createLeafMinter(ca, pair.publicKey);
     return new CertificateAuthority(dir, ca, mint, leafKeyPem, options);
   }
@@ -105,7 +111,10 @@ export class CertificateAuthority {
     const minting = (async () => {
       this.#mints += 1;
       const minted = await this.#mint(leafHost, this.#now());
-      const context = tls.createSecureContext({ key: this.#leafKeyPem, cert: `${minted.pem}\n${this.#caPem}` });
+      const context = tls.createSecureContext({
+        key: this.#leafKeyPem,
+        cert: `${minted.pem}\n${this.#caPem}`,
+      });
       const leaf: CachedLeaf = { pem: minted.pem, notAfter: minted.notAfter.getTime(), context };
       this.#cache.set(key, leaf);
       return leaf;
@@ -124,4 +133,3 @@ export class CertificateAuthority {
     return this.toString();
   }
 }
-

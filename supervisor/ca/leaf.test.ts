@@ -74,7 +74,12 @@ function connect(options: tls.ConnectionOptions): Promise<{ text: string; peer: 
 test('a TLS client trusting the CA verifies a leaf for a DNS name chosen by SNI', async (t) => {
   const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
   await withSniServer(ca, async (port) => {
-    const { text, peer } = await connect({ host: '127.0.0.1', port, servername: 'api.example.test', ca: ca.certPem });
+    const { text, peer } = await connect({
+      host: '127.0.0.1',
+      port,
+      servername: 'api.example.test',
+      ca: ca.certPem,
+    });
     assert.equal(text, 'hello');
     assert.equal(peer.subject.CN, 'api.example.test');
     assert.equal(peer.subjectaltname, 'DNS:api.example.test');
@@ -139,7 +144,10 @@ test('every leaf of one CA instance shares one key pair; leaves of different hos
   const b = new X509Certificate(await ca.leafPem('b.test'));
   assert.notEqual(a.serialNumber, b.serialNumber);
   assert.ok(a.publicKey.equals(b.publicKey));
-  assert.equal(tls.checkServerIdentity('a.test', { subjectaltname: a.subjectAltName } as tls.PeerCertificate), undefined);
+  assert.equal(
+    tls.checkServerIdentity('a.test', { subjectaltname: a.subjectAltName } as tls.PeerCertificate),
+    undefined,
+  );
   assert.ok(tls.checkServerIdentity('b.test', { subjectaltname: a.subjectAltName } as tls.PeerCertificate));
 });
 
@@ -229,4 +237,22 @@ test('a failed mint is not cached and can be retried', async (t) => {
   now = valid;
   await ca.secureContextFor('x.test');
   assert.equal(ca.cacheSize, 1);
+});
+
+test('minting and cached lookups are fast enough for the proxy path', async (t) => {
+  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  await ca.secureContextFor('warm.test');
+  const hosts = Array.from({ length: 100 }, (_, i) => `h${i}.example.test`);
+  let started = performance.now();
+  for (const host of hosts) await ca.secureContextFor(host);
+  const mintMs = (performance.now() - started) / hosts.length;
+  const lookups = 20_000;
+  started = performance.now();
+  for (let i = 0; i < lookups; i++) await ca.secureContextFor(hosts[i % hosts.length] as string);
+  const lookupUs = ((performance.now() - started) / lookups) * 1000;
+  t.diagnostic(`mint: ${mintMs.toFixed(2)} ms per leaf; cached lookup: ${lookupUs.toFixed(2)} µs`);
+  assert.equal(ca.mintCount, 101);
+  // Generous bounds (shared CI machines); measured about 7 ms and 2-3 µs here.
+  assert.ok(mintMs < 100, `mint took ${mintMs} ms`);
+  assert.ok(lookupUs < 500, `cached lookup took ${lookupUs} µs`);
 });

@@ -50,7 +50,10 @@ export async function createLeafMinter(ca: CaMaterial, leafPublicKey: CryptoKey)
       signingAlgorithm: SIGNING,
       publicKey,
       signingKey: ca.signingKey,
-      extensions: [...fixedExtensions, new x509.SubjectAlternativeNameExtension([{ type: host.kind, value: host.name }])],
+      extensions: [
+        ...fixedExtensions,
+        new x509.SubjectAlternativeNameExtension([{ type: host.kind, value: host.name }]),
+      ],
     });
     return { pem: cert.toString('pem'), notAfter };
   };

@@ -4,7 +4,8 @@ export class LruMap<K, V> {
   readonly #map = new Map<K, V>();
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`LRU capacity must be >= 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`LRU capacity must be >= 1, got ${capacity}`);
   }
 
   get size(): number {

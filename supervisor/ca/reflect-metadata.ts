@@ -61,6 +61,11 @@ if (typeof reflect.getMetadata !== 'function') {
     },
   };
   for (const [name, fn] of Object.entries(api)) {
-    Object.defineProperty(Reflect, name, { value: fn, configurable: true, writable: true, enumerable: false });
+    Object.defineProperty(Reflect, name, {
+      value: fn,
+      configurable: true,
+      writable: true,
+      enumerable: false,
+    });
   }
 }

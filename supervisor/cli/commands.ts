@@ -2,7 +2,9 @@
 // Command; program.ts adds them to the program in this order.
 import type { Command } from 'commander';
 import { approvalsCommand, approveCommand, denyCommand } from './approvals-command.ts';
+import { auditCommand } from './audit-command.ts';
 import { daemonCommand } from './daemon-command.ts';
+import { policyCommand } from './policy-command.ts';
 import { proxyCommand } from './proxy-command.ts';
 import { ruleCommand } from './rule-command.ts';
 import { secretCommand } from './secret-command.ts';
@@ -19,4 +21,6 @@ export const commandFactories: CommandFactory[] = [
   denyCommand,
   ruleCommand,
   secretCommand,
+  policyCommand,
+  auditCommand,
 ];

@@ -1,6 +1,7 @@
 // Semantic diff of two resolved policies: which rules were added, removed, changed or moved,
 // and, more to the point, which concrete requests now get a different answer.
 
+import ipaddr from 'ipaddr.js';
 import type {
   Action,
   OutcomeChange,
@@ -11,7 +12,6 @@ import type {
   RuleRef,
   Scheme,
 } from '../api/policy-types.ts';
-import ipaddr from 'ipaddr.js';
 import type { CompiledRule } from './compiled-rule.ts';
 import { describeLayer } from './compiled-rule.ts';
 import { formatAddress, type HostPattern } from './host-pattern.ts';
@@ -22,7 +22,12 @@ const UNMATCHED_PATH = '/warden-diff/unmatched-path';
 
 /** (layer, match, methods, paths): what a rule is about, as opposed to what it decides. */
 function identity(ref: RuleRef): string {
-  const methods = ref.methods ? [...ref.methods].map((m) => m.toUpperCase()).sort().join(',') : '*';
+  const methods = ref.methods
+    ? [...ref.methods]
+        .map((m) => m.toUpperCase())
+        .sort()
+        .join(',')
+    : '*';
   const paths = ref.paths ? [...ref.paths].sort().join(',') : '*';
   return `${ref.layer}\u0000${ref.match}\u0000${methods}\u0000${paths}`;
 }
@@ -130,13 +135,23 @@ export function diffPolicies(before: Policy, after: Policy): PolicyDiff {
   const moved = movedKeys(commonBefore, commonAfter);
   const reordered = a
     .filter((e) => moved.has(e.key))
-    .map((e) => ({ rule: e.rule as RuleRef, beforeIndex: beforeByKey.get(e.key)!.index, afterIndex: e.rule.index }));
+    .map((e) => ({
+      rule: e.rule as RuleRef,
+      beforeIndex: beforeByKey.get(e.key)!.index,
+      afterIndex: e.rule.index,
+    }));
 
   const requests = new Map<string, RequestFacts>();
   for (const rule of [...before.rules, ...after.rules]) {
     for (const request of examples(rule)) requests.set(requestKey(request), request);
   }
-  requests.set('default', { scheme: 'https', host: 'unlisted-host.example', port: 443, method: 'GET', path: '/' });
+  requests.set('default', {
+    scheme: 'https',
+    host: 'unlisted-host.example',
+    port: 443,
+    method: 'GET',
+    path: '/',
+  });
   const outcomeChanges: OutcomeChange[] = [];
   for (const request of requests.values()) {
     const was = before.decideRequest(request);
@@ -179,14 +194,17 @@ function requestText(r: RequestFacts): string {
 }
 
 function verdict(action: Action, rule: RuleRef | null): string {
-  return rule ? `${action} (${describeLayer(rule.layer, rule.source)} rule ${rule.index + 1})` : `${action} (default)`;
+  return rule
+    ? `${action} (${describeLayer(rule.layer, rule.source)} rule ${rule.index + 1})`
+    : `${action} (default)`;
 }
 
 /** Readable text: `+` added, `-` removed, `~` changed or moved, then the outcome changes. */
 export function formatDiff(diff: PolicyDiff): string {
   if (diff.empty) return 'no differences\n';
   const lines: string[] = [];
-  if (diff.defaultChanged) lines.push(`~ default: ${diff.defaultChanged.before} → ${diff.defaultChanged.after}`);
+  if (diff.defaultChanged)
+    lines.push(`~ default: ${diff.defaultChanged.before} → ${diff.defaultChanged.after}`);
   if (diff.timeoutChanged) {
     lines.push(`~ approval timeout: ${diff.timeoutChanged.before}s → ${diff.timeoutChanged.after}s`);
   }
@@ -200,7 +218,9 @@ export function formatDiff(diff: PolicyDiff): string {
     lines.push(`~ ${ruleLine(change.after)} (${fields.join('; ')})`);
   }
   for (const move of diff.reordered) {
-    lines.push(`~ ${ruleLine(move.rule)} (moved from position ${move.beforeIndex + 1} to ${move.afterIndex + 1})`);
+    lines.push(
+      `~ ${ruleLine(move.rule)} (moved from position ${move.beforeIndex + 1} to ${move.afterIndex + 1})`,
+    );
   }
   if (diff.outcomeChanges.length > 0) {
     lines.push('', 'outcome changes:');

@@ -32,6 +32,8 @@ describe('normalizeHost', () => {
     assert.throws(() => normalizeHost('1.2.3.256'), /not a valid/);
     assert.throws(() => normalizeHost('*.example.com'), /not allowed/);
     assert.throws(() => normalizeHost('..'), /empty/);
+    assert.throws(() => normalizeHost('example.com:443'), /cannot include a port/);
+    assert.throws(() => normalizeHost('fd00::1::2'), /not a valid IPv6 address/);
   });
 });
 

@@ -100,7 +100,12 @@ export function normalizeHost(host: string): string {
     if (!host.endsWith(']')) throw hostError(host, 'missing "]" after an IPv6 address');
     return formatAddress(parseIPv6(host.slice(1, -1), host));
   }
-  if (host.includes(':')) return formatAddress(parseIPv6(host, host));
+  if (host.includes(':')) {
+    if (host.indexOf(':') === host.lastIndexOf(':')) {
+      throw hostError(host, 'a host cannot include a port (pass the port separately)');
+    }
+    return formatAddress(parseIPv6(host, host));
+  }
   if (/[\s/\\@#?*%]/.test(host)) {
     throw hostError(host, 'contains a character not allowed in a host name');
   }

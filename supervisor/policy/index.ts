@@ -3,9 +3,11 @@
 
 export type { AddressCategory } from './address.ts';
 export { classifyAddress } from './address.ts';
+export { diffPolicies, formatDiff } from './diff.ts';
 export { emptyPolicy, prependRule, suggestRule } from './documents.ts';
 export type { HostPattern, ParsedMatch, PortRange } from './host-pattern.ts';
 export { formatMatch, matchHostPattern, normalizeHost, parseMatch } from './host-pattern.ts';
+export { POLICY_SCHEMA_PATH, policyJsonSchema, policyJsonSchemaText } from './json-schema.ts';
 export type { ParseResult, RuleLines } from './parse.ts';
 export { formatPolicyError, loadPolicyFile, parsePolicy, stringifyPolicy } from './parse.ts';
 export { normalizePath } from './path.ts';

@@ -21,7 +21,10 @@ describe('policy.schema.json', () => {
       spec: { network: { default: 'deny', rules: [{ match: 'a.com', action: 'allow', tls: 'inspect' }] } },
     };
     assert.equal(validate(good), true);
-    assert.equal(validate({ ...good, spec: { network: { rules: [{ match: 'a.com', action: 'maybe' }] } } }), false);
+    assert.equal(
+      validate({ ...good, spec: { network: { rules: [{ match: 'a.com', action: 'maybe' }] } } }),
+      false,
+    );
     assert.equal(validate({ ...good, extra: 1 }), false);
   });
 });

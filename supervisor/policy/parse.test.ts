@@ -39,7 +39,11 @@ describe('parsePolicy', () => {
     assert.ok(result.ok);
     assert.deepEqual(result.lines, [10, 14]);
     assert.equal(result.document.spec.network?.default, 'deny');
-    assert.deepEqual(result.document.spec.network?.rules?.[1], { match: '*.npmjs.org', action: 'allow', tls: 'passthrough' });
+    assert.deepEqual(result.document.spec.network?.rules?.[1], {
+      match: '*.npmjs.org',
+      action: 'allow',
+      tls: 'passthrough',
+    });
     assert.equal(result.document.spec.approvals?.timeoutSeconds, 300);
   });
 
@@ -89,7 +93,10 @@ describe('parsePolicy', () => {
     assert.equal(messages[3], 'expected a list of strings, got the string "GET"');
     assert.equal(messages[4], 'missing field "action" (one of allow, deny, ask)');
     assert.match(messages[5] ?? '', /^"foo\*\.com": "\*" must be a whole label/);
-    assert.equal(messages[6], 'unknown field "actoin"; expected one of match, methods, paths, action, description, tls');
+    assert.equal(
+      messages[6],
+      'unknown field "actoin"; expected one of match, methods, paths, action, description, tls',
+    );
     assert.equal(messages[7], 'duplicate key "action"; each field may appear only once in a mapping');
     assert.match(messages[8] ?? '', /"\.\." segment/);
     assert.equal(messages[9], 'expected a path starting with "/", got the string "repos"');
@@ -120,7 +127,10 @@ describe('parsePolicy', () => {
       '13:9 spec.network.rules[0].Action',
       '15:5 spec.approvals.timeout',
     ]);
-    assert.equal(errors[0]?.message, 'unknown field "extra"; expected one of apiVersion, kind, metadata, spec');
+    assert.equal(
+      errors[0]?.message,
+      'unknown field "extra"; expected one of apiVersion, kind, metadata, spec',
+    );
     assert.equal(errors[1]?.message, 'unknown field "networks"; expected one of network, approvals');
     assert.equal(errors[2]?.message, 'unknown field "rule"; expected one of default, rules');
     assert.equal(errors[4]?.message, 'unknown field "timeout"; expected one of timeoutSeconds');
@@ -165,7 +175,10 @@ describe('parsePolicy', () => {
     assert.ok(errors.every((e) => e.line === 1 && e.column === 1 && e.path === ''));
     const empty = errorsOf('');
     assert.equal(empty.length, 1);
-    assert.match(empty[0]?.message ?? '', /expected a mapping with apiVersion, kind, metadata, spec, got nothing/);
+    assert.match(
+      empty[0]?.message ?? '',
+      /expected a mapping with apiVersion, kind, metadata, spec, got nothing/,
+    );
   });
 
   test('duplicate keys anywhere are errors, reported at the second key', () => {
@@ -201,7 +214,10 @@ describe('parsePolicy', () => {
       '12:14 spec.network.rules[1].tls',
     ]);
     assert.match(errors[0]?.message ?? '', /port 0 is out of range/);
-    assert.equal(errors[1]?.message, 'expected an HTTP method name (letters only, like GET), got the string "PO ST"');
+    assert.equal(
+      errors[1]?.message,
+      'expected an HTTP method name (letters only, like GET), got the string "PO ST"',
+    );
     assert.match(errors[2]?.message ?? '', /passthrough cannot be combined with methods or paths/);
   });
 });
@@ -221,7 +237,12 @@ describe('loadPolicyFile, formatPolicyError, stringifyPolicy', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'warden-policy-'));
     try {
       const file = path.join(dir, 'policy.yaml');
-      await writeFile(file, [...HEAD, 'spec:', '  network:', '    rules:', '      - match: a.com', '        actoin: allow'].join('\n'));
+      await writeFile(
+        file,
+        [...HEAD, 'spec:', '  network:', '    rules:', '      - match: a.com', '        actoin: allow'].join(
+          '\n',
+        ),
+      );
       const result = await loadPolicyFile(file);
       assert.ok(!result.ok);
       assert.deepEqual(result.errors.map(formatPolicyError), [
@@ -234,7 +255,13 @@ describe('loadPolicyFile, formatPolicyError, stringifyPolicy', () => {
   });
 
   test('stringifyPolicy round-trips', () => {
-    const text = [...HEAD, 'spec:', '  network:', '    rules:', '      - {match: "*.a.com", methods: [GET], action: allow}'].join('\n');
+    const text = [
+      ...HEAD,
+      'spec:',
+      '  network:',
+      '    rules:',
+      '      - {match: "*.a.com", methods: [GET], action: allow}',
+    ].join('\n');
     const first = parsePolicy(text, 'a.yaml');
     assert.ok(first.ok);
     const again = parsePolicy(stringifyPolicy(first.document), 'b.yaml');

@@ -87,11 +87,11 @@ function describeSchema(schema: SchemaLike | undefined): string {
     case 'object':
       return `a mapping with ${Object.keys(schema.properties ?? {}).join(', ')}`;
     case 'array':
-      return `a list of ${describeSchema(schema.items)
-        .replace(/^a /, '')
-        .replace(/^one of/, 'values, each one of')}s`
-        .replace(/ss$/, 's')
-        .replace(/(mapping with .*)s$/, '$1');
+      return schema.items?.type === 'string'
+        ? 'a list of strings'
+        : schema.items?.type === 'object'
+          ? 'a list of mappings'
+          : 'a list';
     default:
       return 'a value';
   }

@@ -6,14 +6,20 @@ import { parsePolicy } from './parse.ts';
 import { Policy, type PolicyLayer } from './policy.ts';
 import type { PolicyDocument, RuleSpec } from './schema.ts';
 
-function doc(rules: RuleSpec[], spec: { default?: 'allow' | 'deny' | 'ask'; timeout?: number } = {}): PolicyDocument {
+function doc(
+  rules: RuleSpec[],
+  spec: { default?: 'allow' | 'deny' | 'ask'; timeout?: number } = {},
+): PolicyDocument {
   const d = emptyPolicy('test');
   d.spec.network = { rules, ...(spec.default ? { default: spec.default } : {}) };
   if (spec.timeout) d.spec.approvals = { timeoutSeconds: spec.timeout };
   return d;
 }
 
-function project(rules: RuleSpec[], spec: { default?: 'allow' | 'deny' | 'ask'; timeout?: number } = {}): Policy {
+function project(
+  rules: RuleSpec[],
+  spec: { default?: 'allow' | 'deny' | 'ask'; timeout?: number } = {},
+): Policy {
   return Policy.resolve([{ layer: 'project', source: './policy.yaml', document: doc(rules, spec) }]);
 }
 
@@ -74,7 +80,10 @@ describe('decideRequest', () => {
     assert.equal(d.action, 'allow');
     assert.equal(d.rule, null);
     assert.equal(d.reason, 'no rule matches; the default is allow (set by project policy p.yaml)');
-    assert.equal(builtin.decideRequest(req('https://x.example/')).reason, 'no rule matches; the default is ask');
+    assert.equal(
+      builtin.decideRequest(req('https://x.example/')).reason,
+      'no rule matches; the default is ask',
+    );
   });
 
   test('reason names the rule, its layer, file, line and conditions', () => {
@@ -96,12 +105,17 @@ describe('decideRequest', () => {
     ].join('\n');
     const parsed = parsePolicy(text, './policy.yaml');
     assert.ok(parsed.ok);
-    const p = Policy.resolve([{ layer: 'project', source: './policy.yaml', document: parsed.document, lines: parsed.lines }]);
+    const p = Policy.resolve([
+      { layer: 'project', source: './policy.yaml', document: parsed.document, lines: parsed.lines },
+    ]);
     const d = p.decideRequest(req('https://api.github.com/repos/acme/x', 'post'));
     assert.equal(d.action, 'allow');
     assert.equal(d.tls, 'inspect');
     assert.equal(d.rule?.line, 10);
-    assert.equal(d.reason, 'rule 2 of project policy ./policy.yaml (line 10: "*.github.com" GET,POST /repos/**) allows it');
+    assert.equal(
+      d.reason,
+      'rule 2 of project policy ./policy.yaml (line 10: "*.github.com" GET,POST /repos/**) allows it',
+    );
     const denied = p.decideRequest(req('https://example.org/'));
     assert.equal(denied.reason, 'rule 1 of project policy ./policy.yaml (line 8: "example.org") denies it');
   });
@@ -121,7 +135,8 @@ describe('decideRequest', () => {
       { match: 'api.github.com', paths: ['/repos/acme/**'], action: 'allow' },
       { match: 'api.github.com', action: 'deny' },
     ]);
-    const at = (path: string) => p.decideRequest({ scheme: 'https', host: 'api.github.com', port: 443, method: 'GET', path }).action;
+    const at = (path: string) =>
+      p.decideRequest({ scheme: 'https', host: 'api.github.com', port: 443, method: 'GET', path }).action;
     assert.equal(at('/repos/acme'), 'allow');
     assert.equal(at('/repos/acme/x/y'), 'allow');
     assert.equal(at('/repos/acme/../other'), 'deny');
@@ -167,7 +182,8 @@ describe('decideRequest', () => {
       { match: '::1', action: 'allow' },
       { match: '*', action: 'deny' },
     ]);
-    const at = (host: string) => p.decideRequest({ scheme: 'https', host, port: 443, method: 'GET', path: '/' });
+    const at = (host: string) =>
+      p.decideRequest({ scheme: 'https', host, port: 443, method: 'GET', path: '/' });
     assert.equal(at('xn--bcher-kva.example').action, 'allow');
     assert.equal(at('BÜCHER.example.').action, 'allow');
     assert.equal(at('api.github.com.').action, 'allow');
@@ -202,12 +218,16 @@ describe('decideRequest', () => {
   });
 
   test('resolve rejects a rule that cannot be compiled', () => {
-    assert.throws(() => project([{ match: 'foo*.com', action: 'allow' }]), /rule 1 of the project layer.*foo\*\.com/);
+    assert.throws(
+      () => project([{ match: 'foo*.com', action: 'allow' }]),
+      /rule 1 of the project layer.*foo\*\.com/,
+    );
   });
 
   test('decides in microseconds', () => {
     const rules: RuleSpec[] = [];
-    for (let i = 0; i < 50; i++) rules.push({ match: `*.svc${i}.example.com`, methods: ['GET'], paths: ['/v1/**'], action: 'allow' });
+    for (let i = 0; i < 50; i++)
+      rules.push({ match: `*.svc${i}.example.com`, methods: ['GET'], paths: ['/v1/**'], action: 'allow' });
     rules.push({ match: 'api.github.com', paths: ['/repos/acme/**'], action: 'allow' });
     const p = project(rules);
     const facts = req('https://api.github.com/repos/acme/widgets/issues?state=open');
@@ -310,7 +330,10 @@ describe('checkAddress', () => {
       check.reason,
       'api.test resolves to 127.0.0.1, a loopback address; sandboxes cannot reach loopback, private, link-local or metadata addresses unless a rule names the address (add "- match: 127.0.0.1/32, action: allow")',
     );
-    assert.match(none.checkAddress('[fd12::1]', 443, 'fd12::1').reason, /^fd12::1 is a private address; .*fd12::1\/128/);
+    assert.match(
+      none.checkAddress('[fd12::1]', 443, 'fd12::1').reason,
+      /^fd12::1 is a private address; .*fd12::1\/128/,
+    );
   });
 
   test('an address or CIDR rule can allow or ask for a non-public address, port included', () => {
@@ -370,7 +393,10 @@ describe('checkAddress', () => {
     const d = p.checkAddress('203.0.114.7', 443, 'bad.example');
     assert.equal(d.action, 'deny');
     assert.equal(d.rule?.index, 0);
-    assert.match(d.reason, /bad\.example resolves to 203\.0\.114\.7, a public address, which rule 1 .* denies/);
+    assert.match(
+      d.reason,
+      /bad\.example resolves to 203\.0\.114\.7, a public address, which rule 1 .* denies/,
+    );
     const a = p.checkAddress('8.8.8.8', 443, 'dns.google');
     assert.equal(a.action, 'allow');
     assert.equal(a.rule, null);
@@ -405,7 +431,10 @@ describe('explain', () => {
   });
   test('host mismatches are explained', () => {
     const { trace } = p.explain(req('https://a.b.github.com/'));
-    assert.equal(trace[0]?.why, 'host "a.b.github.com" does not match "*.github.com" ("*." matches exactly one label)');
+    assert.equal(
+      trace[0]?.why,
+      'host "a.b.github.com" does not match "*.github.com" ("*." matches exactly one label)',
+    );
     assert.equal(trace.at(-1)?.rule.index, 4);
   });
   test('the decision always equals decideRequest', () => {
@@ -430,8 +459,16 @@ describe('explain', () => {
 describe('view', () => {
   test('lists rules most specific first with tls, default, timeout and layers', () => {
     const p = Policy.resolve([
-      { layer: 'base', source: 'base.yaml', document: doc([{ match: 'b.com', action: 'deny' }], { timeout: 60 }) },
-      { layer: 'project', source: 'p.yaml', document: doc([{ match: 'p.com', action: 'allow', tls: 'passthrough' }]) },
+      {
+        layer: 'base',
+        source: 'base.yaml',
+        document: doc([{ match: 'b.com', action: 'deny' }], { timeout: 60 }),
+      },
+      {
+        layer: 'project',
+        source: 'p.yaml',
+        document: doc([{ match: 'p.com', action: 'allow', tls: 'passthrough' }]),
+      },
     ]);
     const view = p.view();
     assert.deepEqual(view.rules, [
@@ -453,7 +490,11 @@ describe('suggestRule, emptyPolicy, prependRule', () => {
       methods: ['POST'],
       paths: ['/repos/acme/**'],
     });
-    assert.deepEqual(suggestRule(req('https://x.com/user')), { match: 'x.com', methods: ['GET'], paths: ['/user'] });
+    assert.deepEqual(suggestRule(req('https://x.com/user')), {
+      match: 'x.com',
+      methods: ['GET'],
+      paths: ['/user'],
+    });
     assert.deepEqual(suggestRule(req('http://x.com:8080/a/b')).match, 'x.com:8080');
     assert.deepEqual(suggestRule(req('http://[::1]:3000/')).match, '[::1]:3000');
     assert.deepEqual(suggestRule(req('https://x.com:443/')).match, 'x.com');
@@ -462,7 +503,11 @@ describe('suggestRule, emptyPolicy, prependRule', () => {
   test('the suggested rule matches the request it came from', () => {
     const facts = req('https://api.github.com/repos/acme/widgets/issues', 'POST');
     const p = Policy.resolve([
-      { layer: 'session', source: 'session', document: prependRule(emptyPolicy('session'), { ...suggestRule(facts), action: 'allow' }) },
+      {
+        layer: 'session',
+        source: 'session',
+        document: prependRule(emptyPolicy('session'), { ...suggestRule(facts), action: 'allow' }),
+      },
     ]);
     assert.equal(p.decideRequest(facts).action, 'allow');
     assert.equal(p.decideRequest({ ...facts, path: '/repos/other/x' }).action, 'ask');

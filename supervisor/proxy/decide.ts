@@ -134,6 +134,7 @@ export async function vetAddress(
   sandbox: SandboxContext,
   facts: RequestFacts,
   signal: AbortSignal,
+  verdict?: Verdict,
 ): Promise<Vetted> {
   let addresses: ResolvedAddress[];
   try {
@@ -158,6 +159,8 @@ export async function vetAddress(
   for (const address of addresses) {
     const check = policy.checkAddress(address.address, facts.port, facts.host);
     if (check.action === 'allow') return { ok: true, address };
+    // A human who just approved this request has answered an address-level ask as well.
+    if (check.action === 'ask' && verdict?.decidedBy === 'approval') return { ok: true, address };
     if (check.action === 'ask') asked ??= { address, check };
     else firstDenial ??= check;
   }

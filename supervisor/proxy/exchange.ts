@@ -130,7 +130,7 @@ export async function handleExchange(
 
   const verdict = await settle(svc, sandbox, facts, sandbox.policy().decideRequest(facts), aborter.signal);
   if (!verdict.allowed) return fail(verdict);
-  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal);
+  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal, verdict);
   if (!vetted.ok) return fail(vetted.verdict);
   if (aborter.signal.aborted)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });

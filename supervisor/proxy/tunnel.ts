@@ -62,7 +62,7 @@ export async function handleConnect(
 
   const verdict = await settle(svc, sandbox, facts, decision, aborter.signal);
   if (!verdict.allowed) return deny(verdict);
-  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal);
+  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal, verdict);
   if (!vetted.ok) return deny(vetted.verdict);
   if (socket.destroyed) return;
 

@@ -18,6 +18,7 @@ export { type PlaceholderOwner, PlaceholderRegistry } from './placeholders.ts';
 export {
   assertOwnerOnly,
   PrivateFileModeError,
+  readIfExists,
   writeFileAtomic,
 } from './private-file.ts';
 export {

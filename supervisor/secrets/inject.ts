@@ -123,7 +123,7 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
 
   const injected: string[] = [];
   const values = new Map<string, string>();
-  const valueOf = (secret: string) => {
+  const secretValue = (secret: string) => {
     let value = values.get(secret);
     if (value === undefined) {
       value = ctx.vault.reveal(secret);
@@ -141,10 +141,10 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
       continue;
     }
     const lower = name.toLowerCase();
-    const one = (v: string) => replaceInHeader(lower, v, replaceable, valueOf);
+    const one = (v: string) => replaceInHeader(lower, v, replaceable, secretValue);
     headers[name] = Array.isArray(value) ? value.map(one) : one(value);
   }
-  let url = replaceText(input.url, replaceable, (secret) => encodeURIComponent(valueOf(secret)));
+  let url = replaceText(input.url, replaceable, (secret) => encodeURIComponent(secretValue(secret)));
 
   // (c) Add each granted, bound secret whose target is absent.
   const sortedGrants = [...new Set(ctx.granted)].sort();
@@ -159,18 +159,18 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
     }
     switch (mode.kind) {
       case 'bearer':
-        if (!hasHeader(headers, 'authorization')) headers.authorization = `Bearer ${valueOf(secret)}`;
+        if (!hasHeader(headers, 'authorization')) headers.authorization = `Bearer ${secretValue(secret)}`;
         break;
       case 'basic':
         if (!hasHeader(headers, 'authorization')) {
-          headers.authorization = `Basic ${Buffer.from(valueOf(secret), 'utf8').toString('base64')}`;
+          headers.authorization = `Basic ${Buffer.from(secretValue(secret), 'utf8').toString('base64')}`;
         }
         break;
       case 'header':
-        if (!hasHeader(headers, mode.name)) headers[mode.name.toLowerCase()] = valueOf(secret);
+        if (!hasHeader(headers, mode.name)) headers[mode.name.toLowerCase()] = secretValue(secret);
         break;
       case 'query':
-        if (!hasQueryParam(url, mode.param)) url = addQueryParam(url, mode.param, valueOf(secret));
+        if (!hasQueryParam(url, mode.param)) url = addQueryParam(url, mode.param, secretValue(secret));
         break;
     }
   }
@@ -204,7 +204,11 @@ function decodeBasic(value: string): Buffer | undefined {
   return m ? Buffer.from(m[2] ?? '', 'base64') : undefined;
 }
 
-function replaceText(text: string, replaceable: Map<string, string>, value: (secret: string) => string): string {
+function replaceText(
+  text: string,
+  replaceable: Map<string, string>,
+  value: (secret: string) => string,
+): string {
   if (replaceable.size === 0) return text;
   return text.replace(PLACEHOLDER_PATTERN, (token) => {
     const secret = replaceable.get(token);
@@ -216,16 +220,16 @@ function replaceInHeader(
   lowerName: string,
   value: string,
   replaceable: Map<string, string>,
-  valueOf: (secret: string) => string,
+  secretValue: (secret: string) => string,
 ): string {
-  let out = replaceText(value, replaceable, valueOf);
+  let out = replaceText(value, replaceable, secretValue);
   if (CREDENTIAL_HEADERS.has(lowerName)) {
     const m = BASIC.exec(out);
     const decoded = m ? Buffer.from(m[2] ?? '', 'base64') : undefined;
     if (m && decoded && findPlaceholders(decoded).length > 0) {
       // Byte-exact: work on the decoded bytes as latin1, put the value in as UTF-8 bytes.
       const replaced = replaceText(decoded.toString('latin1'), replaceable, (secret) =>
-        Buffer.from(valueOf(secret), 'utf8').toString('latin1'),
+        Buffer.from(secretValue(secret), 'utf8').toString('latin1'),
       );
       out = `${m[1]}${Buffer.from(replaced, 'latin1').toString('base64')}${m[3]}`;
     }

@@ -65,7 +65,9 @@ export async function obtainMasterKey(options: MasterKeyOptions): Promise<Master
       if (stored) return { key: stored, backend: 'keyring' };
       const key = randomBytes(MASTER_KEY_BYTES);
       const account = keyringAccount(vaultFile);
-      await withDeadline(options.timeoutMs, (signal) => options.store.set(account, key.toString('base64'), signal));
+      await withDeadline(options.timeoutMs, (signal) =>
+        options.store.set(account, key.toString('base64'), signal),
+      );
       const back = await readKeyringKey(options);
       if (back?.equals(key)) return { key, backend: 'keyring' };
     } catch {

@@ -78,10 +78,16 @@ export function parseInjectMode(inject: unknown): ParsedInject {
     if (inject.startsWith('header:')) {
       const name = inject.slice('header:'.length);
       if (!HEADER_TOKEN.test(name)) {
-        throw new SecretValidationError(`inject ${JSON.stringify(inject)}: ${JSON.stringify(name)} is not a valid header name`, 'inject');
+        throw new SecretValidationError(
+          `inject ${JSON.stringify(inject)}: ${JSON.stringify(name)} is not a valid header name`,
+          'inject',
+        );
       }
       if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
-        throw new SecretValidationError(`inject ${JSON.stringify(inject)}: the ${name} header cannot carry a secret`, 'inject');
+        throw new SecretValidationError(
+          `inject ${JSON.stringify(inject)}: the ${name} header cannot carry a secret`,
+          'inject',
+        );
       }
       return { kind: 'header', name };
     }
@@ -120,7 +126,10 @@ export function validateSecretValue(value: unknown, inject: ParsedInject): strin
     throw new SecretValidationError('the secret value must be a non-empty string', 'value');
   }
   if (/[\r\n\0]/.test(value)) {
-    throw new SecretValidationError('the secret value must not contain line breaks or NUL characters', 'value');
+    throw new SecretValidationError(
+      'the secret value must not contain line breaks or NUL characters',
+      'value',
+    );
   }
   if (inject.kind === 'basic' && !value.includes(':')) {
     throw new SecretValidationError('a basic secret value must have the form user:password', 'value');

@@ -53,8 +53,10 @@ export function parseVault(text: string): VaultDocument {
   }
   const doc = object(raw, '$', ['format', 'version', 'keyBackend', 'keyCheck', 'secrets']);
   if (doc.format !== VAULT_FORMAT) throw new Error(`$.format is not "${VAULT_FORMAT}"`);
-  if (doc.version !== VAULT_VERSION) throw new Error(`$.version ${JSON.stringify(doc.version)} is not supported`);
-  if (doc.keyBackend !== 'keyring' && doc.keyBackend !== 'file') throw new Error('$.keyBackend must be keyring or file');
+  if (doc.version !== VAULT_VERSION)
+    throw new Error(`$.version ${JSON.stringify(doc.version)} is not supported`);
+  if (doc.keyBackend !== 'keyring' && doc.keyBackend !== 'file')
+    throw new Error('$.keyBackend must be keyring or file');
   if (!Array.isArray(doc.secrets)) throw new Error('$.secrets must be an array');
   const names = new Set<string>();
   const secrets = doc.secrets.map((item: unknown, i: number): StoredSecret => {
@@ -63,7 +65,8 @@ export function parseVault(text: string): VaultDocument {
     const name = string(s.name, `${at}.name`);
     if (names.has(name)) throw new Error(`${at}.name: duplicate secret ${name}`);
     names.add(name);
-    if (!Array.isArray(s.hosts) || s.hosts.length === 0) throw new Error(`${at}.hosts must be a non-empty array`);
+    if (!Array.isArray(s.hosts) || s.hosts.length === 0)
+      throw new Error(`${at}.hosts must be a non-empty array`);
     const hosts = s.hosts.map((h: unknown, j: number) => string(h, `${at}.hosts[${j}]`));
     return {
       name,
@@ -84,7 +87,8 @@ export function parseVault(text: string): VaultDocument {
 }
 
 function object(value: unknown, at: string, fields: string[]): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${at} must be an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`${at} must be an object`);
   for (const key of Object.keys(value)) {
     if (!fields.includes(key)) throw new Error(`${at}.${key} is not a known field`);
   }
@@ -101,5 +105,9 @@ function string(value: unknown, at: string): string {
 
 function sealed(value: unknown, at: string): SealedBox {
   const box = object(value, at, ['iv', 'data', 'tag']);
-  return { iv: string(box.iv, `${at}.iv`), data: string(box.data, `${at}.data`), tag: string(box.tag, `${at}.tag`) };
+  return {
+    iv: string(box.iv, `${at}.iv`),
+    data: string(box.data, `${at}.data`),
+    tag: string(box.tag, `${at}.tag`),
+  };
 }

@@ -117,8 +117,8 @@ export class Vault {
     return new Vault(file, key, backend, doc, now);
   }
 
-  /** Add or replace a secret. Resolves once it is safely on disk. */
-  set(name: string, value: string, options: SetSecretOptions): Promise<SecretView> {
+  /** Add or replace a secret. Resolves once it is safely on disk; rejects a bad name, host, mode or value. */
+  async set(name: string, value: string, options: SetSecretOptions): Promise<SecretView> {
     validateSecretName(name);
     const inject = formatInjectMode(parseInjectMode(options?.inject));
     const hosts = normalizeSecretHosts(options?.hosts);
@@ -152,7 +152,9 @@ export class Vault {
 
   /** Every secret without its value, by name. */
   list(): SecretView[] {
-    return [...this.#secrets.values()].map(view).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.#secrets.values()]
+      .map(view)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** One secret without its value. */

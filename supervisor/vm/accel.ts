@@ -42,7 +42,10 @@ export class AccelProbe {
     try {
       accessSync(dev, constants.R_OK | constants.W_OK);
     } catch (err) {
-      return { accel: 'tcg', reason: `KVM not usable: ${dev} ${(err as NodeJS.ErrnoException).code ?? 'unavailable'}` };
+      return {
+        accel: 'tcg',
+        reason: `KVM not usable: ${dev} ${(err as NodeJS.ErrnoException).code ?? 'unavailable'}`,
+      };
     }
     const deadline = this.opts.deadlineMs ?? 5000;
     try {

@@ -1,3 +1,13 @@
-// Public face of the VM layer.
-export { buildMinimalImage, type BuildMinimalImageOptions, type BuiltImage } from './image/builder.ts';
-export { listImages, verifyImage, type ImageManifest, type VmImage } from './image/manifest.ts';
+// Public face of the VM layer: a driver that boots QEMU microvm sandboxes, the lifecycle
+// states they report, the control channel to run commands in them, and the guest image.
+
+export { type AccelChoice, AccelProbe } from './accel.ts';
+export type { ExecOptions, ExecProcess, ExitStatus, Hello } from './control-client.ts';
+export { QemuMicrovmDriver, type QemuMicrovmDriverOptions, type VmDriver } from './driver.ts';
+export { type BuildMinimalImageOptions, type BuiltImage, buildMinimalImage } from './image/builder.ts';
+export { GUEST_CA_BUNDLE, GUEST_PROXY_URL, GUEST_WORKSPACE } from './image/guest-files.ts';
+export { type ImageManifest, listImages, type VmImage, verifyImage } from './image/manifest.ts';
+export { type ReapedVm, reapOrphans } from './orphans.ts';
+export { type Accel, buildQemuArgs, type QemuLaunchSpec, type WorkspaceShare } from './qemu-args.ts';
+export type { RunResult, StopOptions, Vm, VmSpec } from './qemu-vm.ts';
+export { type StateChange, VmState } from './state.ts';

@@ -29,6 +29,12 @@ export interface QemuLaunchSpec {
   memoryMiB: number;
   /** Host loopback port of this sandbox's proxy; the guest reaches it as 10.0.2.100:3128. */
   proxyPort: number;
+  /**
+   * The host command QEMU runs for each guest connection to 10.0.2.100:3128, with the
+   * connection as its stdin/stdout; '{port}' is replaced by proxyPort. A plain chardev
+   * guestfwd carries one connection at a time, so a per-connection command it is.
+   */
+  proxyConnectCommand: string[];
   controlSocket: string;
   consoleLog: string;
   pidFile: string;
@@ -42,6 +48,22 @@ function checkOptionValue(what: string, value: string): string {
   return value;
 }
 
+/** The default per-connection forwarder: busybox nc to the proxy port on loopback. */
+export function defaultProxyConnectCommand(busybox: string): string[] {
+  return [busybox, 'nc', '127.0.0.1', '{port}'];
+}
+
+function proxyCommand(spec: QemuLaunchSpec): string {
+  if (spec.proxyConnectCommand.length === 0) throw new Error('proxyConnectCommand is empty');
+  return spec.proxyConnectCommand
+    .map((a) => {
+      const arg = a.replaceAll('{port}', String(spec.proxyPort));
+      if (/[\s,'"\\]/.test(arg)) throw new Error(`proxy connect command argument not allowed: ${arg}`);
+      return arg;
+    })
+    .join(' ');
+}
+
 export function kernelCommandLine(spec: Pick<QemuLaunchSpec, 'workspace' | 'extraKernelParams'>): string {
   const params = [...BASE_KERNEL_PARAMS];
   if (spec.workspace) params.push(`warden.ws=${spec.workspace.readOnly ? 'ro' : 'rw'}`);
@@ -53,7 +75,8 @@ export function kernelCommandLine(spec: Pick<QemuLaunchSpec, 'workspace' | 'extr
 }
 
 export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
-  if (!Number.isInteger(spec.cpus) || spec.cpus < 1 || spec.cpus > 64) throw new Error(`cpus out of range: ${spec.cpus}`);
+  if (!Number.isInteger(spec.cpus) || spec.cpus < 1 || spec.cpus > 64)
+    throw new Error(`cpus out of range: ${spec.cpus}`);
   if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 256) {
     throw new Error(`memory must be at least 256 MiB: ${spec.memoryMiB}`);
   }
@@ -86,7 +109,7 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     kernelCommandLine(spec),
     // Network: user mode, cut off from host and outside; only the proxy is forwarded.
     '-netdev',
-    `user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3128-tcp:127.0.0.1:${spec.proxyPort}`,
+    `user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3128-cmd:${proxyCommand(spec)}`,
     '-device',
     'virtio-net-device,netdev=n0',
     // Console (hvc0) to a file, control channel on a unix socket QEMU listens on.

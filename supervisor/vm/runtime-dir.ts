@@ -62,7 +62,11 @@ export function readOwner(paths: Pick<VmRuntimePaths, 'ownerFile'>): VmOwner | u
 export function tailFile(file: string, lines: number): string {
   try {
     const text = readFileSync(file, 'utf8');
-    return text.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '';
   }

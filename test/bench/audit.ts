@@ -17,7 +17,8 @@ export function benchEvent(i: number): WardenEvent {
   const sandboxId = `sb-${i % 20}`;
   const host = HOSTS[(i * 7) % HOSTS.length] as string;
   const time = new Date(T0 + i * 10).toISOString();
-  if (i % 50 === 7) return { type: 'secret.injected', time, sandboxId, user: 'alice', secret: 'GITHUB_TOKEN', host };
+  if (i % 50 === 7)
+    return { type: 'secret.injected', time, sandboxId, user: 'alice', secret: 'GITHUB_TOKEN', host };
   if (i % 97 === 3) {
     return {
       type: 'approval.answered',
@@ -125,7 +126,10 @@ export async function benchAudit(): Promise<Record<string, number | string>> {
       ['no filter', () => store.query({}, { limit: 100 })],
       ['sandbox', () => store.query({ sandbox: 'sb-7' }, { limit: 100 })],
       ['kind (rare)', () => store.query({ kind: 'approval.answered' }, { limit: 100 })],
-      ['outcome denied + host', () => store.query({ outcome: 'denied', host: 'api3.example.com' }, { limit: 100 })],
+      [
+        'outcome denied + host',
+        () => store.query({ outcome: 'denied', host: 'api3.example.com' }, { limit: 100 }),
+      ],
       [
         'time range (old hour)',
         () => store.query({ since: T0 + 3_600_000, until: T0 + 7_200_000 }, { limit: 100 }),

@@ -4,7 +4,15 @@
 // It is written against a small `AgentIo` so the host can test it without a VM.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import {
   type AgentMessage,
@@ -62,7 +70,13 @@ export class GuestAgent {
     try {
       uptimeMs = Math.round(Number.parseFloat(readFileSync('/proc/uptime', 'utf8').split(' ')[0]!) * 1000);
     } catch {}
-    this.send(0, { op: 'hello', version: PROTOCOL_VERSION, agent: AGENT_NAME, uptimeMs, kernel: os.release() });
+    this.send(0, {
+      op: 'hello',
+      version: PROTOCOL_VERSION,
+      agent: AGENT_NAME,
+      uptimeMs,
+      kernel: os.release(),
+    });
   }
 
   handle(frame: Frame): void {

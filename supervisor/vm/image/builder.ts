@@ -4,16 +4,40 @@
 // helper), each with its shared-library closure, packed into an uncompressed initramfs.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROTOCOL_VERSION } from '../protocol.ts';
 import { AGENT_NAME } from '../guest/agent.ts';
+import { PROTOCOL_VERSION } from '../protocol.ts';
 import { type CpioEntry, withParentDirs, writeCpio } from './cpio.ts';
-import { agentLauncher, ETC_FILES, GUEST_WORKSPACE, initScript, inittab, profileScript } from './guest-files.ts';
+import {
+  agentLauncher,
+  ETC_FILES,
+  GUEST_WORKSPACE,
+  initScript,
+  inittab,
+  profileScript,
+} from './guest-files.ts';
 import { mustRun, parseKernelDepends, parseLdd, type RunCommand, runCommand } from './host-tools.ts';
 import { extractVmlinux, moduleDepends, moduleLoadOrder, moduleName } from './kernel.ts';
-import { imageId, type ImageManifest, MANIFEST_FILE, MANIFEST_FORMAT, verifyImage, type VmImage } from './manifest.ts';
+import {
+  type ImageManifest,
+  imageId,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  type VmImage,
+  verifyImage,
+} from './manifest.ts';
 
 /** Modules the guest loads, in addition to what they depend on. */
 export const GUEST_MODULES = ['virtio_mmio', 'virtio_console', 'virtio_net', '9pnet_virtio', '9p'];
@@ -94,9 +118,15 @@ function addBinary(
   guestPath: string,
   data?: Buffer,
 ): void {
-  entries.set(guestPath, { kind: 'file', path: guestPath, data: data ?? readFileSync(hostPath), mode: 0o755 });
+  entries.set(guestPath, {
+    kind: 'file',
+    path: guestPath,
+    data: data ?? readFileSync(hostPath),
+    mode: 0o755,
+  });
   for (const lib of parseLdd(mustRun(run, 'ldd', [hostPath]))) {
-    if (!entries.has(lib)) entries.set(lib, { kind: 'file', path: lib, data: readFileSync(lib), mode: 0o755 });
+    if (!entries.has(lib))
+      entries.set(lib, { kind: 'file', path: lib, data: readFileSync(lib), mode: 0o755 });
   }
 }
 
@@ -125,7 +155,8 @@ export async function buildMinimalImage(opts: BuildMinimalImageOptions): Promise
     log(`extracting the uncompressed kernel ${kernelVersion}`);
     const vmlinux = extractVmlinux(readFileSync(path.join(kdir, 'boot', vmlinuz)));
     const koFiles = new Map<string, string>();
-    for (const f of findFiles(path.join(kdir, 'lib', 'modules', kernelVersion), '.ko')) koFiles.set(moduleName(f), f);
+    for (const f of findFiles(path.join(kdir, 'lib', 'modules', kernelVersion), '.ko'))
+      koFiles.set(moduleName(f), f);
     const koOf = (name: string): string => {
       const f = koFiles.get(name);
       if (!f) throw new Error(`kernel module ${name} not found in ${deb}`);
@@ -136,14 +167,24 @@ export async function buildMinimalImage(opts: BuildMinimalImageOptions): Promise
 
     const entries = new Map<string, CpioEntry>();
     for (const m of modules) {
-      entries.set(`lib/modules/${m}.ko`, { kind: 'file', path: `lib/modules/${m}.ko`, data: readFileSync(koOf(m)) });
+      entries.set(`lib/modules/${m}.ko`, {
+        kind: 'file',
+        path: `lib/modules/${m}.ko`,
+        data: readFileSync(koOf(m)),
+      });
     }
 
     // busybox and its applets.
     const busybox = which(run, 'busybox');
     if (!busybox) throw new Error('busybox is not installed (apt-get install busybox-static)');
-    if (run('ldd', [busybox]).stdout.includes('=>')) throw new Error(`${busybox} is not static (install busybox-static)`);
-    entries.set('bin/busybox', { kind: 'file', path: 'bin/busybox', data: readFileSync(busybox), mode: 0o755 });
+    if (run('ldd', [busybox]).stdout.includes('=>'))
+      throw new Error(`${busybox} is not static (install busybox-static)`);
+    entries.set('bin/busybox', {
+      kind: 'file',
+      path: 'bin/busybox',
+      data: readFileSync(busybox),
+      mode: 0o755,
+    });
     for (const applet of mustRun(run, busybox, ['--list-full']).split('\n')) {
       const p = applet.trim();
       if (p === '' || p === 'bin/busybox') continue;
@@ -155,14 +196,16 @@ export async function buildMinimalImage(opts: BuildMinimalImageOptions): Promise
     const nodeBinary = opts.nodeBinary ?? process.execPath;
     let nodeData: Buffer | undefined;
     const stripped = path.join(tmp, 'node');
-    if (run('strip', ['--strip-debug', '-o', stripped, nodeBinary]).status === 0) nodeData = readFileSync(stripped);
+    if (run('strip', ['--strip-debug', '-o', stripped, nodeBinary]).status === 0)
+      nodeData = readFileSync(stripped);
     addBinary(run, entries, nodeBinary, 'usr/bin/node', nodeData);
     const script = which(run, 'script');
     if (!script) throw new Error('util-linux script is not installed (apt-get install bsdutils)');
     addBinary(run, entries, script, 'usr/bin/script');
     if (opts.withCurl ?? true) {
       const curl = which(run, 'curl');
-      if (!curl) throw new Error('curl is not installed (apt-get install curl), or build with withCurl: false');
+      if (!curl)
+        throw new Error('curl is not installed (apt-get install curl), or build with withCurl: false');
       addBinary(run, entries, curl, 'usr/bin/curl');
     }
 
@@ -172,7 +215,11 @@ export async function buildMinimalImage(opts: BuildMinimalImageOptions): Promise
     const text = (p: string, s: string, mode = 0o644): void => {
       entries.set(p, { kind: 'file', path: p, data: Buffer.from(s), mode });
     };
-    entries.set('opt/warden/agent.js', { kind: 'file', path: 'opt/warden/agent.js', data: readFileSync(agentFile) });
+    entries.set('opt/warden/agent.js', {
+      kind: 'file',
+      path: 'opt/warden/agent.js',
+      data: readFileSync(agentFile),
+    });
     text('init', initScript(modules), 0o755);
     text('etc/inittab', inittab());
     text('etc/profile.d/warden.sh', profileScript());

@@ -1,0 +1,170 @@
+// Test helpers: one sample of every WardenEvent type, a fixed device and temp folders.
+// Used by the tests beside this file and by test/bench; not part of the public face.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WardenEvent } from '../api/events.ts';
+import type { PolicyDiff } from '../api/policy-types.ts';
+import type { DeviceInfo } from './ocsf.ts';
+
+export const TEST_DEVICE: DeviceInfo = {
+  hostname: 'devbox',
+  os: { name: 'Linux', type: 'Linux', type_id: 100, version: '6.1.0' },
+};
+
+export const T0 = Date.parse('2026-11-03T10:00:00.000Z');
+
+export const iso = (offsetMs: number): string => new Date(T0 + offsetMs).toISOString();
+
+const emptyDiff: PolicyDiff = {
+  added: [
+    { layer: 'base', source: '/home/a/policy.yaml', index: 0, match: 'api.github.com', action: 'allow' },
+  ],
+  removed: [],
+  changed: [],
+  reordered: [],
+  outcomeChanges: [],
+  empty: false,
+};
+
+/** One event of every type, in a plausible order. */
+export function sampleEvents(): WardenEvent[] {
+  const id = { sandboxId: 'sb-1', user: 'alice' };
+  return [
+    { type: 'daemon.started', time: iso(0), user: 'alice', pid: 4242, version: '0.1.0' },
+    { type: 'sandbox.state', time: iso(1), ...id, state: 'RUNNING', previous: 'STARTING' },
+    {
+      type: 'request.decided',
+      id: 'rq-1',
+      time: iso(2),
+      ...id,
+      method: 'GET',
+      scheme: 'https',
+      host: 'api.github.com',
+      port: 443,
+      path: '/repos/acme/app',
+      address: '140.82.112.6',
+      outcome: 'allowed',
+      rule: {
+        layer: 'project',
+        source: '/w/warden.yaml',
+        index: 0,
+        line: 4,
+        match: 'api.github.com',
+        action: 'allow',
+      },
+      reason: 'rule 1 allows api.github.com',
+      decidedBy: 'policy',
+      intercepted: true,
+      status: 200,
+      bytesUp: 300,
+      bytesDown: 5000,
+      durationMs: 80,
+    },
+    {
+      type: 'approval.pending',
+      time: iso(3),
+      ...id,
+      approval: {
+        ...id,
+        id: 'ap-1',
+        createdAt: iso(3),
+        expiresAt: iso(60_003),
+        method: 'POST',
+        scheme: 'https',
+        host: 'registry.npmjs.org',
+        port: 443,
+        path: '/-/v1/login',
+        reason: 'no rule matches; default ask',
+        rule: null,
+        suggestedRule: { match: 'registry.npmjs.org', methods: ['POST'] },
+        waiting: 1,
+      },
+    },
+    {
+      type: 'approval.answered',
+      time: iso(4),
+      ...id,
+      approvalId: 'ap-1',
+      decision: 'deny',
+      scope: 'once',
+      by: 'bob',
+      method: 'POST',
+      host: 'registry.npmjs.org',
+      path: '/-/v1/login',
+    },
+    {
+      type: 'approval.expired',
+      time: iso(5),
+      ...id,
+      approvalId: 'ap-2',
+      method: 'PUT',
+      host: 'example.org',
+      path: '/x',
+      timeoutSeconds: 60,
+    },
+    { type: 'secret.injected', time: iso(6), ...id, secret: 'GITHUB_TOKEN', host: 'api.github.com' },
+    {
+      type: 'secret.exfiltration_blocked',
+      time: iso(7),
+      ...id,
+      secret: 'GITHUB_TOKEN',
+      host: 'evil.example',
+      where: 'authorization',
+      method: 'POST',
+      path: '/collect',
+    },
+    {
+      type: 'policy.changed',
+      time: iso(8),
+      user: 'alice',
+      layer: 'base',
+      source: '/home/a/policy.yaml',
+      diff: emptyDiff,
+    },
+    { type: 'user.action', time: iso(9), user: 'alice', action: 'secret.set', target: 'GITHUB_TOKEN' },
+    {
+      type: 'sandbox.state',
+      time: iso(10),
+      ...id,
+      state: 'ERROR',
+      previous: 'RUNNING',
+      reason: 'qemu exited 1',
+    },
+    { type: 'daemon.stopping', time: iso(11), user: 'alice', pid: 4242, version: '0.1.0' },
+  ];
+}
+
+/** A request event with the given index (varied sandbox, host and outcome). */
+export function requestEvent(
+  i: number,
+  overrides: Partial<Extract<WardenEvent, { type: 'request.decided' }>> = {},
+): WardenEvent {
+  return {
+    type: 'request.decided',
+    id: `rq-${i}`,
+    time: iso(i * 1000),
+    sandboxId: `sb-${i % 3}`,
+    user: 'alice',
+    method: 'GET',
+    scheme: 'https',
+    host: `h${i % 4}.example.com`,
+    port: 443,
+    path: `/p/${i}`,
+    outcome: i % 5 === 0 ? 'denied' : 'allowed',
+    rule: null,
+    reason: 'test',
+    decidedBy: 'policy',
+    bytesUp: 1,
+    bytesDown: 2,
+    durationMs: 3,
+    ...overrides,
+  };
+}
+
+/** A temp folder removed by the returned disposer. */
+export function tempDir(prefix = 'warden-audit-'): { dir: string; dispose: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}

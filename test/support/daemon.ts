@@ -1,0 +1,91 @@
+// A real supervisor daemon in this process, on a temporary $WARDEN_HOME, with its log
+// captured so tests can check that no secret value was ever written.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiClient } from '../../supervisor/api/client.ts';
+import type { CreateListenerResponse, WardenEvent } from '../../supervisor/api/index.ts';
+import { Daemon } from '../../supervisor/daemon/index.ts';
+import { createLogger } from '../../supervisor/daemon/logger.ts';
+
+export interface TestDaemon {
+  daemon: Daemon;
+  home: string;
+  client: ApiClient;
+  events: WardenEvent[];
+  logs: string[];
+  /** Create a governed listener with a project policy given as YAML. */
+  listener(
+    policyYaml?: string,
+    opts?: { secrets?: string[]; label?: string },
+  ): Promise<CreateListenerResponse>;
+  stop(): Promise<void>;
+}
+
+export async function startTestDaemon(
+  opts: { upstreamCa?: string[]; resolve?: Record<string, string> } = {},
+): Promise<TestDaemon> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'warden-home-'));
+  const logs: string[] = [];
+  const daemon = await Daemon.start({
+    home,
+    upstreamCa: opts.upstreamCa,
+    resolve: new Map(Object.entries(opts.resolve ?? {}).map(([k, v]) => [k, [v]])),
+    log: createLogger((line) => logs.push(line)),
+    user: 'tester',
+  });
+  const events: WardenEvent[] = [];
+  daemon.bus.subscribe((e) => events.push(e));
+  const client = await ApiClient.fromFiles(daemon.paths.socket, daemon.paths.tokenFile);
+  return {
+    daemon,
+    home,
+    client,
+    events,
+    logs,
+    listener: (policyYaml, o = {}) =>
+      client.call('POST /v1/listeners', {
+        body: {
+          label: o.label ?? 'test',
+          ...(policyYaml ? { policy: { yaml: policyYaml, source: path.join(home, 'project.yaml') } } : {}),
+          secrets: o.secrets ?? [],
+        },
+      }),
+    async stop() {
+      await daemon.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A minimal policy document around a list of rules (YAML). */
+export function policyYaml(rules: string, extra: { default?: string; timeoutSeconds?: number } = {}): string {
+  return [
+    'apiVersion: warden.dev/v1',
+    'kind: Policy',
+    'metadata:',
+    '  name: test',
+    'spec:',
+    '  network:',
+    `    default: ${extra.default ?? 'deny'}`,
+    '    rules:',
+    ...rules
+      .trim()
+      .split('\n')
+      .map((l) => `      ${l}`),
+    ...(extra.timeoutSeconds ? ['  approvals:', `    timeoutSeconds: ${extra.timeoutSeconds}`] : []),
+    '',
+  ].join('\n');
+}
+
+/** Wait until `predicate` holds, polling; fails after `ms`. */
+export async function until<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
