@@ -129,6 +129,14 @@ export class AuditStore {
     }
   }
 
+  /** The SQLite settings in force (journal mode, synchronous level 1 = NORMAL, 2 = FULL). */
+  settings(): { journalMode: string; synchronous: number } {
+    return {
+      journalMode: String(this.#db.pragma('journal_mode', { simple: true })),
+      synchronous: Number(this.#db.pragma('synchronous', { simple: true })),
+    };
+  }
+
   /** null when writes succeed; otherwise what failed and what to do about it. */
   get fault(): string | null {
     return this.#fault;

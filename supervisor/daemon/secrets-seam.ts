@@ -4,7 +4,6 @@
 
 import type { InjectMode, SecretView } from '../api/index.ts';
 import { ApiError } from '../api/server.ts';
-import { matchHostPattern } from '../policy/index.ts';
 import type { HeaderMap, SecretApplyResult, SecretInjector } from '../proxy/index.ts';
 import { applySecrets, createBodyScanner, type PlaceholderRegistry, type Vault } from '../secrets/index.ts';
 
@@ -99,9 +98,7 @@ export class SecretsSeam implements SecretInjector {
             out.push({ secret: owner?.secretName ?? 'unknown', where: 'body' });
             continue;
           }
-          const bound = this.#vault.list().find((s) => s.name === owner.secretName)?.hosts ?? [];
-          if (!bound.some((pattern) => matchHostPattern(pattern, host)))
-            out.push({ secret: owner.secretName, where: 'body' });
+          if (!this.#vault.isBound(owner.secretName, host)) out.push({ secret: owner.secretName, where: 'body' });
         }
         return out;
       },

@@ -155,7 +155,17 @@ export async function handleExchange(
   req.on('data', (chunk: Buffer) => {
     if (blocked) return;
     if (scanner) {
-      const found = scanner.push(chunk);
+      let found: Array<{ secret: string; where: string }>;
+      try {
+        found = scanner.push(chunk);
+      } catch (error) {
+        // Fail closed: a body that cannot be scanned is not forwarded.
+        blocked = true;
+        upstream.destroy();
+        svc.log.error('body scan failed', { error: (error as Error).message });
+        res.destroy();
+        return;
+      }
       if (found.length > 0) {
         blocked = true;
         upstream.destroy();

@@ -11,7 +11,6 @@
 //   violation (`where: 'plain-http'`): secrets are only sent over HTTPS.
 
 import type { SecretView } from '../api/messages.ts';
-import { matchHostPattern } from '../policy/index.ts';
 import type { PlaceholderRegistry } from './placeholders.ts';
 import { findPlaceholders, PLACEHOLDER_PATTERN } from './scanner.ts';
 import { type ParsedInject, parseInjectMode } from './validate.ts';
@@ -21,6 +20,8 @@ export type HeaderMap = Record<string, string | string[] | undefined>;
 /** What injection needs from the vault (the Vault class provides it). */
 export interface SecretSource {
   get(name: string): SecretView | undefined;
+  /** Does one of the secret's host patterns match `host`? */
+  isBound(name: string, host: string): boolean;
   reveal(name: string): string;
 }
 
@@ -106,7 +107,7 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
       addViolation({ secret, where, reason: 'unknown-secret' });
       continue;
     }
-    if (!isBound(view, input.host)) {
+    if (!ctx.vault.isBound(secret, input.host)) {
       addViolation({ secret, where, reason: 'unbound-host' });
       continue;
     }
@@ -150,7 +151,7 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   const sortedGrants = [...new Set(ctx.granted)].sort();
   for (const secret of sortedGrants) {
     const view = ctx.vault.get(secret);
-    if (!view || !isBound(view, input.host)) continue;
+    if (!view || !ctx.vault.isBound(secret, input.host)) continue;
     let mode: ParsedInject;
     try {
       mode = parseInjectMode(view.inject);
@@ -175,10 +176,6 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
     }
   }
   return { headers, url, injected, violations };
-}
-
-function isBound(view: SecretView, host: string): boolean {
-  return view.hosts.some((pattern) => matchHostPattern(pattern, host));
 }
 
 /** Every placeholder-shaped token in header values (and Basic credentials) and the URL. */

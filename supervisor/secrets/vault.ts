@@ -4,6 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { SecretView } from '../api/messages.ts';
+import { matchHostPattern } from '../policy/index.ts';
 import { open, seal } from './crypto-box.ts';
 import { VaultError } from './errors.ts';
 import { type KeyringStore, systemKeyring } from './keyring.ts';
@@ -27,6 +28,8 @@ import {
   VAULT_VERSION,
   type VaultDocument,
 } from './vault-file.ts';
+
+const BINDING_CACHE_HOSTS = 4096;
 
 export interface VaultOpenOptions {
   /** The vault file (JSON, 0600). */
@@ -56,6 +59,13 @@ export class Vault {
   #doc: VaultDocument;
   #secrets: Map<string, StoredSecret>;
   #writes: Promise<unknown> = Promise.resolve();
+  /** host → secret name → bound? Host matching is costly; requests repeat hosts. Cleared on writes. */
+  #bindings = new Map<string, Map<string, boolean>>();
+  /**
+   * Decrypted values, filled by `reveal`. Deciphering costs ~20 µs per call on the request
+   * path; a value held in memory is no weaker than the master key held in memory.
+   */
+  #plain = new Map<string, string>();
 
   private constructor(file: string, key: Buffer, backend: KeyBackend, doc: VaultDocument, now: () => Date) {
     this.file = file;
@@ -167,18 +177,37 @@ export class Vault {
     return this.#secrets.has(name);
   }
 
+  /** Is the secret `name` bound to `host` (one of its host patterns matches)? False when there is no such secret. */
+  isBound(name: string, host: string): boolean {
+    let byName = this.#bindings.get(host);
+    const known = byName?.get(name);
+    if (known !== undefined) return known;
+    const secret = this.#secrets.get(name);
+    const bound = secret ? secret.hosts.some((pattern) => matchHostPattern(pattern, host)) : false;
+    if (!byName) {
+      if (this.#bindings.size >= BINDING_CACHE_HOSTS) this.#bindings.clear();
+      byName = new Map();
+      this.#bindings.set(host, byName);
+    }
+    byName.set(name, bound);
+    return bound;
+  }
+
   get size(): number {
     return this.#secrets.size;
   }
 
   /** The real value. Internal: only the proxy's injection calls this. */
   reveal(name: string): string {
+    const cached = this.#plain.get(name);
+    if (cached !== undefined) return cached;
     const secret = this.#secrets.get(name);
     if (!secret) throw new VaultError(`there is no secret named ${name}`, undefined);
     const value = open(this.#key, secret.value, secretAad(secret));
     if (value === undefined) {
       throw new VaultError(`the secret ${name} in ${this.file} cannot be decrypted`, this.file);
     }
+    this.#plain.set(name, value);
     return value;
   }
 
@@ -203,6 +232,8 @@ export class Vault {
         await writeFileAtomic(this.file, serializeVault(doc), { mode: 0o600 });
         this.#doc = doc;
         this.#secrets = next;
+        this.#bindings = new Map();
+        this.#plain = new Map();
       }
       return result;
     };

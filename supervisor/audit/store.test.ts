@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { EventBus } from '../events/bus.ts';
+import { readAnchor } from './anchor.ts';
+import { GENESIS_HASH, rowHash } from './chain.ts';
+import { AuditSchemaError, AuditWriteError } from './errors.ts';
+import { SCHEMA_VERSION } from './schema.ts';
+import { AuditStore } from './store.ts';
+import { requestEvent, sampleEvents, TEST_DEVICE, tempDir } from './testing.ts';
+
+function withStore(fn: (store: AuditStore, file: string) => void, options = {}) {
+  const { dir, dispose } = tempDir();
+  const file = path.join(dir, 'audit.db');
+  const store = AuditStore.open(file, { device: TEST_DEVICE, version: '0.1.0', ...options });
+  try {
+    fn(store, file);
+  } finally {
+    store.close();
+    dispose();
+  }
+}
+
+test('open creates a WAL database with a schema version, durable mode uses synchronous=FULL', () => {
+  withStore((store, file) => {
+    const db = new Database(file, { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(
+      (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value,
+      String(SCHEMA_VERSION),
+    );
+    db.close();
+    assert.equal(store.durability, 'durable');
+    assert.equal((statSync(`${file}.anchor`).mode & 0o777).toString(8), '600');
+  });
+  const settings = (durability: 'durable' | 'normal') => {
+    let result: unknown;
+    withStore((store) => {
+      result = store.settings();
+    }, { durability });
+    return result;
+  };
+  assert.deepEqual(settings('durable'), { journalMode: 'wal', synchronous: 2 });
+  assert.deepEqual(settings('normal'), { journalMode: 'wal', synchronous: 1 });
+});
+
+test('every event type is recorded with the right columns, chained from genesis', () => {
+  withStore((store) => {
+    const events = sampleEvents();
+    const records = events.map((e) => store.append(e));
+    assert.deepEqual(
+      records.map((r) => r.seq),
+      events.map((_, i) => i + 1),
+    );
+    assert.equal(records[0]?.prevHash, GENESIS_HASH);
+    for (let i = 1; i < records.length; i++) assert.equal(records[i]?.prevHash, records[i - 1]?.hash);
+    for (const r of records) {
+      const stored = store.get(r.seq);
+      assert.ok(stored);
+      // The returned record is what was stored (undefined members are not written).
+      assert.deepEqual(stored, JSON.parse(JSON.stringify(r)));
+      assert.equal(stored.ocsf.metadata && (stored.ocsf.metadata as { uid: string }).uid, String(r.seq));
+    }
+    const byKind = new Map(records.map((r) => [r.kind, r]));
+    assert.deepEqual(
+      [byKind.get('request.decided')?.host, byKind.get('request.decided')?.outcome],
+      ['api.github.com', 'allowed'],
+    );
+    assert.equal(byKind.get('approval.expired')?.outcome, 'timed_out');
+    assert.equal(byKind.get('policy.changed')?.sandboxId, null);
+    assert.equal(byKind.get('secret.injected')?.sandboxId, 'sb-1');
+    assert.equal(store.count(), events.length);
+    assert.deepEqual(store.head(), { seq: records.length, hash: records[records.length - 1]?.hash });
+    const anchor = readAnchor(store.anchorFile);
+    assert.equal(anchor.state, 'ok');
+    if (anchor.state === 'ok') assert.equal(anchor.anchor.headSeq, records.length);
+    assert.equal(store.verify().ok, true);
+  });
+});
+
+test('the stored hash is sha256 over the canonical row (recomputed independently)', () => {
+  withStore((store, file) => {
+    store.appendBatch([requestEvent(1), requestEvent(2)]);
+    const db = new Database(file, { readonly: true });
+    for (const row of db.prepare('SELECT * FROM records').all() as Array<Record<string, any>>) {
+      assert.equal(rowHash(row as any), row.hash);
+    }
+    db.close();
+  });
+});
+
+test('appendBatch commits all events in one transaction; records survive reopen', () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const file = path.join(dir, 'audit.db');
+    const store = AuditStore.open(file, { device: TEST_DEVICE });
+    const records = store.appendBatch(Array.from({ length: 50 }, (_, i) => requestEvent(i)));
+    assert.equal(records.length, 50);
+    store.close();
+    const again = AuditStore.open(file, { device: TEST_DEVICE });
+    assert.equal(again.count(), 50);
+    assert.equal(again.append(requestEvent(50)).seq, 51);
+    assert.equal(again.verify().ok, true);
+    again.close();
+  } finally {
+    dispose();
+  }
+});
+
+test('attach records every event the bus emits and the disposer stops it', () => {
+  withStore((store) => {
+    const errors: unknown[] = [];
+    const bus = new EventBus((error) => errors.push(error));
+    const dispose = store.attach(bus);
+    for (const e of sampleEvents().slice(0, 3)) bus.emit(e);
+    assert.equal(store.count(), 3);
+    dispose();
+    bus.emit(sampleEvents()[3]!);
+    assert.equal(store.count(), 3);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('a write failure reaches the bus onError as an AuditWriteError', () => {
+  withStore((store) => {
+    const errors: unknown[] = [];
+    const bus = new EventBus((error) => errors.push(error));
+    store.attach(bus);
+    store.close();
+    bus.emit(sampleEvents()[0]!);
+    assert.ok(errors[0] instanceof AuditWriteError);
+  });
+});
+
+test('no secret value reaches the database file, even one a producer wrongly attaches', () => {
+  const secret = 'ghp_R3alS3cretValue0123456789abcdefXYZ';
+  withStore((store, file) => {
+    for (const e of sampleEvents()) store.append({ ...e, value: secret, headers: { authorization: secret } } as never);
+    store.close();
+    for (const f of [file, `${file}-wal`, `${file}.anchor`]) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(f);
+      } catch {
+        continue;
+      }
+      assert.equal(bytes.includes(Buffer.from(secret)), false, f);
+    }
+    // The secret *name* is recorded.
+    assert.ok(readFileSync(file).includes(Buffer.from('GITHUB_TOKEN')));
+  });
+});
+
+test('a database from a newer schema is refused with a clear error', () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const file = path.join(dir, 'audit.db');
+    AuditStore.open(file).close();
+    const db = new Database(file);
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION + 1));
+    db.close();
+    assert.throws(() => AuditStore.open(file), (e: unknown) => {
+      assert.ok(e instanceof AuditSchemaError);
+      assert.match(e.message, /schema version 2; this Warden understands up to 1/);
+      return true;
+    });
+    assert.throws(() => AuditStore.open(file, { readOnly: true }), AuditSchemaError);
+  } finally {
+    dispose();
+  }
+});
+
+test('read-only: a missing database is an error, writes are refused', () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const file = path.join(dir, 'audit.db');
+    assert.throws(() => AuditStore.open(file, { readOnly: true }));
+    AuditStore.open(file).close();
+    const ro = AuditStore.open(file, { readOnly: true });
+    assert.throws(() => ro.append(sampleEvents()[0]!), (e: unknown) => e instanceof AuditWriteError && e.code === 'READONLY');
+    assert.equal(ro.verify().ok, true);
+    ro.close();
+  } finally {
+    dispose();
+  }
+});

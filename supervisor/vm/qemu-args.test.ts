@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildQemuArgs, defaultProxyConnectCommand, kernelCommandLine, type QemuLaunchSpec } from './qemu-args.ts';
+
+const base: QemuLaunchSpec = {
+  accel: 'tcg',
+  kernelPath: '/img/vmlinux',
+  initrdPath: '/img/initrd.cpio',
+  cpus: 2,
+  memoryMiB: 768,
+  proxyPort: 41234,
+  proxyConnectCommand: defaultProxyConnectCommand('/usr/bin/busybox'),
+  controlSocket: '/run/vm-a/ctl.sock',
+  consoleLog: '/run/vm-a/console.log',
+  pidFile: '/run/vm-a/qemu.pid',
+};
+
+function after(args: string[], flag: string): string[] {
+  return args.flatMap((a, i) => (a === flag ? [args[i + 1]!] : []));
+}
+
+test('microvm under TCG with limits, restricted network to the proxy and a control port', () => {
+  const args = buildQemuArgs(base);
+  assert.match(after(args, '-M')[0]!, /^microvm,/);
+  assert.deepEqual(after(args, '-accel'), ['tcg']);
+  assert.deepEqual(after(args, '-cpu'), ['max']);
+  assert.deepEqual(after(args, '-m'), ['768M']);
+  assert.deepEqual(after(args, '-smp'), ['2']);
+  for (const f of ['-nodefaults', '-no-user-config', '-nographic', '-no-reboot']) assert.ok(args.includes(f), f);
+  assert.deepEqual(after(args, '-netdev'), [
+    'user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3128-cmd:/usr/bin/busybox nc 127.0.0.1 41234',
+  ]);
+  const devices = after(args, '-device');
+  assert.ok(devices.includes('virtio-net-device,netdev=n0'));
+  assert.ok(devices.includes('virtserialport,chardev=ctl,name=warden.ctl'));
+  assert.ok(after(args, '-chardev').includes('socket,id=ctl,path=/run/vm-a/ctl.sock,server=on,wait=off'));
+  assert.equal(after(args, '-fsdev').length, 0);
+  const append = after(args, '-append')[0]!;
+  for (const p of ['console=hvc0', 'tsc_early_khz=2000000', 'mitigations=off', 'nokaslr', 'random.trust_cpu=on']) {
+    assert.ok(append.split(' ').includes(p), p);
+  }
+});
+
+test('KVM uses the host CPU; workspaces are 9p, read-only when asked', () => {
+  const rw = buildQemuArgs({ ...base, accel: 'kvm', workspace: { hostPath: '/home/me/p', readOnly: false } });
+  assert.deepEqual(after(rw, '-cpu'), ['host']);
+  assert.deepEqual(after(rw, '-fsdev'), ['local,id=ws,path=/home/me/p,security_model=none']);
+  assert.ok(after(rw, '-device').includes('virtio-9p-device,fsdev=ws,mount_tag=ws'));
+  assert.match(after(rw, '-append')[0]!, /warden\.ws=rw/);
+  const ro = buildQemuArgs({ ...base, workspace: { hostPath: '/p', readOnly: true } });
+  assert.deepEqual(after(ro, '-fsdev'), ['local,id=ws,path=/p,security_model=none,readonly=on']);
+  assert.match(kernelCommandLine({ workspace: { hostPath: '/p', readOnly: true } }), /warden\.ws=ro/);
+});
+
+test('values that would inject QEMU options are refused', () => {
+  assert.throws(() => buildQemuArgs({ ...base, workspace: { hostPath: '/a,b', readOnly: false } }), /comma/);
+  assert.throws(() => buildQemuArgs({ ...base, controlSocket: '/x,server=off' }), /comma/);
+  assert.throws(() => buildQemuArgs({ ...base, proxyConnectCommand: ['nc', 'a,b'] }), /not allowed/);
+  assert.throws(() => buildQemuArgs({ ...base, cpus: 0 }), /cpus/);
+  assert.throws(() => buildQemuArgs({ ...base, memoryMiB: 64 }), /memory/);
+  assert.throws(() => buildQemuArgs({ ...base, proxyPort: 70000 }), /port/);
+  assert.throws(() => kernelCommandLine({ extraKernelParams: ['a b'] }), /spaces/);
+});
