@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WardenEvent } from '../api/events.ts';
 import { type CheckpointEvent, type MappedEvent, toOcsf } from './ocsf.ts';
+import type { Loose } from './testing.ts';
 import { sampleEvents, T0, TEST_DEVICE } from './testing.ts';
 
 const ctx = { device: TEST_DEVICE, version: '9.9.9' };
@@ -12,7 +13,7 @@ function find<T extends WardenEvent['type']>(type: T, pick = 0): Extract<WardenE
 }
 
 function common(m: MappedEvent, classUid: number, activityId: number, categoryUid: number) {
-  const o = m.ocsf as Record<string, any>;
+  const o = m.ocsf as Record<string, Loose>;
   assert.equal(o.class_uid, classUid);
   assert.equal(o.category_uid, categoryUid);
   assert.equal(o.activity_id, activityId);
@@ -32,7 +33,7 @@ function common(m: MappedEvent, classUid: number, activityId: number, categoryUi
   return o;
 }
 
-function agent(o: Record<string, any>, sandboxId: string, user: string) {
+function agent(o: Record<string, Loose>, sandboxId: string, user: string) {
   assert.equal(o.actor.user.name, user);
   assert.deepEqual(o.src_endpoint, { uid: sandboxId, name: sandboxId, type: 'Virtual', type_id: 6 });
   assert.equal(o.unmapped.sandbox_id, sandboxId);
@@ -43,7 +44,10 @@ test('request.decided → HTTP Activity (4002), activity from the method, allowe
   const m = toOcsf(e, ctx, 0);
   const o = common(m, 4002, 3, 4);
   agent(o, 'sb-1', 'alice');
-  assert.deepEqual([m.kind, m.host, m.outcome, m.sandboxId, m.user], ['request.decided', 'api.github.com', 'allowed', 'sb-1', 'alice']);
+  assert.deepEqual(
+    [m.kind, m.host, m.outcome, m.sandboxId, m.user],
+    ['request.decided', 'api.github.com', 'allowed', 'sb-1', 'alice'],
+  );
   assert.equal(m.time, T0 + 2);
   assert.equal(o.http_request.url.url_string, 'https://api.github.com:443/repos/acme/app');
   assert.equal(o.http_response.code, 200);
@@ -51,11 +55,15 @@ test('request.decided → HTTP Activity (4002), activity from the method, allowe
   assert.deepEqual(o.traffic, { bytes_out: 300, bytes_in: 5000, bytes: 5300 });
   assert.equal(o.disposition_id, 1);
   assert.equal(o.unmapped.rule.match, 'api.github.com');
-  const denied = toOcsf({ ...e, method: 'delete', outcome: 'denied', status: undefined }, ctx, 0).ocsf as any;
-  assert.deepEqual([denied.activity_id, denied.action_id, denied.disposition_id, denied.status_id], [2, 2, 2, 2]);
+  const denied = toOcsf({ ...e, method: 'delete', outcome: 'denied', status: undefined }, ctx, 0)
+    .ocsf as Loose;
+  assert.deepEqual(
+    [denied.activity_id, denied.action_id, denied.disposition_id, denied.status_id],
+    [2, 2, 2, 2],
+  );
   assert.equal(denied.http_response, undefined);
   const odd = toOcsf({ ...e, method: 'PROPFIND', outcome: 'timed_out' }, ctx, 0);
-  assert.equal((odd.ocsf as any).activity_id, 99);
+  assert.equal((odd.ocsf as Loose).activity_id, 99);
   assert.equal(odd.outcome, 'timed_out');
 });
 
@@ -80,7 +88,7 @@ test('approval.answered → 6004 Access Grant/Deny; the human who answered is th
   assert.equal(m.outcome, 'denied');
   assert.deepEqual([o.unmapped.decision, o.unmapped.scope, o.unmapped.answered_by], ['deny', 'once', 'bob']);
   const allow = toOcsf({ ...e, decision: 'allow', scope: 'always' }, ctx, 0);
-  assert.equal((allow.ocsf as any).activity_id, 1);
+  assert.equal((allow.ocsf as Loose).activity_id, 1);
   assert.equal(allow.outcome, 'allowed');
 });
 
@@ -134,7 +142,7 @@ test('sandbox.state → Application Lifecycle (6002): RUNNING Start, STOPPED Sto
   assert.equal(error.outcome, 'error');
   assert.equal(o.unmapped.reason, 'qemu exited 1');
   const stopped = toOcsf({ ...find('sandbox.state', 0), state: 'STOPPED', previous: 'STOPPING' }, ctx, 0);
-  assert.equal((stopped.ocsf as any).activity_id, 4);
+  assert.equal((stopped.ocsf as Loose).activity_id, 4);
 });
 
 test('daemon.started / daemon.stopping → Application Lifecycle (6002) Start / Stop', () => {
@@ -149,8 +157,8 @@ test('user.action → API Activity (6003), activity from the verb', () => {
   const o = common(toOcsf(e, ctx, 0), 6003, 1, 6);
   assert.equal(o.api.operation, 'secret.set');
   assert.equal(o.unmapped.target, 'GITHUB_TOKEN');
-  assert.equal((toOcsf({ ...e, action: 'listener.remove' }, ctx, 0).ocsf as any).activity_id, 4);
-  assert.equal((toOcsf({ ...e, action: 'vm.poke' }, ctx, 0).ocsf as any).activity_id, 99);
+  assert.equal((toOcsf({ ...e, action: 'listener.remove' }, ctx, 0).ocsf as Loose).activity_id, 4);
+  assert.equal((toOcsf({ ...e, action: 'vm.poke' }, ctx, 0).ocsf as Loose).activity_id, 99);
 });
 
 test('audit.checkpoint → API Activity (6003) Delete carrying the pruned range and hash', () => {
@@ -181,7 +189,11 @@ test('every sample event type maps, and an unparsable time falls back to the app
 
 test('only documented fields are copied: an extra property on an event is never written', () => {
   for (const event of sampleEvents()) {
-    const polluted = { ...event, value: 'sk-live-SHOULD-NOT-APPEAR', token: 'ghp_SHOULD_NOT_APPEAR' } as WardenEvent;
+    const polluted = {
+      ...event,
+      value: 'sk-live-SHOULD-NOT-APPEAR',
+      token: 'ghp_SHOULD_NOT_APPEAR',
+    } as unknown as WardenEvent;
     const text = JSON.stringify(toOcsf(polluted, ctx, 0));
     assert.ok(!text.includes('SHOULD-NOT-APPEAR') && !text.includes('SHOULD_NOT_APPEAR'), event.type);
   }

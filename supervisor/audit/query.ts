@@ -1,6 +1,7 @@
-// Filtered, cursor-paged reads. The cursor is the seq of the last record of a page (opaque to
-// clients); pages are ordered by seq, newest first by default, so a page is an index range
-// scan whatever the table size.
+// Filtered, cursor-paged reads. Pages are ordered by event time then seq, newest first by
+// default; the cursor (opaque to clients) is `<time>.<seq>` of the last record of a page.
+// Every filter column has an index ending in time (plus the implicit seq), so a page is one
+// index range scan whatever the table size. `follow` reads by seq (what was appended since).
 
 import type Database from 'better-sqlite3';
 import type { AuditFilter, AuditPage, AuditRecord } from '../api/audit-types.ts';
@@ -16,10 +17,11 @@ export interface PageOptions {
 
 export const MAX_PAGE = 1000;
 
-export function parseCursor(cursor: string | undefined): number | null {
+export function parseCursor(cursor: string | undefined): { time: number; seq: number } | null {
   if (cursor === undefined || cursor === '') return null;
-  if (!/^\d{1,15}$/.test(cursor)) throw new RangeError(`invalid audit cursor ${JSON.stringify(cursor)}`);
-  return Number(cursor);
+  const match = /^(-?\d{1,16})\.(\d{1,16})$/.exec(cursor);
+  if (!match) throw new RangeError(`invalid audit cursor ${JSON.stringify(cursor)}`);
+  return { time: Number(match[1]), seq: Number(match[2]) };
 }
 
 export class RecordQueries {
@@ -69,18 +71,49 @@ export class RecordQueries {
       params.push(filter.until);
     }
     if (cursor !== null) {
-      where.push(order === 'DESC' ? 'seq < ?' : 'seq > ?');
-      params.push(cursor);
+      where.push(order === 'DESC' ? '(time, seq) < (?, ?)' : '(time, seq) > (?, ?)');
+      params.push(cursor.time, cursor.seq);
     }
     const sql =
       `SELECT ${ROW_COLUMNS} FROM records` +
       (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY seq ${order} LIMIT ?`;
+      ` ORDER BY time ${order}, seq ${order} LIMIT ?`;
     const rows = this.#statement(sql).all(...params, limit + 1) as StoredRow[];
     const more = rows.length > limit;
     const records = (more ? rows.slice(0, limit) : rows).map(toRecord);
     const last = records[records.length - 1];
-    return { records, nextCursor: more && last ? String(last.seq) : null };
+    return { records, nextCursor: more && last ? `${last.time}.${last.seq}` : null };
+  }
+
+  /** Records appended after `afterSeq` that match the filter, in seq order. */
+  after(afterSeq: number, filter: AuditFilter, limit: number): AuditRecord[] {
+    const where = ['seq > ?'];
+    const params: Array<string | number> = [afterSeq];
+    for (const [column, value] of [
+      ['sandbox_id', filter.sandbox],
+      ['kind', filter.kind],
+      ['host', filter.host],
+      ['outcome', filter.outcome],
+    ] as const) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (filter.since !== undefined) {
+      where.push('time >= ?');
+      params.push(filter.since);
+    }
+    if (filter.until !== undefined) {
+      where.push('time < ?');
+      params.push(filter.until);
+    }
+    // A live tail: the primary-key range (seq > after) is the selective part, so the other
+    // conditions are marked `+column` to keep the planner off their indexes.
+    const rows = this.#statement(
+      `SELECT ${ROW_COLUMNS} FROM records WHERE ${where.map((w, i) => (i === 0 ? w : `+${w}`)).join(' AND ')} ORDER BY seq LIMIT ?`,
+    ).all(...params, Math.max(1, Math.floor(limit))) as StoredRow[];
+    return rows.map(toRecord);
   }
 
   #statement(sql: string): Database.Statement {

@@ -20,10 +20,12 @@ CREATE TABLE IF NOT EXISTS records (
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 ) STRICT;
-CREATE INDEX IF NOT EXISTS records_sandbox ON records (sandbox_id, seq);
-CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
-CREATE INDEX IF NOT EXISTS records_host ON records (host, seq);
-CREATE INDEX IF NOT EXISTS records_outcome ON records (outcome, seq);
+-- Pages are ordered by (time, seq); every index ends with time, and SQLite appends the rowid
+-- (seq), so a filtered page is one index range scan.
+CREATE INDEX IF NOT EXISTS records_sandbox ON records (sandbox_id, time);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind, time);
+CREATE INDEX IF NOT EXISTS records_host ON records (host, time);
+CREATE INDEX IF NOT EXISTS records_outcome ON records (outcome, time);
 CREATE INDEX IF NOT EXISTS records_time ON records (time);
 `;
 

@@ -9,6 +9,7 @@ import { GENESIS_HASH, rowHash } from './chain.ts';
 import { AuditSchemaError, AuditWriteError } from './errors.ts';
 import { SCHEMA_VERSION } from './schema.ts';
 import { AuditStore } from './store.ts';
+import type { Loose } from './testing.ts';
 import { requestEvent, sampleEvents, TEST_DEVICE, tempDir } from './testing.ts';
 
 function withStore(fn: (store: AuditStore, file: string) => void, options = {}) {
@@ -37,9 +38,12 @@ test('open creates a WAL database with a schema version, durable mode uses synch
   });
   const settings = (durability: 'durable' | 'normal') => {
     let result: unknown;
-    withStore((store) => {
-      result = store.settings();
-    }, { durability });
+    withStore(
+      (store) => {
+        result = store.settings();
+      },
+      { durability },
+    );
     return result;
   };
   assert.deepEqual(settings('durable'), { journalMode: 'wal', synchronous: 2 });
@@ -84,8 +88,8 @@ test('the stored hash is sha256 over the canonical row (recomputed independently
   withStore((store, file) => {
     store.appendBatch([requestEvent(1), requestEvent(2)]);
     const db = new Database(file, { readonly: true });
-    for (const row of db.prepare('SELECT * FROM records').all() as Array<Record<string, any>>) {
-      assert.equal(rowHash(row as any), row.hash);
+    for (const row of db.prepare('SELECT * FROM records').all() as Array<Record<string, Loose>>) {
+      assert.equal(rowHash(row as Loose), row.hash);
     }
     db.close();
   });
@@ -137,7 +141,8 @@ test('a write failure reaches the bus onError as an AuditWriteError', () => {
 test('no secret value reaches the database file, even one a producer wrongly attaches', () => {
   const secret = 'ghp_R3alS3cretValue0123456789abcdefXYZ';
   withStore((store, file) => {
-    for (const e of sampleEvents()) store.append({ ...e, value: secret, headers: { authorization: secret } } as never);
+    for (const e of sampleEvents())
+      store.append({ ...e, value: secret, headers: { authorization: secret } } as never);
     store.close();
     for (const f of [file, `${file}-wal`, `${file}.anchor`]) {
       let bytes: Buffer;
@@ -161,11 +166,14 @@ test('a database from a newer schema is refused with a clear error', () => {
     const db = new Database(file);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION + 1));
     db.close();
-    assert.throws(() => AuditStore.open(file), (e: unknown) => {
-      assert.ok(e instanceof AuditSchemaError);
-      assert.match(e.message, /schema version 2; this Warden understands up to 1/);
-      return true;
-    });
+    assert.throws(
+      () => AuditStore.open(file),
+      (e: unknown) => {
+        assert.ok(e instanceof AuditSchemaError);
+        assert.match(e.message, /schema version 2; this Warden understands up to 1/);
+        return true;
+      },
+    );
     assert.throws(() => AuditStore.open(file, { readOnly: true }), AuditSchemaError);
   } finally {
     dispose();
@@ -179,7 +187,10 @@ test('read-only: a missing database is an error, writes are refused', () => {
     assert.throws(() => AuditStore.open(file, { readOnly: true }));
     AuditStore.open(file).close();
     const ro = AuditStore.open(file, { readOnly: true });
-    assert.throws(() => ro.append(sampleEvents()[0]!), (e: unknown) => e instanceof AuditWriteError && e.code === 'READONLY');
+    assert.throws(
+      () => ro.append(sampleEvents()[0]!),
+      (e: unknown) => e instanceof AuditWriteError && e.code === 'READONLY',
+    );
     assert.equal(ro.verify().ok, true);
     ro.close();
   } finally {

@@ -121,6 +121,10 @@ export class AuditStore {
         db.pragma('journal_mode = WAL');
         db.pragma(`synchronous = ${(options.durability ?? 'durable') === 'durable' ? 'FULL' : 'NORMAL'}`);
         if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
+        // Keep the planner's statistics fresh (cheap: bounded analysis), so combined filters
+        // pick the most selective index.
+        db.pragma('analysis_limit = 1000');
+        db.pragma('optimize = 0x10002');
       }
       return new AuditStore(dbPath, db, options);
     } catch (error) {
@@ -181,14 +185,17 @@ export class AuditStore {
     return this.#queries.get(seq);
   }
 
-  /** A filtered page, newest first unless `order: 'asc'`; pass `nextCursor` back for the next page. */
+  /**
+   * A filtered page ordered by event time (then seq), newest first unless `order: 'asc'`;
+   * pass `nextCursor` back for the next page.
+   */
   query(filter: AuditFilter = {}, page: PageOptions = {}): AuditPage {
     return this.#queries.page(filter, page);
   }
 
   /** Records after `afterSeq`, oldest first (live tail). */
   follow(afterSeq: number, filter: AuditFilter = {}, limit = 1000): AuditRecord[] {
-    return this.#queries.page(filter, { order: 'asc', cursor: String(afterSeq), limit }).records;
+    return this.#queries.after(afterSeq, filter, limit);
   }
 
   /** Walk the whole chain and compare its head with the anchor. */
@@ -227,7 +234,14 @@ export class AuditStore {
       time: new Date(now).toISOString(),
       user: actor,
       reason: plan.reason,
-      pruned: { ...plan, lastHash: '' },
+      pruned: {
+        fromSeq: plan.fromSeq,
+        throughSeq: plan.throughSeq,
+        count: plan.count,
+        lastHash: '',
+        firstTime: plan.firstTime,
+        lastTime: plan.lastTime,
+      },
     };
     const { records } = this.#commit([], now, (head) => {
       const last = this.#db.prepare('SELECT hash FROM records WHERE seq = ?').pluck().get(plan.throughSeq);
@@ -237,7 +251,7 @@ export class AuditStore {
       checkpoint.pruned.lastHash = last;
       return {
         mapped: [toOcsf(checkpoint, this.#ctx, now)],
-        after: () => this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq),
+        before: () => this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq),
       };
     });
     try {
@@ -251,6 +265,13 @@ export class AuditStore {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (!this.readOnly) {
+      try {
+        this.#db.pragma('optimize');
+      } catch {
+        // Statistics are an optimisation; a locked or full database must still close.
+      }
+    }
     this.#anchor?.close();
     this.#db.close();
   }
@@ -290,7 +311,7 @@ export class AuditStore {
   #commit(
     mapped: MappedEvent[],
     now: number,
-    extra?: (head: Head) => { mapped: MappedEvent[]; after: () => void },
+    extra?: (head: Head) => { mapped: MappedEvent[]; before: () => void },
   ): { records: AuditRecord[] } {
     let anchorState: AnchorState | null = null;
     let records: AuditRecord[];
@@ -299,6 +320,9 @@ export class AuditStore {
         .transaction(() => {
           const head = this.head() ?? { seq: 0, hash: GENESIS_HASH };
           const more = extra?.(head);
+          // Prune deletes before it appends its checkpoint, so the pages it frees can hold the
+          // checkpoint even when the database is full.
+          more?.before();
           const all = more ? [...mapped, ...more.mapped] : mapped;
           const out: AuditRecord[] = [];
           let prevSeq = head.seq;
@@ -337,7 +361,6 @@ export class AuditStore {
             prevSeq = seq;
             prevHash = row.hash;
           }
-          more?.after();
           anchorState = { headSeq: prevSeq, headHash: prevHash, count: this.count(), written: now };
           return out;
         })

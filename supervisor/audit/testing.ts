@@ -168,3 +168,7 @@ export function tempDir(prefix = 'warden-audit-'): { dir: string; dispose: () =>
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Tests read deep into OCSF objects whose shape the assertions themselves check. */
+// biome-ignore lint/suspicious/noExplicitAny: test-only escape hatch for deep property reads
+export type Loose = any;

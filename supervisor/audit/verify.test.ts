@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { AuditChainStatus } from '../api/audit-types.ts';
 import { rowHash } from './chain.ts';
 import { AuditStore } from './store.ts';
+import type { Loose } from './testing.ts';
 import { requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
 
 /** A closed database of `n` records; `tamper` edits it raw; returns the verify result. */
@@ -55,7 +56,9 @@ test('an edited field inside the OCSF record is detected at that record', () => 
 });
 
 test('an edited indexed column (outcome) is detected', () => {
-  const status = scenario(20, (db) => db.prepare("UPDATE records SET outcome = 'allowed' WHERE seq = 10").run());
+  const status = scenario(20, (db) =>
+    db.prepare("UPDATE records SET outcome = 'allowed' WHERE seq = 10").run(),
+  );
   broken(status, 10, /edited/);
 });
 
@@ -97,8 +100,13 @@ test('a forged row inserted in the middle with a correctly computed hash is dete
   const status = scenario(20, (db) => {
     for (let seq = 20; seq >= 8; seq--) db.prepare('UPDATE records SET seq = seq + 1 WHERE seq = ?').run(seq);
     const prev = db.prepare('SELECT hash FROM records WHERE seq = 7').pluck().get() as string;
-    const template = db.prepare('SELECT * FROM records WHERE seq = 9').get() as Record<string, any>;
-    const forged = { ...template, seq: 8, prev_hash: prev, ocsf: template.ocsf.replace('"allowed"', '"denied"') };
+    const template = db.prepare('SELECT * FROM records WHERE seq = 9').get() as Record<string, Loose>;
+    const forged: Record<string, Loose> = {
+      ...template,
+      seq: 8,
+      prev_hash: prev,
+      ocsf: template.ocsf.replace('"allowed"', '"denied"'),
+    };
     forged.hash = rowHash(forged as never);
     db.prepare(
       'INSERT INTO records VALUES (@seq, @time, @kind, @sandbox_id, @user, @host, @outcome, @ocsf, @prev_hash, @hash)',

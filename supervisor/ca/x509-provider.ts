@@ -1,6 +1,6 @@
 // @peculiar/x509 runs on WebCrypto; point it at Node's implementation once.
 
-import './reflect-metadata.ts';
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 

@@ -48,7 +48,9 @@ export function daemonCommand(): Command {
         throw error;
       }
       // A bug in one exchange must not take every sandbox's network down with it.
-      process.on('uncaughtException', (error) => daemon.log.error('internal error', { error: error.stack ?? String(error) }));
+      process.on('uncaughtException', (error) =>
+        daemon.log.error('internal error', { error: error.stack ?? String(error) }),
+      );
       await new Promise<void>((done) => {
         const stop = (signal: string) => {
           daemon.log.info('stopping', { signal });

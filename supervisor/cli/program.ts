@@ -15,6 +15,13 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const factory of commandFactories) program.addCommand(factory());
+  // Usage errors must reach runCli (exit code 2), not end the process from inside commander.
+  const override = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.showHelpAfterError('(run with --help for usage)');
+    cmd.commands.forEach(override);
+  };
+  override(program);
   return program;
 }
 

@@ -98,7 +98,8 @@ export class SecretsSeam implements SecretInjector {
             out.push({ secret: owner?.secretName ?? 'unknown', where: 'body' });
             continue;
           }
-          if (!this.#vault.isBound(owner.secretName, host)) out.push({ secret: owner.secretName, where: 'body' });
+          if (!this.#vault.isBound(owner.secretName, host))
+            out.push({ secret: owner.secretName, where: 'body' });
         }
         return out;
       },

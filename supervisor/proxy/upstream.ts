@@ -55,7 +55,7 @@ export class UpstreamPool {
       scheduling: 'lifo' as const,
     };
     this.http = new http.Agent(common);
-    this.https = new https.Agent({ ...common, ca: this.ca });
+    this.https = new https.Agent({ ...common, secureContext: tls.createSecureContext({ ca: this.ca }) });
   }
 
   request(r: UpstreamRequest): http.ClientRequest {

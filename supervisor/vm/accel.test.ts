@@ -35,7 +35,11 @@ test('a hanging KVM falls back to TCG and says why', async () => {
 
 test('no /dev/kvm, macOS and forced choices', async () => {
   const never = async (): Promise<number> => assert.fail('no probe boot expected');
-  const noKvm = await new AccelProbe({ platform: 'linux', kvmDevice: '/nonexistent/kvm', kvmBootTest: never }).get();
+  const noKvm = await new AccelProbe({
+    platform: 'linux',
+    kvmDevice: '/nonexistent/kvm',
+    kvmBootTest: never,
+  }).get();
   assert.equal(noKvm.accel, 'tcg');
   assert.match(noKvm.reason, /ENOENT/);
   assert.equal((await new AccelProbe({ platform: 'darwin', kvmBootTest: never }).get()).accel, 'hvf');

@@ -36,7 +36,13 @@ test('bad frames are refused', () => {
   const bad = Buffer.alloc(9);
   bad.writeUInt32BE(MAX_FRAME + 1, 0);
   assert.throws(() => new FrameDecoder().push(bad), /bad frame length/);
-  assert.throws(() => new FrameDecoder().push(encodeFrame(9 as FrameType, 1, Buffer.alloc(1))), /unknown frame type/);
-  assert.throws(() => new FrameDecoder().push(encodeFrame(FrameType.control, 1, Buffer.from('[]'))), /without an op/);
+  assert.throws(
+    () => new FrameDecoder().push(encodeFrame(9 as FrameType, 1, Buffer.alloc(1))),
+    /unknown frame type/,
+  );
+  assert.throws(
+    () => new FrameDecoder().push(encodeFrame(FrameType.control, 1, Buffer.from('[]'))),
+    /without an op/,
+  );
   assert.throws(() => encodeFrame(FrameType.stdout, -1, Buffer.alloc(0)), /channel/);
 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildQemuArgs, defaultProxyConnectCommand, kernelCommandLine, type QemuLaunchSpec } from './qemu-args.ts';
+import {
+  buildQemuArgs,
+  defaultProxyConnectCommand,
+  kernelCommandLine,
+  type QemuLaunchSpec,
+} from './qemu-args.ts';
 
 const base: QemuLaunchSpec = {
   accel: 'tcg',
@@ -26,7 +31,8 @@ test('microvm under TCG with limits, restricted network to the proxy and a contr
   assert.deepEqual(after(args, '-cpu'), ['max']);
   assert.deepEqual(after(args, '-m'), ['768M']);
   assert.deepEqual(after(args, '-smp'), ['2']);
-  for (const f of ['-nodefaults', '-no-user-config', '-nographic', '-no-reboot']) assert.ok(args.includes(f), f);
+  for (const f of ['-nodefaults', '-no-user-config', '-nographic', '-no-reboot'])
+    assert.ok(args.includes(f), f);
   assert.deepEqual(after(args, '-netdev'), [
     'user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:3128-cmd:/usr/bin/busybox nc 127.0.0.1 41234',
   ]);
@@ -36,7 +42,13 @@ test('microvm under TCG with limits, restricted network to the proxy and a contr
   assert.ok(after(args, '-chardev').includes('socket,id=ctl,path=/run/vm-a/ctl.sock,server=on,wait=off'));
   assert.equal(after(args, '-fsdev').length, 0);
   const append = after(args, '-append')[0]!;
-  for (const p of ['console=hvc0', 'tsc_early_khz=2000000', 'mitigations=off', 'nokaslr', 'random.trust_cpu=on']) {
+  for (const p of [
+    'console=hvc0',
+    'tsc_early_khz=2000000',
+    'mitigations=off',
+    'nokaslr',
+    'random.trust_cpu=on',
+  ]) {
     assert.ok(append.split(' ').includes(p), p);
   }
 });

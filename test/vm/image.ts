@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildMinimalImage, type BuiltImage } from '../../supervisor/vm/index.ts';
+import { type BuiltImage, buildMinimalImage } from '../../supervisor/vm/index.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const testImagesDir = path.join(repoRoot, 'test-artifacts', 'images');

@@ -202,7 +202,7 @@ export class GuestAgent {
   /** Sizes the PTY of a `script` session: the pts its child holds as stdin. */
   private resize(channel: number, rows: number, cols: number): void {
     const p = this.procs.get(channel);
-    if (!p || !p.pty || p.child.pid === undefined) throw new Error('resize: no PTY on this channel');
+    if (!p?.pty || p.child.pid === undefined) throw new Error('resize: no PTY on this channel');
     const tty = findChildTty(p.child.pid);
     if (!tty) throw new Error('resize: the PTY is not found');
     const r = spawnSync('stty', ['-F', tty, 'rows', String(rows | 0), 'cols', String(cols | 0)]);

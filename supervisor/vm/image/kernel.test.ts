@@ -20,14 +20,10 @@ test('module dependencies come from .modinfo and load in dependency order', () =
     failover: [],
     virtio_mmio: ['virtio', 'virtio_ring'],
   };
-  assert.deepEqual(moduleLoadOrder(['virtio_mmio', 'virtio_net'], (n) => deps[n] ?? []), [
-    'virtio',
-    'virtio_ring',
-    'virtio_mmio',
-    'failover',
-    'net_failover',
-    'virtio_net',
-  ]);
+  assert.deepEqual(
+    moduleLoadOrder(['virtio_mmio', 'virtio_net'], (n) => deps[n] ?? []),
+    ['virtio', 'virtio_ring', 'virtio_mmio', 'failover', 'net_failover', 'virtio_net'],
+  );
   assert.throws(() => moduleLoadOrder(['a'], (n) => (n === 'a' ? ['b'] : ['a'])), /cycle: a -> b -> a/);
 });
 

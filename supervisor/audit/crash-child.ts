@@ -1,0 +1,13 @@
+// Test fixture for crash.test.ts: appends events in durable mode forever and prints the seq
+// of each acknowledged (committed) record on its own line, until it is killed.
+import { AuditStore } from './store.ts';
+import { requestEvent, TEST_DEVICE } from './testing.ts';
+
+const file = process.argv[2];
+if (!file) throw new Error('usage: crash-child.ts DB');
+const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'durable' });
+for (let i = 0; ; i++) {
+  const record = store.append(requestEvent(i));
+  // Pipes are synchronous on Linux: when write returns, the parent can read the line.
+  process.stdout.write(`${record.seq}\n`);
+}

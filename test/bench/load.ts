@@ -1,0 +1,295 @@
+// The load generator of the proxy benchmarks, run as a child process (forked by
+// test/bench/proxy.ts) so that generating load never competes with the proxy for its
+// event loop. It takes jobs over IPC, one at a time, and answers with figures.
+// Clients are undici (HTTP) and raw sockets (the many-connections test).
+
+import net from 'node:net';
+import { Agent, Client, type Dispatcher, ProxyAgent } from 'undici';
+
+/** How a request reaches its upstream. */
+export type Via =
+  | { kind: 'direct' }
+  /** Plain HTTP forward proxying: absolute-form request line to the proxy. */
+  | { kind: 'forward'; proxy: string }
+  /** CONNECT tunnel through the proxy (then TLS inside for https URLs). */
+  | { kind: 'tunnel'; proxy: string };
+
+export interface LatencyJob {
+  kind: 'latency';
+  url: string;
+  via: Via;
+  /** PEM CAs the client trusts for https URLs. */
+  ca?: string[];
+  warmup: number;
+  count: number;
+}
+
+export interface ThroughputJob {
+  kind: 'throughput';
+  url: string;
+  via: Via;
+  ca?: string[];
+  connections: number;
+  durationMs: number;
+  /** Expected body size of every response. */
+  bytes: number;
+}
+
+export interface DownloadJob {
+  kind: 'download';
+  url: string;
+  via: Via;
+  ca?: string[];
+  bytes: number;
+  runs: number;
+}
+
+export interface HoldJob {
+  kind: 'hold';
+  proxyPort: number;
+  url: string;
+  connections: number;
+  timeoutMs: number;
+}
+
+export type Job = LatencyJob | ThroughputJob | DownloadJob | HoldJob;
+
+export interface LatencyResult {
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  count: number;
+  errors: number;
+}
+export interface ThroughputResult {
+  requests: number;
+  perSecond: number;
+  errors: number;
+  elapsedMs: number;
+}
+export interface DownloadResult {
+  /** MB/s (10^6 bytes) of each run. */
+  runs: number[];
+  best: number;
+  median: number;
+}
+export interface HoldResult {
+  ok: number;
+  errors: number;
+  firstError?: string;
+  /** Time to open every connection and get every answer. */
+  elapsedMs: number;
+}
+
+type Message = { id: number; job: Job } | { id: number; release: true } | { exit: true };
+
+// ---------------------------------------------------------------------------------------
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+/** A dispatcher for `via`, sized to `connections`. The request target is always the full URL. */
+function dispatcherFor(url: string, via: Via, ca: string[] | undefined, connections: number): Dispatcher {
+  const u = new URL(url);
+  if (via.kind === 'forward') {
+    if (u.protocol !== 'http:') throw new Error('forward proxying is for http: URLs');
+    // Absolute-form requests on kept-alive connections to the proxy itself.
+    return connections === 1
+      ? new Client(via.proxy, { keepAliveTimeout: 60_000, pipelining: 1 })
+      : new Agent({ connections, keepAliveTimeout: 60_000 });
+  }
+  const tls = ca ? { ca } : undefined;
+  if (via.kind === 'tunnel') {
+    return new ProxyAgent({
+      uri: via.proxy,
+      connections,
+      keepAliveTimeout: 60_000,
+      ...(tls ? { requestTls: tls } : {}),
+    });
+  }
+  return new Agent({ connections, keepAliveTimeout: 60_000, ...(tls ? { connect: tls } : {}) });
+}
+
+/** One GET; resolves with the body size. */
+async function get(dispatcher: Dispatcher, url: string, via: Via): Promise<number> {
+  const u = new URL(url);
+  const forward = via.kind === 'forward';
+  const res = await dispatcher.request({
+    origin: forward ? via.proxy : u.origin,
+    path: forward ? url : `${u.pathname}${u.search}`,
+    method: 'GET',
+    headers: { host: u.host },
+  });
+  let size = 0;
+  for await (const chunk of res.body) size += (chunk as Buffer).length;
+  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+  return size;
+}
+
+async function latency(job: LatencyJob): Promise<LatencyResult> {
+  const dispatcher = dispatcherFor(job.url, job.via, job.ca, 1);
+  try {
+    for (let i = 0; i < job.warmup; i++) await get(dispatcher, job.url, job.via);
+    const times: number[] = [];
+    let errors = 0;
+    for (let i = 0; i < job.count; i++) {
+      const t = performance.now();
+      try {
+        await get(dispatcher, job.url, job.via);
+        times.push(performance.now() - t);
+      } catch {
+        errors++;
+      }
+    }
+    times.sort((a, b) => a - b);
+    return {
+      p50: percentile(times, 50),
+      p90: percentile(times, 90),
+      p99: percentile(times, 99),
+      mean: times.reduce((a, b) => a + b, 0) / Math.max(1, times.length),
+      count: times.length,
+      errors,
+    };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function throughput(job: ThroughputJob): Promise<ThroughputResult> {
+  const dispatcher = dispatcherFor(job.url, job.via, job.ca, job.connections);
+  try {
+    // Warm up: open every connection (and its tunnel and TLS session) before timing.
+    await Promise.all(Array.from({ length: job.connections }, () => get(dispatcher, job.url, job.via)));
+    let requests = 0;
+    let errors = 0;
+    const start = performance.now();
+    const deadline = start + job.durationMs;
+    await Promise.all(
+      Array.from({ length: job.connections }, async () => {
+        while (performance.now() < deadline) {
+          try {
+            const size = await get(dispatcher, job.url, job.via);
+            if (size === job.bytes) requests++;
+            else errors++;
+          } catch {
+            errors++;
+            if (errors > 1000) return;
+          }
+        }
+      }),
+    );
+    const elapsedMs = performance.now() - start;
+    return { requests, errors, elapsedMs, perSecond: (requests / elapsedMs) * 1000 };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function download(job: DownloadJob): Promise<DownloadResult> {
+  const dispatcher = dispatcherFor(job.url, job.via, job.ca, 1);
+  try {
+    const runs: number[] = [];
+    for (let r = 0; r < job.runs; r++) {
+      const t = performance.now();
+      const size = await get(dispatcher, job.url, job.via);
+      const ms = performance.now() - t;
+      if (size !== job.bytes) throw new Error(`downloaded ${size} bytes, expected ${job.bytes}`);
+      runs.push(size / 1e6 / (ms / 1000));
+    }
+    const sorted = [...runs].sort((a, b) => a - b);
+    return { runs, best: sorted[sorted.length - 1]!, median: percentile(sorted, 50) };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+/**
+ * Open `connections` sockets to the proxy at once, send one plain-HTTP request on each and
+ * read its answer, then keep them all open until the parent says release.
+ */
+async function hold(job: HoldJob, released: Promise<void>, report: (r: HoldResult) => void): Promise<void> {
+  const sockets: net.Socket[] = [];
+  const start = performance.now();
+  const host = new URL(job.url).host;
+  const request = `GET ${job.url} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n\r\n`;
+  let firstError: string | undefined;
+  const one = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect(job.proxyPort, '127.0.0.1');
+      sockets.push(socket);
+      let buffer = '';
+      const timer = setTimeout(() => finish(false, 'timed out'), job.timeoutMs);
+      const finish = (ok: boolean, why?: string) => {
+        clearTimeout(timer);
+        socket.removeAllListeners('data');
+        if (!ok) firstError ??= why;
+        resolve(ok);
+      };
+      socket.setEncoding('latin1');
+      socket.on('connect', () => socket.write(request));
+      socket.on('data', (chunk: string) => {
+        buffer += chunk;
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(buffer)?.[1];
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(buffer.slice(0, end))?.[1] ?? 0);
+        if (buffer.length - end - 4 < length) return;
+        finish(status === '200', `status ${status}`);
+      });
+      socket.on('error', (e: NodeJS.ErrnoException) => finish(false, e.code ?? e.message));
+      socket.on('close', () => finish(false, 'closed early'));
+    });
+  const results = await Promise.all(Array.from({ length: job.connections }, one));
+  const ok = results.filter(Boolean).length;
+  // A socket closed after its answer counts as an error too: they must all stay open.
+  const stillOpen = sockets.filter((s) => !s.destroyed).length;
+  report({
+    ok: Math.min(ok, stillOpen),
+    errors: job.connections - Math.min(ok, stillOpen),
+    elapsedMs: performance.now() - start,
+    ...(firstError ? { firstError } : {}),
+  });
+  await released;
+  for (const s of sockets) s.destroy();
+}
+
+// ---------------------------------------------------------------------------------------
+
+if (process.send) {
+  const send = (m: unknown) => process.send!(m);
+  const releases = new Map<number, () => void>();
+  process.on('message', (m: Message) => {
+    if ('exit' in m) {
+      process.disconnect();
+      return;
+    }
+    if ('release' in m) {
+      releases.get(m.id)?.();
+      return;
+    }
+    const { id, job } = m;
+    const run = async (): Promise<unknown> => {
+      switch (job.kind) {
+        case 'latency':
+          return latency(job);
+        case 'throughput':
+          return throughput(job);
+        case 'download':
+          return download(job);
+        case 'hold': {
+          const released = new Promise<void>((r) => releases.set(id, r));
+          await hold(job, released, (result) => send({ id, result, held: true }));
+          return { released: true };
+        }
+      }
+    };
+    run().then(
+      (result) => send({ id, result }),
+      (error: Error) => send({ id, error: error.stack ?? error.message }),
+    );
+  });
+}

@@ -1,0 +1,150 @@
+// The `warden` command as a user runs it: a separate process, its own $WARDEN_HOME, the
+// daemon started on demand by `warden proxy`, curl run through it, approvals answered
+// from another `warden` process, and exit codes scripts can trust.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
+let home: string;
+let up: Upstreams;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function warden(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, WARDEN_HOME: home, WARDEN_RESOLVE: 'api.test=127.0.0.1' }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input ?? '');
+  });
+}
+
+before(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'warden-cli-'));
+  up = await startUpstreams();
+});
+after(async () => {
+  const pid = Number((await readFile(path.join(home, 'daemon.pid'), 'utf8').catch(() => '0')).trim());
+  if (pid) process.kill(pid, 'SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  await up.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+test('commands that need the daemon exit 3 with a hint while none runs', async () => {
+  const r = await warden(['status']);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /not running.*\n.*warden daemon/);
+});
+
+test('usage errors exit 2; --help exits 0', async () => {
+  assert.equal((await warden(['approve'])).code, 2);
+  const help = await warden(['proxy', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--policy <file>/);
+});
+
+test('warden proxy starts the daemon, runs a command through it, and passes its exit code', async () => {
+  const policy = path.join(home, 'p.yaml');
+  await writeFile(
+    policy,
+    `apiVersion: warden.dev/v1\nkind: Policy\nmetadata: {name: cli}\nspec:\n  network:\n    default: deny\n    rules:\n      - match: 127.0.0.1\n        paths: ["/ok/**"]\n        action: allow\n      - match: 127.0.0.1\n        paths: ["/ask/**"]\n        action: ask\n`,
+  );
+  const ok = await warden([
+    'proxy',
+    '--policy',
+    policy,
+    '--',
+    'curl',
+    '-sS',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    `http://127.0.0.1:${up.httpPort}/ok/1`,
+  ]);
+  assert.equal(ok.stdout, '200', ok.stderr);
+  assert.equal(ok.code, 0);
+  const denied = await warden([
+    'proxy',
+    '--policy',
+    policy,
+    '--',
+    'curl',
+    '-sS',
+    '-f',
+    `http://127.0.0.1:${up.httpPort}/nope`,
+  ]);
+  assert.equal(denied.code, 22, 'curl -f exits 22 on the 403, and warden passes that on');
+  const status = JSON.parse((await warden(['status', '--json'])).stdout);
+  assert.equal(status.listeners.length, 0, 'listeners made for a command are removed after it');
+});
+
+test('a held request is listed by `warden approvals` and released by `warden approve`', async () => {
+  const policy = path.join(home, 'p.yaml');
+  const exported = await warden(['proxy', '--policy', policy, '--label', 'agent']);
+  assert.equal(exported.code, 0, exported.stderr);
+  const env = Object.fromEntries(
+    [...exported.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
+  assert.match(env.HTTP_PROXY ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+  const held: ChildProcess = spawn(
+    'curl',
+    ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${up.httpPort}/ask/x`],
+    {
+      env: { PATH: process.env.PATH, ...env },
+    },
+  );
+  const exited = new Promise((r) => held.once('exit', r));
+  let out = '';
+  held.stdout?.on('data', (c) => {
+    out += c;
+  });
+  let list: Array<{ id: string; path: string }> = [];
+  for (let i = 0; i < 100 && list.length === 0; i++) {
+    list = JSON.parse((await warden(['approvals', '--json'])).stdout);
+    if (list.length === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(list[0]?.path, '/ask/x');
+  const human = await warden(['approvals']);
+  assert.match(human.stdout, /GET http:\/\/127\.0\.0\.1:\d+\/ask\/x/);
+  const answer = await warden(['approve', list[0]!.id]);
+  assert.equal(answer.code, 0, answer.stderr);
+  await exited;
+  assert.equal(out, '200');
+  const again = await warden(['approve', list[0]!.id]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /no pending approval/);
+  const sandbox = /# Warden listener (\S+)/.exec(exported.stdout)![1]!;
+  assert.equal((await warden(['proxy', '--rm', sandbox])).code, 0);
+});
+
+test('secrets: set reads the value from stdin, ls shows names and bindings only', async () => {
+  const set = await warden(
+    ['secret', 'set', 'NPM_TOKEN', '--host', 'registry.npmjs.org', '--inject', 'bearer'],
+    'npm_value_123\n',
+  );
+  assert.equal(set.code, 0, set.stderr);
+  const ls = await warden(['secret', 'ls']);
+  assert.match(ls.stdout, /NPM_TOKEN\s+bearer\s+registry\.npmjs\.org/);
+  assert.ok(!ls.stdout.includes('npm_value_123'));
+  const bad = await warden(['secret', 'set', 'bad name', '--host', 'x.test'], 'v');
+  assert.equal(bad.code, 1);
+  assert.ok(!bad.stderr.includes('"v"'));
+  assert.equal((await warden(['secret', 'rm', 'NPM_TOKEN'])).code, 0);
+  assert.equal((await warden(['secret', 'rm', 'NPM_TOKEN'])).code, 1);
+});
