@@ -13,6 +13,7 @@ import {
   policyJsonSchemaText,
 } from '../policy/index.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { policyApplyCommand, policyShowCommand } from './policy-live-commands.ts';
 
 const SCHEMES: readonly Scheme[] = ['http', 'https', 'ws', 'wss'];
 const DEFAULT_PORTS: Record<Scheme, number> = { http: 80, https: 443, ws: 80, wss: 443 };
@@ -175,10 +176,17 @@ function schemaCommand(): Command {
 
 export function policyCommand(): Command {
   const policy = new Command('policy')
-    .description('Check, explain and diff policy files; print the policy JSON Schema.')
+    .description('Check, explain, diff, show and apply policies; print the policy JSON Schema.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const sub of [checkCommand(), explainCommand(), diffCommand(), schemaCommand()]) {
+  for (const sub of [
+    checkCommand(),
+    explainCommand(),
+    diffCommand(),
+    policyShowCommand(),
+    policyApplyCommand(),
+    schemaCommand(),
+  ]) {
     // addCommand does not copy settings: parse errors must reach runCli, not process.exit.
     sub.copyInheritedSettings(policy);
     policy.addCommand(sub);

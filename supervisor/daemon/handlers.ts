@@ -138,11 +138,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
       };
       if (body.layer === 'base') {
         const before = resolvedFor(undefined);
-        const after = Policy.resolve([layer]);
-        const diff = diffPolicies(before, after);
+        const base = { ...layer, source: d.basePolicyPath };
+        const diff = diffPolicies(before, Policy.resolve([base]));
         if (body.dryRun) return { applied: false, diff };
         await writeAtomic(d.basePolicyPath, body.yaml);
-        d.setBase({ ...layer, source: d.basePolicyPath });
+        d.setBase(base);
         d.sandboxes.refreshAll();
         d.emit({ type: 'policy.changed', time: now(), user, layer: 'base', source: d.basePolicyPath, diff });
         return { applied: true, diff };

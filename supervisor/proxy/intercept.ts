@@ -31,6 +31,8 @@ export type InnerUpgradeHandler = (
 ) => void;
 
 const TLS_HANDSHAKE = 0x16;
+/** How long a tunnel may stay silent before its first byte. */
+const FIRST_BYTE_TIMEOUT_MS = 30_000;
 
 export class Interceptor {
   readonly server: http.Server;
@@ -67,8 +69,20 @@ export class Interceptor {
       if (first[0] === TLS_HANDSHAKE) void this.#terminateTls(socket, target, mode);
       else this.#serve(socket, { ...target, scheme: 'http', mode });
     };
-    if (head.length > 0) start(head);
-    else socket.once('data', start);
+    if (head.length > 0) return start(head);
+    // A client that opens a tunnel and never speaks (or half-closes) does not hold it open.
+    const idle = setTimeout(() => socket.destroy(), FIRST_BYTE_TIMEOUT_MS);
+    const abandon = () => {
+      clearTimeout(idle);
+      socket.destroy();
+    };
+    socket.once('end', abandon);
+    socket.once('close', () => clearTimeout(idle));
+    socket.once('data', (first: Buffer) => {
+      clearTimeout(idle);
+      socket.off('end', abandon);
+      start(first);
+    });
   }
 
   async #terminateTls(

@@ -4,8 +4,9 @@
 // - A placeholder sent to a host its secret is not bound to, a placeholder of another
 //   sandbox, of a secret this sandbox was not granted, or an unknown `wdn_ph_` token is a
 //   violation.
-// - On a bound host over intercepted TLS, placeholders in header values and the URL are
-//   replaced by the value (also inside an `Authorization: Basic` credential), and a granted
+// - On a bound host over intercepted TLS, placeholders in the secret's target (Authorization,
+//   the named header, the URL for query secrets) are replaced by the value (also inside an
+//   `Authorization: Basic` credential); elsewhere they are left as they are; and a granted
 //   secret whose target (header or query parameter) is absent is added.
 // - Over plain HTTP nothing is ever injected, and a placeholder of a bound secret is a
 //   violation (`where: 'plain-http'`): secrets are only sent over HTTPS.
@@ -134,7 +135,24 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
     return value;
   };
 
-  // (b) Replace placeholders where the agent put them.
+  // (b) Replace placeholders where the agent put them, but only in the secret's own target
+  // (Authorization, the named header, the named query parameter's place in the URL): a
+  // placeholder elsewhere (a search query, a body-like header) is forwarded unreplaced, so an
+  // upstream that echoes its input cannot reflect the value back into the sandbox.
+  const targetOf = (secret: string): string | undefined => {
+    const view = ctx.vault.get(secret);
+    if (!view) return undefined;
+    try {
+      const mode = parseInjectMode(view.inject);
+      if (mode.kind === 'bearer' || mode.kind === 'basic') return 'authorization';
+      if (mode.kind === 'header') return mode.name.toLowerCase();
+      return 'url';
+    } catch {
+      return undefined;
+    }
+  };
+  const only = (target: string) =>
+    new Map([...replaceable].filter(([, secret]) => targetOf(secret) === target));
   const headers: HeaderMap = {};
   for (const [name, value] of Object.entries(input.headers)) {
     if (value === undefined) {
@@ -142,10 +160,11 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
       continue;
     }
     const lower = name.toLowerCase();
-    const one = (v: string) => replaceInHeader(lower, v, replaceable, secretValue);
+    const here = only(lower);
+    const one = (v: string) => replaceInHeader(lower, v, here, secretValue);
     headers[name] = Array.isArray(value) ? value.map(one) : one(value);
   }
-  let url = replaceText(input.url, replaceable, (secret) => encodeURIComponent(secretValue(secret)));
+  let url = replaceText(input.url, only('url'), (secret) => encodeURIComponent(secretValue(secret)));
 
   // (c) Add each granted, bound secret whose target is absent.
   const sortedGrants = [...new Set(ctx.granted)].sort();

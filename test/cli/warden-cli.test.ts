@@ -148,3 +148,27 @@ test('secrets: set reads the value from stdin, ls shows names and bindings only'
   assert.equal((await warden(['secret', 'rm', 'NPM_TOKEN'])).code, 0);
   assert.equal((await warden(['secret', 'rm', 'NPM_TOKEN'])).code, 1);
 });
+
+test('policy apply: an invalid file changes nothing; a valid one is applied with its diff and shown with sources', async () => {
+  const bad = path.join(home, 'bad.yaml');
+  await writeFile(
+    bad,
+    'apiVersion: warden.dev/v1\nkind: Policy\nmetadata: {name: b}\nspec:\n  network:\n    rules:\n      - match: "*.*.com"\n        action: allow\n',
+  );
+  const before = (await warden(['policy', 'show', '--json'])).stdout;
+  const refused = await warden(['policy', 'apply', bad]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /bad\.yaml:7:\d+: spec\.network\.rules\[0\]\.match/);
+  assert.equal((await warden(['policy', 'show', '--json'])).stdout, before, 'nothing half-applied');
+  const good = path.join(home, 'good.yaml');
+  await writeFile(
+    good,
+    'apiVersion: warden.dev/v1\nkind: Policy\nmetadata: {name: g}\nspec:\n  network:\n    default: deny\n    rules:\n      - match: 169.254.169.254\n        action: deny\n',
+  );
+  const applied = await warden(['policy', 'apply', good]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /169\.254\.169\.254/);
+  const shown = await warden(['policy', 'show']);
+  assert.match(shown.stdout, /deny\s+169\.254\.169\.254\s+\[base .*policy\.yaml:8\]/);
+  assert.match(shown.stdout, /default: deny \(from base\)/);
+});

@@ -1,0 +1,2 @@
+import './patch.ts';
+import '../proxy/hostile-input.test.ts';
