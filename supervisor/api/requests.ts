@@ -34,7 +34,9 @@ export const CreateListenerRequestSchema = Type.Object(
 export const InjectModeSchema = Type.Union([
   Type.Literal('bearer'),
   Type.Literal('basic'),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeBox template-literal syntax
   Type.TemplateLiteral('header:${string}'),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeBox template-literal syntax
   Type.TemplateLiteral('query:${string}'),
 ]);
 

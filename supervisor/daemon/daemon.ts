@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiServer } from '../api/server.ts';
 import { ApprovalQueue } from '../approvals/index.ts';
+import { AuditStore } from '../audit/index.ts';
 import { CertificateAuthority } from '../ca/index.ts';
 import { VERSION } from '../cli/version.ts';
 import { EventBus } from '../events/index.ts';
@@ -15,6 +16,7 @@ import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
 import { type Logger, type ProxyServices, Resolver, UpstreamPool } from '../proxy/index.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
+import { auditHandlers } from './audit-handlers.ts';
 import { clientEnv } from './env.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
@@ -50,11 +52,13 @@ export class Daemon {
   readonly sandboxes: Sandboxes;
   readonly log: Logger;
   readonly ca: CertificateAuthority;
+  readonly audit: AuditStore;
   readonly #api: ApiServer;
   readonly #upstream: UpstreamPool;
   readonly #user: string;
   #httpUrl?: string;
   #stopping?: Promise<void>;
+  readonly #disposeAudit: () => void;
   /** Non-null when the daemon must fail closed; set by whoever cannot do their part (audit). */
   fault: string | null = null;
 
@@ -62,18 +66,22 @@ export class Daemon {
     paths: WardenPaths;
     ca: CertificateAuthority;
     vault: Vault;
+    audit: AuditStore;
     base: PolicyLayer | undefined;
     token: string;
     opts: DaemonOptions;
   }) {
-    const { paths, ca, vault, opts } = args;
+    const { paths, ca, vault, opts, audit } = args;
     this.paths = paths;
+    this.audit = audit;
     this.ca = ca;
     this.log = opts.log ?? createLogger();
     this.#user = opts.user ?? os.userInfo().username;
     this.bus = new EventBus((error, event) =>
       this.log.error('an event subscriber failed', { event: event.type, error: (error as Error).message }),
     );
+    // The audit store subscribes first: an event is recorded before anyone else sees it.
+    this.#disposeAudit = audit.attach(this.bus);
     let base = args.base;
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
@@ -120,26 +128,29 @@ export class Daemon {
       token: args.token,
       user: this.#user,
       subscribe: (l) => this.bus.subscribe(l),
-      handlers: createHandlers({
-        home: paths.home,
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-        user: this.#user,
-        listenHost: '127.0.0.1',
-        basePolicyPath: paths.basePolicy,
-        caCertPath: ca.certPath,
-        caFingerprint: ca.fingerprint256,
-        httpUrl: () => this.#httpUrl,
-        sandboxes,
-        approvals: this.approvals,
-        secrets,
-        emit,
-        base: () => base,
-        setBase: (layer) => {
-          base = layer;
-        },
-        envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
-      }),
+      handlers: {
+        ...auditHandlers(audit),
+        ...createHandlers({
+          home: paths.home,
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+          user: this.#user,
+          listenHost: '127.0.0.1',
+          basePolicyPath: paths.basePolicy,
+          caCertPath: ca.certPath,
+          caFingerprint: ca.fingerprint256,
+          httpUrl: () => this.#httpUrl,
+          sandboxes,
+          approvals: this.approvals,
+          secrets,
+          emit,
+          base: () => base,
+          setBase: (layer) => {
+            base = layer;
+          },
+          envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
+        }),
+      },
     });
   }
 
@@ -171,8 +182,32 @@ export class Daemon {
     const ca = await CertificateAuthority.loadOrCreate(paths.caDir);
     await writeCaBundle(path.join(paths.caDir, 'bundle.pem'), ca.certPem);
     const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
+    const log = opts.log ?? createLogger();
+    let daemon: Daemon | undefined;
+    let audit: AuditStore;
+    try {
+      audit = AuditStore.open(paths.auditDb, {
+        // NORMAL survives a crash of the daemon (kill -9); WARDEN_AUDIT_DURABILITY=durable also
+        // fsyncs every record against power loss, at a cost in throughput.
+        durability: process.env.WARDEN_AUDIT_DURABILITY === 'durable' ? 'durable' : 'normal',
+        version: VERSION,
+        // A write waits at most this long for another writer: the wait blocks the event loop.
+        busyTimeoutMs: 250,
+        onFault: (fault) => {
+          // Fail closed: while the trail cannot be written, nothing new is let through.
+          if (daemon) daemon.fault = fault ? `the audit trail cannot be written: ${fault}` : null;
+          if (fault) log.error('audit trail fault: failing closed', { fault });
+          else log.info('audit trail writable again');
+        },
+      });
+    } catch (error) {
+      throw new DaemonStartError(
+        `cannot open the audit trail ${paths.auditDb}: ${(error as Error).message}`,
+        'check the disk and the file; move it away to start a new trail (the old one stays verifiable with: warden audit verify)',
+      );
+    }
     const token = await writeToken(paths.tokenFile);
-    const daemon = new Daemon({ paths, ca, vault, base, token, opts });
+    daemon = new Daemon({ paths, ca, vault, audit, base, token, opts: { ...opts, log } });
     await daemon.#listen(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     daemon.bus.emit({
@@ -224,6 +259,8 @@ export class Daemon {
       await this.sandboxes.closeAll();
       await this.#api.close();
       this.#upstream.destroy();
+      this.#disposeAudit();
+      this.audit.close();
       await unlink(this.paths.socket).catch(() => {});
       await unlink(this.paths.pidFile).catch(() => {});
       this.log.info('warden daemon stopped');

@@ -39,7 +39,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
-export function createHandlers(d: HandlerDeps): Handlers {
+export function createHandlers(d: HandlerDeps): Omit<Handlers, 'GET /v1/audit' | 'GET /v1/audit/chain'> {
   const now = () => new Date().toISOString();
   const userAction = (user: string, action: string, target: string, sandboxId?: string) =>
     d.emit({ type: 'user.action', time: now(), user, action, target, ...(sandboxId ? { sandboxId } : {}) });

@@ -28,6 +28,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 type Loose = Record<string, unknown>;
 
+/** A unit from a camelCase key (`coldBootMs`, `imageMiB`); names with `(unit)` keep it in the name. */
+function unitOf(key: string): string {
+  if (/\)$/.test(key)) return '';
+  const m = /(Ms|MiB|GiB|KiB|MB|KB|Bytes|PerSecond)$/.exec(key);
+  if (!m) return '';
+  return { Ms: 'ms', PerSecond: '/s', Bytes: 'B' }[m[1]!] ?? m[1]!;
+}
+
 /** Turn what a bench function returned into figures: Figure-like objects, or name → value. */
 function toFigures(section: string, result: unknown): Figure[] {
   if (Array.isArray(result)) {
@@ -38,12 +46,22 @@ function toFigures(section: string, result: unknown): Figure[] {
   if (result && typeof result === 'object') {
     const o = result as Loose;
     if (Array.isArray(o.figures)) return toFigures(section, o.figures);
-    return Object.entries(o).map(([name, value]) => {
-      if (value && typeof value === 'object' && 'value' in (value as Loose))
-        return { section, name, unit: '', ...(value as object) } as Figure;
-      return typeof value === 'number'
-        ? { section, name, value, unit: '' }
-        : { section, name, value: Number.NaN, unit: '', note: String(value) };
+    return Object.entries(o).map(([name, value]): Figure => {
+      const unit = unitOf(name);
+      if (typeof value === 'number') return { section, name, value, unit };
+      if (value && typeof value === 'object') {
+        const v = value as Loose;
+        if (typeof v.value === 'number') return { section, name, unit, ...(v as object) } as Figure;
+        // { median, runs } and the like: the median is the figure, the rest a note.
+        const figure =
+          typeof v.median === 'number' ? v.median : typeof v.p50 === 'number' ? v.p50 : undefined;
+        if (figure !== undefined) {
+          const { median: _m, p50: _p, ...rest } = v;
+          return { section, name: `${name} (median)`, value: figure, unit, note: JSON.stringify(rest) };
+        }
+        return { section, name, value: Number.NaN, unit, text: JSON.stringify(value) };
+      }
+      return { section, name, value: Number.NaN, unit, text: String(value) };
     });
   }
   return [];
@@ -104,8 +122,17 @@ function fmt(n: number | undefined, unit = ''): string {
   return unit ? `${s} ${unit}` : s;
 }
 
+/** Non-numeric figures (a mode, a reason) print in the table when short, below it when long. */
+const TEXT_INLINE = 32;
+
+function measuredText(f: Figure): string {
+  if (f.text !== undefined) return f.text.length <= TEXT_INLINE ? f.text : '(below)';
+  return fmt(f.value, f.unit);
+}
+
 function goalText(f: Figure): string {
   if (!f.goal) return '';
+  if (f.goal.op === '<=' && f.goal.target === 0) return `0 ${f.unit}`.trim();
   const op = f.goal.op === '<=' ? '≤' : '≥';
   return f.goal.on === 'ratio' ? `${op} ${f.goal.target}× direct` : `${op} ${fmt(f.goal.target, f.unit)}`;
 }
@@ -119,7 +146,7 @@ function table(figures: Figure[]): string {
   const header = ['figure', 'measured', 'goal', 'direct', 'ratio', 'result'];
   const rows = figures.map((f) => [
     f.name,
-    Number.isNaN(f.value) && f.note ? f.note : fmt(f.value, f.unit),
+    measuredText(f),
     goalText(f),
     f.direct === undefined ? '' : fmt(f.direct, f.directUnit ?? f.unit),
     f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`,
@@ -157,6 +184,7 @@ const machine = `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.t
 log(`bench on ${machine}`);
 
 if (wants('proxy')) {
+  const t = performance.now();
   try {
     const proxy = await benchProxy({ log, peers: !args.includes('--no-peers') });
     figures.push(...proxy.figures);
@@ -164,6 +192,7 @@ if (wants('proxy')) {
   } catch (error) {
     notes.push(`proxy: failed: ${(error as Error).stack ?? String(error)}`);
   }
+  log(`proxy: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 if (wants('audit')) {
   // The audit bench fills 1,000,000 records by default, which alone takes minutes on this

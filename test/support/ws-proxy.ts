@@ -38,7 +38,7 @@ export class HttpsProxyAgentLike {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, {
         ca: this.caPem,
-        createConnection: ((opts: unknown, cb: (err: Error | null, s?: net.Socket) => void) => {
+        createConnection: ((_opts: unknown, cb: (err: Error | null, s?: net.Socket) => void) => {
           this.#tunnel(u.hostname, port).then(
             (socket) => {
               if (!secure) return cb(null, socket);

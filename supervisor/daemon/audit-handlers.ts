@@ -1,0 +1,57 @@
+// The audit API: paged, filtered history (cursor based) and the chain's status.
+
+import type { AuditFilter, AuditKind, AuditOutcome } from '../api/audit-types.ts';
+import { ApiError, type Handlers } from '../api/server.ts';
+import { type AuditStore, MAX_PAGE, parseTimeArg } from '../audit/index.ts';
+
+const OUTCOMES = new Set<AuditOutcome>(['allowed', 'denied', 'timed_out', 'error']);
+
+export function auditFilter(query: URLSearchParams, now = Date.now()): AuditFilter {
+  const filter: AuditFilter = {};
+  const text = (k: string) => query.get(k) ?? undefined;
+  const time = (k: string) => {
+    const v = text(k);
+    if (v === undefined) return undefined;
+    try {
+      return parseTimeArg(v, now);
+    } catch (error) {
+      throw new ApiError(400, 'BadRequest', `${k}: ${(error as Error).message}`);
+    }
+  };
+  if (text('sandbox')) filter.sandbox = text('sandbox');
+  if (text('kind')) filter.kind = text('kind') as AuditKind;
+  if (text('host')) filter.host = text('host');
+  const outcome = text('outcome');
+  if (outcome) {
+    if (!OUTCOMES.has(outcome as AuditOutcome)) {
+      throw new ApiError(400, 'BadRequest', `outcome must be one of ${[...OUTCOMES].join(', ')}`);
+    }
+    filter.outcome = outcome as AuditOutcome;
+  }
+  const since = time('since');
+  if (since !== undefined) filter.since = since;
+  const until = time('until');
+  if (until !== undefined) filter.until = until;
+  return filter;
+}
+
+export function auditHandlers(store: AuditStore): Pick<Handlers, 'GET /v1/audit' | 'GET /v1/audit/chain'> {
+  return {
+    'GET /v1/audit': ({ query }) => {
+      const limit = query.get('limit') === null ? 100 : Number(query.get('limit'));
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+        throw new ApiError(400, 'BadRequest', `limit must be a whole number from 1 to ${MAX_PAGE}`);
+      }
+      const order = query.get('order') ?? 'desc';
+      if (order !== 'asc' && order !== 'desc')
+        throw new ApiError(400, 'BadRequest', 'order must be asc or desc');
+      try {
+        return store.query(auditFilter(query), { cursor: query.get('cursor') ?? undefined, limit, order });
+      } catch (error) {
+        if (error instanceof RangeError) throw new ApiError(400, 'BadRequest', error.message);
+        throw error;
+      }
+    },
+    'GET /v1/audit/chain': () => ({ ...store.verify(), fault: store.fault }),
+  };
+}

@@ -1,0 +1,68 @@
+// Every governance event of a real daemon lands in the audit trail, and the proxy fails
+// closed while the trail cannot be written.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { curl } from '../support/curl.ts';
+import { policyYaml, startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
+import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
+
+let up: Upstreams;
+let d: TestDaemon;
+
+before(async () => {
+  up = await startUpstreams();
+  d = await startTestDaemon({ upstreamCa: [up.caPem] });
+});
+after(async () => {
+  await d.stop();
+  await up.close();
+});
+
+test('decisions, approvals and user actions are recorded, and the chain verifies through the API', async () => {
+  const { env, listener } = await d.listener(policyYaml(`- match: 127.0.0.1\n  paths: ["/ok"]\n  action: allow`));
+  assert.equal((await curl(env, [`http://127.0.0.1:${up.httpPort}/ok`])).status, 200);
+  assert.equal((await curl(env, [`http://127.0.0.1:${up.httpPort}/no`])).status, 403);
+  const page = await until('records', () => {
+    const p = d.daemon.audit.query({ sandbox: listener.sandboxId }, { limit: 10 });
+    return p.records.length >= 2 && p;
+  });
+  const kinds = page.records.map((r) => `${r.kind}:${r.outcome}`);
+  assert.ok(kinds.includes('request.decided:allowed') && kinds.includes('request.decided:denied'), kinds.join());
+  const viaApi = await d.client.call('GET /v1/audit', { query: { sandbox: listener.sandboxId, outcome: 'denied' } });
+  assert.equal(viaApi.records.length, 1);
+  assert.equal(viaApi.records[0]?.ocsf.class_uid, 4002);
+  const all = await d.client.call('GET /v1/audit', { query: { kind: 'user.action' } });
+  assert.ok(all.records.some((r) => r.sandboxId === listener.sandboxId));
+  const chain = await d.client.call('GET /v1/audit/chain');
+  assert.equal(chain.ok, true);
+  assert.equal(chain.fault, null);
+  assert.ok(chain.records >= 4);
+});
+
+test('while the trail is locked the proxy answers 503 and forwards nothing; it recovers after', async () => {
+  const { env } = await d.listener(policyYaml(`- match: 127.0.0.1\n  action: allow`));
+  const blocker = new Database(d.daemon.paths.auditDb);
+  blocker.pragma('busy_timeout = 0');
+  blocker.exec('BEGIN EXCLUSIVE');
+  try {
+    // The first event that cannot be written raises the fault (busy timeout 2 s).
+    await curl(env, [`http://127.0.0.1:${up.httpPort}/while-locked-1`]);
+    assert.match(String(d.daemon.fault), /audit trail cannot be written/);
+    const before = up.received.length;
+    const r = await curl(env, [`http://127.0.0.1:${up.httpPort}/while-locked-2`]);
+    assert.equal(r.status, 503);
+    assert.match(r.body, /failing closed: the audit trail cannot be written/);
+    assert.equal(up.received.length, before, 'nothing was forwarded');
+  } finally {
+    blocker.exec('ROLLBACK');
+    blocker.close();
+  }
+  // The next event written clears the fault, and traffic flows again.
+  await curl(env, [`http://127.0.0.1:${up.httpPort}/after-1`]);
+  const ok = await curl(env, [`http://127.0.0.1:${up.httpPort}/after-2`]);
+  assert.equal(ok.status, 200);
+  assert.equal(d.daemon.fault, null);
+  assert.ok(d.logs.some((l) => l.includes('audit trail fault: failing closed')));
+});
