@@ -15,7 +15,9 @@ import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
 import { type Logger, type ProxyServices, Resolver, UpstreamPool } from '../proxy/index.ts';
+import { ImageStore, VmSandboxes, vmHandlers, vmUpgrades } from '../sandboxes/index.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
+import { type Accel, QemuMicrovmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { clientEnv } from './env.ts';
 import { createHandlers } from './handlers.ts';
@@ -34,6 +36,12 @@ export interface DaemonOptions {
   resolve?: Map<string, string[]>;
   log?: Logger;
   user?: string;
+  /** VM sandboxes: force an accelerator instead of probing KVM (WARDEN_ACCEL). */
+  accel?: Accel;
+  /** Pre-booted VMs in the warm pool (default 1; 0 disables it). */
+  poolSize?: number;
+  /** The QEMU binary (default qemu-system-x86_64 on PATH). */
+  qemuBinary?: string;
 }
 
 export class DaemonStartError extends Error {
@@ -50,6 +58,8 @@ export class Daemon {
   readonly bus: EventBus;
   readonly approvals: ApprovalQueue;
   readonly sandboxes: Sandboxes;
+  readonly vms: VmSandboxes;
+  readonly images: ImageStore;
   readonly log: Logger;
   readonly ca: CertificateAuthority;
   readonly audit: AuditStore;
@@ -123,13 +133,32 @@ export class Daemon {
       user: this.#user,
     });
     this.sandboxes = sandboxes;
+    const images = new ImageStore(path.join(paths.home, 'images'), (m) => this.log.info(`image: ${m}`));
+    this.images = images;
+    this.vms = new VmSandboxes({
+      sandboxes,
+      driver: new QemuMicrovmDriver({
+        runDir: paths.runDir,
+        probeImage: () => images.resolve(),
+        ...(opts.accel ? { forceAccel: opts.accel } : {}),
+        ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),
+      }),
+      images,
+      caPem: ca.certPem,
+      emit,
+      log: this.log,
+      user: this.#user,
+      poolSize: opts.poolSize ?? 1,
+    });
     const caBundle = path.join(paths.caDir, 'bundle.pem');
     this.#api = new ApiServer({
       token: args.token,
       user: this.#user,
       subscribe: (l) => this.bus.subscribe(l),
+      upgrades: vmUpgrades({ vms: this.vms }),
       handlers: {
         ...auditHandlers(audit),
+        ...vmHandlers({ vms: this.vms, images, emit }),
         ...createHandlers({
           home: paths.home,
           pid: process.pid,
@@ -149,6 +178,7 @@ export class Daemon {
             base = layer;
           },
           envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
+          vmStatus: () => this.vms.status(),
         }),
       },
     });
@@ -210,6 +240,8 @@ export class Daemon {
     daemon = new Daemon({ paths, ca, vault, audit, base, token, opts: { ...opts, log } });
     await daemon.#listen(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+    // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
+    await daemon.vms.start();
     daemon.bus.emit({
       type: 'daemon.started',
       time: new Date().toISOString(),
@@ -256,6 +288,7 @@ export class Daemon {
         version: VERSION,
       });
       this.approvals.cancelAll('the Warden daemon is stopping');
+      await this.vms.stopAll();
       await this.sandboxes.closeAll();
       await this.#api.close();
       this.#upstream.destroy();

@@ -21,7 +21,9 @@ after(async () => {
 });
 
 test('decisions, approvals and user actions are recorded, and the chain verifies through the API', async () => {
-  const { env, listener } = await d.listener(policyYaml(`- match: 127.0.0.1\n  paths: ["/ok"]\n  action: allow`));
+  const { env, listener } = await d.listener(
+    policyYaml(`- match: 127.0.0.1\n  paths: ["/ok"]\n  action: allow`),
+  );
   assert.equal((await curl(env, [`http://127.0.0.1:${up.httpPort}/ok`])).status, 200);
   assert.equal((await curl(env, [`http://127.0.0.1:${up.httpPort}/no`])).status, 403);
   const page = await until('records', () => {
@@ -29,8 +31,13 @@ test('decisions, approvals and user actions are recorded, and the chain verifies
     return p.records.length >= 2 && p;
   });
   const kinds = page.records.map((r) => `${r.kind}:${r.outcome}`);
-  assert.ok(kinds.includes('request.decided:allowed') && kinds.includes('request.decided:denied'), kinds.join());
-  const viaApi = await d.client.call('GET /v1/audit', { query: { sandbox: listener.sandboxId, outcome: 'denied' } });
+  assert.ok(
+    kinds.includes('request.decided:allowed') && kinds.includes('request.decided:denied'),
+    kinds.join(),
+  );
+  const viaApi = await d.client.call('GET /v1/audit', {
+    query: { sandbox: listener.sandboxId, outcome: 'denied' },
+  });
   assert.equal(viaApi.records.length, 1);
   assert.equal(viaApi.records[0]?.ocsf.class_uid, 4002);
   const all = await d.client.call('GET /v1/audit', { query: { kind: 'user.action' } });
