@@ -4,9 +4,20 @@
 
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import type { Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { encodeControl, encodeData, type Frame, FrameDecoder, FrameType } from '../vm/protocol.ts';
 import type { WardenEvent } from './events.ts';
 import type { ErrorEnvelope } from './messages.ts';
-import { type ApiRoutes, EVENTS_PATH, type RouteKey, routePath } from './routes.ts';
+import {
+  type ApiRoutes,
+  type ApiUpgradeRoutes,
+  EVENTS_PATH,
+  type RouteKey,
+  routePath,
+  type UpgradeRouteKey,
+} from './routes.ts';
+import { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from './sandbox-types.ts';
 
 export class ApiClientError extends Error {
   readonly status: number;
@@ -114,6 +125,37 @@ export class ApiClient {
     });
   }
 
+  /** Opens an upgrade route; resolves with the socket after `101`, rejects with the daemon's error. */
+  upgrade<K extends UpgradeRouteKey>(
+    route: K,
+    params: ApiUpgradeRoutes[K]['params'],
+    query: URLSearchParams,
+  ): Promise<{ socket: Socket; head: Buffer }> {
+    const { method, path } = routePath(route, params as Record<string, string>);
+    return new Promise((resolve, reject) => {
+      const opts = this.#options(method, `${path}?${query}`);
+      opts.headers = { ...opts.headers, connection: 'Upgrade', upgrade: EXEC_UPGRADE_PROTOCOL };
+      const req = http.request(opts);
+      req.on('upgrade', (_res, socket: Socket, head: Buffer) => resolve({ socket, head }));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let details: ErrorEnvelope['error'] = { name: 'Error', message: text.slice(0, 300) };
+          try {
+            details = (JSON.parse(text) as ErrorEnvelope).error ?? details;
+          } catch {}
+          reject(new ApiClientError(res.statusCode ?? 500, details));
+        });
+      });
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        reject(new DaemonUnavailableError(this.where, error.code ?? error.message)),
+      );
+      req.end();
+    });
+  }
+
   /** Follow the live event stream until `signal` aborts or the daemon goes away. */
   events(
     onEvent: (event: WardenEvent) => void,
@@ -159,4 +201,132 @@ export class ApiClient {
       req.end();
     });
   }
+}
+
+/** A command running in a sandbox, attached over the exec upgrade. */
+export interface ExecSession {
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
+  /** The guest pid once the command started (rejects if it could not start). */
+  readonly started: Promise<number>;
+  /** How the command ended; `code` and `signal` are null when the connection was lost. */
+  readonly exited: Promise<{ code: number | null; signal: string | null; error?: string }>;
+  write(data: Uint8Array | string): void;
+  /** Closes the command's stdin. */
+  end(): void;
+  resize(rows: number, cols: number): void;
+  kill(signal?: string): void;
+  /** Drops the connection (the daemon then hangs the command up). */
+  detach(): void;
+}
+
+export interface ExecSessionOptions {
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Keep stdin open for write()/end() (default false: the command gets /dev/null). */
+  stdin?: boolean;
+  tty?: { rows: number; cols: number };
+}
+
+/** The query of the exec upgrade for `opts` (argv and env repeat). */
+export function execQuery(opts: ExecSessionOptions): URLSearchParams {
+  const qs = new URLSearchParams();
+  for (const a of opts.argv) qs.append('argv', a);
+  for (const [k, v] of Object.entries(opts.env ?? {})) qs.append('env', `${k}=${v}`);
+  if (opts.cwd) qs.set('cwd', opts.cwd);
+  if (opts.stdin) qs.set('stdin', 'true');
+  if (opts.tty) {
+    qs.set('tty', 'true');
+    qs.set('rows', String(opts.tty.rows));
+    qs.set('cols', String(opts.tty.cols));
+  }
+  return qs;
+}
+
+/** Runs a command in a sandbox over `POST /v1/sandboxes/:sandboxId/exec` (HTTP Upgrade). */
+export function execInSandbox(
+  client: ApiClient,
+  sandboxId: string,
+  opts: ExecSessionOptions,
+): Promise<ExecSession> {
+  return client
+    .upgrade('POST /v1/sandboxes/:sandboxId/exec', { sandboxId }, execQuery(opts))
+    .then(({ socket, head }) => attachExec(socket, head));
+}
+
+function attachExec(socket: Socket, head: Buffer): ExecSession {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const decoder = new FrameDecoder();
+  let resolveStarted!: (pid: number) => void;
+  let rejectStarted!: (e: Error) => void;
+  const started = new Promise<number>((res, rej) => {
+    resolveStarted = res;
+    rejectStarted = rej;
+  });
+  started.catch(() => {});
+  let resolveExit!: (s: { code: number | null; signal: string | null; error?: string }) => void;
+  const exited = new Promise<{ code: number | null; signal: string | null; error?: string }>((res) => {
+    resolveExit = res;
+  });
+  const errors: string[] = [];
+  let done = false;
+  const finish = (s: { code: number | null; signal: string | null; error?: string }) => {
+    if (done) return;
+    done = true;
+    rejectStarted(new Error(errors.join('; ') || s.error || 'the command did not start'));
+    stdout.end();
+    stderr.end();
+    resolveExit(s);
+    socket.end();
+  };
+  const onData = (chunk: Buffer) => {
+    let frames: Frame[];
+    try {
+      frames = decoder.push(chunk);
+    } catch (error) {
+      finish({ code: null, signal: null, error: `bad frame from the daemon: ${(error as Error).message}` });
+      socket.destroy();
+      return;
+    }
+    for (const f of frames) {
+      if (f.type === FrameType.stdout) stdout.write(f.data);
+      else if (f.type === FrameType.stderr) stderr.write(f.data);
+      else if (f.type === FrameType.control) {
+        const m = f.message;
+        if (m.op === 'started') resolveStarted(m.pid);
+        else if (m.op === 'error') errors.push(m.message);
+        else if (m.op === 'exit')
+          finish({ code: m.code, signal: m.signal, ...(errors.length ? { error: errors.join('; ') } : {}) });
+      }
+    }
+  };
+  socket.on('data', onData);
+  socket.on('error', () => {});
+  socket.on('close', () =>
+    finish({ code: null, signal: null, error: errors.join('; ') || 'the connection to the daemon was lost' }),
+  );
+  if (head.length > 0) onData(head);
+  const send = (b: Buffer) => {
+    if (!done && !socket.destroyed) socket.write(b);
+  };
+  return {
+    stdout,
+    stderr,
+    started,
+    exited,
+    write: (data) => {
+      for (const f of encodeData(
+        FrameType.stdin,
+        EXEC_CHANNEL,
+        typeof data === 'string' ? Buffer.from(data) : data,
+      ))
+        send(f);
+    },
+    end: () => send(encodeControl(EXEC_CHANNEL, { op: 'stdin-eof' })),
+    resize: (rows, cols) => send(encodeControl(EXEC_CHANNEL, { op: 'resize', rows, cols })),
+    kill: (signal = 'SIGTERM') => send(encodeControl(EXEC_CHANNEL, { op: 'kill', signal })),
+    detach: () => socket.destroy(),
+  };
 }

@@ -5,5 +5,7 @@ export type * from './audit-types.ts';
 export type * from './events.ts';
 export type * from './messages.ts';
 export type * from './policy-types.ts';
-export type { ApiRoutes, RouteKey } from './routes.ts';
+export type { ApiRoutes, ApiUpgradeRoutes, RouteKey, UpgradeRouteKey } from './routes.ts';
 export { EVENTS_PATH, routePath } from './routes.ts';
+export type * from './sandbox-types.ts';
+export { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from './sandbox-types.ts';

@@ -4,6 +4,7 @@ import type { ApprovalView } from './events.ts';
 import type { LayerName, PolicyDiff, PolicyErrorView, ResolvedPolicyView } from './policy-types.ts';
 
 import type { InjectMode } from './requests.ts';
+import type { VmStatusView } from './sandbox-types.ts';
 
 export type {
   AddRuleRequest,
@@ -44,6 +45,8 @@ export interface StatusResponse {
   /** Where secrets are kept at rest: `keyring` or `file`. */
   vault: string;
   httpUrl?: string;
+  /** VM sandboxes: the accelerator and why, the warm pool, images. */
+  vm?: VmStatusView;
 }
 
 export interface CreateListenerResponse {

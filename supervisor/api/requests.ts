@@ -79,6 +79,51 @@ export const AddRuleRequestSchema = Type.Object(
   strict,
 );
 
+export const CreateSandboxRequestSchema = Type.Object(
+  {
+    label: Type.Optional(Type.String({ maxLength: 100 })),
+    policy: Type.Optional(
+      Type.Object({ yaml: Type.String({ maxLength: 1_000_000 }), source: Type.String() }, strict),
+    ),
+    secrets: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
+    user: Type.Optional(Type.String({ maxLength: 100 })),
+    /** Image id (or a prefix of it) or name; default: the newest image. */
+    image: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    memoryMiB: Type.Optional(Type.Integer({ minimum: 256, maximum: 262_144 })),
+    workspace: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ minLength: 1, maxLength: 4096 }),
+          readOnly: Type.Optional(Type.Boolean()),
+          /** Secret-looking files at the top of the workspace the user chose to share. */
+          include: Type.Optional(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 100 })),
+        },
+        strict,
+      ),
+    ),
+    /** Use a pre-booted VM from the warm pool when one fits (default true). */
+    warm: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+
+/** Exec options, given as the query of the upgrade request (argv and env repeat). */
+export const ExecRequestSchema = Type.Object(
+  {
+    argv: Type.Array(Type.String({ maxLength: 100_000 }), { minItems: 1, maxItems: 10_000 }),
+    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())),
+    cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    stdin: Type.Optional(Type.Boolean()),
+    tty: Type.Optional(Type.Boolean()),
+    rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  strict,
+);
+
+export type CreateSandboxRequest = Static<typeof CreateSandboxRequestSchema>;
+export type ExecRequest = Static<typeof ExecRequestSchema>;
 export type CreateListenerRequest = Static<typeof CreateListenerRequestSchema>;
 export type PutSecretRequest = Omit<Static<typeof PutSecretRequestSchema>, 'inject'> & {
   inject: Static<typeof InjectModeSchema>;

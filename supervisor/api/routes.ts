@@ -19,6 +19,14 @@ import type {
   ValidatePolicyRequest,
   ValidatePolicyResponse,
 } from './messages.ts';
+import type {
+  CreateSandboxRequest,
+  CreateSandboxResponse,
+  ExecRequest,
+  ImageView,
+  SandboxLogsResponse,
+  SandboxView,
+} from './sandbox-types.ts';
 
 export interface ApiRoutes {
   'GET /v1/status': { params: Record<string, never>; body: undefined; response: StatusResponse };
@@ -70,7 +78,33 @@ export interface ApiRoutes {
     response: AuditPage;
   };
   'GET /v1/audit/chain': { params: Record<string, never>; body: undefined; response: AuditChainStatus };
+  'POST /v1/sandboxes': {
+    params: Record<string, never>;
+    body: CreateSandboxRequest;
+    response: CreateSandboxResponse;
+  };
+  'GET /v1/sandboxes': { params: Record<string, never>; body: undefined; response: SandboxView[] };
+  'GET /v1/sandboxes/:sandboxId': { params: { sandboxId: string }; body: undefined; response: SandboxView };
+  'DELETE /v1/sandboxes/:sandboxId': {
+    params: { sandboxId: string };
+    body: undefined;
+    response: { removed: true };
+  };
+  'GET /v1/sandboxes/:sandboxId/logs': {
+    params: { sandboxId: string };
+    body: undefined;
+    query?: { lines?: string };
+    response: SandboxLogsResponse;
+  };
+  'GET /v1/images': { params: Record<string, never>; body: undefined; response: ImageView[] };
 }
+
+/** Routes answered with `101 Switching Protocols`; the socket then carries a stream. */
+export interface ApiUpgradeRoutes {
+  'POST /v1/sandboxes/:sandboxId/exec': { params: { sandboxId: string }; query: ExecRequest };
+}
+
+export type UpgradeRouteKey = keyof ApiUpgradeRoutes;
 
 export type RouteKey = keyof ApiRoutes;
 
@@ -78,7 +112,10 @@ export type RouteKey = keyof ApiRoutes;
 export const EVENTS_PATH = '/v1/events';
 
 /** Fill `:name` segments of a route path with URI-encoded params. */
-export function routePath(route: RouteKey, params: Record<string, string>): { method: string; path: string } {
+export function routePath(
+  route: RouteKey | UpgradeRouteKey,
+  params: Record<string, string>,
+): { method: string; path: string } {
   const [method, template] = route.split(' ') as [string, string];
   const path = template.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
     const value = params[name];

@@ -5,6 +5,7 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import type net from 'node:net';
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { WardenEvent } from './events.ts';
@@ -14,10 +15,18 @@ import {
   AnswerApprovalRequestSchema,
   ApplyPolicyRequestSchema,
   CreateListenerRequestSchema,
+  CreateSandboxRequestSchema,
+  ExecRequestSchema,
   PutSecretRequestSchema,
   ValidatePolicyRequestSchema,
 } from './requests.ts';
-import { type ApiRoutes, EVENTS_PATH, type RouteKey } from './routes.ts';
+import {
+  type ApiRoutes,
+  type ApiUpgradeRoutes,
+  EVENTS_PATH,
+  type RouteKey,
+  type UpgradeRouteKey,
+} from './routes.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -50,7 +59,59 @@ export type Handlers = {
   [K in RouteKey]: (input: HandlerInput<K>) => Promise<ApiRoutes[K]['response']> | ApiRoutes[K]['response'];
 };
 
+export interface UpgradeInput<K extends UpgradeRouteKey> {
+  params: ApiUpgradeRoutes[K]['params'];
+  /** The query, decoded and validated against the route's schema. */
+  query: ApiUpgradeRoutes[K]['query'];
+  user: string;
+  /** Answers `101 Switching Protocols` and hands over the socket. Throw ApiError before it to refuse. */
+  accept(): { socket: net.Socket; head: Buffer };
+}
+
+export type UpgradeHandlers = {
+  [K in UpgradeRouteKey]: (input: UpgradeInput<K>) => Promise<void> | void;
+};
+
+const UPGRADE_QUERY_SCHEMAS: Record<UpgradeRouteKey, TSchema> = {
+  'POST /v1/sandboxes/:sandboxId/exec': ExecRequestSchema,
+};
+
+/**
+ * A query string as the object its schema describes: arrays repeat the key, records
+ * repeat `key=NAME=VALUE`, booleans are true/false/1/0, integers are digits.
+ */
+export function queryToObject(query: URLSearchParams, schema: TSchema): Record<string, unknown> {
+  const props = (schema.properties ?? {}) as Record<string, TSchema>;
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key);
+    const type = props[key]?.type;
+    if (type === 'array') out[key] = values;
+    else if (type === 'object') {
+      const record: Record<string, string> = {};
+      for (const v of values) {
+        const eq = v.indexOf('=');
+        if (eq <= 0)
+          throw new ApiError(
+            400,
+            'BadRequest',
+            `query ${key}: expected NAME=VALUE, got ${JSON.stringify(v)}`,
+          );
+        record[v.slice(0, eq)] = v.slice(eq + 1);
+      }
+      out[key] = record;
+    } else {
+      const v = values[values.length - 1]!;
+      if (type === 'boolean' && /^(true|1|false|0)$/.test(v)) out[key] = v === 'true' || v === '1';
+      else if (type === 'integer' && /^-?\d{1,9}$/.test(v)) out[key] = Number(v);
+      else out[key] = v;
+    }
+  }
+  return out;
+}
+
 const BODY_SCHEMAS: Partial<Record<RouteKey, TSchema>> = {
+  'POST /v1/sandboxes': CreateSandboxRequestSchema,
   'POST /v1/listeners': CreateListenerRequestSchema,
   'POST /v1/listeners/:sandboxId/rules': AddRuleRequestSchema,
   'POST /v1/approvals/:id': AnswerApprovalRequestSchema,
@@ -69,11 +130,41 @@ interface CompiledRoute {
   validate?: ValidateFunction;
 }
 
+interface CompiledUpgrade {
+  key: UpgradeRouteKey;
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  validate: ValidateFunction;
+}
+
+function compilePattern(template: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const pattern = new RegExp(
+    `^${template.replace(/:([A-Za-z]+)/g, (_m, n: string) => {
+      names.push(n);
+      return '([^/]+)';
+    })}$`,
+  );
+  return { pattern, names };
+}
+
+function describeErrors(validate: ValidateFunction): string {
+  return (validate.errors ?? [])
+    .map(
+      (e) =>
+        `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`,
+    )
+    .join('; ');
+}
+
 export interface ApiServerOptions {
   token: string;
   user: string;
   handlers: Handlers;
   subscribe: (listener: (event: WardenEvent) => void) => () => void;
+  /** Handlers of the upgrade routes (exec/attach); without them upgrades get 404. */
+  upgrades?: Partial<UpgradeHandlers>;
   /** Extra GET handlers (e.g. the renderer bundle in browser mode) tried before 404. */
   fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
@@ -81,6 +172,8 @@ export interface ApiServerOptions {
 export class ApiServer {
   readonly #opts: ApiServerOptions;
   readonly #routes: CompiledRoute[];
+  readonly #upgrades: CompiledUpgrade[];
+  readonly #upgraded = new Set<net.Socket>();
   readonly #servers: http.Server[] = [];
   readonly #streams = new Set<http.ServerResponse>();
 
@@ -99,6 +192,10 @@ export class ApiServer {
       const schema = BODY_SCHEMAS[key];
       return { key, method, pattern, names, validate: schema ? ajv.compile(schema) : undefined };
     });
+    this.#upgrades = (Object.keys(opts.upgrades ?? {}) as UpgradeRouteKey[]).map((key) => {
+      const [method, template] = key.split(' ') as [string, string];
+      return { key, method, ...compilePattern(template), validate: ajv.compile(UPGRADE_QUERY_SCHEMAS[key]) };
+    });
   }
 
   /** Serve on a unix socket (the caller makes it 0600) or a loopback TCP port. */
@@ -106,6 +203,9 @@ export class ApiServer {
     const tcp = 'port' in target;
     const server = http.createServer((req, res) => this.#handle(req, res, tcp ? server : undefined));
     server.headersTimeout = 10_000;
+    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      void this.#upgrade(req, socket, head, tcp ? server : undefined);
+    });
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -120,6 +220,7 @@ export class ApiServer {
 
   async close(): Promise<void> {
     for (const res of this.#streams) res.end();
+    for (const socket of this.#upgraded) socket.destroy();
     await Promise.all(
       this.#servers.map(
         (s) =>
@@ -188,6 +289,89 @@ export class ApiServer {
     }
   }
 
+  /** An upgrade request: the same checks as any request (Host/Origin on TCP, token), then the route. */
+  async #upgrade(
+    req: http.IncomingMessage,
+    socket: net.Socket,
+    head: Buffer,
+    tcp?: http.Server,
+  ): Promise<void> {
+    let accepted = false;
+    socket.on('error', () => socket.destroy());
+    try {
+      if (tcp) {
+        const problem = this.#checkOrigin(req, tcp);
+        if (problem) throw new ApiError(403, 'Forbidden', problem);
+      }
+      if (!this.#authorized(req)) {
+        throw new ApiError(
+          401,
+          'Unauthorized',
+          'missing or wrong bearer token',
+          'the token is in $WARDEN_HOME/token',
+        );
+      }
+      const url = new URL(req.url ?? '/', 'http://warden.local');
+      const found = this.#matchUpgrade(req.method ?? 'GET', url.pathname);
+      if (!found) throw new ApiError(404, 'NotFound', `no upgrade route ${req.method} ${url.pathname}`);
+      const { r, params } = found;
+      const query = queryToObject(url.searchParams, UPGRADE_QUERY_SCHEMAS[r.key]);
+      if (!r.validate(query)) {
+        throw new ApiError(400, 'BadRequest', `invalid query for ${r.key}: ${describeErrors(r.validate)}`);
+      }
+      const handler = this.#opts.upgrades?.[r.key] as (input: UpgradeInput<UpgradeRouteKey>) => unknown;
+      await handler({
+        params: params as never,
+        query: query as never,
+        user: this.#opts.user,
+        accept: () => {
+          if (accepted) throw new Error('upgrade already accepted');
+          accepted = true;
+          const protocol = String(req.headers.upgrade ?? 'warden');
+          socket.write(
+            `HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${protocol.replace(/[^A-Za-z0-9._-]/g, '')}\r\n\r\n`,
+          );
+          this.#upgraded.add(socket);
+          socket.once('close', () => this.#upgraded.delete(socket));
+          return { socket, head };
+        },
+      });
+    } catch (error) {
+      if (accepted) {
+        socket.destroy();
+        return;
+      }
+      const e =
+        error instanceof ApiError
+          ? error
+          : new ApiError(500, 'InternalError', error instanceof Error ? error.message : String(error));
+      const envelope: ErrorEnvelope = { error: { name: e.name, message: e.message, ...e.extra } };
+      if (e.hint) envelope.error.hint = e.hint;
+      const body = JSON.stringify(envelope);
+      socket.end(
+        `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    }
+  }
+
+  #matchUpgrade(
+    method: string,
+    pathname: string,
+  ): { r: CompiledUpgrade; params: Record<string, string> } | undefined {
+    for (const r of this.#upgrades) {
+      if (r.method !== method) continue;
+      const m = r.pattern.exec(pathname);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      r.names.forEach((n, i) => {
+        params[n] = decodeURIComponent(m[i + 1]!);
+      });
+      return { r, params };
+    }
+    return undefined;
+  }
+
   #match(method: string, pathname: string): { r: CompiledRoute; params: Record<string, string> } | undefined {
     for (const r of this.#routes) {
       if (r.method !== method) continue;
@@ -217,12 +401,7 @@ export class ApiServer {
       throw new ApiError(400, 'BadRequest', 'the request body is not JSON');
     }
     if (!route.validate!(body)) {
-      const details = (route.validate!.errors ?? [])
-        .map(
-          (e) =>
-            `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`,
-        )
-        .join('; ');
+      const details = describeErrors(route.validate!);
       throw new ApiError(400, 'BadRequest', `invalid body for ${route.key}: ${details}`);
     }
     return body;

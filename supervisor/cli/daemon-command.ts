@@ -1,7 +1,7 @@
 // `warden daemon`: run the supervisor in the foreground until SIGINT/SIGTERM.
 
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Daemon, DaemonStartError } from '../daemon/index.ts';
 import { defaultHome } from '../home/index.ts';
 import { parseResolveOverrides } from '../proxy/index.ts';
@@ -16,11 +16,24 @@ export function daemonCommand(): Command {
         'also serve the API on this loopback port (browser mode; 0 = any)',
       ).argParser(Number),
     )
+    .addOption(
+      new Option('--pool-size <n>', 'pre-booted VMs in the warm pool (0 disables it)')
+        .env('WARDEN_POOL_SIZE')
+        .default(1)
+        .argParser(parseCount),
+    )
     .addHelpText(
       'after',
-      '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve',
+      '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve\n  WARDEN_ACCEL         kvm or tcg: skip the KVM probe and use this accelerator\n  WARDEN_QEMU          the QEMU binary (default qemu-system-x86_64)',
     )
-    .action(async (opts: { httpPort?: number }) => {
+    .action(async (opts: { httpPort?: number; poolSize: number }) => {
+      const accel = process.env.WARDEN_ACCEL || undefined;
+      if (accel !== undefined && accel !== 'kvm' && accel !== 'tcg' && accel !== 'hvf') {
+        throw new CliError(
+          `WARDEN_ACCEL must be kvm, tcg or hvf, not ${JSON.stringify(accel)}`,
+          ExitCode.usage,
+        );
+      }
       let upstreamCa: string[] | undefined;
       const caFile = process.env.WARDEN_UPSTREAM_CA;
       if (caFile) {
@@ -41,7 +54,15 @@ export function daemonCommand(): Command {
       }
       let daemon: Daemon;
       try {
-        daemon = await Daemon.start({ home: defaultHome(), httpPort: opts.httpPort, upstreamCa, resolve });
+        daemon = await Daemon.start({
+          home: defaultHome(),
+          httpPort: opts.httpPort,
+          upstreamCa,
+          resolve,
+          poolSize: opts.poolSize,
+          ...(accel ? { accel } : {}),
+          ...(process.env.WARDEN_QEMU ? { qemuBinary: process.env.WARDEN_QEMU } : {}),
+        });
       } catch (error) {
         if (error instanceof DaemonStartError)
           throw new CliError(error.message, ExitCode.environment, error.hint);
@@ -60,4 +81,12 @@ export function daemonCommand(): Command {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 16) {
+    throw new InvalidArgumentError('expected a whole number from 0 to 16');
+  }
+  return n;
 }

@@ -1,7 +1,7 @@
 // The local API's handlers: thin translations from routes to the daemon's parts.
 
 import { rename, writeFile } from 'node:fs/promises';
-import type { ListenerView, PolicyDiff, PolicyLayerText, WardenEvent } from '../api/index.ts';
+import type { ListenerView, PolicyDiff, PolicyLayerText, VmStatusView, WardenEvent } from '../api/index.ts';
 import { ApiError, type Handlers } from '../api/server.ts';
 import { ApprovalNotFoundError, type ApprovalQueue } from '../approvals/index.ts';
 import { VERSION } from '../cli/version.ts';
@@ -27,7 +27,20 @@ export interface HandlerDeps {
   setBase: (layer: PolicyLayer) => void;
   /** Environment a process should export to use a listener. */
   envFor: (view: ListenerView) => Record<string, string>;
+  /** VM sandboxes' accelerator, pool and images, for the status. */
+  vmStatus?: () => VmStatusView;
 }
+
+/** Routes other files answer (audit-handlers.ts, vm-handlers.ts). */
+type ElsewhereRoutes =
+  | 'GET /v1/audit'
+  | 'GET /v1/audit/chain'
+  | 'POST /v1/sandboxes'
+  | 'GET /v1/sandboxes'
+  | 'GET /v1/sandboxes/:sandboxId'
+  | 'DELETE /v1/sandboxes/:sandboxId'
+  | 'GET /v1/sandboxes/:sandboxId/logs'
+  | 'GET /v1/images';
 
 function layerText(l: PolicyLayer): PolicyLayerText {
   return { layer: l.layer, source: l.source, yaml: stringifyPolicy(l.document) };
@@ -39,7 +52,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
-export function createHandlers(d: HandlerDeps): Omit<Handlers, 'GET /v1/audit' | 'GET /v1/audit/chain'> {
+export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> {
   const now = () => new Date().toISOString();
   const userAction = (user: string, action: string, target: string, sandboxId?: string) =>
     d.emit({ type: 'user.action', time: now(), user, action, target, ...(sandboxId ? { sandboxId } : {}) });
@@ -63,6 +76,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, 'GET /v1/audit' |
       ca: { certPath: d.caCertPath, fingerprint256: d.caFingerprint },
       vault: d.secrets.backend,
       ...(d.httpUrl() ? { httpUrl: d.httpUrl() } : {}),
+      ...(d.vmStatus ? { vm: d.vmStatus() } : {}),
     }),
 
     'GET /v1/listeners': () => d.sandboxes.list().map((s) => s.view(d.listenHost)),

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { CreateListenerRequest, PolicyDiff, RuleSpec } from '../api/index.ts';
 import { ApiError } from '../api/server.ts';
 import { diffPolicies, type Policy, type PolicyLayer, parsePolicy } from '../policy/index.ts';
-import { ProxyListener, type ProxyServices } from '../proxy/index.ts';
+import { ProxyListener, type ProxyServices, type SandboxContext } from '../proxy/index.ts';
 import { Sandbox } from './sandbox.ts';
 
 export interface SandboxesDeps {
@@ -40,6 +40,44 @@ export class Sandboxes {
   }
 
   async create(req: CreateListenerRequest, kind: 'host' | 'vm' = 'host'): Promise<Sandbox> {
+    const sandbox = this.#build(req, kind);
+    const listener = new ProxyListener(sandbox, this.#deps.svc);
+    try {
+      sandbox.port = await listener.listen(req.port ?? 0);
+    } catch (error) {
+      this.#deps.revoke(sandbox.identity.sandboxId);
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ApiError(
+        409,
+        'PortUnavailable',
+        `cannot listen on 127.0.0.1:${req.port}: ${code}`,
+        'choose another --port or omit it',
+      );
+    }
+    this.#byId.set(sandbox.identity.sandboxId, { sandbox, listener });
+    return sandbox;
+  }
+
+  /**
+   * A listener that belongs to no sandbox yet (the warm pool's): its connections are
+   * attributed to `context`, whose policy should deny everything. Not listed.
+   */
+  async createIdle(context: SandboxContext): Promise<ProxyListener> {
+    const listener = new ProxyListener(context, this.#deps.svc);
+    await listener.listen(0);
+    return listener;
+  }
+
+  /** Creates a sandbox (identity, policy layers, secrets) on a listener from createIdle. */
+  adopt(req: CreateListenerRequest, listener: ProxyListener, kind: 'host' | 'vm'): Sandbox {
+    const sandbox = this.#build(req, kind);
+    sandbox.port = listener.port;
+    listener.bind(sandbox);
+    this.#byId.set(sandbox.identity.sandboxId, { sandbox, listener });
+    return sandbox;
+  }
+
+  #build(req: CreateListenerRequest, kind: 'host' | 'vm'): Sandbox {
     let project: PolicyLayer | undefined;
     if (req.policy) {
       const parsed = parsePolicy(req.policy.yaml, req.policy.source);
@@ -65,25 +103,10 @@ export class Sandboxes {
     const sandboxId = `${label}-${randomBytes(3).toString('hex')}`;
     const secrets = [...new Set(req.secrets ?? [])];
     const placeholders = this.#deps.grant(sandboxId, secrets);
-    const sandbox = new Sandbox(
+    return new Sandbox(
       { sandboxId, label, user: req.user ?? this.#deps.user, kind, project, secrets, placeholders },
       this.#deps.base,
     );
-    const listener = new ProxyListener(sandbox, this.#deps.svc);
-    try {
-      sandbox.port = await listener.listen(req.port ?? 0);
-    } catch (error) {
-      this.#deps.revoke(sandboxId);
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new ApiError(
-        409,
-        'PortUnavailable',
-        `cannot listen on 127.0.0.1:${req.port}: ${code}`,
-        'choose another --port or omit it',
-      );
-    }
-    this.#byId.set(sandboxId, { sandbox, listener });
-    return sandbox;
   }
 
   async remove(sandboxId: string): Promise<void> {

@@ -20,14 +20,14 @@ const SERVER_OPTIONS: http.ServerOptions = {
 };
 
 export class ProxyListener {
-  readonly sandbox: SandboxContext;
+  #sandbox: SandboxContext;
   readonly #svc: ProxyServices;
   readonly #server: http.Server;
   readonly #interceptor: Interceptor;
   readonly #sockets = new Set<net.Socket>();
 
   constructor(sandbox: SandboxContext, svc: ProxyServices) {
-    this.sandbox = sandbox;
+    this.#sandbox = sandbox;
     this.#svc = svc;
     this.#interceptor = new Interceptor(
       svc,
@@ -37,7 +37,7 @@ export class ProxyListener {
     );
     this.#server = http.createServer(SERVER_OPTIONS, (req, res) => this.#forward(req, res));
     this.#server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-      this.#guard(handleConnect(svc, sandbox, this.#interceptor, req, socket, head), socket);
+      this.#guard(handleConnect(svc, this.#sandbox, this.#interceptor, req, socket, head), socket);
     });
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       let target: Target;
@@ -46,7 +46,7 @@ export class ProxyListener {
       } catch (error) {
         return writeRawBlock(socket, this.#badRequest(error));
       }
-      this.#guard(handleUpgrade(svc, sandbox, req, socket, head, target, undefined), socket);
+      this.#guard(handleUpgrade(svc, this.#sandbox, req, socket, head, target, undefined), socket);
     });
     this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) return socket.destroy();
@@ -58,6 +58,19 @@ export class ProxyListener {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
+  }
+
+  /** The sandbox new connections are attributed to. */
+  get sandbox(): SandboxContext {
+    return this.#sandbox;
+  }
+
+  /**
+   * Attributes new connections to `sandbox` (a warm-pool listener handed over to a real
+   * sandbox). Connections already open keep the context they were accepted with.
+   */
+  bind(sandbox: SandboxContext): void {
+    this.#sandbox = sandbox;
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<number> {

@@ -82,8 +82,15 @@ function findFiles(dir: string, suffix: string, out: string[] = []): string[] {
 async function bundleAgent(outFile: string): Promise<void> {
   const { build } = await import('esbuild');
   const here = path.dirname(new URL(import.meta.url).pathname);
+  // From the sources (supervisor/vm/image/) or from the bundled CLI (dist/).
+  const candidates = [
+    path.join(here, '..', 'guest', 'main.ts'),
+    path.join(here, '..', 'supervisor', 'vm', 'guest', 'main.ts'),
+  ];
+  const entry = candidates.find((c) => existsSync(c));
+  if (!entry) throw new Error(`the guest agent's sources are not found (looked at ${candidates.join(', ')})`);
   await build({
-    entryPoints: [path.join(here, '..', 'guest', 'main.ts')],
+    entryPoints: [entry],
     outfile: outFile,
     bundle: true,
     platform: 'node',

@@ -1,0 +1,170 @@
+// `warden doctor`: can this machine run sandboxes, and if not, what to do. Each finding
+// says what was checked, what was found, and the fix. Exit 1 when something blocks runs.
+
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { ApiClient } from '../api/client.ts';
+import { listImages, verifyImage } from '../vm/index.ts';
+import { cliPaths, printJson } from './connect.ts';
+import { ExitCode } from './exit-codes.ts';
+import { imagesDir } from './image-command.ts';
+
+export interface Finding {
+  check: string;
+  status: 'ok' | 'warn' | 'fail';
+  found: string;
+  fix?: string;
+}
+
+function qemuFindings(qemu: string): Finding[] {
+  const version = spawnSync(qemu, ['--version'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    return [
+      {
+        check: 'QEMU',
+        status: 'fail',
+        found: `${qemu} cannot be run (${version.error?.message ?? `exit ${version.status}`})`,
+        fix: 'install it: apt-get install qemu-system-x86 (or set WARDEN_QEMU to its path)',
+      },
+    ];
+  }
+  const out: Finding[] = [{ check: 'QEMU', status: 'ok', found: version.stdout.split('\n')[0]!.trim() }];
+  const machines = spawnSync(qemu, ['-M', 'help'], { encoding: 'utf8' });
+  out.push(
+    /\bmicrovm\b/.test(machines.stdout)
+      ? { check: 'microvm machine', status: 'ok', found: 'QEMU offers -M microvm' }
+      : {
+          check: 'microvm machine',
+          status: 'fail',
+          found: 'this QEMU has no microvm machine type',
+          fix: 'install QEMU 5.0 or newer (apt-get install qemu-system-x86)',
+        },
+  );
+  return out;
+}
+
+function kvmFinding(daemonAccel: { accel: string; reason: string } | null | undefined): Finding {
+  if (daemonAccel) {
+    return daemonAccel.accel === 'tcg'
+      ? {
+          check: 'acceleration',
+          status: 'warn',
+          found: `TCG (software emulation): ${daemonAccel.reason}`,
+          fix: 'sandboxes work but boot slower; on a host where /dev/kvm works (not nested), KVM is used by itself',
+        }
+      : { check: 'acceleration', status: 'ok', found: `${daemonAccel.accel}: ${daemonAccel.reason}` };
+  }
+  if (process.env.WARDEN_ACCEL) {
+    return {
+      check: 'acceleration',
+      status: 'ok',
+      found: `forced by WARDEN_ACCEL=${process.env.WARDEN_ACCEL}`,
+    };
+  }
+  if (!existsSync('/dev/kvm')) {
+    return {
+      check: 'acceleration',
+      status: 'warn',
+      found: 'no /dev/kvm: VMs will use TCG (software emulation, slower boots)',
+      fix: 'enable virtualization in the firmware and load kvm_intel or kvm_amd',
+    };
+  }
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+  } catch (error) {
+    return {
+      check: 'acceleration',
+      status: 'warn',
+      found: `/dev/kvm is not usable by this user (${(error as NodeJS.ErrnoException).code}): VMs will use TCG`,
+      fix: 'add yourself to the kvm group (sudo usermod -aG kvm $USER) and log in again',
+    };
+  }
+  return {
+    check: 'acceleration',
+    status: 'ok',
+    found:
+      '/dev/kvm is usable; the daemon proves it with a probe boot (nested KVM can hang) and falls back to TCG',
+  };
+}
+
+async function imageFinding(): Promise<Finding> {
+  const dir = imagesDir();
+  const list = listImages(dir);
+  if (list.length === 0) {
+    return {
+      check: 'guest image',
+      status: 'warn',
+      found: `no image in ${dir}`,
+      fix: 'build it now with: warden image build (or let the first warden run build it)',
+    };
+  }
+  try {
+    const image = await verifyImage(list[0]!.dir);
+    return {
+      check: 'guest image',
+      status: 'ok',
+      found: `${image.id.slice(0, 12)} (${image.name}, kernel ${image.manifest.kernel.version}), hashes verified`,
+    };
+  } catch (error) {
+    return {
+      check: 'guest image',
+      status: 'fail',
+      found: `the newest image does not verify: ${(error as Error).message}`,
+      fix: `remove ${list[0]!.dir} and run: warden image build`,
+    };
+  }
+}
+
+export function doctorCommand(): Command {
+  return new Command('doctor')
+    .description('Check that this machine can run sandboxes (QEMU, KVM or TCG, image, daemon), with fixes.')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const qemu = process.env.WARDEN_QEMU || 'qemu-system-x86_64';
+      const findings: Finding[] = [...qemuFindings(qemu)];
+      const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p));
+      findings.push(
+        busybox
+          ? { check: 'busybox', status: 'ok', found: `${busybox} (forwards guest connections to the proxy)` }
+          : {
+              check: 'busybox',
+              status: 'fail',
+              found:
+                'busybox is not installed: the guest cannot reach its proxy, and the image cannot be built',
+              fix: 'apt-get install busybox-static',
+            },
+      );
+      const paths = cliPaths();
+      let daemonAccel: { accel: string; reason: string } | null | undefined;
+      try {
+        const client = await ApiClient.fromFiles(paths.socket, paths.tokenFile);
+        const status = await client.call('GET /v1/status', { timeoutMs: 5000 });
+        daemonAccel = status.vm?.accel;
+        findings.push({
+          check: 'daemon',
+          status: 'ok',
+          found: `running (pid ${status.pid}, version ${status.version}); ${status.vm ? `${status.vm.sandboxes} sandboxes, warm pool ${status.vm.pool.ready}/${status.vm.pool.size} ready` : ''}`,
+          ...(status.vm?.pool.lastError ? { fix: `warm pool: ${status.vm.pool.lastError}` } : {}),
+        });
+      } catch (error) {
+        findings.push({
+          check: 'daemon',
+          status: 'warn',
+          found: `not reachable at ${paths.socket} (${(error as Error).message})`,
+          fix: 'it starts by itself on warden run, or start it with: warden daemon',
+        });
+      }
+      findings.push(kvmFinding(daemonAccel));
+      findings.push(await imageFinding());
+      if (opts.json) printJson(findings);
+      else {
+        const mark = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+        for (const f of findings) {
+          process.stdout.write(`${mark[f.status]}  ${f.check}: ${f.found}\n`);
+          if (f.fix) process.stdout.write(`      → ${f.fix}\n`);
+        }
+      }
+      process.exitCode = findings.some((f) => f.status === 'fail') ? ExitCode.failed : ExitCode.ok;
+    });
+}

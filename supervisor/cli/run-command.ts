@@ -1,0 +1,167 @@
+// `warden run`: a new microVM sandbox for one command. Its output streams, stdin passes
+// through, its exit code is warden's, and the sandbox is removed after (unless --keep).
+// The first run on a machine builds the guest image, showing progress.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ApiClient } from '../api/client.ts';
+import type { CreateSandboxRequest } from '../api/index.ts';
+import { loadPreset, presetNames } from '../policy/presets/index.ts';
+import { buildMinimalImage, listImages } from '../vm/index.ts';
+import { attach } from './attach.ts';
+import { cliPaths, connectOrStart } from './connect.ts';
+import { CliError, ExitCode } from './exit-codes.ts';
+
+interface RunOptions {
+  policy?: string;
+  preset?: string;
+  image?: string;
+  cpus?: number;
+  memory?: number;
+  workspace?: string;
+  readOnly?: boolean;
+  include: string[];
+  secret: string[];
+  keep?: boolean;
+  cold?: boolean;
+  label?: string;
+  tty?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parseCpus(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected 1 to 64');
+  return n;
+}
+
+/** `512`, `512M`, `512MiB`, `2G`, `2GiB` → MiB. */
+export function parseMemory(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(m|mb|mib|g|gb|gib)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected a size such as 512M or 2G');
+  const n = Number(m[1]) * (/^g/i.test(m[2] ?? 'm') ? 1024 : 1);
+  if (!Number.isInteger(n) || n < 256) throw new InvalidArgumentError('at least 256M, in whole MiB');
+  return n;
+}
+
+async function policyFrom(opts: RunOptions): Promise<CreateSandboxRequest['policy']> {
+  if (opts.policy && opts.preset) throw new CliError('give --policy or --preset, not both', ExitCode.usage);
+  if (opts.preset) {
+    const preset = loadPreset(opts.preset);
+    if (!preset) {
+      throw new CliError(
+        `no preset ${JSON.stringify(opts.preset)}`,
+        ExitCode.usage,
+        `presets: ${presetNames().join(', ')}`,
+      );
+    }
+    return preset;
+  }
+  if (!opts.policy) return undefined;
+  const source = path.resolve(opts.policy);
+  try {
+    return { yaml: await readFile(source, 'utf8'), source };
+  } catch (error) {
+    throw new CliError(
+      `cannot read the policy ${source}: ${(error as NodeJS.ErrnoException).code}`,
+      ExitCode.environment,
+    );
+  }
+}
+
+/** The first run on a machine: build the default image here, where progress can be shown. */
+export async function ensureImage(client: ApiClient, say: (line: string) => void): Promise<void> {
+  const images = await client.call('GET /v1/images');
+  if (images.length > 0) return;
+  const imagesDir = path.join(cliPaths().home, 'images');
+  if (listImages(imagesDir).length > 0) return;
+  say('warden: no guest image yet: building the default one (first run only; about 15 s)');
+  try {
+    const built = await buildMinimalImage({ imagesDir, log: (m) => say(`  image: ${m}`) });
+    say(`warden: image ${built.image.id.slice(0, 12)} ready in ${(built.buildMs / 1000).toFixed(1)} s`);
+  } catch (error) {
+    throw new CliError(
+      `building the guest image failed: ${(error as Error).message}`,
+      ExitCode.environment,
+      'it needs apt-get (Debian packages), busybox-static, curl and util-linux; see: warden doctor',
+    );
+  }
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description(
+      'Run a command in a new microVM sandbox whose only way out is the governed proxy. ' +
+        'Output streams, stdin passes through, and warden exits with the command’s exit code.',
+    )
+    .option('--policy <file>', 'project policy (layered over $WARDEN_HOME/policy.yaml)')
+    .option('--preset <name>', `a policy preset (${presetNames().join(', ')})`)
+    .option('--image <name>', 'guest image id (or prefix) or name (default: the newest)')
+    .addOption(new Option('--cpus <n>', 'virtual CPUs (default 1)').argParser(parseCpus))
+    .addOption(
+      new Option('--memory <size>', 'guest RAM, e.g. 512M or 2G (default 512M)').argParser(parseMemory),
+    )
+    .option('--workspace <dir>', 'share this folder as /workspace')
+    .option('--read-only', 'share the workspace read-only')
+    .option(
+      '--include <file>',
+      'share a secret-looking file of the workspace anyway (repeatable)',
+      collect,
+      [],
+    )
+    .option('--secret <name>', 'a secret the sandbox may use, as a placeholder (repeatable)', collect, [])
+    .option('--keep', 'keep the sandbox after the command (remove it with: warden stop ID)')
+    .option('--cold', 'boot a new VM even when the warm pool has one')
+    .option('--label <label>', 'a name for the sandbox (default: the command)')
+    .option('--no-tty', 'no PTY even when attached to a terminal')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .addHelpText('after', '\nExample:\n  warden run --preset node --workspace . -- npm test')
+    .action(async (command: string[], opts: RunOptions) => {
+      if (opts.readOnly && !opts.workspace)
+        throw new CliError('--read-only needs --workspace', ExitCode.usage);
+      if (opts.include.length > 0 && !opts.workspace)
+        throw new CliError('--include needs --workspace', ExitCode.usage);
+      const policy = await policyFrom(opts);
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      const client = await connectOrStart(undefined, say);
+      if (!opts.image) await ensureImage(client, say);
+      const req: CreateSandboxRequest = {
+        label: opts.label ?? path.basename(command[0] ?? 'sandbox'),
+        secrets: opts.secret,
+        ...(policy ? { policy } : {}),
+        ...(opts.image ? { image: opts.image } : {}),
+        ...(opts.cpus ? { cpus: opts.cpus } : {}),
+        ...(opts.memory ? { memoryMiB: opts.memory } : {}),
+        ...(opts.cold ? { warm: false } : {}),
+        ...(opts.workspace
+          ? {
+              workspace: {
+                path: path.resolve(opts.workspace),
+                readOnly: Boolean(opts.readOnly),
+                ...(opts.include.length ? { include: opts.include } : {}),
+              },
+            }
+          : {}),
+      };
+      const { sandbox } = await client.call('POST /v1/sandboxes', { body: req, timeoutMs: 600_000 });
+      const id = sandbox.sandboxId;
+      let code: number;
+      try {
+        code = await attach(client, id, {
+          argv: command,
+          ...(opts.workspace ? { cwd: '/workspace' } : {}),
+          ...(opts.tty === false ? { tty: false } : {}),
+        });
+      } finally {
+        if (!opts.keep) {
+          await client.call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: id } }).catch(() => {});
+        }
+      }
+      if (opts.keep) say(`warden: sandbox ${id} kept (warden shell ${id}; warden stop ${id})`);
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,31 @@
+// Policy presets for common agents: YAML files beside this module, which users can start
+// from (`warden run --preset NAME`, or copy one next to their project).
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The presets folder, from the sources (supervisor/policy/presets) or the bundled CLI (dist/). */
+export function presetsDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [here, path.join(here, '..', 'supervisor', 'policy', 'presets')];
+  return candidates.find((c) => existsSync(path.join(c, 'node.yaml'))) ?? here;
+}
+
+export function presetNames(): string[] {
+  try {
+    return readdirSync(presetsDir())
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -5))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The preset's YAML and where it came from, or undefined for an unknown name. */
+export function loadPreset(name: string): { yaml: string; source: string } | undefined {
+  if (!presetNames().includes(name)) return undefined;
+  const source = path.join(presetsDir(), `${name}.yaml`);
+  return { yaml: readFileSync(source, 'utf8'), source };
+}

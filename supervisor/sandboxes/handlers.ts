@@ -1,0 +1,56 @@
+// The local API's VM sandbox routes: create, list, inspect, remove, console logs, images,
+// and exec/attach as an HTTP Upgrade.
+
+import type { WardenEvent } from '../api/index.ts';
+import type { Handlers, UpgradeHandlers } from '../api/server.ts';
+import { bridgeExec } from './exec-bridge.ts';
+import type { ImageStore } from './images.ts';
+import type { VmSandboxes } from './vm-sandboxes.ts';
+
+type VmRoutes =
+  | 'POST /v1/sandboxes'
+  | 'GET /v1/sandboxes'
+  | 'GET /v1/sandboxes/:sandboxId'
+  | 'DELETE /v1/sandboxes/:sandboxId'
+  | 'GET /v1/sandboxes/:sandboxId/logs'
+  | 'GET /v1/images';
+
+export interface VmHandlerDeps {
+  vms: VmSandboxes;
+  images: ImageStore;
+  emit: (event: WardenEvent) => void;
+}
+
+export function vmHandlers(d: VmHandlerDeps): Pick<Handlers, VmRoutes> {
+  const userAction = (user: string, action: string, target: string, sandboxId: string) =>
+    d.emit({ type: 'user.action', time: new Date().toISOString(), user, action, target, sandboxId });
+  return {
+    'POST /v1/sandboxes': async ({ body, user }) => {
+      const sandbox = await d.vms.create(body, user);
+      userAction(user, 'sandbox.create', sandbox.image.id, sandbox.sandboxId);
+      return { sandbox };
+    },
+    'GET /v1/sandboxes': () => d.vms.list(),
+    'GET /v1/sandboxes/:sandboxId': ({ params }) => d.vms.view(params.sandboxId),
+    'DELETE /v1/sandboxes/:sandboxId': async ({ params, user }) => {
+      await d.vms.remove(params.sandboxId);
+      userAction(user, 'sandbox.remove', params.sandboxId, params.sandboxId);
+      return { removed: true as const };
+    },
+    'GET /v1/sandboxes/:sandboxId/logs': ({ params, query }) => {
+      const lines = Math.min(10_000, Math.max(1, Number.parseInt(query.get('lines') ?? '200', 10) || 200));
+      return { sandboxId: params.sandboxId, console: d.vms.consoleTail(params.sandboxId, lines) };
+    },
+    'GET /v1/images': () => d.images.list(),
+  };
+}
+
+export function vmUpgrades(d: Pick<VmHandlerDeps, 'vms'>): UpgradeHandlers {
+  return {
+    'POST /v1/sandboxes/:sandboxId/exec': ({ params, query, accept }) => {
+      const proc = d.vms.exec(params.sandboxId, query);
+      const { socket, head } = accept();
+      bridgeExec(proc, socket, head);
+    },
+  };
+}

@@ -1,0 +1,342 @@
+// VM sandboxes: a governed proxy listener plus a QEMU microvm whose only way out is that
+// listener. Creating one makes the listener first (its port goes into the VM's network),
+// then boots the VM (or takes a pre-booted one from the warm pool and binds the sandbox's
+// identity, policy and secrets to its listener). Every VM state change is emitted as a
+// `sandbox.state` event; removing a sandbox stops its VM and closes its listener together.
+
+import { randomBytes } from 'node:crypto';
+import type {
+  CreateSandboxRequest,
+  ExecRequest,
+  SandboxView,
+  VmStatusView,
+  WardenEvent,
+} from '../api/index.ts';
+import { ApiError } from '../api/server.ts';
+import { envName } from '../daemon/env.ts';
+import type { Sandbox } from '../daemon/sandbox.ts';
+import type { Sandboxes } from '../daemon/sandboxes.ts';
+import type { Logger } from '../proxy/index.ts';
+import {
+  type AccelChoice,
+  type ExecProcess,
+  type Vm,
+  type VmDriver,
+  type VmImage,
+  VmState,
+  type WorkspaceShare,
+} from '../vm/index.ts';
+import type { ImageStore } from './images.ts';
+import { neutralContext } from './neutral-context.ts';
+import { type PooledVm, WarmPool } from './warm-pool.ts';
+import { checkWorkspace } from './workspace.ts';
+
+export interface VmSandboxesDeps {
+  sandboxes: Sandboxes;
+  driver: VmDriver;
+  images: ImageStore;
+  /** The Warden CA the guests trust (PEM). */
+  caPem: string;
+  emit: (event: WardenEvent) => void;
+  log: Logger;
+  user: string;
+  /** Pre-booted VMs to keep (0 disables the pool). */
+  poolSize: number;
+  defaults?: { cpus: number; memoryMiB: number };
+}
+
+interface Entry {
+  sandbox: Sandbox;
+  vm: Vm;
+  image: VmImage;
+  cpus: number;
+  memoryMiB: number;
+  workspace?: WorkspaceShare;
+  fromPool: boolean;
+  dispose: () => void;
+  removing?: Promise<void>;
+}
+
+export const DEFAULT_CPUS = 1;
+export const DEFAULT_MEMORY_MIB = 512;
+
+/** A label usable in a VM id: lower-case letters, digits and dashes. */
+function vmLabel(label: string | undefined): string {
+  const clean = (label ?? 'sandbox')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 24)
+    .replace(/-+$/, '');
+  return clean || 'sandbox';
+}
+
+export class VmSandboxes {
+  readonly #d: VmSandboxesDeps;
+  readonly #byId = new Map<string, Entry>();
+  readonly pool: WarmPool;
+  readonly #defaults: { cpus: number; memoryMiB: number };
+  #accel: AccelChoice | undefined;
+
+  constructor(deps: VmSandboxesDeps) {
+    this.#d = deps;
+    this.#defaults = deps.defaults ?? { cpus: DEFAULT_CPUS, memoryMiB: DEFAULT_MEMORY_MIB };
+    this.pool = new WarmPool({
+      size: deps.poolSize,
+      boot: () => this.#bootPooled(),
+      discard: async (p) => {
+        await Promise.allSettled([p.vm.stop(), p.listener.close()]);
+      },
+      log: deps.log,
+    });
+  }
+
+  /** Kills what an earlier daemon left behind, then fills the warm pool. */
+  async start(): Promise<void> {
+    const reaped = await this.#d.driver.reapOrphans();
+    for (const r of reaped) {
+      this.#d.log.warn('reaped a VM left by an earlier daemon', {
+        dir: r.dir,
+        ...(r.pid ? { pid: r.pid } : {}),
+        killed: r.killed,
+      });
+    }
+    if (this.#d.images.find()) this.#probe();
+    this.pool.fill();
+  }
+
+  status(): VmStatusView {
+    return {
+      accel: this.#accel ? { accel: this.#accel.accel, reason: this.#accel.reason } : null,
+      pool: this.pool.status(),
+      sandboxes: this.#byId.size,
+      imagesDir: this.#d.images.dir,
+      images: this.#d.images.list().length,
+    };
+  }
+
+  list(): SandboxView[] {
+    return [...this.#byId.values()].map((e) => this.#view(e));
+  }
+
+  view(sandboxId: string): SandboxView {
+    return this.#view(this.#get(sandboxId));
+  }
+
+  async create(req: CreateSandboxRequest, user: string): Promise<SandboxView> {
+    const cpus = req.cpus ?? this.#defaults.cpus;
+    const memoryMiB = req.memoryMiB ?? this.#defaults.memoryMiB;
+    const workspace = req.workspace ? checkWorkspace(req.workspace) : undefined;
+    const image = await this.#d.images.resolve(req.image);
+    const listenerReq = {
+      label: vmLabel(req.label),
+      ...(req.policy ? { policy: req.policy } : {}),
+      secrets: req.secrets ?? [],
+      user: req.user ?? user,
+    };
+    const fits =
+      req.warm !== false &&
+      !workspace &&
+      cpus === this.#defaults.cpus &&
+      memoryMiB === this.#defaults.memoryMiB;
+    const pooled = fits ? this.pool.take(image.id) : undefined;
+    if (pooled) return this.#view(this.#adopt(listenerReq, pooled));
+    this.pool.fill(); // an image may exist now that did not before
+    const sandbox = await this.#d.sandboxes.create(listenerReq, 'vm');
+    const sandboxId = sandbox.identity.sandboxId;
+    const vm = this.#d.driver.create({
+      id: sandboxId,
+      image,
+      cpus,
+      memoryMiB,
+      proxyPort: sandbox.port,
+      caPem: this.#d.caPem,
+      env: this.#guestEnv(sandbox),
+      ...(workspace ? { workspace } : {}),
+    });
+    const entry = this.#track({ sandbox, vm, image, cpus, memoryMiB, workspace, fromPool: false });
+    try {
+      await vm.start();
+    } catch (error) {
+      await this.remove(sandboxId).catch(() => {});
+      throw new ApiError(
+        500,
+        'SandboxBootFailed',
+        `sandbox ${sandboxId} did not boot: ${(error as Error).message}`,
+        'check QEMU and the image with: warden doctor',
+      );
+    }
+    this.#accel ??= vm.accel;
+    return this.#view(entry);
+  }
+
+  /** Runs a command in the sandbox's VM; the secret placeholders are in its environment. */
+  exec(sandboxId: string, q: ExecRequest): ExecProcess {
+    const e = this.#get(sandboxId);
+    if (e.vm.state !== VmState.running) {
+      throw new ApiError(
+        409,
+        'SandboxNotRunning',
+        `sandbox ${sandboxId} is ${e.vm.state}${e.vm.reason ? `: ${e.vm.reason.split('\n')[0]}` : ''}`,
+        `see its console with: warden logs ${sandboxId}; remove it with: warden stop ${sandboxId}`,
+      );
+    }
+    return e.vm.exec({
+      argv: q.argv,
+      env: { ...this.#guestEnv(e.sandbox), ...(q.env ?? {}) },
+      ...(q.cwd ? { cwd: q.cwd } : {}),
+      stdin: q.stdin ?? false,
+      ...(q.tty ? { pty: { rows: q.rows ?? 24, cols: q.cols ?? 80 } } : {}),
+    });
+  }
+
+  consoleTail(sandboxId: string, lines: number): string {
+    return this.#get(sandboxId).vm.consoleTail(lines);
+  }
+
+  /** Stops the VM and removes the listener (and its secrets' placeholders) together. */
+  remove(sandboxId: string): Promise<void> {
+    const e = this.#get(sandboxId);
+    e.removing ??= (async () => {
+      // No grace for a power-off: the guest keeps no state worth flushing (workspace writes
+      // over 9p are already on the host), and QEMU ends cleanly on SIGTERM.
+      const results = await Promise.allSettled([
+        e.vm.stop({ graceMs: 0 }),
+        this.#d.sandboxes.remove(sandboxId),
+      ]);
+      e.dispose();
+      this.#byId.delete(sandboxId);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    })();
+    return e.removing;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([this.pool.stop(), ...[...this.#byId.keys()].map((id) => this.remove(id))]);
+  }
+
+  #get(sandboxId: string): Entry {
+    const e = this.#byId.get(sandboxId);
+    if (!e) {
+      throw new ApiError(404, 'SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden ps');
+    }
+    return e;
+  }
+
+  /** The guest environment a sandbox's commands get: its placeholders, never values. */
+  #guestEnv(sandbox: Sandbox): Record<string, string> {
+    const env: Record<string, string> = { WARDEN_SANDBOX: sandbox.identity.sandboxId };
+    for (const [name, placeholder] of Object.entries(sandbox.placeholders)) env[envName(name)] = placeholder;
+    return env;
+  }
+
+  #track(init: Omit<Entry, 'dispose'>): Entry {
+    const { sandbox, vm } = init;
+    const dispose = vm.onStateChanged((c) => {
+      this.#d.emit({
+        type: 'sandbox.state',
+        time: new Date(c.at).toISOString(),
+        ...sandbox.identity,
+        state: c.to,
+        previous: c.from,
+        ...(c.reason ? { reason: c.reason } : {}),
+      });
+      if (c.to === VmState.error) {
+        this.#d.log.warn('sandbox VM failed', {
+          sandbox: sandbox.identity.sandboxId,
+          reason: c.reason?.split('\n')[0],
+        });
+      }
+    });
+    const entry: Entry = { ...init, dispose };
+    this.#byId.set(sandbox.identity.sandboxId, entry);
+    return entry;
+  }
+
+  /** Binds a new sandbox (identity, policy layers, secrets) to a pooled VM's listener. */
+  #adopt(listenerReq: Parameters<Sandboxes['create']>[0], pooled: PooledVm): Entry {
+    let sandbox: Sandbox;
+    try {
+      sandbox = this.#d.sandboxes.adopt(listenerReq, pooled.listener, 'vm');
+    } catch (error) {
+      void Promise.allSettled([pooled.vm.stop(), pooled.listener.close()]);
+      throw error;
+    }
+    const entry = this.#track({
+      sandbox,
+      vm: pooled.vm,
+      image: pooled.image,
+      cpus: this.#defaults.cpus,
+      memoryMiB: this.#defaults.memoryMiB,
+      fromPool: true,
+    });
+    this.#d.emit({
+      type: 'sandbox.state',
+      time: new Date().toISOString(),
+      ...sandbox.identity,
+      state: 'RUNNING',
+      previous: 'STOPPED',
+      reason: `from the warm pool (VM ${pooled.vm.id}, booted in ${pooled.vm.hello?.bootMs ?? '?'} ms)`,
+    });
+    return entry;
+  }
+
+  async #bootPooled(): Promise<Omit<PooledVm, 'release'> | undefined> {
+    const image = this.#d.images.find();
+    if (!image) return undefined;
+    const poolId = `pool-${randomBytes(4).toString('hex')}`;
+    const listener = await this.#d.sandboxes.createIdle(neutralContext(poolId, this.#d.user));
+    const vm = this.#d.driver.create({
+      id: poolId,
+      image,
+      cpus: this.#defaults.cpus,
+      memoryMiB: this.#defaults.memoryMiB,
+      proxyPort: listener.port,
+      caPem: this.#d.caPem,
+      env: {},
+    });
+    try {
+      await vm.start();
+    } catch (error) {
+      await Promise.allSettled([vm.stop(), listener.close()]);
+      throw error;
+    }
+    this.#accel ??= vm.accel;
+    return { vm, listener, image };
+  }
+
+  #probe(): void {
+    this.#d.driver.accel().then(
+      (a) => {
+        this.#accel = a;
+        this.#d.log.info('VM accelerator', { accel: a.accel, reason: a.reason });
+      },
+      (error: Error) => this.#d.log.warn('VM accelerator probe failed', { error: error.message }),
+    );
+  }
+
+  #view(e: Entry): SandboxView {
+    const s = e.sandbox;
+    const view: SandboxView = {
+      sandboxId: s.identity.sandboxId,
+      label: s.label,
+      user: s.identity.user,
+      createdAt: s.createdAt,
+      state: e.vm.state,
+      image: { id: e.image.id, name: e.image.name },
+      cpus: e.cpus,
+      memoryMiB: e.memoryMiB,
+      fromPool: e.fromPool,
+      proxyPort: s.port,
+      placeholders: { ...s.placeholders },
+    };
+    if (e.vm.reason) view.reason = e.vm.reason;
+    if (e.workspace) view.workspace = { hostPath: e.workspace.hostPath, readOnly: e.workspace.readOnly };
+    if (e.vm.accel) view.accel = { accel: e.vm.accel.accel, reason: e.vm.accel.reason };
+    if (e.vm.hello) view.bootMs = e.vm.hello.bootMs;
+    const source = s.policySource();
+    if (source) view.policySource = source;
+    return view;
+  }
+}
