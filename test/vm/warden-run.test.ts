@@ -1,0 +1,372 @@
+// `warden run` end to end: the real CLI process, the daemon it starts, QEMU microvm guests
+// (TCG here) behind their governed proxy listeners. Few boots, several checks each: the
+// warm pool hands its pre-booted VMs to the runs after the first, including the sandbox
+// with a policy and a secret that the network checks run in.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ApiClient, execInSandbox } from '../../supervisor/api/client.ts';
+import type { SandboxStateEvent, WardenEvent } from '../../supervisor/api/index.ts';
+import { until } from '../support/daemon.ts';
+import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
+import { buildTestImage } from './image.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
+const SECRET_VALUE = 'ghp_realValueNeverInTheGuest_5up3rS3cr3t';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+let home: string;
+let up: Upstreams;
+let env: NodeJS.ProcessEnv;
+
+function warden(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  const t = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - t });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** QEMU processes started for this test's $WARDEN_HOME. */
+function qemusOfHome(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (
+        path.basename(argv[0] ?? '').startsWith('qemu-system') &&
+        argv.some((a) => a.includes(`${home}/run/`))
+      )
+        pids.push(Number(name));
+    } catch {}
+  }
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function daemonPid(): number {
+  return Number(readFileSync(path.join(home, 'daemon.pid'), 'utf8').trim());
+}
+
+async function client(): Promise<ApiClient> {
+  return ApiClient.fromFiles(path.join(home, 'warden.sock'), path.join(home, 'token'));
+}
+
+async function guest(
+  c: ApiClient,
+  sandboxId: string,
+  argv: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const s = await execInSandbox(c, sandboxId, { argv });
+  let stdout = '';
+  let stderr = '';
+  s.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  s.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const status = await s.exited;
+  return { code: status.code, stdout, stderr };
+}
+
+async function poolReady(c: ApiClient): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const s = await c.call('GET /v1/status');
+    if ((s.vm?.pool.ready ?? 0) >= 1) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the warm pool did not fill within 120 s');
+}
+
+describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, () => {
+  const events: WardenEvent[] = [];
+  const stopEvents = new AbortController();
+  let kept = '';
+
+  before(async () => {
+    const built = await buildTestImage();
+    home = mkdtempSync('/tmp/wrun-');
+    mkdirSync(path.join(home, 'images'), { mode: 0o700 });
+    symlinkSync(built.image.dir, path.join(home, 'images', built.image.id));
+    up = await startUpstreams();
+    env = {
+      ...process.env,
+      WARDEN_HOME: home,
+      WARDEN_ACCEL: 'tcg',
+      WARDEN_POOL_SIZE: '1',
+      WARDEN_RESOLVE: 'api.test=127.0.0.1,denied.test=127.0.0.1,ask.test=127.0.0.1',
+      WARDEN_UPSTREAM_CA: up.caFile,
+    };
+  });
+
+  after(async () => {
+    stopEvents.abort();
+    try {
+      process.kill(daemonPid(), 'SIGTERM');
+    } catch {}
+    await until('the daemon to stop', () => qemusOfHome().length === 0, 15_000).catch(() => {});
+    for (const pid of qemusOfHome()) process.kill(pid, 'SIGKILL');
+    await up?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  test('warden run -- echo hi prints hi and exits 0 (the daemon starts on demand)', async () => {
+    const r = await warden(['run', '--', 'echo', 'hi']);
+    process.stderr.write(`first warden run (daemon start + boot): ${r.ms} ms\n`);
+    assert.equal(r.stdout, 'hi\n', r.stderr);
+    assert.equal(r.code, 0);
+    const c = await client();
+    void c.events((e) => events.push(e), { signal: stopEvents.signal, types: ['sandbox.state'] });
+    assert.deepEqual(await c.call('GET /v1/sandboxes'), [], 'the sandbox was removed after the run');
+  });
+
+  test('stdin and the exit code pass through; the run comes from the warm pool', async () => {
+    const c = await client();
+    await poolReady(c);
+    const r = await warden(['run', '--', 'sh', '-c', 'cat; echo to-stderr >&2; exit 7'], {
+      input: 'through stdin\n',
+    });
+    process.stderr.write(`warden run from the warm pool: ${r.ms} ms\n`);
+    assert.equal(r.stdout, 'through stdin\n');
+    assert.equal(r.stderr, 'to-stderr\n');
+    assert.equal(r.code, 7);
+    const fromPool = events.find(
+      (e): e is SandboxStateEvent => e.type === 'sandbox.state' && /from the warm pool/.test(e.reason ?? ''),
+    );
+    assert.ok(fromPool, 'a sandbox.state event says the VM came from the warm pool');
+  });
+
+  test('a workspace with secret-looking files is refused with the files and the flag to share them', async () => {
+    const ws = path.join(home, 'ws');
+    mkdirSync(ws);
+    writeFileSync(path.join(ws, '.env'), 'TOKEN=x\n');
+    writeFileSync(path.join(ws, '.npmrc'), '//registry.npmjs.org/:_authToken=abc\n');
+    writeFileSync(path.join(ws, 'README.md'), 'fine\n');
+    const r = await warden(['run', '--workspace', ws, '--', 'true']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /look like secrets/);
+    assert.match(r.stderr, /\.env {2}\(environment file/);
+    assert.match(r.stderr, /\.npmrc {2}\(npm credentials/);
+    assert.match(r.stderr, /--include \.env --include \.npmrc/);
+    assert.doesNotMatch(r.stderr, /README/);
+  });
+
+  test('a kept sandbox with a policy and a secret: placeholders only, bound to the pooled listener', async () => {
+    const c = await client();
+    await c.call('PUT /v1/secrets/:name', {
+      params: { name: 'GH_TOKEN' },
+      body: { value: SECRET_VALUE, hosts: ['api.test'], inject: 'bearer' },
+    });
+    const policy = path.join(home, 'policy.test.yaml');
+    writeFileSync(
+      policy,
+      [
+        'apiVersion: warden.dev/v1',
+        'kind: Policy',
+        'metadata: {name: vm-test}',
+        'spec:',
+        '  network:',
+        '    default: deny',
+        '    rules:',
+        '      - match: api.test',
+        '        action: allow',
+        '      - match: ask.test',
+        '        action: ask',
+        '      - match: 127.0.0.1',
+        '        action: allow',
+        '  approvals:',
+        '    timeoutSeconds: 60',
+        '',
+      ].join('\n'),
+    );
+    await poolReady(c);
+    const r = await warden(['run', '--keep', '--policy', policy, '--secret', 'GH_TOKEN', '--', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    kept = /sandbox (\S+) kept/.exec(r.stderr)?.[1] ?? '';
+    assert.ok(kept, r.stderr);
+    const view = await c.call('GET /v1/sandboxes/:sandboxId', { params: { sandboxId: kept } });
+    assert.equal(view.state, 'RUNNING');
+    assert.equal(view.fromPool, true);
+    const placeholder = view.placeholders.GH_TOKEN!;
+    assert.ok(placeholder && placeholder !== SECRET_VALUE);
+
+    const guestEnv = await guest(c, kept, ['env']);
+    assert.ok(guestEnv.stdout.split('\n').includes(`GH_TOKEN=${placeholder}`), guestEnv.stdout);
+    // Every process's environment and command line, and the writable files: no real value.
+    const dump = await guest(c, kept, [
+      'sh',
+      '-c',
+      'for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ; tr "\\0" " " < $p/cmdline; echo; done 2>/dev/null; ' +
+        'find /etc /root /tmp /run /workspace -type f -size -2M -exec cat {} + 2>/dev/null',
+    ]);
+    assert.ok(dump.stdout.includes(placeholder), 'the dump did reach the environments');
+    assert.ok(!dump.stdout.includes(SECRET_VALUE), 'the real secret is nowhere in the guest');
+
+    // The secret is swapped in on the way out, to the host it is bound to.
+    const sent = await guest(c, kept, [
+      'sh',
+      '-c',
+      `curl -sS -m 20 -H "Authorization: Bearer $GH_TOKEN" https://api.test:${up.httpsPort}/secret`,
+    ]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const got = up.received.find((x) => x.url === '/secret');
+    assert.equal(got?.headers.authorization, `Bearer ${SECRET_VALUE}`);
+    assert.equal(got?.secure, true);
+    assert.ok(
+      !readFileSync(path.join(home, 'daemon.log'), 'utf8').includes(SECRET_VALUE),
+      'no secret value in the daemon log',
+    );
+  });
+
+  test('from inside the guest: allowed HTTPS works with the Warden CA, denied gets the explaining 403, no bypass', async () => {
+    const c = await client();
+    const ok = await guest(c, kept, ['curl', '-sS', '-m', '20', `https://api.test:${up.httpsPort}/hello`]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).url, '/hello');
+    // The certificate curl accepted was minted by the Warden CA (the guest trusts no other).
+    const issuer = await guest(c, kept, [
+      'sh',
+      '-c',
+      `curl -sS -m 20 -o /dev/null -w '%{certs}' https://api.test:${up.httpsPort}/cert | grep -i '^Issuer:' | head -1`,
+    ]);
+    assert.match(issuer.stdout, /Warden/i, issuer.stderr);
+
+    const denied = await guest(c, kept, [
+      'curl',
+      '-s',
+      '-m',
+      '20',
+      '-w',
+      '\n%{http_code}',
+      `http://denied.test:${up.httpPort}/nope`,
+    ]);
+    const lines = denied.stdout.trimEnd().split('\n');
+    assert.equal(lines.at(-1), '403');
+    assert.match(denied.stdout, /denied\.test/);
+    assert.match(denied.stdout, /policy/i);
+    assert.ok(!up.received.some((x) => x.url === '/nope'), 'the denied request never reached the upstream');
+
+    // Straight to the host, around the proxy: no route.
+    const direct = await guest(c, kept, [
+      'curl',
+      '-sS',
+      '--noproxy',
+      '*',
+      '-m',
+      '5',
+      `http://10.0.2.2:${up.httpPort}/direct`,
+    ]);
+    assert.notEqual(direct.code, 0);
+    const outside = await guest(c, kept, ['sh', '-c', 'echo x | nc -w 3 192.0.2.1 80']);
+    assert.notEqual(outside.code, 0);
+    assert.ok(!up.received.some((x) => x.url === '/direct'));
+  });
+
+  test('an approval answered through the API releases a held request', async () => {
+    const c = await client();
+    const held = guest(c, kept, ['curl', '-sS', '-m', '60', `http://ask.test:${up.httpPort}/held`]);
+    let approvalId = '';
+    const deadline = Date.now() + 30_000;
+    while (!approvalId && Date.now() < deadline) {
+      const pending = await c.call('GET /v1/approvals');
+      approvalId = pending.find((a) => a.sandboxId === kept && a.host === 'ask.test')?.id ?? '';
+      if (!approvalId) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(approvalId, 'the request waits for a human');
+    assert.ok(!up.received.some((x) => x.url === '/held'), 'nothing reached the upstream before the answer');
+    await c.call('POST /v1/approvals/:id', {
+      params: { id: approvalId },
+      body: { decision: 'allow', scope: 'once' },
+    });
+    const r = await held;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).url, '/held');
+  });
+
+  test('warden shell passes a signal exit as 128+n; ps and logs show the sandbox', async () => {
+    const sig = await warden(['shell', kept, '--no-tty', '--', 'sh', '-c', 'kill -TERM $$']);
+    assert.equal(sig.code, 143, sig.stderr);
+    const ps = await warden(['ps']);
+    assert.match(ps.stdout, new RegExp(`${kept}\\s+RUNNING`));
+    const logs = await warden(['logs', kept]);
+    assert.equal(logs.code, 0);
+    assert.match(logs.stdout, /warden-init/);
+    const status = await (await client()).call('GET /v1/status');
+    assert.deepEqual(status.vm?.accel, { accel: 'tcg', reason: 'forced by settings (tcg)' });
+    const states = events
+      .filter((e): e is SandboxStateEvent => e.type === 'sandbox.state' && e.sandboxId === kept)
+      .map((e) => e.state);
+    assert.deepEqual(states, ['RUNNING']);
+  });
+
+  test('kill -9 of the daemon leaves QEMUs that the next daemon start reaps', async () => {
+    const left = qemusOfHome();
+    assert.ok(left.length >= 1, 'the kept sandbox (and the pool) run QEMU');
+    const old = daemonPid();
+    process.kill(old, 'SIGKILL');
+    await until('the daemon to die', () => !alive(old), 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(left.every(alive), 'the QEMUs outlived their daemon');
+    // Fails closed: the kept sandbox's proxy listener died with the daemon.
+    const next = spawn(process.execPath, [BIN, 'daemon'], {
+      env: { ...env, WARDEN_POOL_SIZE: '0' },
+      stdio: 'ignore',
+      detached: true,
+    });
+    next.unref();
+    const vmDirs = () => readdirSync(path.join(home, 'run')).filter((n) => n.startsWith('vm-'));
+    await until(
+      'the old QEMUs to be reaped',
+      () => left.every((p) => !alive(p)) && vmDirs().length === 0,
+      30_000,
+    );
+    assert.deepEqual(qemusOfHome(), []);
+    assert.deepEqual(await (await client()).call('GET /v1/sandboxes'), []);
+  });
+});
