@@ -1,2 +1,0 @@
-import './patch.ts';
-import '../proxy/hostile-input.test.ts';
