@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const skip = new Set(['node_modules', 'dist', 'test-artifacts', '.git']);
+const skip = new Set(['node_modules', 'dist', 'test-artifacts', '.git', 'scratch-tmp']);
 
 function find(dir, out) {
   for (const name of readdirSync(dir)) {
