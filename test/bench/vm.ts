@@ -1,13 +1,17 @@
 // VM figures: cold boot to the guest agent's hello (median of 5), `true` round trip on a
-// running VM (median of 20), QEMU's RSS beyond guest RAM for an idle VM, the accelerator.
+// running VM (median of 20), QEMU's RSS beyond guest RAM for an idle VM, the accelerator,
+// and `warden run -- true` wall time through the real CLI and daemon, cold and from the
+// warm pool (median of 5 each), beside the CLI's own start-up time.
 //   node --import tsx test/bench/vm.ts     (or import { benchVm } from npm run bench)
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { QemuMicrovmDriver } from '../../supervisor/vm/index.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ApiClient } from '../../supervisor/api/client.ts';
+import { QemuMicrovmDriver, type VmImage } from '../../supervisor/vm/index.ts';
 import { buildTestImage } from '../vm/image.ts';
 
 export interface VmBenchFigures {
@@ -21,6 +25,68 @@ export interface VmBenchFigures {
   qemuRssMiB: number;
   rssBeyondGuestRamMiB: number;
   idleVmsFitIn24GiB: number;
+  /** `warden run -- true`, wall time of the CLI process, booting a new VM (--cold). */
+  wardenRunTrueColdMs: { median: number; runs: number[] };
+  /** `warden run -- true`, wall time of the CLI process, taking the warm pool's VM. */
+  wardenRunTrueWarmMs: { median: number; runs: number[] };
+  /** `warden --version`: the CLI's start-up, included in both figures above. */
+  wardenCliStartMs: { median: number; runs: number[] };
+}
+
+const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
+
+function timeCli(args: string[], env: NodeJS.ProcessEnv): number {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 300_000 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(`warden ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return Math.round(ms);
+}
+
+/** `warden run -- true` through the real CLI and a daemon on a scratch $WARDEN_HOME. */
+export async function benchWardenRun(
+  image: VmImage,
+  accel: string,
+  runs = 5,
+): Promise<Pick<VmBenchFigures, 'wardenRunTrueColdMs' | 'wardenRunTrueWarmMs' | 'wardenCliStartMs'>> {
+  const home = mkdtempSync('/tmp/wbrun-');
+  mkdirSync(path.join(home, 'images'), { mode: 0o700 });
+  symlinkSync(image.dir, path.join(home, 'images', image.id));
+  const env = { ...process.env, WARDEN_HOME: home, WARDEN_ACCEL: accel, WARDEN_POOL_SIZE: '1' };
+  const daemon = spawn(process.execPath, [BIN, 'daemon'], { env, stdio: 'ignore' });
+  try {
+    let client: ApiClient | undefined;
+    const poolReady = async () => {
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        try {
+          client ??= await ApiClient.fromFiles(path.join(home, 'warden.sock'), path.join(home, 'token'));
+          if (((await client.call('GET /v1/status')).vm?.pool.ready ?? 0) >= 1) return;
+        } catch {}
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the warm pool did not fill within 120 s');
+    };
+    const start: number[] = [];
+    for (let i = 0; i < runs; i++) start.push(timeCli(['--version'], env));
+    const warm: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await poolReady();
+      warm.push(timeCli(['run', '--', 'true'], env));
+    }
+    await poolReady(); // the pool is idle while the cold runs boot
+    const cold: number[] = [];
+    for (let i = 0; i < runs; i++) cold.push(timeCli(['run', '--cold', '--', 'true'], env));
+    return {
+      wardenRunTrueColdMs: { median: median(cold), runs: cold },
+      wardenRunTrueWarmMs: { median: median(warm), runs: warm },
+      wardenCliStartMs: { median: median(start), runs: start },
+    };
+  } finally {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 function median(xs: number[]): number {
@@ -71,6 +137,7 @@ export async function benchVm(
       await vm.stop();
     }
     const beyond = Math.max(0, rss - memoryMiB);
+    const run = await benchWardenRun(built.image, accel.accel, boots);
     return {
       accel: accel.accel,
       accelReason: accel.reason,
@@ -86,6 +153,7 @@ export async function benchVm(
       rssBeyondGuestRamMiB: Math.round(beyond),
       // QEMU touches guest RAM lazily, so an idle VM costs its RSS, not its full -m.
       idleVmsFitIn24GiB: Math.floor((24 * 1024) / Math.max(rss, 1)),
+      ...run,
     };
   } finally {
     proxy.close();
