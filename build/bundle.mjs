@@ -9,7 +9,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 await build({
   entryPoints: [path.join(root, 'supervisor/cli/main.ts')],
-  outfile: path.join(root, 'dist/warden.mjs'),
+  outdir: path.join(root, 'dist'),
+  entryNames: 'warden',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: '[name]-[hash]',
+  // Each command's module becomes a chunk loaded when that command runs.
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

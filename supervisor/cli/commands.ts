@@ -1,37 +1,46 @@
-// Every top-level `warden` command, one factory each. A factory returns a commander
-// Command; program.ts adds them to the program in this order.
+// Every top-level `warden` command. Each module is loaded only when its command runs (or
+// for the full --help), so a quick command does not pay for the daemon's dependencies.
 import type { Command } from 'commander';
-import { approvalsCommand, approveCommand, denyCommand } from './approvals-command.ts';
-import { auditCommand } from './audit-command.ts';
-import { daemonCommand } from './daemon-command.ts';
-import { doctorCommand } from './doctor-command.ts';
-import { imageCommand } from './image-command.ts';
-import { policyCommand } from './policy-command.ts';
-import { proxyCommand } from './proxy-command.ts';
-import { ruleCommand } from './rule-command.ts';
-import { runCommand } from './run-command.ts';
-import { logsCommand, psCommand, shellCommand, stopCommand } from './sandbox-commands.ts';
-import { secretCommand } from './secret-command.ts';
-import { statusCommand } from './status-command.ts';
 
 export type CommandFactory = () => Command;
 
-export const commandFactories: CommandFactory[] = [
-  daemonCommand,
-  statusCommand,
-  runCommand,
-  shellCommand,
-  psCommand,
-  stopCommand,
-  logsCommand,
-  imageCommand,
-  doctorCommand,
-  proxyCommand,
-  approvalsCommand,
-  approveCommand,
-  denyCommand,
-  ruleCommand,
-  secretCommand,
-  policyCommand,
-  auditCommand,
+export interface CommandModule {
+  /** The top-level command names the module provides. */
+  names: string[];
+  load: () => Promise<CommandFactory[]>;
+}
+
+export const commandModules: CommandModule[] = [
+  { names: ['daemon'], load: async () => [(await import('./daemon-command.ts')).daemonCommand] },
+  { names: ['status'], load: async () => [(await import('./status-command.ts')).statusCommand] },
+  { names: ['run'], load: async () => [(await import('./run-command.ts')).runCommand] },
+  {
+    names: ['shell', 'ps', 'stop', 'logs'],
+    load: async () => {
+      const m = await import('./sandbox-commands.ts');
+      return [m.shellCommand, m.psCommand, m.stopCommand, m.logsCommand];
+    },
+  },
+  { names: ['image'], load: async () => [(await import('./image-command.ts')).imageCommand] },
+  { names: ['doctor'], load: async () => [(await import('./doctor-command.ts')).doctorCommand] },
+  { names: ['proxy'], load: async () => [(await import('./proxy-command.ts')).proxyCommand] },
+  {
+    names: ['approvals', 'approve', 'deny'],
+    load: async () => {
+      const m = await import('./approvals-command.ts');
+      return [m.approvalsCommand, m.approveCommand, m.denyCommand];
+    },
+  },
+  { names: ['rule'], load: async () => [(await import('./rule-command.ts')).ruleCommand] },
+  { names: ['secret'], load: async () => [(await import('./secret-command.ts')).secretCommand] },
+  { names: ['policy'], load: async () => [(await import('./policy-command.ts')).policyCommand] },
+  { names: ['audit'], load: async () => [(await import('./audit-command.ts')).auditCommand] },
 ];
+
+/** The factories needed for `argv`: just its command's module, or all of them. */
+export async function factoriesFor(argv: readonly string[]): Promise<CommandFactory[]> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const module = commandModules.find((m) => name !== undefined && m.names.includes(name));
+  if (module) return module.load();
+  return (await Promise.all(commandModules.map((m) => m.load()))).flat();
+}

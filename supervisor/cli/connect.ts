@@ -2,7 +2,8 @@
 // background when a command needs one and none runs.
 
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient, DaemonUnavailableError } from '../api/client.ts';
 import { defaultHome, ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
@@ -34,6 +35,17 @@ export async function connect(paths = cliPaths()): Promise<ApiClient> {
   );
 }
 
+/** bin/warden.mjs of this package, found from wherever this code was loaded (sources or dist/). */
+export function wardenBin(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'bin', 'warden.mjs');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new CliError('cannot find bin/warden.mjs to start the daemon', ExitCode.environment);
+}
+
 /** A client for the running daemon, starting one in the background if none runs. */
 export async function connectOrStart(
   paths = cliPaths(),
@@ -42,9 +54,7 @@ export async function connectOrStart(
   const running = await ping(paths);
   if (running) return running;
   ensureHome(paths.home);
-  // From dist/warden.mjs or from supervisor/cli/connect.ts, bin/ is at the package root.
-  const bundled = import.meta.url.includes('/dist/');
-  const bin = fileURLToPath(new URL(bundled ? '../bin/warden.mjs' : '../../bin/warden.mjs', import.meta.url));
+  const bin = wardenBin();
   const log = openSync(paths.daemonLog, 'a', 0o600);
   say(`starting the Warden daemon (log: ${paths.daemonLog})`);
   const child = spawn(process.execPath, [bin, 'daemon'], {

@@ -1,12 +1,12 @@
 // Builds the `warden` command tree and runs it with exit codes scripts can trust.
 import { Command, CommanderError } from 'commander';
 import { ApiClientError, DaemonUnavailableError } from '../api/client.ts';
-import { formatPolicyError } from '../policy/index.ts';
-import { commandFactories } from './commands.ts';
+import { formatPolicyError } from '../policy/format-error.ts';
+import { type CommandFactory, factoriesFor } from './commands.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { VERSION } from './version.ts';
 
-export function buildProgram(): Command {
+export function buildProgram(factories: CommandFactory[]): Command {
   const program = new Command('warden')
     .description(
       'Govern AI coding agents: sandboxes, an egress policy, approvals, secrets and an audit trail.',
@@ -14,7 +14,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const factory of commandFactories) program.addCommand(factory());
+  for (const factory of factories) program.addCommand(factory());
   // Usage errors must reach runCli (exit code 2), not end the process from inside commander.
   const override = (cmd: Command) => {
     cmd.exitOverride();
@@ -27,7 +27,7 @@ export function buildProgram(): Command {
 
 /** Run `warden ARGV…`; resolves to the process exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(await factoriesFor(argv));
   try {
     process.exitCode = undefined;
     await program.parseAsync(argv, { from: 'user' });

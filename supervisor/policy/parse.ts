@@ -332,10 +332,7 @@ export async function loadPolicyFile(path: string): Promise<ParseResult> {
 }
 
 /** `file:line:col: path: message` (position and path left out when unknown). */
-export function formatPolicyError(e: PolicyErrorView): string {
-  const where = e.line > 0 ? `${e.source}:${e.line}:${e.column}` : e.source;
-  return e.path ? `${where}: ${e.path}: ${e.message}` : `${where}: ${e.message}`;
-}
+export { formatPolicyError } from './format-error.ts';
 
 /** YAML text of a policy document. */
 export function stringifyPolicy(doc: PolicyDocument): string {
