@@ -8,6 +8,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import type { BlockInfo } from './block.ts';
 import type { ProxyServices } from './context.ts';
+import { answerClientError } from './raw-socket.ts';
 
 export type TunnelMode = 'inspect' | { deny: BlockInfo };
 
@@ -33,10 +34,13 @@ export type InnerUpgradeHandler = (
 const TLS_HANDSHAKE = 0x16;
 /** How long a tunnel may stay silent before its first byte. */
 const FIRST_BYTE_TIMEOUT_MS = 30_000;
+/** How long a tunnel may take to finish its TLS handshake and send a request's headers. */
+const HEADERS_TIMEOUT_MS = 30_000;
 
 export class Interceptor {
   readonly server: http.Server;
   readonly #contexts = new WeakMap<object, TunnelContext>();
+  readonly #deadlines = new WeakMap<object, NodeJS.Timeout>();
   readonly #svc: ProxyServices;
 
   constructor(
@@ -49,14 +53,16 @@ export class Interceptor {
     this.server = http.createServer(options, (req, res) => {
       const ctx = this.#contexts.get(req.socket);
       if (!ctx) return res.destroy();
+      this.#headersArrived(req.socket, res);
       onRequest(req, res, ctx);
     });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       const ctx = this.#contexts.get(socket);
       if (!ctx) return socket.destroy();
+      clearTimeout(this.#deadlines.get(socket));
       onUpgrade(req, socket, head, ctx);
     });
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    this.server.on('clientError', answerClientError);
   }
 
   /** Answer the CONNECT and read what the client sends inside the tunnel. */
@@ -110,7 +116,23 @@ export class Interceptor {
 
   #serve(socket: net.Socket, ctx: TunnelContext): void {
     this.#contexts.set(socket, ctx);
+    // The internal server never listens, so Node does not enforce its headersTimeout: a
+    // tunnel must finish its TLS handshake and send complete request headers in time.
+    // (Once a request is parsed the deadline is lifted; a request may wait for a human.)
+    const deadline = setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS);
+    socket.once('close', () => clearTimeout(deadline));
+    this.#deadlines.set(socket, deadline);
     this.server.emit('connection', socket);
     socket.resume();
+  }
+
+  /** Headers of a request arrived on `socket`: lift its deadline until the response is done. */
+  #headersArrived(socket: net.Socket, res: http.ServerResponse): void {
+    clearTimeout(this.#deadlines.get(socket));
+    res.once('finish', () => {
+      // Between kept-alive requests the next headers get the same deadline.
+      const next = setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS);
+      this.#deadlines.set(socket, next);
+    });
   }
 }

@@ -6,7 +6,7 @@ import type net from 'node:net';
 import type { ProxyServices, SandboxContext } from './context.ts';
 import { handleExchange, sendBlock } from './exchange.ts';
 import { Interceptor, type TunnelContext } from './intercept.ts';
-import { writeRawBlock } from './raw-socket.ts';
+import { answerClientError, writeRawBlock } from './raw-socket.ts';
 import { parseAbsoluteUrl, splitPath, type Target, TargetError } from './target.ts';
 import { handleConnect } from './tunnel.ts';
 import { handleUpgrade } from './websocket.ts';
@@ -48,12 +48,7 @@ export class ProxyListener {
       }
       this.#guard(handleUpgrade(svc, this.#sandbox, req, socket, head, target, undefined), socket);
     });
-    this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) return socket.destroy();
-      const status =
-        error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    });
+    this.#server.on('clientError', answerClientError);
     this.#server.on('connection', (socket: net.Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));

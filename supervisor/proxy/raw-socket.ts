@@ -37,3 +37,11 @@ export function splice(
   client.on('close', close);
   upstream.on('close', close);
 }
+
+/** Answer a request the HTTP parser refused (broken line, huge headers) and close. */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+}

@@ -14,23 +14,37 @@ export type Via =
   /** CONNECT tunnel through the proxy (then TLS inside for https URLs). */
   | { kind: 'tunnel'; proxy: string };
 
+/** One way of reaching the URL, with the CAs the client trusts on it (for https URLs). */
+export interface Target {
+  via: Via;
+  ca?: string[];
+}
+
+/**
+ * Sequential requests on one kept-alive connection per target. Targets are interleaved in
+ * blocks, so a change in the machine's background load hits all of them alike.
+ */
 export interface LatencyJob {
   kind: 'latency';
   url: string;
-  via: Via;
-  /** PEM CAs the client trusts for https URLs. */
-  ca?: string[];
+  targets: Target[];
   warmup: number;
+  /** Timed requests per target. */
   count: number;
+  /** Requests per block before switching target. */
+  block?: number;
 }
 
+/**
+ * Requests over `connections` kept-alive connections per target, for `ms` per target in
+ * total, in `rounds` interleaved windows.
+ */
 export interface ThroughputJob {
   kind: 'throughput';
   url: string;
-  via: Via;
-  ca?: string[];
+  targets: Array<Target & { ms: number }>;
   connections: number;
-  durationMs: number;
+  rounds: number;
   /** Expected body size of every response. */
   bytes: number;
 }
@@ -130,62 +144,80 @@ async function get(dispatcher: Dispatcher, url: string, via: Via): Promise<numbe
   return size;
 }
 
-async function latency(job: LatencyJob): Promise<LatencyResult> {
-  const dispatcher = dispatcherFor(job.url, job.via, job.ca, 1);
+async function latency(job: LatencyJob): Promise<LatencyResult[]> {
+  const dispatchers = job.targets.map((t) => dispatcherFor(job.url, t.via, t.ca, 1));
   try {
-    for (let i = 0; i < job.warmup; i++) await get(dispatcher, job.url, job.via);
-    const times: number[] = [];
-    let errors = 0;
-    for (let i = 0; i < job.count; i++) {
-      const t = performance.now();
-      try {
-        await get(dispatcher, job.url, job.via);
-        times.push(performance.now() - t);
-      } catch {
-        errors++;
+    for (const [i, d] of dispatchers.entries()) {
+      for (let k = 0; k < job.warmup; k++) await get(d, job.url, job.targets[i]!.via);
+    }
+    const times = job.targets.map((): number[] => []);
+    const errors = job.targets.map(() => 0);
+    const block = job.block ?? 100;
+    for (let done = 0; done < job.count; done += block) {
+      for (const [i, d] of dispatchers.entries()) {
+        const via = job.targets[i]!.via;
+        for (let k = 0; k < Math.min(block, job.count - done); k++) {
+          const t = performance.now();
+          try {
+            await get(d, job.url, via);
+            times[i]!.push(performance.now() - t);
+          } catch {
+            errors[i]!++;
+          }
+        }
       }
     }
-    times.sort((a, b) => a - b);
-    return {
-      p50: percentile(times, 50),
-      p90: percentile(times, 90),
-      p99: percentile(times, 99),
-      mean: times.reduce((a, b) => a + b, 0) / Math.max(1, times.length),
-      count: times.length,
-      errors,
-    };
+    return times.map((ts, i) => {
+      ts.sort((a, b) => a - b);
+      return {
+        p50: percentile(ts, 50),
+        p90: percentile(ts, 90),
+        p99: percentile(ts, 99),
+        mean: ts.reduce((a, b) => a + b, 0) / Math.max(1, ts.length),
+        count: ts.length,
+        errors: errors[i]!,
+      };
+    });
   } finally {
-    await dispatcher.close();
+    await Promise.all(dispatchers.map((d) => d.close()));
   }
 }
 
-async function throughput(job: ThroughputJob): Promise<ThroughputResult> {
-  const dispatcher = dispatcherFor(job.url, job.via, job.ca, job.connections);
+async function throughput(job: ThroughputJob): Promise<ThroughputResult[]> {
+  const dispatchers = job.targets.map((t) => dispatcherFor(job.url, t.via, t.ca, job.connections));
   try {
     // Warm up: open every connection (and its tunnel and TLS session) before timing.
-    await Promise.all(Array.from({ length: job.connections }, () => get(dispatcher, job.url, job.via)));
-    let requests = 0;
-    let errors = 0;
-    const start = performance.now();
-    const deadline = start + job.durationMs;
-    await Promise.all(
-      Array.from({ length: job.connections }, async () => {
-        while (performance.now() < deadline) {
-          try {
-            const size = await get(dispatcher, job.url, job.via);
-            if (size === job.bytes) requests++;
-            else errors++;
-          } catch {
-            errors++;
-            if (errors > 1000) return;
-          }
-        }
-      }),
-    );
-    const elapsedMs = performance.now() - start;
-    return { requests, errors, elapsedMs, perSecond: (requests / elapsedMs) * 1000 };
+    for (const [i, d] of dispatchers.entries()) {
+      const via = job.targets[i]!.via;
+      await Promise.all(Array.from({ length: job.connections }, () => get(d, job.url, via)));
+    }
+    const totals = job.targets.map(() => ({ requests: 0, errors: 0, elapsedMs: 0 }));
+    for (let round = 0; round < job.rounds; round++) {
+      for (const [i, d] of dispatchers.entries()) {
+        const { via, ms } = job.targets[i]!;
+        const total = totals[i]!;
+        const start = performance.now();
+        const deadline = start + ms / job.rounds;
+        await Promise.all(
+          Array.from({ length: job.connections }, async () => {
+            while (performance.now() < deadline) {
+              try {
+                const size = await get(d, job.url, via);
+                if (size === job.bytes) total.requests++;
+                else total.errors++;
+              } catch {
+                total.errors++;
+                if (total.errors > 1000) return;
+              }
+            }
+          }),
+        );
+        total.elapsedMs += performance.now() - start;
+      }
+    }
+    return totals.map((t) => ({ ...t, perSecond: (t.requests / t.elapsedMs) * 1000 }));
   } finally {
-    await dispatcher.close();
+    await Promise.all(dispatchers.map((d) => d.close()));
   }
 }
 

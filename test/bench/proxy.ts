@@ -65,6 +65,8 @@ export interface ProxyBenchOptions {
   /** Duration of the baselines and peer runs of the same shape. */
   shortMs?: number;
   holdConnections?: number;
+  /** Duration of each peer rate run (and of the direct run paired with it). */
+  peerMs?: number;
   /** Progress lines (to stderr by default). */
   log?: (line: string) => void;
   /** Measure squid/mitmproxy when found on PATH (default true). */
@@ -72,6 +74,7 @@ export interface ProxyBenchOptions {
 }
 
 const BODY_100K = 100 * 1024;
+const PEERS = 'peers (for comparison, not graded)';
 
 // ---------------------------------------------------------------------------------------
 // Loopback upstreams: lean servers answering `/small` (2 bytes) and `/bytes/N` from
@@ -155,9 +158,10 @@ export interface BenchDaemon {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startBenchDaemon(upstreamCaFile: string): Promise<BenchDaemon> {
+/** Start `warden daemon` from `entry` (default: the bundle, else the sources through tsx). */
+export async function startBenchDaemon(upstreamCaFile: string, entry?: string): Promise<BenchDaemon> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'warden-bench-home-'));
-  const bundle = path.join(root, 'dist/warden.mjs');
+  const bundle = entry ?? path.join(root, 'dist/warden.mjs');
   // WARDEN_BENCH_DAEMON_FLAGS adds node flags to the daemon (e.g. --cpu-prof to profile it).
   const flags = (process.env.WARDEN_BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const args = existsSync(bundle)
@@ -511,10 +515,10 @@ export async function benchConcurrentConnections(
   const { load, daemon, up, plain } = ctx;
   const url = `http://127.0.0.1:${up.httpPort}/small`;
   // Warm the path up, then let the daemon settle before the baseline.
-  await load.run<LatencyResult>({
+  await load.run<LatencyResult[]>({
     kind: 'latency',
     url,
-    via: { kind: 'forward', proxy: plain.url },
+    targets: [{ via: { kind: 'forward', proxy: plain.url } }],
     warmup: 0,
     count: 300,
   });
@@ -569,17 +573,23 @@ export async function benchPlainLatency(
   label = 'Warden',
 ): Promise<Figure[]> {
   const url = `http://127.0.0.1:${ctx.up.httpPort}/small`;
-  const job = (v: Via): Job => ({ kind: 'latency', url, via: v, warmup: 500, count });
-  const direct = await ctx.load.run<LatencyResult>(job({ kind: 'direct' }));
-  const proxied = await ctx.load.run<LatencyResult>(job(via));
+  // Direct and proxied requests interleaved in blocks of 100.
+  const [direct, proxied] = (await ctx.load.run<LatencyResult[]>({
+    kind: 'latency',
+    url,
+    targets: [{ via: { kind: 'direct' } }, { via }],
+    warmup: 500,
+    count,
+  })) as [LatencyResult, LatencyResult];
   ctx.log(
     `  plain HTTP via ${label}: direct p50 ${direct.p50.toFixed(3)} / p99 ${direct.p99.toFixed(3)} ms; proxied p50 ${proxied.p50.toFixed(3)} / p99 ${proxied.p99.toFixed(3)} ms; errors ${proxied.errors}`,
   );
+  const section = label === 'Warden' ? 'plain HTTP' : PEERS;
   const errors = proxied.errors + direct.errors;
-  const note = `${count} sequential requests after 500 warm-up${errors ? `; ${errors} errors` : ''}`;
+  const note = `${count} sequential requests each, after 500 warm-up, interleaved with direct in blocks of 100${errors ? `; ${errors} errors` : ''}`;
   return [
     {
-      section: 'plain HTTP',
+      section,
       name: `${label}: added latency, plain HTTP, kept-alive, p50`,
       value: round(proxied.p50 - direct.p50, 3),
       unit: 'ms',
@@ -590,7 +600,7 @@ export async function benchPlainLatency(
       note,
     },
     {
-      section: 'plain HTTP',
+      section,
       name: `${label}: added latency, plain HTTP, kept-alive, p99`,
       value: round(proxied.p99 - direct.p99, 3),
       unit: 'ms',
@@ -648,35 +658,37 @@ export async function benchTunnelThroughput(
   ];
 }
 
-/** 100 KB HTTPS responses over 16 kept-alive connections: requests/s. */
-async function httpsRate(
+const HTTPS_100K = (ctx: ProxyBenchContext) => `https://127.0.0.1:${ctx.up.httpsPort}/bytes/${BODY_100K}`;
+
+/**
+ * 100 KB HTTPS responses over 16 kept-alive connections per target: requests/s. The
+ * targets take turns in `rounds` windows, so background load on the machine hits them alike.
+ */
+async function httpsRates(
   ctx: ProxyBenchContext,
-  via: Via,
-  ca: string,
-  durationMs: number,
-): Promise<ThroughputResult> {
-  return ctx.load.run<ThroughputResult>({
+  targets: Array<{ via: Via; ca: string; ms: number }>,
+  rounds = 5,
+): Promise<ThroughputResult[]> {
+  return ctx.load.run<ThroughputResult[]>({
     kind: 'throughput',
-    url: `https://127.0.0.1:${ctx.up.httpsPort}/bytes/${BODY_100K}`,
-    via,
-    ca: [ca],
+    url: HTTPS_100K(ctx),
+    targets: targets.map((t) => ({ via: t.via, ca: [t.ca], ms: t.ms })),
     connections: 16,
-    durationMs,
+    rounds,
     bytes: BODY_100K,
   });
 }
 
-async function httpsLatency(
+/** 100 KB HTTPS responses, sequential on one kept-alive connection per target, interleaved. */
+async function httpsLatencies(
   ctx: ProxyBenchContext,
-  via: Via,
-  ca: string,
+  targets: Array<{ via: Via; ca: string }>,
   count: number,
-): Promise<LatencyResult> {
-  return ctx.load.run<LatencyResult>({
+): Promise<LatencyResult[]> {
+  return ctx.load.run<LatencyResult[]>({
     kind: 'latency',
-    url: `https://127.0.0.1:${ctx.up.httpsPort}/bytes/${BODY_100K}`,
-    via,
-    ca: [ca],
+    url: HTTPS_100K(ctx),
+    targets: targets.map((t) => ({ via: t.via, ca: [t.ca] })),
     warmup: 200,
     count,
   });
@@ -689,16 +701,25 @@ export async function benchIntercept(
 ): Promise<Figure[]> {
   const { durationMs = 10_000, baselineMs = 5000, latencyCount = 1000 } = opts;
   const mitm: Via = { kind: 'tunnel', proxy: ctx.intercept.url };
-  const directLat = await httpsLatency(ctx, { kind: 'direct' }, ctx.up.caPem, latencyCount);
-  const mitmLat = await httpsLatency(ctx, mitm, ctx.daemon.caPem, latencyCount);
+  const direct: Via = { kind: 'direct' };
+  const [directLat, mitmLat] = (await httpsLatencies(
+    ctx,
+    [
+      { via: direct, ca: ctx.up.caPem },
+      { via: mitm, ca: ctx.daemon.caPem },
+    ],
+    latencyCount,
+  )) as [LatencyResult, LatencyResult];
   ctx.log(
     `  intercepted 100 KB on one connection: direct p50 ${directLat.p50.toFixed(3)} ms, intercepted p50 ${mitmLat.p50.toFixed(3)} ms (p99 ${mitmLat.p99.toFixed(3)})`,
   );
-  const direct = await httpsRate(ctx, { kind: 'direct' }, ctx.up.caPem, baselineMs);
-  const rate = await httpsRate(ctx, mitm, ctx.daemon.caPem, durationMs);
-  const spliced = await httpsRate(ctx, { kind: 'tunnel', proxy: ctx.plain.url }, ctx.up.caPem, baselineMs);
+  const [directRate, rate, spliced] = (await httpsRates(ctx, [
+    { via: direct, ca: ctx.up.caPem, ms: baselineMs },
+    { via: mitm, ca: ctx.daemon.caPem, ms: durationMs },
+    { via: { kind: 'tunnel', proxy: ctx.plain.url }, ca: ctx.up.caPem, ms: baselineMs },
+  ])) as [ThroughputResult, ThroughputResult, ThroughputResult];
   ctx.log(
-    `  100 KB over 16 connections: direct ${direct.perSecond.toFixed(0)}/s, intercepted ${rate.perSecond.toFixed(0)}/s (${rate.errors} errors), spliced ${spliced.perSecond.toFixed(0)}/s`,
+    `  100 KB over 16 connections: direct ${directRate.perSecond.toFixed(0)}/s, intercepted ${rate.perSecond.toFixed(0)}/s (${rate.errors} errors), spliced ${spliced.perSecond.toFixed(0)}/s`,
   );
   return [
     {
@@ -706,11 +727,11 @@ export async function benchIntercept(
       name: 'TLS-intercepted HTTPS, 100 KB responses, 16 kept-alive connections',
       value: round(rate.perSecond, 0),
       unit: 'req/s',
-      direct: round(direct.perSecond, 0),
+      direct: round(directRate.perSecond, 0),
       directUnit: 'req/s',
-      ratio: rate.perSecond / direct.perSecond,
+      ratio: rate.perSecond / directRate.perSecond,
       goal: { op: '>=', target: 500, on: 'value' },
-      note: `${Math.round(durationMs / 1000)} s (baseline ${Math.round(baselineMs / 1000)} s); ${rate.errors} errors`,
+      note: `${Math.round(durationMs / 1000)} s (direct ${Math.round(baselineMs / 1000)} s), in 5 interleaved windows; ${rate.errors} errors`,
     },
     {
       section: 'TLS interception',
@@ -721,25 +742,25 @@ export async function benchIntercept(
       directUnit: 'ms',
       ratio: mitmLat.p50 / directLat.p50,
       goal: { op: '<=', target: 3, on: 'value' },
-      note: `${latencyCount} sequential requests after 200 warm-up; added p99 ${round(mitmLat.p99 - directLat.p99, 2)} ms`,
+      note: `${latencyCount} sequential requests each, after 200 warm-up, interleaved with direct; added p99 ${round(mitmLat.p99 - directLat.p99, 2)} ms`,
     },
     {
       section: 'TLS interception',
       name: 'CONNECT tunnel (spliced) HTTPS, 100 KB responses, 16 kept-alive connections',
       value: round(spliced.perSecond, 0),
       unit: 'req/s',
-      direct: round(direct.perSecond, 0),
+      direct: round(directRate.perSecond, 0),
       directUnit: 'req/s',
-      ratio: spliced.perSecond / direct.perSecond,
-      note: `${Math.round(baselineMs / 1000)} s; for comparison with squid`,
+      ratio: spliced.perSecond / directRate.perSecond,
+      note: `${Math.round(baselineMs / 1000)} s, interleaved with the above; for comparison with squid`,
     },
   ];
 }
 
-/** squid and mitmproxy, side by side, when installed. */
+/** squid and mitmproxy, side by side, when installed. Not graded: for comparison only. */
 export async function benchPeers(
   ctx: ProxyBenchContext,
-  durationMs = 5000,
+  durationMs = 4000,
 ): Promise<{ figures: Figure[]; notes: string[] }> {
   const figures: Figure[] = [];
   const notes: string[] = [];
@@ -748,25 +769,37 @@ export async function benchPeers(
   if (!squid) notes.push('squid not found on PATH: not measured (Debian package "squid")');
   if (!mitmdump)
     notes.push('mitmproxy (mitmdump) not found on PATH: not measured (Debian package "mitmproxy")');
-  const direct =
-    squid || mitmdump ? await httpsRate(ctx, { kind: 'direct' }, ctx.up.caPem, durationMs) : undefined;
-  const peerRate = (name: string, what: string, r: ThroughputResult): Figure => ({
-    section: 'peers',
-    name: `${name}: ${what}, 100 KB responses, 16 kept-alive connections`,
-    value: round(r.perSecond, 0),
-    unit: 'req/s',
-    direct: round(direct!.perSecond, 0),
-    directUnit: 'req/s',
-    ratio: r.perSecond / direct!.perSecond,
-    note: `${Math.round(durationMs / 1000)} s; ${r.errors} errors`,
-  });
+  // Each peer's rate is paired with a direct run of the same length just before it.
+  const peerRate = async (name: string, what: string, via: Via, ca: string): Promise<Figure> => {
+    const [direct, r] = (await httpsRates(
+      ctx,
+      [
+        { via: { kind: 'direct' }, ca: ctx.up.caPem, ms: durationMs },
+        { via, ca, ms: durationMs },
+      ],
+      4,
+    )) as [ThroughputResult, ThroughputResult];
+    ctx.log(`  ${name}, ${what}: ${r.perSecond.toFixed(0)}/s (direct ${direct.perSecond.toFixed(0)}/s)`);
+    return {
+      section: PEERS,
+      name: `${name}: ${what}, 100 KB responses, 16 kept-alive connections`,
+      value: round(r.perSecond, 0),
+      unit: 'req/s',
+      direct: round(direct.perSecond, 0),
+      directUnit: 'req/s',
+      ratio: r.perSecond / direct.perSecond,
+      note: `${Math.round(durationMs / 1000)} s each, in 4 interleaved windows; ${r.errors} errors`,
+    };
+  };
   if (squid) {
     let peer: Peer | undefined;
     try {
       peer = await startSquid(squid);
-      figures.push(...(await benchPlainLatency(ctx, 2000, { kind: 'forward', proxy: peer.url }, 'squid')));
-      const r = await httpsRate(ctx, { kind: 'tunnel', proxy: peer.url }, ctx.up.caPem, durationMs);
-      figures.push(peerRate('squid', 'CONNECT tunnel HTTPS', r));
+      const forward: Via = { kind: 'forward', proxy: peer.url };
+      figures.push(...(await benchPlainLatency(ctx, 2000, forward, 'squid')));
+      figures.push(
+        await peerRate('squid', 'CONNECT tunnel HTTPS', { kind: 'tunnel', proxy: peer.url }, ctx.up.caPem),
+      );
     } catch (error) {
       notes.push(`squid: ${(error as Error).message}`);
     } finally {
@@ -781,18 +814,24 @@ export async function benchPeers(
         ...(await benchPlainLatency(ctx, 1000, { kind: 'forward', proxy: peer.url }, 'mitmproxy')),
       );
       const via: Via = { kind: 'tunnel', proxy: peer.url };
-      const r = await httpsRate(ctx, via, peer.interceptCa!, durationMs);
-      figures.push(peerRate('mitmproxy', 'TLS-intercepted HTTPS', r));
-      const directLat = await httpsLatency(ctx, { kind: 'direct' }, ctx.up.caPem, 300);
-      const lat = await httpsLatency(ctx, via, peer.interceptCa!, 300);
+      figures.push(await peerRate('mitmproxy', 'TLS-intercepted HTTPS', via, peer.interceptCa!));
+      const [directLat, lat] = (await httpsLatencies(
+        ctx,
+        [
+          { via: { kind: 'direct' }, ca: ctx.up.caPem },
+          { via, ca: peer.interceptCa! },
+        ],
+        300,
+      )) as [LatencyResult, LatencyResult];
       figures.push({
-        section: 'peers',
+        section: PEERS,
         name: 'mitmproxy: TLS-intercepted HTTPS, 100 KB, one kept-alive connection: added p50',
         value: round(lat.p50 - directLat.p50, 3),
         unit: 'ms',
         direct: round(directLat.p50, 3),
         directUnit: 'ms',
         ratio: lat.p50 / directLat.p50,
+        note: '300 sequential requests after 200 warm-up',
       });
     } catch (error) {
       notes.push(`mitmproxy: ${(error as Error).message}`);
@@ -827,7 +866,7 @@ export async function benchProxy(
     );
     if (opts.peers !== false) {
       log('proxy: peers');
-      const peers = await benchPeers(ctx, opts.shortMs ?? 5000);
+      const peers = await benchPeers(ctx, opts.peerMs ?? 4000);
       figures.push(...peers.figures);
       notes.push(...peers.notes);
     }

@@ -31,7 +31,7 @@ type Loose = Record<string, unknown>;
 /** A unit from a camelCase key (`coldBootMs`, `imageMiB`); names with `(unit)` keep it in the name. */
 function unitOf(key: string): string {
   if (/\)$/.test(key)) return '';
-  const m = /(Ms|MiB|GiB|KiB|MB|KB|Bytes|PerSecond)$/.exec(key);
+  const m = /(?<=[a-z])(Ms|MiB|GiB|KiB|MB|KB|Bytes|PerSecond)$/.exec(key);
   if (!m) return '';
   return { Ms: 'ms', PerSecond: '/s', Bytes: 'B' }[m[1]!] ?? m[1]!;
 }
