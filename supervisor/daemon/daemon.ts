@@ -19,11 +19,13 @@ import { ImageStore, VmSandboxes, vmHandlers, vmUpgrades } from '../sandboxes/in
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { type Accel, QemuMicrovmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
+import { AuditSink } from './audit-sink.ts';
 import { clientEnv } from './env.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { Sandboxes } from './sandboxes.ts';
 import { SecretsSeam } from './secrets-seam.ts';
+import { findUiDir, staticFiles } from './ui-static.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
 
 export interface DaemonOptions {
@@ -40,6 +42,8 @@ export interface DaemonOptions {
   accel?: Accel;
   /** Pre-booted VMs in the warm pool (default 1; 0 disables it). */
   poolSize?: number;
+  /** Folder of the renderer bundle served in browser mode (default: dist/renderer of this package). */
+  uiDir?: string;
   /** The QEMU binary (default qemu-system-x86_64 on PATH). */
   qemuBinary?: string;
 }
@@ -67,6 +71,7 @@ export class Daemon {
   readonly #upstream: UpstreamPool;
   readonly #user: string;
   #httpUrl?: string;
+  #httpStarting?: Promise<string>;
   #stopping?: Promise<void>;
   readonly #disposeAudit: () => void;
   /** Non-null when the daemon must fail closed; set by whoever cannot do their part (audit). */
@@ -91,7 +96,9 @@ export class Daemon {
       this.log.error('an event subscriber failed', { event: event.type, error: (error as Error).message }),
     );
     // The audit store subscribes first: an event is recorded before anyone else sees it.
-    this.#disposeAudit = audit.attach(this.bus);
+    this.#disposeAudit = new AuditSink(audit, (error) =>
+      this.log.error('audit batch not recorded', { error: (error as Error).message }),
+    ).attach(this.bus);
     let base = args.base;
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
@@ -113,6 +120,8 @@ export class Daemon {
         });
         return diff;
       },
+      previewSessionRule: (sandboxId, rule, action) =>
+        sandboxes.previewSessionRule(sandboxId, { ...rule, action }),
       redecide: (sandboxId, facts) => sandboxes.get(sandboxId).policy().decideRequest(facts).action,
     });
     const svc: ProxyServices = {
@@ -156,6 +165,7 @@ export class Daemon {
       user: this.#user,
       subscribe: (l) => this.bus.subscribe(l),
       upgrades: vmUpgrades({ vms: this.vms }),
+      fallback: staticFiles(opts.uiDir ?? findUiDir()),
       handlers: {
         ...auditHandlers(audit),
         ...vmHandlers({ vms: this.vms, images, emit }),
@@ -179,6 +189,8 @@ export class Daemon {
           },
           envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
           vmStatus: () => this.vms.status(),
+          startUi: () => this.startHttp(),
+          token: args.token,
         }),
       },
     });
@@ -265,13 +277,23 @@ export class Daemon {
       process.umask(previous);
     }
     await chmod(this.paths.socket, 0o600);
-    if (httpPort !== undefined) {
+    if (httpPort !== undefined) await this.startHttp(httpPort);
+  }
+
+  /** The loopback HTTP listener (browser mode), started now if it is not running; its origin. */
+  startHttp(httpPort = 0): Promise<string> {
+    this.#httpStarting ??= (async () => {
       const server = await this.#api.listen({ port: httpPort });
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : httpPort;
       this.#httpUrl = `http://127.0.0.1:${port}`;
       this.log.info('browser-mode API listening', { url: this.#httpUrl });
-    }
+      return this.#httpUrl;
+    })();
+    this.#httpStarting.catch(() => {
+      this.#httpStarting = undefined;
+    });
+    return this.#httpStarting;
   }
 
   get httpUrl(): string | undefined {
