@@ -3,7 +3,7 @@
 // `prev_hash`. The `ocsf` column is stored already canonical, so the canonical form of a row
 // is assembled from its columns without parsing (this is what makes verify fast).
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** prev_hash of the first record ever written. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -42,5 +42,17 @@ export function canonicalRow(row: ChainRow): string {
 }
 
 export function rowHash(row: ChainRow): string {
-  return createHash('sha256').update(row.prev_hash).update(canonicalRow(row)).digest('hex');
+  return hash('sha256', row.prev_hash + canonicalRow(row), 'hex');
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A column value as SQLite will store it: SQLite holds UTF-8, into which a lone surrogate
+ * cannot be encoded (it becomes U+FFFD). Hashing the value before that replacement would
+ * give a hash that the stored row can never reproduce, so the store hashes and stores this.
+ */
+export function storable<T extends string | null>(value: T): T {
+  if (value === null || !NEEDS_ESCAPE.test(value)) return value;
+  return value.replace(LONE_SURROGATE, '\ufffd') as T;
 }

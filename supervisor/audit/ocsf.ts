@@ -91,6 +91,19 @@ function shape(
   return { classUid, className, categoryUid, ...rest };
 }
 
+function deviceOf(ctx: OcsfContext) {
+  return { hostname: ctx.device.hostname, os: ctx.device.os, type: 'Desktop', type_id: 2 };
+}
+
+/** Without `uid` and `logged_time`, which the store adds when it assigns the seq. */
+function metadataOf(ctx: OcsfContext) {
+  return {
+    log_name: 'warden-audit',
+    product: { name: 'Warden', vendor_name: 'Warden', version: ctx.version },
+    version: OCSF_VERSION,
+  };
+}
+
 function base(s: ClassShape, time: number, user: string, sandboxId: string | null, ctx: OcsfContext) {
   return {
     class_uid: s.classUid,
@@ -108,21 +121,19 @@ function base(s: ClassShape, time: number, user: string, sandboxId: string | nul
     time,
     message: s.message,
     actor: { user: { name: user, type: 'User', type_id: 1 } },
-    device: {
-      hostname: ctx.device.hostname,
-      os: ctx.device.os,
-      type: 'Desktop',
-      type_id: 2,
-    },
-    metadata: {
-      version: OCSF_VERSION,
-      log_name: 'warden-audit',
-      product: { name: 'Warden', vendor_name: 'Warden', version: ctx.version },
-    },
+    device: deviceOf(ctx),
+    metadata: metadataOf(ctx),
     // The agent's identity: its sandbox (a microVM), as the source of the activity.
-    src_endpoint:
-      sandboxId === null ? undefined : { uid: sandboxId, name: sandboxId, type: 'Virtual', type_id: 6 },
+    src_endpoint: srcEndpoint(sandboxId),
   };
+}
+
+// Nested objects are written with their keys in code-unit order: canonicalJson then passes
+// them to JSON.stringify without copying (see canonical.ts). The order is not a contract;
+// canonicalJson sorts whatever it is given.
+
+function srcEndpoint(sandboxId: string | null) {
+  return sandboxId === null ? undefined : { name: sandboxId, type: 'Virtual', type_id: 6, uid: sandboxId };
 }
 
 function requestOutcome(outcome: RequestDecidedEvent['outcome']): {
@@ -165,6 +176,8 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
         statusId: e.outcome === 'allowed' ? 1 : 2,
         message: `${method} ${e.scheme}://${e.host}${e.path} ${e.outcome.replace('_', ' ')}: ${e.reason}`,
       });
+      const url = urlString(e.scheme, e.host, e.port, e.path);
+      // Spelled out in sorted key order (this is the event recorded most); same fields as base().
       return {
         kind: e.type,
         time,
@@ -173,37 +186,48 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
         host: e.host,
         outcome: e.outcome,
         ocsf: {
-          ...base(s, time, e.user, e.sandboxId, ctx),
           action: act.action,
           action_id: act.actionId,
+          activity_id: s.activityId,
+          activity_name: s.activityName,
+          actor: { user: { name: e.user, type: 'User', type_id: 1 } },
+          category_name: CATEGORY[s.categoryUid],
+          category_uid: s.categoryUid,
+          class_name: s.className,
+          class_uid: s.classUid,
+          device: deviceOf(ctx),
           disposition: act.disposition,
           disposition_id: act.dispositionId,
-          status_detail: e.reason,
+          dst_endpoint: { hostname: e.host, ip: e.address, port: e.port },
           duration: e.durationMs,
           http_request: {
             http_method: method,
             uid: e.id,
-            url: {
-              scheme: e.scheme,
-              hostname: e.host,
-              port: e.port,
-              path: e.path,
-              url_string: urlString(e.scheme, e.host, e.port, e.path),
-            },
+            url: { hostname: e.host, path: e.path, port: e.port, scheme: e.scheme, url_string: url },
           },
           http_response: e.status === undefined ? undefined : { code: e.status },
-          dst_endpoint: { hostname: e.host, port: e.port, ip: e.address },
-          traffic: { bytes_out: e.bytesUp, bytes_in: e.bytesDown, bytes: e.bytesUp + e.bytesDown },
+          message: s.message,
+          metadata: metadataOf(ctx),
+          severity: SEVERITY[s.severityId],
+          severity_id: s.severityId,
+          src_endpoint: srcEndpoint(e.sandboxId),
+          status: STATUS[s.statusId],
+          status_detail: e.reason,
+          status_id: s.statusId,
+          time,
+          traffic: { bytes: e.bytesUp + e.bytesDown, bytes_in: e.bytesDown, bytes_out: e.bytesUp },
+          type_name: `${s.className}: ${s.activityName}`,
+          type_uid: s.classUid * 100 + s.activityId,
           unmapped: {
-            warden_kind: e.type,
-            sandbox_id: e.sandboxId,
-            request_id: e.id,
-            outcome: e.outcome,
-            decided_by: e.decidedBy,
-            rule: e.rule,
-            reason: e.reason,
             approval_id: e.approvalId,
+            decided_by: e.decidedBy,
             intercepted: e.intercepted,
+            outcome: e.outcome,
+            reason: e.reason,
+            request_id: e.id,
+            rule: e.rule,
+            sandbox_id: e.sandboxId,
+            warden_kind: e.type,
           },
         },
       };

@@ -197,3 +197,18 @@ test('read-only: a missing database is an error, writes are refused', () => {
     dispose();
   }
 });
+
+test('a lone surrogate in an indexed column is stored as U+FFFD and the chain still verifies', () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const file = path.join(dir, 'audit.db');
+    const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
+    const [record] = store.appendBatch([requestEvent(1, { host: 'bad\ud800host', user: 'u\udc00' })]);
+    assert.equal(record?.host, 'bad\ufffdhost');
+    assert.equal(store.get(1)?.host, 'bad\ufffdhost');
+    assert.equal(store.verify().ok, true);
+    store.close();
+  } finally {
+    dispose();
+  }
+});

@@ -11,7 +11,7 @@ import type { WardenEvent } from '../api/events.ts';
 import type { Disposer, EventBus } from '../events/bus.ts';
 import { type AnchorState, AnchorWriter, readAnchor } from './anchor.ts';
 import { canonicalJson } from './canonical.ts';
-import { type ChainRow, GENESIS_HASH, rowHash } from './chain.ts';
+import { type ChainRow, GENESIS_HASH, rowHash, storable } from './chain.ts';
 import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './errors.ts';
 import { type ExportOptions, exportRecords } from './export.ts';
 import { type CheckpointEvent, type DeviceInfo, type MappedEvent, type OcsfContext, toOcsf } from './ocsf.ts';
@@ -46,6 +46,12 @@ export interface AuditStoreOptions {
   onWarning?: (message: string) => void;
   /** SQLite `max_page_count`: caps the database size (tests use it to simulate a full disk). */
   maxPageCount?: number;
+  /**
+   * Worker threads verify uses on a large chain (default one per core, at most 4; 0 = verify
+   * on the calling thread only), and from how many records on (default 50,000).
+   */
+  verifyThreads?: number;
+  verifyParallelMin?: number;
 }
 
 export interface PruneResult {
@@ -70,6 +76,13 @@ interface Head {
   hash: string;
 }
 
+interface WriteBatch {
+  mapped: MappedEvent[];
+  now: number;
+  extra: ((head: Head) => { mapped: MappedEvent[]; before: () => void }) | undefined;
+  anchor: AnchorState | null;
+}
+
 export class AuditStore {
   readonly file: string;
   readonly anchorFile: string;
@@ -84,6 +97,8 @@ export class AuditStore {
   readonly #insert: Database.Statement;
   readonly #head: Database.Statement;
   readonly #first: Database.Statement;
+  readonly #write: Database.Transaction<(batch: WriteBatch) => AuditRecord[]>;
+  readonly #verifyOptions: { threads?: number; parallelMin?: number };
   #fault: string | null = null;
   #closed = false;
 
@@ -97,14 +112,19 @@ export class AuditStore {
     this.#now = options.now ?? Date.now;
     this.#onFault = options.onFault ?? (() => {});
     this.#queries = new RecordQueries(db);
+    this.#verifyOptions = {};
+    if (options.verifyThreads !== undefined) this.#verifyOptions.threads = options.verifyThreads;
+    if (options.verifyParallelMin !== undefined) this.#verifyOptions.parallelMin = options.verifyParallelMin;
     this.#head = db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1');
     this.#first = db.prepare('SELECT seq FROM records ORDER BY seq ASC LIMIT 1').pluck();
     this.#insert = this.readOnly
       ? db.prepare('SELECT 1')
       : db.prepare(
           'INSERT INTO records (seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash) ' +
-            'VALUES (@seq, @time, @kind, @sandbox_id, @user, @host, @outcome, @ocsf, @prev_hash, @hash)',
+            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
+    // One transaction function, reused: each call runs in BEGIN IMMEDIATE … COMMIT.
+    this.#write = db.transaction((batch: WriteBatch) => this.#writeRecords(batch));
     this.#anchor = this.readOnly ? null : this.#openAnchor(options.onWarning ?? (() => {}));
   }
 
@@ -201,7 +221,7 @@ export class AuditStore {
   /** Walk the whole chain and compare its head with the anchor. */
   verify(): AuditChainStatus {
     return {
-      ...verifyChain(this.#db, readAnchor(this.anchorFile)),
+      ...verifyChain(this.#db, readAnchor(this.anchorFile), { file: this.file, ...this.#verifyOptions }),
       ...(this.readOnly ? {} : { fault: this.#fault }),
     };
   }
@@ -222,7 +242,15 @@ export class AuditStore {
     const now = this.#now();
     const plan = planPrune(this.#db, policy, now);
     if (!plan) return { pruned: 0, throughSeq: null, checkpoint: null };
-    const check = verifyChain(this.#db, { state: 'missing' }, { throughSeq: plan.throughSeq });
+    const check = verifyChain(
+      this.#db,
+      { state: 'missing' },
+      {
+        throughSeq: plan.throughSeq,
+        file: this.file,
+        ...this.#verifyOptions,
+      },
+    );
     if (check.firstBad) {
       throw new AuditRetentionError(
         `retention refused: the records it would remove do not verify (seq ${check.firstBad.seq}: ${check.firstBad.problem})`,
@@ -313,66 +341,86 @@ export class AuditStore {
     now: number,
     extra?: (head: Head) => { mapped: MappedEvent[]; before: () => void },
   ): { records: AuditRecord[] } {
-    let anchorState: AnchorState | null = null;
+    const batch: WriteBatch = { mapped, now, extra, anchor: null };
     let records: AuditRecord[];
     try {
-      records = this.#db
-        .transaction(() => {
-          const head = this.head() ?? { seq: 0, hash: GENESIS_HASH };
-          const more = extra?.(head);
-          // Prune deletes before it appends its checkpoint, so the pages it frees can hold the
-          // checkpoint even when the database is full.
-          more?.before();
-          const all = more ? [...mapped, ...more.mapped] : mapped;
-          const out: AuditRecord[] = [];
-          let prevSeq = head.seq;
-          let prevHash = head.hash;
-          for (const m of all) {
-            const seq = prevSeq + 1;
-            const metadata = m.ocsf.metadata as Record<string, unknown>;
-            metadata.uid = String(seq);
-            metadata.logged_time = now;
-            const row: ChainRow & { hash: string } = {
-              seq,
-              time: m.time,
-              kind: m.kind,
-              sandbox_id: m.sandboxId,
-              user: m.user,
-              host: m.host,
-              outcome: m.outcome,
-              ocsf: canonicalJson(m.ocsf),
-              prev_hash: prevHash,
-              hash: '',
-            };
-            row.hash = rowHash(row);
-            this.#insert.run(row);
-            out.push({
-              seq,
-              time: m.time,
-              kind: m.kind,
-              sandboxId: m.sandboxId,
-              user: m.user,
-              host: m.host,
-              outcome: m.outcome,
-              ocsf: m.ocsf,
-              prevHash,
-              hash: row.hash,
-            });
-            prevSeq = seq;
-            prevHash = row.hash;
-          }
-          anchorState = { headSeq: prevSeq, headHash: prevHash, count: this.count(), written: now };
-          return out;
-        })
-        .immediate();
+      records = this.#write.immediate(batch);
     } catch (error) {
       if (error instanceof AuditRetentionError) throw error;
       const failure = describeWriteFailure(error, this.file);
       this.#setFault(failure.message);
       throw failure;
     }
-    this.#writeAnchor(anchorState);
+    this.#writeAnchor(batch.anchor);
     return { records };
+  }
+
+  /** The body of the write transaction: chain the records onto the committed head. */
+  #writeRecords(batch: WriteBatch): AuditRecord[] {
+    const { now } = batch;
+    const head = this.head() ?? { seq: 0, hash: GENESIS_HASH };
+    const more = batch.extra?.(head);
+    // Prune deletes before it appends its checkpoint, so the pages it frees can hold the
+    // checkpoint even when the database is full.
+    more?.before();
+    const all = more ? [...batch.mapped, ...more.mapped] : batch.mapped;
+    const out: AuditRecord[] = new Array(all.length);
+    let prevSeq = head.seq;
+    let prevHash = head.hash;
+    for (let i = 0; i < all.length; i++) {
+      const m = all[i] as MappedEvent;
+      const seq = prevSeq + 1;
+      const metadata = m.ocsf.metadata as Record<string, unknown>;
+      metadata.uid = String(seq);
+      metadata.logged_time = now;
+      // Columns are hashed exactly as SQLite will return them (see storable()).
+      const row: ChainRow = {
+        seq,
+        time: m.time,
+        kind: storable(m.kind),
+        sandbox_id: storable(m.sandboxId),
+        user: storable(m.user),
+        host: storable(m.host),
+        outcome: storable(m.outcome),
+        ocsf: canonicalJson(m.ocsf),
+        prev_hash: prevHash,
+      };
+      const hash = rowHash(row);
+      this.#insert.run(
+        seq,
+        row.time,
+        row.kind,
+        row.sandbox_id,
+        row.user,
+        row.host,
+        row.outcome,
+        row.ocsf,
+        prevHash,
+        hash,
+      );
+      out[i] = {
+        seq,
+        time: m.time,
+        kind: row.kind as AuditRecord['kind'],
+        sandboxId: row.sandbox_id,
+        user: row.user,
+        host: row.host,
+        outcome: row.outcome as AuditRecord['outcome'],
+        ocsf: m.ocsf,
+        prevHash,
+        hash,
+      };
+      prevSeq = seq;
+      prevHash = hash;
+    }
+    const first = this.#first.get() as number | undefined;
+    batch.anchor = {
+      headSeq: prevSeq,
+      headHash: prevHash,
+      count: first === undefined ? 0 : prevSeq - first + 1,
+      written: now,
+    };
+    return out;
   }
 
   #writeAnchor(state: AnchorState | null): void {

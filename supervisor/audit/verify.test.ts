@@ -21,15 +21,29 @@ function scenario(n: number, tamper: (db: Database.Database, file: string) => vo
     const db = new Database(file);
     tamper(db, file);
     db.close();
-    const ro = AuditStore.open(file, { readOnly: true });
-    try {
-      return ro.verify();
-    } finally {
-      ro.close();
-    }
+    return verifyBothWays(file);
   } finally {
     dispose();
   }
+}
+
+/**
+ * Verify on the calling thread and with worker threads (forced even for a small chain);
+ * both must reach the same verdict, naming the same record.
+ */
+function verifyBothWays(file: string): AuditChainStatus {
+  const results = [0, 2, 3].map((threads) => {
+    const ro = AuditStore.open(file, { readOnly: true, verifyThreads: threads, verifyParallelMin: 0 });
+    try {
+      const { durationMs: _, ...status } = ro.verify();
+      return status as AuditChainStatus;
+    } finally {
+      ro.close();
+    }
+  });
+  assert.deepEqual(results[1], results[0], 'two worker threads agree with the sequential walk');
+  assert.deepEqual(results[2], results[0], 'three worker threads agree with the sequential walk');
+  return results[0] as AuditChainStatus;
 }
 
 function broken(status: AuditChainStatus, seq: number, problem: RegExp) {
@@ -133,9 +147,7 @@ test('restoring an older copy of the database is detected against the anchor', (
     store.close();
     for (const f of [`${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     copyFileSync(path.join(dir, 'backup.db'), file);
-    const ro = AuditStore.open(file, { readOnly: true });
-    const status = ro.verify();
-    ro.close();
+    const status = verifyBothWays(file);
     broken(status, 11, /older copy of the database was restored/);
   } finally {
     dispose();
@@ -156,9 +168,7 @@ test('a different database of the same length put in place is detected (anchor h
       s.close();
     }
     copyFileSync(other, file);
-    const ro = AuditStore.open(file, { readOnly: true });
-    const status = ro.verify();
-    ro.close();
+    const status = verifyBothWays(file);
     broken(status, 10, /does not match the head hash in the anchor/);
   } finally {
     dispose();
@@ -203,4 +213,30 @@ test('a torn anchor slot falls back to the other slot; both torn is a break', ()
     writeFileSync(`${file}.anchor`, bytes);
   });
   broken(bothTorn, 6, /anchor file is unreadable/);
+});
+
+test('a large chain is verified by worker threads, and a break in any slice is still named', () => {
+  const { dir, dispose } = tempDir();
+  try {
+    const file = path.join(dir, 'audit.db');
+    const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
+    store.appendBatch(Array.from({ length: 3000 }, (_, i) => requestEvent(i + 1)));
+    store.close();
+    const ok = verifyBothWays(file);
+    assert.equal(ok.ok, true);
+    assert.equal(ok.records, 3000);
+    for (const seq of [1, 1000, 1500, 1501, 2999, 3000]) {
+      const db = new Database(file);
+      const original = db.prepare('SELECT outcome FROM records WHERE seq = ?').pluck().get(seq);
+      db.prepare("UPDATE records SET outcome = 'error' WHERE seq = ?").run(seq);
+      db.close();
+      broken(verifyBothWays(file), seq, /edited/);
+      const fix = new Database(file);
+      fix.prepare('UPDATE records SET outcome = ? WHERE seq = ?').run(original, seq);
+      fix.close();
+    }
+    assert.equal(verifyBothWays(file).ok, true);
+  } finally {
+    dispose();
+  }
 });

@@ -7,10 +7,20 @@ import type Database from 'better-sqlite3';
 import type { AuditAnchorStatus, AuditChainProblem, AuditChainStatus } from '../api/audit-types.ts';
 import type { AnchorRead } from './anchor.ts';
 import { GENESIS_HASH, jsonString as q } from './chain.ts';
+import { verifySlices, verifyThreads } from './verify-parallel.ts';
+
+/** Below this many records verify walks the chain on the calling thread. */
+export const PARALLEL_VERIFY_MIN = 50_000;
 
 export interface VerifyOptions {
   /** Check only the records up to this seq (retention checks what it removes); skips the anchor. */
   throughSeq?: number;
+  /** The database file: lets verify hash slices of a large chain in worker threads. */
+  file?: string;
+  /** Worker threads for a large chain (default: one per core, at most 4; 0 = none). */
+  threads?: number;
+  /** Use the threads from this many records on (default PARALLEL_VERIFY_MIN). */
+  parallelMin?: number;
 }
 
 /** Where the chain must start: genesis at seq 1, or the hash a retention checkpoint vouches for. */
@@ -60,50 +70,77 @@ export function verifyChain(
     if ('problem' in start) {
       firstBad = start;
     } else {
+      const threads = options.threads ?? verifyThreads();
+      const fast =
+        options.file !== undefined &&
+        threads > 0 &&
+        through - bounds.first + 1 >= (options.parallelMin ?? PARALLEL_VERIFY_MIN)
+          ? parallelWalk(options.file, bounds.first, through, anchorAt, threads, start.prevHash)
+          : null;
+      if (fast) {
+        checked = fast.checked;
+        head = fast.head;
+        hashAtAnchor = fast.hashAtAnchor;
+      }
       let expectedSeq = bounds.first;
       let prevHash = start.prevHash;
-      const rows = db
-        .prepare(
-          'SELECT seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash FROM records WHERE seq <= ? ORDER BY seq',
-        )
-        .raw(true)
-        .iterate(through) as IterableIterator<
-        [number, number, string, string | null, string, string | null, string | null, string, string, string]
-      >;
-      for (const [seq, time, kind, sandboxId, user, host, outcome, ocsf, rowPrev, hash] of rows) {
-        if (seq !== expectedSeq) {
-          firstBad = {
-            seq: expectedSeq,
-            problem:
-              seq - expectedSeq === 1
-                ? `record ${expectedSeq} is missing (deleted): the chain jumps from ${expectedSeq - 1} to ${seq}`
-                : `records ${expectedSeq}…${seq - 1} are missing (deleted): the chain jumps from ${expectedSeq - 1} to ${seq}`,
-          };
-          break;
+      // The sequential walk: the whole check for a small chain, and the diagnosis (which
+      // record is bad, and how) whenever the parallel walk did not find everything in order.
+      if (!fast) {
+        const rows = db
+          .prepare(
+            'SELECT seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash FROM records WHERE seq <= ? ORDER BY seq',
+          )
+          .raw(true)
+          .iterate(through) as IterableIterator<
+          [
+            number,
+            number,
+            string,
+            string | null,
+            string,
+            string | null,
+            string | null,
+            string,
+            string,
+            string,
+          ]
+        >;
+        for (const [seq, time, kind, sandboxId, user, host, outcome, ocsf, rowPrev, hash] of rows) {
+          if (seq !== expectedSeq) {
+            firstBad = {
+              seq: expectedSeq,
+              problem:
+                seq - expectedSeq === 1
+                  ? `record ${expectedSeq} is missing (deleted): the chain jumps from ${expectedSeq - 1} to ${seq}`
+                  : `records ${expectedSeq}…${seq - 1} are missing (deleted): the chain jumps from ${expectedSeq - 1} to ${seq}`,
+            };
+            break;
+          }
+          if (rowPrev !== prevHash) {
+            firstBad = {
+              seq,
+              problem:
+                `its prev_hash does not match the hash of record ${seq - 1}: a record was inserted, ` +
+                'removed or moved before it',
+            };
+            break;
+          }
+          const canonical =
+            `{"host":${q(host)},"kind":${q(kind)},"ocsf":${ocsf},"outcome":${q(outcome)}` +
+            `,"prev_hash":${q(rowPrev)},"sandbox_id":${q(sandboxId)},"seq":${seq}` +
+            `,"time":${time},"user":${q(user)}}`;
+          const computed = createHash('sha256').update(rowPrev).update(canonical).digest('hex');
+          if (computed !== hash) {
+            firstBad = { seq, problem: 'its content does not match its hash: the record was edited' };
+            break;
+          }
+          if (seq === anchorAt) hashAtAnchor = hash;
+          checked++;
+          expectedSeq = seq + 1;
+          prevHash = hash;
+          head = { seq, hash };
         }
-        if (rowPrev !== prevHash) {
-          firstBad = {
-            seq,
-            problem:
-              `its prev_hash does not match the hash of record ${seq - 1}: a record was inserted, ` +
-              'removed or moved before it',
-          };
-          break;
-        }
-        const canonical =
-          `{"host":${q(host)},"kind":${q(kind)},"ocsf":${ocsf},"outcome":${q(outcome)}` +
-          `,"prev_hash":${q(rowPrev)},"sandbox_id":${q(sandboxId)},"seq":${seq}` +
-          `,"time":${time},"user":${q(user)}}`;
-        const computed = createHash('sha256').update(rowPrev).update(canonical).digest('hex');
-        if (computed !== hash) {
-          firstBad = { seq, problem: 'its content does not match its hash: the record was edited' };
-          break;
-        }
-        if (seq === anchorAt) hashAtAnchor = hash;
-        checked++;
-        expectedSeq = seq + 1;
-        prevHash = hash;
-        head = { seq, hash };
       }
     }
   }
@@ -173,4 +210,28 @@ export function verifyChain(
   };
   if (firstBad) status.firstBad = firstBad;
   return status;
+}
+
+/** All slices verified and linked to each other and to the chain's start; null otherwise. */
+function parallelWalk(
+  file: string,
+  first: number,
+  through: number,
+  anchorAt: number,
+  threads: number,
+  startPrev: string,
+): { checked: number; head: { seq: number; hash: string }; hashAtAnchor: string | null } | null {
+  const slices = verifySlices(file, first, through, anchorAt, threads);
+  if (!slices) return null;
+  let prev = startPrev;
+  let checked = 0;
+  let hashAtAnchor: string | null = null;
+  for (const slice of slices) {
+    if (!slice.ok || slice.firstPrev !== prev || slice.lastHash === null) return null;
+    prev = slice.lastHash;
+    checked += slice.records;
+    hashAtAnchor ??= slice.anchorHash;
+  }
+  if (checked !== through - first + 1) return null;
+  return { checked, head: { seq: through, hash: prev }, hashAtAnchor };
 }

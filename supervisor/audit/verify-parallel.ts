@@ -1,0 +1,159 @@
+// Parallel fast path of verify. Each record's check is local: its hash must equal
+// SHA-256(prev_hash ‖ canonical row) and its prev_hash must equal the hash of the record
+// before it. So the seq range is split among worker threads, each recomputing the hashes of
+// its slice on its own read-only connection and checking the links inside it; the caller
+// then checks the links between slices. Only "all good" is decided here: on any doubt
+// (a gap, a bad link or hash, a worker that fails) the caller walks the chain sequentially,
+// which names the first bad record exactly as before.
+//
+// Workers run a self-contained script (eval), so this works from the bundled CLI too. They
+// read rows ≤ a fixed seq; records are append-only, and the only concurrent change, a prune
+// removing old rows, makes a slice look broken and so also leads to the sequential walk.
+
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+
+export interface SliceResult {
+  ok: boolean;
+  /** prev_hash of the slice's first record. */
+  firstPrev: string | null;
+  /** hash of the slice's last record. */
+  lastHash: string | null;
+  /** hash of the record at `anchorAt`, when the slice holds it. */
+  anchorHash: string | null;
+  records: number;
+  error?: string;
+}
+
+/** seq, prev_hash, hash and prev_hash ‖ canonical row (chain.ts canonicalRow), built by SQLite. */
+export const SLICE_SQL =
+  'SELECT seq, prev_hash, hash, format(\'%s{"host":%s,"kind":%s,"ocsf":%s,"outcome":%s,"prev_hash":%s,' +
+  '"sandbox_id":%s,"seq":%d,"time":%d,"user":%s}\', prev_hash, json_quote(host), json_quote(kind), ocsf, ' +
+  'json_quote(outcome), json_quote(prev_hash), json_quote(sandbox_id), seq, time, json_quote(user)) ' +
+  'FROM records WHERE seq >= ? AND seq <= ? ORDER BY seq';
+
+// The per-row check of verify.ts (chain.ts canonicalRow + rowHash), in plain JavaScript.
+// Any hash that does not match sends verify to the sequential walk, so this can only ever
+// confirm a chain whose every record hashes correctly.
+export const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { port, flag, index, driver, file, sql, from, to, anchorAt } = workerData;
+let result = { ok: false, firstPrev: null, lastHash: null, anchorHash: null, records: 0 };
+try {
+  const { hash } = require('node:crypto');
+  const Database = require(driver);
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    // SQLite assembles prev_hash ‖ canonical row (json_quote escapes as JSON.stringify does;
+    // were it ever to differ, the hash would not match and verify would fall back to the
+    // sequential walk, which builds the text in JavaScript).
+    const rows = db.prepare(sql).raw(true).iterate(from, to);
+    let expected = from;
+    let prev = null;
+    let firstPrev = null;
+    let anchorHash = null;
+    let ok = true;
+    for (const r of rows) {
+      const seq = r[0];
+      const rowPrev = r[1];
+      if (seq !== expected || (prev !== null && rowPrev !== prev)) { ok = false; break; }
+      if (hash('sha256', r[3], 'hex') !== r[2]) { ok = false; break; }
+      if (firstPrev === null) firstPrev = rowPrev;
+      if (seq === anchorAt) anchorHash = r[2];
+      prev = r[2];
+      expected++;
+    }
+    if (expected !== to + 1) ok = false;
+    result = { ok, firstPrev, lastHash: prev, anchorHash, records: expected - from };
+  } finally {
+    db.close();
+  }
+} catch (error) {
+  result = { ...result, ok: false, error: String(error && error.message || error) };
+} finally {
+  port.postMessage(result);
+  port.close();
+  Atomics.store(flag, index, 1);
+  Atomics.notify(flag, index);
+}
+`;
+
+let driverPath: string | null = null;
+
+function driver(): string {
+  driverPath ??= createRequire(import.meta.url).resolve('better-sqlite3');
+  return driverPath;
+}
+
+/** How many worker threads verify uses (at most 4; one per core). */
+export function verifyThreads(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism()));
+}
+
+/**
+ * Verify records `first…last` of `file` in `threads` slices, blocking until all are done
+ * (verify() stays synchronous). Returns null if the workers could not be used at all.
+ */
+export function verifySlices(
+  file: string,
+  first: number,
+  last: number,
+  anchorAt: number,
+  threads: number,
+  timeoutMs?: number,
+): SliceResult[] | null {
+  const total = last - first + 1;
+  // Generous (the sequential walk is the fallback): 30 s plus 100 µs per record.
+  const limit = timeoutMs ?? 30_000 + total / 10;
+  const n = Math.max(1, Math.min(threads, total));
+  const flag = new Int32Array(new SharedArrayBuffer(4 * n));
+  const workers: Array<{ worker: Worker; port: MessagePort }> = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const from = first + Math.floor((total * i) / n);
+      const to = first + Math.floor((total * (i + 1)) / n) - 1;
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        execArgv: [],
+        workerData: {
+          port: port2,
+          flag,
+          index: i,
+          driver: driver(),
+          file,
+          sql: SLICE_SQL,
+          from,
+          to,
+          anchorAt,
+        },
+        transferList: [port2],
+      });
+      worker.unref();
+      worker.on('error', () => {});
+      workers.push({ worker, port: port1 });
+    }
+    const deadline = Date.now() + limit;
+    const results: SliceResult[] = [];
+    for (let i = 0; i < n; i++) {
+      while (Atomics.load(flag, i) === 0) {
+        const left = deadline - Date.now();
+        if (left <= 0) return null;
+        Atomics.wait(flag, i, 0, Math.min(left, 1000));
+      }
+      const port = workers[i]?.port;
+      const received = port ? receiveMessageOnPort(port) : undefined;
+      if (!received) return null;
+      results.push(received.message as SliceResult);
+    }
+    return results;
+  } catch {
+    return null;
+  } finally {
+    for (const { worker, port } of workers) {
+      port.close();
+      void worker.terminate();
+    }
+  }
+}
