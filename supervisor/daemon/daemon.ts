@@ -25,8 +25,8 @@ import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { Sandboxes } from './sandboxes.ts';
 import { SecretsSeam } from './secrets-seam.ts';
-import { findUiDir, staticFiles } from './ui-static.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
+import { findUiDir, staticFiles } from './ui-static.ts';
 
 export interface DaemonOptions {
   home: string;
@@ -133,6 +133,7 @@ export class Daemon {
       secrets,
       gate: () => this.fault,
       log: this.log,
+      tunnelIdleMs: opts.tunnelIdleMs,
     };
     sandboxes = new Sandboxes({
       svc,

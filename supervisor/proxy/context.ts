@@ -65,4 +65,6 @@ export interface ProxyServices {
   /** Non-null: the reason to fail closed (e.g. the audit store cannot write). */
   gate(): string | null;
   log: Logger;
+  /** How long a tunnel may stay silent before its first byte, TLS handshake or request headers (default 30 s). */
+  tunnelIdleMs?: number;
 }

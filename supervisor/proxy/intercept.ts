@@ -32,16 +32,15 @@ export type InnerUpgradeHandler = (
 ) => void;
 
 const TLS_HANDSHAKE = 0x16;
-/** How long a tunnel may stay silent before its first byte. */
-const FIRST_BYTE_TIMEOUT_MS = 30_000;
-/** How long a tunnel may take to finish its TLS handshake and send a request's headers. */
-const HEADERS_TIMEOUT_MS = 30_000;
+/** How long a tunnel may stay silent before its first byte, and take for its handshake and headers. */
+const DEFAULT_IDLE_MS = 30_000;
 
 export class Interceptor {
   readonly server: http.Server;
   readonly #contexts = new WeakMap<object, TunnelContext>();
   readonly #deadlines = new WeakMap<object, NodeJS.Timeout>();
   readonly #svc: ProxyServices;
+  readonly #idleMs: number;
 
   constructor(
     svc: ProxyServices,
@@ -50,6 +49,7 @@ export class Interceptor {
     options: http.ServerOptions,
   ) {
     this.#svc = svc;
+    this.#idleMs = svc.tunnelIdleMs ?? DEFAULT_IDLE_MS;
     this.server = http.createServer(options, (req, res) => {
       const ctx = this.#contexts.get(req.socket);
       if (!ctx) return res.destroy();
@@ -77,7 +77,7 @@ export class Interceptor {
     };
     if (head.length > 0) return start(head);
     // A client that opens a tunnel and never speaks (or half-closes) does not hold it open.
-    const idle = setTimeout(() => socket.destroy(), FIRST_BYTE_TIMEOUT_MS);
+    const idle = setTimeout(() => socket.destroy(), this.#idleMs);
     const abandon = () => {
       clearTimeout(idle);
       socket.destroy();
@@ -119,7 +119,7 @@ export class Interceptor {
     // The internal server never listens, so Node does not enforce its headersTimeout: a
     // tunnel must finish its TLS handshake and send complete request headers in time.
     // (Once a request is parsed the deadline is lifted; a request may wait for a human.)
-    const deadline = setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS);
+    const deadline = setTimeout(() => socket.destroy(), this.#idleMs);
     socket.once('close', () => clearTimeout(deadline));
     this.#deadlines.set(socket, deadline);
     this.server.emit('connection', socket);
@@ -131,7 +131,7 @@ export class Interceptor {
     clearTimeout(this.#deadlines.get(socket));
     res.once('finish', () => {
       // Between kept-alive requests the next headers get the same deadline.
-      const next = setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS);
+      const next = setTimeout(() => socket.destroy(), this.#idleMs);
       this.#deadlines.set(socket, next);
     });
   }

@@ -24,7 +24,7 @@ export interface TestDaemon {
 }
 
 export async function startTestDaemon(
-  opts: { upstreamCa?: string[]; resolve?: Record<string, string> } = {},
+  opts: { upstreamCa?: string[]; resolve?: Record<string, string>; tunnelIdleMs?: number } = {},
 ): Promise<TestDaemon> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'warden-home-'));
   const logs: string[] = [];
@@ -34,6 +34,7 @@ export async function startTestDaemon(
     resolve: new Map(Object.entries(opts.resolve ?? {}).map(([k, v]) => [k, [v]])),
     log: createLogger((line) => logs.push(line)),
     user: 'tester',
+    tunnelIdleMs: opts.tunnelIdleMs,
   });
   const events: WardenEvent[] = [];
   daemon.bus.subscribe((e) => events.push(e));
