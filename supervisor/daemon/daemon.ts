@@ -46,6 +46,8 @@ export interface DaemonOptions {
   uiDir?: string;
   /** The QEMU binary (default qemu-system-x86_64 on PATH). */
   qemuBinary?: string;
+  /** Proxy: how long a tunnel may stay silent before its first byte or request headers (default 30 s). */
+  tunnelIdleMs?: number;
 }
 
 export class DaemonStartError extends Error {
