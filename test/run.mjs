@@ -1,4 +1,4 @@
-// Runs every *.test.ts under supervisor/ and test/ with node's test runner (through tsx).
+// Runs every *.test.ts under supervisor/, main/ and test/ with node's test runner (through tsx).
 // Extra arguments are passed to `node --test` (e.g. --test-name-pattern=proxy) or, when
 // they name files, replace the default set.
 import { spawnSync } from 'node:child_process';
@@ -22,7 +22,8 @@ function find(dir, out) {
 const args = process.argv.slice(2);
 const named = args.filter((a) => !a.startsWith('-'));
 const flags = args.filter((a) => a.startsWith('-'));
-const files = named.length > 0 ? named : ['supervisor', 'test'].flatMap((d) => find(path.join(root, d), []));
+const files =
+  named.length > 0 ? named : ['supervisor', 'main', 'test'].flatMap((d) => find(path.join(root, d), []));
 files.sort();
 
 const result = spawnSync(
