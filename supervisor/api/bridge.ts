@@ -53,6 +53,8 @@ export type WardenBridge = {
 /** IPC channel of a bridge method (`warden:status`, …) and of the event stream. */
 export const bridgeChannel = (method: BridgeMethod): string => `warden:${method}`;
 export const EVENT_CHANNEL = 'warden:event';
+/** Main → renderer: show the card of this approval (payload: the approval id), e.g. after a notification click. */
+export const FOCUS_APPROVAL_CHANNEL = 'warden:focus-approval';
 
 export function isBridgeMethod(name: unknown): name is BridgeMethod {
   return typeof name === 'string' && Object.hasOwn(BRIDGE_METHODS, name);
