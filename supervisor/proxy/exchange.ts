@@ -4,13 +4,14 @@
 
 import type http from 'node:http';
 import type { RequestFacts } from '../api/index.ts';
-import { normalizeHost } from '../policy/index.ts';
+import { admit, upstreamScheme } from './admit.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
 import type { ProxyServices, SandboxContext } from './context.ts';
-import { settle, unavailable, type Verdict, vetAddress } from './decide.ts';
-import { endToEndHeaders, endToEndRawHeaders } from './hop-headers.ts';
+import type { Verdict } from './decide.ts';
+import { endToEndRawHeaders } from './hop-headers.ts';
 import { ExchangeRecord } from './record.ts';
-import { defaultPort, displayAuthority, factsOf, type Target } from './target.ts';
+import { exfiltrationVerdict } from './secrets-check.ts';
+import { factsOf, type Target } from './target.ts';
 
 export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
   if (res.headersSent) {
@@ -21,71 +22,6 @@ export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
   const head = blockHead(info, body);
   res.writeHead(head.status, head.statusText, head.headers);
   res.end(body);
-}
-
-/** Check a request's headers and URL for secret placeholders and inject the bound ones. */
-export function checkSecrets(
-  svc: ProxyServices,
-  sandbox: SandboxContext,
-  facts: RequestFacts,
-  headers: http.IncomingHttpHeaders,
-  url: string,
-  intercepted: boolean,
-): { headers: http.IncomingHttpHeaders; url: string; verdict?: Verdict } {
-  const { sandboxId, user } = sandbox.identity;
-  const result = svc.secrets.apply(
-    { sandboxId, host: facts.host, intercepted, headers, url },
-    sandbox.secrets(),
-  );
-  const time = new Date().toISOString();
-  if (result.violations.length > 0) {
-    for (const v of result.violations) {
-      svc.emit({
-        type: 'secret.exfiltration_blocked',
-        time,
-        sandboxId,
-        user,
-        secret: v.secret,
-        host: facts.host,
-        where: v.where,
-        method: facts.method,
-        path: facts.path,
-      });
-    }
-    const first = result.violations[0]!;
-    const reason =
-      first.where === 'plain-http'
-        ? `the request carries the placeholder of secret ${first.secret} over plain HTTP; secrets are only injected into HTTPS requests`
-        : `the request carries the placeholder of secret ${first.secret} (in ${first.where}), which is not bound to ${facts.host}; placeholders are never sent to other hosts`;
-    const verdict: Verdict = {
-      allowed: false,
-      outcome: 'denied',
-      rule: null,
-      reason,
-      decidedBy: 'proxy',
-      block: { status: 403, verdict: 'exfiltration', reason, identity: sandbox.identity, facts },
-    };
-    return { headers, url, verdict };
-  }
-  for (const secret of result.injected) {
-    svc.emit({ type: 'secret.injected', time, sandboxId, user, secret, host: facts.host });
-  }
-  return { headers: result.headers as http.IncomingHttpHeaders, url: result.url };
-}
-
-/** Compare a Host header with the authority the tunnel was opened for. */
-export function hostMatches(hostHeader: string | undefined, target: Target): boolean {
-  if (!hostHeader) return true;
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(hostHeader.trim());
-  if (!m) return false;
-  let host: string;
-  try {
-    host = normalizeHost(m[1]!);
-  } catch {
-    return false;
-  }
-  const port = m[2] ? Number(m[2]) : defaultPort(target.scheme);
-  return host === target.host && port === target.port;
 }
 
 export async function handleExchange(
@@ -110,42 +46,20 @@ export async function handleExchange(
     record.finish(verdict);
   };
 
-  const gate = svc.gate();
-  if (gate) return fail(unavailable(sandbox, facts, gate));
-
-  if (intercepted && !hostMatches(req.headers.host, target)) {
-    const reason = `the Host header "${String(req.headers.host).slice(0, 100)}" does not match the tunnel's host ${target.host}:${target.port}`;
-    return fail({
-      allowed: false,
-      outcome: 'denied',
-      rule: null,
-      reason,
-      decidedBy: 'proxy',
-      block: { status: 421, verdict: 'denied', reason, identity: sandbox.identity, facts },
-    });
-  }
-
-  const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, intercepted === true);
-  if (secrets.verdict) return fail(secrets.verdict);
-
-  const verdict = await settle(svc, sandbox, facts, sandbox.policy().decideRequest(facts), aborter.signal);
-  if (!verdict.allowed) return fail(verdict);
-  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal, verdict);
-  if (!vetted.ok) return fail(vetted.verdict);
+  const admission = await admit(svc, sandbox, req, target, facts, intercepted, aborter.signal);
+  if (!admission.ok) return fail(admission.verdict);
+  const { verdict, address } = admission;
   if (aborter.signal.aborted)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
-  record.address = vetted.address.address;
-
-  const headers = endToEndHeaders(secrets.headers);
-  headers.host = displayAuthority(target.scheme, target.host, target.port);
+  record.address = address.address;
   const upstream = svc.upstream.request({
-    scheme: target.scheme === 'https' || target.scheme === 'wss' ? 'https' : 'http',
+    scheme: upstreamScheme(target),
     host: target.host,
     port: target.port,
-    address: vetted.address,
+    address,
     method: facts.method,
-    path: secrets.url,
-    headers,
+    path: admission.url,
+    headers: admission.headers,
   });
 
   const scanner = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId)
@@ -169,8 +83,7 @@ export async function handleExchange(
       if (found.length > 0) {
         blocked = true;
         upstream.destroy();
-        const check = checkSecretsBody(svc, sandbox, facts, found);
-        fail(check);
+        fail(exfiltrationVerdict(svc, sandbox, facts, found));
         return;
       }
     }
@@ -195,7 +108,7 @@ export async function handleExchange(
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (blocked) return;
-    const reason = upstreamErrorReason(facts, vetted.address.address, error);
+    const reason = upstreamErrorReason(facts, address.address, error);
     if (res.headersSent) {
       res.destroy();
       record.finish({ ...verdict, outcome: 'error', reason });
@@ -215,37 +128,6 @@ export async function handleExchange(
       res.writableFinished ? verdict : { ...verdict, outcome: verdict.outcome, reason: verdict.reason },
     );
   });
-}
-
-function checkSecretsBody(
-  svc: ProxyServices,
-  sandbox: SandboxContext,
-  facts: RequestFacts,
-  found: Array<{ secret: string; where: string }>,
-): Verdict {
-  const time = new Date().toISOString();
-  for (const v of found) {
-    svc.emit({
-      type: 'secret.exfiltration_blocked',
-      time,
-      sandboxId: sandbox.identity.sandboxId,
-      user: sandbox.identity.user,
-      secret: v.secret,
-      host: facts.host,
-      where: v.where,
-      method: facts.method,
-      path: facts.path,
-    });
-  }
-  const reason = `the request body carries the placeholder of secret ${found[0]!.secret}, which is not bound to ${facts.host}; placeholders are never sent to other hosts`;
-  return {
-    allowed: false,
-    outcome: 'denied',
-    rule: null,
-    reason,
-    decidedBy: 'proxy',
-    block: { status: 403, verdict: 'exfiltration', reason, identity: sandbox.identity, facts },
-  };
 }
 
 export function upstreamErrorReason(

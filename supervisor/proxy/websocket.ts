@@ -3,13 +3,14 @@
 
 import type http from 'node:http';
 import type net from 'node:net';
+import { admit, upstreamScheme } from './admit.ts';
 import type { ProxyServices, SandboxContext } from './context.ts';
-import { settle, unavailable, type Verdict, vetAddress } from './decide.ts';
-import { checkSecrets, hostMatches, upstreamErrorReason } from './exchange.ts';
-import { endToEndHeaders, endToEndRawHeaders } from './hop-headers.ts';
+import type { Verdict } from './decide.ts';
+import { upstreamErrorReason } from './exchange.ts';
+import { endToEndRawHeaders } from './hop-headers.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
 import { ExchangeRecord } from './record.ts';
-import { displayAuthority, factsOf, type Target } from './target.ts';
+import { factsOf, type Target } from './target.ts';
 
 function headLines(statusCode: number, statusMessage: string, raw: string[]): string {
   const lines = [`HTTP/1.1 ${statusCode} ${statusMessage}`];
@@ -38,40 +39,21 @@ export async function handleUpgrade(
     else socket.destroy();
   };
 
-  const gate = svc.gate();
-  if (gate) return fail(unavailable(sandbox, facts, gate));
-  if (intercepted && !hostMatches(req.headers.host, target)) {
-    const reason = `the Host header does not match the tunnel's host ${target.host}:${target.port}`;
-    return fail({
-      allowed: false,
-      outcome: 'denied',
-      rule: null,
-      reason,
-      decidedBy: 'proxy',
-      block: { status: 421, verdict: 'denied', reason, identity: sandbox.identity, facts },
-    });
-  }
-  const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, intercepted === true);
-  if (secrets.verdict) return fail(secrets.verdict);
-  const verdict = await settle(svc, sandbox, facts, sandbox.policy().decideRequest(facts), aborter.signal);
-  if (!verdict.allowed) return fail(verdict);
-  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal, verdict);
-  if (!vetted.ok) return fail(vetted.verdict);
+  const admission = await admit(svc, sandbox, req, target, facts, intercepted, aborter.signal);
+  if (!admission.ok) return fail(admission.verdict);
+  const { verdict, address } = admission;
   if (socket.destroyed)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
-  record.address = vetted.address.address;
-
-  const headers: Record<string, string | string[]> = endToEndHeaders(secrets.headers);
-  headers.host = displayAuthority(target.scheme, target.host, target.port);
-  headers.connection = 'Upgrade';
+  record.address = address.address;
+  const headers: Record<string, string | string[]> = { ...admission.headers, connection: 'Upgrade' };
   if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
   const upstream = svc.upstream.request({
-    scheme: target.scheme === 'wss' || target.scheme === 'https' ? 'https' : 'http',
+    scheme: upstreamScheme(target),
     host: target.host,
     port: target.port,
-    address: vetted.address,
+    address,
     method: facts.method,
-    path: secrets.url,
+    path: admission.url,
     headers,
   });
   upstream.on('upgrade', (res, upSocket, upHead) => {
@@ -101,7 +83,7 @@ export async function handleUpgrade(
     res.on('end', () => record.finish(verdict));
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
-    const reason = upstreamErrorReason(facts, vetted.address.address, error);
+    const reason = upstreamErrorReason(facts, address.address, error);
     fail({
       ...verdict,
       allowed: false,

@@ -1,0 +1,74 @@
+// The decision path every HTTP exchange and upgrade goes through before a byte is
+// forwarded: fail closed when the audit trail cannot record, check the Host of requests
+// inside a tunnel, check and inject secrets, ask the policy (and a human when it asks),
+// then vet the address actually connected to.
+
+import type http from 'node:http';
+import type { RequestFacts } from '../api/index.ts';
+import { normalizeHost } from '../policy/index.ts';
+import type { ProxyServices, SandboxContext } from './context.ts';
+import { settle, unavailable, type Verdict, vetAddress } from './decide.ts';
+import { endToEndHeaders } from './hop-headers.ts';
+import type { ResolvedAddress } from './resolver.ts';
+import { checkSecrets } from './secrets-check.ts';
+import { defaultPort, displayAuthority, type Target } from './target.ts';
+
+export type Admission =
+  | {
+      ok: true;
+      verdict: Verdict;
+      address: ResolvedAddress;
+      headers: Record<string, string | string[]>;
+      url: string;
+    }
+  | { ok: false; verdict: Verdict };
+
+/** Compare a Host header with the authority the tunnel was opened for. */
+export function hostMatches(hostHeader: string | undefined, target: Target): boolean {
+  if (!hostHeader) return true;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(hostHeader.trim());
+  if (!m) return false;
+  let host: string;
+  try {
+    host = normalizeHost(m[1]!);
+  } catch {
+    return false;
+  }
+  const port = m[2] ? Number(m[2]) : defaultPort(target.scheme);
+  return host === target.host && port === target.port;
+}
+
+export async function admit(
+  svc: ProxyServices,
+  sandbox: SandboxContext,
+  req: http.IncomingMessage,
+  target: Target,
+  facts: RequestFacts,
+  intercepted: boolean | undefined,
+  signal: AbortSignal,
+): Promise<Admission> {
+  const gate = svc.gate();
+  if (gate) return { ok: false, verdict: unavailable(sandbox, facts, gate) };
+  if (intercepted && !hostMatches(req.headers.host, target)) {
+    const shown = String(req.headers.host).slice(0, 100);
+    const reason = `the Host header "${shown}" does not match the tunnel's host ${target.host}:${target.port}`;
+    const block = { status: 421 as const, verdict: 'denied', reason, identity: sandbox.identity, facts };
+    return {
+      ok: false,
+      verdict: { allowed: false, outcome: 'denied', rule: null, reason, decidedBy: 'proxy', block },
+    };
+  }
+  const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, intercepted === true);
+  if (secrets.verdict) return { ok: false, verdict: secrets.verdict };
+  const verdict = await settle(svc, sandbox, facts, sandbox.policy().decideRequest(facts), signal);
+  if (!verdict.allowed) return { ok: false, verdict };
+  const vetted = await vetAddress(svc, sandbox, facts, signal, verdict);
+  if (!vetted.ok) return { ok: false, verdict: vetted.verdict };
+  const headers: Record<string, string | string[]> = endToEndHeaders(secrets.headers);
+  headers.host = displayAuthority(target.scheme, target.host, target.port);
+  return { ok: true, verdict, address: vetted.address, headers, url: secrets.url };
+}
+
+export function upstreamScheme(target: Target): 'http' | 'https' {
+  return target.scheme === 'https' || target.scheme === 'wss' ? 'https' : 'http';
+}
