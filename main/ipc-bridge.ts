@@ -1,0 +1,129 @@
+// The main side of the typed bridge: one ipcMain handler per BRIDGE_METHODS entry on
+// bridgeChannel(method), each validating its argument and forwarding it to the daemon's
+// API. Answers are BridgeResult envelopes so errors keep their name and fields. Calls
+// from anything but the app's own pages, and channels not in the contract, are refused.
+
+import {
+  BRIDGE_METHODS,
+  type BridgeError,
+  type BridgeMethod,
+  bridgeChannel,
+  EVENT_CHANNEL,
+  isBridgeMethod,
+} from '../supervisor/api/bridge.ts';
+import { ApiClientError } from '../supervisor/api/client.ts';
+import type { RouteKey } from '../supervisor/api/routes.ts';
+import { BridgeValidator } from './bridge-validation.ts';
+import type { DaemonApi } from './daemon-supervisor.ts';
+import type { InvokeEventSurface, IpcMainSurface, WebContentsSurface } from './electron-surface.ts';
+import type { EventHub } from './event-hub.ts';
+import type { BridgeResult } from './ipc-envelope.ts';
+
+export interface IpcBridgeOptions {
+  ipcMain: IpcMainSurface;
+  /** The daemon's client; rejects (DaemonUnavailable) while it is not running. */
+  getClient(): Promise<DaemonApi>;
+  /** Whether a call comes from the app's own content (default: a file: URL). */
+  isTrustedSender?(event: InvokeEventSurface): boolean;
+  log?: (line: string) => void;
+}
+
+const CHANNEL_PREFIX = 'warden:';
+
+/** A thrown value as the error envelope: name, message, status, hint and errors preserved. */
+export function toBridgeError(error: unknown): BridgeError {
+  if (error instanceof ApiClientError) {
+    return {
+      name: error.name,
+      message: error.message,
+      status: error.status,
+      ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.details.errors ? { errors: error.details.errors } : {}),
+    };
+  }
+  if (error instanceof Error) {
+    const e = error as Error & { status?: unknown; hint?: unknown };
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof e.status === 'number' ? { status: e.status } : {}),
+      ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
+      ...(error.name === 'DaemonUnavailable' ? { status: 503 } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+export class IpcBridge {
+  readonly #o: IpcBridgeOptions;
+  readonly #validator = new BridgeValidator();
+  readonly #registered: string[] = [];
+
+  constructor(options: IpcBridgeOptions) {
+    this.#o = options;
+  }
+
+  /** One handler per bridge method; nothing else is registered. */
+  register(): void {
+    for (const method of Object.keys(BRIDGE_METHODS) as BridgeMethod[]) {
+      const channel = bridgeChannel(method);
+      this.#o.ipcMain.handle(channel, (event, ...args) => this.dispatch(channel, event, args));
+      this.#registered.push(channel);
+    }
+  }
+
+  dispose(): void {
+    for (const channel of this.#registered.splice(0)) this.#o.ipcMain.removeHandler(channel);
+  }
+
+  /** Handle one invoke: channel → method, sender check, argument validation, the API call. */
+  async dispatch(channel: string, event: InvokeEventSurface, args: unknown[]): Promise<BridgeResult> {
+    const method = channel.startsWith(CHANNEL_PREFIX) ? channel.slice(CHANNEL_PREFIX.length) : undefined;
+    if (!isBridgeMethod(method) || bridgeChannel(method) !== channel) {
+      return fail({
+        name: 'UnknownChannel',
+        message: `no bridge function answers on ${channel}`,
+        status: 404,
+      });
+    }
+    const trusted = this.#o.isTrustedSender ?? ((e) => e.senderFrame?.url.startsWith('file:') === true);
+    if (!trusted(event)) {
+      this.#o.log?.(`refused ${channel} from ${event.senderFrame?.url ?? 'an unknown frame'}`);
+      return fail({
+        name: 'Forbidden',
+        message: `${method} may only be called by Warden's own window`,
+        status: 403,
+      });
+    }
+    if (args.length > 1) {
+      return fail({
+        name: 'InvalidArguments',
+        message: `${method} takes one argument, got ${args.length}`,
+        status: 400,
+      });
+    }
+    const checked = this.#validator.validate(method, args[0]);
+    if (!checked.ok) return fail(checked.error);
+    try {
+      const client = await this.#o.getClient();
+      const route = BRIDGE_METHODS[method] as RouteKey;
+      const value = await client.call(route, checked.args as Parameters<DaemonApi['call']>[1]);
+      return { ok: true, value };
+    } catch (error) {
+      return fail(toBridgeError(error));
+    }
+  }
+}
+
+function fail(error: BridgeError): BridgeResult {
+  return { ok: false, error };
+}
+
+/** Stream the shared daemon events to one window until it is destroyed. */
+export function forwardEvents(hub: EventHub, webContents: WebContentsSurface): () => void {
+  const dispose = hub.subscribe((event) => {
+    if (!webContents.isDestroyed()) webContents.send(EVENT_CHANNEL, event);
+  });
+  webContents.once('destroyed', dispose);
+  return dispose;
+}
