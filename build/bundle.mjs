@@ -23,3 +23,6 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The renderer bundle (dist/renderer/), served by the daemon in browser mode.
+await (await import('./renderer.mjs')).buildRenderer();

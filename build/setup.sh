@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(curl ca-certificates openssl)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(qemu-system-x86 busybox-static xz-utils binutils cpio)
+  packages+=(qemu-system-x86 busybox-static xz-utils binutils cpio chromium)
 fi
 
 missing=()

@@ -14,6 +14,7 @@ export const BRIDGE_METHODS = {
   addRule: 'POST /v1/listeners/:sandboxId/rules',
   listApprovals: 'GET /v1/approvals',
   answerApproval: 'POST /v1/approvals/:id',
+  previewApproval: 'POST /v1/approvals/:id/preview',
   getPolicy: 'GET /v1/policy',
   validatePolicy: 'POST /v1/policy/validate',
   applyPolicy: 'PUT /v1/policy',

@@ -12,6 +12,7 @@ export type {
   ApplyPolicyRequest,
   CreateListenerRequest,
   InjectMode,
+  PreviewApprovalRequest,
   PutSecretRequest,
   ValidatePolicyRequest,
 } from './requests.ts';
@@ -67,6 +68,14 @@ export interface AnswerApprovalResponse {
   approval: ApprovalView;
   /** For `always`: the change made to the session layer. */
   diff?: PolicyDiff;
+}
+
+/** `POST /v1/ui`: the browser-mode URL (the listener is started if it was not running). */
+export interface UiResponse {
+  /** The loopback origin, e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** The URL to open: the token in its fragment (never sent to the server). */
+  openUrl: string;
 }
 
 export interface PolicyLayerText {

@@ -58,6 +58,12 @@ export const AnswerApprovalRequestSchema = Type.Object(
   strict,
 );
 
+/** What an answer would change, without answering (the UI's "Always" preview). */
+export const PreviewApprovalRequestSchema = Type.Object(
+  { decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]), rule: Type.Optional(RuleInput) },
+  strict,
+);
+
 export const ValidatePolicyRequestSchema = Type.Object(
   { yaml: Type.String({ maxLength: 1_000_000 }), source: Type.Optional(Type.String()) },
   strict,
@@ -129,6 +135,7 @@ export type PutSecretRequest = Omit<Static<typeof PutSecretRequestSchema>, 'inje
   inject: Static<typeof InjectModeSchema>;
 };
 export type AnswerApprovalRequest = Static<typeof AnswerApprovalRequestSchema>;
+export type PreviewApprovalRequest = Static<typeof PreviewApprovalRequestSchema>;
 export type ValidatePolicyRequest = Static<typeof ValidatePolicyRequestSchema>;
 export type ApplyPolicyRequest = Static<typeof ApplyPolicyRequestSchema>;
 export type AddRuleRequest = Static<typeof AddRuleRequestSchema>;

@@ -13,12 +13,15 @@ import type {
   CreateListenerResponse,
   ListenerView,
   PolicyResponse,
+  PreviewApprovalRequest,
   PutSecretRequest,
   SecretView,
   StatusResponse,
+  UiResponse,
   ValidatePolicyRequest,
   ValidatePolicyResponse,
 } from './messages.ts';
+import type { PolicyDiff } from './policy-types.ts';
 import type {
   CreateSandboxRequest,
   CreateSandboxResponse,
@@ -51,6 +54,11 @@ export interface ApiRoutes {
     params: { id: string };
     body: AnswerApprovalRequest;
     response: AnswerApprovalResponse;
+  };
+  'POST /v1/approvals/:id/preview': {
+    params: { id: string };
+    body: PreviewApprovalRequest;
+    response: PolicyDiff;
   };
   'GET /v1/policy': {
     params: Record<string, never>;
@@ -97,6 +105,7 @@ export interface ApiRoutes {
     response: SandboxLogsResponse;
   };
   'GET /v1/images': { params: Record<string, never>; body: undefined; response: ImageView[] };
+  'POST /v1/ui': { params: Record<string, never>; body: undefined; response: UiResponse };
 }
 
 /** Routes answered with `101 Switching Protocols`; the socket then carries a stream. */

@@ -17,6 +17,7 @@ import {
   CreateListenerRequestSchema,
   CreateSandboxRequestSchema,
   ExecRequestSchema,
+  PreviewApprovalRequestSchema,
   PutSecretRequestSchema,
   ValidatePolicyRequestSchema,
 } from './requests.ts';
@@ -115,6 +116,7 @@ const BODY_SCHEMAS: Partial<Record<RouteKey, TSchema>> = {
   'POST /v1/listeners': CreateListenerRequestSchema,
   'POST /v1/listeners/:sandboxId/rules': AddRuleRequestSchema,
   'POST /v1/approvals/:id': AnswerApprovalRequestSchema,
+  'POST /v1/approvals/:id/preview': PreviewApprovalRequestSchema,
   'POST /v1/policy/validate': ValidatePolicyRequestSchema,
   'PUT /v1/policy': ApplyPolicyRequestSchema,
   'PUT /v1/secrets/:name': PutSecretRequestSchema,
@@ -147,6 +149,25 @@ function compilePattern(template: string): { pattern: RegExp; names: string[] } 
     })}$`,
   );
   return { pattern, names };
+}
+
+/** The first compiled route matching `method` and `pathname`, with its decoded path params. */
+function matchRoute<R extends { method: string; pattern: RegExp; names: string[] }>(
+  routes: readonly R[],
+  method: string,
+  pathname: string,
+): { r: R; params: Record<string, string> } | undefined {
+  for (const r of routes) {
+    if (r.method !== method) continue;
+    const m = r.pattern.exec(pathname);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    r.names.forEach((n, i) => {
+      params[n] = decodeURIComponent(m[i + 1]!);
+    });
+    return { r, params };
+  }
+  return undefined;
 }
 
 function describeErrors(validate: ValidateFunction): string {
@@ -182,15 +203,8 @@ export class ApiServer {
     const ajv = new Ajv({ allErrors: true, strict: false });
     this.#routes = (Object.keys(opts.handlers) as RouteKey[]).map((key) => {
       const [method, template] = key.split(' ') as [string, string];
-      const names: string[] = [];
-      const pattern = new RegExp(
-        `^${template.replace(/:([A-Za-z]+)/g, (_m, n: string) => {
-          names.push(n);
-          return '([^/]+)';
-        })}$`,
-      );
       const schema = BODY_SCHEMAS[key];
-      return { key, method, pattern, names, validate: schema ? ajv.compile(schema) : undefined };
+      return { key, method, ...compilePattern(template), validate: schema ? ajv.compile(schema) : undefined };
     });
     this.#upgrades = (Object.keys(opts.upgrades ?? {}) as UpgradeRouteKey[]).map((key) => {
       const [method, template] = key.split(' ') as [string, string];
@@ -355,35 +369,12 @@ export class ApiServer {
     }
   }
 
-  #matchUpgrade(
-    method: string,
-    pathname: string,
-  ): { r: CompiledUpgrade; params: Record<string, string> } | undefined {
-    for (const r of this.#upgrades) {
-      if (r.method !== method) continue;
-      const m = r.pattern.exec(pathname);
-      if (!m) continue;
-      const params: Record<string, string> = {};
-      r.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(m[i + 1]!);
-      });
-      return { r, params };
-    }
-    return undefined;
+  #matchUpgrade(method: string, pathname: string) {
+    return matchRoute(this.#upgrades, method, pathname);
   }
 
-  #match(method: string, pathname: string): { r: CompiledRoute; params: Record<string, string> } | undefined {
-    for (const r of this.#routes) {
-      if (r.method !== method) continue;
-      const m = r.pattern.exec(pathname);
-      if (!m) continue;
-      const params: Record<string, string> = {};
-      r.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(m[i + 1]!);
-      });
-      return { r, params };
-    }
-    return undefined;
+  #match(method: string, pathname: string) {
+    return matchRoute(this.#routes, method, pathname);
   }
 
   async #readBody(req: http.IncomingMessage, route: CompiledRoute): Promise<unknown> {

@@ -39,6 +39,12 @@ export interface ApprovalQueueDeps {
     rule: ApprovalView['suggestedRule'],
     action: ApprovalDecision,
   ) => PolicyDiff;
+  /** The diff an `always` answer would apply, changing nothing. */
+  previewSessionRule?: (
+    sandboxId: string,
+    rule: ApprovalView['suggestedRule'],
+    action: ApprovalDecision,
+  ) => PolicyDiff;
   /** Re-decide a request against the sandbox's current policy (after an `always`). */
   redecide: (sandboxId: string, facts: RequestFacts) => 'allow' | 'deny' | 'ask';
   now?: () => number;
@@ -121,6 +127,18 @@ export class ApprovalQueue {
     });
     if (answer.scope === 'always') this.#releaseDecidedBy(pending.view.sandboxId, by);
     return diff ? { approval: view, diff } : { approval: view };
+  }
+
+  /** The policy diff an `always` answer would apply; nothing changes. */
+  preview(
+    id: string,
+    answer: { decision: ApprovalDecision; rule?: ApprovalView['suggestedRule'] },
+  ): PolicyDiff {
+    const pending = this.#byId.get(id);
+    if (!pending) throw new ApprovalNotFoundError(id);
+    if (!this.#deps.previewSessionRule) throw new Error('this queue cannot preview answers');
+    const rule = answer.rule ?? pending.view.suggestedRule;
+    return this.#deps.previewSessionRule(pending.view.sandboxId, rule, answer.decision);
   }
 
   /** Deny everything a sandbox is waiting for (its listener is going away). */

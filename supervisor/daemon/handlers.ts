@@ -27,6 +27,10 @@ export interface HandlerDeps {
   setBase: (layer: PolicyLayer) => void;
   /** Environment a process should export to use a listener. */
   envFor: (view: ListenerView) => Record<string, string>;
+  /** Start the loopback HTTP listener (browser mode) if it is not running; its origin. */
+  startUi: () => Promise<string>;
+  /** The bearer token, for the URL `POST /v1/ui` answers (its caller already holds it). */
+  token: string;
   /** VM sandboxes' accelerator, pool and images, for the status. */
   vmStatus?: () => VmStatusView;
 }
@@ -119,6 +123,22 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
         }
         throw error;
       }
+    },
+
+    'POST /v1/approvals/:id/preview': ({ params, body }) => {
+      try {
+        return d.approvals.preview(params.id, body);
+      } catch (error) {
+        if (error instanceof ApprovalNotFoundError) {
+          throw new ApiError(404, error.name, error.message, 'list what is waiting with: warden approvals');
+        }
+        throw error;
+      }
+    },
+
+    'POST /v1/ui': async () => {
+      const url = await d.startUi();
+      return { url, openUrl: `${url}/#token=${d.token}` };
     },
 
     'GET /v1/policy': ({ query }) => {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CreateListenerRequest, PolicyDiff, RuleSpec } from '../api/index.ts';
 import { ApiError } from '../api/server.ts';
-import { diffPolicies, type Policy, type PolicyLayer, parsePolicy } from '../policy/index.ts';
+import { diffPolicies, Policy, type PolicyLayer, parsePolicy, prependRule } from '../policy/index.ts';
 import { ProxyListener, type ProxyServices, type SandboxContext } from '../proxy/index.ts';
 import { Sandbox } from './sandbox.ts';
 
@@ -125,6 +125,15 @@ export class Sandboxes {
   addSessionRule(sandboxId: string, rule: RuleSpec): PolicyDiff {
     const [before, after] = this.get(sandboxId).addSessionRule(rule);
     return diffPolicies(before, after);
+  }
+
+  /** The diff adding a session rule would make, changing nothing. */
+  previewSessionRule(sandboxId: string, rule: RuleSpec): PolicyDiff {
+    const sandbox = this.get(sandboxId);
+    const layers = sandbox
+      .layers()
+      .map((l) => (l.layer === 'session' ? { ...l, document: prependRule(sandbox.session, rule) } : l));
+    return diffPolicies(sandbox.policy(), Policy.resolve(layers));
   }
 
   /** The base layer changed: re-resolve every sandbox. */

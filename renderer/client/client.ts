@@ -1,0 +1,42 @@
+// The one client interface the UI talks to: the desktop bridge (supervisor/api/bridge.ts)
+// plus the state of the live connection. Two implementations: the Electron preload
+// (preload-client.ts) and browser mode over HTTP (http-client.ts); the UI never knows which.
+
+import type { BridgeError as BridgeErrorShape, Disposer, WardenBridge } from '../../supervisor/api/bridge.ts';
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export type WardenClient = WardenBridge & {
+  /** The live event stream's state; after `open` follows a reconnect, the UI refetches. */
+  onConnection(listener: (state: ConnectionState) => void): Disposer;
+};
+
+/** An error the UI can show: the daemon's name, message, status, hint and validation errors. */
+export class BridgeError extends Error implements BridgeErrorShape {
+  readonly status?: number;
+  readonly hint?: string;
+  readonly errors?: BridgeErrorShape['errors'];
+  constructor(shape: BridgeErrorShape) {
+    super(shape.message);
+    this.name = shape.name;
+    if (shape.status !== undefined) this.status = shape.status;
+    if (shape.hint !== undefined) this.hint = shape.hint;
+    if (shape.errors !== undefined) this.errors = shape.errors;
+  }
+}
+
+/** Anything thrown (a BridgeError, a plain Error, an envelope-shaped object) as a BridgeError. */
+export function toBridgeError(error: unknown): BridgeError {
+  if (error instanceof BridgeError) return error;
+  if (error && typeof error === 'object') {
+    const e = error as Partial<BridgeErrorShape>;
+    return new BridgeError({
+      name: typeof e.name === 'string' ? e.name : 'Error',
+      message: typeof e.message === 'string' ? e.message : String(error),
+      ...(typeof e.status === 'number' ? { status: e.status } : {}),
+      ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
+      ...(Array.isArray(e.errors) ? { errors: e.errors } : {}),
+    });
+  }
+  return new BridgeError({ name: 'Error', message: String(error) });
+}

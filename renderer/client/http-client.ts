@@ -1,0 +1,175 @@
+// Browser mode: every bridge method is a fetch of its route with the bearer token, and the
+// live events are read from `GET /v1/events` with fetch and a streaming body reader
+// (EventSource cannot send the Authorization header), reconnecting with backoff.
+
+import { BRIDGE_METHODS, type BridgeArgs, type BridgeMethod } from '../../supervisor/api/bridge.ts';
+import type { WardenEvent } from '../../supervisor/api/events.ts';
+import type { ErrorEnvelope } from '../../supervisor/api/messages.ts';
+import { EVENTS_PATH, type RouteKey, routePath } from '../../supervisor/api/routes.ts';
+import { BridgeError, type ConnectionState, type WardenClient } from './client.ts';
+
+export interface HttpClientOptions {
+  /** Origin of the daemon's loopback listener ('' = same origin). */
+  baseUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+  /** Reconnect delays: first, and the ceiling it doubles up to. */
+  backoffMs?: { initial: number; max: number };
+}
+
+/** Parse server-sent events from text chunks; returns the `data` of complete events. */
+export class SseParser {
+  #buffer = '';
+  push(chunk: string): string[] {
+    this.#buffer += chunk;
+    const out: string[] = [];
+    for (;;) {
+      const match = /\r?\n\r?\n/.exec(this.#buffer);
+      if (!match) break;
+      const block = this.#buffer.slice(0, match.index);
+      this.#buffer = this.#buffer.slice(match.index + match[0].length);
+      const data = block
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
+      if (data.length > 0) out.push(data.join('\n'));
+    }
+    return out;
+  }
+}
+
+export function createHttpClient(opts: HttpClientOptions): WardenClient {
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const backoff = opts.backoffMs ?? { initial: 250, max: 10_000 };
+  const auth = { authorization: `Bearer ${opts.token}` };
+
+  async function call(route: RouteKey, args: BridgeArgs<RouteKey> = {}): Promise<unknown> {
+    const { method, path } = routePath(route, (args.params ?? {}) as Record<string, string>);
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(args.query ?? {})) if (v !== undefined && v !== '') query.set(k, v);
+    const url = `${opts.baseUrl}${path}${query.size > 0 ? `?${query}` : ''}`;
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        method,
+        headers: args.body !== undefined ? { ...auth, 'content-type': 'application/json' } : auth,
+        ...(args.body !== undefined ? { body: JSON.stringify(args.body) } : {}),
+        cache: 'no-store',
+      });
+    } catch (error) {
+      throw new BridgeError({
+        name: 'DaemonUnavailable',
+        message: `the Warden daemon is not answering (${(error as Error).message})`,
+        hint: 'start it with: warden ui',
+      });
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const envelope = (json as ErrorEnvelope | undefined)?.error;
+      throw new BridgeError({
+        name: envelope?.name ?? 'HttpError',
+        message: envelope?.message ?? `${method} ${path} answered ${res.status}`,
+        status: res.status,
+        ...(envelope?.hint ? { hint: envelope.hint } : {}),
+        ...(envelope?.errors ? { errors: envelope.errors } : {}),
+        ...(res.status === 401 && !envelope?.hint
+          ? { hint: 'open the URL printed by `warden ui` again: it carries the token' }
+          : {}),
+      });
+    }
+    return json;
+  }
+
+  const eventListeners = new Set<(event: WardenEvent) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  let state: ConnectionState = 'closed';
+  let abort: AbortController | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const l of connectionListeners) l(next);
+  };
+
+  async function streamOnce(signal: AbortSignal): Promise<boolean> {
+    const res = await doFetch(`${opts.baseUrl}${EVENTS_PATH}`, { headers: auth, signal, cache: 'no-store' });
+    if (!res.ok || !res.body) return false;
+    setState('open');
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    const parser = new SseParser();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return true;
+      for (const data of parser.push(value)) {
+        let event: WardenEvent;
+        try {
+          event = JSON.parse(data) as WardenEvent;
+        } catch {
+          continue;
+        }
+        for (const l of eventListeners) l(event);
+      }
+    }
+  }
+
+  function startStream(): void {
+    const controller = new AbortController();
+    abort = controller;
+    let delay = backoff.initial;
+    const loop = async () => {
+      while (!controller.signal.aborted) {
+        setState('connecting');
+        let opened = false;
+        try {
+          opened = await streamOnce(controller.signal);
+        } catch {}
+        if (controller.signal.aborted) break;
+        setState('closed');
+        if (opened) delay = backoff.initial;
+        await new Promise<void>((resolve) => {
+          retryTimer = setTimeout(resolve, delay);
+        });
+        delay = Math.min(delay * 2, backoff.max);
+      }
+    };
+    void loop();
+  }
+
+  function stopStreamIfIdle(): void {
+    if (eventListeners.size > 0 || connectionListeners.size > 0) return;
+    abort?.abort();
+    abort = undefined;
+    clearTimeout(retryTimer);
+    state = 'closed';
+  }
+
+  const client = {
+    onEvent(listener: (event: WardenEvent) => void) {
+      eventListeners.add(listener);
+      if (!abort) startStream();
+      return () => {
+        eventListeners.delete(listener);
+        stopStreamIfIdle();
+      };
+    },
+    onConnection(listener: (state: ConnectionState) => void) {
+      connectionListeners.add(listener);
+      listener(state);
+      return () => {
+        connectionListeners.delete(listener);
+        stopStreamIfIdle();
+      };
+    },
+  } as Record<string, unknown>;
+  for (const [name, route] of Object.entries(BRIDGE_METHODS) as Array<[BridgeMethod, RouteKey]>) {
+    client[name] = (args?: BridgeArgs<RouteKey>) => call(route, args);
+  }
+  return client as unknown as WardenClient;
+}

@@ -1,0 +1,33 @@
+// Electron: the preload exposes the bridge as `window.warden` (contextBridge). Calls are
+// passed through; what they reject with becomes a BridgeError. The event stream is kept
+// alive by the main process, so the connection is reported open for as long as it exists.
+
+import { BRIDGE_METHODS, type BridgeMethod, type WardenBridge } from '../../supervisor/api/bridge.ts';
+import { type ConnectionState, toBridgeError, type WardenClient } from './client.ts';
+
+declare global {
+  interface Window {
+    warden?: WardenBridge;
+  }
+}
+
+export function createPreloadClient(bridge: WardenBridge): WardenClient {
+  const client = {
+    onEvent: (listener: Parameters<WardenBridge['onEvent']>[0]) => bridge.onEvent(listener),
+    onConnection(listener: (state: ConnectionState) => void) {
+      listener('open');
+      return () => {};
+    },
+  } as Record<string, unknown>;
+  for (const name of Object.keys(BRIDGE_METHODS) as BridgeMethod[]) {
+    const fn = bridge[name] as (args?: unknown) => Promise<unknown>;
+    client[name] = async (args?: unknown) => {
+      try {
+        return await fn(args);
+      } catch (error) {
+        throw toBridgeError(error);
+      }
+    };
+  }
+  return client as unknown as WardenClient;
+}

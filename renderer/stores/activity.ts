@@ -1,0 +1,182 @@
+// The live feed of decisions: a bounded ring buffer of request.decided events, counters per
+// sandbox, filters, pause/resume. Events are batched (one MobX action per flush) so a
+// stream of thousands per second costs one re-render per flush, not one per event.
+
+import { action, computed, makeObservable, observable } from 'mobx';
+import type { RequestDecidedEvent, RequestOutcome } from '../../supervisor/api/events.ts';
+import { Ring } from './ring.ts';
+
+export interface ActivityRow {
+  key: number;
+  id: string;
+  time: string;
+  sandboxId: string;
+  method: string;
+  scheme: string;
+  host: string;
+  path: string;
+  outcome: RequestOutcome;
+  rule: string;
+  reason: string;
+  status?: number;
+  bytes: number;
+  decidedBy: RequestDecidedEvent['decidedBy'];
+}
+
+export interface SandboxCounter {
+  allowed: number;
+  denied: number;
+  other: number;
+}
+
+export interface ActivityFilters {
+  sandbox: string;
+  outcome: '' | RequestOutcome;
+  host: string;
+}
+
+export interface ActivityStoreOptions {
+  capacity?: number;
+  /** Schedules a flush of buffered events (default: 100 ms timer). */
+  schedule?: (fn: () => void) => void;
+}
+
+function ruleText(e: RequestDecidedEvent): string {
+  if (e.rule) return `${e.rule.layer}#${e.rule.index} ${e.rule.action} ${e.rule.match}`;
+  return e.decidedBy === 'approval' ? 'approval' : e.decidedBy === 'proxy' ? 'proxy' : 'default';
+}
+
+export class ActivityStore {
+  version = 0;
+  paused = false;
+  heldWhilePaused = 0;
+  total = 0;
+  filters: ActivityFilters = { sandbox: '', outcome: '', host: '' };
+  readonly counters = observable.map<string, SandboxCounter>();
+  readonly #ring: Ring<ActivityRow>;
+  readonly #held: Ring<ActivityRow>;
+  readonly #schedule: (fn: () => void) => void;
+  #incoming: RequestDecidedEvent[] = [];
+  #scheduled = false;
+  #seq = 0;
+
+  constructor(opts: ActivityStoreOptions = {}) {
+    this.#ring = new Ring(opts.capacity ?? 10_000);
+    this.#held = new Ring(opts.capacity ?? 10_000);
+    this.#schedule = opts.schedule ?? ((fn) => setTimeout(fn, 100));
+    makeObservable(this, {
+      version: observable,
+      paused: observable,
+      heldWhilePaused: observable,
+      total: observable,
+      filters: observable,
+      rows: computed,
+      sandboxes: computed,
+      flush: action,
+      pause: action,
+      resume: action,
+      setFilter: action,
+      clear: action,
+    });
+  }
+
+  get capacity(): number {
+    return this.#ring.capacity;
+  }
+
+  /** How many rows the buffer holds (all filters off). */
+  get buffered(): number {
+    void this.version;
+    return this.#ring.size;
+  }
+
+  ingest(event: RequestDecidedEvent): void {
+    this.#incoming.push(event);
+    if (this.#incoming.length > this.#ring.capacity) this.#incoming.shift();
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#schedule(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    const batch = this.#incoming;
+    if (batch.length === 0) return;
+    this.#incoming = [];
+    const counts = new Map<string, SandboxCounter>();
+    for (const e of batch) {
+      const row: ActivityRow = {
+        key: ++this.#seq,
+        id: e.id,
+        time: e.time,
+        sandboxId: e.sandboxId,
+        method: e.method,
+        scheme: e.scheme,
+        host: e.host,
+        path: e.path,
+        outcome: e.outcome,
+        rule: ruleText(e),
+        reason: e.reason,
+        bytes: e.bytesUp + e.bytesDown,
+        decidedBy: e.decidedBy,
+        ...(e.status !== undefined ? { status: e.status } : {}),
+      };
+      (this.paused ? this.#held : this.#ring).push(row);
+      const c = counts.get(e.sandboxId) ?? {
+        ...(this.counters.get(e.sandboxId) ?? { allowed: 0, denied: 0, other: 0 }),
+      };
+      if (e.outcome === 'allowed') c.allowed++;
+      else if (e.outcome === 'denied') c.denied++;
+      else c.other++;
+      counts.set(e.sandboxId, c);
+    }
+    for (const [id, c] of counts) this.counters.set(id, c);
+    this.total += batch.length;
+    if (this.paused) this.heldWhilePaused = this.#held.size;
+    else this.version++;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    for (const row of this.#held.newestFirst().reverse()) this.#ring.push(row);
+    this.#held.clear();
+    this.heldWhilePaused = 0;
+    this.paused = false;
+    this.version++;
+  }
+
+  setFilter<K extends keyof ActivityFilters>(key: K, value: ActivityFilters[K]): void {
+    this.filters = { ...this.filters, [key]: value };
+  }
+
+  clear(): void {
+    this.#ring.clear();
+    this.#held.clear();
+    this.counters.clear();
+    this.total = 0;
+    this.heldWhilePaused = 0;
+    this.version++;
+  }
+
+  /** The rows shown: newest first, filtered. */
+  get rows(): ActivityRow[] {
+    void this.version;
+    const { sandbox, outcome, host } = this.filters;
+    const needle = host.trim().toLowerCase();
+    if (!sandbox && !outcome && !needle) return this.#ring.newestFirst();
+    return this.#ring.newestFirst(
+      (r) =>
+        (!sandbox || r.sandboxId === sandbox) &&
+        (!outcome || r.outcome === outcome) &&
+        (!needle || r.host.toLowerCase().includes(needle)),
+    );
+  }
+
+  get sandboxes(): string[] {
+    return [...this.counters.keys()].sort();
+  }
+}

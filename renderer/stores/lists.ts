@@ -1,0 +1,160 @@
+// Sandboxes, secrets and status: lists fetched from the daemon, refreshed by events.
+
+import { makeObservable, observable, observableRef, runInAction } from 'mobx';
+import type { AuditChainStatus, AuditPage, AuditRecord } from '../../supervisor/api/audit-types.ts';
+import type { WardenEvent } from '../../supervisor/api/events.ts';
+import type { InjectMode, ListenerView, SecretView, StatusResponse } from '../../supervisor/api/messages.ts';
+import type { CreateSandboxRequest, ImageView, SandboxView } from '../../supervisor/api/sandbox-types.ts';
+import { type BridgeError, toBridgeError, type WardenClient } from '../client/client.ts';
+import { attempt, Resource } from './resource.ts';
+
+export class SandboxesStore {
+  readonly vms: Resource<SandboxView[]>;
+  readonly listeners: Resource<ListenerView[]>;
+  readonly images: Resource<ImageView[]>;
+  readonly #client: WardenClient;
+
+  constructor(client: WardenClient) {
+    this.#client = client;
+    this.vms = new Resource(() => client.listSandboxes());
+    this.listeners = new Resource(() => client.listListeners());
+    this.images = new Resource(() => client.listImages());
+  }
+
+  load(): Promise<unknown> {
+    return Promise.all([this.vms.load(), this.listeners.load(), this.images.load()]);
+  }
+
+  onEvent(event: WardenEvent): void {
+    if (event.type === 'sandbox.state') void this.vms.load();
+    if (event.type === 'user.action' && event.action.startsWith('listener.')) void this.listeners.load();
+  }
+
+  async stop(sandboxId: string) {
+    const r = await attempt(() => this.#client.stopSandbox({ params: { sandboxId } }));
+    await this.vms.load();
+    return r;
+  }
+
+  async removeListener(sandboxId: string) {
+    const r = await attempt(() => this.#client.removeListener({ params: { sandboxId } }));
+    await this.listeners.load();
+    return r;
+  }
+
+  async create(body: CreateSandboxRequest) {
+    const r = await attempt(() => this.#client.createSandbox({ body }));
+    await this.vms.load();
+    return r;
+  }
+}
+
+export class SecretsStore {
+  readonly list: Resource<SecretView[]>;
+  readonly #client: WardenClient;
+
+  constructor(client: WardenClient) {
+    this.#client = client;
+    this.list = new Resource(() => client.listSecrets());
+  }
+
+  onEvent(event: WardenEvent): void {
+    if (event.type === 'user.action' && event.action.startsWith('secret.')) void this.list.load();
+  }
+
+  /** The value is sent once and not kept anywhere in the store. */
+  async add(name: string, value: string, hosts: string[], inject: InjectMode) {
+    const r = await attempt(() =>
+      this.#client.putSecret({ params: { name }, body: { value, hosts, inject } }),
+    );
+    await this.list.load();
+    return r;
+  }
+
+  async remove(name: string) {
+    const r = await attempt(() => this.#client.removeSecret({ params: { name } }));
+    await this.list.load();
+    return r;
+  }
+}
+
+export class StatusStore {
+  readonly status: Resource<StatusResponse>;
+
+  constructor(client: WardenClient) {
+    this.status = new Resource(() => client.status());
+  }
+
+  onEvent(event: WardenEvent): void {
+    if (event.type === 'daemon.started') void this.status.load();
+  }
+}
+
+export interface AuditFilters {
+  sandbox: string;
+  kind: string;
+  host: string;
+  outcome: string;
+  since: string;
+}
+
+/** The audit trail, a page at a time (cursor paging), and the chain's verification. */
+export class AuditStore {
+  records: AuditRecord[] = [];
+  nextCursor: string | null = null;
+  loading = false;
+  loaded = false;
+  error: BridgeError | null = null;
+  filters: AuditFilters = { sandbox: '', kind: '', host: '', outcome: '', since: '' };
+  readonly chain: Resource<AuditChainStatus>;
+  readonly #client: WardenClient;
+  readonly #pageSize: number;
+
+  constructor(client: WardenClient, pageSize = 100) {
+    this.#client = client;
+    this.#pageSize = pageSize;
+    this.chain = new Resource(() => client.auditChain());
+    makeObservable(this, {
+      records: observableRef,
+      nextCursor: observable,
+      loading: observable,
+      loaded: observable,
+      error: observableRef,
+      filters: observable,
+    });
+  }
+
+  setFilters(filters: Partial<AuditFilters>): void {
+    runInAction(() => {
+      this.filters = { ...this.filters, ...filters };
+    });
+  }
+
+  /** First page (reset) or the next one. */
+  async load(reset = true): Promise<void> {
+    if (!reset && !this.nextCursor) return;
+    const cursor = reset ? undefined : (this.nextCursor ?? undefined);
+    runInAction(() => {
+      this.loading = true;
+    });
+    try {
+      const page: AuditPage = await this.#client.auditPage({
+        query: { ...this.filters, limit: String(this.#pageSize), ...(cursor ? { cursor } : {}) },
+      });
+      runInAction(() => {
+        this.records = reset ? page.records : [...this.records, ...page.records];
+        this.nextCursor = page.nextCursor;
+        this.error = null;
+        this.loaded = true;
+      });
+    } catch (error) {
+      runInAction(() => {
+        this.error = toBridgeError(error);
+      });
+    } finally {
+      runInAction(() => {
+        this.loading = false;
+      });
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// Every store of the UI, built from one client and a clock; the event stream is read once
+// here and dispatched. On (re)connect the live lists are fetched again.
+
+import { makeObservable, observable, runInAction } from 'mobx';
+import type { WardenEvent } from '../../supervisor/api/events.ts';
+import type { ConnectionState, WardenClient } from '../client/client.ts';
+import { ActivityStore, type ActivityStoreOptions } from './activity.ts';
+import { ApprovalsStore, type Clock, systemClock } from './approvals.ts';
+import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
+import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
+
+export interface RootStoreOptions {
+  clock?: Clock;
+  activity?: ActivityStoreOptions;
+  policy?: PolicyStoreOptions;
+}
+
+export class RootStore {
+  readonly client: WardenClient;
+  readonly activity: ActivityStore;
+  readonly approvals: ApprovalsStore;
+  readonly policy: PolicyStore;
+  readonly sandboxes: SandboxesStore;
+  readonly secrets: SecretsStore;
+  readonly audit: AuditStore;
+  readonly status: StatusStore;
+  connection: ConnectionState = 'connecting';
+  /** The stream has been open at least once. */
+  connectedOnce = false;
+  #disposers: Array<() => void> = [];
+
+  constructor(client: WardenClient, opts: RootStoreOptions = {}) {
+    this.client = client;
+    this.activity = new ActivityStore(opts.activity);
+    this.approvals = new ApprovalsStore(client, opts.clock ?? systemClock);
+    this.policy = new PolicyStore(client, opts.policy);
+    this.sandboxes = new SandboxesStore(client);
+    this.secrets = new SecretsStore(client);
+    this.audit = new AuditStore(client);
+    this.status = new StatusStore(client);
+    makeObservable(this, { connection: observable, connectedOnce: observable });
+  }
+
+  start(): void {
+    this.#disposers.push(this.client.onEvent((e) => this.dispatch(e)));
+    this.#disposers.push(
+      this.client.onConnection((state) => {
+        runInAction(() => {
+          this.connection = state;
+          if (state === 'open') this.connectedOnce = true;
+        });
+        if (state === 'open') {
+          void this.approvals.load();
+          void this.status.status.load();
+        }
+      }),
+    );
+    this.#disposers.push(this.approvals.startTicking());
+  }
+
+  stop(): void {
+    for (const d of this.#disposers.splice(0)) d();
+  }
+
+  dispatch(event: WardenEvent): void {
+    switch (event.type) {
+      case 'request.decided':
+        this.activity.ingest(event);
+        return;
+      case 'approval.pending':
+      case 'approval.answered':
+      case 'approval.expired':
+        this.approvals.onEvent(event);
+        return;
+      case 'policy.changed':
+        if (this.policy.policy.value) void this.policy.load();
+        return;
+      case 'sandbox.state':
+        this.sandboxes.onEvent(event);
+        return;
+      case 'user.action':
+        this.sandboxes.onEvent(event);
+        this.secrets.onEvent(event);
+        return;
+      case 'daemon.started':
+        this.status.onEvent(event);
+        return;
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,233 @@
+// One card per pending request. Allow once / Always allow / Deny once / Always deny, with
+// a/A/d/D on the focused card; "Always" first shows the policy diff it will apply.
+
+import { observer } from 'mobx-react-lite';
+import { useEffect, useRef, useState } from 'react';
+import type { ApprovalDecision, ApprovalView } from '../../supervisor/api/events.ts';
+import type { PolicyDiff } from '../../supervisor/api/policy-types.ts';
+import { type BridgeError, toBridgeError } from '../client/client.ts';
+import type { ApprovalsStore } from '../stores/approvals.ts';
+import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
+
+interface Confirming {
+  approval: ApprovalView;
+  decision: ApprovalDecision;
+  diff?: PolicyDiff;
+  error?: BridgeError;
+}
+
+export const ApprovalsView = observer(function ApprovalsView({ store }: { store: ApprovalsStore }) {
+  const [confirming, setConfirming] = useState<Confirming | null>(null);
+  const list = store.list;
+
+  const askAlways = (approval: ApprovalView, decision: ApprovalDecision) => {
+    setConfirming({ approval, decision });
+    store.preview(approval.id, decision).then(
+      (diff) => setConfirming((c) => (c && c.approval.id === approval.id ? { ...c, diff } : c)),
+      (error: unknown) =>
+        setConfirming((c) =>
+          c && c.approval.id === approval.id ? { ...c, error: toBridgeError(error) } : c,
+        ),
+    );
+  };
+
+  return (
+    <section className="view approvals" aria-labelledby="approvals-title">
+      <header className="view-head">
+        <h1 id="approvals-title">Approvals</h1>
+        <p className="shortcuts-hint">
+          On a focused card: <kbd>a</kbd> allow once, <kbd>A</kbd> always allow, <kbd>d</kbd> deny once,{' '}
+          <kbd>D</kbd> always deny.
+        </p>
+      </header>
+      {store.error ? <ErrorBox error={store.error} onRetry={() => void store.load()} /> : null}
+      {!store.loaded && store.loading ? <Loading what="pending approvals" /> : null}
+      {store.loaded && list.length === 0 ? (
+        <Empty title="Nothing is waiting for you.">
+          When a sandbox makes a request its policy says to ask about, it is held here until you answer or it
+          times out (a timeout denies it).
+        </Empty>
+      ) : null}
+      <ul className="cards">
+        {list.map((a, i) => (
+          <ApprovalCard
+            key={a.id}
+            approval={a}
+            store={store}
+            autoFocus={i === 0 && confirming === null}
+            onAlways={(d) => askAlways(a, d)}
+          />
+        ))}
+      </ul>
+      {confirming ? (
+        <ConfirmAlways
+          confirming={confirming}
+          onCancel={() => setConfirming(null)}
+          onConfirm={async () => {
+            const ok = await store.answer(confirming.approval.id, confirming.decision, 'always');
+            if (ok) setConfirming(null);
+            else setConfirming({ ...confirming, error: store.answerErrors.get(confirming.approval.id) });
+          }}
+        />
+      ) : null}
+    </section>
+  );
+});
+
+const ApprovalCard = observer(function ApprovalCard({
+  approval: a,
+  store,
+  autoFocus,
+  onAlways,
+}: {
+  approval: ApprovalView;
+  store: ApprovalsStore;
+  autoFocus: boolean;
+  onAlways: (decision: ApprovalDecision) => void;
+}) {
+  const ref = useRef<HTMLLIElement>(null);
+  const left = store.secondsLeft(a);
+  const total = Math.max(1, (Date.parse(a.expiresAt) - Date.parse(a.createdAt)) / 1000);
+  const busy = store.busy.has(a.id);
+  const error = store.answerErrors.get(a.id);
+  useEffect(() => {
+    if (
+      autoFocus &&
+      !ref.current?.contains(document.activeElement) &&
+      document.activeElement === document.body
+    )
+      ref.current?.focus();
+  }, [autoFocus]);
+  const onKey = (e: React.KeyboardEvent) => {
+    if (e.target !== e.currentTarget || busy) return;
+    if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
+    else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
+    else if (e.key === 'A') onAlways('allow');
+    else if (e.key === 'D') onAlways('deny');
+    else return;
+    e.preventDefault();
+  };
+  return (
+    <li
+      ref={ref}
+      className="card approval"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: the card takes the a/A/d/D shortcuts when focused
+      tabIndex={0}
+      onKeyDown={onKey}
+      aria-label={`${a.method} ${a.host}${a.path} from ${a.sandboxId}`}
+      data-approval={a.id}
+    >
+      <div className="card-head">
+        <span className="method">{a.method}</span>{' '}
+        <span className="target">
+          {a.scheme}://{a.host}
+          {a.port !== 443 && a.port !== 80 ? `:${a.port}` : ''}
+          {a.path}
+        </span>
+        <span className={`countdown${left <= 10 ? ' urgent' : ''}`} title="Denied when this reaches 0">
+          {left} s
+        </span>
+      </div>
+      <progress className="timer" max={total} value={left} aria-label="Time left" />
+      <dl className="facts">
+        <dt>Sandbox</dt>
+        <dd>{a.sandboxId}</dd>
+        <dt>Agent of</dt>
+        <dd>{a.user}</dd>
+        <dt>Why it asks</dt>
+        <dd>{a.reason}</dd>
+        {a.waiting > 1 ? (
+          <>
+            <dt>Waiting</dt>
+            <dd>{a.waiting} identical requests</dd>
+          </>
+        ) : null}
+      </dl>
+      {error ? <ErrorBox error={error} /> : null}
+      <div className="actions">
+        <button
+          type="button"
+          className="allow"
+          disabled={busy}
+          onClick={() => void store.answer(a.id, 'allow', 'once')}
+        >
+          Allow once <kbd>a</kbd>
+        </button>
+        <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
+          Always allow… <kbd>A</kbd>
+        </button>
+        <button
+          type="button"
+          className="deny"
+          disabled={busy}
+          onClick={() => void store.answer(a.id, 'deny', 'once')}
+        >
+          Deny once <kbd>d</kbd>
+        </button>
+        <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
+          Always deny… <kbd>D</kbd>
+        </button>
+      </div>
+    </li>
+  );
+});
+
+function ConfirmAlways({
+  confirming,
+  onCancel,
+  onConfirm,
+}: {
+  confirming: Confirming;
+  onCancel: () => void;
+  onConfirm: () => Promise<void>;
+}) {
+  const { approval: a, decision, diff, error } = confirming;
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+  const rule = a.suggestedRule;
+  return (
+    <dialog
+      ref={dialog}
+      className="confirm"
+      aria-labelledby="confirm-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id="confirm-title">
+        Always {decision} {rule.match}
+        {rule.methods ? ` (${rule.methods.join(', ')})` : ''} for {a.sandboxId}?
+      </h2>
+      <p>This adds a rule to the sandbox's session policy. The policy change it will apply:</p>
+      {error ? (
+        <ErrorBox error={error} />
+      ) : diff ? (
+        <PolicyDiffView diff={diff} />
+      ) : (
+        <Loading what="the policy diff" />
+      )}
+      <div className="actions">
+        <button
+          type="button"
+          className={decision === 'allow' ? 'allow' : 'deny'}
+          disabled={!diff || busy}
+          onClick={async () => {
+            setBusy(true);
+            await onConfirm();
+            setBusy(false);
+          }}
+        >
+          Confirm: always {decision}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel <kbd>Esc</kbd>
+        </button>
+      </div>
+    </dialog>
+  );
+}

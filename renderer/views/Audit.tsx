@@ -1,0 +1,171 @@
+// The audit trail: filterable, paged with a cursor (newest first), virtualized, and the
+// hash chain's verification status.
+
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { observer } from 'mobx-react-lite';
+import { useRef, useState } from 'react';
+import type { AuditRecord } from '../../supervisor/api/audit-types.ts';
+import type { AuditFilters, AuditStore } from '../stores/lists.ts';
+import { Empty, ErrorBox, Loading } from './common.tsx';
+
+const ROW = 30;
+
+function summary(r: AuditRecord): string {
+  const o = r.ocsf as Record<string, unknown> & {
+    message?: string;
+    http_request?: { http_method?: string; url?: { path?: string } };
+  };
+  if (typeof o.message === 'string') return o.message;
+  const req = o.http_request;
+  if (req) return `${req.http_method ?? ''} ${req.url?.path ?? ''}`;
+  return '';
+}
+
+export const AuditView = observer(function AuditView({ store }: { store: AuditStore }) {
+  const [draft, setDraft] = useState<AuditFilters>(store.filters);
+  const parent = useRef<HTMLDivElement>(null);
+  const records = store.records;
+  const virtualizer = useVirtualizer({
+    count: records.length,
+    getScrollElement: () => parent.current,
+    estimateSize: () => ROW,
+    overscan: 10,
+  });
+  const chain = store.chain.value;
+  const field = (key: keyof AuditFilters, label: string, placeholder = '') => (
+    <label>
+      {label}{' '}
+      <input
+        value={draft[key]}
+        placeholder={placeholder}
+        onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
+      />
+    </label>
+  );
+  return (
+    <section className="view audit" aria-labelledby="audit-title">
+      <header className="view-head">
+        <h1 id="audit-title">Audit</h1>
+        <div className="chain" aria-live="polite">
+          {store.chain.error ? (
+            <span className="outcome denied">chain: {store.chain.error.message}</span>
+          ) : chain ? (
+            chain.ok ? (
+              <span className="outcome allowed" title={`head ${chain.head?.hash ?? ''}`}>
+                Chain verified: {chain.records.toLocaleString()} records, anchor {chain.anchor.state} (
+                {chain.durationMs} ms)
+              </span>
+            ) : (
+              <span className="outcome denied">
+                Chain BROKEN at record {chain.firstBad?.seq}: {chain.firstBad?.problem}
+              </span>
+            )
+          ) : store.chain.loading ? (
+            <span>Verifying the chain…</span>
+          ) : null}{' '}
+          <button type="button" onClick={() => void store.chain.load()} disabled={store.chain.loading}>
+            Verify
+          </button>
+        </div>
+      </header>
+      <form
+        className="toolbar filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          store.setFilters(draft);
+          void store.load(true);
+        }}
+      >
+        {field('sandbox', 'Sandbox')}
+        <label>
+          Kind{' '}
+          <select value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value })}>
+            <option value="">all</option>
+            {[
+              'request.decided',
+              'approval.pending',
+              'approval.answered',
+              'approval.expired',
+              'secret.injected',
+              'secret.exfiltration_blocked',
+              'policy.changed',
+              'sandbox.state',
+              'user.action',
+              'daemon.started',
+              'daemon.stopping',
+            ].map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        {field('host', 'Host')}
+        <label>
+          Outcome{' '}
+          <select value={draft.outcome} onChange={(e) => setDraft({ ...draft, outcome: e.target.value })}>
+            <option value="">all</option>
+            <option value="allowed">allowed</option>
+            <option value="denied">denied</option>
+            <option value="timed_out">timed out</option>
+            <option value="error">error</option>
+          </select>
+        </label>
+        {field('since', 'Since', '1h, 7d or a date')}
+        <button type="submit">Apply filters</button>
+      </form>
+      {store.error ? <ErrorBox error={store.error} onRetry={() => void store.load(true)} /> : null}
+      {!store.loaded && store.loading ? <Loading what="the audit trail" /> : null}
+      {store.loaded && records.length === 0 ? (
+        <Empty title="No record matches.">Every decision, approval and change is recorded here.</Empty>
+      ) : null}
+      {records.length > 0 ? (
+        <div className="table audit-table">
+          <div className="row head">
+            <span>#</span>
+            <span>Time</span>
+            <span>Kind</span>
+            <span>Sandbox</span>
+            <span>User</span>
+            <span>Host</span>
+            <span>Outcome</span>
+            <span>Detail</span>
+          </div>
+          <div className="scroller" ref={parent}>
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {virtualizer.getVirtualItems().map((v) => {
+                const r = records[v.index]!;
+                return (
+                  <div
+                    key={r.seq}
+                    className="row"
+                    style={{ transform: `translateY(${v.start}px)`, height: ROW }}
+                  >
+                    <span>{r.seq}</span>
+                    <span>{new Date(r.time).toLocaleString([], { hour12: false })}</span>
+                    <span>{r.kind}</span>
+                    <span>{r.sandboxId ?? '—'}</span>
+                    <span>{r.user}</span>
+                    <span>{r.host ?? '—'}</span>
+                    <span className={`outcome ${r.outcome ?? ''}`}>{r.outcome ?? '—'}</span>
+                    <span className="path">{summary(r)}</span>
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        </div>
+      ) : null}
+      <footer className="view-foot">
+        {records.length.toLocaleString()} records shown.{' '}
+        {store.nextCursor ? (
+          <button type="button" onClick={() => void store.load(false)} disabled={store.loading}>
+            {store.loading ? 'Loading…' : 'Load older records'}
+          </button>
+        ) : store.loaded ? (
+          'This is the oldest.'
+        ) : null}
+      </footer>
+    </section>
+  );
+});

@@ -1,0 +1,231 @@
+// VM sandboxes (state, accelerator, resources, policy; stop; start one from a preset) and
+// the governed proxy listeners of host processes.
+
+import { observer } from 'mobx-react-lite';
+import { useState } from 'react';
+import type { BridgeError } from '../client/client.ts';
+import type { SandboxesStore } from '../stores/lists.ts';
+import { Empty, ErrorBox, formatTime, Loading } from './common.tsx';
+
+const PRESETS = {
+  small: { cpus: 1, memoryMiB: 1024, label: 'Small: 1 CPU, 1 GiB' },
+  medium: { cpus: 2, memoryMiB: 2048, label: 'Medium: 2 CPUs, 2 GiB' },
+  large: { cpus: 4, memoryMiB: 4096, label: 'Large: 4 CPUs, 4 GiB' },
+} as const;
+
+export const SandboxesView = observer(function SandboxesView({ store }: { store: SandboxesStore }) {
+  const [actionError, setActionError] = useState<BridgeError | null>(null);
+  const vms = store.vms.value;
+  const listeners = store.listeners.value;
+  return (
+    <section className="view sandboxes" aria-labelledby="sandboxes-title">
+      <header className="view-head">
+        <h1 id="sandboxes-title">Sandboxes</h1>
+        <div className="toolbar">
+          <button type="button" onClick={() => void store.load()}>
+            Refresh
+          </button>
+        </div>
+      </header>
+      {actionError ? <ErrorBox error={actionError} /> : null}
+      <h2>Virtual machines</h2>
+      {store.vms.error ? <ErrorBox error={store.vms.error} onRetry={() => void store.vms.load()} /> : null}
+      {!vms && store.vms.loading ? <Loading what="sandboxes" /> : null}
+      {vms && vms.length === 0 ? (
+        <Empty title="No VM sandbox is running.">
+          Start one below, or from a terminal with <code>warden run -- CMD</code>.
+        </Empty>
+      ) : null}
+      {vms && vms.length > 0 ? (
+        <table className="list">
+          <thead>
+            <tr>
+              <th>Sandbox</th>
+              <th>State</th>
+              <th>Acceleration</th>
+              <th>Resources</th>
+              <th>Workspace</th>
+              <th>Policy</th>
+              <th>Started</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {vms.map((s) => (
+              <tr key={s.sandboxId}>
+                <td>
+                  <strong>{s.sandboxId}</strong>
+                  <div className="sub">{s.image.name}</div>
+                </td>
+                <td>
+                  <span className={`state-pill ${s.state.toLowerCase()}`}>{s.state}</span>
+                  {s.reason ? <div className="sub">{s.reason}</div> : null}
+                </td>
+                <td title={s.accel?.reason ?? ''}>{s.accel ? s.accel.accel.toUpperCase() : '—'}</td>
+                <td>
+                  {s.cpus} CPU · {s.memoryMiB} MiB
+                </td>
+                <td>
+                  {s.workspace ? `${s.workspace.hostPath}${s.workspace.readOnly ? ' (read-only)' : ''}` : '—'}
+                </td>
+                <td>{s.policySource ?? 'base only'}</td>
+                <td>{formatTime(s.createdAt)}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="deny"
+                    disabled={s.state === 'STOPPING' || s.state === 'STOPPED'}
+                    onClick={async () => {
+                      const r = await store.stop(s.sandboxId);
+                      setActionError(r.ok ? null : r.error);
+                    }}
+                  >
+                    Stop
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <StartForm store={store} onError={setActionError} />
+      <h2>Proxy listeners</h2>
+      <p className="sub">Host processes governed through a proxy port (warden proxy).</p>
+      {store.listeners.error ? <ErrorBox error={store.listeners.error} /> : null}
+      {listeners && listeners.length === 0 ? <Empty title="No proxy listener." /> : null}
+      {listeners && listeners.length > 0 ? (
+        <table className="list">
+          <thead>
+            <tr>
+              <th>Sandbox</th>
+              <th>Kind</th>
+              <th>Proxy</th>
+              <th>User</th>
+              <th>Policy</th>
+              <th>Secrets</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {listeners.map((l) => (
+              <tr key={l.sandboxId}>
+                <td>
+                  <strong>{l.sandboxId}</strong>
+                </td>
+                <td>{l.kind}</td>
+                <td>
+                  <code>{l.proxyUrl}</code>
+                </td>
+                <td>{l.user}</td>
+                <td>{l.policySource ?? 'base only'}</td>
+                <td>{Object.keys(l.placeholders).join(', ') || '—'}</td>
+                <td>
+                  {l.kind === 'host' ? (
+                    <button
+                      type="button"
+                      className="deny"
+                      onClick={async () => {
+                        const r = await store.removeListener(l.sandboxId);
+                        setActionError(r.ok ? null : r.error);
+                      }}
+                    >
+                      Remove
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <p className="sub">
+        The embedded terminal is not available here: attaching to a sandbox is an HTTP upgrade a browser
+        cannot make. Use <code>warden shell SANDBOX</code>.
+      </p>
+    </section>
+  );
+});
+
+const StartForm = observer(function StartForm({
+  store,
+  onError,
+}: {
+  store: SandboxesStore;
+  onError: (e: BridgeError | null) => void;
+}) {
+  const [preset, setPreset] = useState<keyof typeof PRESETS>('small');
+  const [label, setLabel] = useState('agent');
+  const [workspace, setWorkspace] = useState('');
+  const [readOnly, setReadOnly] = useState(false);
+  const [image, setImage] = useState('');
+  const [busy, setBusy] = useState(false);
+  const images = store.images.value ?? [];
+  return (
+    <form
+      className="form start"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        const p = PRESETS[preset];
+        const r = await store.create({
+          label,
+          cpus: p.cpus,
+          memoryMiB: p.memoryMiB,
+          ...(image ? { image } : {}),
+          ...(workspace.trim() ? { workspace: { path: workspace.trim(), readOnly } } : {}),
+        });
+        setBusy(false);
+        onError(r.ok ? null : r.error);
+      }}
+    >
+      <h2>Start a sandbox</h2>
+      {images.length === 0 && store.images.value ? (
+        <p className="hint">
+          No guest image is built yet: build one with <code>warden image build</code>.
+        </p>
+      ) : null}
+      <div className="fields">
+        <label>
+          Preset
+          <select value={preset} onChange={(e) => setPreset(e.target.value as keyof typeof PRESETS)}>
+            {Object.entries(PRESETS).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Image
+          <select value={image} onChange={(e) => setImage(e.target.value)}>
+            <option value="">newest</option>
+            {images.map((i) => (
+              <option key={i.id} value={i.id}>
+                {i.name} ({i.kernelVersion})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Label
+          <input value={label} onChange={(e) => setLabel(e.target.value)} maxLength={40} required />
+        </label>
+        <label className="wide">
+          Workspace folder (absolute path on this machine)
+          <input
+            value={workspace}
+            onChange={(e) => setWorkspace(e.target.value)}
+            placeholder="/home/me/project"
+          />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} />{' '}
+          read-only
+        </label>
+      </div>
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Starting…' : 'Start'}
+      </button>
+    </form>
+  );
+});
