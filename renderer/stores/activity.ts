@@ -92,7 +92,6 @@ export class ActivityStore {
 
   ingest(event: RequestDecidedEvent): void {
     this.#incoming.push(event);
-    if (this.#incoming.length > this.#ring.capacity) this.#incoming.shift();
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#schedule(() => this.flush());
@@ -105,7 +104,17 @@ export class ActivityStore {
     if (batch.length === 0) return;
     this.#incoming = [];
     const counts = new Map<string, SandboxCounter>();
-    for (const e of batch) {
+    // Only the last `capacity` of a batch can be kept; all of them are counted.
+    const firstKept = Math.max(0, batch.length - this.#ring.capacity);
+    for (const [i, e] of batch.entries()) {
+      const c = counts.get(e.sandboxId) ?? {
+        ...(this.counters.get(e.sandboxId) ?? { allowed: 0, denied: 0, other: 0 }),
+      };
+      if (e.outcome === 'allowed') c.allowed++;
+      else if (e.outcome === 'denied') c.denied++;
+      else c.other++;
+      counts.set(e.sandboxId, c);
+      if (i < firstKept) continue;
       const row: ActivityRow = {
         key: ++this.#seq,
         id: e.id,
@@ -123,13 +132,6 @@ export class ActivityStore {
         ...(e.status !== undefined ? { status: e.status } : {}),
       };
       (this.paused ? this.#held : this.#ring).push(row);
-      const c = counts.get(e.sandboxId) ?? {
-        ...(this.counters.get(e.sandboxId) ?? { allowed: 0, denied: 0, other: 0 }),
-      };
-      if (e.outcome === 'allowed') c.allowed++;
-      else if (e.outcome === 'denied') c.denied++;
-      else c.other++;
-      counts.set(e.sandboxId, c);
     }
     for (const [id, c] of counts) this.counters.set(id, c);
     this.total += batch.length;

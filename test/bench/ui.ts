@@ -104,7 +104,7 @@ export async function benchUi() {
         const w = window as unknown as { __seen?: number };
         w.__seen = undefined;
         const obs = new MutationObserver(() => {
-          for (const el of document.querySelectorAll('li.approval .target'))
+          for (const el of Array.from(document.querySelectorAll('li.approval .target')))
             if (el.textContent?.endsWith(p)) {
               w.__seen = Date.now();
               obs.disconnect();

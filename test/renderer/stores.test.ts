@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BridgeError, type WardenClient } from '../../renderer/client/client.ts';
+import { SseParser } from '../../renderer/client/http-client.ts';
+import { ActivityStore } from '../../renderer/stores/activity.ts';
+import { ApprovalsStore, type Clock } from '../../renderer/stores/approvals.ts';
+import { PolicyStore } from '../../renderer/stores/policy.ts';
+import type { ApprovalView, RequestDecidedEvent } from '../../supervisor/api/events.ts';
+
+const decided = (i: number, outcome: RequestDecidedEvent['outcome'] = 'allowed'): RequestDecidedEvent => ({
+  type: 'request.decided',
+  id: `r${i}`,
+  time: new Date(0).toISOString(),
+  sandboxId: `s${i % 2}`,
+  user: 'u',
+  method: 'GET',
+  scheme: 'https',
+  host: i % 3 === 0 ? 'api.github.com' : 'example.com',
+  port: 443,
+  path: `/${i}`,
+  outcome,
+  rule: null,
+  reason: 'r',
+  decidedBy: 'policy',
+  bytesUp: 1,
+  bytesDown: 2,
+  durationMs: 1,
+});
+
+/** A client whose methods are the given functions; any other call fails the test. */
+function fakeClient(methods: Partial<Record<keyof WardenClient, (args?: unknown) => unknown>>): WardenClient {
+  return new Proxy({} as WardenClient, {
+    get: (_t, name: string) =>
+      methods[name as keyof WardenClient] ??
+      (() => {
+        throw new Error(`unexpected call ${name}`);
+      }),
+  });
+}
+
+test('activity: bounded ring, batched flush, counters, filters, pause/resume', () => {
+  const flushes: Array<() => void> = [];
+  const store = new ActivityStore({ capacity: 5, schedule: (fn) => flushes.push(fn) });
+  for (let i = 0; i < 8; i++) store.ingest(decided(i, i === 7 ? 'denied' : 'allowed'));
+  assert.equal(flushes.length, 1, 'one flush scheduled per batch');
+  flushes.shift()!();
+  assert.equal(store.rows.length, 5);
+  assert.equal(store.rows[0]!.path, '/7', 'newest first');
+  assert.equal(store.total, 8);
+  assert.deepEqual(store.counters.get('s1'), { allowed: 3, denied: 1, other: 0 });
+  store.setFilter('outcome', 'denied');
+  assert.deepEqual(
+    store.rows.map((r) => r.path),
+    ['/7'],
+  );
+  store.setFilter('outcome', '');
+  store.setFilter('host', 'GITHUB');
+  assert.deepEqual(
+    store.rows.map((r) => r.path),
+    ['/6', '/3'],
+  );
+  store.setFilter('host', '');
+  store.pause();
+  store.ingest(decided(8));
+  flushes.shift()!();
+  assert.equal(store.rows[0]!.path, '/7', 'paused: the view does not move');
+  assert.equal(store.heldWhilePaused, 1);
+  store.resume();
+  assert.equal(store.rows[0]!.path, '/8');
+  assert.equal(store.rows.length, 5);
+});
+
+const approval = (id: string, expiresInMs: number, now: number): ApprovalView => ({
+  id,
+  sandboxId: 's',
+  user: 'u',
+  createdAt: new Date(now).toISOString(),
+  expiresAt: new Date(now + expiresInMs).toISOString(),
+  method: 'GET',
+  scheme: 'https',
+  host: 'h',
+  port: 443,
+  path: '/',
+  reason: 'asks',
+  rule: null,
+  suggestedRule: { match: 'h' },
+  waiting: 1,
+});
+
+test('approvals: live from events, refetched, countdown, answer errors kept per card', async () => {
+  let now = 1_000_000;
+  let tick: () => void = () => {};
+  const clock: Clock = {
+    now: () => now,
+    every: (_ms, fn) => {
+      tick = fn;
+      return () => {};
+    },
+  };
+  const answers: unknown[] = [];
+  const client = fakeClient({
+    listApprovals: async () => [approval('a', 30_000, now)],
+    answerApproval: async (args) => {
+      answers.push(args);
+      if ((args as { params: { id: string } }).params.id === 'gone')
+        throw new BridgeError({ name: 'ApprovalNotFound', message: 'no pending approval gone', status: 404 });
+      return {};
+    },
+  });
+  const store = new ApprovalsStore(client, clock);
+  store.startTicking();
+  await store.load();
+  assert.deepEqual(
+    store.list.map((a) => a.id),
+    ['a'],
+  );
+  assert.equal(store.secondsLeft(store.list[0]!), 30);
+  now += 10_500;
+  tick();
+  assert.equal(store.secondsLeft(store.list[0]!), 20);
+  store.onEvent({
+    type: 'approval.pending',
+    time: '',
+    sandboxId: 's',
+    user: 'u',
+    approval: approval('gone', 5000, now),
+  });
+  assert.equal(store.items.size, 2);
+  assert.equal(await store.answer('gone', 'allow', 'once'), false);
+  assert.equal(store.items.has('gone'), false, 'a 404 removes the stale card');
+  assert.equal(await store.answer('a', 'deny', 'always'), true);
+  assert.deepEqual(answers[1], { params: { id: 'a' }, body: { decision: 'deny', scope: 'always' } });
+  assert.equal(store.items.size, 0);
+});
+
+test('policy: validation errors kept with line and field; apply refused while invalid', async () => {
+  const client = fakeClient({
+    getPolicy: async () => ({
+      layers: [],
+      resolved: {
+        rules: [],
+        defaultAction: 'ask',
+        defaultSource: 'builtin',
+        approvalTimeoutSeconds: 120,
+        layers: [],
+      },
+    }),
+    auditPage: async () => ({ records: [], nextCursor: null }),
+    validatePolicy: async () => ({
+      valid: false,
+      errors: [{ source: 'editor', line: 7, column: 14, path: 'spec.network.default', message: 'bad' }],
+    }),
+  });
+  const store = new PolicyStore(client, { debounceMs: 1 });
+  await store.load();
+  assert.match(store.draft, /kind: Policy/);
+  store.setDraft(store.draft.replace('ask', 'maybe'));
+  assert.equal(await store.validate(), false);
+  assert.equal(store.errors[0]?.line, 7);
+  assert.equal(store.errors[0]?.path, 'spec.network.default');
+  await store.dryRun();
+  assert.equal(store.preview, null, 'no dry run of an invalid draft');
+});
+
+test('SSE parser: events split across chunks, comments ignored', () => {
+  const p = new SseParser();
+  assert.deepEqual(p.push('retry: 2000\n\n: ping\n\nevent: x\ndata: {"a"'), []);
+  assert.deepEqual(p.push(':1}\n\nevent: y\ndata: 2\n\n'), ['{"a":1}', '2']);
+});
