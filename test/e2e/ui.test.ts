@@ -80,7 +80,7 @@ describe('renderer in Chromium against a real daemon', { skip: skip ?? false }, 
     assert.equal(r.status, 200);
     const row = page.locator('.activity-table .row', { hasText: '/ok/first' });
     await row.waitFor({ timeout: 5000 });
-    assert.match(await row.innerText(), /allowed/);
+    assert.match((await row.textContent()) ?? '', /allowed/);
     await screenshot(page, 'activity');
   });
 
@@ -88,7 +88,7 @@ describe('renderer in Chromium against a real daemon', { skip: skip ?? false }, 
     await view('2', 'Approvals');
     const first = curl(env, [`${base()}/held`]);
     await card('/held').waitFor({ timeout: 5000 });
-    assert.match(await card('/held').innerText(), new RegExp(sandboxId));
+    assert.match((await card('/held').textContent()) ?? '', new RegExp(sandboxId));
     await screenshot(page, 'approvals');
     await card('/held')
       .getByRole('button', { name: /Allow once/ })
@@ -113,7 +113,7 @@ describe('renderer in Chromium against a real daemon', { skip: skip ?? false }, 
       .click();
     const dialog = page.locator('dialog.confirm');
     await dialog.locator('.policy-diff').waitFor();
-    assert.match(await dialog.innerText(), /\+\s*allow 127\.0\.0\.1/);
+    assert.match((await dialog.textContent()) ?? '', /\+\s*allow 127\.0\.0\.1/);
     await screenshot(page, 'approvals-always-diff');
     await dialog.getByRole('button', { name: /Confirm/ }).click();
     assert.equal((await held).status, 200);
@@ -145,7 +145,7 @@ describe('renderer in Chromium against a real daemon', { skip: skip ?? false }, 
     await editor.fill(text.replace('default: ask', 'default: maybe'));
     const error = page.locator('ul.errors.validation li').first();
     await error.waitFor({ timeout: 5000 });
-    const message = await error.innerText();
+    const message = (await error.textContent()) ?? '';
     assert.match(message, /line \d+/);
     assert.match(message, /spec\.network\.default/);
     assert.ok(await page.getByRole('button', { name: 'Apply' }).isDisabled());
