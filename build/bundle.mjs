@@ -26,3 +26,6 @@ await build({
 
 // The renderer bundle (dist/renderer/), served by the daemon in browser mode.
 await (await import('./renderer.mjs')).buildRenderer();
+
+// The Electron main process and preload (CommonJS, `electron` external).
+await (await import('./main.mjs')).buildMain();

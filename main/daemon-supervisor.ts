@@ -162,7 +162,9 @@ export class DaemonSupervisor extends EventEmitter<{ 'state-changed': [StateChan
 
   async #start(): Promise<void> {
     this.#set(DaemonState.STARTING);
+    const started = this.#generation;
     const attached = await this.#ping();
+    if (started !== this.#generation) return; // detached or stopped meanwhile
     if (attached) {
       this.#running(attached.client, attached.pid, 'attached to the running daemon');
       return;

@@ -26,6 +26,9 @@ export interface IpcMainSurface {
 }
 
 export interface WebRequestSurface {
+  onBeforeRequest(
+    listener: (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void,
+  ): void;
   onHeadersReceived(
     listener: (
       details: Pick<OnHeadersReceivedListenerDetails, 'url' | 'responseHeaders' | 'resourceType'>,
@@ -69,9 +72,8 @@ export interface WindowSurface {
   ): unknown;
 }
 
-export interface MenuSurface {
-  readonly __menu?: never;
-}
+/** A built menu, opaque to everything but the surface that built it. */
+export type MenuSurface = object;
 
 export interface TraySurface {
   setToolTip(toolTip: string): void;
