@@ -3,7 +3,13 @@
 export type { PolicyDocument, RuleSpec } from '../policy/schema.ts';
 export type * from './audit-types.ts';
 export type { BridgeArgs, BridgeError, BridgeMethod, WardenBridge } from './bridge.ts';
-export { BRIDGE_METHODS, bridgeChannel, EVENT_CHANNEL, FOCUS_APPROVAL_CHANNEL, isBridgeMethod } from './bridge.ts';
+export {
+  BRIDGE_METHODS,
+  bridgeChannel,
+  EVENT_CHANNEL,
+  FOCUS_APPROVAL_CHANNEL,
+  isBridgeMethod,
+} from './bridge.ts';
 export type * from './events.ts';
 export type * from './messages.ts';
 export type * from './policy-types.ts';
