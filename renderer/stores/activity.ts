@@ -42,7 +42,7 @@ export interface ActivityStoreOptions {
 }
 
 function ruleText(e: RequestDecidedEvent): string {
-  if (e.rule) return `${e.rule.layer}#${e.rule.index} ${e.rule.action} ${e.rule.match}`;
+  if (e.rule) return `${e.rule.layer} rule ${e.rule.index + 1}: ${e.rule.action} ${e.rule.match}`;
   return e.decidedBy === 'approval' ? 'approval' : e.decidedBy === 'proxy' ? 'proxy' : 'default';
 }
 

@@ -55,7 +55,7 @@ export function ruleLabel(r: RuleRef): string {
 }
 
 export function ruleSource(r: RuleRef): string {
-  return `${r.layer} · ${r.source}${r.line ? `:${r.line}` : ''} #${r.index}`;
+  return `${r.layer} rule ${r.index + 1} · ${r.source}${r.line ? `:${r.line}` : ''}`;
 }
 
 /** What a policy change does, in words: rules added/removed/changed and outcomes that flip. */
