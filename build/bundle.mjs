@@ -8,9 +8,13 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 await build({
-  entryPoints: [path.join(root, 'supervisor/cli/main.ts')],
+  // The audit writer's worker thread runs its own entry (supervisor/daemon/audit-writer.ts).
+  entryPoints: {
+    warden: path.join(root, 'supervisor/cli/main.ts'),
+    'audit-writer-worker': path.join(root, 'supervisor/daemon/audit-writer-worker.ts'),
+  },
   outdir: path.join(root, 'dist'),
-  entryNames: 'warden',
+  entryNames: '[name]',
   outExtension: { '.js': '.mjs' },
   chunkNames: '[name]-[hash]',
   // Each command's module becomes a chunk loaded when that command runs.

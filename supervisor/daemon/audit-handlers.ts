@@ -35,7 +35,10 @@ export function auditFilter(query: URLSearchParams, now = Date.now()): AuditFilt
   return filter;
 }
 
-export function auditHandlers(store: AuditStore): Pick<Handlers, 'GET /v1/audit' | 'GET /v1/audit/chain'> {
+export function auditHandlers(
+  store: AuditStore,
+  fault: () => string | null = () => store.fault,
+): Pick<Handlers, 'GET /v1/audit' | 'GET /v1/audit/chain'> {
   return {
     'GET /v1/audit': ({ query }) => {
       const limit = query.get('limit') === null ? 100 : Number(query.get('limit'));
@@ -52,6 +55,6 @@ export function auditHandlers(store: AuditStore): Pick<Handlers, 'GET /v1/audit'
         throw error;
       }
     },
-    'GET /v1/audit/chain': () => ({ ...store.verify(), fault: store.fault }),
+    'GET /v1/audit/chain': () => ({ ...store.verify(), fault: fault() }),
   };
 }

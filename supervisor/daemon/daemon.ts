@@ -19,7 +19,7 @@ import { ImageStore, VmSandboxes, vmHandlers, vmUpgrades } from '../sandboxes/in
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { type Accel, QemuMicrovmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
-import { AuditSink } from './audit-sink.ts';
+import { AuditWriter } from './audit-writer.ts';
 import { clientEnv } from './env.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
@@ -68,14 +68,16 @@ export class Daemon {
   readonly images: ImageStore;
   readonly log: Logger;
   readonly ca: CertificateAuthority;
+  /** The audit trail, read-only (queries, verify); writes go through the writer thread. */
   readonly audit: AuditStore;
+  readonly #writer: AuditWriter;
+  readonly #disposeAudit: () => void;
   readonly #api: ApiServer;
   readonly #upstream: UpstreamPool;
   readonly #user: string;
   #httpUrl?: string;
   #httpStarting?: Promise<string>;
   #stopping?: Promise<void>;
-  readonly #disposeAudit: () => void;
   /** Non-null when the daemon must fail closed; set by whoever cannot do their part (audit). */
   fault: string | null = null;
 
@@ -84,23 +86,23 @@ export class Daemon {
     ca: CertificateAuthority;
     vault: Vault;
     audit: AuditStore;
+    writer: AuditWriter;
     base: PolicyLayer | undefined;
     token: string;
     opts: DaemonOptions;
   }) {
-    const { paths, ca, vault, opts, audit } = args;
+    const { paths, ca, vault, opts, audit, writer } = args;
     this.paths = paths;
     this.audit = audit;
+    this.#writer = writer;
     this.ca = ca;
     this.log = opts.log ?? createLogger();
     this.#user = opts.user ?? os.userInfo().username;
     this.bus = new EventBus((error, event) =>
       this.log.error('an event subscriber failed', { event: event.type, error: (error as Error).message }),
     );
-    // The audit store subscribes first: an event is recorded before anyone else sees it.
-    this.#disposeAudit = new AuditSink(audit, (error) =>
-      this.log.error('audit batch not recorded', { error: (error as Error).message }),
-    ).attach(this.bus);
+    // The audit writer subscribes first: an event is recorded before anyone else sees it.
+    this.#disposeAudit = writer.attach(this.bus);
     let base = args.base;
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
@@ -170,7 +172,7 @@ export class Daemon {
       upgrades: vmUpgrades({ vms: this.vms }),
       fallback: staticFiles(opts.uiDir ?? findUiDir()),
       handlers: {
-        ...auditHandlers(audit),
+        ...auditHandlers(audit, () => writer.fault),
         ...vmHandlers({ vms: this.vms, images, emit }),
         ...createHandlers({
           home: paths.home,
@@ -230,13 +232,14 @@ export class Daemon {
     const log = opts.log ?? createLogger();
     let daemon: Daemon | undefined;
     let audit: AuditStore;
+    let writer: AuditWriter;
     try {
-      audit = AuditStore.open(paths.auditDb, {
+      writer = await AuditWriter.open(paths.auditDb, {
         // NORMAL survives a crash of the daemon (kill -9); WARDEN_AUDIT_DURABILITY=durable also
         // fsyncs every record against power loss, at a cost in throughput.
         durability: process.env.WARDEN_AUDIT_DURABILITY === 'durable' ? 'durable' : 'normal',
         version: VERSION,
-        // A write waits at most this long for another writer: the wait blocks the event loop.
+        // A write waits at most this long for another writer (on the writer thread).
         busyTimeoutMs: 250,
         onFault: (fault) => {
           // Fail closed: while the trail cannot be written, nothing new is let through.
@@ -244,7 +247,15 @@ export class Daemon {
           if (fault) log.error('audit trail fault: failing closed', { fault });
           else log.info('audit trail writable again');
         },
+        onError: (error) => log.error('audit batch not recorded', { error: error.message }),
+        onWarning: (message) => log.warn(message),
       });
+      try {
+        audit = AuditStore.open(paths.auditDb, { readOnly: true, version: VERSION });
+      } catch (error) {
+        writer.close();
+        throw error;
+      }
     } catch (error) {
       throw new DaemonStartError(
         `cannot open the audit trail ${paths.auditDb}: ${(error as Error).message}`,
@@ -252,7 +263,7 @@ export class Daemon {
       );
     }
     const token = await writeToken(paths.tokenFile);
-    daemon = new Daemon({ paths, ca, vault, audit, base, token, opts: { ...opts, log } });
+    daemon = new Daemon({ paths, ca, vault, audit, writer, base, token, opts: { ...opts, log } });
     await daemon.#listen(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
@@ -317,7 +328,13 @@ export class Daemon {
       await this.sandboxes.closeAll();
       await this.#api.close();
       this.#upstream.destroy();
+      // Every queued event is committed before the writer thread ends.
       this.#disposeAudit();
+      try {
+        this.#writer.close();
+      } catch (error) {
+        this.log.error('audit writer did not close cleanly', { error: (error as Error).message });
+      }
       this.audit.close();
       await unlink(this.paths.socket).catch(() => {});
       await unlink(this.paths.pidFile).catch(() => {});

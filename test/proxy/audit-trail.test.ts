@@ -54,8 +54,10 @@ test('while the trail is locked the proxy answers 503 and forwards nothing; it r
   blocker.pragma('busy_timeout = 0');
   blocker.exec('BEGIN EXCLUSIVE');
   try {
-    // The first event that cannot be written raises the fault (busy timeout 2 s).
+    // The first event that cannot be written raises the fault (busy timeout 250 ms; the
+    // writer thread reports it asynchronously).
     await curl(env, [`http://127.0.0.1:${up.httpPort}/while-locked-1`]);
+    await until('the fault', () => d.daemon.fault);
     assert.match(String(d.daemon.fault), /audit trail cannot be written/);
     const before = up.received.length;
     const r = await curl(env, [`http://127.0.0.1:${up.httpPort}/while-locked-2`]);
@@ -68,6 +70,7 @@ test('while the trail is locked the proxy answers 503 and forwards nothing; it r
   }
   // The next event written clears the fault, and traffic flows again.
   await curl(env, [`http://127.0.0.1:${up.httpPort}/after-1`]);
+  await until('the recovery', () => d.daemon.fault === null);
   const ok = await curl(env, [`http://127.0.0.1:${up.httpPort}/after-2`]);
   assert.equal(ok.status, 200);
   assert.equal(d.daemon.fault, null);

@@ -1,0 +1,73 @@
+// The audit writer's worker thread: it owns the writing AuditStore, so OCSF mapping, hashing,
+// INSERTs, anchor writes and WAL checkpoints never run on the daemon's event loop. Messages
+// arrive on one ordered channel; a message with an id is acknowledged through the shared
+// status slot (id on success, -id on failure, with the reason on the reply port).
+
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import type { WardenEvent } from '../api/index.ts';
+import { AuditStore, type AuditStoreOptions } from '../audit/index.ts';
+
+export interface WriterInit {
+  file: string;
+  options: Pick<AuditStoreOptions, 'durability' | 'version' | 'busyTimeoutMs' | 'device' | 'maxPageCount'>;
+  status: Int32Array;
+  reply: MessagePort;
+}
+
+/** id 0: nobody waits (failures are reported as `error`). */
+export type ToWriter = { id: number; events: WardenEvent[] } | { id: number; close: true };
+
+export type FromWriter =
+  | { kind: 'fault'; fault: string | null }
+  | { kind: 'error'; message: string }
+  | { kind: 'warning'; message: string }
+  | { kind: 'ready' }
+  | { kind: 'failed'; message: string };
+
+function main(): void {
+  const port = parentPort;
+  if (!port) return;
+  const { file, options, status, reply } = workerData as WriterInit;
+  const post = (m: FromWriter) => port.postMessage(m);
+  const ack = (id: number, error?: unknown) => {
+    if (error !== undefined) reply.postMessage({ id, message: (error as Error)?.message ?? String(error) });
+    Atomics.store(status, 0, error === undefined ? id : -id);
+    Atomics.notify(status, 0);
+  };
+  let store: AuditStore;
+  try {
+    store = AuditStore.open(file, {
+      ...options,
+      onFault: (fault) => post({ kind: 'fault', fault }),
+      onWarning: (message) => post({ kind: 'warning', message }),
+    });
+  } catch (error) {
+    post({ kind: 'failed', message: (error as Error)?.message ?? String(error) });
+    port.close();
+    reply.close();
+    return;
+  }
+  post({ kind: 'ready' });
+  port.on('message', (m: ToWriter) => {
+    if ('close' in m) {
+      try {
+        store.close();
+        ack(m.id);
+      } catch (error) {
+        ack(m.id, error);
+      }
+      port.close();
+      reply.close();
+      return;
+    }
+    try {
+      store.appendBatch(m.events);
+      if (m.id) ack(m.id);
+    } catch (error) {
+      if (m.id) ack(m.id, error);
+      else post({ kind: 'error', message: (error as Error)?.message ?? String(error) });
+    }
+  });
+}
+
+main();

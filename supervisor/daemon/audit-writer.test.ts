@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { WardenEvent } from '../api/index.ts';
+import { AuditStore } from '../audit/index.ts';
+import { requestEvent, TEST_DEVICE, tempDir } from '../audit/testing.ts';
+import { EventBus } from '../events/index.ts';
+import { AuditWriter } from './audit-writer.ts';
+
+const userAction = (): WardenEvent => ({
+  type: 'user.action',
+  time: new Date().toISOString(),
+  user: 'alice',
+  action: 'secret.set',
+  target: 'X',
+});
+
+async function until<T>(what: string, fn: () => T | undefined | false | null, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('the writer thread commits request records per turn, other events before emit returns, in order', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.dispose);
+  const file = path.join(tmp.dir, 'audit.db');
+  const errors: unknown[] = [];
+  const writer = await AuditWriter.open(file, {
+    device: TEST_DEVICE,
+    durability: 'normal',
+    onError: (e) => errors.push(e),
+  });
+  t.after(() => writer.close());
+  const reader = AuditStore.open(file, { readOnly: true });
+  t.after(() => reader.close());
+  const bus = new EventBus((e) => errors.push(e));
+  writer.attach(bus);
+  bus.emit(requestEvent(1));
+  bus.emit(requestEvent(2));
+  assert.equal(reader.count(), 0, 'queued, not yet sent');
+  bus.emit(userAction());
+  assert.equal(reader.count(), 3, 'a synchronous event is committed, after the queue, before emit returns');
+  assert.deepEqual(
+    reader.query({}, { order: 'asc', limit: 10 }).records.map((r) => r.kind),
+    ['request.decided', 'request.decided', 'user.action'],
+  );
+  bus.emit(requestEvent(3));
+  await new Promise((r) => setImmediate(r));
+  await until('the batch of the turn', () => reader.count() === 4);
+  for (let i = 4; i < 50; i++) bus.emit(requestEvent(i));
+  writer.close();
+  assert.equal(reader.count(), 50, 'closing commits what is queued');
+  assert.deepEqual(
+    reader.follow(0, {}, 100).map((r) => r.seq),
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
+  assert.equal(reader.verify().ok, true);
+  assert.deepEqual(errors, []);
+  assert.throws(() => writer.take(userAction()), /closed/);
+});
+
+test('a locked database: the acknowledged event throws, the fault is reported, and it clears after', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.dispose);
+  const file = path.join(tmp.dir, 'audit.db');
+  const faults: Array<string | null> = [];
+  const errors: unknown[] = [];
+  const writer = await AuditWriter.open(file, {
+    device: TEST_DEVICE,
+    durability: 'normal',
+    busyTimeoutMs: 50,
+    onFault: (f) => faults.push(f),
+    onError: (e) => errors.push(e),
+  });
+  t.after(() => writer.close());
+  writer.take(userAction());
+  const blocker = new Database(file);
+  blocker.pragma('busy_timeout = 0');
+  blocker.exec('BEGIN EXCLUSIVE');
+  try {
+    assert.throws(() => writer.take(userAction()), /AuditWriteError|locked|busy|cannot/i);
+    await until('the fault', () => writer.fault);
+    assert.match(String(faults[0]), /./);
+    writer.take(requestEvent(1));
+    writer.flush();
+    await until('the batch error', () => errors.length > 0);
+  } finally {
+    blocker.exec('ROLLBACK');
+    blocker.close();
+  }
+  writer.take(userAction());
+  await until('the recovery', () => writer.fault === null);
+  assert.deepEqual(faults.at(-1), null);
+  writer.close();
+  const reader = AuditStore.open(file, { readOnly: true });
+  t.after(() => reader.close());
+  assert.equal(reader.count(), 2);
+  assert.equal(reader.verify().ok, true);
+});
+
+test('a store that cannot be opened fails to open the writer', async () => {
+  const tmp = tempDir();
+  try {
+    await assert.rejects(AuditWriter.open(path.join(tmp.dir, 'missing', 'dir', 'audit.db')));
+  } finally {
+    tmp.dispose();
+  }
+});

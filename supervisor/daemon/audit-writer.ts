@@ -1,0 +1,244 @@
+// How the daemon feeds the audit store: through a worker thread that owns the writing
+// AuditStore (audit-writer-worker.ts), so no write runs on the event loop. One ordered
+// channel carries every event:
+// - the high-volume `request.decided` records, emitted after their exchange has ended and
+//   waited on by nobody, are queued and posted together at the end of the event-loop turn
+//   (one message and one transaction for many requests);
+// - every other event (an answer, a policy change, a user action…) first sends the queue,
+//   then is posted and `emit` WAITS (Atomics.wait on a shared status slot) until the worker
+//   has committed it, so when the API call that caused it returns it is on disk; a failed
+//   or timed-out commit throws.
+// The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
+//
+// The worker script is the .ts file beside this one when running from sources (the worker
+// inherits `--import tsx`) and dist/audit-writer-worker.mjs in the bundle.
+
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+  type WorkerOptions,
+} from 'node:worker_threads';
+import type { WardenEvent } from '../api/index.ts';
+import { AuditWriteError } from '../audit/index.ts';
+import type { Disposer, EventBus } from '../events/index.ts';
+import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
+
+const MAX_QUEUE = 5_000;
+
+export interface AuditWriterOptions {
+  durability?: WriterInit['options']['durability'];
+  version?: string;
+  busyTimeoutMs?: number;
+  device?: WriterInit['options']['device'];
+  maxPageCount?: number;
+  /** Called when the store's fault changes (a message when writes fail, null when they recover). */
+  onFault?: (fault: string | null) => void;
+  /** A batch of request records that could not be committed. */
+  onError?: (error: Error) => void;
+  onWarning?: (message: string) => void;
+  /** How long `emit` waits for the commit of an acknowledged event (default 5 s). */
+  ackTimeoutMs?: number;
+  /** How long opening waits for the worker (default 30 s). */
+  startTimeoutMs?: number;
+}
+
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+/**
+ * The bundle runs dist/audit-writer-worker.mjs. From sources, tsx (which registers itself on
+ * the main thread only) is registered inside the worker before the .ts script is imported.
+ */
+function startWorker(options: WorkerOptions): Worker {
+  if (!FROM_SOURCES) return new Worker(new URL('./audit-writer-worker.mjs', import.meta.url), options);
+  const api = import.meta.resolve('tsx/esm/api');
+  const script = new URL('./audit-writer-worker.ts', import.meta.url).href;
+  const source = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(source, { ...options, eval: true });
+}
+
+export class AuditWriter {
+  readonly file: string;
+  readonly #worker: Worker;
+  readonly #status: Int32Array;
+  readonly #reply: MessagePort;
+  readonly #ackTimeoutMs: number;
+  readonly #onFault: (fault: string | null) => void;
+  readonly #onError: (error: Error) => void;
+  #nextId = 1;
+  #queue: WardenEvent[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
+  #fault: string | null = null;
+  #closed = false;
+
+  private constructor(file: string, options: AuditWriterOptions) {
+    this.file = file;
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+    this.#onFault = options.onFault ?? (() => {});
+    this.#onError = options.onError ?? (() => {});
+    this.#status = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    this.#reply = port1;
+    const init: WriterInit = {
+      file,
+      options: {
+        ...(options.durability !== undefined && { durability: options.durability }),
+        ...(options.version !== undefined && { version: options.version }),
+        ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }),
+        ...(options.device !== undefined && { device: options.device }),
+        ...(options.maxPageCount !== undefined && { maxPageCount: options.maxPageCount }),
+      },
+      status: this.#status,
+      reply: port2,
+    };
+    this.#worker = startWorker({ workerData: init, transferList: [port2] });
+    this.#worker.unref();
+    const onWarning = options.onWarning ?? (() => {});
+    this.#worker.on('message', (m: FromWriter) => {
+      if (m.kind === 'fault') this.#setFault(m.fault);
+      else if (m.kind === 'error') this.#onError(new AuditWriteError(m.message, 'WRITE'));
+      else if (m.kind === 'warning') onWarning(m.message);
+    });
+    this.#worker.on('error', (error) => {
+      if (this.#closed) return;
+      this.#setFault(`the audit writer thread failed: ${error.message}`);
+    });
+  }
+
+  /**
+   * Start the writer thread and wait until it has opened (creating when absent) the store.
+   * Asynchronous: while the thread loads its modules the event loop must keep running.
+   */
+  static async open(file: string, options: AuditWriterOptions = {}): Promise<AuditWriter> {
+    const writer = new AuditWriter(file, options);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new AuditWriteError(`audit writer thread for ${file} did not start`, 'TIMEOUT')),
+          options.startTimeoutMs ?? 30_000,
+        );
+        const done = (error?: Error) => {
+          clearTimeout(timer);
+          writer.#worker.off('message', onMessage);
+          writer.#worker.off('error', done);
+          writer.#worker.off('exit', onExit);
+          if (error) reject(error);
+          else resolve();
+        };
+        const onMessage = (m: FromWriter) => {
+          if (m.kind === 'ready') done();
+          else if (m.kind === 'failed') done(new AuditWriteError(m.message, 'OPEN'));
+        };
+        const onExit = () => done(new AuditWriteError(`audit writer thread for ${file} exited`, 'EXIT'));
+        writer.#worker.on('message', onMessage);
+        writer.#worker.on('error', done);
+        writer.#worker.on('exit', onExit);
+      });
+    } catch (error) {
+      writer.#closed = true;
+      void writer.#worker.terminate();
+      writer.#reply.close();
+      throw error;
+    }
+    return writer;
+  }
+
+  /** null when writes succeed; otherwise what failed (as reported by the writer thread). */
+  get fault(): string | null {
+    return this.#fault;
+  }
+
+  /** Record every event the bus emits (see the file comment); disposing only unsubscribes. */
+  attach(bus: EventBus): Disposer {
+    return bus.subscribe((event) => this.take(event));
+  }
+
+  take(event: WardenEvent): void {
+    if (this.#closed) throw new AuditWriteError(`audit writer for ${this.file} is closed`, 'CLOSED');
+    if (event.type === 'request.decided') {
+      this.#queue.push(event);
+      if (this.#queue.length >= MAX_QUEUE) this.flush();
+      else this.#scheduled ??= setImmediate(() => this.flush());
+      return;
+    }
+    this.flush();
+    // Throws on failure: the bus reports it, and the fault makes the proxy fail closed.
+    this.#call({ id: this.#id(), events: [event] }, this.#ackTimeoutMs);
+  }
+
+  /** Send every queued record to the writer thread now (committed asynchronously). */
+  flush(): void {
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    if (this.#queue.length === 0 || this.#closed) return;
+    const events = this.#queue;
+    this.#queue = [];
+    this.#post({ id: 0, events });
+  }
+
+  /** Wait until everything sent so far is committed (throws if the last commit failed). */
+  sync(timeoutMs = this.#ackTimeoutMs): void {
+    this.flush();
+    this.#call({ id: this.#id(), events: [] }, timeoutMs);
+  }
+
+  /** Commit what is queued, close the store and end the thread. */
+  close(timeoutMs = 30_000): void {
+    if (this.#closed) return;
+    this.flush();
+    try {
+      this.#call({ id: this.#id(), close: true }, timeoutMs);
+    } finally {
+      this.#closed = true;
+      this.#reply.close();
+      void this.#worker.terminate();
+    }
+  }
+
+  #id(): number {
+    const id = this.#nextId;
+    this.#nextId = id >= 0x3fffffff ? 1 : id + 1;
+    return id;
+  }
+
+  #post(message: ToWriter): void {
+    this.#worker.postMessage(message);
+  }
+
+  #call(message: ToWriter, timeoutMs: number): void {
+    Atomics.store(this.#status, 0, 0);
+    this.#post(message);
+    this.#await(message.id, timeoutMs);
+  }
+
+  #await(id: number, timeoutMs: number): void {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = Atomics.load(this.#status, 0);
+      if (v === id) return;
+      if (v === -id) {
+        let message = 'audit write failed';
+        for (let r = receiveMessageOnPort(this.#reply); r; r = receiveMessageOnPort(this.#reply)) {
+          const m = r.message as { id: number; message: string };
+          if (m.id === id) message = m.message;
+        }
+        throw new AuditWriteError(message, 'WRITE');
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new AuditWriteError(
+          `audit trail ${this.file}: no commit acknowledgement within ${timeoutMs} ms`,
+          'TIMEOUT',
+        );
+      }
+      Atomics.wait(this.#status, 0, v, Math.min(left, 1000));
+    }
+  }
+
+  #setFault(fault: string | null): void {
+    if (fault === this.#fault) return;
+    this.#fault = fault;
+    this.#onFault(fault);
+  }
+}
