@@ -5,31 +5,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { BRIDGE_METHODS, type BridgeError, type BridgeMethod } from '../supervisor/api/bridge.ts';
-import {
-  AddRuleRequestSchema,
-  AnswerApprovalRequestSchema,
-  ApplyPolicyRequestSchema,
-  CreateListenerRequestSchema,
-  CreateSandboxRequestSchema,
-  PreviewApprovalRequestSchema,
-  PutSecretRequestSchema,
-  ValidatePolicyRequestSchema,
-} from '../supervisor/api/requests.ts';
+import { bodySchema } from '../supervisor/api/route-schemas.ts';
 import type { ApiRoutes, RouteKey } from '../supervisor/api/routes.ts';
-
-/** Routes that take a body; the compiler insists each has its schema here. */
-type BodyRoute = { [K in RouteKey]: ApiRoutes[K]['body'] extends undefined ? never : K }[RouteKey];
-
-const BODY_SCHEMAS: Record<BodyRoute, TSchema> = {
-  'POST /v1/sandboxes': CreateSandboxRequestSchema,
-  'POST /v1/listeners': CreateListenerRequestSchema,
-  'POST /v1/listeners/:sandboxId/rules': AddRuleRequestSchema,
-  'POST /v1/approvals/:id': AnswerApprovalRequestSchema,
-  'POST /v1/approvals/:id/preview': PreviewApprovalRequestSchema,
-  'POST /v1/policy/validate': ValidatePolicyRequestSchema,
-  'PUT /v1/policy': ApplyPolicyRequestSchema,
-  'PUT /v1/secrets/:name': PutSecretRequestSchema,
-};
 
 export interface ValidatedArgs {
   params: Record<string, string>;
@@ -75,7 +52,7 @@ export class BridgeValidator {
   constructor() {
     const ajv = new Ajv({ allErrors: true, strict: false });
     for (const [method, route] of Object.entries(BRIDGE_METHODS) as Array<[BridgeMethod, RouteKey]>) {
-      const schema = (BODY_SCHEMAS as Partial<Record<RouteKey, TSchema>>)[route];
+      const schema = bodySchema(route);
       if (schema && !this.#bodies.has(route)) this.#bodies.set(route, ajv.compile(schema));
       this.#paramNames.set(
         method,

@@ -3,24 +3,19 @@
 // the TCP listener also checks Host and Origin so a web page cannot reach it through DNS
 // rebinding. Handlers are typed by ApiRoutes; bodies are validated against their schemas.
 
+export { ApiError } from './api-error.ts';
+export { queryToObject } from './route-schemas.ts';
+
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { ApiError } from './api-error.ts';
 import type { WardenEvent } from './events.ts';
 import type { ErrorEnvelope } from './messages.ts';
-import {
-  AddRuleRequestSchema,
-  AnswerApprovalRequestSchema,
-  ApplyPolicyRequestSchema,
-  CreateListenerRequestSchema,
-  CreateSandboxRequestSchema,
-  ExecRequestSchema,
-  PreviewApprovalRequestSchema,
-  PutSecretRequestSchema,
-  ValidatePolicyRequestSchema,
-} from './requests.ts';
+import { compilePattern, describeErrors, matchRoute } from './route-match.ts';
+import { bodySchema, queryToObject, UPGRADE_QUERY_SCHEMAS } from './route-schemas.ts';
 import {
   type ApiRoutes,
   type ApiUpgradeRoutes,
@@ -28,25 +23,6 @@ import {
   type RouteKey,
   type UpgradeRouteKey,
 } from './routes.ts';
-
-export class ApiError extends Error {
-  readonly status: number;
-  readonly hint?: string;
-  readonly extra?: Partial<ErrorEnvelope['error']>;
-  constructor(
-    status: number,
-    name: string,
-    message: string,
-    hint?: string,
-    extra?: Partial<ErrorEnvelope['error']>,
-  ) {
-    super(message);
-    this.status = status;
-    this.name = name;
-    this.hint = hint;
-    this.extra = extra;
-  }
-}
 
 export interface HandlerInput<K extends RouteKey> {
   params: ApiRoutes[K]['params'];
@@ -73,55 +49,6 @@ export type UpgradeHandlers = {
   [K in UpgradeRouteKey]: (input: UpgradeInput<K>) => Promise<void> | void;
 };
 
-const UPGRADE_QUERY_SCHEMAS: Record<UpgradeRouteKey, TSchema> = {
-  'POST /v1/sandboxes/:sandboxId/exec': ExecRequestSchema,
-};
-
-/**
- * A query string as the object its schema describes: arrays repeat the key, records
- * repeat `key=NAME=VALUE`, booleans are true/false/1/0, integers are digits.
- */
-export function queryToObject(query: URLSearchParams, schema: TSchema): Record<string, unknown> {
-  const props = (schema.properties ?? {}) as Record<string, TSchema>;
-  const out: Record<string, unknown> = {};
-  for (const key of new Set(query.keys())) {
-    const values = query.getAll(key);
-    const type = props[key]?.type;
-    if (type === 'array') out[key] = values;
-    else if (type === 'object') {
-      const record: Record<string, string> = {};
-      for (const v of values) {
-        const eq = v.indexOf('=');
-        if (eq <= 0)
-          throw new ApiError(
-            400,
-            'BadRequest',
-            `query ${key}: expected NAME=VALUE, got ${JSON.stringify(v)}`,
-          );
-        record[v.slice(0, eq)] = v.slice(eq + 1);
-      }
-      out[key] = record;
-    } else {
-      const v = values[values.length - 1]!;
-      if (type === 'boolean' && /^(true|1|false|0)$/.test(v)) out[key] = v === 'true' || v === '1';
-      else if (type === 'integer' && /^-?\d{1,9}$/.test(v)) out[key] = Number(v);
-      else out[key] = v;
-    }
-  }
-  return out;
-}
-
-const BODY_SCHEMAS: Partial<Record<RouteKey, TSchema>> = {
-  'POST /v1/sandboxes': CreateSandboxRequestSchema,
-  'POST /v1/listeners': CreateListenerRequestSchema,
-  'POST /v1/listeners/:sandboxId/rules': AddRuleRequestSchema,
-  'POST /v1/approvals/:id': AnswerApprovalRequestSchema,
-  'POST /v1/approvals/:id/preview': PreviewApprovalRequestSchema,
-  'POST /v1/policy/validate': ValidatePolicyRequestSchema,
-  'PUT /v1/policy': ApplyPolicyRequestSchema,
-  'PUT /v1/secrets/:name': PutSecretRequestSchema,
-};
-
 const MAX_BODY = 2 * 1024 * 1024;
 
 interface CompiledRoute {
@@ -138,45 +65,6 @@ interface CompiledUpgrade {
   pattern: RegExp;
   names: string[];
   validate: ValidateFunction;
-}
-
-function compilePattern(template: string): { pattern: RegExp; names: string[] } {
-  const names: string[] = [];
-  const pattern = new RegExp(
-    `^${template.replace(/:([A-Za-z]+)/g, (_m, n: string) => {
-      names.push(n);
-      return '([^/]+)';
-    })}$`,
-  );
-  return { pattern, names };
-}
-
-/** The first compiled route matching `method` and `pathname`, with its decoded path params. */
-function matchRoute<R extends { method: string; pattern: RegExp; names: string[] }>(
-  routes: readonly R[],
-  method: string,
-  pathname: string,
-): { r: R; params: Record<string, string> } | undefined {
-  for (const r of routes) {
-    if (r.method !== method) continue;
-    const m = r.pattern.exec(pathname);
-    if (!m) continue;
-    const params: Record<string, string> = {};
-    r.names.forEach((n, i) => {
-      params[n] = decodeURIComponent(m[i + 1]!);
-    });
-    return { r, params };
-  }
-  return undefined;
-}
-
-function describeErrors(validate: ValidateFunction): string {
-  return (validate.errors ?? [])
-    .map(
-      (e) =>
-        `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`,
-    )
-    .join('; ');
 }
 
 export interface ApiServerOptions {
@@ -203,7 +91,7 @@ export class ApiServer {
     const ajv = new Ajv({ allErrors: true, strict: false });
     this.#routes = (Object.keys(opts.handlers) as RouteKey[]).map((key) => {
       const [method, template] = key.split(' ') as [string, string];
-      const schema = BODY_SCHEMAS[key];
+      const schema = bodySchema(key);
       return { key, method, ...compilePattern(template), validate: schema ? ajv.compile(schema) : undefined };
     });
     this.#upgrades = (Object.keys(opts.upgrades ?? {}) as UpgradeRouteKey[]).map((key) => {
