@@ -2,7 +2,7 @@
 // public unicast address is unreachable unless a rule names it (security model, point 3).
 
 import ipaddr from 'ipaddr.js';
-import type { IpAddress } from './host-pattern.ts';
+import type { IpAddress } from './ip-address.ts';
 
 export type AddressCategory =
   | 'public'

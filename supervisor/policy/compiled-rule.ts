@@ -3,14 +3,9 @@
 // in words, for `explain`.
 
 import type { Action, LayerName, RuleRef, Scheme } from '../api/policy-types.ts';
-import {
-  formatMatch,
-  type HostFacts,
-  isAddressPattern,
-  matchHost,
-  type ParsedMatch,
-  parseMatch,
-} from './host-pattern.ts';
+import type { HostFacts } from './host-name.ts';
+import { isAddressPattern, matchHost } from './host-pattern.ts';
+import { formatMatch, type ParsedMatch, parseMatch } from './match-spec.ts';
 import { compilePathGlob, type PathGlob } from './path.ts';
 import type { RuleSpec } from './schema.ts';
 

@@ -14,7 +14,8 @@ import type {
 } from '../api/policy-types.ts';
 import type { CompiledRule } from './compiled-rule.ts';
 import { describeLayer } from './compiled-rule.ts';
-import { formatAddress, type HostPattern } from './host-pattern.ts';
+import type { HostPattern } from './host-pattern.ts';
+import { formatAddress } from './ip-address.ts';
 import type { Policy } from './policy.ts';
 
 const DEFAULT_PORTS: Record<Scheme, number> = { http: 80, https: 443, ws: 80, wss: 443 };

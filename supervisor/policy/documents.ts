@@ -2,7 +2,7 @@
 // the rule a human would accept for a request they approved.
 
 import type { RequestFacts, Scheme } from '../api/policy-types.ts';
-import { normalizeHost } from './host-pattern.ts';
+import { normalizeHost } from './host-name.ts';
 import { normalizePath } from './path.ts';
 import { POLICY_API_VERSION, type PolicyDocument, type RuleSpec } from './schema.ts';
 

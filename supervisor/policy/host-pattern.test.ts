@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatMatch, matchHostPattern, normalizeHost, parseMatch } from './host-pattern.ts';
+import { normalizeHost } from './host-name.ts';
+import { matchHostPattern } from './host-pattern.ts';
+import { formatMatch, parseMatch } from './match-spec.ts';
 
 describe('normalizeHost', () => {
   test('lowercases and strips one trailing dot', () => {

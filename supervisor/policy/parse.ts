@@ -17,7 +17,7 @@ import {
   stringify,
 } from 'yaml';
 import type { PolicyErrorView } from '../api/policy-types.ts';
-import { parseMatch } from './host-pattern.ts';
+import { parseMatch } from './match-spec.ts';
 import { checkPathGlob } from './path.ts';
 import { type PolicyDocument, PolicyDocumentSchema } from './schema.ts';
 

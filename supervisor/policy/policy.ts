@@ -23,7 +23,9 @@ import {
   whyMatch,
   whyNot,
 } from './compiled-rule.ts';
-import { formatAddress, type HostFacts, hostFacts, matchAddress, matchHost } from './host-pattern.ts';
+import { type HostFacts, hostFacts } from './host-name.ts';
+import { matchAddress, matchHost } from './host-pattern.ts';
+import { formatAddress } from './ip-address.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
 import type { PolicyDocument } from './schema.ts';
