@@ -4,55 +4,20 @@
 // acknowledged. When a write fails, `append` throws AuditWriteError and `fault` says why
 // until a later write succeeds.
 
-import os from 'node:os';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { AuditChainStatus, AuditFilter, AuditPage, AuditRecord } from '../api/audit-types.ts';
 import type { WardenEvent } from '../api/events.ts';
 import type { Disposer, EventBus } from '../events/bus.ts';
 import { type AnchorState, AnchorWriter, readAnchor } from './anchor.ts';
-import { canonicalJson } from './canonical.ts';
-import { type ChainRow, GENESIS_HASH, rowHash, storable } from './chain.ts';
+import { GENESIS_HASH } from './chain.ts';
 import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './errors.ts';
 import { type ExportOptions, exportRecords } from './export.ts';
-import { type CheckpointEvent, type DeviceInfo, type MappedEvent, type OcsfContext, toOcsf } from './ocsf.ts';
+import { type CheckpointEvent, type MappedEvent, type OcsfContext, toOcsf } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
 import { planPrune, type RetentionPolicy } from './retention.ts';
-import { checkReadable, migrate } from './schema.ts';
+import { type AuditStoreOptions, type Durability, localDevice, openDatabase } from './store-setup.ts';
+import { type Head, type WriteBatch, writeRecords } from './store-write.ts';
 import { verifyChain } from './verify.ts';
-
-/**
- * `durable`: synchronous=FULL, the WAL is fsynced at every commit; an acknowledged record
- * survives a crash of the process and of the machine. `normal`: synchronous=NORMAL, an
- * acknowledged record survives a crash of the process (kill -9) but the last commits may be
- * lost on power loss.
- */
-export type Durability = 'durable' | 'normal';
-
-export interface AuditStoreOptions {
-  durability?: Durability;
-  /** Open for reading only (the CLI); every write method throws. */
-  readOnly?: boolean;
-  /** How long a write waits for another writer's lock before failing (ms). Default 2000. */
-  busyTimeoutMs?: number;
-  /** OCSF `device`; defaults to this machine. */
-  device?: DeviceInfo;
-  /** Warden version for OCSF metadata.product.version. */
-  version?: string;
-  /** Clock (epoch ms), for tests. */
-  now?: () => number;
-  /** Called when `fault` changes: a message when writes start failing, null when they recover. */
-  onFault?: (fault: string | null) => void;
-  /** Called with non-fatal warnings (e.g. an anchor file had to be recreated). */
-  onWarning?: (message: string) => void;
-  /** SQLite `max_page_count`: caps the database size (tests use it to simulate a full disk). */
-  maxPageCount?: number;
-  /**
-   * Worker threads verify uses on a large chain (default one per core, at most 4; 0 = verify
-   * on the calling thread only), and from how many records on (default 50,000).
-   */
-  verifyThreads?: number;
-  verifyParallelMin?: number;
-}
 
 export interface PruneResult {
   pruned: number;
@@ -60,28 +25,8 @@ export interface PruneResult {
   checkpoint: AuditRecord | null;
 }
 
-const OS_TYPES: Record<string, [string, number]> = {
-  linux: ['Linux', 100],
-  win32: ['Windows', 200],
-  darwin: ['macOS', 300],
-};
-
-export function localDevice(): DeviceInfo {
-  const [type, typeId] = OS_TYPES[process.platform] ?? ['Other', 99];
-  return { hostname: os.hostname(), os: { name: os.type(), type, type_id: typeId, version: os.release() } };
-}
-
-interface Head {
-  seq: number;
-  hash: string;
-}
-
-interface WriteBatch {
-  mapped: MappedEvent[];
-  now: number;
-  extra: ((head: Head) => { mapped: MappedEvent[]; before: () => void }) | undefined;
-  anchor: AnchorState | null;
-}
+export type { AuditStoreOptions, Durability } from './store-setup.ts';
+export { localDevice } from './store-setup.ts';
 
 export class AuditStore {
   readonly file: string;
@@ -130,22 +75,8 @@ export class AuditStore {
 
   /** Open (creating when absent, unless read-only) the audit database at `dbPath`. */
   static open(dbPath: string, options: AuditStoreOptions = {}): AuditStore {
-    const readOnly = options.readOnly ?? false;
-    const db = new Database(dbPath, { readonly: readOnly, fileMustExist: readOnly });
+    const db = openDatabase(dbPath, options);
     try {
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 2000))}`);
-      if (readOnly) {
-        checkReadable(db, dbPath);
-      } else {
-        migrate(db, dbPath);
-        db.pragma('journal_mode = WAL');
-        db.pragma(`synchronous = ${(options.durability ?? 'durable') === 'durable' ? 'FULL' : 'NORMAL'}`);
-        if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
-        // Keep the planner's statistics fresh (cheap: bounded analysis), so combined filters
-        // pick the most selective index.
-        db.pragma('analysis_limit = 1000');
-        db.pragma('optimize = 0x10002');
-      }
       return new AuditStore(dbPath, db, options);
     } catch (error) {
       db.close();
@@ -357,70 +288,8 @@ export class AuditStore {
 
   /** The body of the write transaction: chain the records onto the committed head. */
   #writeRecords(batch: WriteBatch): AuditRecord[] {
-    const { now } = batch;
     const head = this.head() ?? { seq: 0, hash: GENESIS_HASH };
-    const more = batch.extra?.(head);
-    // Prune deletes before it appends its checkpoint, so the pages it frees can hold the
-    // checkpoint even when the database is full.
-    more?.before();
-    const all = more ? [...batch.mapped, ...more.mapped] : batch.mapped;
-    const out: AuditRecord[] = new Array(all.length);
-    let prevSeq = head.seq;
-    let prevHash = head.hash;
-    for (let i = 0; i < all.length; i++) {
-      const m = all[i] as MappedEvent;
-      const seq = prevSeq + 1;
-      const metadata = m.ocsf.metadata as Record<string, unknown>;
-      metadata.uid = String(seq);
-      metadata.logged_time = now;
-      // Columns are hashed exactly as SQLite will return them (see storable()).
-      const row: ChainRow = {
-        seq,
-        time: m.time,
-        kind: storable(m.kind),
-        sandbox_id: storable(m.sandboxId),
-        user: storable(m.user),
-        host: storable(m.host),
-        outcome: storable(m.outcome),
-        ocsf: canonicalJson(m.ocsf),
-        prev_hash: prevHash,
-      };
-      const hash = rowHash(row);
-      this.#insert.run(
-        seq,
-        row.time,
-        row.kind,
-        row.sandbox_id,
-        row.user,
-        row.host,
-        row.outcome,
-        row.ocsf,
-        prevHash,
-        hash,
-      );
-      out[i] = {
-        seq,
-        time: m.time,
-        kind: row.kind as AuditRecord['kind'],
-        sandboxId: row.sandbox_id,
-        user: row.user,
-        host: row.host,
-        outcome: row.outcome as AuditRecord['outcome'],
-        ocsf: m.ocsf,
-        prevHash,
-        hash,
-      };
-      prevSeq = seq;
-      prevHash = hash;
-    }
-    const first = this.#first.get() as number | undefined;
-    batch.anchor = {
-      headSeq: prevSeq,
-      headHash: prevHash,
-      count: first === undefined ? 0 : prevSeq - first + 1,
-      written: now,
-    };
-    return out;
+    return writeRecords(this.#insert, head, () => this.#first.get() as number | undefined, batch);
   }
 
   #writeAnchor(state: AnchorState | null): void {

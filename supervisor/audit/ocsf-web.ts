@@ -1,0 +1,303 @@
+// OCSF mappings of the web-facing events: decided requests, approvals and secrets.
+
+import type {
+  ApprovalAnsweredEvent,
+  ApprovalExpiredEvent,
+  ApprovalPendingEvent,
+  RequestDecidedEvent,
+  SecretExfiltrationBlockedEvent,
+  SecretInjectedEvent,
+} from '../api/events.ts';
+import {
+  base,
+  CATEGORY,
+  type ClassShape,
+  deviceOf,
+  type MappedEvent,
+  metadataOf,
+  type OcsfContext,
+  SEVERITY,
+  STATUS,
+  shape,
+  srcEndpoint,
+} from './ocsf-shared.ts';
+
+const HTTP_ACTIVITY: Record<string, number> = {
+  CONNECT: 1,
+  DELETE: 2,
+  GET: 3,
+  HEAD: 4,
+  OPTIONS: 5,
+  POST: 6,
+  PUT: 7,
+  TRACE: 8,
+  PATCH: 9,
+};
+
+function requestOutcome(outcome: RequestDecidedEvent['outcome']): {
+  action: string;
+  actionId: number;
+  disposition: string;
+  dispositionId: number;
+} {
+  return outcome === 'allowed'
+    ? { action: 'Allowed', actionId: 1, disposition: 'Allowed', dispositionId: 1 }
+    : { action: 'Denied', actionId: 2, disposition: 'Blocked', dispositionId: 2 };
+}
+
+function urlString(scheme: string, host: string, port: number, path: string): string {
+  return `${scheme}://${host}:${port}${path}`;
+}
+
+/** Web Resource Access Activity (6004), the class of approvals and secret injection. */
+function webAccess(rest: Omit<ClassShape, 'classUid' | 'className' | 'categoryUid'>): ClassShape {
+  return shape(6004, 'Web Resource Access Activity', 6, rest);
+}
+
+/** The resource and request of an event that names only a method, host and path. */
+function hostPathResource(method: string, host: string, path: string) {
+  return {
+    web_resources: [{ name: `${host}${path}`, type: 'URL' }],
+    http_request: { http_method: method.toUpperCase(), url: { hostname: host, path } },
+  };
+}
+
+export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: OcsfContext): MappedEvent {
+  const method = e.method.toUpperCase();
+  const activityId = HTTP_ACTIVITY[method] ?? 99;
+  const act = requestOutcome(e.outcome);
+  const s = shape(4002, 'HTTP Activity', 4, {
+    activityId,
+    activityName: activityId === 99 ? method : method.charAt(0) + method.slice(1).toLowerCase(),
+    severityId: e.outcome === 'allowed' ? 1 : 2,
+    statusId: e.outcome === 'allowed' ? 1 : 2,
+    message: `${method} ${e.scheme}://${e.host}${e.path} ${e.outcome.replace('_', ' ')}: ${e.reason}`,
+  });
+  const url = urlString(e.scheme, e.host, e.port, e.path);
+  // Spelled out in sorted key order (this is the event recorded most); same fields as base().
+  return {
+    kind: e.type,
+    time,
+    sandboxId: e.sandboxId,
+    user: e.user,
+    host: e.host,
+    outcome: e.outcome,
+    ocsf: {
+      action: act.action,
+      action_id: act.actionId,
+      activity_id: s.activityId,
+      activity_name: s.activityName,
+      actor: { user: { name: e.user, type: 'User', type_id: 1 } },
+      category_name: CATEGORY[s.categoryUid],
+      category_uid: s.categoryUid,
+      class_name: s.className,
+      class_uid: s.classUid,
+      device: deviceOf(ctx),
+      disposition: act.disposition,
+      disposition_id: act.dispositionId,
+      dst_endpoint: { hostname: e.host, ip: e.address, port: e.port },
+      duration: e.durationMs,
+      http_request: {
+        http_method: method,
+        uid: e.id,
+        url: { hostname: e.host, path: e.path, port: e.port, scheme: e.scheme, url_string: url },
+      },
+      http_response: e.status === undefined ? undefined : { code: e.status },
+      message: s.message,
+      metadata: metadataOf(ctx),
+      severity: SEVERITY[s.severityId],
+      severity_id: s.severityId,
+      src_endpoint: srcEndpoint(e.sandboxId),
+      status: STATUS[s.statusId],
+      status_detail: e.reason,
+      status_id: s.statusId,
+      time,
+      traffic: { bytes: e.bytesUp + e.bytesDown, bytes_in: e.bytesDown, bytes_out: e.bytesUp },
+      type_name: `${s.className}: ${s.activityName}`,
+      type_uid: s.classUid * 100 + s.activityId,
+      unmapped: {
+        approval_id: e.approvalId,
+        decided_by: e.decidedBy,
+        intercepted: e.intercepted,
+        outcome: e.outcome,
+        reason: e.reason,
+        request_id: e.id,
+        rule: e.rule,
+        sandbox_id: e.sandboxId,
+        warden_kind: e.type,
+      },
+    },
+  };
+}
+
+export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: OcsfContext): MappedEvent {
+  const a = e.approval;
+  const s = webAccess({
+    activityId: 99,
+    activityName: 'Access Request',
+    severityId: 1,
+    statusId: 0,
+    message: `approval needed for ${a.method} ${a.scheme}://${a.host}${a.path}: ${a.reason}`,
+  });
+  return {
+    kind: e.type,
+    time,
+    sandboxId: e.sandboxId,
+    user: e.user,
+    host: a.host,
+    outcome: null,
+    ocsf: {
+      ...base(s, time, e.user, e.sandboxId, ctx),
+      web_resources: [{ name: urlString(a.scheme, a.host, a.port, a.path), type: 'URL' }],
+      http_request: {
+        http_method: a.method.toUpperCase(),
+        url: {
+          scheme: a.scheme,
+          hostname: a.host,
+          port: a.port,
+          path: a.path,
+          url_string: urlString(a.scheme, a.host, a.port, a.path),
+        },
+      },
+      unmapped: {
+        warden_kind: e.type,
+        sandbox_id: e.sandboxId,
+        approval_id: a.id,
+        created_at: a.createdAt,
+        expires_at: a.expiresAt,
+        reason: a.reason,
+        rule: a.rule,
+        suggested_rule: a.suggestedRule,
+        waiting: a.waiting,
+      },
+    },
+  };
+}
+
+export function mapApprovalAnswered(e: ApprovalAnsweredEvent, time: number, ctx: OcsfContext): MappedEvent {
+  const allow = e.decision === 'allow';
+  const s = webAccess({
+    activityId: allow ? 1 : 2,
+    activityName: allow ? 'Access Grant' : 'Access Deny',
+    severityId: allow && e.scope === 'always' ? 2 : 1,
+    statusId: 1,
+    message: `${e.by} answered ${e.decision} (${e.scope}) for ${e.method} ${e.host}${e.path}`,
+  });
+  return {
+    kind: e.type,
+    time,
+    sandboxId: e.sandboxId,
+    user: e.user,
+    host: e.host,
+    outcome: allow ? 'allowed' : 'denied',
+    ocsf: {
+      ...base(s, time, e.user, e.sandboxId, ctx),
+      // The human who answered is the actor of this record.
+      actor: { user: { name: e.by, type: 'User', type_id: 1 } },
+      ...hostPathResource(e.method, e.host, e.path),
+      unmapped: {
+        warden_kind: e.type,
+        sandbox_id: e.sandboxId,
+        sandbox_user: e.user,
+        approval_id: e.approvalId,
+        decision: e.decision,
+        scope: e.scope,
+        answered_by: e.by,
+      },
+    },
+  };
+}
+
+export function mapApprovalExpired(e: ApprovalExpiredEvent, time: number, ctx: OcsfContext): MappedEvent {
+  const s = webAccess({
+    activityId: 2,
+    activityName: 'Access Deny',
+    severityId: 2,
+    statusId: 2,
+    message: `approval for ${e.method} ${e.host}${e.path} timed out after ${e.timeoutSeconds} s: denied`,
+  });
+  return {
+    kind: e.type,
+    time,
+    sandboxId: e.sandboxId,
+    user: e.user,
+    host: e.host,
+    outcome: 'timed_out',
+    ocsf: {
+      ...base(s, time, e.user, e.sandboxId, ctx),
+      status_detail: 'approval timed out',
+      ...hostPathResource(e.method, e.host, e.path),
+      unmapped: {
+        warden_kind: e.type,
+        sandbox_id: e.sandboxId,
+        approval_id: e.approvalId,
+        timeout_seconds: e.timeoutSeconds,
+      },
+    },
+  };
+}
+
+export function mapSecretInjected(e: SecretInjectedEvent, time: number, ctx: OcsfContext): MappedEvent {
+  const s = webAccess({
+    activityId: 1,
+    activityName: 'Access Grant',
+    severityId: 1,
+    statusId: 1,
+    message: `secret ${e.secret} injected into a request to ${e.host}`,
+  });
+  return {
+    kind: e.type,
+    time,
+    sandboxId: e.sandboxId,
+    user: e.user,
+    host: e.host,
+    outcome: null,
+    ocsf: {
+      ...base(s, time, e.user, e.sandboxId, ctx),
+      web_resources: [{ name: e.host, type: 'Host' }],
+      unmapped: { warden_kind: e.type, sandbox_id: e.sandboxId, secret_name: e.secret },
+    },
+  };
+}
+
+export function mapSecretExfiltrationBlocked(
+  e: SecretExfiltrationBlockedEvent,
+  time: number,
+  ctx: OcsfContext,
+): MappedEvent {
+  const s = shape(2004, 'Detection Finding', 2, {
+    activityId: 1,
+    activityName: 'Create',
+    severityId: 4,
+    statusId: 1,
+    message: `placeholder of secret ${e.secret} sent to ${e.host} (in ${e.where}): blocked`,
+  });
+  return {
+    kind: e.type,
+    time,
+    sandboxId: e.sandboxId,
+    user: e.user,
+    host: e.host,
+    outcome: 'denied',
+    ocsf: {
+      ...base(s, time, e.user, e.sandboxId, ctx),
+      action: 'Denied',
+      action_id: 2,
+      disposition: 'Blocked',
+      disposition_id: 2,
+      finding_info: {
+        uid: `exfil:${e.sandboxId}:${time}:${e.secret}`,
+        title: 'Secret placeholder sent to a host it is not bound to',
+        desc: `The placeholder of secret ${e.secret} appeared in the ${e.where} of ${e.method} ${e.host}${e.path}.`,
+        types: ['Data Exfiltration'],
+      },
+      http_request: { http_method: e.method.toUpperCase(), url: { hostname: e.host, path: e.path } },
+      unmapped: {
+        warden_kind: e.type,
+        sandbox_id: e.sandboxId,
+        secret_name: e.secret,
+        where: e.where,
+      },
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// Opening the audit database: the store's options, the SQLite pragmas they set, schema
+// migration (or the read-only check), and this machine as the OCSF device.
+
+import os from 'node:os';
+import Database from 'better-sqlite3';
+import type { DeviceInfo } from './ocsf.ts';
+import { checkReadable, migrate } from './schema.ts';
+
+/**
+ * `durable`: synchronous=FULL, the WAL is fsynced at every commit; an acknowledged record
+ * survives a crash of the process and of the machine. `normal`: synchronous=NORMAL, an
+ * acknowledged record survives a crash of the process (kill -9) but the last commits may be
+ * lost on power loss.
+ */
+export type Durability = 'durable' | 'normal';
+
+export interface AuditStoreOptions {
+  durability?: Durability;
+  /** Open for reading only (the CLI); every write method throws. */
+  readOnly?: boolean;
+  /** How long a write waits for another writer's lock before failing (ms). Default 2000. */
+  busyTimeoutMs?: number;
+  /** OCSF `device`; defaults to this machine. */
+  device?: DeviceInfo;
+  /** Warden version for OCSF metadata.product.version. */
+  version?: string;
+  /** Clock (epoch ms), for tests. */
+  now?: () => number;
+  /** Called when `fault` changes: a message when writes start failing, null when they recover. */
+  onFault?: (fault: string | null) => void;
+  /** Called with non-fatal warnings (e.g. an anchor file had to be recreated). */
+  onWarning?: (message: string) => void;
+  /** SQLite `max_page_count`: caps the database size (tests use it to simulate a full disk). */
+  maxPageCount?: number;
+  /**
+   * Worker threads verify uses on a large chain (default one per core, at most 4; 0 = verify
+   * on the calling thread only), and from how many records on (default 50,000).
+   */
+  verifyThreads?: number;
+  verifyParallelMin?: number;
+}
+
+const OS_TYPES: Record<string, [string, number]> = {
+  linux: ['Linux', 100],
+  win32: ['Windows', 200],
+  darwin: ['macOS', 300],
+};
+
+export function localDevice(): DeviceInfo {
+  const [type, typeId] = OS_TYPES[process.platform] ?? ['Other', 99];
+  return { hostname: os.hostname(), os: { name: os.type(), type, type_id: typeId, version: os.release() } };
+}
+
+/** Open (creating when absent, unless read-only) the database at `dbPath` and apply the pragmas. */
+export function openDatabase(dbPath: string, options: AuditStoreOptions): Database.Database {
+  const readOnly = options.readOnly ?? false;
+  const db = new Database(dbPath, { readonly: readOnly, fileMustExist: readOnly });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 2000))}`);
+    if (readOnly) {
+      checkReadable(db, dbPath);
+    } else {
+      migrate(db, dbPath);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${(options.durability ?? 'durable') === 'durable' ? 'FULL' : 'NORMAL'}`);
+      if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
+      // Keep the planner's statistics fresh (cheap: bounded analysis), so combined filters
+      // pick the most selective index.
+      db.pragma('analysis_limit = 1000');
+      db.pragma('optimize = 0x10002');
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
