@@ -2,15 +2,10 @@
 // Chromium driven by playwright-core. CI without Chromium skips these suites.
 
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { ApiClient } from '../../supervisor/api/client.ts';
-import type { CreateListenerResponse, WardenEvent } from '../../supervisor/api/index.ts';
-import { Daemon } from '../../supervisor/daemon/index.ts';
-import { createLogger } from '../../supervisor/daemon/logger.ts';
+import { startTestDaemon, type TestDaemon } from '../support/daemon.ts';
 
 export const CHROMIUM = process.env.WARDEN_CHROMIUM ?? '/usr/bin/chromium';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,59 +18,23 @@ export function skipReason(): string | null {
   return null;
 }
 
-export interface UiDaemon {
-  daemon: Daemon;
-  home: string;
-  client: ApiClient;
-  events: WardenEvent[];
-  logs: string[];
+export interface UiDaemon extends TestDaemon {
   /** The browser-mode URL with the token in its fragment. */
   openUrl: string;
-  listener(
-    policyYaml?: string,
-    opts?: { secrets?: string[]; label?: string },
-  ): Promise<CreateListenerResponse>;
-  stop(): Promise<void>;
 }
 
+/** A test daemon (see test/support/daemon.ts) that also serves browser mode. */
 export async function startUiDaemon(
   opts: { upstreamCa?: string[]; resolve?: Record<string, string> } = {},
 ): Promise<UiDaemon> {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'warden-ui-home-'));
-  const logs: string[] = [];
-  const daemon = await Daemon.start({
-    home,
-    httpPort: 0,
-    poolSize: 0,
-    upstreamCa: opts.upstreamCa,
-    resolve: new Map(Object.entries(opts.resolve ?? {}).map(([k, v]) => [k, [v]])),
-    log: createLogger((line) => logs.push(line)),
-    user: 'tester',
+  const d = await startTestDaemon({
+    ...opts,
+    daemon: { httpPort: 0, poolSize: 0 },
+    label: 'agent',
+    homePrefix: 'warden-ui-home-',
   });
-  const events: WardenEvent[] = [];
-  daemon.bus.subscribe((e) => events.push(e));
-  const client = await ApiClient.fromFiles(daemon.paths.socket, daemon.paths.tokenFile);
-  const ui = await client.call('POST /v1/ui');
-  return {
-    daemon,
-    home,
-    client,
-    events,
-    logs,
-    openUrl: ui.openUrl,
-    listener: (policyYaml, o = {}) =>
-      client.call('POST /v1/listeners', {
-        body: {
-          label: o.label ?? 'agent',
-          ...(policyYaml ? { policy: { yaml: policyYaml, source: path.join(home, 'project.yaml') } } : {}),
-          secrets: o.secrets ?? [],
-        },
-      }),
-    async stop() {
-      await daemon.stop();
-      await rm(home, { recursive: true, force: true });
-    },
-  };
+  const ui = await d.client.call('POST /v1/ui');
+  return { ...d, openUrl: ui.openUrl };
 }
 
 export function launchChromium(): Promise<Browser> {

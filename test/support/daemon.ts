@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '../../supervisor/api/client.ts';
 import type { CreateListenerResponse, WardenEvent } from '../../supervisor/api/index.ts';
-import { Daemon } from '../../supervisor/daemon/index.ts';
+import { Daemon, type DaemonOptions } from '../../supervisor/daemon/index.ts';
 import { createLogger } from '../../supervisor/daemon/logger.ts';
 
 export interface TestDaemon {
@@ -23,10 +23,19 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
-export async function startTestDaemon(
-  opts: { upstreamCa?: string[]; resolve?: Record<string, string>; tunnelIdleMs?: number } = {},
-): Promise<TestDaemon> {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'warden-home-'));
+export interface TestDaemonOptions {
+  upstreamCa?: string[];
+  resolve?: Record<string, string>;
+  tunnelIdleMs?: number;
+  /** Further daemon options (browser-mode port, warm pool size). */
+  daemon?: Partial<Omit<DaemonOptions, 'home' | 'log'>>;
+  /** Label of the listeners `listener()` creates (default `test`). */
+  label?: string;
+  homePrefix?: string;
+}
+
+export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<TestDaemon> {
+  const home = await mkdtemp(path.join(os.tmpdir(), opts.homePrefix ?? 'warden-home-'));
   const logs: string[] = [];
   const daemon = await Daemon.start({
     home,
@@ -35,6 +44,7 @@ export async function startTestDaemon(
     log: createLogger((line) => logs.push(line)),
     user: 'tester',
     tunnelIdleMs: opts.tunnelIdleMs,
+    ...opts.daemon,
   });
   const events: WardenEvent[] = [];
   daemon.bus.subscribe((e) => events.push(e));
@@ -48,7 +58,7 @@ export async function startTestDaemon(
     listener: (policyYaml, o = {}) =>
       client.call('POST /v1/listeners', {
         body: {
-          label: o.label ?? 'test',
+          label: o.label ?? opts.label ?? 'test',
           ...(policyYaml ? { policy: { yaml: policyYaml, source: path.join(home, 'project.yaml') } } : {}),
           secrets: o.secrets ?? [],
         },
