@@ -4,7 +4,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { observer } from 'mobx-react-lite';
 import { useRef, useState } from 'react';
-import type { AuditRecord } from '../../supervisor/api/audit-types.ts';
+import { AUDIT_KINDS, type AuditRecord } from '../../supervisor/api/audit-types.ts';
 import type { AuditFilters, AuditStore } from '../stores/lists.ts';
 import { Empty, ErrorBox, Loading } from './common.tsx';
 
@@ -81,19 +81,7 @@ export const AuditView = observer(function AuditView({ store }: { store: AuditSt
           Kind{' '}
           <select value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value })}>
             <option value="">all</option>
-            {[
-              'request.decided',
-              'approval.pending',
-              'approval.answered',
-              'approval.expired',
-              'secret.injected',
-              'secret.exfiltration_blocked',
-              'policy.changed',
-              'sandbox.state',
-              'user.action',
-              'daemon.started',
-              'daemon.stopping',
-            ].map((k) => (
+            {AUDIT_KINDS.map((k) => (
               <option key={k} value={k}>
                 {k}
               </option>

@@ -5,8 +5,28 @@ import type { WardenEventType } from './events.ts';
 /** What a record is about: every WardenEvent type, plus the store's own retention checkpoints. */
 export type AuditKind = WardenEventType | 'audit.checkpoint';
 
+/** Every kind, in the order filters list them (the compiler checks none is missing). */
+export const AUDIT_KINDS = [
+  'request.decided',
+  'approval.pending',
+  'approval.answered',
+  'approval.expired',
+  'secret.injected',
+  'secret.exfiltration_blocked',
+  'policy.changed',
+  'sandbox.state',
+  'user.action',
+  'daemon.started',
+  'daemon.stopping',
+  'audit.checkpoint',
+] as const satisfies readonly AuditKind[];
+const allKindsListed: Exclude<AuditKind, (typeof AUDIT_KINDS)[number]> extends never ? true : never = true;
+void allKindsListed;
+
 /** A decision-like result recorded in the `outcome` column (null for events that decide nothing). */
-export type AuditOutcome = 'allowed' | 'denied' | 'timed_out' | 'error';
+export const AUDIT_OUTCOMES = ['allowed', 'denied', 'timed_out', 'error'] as const;
+
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /** An OCSF 1.x event object (class, category, activity, severity, actor, device, metadata, unmapped…). */
 export type OcsfEvent = { class_uid: number; type_uid: number; time: number } & Record<string, unknown>;

@@ -3,12 +3,14 @@
 
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type {
-  AuditChainStatus,
-  AuditFilter,
-  AuditKind,
-  AuditOutcome,
-  AuditRecord,
+import {
+  AUDIT_KINDS,
+  AUDIT_OUTCOMES,
+  type AuditChainStatus,
+  type AuditFilter,
+  type AuditKind,
+  type AuditOutcome,
+  type AuditRecord,
 } from '../api/audit-types.ts';
 import { AuditStore, type ExportFormat, parseTimeArg } from '../audit/index.ts';
 import { defaultHome, wardenPaths } from '../home/index.ts';
@@ -32,22 +34,6 @@ const defaultDeps = (): AuditCommandDeps => ({
   now: Date.now,
   pollMs: 500,
 });
-
-const KINDS: AuditKind[] = [
-  'request.decided',
-  'approval.pending',
-  'approval.answered',
-  'approval.expired',
-  'secret.injected',
-  'secret.exfiltration_blocked',
-  'policy.changed',
-  'sandbox.state',
-  'daemon.started',
-  'daemon.stopping',
-  'user.action',
-  'audit.checkpoint',
-];
-const OUTCOMES: AuditOutcome[] = ['allowed', 'denied', 'timed_out', 'error'];
 
 function openStore(deps: AuditCommandDeps): AuditStore {
   const file = wardenPaths(defaultHome(deps.env)).auditDb;
@@ -221,9 +207,9 @@ export function auditCommand(overrides: Partial<AuditCommandDeps> = {}): Command
     )
     .enablePositionalOptions()
     .option('--sandbox <id>', 'only this sandbox (agent)')
-    .addOption(new Option('--kind <kind>', 'only this event kind').choices(KINDS))
+    .addOption(new Option('--kind <kind>', 'only this event kind').choices(AUDIT_KINDS))
     .option('--host <host>', 'only requests to this host')
-    .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(OUTCOMES))
+    .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(AUDIT_OUTCOMES))
     .option('--since <time>', 'from this time (ISO-8601, or 30m, 1h, 7d ago)')
     .option('--until <time>', 'before this time (ISO-8601, or 30m, 1h, 7d ago)')
     .option('--limit <n>', 'how many of the newest records to show (1…1000)', '50')

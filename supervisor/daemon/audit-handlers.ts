@@ -1,10 +1,10 @@
 // The audit API: paged, filtered history (cursor based) and the chain's status.
 
-import type { AuditFilter, AuditKind, AuditOutcome } from '../api/audit-types.ts';
+import { AUDIT_OUTCOMES, type AuditFilter, type AuditKind, type AuditOutcome } from '../api/audit-types.ts';
 import { ApiError, type Handlers } from '../api/server.ts';
 import { type AuditStore, MAX_PAGE, parseTimeArg } from '../audit/index.ts';
 
-const OUTCOMES = new Set<AuditOutcome>(['allowed', 'denied', 'timed_out', 'error']);
+const OUTCOMES = new Set<AuditOutcome>(AUDIT_OUTCOMES);
 
 export function auditFilter(query: URLSearchParams, now = Date.now()): AuditFilter {
   const filter: AuditFilter = {};
