@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { RequestFacts } from '../api/index.ts';
 import { normalizeHost } from '../policy/index.ts';
 import type { ProxyServices, SandboxContext } from './context.ts';
-import { settle, unavailable, type Verdict, vetAddress } from './decide.ts';
+import { proxyVerdict, settle, unavailable, type Verdict, vetAddress } from './decide.ts';
 import { endToEndHeaders } from './hop-headers.ts';
 import type { ResolvedAddress } from './resolver.ts';
 import { checkSecrets } from './secrets-check.ts';
@@ -52,10 +52,9 @@ export async function admit(
   if (intercepted && !hostMatches(req.headers.host, target)) {
     const shown = String(req.headers.host).slice(0, 100);
     const reason = `the Host header "${shown}" does not match the tunnel's host ${target.host}:${target.port}`;
-    const block = { status: 421 as const, verdict: 'denied', reason, identity: sandbox.identity, facts };
     return {
       ok: false,
-      verdict: { allowed: false, outcome: 'denied', rule: null, reason, decidedBy: 'proxy', block },
+      verdict: proxyVerdict(sandbox, facts, { status: 421, verdict: 'denied', outcome: 'denied' }, reason),
     };
   }
   const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, intercepted === true);

@@ -143,14 +143,7 @@ export async function vetAddress(
     const reason = (error as Error).message;
     return {
       ok: false,
-      verdict: {
-        allowed: false,
-        outcome: 'error',
-        rule: null,
-        reason,
-        decidedBy: 'proxy',
-        block: { status: 502, verdict: 'error', reason, identity: sandbox.identity, facts },
-      },
+      verdict: proxyVerdict(sandbox, facts, { status: 502, verdict: 'error', outcome: 'error' }, reason),
     };
   }
   const policy = sandbox.policy();
@@ -195,15 +188,29 @@ export async function vetAddress(
   };
 }
 
-/** The verdict when the supervisor cannot record what it allows: fail closed. */
-export function unavailable(sandbox: SandboxContext, facts: RequestFacts | undefined, why: string): Verdict {
-  const reason = `Warden is failing closed: ${why}`;
+/** A refusal the proxy makes itself (no rule involved): what the client and the record get. */
+export function proxyVerdict(
+  sandbox: SandboxContext,
+  facts: RequestFacts | undefined,
+  kind: { status: BlockInfo['status']; verdict: string; outcome: 'denied' | 'error' },
+  reason: string,
+): Verdict {
   return {
     allowed: false,
-    outcome: 'denied',
+    outcome: kind.outcome,
     rule: null,
     reason,
     decidedBy: 'proxy',
-    block: { status: 503, verdict: 'unavailable', reason, identity: sandbox.identity, facts },
+    block: { status: kind.status, verdict: kind.verdict, reason, identity: sandbox.identity, facts },
   };
+}
+
+/** The verdict when the supervisor cannot record what it allows: fail closed. */
+export function unavailable(sandbox: SandboxContext, facts: RequestFacts | undefined, why: string): Verdict {
+  return proxyVerdict(
+    sandbox,
+    facts,
+    { status: 503, verdict: 'unavailable', outcome: 'denied' },
+    `Warden is failing closed: ${why}`,
+  );
 }

@@ -4,7 +4,7 @@
 import type http from 'node:http';
 import type { RequestFacts } from '../api/index.ts';
 import type { ProxyServices, SandboxContext } from './context.ts';
-import type { Verdict } from './decide.ts';
+import { proxyVerdict, type Verdict } from './decide.ts';
 
 export interface Violation {
   secret: string;
@@ -40,14 +40,7 @@ export function exfiltrationVerdict(
       : first.where === 'body'
         ? `the request body carries the placeholder of secret ${first.secret}, which is not bound to ${facts.host}; placeholders are never sent to other hosts`
         : `the request carries the placeholder of secret ${first.secret} (in ${first.where}), which is not bound to ${facts.host}; placeholders are never sent to other hosts`;
-  return {
-    allowed: false,
-    outcome: 'denied',
-    rule: null,
-    reason,
-    decidedBy: 'proxy',
-    block: { status: 403, verdict: 'exfiltration', reason, identity: sandbox.identity, facts },
-  };
+  return proxyVerdict(sandbox, facts, { status: 403, verdict: 'exfiltration', outcome: 'denied' }, reason);
 }
 
 /** Check a request's headers and URL for placeholders and inject the bound secrets. */
