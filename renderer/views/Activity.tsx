@@ -17,7 +17,10 @@ export const ActivityView = observer(function ActivityView({ store }: { store: A
     getScrollElement: () => parent.current,
     estimateSize: () => ROW,
     overscan: 10,
-    getItemKey: (i) => rows[i]!.key,
+    // Keyed by position, not by row: new rows arrive at the top and shift every row down, so
+    // keying by row would replace each visible row's DOM on every flush (hundreds of nodes
+    // created and collected per second); by position React only updates their text.
+    getItemKey: (i) => i,
   });
   return (
     <section className="view activity" aria-labelledby="activity-title">

@@ -127,7 +127,18 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+// One formatter for every time shown: toLocaleTimeString with options builds a new
+// Intl.DateTimeFormat on each call, which was most of the Activity view's render time.
+let timeFormat: Intl.DateTimeFormat | undefined;
+
 export function formatTime(iso: string | number): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString([], { hour12: false });
+  if (Number.isNaN(d.getTime())) return String(iso);
+  timeFormat ??= new Intl.DateTimeFormat([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
+  return timeFormat.format(d);
 }
