@@ -2,7 +2,16 @@
 
 import path from 'node:path';
 import { Command } from 'commander';
-import { buildMinimalImage, listImages } from '../vm/index.ts';
+import {
+  buildImage,
+  defaultImageName,
+  IMAGE_KINDS,
+  type ImageKind,
+  imageBuildHint,
+  imageKind,
+  imageSize,
+  listImages,
+} from '../vm/index.ts';
 import { cliPaths, printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
@@ -16,13 +25,23 @@ export function imageCommand(): Command {
   const image = new Command('image').description('Build and list guest images.');
   image
     .command('build')
-    .description('Build the minimal guest image (Debian kernel, busybox, Node, curl, the Warden agent).')
-    .option('--no-curl', 'leave curl out')
-    .action(async (opts: { curl: boolean }) => {
+    .description(
+      'Build a guest image: "full" (a Debian userland from debootstrap: node, npm, git, curl, python3, ' +
+        'CA certificates; needs root) or "minimal" (busybox, Node, curl; fast). Both get Debian’s kernel ' +
+        'and the Warden agent.',
+    )
+    .argument('[kind]', `${IMAGE_KINDS.join(' or ')} (default: $WARDEN_IMAGE, else full)`)
+    .option('--no-curl', 'minimal: leave curl out')
+    .action(async (kindArg: string | undefined, opts: { curl: boolean }) => {
       const dir = imagesDir();
+      const asked = kindArg ?? (imageKind(defaultImageName()) ? defaultImageName() : 'full');
+      const kind: ImageKind | undefined = imageKind(asked);
+      if (!kind)
+        throw new CliError(`unknown image kind ${asked}: use ${IMAGE_KINDS.join(' or ')}`, ExitCode.usage);
       try {
-        const built = await buildMinimalImage({
+        const built = await buildImage({
           imagesDir: dir,
+          kind,
           withCurl: opts.curl,
           log: (m) => process.stderr.write(`image: ${m}\n`),
         });
@@ -32,15 +51,15 @@ export function imageCommand(): Command {
         process.stdout.write(`${built.image.id}\n`);
       } catch (error) {
         throw new CliError(
-          `building the guest image failed: ${(error as Error).message}`,
+          `building the ${kind} guest image failed: ${(error as Error).message}`,
           ExitCode.environment,
-          'it needs apt-get (Debian packages), busybox-static, curl and util-linux; see: warden doctor',
+          imageBuildHint(kind),
         );
       }
     });
   image
     .command('ls')
-    .description('List the guest images, newest (the default) first.')
+    .description('List the guest images, newest first.')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
       const list = listImages(imagesDir());
@@ -51,7 +70,7 @@ export function imageCommand(): Command {
       }
       for (const { manifest: m } of list) {
         process.stdout.write(
-          `${m.id.slice(0, 12)}  ${m.name}  kernel ${m.kernel.version}  ${mib(m.kernel.size + m.initrd.size)}  built ${m.builtAt}\n`,
+          `${m.id.slice(0, 12)}  ${m.name}  kernel ${m.kernel.version}  ${mib(imageSize(m))}  built ${m.builtAt}\n`,
         );
       }
     });

@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ApiClient } from '../api/client.ts';
 import type { CreateSandboxRequest } from '../api/index.ts';
 import { loadPreset, presetNames } from '../policy/presets/index.ts';
-import { buildMinimalImage, listImages } from '../vm/index.ts';
+import { buildImage, defaultImageName, imageBuildHint, imageKind, listImages } from '../vm/index.ts';
 import { attach } from './attach.ts';
 import { cliPaths, connectOrStart } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
@@ -73,21 +73,32 @@ async function policyFrom(opts: RunOptions): Promise<CreateSandboxRequest['polic
   }
 }
 
-/** The first run on a machine: build the default image here, where progress can be shown. */
-export async function ensureImage(client: ApiClient, say: (line: string) => void): Promise<void> {
-  const images = await client.call('GET /v1/images');
-  if (images.length > 0) return;
+/**
+ * The first run on a machine: build the image this run needs (the default one, or a kind
+ * asked by name) here, where progress can be shown, rather than silently in the daemon.
+ */
+export async function ensureImage(
+  client: ApiClient,
+  name: string,
+  say: (line: string) => void,
+): Promise<void> {
+  const kind = imageKind(name);
+  if (!kind) return; // an id or a custom name: the daemon says if it is missing
+  const known = (i: { id: string; name: string }) => i.name === name;
+  if ((await client.call('GET /v1/images')).some(known)) return;
   const imagesDir = path.join(cliPaths().home, 'images');
-  if (listImages(imagesDir).length > 0) return;
-  say('warden: no guest image yet: building the default one (first run only; about 15 s)');
+  if (listImages(imagesDir).some(({ manifest }) => known(manifest))) return;
+  const how =
+    kind === 'full' ? 'a Debian userland, first run only; a few minutes' : 'first run only; about 15 s';
+  say(`warden: no ${kind} guest image yet: building it (${how})`);
   try {
-    const built = await buildMinimalImage({ imagesDir, log: (m) => say(`  image: ${m}`) });
+    const built = await buildImage({ imagesDir, kind, log: (m) => say(`  image: ${m}`) });
     say(`warden: image ${built.image.id.slice(0, 12)} ready in ${(built.buildMs / 1000).toFixed(1)} s`);
   } catch (error) {
     throw new CliError(
-      `building the guest image failed: ${(error as Error).message}`,
+      `building the ${kind} guest image failed: ${(error as Error).message}`,
       ExitCode.environment,
-      'it needs apt-get (Debian packages), busybox-static, curl and util-linux; see: warden doctor',
+      imageBuildHint(kind),
     );
   }
 }
@@ -100,7 +111,7 @@ export function runCommand(): Command {
     )
     .option('--policy <file>', 'project policy (layered over $WARDEN_HOME/policy.yaml)')
     .option('--preset <name>', `a policy preset (${presetNames().join(', ')})`)
-    .option('--image <name>', 'guest image id (or prefix) or name (default: the newest)')
+    .option('--image <name>', 'guest image id (or prefix) or name (default: $WARDEN_IMAGE, else full)')
     .addOption(new Option('--cpus <n>', 'virtual CPUs (default 1)').argParser(parseCpus))
     .addOption(
       new Option('--memory <size>', 'guest RAM, e.g. 512M or 2G (default 512M)').argParser(parseMemory),
@@ -128,12 +139,13 @@ export function runCommand(): Command {
       const policy = await policyFrom(opts);
       const say = (line: string) => process.stderr.write(`${line}\n`);
       const client = await connectOrStart(undefined, say);
-      if (!opts.image) await ensureImage(client, say);
+      const image = opts.image ?? defaultImageName();
+      await ensureImage(client, image, say);
       const req: CreateSandboxRequest = {
         label: opts.label ?? path.basename(command[0] ?? 'sandbox'),
         secrets: opts.secret,
         ...(policy ? { policy } : {}),
-        ...(opts.image ? { image: opts.image } : {}),
+        image,
         ...(opts.cpus ? { cpus: opts.cpus } : {}),
         ...(opts.memory ? { memoryMiB: opts.memory } : {}),
         ...(opts.cold ? { warm: false } : {}),

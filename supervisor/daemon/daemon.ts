@@ -153,7 +153,7 @@ export class Daemon {
       sandboxes,
       driver: new QemuMicrovmDriver({
         runDir: paths.runDir,
-        probeImage: () => images.resolve(),
+        probeImage: () => images.forProbe(),
         ...(opts.accel ? { forceAccel: opts.accel } : {}),
         ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),
       }),

@@ -1,30 +1,34 @@
 // The guest images the daemon boots: content-addressed folders under $WARDEN_HOME/images.
-// Found by id (or a prefix of it) or by name; the newest is the default. Hashes are
-// checked by the VM driver before every boot, so finding an image here reads only its
-// manifest. With no image at all, the first sandbox builds the minimal one.
+// Found by id (or a prefix of it) or by name; with no name asked, the newest image named
+// like the default ($WARDEN_IMAGE, else "full": the Debian userland agents need). Hashes
+// are checked by the VM driver before every boot, so finding an image reads only its
+// manifest. With no default image at all, the first sandbox builds it.
 
-import { statSync } from 'node:fs';
-import path from 'node:path';
 import type { ImageView } from '../api/index.ts';
 import { ApiError } from '../api/server.ts';
-import { type BuiltImage, buildMinimalImage, listImages, type VmImage } from '../vm/index.ts';
-
-function sizeOf(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
+import {
+  type BuiltImage,
+  buildImage,
+  defaultImageName,
+  type ImageKind,
+  imageAt,
+  imageBuildHint,
+  imageKind,
+  imageSize,
+  listImages,
+  type VmImage,
+} from '../vm/index.ts';
 
 export class ImageStore {
   readonly dir: string;
+  readonly defaultName: string;
   readonly #log: (message: string) => void;
-  #building: Promise<BuiltImage> | undefined;
+  readonly #building = new Map<ImageKind, Promise<BuiltImage>>();
 
-  constructor(dir: string, log: (message: string) => void) {
+  constructor(dir: string, log: (message: string) => void, defaultName = defaultImageName()) {
     this.dir = dir;
     this.#log = log;
+    this.defaultName = defaultName;
   }
 
   list(): ImageView[] {
@@ -34,59 +38,56 @@ export class ImageStore {
       dir,
       builtAt: manifest.builtAt,
       kernelVersion: manifest.kernel.version,
-      sizeBytes: sizeOf(path.join(dir, manifest.kernel.file)) + sizeOf(path.join(dir, manifest.initrd.file)),
+      sizeBytes: imageSize(manifest),
     }));
   }
 
-  /** The image named `name` (id, id prefix of 6+ characters, or name), else the newest. Not hashed. */
-  find(name?: string): VmImage | undefined {
-    const all = listImages(this.dir);
-    const hit = name
-      ? all.find(
-          ({ manifest }) =>
-            manifest.id === name ||
-            (name.length >= 6 && manifest.id.startsWith(name.toLowerCase())) ||
-            manifest.name === name,
-        )
-      : all[0];
-    if (!hit) return undefined;
-    const m = hit.manifest;
-    return {
-      id: m.id,
-      dir: hit.dir,
-      name: m.name,
-      kernelPath: path.join(hit.dir, m.kernel.file),
-      initrdPath: path.join(hit.dir, m.initrd.file),
-      manifest: m,
-    };
+  /** The image named `name` (id, id prefix of 6+ characters, or name), else the newest default one. Not hashed. */
+  find(name: string = this.defaultName): VmImage | undefined {
+    const hit = listImages(this.dir).find(
+      ({ manifest }) =>
+        manifest.id === name ||
+        (name.length >= 6 && manifest.id.startsWith(name.toLowerCase())) ||
+        manifest.name === name,
+    );
+    return hit ? imageAt(hit.dir, hit.manifest) : undefined;
   }
 
-  /** Like find, but builds the minimal image when there is none at all and no name was asked. */
-  async resolve(name?: string): Promise<VmImage> {
+  /** An image to probe the accelerator with: the default one, else the newest of any, else the default built. */
+  async forProbe(): Promise<VmImage> {
+    const newest = listImages(this.dir)[0];
+    return this.find() ?? (newest ? imageAt(newest.dir, newest.manifest) : await this.resolve());
+  }
+
+  /** Like find, but builds the image when it is a kind Warden knows how to build. */
+  async resolve(name: string = this.defaultName): Promise<VmImage> {
     const found = this.find(name);
     if (found) return found;
-    if (name) {
+    const kind = imageKind(name);
+    if (!kind) {
       throw new ApiError(
         404,
         'ImageNotFound',
         `no guest image ${JSON.stringify(name)} in ${this.dir}`,
-        'list them with: warden image ls; build the default one with: warden image build',
+        `list them with: warden image ls; build one with: warden image build [full|minimal]`,
       );
     }
-    return (await this.build()).image;
+    return (await this.build(kind)).image;
   }
 
-  /** Builds the minimal image (one build at a time; identical builds land in the same folder). */
-  build(log: (message: string) => void = this.#log): Promise<BuiltImage> {
-    this.#building ??= buildMinimalImage({ imagesDir: this.dir, log }).finally(() => {
-      this.#building = undefined;
-    });
-    return this.#building.catch((error: Error) => {
+  /** Builds an image (one build per kind at a time; identical builds land in the same folder). */
+  build(kind: ImageKind, log: (message: string) => void = this.#log): Promise<BuiltImage> {
+    let building = this.#building.get(kind);
+    if (!building) {
+      building = buildImage({ imagesDir: this.dir, kind, log }).finally(() => this.#building.delete(kind));
+      this.#building.set(kind, building);
+    }
+    return building.catch((error: Error) => {
       throw new ApiError(
         500,
         'ImageBuildFailed',
-        `building the guest image failed: ${error.message}`,
-        'it needs apt-get (Debian packages), busybox-static, curl and util-linux; see: warden doctor',
+        `building the ${kind} guest image failed: ${error.message}`,
+        imageBuildHint(kind),
       );
     });
   }

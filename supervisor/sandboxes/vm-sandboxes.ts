@@ -101,7 +101,7 @@ export class VmSandboxes {
         killed: r.killed,
       });
     }
-    if (this.#d.images.find()) this.#probe();
+    if (this.#d.images.list().length > 0) this.#probe();
     this.pool.fill();
   }
 

@@ -48,6 +48,8 @@ export interface Hello {
   version: number;
   agent: string;
   uptimeMs: number;
+  /** Guest uptime when init started (images that report it). */
+  initAtMs?: number;
   kernel: string;
 }
 
@@ -200,6 +202,7 @@ export class ControlClient {
     if (f.channel === 0) {
       if (m.op === 'hello') {
         this.hello = { version: m.version, agent: m.agent, uptimeMs: m.uptimeMs, kernel: m.kernel };
+        if (typeof m.initAtMs === 'number') this.hello.initAtMs = m.initAtMs;
         const waiters = this.helloWaiters;
         this.helloWaiters = [];
         for (const w of waiters) w(this.hello);

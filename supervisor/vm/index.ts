@@ -4,9 +4,28 @@
 export { type AccelChoice, AccelProbe } from './accel.ts';
 export type { ExecOptions, ExecProcess, ExitStatus, Hello } from './control-client.ts';
 export { QemuMicrovmDriver, type QemuMicrovmDriverOptions, type VmDriver } from './driver.ts';
-export { type BuildMinimalImageOptions, type BuiltImage, buildMinimalImage } from './image/builder.ts';
+export {
+  type BuildImageOptions,
+  type BuiltImage,
+  buildImage,
+  buildMinimalImage,
+} from './image/builder.ts';
 export { GUEST_CA_BUNDLE, GUEST_PROXY_URL, GUEST_WORKSPACE } from './image/guest-files.ts';
-export { type ImageManifest, listImages, type VmImage, verifyImage } from './image/manifest.ts';
+export {
+  defaultImageName,
+  IMAGE_KINDS,
+  type ImageKind,
+  imageBuildHint,
+  imageKind,
+} from './image/kinds.ts';
+export {
+  type ImageManifest,
+  imageAt,
+  imageSize,
+  listImages,
+  type VmImage,
+  verifyImage,
+} from './image/manifest.ts';
 export { type ReapedVm, reapOrphans } from './orphans.ts';
 export { type Accel, buildQemuArgs, type QemuLaunchSpec, type WorkspaceShare } from './qemu-args.ts';
 export type { RunResult, StopOptions, Vm, VmSpec } from './qemu-vm.ts';

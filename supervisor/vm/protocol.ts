@@ -27,7 +27,7 @@ export interface PtyOptions {
 
 /** Messages the guest agent sends. */
 export type AgentMessage =
-  | { op: 'hello'; version: number; agent: string; uptimeMs: number; kernel: string }
+  | { op: 'hello'; version: number; agent: string; uptimeMs: number; kernel: string; initAtMs?: number }
   | { op: 'setup-done' }
   | { op: 'started'; pid: number }
   | { op: 'exit'; code: number | null; signal: string | null }

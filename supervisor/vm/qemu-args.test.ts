@@ -73,3 +73,11 @@ test('values that would inject QEMU options are refused', () => {
   assert.throws(() => buildQemuArgs({ ...base, proxyPort: 70000 }), /port/);
   assert.throws(() => kernelCommandLine({ extraKernelParams: ['a b'] }), /spaces/);
 });
+
+test('a root filesystem disk is attached read-only as a virtio block device', () => {
+  const args = buildQemuArgs({ ...base, rootfsPath: '/img/rootfs.ext4' });
+  assert.deepEqual(after(args, '-drive'), ['file=/img/rootfs.ext4,if=none,id=root,format=raw,readonly=on']);
+  assert.ok(after(args, '-device').includes('virtio-blk-device,drive=root'));
+  assert.deepEqual(after(buildQemuArgs(base), '-drive'), []);
+  assert.throws(() => buildQemuArgs({ ...base, rootfsPath: '/img/a,b.ext4' }), /must not contain a comma/);
+});

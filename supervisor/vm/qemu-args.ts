@@ -25,6 +25,8 @@ export interface QemuLaunchSpec {
   accel: Accel;
   kernelPath: string;
   initrdPath: string;
+  /** The root filesystem disk, attached read-only as the guest's /dev/vda (format-2 images). */
+  rootfsPath?: string;
   cpus: number;
   memoryMiB: number;
   /** Host loopback port of this sandbox's proxy; the guest reaches it as 10.0.2.100:3128. */
@@ -124,6 +126,14 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     '-device',
     'virtserialport,chardev=ctl,name=warden.ctl',
   ];
+  if (spec.rootfsPath) {
+    args.push(
+      '-drive',
+      `file=${checkOptionValue('root filesystem path', spec.rootfsPath)},if=none,id=root,format=raw,readonly=on`,
+      '-device',
+      'virtio-blk-device,drive=root',
+    );
+  }
   if (spec.workspace) {
     const ro = spec.workspace.readOnly ? ',readonly=on' : '';
     args.push(

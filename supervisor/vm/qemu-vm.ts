@@ -156,6 +156,7 @@ export class QemuVm implements Vm {
         accel: accel.accel,
         kernelPath: image.kernelPath,
         initrdPath: image.initrdPath,
+        ...(image.rootfsPath ? { rootfsPath: image.rootfsPath } : {}),
         cpus: this.spec.cpus,
         memoryMiB: this.spec.memoryMiB,
         proxyPort: this.spec.proxyPort,

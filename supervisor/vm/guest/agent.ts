@@ -14,6 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
+import { GUEST_BUSYBOX } from '../image/guest-files.ts';
 import {
   type AgentMessage,
   encodeControl,
@@ -66,16 +67,22 @@ export class GuestAgent {
   }
 
   hello(): void {
-    let uptimeMs = 0;
-    try {
-      uptimeMs = Math.round(Number.parseFloat(readFileSync('/proc/uptime', 'utf8').split(' ')[0]!) * 1000);
-    } catch {}
+    const seconds = (file: string, field = 0): number | undefined => {
+      try {
+        const n = Number.parseFloat(readFileSync(file, 'utf8').trim().split(' ')[field]!);
+        return Number.isFinite(n) ? Math.round(n * 1000) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const initAtMs = seconds('/run/warden-init-at');
     this.send(0, {
       op: 'hello',
       version: PROTOCOL_VERSION,
       agent: AGENT_NAME,
-      uptimeMs,
+      uptimeMs: seconds('/proc/uptime') ?? 0,
       kernel: os.release(),
+      ...(initAtMs !== undefined ? { initAtMs } : {}),
     });
   }
 
@@ -135,7 +142,7 @@ export class GuestAgent {
       if (existsSync(bundle)) appendFileSync(bundle, pem);
       else writeFileSync(bundle, pem);
     }
-    if (m.hostname) spawnSync('hostname', [m.hostname]);
+    if (m.hostname) spawnSync(GUEST_BUSYBOX, ['hostname', m.hostname]);
   }
 
   private exec(channel: number, m: Extract<HostMessage, { op: 'exec' }>): void {
@@ -205,7 +212,15 @@ export class GuestAgent {
     if (!p?.pty || p.child.pid === undefined) throw new Error('resize: no PTY on this channel');
     const tty = findChildTty(p.child.pid);
     if (!tty) throw new Error('resize: the PTY is not found');
-    const r = spawnSync('stty', ['-F', tty, 'rows', String(rows | 0), 'cols', String(cols | 0)]);
+    const r = spawnSync(GUEST_BUSYBOX, [
+      'stty',
+      '-F',
+      tty,
+      'rows',
+      String(rows | 0),
+      'cols',
+      String(cols | 0),
+    ]);
     if (r.status !== 0) throw new Error(`resize: stty failed: ${r.stderr?.toString().trim()}`);
   }
 
@@ -218,8 +233,8 @@ export class GuestAgent {
       }
     }
     if (this.opts.powerOff) return this.opts.powerOff();
-    spawnSync('sync');
-    spawnSync('poweroff', ['-f']);
+    spawnSync(GUEST_BUSYBOX, ['sync']);
+    spawnSync(GUEST_BUSYBOX, ['poweroff', '-f']);
   }
 }
 

@@ -1,5 +1,5 @@
-// The small text files of the minimal image: /init (no systemd), busybox init's inittab,
-// the agent launcher and the environment every command in the guest starts with.
+// The small text files of a guest image: the two stages of init (no systemd), busybox
+// init's inittab, the agent launcher and the environment every command starts with.
 
 /** The guest-side address whose port 3128 QEMU forwards to this sandbox's proxy listener. */
 export const GUEST_PROXY_URL = 'http://10.0.2.100:3128';
@@ -28,34 +28,71 @@ export function profileScript(): string {
   return '# Written by the Warden image builder.\n' + vars.map(([k, v]) => `export ${k}=${v}\n`).join('');
 }
 
-/** /init: mounts, modules, network, workspace, then busybox init (which starts the agent). */
-export function initScript(modules: string[]): string {
+/** Warden's own busybox in the root filesystem; stage 2 uses it by full path (a Debian root has its own tools). */
+export const GUEST_BUSYBOX = '/opt/warden/bin/busybox';
+/** Stage 2 of init, in the root filesystem. */
+export const GUEST_STAGE2 = '/opt/warden/init';
+
+/**
+ * The initramfs's /init (stage 1): loads the modules, mounts the read-only root disk
+ * (/dev/vda) under a tmpfs overlay, moves /proc /sys /dev across and switches to it.
+ */
+export function stage1Init(modules: string[], workspaceModules: string[] = []): string {
+  const insmod = (list: string[], indent = '') =>
+    list.map((m) => `${indent}insmod /lib/modules/${m}.ko`).join('\n');
   return `#!/bin/sh
-# Warden minimal guest init. PID 1 until it hands over to busybox init.
-. /etc/profile.d/warden.sh
+# Warden guest init, stage 1 (initramfs). Its only job: reach the root filesystem.
 mount -t proc proc /proc
+# Guest uptime when init started, passed on to the agent's hello (boot figures).
+export WARDEN_INIT_AT=$(cut -d' ' -f1 /proc/uptime)
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /dev/shm
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-${modules.map((m) => `insmod /lib/modules/${m}.ko`).join('\n')}
+${insmod(modules)}
+if grep -q 'warden.ws=' /proc/cmdline; then
+${insmod(workspaceModules, '  ') || '  :'}
+fi
 [ -c /dev/hvc0 ] && exec </dev/null >/dev/hvc0 2>&1
-echo "warden-init: modules loaded at $(cut -d' ' -f1 /proc/uptime)s"
-ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.2.15/24 dev eth0
-ip route add default via 10.0.2.2
+echo "warden-init: started at \${WARDEN_INIT_AT}s, modules loaded at $(cut -d' ' -f1 /proc/uptime)s"
+fail() { echo "warden-init: $*"; poweroff -f; }
+mkdir -p /lower /upper /newroot
+mount -t ext4 -o ro,noload /dev/vda /lower || fail "cannot mount the root filesystem /dev/vda"
+mount -t tmpfs -o mode=755 tmpfs /upper
+mkdir -p /upper/data /upper/work
+mount -t overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work overlay /newroot ||
+  fail "cannot mount the overlay root"
+for m in proc sys dev; do mkdir -p /newroot/$m && mount --move /$m /newroot/$m; done
+exec switch_root /newroot ${GUEST_STAGE2}
+`;
+}
+
+/** Stage 2 (${GUEST_STAGE2}): devices, network, workspace, then busybox init (which starts the agent). */
+export function stage2Init(): string {
+  return `#!${GUEST_BUSYBOX} sh
+# Warden guest init, stage 2 (root filesystem). PID 1 until it hands over to busybox init.
+bb=${GUEST_BUSYBOX}
+. /etc/profile.d/warden.sh
+exec </dev/null >/dev/hvc0 2>&1
+$bb mkdir -p /dev/pts /dev/shm /tmp /run ${GUEST_WORKSPACE}
+$bb mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+$bb mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+$bb mount -t tmpfs -o mode=1777 tmpfs /tmp
+$bb mount -t tmpfs -o mode=755 tmpfs /run
+echo "$WARDEN_INIT_AT" > /run/warden-init-at
+$bb ip link set lo up
+$bb ip link set eth0 up
+$bb ip addr add 10.0.2.15/24 dev eth0
+$bb ip route add default via 10.0.2.2
 ws=
-for arg in $(cat /proc/cmdline); do
+for arg in $($bb cat /proc/cmdline); do
   case "$arg" in warden.ws=*) ws="\${arg#warden.ws=}" ;; esac
 done
 if [ -n "$ws" ]; then
   opts=trans=virtio,version=9p2000.L,msize=262144
   [ "$ws" = ro ] && opts="$opts,ro"
-  mount -t 9p -o "$opts" ${WORKSPACE_TAG} ${GUEST_WORKSPACE} || echo "warden-init: workspace mount failed"
+  $bb mount -t 9p -o "$opts" ${WORKSPACE_TAG} ${GUEST_WORKSPACE} || echo "warden-init: workspace mount failed"
 fi
-exec /sbin/init
+echo "warden-init: root ready at $($bb cut -d' ' -f1 /proc/uptime)s"
+exec $bb init
 `;
 }
 

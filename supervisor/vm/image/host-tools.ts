@@ -9,15 +9,22 @@ export interface CommandResult {
   stderr: string;
 }
 
-export type RunCommand = (cmd: string, args: string[], opts?: { cwd?: string }) => CommandResult;
+export interface RunOptions {
+  cwd?: string;
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
+}
+
+export type RunCommand = (cmd: string, args: string[], opts?: RunOptions) => CommandResult;
 
 export const runCommand: RunCommand = (cmd, args, opts = {}) => {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) return { status: null, stdout: '', stderr: r.error.message };
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-export function mustRun(run: RunCommand, cmd: string, args: string[], opts: { cwd?: string } = {}): string {
+export function mustRun(run: RunCommand, cmd: string, args: string[], opts: RunOptions = {}): string {
   const r = run(cmd, args, opts);
   if (r.status !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? 'not started'}): ${r.stderr.trim()}`);

@@ -1,12 +1,15 @@
-// Content-addressed images: <images>/<id>/{manifest.json, vmlinux, initrd.cpio}, where
-// id = sha256 over the kernel's and the initrd's sha256. Verified before every boot.
+// Content-addressed images: <images>/<id>/{manifest.json, vmlinux, initrd.cpio[, rootfs.ext4]},
+// where id = sha256 over the sha256 of each file. Verified before every boot.
+// Format 1: the whole guest in the initramfs. Format 2: a small initramfs that mounts the
+// read-only root filesystem disk (under a tmpfs overlay) and switches to it.
 
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const MANIFEST_FILE = 'manifest.json';
-export const MANIFEST_FORMAT = 1;
+export const MANIFEST_FORMAT = 2;
+const READABLE_FORMATS = [1, 2];
 
 export interface ImageFile {
   file: string;
@@ -15,11 +18,15 @@ export interface ImageFile {
 }
 
 export interface ImageManifest {
-  format: typeof MANIFEST_FORMAT;
+  format: number;
   id: string;
   name: string;
   kernel: ImageFile & { version: string };
   initrd: ImageFile;
+  /** The root filesystem disk (format 2), attached read-only as /dev/vda. */
+  rootfs?: ImageFile & { fs: 'ext4' };
+  /** Digest of what the image was built from (kernel, initramfs, root tree): a rebuild of the same reuses it. */
+  buildKey?: string;
   /** Guest agent and protocol the image carries. */
   agent: string;
   protocol: number;
@@ -33,11 +40,15 @@ export interface VmImage {
   name: string;
   kernelPath: string;
   initrdPath: string;
+  rootfsPath?: string;
   manifest: ImageManifest;
 }
 
-export function imageId(kernelSha: string, initrdSha: string): string {
-  return createHash('sha256').update(`${kernelSha}\n${initrdSha}\n`).digest('hex');
+export function imageId(kernelSha: string, initrdSha: string, rootfsSha?: string): string {
+  const parts = rootfsSha ? [kernelSha, initrdSha, rootfsSha] : [kernelSha, initrdSha];
+  return createHash('sha256')
+    .update(parts.map((p) => `${p}\n`).join(''))
+    .digest('hex');
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -61,13 +72,27 @@ function checkFile(v: unknown, where: string): ImageFile {
 
 export function parseManifest(text: string): ImageManifest {
   const m = JSON.parse(text) as Partial<ImageManifest>;
-  if (m.format !== MANIFEST_FORMAT) throw new Error(`manifest.format: expected ${MANIFEST_FORMAT}`);
+  if (!READABLE_FORMATS.includes(m.format as number)) {
+    throw new Error(`manifest.format: expected one of ${READABLE_FORMATS.join(', ')} (got ${m.format})`);
+  }
   if (typeof m.id !== 'string' || !HEX64.test(m.id)) throw new Error('manifest.id: not a sha256');
   if (typeof m.name !== 'string' || m.name === '') throw new Error('manifest.name: missing');
   const kernel = checkFile(m.kernel, 'manifest.kernel');
   const initrd = checkFile(m.initrd, 'manifest.initrd');
-  if (imageId(kernel.sha256, initrd.sha256) !== m.id) throw new Error('manifest.id does not match its files');
-  return m as ImageManifest;
+  let rootfs: ImageManifest['rootfs'];
+  if ((m.format ?? 1) >= 2 && m.rootfs !== undefined) {
+    if (m.rootfs.fs !== 'ext4') throw new Error('manifest.rootfs.fs: expected ext4');
+    rootfs = { ...checkFile(m.rootfs, 'manifest.rootfs'), fs: 'ext4' };
+  }
+  if (imageId(kernel.sha256, initrd.sha256, rootfs?.sha256) !== m.id) {
+    throw new Error('manifest.id does not match its files');
+  }
+  return {
+    ...(m as ImageManifest),
+    kernel: { ...kernel, version: String(m.kernel?.version) },
+    initrd,
+    rootfs,
+  };
 }
 
 /**
@@ -81,10 +106,37 @@ export async function verifyImage(dir: string): Promise<VmImage> {
   }
   const kernelPath = path.join(dir, manifest.kernel.file);
   const initrdPath = path.join(dir, manifest.initrd.file);
-  const [k, i] = await Promise.all([sha256File(kernelPath), sha256File(initrdPath)]);
+  const rootfsPath = manifest.rootfs ? path.join(dir, manifest.rootfs.file) : undefined;
+  const [k, i, r] = await Promise.all([
+    sha256File(kernelPath),
+    sha256File(initrdPath),
+    rootfsPath ? sha256File(rootfsPath) : undefined,
+  ]);
   if (k !== manifest.kernel.sha256) throw new Error(`image ${manifest.id}: kernel hash mismatch (got ${k})`);
   if (i !== manifest.initrd.sha256) throw new Error(`image ${manifest.id}: initrd hash mismatch (got ${i})`);
-  return { id: manifest.id, dir, name: manifest.name, kernelPath, initrdPath, manifest };
+  if (manifest.rootfs && r !== manifest.rootfs.sha256) {
+    throw new Error(`image ${manifest.id}: root filesystem hash mismatch (got ${r})`);
+  }
+  return imageAt(dir, manifest);
+}
+
+/** The paths of an image's files, from its manifest (nothing is read or hashed). */
+export function imageAt(dir: string, manifest: ImageManifest): VmImage {
+  const image: VmImage = {
+    id: manifest.id,
+    dir,
+    name: manifest.name,
+    kernelPath: path.join(dir, manifest.kernel.file),
+    initrdPath: path.join(dir, manifest.initrd.file),
+    manifest,
+  };
+  if (manifest.rootfs) image.rootfsPath = path.join(dir, manifest.rootfs.file);
+  return image;
+}
+
+/** Bytes of the image's files together. */
+export function imageSize(manifest: ImageManifest): number {
+  return manifest.kernel.size + manifest.initrd.size + (manifest.rootfs?.size ?? 0);
 }
 
 /** Manifests of the images under `imagesDir` (unverified; newest first). */
