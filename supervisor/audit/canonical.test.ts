@@ -32,7 +32,7 @@ test('jsonString matches JSON.stringify for plain and awkward strings', () => {
 });
 
 test('canonicalRow equals the canonical JSON of the row and rowHash = sha256(prev_hash || canonical)', () => {
-  const row = {
+  const columns = {
     seq: 7,
     time: 1700000000000,
     kind: 'user.action',
@@ -40,15 +40,36 @@ test('canonicalRow equals the canonical JSON of the row and rowHash = sha256(pre
     user: 'al"ice',
     host: 'h',
     outcome: null,
-    ocsf: canonicalJson({ b: 2, a: 1 }),
     prev_hash: GENESIS_HASH,
   };
-  const expected = canonicalJson({ ...row, ocsf: JSON.parse(row.ocsf) });
+  // Schema 2: the compact event and the writer context, both stored as canonical JSON.
+  const row = {
+    ...columns,
+    body: canonicalJson({ type: 'user.action', b: [2, { y: 1, x: 'é' }], a: 1 }),
+    ctx: canonicalJson({ version: '1', device: { hostname: 'h', os: { name: 'Linux' } } }),
+    logged: 1700000000123,
+  };
+  const expected = canonicalJsonReference({
+    ...columns,
+    event: JSON.parse(row.body),
+    ctx: JSON.parse(row.ctx),
+    logged: row.logged,
+  });
   assert.equal(canonicalRow(row), expected);
   assert.equal(
     rowHash(row),
     createHash('sha256')
       .update(GENESIS_HASH + expected)
+      .digest('hex'),
+  );
+  // Schema 1 (legacy rows): the OCSF object in the row, no context.
+  const legacy = { ...columns, body: canonicalJson({ b: 2, a: 1 }), ctx: null, logged: null };
+  const legacyExpected = canonicalJsonReference({ ...columns, ocsf: JSON.parse(legacy.body) });
+  assert.equal(canonicalRow(legacy), legacyExpected);
+  assert.equal(
+    rowHash(legacy),
+    createHash('sha256')
+      .update(GENESIS_HASH + legacyExpected)
       .digest('hex'),
   );
 });

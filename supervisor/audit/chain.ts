@@ -1,14 +1,23 @@
 // The hash chain. Each record's hash is SHA-256 over the previous record's hash followed by
 // the record's canonical form (sorted keys, no whitespace), which itself includes `seq` and
-// `prev_hash`. The `ocsf` column is stored already canonical, so the canonical form of a row
+// `prev_hash`. The JSON parts are stored already canonical, so the canonical form of a row
 // is assembled from its columns without parsing (this is what makes verify fast).
+//
+// Two record formats share one chain (see README "Record formats"):
+// - schema 2 (written now): {"ctx","event","host","kind","logged","outcome","prev_hash",
+//   "sandbox_id","seq","time","user"}; `event` is the compact event (compact.ts), `ctx` the
+//   writer's device and version, `logged` the append time. The OCSF object is built on read.
+// - schema 1 (legacy rows, kept as written): {"host","kind","ocsf","outcome","prev_hash",
+//   "sandbox_id","seq","time","user"}; `ocsf` is the stored OCSF object.
+// A row is legacy exactly when its `ctx` is null; verify also checks that only the rows up to
+// the seq where the database was migrated are legacy.
 
 import { hash } from 'node:crypto';
 
 /** prev_hash of the first record ever written. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The columns a record's hash covers, as stored. */
+/** The columns a record's hash covers, as stored (`ctx` resolved to its text). */
 export interface ChainRow {
   seq: number;
   time: number;
@@ -17,8 +26,12 @@ export interface ChainRow {
   user: string;
   host: string | null;
   outcome: string | null;
-  /** Canonical JSON text of the OCSF object. */
-  ocsf: string;
+  /** Canonical JSON text: the compact event, or the OCSF object of a legacy row. */
+  body: string;
+  /** Canonical JSON text of the writer's context; null for a legacy row. */
+  ctx: string | null;
+  /** Append time (epoch ms); null for a legacy row. */
+  logged: number | null;
   prev_hash: string;
 }
 
@@ -32,10 +45,23 @@ export function jsonString(value: string | null): string {
 }
 const str = jsonString;
 
-/** Canonical JSON of a row: equal to canonicalJson({...row, ocsf: JSON.parse(row.ocsf)}). */
+/**
+ * Canonical JSON of a row: equal to canonicalJson of the record with its JSON parts parsed
+ * ({ctx, event, …} for schema 2, {ocsf, …} for a legacy row).
+ */
 export function canonicalRow(row: ChainRow): string {
+  if (row.ctx === null) return legacyCanonicalRow(row);
   return (
-    `{"host":${str(row.host)},"kind":${str(row.kind)},"ocsf":${row.ocsf},"outcome":${str(row.outcome)}` +
+    `{"ctx":${row.ctx},"event":${row.body},"host":${str(row.host)},"kind":${str(row.kind)}` +
+    `,"logged":${row.logged},"outcome":${str(row.outcome)},"prev_hash":${str(row.prev_hash)}` +
+    `,"sandbox_id":${str(row.sandbox_id)},"seq":${row.seq},"time":${row.time},"user":${str(row.user)}}`
+  );
+}
+
+/** Schema 1: the OCSF object in the row, as written by Warden before schema 2. */
+export function legacyCanonicalRow(row: ChainRow): string {
+  return (
+    `{"host":${str(row.host)},"kind":${str(row.kind)},"ocsf":${row.body},"outcome":${str(row.outcome)}` +
     `,"prev_hash":${str(row.prev_hash)},"sandbox_id":${str(row.sandbox_id)},"seq":${row.seq}` +
     `,"time":${row.time},"user":${str(row.user)}}`
   );

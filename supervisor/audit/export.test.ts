@@ -58,7 +58,10 @@ test('jsonl lines are canonical records an outside tool can re-verify', () => {
     for (const line of lines) {
       const record = JSON.parse(line) as Record<string, unknown>;
       assert.equal(canonicalJson(record), line, 'each line is canonical JSON');
-      const { hash, ...rest } = record;
+      // Schema 2 lines: the hashed record is the line without "hash" and the derived "ocsf".
+      const { hash, ocsf, ...compact } = record;
+      const rest = 'event' in record ? compact : { ...compact, ocsf };
+      assert.ok('event' in rest && 'ctx' in rest && 'logged' in rest, 'records are written in schema 2');
       assert.equal(rest.prev_hash, prev);
       assert.equal(
         createHash('sha256')
@@ -68,5 +71,19 @@ test('jsonl lines are canonical records an outside tool can re-verify', () => {
       );
       prev = hash as string;
     }
+  });
+});
+
+test('the OCSF object in every export equals the one the store returns for that record', () => {
+  withStore((store) => {
+    const array = JSON.parse(collect(store, 'ocsf')) as Array<Record<string, Loose>>;
+    const ndjson = collect(store, 'ocsf-ndjson').trim().split('\n');
+    const jsonl = collect(store, 'jsonl').trim().split('\n');
+    array.forEach((ocsf, i) => {
+      const record = store.get(i + 1);
+      assert.deepEqual(ocsf, record?.ocsf);
+      assert.equal(ndjson[i], canonicalJson(record?.ocsf));
+      assert.deepEqual((JSON.parse(jsonl[i] as string) as Loose).ocsf, record?.ocsf);
+    });
   });
 });

@@ -1,9 +1,15 @@
 // Export: OCSF objects (a JSON array, or one per line) or Warden's own records with their
-// hash fields (JSON lines, each line canonical JSON, so anyone can re-verify the chain:
-// sha256(prev_hash + line-without-"hash")). Rows are streamed, never all held in memory.
+// hash fields (JSON lines, each line canonical JSON, so anyone can re-verify the chain).
+// A schema 2 line is the hashed record (`ctx`, `event`, `logged`, the columns, `prev_hash`)
+// plus `hash` and the `ocsf` object built from it: sha256(prev_hash + canonical JSON of the
+// line without "hash" and "ocsf"). A legacy (schema 1) line holds its stored `ocsf`, which is
+// hashed: sha256(prev_hash + line without "hash"). Rows are streamed, never all held in memory.
 
 import type Database from 'better-sqlite3';
 import { jsonString as q } from './chain.ts';
+import type { ContextTable } from './contexts.ts';
+import { mapCompact, type RawRow } from './records.ts';
+import type { Layout } from './schema.ts';
 
 export type ExportFormat = 'ocsf' | 'ocsf-ndjson' | 'jsonl';
 
@@ -16,15 +22,16 @@ export interface ExportOptions {
 }
 
 /** Returns the number of records written. */
-export function exportRecords(db: Database.Database, options: ExportOptions): number {
+export function exportRecords(
+  db: Database.Database,
+  layout: Layout,
+  contexts: ContextTable,
+  options: ExportOptions,
+): number {
   const rows = db
-    .prepare(
-      'SELECT seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash FROM records WHERE time >= ? ORDER BY seq',
-    )
+    .prepare(`SELECT ${layout.columns} FROM records WHERE time >= ? ORDER BY seq`)
     .raw(true)
-    .iterate(options.since ?? Number.MIN_SAFE_INTEGER) as IterableIterator<
-    [number, number, string, string | null, string, string | null, string | null, string, string, string]
-  >;
+    .iterate(options.since ?? Number.MIN_SAFE_INTEGER) as IterableIterator<RawRow>;
   let count = 0;
   let buffer = options.format === 'ocsf' ? '[' : '';
   const flush = (force: boolean) => {
@@ -33,11 +40,17 @@ export function exportRecords(db: Database.Database, options: ExportOptions): nu
       buffer = '';
     }
   };
-  for (const [seq, time, kind, sandboxId, user, host, outcome, ocsf, prevHash, hash] of rows) {
+  for (const [seq, time, kind, sandboxId, user, host, outcome, body, prevHash, hash, ctxId, logged] of rows) {
+    const ctx = ctxId === null ? null : (contexts.text(ctxId) ?? 'null');
+    const ocsf = ctxId === null ? body : mapCompact(body, contexts.context(ctxId), seq, logged ?? 0);
     if (options.format === 'jsonl') {
       buffer +=
-        `{"hash":${q(hash)},"host":${q(host)},"kind":${q(kind)},"ocsf":${ocsf},"outcome":${q(outcome)}` +
-        `,"prev_hash":${q(prevHash)},"sandbox_id":${q(sandboxId)},"seq":${seq},"time":${time},"user":${q(user)}}\n`;
+        ctx === null
+          ? `{"hash":${q(hash)},"host":${q(host)},"kind":${q(kind)},"ocsf":${ocsf},"outcome":${q(outcome)}` +
+            `,"prev_hash":${q(prevHash)},"sandbox_id":${q(sandboxId)},"seq":${seq},"time":${time},"user":${q(user)}}\n`
+          : `{"ctx":${ctx},"event":${body},"hash":${q(hash)},"host":${q(host)},"kind":${q(kind)},"logged":${logged}` +
+            `,"ocsf":${ocsf},"outcome":${q(outcome)},"prev_hash":${q(prevHash)},"sandbox_id":${q(sandboxId)}` +
+            `,"seq":${seq},"time":${time},"user":${q(user)}}\n`;
     } else if (options.format === 'ocsf-ndjson') {
       buffer += `${ocsf}\n`;
     } else {

@@ -5,7 +5,9 @@
 
 import type Database from 'better-sqlite3';
 import type { AuditFilter, AuditPage, AuditRecord } from '../api/audit-types.ts';
-import { ROW_COLUMNS, type StoredRow, toRecord } from './records.ts';
+import type { ContextTable } from './contexts.ts';
+import { type RawRow, toRecord } from './records.ts';
+import type { Layout } from './schema.ts';
 
 export interface PageOptions {
   /** `nextCursor` from the previous page. */
@@ -26,17 +28,21 @@ export function parseCursor(cursor: string | undefined): { time: number; seq: nu
 
 export class RecordQueries {
   readonly #db: Database.Database;
+  readonly #columns: string;
+  readonly #contexts: ContextTable;
   readonly #statements = new Map<string, Database.Statement>();
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, layout: Layout, contexts: ContextTable) {
     this.#db = db;
+    this.#columns = layout.columns;
+    this.#contexts = contexts;
   }
 
   get(seq: number): AuditRecord | null {
-    const row = this.#statement(`SELECT ${ROW_COLUMNS} FROM records WHERE seq = ?`).get(seq) as
-      | StoredRow
+    const row = this.#statement(`SELECT ${this.#columns} FROM records WHERE seq = ?`).get(seq) as
+      | RawRow
       | undefined;
-    return row ? toRecord(row) : null;
+    return row ? toRecord(row, this.#contexts) : null;
   }
 
   page(filter: AuditFilter, options: PageOptions = {}): AuditPage {
@@ -75,12 +81,12 @@ export class RecordQueries {
       params.push(cursor.time, cursor.seq);
     }
     const sql =
-      `SELECT ${ROW_COLUMNS} FROM records` +
+      `SELECT ${this.#columns} FROM records` +
       (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
       ` ORDER BY time ${order}, seq ${order} LIMIT ?`;
-    const rows = this.#statement(sql).all(...params, limit + 1) as StoredRow[];
+    const rows = this.#statement(sql).all(...params, limit + 1) as RawRow[];
     const more = rows.length > limit;
-    const records = (more ? rows.slice(0, limit) : rows).map(toRecord);
+    const records = (more ? rows.slice(0, limit) : rows).map((row) => toRecord(row, this.#contexts));
     const last = records[records.length - 1];
     return { records, nextCursor: more && last ? `${last.time}.${last.seq}` : null };
   }
@@ -111,15 +117,15 @@ export class RecordQueries {
     // A live tail: the primary-key range (seq > after) is the selective part, so the other
     // conditions are marked `+column` to keep the planner off their indexes.
     const rows = this.#statement(
-      `SELECT ${ROW_COLUMNS} FROM records WHERE ${where.map((w, i) => (i === 0 ? w : `+${w}`)).join(' AND ')} ORDER BY seq LIMIT ?`,
-    ).all(...params, Math.max(1, Math.floor(limit))) as StoredRow[];
-    return rows.map(toRecord);
+      `SELECT ${this.#columns} FROM records WHERE ${where.map((w, i) => (i === 0 ? w : `+${w}`)).join(' AND ')} ORDER BY seq LIMIT ?`,
+    ).all(...params, Math.max(1, Math.floor(limit))) as RawRow[];
+    return rows.map((row) => toRecord(row, this.#contexts));
   }
 
   #statement(sql: string): Database.Statement {
     let statement = this.#statements.get(sql);
     if (!statement) {
-      statement = this.#db.prepare(sql);
+      statement = this.#db.prepare(sql).raw(true);
       this.#statements.set(sql, statement);
     }
     return statement;

@@ -1,25 +1,57 @@
-// Row ⇄ AuditRecord conversion shared by query, export and the store.
+// Row ⇄ AuditRecord conversion shared by query, export and the store. A schema 2 row holds
+// the compact event; its OCSF object is built here by the same mapper that runs on append
+// (the output is what schema 1 stored: canonical key order, metadata uid and logged_time).
 
 import type { AuditKind, AuditOutcome, AuditRecord, OcsfEvent } from '../api/audit-types.ts';
-import type { ChainRow } from './chain.ts';
+import { canonicalJson } from './canonical.ts';
+import type { StoredEvent } from './compact.ts';
+import type { ContextTable } from './contexts.ts';
+import { type OcsfContext, toOcsf } from './ocsf.ts';
 
-export interface StoredRow extends ChainRow {
-  hash: string;
+/** A record as selected by Layout.columns (raw mode, positional). */
+export type RawRow = [
+  seq: number,
+  time: number,
+  kind: string,
+  sandboxId: string | null,
+  user: string,
+  host: string | null,
+  outcome: string | null,
+  body: string,
+  prevHash: string,
+  hash: string,
+  ctx: number | null,
+  logged: number | null,
+];
+
+/** Canonical JSON text of the OCSF object of a compact event. */
+export function mapCompact(body: string, ctx: OcsfContext, seq: number, logged: number): string {
+  const event = JSON.parse(body) as StoredEvent;
+  const { ocsf } = toOcsf(event, ctx, logged);
+  const metadata = ocsf.metadata as Record<string, unknown>;
+  metadata.uid = String(seq);
+  metadata.logged_time = logged;
+  return canonicalJson(ocsf);
 }
 
-export const ROW_COLUMNS = 'seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash';
+/** Canonical JSON text of a row's OCSF object. */
+export function ocsfText(row: RawRow, contexts: ContextTable): string {
+  const ctx = row[10];
+  if (ctx === null) return row[7];
+  return mapCompact(row[7], contexts.context(ctx), row[0], row[11] ?? 0);
+}
 
-export function toRecord(row: StoredRow): AuditRecord {
+export function toRecord(row: RawRow, contexts: ContextTable): AuditRecord {
   return {
-    seq: row.seq,
-    time: row.time,
-    kind: row.kind as AuditKind,
-    sandboxId: row.sandbox_id,
-    user: row.user,
-    host: row.host,
-    outcome: row.outcome as AuditOutcome | null,
-    ocsf: JSON.parse(row.ocsf) as OcsfEvent,
-    prevHash: row.prev_hash,
-    hash: row.hash,
+    seq: row[0],
+    time: row[1],
+    kind: row[2] as AuditKind,
+    sandboxId: row[3],
+    user: row[4],
+    host: row[5],
+    outcome: row[6] as AuditOutcome | null,
+    ocsf: JSON.parse(ocsfText(row, contexts)) as OcsfEvent,
+    prevHash: row[8],
+    hash: row[9],
   };
 }

@@ -1,10 +1,11 @@
 // Opening the audit database: the store's options, the SQLite pragmas they set, schema
-// migration (or the read-only check), and this machine as the OCSF device.
+// migration (or the read-only check, both returning the layout to read), and this machine
+// as the OCSF device.
 
 import os from 'node:os';
 import Database from 'better-sqlite3';
 import type { DeviceInfo } from './ocsf.ts';
-import { checkReadable, migrate } from './schema.ts';
+import { checkReadable, type Layout, migrate } from './schema.ts';
 
 /**
  * `durable`: synchronous=FULL, the WAL is fsynced at every commit; an acknowledged record
@@ -52,15 +53,19 @@ export function localDevice(): DeviceInfo {
 }
 
 /** Open (creating when absent, unless read-only) the database at `dbPath` and apply the pragmas. */
-export function openDatabase(dbPath: string, options: AuditStoreOptions): Database.Database {
+export function openDatabase(
+  dbPath: string,
+  options: AuditStoreOptions,
+): { db: Database.Database; layout: Layout } {
   const readOnly = options.readOnly ?? false;
   const db = new Database(dbPath, { readonly: readOnly, fileMustExist: readOnly });
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 2000))}`);
+    let layout: Layout;
     if (readOnly) {
-      checkReadable(db, dbPath);
+      layout = checkReadable(db, dbPath);
     } else {
-      migrate(db, dbPath);
+      layout = migrate(db, dbPath);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${(options.durability ?? 'durable') === 'durable' ? 'FULL' : 'NORMAL'}`);
       if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
@@ -69,7 +74,7 @@ export function openDatabase(dbPath: string, options: AuditStoreOptions): Databa
       db.pragma('analysis_limit = 1000');
       db.pragma('optimize = 0x10002');
     }
-    return db;
+    return { db, layout };
   } catch (error) {
     db.close();
     throw error;

@@ -1,23 +1,62 @@
-// The body of the store's write transaction: chain mapped events onto the committed head,
-// insert them, and work out the anchor state to write once the transaction commits.
+// The body of the store's write transaction: chain events onto the committed head as compact
+// records (compact.ts), insert them, and work out the anchor state to write once the
+// transaction commits. No OCSF mapping runs here: a returned record builds its `ocsf` object
+// on first access, from the same bytes that were stored.
 
 import type Database from 'better-sqlite3';
-import type { AuditRecord } from '../api/audit-types.ts';
+import type { AuditKind, AuditOutcome, AuditRecord, OcsfEvent } from '../api/audit-types.ts';
 import type { AnchorState } from './anchor.ts';
 import { canonicalJson } from './canonical.ts';
 import { type ChainRow, rowHash, storable } from './chain.ts';
-import type { MappedEvent } from './ocsf.ts';
+import { compactEvent, eventColumns, type StoredEvent } from './compact.ts';
+import type { OcsfContext } from './ocsf-shared.ts';
+import { mapCompact } from './records.ts';
 
 export interface Head {
   seq: number;
   hash: string;
 }
 
+/** The writer's context row: its id, its stored text and the object the mapper takes. */
+export interface WriterContext {
+  id: number;
+  text: string;
+  ctx: OcsfContext;
+}
+
 export interface WriteBatch {
-  mapped: MappedEvent[];
+  events: readonly StoredEvent[];
   now: number;
-  extra: ((head: Head) => { mapped: MappedEvent[]; before: () => void }) | undefined;
+  extra: ((head: Head) => { events: StoredEvent[]; before: () => void }) | undefined;
   anchor: AnchorState | null;
+}
+
+/** A record whose `ocsf` is mapped from its stored body when first read. */
+function record(row: ChainRow, hash: string, ctx: OcsfContext): AuditRecord {
+  const out = {
+    seq: row.seq,
+    time: row.time,
+    kind: row.kind as AuditKind,
+    sandboxId: row.sandbox_id,
+    user: row.user,
+    host: row.host,
+    outcome: row.outcome as AuditOutcome | null,
+  } as AuditRecord;
+  let ocsf: OcsfEvent | undefined;
+  Object.defineProperty(out, 'ocsf', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      ocsf ??= JSON.parse(mapCompact(row.body, ctx, row.seq, row.logged ?? 0)) as OcsfEvent;
+      return ocsf;
+    },
+    set: (value: OcsfEvent) => {
+      ocsf = value;
+    },
+  });
+  out.prevHash = row.prev_hash;
+  out.hash = hash;
+  return out;
 }
 
 /**
@@ -28,6 +67,7 @@ export function writeRecords(
   insert: Database.Statement,
   head: Head,
   firstSeq: () => number | undefined,
+  writer: WriterContext,
   batch: WriteBatch,
 ): AuditRecord[] {
   const { now } = batch;
@@ -35,26 +75,26 @@ export function writeRecords(
   // Prune deletes before it appends its checkpoint, so the pages it frees can hold the
   // checkpoint even when the database is full.
   more?.before();
-  const all = more ? [...batch.mapped, ...more.mapped] : batch.mapped;
+  const all = more ? [...batch.events, ...more.events] : batch.events;
   const out: AuditRecord[] = new Array(all.length);
   let prevSeq = head.seq;
   let prevHash = head.hash;
   for (let i = 0; i < all.length; i++) {
-    const m = all[i] as MappedEvent;
+    const event = all[i] as StoredEvent;
+    const columns = eventColumns(event, now);
     const seq = prevSeq + 1;
-    const metadata = m.ocsf.metadata as Record<string, unknown>;
-    metadata.uid = String(seq);
-    metadata.logged_time = now;
     // Columns are hashed exactly as SQLite will return them (see storable()).
     const row: ChainRow = {
       seq,
-      time: m.time,
-      kind: storable(m.kind),
-      sandbox_id: storable(m.sandboxId),
-      user: storable(m.user),
-      host: storable(m.host),
-      outcome: storable(m.outcome),
-      ocsf: canonicalJson(m.ocsf),
+      time: columns.time,
+      kind: storable(columns.kind),
+      sandbox_id: storable(columns.sandboxId),
+      user: storable(columns.user),
+      host: storable(columns.host),
+      outcome: storable(columns.outcome),
+      body: canonicalJson(compactEvent(event)),
+      ctx: writer.text,
+      logged: now,
       prev_hash: prevHash,
     };
     const hash = rowHash(row);
@@ -66,22 +106,13 @@ export function writeRecords(
       row.user,
       row.host,
       row.outcome,
-      row.ocsf,
+      row.body,
       prevHash,
       hash,
+      writer.id,
+      now,
     );
-    out[i] = {
-      seq,
-      time: m.time,
-      kind: row.kind as AuditRecord['kind'],
-      sandboxId: row.sandbox_id,
-      user: row.user,
-      host: row.host,
-      outcome: row.outcome as AuditRecord['outcome'],
-      ocsf: m.ocsf,
-      prevHash,
-      hash,
-    };
+    out[i] = record(row, hash, writer.ctx);
     prevSeq = seq;
     prevHash = hash;
   }

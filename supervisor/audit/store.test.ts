@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { EventBus } from '../events/bus.ts';
 import { readAnchor } from './anchor.ts';
+import { canonicalJsonReference } from './canonical.ts';
 import { GENESIS_HASH, rowHash } from './chain.ts';
 import { AuditSchemaError, AuditWriteError } from './errors.ts';
 import { SCHEMA_VERSION } from './schema.ts';
@@ -88,8 +90,32 @@ test('the stored hash is sha256 over the canonical row (recomputed independently
   withStore((store, file) => {
     store.appendBatch([requestEvent(1), requestEvent(2)]);
     const db = new Database(file, { readonly: true });
-    for (const row of db.prepare('SELECT * FROM records').all() as Array<Record<string, Loose>>) {
-      assert.equal(rowHash(row as Loose), row.hash);
+    const rows = db
+      .prepare('SELECT r.*, c.body AS ctx_body FROM records r JOIN contexts c ON c.id = r.ctx')
+      .all() as Array<Record<string, Loose>>;
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      // The definition: canonical JSON of the record with its JSON parts parsed.
+      const canonical = canonicalJsonReference({
+        ctx: JSON.parse(row.ctx_body),
+        event: JSON.parse(row.body),
+        host: row.host,
+        kind: row.kind,
+        logged: row.logged,
+        outcome: row.outcome,
+        prev_hash: row.prev_hash,
+        sandbox_id: row.sandbox_id,
+        seq: row.seq,
+        time: row.time,
+        user: row.user,
+      });
+      assert.equal(
+        createHash('sha256')
+          .update(row.prev_hash + canonical)
+          .digest('hex'),
+        row.hash,
+      );
+      assert.equal(rowHash({ ...row, ctx: row.ctx_body } as Loose), row.hash);
     }
     db.close();
   });
@@ -170,7 +196,10 @@ test('a database from a newer schema is refused with a clear error', () => {
       () => AuditStore.open(file),
       (e: unknown) => {
         assert.ok(e instanceof AuditSchemaError);
-        assert.match(e.message, /schema version 2; this Warden understands up to 1/);
+        assert.match(
+          e.message,
+          new RegExp(`schema version ${SCHEMA_VERSION + 1}; this Warden understands up to ${SCHEMA_VERSION}`),
+        );
         return true;
       },
     );

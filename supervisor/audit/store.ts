@@ -10,13 +10,16 @@ import type { WardenEvent } from '../api/events.ts';
 import type { Disposer, EventBus } from '../events/bus.ts';
 import { type AnchorState, AnchorWriter, readAnchor } from './anchor.ts';
 import { GENESIS_HASH } from './chain.ts';
+import type { StoredEvent } from './compact.ts';
+import { ContextTable, contextText } from './contexts.ts';
 import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './errors.ts';
 import { type ExportOptions, exportRecords } from './export.ts';
-import { type CheckpointEvent, type MappedEvent, type OcsfContext, toOcsf } from './ocsf.ts';
+import type { CheckpointEvent, OcsfContext } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
 import { planPrune, type RetentionPolicy } from './retention.ts';
+import type { Layout } from './schema.ts';
 import { type AuditStoreOptions, type Durability, localDevice, openDatabase } from './store-setup.ts';
-import { type Head, type WriteBatch, writeRecords } from './store-write.ts';
+import { type Head, type WriteBatch, type WriterContext, writeRecords } from './store-write.ts';
 import { verifyChain } from './verify.ts';
 
 export interface PruneResult {
@@ -34,8 +37,14 @@ export class AuditStore {
   readonly durability: Durability;
   readonly readOnly: boolean;
   readonly #db: Database.Database;
+  readonly #layout: Layout;
+  readonly #contexts: ContextTable;
   readonly #anchor: AnchorWriter | null;
   readonly #ctx: OcsfContext;
+  readonly #ctxText: string;
+  /** This writer's row in `contexts`, once a transaction that ensured it has committed. */
+  #ctxId: number | null = null;
+  #pendingCtxId: number | null = null;
   readonly #now: () => number;
   readonly #onFault: (fault: string | null) => void;
   readonly #queries: RecordQueries;
@@ -47,16 +56,19 @@ export class AuditStore {
   #fault: string | null = null;
   #closed = false;
 
-  private constructor(file: string, db: Database.Database, options: AuditStoreOptions) {
+  private constructor(file: string, db: Database.Database, layout: Layout, options: AuditStoreOptions) {
     this.file = file;
     this.anchorFile = `${file}.anchor`;
     this.#db = db;
+    this.#layout = layout;
+    this.#contexts = new ContextTable(db, layout.contexts);
     this.durability = options.durability ?? 'durable';
     this.readOnly = options.readOnly ?? false;
     this.#ctx = { device: options.device ?? localDevice(), version: options.version ?? '0.0.0' };
+    this.#ctxText = contextText(this.#ctx);
     this.#now = options.now ?? Date.now;
     this.#onFault = options.onFault ?? (() => {});
-    this.#queries = new RecordQueries(db);
+    this.#queries = new RecordQueries(db, layout, this.#contexts);
     this.#verifyOptions = {};
     if (options.verifyThreads !== undefined) this.#verifyOptions.threads = options.verifyThreads;
     if (options.verifyParallelMin !== undefined) this.#verifyOptions.parallelMin = options.verifyParallelMin;
@@ -65,8 +77,8 @@ export class AuditStore {
     this.#insert = this.readOnly
       ? db.prepare('SELECT 1')
       : db.prepare(
-          'INSERT INTO records (seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash) ' +
-            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO records (seq, time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged) ' +
+            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
     // One transaction function, reused: each call runs in BEGIN IMMEDIATE … COMMIT.
     this.#write = db.transaction((batch: WriteBatch) => this.#writeRecords(batch));
@@ -75,9 +87,9 @@ export class AuditStore {
 
   /** Open (creating when absent, unless read-only) the audit database at `dbPath`. */
   static open(dbPath: string, options: AuditStoreOptions = {}): AuditStore {
-    const db = openDatabase(dbPath, options);
+    const { db, layout } = openDatabase(dbPath, options);
     try {
-      return new AuditStore(dbPath, db, options);
+      return new AuditStore(dbPath, db, layout, options);
     } catch (error) {
       db.close();
       throw error;
@@ -106,11 +118,7 @@ export class AuditStore {
   appendBatch(events: readonly WardenEvent[]): AuditRecord[] {
     this.#writable();
     if (events.length === 0) return [];
-    const now = this.#now();
-    return this.#commit(
-      events.map((event) => toOcsf(event, this.#ctx, now)),
-      now,
-    ).records;
+    return this.#commit(events, this.#now()).records;
   }
 
   /** Record every event the bus emits, synchronously inside `emit` (a failure reaches the bus's onError). */
@@ -152,14 +160,17 @@ export class AuditStore {
   /** Walk the whole chain and compare its head with the anchor. */
   verify(): AuditChainStatus {
     return {
-      ...verifyChain(this.#db, readAnchor(this.anchorFile), { file: this.file, ...this.#verifyOptions }),
+      ...verifyChain(this.#db, this.#layout, this.#contexts, readAnchor(this.anchorFile), {
+        file: this.file,
+        ...this.#verifyOptions,
+      }),
       ...(this.readOnly ? {} : { fault: this.#fault }),
     };
   }
 
   /** Stream records (`ocsf`: JSON array, `ocsf-ndjson`, `jsonl`: Warden records with hashes). */
   export(options: ExportOptions): number {
-    return exportRecords(this.#db, options);
+    return exportRecords(this.#db, this.#layout, this.#contexts, options);
   }
 
   /**
@@ -175,6 +186,8 @@ export class AuditStore {
     if (!plan) return { pruned: 0, throughSeq: null, checkpoint: null };
     const check = verifyChain(
       this.#db,
+      this.#layout,
+      this.#contexts,
       { state: 'missing' },
       {
         throughSeq: plan.throughSeq,
@@ -209,7 +222,7 @@ export class AuditStore {
       }
       checkpoint.pruned.lastHash = last;
       return {
-        mapped: [toOcsf(checkpoint, this.#ctx, now)],
+        events: [checkpoint],
         before: () => this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq),
       };
     });
@@ -268,14 +281,18 @@ export class AuditStore {
    * chain is extended from the committed head). `extra` lets prune add its checkpoint.
    */
   #commit(
-    mapped: MappedEvent[],
+    events: readonly StoredEvent[],
     now: number,
-    extra?: (head: Head) => { mapped: MappedEvent[]; before: () => void },
+    extra?: (head: Head) => { events: StoredEvent[]; before: () => void },
   ): { records: AuditRecord[] } {
-    const batch: WriteBatch = { mapped, now, extra, anchor: null };
+    const batch: WriteBatch = { events, now, extra, anchor: null };
     let records: AuditRecord[];
     try {
       records = this.#write.immediate(batch);
+      if (this.#ctxId === null && this.#pendingCtxId !== null) {
+        this.#ctxId = this.#pendingCtxId;
+        this.#contexts.remember(this.#ctxId, this.#ctxText);
+      }
     } catch (error) {
       if (error instanceof AuditRetentionError) throw error;
       const failure = describeWriteFailure(error, this.file);
@@ -289,7 +306,24 @@ export class AuditStore {
   /** The body of the write transaction: chain the records onto the committed head. */
   #writeRecords(batch: WriteBatch): AuditRecord[] {
     const head = this.head() ?? { seq: 0, hash: GENESIS_HASH };
-    return writeRecords(this.#insert, head, () => this.#first.get() as number | undefined, batch);
+    return writeRecords(
+      this.#insert,
+      head,
+      () => this.#first.get() as number | undefined,
+      this.#writer(),
+      batch,
+    );
+  }
+
+  /** This writer's context row, added inside the write transaction the first time. */
+  #writer(): WriterContext {
+    let id = this.#ctxId;
+    if (id === null) {
+      this.#db.prepare('INSERT OR IGNORE INTO contexts (body) VALUES (?)').run(this.#ctxText);
+      id = this.#db.prepare('SELECT id FROM contexts WHERE body = ?').pluck().get(this.#ctxText) as number;
+      this.#pendingCtxId = id;
+    }
+    return { id, text: this.#ctxText, ctx: this.#ctx };
   }
 
   #writeAnchor(state: AnchorState | null): void {

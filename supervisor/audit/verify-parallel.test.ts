@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import vm from 'node:vm';
+import Database from 'better-sqlite3';
 import { GENESIS_HASH } from './chain.ts';
+import { checkReadable } from './schema.ts';
 import { AuditStore } from './store.ts';
 import { requestEvent, sampleEvents, TEST_DEVICE, tempDir } from './testing.ts';
 import { verifySlices, WORKER_SOURCE } from './verify-parallel.ts';
@@ -26,7 +28,10 @@ test('worker slices recompute every hash (SQLite-built canonical text) and link 
     const head = store.head();
     store.close();
     const last = head?.seq ?? 0;
-    const slices = verifySlices(file, 1, last, 5, 3);
+    const db = new Database(file, { readonly: true });
+    const layout = checkReadable(db, file);
+    db.close();
+    const slices = verifySlices(file, layout, 1, last, 5, 3);
     assert.ok(slices, 'workers ran');
     assert.equal(slices.length, 3);
     for (const s of slices) assert.equal(s.ok, true, JSON.stringify(s));
@@ -50,7 +55,8 @@ test('worker slices recompute every hash (SQLite-built canonical text) and link 
 });
 
 test('a missing database makes the workers report failure instead of hanging', () => {
-  const slices = verifySlices('/nonexistent/warden/audit.db', 1, 10, 0, 2);
+  const layout = { columns: '', body: 'body', legacyThrough: 0, contexts: true } as const;
+  const slices = verifySlices('/nonexistent/warden/audit.db', layout, 1, 10, 0, 2);
   assert.ok(slices);
   assert.equal(
     slices.every((s) => !s.ok && typeof s.error === 'string'),

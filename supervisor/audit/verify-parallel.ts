@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { Layout } from './schema.ts';
 
 export interface SliceResult {
   ok: boolean;
@@ -26,19 +27,32 @@ export interface SliceResult {
   error?: string;
 }
 
-/** seq, prev_hash, hash and prev_hash ‖ canonical row (chain.ts canonicalRow), built by SQLite. */
-export const SLICE_SQL =
-  'SELECT seq, prev_hash, hash, format(\'%s{"host":%s,"kind":%s,"ocsf":%s,"outcome":%s,"prev_hash":%s,' +
-  '"sandbox_id":%s,"seq":%d,"time":%d,"user":%s}\', prev_hash, json_quote(host), json_quote(kind), ocsf, ' +
-  'json_quote(outcome), json_quote(prev_hash), json_quote(sandbox_id), seq, time, json_quote(user)) ' +
-  'FROM records WHERE seq >= ? AND seq <= ? ORDER BY seq';
+// prev_hash ‖ canonical row (chain.ts canonicalRow / legacyCanonicalRow), built by SQLite.
+const LEGACY_TEXT =
+  'format(\'%s{"host":%s,"kind":%s,"ocsf":%s,"outcome":%s,"prev_hash":%s,"sandbox_id":%s,"seq":%d,' +
+  '"time":%d,"user":%s}\', prev_hash, json_quote(host), json_quote(kind), BODY, json_quote(outcome), ' +
+  'json_quote(prev_hash), json_quote(sandbox_id), seq, time, json_quote(user))';
+const COMPACT_TEXT =
+  'format(\'%s{"ctx":%s,"event":%s,"host":%s,"kind":%s,"logged":%d,"outcome":%s,"prev_hash":%s,' +
+  '"sandbox_id":%s,"seq":%d,"time":%d,"user":%s}\', prev_hash, ' +
+  '(SELECT c.body FROM contexts c WHERE c.id = r.ctx), r.body, json_quote(host), json_quote(kind), logged, ' +
+  'json_quote(outcome), json_quote(prev_hash), json_quote(sandbox_id), seq, time, json_quote(user))';
+
+/** seq, prev_hash, hash, prev_hash ‖ canonical row, is-legacy, logged-is-null: the worker's query. */
+export function sliceSql(layout: Layout): string {
+  const text = layout.contexts
+    ? `CASE WHEN r.ctx IS NULL THEN ${LEGACY_TEXT.replace('BODY', 'r.body')} ELSE ${COMPACT_TEXT} END, ` +
+      'r.ctx IS NULL, r.logged IS NULL'
+    : `${LEGACY_TEXT.replace('BODY', 'r.ocsf')}, 1, 1`;
+  return `SELECT seq, prev_hash, hash, ${text} FROM records r WHERE seq >= ? AND seq <= ? ORDER BY seq`;
+}
 
 // The per-row check of verify.ts (chain.ts canonicalRow + rowHash), in plain JavaScript.
 // Any hash that does not match sends verify to the sequential walk, so this can only ever
 // confirm a chain whose every record hashes correctly.
 export const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { port, flag, index, driver, file, sql, from, to, anchorAt } = workerData;
+const { port, flag, index, driver, file, sql, from, to, anchorAt, legacyThrough } = workerData;
 let result = { ok: false, firstPrev: null, lastHash: null, anchorHash: null, records: 0 };
 try {
   const { hash } = require('node:crypto');
@@ -58,6 +72,9 @@ try {
       const seq = r[0];
       const rowPrev = r[1];
       if (seq !== expected || (prev !== null && rowPrev !== prev)) { ok = false; break; }
+      // Rows up to the migration are schema 1 (no context); later rows have context and time.
+      const legacy = seq <= legacyThrough;
+      if (legacy !== (r[4] === 1) || (!legacy && r[5] === 1)) { ok = false; break; }
       if (hash('sha256', r[3], 'hex') !== r[2]) { ok = false; break; }
       if (firstPrev === null) firstPrev = rowPrev;
       if (seq === anchorAt) anchorHash = r[2];
@@ -97,6 +114,7 @@ export function verifyThreads(): number {
  */
 export function verifySlices(
   file: string,
+  layout: Layout,
   first: number,
   last: number,
   anchorAt: number,
@@ -123,10 +141,11 @@ export function verifySlices(
           index: i,
           driver: driver(),
           file,
-          sql: SLICE_SQL,
+          sql: sliceSql(layout),
           from,
           to,
           anchorAt,
+          legacyThrough: layout.legacyThrough,
         },
         transferList: [port2],
       });

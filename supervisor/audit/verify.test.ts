@@ -61,12 +61,30 @@ test('an untouched chain verifies and matches its anchor', () => {
   assert.equal(status.startSeq, 1);
 });
 
-test('an edited field inside the OCSF record is detected at that record', () => {
+test('an edited field inside the stored event is detected at that record', () => {
   const status = scenario(20, (db) => {
-    const row = db.prepare('SELECT ocsf FROM records WHERE seq = 5').get() as { ocsf: string };
-    db.prepare('UPDATE records SET ocsf = ? WHERE seq = 5').run(row.ocsf.replace('"alice"', '"mallory"'));
+    const row = db.prepare('SELECT body FROM records WHERE seq = 5').get() as { body: string };
+    db.prepare('UPDATE records SET body = ? WHERE seq = 5').run(row.body.replace('"alice"', '"mallory"'));
   });
   broken(status, 5, /edited/);
+});
+
+test('an edited append time or writer context is detected', () => {
+  broken(
+    scenario(20, (db) => db.prepare('UPDATE records SET logged = logged + 1 WHERE seq = 7').run()),
+    7,
+    /edited/,
+  );
+  broken(
+    scenario(20, (db) => db.prepare("UPDATE contexts SET body = replace(body, 'devbox', 'elsewhere')").run()),
+    1,
+    /edited/,
+  );
+  broken(
+    scenario(20, (db) => db.prepare('UPDATE records SET ctx = NULL WHERE seq = 3').run()),
+    3,
+    /edited/,
+  );
 });
 
 test('an edited indexed column (outcome) is detected', () => {
@@ -88,11 +106,11 @@ test('a deleted first record is detected (no checkpoint accounts for it)', () =>
 
 test('two swapped records are detected', () => {
   const status = scenario(20, (db) => {
-    const cols = 'time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash';
+    const cols = 'time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged';
     const a = db.prepare(`SELECT ${cols} FROM records WHERE seq = 4`).get() as Record<string, unknown>;
     const b = db.prepare(`SELECT ${cols} FROM records WHERE seq = 5`).get() as Record<string, unknown>;
     const set = db.prepare(
-      'UPDATE records SET time=@time, kind=@kind, sandbox_id=@sandbox_id, user=@user, host=@host, outcome=@outcome, ocsf=@ocsf, prev_hash=@prev_hash, hash=@hash WHERE seq=@seq',
+      'UPDATE records SET time=@time, kind=@kind, sandbox_id=@sandbox_id, user=@user, host=@host, outcome=@outcome, body=@body, prev_hash=@prev_hash, hash=@hash, ctx=@ctx, logged=@logged WHERE seq=@seq',
     );
     set.run({ ...b, seq: 4 });
     set.run({ ...a, seq: 5 });
@@ -104,7 +122,7 @@ test('a forged row with a made-up hash is detected', () => {
   const status = scenario(20, (db) => {
     const head = db.prepare('SELECT * FROM records WHERE seq = 20').get() as Record<string, unknown>;
     db.prepare(
-      'INSERT INTO records VALUES (21, @time, @kind, @sandbox_id, @user, @host, @outcome, @ocsf, @hash, @forged)',
+      'INSERT INTO records VALUES (21, @time, @kind, @sandbox_id, @user, @host, @outcome, @body, @hash, @forged, @ctx, @logged)',
     ).run({ ...head, forged: 'f'.repeat(64) });
   });
   broken(status, 21, /edited/);
@@ -119,11 +137,12 @@ test('a forged row inserted in the middle with a correctly computed hash is dete
       ...template,
       seq: 8,
       prev_hash: prev,
-      ocsf: template.ocsf.replace('"allowed"', '"denied"'),
+      body: template.body.replace('"allowed"', '"denied"'),
     };
-    forged.hash = rowHash(forged as never);
+    const ctx = db.prepare('SELECT body FROM contexts WHERE id = ?').pluck().get(template.ctx);
+    forged.hash = rowHash({ ...forged, ctx } as never);
     db.prepare(
-      'INSERT INTO records VALUES (@seq, @time, @kind, @sandbox_id, @user, @host, @outcome, @ocsf, @prev_hash, @hash)',
+      'INSERT INTO records VALUES (@seq, @time, @kind, @sandbox_id, @user, @host, @outcome, @body, @prev_hash, @hash, @ctx, @logged)',
     ).run(forged);
   });
   broken(status, 9, /prev_hash does not match/);

@@ -2,11 +2,13 @@
 // form and the previous hash, then compare the head with the anchor file. Names the first
 // bad record and what is wrong with it.
 
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditAnchorStatus, AuditChainProblem, AuditChainStatus } from '../api/audit-types.ts';
 import type { AnchorRead } from './anchor.ts';
-import { GENESIS_HASH, jsonString as q } from './chain.ts';
+import { GENESIS_HASH, rowHash } from './chain.ts';
+import type { ContextTable } from './contexts.ts';
+import type { RawRow } from './records.ts';
+import type { Layout } from './schema.ts';
 import { verifySlices, verifyThreads } from './verify-parallel.ts';
 
 /** Below this many records verify walks the chain on the calling thread. */
@@ -24,20 +26,28 @@ export interface VerifyOptions {
 }
 
 /** Where the chain must start: genesis at seq 1, or the hash a retention checkpoint vouches for. */
-function chainStart(db: Database.Database, first: number): { prevHash: string } | AuditChainProblem {
+function chainStart(
+  db: Database.Database,
+  layout: Layout,
+  first: number,
+): { prevHash: string } | AuditChainProblem {
   if (first === 1) return { prevHash: GENESIS_HASH };
   const checkpoints = db
-    .prepare("SELECT ocsf FROM records WHERE kind = 'audit.checkpoint' ORDER BY seq DESC")
-    .pluck()
-    .iterate() as IterableIterator<string>;
-  for (const text of checkpoints) {
+    .prepare(
+      `SELECT ${layout.body}, ${layout.contexts ? 'ctx' : 'NULL'} FROM records WHERE kind = 'audit.checkpoint' ORDER BY seq DESC`,
+    )
+    .raw(true)
+    .iterate() as IterableIterator<[string, number | null]>;
+  for (const [text, ctx] of checkpoints) {
     try {
-      const pruned = (
-        JSON.parse(text) as { unmapped?: { pruned?: { through_seq?: unknown; last_hash?: unknown } } }
-      ).unmapped?.pruned;
-      if (pruned?.through_seq === first - 1 && typeof pruned.last_hash === 'string') {
-        return { prevHash: pruned.last_hash };
-      }
+      // Schema 2: the compact checkpoint event; schema 1: its OCSF object.
+      const record = JSON.parse(text) as {
+        pruned?: { throughSeq?: unknown; lastHash?: unknown };
+        unmapped?: { pruned?: { through_seq?: unknown; last_hash?: unknown } };
+      };
+      const through = ctx === null ? record.unmapped?.pruned?.through_seq : record.pruned?.throughSeq;
+      const last = ctx === null ? record.unmapped?.pruned?.last_hash : record.pruned?.lastHash;
+      if (through === first - 1 && typeof last === 'string') return { prevHash: last };
     } catch {
       // An unreadable checkpoint fails its own hash check when the walk reaches it.
     }
@@ -50,6 +60,8 @@ function chainStart(db: Database.Database, first: number): { prevHash: string } 
 
 export function verifyChain(
   db: Database.Database,
+  layout: Layout,
+  contexts: ContextTable,
   anchorRead: AnchorRead,
   options: VerifyOptions = {},
 ): AuditChainStatus {
@@ -66,7 +78,7 @@ export function verifyChain(
   let hashAtAnchor: string | null = null;
 
   if (bounds.first !== null && bounds.last !== null) {
-    const start = chainStart(db, bounds.first);
+    const start = chainStart(db, layout, bounds.first);
     if ('problem' in start) {
       firstBad = start;
     } else {
@@ -75,7 +87,7 @@ export function verifyChain(
         options.file !== undefined &&
         threads > 0 &&
         through - bounds.first + 1 >= (options.parallelMin ?? PARALLEL_VERIFY_MIN)
-          ? parallelWalk(options.file, bounds.first, through, anchorAt, threads, start.prevHash)
+          ? parallelWalk(options.file, layout, bounds.first, through, anchorAt, threads, start.prevHash)
           : null;
       if (fast) {
         checked = fast.checked;
@@ -88,25 +100,23 @@ export function verifyChain(
       // record is bad, and how) whenever the parallel walk did not find everything in order.
       if (!fast) {
         const rows = db
-          .prepare(
-            'SELECT seq, time, kind, sandbox_id, user, host, outcome, ocsf, prev_hash, hash FROM records WHERE seq <= ? ORDER BY seq',
-          )
+          .prepare(`SELECT ${layout.columns} FROM records WHERE seq <= ? ORDER BY seq`)
           .raw(true)
-          .iterate(through) as IterableIterator<
-          [
-            number,
-            number,
-            string,
-            string | null,
-            string,
-            string | null,
-            string | null,
-            string,
-            string,
-            string,
-          ]
-        >;
-        for (const [seq, time, kind, sandboxId, user, host, outcome, ocsf, rowPrev, hash] of rows) {
+          .iterate(through) as IterableIterator<RawRow>;
+        for (const [
+          seq,
+          time,
+          kind,
+          sandboxId,
+          user,
+          host,
+          outcome,
+          body,
+          rowPrev,
+          hash,
+          ctxId,
+          logged,
+        ] of rows) {
           if (seq !== expectedSeq) {
             firstBad = {
               seq: expectedSeq,
@@ -126,11 +136,25 @@ export function verifyChain(
             };
             break;
           }
-          const canonical =
-            `{"host":${q(host)},"kind":${q(kind)},"ocsf":${ocsf},"outcome":${q(outcome)}` +
-            `,"prev_hash":${q(rowPrev)},"sandbox_id":${q(sandboxId)},"seq":${seq}` +
-            `,"time":${time},"user":${q(user)}}`;
-          const computed = createHash('sha256').update(rowPrev).update(canonical).digest('hex');
+          // Rows up to the migration are schema 1 (no context), every later row schema 2.
+          const legacy = seq <= layout.legacyThrough;
+          const ctx = ctxId === null ? null : contexts.text(ctxId);
+          const computed =
+            legacy === (ctxId === null) && (legacy || (ctx !== null && logged !== null))
+              ? rowHash({
+                  seq,
+                  time,
+                  kind,
+                  sandbox_id: sandboxId,
+                  user,
+                  host,
+                  outcome,
+                  body,
+                  ctx,
+                  logged,
+                  prev_hash: rowPrev,
+                })
+              : null;
           if (computed !== hash) {
             firstBad = { seq, problem: 'its content does not match its hash: the record was edited' };
             break;
@@ -215,13 +239,14 @@ export function verifyChain(
 /** All slices verified and linked to each other and to the chain's start; null otherwise. */
 function parallelWalk(
   file: string,
+  layout: Layout,
   first: number,
   through: number,
   anchorAt: number,
   threads: number,
   startPrev: string,
 ): { checked: number; head: { seq: number; hash: string }; hashAtAnchor: string | null } | null {
-  const slices = verifySlices(file, first, through, anchorAt, threads);
+  const slices = verifySlices(file, layout, first, through, anchorAt, threads);
   if (!slices) return null;
   let prev = startPrev;
   let checked = 0;

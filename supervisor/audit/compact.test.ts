@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { WardenEvent } from '../api/events.ts';
+import { canonicalJson } from './canonical.ts';
+import { compactEvent, eventColumns, type StoredEvent } from './compact.ts';
+import { type CheckpointEvent, toOcsf } from './ocsf.ts';
+import { requestEvent, sampleEvents, TEST_DEVICE } from './testing.ts';
+
+const CTX = { device: TEST_DEVICE, version: '0.1.0' };
+const NOW = 1_800_000_000_000;
+
+const checkpoint: CheckpointEvent = {
+  type: 'audit.checkpoint',
+  time: '2026-11-03T10:00:00.000Z',
+  user: 'warden',
+  reason: 'more than 10 records',
+  pruned: { fromSeq: 1, throughSeq: 9, count: 9, lastHash: 'a'.repeat(64), firstTime: 1, lastTime: 2 },
+};
+
+function everyShape(): StoredEvent[] {
+  return [
+    ...sampleEvents(),
+    checkpoint,
+    requestEvent(3, { status: undefined, address: undefined, approvalId: 'ap-9', intercepted: false }),
+    requestEvent(4, { method: 'brew', outcome: 'error', decidedBy: 'proxy' }),
+    { ...(sampleEvents()[9] as WardenEvent), time: 'not a time' },
+    {
+      type: 'user.action',
+      time: '2026-11-03T10:00:00.000Z',
+      user: 'bob',
+      action: 'x.y',
+      target: 't',
+      sandboxId: 'sb',
+    },
+    { ...(sampleEvents()[7] as WardenEvent), time: 'x', sandboxId: 'sb-2' } as WardenEvent,
+  ];
+}
+
+test('mapping the compact event (after a JSON round trip) gives the OCSF object of the original', () => {
+  for (const event of everyShape()) {
+    const stored = JSON.parse(canonicalJson(compactEvent(event))) as StoredEvent;
+    const original = toOcsf(event, CTX, NOW);
+    const fromStored = toOcsf(stored, CTX, NOW);
+    assert.equal(canonicalJson(fromStored.ocsf), canonicalJson(original.ocsf), event.type);
+  }
+});
+
+test('the indexed columns are the ones the OCSF mapper reports', () => {
+  for (const event of everyShape()) {
+    const m = toOcsf(event, CTX, NOW);
+    assert.deepEqual(
+      eventColumns(event, NOW),
+      { kind: m.kind, time: m.time, sandboxId: m.sandboxId, user: m.user, host: m.host, outcome: m.outcome },
+      event.type,
+    );
+  }
+});
+
+test('only named fields are kept: anything a producer attaches is dropped', () => {
+  const secret = 'ghp_NotForTheAuditTrail';
+  for (const event of everyShape()) {
+    const text = canonicalJson(
+      compactEvent({ ...event, value: secret, headers: { authorization: secret } } as unknown as StoredEvent),
+    );
+    assert.equal(text.includes(secret), false, event.type);
+    assert.equal(text.includes('headers'), false, event.type);
+  }
+  const pending = sampleEvents()[3] as Extract<WardenEvent, { type: 'approval.pending' }>;
+  const text = canonicalJson(
+    compactEvent({ ...pending, approval: { ...pending.approval, token: secret } as never }),
+  );
+  assert.equal(text.includes(secret), false, 'nested approval fields are picked too');
+});
+
+test('an unknown event type is refused', () => {
+  assert.throws(() => compactEvent({ type: 'nope' } as never), TypeError);
+  assert.throws(() => eventColumns({ type: 'nope', time: '' } as never, NOW), TypeError);
+});

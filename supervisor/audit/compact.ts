@@ -1,0 +1,182 @@
+// The compact record (schema 2): what the store keeps of an event is the event itself, cut
+// down to its named fields, plus the indexed columns derived from it. The OCSF object is built
+// from that on read (ocsf-read.ts), by the same mapper that used to run before the write, so
+// the OCSF output is unchanged while a stored record is about a third of the size.
+//
+// Only the fields listed here are ever written: a field a producer attaches beyond the event
+// type (a header, a secret value) never reaches the database. The lists are exactly what the
+// OCSF mappers read; compact.test.ts checks that mapping the compact event gives the same
+// OCSF object as mapping the original, for every event type.
+
+import type { AuditKind, AuditOutcome } from '../api/audit-types.ts';
+import type { WardenEvent } from '../api/events.ts';
+import { type CheckpointEvent, eventTime } from './ocsf-shared.ts';
+
+export type StoredEvent = WardenEvent | CheckpointEvent;
+
+// Field names in code-unit order, so the picked object is already canonical at the top level.
+const IDENTITY = ['sandboxId', 'time', 'type', 'user'];
+const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
+  'request.decided': [
+    'address',
+    'approvalId',
+    'bytesDown',
+    'bytesUp',
+    'decidedBy',
+    'durationMs',
+    'host',
+    'id',
+    'intercepted',
+    'method',
+    'outcome',
+    'path',
+    'port',
+    'reason',
+    'rule',
+    'sandboxId',
+    'scheme',
+    'status',
+    'time',
+    'type',
+    'user',
+  ],
+  'approval.pending': ['approval', ...IDENTITY],
+  'approval.answered': [
+    'approvalId',
+    'by',
+    'decision',
+    'host',
+    'method',
+    'path',
+    'sandboxId',
+    'scope',
+    'time',
+    'type',
+    'user',
+  ],
+  'approval.expired': [
+    'approvalId',
+    'host',
+    'method',
+    'path',
+    'sandboxId',
+    'time',
+    'timeoutSeconds',
+    'type',
+    'user',
+  ],
+  'secret.injected': ['host', 'sandboxId', 'secret', 'time', 'type', 'user'],
+  'secret.exfiltration_blocked': [
+    'host',
+    'method',
+    'path',
+    'sandboxId',
+    'secret',
+    'time',
+    'type',
+    'user',
+    'where',
+  ],
+  'policy.changed': ['diff', 'layer', 'sandboxId', 'source', 'time', 'type', 'user'],
+  'sandbox.state': ['previous', 'reason', 'sandboxId', 'state', 'time', 'type', 'user'],
+  'daemon.started': ['pid', 'time', 'type', 'user', 'version'],
+  'daemon.stopping': ['pid', 'time', 'type', 'user', 'version'],
+  'user.action': ['action', 'sandboxId', 'target', 'time', 'type', 'user'],
+  'audit.checkpoint': ['pruned', 'reason', 'time', 'type', 'user'],
+};
+
+/** The fields of nested objects the mappers read member by member. */
+const NESTED: Record<string, readonly string[]> = {
+  approval: [
+    'createdAt',
+    'expiresAt',
+    'host',
+    'id',
+    'method',
+    'path',
+    'port',
+    'reason',
+    'rule',
+    'scheme',
+    'suggestedRule',
+    'waiting',
+  ],
+  pruned: ['count', 'firstTime', 'fromSeq', 'lastHash', 'lastTime', 'throughSeq'],
+};
+
+function pick(
+  source: Record<string, unknown>,
+  keys: readonly string[],
+  nested: boolean,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = source[key];
+    if (value === undefined) continue;
+    const inner = nested ? NESTED[key] : undefined;
+    out[key] =
+      inner && value !== null && typeof value === 'object'
+        ? pick(value as Record<string, unknown>, inner, false)
+        : value;
+  }
+  return out;
+}
+
+/** The event cut down to its named fields (keys in code-unit order at the top level). */
+export function compactEvent(event: StoredEvent): Record<string, unknown> {
+  const keys = FIELDS[event.type];
+  if (!keys) throw new TypeError(`no audit record shape for event type ${(event as { type: string }).type}`);
+  return pick(event as unknown as Record<string, unknown>, keys, true);
+}
+
+/** The indexed columns of an event (the same values the OCSF mapper reports). */
+export interface EventColumns {
+  kind: AuditKind;
+  time: number;
+  sandboxId: string | null;
+  user: string;
+  host: string | null;
+  outcome: AuditOutcome | null;
+}
+
+export function eventColumns(event: StoredEvent, now: number): EventColumns {
+  const time = eventTime(event.time, now);
+  const base = { kind: event.type, time, user: event.user };
+  switch (event.type) {
+    case 'request.decided':
+      return { ...base, sandboxId: event.sandboxId, host: event.host, outcome: event.outcome };
+    case 'approval.pending':
+      return { ...base, sandboxId: event.sandboxId, host: event.approval.host, outcome: null };
+    case 'approval.answered':
+      return {
+        ...base,
+        sandboxId: event.sandboxId,
+        host: event.host,
+        outcome: event.decision === 'allow' ? 'allowed' : 'denied',
+      };
+    case 'approval.expired':
+      return { ...base, sandboxId: event.sandboxId, host: event.host, outcome: 'timed_out' };
+    case 'secret.injected':
+      return { ...base, sandboxId: event.sandboxId, host: event.host, outcome: null };
+    case 'secret.exfiltration_blocked':
+      return { ...base, sandboxId: event.sandboxId, host: event.host, outcome: 'denied' };
+    case 'sandbox.state':
+      return {
+        ...base,
+        sandboxId: event.sandboxId,
+        host: null,
+        outcome: event.state === 'ERROR' ? 'error' : null,
+      };
+    case 'policy.changed':
+    case 'user.action':
+      return { ...base, sandboxId: event.sandboxId ?? null, host: null, outcome: null };
+    case 'daemon.started':
+    case 'daemon.stopping':
+    case 'audit.checkpoint':
+      return { ...base, sandboxId: null, host: null, outcome: null };
+    default: {
+      const unknown: never = event;
+      throw new TypeError(`no audit record shape for event type ${(unknown as { type: string }).type}`);
+    }
+  }
+}
