@@ -8,6 +8,13 @@ import type { ActivityStore } from '../stores/activity.ts';
 import { Empty, formatBytes, formatTime } from './common.tsx';
 
 const ROW = 30;
+const rowSize = () => ROW;
+// Rows are keyed by position, not by row: new rows arrive at the top and shift every row
+// down, so keying by row would replace each visible row's DOM on every flush (hundreds of
+// nodes created and collected per second); by position React only updates their text.
+// Both callbacks are module constants: a new function each render makes the virtualizer
+// measure all 10,000 rows again.
+const byPosition = (i: number) => i;
 
 export const ActivityView = observer(function ActivityView({ store }: { store: ActivityStore }) {
   const rows = store.rows;
@@ -15,12 +22,9 @@ export const ActivityView = observer(function ActivityView({ store }: { store: A
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => parent.current,
-    estimateSize: () => ROW,
+    estimateSize: rowSize,
     overscan: 10,
-    // Keyed by position, not by row: new rows arrive at the top and shift every row down, so
-    // keying by row would replace each visible row's DOM on every flush (hundreds of nodes
-    // created and collected per second); by position React only updates their text.
-    getItemKey: (i) => i,
+    getItemKey: byPosition,
   });
   return (
     <section className="view activity" aria-labelledby="activity-title">
