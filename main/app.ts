@@ -4,6 +4,8 @@
 // (the daemon and its agents keep running) or stop every agent and the daemon.
 
 import { FOCUS_APPROVAL_CHANNEL } from '../supervisor/api/bridge.ts';
+import { execInSandbox } from '../supervisor/api/client.ts';
+import { TERMINAL_ARGV } from '../supervisor/api/terminal.ts';
 import type { WardenPaths } from '../supervisor/home/index.ts';
 import { type DaemonApi, DaemonState, type DaemonSupervisor } from './daemon-supervisor.ts';
 import type { ElectronSurface, MenuItemConstructorOptions, WindowSurface } from './electron-surface.ts';
@@ -11,6 +13,7 @@ import { EventHub } from './event-hub.ts';
 import { forwardEvents, IpcBridge } from './ipc-bridge.ts';
 import { ApprovalNotifier } from './notifications.ts';
 import { PendingApprovals } from './pending-approvals.ts';
+import { TerminalBridge } from './terminal-bridge.ts';
 import { TrayController } from './tray.ts';
 import { createMainWindow, showWindow } from './window.ts';
 import { WindowStateStore } from './window-state.ts';
@@ -55,6 +58,7 @@ export class DesktopApp {
   readonly pending = new PendingApprovals();
   readonly hub: EventHub;
   readonly bridge: IpcBridge;
+  readonly terminals: TerminalBridge;
   readonly notifier: ApprovalNotifier;
   readonly windowState: WindowStateStore;
   tray: TrayController | undefined;
@@ -68,6 +72,25 @@ export class DesktopApp {
     const getClient = () => config.supervisor.client();
     this.hub = new EventHub({ getClient, log: this.#log });
     this.bridge = new IpcBridge({ ipcMain: electron.ipcMain, getClient, log: this.#log });
+    this.terminals = new TerminalBridge({
+      ipcMain: electron.ipcMain,
+      openExec: async (sandboxId, size) => {
+        const client = await getClient();
+        if (!client.upgrade) throw new Error('this daemon client cannot attach to a sandbox');
+        return execInSandbox({ upgrade: client.upgrade.bind(client) }, sandboxId, {
+          argv: [...TERMINAL_ARGV],
+          stdin: true,
+          tty: size,
+        });
+      },
+      send: (senderId, channel, ...args) => {
+        const wc = this.window?.webContents;
+        if (!wc || wc.isDestroyed() || wc.id !== senderId) return false;
+        wc.send(channel, ...args);
+        return true;
+      },
+      log: this.#log,
+    });
     this.notifier = new ApprovalNotifier(electron, (id) => this.focusApproval(id));
     this.windowState = new WindowStateStore(config.paths.home);
   }
@@ -92,6 +115,7 @@ export class DesktopApp {
     await app.whenReady();
 
     this.bridge.register();
+    this.terminals.register();
     this.hub.subscribe((event) => {
       this.pending.apply(event);
       this.notifier.handle(event);
@@ -165,6 +189,8 @@ export class DesktopApp {
         log: this.#log,
       });
       forwardEvents(this.hub, win.webContents);
+      const contents = win.webContents;
+      contents.once('destroyed', () => this.terminals.closeAllFor(contents.id));
       this.#window = win;
     }
     showWindow(win);
@@ -207,6 +233,7 @@ export class DesktopApp {
     if (this.#c.supervisor.state !== DaemonState.STOPPED) this.#c.supervisor.detach();
     this.windowState.flush();
     this.bridge.dispose();
+    this.terminals.dispose();
     this.tray?.destroy();
     void this.hub.stop();
   }

@@ -6,6 +6,7 @@
 
 import { EventEmitter } from 'node:events';
 import { open } from 'node:fs/promises';
+import type { ApiClient } from '../supervisor/api/client.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
 import type { ApiRoutes, RouteKey } from '../supervisor/api/routes.ts';
 
@@ -40,6 +41,8 @@ export interface DaemonApi {
     onEvent: (event: WardenEvent) => void,
     opts?: { signal?: AbortSignal; onOpen?: () => void },
   ): Promise<void>;
+  /** The exec upgrade (the embedded terminal attaches with it). */
+  upgrade?: ApiClient['upgrade'];
 }
 
 /** A spawned daemon process (a ChildProcess satisfies it). */

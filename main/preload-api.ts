@@ -13,6 +13,14 @@ import {
   type WardenBridge,
 } from '../supervisor/api/bridge.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
+import {
+  isTerminalSize,
+  TERMINAL_CHANNELS,
+  type TerminalExit,
+  TerminalListeners,
+  type TerminalSession,
+  type TerminalSize,
+} from '../supervisor/api/terminal.ts';
 import { isBridgeResult } from './ipc-envelope.ts';
 
 export interface IpcRendererLike {
@@ -50,7 +58,72 @@ export function createWardenBridge(ipc: IpcRendererLike): WardenBridge {
     };
   }
   api.onEvent = (listener: (event: WardenEvent) => void) => subscribe(ipc, EVENT_CHANNEL, listener);
+  api.openTerminal = createTerminalOpener(ipc);
   return Object.freeze(api) as WardenBridge;
+}
+
+async function invokeResult(ipc: IpcRendererLike, channel: string, ...args: unknown[]): Promise<unknown> {
+  const result = await ipc.invoke(channel, ...args);
+  if (!isBridgeResult(result)) {
+    throw { name: 'BadResponse', message: `unexpected answer on ${channel}` } satisfies BridgeError;
+  }
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+/**
+ * The terminal over IPC: main attaches to the daemon's exec upgrade and forwards output and
+ * exit on two channels, tagged with the id the preload picked (so nothing that arrives
+ * before `open` answers is lost). One listener per channel serves every session.
+ */
+function createTerminalOpener(ipc: IpcRendererLike): WardenBridge['openTerminal'] {
+  const sessions = new Map<string, TerminalListeners>();
+  let next = 0;
+  let subscribed = false;
+  const subscribeOnce = () => {
+    if (subscribed) return;
+    subscribed = true;
+    ipc.on(TERMINAL_CHANNELS.data, (_event, id, data) => {
+      if (typeof id === 'string' && data instanceof Uint8Array) sessions.get(id)?.data(data);
+    });
+    ipc.on(TERMINAL_CHANNELS.exit, (_event, id, exit) => {
+      if (typeof id !== 'string') return;
+      const listeners = sessions.get(id);
+      sessions.delete(id);
+      listeners?.exit(exit as TerminalExit);
+    });
+  };
+  return async (sandboxId: string, size: TerminalSize): Promise<TerminalSession> => {
+    subscribeOnce();
+    const id = `t${Date.now().toString(36)}-${(next++).toString(36)}`;
+    const listeners = new TerminalListeners();
+    sessions.set(id, listeners);
+    try {
+      await invokeResult(ipc, TERMINAL_CHANNELS.open, id, sandboxId, size);
+    } catch (error) {
+      sessions.delete(id);
+      throw error;
+    }
+    const ignore = () => {};
+    return Object.freeze({
+      write: (data: string) => {
+        if (typeof data === 'string' && !listeners.ended)
+          ipc.invoke(TERMINAL_CHANNELS.input, id, data).catch(ignore);
+      },
+      resize: (next: TerminalSize) => {
+        if (isTerminalSize(next) && !listeners.ended)
+          ipc.invoke(TERMINAL_CHANNELS.resize, id, { cols: next.cols, rows: next.rows }).catch(ignore);
+      },
+      onData: (listener: (data: Uint8Array) => void) => listeners.onData(listener),
+      onExit: (listener: (exit: TerminalExit) => void) => listeners.onExit(listener),
+      close: () => {
+        if (!sessions.has(id)) return;
+        sessions.delete(id);
+        listeners.close();
+        ipc.invoke(TERMINAL_CHANNELS.close, id).catch(ignore);
+      },
+    });
+  };
 }
 
 export function createWardenDesktop(ipc: IpcRendererLike): WardenDesktop {

@@ -1,12 +1,14 @@
 // Browser mode: every bridge method is a fetch of its route with the bearer token, and the
 // live events are read from `GET /v1/events` with fetch and a streaming body reader
-// (EventSource cannot send the Authorization header), reconnecting with backoff.
+// (EventSource cannot send the Authorization header), reconnecting with backoff. The
+// terminal is the daemon's WebSocket route (ws-terminal.ts).
 
 import { BRIDGE_METHODS, type BridgeArgs, type BridgeMethod } from '../../supervisor/api/bridge.ts';
 import type { WardenEvent } from '../../supervisor/api/events.ts';
 import type { ErrorEnvelope } from '../../supervisor/api/messages.ts';
 import { EVENTS_PATH, type RouteKey, routePath } from '../../supervisor/api/routes.ts';
 import { BridgeError, type ConnectionState, type WardenClient } from './client.ts';
+import { openWsTerminal, type WebSocketFactory } from './ws-terminal.ts';
 
 export interface HttpClientOptions {
   /** Origin of the daemon's loopback listener ('' = same origin). */
@@ -15,6 +17,8 @@ export interface HttpClientOptions {
   fetch?: typeof fetch;
   /** Reconnect delays: first, and the ceiling it doubles up to. */
   backoffMs?: { initial: number; max: number };
+  /** Opens the terminal's WebSocket (default: the DOM WebSocket). */
+  connectWebSocket?: WebSocketFactory;
 }
 
 /** Parse server-sent events from text chunks; returns the `data` of complete events. */
@@ -151,6 +155,16 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
   }
 
   const client = {
+    openTerminal: (sandboxId: string, size: { cols: number; rows: number }) =>
+      openWsTerminal(
+        {
+          baseUrl: opts.baseUrl,
+          token: opts.token,
+          ...(opts.connectWebSocket ? { connect: opts.connectWebSocket } : {}),
+        },
+        sandboxId,
+        size,
+      ),
     onEvent(listener: (event: WardenEvent) => void) {
       eventListeners.add(listener);
       if (!abort) startStream();

@@ -14,6 +14,13 @@ declare global {
 export function createPreloadClient(bridge: WardenBridge): WardenClient {
   const client = {
     onEvent: (listener: Parameters<WardenBridge['onEvent']>[0]) => bridge.onEvent(listener),
+    openTerminal: async (...args: Parameters<WardenBridge['openTerminal']>) => {
+      try {
+        return await bridge.openTerminal(...args);
+      } catch (error) {
+        throw toBridgeError(error);
+      }
+    },
     onConnection(listener: (state: ConnectionState) => void) {
       listener('open');
       return () => {};

@@ -5,6 +5,7 @@ import type { AuditChainStatus, AuditPage, AuditRecord } from '../../supervisor/
 import type { WardenEvent } from '../../supervisor/api/events.ts';
 import type { InjectMode, ListenerView, SecretView, StatusResponse } from '../../supervisor/api/messages.ts';
 import type { CreateSandboxRequest, ImageView, SandboxView } from '../../supervisor/api/sandbox-types.ts';
+import type { TerminalSession, TerminalSize } from '../../supervisor/api/terminal.ts';
 import { type BridgeError, toBridgeError, type WardenClient } from '../client/client.ts';
 import { attempt, Resource } from './resource.ts';
 
@@ -47,6 +48,10 @@ export class SandboxesStore {
     await this.vms.load();
     return r;
   }
+
+  /** An interactive shell in a running sandbox, over whichever transport the client has. */
+  readonly openTerminal = (sandboxId: string, size: TerminalSize): Promise<TerminalSession> =>
+    this.#client.openTerminal(sandboxId, size);
 }
 
 export class SecretsStore {

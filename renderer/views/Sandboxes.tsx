@@ -1,11 +1,12 @@
-// VM sandboxes (state, accelerator, resources, policy; stop; start one from a preset) and
-// the governed proxy listeners of host processes.
+// VM sandboxes (state, accelerator, resources, policy; a terminal; stop; start one from a
+// preset) and the governed proxy listeners of host processes.
 
 import { observer } from 'mobx-react-lite';
 import { useState } from 'react';
 import type { BridgeError } from '../client/client.ts';
 import type { SandboxesStore } from '../stores/lists.ts';
 import { Empty, ErrorBox, formatTime, Loading } from './common.tsx';
+import { TerminalPanel } from './Terminal.tsx';
 
 const PRESETS = {
   small: { cpus: 1, memoryMiB: 1024, label: 'Small: 1 CPU, 1 GiB' },
@@ -15,6 +16,7 @@ const PRESETS = {
 
 export const SandboxesView = observer(function SandboxesView({ store }: { store: SandboxesStore }) {
   const [actionError, setActionError] = useState<BridgeError | null>(null);
+  const [terminal, setTerminal] = useState<string | null>(null);
   const vms = store.vms.value;
   const listeners = store.listeners.value;
   return (
@@ -70,7 +72,16 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
                 </td>
                 <td>{s.policySource ?? 'base only'}</td>
                 <td>{formatTime(s.createdAt)}</td>
-                <td>
+                <td className="actions">
+                  <button
+                    type="button"
+                    disabled={s.state !== 'RUNNING'}
+                    aria-pressed={terminal === s.sandboxId}
+                    onClick={() => setTerminal(s.sandboxId)}
+                    title="Open an interactive shell in this sandbox"
+                  >
+                    Terminal
+                  </button>
                   <button
                     type="button"
                     className="deny"
@@ -87,6 +98,14 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
             ))}
           </tbody>
         </table>
+      ) : null}
+      {terminal ? (
+        <TerminalPanel
+          key={terminal}
+          sandboxId={terminal}
+          open={store.openTerminal}
+          onClose={() => setTerminal(null)}
+        />
       ) : null}
       <StartForm store={store} onError={setActionError} />
       <h2>Proxy listeners</h2>
@@ -138,10 +157,6 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
           </tbody>
         </table>
       ) : null}
-      <p className="sub">
-        The embedded terminal is not available here: attaching to a sandbox is an HTTP upgrade a browser
-        cannot make. Use <code>warden shell SANDBOX</code>.
-      </p>
     </section>
   );
 });

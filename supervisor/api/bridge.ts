@@ -5,6 +5,7 @@
 
 import type { WardenEvent } from './events.ts';
 import type { ApiRoutes, RouteKey } from './routes.ts';
+import type { OpenTerminal } from './terminal.ts';
 
 export const BRIDGE_METHODS = {
   status: 'GET /v1/status',
@@ -49,6 +50,8 @@ export type WardenBridge = {
 } & {
   /** Live events; returns a disposer that ends the subscription. */
   onEvent(listener: (event: WardenEvent) => void): Disposer;
+  /** An interactive shell on a PTY in a running sandbox (supervisor/api/terminal.ts). */
+  openTerminal: OpenTerminal;
 };
 
 /** IPC channel of a bridge method (`warden:status`, …) and of the event stream. */

@@ -246,7 +246,7 @@ export function execQuery(opts: ExecSessionOptions): URLSearchParams {
 
 /** Runs a command in a sandbox over `POST /v1/sandboxes/:sandboxId/exec` (HTTP Upgrade). */
 export function execInSandbox(
-  client: ApiClient,
+  client: Pick<ApiClient, 'upgrade'>,
   sandboxId: string,
   opts: ExecSessionOptions,
 ): Promise<ExecSession> {

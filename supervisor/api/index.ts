@@ -13,7 +13,23 @@ export {
 export type * from './events.ts';
 export type * from './messages.ts';
 export type * from './policy-types.ts';
-export type { ApiRoutes, ApiUpgradeRoutes, RouteKey, UpgradeRouteKey } from './routes.ts';
+export type {
+  ApiRoutes,
+  ApiUpgradeRoutes,
+  ApiWebSocketRoutes,
+  RouteKey,
+  UpgradeRouteKey,
+  WebSocketRouteKey,
+} from './routes.ts';
 export { EVENTS_PATH, routePath } from './routes.ts';
 export type * from './sandbox-types.ts';
 export { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from './sandbox-types.ts';
+export type {
+  OpenTerminal,
+  TerminalClientMessage,
+  TerminalExit,
+  TerminalServerMessage,
+  TerminalSession,
+  TerminalSize,
+} from './terminal.ts';
+export { TERMINAL_CHANNELS, TERMINAL_PROTOCOL, TERMINAL_ROUTE, terminalPath } from './terminal.ts';

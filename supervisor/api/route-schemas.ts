@@ -1,7 +1,7 @@
 // The schema of every route's body and upgrade query, written once: the server validates
 // requests against them and the Electron bridge validates the renderer's calls with them.
 
-import type { TSchema } from '@sinclair/typebox';
+import { type TSchema, Type } from '@sinclair/typebox';
 import { ApiError } from './api-error.ts';
 import {
   AddRuleRequestSchema,
@@ -14,7 +14,8 @@ import {
   PutSecretRequestSchema,
   ValidatePolicyRequestSchema,
 } from './requests.ts';
-import type { ApiRoutes, RouteKey, UpgradeRouteKey } from './routes.ts';
+import type { ApiRoutes, RouteKey, UpgradeRouteKey, WebSocketRouteKey } from './routes.ts';
+import { TERMINAL_MAX_COLS, TERMINAL_MAX_ROWS } from './terminal.ts';
 
 /** Routes that take a body; the compiler insists each has its schema here. */
 type BodyRoute = { [K in RouteKey]: ApiRoutes[K]['body'] extends undefined ? never : K }[RouteKey];
@@ -37,6 +38,16 @@ export function bodySchema(route: RouteKey): TSchema | undefined {
 
 export const UPGRADE_QUERY_SCHEMAS: Record<UpgradeRouteKey, TSchema> = {
   'POST /v1/sandboxes/:sandboxId/exec': ExecRequestSchema,
+};
+
+export const WEBSOCKET_QUERY_SCHEMAS: Record<WebSocketRouteKey, TSchema> = {
+  'GET /v1/sandboxes/:sandboxId/terminal': Type.Object(
+    {
+      cols: Type.Integer({ minimum: 1, maximum: TERMINAL_MAX_COLS }),
+      rows: Type.Integer({ minimum: 1, maximum: TERMINAL_MAX_ROWS }),
+    },
+    { additionalProperties: false },
+  ),
 };
 
 /**

@@ -30,6 +30,7 @@ import type {
   SandboxLogsResponse,
   SandboxView,
 } from './sandbox-types.ts';
+import type { TerminalSize } from './terminal.ts';
 
 export interface ApiRoutes {
   'GET /v1/status': { params: Record<string, never>; body: undefined; response: StatusResponse };
@@ -114,6 +115,16 @@ export interface ApiUpgradeRoutes {
 }
 
 export type UpgradeRouteKey = keyof ApiUpgradeRoutes;
+
+/**
+ * Routes answered with a WebSocket (browser mode cannot make the custom upgrade above);
+ * the token may come as a subprotocol (supervisor/api/terminal.ts).
+ */
+export interface ApiWebSocketRoutes {
+  'GET /v1/sandboxes/:sandboxId/terminal': { params: { sandboxId: string }; query: TerminalSize };
+}
+
+export type WebSocketRouteKey = keyof ApiWebSocketRoutes;
 
 export type RouteKey = keyof ApiRoutes;
 

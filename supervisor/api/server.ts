@@ -11,18 +11,27 @@ import http from 'node:http';
 import type net from 'node:net';
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from './api-error.ts';
 import type { WardenEvent } from './events.ts';
 import type { ErrorEnvelope } from './messages.ts';
 import { compilePattern, describeErrors, matchRoute } from './route-match.ts';
-import { bodySchema, queryToObject, UPGRADE_QUERY_SCHEMAS } from './route-schemas.ts';
+import {
+  bodySchema,
+  queryToObject,
+  UPGRADE_QUERY_SCHEMAS,
+  WEBSOCKET_QUERY_SCHEMAS,
+} from './route-schemas.ts';
 import {
   type ApiRoutes,
   type ApiUpgradeRoutes,
+  type ApiWebSocketRoutes,
   EVENTS_PATH,
   type RouteKey,
   type UpgradeRouteKey,
+  type WebSocketRouteKey,
 } from './routes.ts';
+import { readTerminalProtocols, TERMINAL_PROTOCOL } from './terminal.ts';
 
 export interface HandlerInput<K extends RouteKey> {
   params: ApiRoutes[K]['params'];
@@ -49,7 +58,21 @@ export type UpgradeHandlers = {
   [K in UpgradeRouteKey]: (input: UpgradeInput<K>) => Promise<void> | void;
 };
 
+export interface WebSocketInput<K extends WebSocketRouteKey> {
+  params: ApiWebSocketRoutes[K]['params'];
+  query: ApiWebSocketRoutes[K]['query'];
+  user: string;
+  /** Open: the handshake is done; the handler owns it from here. */
+  ws: WebSocket;
+}
+
+export type WebSocketHandlers = {
+  [K in WebSocketRouteKey]: (input: WebSocketInput<K>) => void;
+};
+
 const MAX_BODY = 2 * 1024 * 1024;
+/** The largest WebSocket message the API takes (terminal input is far smaller). */
+const MAX_WS_MESSAGE = 1024 * 1024;
 
 interface CompiledRoute {
   key: RouteKey;
@@ -57,6 +80,14 @@ interface CompiledRoute {
   pattern: RegExp;
   names: string[];
   validate?: ValidateFunction;
+}
+
+interface CompiledWebSocket {
+  key: WebSocketRouteKey;
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  validate: ValidateFunction;
 }
 
 interface CompiledUpgrade {
@@ -74,6 +105,8 @@ export interface ApiServerOptions {
   subscribe: (listener: (event: WardenEvent) => void) => () => void;
   /** Handlers of the upgrade routes (exec/attach); without them upgrades get 404. */
   upgrades?: Partial<UpgradeHandlers>;
+  /** Handlers of the WebSocket routes (the terminal); without them those get 404. */
+  websockets?: Partial<WebSocketHandlers>;
   /** Extra GET handlers (e.g. the renderer bundle in browser mode) tried before 404. */
   fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
@@ -83,6 +116,13 @@ export class ApiServer {
   readonly #routes: CompiledRoute[];
   readonly #upgrades: CompiledUpgrade[];
   readonly #upgraded = new Set<net.Socket>();
+  readonly #websockets: CompiledWebSocket[];
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WS_MESSAGE,
+    // Answer with the terminal's subprotocol, never with the token the client offered beside it.
+    handleProtocols: (offered) => (offered.has(TERMINAL_PROTOCOL) ? TERMINAL_PROTOCOL : false),
+  });
   readonly #servers: http.Server[] = [];
   readonly #streams = new Set<http.ServerResponse>();
 
@@ -97,6 +137,15 @@ export class ApiServer {
     this.#upgrades = (Object.keys(opts.upgrades ?? {}) as UpgradeRouteKey[]).map((key) => {
       const [method, template] = key.split(' ') as [string, string];
       return { key, method, ...compilePattern(template), validate: ajv.compile(UPGRADE_QUERY_SCHEMAS[key]) };
+    });
+    this.#websockets = (Object.keys(opts.websockets ?? {}) as WebSocketRouteKey[]).map((key) => {
+      const [method, template] = key.split(' ') as [string, string];
+      return {
+        key,
+        method,
+        ...compilePattern(template),
+        validate: ajv.compile(WEBSOCKET_QUERY_SCHEMAS[key]),
+      };
     });
   }
 
@@ -123,6 +172,7 @@ export class ApiServer {
   async close(): Promise<void> {
     for (const res of this.#streams) res.end();
     for (const socket of this.#upgraded) socket.destroy();
+    for (const ws of this.#wss.clients) ws.terminate();
     await Promise.all(
       this.#servers.map(
         (s) =>
@@ -150,10 +200,20 @@ export class ApiServer {
   #authorized(req: http.IncomingMessage): boolean {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header);
-    if (!m) return false;
-    const given = Buffer.from(m[1]!);
+    return m ? this.#isToken(m[1]!) : false;
+  }
+
+  #isToken(candidate: string): boolean {
+    const given = Buffer.from(candidate);
     const expected = Buffer.from(this.#opts.token);
     return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** A WebSocket may carry the token as a subprotocol (browsers cannot set Authorization). */
+  #authorizedWebSocket(req: http.IncomingMessage): boolean {
+    if (this.#authorized(req)) return true;
+    const { token } = readTerminalProtocols(req.headers['sec-websocket-protocol']);
+    return token !== undefined && this.#isToken(token);
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse, tcp?: http.Server): Promise<void> {
@@ -200,20 +260,27 @@ export class ApiServer {
   ): Promise<void> {
     let accepted = false;
     socket.on('error', () => socket.destroy());
+    const websocket = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     try {
       if (tcp) {
         const problem = this.#checkOrigin(req, tcp);
         if (problem) throw new ApiError(403, 'Forbidden', problem);
       }
-      if (!this.#authorized(req)) {
+      if (!(websocket ? this.#authorizedWebSocket(req) : this.#authorized(req))) {
         throw new ApiError(
           401,
           'Unauthorized',
-          'missing or wrong bearer token',
+          websocket
+            ? 'missing or wrong token (a WebSocket carries it in Authorization or as the subprotocol warden-token.TOKEN)'
+            : 'missing or wrong bearer token',
           'the token is in $WARDEN_HOME/token',
         );
       }
       const url = new URL(req.url ?? '/', 'http://warden.local');
+      if (websocket) {
+        accepted = this.#websocket(req, socket, head, url);
+        return;
+      }
       const found = this.#matchUpgrade(req.method ?? 'GET', url.pathname);
       if (!found) throw new ApiError(404, 'NotFound', `no upgrade route ${req.method} ${url.pathname}`);
       const { r, params } = found;
@@ -255,6 +322,33 @@ export class ApiServer {
           `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
     }
+  }
+
+  /** A WebSocket route: match, validate the query, check the subprotocol, then hand it over. */
+  #websocket(req: http.IncomingMessage, socket: net.Socket, head: Buffer, url: URL): true {
+    const found = matchRoute(this.#websockets, req.method ?? 'GET', url.pathname);
+    if (!found) throw new ApiError(404, 'NotFound', `no WebSocket route ${req.method} ${url.pathname}`);
+    const { r, params } = found;
+    const query = queryToObject(url.searchParams, WEBSOCKET_QUERY_SCHEMAS[r.key]);
+    if (!r.validate(query)) {
+      throw new ApiError(400, 'BadRequest', `invalid query for ${r.key}: ${describeErrors(r.validate)}`);
+    }
+    if (!readTerminalProtocols(req.headers['sec-websocket-protocol']).terminal) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `a WebSocket of the API must offer the subprotocol ${TERMINAL_PROTOCOL}`,
+      );
+    }
+    const handler = this.#opts.websockets?.[r.key] as (input: WebSocketInput<WebSocketRouteKey>) => void;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        handler({ params: params as never, query: query as never, user: this.#opts.user, ws });
+      } catch {
+        ws.close(1011, 'internal error');
+      }
+    });
+    return true;
   }
 
   #matchUpgrade(method: string, pathname: string) {

@@ -16,6 +16,7 @@ import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
 import { type Logger, type ProxyServices, Resolver, UpstreamPool } from '../proxy/index.ts';
 import { ImageStore, VmSandboxes, vmHandlers, vmUpgrades } from '../sandboxes/index.ts';
+import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { type Accel, QemuMicrovmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
@@ -170,6 +171,7 @@ export class Daemon {
       user: this.#user,
       subscribe: (l) => this.bus.subscribe(l),
       upgrades: vmUpgrades({ vms: this.vms }),
+      websockets: terminalSockets({ vms: this.vms }),
       fallback: staticFiles(opts.uiDir ?? findUiDir()),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),

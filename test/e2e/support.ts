@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { startTestDaemon, type TestDaemon } from '../support/daemon.ts';
+import { startTestDaemon, type TestDaemon, type TestDaemonOptions } from '../support/daemon.ts';
 
 export const CHROMIUM = process.env.WARDEN_CHROMIUM ?? '/usr/bin/chromium';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,11 +25,16 @@ export interface UiDaemon extends TestDaemon {
 
 /** A test daemon (see test/support/daemon.ts) that also serves browser mode. */
 export async function startUiDaemon(
-  opts: { upstreamCa?: string[]; resolve?: Record<string, string> } = {},
+  opts: {
+    upstreamCa?: string[];
+    resolve?: Record<string, string>;
+    /** Further daemon options (e.g. the accelerator for VM sandboxes). */
+    daemon?: TestDaemonOptions['daemon'];
+  } = {},
 ): Promise<UiDaemon> {
   const d = await startTestDaemon({
     ...opts,
-    daemon: { httpPort: 0, poolSize: 0 },
+    daemon: { httpPort: 0, poolSize: 0, ...opts.daemon },
     label: 'agent',
     homePrefix: 'warden-ui-home-',
   });
