@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(curl ca-certificates openssl)
+# Sandboxes: QEMU; the guest image builder: busybox-static, xz-utils and binutils (kernel
+# and Node), e2fsprogs (the root filesystem), debootstrap (the full Debian userland).
+packages=(curl ca-certificates openssl qemu-system-x86 busybox-static xz-utils binutils e2fsprogs debootstrap)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(qemu-system-x86 busybox-static xz-utils binutils cpio chromium)
+  packages+=(cpio chromium)
 fi
 
 missing=()

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ApiClient } from '../api/client.ts';
-import { listImages, verifyImage } from '../vm/index.ts';
+import { defaultImageName, imageKind, listImages, verifyImage } from '../vm/index.ts';
 import { cliPaths, printJson } from './connect.ts';
 import { ExitCode } from './exit-codes.ts';
 import { imagesDir } from './image-command.ts';
@@ -88,30 +88,55 @@ function kvmFinding(daemonAccel: { accel: string; reason: string } | null | unde
   };
 }
 
+function onPath(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** The tools `warden image build` needs for each kind. */
+function imageToolsFinding(): Finding {
+  const missing = [
+    ['mkfs.ext4', 'e2fsprogs'],
+    ['debootstrap', 'debootstrap'],
+  ].filter(([tool]) => !onPath(tool!));
+  if (missing.length === 0) {
+    return { check: 'image tools', status: 'ok', found: 'mkfs.ext4 and debootstrap are installed' };
+  }
+  return {
+    check: 'image tools',
+    status: 'warn',
+    found: `not installed: ${missing.map(([t]) => t).join(', ')} (needed to build guest images; debootstrap only for the full one)`,
+    fix: `apt-get install ${missing.map(([, p]) => p).join(' ')}`,
+  };
+}
+
 async function imageFinding(): Promise<Finding> {
   const dir = imagesDir();
+  const wanted = defaultImageName();
   const list = listImages(dir);
-  if (list.length === 0) {
+  const build = `warden image build${imageKind(wanted) ? ` ${wanted}` : ''}`;
+  const hit = list.find(({ manifest }) => manifest.name === wanted || manifest.id.startsWith(wanted));
+  if (!hit) {
+    const others = list.map(({ manifest }) => manifest.name);
     return {
       check: 'guest image',
       status: 'warn',
-      found: `no image in ${dir}`,
-      fix: 'build it now with: warden image build (or let the first warden run build it)',
+      found: `no ${wanted} image (the default) in ${dir}${others.length ? `; there are: ${[...new Set(others)].join(', ')}` : ''}`,
+      fix: `build it now with: ${build} (or let the first warden run build it)`,
     };
   }
   try {
-    const image = await verifyImage(list[0]!.dir);
+    const image = await verifyImage(hit.dir);
     return {
       check: 'guest image',
       status: 'ok',
-      found: `${image.id.slice(0, 12)} (${image.name}, kernel ${image.manifest.kernel.version}), hashes verified`,
+      found: `${image.id.slice(0, 12)} (${image.name}, the default; kernel ${image.manifest.kernel.version}), hashes verified`,
     };
   } catch (error) {
     return {
       check: 'guest image',
       status: 'fail',
-      found: `the newest image does not verify: ${(error as Error).message}`,
-      fix: `remove ${list[0]!.dir} and run: warden image build`,
+      found: `the ${wanted} image does not verify: ${(error as Error).message}`,
+      fix: `remove ${hit.dir} and run: ${build}`,
     };
   }
 }
@@ -156,6 +181,7 @@ export function doctorCommand(): Command {
         });
       }
       findings.push(kvmFinding(daemonAccel));
+      findings.push(imageToolsFinding());
       findings.push(await imageFinding());
       if (opts.json) printJson(findings);
       else {

@@ -298,6 +298,9 @@ export class VmSandboxes {
     });
     try {
       await vm.start();
+      // The guest's first command pays for what its agent and kernel load lazily (process
+      // spawning, the command's pages); paying it here keeps it off the sandbox's first run.
+      await vm.run(['true']);
     } catch (error) {
       await Promise.allSettled([vm.stop(), listener.close()]);
       throw error;
