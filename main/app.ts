@@ -4,8 +4,6 @@
 // (the daemon and its agents keep running) or stop every agent and the daemon.
 
 import { FOCUS_APPROVAL_CHANNEL } from '../supervisor/api/bridge.ts';
-import { execInSandbox } from '../supervisor/api/client.ts';
-import { TERMINAL_ARGV } from '../supervisor/api/terminal.ts';
 import type { WardenPaths } from '../supervisor/home/index.ts';
 import { type DaemonApi, DaemonState, type DaemonSupervisor } from './daemon-supervisor.ts';
 import type { ElectronSurface, MenuItemConstructorOptions, WindowSurface } from './electron-surface.ts';
@@ -13,7 +11,7 @@ import { EventHub } from './event-hub.ts';
 import { forwardEvents, IpcBridge } from './ipc-bridge.ts';
 import { ApprovalNotifier } from './notifications.ts';
 import { PendingApprovals } from './pending-approvals.ts';
-import { TerminalBridge } from './terminal-bridge.ts';
+import { attachShell, TerminalBridge } from './terminal-bridge.ts';
 import { TrayController } from './tray.ts';
 import { createMainWindow, showWindow } from './window.ts';
 import { WindowStateStore } from './window-state.ts';
@@ -77,11 +75,7 @@ export class DesktopApp {
       openExec: async (sandboxId, size) => {
         const client = await getClient();
         if (!client.upgrade) throw new Error('this daemon client cannot attach to a sandbox');
-        return execInSandbox({ upgrade: client.upgrade.bind(client) }, sandboxId, {
-          argv: [...TERMINAL_ARGV],
-          stdin: true,
-          tty: size,
-        });
+        return attachShell({ upgrade: client.upgrade.bind(client) }, sandboxId, size);
       },
       send: (senderId, channel, ...args) => {
         const wc = this.window?.webContents;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { BRIDGE_METHODS, EVENT_CHANNEL, FOCUS_APPROVAL_CHANNEL } from '../supervisor/api/bridge.ts';
+import { TERMINAL_CHANNELS } from '../supervisor/api/terminal.ts';
 import { createWardenBridge, createWardenDesktop, type IpcRendererLike } from './preload-api.ts';
 
 function fakeIpc(answer: (channel: string, args: unknown[]) => unknown) {
@@ -18,10 +19,13 @@ function fakeIpc(answer: (channel: string, args: unknown[]) => unknown) {
   return { ipc, emitter, invoked };
 }
 
-test('the preload exposes exactly the bridge functions and onEvent', () => {
+test('the preload exposes exactly the bridge functions, onEvent and openTerminal', () => {
   const { ipc } = fakeIpc(() => ({ ok: true, value: null }));
   const api = createWardenBridge(ipc);
-  assert.deepEqual(Object.keys(api).sort(), [...Object.keys(BRIDGE_METHODS), 'onEvent'].sort());
+  assert.deepEqual(
+    Object.keys(api).sort(),
+    [...Object.keys(BRIDGE_METHODS), 'onEvent', 'openTerminal'].sort(),
+  );
   for (const value of Object.values(api)) assert.equal(typeof value, 'function');
   assert.ok(Object.isFrozen(api));
   assert.equal('invoke' in api || 'send' in api || 'ipcRenderer' in api, false);
@@ -69,4 +73,62 @@ test('onFocusApproval passes the approval id', () => {
   dispose();
   emitter.emit(FOCUS_APPROVAL_CHANNEL, {}, 'ap-2');
   assert.deepEqual(ids, ['ap-1']);
+});
+
+test('openTerminal: output sent before open answers is kept; input, resize and close go to their channels', async () => {
+  let emitter!: EventEmitter;
+  const {
+    ipc,
+    invoked,
+    emitter: e,
+  } = fakeIpc((channel, args) => {
+    if (channel === TERMINAL_CHANNELS.open) {
+      // Main starts streaming at once: this arrives before the answer to open.
+      emitter.emit(TERMINAL_CHANNELS.data, {}, args[0], new TextEncoder().encode('$ '));
+    }
+    return { ok: true, value: null };
+  });
+  emitter = e;
+  const session = await createWardenBridge(ipc).openTerminal('sb-1', { cols: 80, rows: 24 });
+  const [, openArgs] = invoked[0]!;
+  const id = openArgs[0] as string;
+  assert.deepEqual(openArgs.slice(1), ['sb-1', { cols: 80, rows: 24 }]);
+  const out: string[] = [];
+  session.onData((d) => out.push(new TextDecoder().decode(d)));
+  emitter.emit(TERMINAL_CHANNELS.data, {}, id, new TextEncoder().encode('hi'));
+  emitter.emit(TERMINAL_CHANNELS.data, {}, 'other-terminal', new TextEncoder().encode('not ours'));
+  assert.deepEqual(out, ['$ ', 'hi']);
+  session.write('ls\r');
+  session.resize({ cols: 100, rows: 30 });
+  session.resize({ cols: 0, rows: 30 });
+  session.close();
+  session.close();
+  assert.deepEqual(
+    invoked.slice(1).map(([c, a]) => [c, ...a]),
+    [
+      [TERMINAL_CHANNELS.input, id, 'ls\r'],
+      [TERMINAL_CHANNELS.resize, id, { cols: 100, rows: 30 }],
+      [TERMINAL_CHANNELS.close, id],
+    ],
+  );
+});
+
+test('openTerminal: the exit is reported once; a refusal rejects with the daemon error', async () => {
+  const { ipc, invoked, emitter } = fakeIpc(() => ({ ok: true, value: null }));
+  const session = await createWardenBridge(ipc).openTerminal('sb-1', { cols: 80, rows: 24 });
+  const id = invoked[0]![1][0];
+  const exits: unknown[] = [];
+  session.onExit((x) => exits.push(x));
+  emitter.emit(TERMINAL_CHANNELS.exit, {}, id, { code: 0, signal: null });
+  emitter.emit(TERMINAL_CHANNELS.exit, {}, id, { code: 1, signal: null });
+  assert.deepEqual(exits, [{ code: 0, signal: null }]);
+  session.write('after exit');
+  assert.equal(invoked.length, 1, 'nothing is sent for an ended session');
+
+  const error = { name: 'SandboxNotRunning', message: 'sandbox sb-2 is stopped', status: 409 };
+  const refused = fakeIpc(() => ({ ok: false, error }));
+  await assert.rejects(createWardenBridge(refused.ipc).openTerminal('sb-2', { cols: 80, rows: 24 }), (e) => {
+    assert.deepEqual(e, error);
+    return true;
+  });
 });

@@ -5,9 +5,10 @@
 // the app's own pages are refused; a window's shells are hung up when it goes away.
 
 import type { BridgeError } from '../supervisor/api/bridge.ts';
-import type { ExecSession } from '../supervisor/api/client.ts';
+import { type ApiClient, type ExecSession, execInSandbox } from '../supervisor/api/client.ts';
 import {
   isTerminalSize,
+  TERMINAL_ARGV,
   TERMINAL_CHANNELS,
   TERMINAL_MAX_INPUT,
   type TerminalExit,
@@ -25,6 +26,15 @@ export interface TerminalBridgeOptions {
   send(senderId: number, channel: string, ...args: unknown[]): boolean;
   isTrustedSender?(event: InvokeEventSurface): boolean;
   log?: (line: string) => void;
+}
+
+/** The terminal's shell over the daemon's exec upgrade: `sh` on a PTY of this size, stdin open. */
+export function attachShell(
+  client: Pick<ApiClient, 'upgrade'>,
+  sandboxId: string,
+  size: TerminalSize,
+): Promise<ExecSession> {
+  return execInSandbox(client, sandboxId, { argv: [...TERMINAL_ARGV], stdin: true, tty: size });
 }
 
 const TERMINAL_ID = /^[A-Za-z0-9_-]{1,64}$/;

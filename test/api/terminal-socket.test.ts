@@ -1,14 +1,19 @@
 // The terminal's WebSocket against a real daemon: refused (with the reason) without the
 // token, with a wrong one, from another Origin or Host, without its subprotocol, with a
 // bad size; a sandbox that does not exist is named over the open socket; and with a real
-// QEMU guest (TCG) bytes go both ways, the PTY takes a resize, and exit closes it.
+// QEMU guest (TCG) bytes go both ways, the PTY takes a resize, and exit closes it. The
+// Electron path (preload, IPC, main's exec upgrade) is run on the same guest.
 
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import type { InvokeEventSurface } from '../../main/electron-surface.ts';
+import { createWardenBridge } from '../../main/preload-api.ts';
+import { attachShell, TerminalBridge } from '../../main/terminal-bridge.ts';
 import {
   parseTerminalServerMessage,
   TERMINAL_PROTOCOL,
@@ -226,6 +231,48 @@ describe('the terminal WebSocket on a real sandbox', {
     await until('ready', () => rec.messages.some((m) => m.type === 'ready'), 30_000);
     r.ws.send('{"type":"exec","argv":["rm"]}');
     assert.equal((await rec.closed).code, 1008);
+  });
+
+  test('the Electron path (preload → IPC → main → exec upgrade) carries the same shell', async () => {
+    // An in-process IPC pair with Electron's structured cloning; the real preload and main halves.
+    const handlers = new Map<string, (event: InvokeEventSurface, ...args: unknown[]) => unknown>();
+    const toRenderer = new EventEmitter();
+    const frame: InvokeEventSurface = { sender: { id: 1 }, senderFrame: { url: 'file:///app/index.html' } };
+    const main = new TerminalBridge({
+      ipcMain: { handle: (c, l) => handlers.set(c, l), removeHandler: (c) => handlers.delete(c) },
+      openExec: (id, size) => attachShell(d.client, id, size),
+      send: (_id, channel, ...args) => {
+        const copy = structuredClone(args);
+        setImmediate(() => toRenderer.emit(channel, {}, ...copy));
+        return true;
+      },
+    });
+    main.register();
+    const preload = createWardenBridge({
+      invoke: async (channel, ...args) => handlers.get(channel)!(frame, ...structuredClone(args)),
+      on: (channel, listener) => toRenderer.on(channel, listener),
+      removeListener: (channel, listener) => toRenderer.removeListener(channel, listener),
+    });
+    const session = await preload.openTerminal(sandboxId, { cols: 90, rows: 25 });
+    let output = '';
+    session.onData((data) => {
+      output += new TextDecoder().decode(data);
+    });
+    const exited = new Promise((resolve) => session.onExit(resolve));
+    session.write('stty size; echo via-$((1+1))-ipc\n');
+    await until('the output', () => /^via-2-ipc\r?$/m.test(output), 30_000);
+    assert.match(output, /^25 90\r?$/m);
+    session.resize({ cols: 70, rows: 21 });
+    session.write('stty size\n');
+    await until('the new size', () => /^21 70\r?$/m.test(output), 30_000);
+    session.write('exit 4\n');
+    assert.deepEqual(await exited, { code: 4, signal: null });
+    assert.equal(main.size, 0);
+    await assert.rejects(preload.openTerminal('nope-1', { cols: 80, rows: 24 }), {
+      name: 'SandboxNotFound',
+      status: 404,
+    });
+    main.dispose();
   });
 
   test('stopping the sandbox ends an open terminal with the reason', async () => {
