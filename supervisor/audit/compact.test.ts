@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WardenEvent } from '../api/events.ts';
-import { canonicalJson } from './canonical.ts';
-import { compactEvent, eventColumns, type StoredEvent } from './compact.ts';
+import { canonicalJson, canonicalJsonReference } from './canonical.ts';
+import { compactEvent, compactJson, eventColumns, type StoredEvent } from './compact.ts';
 import { type CheckpointEvent, toOcsf } from './ocsf.ts';
 import { requestEvent, sampleEvents, TEST_DEVICE } from './testing.ts';
 
@@ -75,4 +75,18 @@ test('only named fields are kept: anything a producer attaches is dropped', () =
 test('an unknown event type is refused', () => {
   assert.throws(() => compactEvent({ type: 'nope' } as never), TypeError);
   assert.throws(() => eventColumns({ type: 'nope', time: '' } as never, NOW), TypeError);
+});
+
+test('compactJson (the append path) writes the canonical JSON of the compact event', () => {
+  const awkward = requestEvent(5, {
+    path: '/quote"and\\back\u0001\ud800é',
+    rule: { z: 1, a: [{ y: 2, b: undefined }], layer: 'x' } as never,
+    durationMs: -0,
+    bytesUp: 1e21,
+  });
+  for (const event of [...everyShape(), awkward]) {
+    assert.equal(compactJson(event), canonicalJsonReference(compactEvent(event)), event.type);
+  }
+  assert.throws(() => compactJson(requestEvent(1, { durationMs: Number.NaN })), TypeError);
+  assert.throws(() => compactJson(requestEvent(1, { bytesUp: 1n as never })), TypeError);
 });

@@ -10,6 +10,8 @@
 
 import type { AuditKind, AuditOutcome } from '../api/audit-types.ts';
 import type { WardenEvent } from '../api/events.ts';
+import { canonicalJson } from './canonical.ts';
+import { jsonString } from './chain.ts';
 import { type CheckpointEvent, eventTime } from './ocsf-shared.ts';
 
 export type StoredEvent = WardenEvent | CheckpointEvent;
@@ -129,6 +131,34 @@ export function compactEvent(event: StoredEvent): Record<string, unknown> {
   return pick(event as unknown as Record<string, unknown>, keys, true);
 }
 
+/**
+ * Canonical JSON text of compactEvent(event), written in one pass (the append path): the top
+ * level field by field in code-unit order, nested values through canonicalJson. compact.test.ts
+ * checks it equals canonicalJsonReference(compactEvent(event)).
+ */
+export function compactJson(event: StoredEvent): string {
+  const keys = FIELDS[event.type];
+  if (!keys) throw new TypeError(`no audit record shape for event type ${(event as { type: string }).type}`);
+  const source = event as unknown as Record<string, unknown>;
+  let out = '{';
+  for (const key of keys) {
+    const value = source[key];
+    if (value === undefined) continue;
+    out += out.length === 1 ? `"${key}":` : `,"${key}":`;
+    if (typeof value === 'string') out += jsonString(value);
+    else if (typeof value === 'number' && Number.isFinite(value)) out += String(value);
+    else if (typeof value === 'boolean') out += value ? 'true' : 'false';
+    else if (value === null) out += 'null';
+    else {
+      const inner = NESTED[key];
+      out += canonicalJson(
+        inner && typeof value === 'object' ? pick(value as Record<string, unknown>, inner, false) : value,
+      );
+    }
+  }
+  return `${out}}`;
+}
+
 /** The indexed columns of an event (the same values the OCSF mapper reports). */
 export interface EventColumns {
   kind: AuditKind;
@@ -139,41 +169,45 @@ export interface EventColumns {
   outcome: AuditOutcome | null;
 }
 
+function columns(
+  event: StoredEvent,
+  now: number,
+  sandboxId: string | null,
+  host: string | null,
+  outcome: AuditOutcome | null,
+): EventColumns {
+  return { kind: event.type, time: eventTime(event.time, now), sandboxId, user: event.user, host, outcome };
+}
+
 export function eventColumns(event: StoredEvent, now: number): EventColumns {
-  const time = eventTime(event.time, now);
-  const base = { kind: event.type, time, user: event.user };
   switch (event.type) {
     case 'request.decided':
-      return { ...base, sandboxId: event.sandboxId, host: event.host, outcome: event.outcome };
+      return columns(event, now, event.sandboxId, event.host, event.outcome);
     case 'approval.pending':
-      return { ...base, sandboxId: event.sandboxId, host: event.approval.host, outcome: null };
+      return columns(event, now, event.sandboxId, event.approval.host, null);
     case 'approval.answered':
-      return {
-        ...base,
-        sandboxId: event.sandboxId,
-        host: event.host,
-        outcome: event.decision === 'allow' ? 'allowed' : 'denied',
-      };
+      return columns(
+        event,
+        now,
+        event.sandboxId,
+        event.host,
+        event.decision === 'allow' ? 'allowed' : 'denied',
+      );
     case 'approval.expired':
-      return { ...base, sandboxId: event.sandboxId, host: event.host, outcome: 'timed_out' };
+      return columns(event, now, event.sandboxId, event.host, 'timed_out');
     case 'secret.injected':
-      return { ...base, sandboxId: event.sandboxId, host: event.host, outcome: null };
+      return columns(event, now, event.sandboxId, event.host, null);
     case 'secret.exfiltration_blocked':
-      return { ...base, sandboxId: event.sandboxId, host: event.host, outcome: 'denied' };
+      return columns(event, now, event.sandboxId, event.host, 'denied');
     case 'sandbox.state':
-      return {
-        ...base,
-        sandboxId: event.sandboxId,
-        host: null,
-        outcome: event.state === 'ERROR' ? 'error' : null,
-      };
+      return columns(event, now, event.sandboxId, null, event.state === 'ERROR' ? 'error' : null);
     case 'policy.changed':
     case 'user.action':
-      return { ...base, sandboxId: event.sandboxId ?? null, host: null, outcome: null };
+      return columns(event, now, event.sandboxId ?? null, null, null);
     case 'daemon.started':
     case 'daemon.stopping':
     case 'audit.checkpoint':
-      return { ...base, sandboxId: null, host: null, outcome: null };
+      return columns(event, now, null, null, null);
     default: {
       const unknown: never = event;
       throw new TypeError(`no audit record shape for event type ${(unknown as { type: string }).type}`);

@@ -6,9 +6,8 @@
 import type Database from 'better-sqlite3';
 import type { AuditKind, AuditOutcome, AuditRecord, OcsfEvent } from '../api/audit-types.ts';
 import type { AnchorState } from './anchor.ts';
-import { canonicalJson } from './canonical.ts';
 import { type ChainRow, rowHash, storable } from './chain.ts';
-import { compactEvent, eventColumns, type StoredEvent } from './compact.ts';
+import { compactJson, eventColumns, type StoredEvent } from './compact.ts';
 import type { OcsfContext } from './ocsf-shared.ts';
 import { mapCompact } from './records.ts';
 
@@ -33,7 +32,8 @@ export interface WriteBatch {
 
 /** A record whose `ocsf` is mapped from its stored body when first read. */
 function record(row: ChainRow, hash: string, ctx: OcsfContext): AuditRecord {
-  const out = {
+  let ocsf: OcsfEvent | undefined;
+  return {
     seq: row.seq,
     time: row.time,
     kind: row.kind as AuditKind,
@@ -41,22 +41,16 @@ function record(row: ChainRow, hash: string, ctx: OcsfContext): AuditRecord {
     user: row.user,
     host: row.host,
     outcome: row.outcome as AuditOutcome | null,
-  } as AuditRecord;
-  let ocsf: OcsfEvent | undefined;
-  Object.defineProperty(out, 'ocsf', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
+    get ocsf(): OcsfEvent {
       ocsf ??= JSON.parse(mapCompact(row.body, ctx, row.seq, row.logged ?? 0)) as OcsfEvent;
       return ocsf;
     },
-    set: (value: OcsfEvent) => {
+    set ocsf(value: OcsfEvent) {
       ocsf = value;
     },
-  });
-  out.prevHash = row.prev_hash;
-  out.hash = hash;
-  return out;
+    prevHash: row.prev_hash,
+    hash,
+  };
 }
 
 /**
@@ -92,7 +86,7 @@ export function writeRecords(
       user: storable(columns.user),
       host: storable(columns.host),
       outcome: storable(columns.outcome),
-      body: canonicalJson(compactEvent(event)),
+      body: compactJson(event),
       ctx: writer.text,
       logged: now,
       prev_hash: prevHash,
