@@ -72,7 +72,7 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
                 </td>
                 <td>{s.policySource ?? 'base only'}</td>
                 <td>{formatTime(s.createdAt)}</td>
-                <td className="actions">
+                <td className="row-actions">
                   <button
                     type="button"
                     disabled={s.state !== 'RUNNING'}
