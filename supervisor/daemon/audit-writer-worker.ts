@@ -1,4 +1,4 @@
-// The audit writer's worker thread: it owns the writing AuditStore, so OCSF mapping, hashing,
+// The audit writer's worker thread: it owns the writing AuditStore, so encoding, hashing,
 // INSERTs, anchor writes and WAL checkpoints never run on the daemon's event loop. Messages
 // arrive on one ordered channel; a message with an id is acknowledged through the shared
 // status slot (id on success, -id on failure, with the reason on the reply port).
