@@ -1,6 +1,6 @@
 // Builds the real Debian guest userland with debootstrap + apt (minutes: this suite took
 // 4 min 10 s with a warm .deb cache on a loaded 2-CPU machine, the build itself 2 to 5 min
-// depending on load; a cold cache adds the download of about 170 MB), checks the tools
+// depending on load; a cold cache adds the download of about 100 MB), checks the tools
 // agents need inside it with chroot, then packs it into an ext4 image that e2fsck accepts
 // and that comes out the same when made twice. Needs root, debootstrap, e2fsprogs and the
 // Debian mirror; skipped otherwise, and when WARDEN_SKIP_DEBOOTSTRAP_TEST=1.
