@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import type { WardenEvent } from '../api/events.ts';
-import { canonicalJson, canonicalJsonReference } from './canonical.ts';
+import { canonicalCopy, canonicalJson, canonicalJsonReference } from './canonical.ts';
 import { canonicalRow, GENESIS_HASH, jsonString, rowHash } from './chain.ts';
 import { toOcsf } from './ocsf.ts';
 import { requestEvent, sampleEvents } from './testing.ts';
@@ -103,8 +103,15 @@ test('the fast canonical form equals the reference on varied inputs', () => {
       (_, i) => toOcsf(requestEvent(i, i % 7 ? {} : { status: undefined }), ctx, 0).ocsf,
     ),
   ];
-  for (const input of inputs)
-    assert.equal(canonicalJson(input), canonicalJsonReference(input), JSON.stringify(input));
+  for (const input of inputs) {
+    const reference = canonicalJsonReference(input);
+    assert.equal(canonicalJson(input), reference, JSON.stringify(input));
+    // canonicalCopy: the object the canonical text parses to, keys in the same order.
+    const copy = canonicalCopy(input);
+    const parsed = JSON.parse(reference) as unknown;
+    assert.equal(JSON.stringify(copy), JSON.stringify(parsed), JSON.stringify(input));
+    assert.deepEqual(copy, parsed);
+  }
   for (const bad of [
     { n: Number.NaN },
     [Number.POSITIVE_INFINITY],
@@ -114,6 +121,7 @@ test('the fast canonical form equals the reference on varied inputs', () => {
   ]) {
     assert.throws(() => canonicalJson(bad), TypeError);
     assert.throws(() => canonicalJsonReference(bad), TypeError);
+    assert.throws(() => canonicalCopy(bad), TypeError);
   }
 });
 

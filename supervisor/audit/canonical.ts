@@ -142,3 +142,65 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(prepared);
 }
+
+/**
+ * The object JSON.parse(canonicalJson(value)) would give, built without the text: a deep
+ * copy of plain data with keys in code-unit order and undefined members dropped (undefined
+ * array items become null). Used to hand out OCSF objects built on read.
+ */
+export function canonicalCopy(value: unknown): unknown {
+  if (!prototypesClean()) return JSON.parse(write(value));
+  try {
+    return copy(value, 0);
+  } catch (error) {
+    if (error === UNUSUAL) return JSON.parse(canonicalJson(value));
+    throw error;
+  }
+}
+
+function copy(value: unknown, depth: number): unknown {
+  if (value === null) return value;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${value}`);
+      return value === 0 ? 0 : value; // -0 reads back as 0
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
+  }
+  if (depth > 64) throw UNUSUAL;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype || Object.hasOwn(value, 'toJSON')) throw UNUSUAL;
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      out[i] = item === undefined ? null : copy(item, depth + 1);
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw UNUSUAL;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let sorted = true;
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) >= (keys[i] as string)) {
+      sorted = false;
+      break;
+    }
+  }
+  if (!sorted) keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const c = key.charCodeAt(0);
+    // Integer-like keys are placed first by the engine whatever the order (see prepare).
+    if (c >= 48 && c <= 57 && /^(?:0|[1-9]\d*)$/.test(key)) throw UNUSUAL;
+    const member = record[key];
+    if (member !== undefined) out[key] = copy(member, depth + 1);
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
 // (the output is what schema 1 stored: canonical key order, metadata uid and logged_time).
 
 import type { AuditKind, AuditOutcome, AuditRecord, OcsfEvent } from '../api/audit-types.ts';
-import { canonicalJson } from './canonical.ts';
+import { canonicalCopy, canonicalJson } from './canonical.ts';
 import type { StoredEvent } from './compact.ts';
 import type { ContextTable } from './contexts.ts';
 import { type OcsfContext, toOcsf } from './ocsf.ts';
@@ -24,21 +24,24 @@ export type RawRow = [
   logged: number | null,
 ];
 
-/** Canonical JSON text of the OCSF object of a compact event. */
-export function mapCompact(body: string, ctx: OcsfContext, seq: number, logged: number): string {
+/** The OCSF object of a compact event, as mapped (before canonical ordering). */
+function mapped(body: string, ctx: OcsfContext, seq: number, logged: number): OcsfEvent {
   const event = JSON.parse(body) as StoredEvent;
   const { ocsf } = toOcsf(event, ctx, logged);
   const metadata = ocsf.metadata as Record<string, unknown>;
   metadata.uid = String(seq);
   metadata.logged_time = logged;
-  return canonicalJson(ocsf);
+  return ocsf;
 }
 
-/** Canonical JSON text of a row's OCSF object. */
-export function ocsfText(row: RawRow, contexts: ContextTable): string {
-  const ctx = row[10];
-  if (ctx === null) return row[7];
-  return mapCompact(row[7], contexts.context(ctx), row[0], row[11] ?? 0);
+/** Canonical JSON text of the OCSF object of a compact event (exports). */
+export function mapCompact(body: string, ctx: OcsfContext, seq: number, logged: number): string {
+  return canonicalJson(mapped(body, ctx, seq, logged));
+}
+
+/** The OCSF object of a compact event, as JSON.parse(mapCompact(…)) gives it (keys in order). */
+export function mapCompactObject(body: string, ctx: OcsfContext, seq: number, logged: number): OcsfEvent {
+  return canonicalCopy(mapped(body, ctx, seq, logged)) as OcsfEvent;
 }
 
 export function toRecord(row: RawRow, contexts: ContextTable): AuditRecord {
@@ -50,7 +53,10 @@ export function toRecord(row: RawRow, contexts: ContextTable): AuditRecord {
     user: row[4],
     host: row[5],
     outcome: row[6] as AuditOutcome | null,
-    ocsf: JSON.parse(ocsfText(row, contexts)) as OcsfEvent,
+    ocsf:
+      row[10] === null
+        ? (JSON.parse(row[7]) as OcsfEvent)
+        : mapCompactObject(row[7], contexts.context(row[10]), row[0], row[11] ?? 0),
     prevHash: row[8],
     hash: row[9],
   };

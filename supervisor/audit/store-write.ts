@@ -9,7 +9,7 @@ import type { AnchorState } from './anchor.ts';
 import { type ChainRow, rowHash, storable } from './chain.ts';
 import { compactJson, eventColumns, type StoredEvent } from './compact.ts';
 import type { OcsfContext } from './ocsf-shared.ts';
-import { mapCompact } from './records.ts';
+import { mapCompactObject } from './records.ts';
 
 export interface Head {
   seq: number;
@@ -42,7 +42,7 @@ function record(row: ChainRow, hash: string, ctx: OcsfContext): AuditRecord {
     host: row.host,
     outcome: row.outcome as AuditOutcome | null,
     get ocsf(): OcsfEvent {
-      ocsf ??= JSON.parse(mapCompact(row.body, ctx, row.seq, row.logged ?? 0)) as OcsfEvent;
+      ocsf ??= mapCompactObject(row.body, ctx, row.seq, row.logged ?? 0);
       return ocsf;
     },
     set ocsf(value: OcsfEvent) {
