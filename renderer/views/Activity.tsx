@@ -91,28 +91,33 @@ export const ActivityView = observer(function ActivityView({ store }: { store: A
           })}
         </ul>
       ) : null}
-      {rows.length === 0 ? (
-        store.total === 0 ? (
-          <Empty title="No requests yet.">
-            Every request a sandbox makes through its proxy appears here as it is decided. Start one with{' '}
-            <code>warden run</code> or <code>warden proxy</code>.
-          </Empty>
-        ) : (
-          <Empty title="No request matches these filters.">Clear the filters to see the whole feed.</Empty>
-        )
-      ) : (
-        <div className="table activity-table">
-          <div className="row head">
-            <span>Time</span>
-            <span>Sandbox</span>
-            <span>Method</span>
-            <span>Host</span>
-            <span>Path</span>
-            <span>Outcome</span>
-            <span>Rule</span>
-            <span className="num">Bytes</span>
-          </div>
-          <div className="scroller" ref={parent}>
+      {/* The table stays mounted while the feed is empty: the first events then only add
+          rows, instead of mounting the table, its virtualizer and its measurements in the
+          same task as the first render of a batch. */}
+      <div className="table activity-table">
+        <div className="row head">
+          <span>Time</span>
+          <span>Sandbox</span>
+          <span>Method</span>
+          <span>Host</span>
+          <span>Path</span>
+          <span>Outcome</span>
+          <span>Rule</span>
+          <span className="num">Bytes</span>
+        </div>
+        <div className="scroller" ref={parent}>
+          {rows.length === 0 ? (
+            store.total === 0 ? (
+              <Empty title="No requests yet.">
+                Every request a sandbox makes through its proxy appears here as it is decided. Start one with{' '}
+                <code>warden run</code> or <code>warden proxy</code>.
+              </Empty>
+            ) : (
+              <Empty title="No request matches these filters.">
+                Clear the filters to see the whole feed.
+              </Empty>
+            )
+          ) : (
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
               {virtualizer.getVirtualItems().map((v) => {
                 const r = rows[v.index]!;
@@ -139,9 +144,9 @@ export const ActivityView = observer(function ActivityView({ store }: { store: A
                 );
               })}
             </div>
-          </div>
+          )}
         </div>
-      )}
+      </div>
       <footer className="view-foot">
         {store.total.toLocaleString()} decisions seen; showing {rows.length.toLocaleString()} (the last{' '}
         {store.capacity.toLocaleString()} are kept).
