@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { AuditKind, AuditOutcome, AuditRecord, OcsfEvent } from '../api/audit-types.ts';
 import type { AnchorState } from './anchor.ts';
 import { type ChainRow, rowHash, storable } from './chain.ts';
-import { compactJson, eventColumns, type StoredEvent } from './compact.ts';
+import { compactJson, type EventColumns, eventColumns, type StoredEvent } from './compact.ts';
 import type { OcsfContext } from './ocsf-shared.ts';
 import { mapCompactObject } from './records.ts';
 
@@ -23,8 +23,28 @@ export interface WriterContext {
   ctx: OcsfContext;
 }
 
+/** An event encoded for the store: its columns and the canonical JSON of its compact form. */
+export interface EncodedEvent {
+  columns: EventColumns;
+  body: string;
+}
+
+/**
+ * Encode events before the write transaction: a malformed event (unknown type, a number
+ * JSON cannot hold) throws here, as a TypeError, without holding the write lock or being
+ * reported as a storage fault.
+ */
+export function encodeEvents(events: readonly StoredEvent[], now: number): EncodedEvent[] {
+  const out: EncodedEvent[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i] as StoredEvent;
+    out[i] = { columns: eventColumns(event, now), body: compactJson(event) };
+  }
+  return out;
+}
+
 export interface WriteBatch {
-  events: readonly StoredEvent[];
+  events: readonly EncodedEvent[];
   now: number;
   extra: ((head: Head) => { events: StoredEvent[]; before: () => void }) | undefined;
   anchor: AnchorState | null;
@@ -69,13 +89,12 @@ export function writeRecords(
   // Prune deletes before it appends its checkpoint, so the pages it frees can hold the
   // checkpoint even when the database is full.
   more?.before();
-  const all = more ? [...batch.events, ...more.events] : batch.events;
+  const all = more ? [...batch.events, ...encodeEvents(more.events, now)] : batch.events;
   const out: AuditRecord[] = new Array(all.length);
   let prevSeq = head.seq;
   let prevHash = head.hash;
   for (let i = 0; i < all.length; i++) {
-    const event = all[i] as StoredEvent;
-    const columns = eventColumns(event, now);
+    const { columns, body } = all[i] as EncodedEvent;
     const seq = prevSeq + 1;
     // Columns are hashed exactly as SQLite will return them (see storable()).
     const row: ChainRow = {
@@ -86,7 +105,7 @@ export function writeRecords(
       user: storable(columns.user),
       host: storable(columns.host),
       outcome: storable(columns.outcome),
-      body: compactJson(event),
+      body,
       ctx: writer.text,
       logged: now,
       prev_hash: prevHash,

@@ -241,3 +241,15 @@ test('a lone surrogate in an indexed column is stored as U+FFFD and the chain st
     dispose();
   }
 });
+
+test('a malformed event is refused before the write: nothing recorded, no storage fault', () => {
+  withStore((store) => {
+    store.append(requestEvent(1));
+    assert.throws(() => store.appendBatch([requestEvent(2), { type: 'nope', time: '' } as never]), TypeError);
+    assert.throws(() => store.append(requestEvent(3, { durationMs: Number.NaN })), TypeError);
+    assert.equal(store.fault, null);
+    assert.equal(store.count(), 1);
+    assert.equal(store.append(requestEvent(4)).seq, 2);
+    assert.equal(store.verify().ok, true);
+  });
+});

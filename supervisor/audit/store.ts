@@ -19,7 +19,14 @@ import { type PageOptions, RecordQueries } from './query.ts';
 import { planPrune, type RetentionPolicy } from './retention.ts';
 import type { Layout } from './schema.ts';
 import { type AuditStoreOptions, type Durability, localDevice, openDatabase } from './store-setup.ts';
-import { type Head, type WriteBatch, type WriterContext, writeRecords } from './store-write.ts';
+import {
+  type EncodedEvent,
+  encodeEvents,
+  type Head,
+  type WriteBatch,
+  type WriterContext,
+  writeRecords,
+} from './store-write.ts';
 import { verifyChain } from './verify.ts';
 
 export interface PruneResult {
@@ -118,7 +125,8 @@ export class AuditStore {
   appendBatch(events: readonly WardenEvent[]): AuditRecord[] {
     this.#writable();
     if (events.length === 0) return [];
-    return this.#commit(events, this.#now()).records;
+    const now = this.#now();
+    return this.#commit(encodeEvents(events, now), now).records;
   }
 
   /** Record every event the bus emits, synchronously inside `emit` (a failure reaches the bus's onError). */
@@ -281,7 +289,7 @@ export class AuditStore {
    * chain is extended from the committed head). `extra` lets prune add its checkpoint.
    */
   #commit(
-    events: readonly StoredEvent[],
+    events: readonly EncodedEvent[],
     now: number,
     extra?: (head: Head) => { events: StoredEvent[]; before: () => void },
   ): { records: AuditRecord[] } {
