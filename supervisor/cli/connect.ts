@@ -2,11 +2,9 @@
 // background when a command needs one and none runs.
 
 import { spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { openSync } from 'node:fs';
 import { ApiClient, DaemonUnavailableError } from '../api/client.ts';
-import { defaultHome, ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
+import { defaultHome, ensureHome, findWardenBin, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
 export function cliPaths(): WardenPaths {
@@ -37,13 +35,9 @@ export async function connect(paths = cliPaths()): Promise<ApiClient> {
 
 /** bin/warden.mjs of this package, found from wherever this code was loaded (sources or dist/). */
 export function wardenBin(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, 'bin', 'warden.mjs');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new CliError('cannot find bin/warden.mjs to start the daemon', ExitCode.environment);
+  const bin = findWardenBin();
+  if (!bin) throw new CliError('cannot find bin/warden.mjs to start the daemon', ExitCode.environment);
+  return bin;
 }
 
 /** A client for the running daemon, starting one in the background if none runs. */

@@ -32,8 +32,9 @@ export function imageCommand(): Command {
     )
     .argument('[kind]', `${IMAGE_KINDS.join(' or ')} (default: $WARDEN_IMAGE, else full)`)
     .option('--no-curl', 'minimal: leave curl out')
-    .action(async (kindArg: string | undefined, opts: { curl: boolean }) => {
-      const dir = imagesDir();
+    .option('--images <dir>', 'build into this folder (default: $WARDEN_HOME/images)')
+    .action(async (kindArg: string | undefined, opts: { curl: boolean; images?: string }) => {
+      const dir = opts.images ? path.resolve(opts.images) : imagesDir();
       const asked = kindArg ?? (imageKind(defaultImageName()) ? defaultImageName() : 'full');
       const kind: ImageKind | undefined = imageKind(asked);
       if (!kind)
@@ -43,6 +44,7 @@ export function imageCommand(): Command {
           imagesDir: dir,
           kind,
           withCurl: opts.curl,
+          reuse: false, // asked for by name: build afresh (newer Debian packages)
           log: (m) => process.stderr.write(`image: ${m}\n`),
         });
         process.stderr.write(

@@ -2,13 +2,15 @@
 // Found by id (or a prefix of it) or by name; with no name asked, the newest image named
 // like the default ($WARDEN_IMAGE, else "full": the Debian userland agents need). Hashes
 // are checked by the VM driver before every boot, so finding an image reads only its
-// manifest. With no default image at all, the first sandbox builds it.
+// manifest. With no default image at all, the first sandbox builds it — in a child
+// process (`warden image build`), since a build runs commands for seconds to minutes and
+// the daemon's event loop must keep serving; its progress lines go to the daemon's log.
 
+import { spawn } from 'node:child_process';
 import type { ImageView } from '../api/index.ts';
 import { ApiError } from '../api/server.ts';
+import { findWardenBin } from '../home/index.ts';
 import {
-  type BuiltImage,
-  buildImage,
   defaultImageName,
   type ImageKind,
   imageAt,
@@ -19,16 +21,32 @@ import {
   type VmImage,
 } from '../vm/index.ts';
 
+/** The command that builds an image of `kind` into `dir` and prints its id on stdout. */
+export type ImageBuildCommand = (kind: ImageKind, dir: string) => string[];
+
+export const defaultBuildCommand: ImageBuildCommand = (kind, dir) => {
+  const bin = findWardenBin();
+  if (!bin) throw new Error('cannot find bin/warden.mjs to run: warden image build');
+  return [process.execPath, bin, 'image', 'build', kind, '--images', dir];
+};
+
+export interface ImageStoreOptions {
+  defaultName?: string;
+  buildCommand?: ImageBuildCommand;
+}
+
 export class ImageStore {
   readonly dir: string;
   readonly defaultName: string;
   readonly #log: (message: string) => void;
-  readonly #building = new Map<ImageKind, Promise<BuiltImage>>();
+  readonly #buildCommand: ImageBuildCommand;
+  readonly #building = new Map<ImageKind, Promise<VmImage>>();
 
-  constructor(dir: string, log: (message: string) => void, defaultName = defaultImageName()) {
+  constructor(dir: string, log: (message: string) => void, opts: ImageStoreOptions = {}) {
     this.dir = dir;
     this.#log = log;
-    this.defaultName = defaultName;
+    this.defaultName = opts.defaultName ?? defaultImageName();
+    this.#buildCommand = opts.buildCommand ?? defaultBuildCommand;
   }
 
   list(): ImageView[] {
@@ -72,14 +90,14 @@ export class ImageStore {
         `list them with: warden image ls; build one with: warden image build [full|minimal]`,
       );
     }
-    return (await this.build(kind)).image;
+    return this.build(kind);
   }
 
   /** Builds an image (one build per kind at a time; identical builds land in the same folder). */
-  build(kind: ImageKind, log: (message: string) => void = this.#log): Promise<BuiltImage> {
+  build(kind: ImageKind, log: (message: string) => void = this.#log): Promise<VmImage> {
     let building = this.#building.get(kind);
     if (!building) {
-      building = buildImage({ imagesDir: this.dir, kind, log }).finally(() => this.#building.delete(kind));
+      building = this.#buildInChild(kind, log).finally(() => this.#building.delete(kind));
       this.#building.set(kind, building);
     }
     return building.catch((error: Error) => {
@@ -89,6 +107,38 @@ export class ImageStore {
         `building the ${kind} guest image failed: ${error.message}`,
         imageBuildHint(kind),
       );
+    });
+  }
+
+  #buildInChild(kind: ImageKind, log: (message: string) => void): Promise<VmImage> {
+    return new Promise((resolve, reject) => {
+      const [cmd, ...args] = this.#buildCommand(kind, this.dir);
+      const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let pending = '';
+      const tail: string[] = [];
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        const lines = (pending + d).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.trim() === '') continue;
+          log(line.replace(/^image: /, ''));
+          tail.push(line);
+          if (tail.length > 8) tail.shift();
+        }
+      });
+      child.once('error', (error) => reject(new Error(`${cmd} could not be started: ${error.message}`)));
+      child.once('close', (code, signal) => {
+        if (pending.trim()) tail.push(pending);
+        const id = stdout.trim().split('\n').pop() ?? '';
+        const image = code === 0 && id ? this.find(id) : undefined;
+        if (image) return resolve(image);
+        const why = signal ? `signal ${signal}` : `exit code ${code}`;
+        reject(new Error(`${why}${tail.length ? `: ${tail.join(' / ')}` : ''}`));
+      });
     });
   }
 }

@@ -5,22 +5,13 @@
 // Images land content-addressed under imagesDir; an identical build reuses its folder.
 
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AGENT_NAME } from '../guest/agent.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
 import { bundleAgent } from './agent-bundle.ts';
-import { makeExt4Image } from './ext4.ts';
+import { makeExt4Image } from './ext4-image.ts';
 import { downloadKernel, unpackKernel } from './guest-kernel.ts';
 import { type RunCommand, runCommand } from './host-tools.ts';
 import { buildInitramfs, hostBusybox } from './initramfs.ts';
@@ -32,10 +23,10 @@ import {
   listImages,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
-  sha256File,
   type VmImage,
   verifyImage,
 } from './manifest.ts';
+import { fullRecipe } from './recipe.ts';
 import { minimalUserland, wardenLayer } from './rootfs-layers.ts';
 import { treeDigest, writeTree } from './tree.ts';
 
@@ -52,8 +43,16 @@ export interface BuildImageOptions {
   kernelDeb?: string;
   /** minimal: include curl and its libraries (default true). */
   withCurl?: boolean;
-  /** full: fills `dir` with a Debian userland (default: debootstrap). */
+  /** full: fills `dir` with a Debian userland (default: debootstrap + apt, .debs cached in cacheDir). */
   debianRootfs?: (dir: string, log: (m: string) => void) => Promise<void>;
+  /** full: where downloaded .debs are kept between builds (default: imagesDir/.debootstrap-cache). */
+  cacheDir?: string;
+  /**
+   * full: return an image built from the same recipe (kernel package, agent, init, busybox,
+   * package list, suite and mirror) instead of building again (default true). A fresh
+   * build picks up newer package versions: \`warden image build full\` asks for one.
+   */
+  reuse?: boolean;
   log?: (message: string) => void;
   run?: RunCommand;
 }
@@ -73,7 +72,8 @@ function sha256(data: Uint8Array): string {
 async function fullUserland(dir: string, opts: BuildImageOptions, log: (m: string) => void): Promise<void> {
   if (opts.debianRootfs) return opts.debianRootfs(dir, log);
   const { buildDebianRootfs } = await import('./debian-rootfs.ts');
-  await buildDebianRootfs({ dir, log });
+  const cacheDir = opts.cacheDir ?? path.join(opts.imagesDir, '.debootstrap-cache');
+  await buildDebianRootfs({ dir, log, cacheDir });
 }
 
 export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
@@ -83,9 +83,22 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
   const log = opts.log ?? (() => {});
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'warden-image-'));
   try {
+    const busybox = hostBusybox(run);
+    const agentFile = opts.agentBundle ?? path.join(tmp, 'agent.js');
+    if (!opts.agentBundle) await bundleAgent(agentFile);
+    const agentJs = readFileSync(agentFile);
+    let recipe: string | undefined;
+    if (kind === 'full' && opts.reuse !== false && !opts.debianRootfs) {
+      recipe = fullRecipe(run, { agentJs, busyboxPath: busybox.path, kernelDeb: opts.kernelDeb });
+      const same = listImages(opts.imagesDir).find(({ manifest }) => manifest.recipe === recipe);
+      if (same) {
+        log(`an image from the same recipe is already built: ${same.manifest.id.slice(0, 12)}`);
+        const image = await verifyImage(same.dir);
+        return { image, sizeBytes: imageSize(image.manifest), buildMs: Date.now() - started, reused: true };
+      }
+    }
     const deb = opts.kernelDeb ?? downloadKernel(run, tmp, log);
     const kernel = unpackKernel(run, deb, path.join(tmp, 'kernel'), log);
-    const busybox = hostBusybox(run);
     log('packing the initramfs');
     const initrd = buildInitramfs(kernel, busybox);
 
@@ -102,9 +115,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
           : { hostPath: nodeHost };
       writeTree(root, minimalUserland(run, { busybox, node, withCurl: opts.withCurl ?? true }));
     }
-    const agentFile = opts.agentBundle ?? path.join(tmp, 'agent.js');
-    if (!opts.agentBundle) await bundleAgent(agentFile);
-    writeTree(root, wardenLayer({ agentJs: readFileSync(agentFile), busyboxPath: busybox.path }));
+    writeTree(root, wardenLayer({ agentJs, busyboxPath: busybox.path }));
     const kernelSha = sha256(kernel.vmlinux);
     const initrdSha = sha256(initrd);
     const buildKey = sha256(Buffer.from(`${kind}\n${kernelSha}\n${initrdSha}\n${treeDigest(root)}\n`));
@@ -116,8 +127,8 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
     }
     log('making the root filesystem');
     const rootfsFile = path.join(tmp, 'rootfs.ext4');
-    makeExt4Image(root, rootfsFile, run);
-    const rootfsSha = await sha256File(rootfsFile);
+    const ext4 = await makeExt4Image(root, rootfsFile, { run, log });
+    const rootfsSha = ext4.sha256;
     const id = imageId(kernelSha, initrdSha, rootfsSha);
     const manifest: ImageManifest = {
       format: MANIFEST_FORMAT,
@@ -125,8 +136,9 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
       name: kind,
       kernel: { file: 'vmlinux', sha256: kernelSha, size: kernel.vmlinux.length, version: kernel.version },
       initrd: { file: 'initrd.cpio', sha256: initrdSha, size: initrd.length },
-      rootfs: { file: 'rootfs.ext4', sha256: rootfsSha, size: statSync(rootfsFile).size, fs: 'ext4' },
+      rootfs: { file: 'rootfs.ext4', sha256: rootfsSha, size: ext4.sizeBytes, fs: 'ext4' },
       buildKey,
+      ...(recipe ? { recipe } : {}),
       agent: AGENT_NAME,
       protocol: PROTOCOL_VERSION,
       builtAt: new Date().toISOString(),

@@ -27,6 +27,8 @@ export interface ImageManifest {
   rootfs?: ImageFile & { fs: 'ext4' };
   /** Digest of what the image was built from (kernel, initramfs, root tree): a rebuild of the same reuses it. */
   buildKey?: string;
+  /** Digest of the recipe a full image was built from (see recipe.ts): a build from the same reuses it. */
+  recipe?: string;
   /** Guest agent and protocol the image carries. */
   agent: string;
   protocol: number;
