@@ -119,9 +119,13 @@ export class Interceptor {
     // The internal server never listens, so Node does not enforce its headersTimeout: a
     // tunnel must finish its TLS handshake and send complete request headers in time.
     // (Once a request is parsed the deadline is lifted; a request may wait for a human.)
-    const deadline = setTimeout(() => socket.destroy(), this.#idleMs);
-    socket.once('close', () => clearTimeout(deadline));
-    this.#deadlines.set(socket, deadline);
+    this.#deadlines.set(
+      socket,
+      setTimeout(() => socket.destroy(), this.#idleMs),
+    );
+    // Whichever deadline is current when the tunnel closes (the first, or one set between
+    // kept-alive requests) is cleared, so no timer outlives its socket.
+    socket.once('close', () => clearTimeout(this.#deadlines.get(socket)));
     this.server.emit('connection', socket);
     socket.resume();
   }
@@ -130,6 +134,7 @@ export class Interceptor {
   #headersArrived(socket: net.Socket, res: http.ServerResponse): void {
     clearTimeout(this.#deadlines.get(socket));
     res.once('finish', () => {
+      if (socket.destroyed) return;
       // Between kept-alive requests the next headers get the same deadline.
       const next = setTimeout(() => socket.destroy(), this.#idleMs);
       this.#deadlines.set(socket, next);
