@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { ApiClient, DaemonUnavailableError } from '../api/client.ts';
-import { defaultHome, ensureHome, findWardenBin, type WardenPaths, wardenPaths } from '../home/index.ts';
+import { findWardenBin } from '../home/bin.ts';
+import { defaultHome, ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
 export function cliPaths(): WardenPaths {

@@ -1,3 +1,2 @@
-export { findWardenBin } from './bin.ts';
 export type { WardenPaths } from './paths.ts';
 export { defaultHome, ensureHome, wardenPaths } from './paths.ts';

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import type { ImageView } from '../api/index.ts';
 import { ApiError } from '../api/server.ts';
-import { findWardenBin } from '../home/index.ts';
+import { findWardenBin } from '../home/bin.ts';
 import {
   defaultImageName,
   type ImageKind,

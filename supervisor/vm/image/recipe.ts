@@ -16,8 +16,9 @@ export function fullRecipe(
   run: RunCommand,
   o: { agentJs: Buffer; busyboxPath: string; kernelDeb?: string | undefined },
 ): string {
+  // The kernel package's name (linux-image-ABI-amd64), from the .deb at hand or from apt.
   const kernel = o.kernelDeb
-    ? path.basename(o.kernelDeb)
+    ? path.basename(o.kernelDeb).split('_')[0]!
     : (parseKernelDepends(run('apt-cache', ['depends', KERNEL_META_PACKAGE]).stdout, KERNEL_META_PACKAGE) ??
       'unknown');
   const suite = hostSuite();
