@@ -49,6 +49,8 @@ export interface DaemonOptions {
   qemuBinary?: string;
   /** Proxy: how long a tunnel may stay silent before its first byte or request headers (default 30 s). */
   tunnelIdleMs?: number;
+  /** The guest image sandboxes get when none is named (default: $WARDEN_IMAGE, else full). */
+  defaultImage?: string;
 }
 
 export class DaemonStartError extends Error {
@@ -148,7 +150,11 @@ export class Daemon {
       user: this.#user,
     });
     this.sandboxes = sandboxes;
-    const images = new ImageStore(path.join(paths.home, 'images'), (m) => this.log.info(`image: ${m}`));
+    const images = new ImageStore(
+      path.join(paths.home, 'images'),
+      (m) => this.log.info(`image: ${m}`),
+      opts.defaultImage ? { defaultName: opts.defaultImage } : {},
+    );
     this.images = images;
     this.vms = new VmSandboxes({
       sandboxes,

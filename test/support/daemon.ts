@@ -44,6 +44,8 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
     log: createLogger((line) => logs.push(line)),
     user: 'tester',
     tunnelIdleMs: opts.tunnelIdleMs,
+    // Tests boot the minimal image (test/vm/image.ts), not the full one.
+    defaultImage: 'minimal',
     ...opts.daemon,
   });
   const events: WardenEvent[] = [];
