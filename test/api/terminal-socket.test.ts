@@ -191,7 +191,7 @@ describe('the terminal WebSocket on a real sandbox', {
     mkdirSync(path.join(d.home, 'images'), { recursive: true, mode: 0o700 });
     symlinkSync(built.image.dir, path.join(d.home, 'images', built.image.id));
     const created = await d.client.call('POST /v1/sandboxes', {
-      body: { label: 'ws', cpus: 1, memoryMiB: 512 },
+      body: { label: 'ws', cpus: 1, memoryMiB: 512, image: built.image.id },
       timeoutMs: 180_000,
     });
     sandboxId = created.sandbox.sandboxId;

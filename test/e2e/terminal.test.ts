@@ -47,7 +47,7 @@ describe('the embedded terminal on a real sandbox (browser mode)', {
     symlinkSync(built.image.dir, path.join(d.home, 'images', built.image.id));
     const t = Date.now();
     const created = await d.client.call('POST /v1/sandboxes', {
-      body: { label: 'term', cpus: 1, memoryMiB: 512 },
+      body: { label: 'term', cpus: 1, memoryMiB: 512, image: built.image.id },
       timeoutMs: 180_000,
     });
     sandboxId = created.sandbox.sandboxId;
