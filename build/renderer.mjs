@@ -1,5 +1,5 @@
-// Bundles the renderer (renderer/index.tsx) into dist/renderer/: index.html, app.js and
-// app.css. The same files run in Electron (loaded from disk) and in browser mode (served
+// Bundles the renderer (renderer/index.tsx) into dist/renderer/: index.html, app.js,
+// app.css and chunks/ (code loaded on demand). The same files run in Electron (loaded from disk) and in browser mode (served
 // by the daemon's loopback listener).
 
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
@@ -17,6 +17,9 @@ export async function buildRenderer({ minify = true } = {}) {
     entryPoints: { app: path.join(root, 'renderer', 'index.tsx') },
     outdir,
     bundle: true,
+    // Views loaded on demand (the terminal, with xterm.js) become chunks beside app.js.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'browser',
     format: 'esm',
     target: ['chrome120'],

@@ -8,6 +8,8 @@ import { createPreloadClient } from './client/preload-client.ts';
 import { takeToken } from './client/token.ts';
 import { RootStore } from './stores/root.ts';
 import { App } from './views/App.tsx';
+// xterm's styles go in app.css: the terminal's code is a chunk loaded on demand.
+import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 
 function chooseClient(): WardenClient | null {

@@ -2,11 +2,13 @@
 // preset) and the governed proxy listeners of host processes.
 
 import { observer } from 'mobx-react-lite';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { BridgeError } from '../client/client.ts';
 import type { SandboxesStore } from '../stores/lists.ts';
 import { Empty, ErrorBox, formatTime, Loading } from './common.tsx';
-import { TerminalPanel } from './Terminal.tsx';
+
+// xterm.js is half the renderer's code: it loads when a terminal is first opened.
+const TerminalPanel = lazy(() => import('./Terminal.tsx').then((m) => ({ default: m.TerminalPanel })));
 
 const PRESETS = {
   small: { cpus: 1, memoryMiB: 1024, label: 'Small: 1 CPU, 1 GiB' },
@@ -100,12 +102,14 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
         </table>
       ) : null}
       {terminal ? (
-        <TerminalPanel
-          key={terminal}
-          sandboxId={terminal}
-          open={store.openTerminal}
-          onClose={() => setTerminal(null)}
-        />
+        <Suspense fallback={<Loading what="the terminal" />}>
+          <TerminalPanel
+            key={terminal}
+            sandboxId={terminal}
+            open={store.openTerminal}
+            onClose={() => setTerminal(null)}
+          />
+        </Suspense>
       ) : null}
       <StartForm store={store} onError={setActionError} />
       <h2>Proxy listeners</h2>
@@ -213,7 +217,7 @@ const StartForm = observer(function StartForm({
         <label>
           Image
           <select value={image} onChange={(e) => setImage(e.target.value)}>
-            <option value="">newest</option>
+            <option value="">the default</option>
             {images.map((i) => (
               <option key={i.id} value={i.id}>
                 {i.name} ({i.kernelVersion})

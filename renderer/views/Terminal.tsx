@@ -6,7 +6,6 @@
 
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
-import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import type { TerminalExit, TerminalSession, TerminalSize } from '../../supervisor/api/terminal.ts';
 import { type BridgeError, toBridgeError } from '../client/client.ts';
