@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -22,7 +22,7 @@ import {
   terminalProtocols,
 } from '../../supervisor/api/terminal.ts';
 import { startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
-import { buildTestImage } from '../vm/image.ts';
+import { bootSandbox, buildTestImage, linkImage } from '../vm/image.ts';
 
 interface Refusal {
   status: number;
@@ -188,21 +188,8 @@ describe('the terminal WebSocket on a real sandbox', {
 
   before(async () => {
     const built = await buildTestImage();
-    mkdirSync(path.join(d.home, 'images'), { recursive: true, mode: 0o700 });
-    symlinkSync(built.image.dir, path.join(d.home, 'images', built.image.id));
-    const created = await d.client.call('POST /v1/sandboxes', {
-      body: { label: 'ws', cpus: 1, memoryMiB: 512, image: built.image.id },
-      timeoutMs: 180_000,
-    });
-    sandboxId = created.sandbox.sandboxId;
-    await until(
-      'the sandbox to run',
-      () =>
-        d.events.some(
-          (e) => e.type === 'sandbox.state' && e.sandboxId === sandboxId && e.state === 'RUNNING',
-        ),
-      180_000,
-    );
+    linkImage(d.home, built.image);
+    sandboxId = await bootSandbox(d, 'ws', built.image);
   });
 
   test('ready, then input and output round trip; resize reaches the PTY; exit closes with its code', async () => {

@@ -5,12 +5,11 @@
 // ends the session cleanly. The view with the terminal is saved to test-artifacts/screenshots/.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { until } from '../support/daemon.ts';
-import { buildTestImage } from '../vm/image.ts';
+import { bootSandbox, buildTestImage, linkImage } from '../vm/image.ts';
 import { launchChromium, openUi, screenshot, skipReason, startUiDaemon, type UiDaemon } from './support.ts';
 
 function vmSkipReason(): string | null {
@@ -43,22 +42,9 @@ describe('the embedded terminal on a real sandbox (browser mode)', {
   before(async () => {
     const built = await buildTestImage();
     d = await startUiDaemon({ daemon: { accel: 'tcg' } });
-    mkdirSync(path.join(d.home, 'images'), { recursive: true, mode: 0o700 });
-    symlinkSync(built.image.dir, path.join(d.home, 'images', built.image.id));
+    linkImage(d.home, built.image);
     const t = Date.now();
-    const created = await d.client.call('POST /v1/sandboxes', {
-      body: { label: 'term', cpus: 1, memoryMiB: 512, image: built.image.id },
-      timeoutMs: 180_000,
-    });
-    sandboxId = created.sandbox.sandboxId;
-    await until(
-      'the sandbox to run',
-      () =>
-        d.events.some(
-          (e) => e.type === 'sandbox.state' && e.sandboxId === sandboxId && e.state === 'RUNNING',
-        ),
-      180_000,
-    );
+    sandboxId = await bootSandbox(d, 'term', built.image);
     process.stderr.write(`sandbox ${sandboxId} running after ${Date.now() - t} ms\n`);
     browser = await launchChromium();
     ({ page, errors } = await openUi(browser, d.openUrl));

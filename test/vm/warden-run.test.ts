@@ -5,15 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +13,7 @@ import { ApiClient, execInSandbox } from '../../supervisor/api/client.ts';
 import type { SandboxStateEvent, WardenEvent } from '../../supervisor/api/index.ts';
 import { until } from '../support/daemon.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
-import { buildTestImage } from './image.ts';
+import { buildTestImage, linkImage } from './image.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
 const SECRET_VALUE = 'ghp_realValueNeverInTheGuest_5up3rS3cr3t';
@@ -132,8 +124,7 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
   before(async () => {
     const built = await buildTestImage();
     home = mkdtempSync('/tmp/wrun-');
-    mkdirSync(path.join(home, 'images'), { mode: 0o700 });
-    symlinkSync(built.image.dir, path.join(home, 'images', built.image.id));
+    linkImage(home, built.image);
     up = await startUpstreams();
     env = {
       ...process.env,
