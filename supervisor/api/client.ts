@@ -227,6 +227,8 @@ export interface ExecSessionOptions {
   /** Keep stdin open for write()/end() (default false: the command gets /dev/null). */
   stdin?: boolean;
   tty?: { rows: number; cols: number };
+  /** Remove the sandbox when this command ends (see ExecRequest.remove). */
+  remove?: boolean;
 }
 
 /** The query of the exec upgrade for `opts` (argv and env repeat). */
@@ -241,6 +243,7 @@ export function execQuery(opts: ExecSessionOptions): URLSearchParams {
     qs.set('rows', String(opts.tty.rows));
     qs.set('cols', String(opts.tty.cols));
   }
+  if (opts.remove) qs.set('remove', 'true');
   return qs;
 }
 

@@ -124,6 +124,12 @@ export const ExecRequestSchema = Type.Object(
     tty: Type.Optional(Type.Boolean()),
     rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /**
+     * This command owns the sandbox: when it ends (it exits, or its client goes away) the
+     * daemon removes the sandbox. `warden run` without --keep: its exit does not wait for the
+     * VM to power off, and a killed CLI leaves no sandbox behind.
+     */
+    remove: Type.Optional(Type.Boolean()),
   },
   strict,
 );

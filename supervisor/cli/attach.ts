@@ -11,6 +11,8 @@ export interface AttachOptions {
   cwd?: string;
   /** Run under a PTY (default: when stdin and stdout are both terminals). */
   tty?: boolean;
+  /** The daemon removes the sandbox when the command ends (ExecRequest.remove). */
+  remove?: boolean;
 }
 
 export function exitCodeOf(status: { code: number | null; signal: string | null }): number {
@@ -35,6 +37,7 @@ export async function attach(client: ApiClient, sandboxId: string, opts: AttachO
     stdin: true,
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    ...(opts.remove ? { remove: true } : {}),
     ...(tty ? { tty: { rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 } } : {}),
   });
   const outDone = Promise.all([waitEnd(session.stdout), waitEnd(session.stderr)]);

@@ -41,6 +41,8 @@ export const commandModules: CommandModule[] = [
 /** The factories needed for `argv`: just its command's module, or all of them. */
 export async function factoriesFor(argv: readonly string[]): Promise<CommandFactory[]> {
   const name = argv.find((a) => !a.startsWith('-'));
+  // `warden --version` needs no command.
+  if (name === undefined && argv.some((a) => a === '-V' || a === '--version')) return [];
   const module = commandModules.find((m) => name !== undefined && m.names.includes(name));
   if (module) return module.load();
   return (await Promise.all(commandModules.map((m) => m.load()))).flat();

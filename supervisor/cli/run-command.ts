@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ApiClient } from '../api/client.ts';
 import type { CreateSandboxRequest } from '../api/index.ts';
 import { loadPreset, presetNames } from '../policy/presets/index.ts';
-import { buildImage, defaultImageName, imageBuildHint, imageKind, listImages } from '../vm/index.ts';
+import { defaultImageName, imageBuildHint, imageKind } from '../vm/image/kinds.ts';
 import { attach } from './attach.ts';
 import { cliPaths, connectOrStart } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
@@ -86,6 +86,8 @@ export async function ensureImage(
   if (!kind) return; // an id or a custom name: the daemon says if it is missing
   const known = (i: { id: string; name: string }) => i.name === name;
   if ((await client.call('GET /v1/images')).some(known)) return;
+  // The image code loads only here: a run whose image exists does not pay for it at start-up.
+  const { buildImage, listImages } = await import('../vm/index.ts');
   const imagesDir = path.join(cliPaths().home, 'images');
   if (listImages(imagesDir).some(({ manifest }) => known(manifest))) return;
   const how =
@@ -163,15 +165,20 @@ export function runCommand(): Command {
       const id = sandbox.sandboxId;
       let code: number;
       try {
+        // Without --keep the command owns the sandbox: the daemon removes it when the
+        // command ends, so warden exits without waiting for the VM to power off.
         code = await attach(client, id, {
           argv: command,
           ...(opts.workspace ? { cwd: '/workspace' } : {}),
           ...(opts.tty === false ? { tty: false } : {}),
+          remove: !opts.keep,
         });
-      } finally {
+      } catch (error) {
+        // The command may never have started (so nothing owns the sandbox): remove it here.
         if (!opts.keep) {
           await client.call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: id } }).catch(() => {});
         }
+        throw error;
       }
       if (opts.keep) say(`warden: sandbox ${id} kept (warden shell ${id}; warden stop ${id})`);
       process.exitCode = code;

@@ -176,7 +176,7 @@ export class Daemon {
       token: args.token,
       user: this.#user,
       subscribe: (l) => this.bus.subscribe(l),
-      upgrades: vmUpgrades({ vms: this.vms }),
+      upgrades: vmUpgrades({ vms: this.vms, emit, log: this.log }),
       websockets: terminalSockets({ vms: this.vms }),
       fallback: staticFiles(opts.uiDir ?? findUiDir()),
       handlers: {

@@ -1,6 +1,7 @@
 // Joins an upgraded API connection to a command running in a VM: the client's stdin,
 // resize and signal frames go to the command; its output and exit come back as frames
 // (supervisor/vm/protocol.ts). If the client goes away first, the command is hung up.
+// `onEnded` runs once, when the exit has been sent or the client has gone.
 
 import type net from 'node:net';
 import { EXEC_CHANNEL } from '../api/index.ts';
@@ -9,8 +10,19 @@ import { encodeControl, encodeData, type Frame, FrameDecoder, FrameType } from '
 
 const HANGUP_GRACE_MS = 2000;
 
-export function bridgeExec(proc: ExecProcess, socket: net.Socket, head: Buffer): void {
+export function bridgeExec(
+  proc: ExecProcess,
+  socket: net.Socket,
+  head: Buffer,
+  onEnded: () => void = () => {},
+): void {
   let exited = false;
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    onEnded();
+  };
   const send = (frame: Buffer): boolean => (socket.destroyed ? true : socket.write(frame));
   const pipe = (stream: NodeJS.ReadableStream, type: FrameType): Promise<void> =>
     new Promise((resolve) => {
@@ -33,6 +45,7 @@ export function bridgeExec(proc: ExecProcess, socket: net.Socket, head: Buffer):
     exited = true;
     send(encodeControl(EXEC_CHANNEL, { op: 'exit', code: status.code, signal: status.signal }));
     socket.end();
+    end();
   });
 
   const decoder = new FrameDecoder();
@@ -57,7 +70,13 @@ export function bridgeExec(proc: ExecProcess, socket: net.Socket, head: Buffer):
   };
   socket.on('data', onData);
   socket.on('error', () => socket.destroy());
+  // The server keeps upgraded sockets half-open: a client that ends its side before the exit
+  // has gone away (a killed CLI), and the socket must close for the command to be hung up.
+  socket.on('end', () => {
+    if (!exited) socket.destroy();
+  });
   socket.on('close', () => {
+    end();
     if (exited) return;
     proc.kill('SIGHUP');
     setTimeout(() => {

@@ -3,6 +3,7 @@
 
 import type { WardenEvent } from '../api/index.ts';
 import type { Handlers, UpgradeHandlers } from '../api/server.ts';
+import type { Logger } from '../proxy/index.ts';
 import { bridgeExec } from './exec-bridge.ts';
 import type { ImageStore } from './images.ts';
 import type { VmSandboxes } from './vm-sandboxes.ts';
@@ -22,19 +23,16 @@ export interface VmHandlerDeps {
 }
 
 export function vmHandlers(d: VmHandlerDeps): Pick<Handlers, VmRoutes> {
-  const userAction = (user: string, action: string, target: string, sandboxId: string) =>
-    d.emit({ type: 'user.action', time: new Date().toISOString(), user, action, target, sandboxId });
   return {
     'POST /v1/sandboxes': async ({ body, user }) => {
       const sandbox = await d.vms.create(body, user);
-      userAction(user, 'sandbox.create', sandbox.image.id, sandbox.sandboxId);
+      userAction(d, user, 'sandbox.create', sandbox.image.id, sandbox.sandboxId);
       return { sandbox };
     },
     'GET /v1/sandboxes': () => d.vms.list(),
     'GET /v1/sandboxes/:sandboxId': ({ params }) => d.vms.view(params.sandboxId),
     'DELETE /v1/sandboxes/:sandboxId': async ({ params, user }) => {
-      await d.vms.remove(params.sandboxId);
-      userAction(user, 'sandbox.remove', params.sandboxId, params.sandboxId);
+      await removeSandbox(d, user, params.sandboxId);
       return { removed: true as const };
     },
     'GET /v1/sandboxes/:sandboxId/logs': ({ params, query }) => {
@@ -45,12 +43,40 @@ export function vmHandlers(d: VmHandlerDeps): Pick<Handlers, VmRoutes> {
   };
 }
 
-export function vmUpgrades(d: Pick<VmHandlerDeps, 'vms'>): UpgradeHandlers {
+/** Removes a sandbox for `user` and records that they did. */
+async function removeSandbox(d: Pick<VmHandlerDeps, 'vms' | 'emit'>, user: string, sandboxId: string) {
+  await d.vms.remove(sandboxId);
+  userAction(d, user, 'sandbox.remove', sandboxId, sandboxId);
+}
+
+function userAction(
+  d: Pick<VmHandlerDeps, 'emit'>,
+  user: string,
+  action: string,
+  target: string,
+  sandboxId: string,
+): void {
+  d.emit({ type: 'user.action', time: new Date().toISOString(), user, action, target, sandboxId });
+}
+
+export function vmUpgrades(
+  d: Pick<VmHandlerDeps, 'vms' | 'emit'> & { log: Pick<Logger, 'warn'> },
+): UpgradeHandlers {
   return {
-    'POST /v1/sandboxes/:sandboxId/exec': ({ params, query, accept }) => {
+    'POST /v1/sandboxes/:sandboxId/exec': ({ params, query, user, accept }) => {
       const proc = d.vms.exec(params.sandboxId, query);
       const { socket, head } = accept();
-      bridgeExec(proc, socket, head);
+      // With `remove`, the command owns the sandbox: it goes when the command ends.
+      const onEnded = query.remove
+        ? () =>
+            void removeSandbox(d, user, params.sandboxId).catch((error: Error) =>
+              d.log.warn('removing a sandbox after its command failed', {
+                sandbox: params.sandboxId,
+                error: error.message,
+              }),
+            )
+        : undefined;
+      bridgeExec(proc, socket, head, onEnded);
     },
   };
 }

@@ -29,7 +29,7 @@ function fakeVm(id: string): Vm & { fail(reason: string): void } {
 
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
-test('the pool boots up to its size, hands a VM over once, and refills', async () => {
+test('the pool boots up to its size, hands a VM over once, and refills a moment later', async () => {
   let n = 0;
   const discarded: string[] = [];
   const pool = new WarmPool({
@@ -39,6 +39,7 @@ test('the pool boots up to its size, hands a VM over once, and refills', async (
       discarded.push(p.vm.id);
     },
     log,
+    refillDelayMs: 60,
   });
   pool.fill();
   await tick();
@@ -47,9 +48,11 @@ test('the pool boots up to its size, hands a VM over once, and refills', async (
   const taken = pool.take('img1');
   assert.equal(taken?.vm.id, 'v1');
   await tick();
+  assert.equal(n, 1, 'no boot competes with the handed-over VM right away');
+  await new Promise((r) => setTimeout(r, 80));
   assert.equal(pool.status().ready, 1, 'refilled in the background');
   assert.equal(pool.take('img1')?.vm.id, 'v2');
-  await tick();
+  await new Promise((r) => setTimeout(r, 80));
   await pool.stop();
   assert.deepEqual(discarded, ['v3']);
 });

@@ -1,6 +1,9 @@
 // Pre-booted VMs, so a sandbox does not wait for a boot. Each one has its own proxy
 // listener (attributed to a neutral, deny-all context until a sandbox takes it over).
-// Taking one starts a refill in the background; a failed boot is retried with backoff.
+// Taking one starts a refill in the background, a moment later: a boot under TCG takes a
+// whole core for seconds, and starting it the instant a VM is handed over would slow the
+// sandbox's first command, the very thing the pool is there to make fast. A failed boot is
+// retried with backoff.
 
 import type { Logger, ProxyListener } from '../proxy/index.ts';
 import { type Vm, type VmImage, VmState } from '../vm/index.ts';
@@ -20,7 +23,11 @@ export interface WarmPoolDeps {
   /** Stops a pool VM and closes its listener. */
   discard: (p: Omit<PooledVm, 'release'>) => Promise<void>;
   log: Logger;
+  /** How long after a hand-over the refill starts (default 1500 ms). */
+  refillDelayMs?: number;
 }
+
+export const DEFAULT_REFILL_DELAY_MS = 1500;
 
 export class WarmPool {
   readonly #deps: WarmPoolDeps;
@@ -29,6 +36,7 @@ export class WarmPool {
   #failures = 0;
   #lastError: string | undefined;
   #retry: NodeJS.Timeout | undefined;
+  #refill: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #inflight = new Set<Promise<void>>();
 
@@ -49,12 +57,22 @@ export class WarmPool {
     };
   }
 
-  /** A RUNNING pool VM of `imageId`, or undefined; a refill starts either way. */
+  /** A RUNNING pool VM of `imageId`, or undefined; a refill starts either way (later after a hand-over). */
   take(imageId: string): PooledVm | undefined {
     const i = this.#ready.findIndex((p) => p.image.id === imageId && p.vm.state === VmState.running);
     const taken = i >= 0 ? this.#ready.splice(i, 1)[0] : undefined;
-    taken?.release();
-    this.fill();
+    if (!taken) {
+      this.fill();
+      return undefined;
+    }
+    taken.release();
+    if (!this.#refill && !this.#stopped) {
+      this.#refill = setTimeout(() => {
+        this.#refill = undefined;
+        this.fill();
+      }, this.#deps.refillDelayMs ?? DEFAULT_REFILL_DELAY_MS);
+      this.#refill.unref();
+    }
     return taken;
   }
 
@@ -74,6 +92,7 @@ export class WarmPool {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#refill) clearTimeout(this.#refill);
     await Promise.allSettled([...this.#inflight]);
     const all = this.#ready.splice(0);
     await Promise.allSettled(

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Figure, meetsGoal } from './figures.ts';
+import { withGoals } from './goals.ts';
 import { benchProxy } from './proxy.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -88,7 +89,7 @@ async function optionalBench(
     }
     log(`${section}: running ${fn.name || 'default export'}()`);
     const t = performance.now();
-    const figures = toFigures(section, await fn());
+    const figures = withGoals(toFigures(section, await fn()));
     log(`${section}: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     return figures;
   } catch (error) {

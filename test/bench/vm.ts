@@ -1,7 +1,9 @@
 // VM figures: cold boot to the guest agent's hello (median of 5), `true` round trip on a
-// running VM (median of 20), QEMU's RSS beyond guest RAM for an idle VM, the accelerator,
-// and `warden run -- true` wall time through the real CLI and daemon, cold and from the
-// warm pool (median of 5 each), beside the CLI's own start-up time.
+// running VM (median of 20), QEMU's own RSS beside the guest RAM it has touched for an idle
+// VM, the accelerator, and `warden run -- true` wall time through the real CLI and daemon,
+// cold and from the warm pool (median of 5 each), beside the CLI's own start-up time.
+// The CLI runs as in a user's shell: without NODE_EXTRA_CA_CERTS, which this workplace sets
+// and which makes every Node process load a CA bundle at start (measured separately).
 //   node --import tsx test/bench/vm.ts     (or import { benchVm } from npm run bench)
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,7 +30,10 @@ export interface VmBenchFigures {
   execTrueMs: { median: number; runs: number[] };
   guestRamMiB: number;
   qemuRssMiB: number;
-  rssBeyondGuestRamMiB: number;
+  /** Of that RSS, the guest RAM mapping's resident pages (QEMU touches guest RAM lazily). */
+  guestRamResidentMiB: number;
+  /** QEMU's RSS beyond the guest RAM it holds: its own overhead per sandbox. */
+  qemuOverheadRssMiB: number;
   idleVmsFitIn24GiB: number;
   /** `warden run -- true`, wall time of the CLI process, booting a new VM (--cold). */
   wardenRunTrueColdMs: { median: number; runs: number[] };
@@ -36,29 +41,45 @@ export interface VmBenchFigures {
   wardenRunTrueWarmMs: { median: number; runs: number[] };
   /** `warden run --help`: the CLI's start-up with the run command loaded, included in both figures above. */
   wardenCliStartMs: { median: number; runs: number[] };
+  /** `node -e 0`, as the CLI runs. */
+  nodeStartMs: { median: number; runs: number[] };
+  /** `node -e 0` with this environment's NODE_EXTRA_CA_CERTS (when it sets one). */
+  nodeStartWithExtraCaCertsMs?: { median: number; runs: number[] };
 }
 
 const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
 
-function timeCli(args: string[], env: NodeJS.ProcessEnv): number {
+function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 300_000 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  if (r.status !== 0) throw new Error(`warden ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return Math.round(ms);
 }
+
+const timeCli = (args: string[], env: NodeJS.ProcessEnv) => timeNode([BIN, ...args], env);
 
 /** `warden run -- true` through the real CLI and a daemon on a scratch $WARDEN_HOME. */
 export async function benchWardenRun(
   image: VmImage,
   accel: string,
   runs = 5,
-): Promise<Pick<VmBenchFigures, 'wardenRunTrueColdMs' | 'wardenRunTrueWarmMs' | 'wardenCliStartMs'>> {
+): Promise<
+  Pick<
+    VmBenchFigures,
+    | 'wardenRunTrueColdMs'
+    | 'wardenRunTrueWarmMs'
+    | 'wardenCliStartMs'
+    | 'nodeStartMs'
+    | 'nodeStartWithExtraCaCertsMs'
+  >
+> {
   const home = mkdtempSync('/tmp/wbrun-');
   mkdirSync(path.join(home, 'images'), { mode: 0o700 });
   symlinkSync(image.dir, path.join(home, 'images', image.id));
+  const { NODE_EXTRA_CA_CERTS: extraCa, ...userEnv } = process.env;
   const env = {
-    ...process.env,
+    ...userEnv,
     WARDEN_HOME: home,
     WARDEN_ACCEL: accel,
     WARDEN_IMAGE: image.name,
@@ -79,7 +100,13 @@ export async function benchWardenRun(
       throw new Error('the warm pool did not fill within 120 s');
     };
     const start: number[] = [];
-    for (let i = 0; i < runs; i++) start.push(timeCli(['run', '--help'], env));
+    const node: number[] = [];
+    const nodeExtraCa: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      start.push(timeCli(['run', '--help'], env));
+      node.push(timeNode(['-e', '0'], env));
+      if (extraCa) nodeExtraCa.push(timeNode(['-e', '0'], { ...env, NODE_EXTRA_CA_CERTS: extraCa }));
+    }
     const warm: number[] = [];
     for (let i = 0; i < runs; i++) {
       await poolReady();
@@ -92,6 +119,8 @@ export async function benchWardenRun(
       wardenRunTrueColdMs: { median: median(cold), runs: cold },
       wardenRunTrueWarmMs: { median: median(warm), runs: warm },
       wardenCliStartMs: { median: median(start), runs: start },
+      nodeStartMs: { median: median(node), runs: node },
+      ...(extraCa ? { nodeStartWithExtraCaCertsMs: { median: median(nodeExtraCa), runs: nodeExtraCa } } : {}),
     };
   } finally {
     daemon.kill('SIGTERM');
@@ -106,9 +135,22 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
 }
 
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
+/** A process's RSS, and the RSS of its largest mapping at least `ramKiB` long (the guest RAM). */
+function rssKiB(pid: number, ramKiB: number): { total: number; guestRam: number } {
+  let total = 0;
+  let guestRam = 0;
+  let size = 0;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^(Size|Rss):\s+(\d+) kB$/.exec(line);
+    if (!m) continue;
+    const kib = Number(m[2]);
+    if (m[1] === 'Size') size = kib;
+    else {
+      total += kib;
+      if (size >= ramKiB && kib > guestRam) guestRam = kib;
+    }
+  }
+  return { total, guestRam };
 }
 
 export async function benchVm(
@@ -132,6 +174,7 @@ export async function benchVm(
     const initRuns: number[] = [];
     const execRuns: number[] = [];
     let rss = 0;
+    let guestRss = 0;
     for (let i = 0; i < boots; i++) {
       const vm = driver.create({ id: `bench-${i}`, image: built.image, cpus: 1, memoryMiB, proxyPort });
       await vm.start();
@@ -146,11 +189,12 @@ export async function benchVm(
           execRuns.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
         await new Promise((r) => setTimeout(r, 2000)); // idle
-        rss = rssKiB(vm.pid!) / 1024;
+        const kib = rssKiB(vm.pid!, memoryMiB * 1024);
+        rss = kib.total / 1024;
+        guestRss = kib.guestRam / 1024;
       }
       await vm.stop();
     }
-    const beyond = Math.max(0, rss - memoryMiB);
     const run = await benchWardenRun(built.image, accel.accel, boots);
     return {
       accel: accel.accel,
@@ -165,7 +209,8 @@ export async function benchVm(
       },
       guestRamMiB: memoryMiB,
       qemuRssMiB: Math.round(rss),
-      rssBeyondGuestRamMiB: Math.round(beyond),
+      guestRamResidentMiB: Math.round(guestRss),
+      qemuOverheadRssMiB: Math.round(rss - guestRss),
       // QEMU touches guest RAM lazily, so an idle VM costs its RSS, not its full -m.
       idleVmsFitIn24GiB: Math.floor((24 * 1024) / Math.max(rss, 1)),
       ...run,

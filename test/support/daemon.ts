@@ -93,10 +93,14 @@ export function policyYaml(rules: string, extra: { default?: string; timeoutSeco
 }
 
 /** Wait until `predicate` holds, polling; fails after `ms`. */
-export async function until<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 5000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const value = fn();
+    const value = await fn();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

@@ -155,7 +155,12 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     assert.equal(r.code, 0);
     const c = await client();
     void c.events((e) => events.push(e), { signal: stopEvents.signal, types: ['sandbox.state'] });
-    assert.deepEqual(await c.call('GET /v1/sandboxes'), [], 'the sandbox was removed after the run');
+    // The daemon removes the sandbox once the command has ended (warden does not wait for it).
+    await until(
+      'the sandbox to be removed after the run',
+      async () => (await c.call('GET /v1/sandboxes')).length === 0,
+      10_000,
+    );
   });
 
   test('stdin and the exit code pass through; the run comes from the warm pool', async () => {
@@ -172,6 +177,34 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
       (e): e is SandboxStateEvent => e.type === 'sandbox.state' && /from the warm pool/.test(e.reason ?? ''),
     );
     assert.ok(fromPool, 'a sandbox.state event says the VM came from the warm pool');
+  });
+
+  test('a warden run killed with -9 leaves no sandbox behind', async () => {
+    const c = await client();
+    const cli = spawn(process.execPath, [BIN, 'run', '--label', 'killed-cli', '--', 'sleep', '600'], {
+      env,
+      stdio: 'ignore',
+    });
+    const mine = async () => (await c.call('GET /v1/sandboxes')).filter((s) => s.label === 'killed-cli');
+    // The pool is refilling after the last test: this one may boot its VM first.
+    await until(
+      'the command to run in its sandbox',
+      async () => (await mine()).some((s) => s.state === 'RUNNING'),
+      120_000,
+    );
+    // Let the exec reach the guest before the CLI dies.
+    await new Promise((r) => setTimeout(r, 1000));
+    cli.kill('SIGKILL');
+    await until(
+      'the sandbox of the killed CLI to be removed',
+      async () => (await mine()).length === 0,
+      15_000,
+    );
+    const removed = await c.call('GET /v1/audit', { query: { kind: 'user.action' } });
+    assert.ok(
+      removed.records.some((r) => JSON.stringify(r.ocsf).includes('sandbox.remove')),
+      'the removal is in the audit trail',
+    );
   });
 
   test('a workspace with secret-looking files is refused with the files and the flag to share them', async () => {

@@ -24,6 +24,7 @@ import {
   type HostMessage,
   PROTOCOL_VERSION,
 } from '../protocol.ts';
+import { type SpareShell, shellQuote } from './spare-shell.ts';
 
 export const AGENT_NAME = 'warden-agent/0.1';
 
@@ -44,18 +45,14 @@ export interface AgentOptions {
   powerOff?: () => void;
   /** The PTY helper (util-linux `script`), default /usr/bin/script. */
   scriptPath?: string;
+  /** A shell forked ahead of time for the next command (spare-shell.ts); none: spawn each. */
+  spare?: SpareShell;
 }
 
 interface Proc {
   child: ChildProcess;
   done: boolean;
   pty: boolean;
-}
-
-/** `sh -c` quoting for one argument. */
-export function shellQuote(arg: string): string {
-  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(arg)) return arg;
-  return "'" + arg.replace(/'/g, `'\\''`) + "'";
 }
 
 export class GuestAgent {
@@ -159,12 +156,17 @@ export class GuestAgent {
       env.SHELL = '/bin/sh';
       env.TERM = env.TERM ?? 'xterm-256color';
     }
-    const child = spawn(file, args, {
-      env,
-      cwd: m.cwd,
-      stdio: [m.stdin || m.pty ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, so kill reaches the whole tree
-    });
+    const spare = m.pty
+      ? undefined
+      : this.opts.spare?.take({ argv: m.argv, env, cwd: m.cwd, stdin: Boolean(m.stdin) });
+    const child =
+      spare ??
+      spawn(file, args, {
+        env,
+        cwd: m.cwd,
+        stdio: [m.stdin || m.pty ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group, so kill reaches the whole tree
+      });
     const proc: Proc = { child, done: false, pty: Boolean(m.pty) };
     this.procs.set(channel, proc);
     const finish = (code: number | null, signal: string | null): void => {
@@ -172,14 +174,23 @@ export class GuestAgent {
       proc.done = true;
       this.procs.delete(channel);
       this.send(channel, { op: 'exit', code, signal });
+      // The next spare forks now that this command is over, off any command's path.
+      const next = this.opts.spare;
+      if (next) setImmediate(() => next.prepare());
     };
     child.on('error', (err) => {
       this.send(channel, { op: 'error', message: err.message });
       finish(127, null);
     });
-    child.on('spawn', () => {
-      if (child.pid !== undefined) this.send(channel, { op: 'started', pid: child.pid });
-    });
+    if (spare) {
+      // The spare was spawned long ago; it is the command from here on.
+      this.send(channel, { op: 'started', pid: spare.pid as number });
+      if (!m.stdin) spare.stdin?.end();
+    } else {
+      child.on('spawn', () => {
+        if (child.pid !== undefined) this.send(channel, { op: 'started', pid: child.pid });
+      });
+    }
     child.stdin?.on('error', () => {}); // EPIPE when the command stops reading
     const pipe = (stream: NodeJS.ReadableStream | null, type: FrameType): void => {
       stream?.on('data', (chunk: Buffer) => {
@@ -225,6 +236,7 @@ export class GuestAgent {
   }
 
   private powerOff(): void {
+    this.opts.spare?.dispose();
     for (const [, p] of this.procs) {
       if (p.child.pid !== undefined) {
         try {

@@ -2,8 +2,10 @@
 // wires it to a GuestAgent. Started (and restarted if it dies) by busybox init.
 
 import { closeSync, openSync, read, readdirSync, readFileSync, write } from 'node:fs';
+import { GUEST_BUSYBOX } from '../image/guest-files.ts';
 import { FrameDecoder } from '../protocol.ts';
 import { GuestAgent } from './agent.ts';
+import { SpareShell } from './spare-shell.ts';
 
 const PORT_NAME = 'warden.ctl';
 const HIGH_WATER = 1024 * 1024;
@@ -83,7 +85,9 @@ function main(): void {
   // agent.sh hides the CA variable from this Node (the bundle only exists after setup).
   if (baseEnv.WARDEN_NODE_EXTRA_CA_CERTS) baseEnv.NODE_EXTRA_CA_CERTS = baseEnv.WARDEN_NODE_EXTRA_CA_CERTS;
   delete baseEnv.WARDEN_NODE_EXTRA_CA_CERTS;
-  const agent = new GuestAgent({ io: writer, baseEnv });
+  const spare = new SpareShell({ file: GUEST_BUSYBOX, args: ['sh', '-c'] });
+  const agent = new GuestAgent({ io: writer, baseEnv, spare });
+  spare.prepare();
   const decoder = new FrameDecoder();
   const buf = Buffer.alloc(256 * 1024);
   const readLoop = (): void => {

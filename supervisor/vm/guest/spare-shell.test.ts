@@ -1,0 +1,85 @@
+// The spare shell on the host's busybox: the command it becomes gets exactly its argv,
+// environment, directory and stdin, and reports exit codes as a direct spawn would.
+
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { type CommandSpec, commandScript, SpareShell } from './spare-shell.ts';
+
+const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+
+function run(
+  child: ChildProcess,
+  input?: string,
+): Promise<{ code: number | null; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d;
+  });
+  if (input !== undefined) child.stdin?.end(input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+}
+
+async function viaSpare(spec: CommandSpec, input?: string) {
+  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-c'] });
+  spare.prepare();
+  const child = spare.take(spec);
+  assert.ok(child, 'the spare takes the command');
+  assert.equal(spare.take(spec), undefined, 'a spare runs one command');
+  return run(child, input);
+}
+
+test('commandScript quotes every value and counts its lines', () => {
+  const script = commandScript({
+    argv: ['printf', "it's\nhere"],
+    env: { A: 'x y' },
+    cwd: '/tmp',
+    stdin: false,
+  });
+  assert.equal(
+    script,
+    "5\nunset SHLVL PWD OLDPWD\nexport A='x y'\ncd /tmp || exit 127\nexec printf 'it'\\''s\nhere' </dev/null\n",
+  );
+  assert.equal(commandScript({ argv: ['true'], env: { 'BAD-NAME': '1' }, stdin: false }), undefined);
+});
+
+test('the command gets exactly its environment, directory, argv and stdin', { skip: !BUSYBOX }, async () => {
+  const env = { PATH: '/usr/bin:/bin', ODD: "a 'quoted'\nvalue $HOME `x`" };
+  const printed = await viaSpare({ argv: [BUSYBOX as string, 'env'], env, stdin: false });
+  assert.deepEqual([printed.code, printed.err], [0, '']);
+  assert.deepEqual(printed.out.split('\n').filter(Boolean).sort(), [
+    "ODD=a 'quoted'",
+    'PATH=/usr/bin:/bin',
+    'value $HOME `x`',
+  ]);
+  const r = await viaSpare(
+    {
+      argv: [BUSYBOX as string, 'sh', '-c', 'pwd; cat; echo "[$1]"', 'sh', 'x\ny'],
+      env,
+      cwd: '/tmp',
+      stdin: true,
+    },
+    'from stdin\n',
+  );
+  assert.deepEqual([r.code, r.err], [0, '']);
+  assert.equal(r.out, '/tmp\nfrom stdin\n[x\ny]\n');
+});
+
+test('without stdin the command reads /dev/null; exit codes and a missing command pass through', {
+  skip: !BUSYBOX,
+}, async () => {
+  const quiet = await viaSpare({ argv: [BUSYBOX as string, 'cat'], env: {}, stdin: false });
+  assert.deepEqual([quiet.code, quiet.out], [0, '']);
+  const seven = await viaSpare({ argv: [BUSYBOX as string, 'sh', '-c', 'exit 7'], env: {}, stdin: false });
+  assert.equal(seven.code, 7);
+  const missing = await viaSpare({ argv: ['no-such-command-here'], env: { PATH: '/bin' }, stdin: false });
+  assert.equal(missing.code, 127);
+  assert.match(missing.err, /not found/);
+  const noDir = await viaSpare({ argv: ['true'], env: {}, cwd: '/no/such/dir', stdin: false });
+  assert.equal(noDir.code, 127);
+});

@@ -1,0 +1,90 @@
+// A shell forked ahead of time that becomes the next command. The agent is a Node process
+// of some 40 MB; forking it for each command costs 30–60 ms under TCG, most of a short
+// command's run. The spare is a busybox shell (about 1 MB) started while nothing runs: it
+// waits on fd 3 for the command's script, which sets the command's environment and
+// directory and `exec`s it, so the command keeps the spare's pid, process group and pipes.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+
+// Reads a line count, then that many lines (a value may hold newlines), then runs them.
+// Builtins only: nothing else is forked before the command itself.
+const READER =
+  'IFS= read -r n <&3 || exit 125; s=; while [ "$n" -gt 0 ]; do IFS= read -r l <&3; s="$s$l\n"; ' +
+  'n=$((n-1)); done; exec 3<&-; eval "$s"';
+
+// Variables the shell sets and exports by itself; the command gets exactly its own env.
+const SHELL_OWN = ['SHLVL', 'PWD', 'OLDPWD'];
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `sh -c` quoting for one argument. */
+export function shellQuote(arg: string): string {
+  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(arg)) return arg;
+  return "'" + arg.replace(/'/g, `'\\''`) + "'";
+}
+
+export interface CommandSpec {
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string | undefined;
+  /** Keep the spare's stdin pipe; otherwise the command reads /dev/null. */
+  stdin: boolean;
+}
+
+/**
+ * The script the spare runs for `spec`, or undefined when a variable name cannot be set
+ * from a shell (the caller spawns the command directly then).
+ */
+export function commandScript(spec: CommandSpec): string | undefined {
+  const lines = [`unset ${SHELL_OWN.join(' ')}`];
+  for (const [name, value] of Object.entries(spec.env)) {
+    if (!NAME.test(name)) return undefined;
+    lines.push(`export ${name}=${shellQuote(value)}`);
+  }
+  if (spec.cwd !== undefined) lines.push(`cd ${shellQuote(spec.cwd)} || exit 127`);
+  lines.push(`exec ${spec.argv.map(shellQuote).join(' ')}${spec.stdin ? '' : ' </dev/null'}`);
+  const text = lines.join('\n');
+  return `${text.split('\n').length}\n${text}\n`;
+}
+
+export class SpareShell {
+  #spare: ChildProcess | undefined;
+
+  constructor(private readonly shell: { file: string; args: string[] }) {}
+
+  /** Forks the next spare if there is none (call while no command is starting). */
+  prepare(): void {
+    if (this.#spare) return;
+    const child = spawn(this.shell.file, [...this.shell.args, READER], {
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group, as a directly spawned command has
+      env: {},
+      cwd: '/',
+    });
+    const drop = () => {
+      if (this.#spare === child) this.#spare = undefined;
+    };
+    child.once('error', drop);
+    child.once('exit', drop);
+    child.stdin?.on('error', () => {});
+    child.stdio[3]?.on('error', () => {});
+    this.#spare = child;
+  }
+
+  /** The spare, now running `spec`; undefined when there is none or `spec` needs a direct spawn. */
+  take(spec: CommandSpec): ChildProcess | undefined {
+    const child = this.#spare;
+    if (!child || child.pid === undefined || child.exitCode !== null) return undefined;
+    const script = commandScript(spec);
+    if (script === undefined) return undefined;
+    this.#spare = undefined;
+    (child.stdio[3] as NodeJS.WritableStream).end(script);
+    return child;
+  }
+
+  /** Ends the spare (power-off). */
+  dispose(): void {
+    this.#spare?.kill('SIGKILL');
+    this.#spare = undefined;
+  }
+}
