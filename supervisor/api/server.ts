@@ -39,6 +39,8 @@ export interface HandlerInput<K extends RouteKey> {
   body: ApiRoutes[K]['body'];
   /** The local user the request is attributed to. */
   user: string;
+  /** Aborted when the client goes away before the answer is sent. */
+  signal: AbortSignal;
 }
 
 export type Handlers = {
@@ -237,11 +239,16 @@ export class ApiServer {
       if (!route) throw new ApiError(404, 'NotFound', `no route ${req.method} ${url.pathname}`);
       const body = route.r.validate ? await this.#readBody(req, route.r) : undefined;
       const handler = this.#opts.handlers[route.r.key] as (input: HandlerInput<RouteKey>) => unknown;
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
       const result = await handler({
         params: route.params as never,
         query: url.searchParams,
         body: body as never,
         user: this.#opts.user,
+        signal: gone.signal,
       });
       const text = JSON.stringify(result ?? null);
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });

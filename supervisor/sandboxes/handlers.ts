@@ -24,9 +24,12 @@ export interface VmHandlerDeps {
 
 export function vmHandlers(d: VmHandlerDeps): Pick<Handlers, VmRoutes> {
   return {
-    'POST /v1/sandboxes': async ({ body, user }) => {
+    'POST /v1/sandboxes': async ({ body, user, signal }) => {
       const sandbox = await d.vms.create(body, user);
       userAction(d, user, 'sandbox.create', sandbox.image.id, sandbox.sandboxId);
+      // The client went away while the VM booted (a killed `warden run`): nobody will
+      // learn this sandbox's id, so it would run unowned until someone stops it by hand.
+      if (signal.aborted) await removeSandbox(d, user, sandbox.sandboxId);
       return { sandbox };
     },
     'GET /v1/sandboxes': () => d.vms.list(),

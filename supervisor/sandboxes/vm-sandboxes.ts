@@ -301,7 +301,8 @@ export class VmSandboxes {
       // The guest's first commands pay for what its agent and kernel load lazily (process
       // spawning, the command's pages, the agent's exec path compiled by V8); paying it here,
       // with and without a stdin pipe as runs use, keeps it off the sandbox's first run.
-      for (const stdin of [undefined, '', undefined, '']) await vm.run(['true'], stdin === undefined ? {} : { stdin });
+      for (const stdin of [undefined, '', undefined, ''])
+        await vm.run(['true'], stdin === undefined ? {} : { stdin });
     } catch (error) {
       await Promise.allSettled([vm.stop(), listener.close()]);
       throw error;

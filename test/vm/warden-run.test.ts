@@ -179,7 +179,7 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     assert.ok(fromPool, 'a sandbox.state event says the VM came from the warm pool');
   });
 
-  test('a warden run killed with -9 leaves no sandbox behind', async () => {
+  test('a warden run killed with -9 (running its command, or booting) leaves no sandbox behind', async () => {
     const c = await client();
     const cli = spawn(process.execPath, [BIN, 'run', '--label', 'killed-cli', '--', 'sleep', '600'], {
       env,
@@ -199,6 +199,19 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
       'the sandbox of the killed CLI to be removed',
       async () => (await mine()).length === 0,
       15_000,
+    );
+    // Killed while its VM boots: the daemon removes the sandbox once the boot is over.
+    const booting = spawn(process.execPath, [BIN, 'run', '--cold', '--label', 'killed-boot', '--', 'true'], {
+      env,
+      stdio: 'ignore',
+    });
+    const boot = async () => (await c.call('GET /v1/sandboxes')).filter((s) => s.label === 'killed-boot');
+    await until('the cold sandbox to be booting', async () => (await boot()).length === 1, 30_000);
+    booting.kill('SIGKILL');
+    await until(
+      'the sandbox whose client died during its boot to be removed',
+      async () => (await boot()).length === 0,
+      120_000,
     );
     const removed = await c.call('GET /v1/audit', { query: { kind: 'user.action' } });
     assert.ok(
