@@ -11,7 +11,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry a content hash: remove the previous build's so dist/ does not grow.
 const dist = path.join(root, 'dist');
 mkdirSync(dist, { recursive: true });
-for (const name of readdirSync(dist, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) {
+for (const name of readdirSync(dist, { withFileTypes: true })
+  .filter((e) => e.isFile())
+  .map((e) => e.name)) {
   if (/\.mjs(\.map)?$/.test(name)) rmSync(path.join(dist, name));
 }
 

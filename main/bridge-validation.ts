@@ -2,11 +2,10 @@
 // daemon: the argument's shape, the route's path params, the query (strings only), and
 // the body against the same TypeBox schema the daemon's server validates it with.
 
-import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { BRIDGE_METHODS, type BridgeError, type BridgeMethod } from '../supervisor/api/bridge.ts';
 import { bodySchema } from '../supervisor/api/route-schemas.ts';
-import type { ApiRoutes, RouteKey } from '../supervisor/api/routes.ts';
+import type { RouteKey } from '../supervisor/api/routes.ts';
 
 export interface ValidatedArgs {
   params: Record<string, string>;

@@ -9,7 +9,6 @@ export { queryToObject } from './route-schemas.ts';
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
-import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from './api-error.ts';

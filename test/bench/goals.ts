@@ -16,11 +16,20 @@ const GOALS: [RegExp, Goal][] = [
   [/^coldBootToInitMs/, at('<=', 3_000)],
 ];
 
+/** The goal of the figure named `name`, if it has one. */
+export function goalFor(name: string): Goal | undefined {
+  return GOALS.find(([pattern]) => pattern.test(name))?.[1];
+}
+
+export function goalMet(goal: Goal, value: number): boolean {
+  return goal.op === '<=' ? value <= goal.target : value >= goal.target;
+}
+
 /** `figures` with the goal of each one that has one. */
 export function withGoals(figures: Figure[]): Figure[] {
   return figures.map((f) => {
     if (f.goal) return f;
-    const goal = GOALS.find(([name]) => name.test(f.name))?.[1];
+    const goal = goalFor(f.name);
     return goal ? { ...f, goal } : f;
   });
 }
