@@ -33,6 +33,10 @@ test('the ELF payload is found after the bzImage header and decompressed', (t) =
   const xz = spawnSync('xz', ['-c'], { input: elf }).stdout;
   const bz = Buffer.concat([Buffer.alloc(5000, 0x90), xz, Buffer.alloc(300, 0xff)]);
   assert.deepEqual(extractVmlinux(bz), elf);
+  // Megabytes after the payload: xz stops reading at its stream's end, and what remains
+  // must not make the extraction fail (through a pipe it was an EPIPE, now and then).
+  const long = Buffer.concat([Buffer.alloc(5000, 0x90), xz, Buffer.alloc(16 << 20, 0xff)]);
+  assert.deepEqual(extractVmlinux(long), elf);
   assert.throws(() => extractVmlinux(Buffer.alloc(100)), /no ELF kernel/);
 });
 

@@ -2,6 +2,9 @@
 // decompression that costs seconds under TCG), and the order kernel modules load in.
 
 import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
@@ -20,24 +23,40 @@ const CODECS: Codec[] = [
 /**
  * Finds the compressed payload inside a bzImage and decompresses it (like the kernel's
  * scripts/extract-vmlinux). Decompressors complain about the bytes after the payload, so
- * the answer is judged by its ELF magic rather than their exit code.
+ * the answer is judged by its ELF magic rather than their exit code. The payload reaches
+ * the decompressor as a file on its stdin, not a pipe: a decompressor that stops reading at
+ * the end of its stream must not turn into an EPIPE for the writer.
  */
 export function extractVmlinux(bzImage: Buffer): Buffer {
   if (bzImage.subarray(0, 4).equals(ELF_MAGIC)) return bzImage;
   const tried: string[] = [];
-  for (const codec of CODECS) {
-    let at = bzImage.indexOf(codec.magic);
-    while (at >= 0) {
-      const [cmd, ...args] = codec.command as [string, ...string[]];
-      const r = spawnSync(cmd, args, { input: bzImage.subarray(at), maxBuffer: 1 << 30 });
-      if (r.error) {
-        tried.push(`${codec.name}: ${r.error.message}`);
-        break;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-vmlinux-'));
+  try {
+    for (const codec of CODECS) {
+      let at = bzImage.indexOf(codec.magic);
+      while (at >= 0) {
+        const [cmd, ...args] = codec.command as [string, ...string[]];
+        const payload = path.join(dir, 'payload');
+        writeFileSync(payload, bzImage.subarray(at));
+        const fd = openSync(payload, 'r');
+        let r: ReturnType<typeof spawnSync>;
+        try {
+          r = spawnSync(cmd, args, { stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+        } finally {
+          closeSync(fd);
+        }
+        if (r.error) {
+          tried.push(`${codec.name}: ${r.error.message}`);
+          break;
+        }
+        const out = r.stdout as Buffer;
+        if (out.length > 4 && out.subarray(0, 4).equals(ELF_MAGIC)) return out;
+        tried.push(`${codec.name}@${at}: not an ELF`);
+        at = bzImage.indexOf(codec.magic, at + 1);
       }
-      if (r.stdout.length > 4 && r.stdout.subarray(0, 4).equals(ELF_MAGIC)) return r.stdout;
-      tried.push(`${codec.name}@${at}: not an ELF`);
-      at = bzImage.indexOf(codec.magic, at + 1);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   throw new Error(`no ELF kernel found inside the bzImage (${tried.join('; ') || 'no known payload'})`);
 }
