@@ -159,6 +159,7 @@ export class GuestAgent {
     const spare = m.pty
       ? undefined
       : this.opts.spare?.take({ argv: m.argv, env, cwd: m.cwd, stdin: Boolean(m.stdin) });
+    this.opts.spare?.prepareWhenIdle();
     const child =
       spare ??
       spawn(file, args, {
@@ -174,9 +175,8 @@ export class GuestAgent {
       proc.done = true;
       this.procs.delete(channel);
       this.send(channel, { op: 'exit', code, signal });
-      // The next spare forks now that this command is over, off any command's path.
-      const next = this.opts.spare;
-      if (next) setImmediate(() => next.prepare());
+      // The next spare forks once commands pause, off any command's path.
+      this.opts.spare?.prepareWhenIdle();
     };
     child.on('error', (err) => {
       this.send(channel, { op: 'error', message: err.message });

@@ -83,3 +83,19 @@ test('without stdin the command reads /dev/null; exit codes and a missing comman
   const noDir = await viaSpare({ argv: ['true'], env: {}, cwd: '/no/such/dir', stdin: false });
   assert.equal(noDir.code, 127);
 });
+
+test('commands back to back get no spare; one forks once they pause', { skip: !BUSYBOX }, async () => {
+  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-c'] });
+  const spec: CommandSpec = { argv: [BUSYBOX as string, 'true'], env: {}, stdin: false };
+  for (let i = 0; i < 6; i++) {
+    spare.prepareWhenIdle(60);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(spare.take(spec), undefined, 'still busy: no spare forked');
+  spare.prepareWhenIdle(60);
+  await new Promise((r) => setTimeout(r, 150));
+  const child = spare.take(spec);
+  assert.ok(child, 'a spare once things were quiet');
+  assert.equal((await run(child)).code, 0);
+  spare.dispose();
+});

@@ -3,6 +3,9 @@
 // command's run. The spare is a busybox shell (about 1 MB) started while nothing runs: it
 // waits on fd 3 for the command's script, which sets the command's environment and
 // directory and `exec`s it, so the command keeps the spare's pid, process group and pipes.
+// Forking blocks the agent for as long as it takes, so the next spare forks only once no
+// command has started or ended for a moment: commands run back to back are spawned
+// directly (as without a spare), and the first command after a pause gets the spare.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 
@@ -47,10 +50,24 @@ export function commandScript(spec: CommandSpec): string | undefined {
   return `${text.split('\n').length}\n${text}\n`;
 }
 
+/** Quiet time after a command starts or ends before the next spare forks. */
+export const SPARE_IDLE_MS = 200;
+
 export class SpareShell {
   #spare: ChildProcess | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly shell: { file: string; args: string[] }) {}
+
+  /** Forks the next spare once `idleMs` pass without another call (commands come and go). */
+  prepareWhenIdle(idleMs = SPARE_IDLE_MS): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.prepare();
+    }, idleMs);
+    this.#timer.unref();
+  }
 
   /** Forks the next spare if there is none (call while no command is starting). */
   prepare(): void {
@@ -84,6 +101,8 @@ export class SpareShell {
 
   /** Ends the spare (power-off). */
   dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#spare?.kill('SIGKILL');
     this.#spare = undefined;
   }
