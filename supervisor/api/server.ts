@@ -4,15 +4,23 @@
 // rebinding. Handlers are typed by ApiRoutes; bodies are validated against their schemas.
 
 export { ApiError } from './api-error.ts';
+export type { Handlers, UpgradeHandlers, WebSocketHandlers } from './handler-types.ts';
 export { queryToObject } from './route-schemas.ts';
 
-import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { ApiError } from './api-error.ts';
 import type { WardenEvent } from './events.ts';
+import type {
+  HandlerInput,
+  Handlers,
+  UpgradeHandlers,
+  UpgradeInput,
+  WebSocketHandlers,
+  WebSocketInput,
+} from './handler-types.ts';
 import type { ErrorEnvelope } from './messages.ts';
 import { compilePattern, describeErrors, matchRoute } from './route-match.ts';
 import {
@@ -21,55 +29,9 @@ import {
   UPGRADE_QUERY_SCHEMAS,
   WEBSOCKET_QUERY_SCHEMAS,
 } from './route-schemas.ts';
-import {
-  type ApiRoutes,
-  type ApiUpgradeRoutes,
-  type ApiWebSocketRoutes,
-  EVENTS_PATH,
-  type RouteKey,
-  type UpgradeRouteKey,
-  type WebSocketRouteKey,
-} from './routes.ts';
+import { EVENTS_PATH, type RouteKey, type UpgradeRouteKey, type WebSocketRouteKey } from './routes.ts';
+import { authorized, authorizedWebSocket, originProblem } from './server-access.ts';
 import { readTerminalProtocols, TERMINAL_PROTOCOL } from './terminal.ts';
-
-export interface HandlerInput<K extends RouteKey> {
-  params: ApiRoutes[K]['params'];
-  query: URLSearchParams;
-  body: ApiRoutes[K]['body'];
-  /** The local user the request is attributed to. */
-  user: string;
-  /** Aborted when the client goes away before the answer is sent. */
-  signal: AbortSignal;
-}
-
-export type Handlers = {
-  [K in RouteKey]: (input: HandlerInput<K>) => Promise<ApiRoutes[K]['response']> | ApiRoutes[K]['response'];
-};
-
-export interface UpgradeInput<K extends UpgradeRouteKey> {
-  params: ApiUpgradeRoutes[K]['params'];
-  /** The query, decoded and validated against the route's schema. */
-  query: ApiUpgradeRoutes[K]['query'];
-  user: string;
-  /** Answers `101 Switching Protocols` and hands over the socket. Throw ApiError before it to refuse. */
-  accept(): { socket: net.Socket; head: Buffer };
-}
-
-export type UpgradeHandlers = {
-  [K in UpgradeRouteKey]: (input: UpgradeInput<K>) => Promise<void> | void;
-};
-
-export interface WebSocketInput<K extends WebSocketRouteKey> {
-  params: ApiWebSocketRoutes[K]['params'];
-  query: ApiWebSocketRoutes[K]['query'];
-  user: string;
-  /** Open: the handshake is done; the handler owns it from here. */
-  ws: WebSocket;
-}
-
-export type WebSocketHandlers = {
-  [K in WebSocketRouteKey]: (input: WebSocketInput<K>) => void;
-};
 
 const MAX_BODY = 2 * 1024 * 1024;
 /** The largest WebSocket message the API takes (terminal input is far smaller). */
@@ -185,47 +147,15 @@ export class ApiServer {
     );
   }
 
-  #checkOrigin(req: http.IncomingMessage, server: http.Server): string | null {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const allowed = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-    if (!allowed.has(String(req.headers.host ?? '').toLowerCase()))
-      return 'the Host header is not a loopback address';
-    const origin = req.headers.origin;
-    if (origin !== undefined && !allowed.has(origin.replace(/^http:\/\//, '').toLowerCase())) {
-      return 'the Origin is not this server';
-    }
-    return null;
-  }
-
-  #authorized(req: http.IncomingMessage): boolean {
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header);
-    return m ? this.#isToken(m[1]!) : false;
-  }
-
-  #isToken(candidate: string): boolean {
-    const given = Buffer.from(candidate);
-    const expected = Buffer.from(this.#opts.token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  }
-
-  /** A WebSocket may carry the token as a subprotocol (browsers cannot set Authorization). */
-  #authorizedWebSocket(req: http.IncomingMessage): boolean {
-    if (this.#authorized(req)) return true;
-    const { token } = readTerminalProtocols(req.headers['sec-websocket-protocol']);
-    return token !== undefined && this.#isToken(token);
-  }
-
   async #handle(req: http.IncomingMessage, res: http.ServerResponse, tcp?: http.Server): Promise<void> {
     try {
       if (tcp) {
-        const problem = this.#checkOrigin(req, tcp);
+        const problem = originProblem(req, tcp);
         if (problem) throw new ApiError(403, 'Forbidden', problem);
       }
       const url = new URL(req.url ?? '/', 'http://warden.local');
       if (tcp && this.#opts.fallback?.(req, res)) return;
-      if (!this.#authorized(req)) {
+      if (!authorized(req, this.#opts.token)) {
         throw new ApiError(
           401,
           'Unauthorized',
@@ -269,10 +199,10 @@ export class ApiServer {
     const websocket = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     try {
       if (tcp) {
-        const problem = this.#checkOrigin(req, tcp);
+        const problem = originProblem(req, tcp);
         if (problem) throw new ApiError(403, 'Forbidden', problem);
       }
-      if (!(websocket ? this.#authorizedWebSocket(req) : this.#authorized(req))) {
+      if (!(websocket ? authorizedWebSocket(req, this.#opts.token) : authorized(req, this.#opts.token))) {
         throw new ApiError(
           401,
           'Unauthorized',

@@ -5,6 +5,7 @@ import type { ListenerView, PolicyDiff, PolicyLayerText, VmStatusView, WardenEve
 import { ApiError, type Handlers } from '../api/server.ts';
 import { ApprovalNotFoundError, type ApprovalQueue } from '../approvals/index.ts';
 import { VERSION } from '../cli/version.ts';
+import { userActionEvent } from '../events/index.ts';
 import { diffPolicies, Policy, type PolicyLayer, parsePolicy, stringifyPolicy } from '../policy/index.ts';
 import type { Sandboxes } from './sandboxes.ts';
 import type { SecretsSeam } from './secrets-seam.ts';
@@ -59,7 +60,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> {
   const now = () => new Date().toISOString();
   const userAction = (user: string, action: string, target: string, sandboxId?: string) =>
-    d.emit({ type: 'user.action', time: now(), user, action, target, ...(sandboxId ? { sandboxId } : {}) });
+    d.emit(userActionEvent(user, action, target, sandboxId));
 
   const resolvedFor = (sandboxId: string | undefined): Policy => {
     if (sandboxId) return d.sandboxes.get(sandboxId).policy();

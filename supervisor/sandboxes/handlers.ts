@@ -3,6 +3,7 @@
 
 import type { WardenEvent } from '../api/index.ts';
 import type { Handlers, UpgradeHandlers } from '../api/server.ts';
+import { userActionEvent } from '../events/index.ts';
 import type { Logger } from '../proxy/index.ts';
 import { bridgeExec } from './exec-bridge.ts';
 import type { ImageStore } from './images.ts';
@@ -26,7 +27,7 @@ export function vmHandlers(d: VmHandlerDeps): Pick<Handlers, VmRoutes> {
   return {
     'POST /v1/sandboxes': async ({ body, user, signal }) => {
       const sandbox = await d.vms.create(body, user);
-      userAction(d, user, 'sandbox.create', sandbox.image.id, sandbox.sandboxId);
+      d.emit(userActionEvent(user, 'sandbox.create', sandbox.image.id, sandbox.sandboxId));
       // The client went away while the VM booted (a killed `warden run`): nobody will
       // learn this sandbox's id, so it would run unowned until someone stops it by hand.
       if (signal.aborted) await removeSandbox(d, user, sandbox.sandboxId);
@@ -49,17 +50,7 @@ export function vmHandlers(d: VmHandlerDeps): Pick<Handlers, VmRoutes> {
 /** Removes a sandbox for `user` and records that they did. */
 async function removeSandbox(d: Pick<VmHandlerDeps, 'vms' | 'emit'>, user: string, sandboxId: string) {
   await d.vms.remove(sandboxId);
-  userAction(d, user, 'sandbox.remove', sandboxId, sandboxId);
-}
-
-function userAction(
-  d: Pick<VmHandlerDeps, 'emit'>,
-  user: string,
-  action: string,
-  target: string,
-  sandboxId: string,
-): void {
-  d.emit({ type: 'user.action', time: new Date().toISOString(), user, action, target, sandboxId });
+  d.emit(userActionEvent(user, 'sandbox.remove', sandboxId, sandboxId));
 }
 
 export function vmUpgrades(

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { WardenEvent } from '../../supervisor/api/events.ts';
 import { AuditStore, GroupCommitter } from '../../supervisor/audit/index.ts';
-import { goalFor, goalMet } from './goals.ts';
+import { goalMet } from './figures.ts';
+import { goalFor } from './goals.ts';
 
 /** A figure measured beside what better-sqlite3 alone does with the same rows. */
 export interface Baselined {

@@ -25,11 +25,15 @@ export interface Figure {
   text?: string;
 }
 
+export function goalMet(goal: Goal, value: number): boolean {
+  return goal.op === '<=' ? value <= goal.target : value >= goal.target;
+}
+
 export function meetsGoal(f: Figure): boolean | undefined {
   if (!f.goal) return undefined;
   const v = f.goal.on === 'ratio' ? f.ratio : f.value;
   if (v === undefined || !Number.isFinite(v)) return false;
-  return f.goal.op === '<=' ? v <= f.goal.target : v >= f.goal.target;
+  return goalMet(f.goal, v);
 }
 
 export const round = (n: number, digits = 2) => {

@@ -21,10 +21,6 @@ export function goalFor(name: string): Goal | undefined {
   return GOALS.find(([pattern]) => pattern.test(name))?.[1];
 }
 
-export function goalMet(goal: Goal, value: number): boolean {
-  return goal.op === '<=' ? value <= goal.target : value >= goal.target;
-}
-
 /** `figures` with the goal of each one that has one. */
 export function withGoals(figures: Figure[]): Figure[] {
   return figures.map((f) => {

@@ -5,41 +5,16 @@
 // Warden CA through the variables init sets. Needs root, debootstrap and e2fsprogs.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { findDebootstrap } from '../../supervisor/vm/image/debian-rootfs.ts';
 import { runCommand } from '../../supervisor/vm/image/host-tools.ts';
 import type { BuiltImage } from '../../supervisor/vm/index.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
+import { runWarden } from './cli.ts';
 import { buildFullTestImage, linkImage } from './image.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-
-function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 900_000);
-    child.once('error', reject);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 function skipReason(): string | undefined {
   if (process.env.WARDEN_SKIP_DEBOOTSTRAP_TEST === '1') return 'WARDEN_SKIP_DEBOOTSTRAP_TEST=1';
@@ -122,8 +97,10 @@ describe('the full image (Debian userland) under warden run', {
       `curl -s -o /dev/null -w 'denied %{http_connect} %{http_code}\\n' https://denied.test:${up.httpsPort}/nope || true`,
     ].join('\n');
     // Not spawnSync: the upstreams answer from this process's event loop.
-    const r = await runCli(['run', '--policy', policy, '--', 'sh', '-c', script], env);
-    assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    const r = await runWarden(['run', '--policy', policy, '--', 'sh', '-c', script], env, {
+      timeoutMs: 900_000,
+    });
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
     const out = r.stdout;
     assert.match(out, /^node v(1[89]|[2-9]\d)\./m);
     assert.match(out, /^npm \d+\./m);

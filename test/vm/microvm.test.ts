@@ -16,18 +16,10 @@ import {
   type Vm,
   type VmImage,
 } from '../../supervisor/vm/index.ts';
+import { alive } from './cli.ts';
 import { buildTestImage, repoRoot } from './image.ts';
 
 const CA = '-----BEGIN CERTIFICATE-----\nTUlJQ2Zha2VXYXJkZW5UZXN0Q0E=\n-----END CERTIFICATE-----\n';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('QEMU microvm sandbox (real guests)', { timeout: 600_000 }, () => {
   let image: VmImage;

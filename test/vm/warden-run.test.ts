@@ -8,77 +8,24 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { ApiClient, execInSandbox } from '../../supervisor/api/client.ts';
+import { ApiClient } from '../../supervisor/api/client.ts';
 import type { SandboxStateEvent, WardenEvent } from '../../supervisor/api/index.ts';
 import { until } from '../support/daemon.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
+import { alive, type CliRun, guestRun as guest, poolReady, qemusOf, runWarden, WARDEN_BIN } from './cli.ts';
 import { buildTestImage, linkImage } from './image.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
 const SECRET_VALUE = 'ghp_realValueNeverInTheGuest_5up3rS3cr3t';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
 let home: string;
 let up: Upstreams;
 let env: NodeJS.ProcessEnv;
 
-function warden(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  const t = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...env, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - t });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+function warden(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  return runWarden(args, { ...env, ...opts.env }, opts.input === undefined ? {} : { input: opts.input });
 }
 
-/** QEMU processes started for this test's $WARDEN_HOME. */
-function qemusOfHome(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (
-        path.basename(argv[0] ?? '').startsWith('qemu-system') &&
-        argv.some((a) => a.includes(`${home}/run/`))
-      )
-        pids.push(Number(name));
-    } catch {}
-  }
-  return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const qemusOfHome = () => qemusOf(home);
 
 function daemonPid(): number {
   return Number(readFileSync(path.join(home, 'daemon.pid'), 'utf8').trim());
@@ -86,34 +33,6 @@ function daemonPid(): number {
 
 async function client(): Promise<ApiClient> {
   return ApiClient.fromFiles(path.join(home, 'warden.sock'), path.join(home, 'token'));
-}
-
-async function guest(
-  c: ApiClient,
-  sandboxId: string,
-  argv: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const s = await execInSandbox(c, sandboxId, { argv });
-  let stdout = '';
-  let stderr = '';
-  s.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  s.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const status = await s.exited;
-  return { code: status.code, stdout, stderr };
-}
-
-async function poolReady(c: ApiClient): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const s = await c.call('GET /v1/status');
-    if ((s.vm?.pool.ready ?? 0) >= 1) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the warm pool did not fill within 120 s');
 }
 
 describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, () => {
@@ -181,7 +100,7 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
 
   test('a warden run killed with -9 (running its command, or booting) leaves no sandbox behind', async () => {
     const c = await client();
-    const cli = spawn(process.execPath, [BIN, 'run', '--label', 'killed-cli', '--', 'sleep', '600'], {
+    const cli = spawn(process.execPath, [WARDEN_BIN, 'run', '--label', 'killed-cli', '--', 'sleep', '600'], {
       env,
       stdio: 'ignore',
     });
@@ -201,10 +120,14 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
       15_000,
     );
     // Killed while its VM boots: the daemon removes the sandbox once the boot is over.
-    const booting = spawn(process.execPath, [BIN, 'run', '--cold', '--label', 'killed-boot', '--', 'true'], {
-      env,
-      stdio: 'ignore',
-    });
+    const booting = spawn(
+      process.execPath,
+      [WARDEN_BIN, 'run', '--cold', '--label', 'killed-boot', '--', 'true'],
+      {
+        env,
+        stdio: 'ignore',
+      },
+    );
     const boot = async () => (await c.call('GET /v1/sandboxes')).filter((s) => s.label === 'killed-boot');
     await until('the cold sandbox to be booting', async () => (await boot()).length === 1, 30_000);
     booting.kill('SIGKILL');
@@ -392,7 +315,7 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(left.every(alive), 'the QEMUs outlived their daemon');
     // Fails closed: the kept sandbox's proxy listener died with the daemon.
-    const next = spawn(process.execPath, [BIN, 'daemon'], {
+    const next = spawn(process.execPath, [WARDEN_BIN, 'daemon'], {
       env: { ...env, WARDEN_POOL_SIZE: '0' },
       stdio: 'ignore',
       detached: true,

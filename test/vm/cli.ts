@@ -1,0 +1,103 @@
+// The real `warden` CLI and what VM tests look at around it: a run's output and exit,
+// whether a process is alive, the QEMUs of a $WARDEN_HOME, a command in a guest, the pool.
+
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ApiClient, execInSandbox } from '../../supervisor/api/client.ts';
+
+export const WARDEN_BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * `warden ARGS…` as a child process (not spawnSync: tests' upstreams answer from this
+ * process's event loop); stdin gets `input`, then EOF. Killed after `timeoutMs`.
+ */
+export function runWarden(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  const t = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WARDEN_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - t });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** QEMU processes started for the $WARDEN_HOME `home`. */
+export function qemusOf(home: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (
+        path.basename(argv[0] ?? '').startsWith('qemu-system') &&
+        argv.some((a) => a.includes(`${home}/run/`))
+      )
+        pids.push(Number(name));
+    } catch {}
+  }
+  return pids;
+}
+
+/** Runs `argv` in a sandbox through the API; its output and exit code. */
+export async function guestRun(
+  c: ApiClient,
+  sandboxId: string,
+  argv: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const s = await execInSandbox(c, sandboxId, { argv });
+  let stdout = '';
+  let stderr = '';
+  s.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  s.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const status = await s.exited;
+  return { code: status.code, stdout, stderr };
+}
+
+/** Waits until the daemon's warm pool holds a booted VM. */
+export async function poolReady(c: ApiClient): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const s = await c.call('GET /v1/status');
+    if ((s.vm?.pool.ready ?? 0) >= 1) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the warm pool did not fill within 120 s');
+}
