@@ -99,3 +99,16 @@ test('commands back to back get no spare; one forks once they pause', { skip: !B
   assert.equal((await run(child)).code, 0);
   spare.dispose();
 });
+
+test('a spare that died while waiting is not handed a command', { skip: !BUSYBOX }, async () => {
+  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-c'] });
+  spare.prepare();
+  await new Promise((r) => setTimeout(r, 100));
+  const pid = spare.pid;
+  assert.ok(pid, 'a spare waits');
+  // Dead before this process has seen its exit (no await in between, so no exit event yet).
+  process.kill(pid, 'SIGKILL');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  assert.equal(spare.take({ argv: [BUSYBOX as string, 'true'], env: {}, stdin: false }), undefined);
+  assert.equal(spare.pid, undefined, 'the dead spare was let go');
+});

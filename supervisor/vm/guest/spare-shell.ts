@@ -8,6 +8,7 @@
 // directly (as without a spare), and the first command after a pause gets the spare.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 // Reads a line count, then that many lines (a value may hold newlines), then runs them.
 // Builtins only: nothing else is forked before the command itself.
@@ -19,6 +20,19 @@ const READER =
 const SHELL_OWN = ['SHLVL', 'PWD', 'OLDPWD'];
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The process is still waiting: it exists and has not exited (a zombie, state Z, has exited
+ * though Node may not have seen it yet; its `exitCode` is still null then).
+ */
+function waiting(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !/^\S+ \(.*\) [ZX]/s.test(stat);
+  } catch {
+    return false;
+  }
+}
 
 /** `sh -c` quoting for one argument. */
 export function shellQuote(arg: string): string {
@@ -59,6 +73,11 @@ export class SpareShell {
 
   constructor(private readonly shell: { file: string; args: string[] }) {}
 
+  /** The waiting spare's pid, if there is one. */
+  get pid(): number | undefined {
+    return this.#spare?.pid;
+  }
+
   /** Forks the next spare once `idleMs` pass without another call (commands come and go). */
   prepareWhenIdle(idleMs = SPARE_IDLE_MS): void {
     if (this.#timer) clearTimeout(this.#timer);
@@ -92,6 +111,11 @@ export class SpareShell {
   take(spec: CommandSpec): ChildProcess | undefined {
     const child = this.#spare;
     if (!child || child.pid === undefined || child.exitCode !== null) return undefined;
+    if (!waiting(child.pid)) {
+      // It died while waiting: let it go, and run this command directly.
+      this.#spare = undefined;
+      return undefined;
+    }
     const script = commandScript(spec);
     if (script === undefined) return undefined;
     this.#spare = undefined;
