@@ -1,13 +1,15 @@
 // Filtered, cursor-paged reads. Pages are ordered by event time then seq, newest first by
 // default; the cursor (opaque to clients) is `<time>.<seq>` of the last record of a page.
-// Every filter column has an index ending in time (plus the implicit seq), so a page is one
-// index range scan whatever the table size. `follow` reads by seq (what was appended since).
+// Schema 3 pages through the segment index (segment-query.ts) and then reads the page's rows
+// by seq. An older database opened read-only has an index per filter column ending in time,
+// so its page is one index range scan. `follow` reads by seq (what was appended since).
 
 import type Database from 'better-sqlite3';
 import type { AuditFilter, AuditPage, AuditRecord } from '../api/audit-types.ts';
 import type { ContextTable } from './contexts.ts';
 import { type RawRow, toRecord } from './records.ts';
 import type { Layout } from './schema.ts';
+import { SegmentPager } from './segment-query.ts';
 
 export interface PageOptions {
   /** `nextCursor` from the previous page. */
@@ -31,11 +33,13 @@ export class RecordQueries {
   readonly #columns: string;
   readonly #contexts: ContextTable;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #pager: SegmentPager | null;
 
   constructor(db: Database.Database, layout: Layout, contexts: ContextTable) {
     this.#db = db;
     this.#columns = layout.columns;
     this.#contexts = contexts;
+    this.#pager = layout.segments ? new SegmentPager(db) : null;
   }
 
   get(seq: number): AuditRecord | null {
@@ -49,6 +53,21 @@ export class RecordQueries {
     const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(options.limit ?? 100)));
     const order = options.order === 'asc' ? 'ASC' : 'DESC';
     const cursor = parseCursor(options.cursor);
+    if (this.#pager) {
+      const { seqs, more } = this.#pager.select({
+        filter,
+        order: order === 'ASC' ? 'asc' : 'desc',
+        cursor,
+        limit,
+      });
+      const records: AuditRecord[] = [];
+      for (const seq of seqs) {
+        const record = this.get(seq);
+        if (record) records.push(record); // null only if retention removed it meanwhile
+      }
+      const last = records[records.length - 1];
+      return { records, nextCursor: more && last ? `${last.time}.${last.seq}` : null };
+    }
     const where: string[] = [];
     const params: Array<string | number> = [];
     // Equality filters use their (column, seq) index; the time range is applied to those rows.

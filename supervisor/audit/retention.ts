@@ -57,8 +57,12 @@ export function planPrune(db: Database.Database, policy: RetentionPolicy, now: n
     const free = db.pragma('freelist_count', { simple: true }) as number;
     const used = (pages - free) * pageSize;
     if (used > policy.maxBytes) {
-      const perRecord = used / rows;
-      const keep = Math.floor(policy.maxBytes / perRecord);
+      // What an empty database takes: a root page per table and index, the schema, the
+      // header and auto-vacuum's pointer map. The rest grows with the records.
+      const objects = db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number;
+      const fixed = Math.min(used, (objects + 2) * pageSize);
+      const perRecord = Math.max(1, (used - fixed) / rows);
+      const keep = Math.max(0, Math.floor((policy.maxBytes - fixed) / perRecord));
       const cut = bounds.last - keep;
       if (cut > through) {
         through = cut;

@@ -6,11 +6,16 @@
 // byte for byte (the `ocsf` column is renamed `body`, `ctx` and `logged` are added and left
 // null), so the hashes, the anchor and anything synced from them stay valid; `legacy_through`
 // in `meta` records the last schema 1 row. Read-only, a schema 1 database is read as it is.
+//
+// Schema 3 replaces the five per-column indexes with the segment index (segments.ts), built
+// when a segment of records is complete; migrating from 2 drops the indexes and indexes the
+// existing records once (about a second per million). Records are not touched.
 
 import type Database from 'better-sqlite3';
 import { AuditSchemaError } from './errors.ts';
+import { SEGMENT_TABLES, SegmentWriter } from './segments.ts';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // Column order is the same for a new database and a migrated one (new columns last).
 const CREATE = `
@@ -29,14 +34,10 @@ CREATE TABLE IF NOT EXISTS records (
   ctx INTEGER,
   logged INTEGER
 ) STRICT;
--- Pages are ordered by (time, seq); every index ends with time, and SQLite appends the rowid
--- (seq), so a filtered page is one index range scan.
-CREATE INDEX IF NOT EXISTS records_sandbox ON records (sandbox_id, time);
-CREATE INDEX IF NOT EXISTS records_kind ON records (kind, time);
-CREATE INDEX IF NOT EXISTS records_host ON records (host, time);
-CREATE INDEX IF NOT EXISTS records_outcome ON records (outcome, time);
-CREATE INDEX IF NOT EXISTS records_time ON records (time);
 `;
+
+// Schema 2's indexes (one per filter column, ending in time), dropped by the move to 3.
+const V2_INDEXES = ['records_sandbox', 'records_kind', 'records_host', 'records_outcome', 'records_time'];
 
 // The writers' contexts (OCSF device and Warden version), stored once and referenced by id.
 const CONTEXTS =
@@ -52,6 +53,8 @@ export interface Layout {
   legacyThrough: number;
   /** The database has a `contexts` table (schema 2). */
   contexts: boolean;
+  /** Pages are found through the segment index (schema 3); else through per-column indexes. */
+  segments: boolean;
 }
 
 const V2_COLUMNS = 'seq, time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged';
@@ -80,16 +83,20 @@ function refuseNewer(version: number, file: string): void {
 
 function layoutOf(db: Database.Database, version: number): Layout {
   if (version < 2) {
-    return { columns: V1_COLUMNS, body: 'ocsf', legacyThrough: Number.MAX_SAFE_INTEGER, contexts: false };
+    return {
+      columns: V1_COLUMNS,
+      body: 'ocsf',
+      legacyThrough: Number.MAX_SAFE_INTEGER,
+      contexts: false,
+      segments: false,
+    };
   }
   const legacyThrough = Number(readMeta(db, 'legacy_through') ?? 0);
-  return { columns: V2_COLUMNS, body: 'body', legacyThrough, contexts: true };
+  return { columns: V2_COLUMNS, body: 'body', legacyThrough, contexts: true, segments: version >= 3 };
 }
 
-function setVersion(db: Database.Database): void {
-  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(
-    String(SCHEMA_VERSION),
-  );
+function setVersion(db: Database.Database, version: number): void {
+  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(version));
 }
 
 /** Schema 1 → 2 in place: no row is rewritten. */
@@ -107,7 +114,19 @@ function migrateV1(db: Database.Database): void {
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('migrated', ?)").run(
       new Date().toISOString(),
     );
-    setVersion(db);
+    setVersion(db, 2);
+  }).immediate();
+}
+
+/** Schema 2 → 3: the per-column indexes give way to the segment index of the same records. */
+function migrateV2(db: Database.Database): void {
+  db.transaction(() => {
+    if (readVersion(db) !== 2) return; // another process migrated it meanwhile
+    for (const index of V2_INDEXES) db.exec(`DROP INDEX IF EXISTS ${index}`);
+    db.exec(SEGMENT_TABLES);
+    const head = db.prepare('SELECT max(seq) FROM records').pluck().get() as number | null;
+    if (head !== null) new SegmentWriter(db).seal(head);
+    setVersion(db, 3);
   }).immediate();
 }
 
@@ -117,13 +136,14 @@ export function migrate(db: Database.Database, file: string): Layout {
   if (version !== null) {
     refuseNewer(version, file);
     if (version === 1) migrateV1(db);
+    if (version <= 2) migrateV2(db);
     return layoutOf(db, SCHEMA_VERSION);
   }
   // A new file: incremental auto-vacuum lets retention give space back to the disk.
   db.pragma('auto_vacuum = INCREMENTAL');
   db.transaction(() => {
-    db.exec(CREATE + CONTEXTS);
-    setVersion(db);
+    db.exec(CREATE + CONTEXTS + SEGMENT_TABLES);
+    setVersion(db, SCHEMA_VERSION);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('legacy_through', '0')").run();
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)").run(new Date().toISOString());
   }).immediate();

@@ -10,6 +10,7 @@ import { type ChainRow, rowHash, storable } from './chain.ts';
 import { compactJson, type EventColumns, eventColumns, type StoredEvent } from './compact.ts';
 import type { OcsfContext } from './ocsf-shared.ts';
 import { mapCompactObject } from './records.ts';
+import type { SegmentWriter } from './segments.ts';
 
 export interface Head {
   seq: number;
@@ -51,26 +52,49 @@ export interface WriteBatch {
 }
 
 /** A record whose `ocsf` is mapped from its stored body when first read. */
-function record(row: ChainRow, hash: string, ctx: OcsfContext): AuditRecord {
-  let ocsf: OcsfEvent | undefined;
-  return {
-    seq: row.seq,
-    time: row.time,
-    kind: row.kind as AuditKind,
-    sandboxId: row.sandbox_id,
-    user: row.user,
-    host: row.host,
-    outcome: row.outcome as AuditOutcome | null,
-    get ocsf(): OcsfEvent {
-      ocsf ??= mapCompactObject(row.body, ctx, row.seq, row.logged ?? 0);
-      return ocsf;
-    },
-    set ocsf(value: OcsfEvent) {
-      ocsf = value;
-    },
-    prevHash: row.prev_hash,
-    hash,
-  };
+class WrittenRecord implements AuditRecord {
+  readonly seq: number;
+  readonly time: number;
+  readonly kind: AuditKind;
+  readonly sandboxId: string | null;
+  readonly user: string;
+  readonly host: string | null;
+  readonly outcome: AuditOutcome | null;
+  readonly prevHash: string;
+  readonly hash: string;
+  #ocsf: OcsfEvent | undefined;
+  readonly #body: string;
+  readonly #ctx: OcsfContext;
+  readonly #logged: number;
+
+  constructor(row: ChainRow, hash: string, ctx: OcsfContext) {
+    this.seq = row.seq;
+    this.time = row.time;
+    this.kind = row.kind as AuditKind;
+    this.sandboxId = row.sandbox_id;
+    this.user = row.user;
+    this.host = row.host;
+    this.outcome = row.outcome as AuditOutcome | null;
+    this.prevHash = row.prev_hash;
+    this.hash = hash;
+    this.#body = row.body;
+    this.#ctx = ctx;
+    this.#logged = row.logged ?? 0;
+  }
+
+  get ocsf(): OcsfEvent {
+    this.#ocsf ??= mapCompactObject(this.#body, this.#ctx, this.seq, this.#logged);
+    return this.#ocsf;
+  }
+
+  set ocsf(value: OcsfEvent) {
+    this.#ocsf = value;
+  }
+
+  toJSON(): AuditRecord {
+    const { seq, time, kind, sandboxId, user, host, outcome, ocsf, prevHash, hash } = this;
+    return { seq, time, kind, sandboxId, user, host, outcome, ocsf, prevHash, hash };
+  }
 }
 
 /**
@@ -79,6 +103,7 @@ function record(row: ChainRow, hash: string, ctx: OcsfContext): AuditRecord {
  */
 export function writeRecords(
   insert: Database.Statement,
+  segments: SegmentWriter,
   head: Head,
   firstSeq: () => number | undefined,
   writer: WriterContext,
@@ -125,7 +150,8 @@ export function writeRecords(
       writer.id,
       now,
     );
-    out[i] = record(row, hash, writer.ctx);
+    segments.note(seq, row.time, row.sandbox_id, row.kind, row.host, row.outcome);
+    out[i] = new WrittenRecord(row, hash, writer.ctx);
     prevSeq = seq;
     prevHash = hash;
   }

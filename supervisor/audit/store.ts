@@ -18,6 +18,7 @@ import type { CheckpointEvent, OcsfContext } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
 import { planPrune, type RetentionPolicy } from './retention.ts';
 import type { Layout } from './schema.ts';
+import { SegmentWriter } from './segments.ts';
 import { type AuditStoreOptions, type Durability, localDevice, openDatabase } from './store-setup.ts';
 import {
   type EncodedEvent,
@@ -28,6 +29,7 @@ import {
   writeRecords,
 } from './store-write.ts';
 import { verifyChain } from './verify.ts';
+import { CHECKPOINTER_AFTER_RECORDS, WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface PruneResult {
   pruned: number;
@@ -59,9 +61,13 @@ export class AuditStore {
   readonly #head: Database.Statement;
   readonly #first: Database.Statement;
   readonly #write: Database.Transaction<(batch: WriteBatch) => AuditRecord[]>;
+  readonly #segments: SegmentWriter | null;
   readonly #verifyOptions: { threads?: number; parallelMin?: number };
   #fault: string | null = null;
   #closed = false;
+  /** Records written by this store, until the checkpoint worker is started (wal-checkpointer.ts). */
+  #written = 0;
+  #checkpointer: WalCheckpointer | null = null;
 
   private constructor(file: string, db: Database.Database, layout: Layout, options: AuditStoreOptions) {
     this.file = file;
@@ -87,6 +93,7 @@ export class AuditStore {
           'INSERT INTO records (seq, time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged) ' +
             'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
+    this.#segments = this.readOnly ? null : new SegmentWriter(db);
     // One transaction function, reused: each call runs in BEGIN IMMEDIATE … COMMIT.
     this.#write = db.transaction((batch: WriteBatch) => this.#writeRecords(batch));
     this.#anchor = this.readOnly ? null : this.#openAnchor(options.onWarning ?? (() => {}));
@@ -231,7 +238,10 @@ export class AuditStore {
       checkpoint.pruned.lastHash = last;
       return {
         events: [checkpoint],
-        before: () => this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq),
+        before: () => {
+          this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq);
+          this.#segments?.dropThrough(plan.throughSeq);
+        },
       };
     });
     try {
@@ -252,6 +262,7 @@ export class AuditStore {
         // Statistics are an optimisation; a locked or full database must still close.
       }
     }
+    this.#checkpointer?.close();
     this.#anchor?.close();
     this.#db.close();
   }
@@ -302,25 +313,48 @@ export class AuditStore {
         this.#contexts.remember(this.#ctxId, this.#ctxText);
       }
     } catch (error) {
+      this.#segments?.abort();
       if (error instanceof AuditRetentionError) throw error;
       const failure = describeWriteFailure(error, this.file);
       this.#setFault(failure.message);
       throw failure;
     }
     this.#writeAnchor(batch.anchor);
+    this.#afterCommit(records.length);
     return { records };
+  }
+
+  /** Checkpoints move to a worker thread once this store has written a few thousand records. */
+  #afterCommit(records: number): void {
+    if (this.#checkpointer) {
+      if (!this.#checkpointer.committed()) this.#checkpointer = null;
+      return;
+    }
+    if (this.#written < 0) return; // tried already
+    this.#written += records;
+    if (this.#written < CHECKPOINTER_AFTER_RECORDS) return;
+    this.#written = -1;
+    this.#checkpointer = WalCheckpointer.start(
+      this.#db,
+      this.file,
+      this.durability === 'durable' ? 'FULL' : 'NORMAL',
+    );
   }
 
   /** The body of the write transaction: chain the records onto the committed head. */
   #writeRecords(batch: WriteBatch): AuditRecord[] {
     const head = this.head() ?? { seq: 0, hash: GENESIS_HASH };
-    return writeRecords(
+    const segments = this.#segments as SegmentWriter;
+    const records = writeRecords(
       this.#insert,
+      segments,
       head,
       () => this.#first.get() as number | undefined,
       this.#writer(),
       batch,
     );
+    if (batch.anchor) segments.seal(batch.anchor.headSeq);
+    return records;
   }
 
   /** This writer's context row, added inside the write transaction the first time. */

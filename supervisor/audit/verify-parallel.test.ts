@@ -55,7 +55,7 @@ test('worker slices recompute every hash (SQLite-built canonical text) and link 
 });
 
 test('a missing database makes the workers report failure instead of hanging', () => {
-  const layout = { columns: '', body: 'body', legacyThrough: 0, contexts: true } as const;
+  const layout = { columns: '', body: 'body', legacyThrough: 0, contexts: true, segments: true } as const;
   const slices = verifySlices('/nonexistent/warden/audit.db', layout, 1, 10, 0, 2);
   assert.ok(slices);
   assert.equal(

@@ -1,0 +1,129 @@
+// WAL checkpoints off the writer's thread. SQLite's automatic checkpoint runs inside the
+// COMMIT that crosses 1000 WAL pages, copying those pages into the database file and
+// syncing it: measured here, that was about half of a batched append's commit time. A store
+// that writes a lot hands this to a worker thread with its own connection, which runs
+// PASSIVE checkpoints (they never block the writer or readers) whenever the writer asks.
+//
+// The WAL is rewound only when a write transaction starts after a checkpoint that copied
+// every frame. While appends never pause, the worker is always a little behind, so the
+// writer finishes the job itself (cheap: only frames the worker has not copied yet) once
+// the worker reports a long WAL. If the worker cannot start, SQLite's automatic checkpoint
+// stays on and nothing else changes.
+
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+// Shared state (Int32): what the writer asked for, what the worker finished, close request,
+// closed, WAL frames at the worker's last checkpoint.
+const ASKED = 0;
+const DONE = 1;
+const CLOSE = 2;
+const CLOSED = 3;
+const FRAMES = 4;
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { state, driver, file, synchronous } = workerData;
+let db = null;
+try {
+  const Database = require(driver);
+  db = new Database(file, { fileMustExist: true });
+  db.pragma('synchronous = ' + synchronous);
+  let done = 0;
+  while (Atomics.load(state, 2) === 0) {
+    const asked = Atomics.load(state, 0);
+    if (asked === done) { Atomics.wait(state, 0, asked, 1000); continue; }
+    try {
+      const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+      Atomics.store(state, 4, result && result.log > 0 ? result.log : 0);
+    } catch {
+      // Busy or out of space: the writer's own checkpoint is the fallback.
+    }
+    done = asked;
+    Atomics.store(state, 1, done);
+  }
+} finally {
+  try { if (db) db.close(); } catch {}
+  Atomics.store(state, 3, 1);
+  Atomics.notify(state, 3);
+}
+`;
+
+/** Start the worker after this many records: small stores never need it. */
+export const CHECKPOINTER_AFTER_RECORDS = 4096;
+/** Frames in the WAL (4 KiB pages) past which the writer completes the checkpoint itself. */
+const REWIND_FRAMES = 8192;
+
+export class WalCheckpointer {
+  readonly #worker: Worker;
+  readonly #state = new Int32Array(new SharedArrayBuffer(4 * 5));
+  readonly #db: Database.Database;
+  #asked = 0;
+
+  private constructor(db: Database.Database, file: string, synchronous: string) {
+    this.#db = db;
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      execArgv: [],
+      workerData: {
+        state: this.#state,
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        file,
+        synchronous,
+      },
+    });
+    this.#worker.unref();
+    this.#worker.on('error', () => {});
+  }
+
+  /** Take over checkpoints of `db` (the writer's connection); null if no worker can start. */
+  static start(db: Database.Database, file: string, synchronous: 'FULL' | 'NORMAL'): WalCheckpointer | null {
+    try {
+      const checkpointer = new WalCheckpointer(db, file, synchronous);
+      db.pragma('wal_autocheckpoint = 0');
+      return checkpointer;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * After a commit: ask for a checkpoint unless one is running; rewind a long WAL. False
+   * when the worker has gone (it could not open the database): automatic checkpoints are
+   * back on and this object is done.
+   */
+  committed(): boolean {
+    if (Atomics.load(this.#state, CLOSED) === 1) {
+      this.#db.pragma('wal_autocheckpoint = 1000');
+      return false;
+    }
+    if (Atomics.load(this.#state, FRAMES) > REWIND_FRAMES) {
+      Atomics.store(this.#state, FRAMES, 0);
+      try {
+        this.#db.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // A later commit tries again.
+      }
+    }
+    if (Atomics.load(this.#state, DONE) === this.#asked) {
+      this.#asked = (this.#asked + 1) | 0;
+      Atomics.store(this.#state, ASKED, this.#asked);
+      Atomics.notify(this.#state, ASKED);
+    }
+    return true;
+  }
+
+  /** Stop the worker and wait (at most 2 s) until its connection is closed. */
+  close(): void {
+    Atomics.store(this.#state, CLOSE, 1);
+    Atomics.notify(this.#state, ASKED);
+    const deadline = Date.now() + 2000;
+    while (Atomics.load(this.#state, CLOSED) === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(this.#state, CLOSED, 0, left);
+    }
+    void this.#worker.terminate();
+  }
+}
