@@ -18,7 +18,7 @@ export type StoredEvent = WardenEvent | CheckpointEvent;
 
 // Field names in code-unit order, so the picked object is already canonical at the top level.
 const IDENTITY = ['sandboxId', 'time', 'type', 'user'];
-const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
+export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
   'request.decided': [
     'address',
     'approvalId',
@@ -88,7 +88,7 @@ const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
 };
 
 /** The fields of nested objects the mappers read member by member. */
-const NESTED: Record<string, readonly string[]> = {
+export const NESTED: Record<string, readonly string[]> = {
   approval: [
     'createdAt',
     'expiresAt',
@@ -106,7 +106,7 @@ const NESTED: Record<string, readonly string[]> = {
   pruned: ['count', 'firstTime', 'fromSeq', 'lastHash', 'lastTime', 'throughSeq'],
 };
 
-function pick(
+export function pick(
   source: Record<string, unknown>,
   keys: readonly string[],
   nested: boolean,

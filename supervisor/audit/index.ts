@@ -5,6 +5,8 @@ export { readAnchor } from './anchor.ts';
 export { canonicalJson } from './canonical.ts';
 export type { ChainRow } from './chain.ts';
 export { canonicalRow, GENESIS_HASH, rowHash } from './chain.ts';
+export type { EncodedBatch } from './encode.ts';
+export { batchSize, emptyBatch, encodeEvents } from './encode.ts';
 export { AuditRetentionError, AuditSchemaError, AuditWriteError } from './errors.ts';
 export type { ExportFormat, ExportOptions } from './export.ts';
 export type { GroupCommitOptions } from './group-commit.ts';

@@ -162,6 +162,32 @@ test('a reader keeps up with segments sealed after it opened, and with retention
   }
 });
 
+test('two writers on one file (the daemon and a standalone proxy) index every segment exactly', () => {
+  const { dir, dispose } = tempDir();
+  const file = path.join(dir, 'audit.db');
+  const a = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
+  const b = AuditStore.open(file, { device: { ...TEST_DEVICE, hostname: 'other' }, durability: 'normal' });
+  try {
+    // Turns of uneven sizes: segments are completed by either writer, from rows it noted
+    // itself or from rows the other one wrote (read back).
+    const sizes = [300, 900, 50, 1024, 1, 700, 1500, 200];
+    let i = 0;
+    for (const [turn, size] of sizes.entries()) {
+      (turn % 2 === 0 ? a : b).appendBatch(Array.from({ length: size }, (_, k) => event(i + k)));
+      i += size;
+    }
+    assert.equal(a.verify().ok, true);
+    checkAll(b, file, [100]);
+    const db = new Database(file, { readonly: true });
+    assert.equal(db.prepare('SELECT count(*) FROM segments').pluck().get(), Math.floor(i / SEGMENT_SIZE));
+    db.close();
+  } finally {
+    a.close();
+    b.close();
+    dispose();
+  }
+});
+
 test('a schema 2 database (an index per column) reads through its indexes, then migrates to segments', () => {
   const { dir, dispose } = tempDir();
   const file = path.join(dir, 'audit.db');

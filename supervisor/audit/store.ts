@@ -12,6 +12,7 @@ import { type AnchorState, AnchorWriter, readAnchor } from './anchor.ts';
 import { GENESIS_HASH } from './chain.ts';
 import type { StoredEvent } from './compact.ts';
 import { ContextTable, contextText } from './contexts.ts';
+import { batchSize, type EncodedBatch, emptyBatch, encodeEvents } from './encode.ts';
 import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './errors.ts';
 import { type ExportOptions, exportRecords } from './export.ts';
 import type { CheckpointEvent, OcsfContext } from './ocsf.ts';
@@ -21,9 +22,9 @@ import type { Layout } from './schema.ts';
 import { SegmentWriter } from './segments.ts';
 import { type AuditStoreOptions, type Durability, localDevice, openDatabase } from './store-setup.ts';
 import {
-  type EncodedEvent,
-  encodeEvents,
   type Head,
+  type Inserts,
+  ROWS_PER_INSERT,
   type WriteBatch,
   type WriterContext,
   writeRecords,
@@ -57,7 +58,7 @@ export class AuditStore {
   readonly #now: () => number;
   readonly #onFault: (fault: string | null) => void;
   readonly #queries: RecordQueries;
-  readonly #insert: Database.Statement;
+  readonly #insert: Inserts;
   readonly #head: Database.Statement;
   readonly #first: Database.Statement;
   readonly #write: Database.Transaction<(batch: WriteBatch) => AuditRecord[]>;
@@ -87,12 +88,16 @@ export class AuditStore {
     if (options.verifyParallelMin !== undefined) this.#verifyOptions.parallelMin = options.verifyParallelMin;
     this.#head = db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1');
     this.#first = db.prepare('SELECT seq FROM records ORDER BY seq ASC LIMIT 1').pluck();
+    const columns = 'seq, time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged';
+    // The compact event arrives as UTF-8 bytes (encode.ts) and is stored as the text it is.
+    const values = (rows: number) =>
+      Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?)').join(', ');
     this.#insert = this.readOnly
-      ? db.prepare('SELECT 1')
-      : db.prepare(
-          'INSERT INTO records (seq, time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged) ' +
-            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        );
+      ? { one: db.prepare('SELECT 1'), many: db.prepare('SELECT 1') }
+      : {
+          one: db.prepare(`INSERT INTO records (${columns}) VALUES ${values(1)}`),
+          many: db.prepare(`INSERT INTO records (${columns}) VALUES ${values(ROWS_PER_INSERT)}`),
+        };
     this.#segments = this.readOnly ? null : new SegmentWriter(db);
     // One transaction function, reused: each call runs in BEGIN IMMEDIATE … COMMIT.
     this.#write = db.transaction((batch: WriteBatch) => this.#writeRecords(batch));
@@ -118,6 +123,11 @@ export class AuditStore {
     };
   }
 
+  /** Where WAL checkpoints run: inside commits (SQLite's automatic ones) or in a worker thread. */
+  get walCheckpoints(): 'commits' | 'worker' {
+    return this.#checkpointer ? 'worker' : 'commits';
+  }
+
   /** null when writes succeed; otherwise what failed and what to do about it. */
   get fault(): string | null {
     return this.#fault;
@@ -134,6 +144,16 @@ export class AuditStore {
     if (events.length === 0) return [];
     const now = this.#now();
     return this.#commit(encodeEvents(events, now), now).records;
+  }
+
+  /**
+   * Record events already encoded (encodeEvents, possibly on another thread) in one
+   * transaction, without building the records: the daemon's writer thread.
+   */
+  appendEncoded(events: EncodedBatch): void {
+    this.#writable();
+    if (batchSize(events) === 0) return;
+    this.#commit(events, this.#now(), undefined, false);
   }
 
   /** Record every event the bus emits, synchronously inside `emit` (a failure reaches the bus's onError). */
@@ -230,7 +250,7 @@ export class AuditStore {
         lastTime: plan.lastTime,
       },
     };
-    const { records } = this.#commit([], now, (head) => {
+    const { records } = this.#commit(emptyBatch(), now, (head) => {
       const last = this.#db.prepare('SELECT hash FROM records WHERE seq = ?').pluck().get(plan.throughSeq);
       if (typeof last !== 'string' || head.seq <= plan.throughSeq) {
         throw new AuditRetentionError('retention plan is stale; run it again', plan.throughSeq);
@@ -300,14 +320,15 @@ export class AuditStore {
    * chain is extended from the committed head). `extra` lets prune add its checkpoint.
    */
   #commit(
-    events: readonly EncodedEvent[],
+    events: EncodedBatch,
     now: number,
     extra?: (head: Head) => { events: StoredEvent[]; before: () => void },
+    records = true,
   ): { records: AuditRecord[] } {
-    const batch: WriteBatch = { events, now, extra, anchor: null };
-    let records: AuditRecord[];
+    const batch: WriteBatch = { events, now, extra, anchor: null, records };
+    let written: AuditRecord[];
     try {
-      records = this.#write.immediate(batch);
+      written = this.#write.immediate(batch);
       if (this.#ctxId === null && this.#pendingCtxId !== null) {
         this.#ctxId = this.#pendingCtxId;
         this.#contexts.remember(this.#ctxId, this.#ctxText);
@@ -320,8 +341,8 @@ export class AuditStore {
       throw failure;
     }
     this.#writeAnchor(batch.anchor);
-    this.#afterCommit(records.length);
-    return { records };
+    this.#afterCommit(batchSize(events));
+    return { records: written };
   }
 
   /** Checkpoints move to a worker thread once this store has written a few thousand records. */

@@ -52,17 +52,19 @@ try {
 
 /** Start the worker after this many records: small stores never need it. */
 export const CHECKPOINTER_AFTER_RECORDS = 4096;
-/** Frames in the WAL (4 KiB pages) past which the writer completes the checkpoint itself. */
-const REWIND_FRAMES = 8192;
+/** WAL size past which the writer completes the checkpoint itself (so the WAL is rewound). */
+const REWIND_BYTES = 64 * 1024 * 1024;
 
 export class WalCheckpointer {
   readonly #worker: Worker;
   readonly #state = new Int32Array(new SharedArrayBuffer(4 * 5));
   readonly #db: Database.Database;
   #asked = 0;
+  readonly #rewindFrames: number;
 
   private constructor(db: Database.Database, file: string, synchronous: string) {
     this.#db = db;
+    this.#rewindFrames = REWIND_BYTES / (db.pragma('page_size', { simple: true }) as number);
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
@@ -98,7 +100,7 @@ export class WalCheckpointer {
       this.#db.pragma('wal_autocheckpoint = 1000');
       return false;
     }
-    if (Atomics.load(this.#state, FRAMES) > REWIND_FRAMES) {
+    if (Atomics.load(this.#state, FRAMES) > this.#rewindFrames) {
       Atomics.store(this.#state, FRAMES, 0);
       try {
         this.#db.pragma('wal_checkpoint(PASSIVE)');

@@ -4,18 +4,18 @@
 // status slot (id on success, -id on failure, with the reason on the reply port).
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import type { WardenEvent } from '../api/index.ts';
-import { AuditStore, type AuditStoreOptions } from '../audit/index.ts';
+import { AuditStore, type AuditStoreOptions, type EncodedBatch } from '../audit/index.ts';
 
 export interface WriterInit {
   file: string;
   options: Pick<AuditStoreOptions, 'durability' | 'version' | 'busyTimeoutMs' | 'device' | 'maxPageCount'>;
+  /** [last acknowledged id (or -id), batches finished]. */
   status: Int32Array;
   reply: MessagePort;
 }
 
 /** id 0: nobody waits (failures are reported as `error`). */
-export type ToWriter = { id: number; events: WardenEvent[] } | { id: number; close: true };
+export type ToWriter = { id: number; events: EncodedBatch } | { id: number; close: true };
 
 export type FromWriter =
   | { kind: 'fault'; fault: string | null }
@@ -61,11 +61,14 @@ function main(): void {
       return;
     }
     try {
-      store.appendBatch(m.events);
+      store.appendEncoded(m.events);
       if (m.id) ack(m.id);
     } catch (error) {
       if (m.id) ack(m.id, error);
       else post({ kind: 'error', message: (error as Error)?.message ?? String(error) });
+    } finally {
+      Atomics.add(status, 1, 1);
+      Atomics.notify(status, 1);
     }
   });
 }

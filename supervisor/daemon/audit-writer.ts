@@ -10,6 +10,12 @@
 //   or timed-out commit throws.
 // The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
 //
+// Events are encoded here (compact JSON and columns, encodeEvents) and posted as flat
+// arrays, so the two threads share the work: this one encodes, the worker hashes the chain
+// and inserts. At most MAX_IN_FLIGHT batches wait for the worker: past that, `flush` blocks
+// until it catches up, so a flood of requests is slowed to the pace the trail is written at
+// instead of queueing without bound.
+//
 // The worker script is the .ts file beside this one when running from sources (the worker
 // inherits `--import tsx`) and dist/audit-writer-worker.mjs in the bundle.
 
@@ -21,11 +27,16 @@ import {
   type WorkerOptions,
 } from 'node:worker_threads';
 import type { WardenEvent } from '../api/index.ts';
-import { AuditWriteError } from '../audit/index.ts';
+import { AuditWriteError, batchSize, type EncodedBatch, emptyBatch, encodeEvents } from '../audit/index.ts';
 import type { Disposer, EventBus } from '../events/index.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
 
 const MAX_QUEUE = 5_000;
+const MAX_IN_FLIGHT = 16;
+// Slots of the shared status: the last acknowledged call (id, or -id on failure); batches
+// the worker has finished.
+const ACK = 0;
+const FINISHED = 1;
 
 export interface AuditWriterOptions {
   durability?: WriterInit['options']['durability'];
@@ -67,7 +78,9 @@ export class AuditWriter {
   readonly #onFault: (fault: string | null) => void;
   readonly #onError: (error: Error) => void;
   #nextId = 1;
-  #queue: WardenEvent[] = [];
+  #queue: EncodedBatch = emptyBatch();
+  /** Batches posted (the worker counts those it has finished in the FINISHED slot). */
+  #posted = 0;
   #scheduled: NodeJS.Immediate | undefined;
   #fault: string | null = null;
   #closed = false;
@@ -77,7 +90,7 @@ export class AuditWriter {
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.#onFault = options.onFault ?? (() => {});
     this.#onError = options.onError ?? (() => {});
-    this.#status = new Int32Array(new SharedArrayBuffer(4));
+    this.#status = new Int32Array(new SharedArrayBuffer(8));
     const { port1, port2 } = new MessageChannel();
     this.#reply = port1;
     const init: WriterInit = {
@@ -157,30 +170,44 @@ export class AuditWriter {
   take(event: WardenEvent): void {
     if (this.#closed) throw new AuditWriteError(`audit writer for ${this.file} is closed`, 'CLOSED');
     if (event.type === 'request.decided') {
-      this.#queue.push(event);
-      if (this.#queue.length >= MAX_QUEUE) this.flush();
+      encodeEvents([event], Date.now(), this.#queue);
+      if (batchSize(this.#queue) >= MAX_QUEUE) this.flush();
       else this.#scheduled ??= setImmediate(() => this.flush());
       return;
     }
+    const encoded = encodeEvents([event], Date.now());
     this.flush();
     // Throws on failure: the bus reports it, and the fault makes the proxy fail closed.
-    this.#call({ id: this.#id(), events: [event] }, this.#ackTimeoutMs);
+    this.#call({ id: this.#id(), events: encoded }, this.#ackTimeoutMs);
   }
 
   /** Send every queued record to the writer thread now (committed asynchronously). */
   flush(): void {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
-    if (this.#queue.length === 0 || this.#closed) return;
+    if (batchSize(this.#queue) === 0 || this.#closed) return;
     const events = this.#queue;
-    this.#queue = [];
+    this.#queue = emptyBatch();
+    this.#waitForRoom();
     this.#post({ id: 0, events });
+  }
+
+  /** Block while MAX_IN_FLIGHT batches are waiting for the worker (at most the ack timeout). */
+  #waitForRoom(): void {
+    const deadline = Date.now() + this.#ackTimeoutMs;
+    for (;;) {
+      const finished = Atomics.load(this.#status, FINISHED);
+      if (((this.#posted - finished) | 0) < MAX_IN_FLIGHT) return;
+      const left = deadline - Date.now();
+      if (left <= 0) return; // the worker is stuck; its fault (if any) is already reported
+      Atomics.wait(this.#status, FINISHED, finished, Math.min(left, 1000));
+    }
   }
 
   /** Wait until everything sent so far is committed (throws if the last commit failed). */
   sync(timeoutMs = this.#ackTimeoutMs): void {
     this.flush();
-    this.#call({ id: this.#id(), events: [] }, timeoutMs);
+    this.#call({ id: this.#id(), events: emptyBatch() }, timeoutMs);
   }
 
   /** Commit what is queued, close the store and end the thread. */
@@ -203,11 +230,15 @@ export class AuditWriter {
   }
 
   #post(message: ToWriter): void {
-    this.#worker.postMessage(message);
+    if (!('events' in message)) return this.#worker.postMessage(message);
+    this.#posted = (this.#posted + 1) | 0;
+    // The batch's buffer moves to the worker (no copy); the batch is not used here again.
+    const { buffer } = message.events.bytes;
+    this.#worker.postMessage(message, buffer.byteLength > 0 ? [buffer as ArrayBuffer] : []);
   }
 
   #call(message: ToWriter, timeoutMs: number): void {
-    Atomics.store(this.#status, 0, 0);
+    Atomics.store(this.#status, ACK, 0);
     this.#post(message);
     this.#await(message.id, timeoutMs);
   }
@@ -215,7 +246,7 @@ export class AuditWriter {
   #await(id: number, timeoutMs: number): void {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const v = Atomics.load(this.#status, 0);
+      const v = Atomics.load(this.#status, ACK);
       if (v === id) return;
       if (v === -id) {
         let message = 'audit write failed';
@@ -232,7 +263,7 @@ export class AuditWriter {
           'TIMEOUT',
         );
       }
-      Atomics.wait(this.#status, 0, v, Math.min(left, 1000));
+      Atomics.wait(this.#status, ACK, v, Math.min(left, 1000));
     }
   }
 

@@ -1,0 +1,92 @@
+// The byte encoder (encode.ts) against the string definitions: every event shape's body is
+// compactJson's text byte for byte, and each row's pieces put together are canonicalRow.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { WardenEvent } from '../api/events.ts';
+import { canonicalRow } from './chain.ts';
+import { compactJson, type StoredEvent } from './compact.ts';
+import { BODY_AT, batchSize, bodyOf, COLUMNS, emptyBatch, encodeEvents, OFFSETS } from './encode.ts';
+import { requestEvent, sampleEvents } from './testing.ts';
+
+const LOGGED = 1_800_000_000_123;
+
+function shapes(): StoredEvent[] {
+  return [
+    ...sampleEvents(),
+    requestEvent(1, {
+      host: 'bücher.example',
+      path: '/ünïcode/日本/😀',
+      reason: 'quote " backslash \\ tab \t',
+    }),
+    requestEvent(2, { path: 'lone \ud800 surrogate', sandboxId: 'sb-\udfff', status: undefined }),
+    requestEvent(3, {
+      rule: {
+        layer: 'project',
+        source: '/p/warden.yaml',
+        index: 0,
+        match: 'ä.example.com',
+        action: 'allow',
+        methods: ['GET', 'POST'],
+        paths: [],
+        description: 'nested "quotes" and\nnewlines',
+      },
+    }),
+    {
+      type: 'audit.checkpoint',
+      time: 'not a time',
+      user: 'warden',
+      reason: 'r',
+      pruned: { fromSeq: 1, throughSeq: 2, count: 2, lastHash: 'a', firstTime: 0, lastTime: 1 },
+    },
+  ] as StoredEvent[];
+}
+
+test('encoded bodies are compactJson byte for byte, for every shape and for awkward strings', () => {
+  const events = shapes();
+  const batch = encodeEvents(events, LOGGED);
+  assert.equal(batchSize(batch), events.length);
+  for (const [i, event] of events.entries()) assert.equal(bodyOf(batch, i), compactJson(event), `event ${i}`);
+});
+
+test('the pieces of a row, with prev_hash and seq put in, are its canonical row', () => {
+  const events = shapes();
+  // Appending to a batch across calls (the daemon's queue) keeps earlier events intact.
+  const batch = emptyBatch();
+  for (const event of events) encodeEvents([event], LOGGED, batch);
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.length);
+  const prev = 'f'.repeat(64);
+  events.forEach((_, i) => {
+    const [start = 0, , middle, tail, end] = batch.offsets.slice(i * OFFSETS, (i + 1) * OFFSETS);
+    const c = batch.columns.slice(i * COLUMNS, (i + 1) * COLUMNS);
+    const ctx = '{"device":{"hostname":"h"},"version":"1"}';
+    const text = `{"ctx":${ctx}${bytes.toString('utf8', start, middle)}${prev}${bytes.toString('utf8', middle, tail)}${40 + i}${bytes.toString('utf8', tail, end)}`;
+    const row = {
+      seq: 40 + i,
+      time: c[1] as number,
+      kind: c[0] as string,
+      sandbox_id: c[2] as string | null,
+      user: c[3] as string,
+      host: c[4] as string | null,
+      outcome: c[5] as string | null,
+      body: bodyOf(batch, i),
+      ctx,
+      logged: c[6] as number,
+      prev_hash: prev,
+    };
+    assert.equal(text, canonicalRow(row), `event ${i}`);
+    assert.equal(bytes.toString('utf8', start, start + BODY_AT), ',"event":');
+  });
+});
+
+test('a malformed event throws a TypeError and leaves the batch as it was', () => {
+  const batch = encodeEvents([requestEvent(1)], LOGGED);
+  const before = { length: batch.length, offsets: [...batch.offsets], columns: [...batch.columns] };
+  assert.throws(
+    () => encodeEvents([requestEvent(2), requestEvent(3, { bytesUp: Number.NaN })], LOGGED, batch),
+    TypeError,
+  );
+  assert.throws(() => encodeEvents([{ type: 'nope' } as unknown as WardenEvent], LOGGED, batch), TypeError);
+  assert.deepEqual({ length: batch.length, offsets: batch.offsets, columns: batch.columns }, before);
+  assert.equal(bodyOf(batch, 0), compactJson(requestEvent(1)));
+});

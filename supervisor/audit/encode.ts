@@ -1,0 +1,248 @@
+// Events encoded for the store as bytes: what the append path hashes and stores, written
+// straight into one growing buffer per batch instead of being built as JavaScript strings.
+// Strings built piece by piece are ropes: every later reader (hashing, posting to the writer
+// thread, binding to SQLite) flattened them again and the garbage dominated the profile.
+// A batch is posted to the daemon's writer thread by transferring its buffer (no copy).
+//
+// Per event the buffer holds, contiguously, the canonical row of a schema 2 record cut
+// around what only the writer knows (chain.ts RowText): `inner` (`,"event":BODY,…,
+// "prev_hash":"`), `middle` (`","sandbox_id":…,"seq":`) and `tail` (`,"time":…,"user":…}`).
+// BODY is the compact event's canonical JSON (compact.ts compactJson, byte for byte; the
+// tests compare them).
+
+import { canonicalJson } from './canonical.ts';
+import { storable } from './chain.ts';
+import { eventColumns, FIELDS, NESTED, pick, type StoredEvent } from './compact.ts';
+
+/**
+ * Encoded events. `bytes` is valid up to `length`; per event OFFSETS numbers (start, body
+ * end, middle start, tail start, end) and COLUMNS values (kind, time, sandbox_id, user,
+ * host, outcome, logged).
+ */
+export interface EncodedBatch {
+  bytes: Uint8Array;
+  length: number;
+  offsets: number[];
+  columns: Array<string | number | null>;
+}
+
+export const OFFSETS = 5;
+export const COLUMNS = 7;
+/** Bytes of `,"event":` before the body in `inner`. */
+export const BODY_AT = 9;
+
+// Characters JSON escapes (quote, backslash, controls, lone surrogates): those strings go
+// through JSON.stringify; every other string is written between quotes as it is.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+export function emptyBatch(): EncodedBatch {
+  return { bytes: new Uint8Array(0), length: 0, offsets: [], columns: [] };
+}
+
+export function batchSize(batch: EncodedBatch): number {
+  return batch.offsets.length / OFFSETS;
+}
+
+/** Appends to a batch's buffer, growing it as needed. */
+class Writer {
+  buf: Buffer;
+  at: number;
+
+  constructor(batch: EncodedBatch) {
+    this.buf = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+    this.at = batch.length;
+  }
+
+  room(bytes: number): void {
+    if (this.at + bytes <= this.buf.length) return;
+    // Never from Node's shared pool: a batch's buffer is transferred to the writer thread.
+    const next = Buffer.allocUnsafeSlow(Math.max(16 * 1024, (this.at + bytes) * 2));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+
+  /** ASCII text (keys, numbers, punctuation): byte by byte, cheaper than a call into C++. */
+  ascii(text: string): void {
+    this.room(text.length);
+    const { buf } = this;
+    let at = this.at;
+    for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
+    this.at = at;
+  }
+
+  /** Any string, as UTF-8. */
+  utf8(text: string): void {
+    this.room(text.length * 3);
+    this.at += (this.buf as unknown as Utf8Writable).utf8Write(text, this.at);
+  }
+
+  /** A JSON string (or null), as jsonString writes it. */
+  string(value: string | null): void {
+    if (value === null) return this.ascii('null');
+    if (NEEDS_ESCAPE.test(value)) return this.utf8(JSON.stringify(value));
+    this.room(value.length * 3 + 2);
+    const { buf } = this;
+    const start = this.at;
+    let at = start;
+    buf[at++] = 0x22;
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80) {
+        // Not ASCII: let the UTF-8 encoder write the whole string.
+        at = start + 1;
+        at += (buf as unknown as Utf8Writable).utf8Write(value, at);
+        break;
+      }
+      buf[at++] = code;
+    }
+    buf[at++] = 0x22;
+    this.at = at;
+  }
+}
+
+/** Buffer's own UTF-8 writer (what buf.write(s, at, 'utf8') calls, without its argument checks). */
+interface Utf8Writable {
+  utf8Write(text: string, offset: number): number;
+}
+
+// `{"key":` and `,"key":` of every field, made once.
+const PREFIXES = new Map<string, [string, string]>();
+function prefixes(key: string): [string, string] {
+  let pair = PREFIXES.get(key);
+  if (!pair) {
+    pair = [`{${JSON.stringify(key)}:`, `,${JSON.stringify(key)}:`];
+    PREFIXES.set(key, pair);
+  }
+  return pair;
+}
+
+/** compactJson(event), written. */
+function writeBody(w: Writer, event: StoredEvent): void {
+  const keys = FIELDS[event.type];
+  if (!keys) throw new TypeError(`no audit record shape for event type ${(event as { type: string }).type}`);
+  const source = event as unknown as Record<string, unknown>;
+  let first = true;
+  for (const key of keys) {
+    const value = source[key];
+    if (value === undefined) continue;
+    w.ascii(prefixes(key)[first ? 0 : 1]);
+    first = false;
+    const inner = NESTED[key];
+    writeValue(
+      w,
+      inner && value !== null && typeof value === 'object'
+        ? pick(value as Record<string, unknown>, inner, false)
+        : value,
+      0,
+    );
+  }
+  w.ascii(first ? '{}' : '}');
+}
+
+/** canonicalJsonReference(value), written (canonical.ts has the definition). */
+function writeValue(w: Writer, value: unknown, depth: number): void {
+  if (value === null) return w.ascii('null');
+  switch (typeof value) {
+    case 'string':
+      return w.string(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${value}`);
+      return w.ascii(JSON.stringify(value));
+    case 'boolean':
+      return w.ascii(value ? 'true' : 'false');
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
+  }
+  if (depth > 32) return w.utf8(canonicalJson(value)); // deep: the general writer, same text
+  if (Array.isArray(value)) {
+    w.ascii('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) w.ascii(',');
+      const item: unknown = value[i];
+      if (item === undefined) w.ascii('null');
+      else writeValue(w, item, depth + 1);
+    }
+    return w.ascii(']');
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) >= (keys[i] as string)) {
+      keys.sort();
+      break;
+    }
+  }
+  let first = true;
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    w.ascii(first ? '{' : ',');
+    first = false;
+    w.string(key);
+    w.ascii(':');
+    writeValue(w, member, depth + 1);
+  }
+  w.ascii(first ? '{}' : '}');
+}
+
+/**
+ * Encode events (on any thread) and append them to `into`: a malformed event (unknown type,
+ * a number JSON cannot hold) throws a TypeError here, before any write lock, and leaves
+ * `into` as it was. `logged` is when Warden logged them (OCSF metadata.logged_time).
+ */
+export function encodeEvents(
+  events: readonly StoredEvent[],
+  logged: number,
+  into: EncodedBatch = emptyBatch(),
+): EncodedBatch {
+  const w = new Writer(into);
+  const offsets: number[] = [];
+  const columns: Array<string | number | null> = [];
+  for (const event of events) {
+    const c = eventColumns(event, logged);
+    // Column strings are hashed exactly as SQLite will return them (see storable()).
+    const kind = storable(c.kind);
+    const sandboxId = storable(c.sandboxId);
+    const user = storable(c.user);
+    const host = storable(c.host);
+    const outcome = storable(c.outcome);
+    const start = w.at;
+    w.ascii(',"event":');
+    writeBody(w, event);
+    const bodyEnd = w.at;
+    w.ascii(',"host":');
+    w.string(host);
+    w.ascii(',"kind":');
+    w.string(kind);
+    w.ascii(`,"logged":${logged},"outcome":`);
+    w.string(outcome);
+    w.ascii(',"prev_hash":"');
+    const middle = w.at;
+    w.ascii('","sandbox_id":');
+    w.string(sandboxId);
+    w.ascii(',"seq":');
+    const tail = w.at;
+    w.ascii(`,"time":${c.time},"user":`);
+    w.string(user);
+    w.ascii('}');
+    offsets.push(start, bodyEnd, middle, tail, w.at);
+    columns.push(kind, c.time, sandboxId, user, host, outcome, logged);
+  }
+  into.bytes = w.buf;
+  into.length = w.at;
+  for (const o of offsets) into.offsets.push(o);
+  for (const c of columns) into.columns.push(c);
+  return into;
+}
+
+/** The compact event JSON of event `i` (for records handed back to the caller). */
+export function bodyOf(batch: EncodedBatch, i: number): string {
+  const o = i * OFFSETS;
+  return Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.length).toString(
+    'utf8',
+    (batch.offsets[o] as number) + BODY_AT,
+    batch.offsets[o + 1] as number,
+  );
+}

@@ -1,0 +1,52 @@
+// WAL checkpoints in a worker thread: a store that has written a few thousand records stops
+// checkpointing inside its commits, the worker copies the WAL into the database file, and
+// closing the store ends the worker's connection too (the WAL file goes away with the last one).
+
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { AuditStore } from './store.ts';
+import { requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
+import { CHECKPOINTER_AFTER_RECORDS } from './wal-checkpointer.ts';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+test('after a few thousand records the WAL is checkpointed by a worker, and close ends it cleanly', async () => {
+  const { dir, dispose } = tempDir();
+  const file = path.join(dir, 'audit.db');
+  const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
+  try {
+    store.appendBatch(Array.from({ length: 500 }, (_, k) => requestEvent(k)));
+    assert.equal(store.walCheckpoints, 'commits', 'a small store keeps SQLite automatic checkpoints');
+    const total = CHECKPOINTER_AFTER_RECORDS + 2000;
+    for (let i = 500; i < total; i += 500)
+      store.appendBatch(Array.from({ length: 500 }, (_, k) => requestEvent(i + k)));
+    assert.equal(store.walCheckpoints, 'worker');
+    // The worker copies the WAL into the database file (the writer's automatic checkpoint is off).
+    const walBytes = () => statSync(`${file}-wal`).size;
+    const before = statSync(file).size;
+    for (let t = 0; t < 100 && statSync(file).size < before + 1_000_000; t++) {
+      store.appendBatch(Array.from({ length: 200 }, (_, k) => requestEvent(total + t * 200 + k)));
+      await sleep(20);
+    }
+    assert.ok(
+      statSync(file).size >= before + 1_000_000,
+      `database file did not grow (WAL ${walBytes()} bytes)`,
+    );
+    assert.equal(store.verify().ok, true);
+  } finally {
+    store.close();
+  }
+  assert.equal(
+    existsSync(`${file}-wal`),
+    false,
+    'the last connection closed: the worker did not keep one open',
+  );
+  const reopened = AuditStore.open(file, { readOnly: true });
+  assert.equal(reopened.verify().ok, true);
+  reopened.close();
+  dispose();
+});
