@@ -10,6 +10,7 @@
 // BODY is the compact event's canonical JSON (compact.ts compactJson, byte for byte; the
 // tests compare them).
 
+import { hash as digest } from 'node:crypto';
 import { canonicalJson } from './canonical.ts';
 import { storable } from './chain.ts';
 import { eventColumns, FIELDS, NESTED, pick, type StoredEvent } from './compact.ts';
@@ -24,6 +25,15 @@ export interface EncodedBatch {
   length: number;
   offsets: number[];
   columns: Array<string | number | null>;
+  /** The hashes, when the producer chained the batch onto the head it expects (chainBatch). */
+  chain?: BatchChain;
+}
+
+/** A batch's hashes, computed ahead of the write onto the head seq and hash it expects. */
+export interface BatchChain {
+  baseSeq: number;
+  baseHash: string;
+  hashes: string[];
 }
 
 export const OFFSETS = 5;
@@ -245,4 +255,46 @@ export function bodyOf(batch: EncodedBatch, i: number): string {
     (batch.offsets[o] as number) + BODY_AT,
     batch.offsets[o + 1] as number,
   );
+}
+
+const CTX_HEADS = new Map<string, Buffer>();
+
+/**
+ * The hash of every event of `batch` chained onto `head`: SHA-256 over prev_hash followed by
+ * the canonical row, which is `{"ctx":` + the writer's context text + inner + prev_hash +
+ * middle + seq + tail (chain.ts canonicalRow, assembled from the encoded bytes).
+ */
+export function chainHashes(
+  batch: EncodedBatch,
+  head: { seq: number; hash: string },
+  ctxText: string,
+): string[] {
+  let ctxHead = CTX_HEADS.get(ctxText);
+  if (!ctxHead) {
+    ctxHead = Buffer.from(`{"ctx":${ctxText}`);
+    if (CTX_HEADS.size < 16) CTX_HEADS.set(ctxText, ctxHead);
+  }
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.length);
+  const { offsets } = batch;
+  const hashes: string[] = new Array(offsets.length / OFFSETS);
+  let scratch = Buffer.allocUnsafe(8192);
+  let prevHash = head.hash;
+  for (let i = 0, o = 0; o < offsets.length; i++, o += OFFSETS) {
+    const start = offsets[o] as number;
+    const middle = offsets[o + 2] as number;
+    const tail = offsets[o + 3] as number;
+    const end = offsets[o + 4] as number;
+    const need = end - start + ctxHead.length + 2 * prevHash.length + 20;
+    if (scratch.length < need) scratch = Buffer.allocUnsafe(2 * need);
+    let n = scratch.write(prevHash, 0, 'latin1');
+    n += ctxHead.copy(scratch, n);
+    n += bytes.copy(scratch, n, start, middle);
+    n += scratch.write(prevHash, n, 'latin1');
+    n += bytes.copy(scratch, n, middle, tail);
+    n += scratch.write(String(head.seq + i + 1), n, 'latin1');
+    n += bytes.copy(scratch, n, tail, end);
+    prevHash = digest('sha256', scratch.subarray(0, n), 'hex');
+    hashes[i] = prevHash;
+  }
+  return hashes;
 }

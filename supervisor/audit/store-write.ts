@@ -3,13 +3,21 @@
 // transaction commits. No OCSF mapping runs here: a returned record builds its `ocsf` object
 // on first access, from the same bytes that were stored.
 
-import { hash as digest } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditKind, AuditOutcome, AuditRecord, OcsfEvent } from '../api/audit-types.ts';
 import type { AnchorState } from './anchor.ts';
 import type { ChainRow } from './chain.ts';
 import type { StoredEvent } from './compact.ts';
-import { BODY_AT, bodyOf, COLUMNS, type EncodedBatch, encodeEvents, OFFSETS } from './encode.ts';
+import {
+  BODY_AT,
+  batchSize,
+  bodyOf,
+  COLUMNS,
+  chainHashes,
+  type EncodedBatch,
+  encodeEvents,
+  OFFSETS,
+} from './encode.ts';
 import type { OcsfContext } from './ocsf-shared.ts';
 import { mapCompactObject } from './records.ts';
 import type { SegmentWriter } from './segments.ts';
@@ -33,6 +41,8 @@ export interface WriteBatch {
   anchor: AnchorState | null;
   /** Build the returned records (false: the caller only needs the commit). */
   records: boolean;
+  /** Set by the write: whether the batch's own chain was used (null: it had none). */
+  chained?: boolean | null;
 }
 
 /** INSERT statements: one row, and ROWS_PER_INSERT rows at once (fewer steps per record). */
@@ -111,27 +121,22 @@ export function writeRecords(
   const bytes = Buffer.from(events.bytes.buffer, events.bytes.byteOffset, events.length);
   const out: AuditRecord[] = [];
   const params: Array<string | number | null | Buffer> = [];
-  const ctxHead = Buffer.from(`{"ctx":${writer.text}`);
-  let scratch = Buffer.allocUnsafe(4096);
+  // The producer's hashes when they were chained onto this very head; otherwise (another
+  // writer got in first, a batch before failed, prune added its checkpoint) hashed here.
+  const chain = events.chain;
+  const chained =
+    chain !== undefined &&
+    chain.baseSeq === head.seq &&
+    chain.baseHash === head.hash &&
+    chain.hashes.length === batchSize(events);
+  const hashes = chained ? chain.hashes : chainHashes(events, head, writer.text);
+  batch.chained = chain === undefined ? null : chained;
   let prevSeq = head.seq;
   let prevHash = head.hash;
   for (let i = 0, o = 0, c = 0; o < offsets.length; i++, o += OFFSETS, c += COLUMNS) {
     const seq = prevSeq + 1;
     const start = offsets[o] as number;
-    const middle = offsets[o + 2] as number;
-    const tail = offsets[o + 3] as number;
-    const end = offsets[o + 4] as number;
-    // SHA-256 over prev_hash ‖ {"ctx":CTX + inner + prev_hash + middle + seq + tail.
-    if (scratch.length < end - start + ctxHead.length + 200)
-      scratch = Buffer.allocUnsafe(2 * (end - start + ctxHead.length + 200));
-    let n = scratch.write(prevHash, 0, 'latin1');
-    n += ctxHead.copy(scratch, n);
-    n += bytes.copy(scratch, n, start, middle);
-    n += scratch.write(prevHash, n, 'latin1');
-    n += bytes.copy(scratch, n, middle, tail);
-    n += scratch.write(String(seq), n, 'latin1');
-    n += bytes.copy(scratch, n, tail, end);
-    const hash = sha256(scratch.subarray(0, n));
+    const hash = hashes[i] as string;
     const time = columns[c + 1] as number;
     const kind = columns[c] as string;
     const sandboxId = columns[c + 2] as string | null;
@@ -183,8 +188,4 @@ function copy(batch: EncodedBatch): EncodedBatch {
     offsets: [...batch.offsets],
     columns: [...batch.columns],
   };
-}
-
-function sha256(data: Buffer): string {
-  return digest('sha256', data, 'hex');
 }

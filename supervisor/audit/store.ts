@@ -150,10 +150,15 @@ export class AuditStore {
    * Record events already encoded (encodeEvents, possibly on another thread) in one
    * transaction, without building the records: the daemon's writer thread.
    */
-  appendEncoded(events: EncodedBatch): void {
+  appendEncoded(events: EncodedBatch): { chained: boolean | null } {
     this.#writable();
-    if (batchSize(events) === 0) return;
-    this.#commit(events, this.#now(), undefined, false);
+    if (batchSize(events) === 0) return { chained: null };
+    return { chained: this.#commit(events, this.#now(), undefined, false).chained };
+  }
+
+  /** This writer's context as stored and hashed (chainHashes takes it). */
+  get contextText(): string {
+    return this.#ctxText;
   }
 
   /** Record every event the bus emits, synchronously inside `emit` (a failure reaches the bus's onError). */
@@ -324,7 +329,7 @@ export class AuditStore {
     now: number,
     extra?: (head: Head) => { events: StoredEvent[]; before: () => void },
     records = true,
-  ): { records: AuditRecord[] } {
+  ): { records: AuditRecord[]; chained: boolean | null } {
     const batch: WriteBatch = { events, now, extra, anchor: null, records };
     let written: AuditRecord[];
     try {
@@ -342,7 +347,7 @@ export class AuditStore {
     }
     this.#writeAnchor(batch.anchor);
     this.#afterCommit(batchSize(events));
-    return { records: written };
+    return { records: written, chained: batch.chained ?? null };
   }
 
   /** Checkpoints move to a worker thread once this store has written a few thousand records. */

@@ -9,7 +9,7 @@ import { AuditStore, type AuditStoreOptions, type EncodedBatch } from '../audit/
 export interface WriterInit {
   file: string;
   options: Pick<AuditStoreOptions, 'durability' | 'version' | 'busyTimeoutMs' | 'device' | 'maxPageCount'>;
-  /** [last acknowledged id (or -id), batches finished]. */
+  /** [last acknowledged id (or -id), batches finished, producer's chain is stale]. */
   status: Int32Array;
   reply: MessagePort;
 }
@@ -21,7 +21,7 @@ export type FromWriter =
   | { kind: 'fault'; fault: string | null }
   | { kind: 'error'; message: string }
   | { kind: 'warning'; message: string }
-  | { kind: 'ready' }
+  | { kind: 'ready'; head: { seq: number; hash: string } | null; context: string }
   | { kind: 'failed'; message: string };
 
 function main(): void {
@@ -47,7 +47,7 @@ function main(): void {
     reply.close();
     return;
   }
-  post({ kind: 'ready' });
+  post({ kind: 'ready', head: store.head(), context: store.contextText });
   port.on('message', (m: ToWriter) => {
     if ('close' in m) {
       try {
@@ -60,10 +60,14 @@ function main(): void {
       reply.close();
       return;
     }
+    // A batch the producer chained onto a head that was not the committed one is hashed
+    // here instead; the STALE slot tells the producer to stop chaining ahead.
+    const stale = () => m.events.chain && Atomics.store(status, 2, 1);
     try {
-      store.appendEncoded(m.events);
+      if (store.appendEncoded(m.events).chained === false) stale();
       if (m.id) ack(m.id);
     } catch (error) {
+      stale();
       if (m.id) ack(m.id, error);
       else post({ kind: 'error', message: (error as Error)?.message ?? String(error) });
     } finally {

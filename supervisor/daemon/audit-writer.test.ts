@@ -112,3 +112,42 @@ test('a store that cannot be opened fails to open the writer', async () => {
     tmp.dispose();
   }
 });
+
+test('batches hashed ahead by the producer stay correct when another process writes in between', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.dispose);
+  const file = path.join(tmp.dir, 'audit.db');
+  const writer = await AuditWriter.open(file, { device: TEST_DEVICE, durability: 'normal' });
+  t.after(() => writer.close());
+  for (let i = 0; i < 100; i++) writer.take(requestEvent(i));
+  writer.sync();
+  // A standalone proxy recording into the same file moves the head the writer chained onto.
+  const other = AuditStore.open(file, {
+    device: { ...TEST_DEVICE, hostname: 'proxy-host' },
+    durability: 'normal',
+  });
+  other.appendBatch(Array.from({ length: 10 }, (_, i) => requestEvent(1000 + i)));
+  other.close();
+  // Several batches in flight: the first finds the head moved, the rest were chained after it.
+  for (let b = 0; b < 4; b++) {
+    for (let i = 0; i < 50; i++) writer.take(requestEvent(2000 + b * 50 + i));
+    writer.flush();
+  }
+  writer.sync();
+  for (let i = 0; i < 20; i++) writer.take(requestEvent(3000 + i));
+  writer.close();
+  const reader = AuditStore.open(file, { readOnly: true });
+  t.after(() => reader.close());
+  assert.equal(reader.count(), 330);
+  const status = reader.verify();
+  assert.equal(status.ok, true, JSON.stringify(status.firstBad));
+  assert.deepEqual(
+    reader
+      .follow(100, {}, 20)
+      .slice(0, 11)
+      .map((r) => r.host),
+    [...Array.from({ length: 10 }, (_, i) => requestEvent(1000 + i)), requestEvent(2000)].map((e) =>
+      e.type === 'request.decided' ? e.host : null,
+    ),
+  );
+});

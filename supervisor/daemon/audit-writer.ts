@@ -10,9 +10,12 @@
 //   or timed-out commit throws.
 // The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
 //
-// Events are encoded here (compact JSON and columns, encodeEvents) and posted as flat
-// arrays, so the two threads share the work: this one encodes, the worker hashes the chain
-// and inserts. At most MAX_IN_FLIGHT batches wait for the worker: past that, `flush` blocks
+// Events are encoded here (encode.ts: UTF-8 bytes, moved to the worker without a copy) and
+// chained here too, onto the head the worker reported and the batches sent since, so the
+// two threads share the work: this one encodes and hashes, the worker inserts. The worker
+// checks every batch's chain against the committed head inside its transaction; if another
+// process wrote in between (a standalone `warden proxy` on the same file) or a batch
+// failed, it hashes the batch itself and this side stops chaining ahead for good. At most MAX_IN_FLIGHT batches wait for the worker: past that, `flush` blocks
 // until it catches up, so a flood of requests is slowed to the pace the trail is written at
 // instead of queueing without bound.
 //
@@ -27,7 +30,15 @@ import {
   type WorkerOptions,
 } from 'node:worker_threads';
 import type { WardenEvent } from '../api/index.ts';
-import { AuditWriteError, batchSize, type EncodedBatch, emptyBatch, encodeEvents } from '../audit/index.ts';
+import {
+  AuditWriteError,
+  batchSize,
+  chainHashes,
+  type EncodedBatch,
+  emptyBatch,
+  encodeEvents,
+  GENESIS_HASH,
+} from '../audit/index.ts';
 import type { Disposer, EventBus } from '../events/index.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
 
@@ -37,6 +48,7 @@ const MAX_IN_FLIGHT = 16;
 // the worker has finished.
 const ACK = 0;
 const FINISHED = 1;
+const STALE = 2;
 
 export interface AuditWriterOptions {
   durability?: WriterInit['options']['durability'];
@@ -81,6 +93,9 @@ export class AuditWriter {
   #queue: EncodedBatch = emptyBatch();
   /** Batches posted (the worker counts those it has finished in the FINISHED slot). */
   #posted = 0;
+  /** The head the next batch is chained onto (null: the worker hashes), and the writer's context. */
+  #chainHead: { seq: number; hash: string } | null = null;
+  #context = '';
   #scheduled: NodeJS.Immediate | undefined;
   #fault: string | null = null;
   #closed = false;
@@ -90,7 +105,7 @@ export class AuditWriter {
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.#onFault = options.onFault ?? (() => {});
     this.#onError = options.onError ?? (() => {});
-    this.#status = new Int32Array(new SharedArrayBuffer(8));
+    this.#status = new Int32Array(new SharedArrayBuffer(12));
     const { port1, port2 } = new MessageChannel();
     this.#reply = port1;
     const init: WriterInit = {
@@ -140,8 +155,11 @@ export class AuditWriter {
           else resolve();
         };
         const onMessage = (m: FromWriter) => {
-          if (m.kind === 'ready') done();
-          else if (m.kind === 'failed') done(new AuditWriteError(m.message, 'OPEN'));
+          if (m.kind === 'ready') {
+            writer.#chainHead = m.head ?? { seq: 0, hash: GENESIS_HASH };
+            writer.#context = m.context;
+            done();
+          } else if (m.kind === 'failed') done(new AuditWriteError(m.message, 'OPEN'));
         };
         const onExit = () => done(new AuditWriteError(`audit writer thread for ${file} exited`, 'EXIT'));
         writer.#worker.on('message', onMessage);
@@ -232,9 +250,23 @@ export class AuditWriter {
   #post(message: ToWriter): void {
     if (!('events' in message)) return this.#worker.postMessage(message);
     this.#posted = (this.#posted + 1) | 0;
+    this.#chain(message.events);
     // The batch's buffer moves to the worker (no copy); the batch is not used here again.
     const { buffer } = message.events.bytes;
     this.#worker.postMessage(message, buffer.byteLength > 0 ? [buffer as ArrayBuffer] : []);
+  }
+
+  /** Hash the batch onto the expected head, unless the worker found a chain stale before. */
+  #chain(batch: EncodedBatch): void {
+    const head = this.#chainHead;
+    if (head === null || batchSize(batch) === 0) return;
+    if (Atomics.load(this.#status, STALE) !== 0) {
+      this.#chainHead = null;
+      return;
+    }
+    const hashes = chainHashes(batch, head, this.#context);
+    batch.chain = { baseSeq: head.seq, baseHash: head.hash, hashes };
+    this.#chainHead = { seq: head.seq + hashes.length, hash: hashes[hashes.length - 1] as string };
   }
 
   #call(message: ToWriter, timeoutMs: number): void {

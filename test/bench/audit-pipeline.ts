@@ -1,0 +1,50 @@
+// Batched append as the daemon does it: the producer thread encodes each event as it is
+// taken (encode.ts) and posts a batch per flush; the writer thread (supervisor/daemon/
+// audit-writer.ts) hashes the chain and inserts. Measured from the first event taken until
+// the writer has committed the last one, with `normal` durability (the daemon's default:
+// survives kill -9; `durable` is measured one event at a time). Events are request records,
+// the ones the daemon batches; they are made before the clock starts, like the direct bench.
+
+import path from 'node:path';
+import type { WardenEvent } from '../../supervisor/api/events.ts';
+import { AuditStore } from '../../supervisor/audit/index.ts';
+import { AuditWriter } from '../../supervisor/daemon/audit-writer.ts';
+
+/** Request records of the bench's mix (benchEvent), skipping its other kinds. */
+function requests(make: (i: number) => WardenEvent, count: number): WardenEvent[] {
+  const out: WardenEvent[] = [];
+  for (let i = 0; out.length < count; i++) {
+    const event = make(i);
+    if (event.type === 'request.decided') out.push(event);
+  }
+  return out;
+}
+
+export async function pipelinedAppend(
+  dir: string,
+  total: number,
+  batch: number,
+  make: (i: number) => WardenEvent,
+  device: { hostname: string; os: { name: string; type: string; type_id: number } },
+): Promise<{ rate: number; file: string }> {
+  const file = path.join(dir, 'pipeline.db');
+  // A pool large enough not to sit in the CPU caches, cycled over.
+  const pool = requests(make, Math.min(total, 50_000));
+  const writer = await AuditWriter.open(file, { durability: 'normal', device });
+  const t = performance.now();
+  for (let i = 0; i < total; i += batch) {
+    for (let k = i; k < Math.min(total, i + batch); k++) writer.take(pool[k % pool.length] as WardenEvent);
+    writer.flush();
+  }
+  writer.sync(120_000);
+  const ms = performance.now() - t;
+  writer.close();
+  const store = AuditStore.open(file, { readOnly: true });
+  try {
+    if (store.count() !== total)
+      throw new Error(`pipeline bench: ${store.count()} of ${total} records committed`);
+  } finally {
+    store.close();
+  }
+  return { rate: Math.round((total / ms) * 1000), file };
+}
