@@ -20,6 +20,8 @@ function shapes(): StoredEvent[] {
       reason: 'quote " backslash \\ tab \t',
     }),
     requestEvent(2, { path: 'lone \ud800 surrogate', sandboxId: 'sb-\udfff', status: undefined }),
+    requestEvent(4, { user: 'a"b', method: 'x\\y', id: '\u0001', address: 'é' }),
+    requestEvent(5, { path: `/${'long-plain-ascii-path/'.repeat(5)}`, reason: `${'é'.repeat(30)}\u0000` }),
     requestEvent(3, {
       rule: {
         layer: 'project',

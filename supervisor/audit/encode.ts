@@ -89,26 +89,40 @@ class Writer {
   /** A JSON string (or null), as jsonString writes it. */
   string(value: string | null): void {
     if (value === null) return this.ascii('null');
-    if (NEEDS_ESCAPE.test(value)) return this.utf8(JSON.stringify(value));
-    this.room(value.length * 3 + 2);
+    const length = value.length;
+    this.room(length * 3 + 2);
     const { buf } = this;
     const start = this.at;
+    if (length <= SHORT) {
+      // Short strings byte by byte, checking on the way for what the slow path handles.
+      let at = start;
+      buf[at++] = 0x22;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code < 0x20 || code === 0x22 || code === 0x5c || code >= 0x80) break;
+        buf[at++] = code;
+      }
+      if (i === length) {
+        buf[at++] = 0x22;
+        this.at = at;
+        return;
+      }
+    }
+    if (NEEDS_ESCAPE.test(value)) {
+      this.at = start;
+      return this.utf8(JSON.stringify(value));
+    }
     let at = start;
     buf[at++] = 0x22;
-    for (let i = 0; i < value.length; i++) {
-      const code = value.charCodeAt(i);
-      if (code >= 0x80) {
-        // Not ASCII: let the UTF-8 encoder write the whole string.
-        at = start + 1;
-        at += (buf as unknown as Utf8Writable).utf8Write(value, at);
-        break;
-      }
-      buf[at++] = code;
-    }
+    at += (buf as unknown as Utf8Writable).utf8Write(value, at);
     buf[at++] = 0x22;
     this.at = at;
   }
 }
+
+/** Strings up to this length are copied in JavaScript; longer ones by Buffer's UTF-8 writer. */
+const SHORT = 24;
 
 /** Buffer's own UTF-8 writer (what buf.write(s, at, 'utf8') calls, without its argument checks). */
 interface Utf8Writable {
