@@ -1,5 +1,5 @@
 // How the daemon feeds the audit store: through a worker thread that owns the writing
-// AuditStore (audit-writer-worker.ts), so no write runs on the event loop. One ordered
+// AuditStore (audit-writer-worker.ts), so no database work runs on the event loop. One ordered
 // channel carries every event:
 // - the high-volume `request.decided` records, emitted after their exchange has ended and
 //   waited on by nobody, are queued and posted together at the end of the event-loop turn
