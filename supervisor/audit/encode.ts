@@ -66,7 +66,7 @@ class Writer {
   room(bytes: number): void {
     if (this.at + bytes <= this.buf.length) return;
     // Never from Node's shared pool: a batch's buffer is transferred to the writer thread.
-    const next = Buffer.allocUnsafeSlow(Math.max(16 * 1024, (this.at + bytes) * 2));
+    const next = Buffer.allocUnsafeSlow(Math.max(4096, (this.at + bytes) * 2));
     this.buf.copy(next, 0, 0, this.at);
     this.buf = next;
   }
