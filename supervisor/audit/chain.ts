@@ -36,7 +36,7 @@ export interface ChainRow {
 }
 
 // Characters JSON.stringify would escape (quote, backslash, controls, lone surrogates).
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+export const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** JSON text of a string or null, as canonicalJson writes it (fast path for plain strings). */
 export function jsonString(value: string | null): string {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WardenEvent } from '../api/events.ts';
 import { canonicalJson, canonicalJsonReference } from './canonical.ts';
-import { compactEvent, compactJson, eventColumns, type StoredEvent } from './compact.ts';
+import { compactEvent, eventColumns, type StoredEvent } from './compact.ts';
+import { bodyOf, encodeEvents } from './encode.ts';
 import { type CheckpointEvent, toOcsf } from './ocsf.ts';
 import { requestEvent, sampleEvents, TEST_DEVICE } from './testing.ts';
 
@@ -77,7 +78,10 @@ test('an unknown event type is refused', () => {
   assert.throws(() => eventColumns({ type: 'nope', time: '' } as never, NOW), TypeError);
 });
 
-test('compactJson (the append path) writes the canonical JSON of the compact event', () => {
+/** The compact event's JSON as the append path (encode.ts) writes it. */
+const appended = (event: StoredEvent): string => bodyOf(encodeEvents([event], NOW), 0);
+
+test('the append path writes the canonical JSON of the compact event', () => {
   const awkward = requestEvent(5, {
     path: '/quote"and\\back\u0001\ud800é',
     rule: { z: 1, a: [{ y: 2, b: undefined }], layer: 'x' } as never,
@@ -85,8 +89,8 @@ test('compactJson (the append path) writes the canonical JSON of the compact eve
     bytesUp: 1e21,
   });
   for (const event of [...everyShape(), awkward]) {
-    assert.equal(compactJson(event), canonicalJsonReference(compactEvent(event)), event.type);
+    assert.equal(appended(event), canonicalJsonReference(compactEvent(event)), event.type);
   }
-  assert.throws(() => compactJson(requestEvent(1, { durationMs: Number.NaN })), TypeError);
-  assert.throws(() => compactJson(requestEvent(1, { bytesUp: 1n as never })), TypeError);
+  assert.throws(() => appended(requestEvent(1, { durationMs: Number.NaN })), TypeError);
+  assert.throws(() => appended(requestEvent(1, { bytesUp: 1n as never })), TypeError);
 });

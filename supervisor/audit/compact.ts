@@ -10,8 +10,6 @@
 
 import type { AuditKind, AuditOutcome } from '../api/audit-types.ts';
 import type { WardenEvent } from '../api/events.ts';
-import { canonicalJson } from './canonical.ts';
-import { jsonString } from './chain.ts';
 import { type CheckpointEvent, eventTime } from './ocsf-shared.ts';
 
 export type StoredEvent = WardenEvent | CheckpointEvent;
@@ -129,34 +127,6 @@ export function compactEvent(event: StoredEvent): Record<string, unknown> {
   const keys = FIELDS[event.type];
   if (!keys) throw new TypeError(`no audit record shape for event type ${(event as { type: string }).type}`);
   return pick(event as unknown as Record<string, unknown>, keys, true);
-}
-
-/**
- * Canonical JSON text of compactEvent(event), written in one pass (the append path): the top
- * level field by field in code-unit order, nested values through canonicalJson. compact.test.ts
- * checks it equals canonicalJsonReference(compactEvent(event)).
- */
-export function compactJson(event: StoredEvent): string {
-  const keys = FIELDS[event.type];
-  if (!keys) throw new TypeError(`no audit record shape for event type ${(event as { type: string }).type}`);
-  const source = event as unknown as Record<string, unknown>;
-  let out = '{';
-  for (const key of keys) {
-    const value = source[key];
-    if (value === undefined) continue;
-    out += out.length === 1 ? `"${key}":` : `,"${key}":`;
-    if (typeof value === 'string') out += jsonString(value);
-    else if (typeof value === 'number' && Number.isFinite(value)) out += String(value);
-    else if (typeof value === 'boolean') out += value ? 'true' : 'false';
-    else if (value === null) out += 'null';
-    else {
-      const inner = NESTED[key];
-      out += canonicalJson(
-        inner && typeof value === 'object' ? pick(value as Record<string, unknown>, inner, false) : value,
-      );
-    }
-  }
-  return `${out}}`;
 }
 
 /** The indexed columns of an event (the same values the OCSF mapper reports). */

@@ -1,11 +1,13 @@
 // The byte encoder (encode.ts) against the string definitions: every event shape's body is
-// compactJson's text byte for byte, and each row's pieces put together are canonicalRow.
+// the canonical JSON of its compact event byte for byte (canonicalJsonReference), and each
+// row's pieces put together are canonicalRow.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WardenEvent } from '../api/events.ts';
+import { canonicalJsonReference } from './canonical.ts';
 import { canonicalRow } from './chain.ts';
-import { compactJson, type StoredEvent } from './compact.ts';
+import { compactEvent, type StoredEvent } from './compact.ts';
 import { BODY_AT, batchSize, bodyOf, COLUMNS, emptyBatch, encodeEvents, OFFSETS } from './encode.ts';
 import { requestEvent, sampleEvents } from './testing.ts';
 
@@ -44,11 +46,12 @@ function shapes(): StoredEvent[] {
   ] as StoredEvent[];
 }
 
-test('encoded bodies are compactJson byte for byte, for every shape and for awkward strings', () => {
+test('encoded bodies are the canonical compact event byte for byte, for every shape and for awkward strings', () => {
   const events = shapes();
   const batch = encodeEvents(events, LOGGED);
   assert.equal(batchSize(batch), events.length);
-  for (const [i, event] of events.entries()) assert.equal(bodyOf(batch, i), compactJson(event), `event ${i}`);
+  for (const [i, event] of events.entries())
+    assert.equal(bodyOf(batch, i), canonicalJsonReference(compactEvent(event)), `event ${i}`);
 });
 
 test('the pieces of a row, with prev_hash and seq put in, are its canonical row', () => {
@@ -90,5 +93,5 @@ test('a malformed event throws a TypeError and leaves the batch as it was', () =
   );
   assert.throws(() => encodeEvents([{ type: 'nope' } as unknown as WardenEvent], LOGGED, batch), TypeError);
   assert.deepEqual({ length: batch.length, offsets: batch.offsets, columns: batch.columns }, before);
-  assert.equal(bodyOf(batch, 0), compactJson(requestEvent(1)));
+  assert.equal(bodyOf(batch, 0), canonicalJsonReference(compactEvent(requestEvent(1))));
 });

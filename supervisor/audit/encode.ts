@@ -4,15 +4,15 @@
 // thread, binding to SQLite) flattened them again and the garbage dominated the profile.
 // A batch is posted to the daemon's writer thread by transferring its buffer (no copy).
 //
-// Per event the buffer holds, contiguously, the canonical row of a schema 2 record cut
-// around what only the writer knows (chain.ts RowText): `inner` (`,"event":BODY,…,
+// Per event the buffer holds, contiguously, the canonical row of a schema 2 record (chain.ts
+// canonicalRow) cut around what only the writer knows: `inner` (`,"event":BODY,…,
 // "prev_hash":"`), `middle` (`","sandbox_id":…,"seq":`) and `tail` (`,"time":…,"user":…}`).
-// BODY is the compact event's canonical JSON (compact.ts compactJson, byte for byte; the
-// tests compare them).
+// BODY is the canonical JSON of the compact event (compact.ts compactEvent), byte for byte as
+// canonical.ts defines it; the tests compare them.
 
 import { hash as digest } from 'node:crypto';
 import { canonicalJson } from './canonical.ts';
-import { storable } from './chain.ts';
+import { NEEDS_ESCAPE, storable } from './chain.ts';
 import { eventColumns, FIELDS, NESTED, pick, type StoredEvent } from './compact.ts';
 
 /**
@@ -25,7 +25,7 @@ export interface EncodedBatch {
   length: number;
   offsets: number[];
   columns: Array<string | number | null>;
-  /** The hashes, when the producer chained the batch onto the head it expects (chainBatch). */
+  /** The hashes, when the producer chained the batch onto the head it expects (chainHashes). */
   chain?: BatchChain;
 }
 
@@ -40,10 +40,6 @@ export const OFFSETS = 5;
 export const COLUMNS = 7;
 /** Bytes of `,"event":` before the body in `inner`. */
 export const BODY_AT = 9;
-
-// Characters JSON escapes (quote, backslash, controls, lone surrogates): those strings go
-// through JSON.stringify; every other string is written between quotes as it is.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 export function emptyBatch(): EncodedBatch {
   return { bytes: new Uint8Array(0), length: 0, offsets: [], columns: [] };
@@ -140,7 +136,7 @@ function prefixes(key: string): [string, string] {
   return pair;
 }
 
-/** compactJson(event), written. */
+/** The canonical JSON of compactEvent(event), written. */
 function writeBody(w: Writer, event: StoredEvent): void {
   const keys = FIELDS[event.type];
   if (!keys) throw new TypeError(`no audit record shape for event type ${(event as { type: string }).type}`);

@@ -53,6 +53,18 @@ export interface Inserts {
 
 export const ROWS_PER_INSERT = 32;
 
+/** The INSERT statements of a writable connection. */
+export function prepareInserts(db: Database.Database): Inserts {
+  const columns = 'seq, time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged';
+  // The compact event arrives as UTF-8 bytes (encode.ts) and is stored as the text it is.
+  const values = (rows: number) =>
+    Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?)').join(', ');
+  return {
+    one: db.prepare(`INSERT INTO records (${columns}) VALUES ${values(1)}`),
+    many: db.prepare(`INSERT INTO records (${columns}) VALUES ${values(ROWS_PER_INSERT)}`),
+  };
+}
+
 /** A record whose `ocsf` is mapped from its stored body when first read. */
 class WrittenRecord implements AuditRecord {
   readonly seq: number;

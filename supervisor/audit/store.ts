@@ -24,13 +24,13 @@ import { type AuditStoreOptions, type Durability, localDevice, openDatabase } fr
 import {
   type Head,
   type Inserts,
-  ROWS_PER_INSERT,
+  prepareInserts,
   type WriteBatch,
   type WriterContext,
   writeRecords,
 } from './store-write.ts';
 import { verifyChain } from './verify.ts';
-import { CHECKPOINTER_AFTER_RECORDS, WalCheckpointer } from './wal-checkpointer.ts';
+import { WalCheckpoints } from './wal-checkpointer.ts';
 
 export interface PruneResult {
   pruned: number;
@@ -58,7 +58,7 @@ export class AuditStore {
   readonly #now: () => number;
   readonly #onFault: (fault: string | null) => void;
   readonly #queries: RecordQueries;
-  readonly #insert: Inserts;
+  readonly #insert: Inserts | null;
   readonly #head: Database.Statement;
   readonly #first: Database.Statement;
   readonly #write: Database.Transaction<(batch: WriteBatch) => AuditRecord[]>;
@@ -66,9 +66,7 @@ export class AuditStore {
   readonly #verifyOptions: { threads?: number; parallelMin?: number };
   #fault: string | null = null;
   #closed = false;
-  /** Records written by this store, until the checkpoint worker is started (wal-checkpointer.ts). */
-  #written = 0;
-  #checkpointer: WalCheckpointer | null = null;
+  readonly #checkpoints: WalCheckpoints | null;
 
   private constructor(file: string, db: Database.Database, layout: Layout, options: AuditStoreOptions) {
     this.file = file;
@@ -88,16 +86,10 @@ export class AuditStore {
     if (options.verifyParallelMin !== undefined) this.#verifyOptions.parallelMin = options.verifyParallelMin;
     this.#head = db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1');
     this.#first = db.prepare('SELECT seq FROM records ORDER BY seq ASC LIMIT 1').pluck();
-    const columns = 'seq, time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged';
-    // The compact event arrives as UTF-8 bytes (encode.ts) and is stored as the text it is.
-    const values = (rows: number) =>
-      Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?)').join(', ');
-    this.#insert = this.readOnly
-      ? { one: db.prepare('SELECT 1'), many: db.prepare('SELECT 1') }
-      : {
-          one: db.prepare(`INSERT INTO records (${columns}) VALUES ${values(1)}`),
-          many: db.prepare(`INSERT INTO records (${columns}) VALUES ${values(ROWS_PER_INSERT)}`),
-        };
+    this.#insert = this.readOnly ? null : prepareInserts(db);
+    this.#checkpoints = this.readOnly
+      ? null
+      : new WalCheckpoints(db, file, this.durability === 'durable' ? 'FULL' : 'NORMAL');
     this.#segments = this.readOnly ? null : new SegmentWriter(db);
     // One transaction function, reused: each call runs in BEGIN IMMEDIATE … COMMIT.
     this.#write = db.transaction((batch: WriteBatch) => this.#writeRecords(batch));
@@ -125,7 +117,7 @@ export class AuditStore {
 
   /** Where WAL checkpoints run: inside commits (SQLite's automatic ones) or in a worker thread. */
   get walCheckpoints(): 'commits' | 'worker' {
-    return this.#checkpointer ? 'worker' : 'commits';
+    return this.#checkpoints?.where ?? 'commits';
   }
 
   /** null when writes succeed; otherwise what failed and what to do about it. */
@@ -287,7 +279,7 @@ export class AuditStore {
         // Statistics are an optimisation; a locked or full database must still close.
       }
     }
-    this.#checkpointer?.close();
+    this.#checkpoints?.close();
     this.#anchor?.close();
     this.#db.close();
   }
@@ -346,25 +338,8 @@ export class AuditStore {
       throw failure;
     }
     this.#writeAnchor(batch.anchor);
-    this.#afterCommit(batchSize(events));
+    this.#checkpoints?.committed(batchSize(events));
     return { records: written, chained: batch.chained ?? null };
-  }
-
-  /** Checkpoints move to a worker thread once this store has written a few thousand records. */
-  #afterCommit(records: number): void {
-    if (this.#checkpointer) {
-      if (!this.#checkpointer.committed()) this.#checkpointer = null;
-      return;
-    }
-    if (this.#written < 0) return; // tried already
-    this.#written += records;
-    if (this.#written < CHECKPOINTER_AFTER_RECORDS) return;
-    this.#written = -1;
-    this.#checkpointer = WalCheckpointer.start(
-      this.#db,
-      this.file,
-      this.durability === 'durable' ? 'FULL' : 'NORMAL',
-    );
   }
 
   /** The body of the write transaction: chain the records onto the committed head. */
@@ -372,7 +347,7 @@ export class AuditStore {
     const head = this.head() ?? { seq: 0, hash: GENESIS_HASH };
     const segments = this.#segments as SegmentWriter;
     const records = writeRecords(
-      this.#insert,
+      this.#insert as Inserts,
       segments,
       head,
       () => this.#first.get() as number | undefined,

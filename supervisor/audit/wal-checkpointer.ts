@@ -129,3 +129,44 @@ export class WalCheckpointer {
     void this.#worker.terminate();
   }
 }
+
+/**
+ * Where a writable store's checkpoints run: inside its commits (SQLite's automatic ones) until
+ * it has written CHECKPOINTER_AFTER_RECORDS records, then in a WalCheckpointer worker (back
+ * inside commits if the worker cannot start or goes away).
+ */
+export class WalCheckpoints {
+  readonly #db: Database.Database;
+  readonly #file: string;
+  readonly #synchronous: 'FULL' | 'NORMAL';
+  /** Records written so far; -1 once the worker was tried. */
+  #written = 0;
+  #worker: WalCheckpointer | null = null;
+
+  constructor(db: Database.Database, file: string, synchronous: 'FULL' | 'NORMAL') {
+    this.#db = db;
+    this.#file = file;
+    this.#synchronous = synchronous;
+  }
+
+  get where(): 'commits' | 'worker' {
+    return this.#worker ? 'worker' : 'commits';
+  }
+
+  /** After each successful commit of `records` records. */
+  committed(records: number): void {
+    if (this.#worker) {
+      if (!this.#worker.committed()) this.#worker = null;
+      return;
+    }
+    if (this.#written < 0) return;
+    this.#written += records;
+    if (this.#written < CHECKPOINTER_AFTER_RECORDS) return;
+    this.#written = -1;
+    this.#worker = WalCheckpointer.start(this.#db, this.#file, this.#synchronous);
+  }
+
+  close(): void {
+    this.#worker?.close();
+  }
+}

@@ -164,9 +164,10 @@ export async function benchAudit(): Promise<AuditResults> {
     }
 
     const batch = 1000;
-    const removeAlone = () => {
+    /** A bench database and the files beside it. */
+    const remove = (name: string) => {
       for (const suffix of ['', '-wal', '-shm', '.anchor'])
-        rmSync(path.join(dir, `alone.db${suffix}`), { force: true });
+        rmSync(path.join(dir, `${name}${suffix}`), { force: true });
     };
     // 3. The daemon's batch path: encoded and chained by the producer, written by the writer
     // thread. Measured first, while no other store's checkpoint runs in the background.
@@ -174,15 +175,14 @@ export async function benchAudit(): Promise<AuditResults> {
       const count = Math.min(total, 250_000);
       const piped = await pipelinedAppend(dir, count, batch, benchEvent, DEVICE);
       const pipedAlone = sqliteAlone(piped.file, path.join(dir, 'alone.db'), batch, 'normal');
-      removeAlone();
+      remove('alone.db');
       out['batched append, daemon writer thread, 1000 per commit (events/s)'] = {
         value: piped.rate,
         direct: pipedAlone,
         ratio: Math.round((piped.rate / pipedAlone) * 100) / 100,
         note: `${count} request records, normal durability (the daemon's); direct: better-sqlite3 alone inserting the same rows on one thread`,
       };
-      for (const suffix of ['', '-wal', '-shm', '.anchor'])
-        rmSync(path.join(dir, `pipeline.db${suffix}`), { force: true });
+      remove('pipeline.db');
       // The same on a memory filesystem: what the two threads do without this VM's disk
       // (its write-back and steal time made the figure above vary by ±15 % between runs).
       if (existsSync('/dev/shm')) {
@@ -209,7 +209,7 @@ export async function benchAudit(): Promise<AuditResults> {
     }
     const batched = rate(total, appendMs);
     const alone = sqliteAlone(file, path.join(dir, 'alone.db'), batch, 'durable');
-    removeAlone();
+    remove('alone.db');
     out['direct appendBatch on one thread, 1000 per durable commit (events/s)'] = {
       value: batched,
       direct: alone,
