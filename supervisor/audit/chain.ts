@@ -79,6 +79,10 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * give a hash that the stored row can never reproduce, so the store hashes and stores this.
  */
 export function storable<T extends string | null>(value: T): T {
-  if (value === null || !NEEDS_ESCAPE.test(value)) return value;
-  return value.replace(LONE_SURROGATE, '\ufffd') as T;
+  if (value === null) return value;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdfff) return value.replace(LONE_SURROGATE, '\ufffd') as T;
+  }
+  return value;
 }

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WardenEvent } from '../api/events.ts';
+import { chainHashes } from './batch-chain.ts';
 import { canonicalJsonReference } from './canonical.ts';
-import { canonicalRow } from './chain.ts';
+import { canonicalRow, rowHash } from './chain.ts';
 import { compactEvent, type StoredEvent } from './compact.ts';
 import { BODY_AT, batchSize, bodyOf, COLUMNS, emptyBatch, encodeEvents, OFFSETS } from './encode.ts';
 import { requestEvent, sampleEvents } from './testing.ts';
@@ -36,6 +37,15 @@ function shapes(): StoredEvent[] {
         description: 'nested "quotes" and\nnewlines',
       },
     }),
+    // Numbers of every form: digit-count edges, past 2^31 and 2^53, negative, -0, fractions, exponents.
+    ...[0, 9, 10, 99, 100, 2 ** 31, 2 ** 53 - 1, 2 ** 53, 1e21, -0, -1, -(2 ** 40), 0.5, 1.5e-7, 123.456].map(
+      (n, i) =>
+        requestEvent(10 + i, {
+          bytesUp: n,
+          durationMs: n,
+          rule: { index: n, line: -n, action: 'allow' },
+        } as never),
+    ),
     {
       type: 'audit.checkpoint',
       time: 'not a time',
@@ -94,4 +104,36 @@ test('a malformed event throws a TypeError and leaves the batch as it was', () =
   assert.throws(() => encodeEvents([{ type: 'nope' } as unknown as WardenEvent], LOGGED, batch), TypeError);
   assert.deepEqual({ length: batch.length, offsets: batch.offsets, columns: batch.columns }, before);
   assert.equal(bodyOf(batch, 0), canonicalJsonReference(compactEvent(requestEvent(1))));
+});
+
+test('chained hashes are rowHash of each row in turn, across seqs that gain a digit', () => {
+  const events = shapes();
+  const batch = encodeEvents(events, LOGGED);
+  const ctx = '{"device":{"hostname":"h"},"version":"1"}';
+  // Seqs 96..96+n cross 99 → 100; a second head crosses 9 → 10.
+  for (const head of [
+    { seq: 95, hash: 'a'.repeat(64) },
+    { seq: 0, hash: '0'.repeat(64) },
+  ]) {
+    const hashes = chainHashes(batch, head, ctx);
+    let prev = head.hash;
+    events.forEach((_, i) => {
+      const c = batch.columns.slice(i * COLUMNS, (i + 1) * COLUMNS);
+      const expected = rowHash({
+        seq: head.seq + 1 + i,
+        time: c[1] as number,
+        kind: c[0] as string,
+        sandbox_id: c[2] as string | null,
+        user: c[3] as string,
+        host: c[4] as string | null,
+        outcome: c[5] as string | null,
+        body: bodyOf(batch, i),
+        ctx,
+        logged: c[6] as number,
+        prev_hash: prev,
+      });
+      assert.equal(hashes[i], expected, `event ${i} after seq ${head.seq}`);
+      prev = expected;
+    });
+  }
 });

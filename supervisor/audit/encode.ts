@@ -10,7 +10,7 @@
 // BODY is the canonical JSON of the compact event (compact.ts compactEvent), byte for byte as
 // canonical.ts defines it; the tests compare them.
 
-import { hash as digest } from 'node:crypto';
+import { put, putBytes, putInteger } from './bytes.ts';
 import { canonicalJson } from './canonical.ts';
 import { NEEDS_ESCAPE, storable } from './chain.ts';
 import { eventColumns, FIELDS, NESTED, pick, type StoredEvent } from './compact.ts';
@@ -55,7 +55,9 @@ class Writer {
   at: number;
 
   constructor(batch: EncodedBatch) {
-    this.buf = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+    const { bytes } = batch;
+    this.buf =
+      bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.at = batch.length;
   }
 
@@ -67,13 +69,27 @@ class Writer {
     this.buf = next;
   }
 
-  /** ASCII text (keys, numbers, punctuation): byte by byte, cheaper than a call into C++. */
+  /** ASCII text (keys, numbers, punctuation). */
   ascii(text: string): void {
     this.room(text.length);
-    const { buf } = this;
-    let at = this.at;
-    for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
-    this.at = at;
+    this.at = put(this.buf, this.at, text);
+  }
+
+  /** A number, as JSON.stringify writes it: integers digit by digit; non-finite ones throw. */
+  number(value: number): void {
+    if (value >= 0 && Number.isSafeInteger(value)) {
+      this.room(16);
+      this.at = putInteger(this.buf, this.at, value);
+      return;
+    }
+    if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${value}`);
+    this.ascii(JSON.stringify(value));
+  }
+
+  /** Bytes made once (a key with its punctuation). */
+  bytes(source: Uint8Array): void {
+    this.room(source.length);
+    this.at = putBytes(this.buf, this.at, source, 0, source.length);
   }
 
   /** Any string, as UTF-8. */
@@ -90,7 +106,7 @@ class Writer {
     const { buf } = this;
     const start = this.at;
     if (length <= SHORT) {
-      // Short strings byte by byte, checking on the way for what the slow path handles.
+      // Byte by byte, stopping at anything but printable ASCII (the slow path below handles it).
       let at = start;
       buf[at++] = 0x22;
       let i = 0;
@@ -117,37 +133,50 @@ class Writer {
   }
 }
 
-/** Strings up to this length are copied in JavaScript; longer ones by Buffer's UTF-8 writer. */
-const SHORT = 24;
+/** Plain ASCII strings up to this length are copied in JavaScript; longer ones by Buffer's UTF-8 writer. */
+const SHORT = 256;
 
 /** Buffer's own UTF-8 writer (what buf.write(s, at, 'utf8') calls, without its argument checks). */
 interface Utf8Writable {
   utf8Write(text: string, offset: number): number;
 }
 
-// `{"key":` and `,"key":` of every field, made once.
-const PREFIXES = new Map<string, [string, string]>();
-function prefixes(key: string): [string, string] {
-  let pair = PREFIXES.get(key);
-  if (!pair) {
-    pair = [`{${JSON.stringify(key)}:`, `,${JSON.stringify(key)}:`];
-    PREFIXES.set(key, pair);
-  }
-  return pair;
+/** A top-level field of an event type: its key, the bytes before its value, its nested fields. */
+interface Field {
+  key: string;
+  first: Uint8Array;
+  rest: Uint8Array;
+  inner: readonly string[] | undefined;
+}
+
+// Made once per event type: the loop below then reads no table by key but the event itself.
+const PLANS = new Map<string, readonly Field[]>();
+function planOf(type: string): readonly Field[] {
+  let plan = PLANS.get(type);
+  if (plan) return plan;
+  const keys = Object.hasOwn(FIELDS, type) ? FIELDS[type as StoredEvent['type']] : undefined;
+  if (!keys) throw new TypeError(`no audit record shape for event type ${type}`);
+  plan = keys.map((key) => ({
+    key,
+    first: Buffer.from(`{${JSON.stringify(key)}:`),
+    rest: Buffer.from(`,${JSON.stringify(key)}:`),
+    inner: NESTED[key],
+  }));
+  PLANS.set(type, plan);
+  return plan;
 }
 
 /** The canonical JSON of compactEvent(event), written. */
 function writeBody(w: Writer, event: StoredEvent): void {
-  const keys = FIELDS[event.type];
-  if (!keys) throw new TypeError(`no audit record shape for event type ${(event as { type: string }).type}`);
+  const plan = planOf(event.type);
   const source = event as unknown as Record<string, unknown>;
   let first = true;
-  for (const key of keys) {
+  for (let f = 0; f < plan.length; f++) {
+    const { key, inner } = plan[f] as Field;
     const value = source[key];
     if (value === undefined) continue;
-    w.ascii(prefixes(key)[first ? 0 : 1]);
+    w.bytes(first ? (plan[f] as Field).first : (plan[f] as Field).rest);
     first = false;
-    const inner = NESTED[key];
     writeValue(
       w,
       inner && value !== null && typeof value === 'object'
@@ -166,8 +195,7 @@ function writeValue(w: Writer, value: unknown, depth: number): void {
     case 'string':
       return w.string(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${value}`);
-      return w.ascii(JSON.stringify(value));
+      return w.number(value);
     case 'boolean':
       return w.ascii(value ? 'true' : 'false');
     case 'object':
@@ -187,13 +215,7 @@ function writeValue(w: Writer, value: unknown, depth: number): void {
     return w.ascii(']');
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) >= (keys[i] as string)) {
-      keys.sort();
-      break;
-    }
-  }
+  const keys = sortedKeys(record);
   let first = true;
   for (const key of keys) {
     const member = record[key];
@@ -207,6 +229,19 @@ function writeValue(w: Writer, value: unknown, depth: number): void {
   w.ascii(first ? '{}' : '}');
 }
 
+/** The keys of `record` in code-unit order (a few by insertion: Array.sort costs more there). */
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > key; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
 /**
  * Encode events (on any thread) and append them to `into`: a malformed event (unknown type,
  * a number JSON cannot hold) throws a TypeError here, before any write lock, and leaves
@@ -218,44 +253,65 @@ export function encodeEvents(
   into: EncodedBatch = emptyBatch(),
 ): EncodedBatch {
   const w = new Writer(into);
-  const offsets: number[] = [];
-  const columns: Array<string | number | null> = [];
-  for (const event of events) {
-    const c = eventColumns(event, logged);
-    // Column strings are hashed exactly as SQLite will return them (see storable()).
-    const kind = storable(c.kind);
-    const sandboxId = storable(c.sandboxId);
-    const user = storable(c.user);
-    const host = storable(c.host);
-    const outcome = storable(c.outcome);
-    const start = w.at;
-    w.ascii(',"event":');
-    writeBody(w, event);
-    const bodyEnd = w.at;
-    w.ascii(',"host":');
-    w.string(host);
-    w.ascii(',"kind":');
-    w.string(kind);
-    w.ascii(`,"logged":${logged},"outcome":`);
-    w.string(outcome);
-    w.ascii(',"prev_hash":"');
-    const middle = w.at;
-    w.ascii('","sandbox_id":');
-    w.string(sandboxId);
-    w.ascii(',"seq":');
-    const tail = w.at;
-    w.ascii(`,"time":${c.time},"user":`);
-    w.string(user);
-    w.ascii('}');
-    offsets.push(start, bodyEnd, middle, tail, w.at);
-    columns.push(kind, c.time, sandboxId, user, host, outcome, logged);
+  const { offsets, columns } = into;
+  const counts = [offsets.length, columns.length];
+  try {
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e] as StoredEvent;
+      const c = eventColumns(event, logged);
+      // Column strings are hashed exactly as SQLite will return them (see storable()).
+      const kind = storable(c.kind);
+      const sandboxId = storable(c.sandboxId);
+      const user = storable(c.user);
+      const host = storable(c.host);
+      const outcome = storable(c.outcome);
+      const start = w.at;
+      w.bytes(EVENT);
+      writeBody(w, event);
+      const bodyEnd = w.at;
+      w.bytes(HOST);
+      w.string(host);
+      w.bytes(KIND);
+      w.string(kind);
+      w.bytes(LOGGED);
+      w.number(logged);
+      w.bytes(OUTCOME);
+      w.string(outcome);
+      w.bytes(PREV_HASH);
+      const middle = w.at;
+      w.bytes(SANDBOX_ID);
+      w.string(sandboxId);
+      w.bytes(SEQ);
+      const tail = w.at;
+      w.bytes(TIME);
+      w.number(c.time);
+      w.bytes(USER);
+      w.string(user);
+      w.ascii('}');
+      offsets.push(start, bodyEnd, middle, tail, w.at);
+      columns.push(kind, c.time, sandboxId, user, host, outcome, logged);
+    }
+  } catch (error) {
+    offsets.length = counts[0] as number;
+    columns.length = counts[1] as number;
+    throw error;
   }
   into.bytes = w.buf;
   into.length = w.at;
-  for (const o of offsets) into.offsets.push(o);
-  for (const c of columns) into.columns.push(c);
   return into;
 }
+
+// The row's own keys, around the body (canonicalRow order).
+const EVENT = Buffer.from(',"event":');
+const HOST = Buffer.from(',"host":');
+const KIND = Buffer.from(',"kind":');
+const LOGGED = Buffer.from(',"logged":');
+const OUTCOME = Buffer.from(',"outcome":');
+const PREV_HASH = Buffer.from(',"prev_hash":"');
+const SANDBOX_ID = Buffer.from('","sandbox_id":');
+const SEQ = Buffer.from(',"seq":');
+const TIME = Buffer.from(',"time":');
+const USER = Buffer.from(',"user":');
 
 /** The compact event JSON of event `i` (for records handed back to the caller). */
 export function bodyOf(batch: EncodedBatch, i: number): string {
@@ -265,46 +321,4 @@ export function bodyOf(batch: EncodedBatch, i: number): string {
     (batch.offsets[o] as number) + BODY_AT,
     batch.offsets[o + 1] as number,
   );
-}
-
-const CTX_HEADS = new Map<string, Buffer>();
-
-/**
- * The hash of every event of `batch` chained onto `head`: SHA-256 over prev_hash followed by
- * the canonical row, which is `{"ctx":` + the writer's context text + inner + prev_hash +
- * middle + seq + tail (chain.ts canonicalRow, assembled from the encoded bytes).
- */
-export function chainHashes(
-  batch: EncodedBatch,
-  head: { seq: number; hash: string },
-  ctxText: string,
-): string[] {
-  let ctxHead = CTX_HEADS.get(ctxText);
-  if (!ctxHead) {
-    ctxHead = Buffer.from(`{"ctx":${ctxText}`);
-    if (CTX_HEADS.size < 16) CTX_HEADS.set(ctxText, ctxHead);
-  }
-  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.length);
-  const { offsets } = batch;
-  const hashes: string[] = new Array(offsets.length / OFFSETS);
-  let scratch = Buffer.allocUnsafe(8192);
-  let prevHash = head.hash;
-  for (let i = 0, o = 0; o < offsets.length; i++, o += OFFSETS) {
-    const start = offsets[o] as number;
-    const middle = offsets[o + 2] as number;
-    const tail = offsets[o + 3] as number;
-    const end = offsets[o + 4] as number;
-    const need = end - start + ctxHead.length + 2 * prevHash.length + 20;
-    if (scratch.length < need) scratch = Buffer.allocUnsafe(2 * need);
-    let n = scratch.write(prevHash, 0, 'latin1');
-    n += ctxHead.copy(scratch, n);
-    n += bytes.copy(scratch, n, start, middle);
-    n += scratch.write(prevHash, n, 'latin1');
-    n += bytes.copy(scratch, n, middle, tail);
-    n += scratch.write(String(head.seq + i + 1), n, 'latin1');
-    n += bytes.copy(scratch, n, tail, end);
-    prevHash = digest('sha256', scratch.subarray(0, n), 'hex');
-    hashes[i] = prevHash;
-  }
-  return hashes;
 }

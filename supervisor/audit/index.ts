@@ -2,11 +2,12 @@
 
 export type { AnchorRead, AnchorState } from './anchor.ts';
 export { readAnchor } from './anchor.ts';
+export { chainHashes } from './batch-chain.ts';
 export { canonicalJson } from './canonical.ts';
 export type { ChainRow } from './chain.ts';
 export { canonicalRow, GENESIS_HASH, rowHash } from './chain.ts';
 export type { BatchChain, EncodedBatch } from './encode.ts';
-export { batchSize, chainHashes, emptyBatch, encodeEvents } from './encode.ts';
+export { batchSize, emptyBatch, encodeEvents } from './encode.ts';
 export { AuditRetentionError, AuditSchemaError, AuditWriteError } from './errors.ts';
 export type { ExportFormat, ExportOptions } from './export.ts';
 export type { GroupCommitOptions } from './group-commit.ts';

@@ -2,6 +2,7 @@
 // mapped event starts from. The per-family mappings are in ocsf-web.ts and ocsf-ops.ts.
 
 import type { AuditKind, AuditOutcome, OcsfEvent } from '../api/audit-types.ts';
+import { isoMillis } from './time.ts';
 
 export const OCSF_VERSION = '1.3.0';
 
@@ -68,6 +69,8 @@ export interface ClassShape {
 
 /** Epoch ms of an ISO time; an unparsable time falls back to `fallback` (the append time). */
 export function eventTime(iso: string, fallback: number): number {
+  const fast = isoMillis(iso);
+  if (!Number.isNaN(fast)) return fast;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : fallback;
 }

@@ -6,18 +6,10 @@
 import type Database from 'better-sqlite3';
 import type { AuditKind, AuditOutcome, AuditRecord, OcsfEvent } from '../api/audit-types.ts';
 import type { AnchorState } from './anchor.ts';
+import { chainHashes } from './batch-chain.ts';
 import type { ChainRow } from './chain.ts';
 import type { StoredEvent } from './compact.ts';
-import {
-  BODY_AT,
-  batchSize,
-  bodyOf,
-  COLUMNS,
-  chainHashes,
-  type EncodedBatch,
-  encodeEvents,
-  OFFSETS,
-} from './encode.ts';
+import { BODY_AT, batchSize, bodyOf, COLUMNS, type EncodedBatch, encodeEvents, OFFSETS } from './encode.ts';
 import type { OcsfContext } from './ocsf-shared.ts';
 import { mapCompactObject } from './records.ts';
 import type { SegmentWriter } from './segments.ts';
