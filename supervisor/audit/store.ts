@@ -107,11 +107,12 @@ export class AuditStore {
     }
   }
 
-  /** The SQLite settings in force (journal mode, synchronous level 1 = NORMAL, 2 = FULL). */
-  settings(): { journalMode: string; synchronous: number } {
+  /** The SQLite settings in force (journal mode; synchronous 1 = NORMAL, 2 = FULL; temp_store 2 = MEMORY). */
+  settings(): { journalMode: string; synchronous: number; tempStore: number } {
     return {
       journalMode: String(this.#db.pragma('journal_mode', { simple: true })),
       synchronous: Number(this.#db.pragma('synchronous', { simple: true })),
+      tempStore: Number(this.#db.pragma('temp_store', { simple: true })),
     };
   }
 
