@@ -12,9 +12,10 @@ import type { WardenEvent } from '../api/events.ts';
 import { canonicalJson } from './canonical.ts';
 import { writeLegacyDatabase } from './legacy-fixture.ts';
 import type { CheckpointEvent } from './ocsf.ts';
-import { SCHEMA_VERSION } from './schema.ts';
+import { checkReadable, SCHEMA_VERSION } from './schema.ts';
 import { AuditStore } from './store.ts';
 import { iso, type Loose, requestEvent, sampleEvents, T0, TEST_DEVICE, tempDir } from './testing.ts';
+import { type ContextRow, verifySlices } from './verify-parallel.ts';
 
 const NOW = T0 + 3_600_000;
 const CTX = { device: TEST_DEVICE, version: '0.1.0' };
@@ -257,4 +258,26 @@ test('retention: a schema 1 checkpoint still anchors the chain, and pruning acro
   } finally {
     dispose();
   }
+});
+
+test('the worker threads confirm schema 1 rows and a mixed chain by themselves (no sequential fallback)', () => {
+  withLegacy((file) => {
+    const slicesOf = () => {
+      const db = new Database(file, { readonly: true });
+      const layout = checkReadable(db, file);
+      const contexts = layout.contexts
+        ? (db.prepare('SELECT id, body FROM contexts').all() as ContextRow[])
+        : undefined;
+      const last = db.prepare('SELECT max(seq) FROM records').pluck().get() as number;
+      db.close();
+      return verifySlices(file, layout, 1, last, 0, 2, { contexts });
+    };
+    const legacy = slicesOf();
+    assert.ok(legacy?.length === 2 && legacy.every((s) => s.ok), JSON.stringify(legacy));
+    const store = open(file);
+    store.appendBatch(Array.from({ length: 20 }, (_, i) => requestEvent(100 + i)));
+    store.close();
+    const mixed = slicesOf();
+    assert.ok(mixed?.length === 2 && mixed.every((s) => s.ok), JSON.stringify(mixed));
+  });
 });

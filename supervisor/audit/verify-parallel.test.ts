@@ -7,7 +7,7 @@ import { GENESIS_HASH } from './chain.ts';
 import { checkReadable } from './schema.ts';
 import { AuditStore } from './store.ts';
 import { requestEvent, sampleEvents, TEST_DEVICE, tempDir } from './testing.ts';
-import { verifySlices, WORKER_SOURCE } from './verify-parallel.ts';
+import { type ContextRow, verifySlices, WORKER_SOURCE } from './verify-parallel.ts';
 
 test('the worker script compiles', () => {
   assert.doesNotThrow(() => new vm.Script(WORKER_SOURCE));
@@ -30,7 +30,11 @@ test('worker slices recompute every hash (SQLite-built canonical text) and link 
     const last = head?.seq ?? 0;
     const db = new Database(file, { readonly: true });
     const layout = checkReadable(db, file);
+    const contexts = db.prepare('SELECT id, body FROM contexts').all() as ContextRow[];
     db.close();
+    // The contexts' texts written into the query (as verify does) give the same result.
+    const inlined = verifySlices(file, layout, 1, last, 5, 3, { contexts });
+    assert.ok(inlined?.every((s) => s.ok) && inlined.length === 3, JSON.stringify(inlined));
     const slices = verifySlices(file, layout, 1, last, 5, 3);
     assert.ok(slices, 'workers ran');
     assert.equal(slices.length, 3);

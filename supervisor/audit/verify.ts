@@ -9,7 +9,7 @@ import { GENESIS_HASH, rowHash } from './chain.ts';
 import type { ContextTable } from './contexts.ts';
 import type { RawRow } from './records.ts';
 import type { Layout } from './schema.ts';
-import { verifySlices, verifyThreads } from './verify-parallel.ts';
+import { type ContextRow, verifySlices, verifyThreads } from './verify-parallel.ts';
 
 /** Below this many records verify walks the chain on the calling thread. */
 export const PARALLEL_VERIFY_MIN = 50_000;
@@ -87,7 +87,7 @@ export function verifyChain(
         options.file !== undefined &&
         threads > 0 &&
         through - bounds.first + 1 >= (options.parallelMin ?? PARALLEL_VERIFY_MIN)
-          ? parallelWalk(options.file, layout, bounds.first, through, anchorAt, threads, start.prevHash)
+          ? parallelWalk(db, options.file, layout, bounds.first, through, anchorAt, threads, start.prevHash)
           : null;
       if (fast) {
         checked = fast.checked;
@@ -238,6 +238,7 @@ export function verifyChain(
 
 /** All slices verified and linked to each other and to the chain's start; null otherwise. */
 function parallelWalk(
+  db: Database.Database,
   file: string,
   layout: Layout,
   first: number,
@@ -246,7 +247,11 @@ function parallelWalk(
   threads: number,
   startPrev: string,
 ): { checked: number; head: { seq: number; hash: string }; hashAtAnchor: string | null } | null {
-  const slices = verifySlices(file, layout, first, through, anchorAt, threads);
+  // Read in the same snapshot as `through`: every context its records use is there.
+  const contexts = layout.contexts
+    ? (db.prepare('SELECT id, body FROM contexts').all() as ContextRow[])
+    : undefined;
+  const slices = verifySlices(file, layout, first, through, anchorAt, threads, { contexts });
   if (!slices) return null;
   let prev = startPrev;
   let checked = 0;
