@@ -7,12 +7,41 @@ import { test } from 'node:test';
 import type { WardenEvent } from '../api/events.ts';
 import { chainHashes } from './batch-chain.ts';
 import { canonicalJsonReference } from './canonical.ts';
-import { canonicalRow, rowHash } from './chain.ts';
+import { type ChainRow, canonicalRow, rowHash } from './chain.ts';
 import { compactEvent, type StoredEvent } from './compact.ts';
-import { BODY_AT, batchSize, bodyOf, COLUMNS, emptyBatch, encodeEvents, OFFSETS } from './encode.ts';
+import {
+  BODY_AT,
+  batchSize,
+  bodyOf,
+  COLUMNS,
+  type EncodedBatch,
+  emptyBatch,
+  encodeEvents,
+  OFFSETS,
+} from './encode.ts';
 import { requestEvent, sampleEvents } from './testing.ts';
 
 const LOGGED = 1_800_000_000_123;
+
+const CTX = '{"device":{"hostname":"h"},"version":"1"}';
+
+/** The stored row of encoded event `i`, as the writer makes it at `seq` after `prev`. */
+function rowOf(batch: EncodedBatch, i: number, seq: number, prev: string): ChainRow {
+  const c = batch.columns.slice(i * COLUMNS, (i + 1) * COLUMNS);
+  return {
+    seq,
+    time: c[1] as number,
+    kind: c[0] as string,
+    sandbox_id: c[2] as string | null,
+    user: c[3] as string,
+    host: c[4] as string | null,
+    outcome: c[5] as string | null,
+    body: bodyOf(batch, i),
+    ctx: CTX,
+    logged: c[6] as number,
+    prev_hash: prev,
+  };
+}
 
 function shapes(): StoredEvent[] {
   return [
@@ -73,23 +102,8 @@ test('the pieces of a row, with prev_hash and seq put in, are its canonical row'
   const prev = 'f'.repeat(64);
   events.forEach((_, i) => {
     const [start = 0, , middle, tail, end] = batch.offsets.slice(i * OFFSETS, (i + 1) * OFFSETS);
-    const c = batch.columns.slice(i * COLUMNS, (i + 1) * COLUMNS);
-    const ctx = '{"device":{"hostname":"h"},"version":"1"}';
-    const text = `{"ctx":${ctx}${bytes.toString('utf8', start, middle)}${prev}${bytes.toString('utf8', middle, tail)}${40 + i}${bytes.toString('utf8', tail, end)}`;
-    const row = {
-      seq: 40 + i,
-      time: c[1] as number,
-      kind: c[0] as string,
-      sandbox_id: c[2] as string | null,
-      user: c[3] as string,
-      host: c[4] as string | null,
-      outcome: c[5] as string | null,
-      body: bodyOf(batch, i),
-      ctx,
-      logged: c[6] as number,
-      prev_hash: prev,
-    };
-    assert.equal(text, canonicalRow(row), `event ${i}`);
+    const text = `{"ctx":${CTX}${bytes.toString('utf8', start, middle)}${prev}${bytes.toString('utf8', middle, tail)}${40 + i}${bytes.toString('utf8', tail, end)}`;
+    assert.equal(text, canonicalRow(rowOf(batch, i, 40 + i, prev)), `event ${i}`);
     assert.equal(bytes.toString('utf8', start, start + BODY_AT), ',"event":');
   });
 });
@@ -109,29 +123,15 @@ test('a malformed event throws a TypeError and leaves the batch as it was', () =
 test('chained hashes are rowHash of each row in turn, across seqs that gain a digit', () => {
   const events = shapes();
   const batch = encodeEvents(events, LOGGED);
-  const ctx = '{"device":{"hostname":"h"},"version":"1"}';
   // Seqs 96..96+n cross 99 → 100; a second head crosses 9 → 10.
   for (const head of [
     { seq: 95, hash: 'a'.repeat(64) },
     { seq: 0, hash: '0'.repeat(64) },
   ]) {
-    const hashes = chainHashes(batch, head, ctx);
+    const hashes = chainHashes(batch, head, CTX);
     let prev = head.hash;
     events.forEach((_, i) => {
-      const c = batch.columns.slice(i * COLUMNS, (i + 1) * COLUMNS);
-      const expected = rowHash({
-        seq: head.seq + 1 + i,
-        time: c[1] as number,
-        kind: c[0] as string,
-        sandbox_id: c[2] as string | null,
-        user: c[3] as string,
-        host: c[4] as string | null,
-        outcome: c[5] as string | null,
-        body: bodyOf(batch, i),
-        ctx,
-        logged: c[6] as number,
-        prev_hash: prev,
-      });
+      const expected = rowHash(rowOf(batch, i, head.seq + 1 + i, prev));
       assert.equal(hashes[i], expected, `event ${i} after seq ${head.seq}`);
       prev = expected;
     });

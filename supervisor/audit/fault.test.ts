@@ -86,7 +86,7 @@ test('a full disk (real tmpfs): append fails closed, nothing half-written, recov
 
 test('a database at its size limit (max_page_count): SQLITE_FULL, and retention frees room', () => {
   const { dir, dispose } = tempDir();
-  const store = AuditStore.open(path.join(dir, 'audit.db'), { device: TEST_DEVICE, maxPageCount: 40 });
+  const store = AuditStore.open(path.join(dir, 'audit.db'), { device: TEST_DEVICE, maxPageCount: 120 });
   try {
     let error: unknown;
     for (let i = 0; i < 1000 && !error; i++) {

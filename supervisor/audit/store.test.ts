@@ -26,13 +26,11 @@ function withStore(fn: (store: AuditStore, file: string) => void, options = {}) 
   }
 }
 
-test('open creates a WAL database with a schema version and 16 KiB pages; durable mode uses synchronous=FULL; statement journals in memory', () => {
+test('open creates a WAL database with a schema version and incremental auto-vacuum; durable mode uses synchronous=FULL; statement journals in memory', () => {
   withStore((store, file) => {
     const db = new Database(file, { readonly: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    // 16 KiB pages and incremental auto-vacuum both took (page_size must be set first).
-    assert.equal(db.pragma('page_size', { simple: true }), 16384);
-    assert.equal(db.pragma('auto_vacuum', { simple: true }), 2);
+    assert.equal(db.pragma('auto_vacuum', { simple: true }), 2, 'incremental auto-vacuum');
     assert.equal(
       (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value,
       String(SCHEMA_VERSION),

@@ -62,10 +62,14 @@ function contextSql(contexts: readonly ContextRow[] | undefined): string {
 /** seq, prev_hash, hash, prev_hash ‖ canonical row, is-legacy, logged-is-null: the worker's query. */
 export function sliceSql(layout: Layout, contexts?: readonly ContextRow[]): string {
   const compact = COMPACT_TEXT.replace('CTX', contextSql(contexts));
-  const text = layout.contexts
-    ? `CASE WHEN r.ctx IS NULL THEN ${LEGACY_TEXT.replace('BODY', 'r.body')} ELSE ${compact} END, ` +
-      'r.ctx IS NULL, r.logged IS NULL'
-    : `${LEGACY_TEXT.replace('BODY', 'r.ocsf')}, 1, 1`;
+  const flags = 'r.ctx IS NULL, r.logged IS NULL';
+  let text: string;
+  if (!layout.contexts) text = `${LEGACY_TEXT.replace('BODY', 'r.ocsf')}, 1, 1`;
+  // No schema 1 rows: every row is compact (one with a null context hashes wrong and is
+  // caught by its flags), so no CASE per row.
+  else if (layout.legacyThrough === 0) text = `${compact}, ${flags}`;
+  else
+    text = `CASE WHEN r.ctx IS NULL THEN ${LEGACY_TEXT.replace('BODY', 'r.body')} ELSE ${compact} END, ${flags}`;
   return `SELECT seq, prev_hash, hash, ${text} FROM records r WHERE seq >= ? AND seq <= ? ORDER BY seq`;
 }
 
