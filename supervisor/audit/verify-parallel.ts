@@ -88,25 +88,35 @@ try {
     // SQLite assembles prev_hash ‖ canonical row (json_quote escapes as JSON.stringify does;
     // were it ever to differ, the hash would not match and verify would fall back to the
     // sequential walk, which builds the text in JavaScript).
-    const rows = db.prepare(sql).raw(true).iterate(from, to);
+    // Read in chunks of CHUNK seqs by all(): a quarter less CPU per row than iterate() here
+    // (one call into SQLite per chunk instead of one per row), inside one read transaction so
+    // every chunk sees the same snapshot.
+    const CHUNK = 10000;
+    const select = db.prepare(sql).raw(true);
     let expected = from;
     let prev = null;
     let firstPrev = null;
     let anchorHash = null;
     let ok = true;
-    for (const r of rows) {
-      const seq = r[0];
-      const rowPrev = r[1];
-      if (seq !== expected || (prev !== null && rowPrev !== prev)) { ok = false; break; }
-      // Rows up to the migration are schema 1 (no context); later rows have context and time.
-      const legacy = seq <= legacyThrough;
-      if (legacy !== (r[4] === 1) || (!legacy && r[5] === 1)) { ok = false; break; }
-      if (hash('sha256', r[3], 'hex') !== r[2]) { ok = false; break; }
-      if (firstPrev === null) firstPrev = rowPrev;
-      if (seq === anchorAt) anchorHash = r[2];
-      prev = r[2];
-      expected++;
-    }
+    db.transaction(() => {
+      for (let lo = from; ok && lo <= to; lo += CHUNK) {
+        const rows = select.all(lo, Math.min(to, lo + CHUNK - 1));
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i];
+          const seq = r[0];
+          const rowPrev = r[1];
+          if (seq !== expected || (prev !== null && rowPrev !== prev)) { ok = false; break; }
+          // Rows up to the migration are schema 1 (no context); later rows have context and time.
+          const legacy = seq <= legacyThrough;
+          if (legacy !== (r[4] === 1) || (!legacy && r[5] === 1)) { ok = false; break; }
+          if (hash('sha256', r[3], 'hex') !== r[2]) { ok = false; break; }
+          if (firstPrev === null) firstPrev = rowPrev;
+          if (seq === anchorAt) anchorHash = r[2];
+          prev = r[2];
+          expected++;
+        }
+      }
+    })();
     if (expected !== to + 1) ok = false;
     result = { ok, firstPrev, lastHash: prev, anchorHash, records: expected - from };
   } finally {
