@@ -172,15 +172,15 @@ function writeBody(w: Writer, event: StoredEvent): void {
   const source = event as unknown as Record<string, unknown>;
   let first = true;
   for (let f = 0; f < plan.length; f++) {
-    const { key, inner } = plan[f] as Field;
-    const value = source[key];
+    const field = plan[f] as Field;
+    const value = source[field.key];
     if (value === undefined) continue;
-    w.bytes(first ? (plan[f] as Field).first : (plan[f] as Field).rest);
+    w.bytes(first ? field.first : field.rest);
     first = false;
     writeValue(
       w,
-      inner && value !== null && typeof value === 'object'
-        ? pick(value as Record<string, unknown>, inner, false)
+      field.inner && value !== null && typeof value === 'object'
+        ? pick(value as Record<string, unknown>, field.inner, false)
         : value,
       0,
     );
@@ -254,7 +254,8 @@ export function encodeEvents(
 ): EncodedBatch {
   const w = new Writer(into);
   const { offsets, columns } = into;
-  const counts = [offsets.length, columns.length];
+  const offsetsBefore = offsets.length;
+  const columnsBefore = columns.length;
   try {
     for (let e = 0; e < events.length; e++) {
       const event = events[e] as StoredEvent;
@@ -292,8 +293,8 @@ export function encodeEvents(
       columns.push(kind, c.time, sandboxId, user, host, outcome, logged);
     }
   } catch (error) {
-    offsets.length = counts[0] as number;
-    columns.length = counts[1] as number;
+    offsets.length = offsetsBefore;
+    columns.length = columnsBefore;
     throw error;
   }
   into.bytes = w.buf;

@@ -1,5 +1,6 @@
 // Time arguments: ISO-8601 (`2026-11-03T10:00:00Z`, `2026-11-03`) or relative to now
-// (`90s`, `30m`, `1h`, `7d`, `2w`), meaning that long ago.
+// (`90s`, `30m`, `1h`, `7d`, `2w`), meaning that long ago; and event times read fast
+// (isoMillis) on the append path.
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

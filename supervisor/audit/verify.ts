@@ -247,7 +247,7 @@ function parallelWalk(
   threads: number,
   startPrev: string,
 ): { checked: number; head: { seq: number; hash: string }; hashAtAnchor: string | null } | null {
-  // Read in the same snapshot as `through`: every context its records use is there.
+  // Read after `through`: contexts are only ever added, so every one its records use is here.
   const contexts = layout.contexts
     ? (db.prepare('SELECT id, body FROM contexts').all() as ContextRow[])
     : undefined;

@@ -15,9 +15,10 @@
 // two threads share the work: this one encodes and hashes, the worker inserts. The worker
 // checks every batch's chain against the committed head inside its transaction; if another
 // process wrote in between (a standalone `warden proxy` on the same file) or a batch
-// failed, it hashes the batch itself and this side stops chaining ahead for good. At most MAX_IN_FLIGHT batches wait for the worker: past that, `flush` blocks
-// until it catches up, so a flood of requests is slowed to the pace the trail is written at
-// instead of queueing without bound.
+// failed, it hashes the batch itself and this side stops chaining ahead for good. At most
+// MAX_IN_FLIGHT batches wait for the worker: past that, `flush` blocks until it catches up,
+// so a flood of requests is slowed to the pace the trail is written at instead of queueing
+// without bound.
 //
 // The worker script is the .ts file beside this one when running from sources (the worker
 // inherits `--import tsx`) and dist/audit-writer-worker.mjs in the bundle.
