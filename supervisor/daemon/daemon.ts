@@ -14,7 +14,7 @@ import { VERSION } from '../cli/version.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
-import { type Logger, type ProxyServices, Resolver, UpstreamPool } from '../proxy/index.ts';
+import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../proxy/index.ts';
 import { ImageStore, VmSandboxes, vmHandlers, vmUpgrades } from '../sandboxes/index.ts';
 import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
@@ -76,7 +76,6 @@ export class Daemon {
   readonly #writer: AuditWriter;
   readonly #disposeAudit: () => void;
   readonly #api: ApiServer;
-  readonly #upstream: UpstreamPool;
   readonly #user: string;
   #httpUrl?: string;
   #httpStarting?: Promise<string>;
@@ -109,7 +108,6 @@ export class Daemon {
     let base = args.base;
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
-    this.#upstream = new UpstreamPool({ extraCa: opts.upstreamCa });
     // Assigned below; the queue's callbacks only run after construction.
     let sandboxes: Sandboxes;
     this.approvals = new ApprovalQueue({
@@ -136,7 +134,7 @@ export class Daemon {
       approvals: this.approvals,
       ca,
       resolver: new Resolver({ overrides: opts.resolve }),
-      upstream: this.#upstream,
+      upstream: new UpstreamTrust(opts.upstreamCa),
       secrets,
       gate: () => this.fault,
       log: this.log,
@@ -335,7 +333,6 @@ export class Daemon {
       await this.vms.stopAll();
       await this.sandboxes.closeAll();
       await this.#api.close();
-      this.#upstream.destroy();
       // Every queued event is committed before the writer thread ends.
       this.#disposeAudit();
       try {

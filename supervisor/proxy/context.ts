@@ -7,7 +7,7 @@ import type { Identity, WardenEvent } from '../api/index.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import type { Policy } from '../policy/index.ts';
 import type { Resolver } from './resolver.ts';
-import type { UpstreamPool } from './upstream.ts';
+import type { UpstreamPool, UpstreamTrust } from './upstream.ts';
 
 /** The sandbox (agent identity) a listener belongs to. */
 export interface SandboxContext {
@@ -18,6 +18,15 @@ export interface SandboxContext {
   secrets(): string[];
   /** Where a new rule for this sandbox would go, for the hints in a 403. */
   policySource(): string | undefined;
+}
+
+/**
+ * Who a connection belongs to: its sandbox, and the upstream connections only that
+ * sandbox may use. Fixed when the connection is accepted.
+ */
+export interface ConnectionOwner {
+  sandbox: SandboxContext;
+  upstream: UpstreamPool;
 }
 
 export interface HeaderMap {
@@ -60,7 +69,8 @@ export interface ProxyServices {
   approvals: ApprovalQueue;
   ca: { secureContextFor(host: string): Promise<SecureContext> };
   resolver: Resolver;
-  upstream: UpstreamPool;
+  /** Upstream TLS trust; each listener builds its own pools on it. */
+  upstream: UpstreamTrust;
   secrets: SecretInjector;
   /** Non-null: the reason to fail closed (e.g. the audit store cannot write). */
   gate(): string | null;

@@ -6,7 +6,8 @@ import type http from 'node:http';
 import type { RequestFacts } from '../api/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
-import type { ProxyServices, SandboxContext } from './context.ts';
+import { frameBody } from './body-framing.ts';
+import type { ConnectionOwner, ProxyServices } from './context.ts';
 import type { Verdict } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { ExchangeRecord } from './record.ts';
@@ -26,12 +27,13 @@ export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
 
 export async function handleExchange(
   svc: ProxyServices,
-  sandbox: SandboxContext,
+  owner: ConnectionOwner,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   target: Target,
   intercepted: boolean | undefined,
 ): Promise<void> {
+  const { sandbox } = owner;
   const facts = factsOf(target, req.method ?? 'GET');
   const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted);
   const aborter = new AbortController();
@@ -52,14 +54,14 @@ export async function handleExchange(
   if (aborter.signal.aborted)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
   record.address = address.address;
-  const upstream = svc.upstream.request({
+  const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,
     port: target.port,
     address,
     method: facts.method,
     path: admission.url,
-    headers: admission.headers,
+    headers: frameBody(req, admission.headers),
   });
 
   const scanner = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId)

@@ -1,4 +1,5 @@
 export type {
+  ConnectionOwner,
   HeaderMap,
   Logger,
   ProxyServices,
@@ -9,4 +10,4 @@ export type {
 export { ProxyListener } from './listener.ts';
 export type { ResolvedAddress } from './resolver.ts';
 export { parseResolveOverrides, Resolver } from './resolver.ts';
-export { UpstreamPool } from './upstream.ts';
+export { UpstreamPool, UpstreamTrust } from './upstream.ts';

@@ -7,14 +7,19 @@ import http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { BlockInfo } from './block.ts';
-import type { ProxyServices } from './context.ts';
+import type { ConnectionOwner, ProxyServices } from './context.ts';
 import { answerClientError } from './raw-socket.ts';
 
 export type TunnelMode = 'inspect' | { deny: BlockInfo };
 
-export interface TunnelContext {
+export interface TunnelTarget {
   host: string;
   port: number;
+  /** The connection that opened the tunnel: its requests inside belong to the same owner. */
+  owner: ConnectionOwner;
+}
+
+export interface TunnelContext extends TunnelTarget {
   scheme: 'https' | 'http';
   mode: TunnelMode;
 }
@@ -66,7 +71,7 @@ export class Interceptor {
   }
 
   /** Answer the CONNECT and read what the client sends inside the tunnel. */
-  attach(socket: net.Socket, head: Buffer, target: { host: string; port: number }, mode: TunnelMode): void {
+  attach(socket: net.Socket, head: Buffer, target: TunnelTarget, mode: TunnelMode): void {
     if (socket.destroyed) return;
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
     const start = (first: Buffer) => {
@@ -91,11 +96,7 @@ export class Interceptor {
     });
   }
 
-  async #terminateTls(
-    socket: net.Socket,
-    target: { host: string; port: number },
-    mode: TunnelMode,
-  ): Promise<void> {
+  async #terminateTls(socket: net.Socket, target: TunnelTarget, mode: TunnelMode): Promise<void> {
     let secureContext: tls.SecureContext;
     try {
       secureContext = await this.#svc.ca.secureContextFor(target.host);

@@ -1,14 +1,16 @@
 // One governed proxy listener per sandbox: HTTP/1.1 forward proxying, CONNECT tunnels
-// and upgrades, on a loopback port. The listener gives every connection its identity.
+// and upgrades, on a loopback port. The listener gives every connection its identity,
+// fixed when the connection is accepted, and its own upstream connections.
 
 import http from 'node:http';
 import type net from 'node:net';
-import type { ProxyServices, SandboxContext } from './context.ts';
+import type { ConnectionOwner, ProxyServices, SandboxContext } from './context.ts';
 import { handleExchange, sendBlock } from './exchange.ts';
 import { Interceptor, type TunnelContext } from './intercept.ts';
 import { answerClientError, writeRawBlock } from './raw-socket.ts';
 import { parseAbsoluteUrl, splitPath, type Target, TargetError } from './target.ts';
 import { handleConnect } from './tunnel.ts';
+import { UpstreamPool } from './upstream.ts';
 import { handleUpgrade } from './websocket.ts';
 
 const SERVER_OPTIONS: http.ServerOptions = {
@@ -20,15 +22,18 @@ const SERVER_OPTIONS: http.ServerOptions = {
 };
 
 export class ProxyListener {
-  #sandbox: SandboxContext;
+  #owner: ConnectionOwner;
+  /** Every owner this listener has had; their pools close with it. */
+  readonly #owners: ConnectionOwner[] = [];
+  readonly #ownerOf = new WeakMap<net.Socket, ConnectionOwner>();
   readonly #svc: ProxyServices;
   readonly #server: http.Server;
   readonly #interceptor: Interceptor;
   readonly #sockets = new Set<net.Socket>();
 
   constructor(sandbox: SandboxContext, svc: ProxyServices) {
-    this.#sandbox = sandbox;
     this.#svc = svc;
+    this.#owner = this.#ownerFor(sandbox);
     this.#interceptor = new Interceptor(
       svc,
       (req, res, ctx) => this.#inner(req, res, ctx),
@@ -37,35 +42,50 @@ export class ProxyListener {
     );
     this.#server = http.createServer(SERVER_OPTIONS, (req, res) => this.#forward(req, res));
     this.#server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-      this.#guard(handleConnect(svc, this.#sandbox, this.#interceptor, req, socket, head), socket);
+      const owner = this.#of(socket);
+      this.#guard(handleConnect(svc, owner, this.#interceptor, req, socket, head), owner, socket);
     });
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      const owner = this.#of(socket);
       let target: Target;
       try {
         target = parseAbsoluteUrl(req.url ?? '', true);
       } catch (error) {
-        return writeRawBlock(socket, this.#badRequest(error));
+        return writeRawBlock(socket, badRequest(owner, error));
       }
-      this.#guard(handleUpgrade(svc, this.#sandbox, req, socket, head, target, undefined), socket);
+      this.#guard(handleUpgrade(svc, owner, req, socket, head, target, undefined), owner, socket);
     });
     this.#server.on('clientError', answerClientError);
     this.#server.on('connection', (socket: net.Socket) => {
       this.#sockets.add(socket);
+      this.#ownerOf.set(socket, this.#owner);
       socket.once('close', () => this.#sockets.delete(socket));
     });
   }
 
   /** The sandbox new connections are attributed to. */
   get sandbox(): SandboxContext {
-    return this.#sandbox;
+    return this.#owner.sandbox;
   }
 
   /**
    * Attributes new connections to `sandbox` (a warm-pool listener handed over to a real
-   * sandbox). Connections already open keep the context they were accepted with.
+   * sandbox), with upstream connections of its own. Connections already open keep the
+   * owner they were accepted with.
    */
   bind(sandbox: SandboxContext): void {
-    this.#sandbox = sandbox;
+    this.#owner = this.#ownerFor(sandbox);
+  }
+
+  #ownerFor(sandbox: SandboxContext): ConnectionOwner {
+    const owner = { sandbox, upstream: new UpstreamPool(this.#svc.upstream) };
+    this.#owners.push(owner);
+    return owner;
+  }
+
+  /** The owner a client connection was accepted with. */
+  #of(socket: net.Socket): ConnectionOwner {
+    return this.#ownerOf.get(socket) ?? this.#owner;
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<number> {
@@ -92,16 +112,18 @@ export class ProxyListener {
       this.#server.close(() => resolve());
       for (const socket of this.#sockets) socket.destroy();
     });
+    for (const owner of this.#owners) owner.upstream.destroy();
   }
 
   #forward(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const owner = this.#of(req.socket);
     let target: Target;
     try {
       target = parseAbsoluteUrl(req.url ?? '', false);
     } catch (error) {
-      return sendBlock(res, this.#badRequest(error));
+      return sendBlock(res, badRequest(owner, error));
     }
-    this.#guard(handleExchange(this.#svc, this.sandbox, req, res, target, undefined), res);
+    this.#guard(handleExchange(this.#svc, owner, req, res, target, undefined), owner, res);
   }
 
   #innerTarget(req: http.IncomingMessage, ctx: TunnelContext, upgrade: boolean): Target {
@@ -116,9 +138,13 @@ export class ProxyListener {
     try {
       target = this.#innerTarget(req, ctx, false);
     } catch (error) {
-      return sendBlock(res, this.#badRequest(error));
+      return sendBlock(res, badRequest(ctx.owner, error));
     }
-    this.#guard(handleExchange(this.#svc, this.sandbox, req, res, target, ctx.scheme === 'https'), res);
+    this.#guard(
+      handleExchange(this.#svc, ctx.owner, req, res, target, ctx.scheme === 'https'),
+      ctx.owner,
+      res,
+    );
   }
 
   #innerUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, ctx: TunnelContext): void {
@@ -127,27 +153,28 @@ export class ProxyListener {
     try {
       target = this.#innerTarget(req, ctx, true);
     } catch (error) {
-      return writeRawBlock(socket, this.#badRequest(error));
+      return writeRawBlock(socket, badRequest(ctx.owner, error));
     }
     this.#guard(
-      handleUpgrade(this.#svc, this.sandbox, req, socket, head, target, ctx.scheme === 'https'),
+      handleUpgrade(this.#svc, ctx.owner, req, socket, head, target, ctx.scheme === 'https'),
+      ctx.owner,
       socket,
     );
   }
 
-  #badRequest(error: unknown) {
-    const reason = error instanceof TargetError ? error.message : 'malformed request';
-    return { status: 400 as const, verdict: 'error', reason, identity: this.sandbox.identity };
-  }
-
   /** A failure inside the decision path must never take the daemon down. */
-  #guard(work: Promise<void>, stream: { destroy(): void }): void {
+  #guard(work: Promise<void>, owner: ConnectionOwner, stream: { destroy(): void }): void {
     work.catch((error: unknown) => {
       this.#svc.log.error('proxy exchange failed', {
-        sandbox: this.sandbox.identity.sandboxId,
+        sandbox: owner.sandbox.identity.sandboxId,
         error: error instanceof Error ? error.message : String(error),
       });
       stream.destroy();
     });
   }
+}
+
+function badRequest(owner: ConnectionOwner, error: unknown) {
+  const reason = error instanceof TargetError ? error.message : 'malformed request';
+  return { status: 400 as const, verdict: 'error', reason, identity: owner.sandbox.identity };
 }

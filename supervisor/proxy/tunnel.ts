@@ -6,7 +6,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import type { RequestFacts } from '../api/index.ts';
 import type { BlockInfo } from './block.ts';
-import type { ProxyServices, SandboxContext } from './context.ts';
+import type { ConnectionOwner, ProxyServices } from './context.ts';
 import { settle, unavailable, type Verdict, vetAddress } from './decide.ts';
 import type { Interceptor } from './intercept.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
@@ -15,12 +15,13 @@ import { parseAuthority, TargetError } from './target.ts';
 
 export async function handleConnect(
   svc: ProxyServices,
-  sandbox: SandboxContext,
+  owner: ConnectionOwner,
   interceptor: Interceptor,
   req: http.IncomingMessage,
   socket: net.Socket,
   head: Buffer,
 ): Promise<void> {
+  const { sandbox } = owner;
   socket.on('error', () => socket.destroy());
   let host: string;
   let port: number;
@@ -38,7 +39,7 @@ export async function handleConnect(
   const deny = (verdict: Verdict) => {
     new ExchangeRecord(sandbox, svc.emit, facts, false).finish(verdict);
     // Show the client why, inside the tunnel it asked for, when it speaks TLS or HTTP.
-    interceptor.attach(socket, head, { host, port }, { deny: verdict.block as BlockInfo });
+    interceptor.attach(socket, head, { host, port, owner }, { deny: verdict.block as BlockInfo });
   };
 
   const gate = svc.gate();
@@ -46,7 +47,7 @@ export async function handleConnect(
 
   const policy = sandbox.policy();
   const decision = policy.decideConnect(host, port);
-  if ('needsRequest' in decision) return interceptor.attach(socket, head, { host, port }, 'inspect');
+  if ('needsRequest' in decision) return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   if (
     decision.action !== 'deny' &&
     decision.tls !== 'passthrough' &&
@@ -54,10 +55,10 @@ export async function handleConnect(
   ) {
     // This sandbox holds secret placeholders: every tunnel it opens is read, so a
     // placeholder can be swapped on bound hosts and stopped everywhere else.
-    return interceptor.attach(socket, head, { host, port }, 'inspect');
+    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
   if (decision.tls === 'inspect' && decision.action !== 'deny') {
-    return interceptor.attach(socket, head, { host, port }, 'inspect');
+    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
 
   const verdict = await settle(svc, sandbox, facts, decision, aborter.signal);
@@ -68,7 +69,7 @@ export async function handleConnect(
 
   const record = new ExchangeRecord(sandbox, svc.emit, facts, false);
   record.address = vetted.address.address;
-  const upstream = svc.upstream.connect(vetted.address, port);
+  const upstream = owner.upstream.connect(vetted.address, port);
   upstream.once('connect', () => {
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
     if (head.length > 0) {

@@ -1,18 +1,16 @@
-// Connections from the proxy to upstream servers: kept-alive pools, connected to the
-// address the policy vetted, with TLS verified against the system roots plus any extra
-// CA the user configured.
+// Connections from the proxy to upstream servers, connected to the address the policy
+// vetted, with TLS verified against the system roots plus any extra CA the user configured.
+// Kept-alive pools belong to one sandbox each (a connection that carried one sandbox's
+// traffic never carries another's), are keyed by the vetted address, and never hand out
+// a socket that received bytes while it sat idle.
 
+import type dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { ResolvedAddress } from './resolver.ts';
-
-export interface UpstreamOptions {
-  /** PEM certificates trusted in addition to the system roots. */
-  extraCa?: string[];
-  maxFreeSockets?: number;
-}
 
 export interface UpstreamRequest {
   scheme: 'http' | 'https';
@@ -30,8 +28,6 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
-import type dns from 'node:dns';
-
 /** A lookup function that answers with the already-vetted address only. */
 export function pinnedLookup(address: ResolvedAddress) {
   return (_host: string, options: dns.LookupOptions | LookupCallback, callback?: LookupCallback) => {
@@ -42,20 +38,63 @@ export function pinnedLookup(address: ResolvedAddress) {
   };
 }
 
+/** What upstream TLS trusts: built once per daemon (a secure context with every root is costly). */
+export class UpstreamTrust {
+  readonly ca: string[];
+  readonly secureContext: tls.SecureContext;
+
+  /** `extraCa`: PEM certificates trusted in addition to the system roots. */
+  constructor(extraCa: string[] = []) {
+    this.ca = [...tls.rootCertificates, ...extraCa];
+    this.secureContext = tls.createSecureContext({ ca: this.ca });
+  }
+}
+
+/** The request option that keys a pooled socket by the address it was connected to. */
+interface PinnedOptions {
+  vetted?: string;
+}
+
+/** A socket that speaks while idle is out of step with its requests: it is dropped. */
+function dropSpeakingIdle(this: Duplex): void {
+  this.destroy();
+}
+
+/**
+ * Pools whose sockets are keyed by vetted address as well as host and port, and are kept
+ * only when they ended on a message boundary with nothing unread.
+ */
+function guardPool<A extends http.Agent>(agent: A): A {
+  const name = agent.getName.bind(agent);
+  // Node returns whether it kept the socket (its typings say void).
+  const keep = agent.keepSocketAlive.bind(agent) as unknown as (socket: Duplex) => boolean;
+  const reuse = agent.reuseSocket.bind(agent);
+  agent.getName = (options) => `${name(options)}|${(options as PinnedOptions).vetted ?? ''}`;
+  agent.keepSocketAlive = (socket) => {
+    if (socket.readableLength > 0 || !keep(socket)) return false;
+    socket.on('data', dropSpeakingIdle);
+    return true;
+  };
+  agent.reuseSocket = (socket, req) => {
+    socket.off('data', dropSpeakingIdle);
+    reuse(socket, req);
+  };
+  return agent;
+}
+
+/** One sandbox's upstream connections. */
 export class UpstreamPool {
   readonly http: http.Agent;
   readonly https: https.Agent;
-  readonly ca: string[];
 
-  constructor(options: UpstreamOptions = {}) {
-    this.ca = [...tls.rootCertificates, ...(options.extraCa ?? [])];
+  constructor(trust: UpstreamTrust, options: { maxFreeSockets?: number } = {}) {
     const common = {
       keepAlive: true,
       maxFreeSockets: options.maxFreeSockets ?? 256,
       scheduling: 'lifo' as const,
     };
-    this.http = new http.Agent(common);
-    this.https = new https.Agent({ ...common, secureContext: tls.createSecureContext({ ca: this.ca }) });
+    this.http = guardPool(new http.Agent(common));
+    this.https = guardPool(new https.Agent({ ...common, secureContext: trust.secureContext }));
   }
 
   request(r: UpstreamRequest): http.ClientRequest {
@@ -67,6 +106,7 @@ export class UpstreamPool {
       headers: r.headers as http.OutgoingHttpHeaders,
       lookup: pinnedLookup(r.address) as unknown as typeof dns.lookup,
       setHost: false,
+      vetted: r.address.address,
     };
     if (r.scheme === 'http') return http.request({ ...base, agent: this.http });
     return https.request({

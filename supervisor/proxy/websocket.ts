@@ -4,7 +4,8 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { admit, upstreamScheme } from './admit.ts';
-import type { ProxyServices, SandboxContext } from './context.ts';
+import { declaresBody } from './body-framing.ts';
+import type { ConnectionOwner, ProxyServices } from './context.ts';
 import type { Verdict } from './decide.ts';
 import { upstreamErrorReason } from './exchange.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
@@ -20,13 +21,14 @@ function headLines(statusCode: number, statusMessage: string, raw: string[]): st
 
 export async function handleUpgrade(
   svc: ProxyServices,
-  sandbox: SandboxContext,
+  owner: ConnectionOwner,
   req: http.IncomingMessage,
   socket: net.Socket,
   head: Buffer,
   target: Target,
   intercepted: boolean | undefined,
 ): Promise<void> {
+  const { sandbox } = owner;
   socket.on('error', () => socket.destroy());
   const facts = factsOf(target, req.method ?? 'GET');
   const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted);
@@ -39,6 +41,20 @@ export async function handleUpgrade(
     else socket.destroy();
   };
 
+  if (declaresBody(req)) {
+    // A handshake has no body; one declared here would be read upstream from the bytes
+    // that follow the handshake, which were never decided.
+    const reason =
+      'an Upgrade request must not carry a body (Content-Length or Transfer-Encoding): send the handshake alone';
+    return fail({
+      allowed: false,
+      outcome: 'error',
+      rule: null,
+      reason,
+      decidedBy: 'proxy',
+      block: { status: 400, verdict: 'error', reason, identity: sandbox.identity, facts },
+    });
+  }
   const admission = await admit(svc, sandbox, req, target, facts, intercepted, aborter.signal);
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
@@ -47,7 +63,7 @@ export async function handleUpgrade(
   record.address = address.address;
   const headers: Record<string, string | string[]> = { ...admission.headers, connection: 'Upgrade' };
   if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
-  const upstream = svc.upstream.request({
+  const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,
     port: target.port,
