@@ -34,10 +34,10 @@ const externalPackages = {
 };
 
 await build({
-  // The audit writer's worker thread runs its own entry (supervisor/daemon/audit-writer.ts).
+  // The audit writer's worker thread runs its own entry (supervisor/audit/audit-writer.ts).
   entryPoints: {
     warden: path.join(root, 'supervisor/cli/main.ts'),
-    'audit-writer-worker': path.join(root, 'supervisor/daemon/audit-writer-worker.ts'),
+    'audit-writer-worker': path.join(root, 'supervisor/audit/audit-writer-worker.ts'),
   },
   outdir: path.join(root, 'dist'),
   entryNames: '[name]',

@@ -6,9 +6,9 @@
 
 import { EventEmitter } from 'node:events';
 import { open } from 'node:fs/promises';
-import type { ApiClient } from '../supervisor/api/client.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
 import type { ApiRoutes, RouteKey } from '../supervisor/api/routes.ts';
+import type { ApiClient } from '../supervisor/client/api-client.ts';
 
 /**
  * STOPPED  nothing supervised (initially, after stop(), after detach()).

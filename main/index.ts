@@ -15,7 +15,7 @@ import {
   shell,
   Tray,
 } from 'electron';
-import { ApiClient } from '../supervisor/api/client.ts';
+import { ApiClient } from '../supervisor/client/api-client.ts';
 import { defaultHome, wardenPaths } from '../supervisor/home/index.ts';
 import { DesktopApp } from './app.ts';
 import { signalProcess, spawnWardenDaemon } from './daemon-process.ts';

@@ -11,8 +11,8 @@ import {
   EVENT_CHANNEL,
   isBridgeMethod,
 } from '../supervisor/api/bridge.ts';
-import { ApiClientError } from '../supervisor/api/client.ts';
 import type { RouteKey } from '../supervisor/api/routes.ts';
+import { ApiClientError } from '../supervisor/client/api-client.ts';
 import { BridgeValidator } from './bridge-validation.ts';
 import type { DaemonApi } from './daemon-supervisor.ts';
 import type { InvokeEventSurface, IpcMainSurface, WebContentsSurface } from './electron-surface.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { ApiClientError, type ExecSession } from '../supervisor/api/client.ts';
 import { TERMINAL_CHANNELS, type TerminalSize } from '../supervisor/api/terminal.ts';
+import { ApiClientError, type ExecSession } from '../supervisor/client/api-client.ts';
 import type { InvokeEventSurface, IpcMainSurface } from './electron-surface.ts';
 import type { BridgeResult } from './ipc-envelope.ts';
 import { TerminalBridge } from './terminal-bridge.ts';

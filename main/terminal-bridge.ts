@@ -5,7 +5,6 @@
 // the app's own pages are refused; a window's shells are hung up when it goes away.
 
 import type { BridgeError } from '../supervisor/api/bridge.ts';
-import { type ApiClient, type ExecSession, execInSandbox } from '../supervisor/api/client.ts';
 import {
   isTerminalSize,
   TERMINAL_ARGV,
@@ -14,6 +13,7 @@ import {
   type TerminalExit,
   type TerminalSize,
 } from '../supervisor/api/terminal.ts';
+import { type ApiClient, type ExecSession, execInSandbox } from '../supervisor/client/api-client.ts';
 import type { InvokeEventSurface, IpcMainSurface } from './electron-surface.ts';
 import { toBridgeError } from './ipc-bridge.ts';
 import type { BridgeResult } from './ipc-envelope.ts';

@@ -1,6 +1,7 @@
 // Runs every *.test.ts under supervisor/, main/ and test/ with node's test runner (through tsx).
-// Extra arguments are passed to `node --test` (e.g. --test-name-pattern=proxy) or, when
-// they name files, replace the default set.
+// `--unit` runs only the fast tests beside the code (supervisor/, main/, test/architecture/:
+// no QEMU, no Chromium). Extra arguments are passed to `node --test` (e.g.
+// --test-name-pattern=proxy) or, when they name files, replace the default set.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -20,10 +21,11 @@ function find(dir, out) {
 }
 
 const args = process.argv.slice(2);
+const unit = args.includes('--unit');
 const named = args.filter((a) => !a.startsWith('-'));
-const flags = args.filter((a) => a.startsWith('-'));
-const files =
-  named.length > 0 ? named : ['supervisor', 'main', 'test'].flatMap((d) => find(path.join(root, d), []));
+const flags = args.filter((a) => a.startsWith('-') && a !== '--unit');
+const folders = unit ? ['supervisor', 'main', 'test/architecture'] : ['supervisor', 'main', 'test'];
+const files = named.length > 0 ? named : folders.flatMap((d) => find(path.join(root, d), []));
 files.sort();
 
 const result = spawnSync(

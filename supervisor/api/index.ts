@@ -1,6 +1,5 @@
 // The API contract: every type that crosses a process boundary, written once.
 
-export type { PolicyDocument, RuleSpec } from '../policy/schema.ts';
 export type * from './audit-types.ts';
 export type { BridgeArgs, BridgeError, BridgeMethod, WardenBridge } from './bridge.ts';
 export {
@@ -12,6 +11,7 @@ export {
 } from './bridge.ts';
 export type * from './events.ts';
 export type * from './messages.ts';
+export type { PolicyDocument, RuleSpec } from './policy-schema.ts';
 export type * from './policy-types.ts';
 export type {
   ApiRoutes,

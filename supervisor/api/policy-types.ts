@@ -1,6 +1,6 @@
 // Policy shapes that cross the API boundary: rule references, decisions, diffs and
 // validation errors. The policy document itself is defined by its schema in
-// supervisor/policy/schema.ts and re-exported from this folder's index.
+// supervisor/api/policy-schema.ts and re-exported from this folder's index.
 
 export type Action = 'allow' | 'deny' | 'ask';
 

@@ -2,7 +2,7 @@
 // requests against them and the Electron bridge validates the renderer's calls with them.
 
 import { type TSchema, Type } from '@sinclair/typebox';
-import { ApiError } from './api-error.ts';
+import { WardenError } from './errors.ts';
 import {
   AddRuleRequestSchema,
   AnswerApprovalRequestSchema,
@@ -66,11 +66,7 @@ export function queryToObject(query: URLSearchParams, schema: TSchema): Record<s
       for (const v of values) {
         const eq = v.indexOf('=');
         if (eq <= 0)
-          throw new ApiError(
-            400,
-            'BadRequest',
-            `query ${key}: expected NAME=VALUE, got ${JSON.stringify(v)}`,
-          );
+          throw new WardenError('BadRequest', `query ${key}: expected NAME=VALUE, got ${JSON.stringify(v)}`);
         record[v.slice(0, eq)] = v.slice(eq + 1);
       }
       out[key] = record;

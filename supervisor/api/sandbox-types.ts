@@ -64,7 +64,7 @@ export interface VmStatusView {
 
 /**
  * `POST /v1/sandboxes/:sandboxId/exec` is an HTTP Upgrade (`Upgrade: warden-exec`). After
- * `101 Switching Protocols` the socket carries the frames of supervisor/vm/protocol.ts on
+ * `101 Switching Protocols` the socket carries the frames of supervisor/api/frames.ts on
  * channel EXEC_CHANNEL: the client sends stdin data and control `stdin-eof`, `resize`,
  * `kill`; the daemon sends stdout/stderr data and control `started`, `error`, `exit`.
  */

@@ -4,6 +4,7 @@
 // every other pending request that the new rule now decides.
 
 import { randomUUID } from 'node:crypto';
+import { WardenError } from '../api/errors.ts';
 import type {
   ApprovalDecision,
   ApprovalScope,
@@ -58,10 +59,13 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-export class ApprovalNotFoundError extends Error {
+export class ApprovalNotFoundError extends WardenError {
   constructor(id: string) {
-    super(`no pending approval ${id}: it was answered, expired, or never existed`);
-    this.name = 'ApprovalNotFound';
+    super(
+      'ApprovalNotFound',
+      `no pending approval ${id}: it was answered, expired, or never existed`,
+      'list what is waiting with: warden approvals',
+    );
   }
 }
 

@@ -3,7 +3,7 @@
 // the command's exit becomes ours (a signal n becomes 128+n, as shells report it).
 
 import os from 'node:os';
-import { type ApiClient, type ExecSession, execInSandbox } from '../api/client.ts';
+import { type ApiClient, type ExecSession, execInSandbox } from '../client/api-client.ts';
 
 export interface AttachOptions {
   argv: string[];

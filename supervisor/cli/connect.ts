@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { ApiClient, DaemonUnavailableError } from '../api/client.ts';
+import { ApiClient, DaemonUnavailableError } from '../client/api-client.ts';
 import { findWardenBin } from '../home/bin.ts';
 import { defaultHome, ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { CliError, ExitCode } from './exit-codes.ts';

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { ApiClient } from '../api/client.ts';
+import { ApiClient } from '../client/api-client.ts';
 import { defaultImageName, imageKind, listImages, verifyImage } from '../vm/index.ts';
 import { cliPaths, printJson } from './connect.ts';
 import { ExitCode } from './exit-codes.ts';

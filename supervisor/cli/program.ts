@@ -1,10 +1,10 @@
 // Builds the `warden` command tree and runs it with exit codes scripts can trust.
 import { Command, CommanderError } from 'commander';
-import { ApiClientError, DaemonUnavailableError } from '../api/client.ts';
+import { VERSION } from '../api/version.ts';
+import { ApiClientError, DaemonUnavailableError } from '../client/api-client.ts';
 import { formatPolicyError } from '../policy/format-error.ts';
 import { type CommandFactory, factoriesFor } from './commands.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
-import { VERSION } from './version.ts';
 
 export function buildProgram(factories: CommandFactory[]): Command {
   const program = new Command('warden')

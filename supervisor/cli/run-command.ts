@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ApiClient } from '../api/client.ts';
 import type { CreateSandboxRequest } from '../api/index.ts';
+import type { ApiClient } from '../client/api-client.ts';
 import { loadPreset, presetNames } from '../policy/presets/index.ts';
 import { defaultImageName, imageBuildHint, imageKind } from '../vm/image/kinds.ts';
 import { attach } from './attach.ts';

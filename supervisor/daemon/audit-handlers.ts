@@ -1,8 +1,9 @@
 // The audit API: paged, filtered history (cursor based) and the chain's status.
 
 import { AUDIT_OUTCOMES, type AuditFilter, type AuditKind, type AuditOutcome } from '../api/audit-types.ts';
-import { ApiError, type Handlers } from '../api/server.ts';
+import { WardenError } from '../api/errors.ts';
 import { type AuditStore, MAX_PAGE, parseTimeArg } from '../audit/index.ts';
+import type { Handlers } from '../server/server.ts';
 
 const OUTCOMES = new Set<AuditOutcome>(AUDIT_OUTCOMES);
 
@@ -15,7 +16,7 @@ export function auditFilter(query: URLSearchParams, now = Date.now()): AuditFilt
     try {
       return parseTimeArg(v, now);
     } catch (error) {
-      throw new ApiError(400, 'BadRequest', `${k}: ${(error as Error).message}`);
+      throw new WardenError('BadRequest', `${k}: ${(error as Error).message}`);
     }
   };
   if (text('sandbox')) filter.sandbox = text('sandbox');
@@ -24,7 +25,7 @@ export function auditFilter(query: URLSearchParams, now = Date.now()): AuditFilt
   const outcome = text('outcome');
   if (outcome) {
     if (!OUTCOMES.has(outcome as AuditOutcome)) {
-      throw new ApiError(400, 'BadRequest', `outcome must be one of ${[...OUTCOMES].join(', ')}`);
+      throw new WardenError('BadRequest', `outcome must be one of ${[...OUTCOMES].join(', ')}`);
     }
     filter.outcome = outcome as AuditOutcome;
   }
@@ -43,15 +44,15 @@ export function auditHandlers(
     'GET /v1/audit': ({ query }) => {
       const limit = query.get('limit') === null ? 100 : Number(query.get('limit'));
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-        throw new ApiError(400, 'BadRequest', `limit must be a whole number from 1 to ${MAX_PAGE}`);
+        throw new WardenError('BadRequest', `limit must be a whole number from 1 to ${MAX_PAGE}`);
       }
       const order = query.get('order') ?? 'desc';
       if (order !== 'asc' && order !== 'desc')
-        throw new ApiError(400, 'BadRequest', 'order must be asc or desc');
+        throw new WardenError('BadRequest', 'order must be asc or desc');
       try {
         return store.query(auditFilter(query), { cursor: query.get('cursor') ?? undefined, limit, order });
       } catch (error) {
-        if (error instanceof RangeError) throw new ApiError(400, 'BadRequest', error.message);
+        if (error instanceof RangeError) throw new WardenError('BadRequest', error.message);
         throw error;
       }
     },

@@ -1,13 +1,14 @@
 // The local API's handlers: thin translations from routes to the daemon's parts.
 
 import { rename, writeFile } from 'node:fs/promises';
+import { WardenError } from '../api/errors.ts';
 import type { ListenerView, PolicyDiff, PolicyLayerText, VmStatusView, WardenEvent } from '../api/index.ts';
-import { ApiError, type Handlers } from '../api/server.ts';
-import { ApprovalNotFoundError, type ApprovalQueue } from '../approvals/index.ts';
-import { VERSION } from '../cli/version.ts';
+import { VERSION } from '../api/version.ts';
+import type { ApprovalQueue } from '../approvals/index.ts';
 import { userActionEvent } from '../events/index.ts';
 import { diffPolicies, Policy, type PolicyLayer, parsePolicy, stringifyPolicy } from '../policy/index.ts';
-import type { Sandboxes } from './sandboxes.ts';
+import type { Sandboxes } from '../sandboxes/sandboxes.ts';
+import type { Handlers } from '../server/server.ts';
 import type { SecretsSeam } from './secrets-seam.ts';
 
 export interface HandlerDeps {
@@ -115,27 +116,9 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
 
     'GET /v1/approvals': () => d.approvals.list(),
 
-    'POST /v1/approvals/:id': ({ params, body, user }) => {
-      try {
-        return d.approvals.answer(params.id, body, user);
-      } catch (error) {
-        if (error instanceof ApprovalNotFoundError) {
-          throw new ApiError(404, error.name, error.message, 'list what is waiting with: warden approvals');
-        }
-        throw error;
-      }
-    },
+    'POST /v1/approvals/:id': ({ params, body, user }) => d.approvals.answer(params.id, body, user),
 
-    'POST /v1/approvals/:id/preview': ({ params, body }) => {
-      try {
-        return d.approvals.preview(params.id, body);
-      } catch (error) {
-        if (error instanceof ApprovalNotFoundError) {
-          throw new ApiError(404, error.name, error.message, 'list what is waiting with: warden approvals');
-        }
-        throw error;
-      }
-    },
+    'POST /v1/approvals/:id/preview': ({ params, body }) => d.approvals.preview(params.id, body),
 
     'POST /v1/ui': async () => {
       const url = await d.startUi();
@@ -161,7 +144,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
       const source = body.source ?? (body.layer === 'base' ? d.basePolicyPath : '<api>');
       const parsed = parsePolicy(body.yaml, source);
       if (!parsed.ok) {
-        throw new ApiError(400, 'PolicyInvalid', `the policy is not valid; nothing was changed`, undefined, {
+        throw new WardenError('PolicyInvalid', `the policy is not valid; nothing was changed`, undefined, {
           errors: parsed.errors,
         });
       }
@@ -182,7 +165,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
         d.emit({ type: 'policy.changed', time: now(), user, layer: 'base', source: d.basePolicyPath, diff });
         return { applied: true, diff };
       }
-      if (!body.sandboxId) throw new ApiError(400, 'BadRequest', 'the project layer needs a sandboxId');
+      if (!body.sandboxId) throw new WardenError('BadRequest', 'the project layer needs a sandboxId');
       const sandbox = d.sandboxes.get(body.sandboxId);
       const projectSource = body.source ?? sandbox.project?.source ?? '<api>';
       const project = { ...layer, source: projectSource };

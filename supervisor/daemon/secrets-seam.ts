@@ -2,8 +2,8 @@
 // the API (names and bindings only). Secret values pass through here on their way to the
 // vault or into an outgoing request, and nowhere else.
 
+import { WardenError } from '../api/errors.ts';
 import type { InjectMode, SecretView } from '../api/index.ts';
-import { ApiError } from '../api/server.ts';
 import type { HeaderMap, SecretApplyResult, SecretInjector } from '../proxy/index.ts';
 import { applySecrets, createBodyScanner, type PlaceholderRegistry, type Vault } from '../secrets/index.ts';
 
@@ -33,21 +33,16 @@ export class SecretsSeam implements SecretInjector {
     try {
       await this.#vault.set(name, value, opts);
     } catch (error) {
-      throw new ApiError(400, 'SecretInvalid', (error as Error).message);
+      throw new WardenError('SecretInvalid', (error as Error).message);
     }
     const view = this.#vault.list().find((s) => s.name === name);
-    if (!view) throw new ApiError(500, 'SecretNotStored', `secret ${name} was not stored`);
+    if (!view) throw new WardenError('SecretNotStored', `secret ${name} was not stored`);
     return view;
   }
 
   async remove(name: string): Promise<void> {
     if (!(await this.#vault.remove(name))) {
-      throw new ApiError(
-        404,
-        'SecretNotFound',
-        `no secret named ${name}`,
-        'list them with: warden secret ls',
-      );
+      throw new WardenError('SecretNotFound', `no secret named ${name}`, 'list them with: warden secret ls');
     }
   }
 
@@ -55,8 +50,7 @@ export class SecretsSeam implements SecretInjector {
   grant(sandboxId: string, names: string[]): Record<string, string> {
     const missing = names.filter((n) => !this.#vault.has(n));
     if (missing.length > 0) {
-      throw new ApiError(
-        404,
+      throw new WardenError(
         'SecretNotFound',
         `no secret named ${missing.join(', ')}`,
         'add it with: warden secret set NAME --host HOST',

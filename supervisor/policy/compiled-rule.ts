@@ -2,12 +2,12 @@
 // deciding a request is a handful of comparisons. `whyNot` gives the same answer as `matches`
 // in words, for `explain`.
 
+import type { RuleSpec } from '../api/policy-schema.ts';
 import type { Action, LayerName, RuleRef, Scheme } from '../api/policy-types.ts';
 import type { HostFacts } from './host-name.ts';
 import { isAddressPattern, matchHost } from './host-pattern.ts';
 import { formatMatch, type ParsedMatch, parseMatch } from './match-spec.ts';
 import { compilePathGlob, type PathGlob } from './path.ts';
-import type { RuleSpec } from './schema.ts';
 
 export interface CompiledRule {
   ref: RuleRef;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { RuleSpec } from '../api/policy-schema.ts';
 import type { LayerName } from '../api/policy-types.ts';
 import { diffPolicies, formatDiff } from './diff.ts';
 import { emptyPolicy } from './documents.ts';
 import { Policy } from './policy.ts';
-import type { RuleSpec } from './schema.ts';
 
 function policy(
   rules: RuleSpec[],

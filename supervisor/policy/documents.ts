@@ -1,10 +1,10 @@
 // Building policy documents in code: the empty session layer, adding an "always" answer, and
 // the rule a human would accept for a request they approved.
 
+import { POLICY_API_VERSION, type PolicyDocument, type RuleSpec } from '../api/policy-schema.ts';
 import type { RequestFacts, Scheme } from '../api/policy-types.ts';
 import { normalizeHost } from './host-name.ts';
 import { normalizePath } from './path.ts';
-import { POLICY_API_VERSION, type PolicyDocument, type RuleSpec } from './schema.ts';
 
 const DEFAULT_PORTS: Record<Scheme, number> = { http: 80, https: 443, ws: 80, wss: 443 };
 

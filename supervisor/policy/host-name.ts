@@ -2,7 +2,8 @@
 
 import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
-import { formatAddress, type IpAddress } from './ip-address.ts';
+import type { IpAddress } from './host-types.ts';
+import { formatAddress } from './ip-address.ts';
 
 /** A request host, normalized and classified once so many patterns can be tested cheaply. */
 export interface HostFacts {

@@ -14,19 +14,10 @@
 import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { checkDomain, type HostFacts, hostFacts } from './host-name.ts';
-import { type IpAddress, parseAddressPattern } from './ip-address.ts';
+import type { HostPattern, IpAddress, Result } from './host-types.ts';
+import { parseAddressPattern } from './ip-address.ts';
 
-export type HostPattern =
-  | { kind: 'any' }
-  | { kind: 'exact'; host: string }
-  /** `*.suffix`: exactly one label before the suffix. */
-  | { kind: 'one-label'; suffix: string }
-  /** `**.suffix`: one or more labels before the suffix. */
-  | { kind: 'any-depth'; suffix: string }
-  | { kind: 'address'; address: IpAddress }
-  | { kind: 'cidr'; network: IpAddress; prefix: number };
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+export type { HostPattern, Result };
 
 function parseDomainPattern(text: string): Result<string> {
   if (text.includes('*')) {

@@ -1,6 +1,8 @@
 // The policy engine's public face: parse and validate policy documents, resolve the layers of
 // one sandbox into a Policy that decides requests, tunnels and addresses, explain and diff.
 
+export type { PolicyDocument, RuleSpec } from '../api/policy-schema.ts';
+export { POLICY_API_VERSION, PolicyDocumentSchema } from '../api/policy-schema.ts';
 export type { AddressCategory } from './address.ts';
 export { classifyAddress } from './address.ts';
 export { diffPolicies, formatDiff } from './diff.ts';
@@ -16,5 +18,3 @@ export { formatPolicyError, loadPolicyFile, parsePolicy, stringifyPolicy } from 
 export { normalizePath } from './path.ts';
 export type { AddressCheck, PolicyLayer, TraceStep } from './policy.ts';
 export { BUILTIN_APPROVAL_TIMEOUT_SECONDS, BUILTIN_DEFAULT_ACTION, Policy } from './policy.ts';
-export type { PolicyDocument, RuleSpec } from './schema.ts';
-export { POLICY_API_VERSION, PolicyDocumentSchema } from './schema.ts';

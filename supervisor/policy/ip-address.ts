@@ -2,9 +2,9 @@
 // host pattern (`10.0.0.1`, `::1`, `10.0.0.0/8`, `fd00::/8`).
 
 import ipaddr from 'ipaddr.js';
-import type { HostPattern, Result } from './host-pattern.ts';
+import type { HostPattern, IpAddress, Result } from './host-types.ts';
 
-export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
+export type { IpAddress };
 
 /** Canonical text of an address: compressed lowercase IPv6, IPv4-mapped as `::ffff:a.b.c.d`. */
 export function formatAddress(address: IpAddress): string {

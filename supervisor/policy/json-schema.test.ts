@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { Ajv } from 'ajv';
+import { POLICY_SCHEMA_ID } from '../api/policy-schema.ts';
 import { POLICY_SCHEMA_PATH, policyJsonSchema, policyJsonSchemaText } from './json-schema.ts';
-import { POLICY_SCHEMA_ID } from './schema.ts';
 
 describe('policy.schema.json', () => {
   test('the committed file is up to date (regenerate: node --import tsx supervisor/policy/write-schema.ts)', () => {

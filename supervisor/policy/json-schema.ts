@@ -2,7 +2,7 @@
 // the TypeBox definitions in schema.ts. supervisor/policy/policy.schema.json is its committed copy.
 
 import { fileURLToPath } from 'node:url';
-import { PolicyDocumentSchema } from './schema.ts';
+import { PolicyDocumentSchema } from '../api/policy-schema.ts';
 
 export const POLICY_SCHEMA_PATH = fileURLToPath(new URL('./policy.schema.json', import.meta.url));
 

@@ -16,10 +16,10 @@ import {
   parseDocument,
   stringify,
 } from 'yaml';
+import { type PolicyDocument, PolicyDocumentSchema } from '../api/policy-schema.ts';
 import type { PolicyErrorView } from '../api/policy-types.ts';
 import { parseMatch } from './match-spec.ts';
 import { checkPathGlob } from './path.ts';
-import { type PolicyDocument, PolicyDocumentSchema } from './schema.ts';
 
 /** 1-based line of each rule of `spec.network.rules`, by index. */
 export type RuleLines = number[];

@@ -1,6 +1,7 @@
 // The resolved policy of one sandbox: its layers (session, project, base) flattened into one
 // ordered rule list, compiled once, then asked about requests, tunnels and addresses.
 
+import type { PolicyDocument } from '../api/policy-schema.ts';
 import type {
   Action,
   Decision,
@@ -28,7 +29,6 @@ import { matchAddress, matchHost } from './host-pattern.ts';
 import { formatAddress } from './ip-address.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
-import type { PolicyDocument } from './schema.ts';
 
 export interface PolicyLayer {
   layer: LayerName;

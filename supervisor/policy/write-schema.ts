@@ -1,4 +1,4 @@
-// Regenerate supervisor/policy/policy.schema.json from schema.ts:
+// Regenerate supervisor/policy/policy.schema.json from supervisor/api/policy-schema.ts (npm run schema):
 //   node --import tsx supervisor/policy/write-schema.ts
 import { writeFileSync } from 'node:fs';
 import { POLICY_SCHEMA_PATH, policyJsonSchemaText } from './json-schema.ts';

@@ -1,12 +1,12 @@
 // Joins an upgraded API connection to a command running in a VM: the client's stdin,
 // resize and signal frames go to the command; its output and exit come back as frames
-// (supervisor/vm/protocol.ts). If the client goes away first, the command is hung up.
+// (supervisor/api/frames.ts). If the client goes away first, the command is hung up.
 // `onEnded` runs once, when the exit has been sent or the client has gone.
 
 import type net from 'node:net';
+import { encodeControl, encodeData, type Frame, FrameDecoder, FrameType } from '../api/frames.ts';
 import { EXEC_CHANNEL } from '../api/index.ts';
 import type { ExecProcess } from '../vm/index.ts';
-import { encodeControl, encodeData, type Frame, FrameDecoder, FrameType } from '../vm/protocol.ts';
 
 const HANGUP_GRACE_MS = 2000;
 

@@ -2,9 +2,9 @@
 // and exec/attach as an HTTP Upgrade.
 
 import type { WardenEvent } from '../api/index.ts';
-import type { Handlers, UpgradeHandlers } from '../api/server.ts';
 import { userActionEvent } from '../events/index.ts';
 import type { Logger } from '../proxy/index.ts';
+import type { Handlers, UpgradeHandlers } from '../server/server.ts';
 import { bridgeExec } from './exec-bridge.ts';
 import type { ImageStore } from './images.ts';
 import type { VmSandboxes } from './vm-sandboxes.ts';

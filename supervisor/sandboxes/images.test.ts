@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { WardenError } from '../api/errors.ts';
+import { ERROR_STATUS } from '../server/error-status.ts';
 import { ImageStore } from './images.ts';
 
 /** A stand-in for `warden image build`: writes a valid format-2 image folder and prints its id. */
@@ -60,13 +62,13 @@ test('a failed build says why (its last lines) and what it needs; an unknown nam
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wimages-'));
   try {
     const images = store(dir, [], true);
-    await assert.rejects(images.resolve('minimal'), (e: Error & { status?: number; hint?: string }) => {
+    await assert.rejects(images.resolve('minimal'), (e: WardenError) => {
       assert.match(e.message, /building the minimal guest image failed: exit code 4: .*mirror unreachable/);
-      assert.equal(e.status, 500);
+      assert.equal(ERROR_STATUS[e.name], 500);
       return true;
     });
-    await assert.rejects(images.resolve('no-such-image'), (e: Error & { status?: number }) => {
-      assert.equal(e.status, 404);
+    await assert.rejects(images.resolve('no-such-image'), (e: WardenError) => {
+      assert.equal(ERROR_STATUS[e.name], 404);
       assert.match(e.message, /no guest image "no-such-image"/);
       return true;
     });

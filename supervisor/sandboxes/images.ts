@@ -7,8 +7,8 @@
 // the daemon's event loop must keep serving; its progress lines go to the daemon's log.
 
 import { spawn } from 'node:child_process';
+import { WardenError } from '../api/errors.ts';
 import type { ImageView } from '../api/index.ts';
-import { ApiError } from '../api/server.ts';
 import { findWardenBin } from '../home/bin.ts';
 import {
   defaultImageName,
@@ -83,8 +83,7 @@ export class ImageStore {
     if (found) return found;
     const kind = imageKind(name);
     if (!kind) {
-      throw new ApiError(
-        404,
+      throw new WardenError(
         'ImageNotFound',
         `no guest image ${JSON.stringify(name)} in ${this.dir}`,
         `list them with: warden image ls; build one with: warden image build [full|minimal]`,
@@ -101,8 +100,7 @@ export class ImageStore {
       this.#building.set(kind, building);
     }
     return building.catch((error: Error) => {
-      throw new ApiError(
-        500,
+      throw new WardenError(
         'ImageBuildFailed',
         `building the ${kind} guest image failed: ${error.message}`,
         imageBuildHint(kind),

@@ -5,8 +5,7 @@
 // the client is told why and the socket closes.
 
 import type { WebSocket } from 'ws';
-import { ApiError } from '../api/api-error.ts';
-import type { WebSocketHandlers } from '../api/server.ts';
+import { asWardenError } from '../api/errors.ts';
 import {
   parseTerminalClientMessage,
   TERMINAL_ARGV,
@@ -14,6 +13,8 @@ import {
   TERMINAL_MAX_INPUT,
   type TerminalServerMessage,
 } from '../api/terminal.ts';
+import { ERROR_STATUS } from '../server/error-status.ts';
+import type { WebSocketHandlers } from '../server/server.ts';
 import type { ExecProcess } from '../vm/index.ts';
 import type { VmSandboxes } from './vm-sandboxes.ts';
 
@@ -48,15 +49,13 @@ export function bridgeTerminal(start: () => ExecProcess, ws: WebSocket): void {
   try {
     proc = start();
   } catch (error) {
-    const e =
-      error instanceof ApiError
-        ? error
-        : new ApiError(500, 'InternalError', error instanceof Error ? error.message : String(error));
+    const e = asWardenError(error);
+    const status = ERROR_STATUS[e.name];
     send(ws, {
       type: 'error',
-      error: { name: e.name, message: e.message, status: e.status, ...(e.hint ? { hint: e.hint } : {}) },
+      error: { name: e.name, message: e.message, status, ...(e.hint ? { hint: e.hint } : {}) },
     });
-    ws.close(TERMINAL_CLOSE.refused(e.status), e.name);
+    ws.close(TERMINAL_CLOSE.refused(status), e.name);
     return;
   }
   let exited = false;

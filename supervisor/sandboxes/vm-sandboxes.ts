@@ -5,6 +5,7 @@
 // `sandbox.state` event; removing a sandbox stops its VM and closes its listener together.
 
 import { randomBytes } from 'node:crypto';
+import { WardenError } from '../api/errors.ts';
 import type {
   CreateSandboxRequest,
   ExecRequest,
@@ -12,10 +13,6 @@ import type {
   VmStatusView,
   WardenEvent,
 } from '../api/index.ts';
-import { ApiError } from '../api/server.ts';
-import { envName } from '../daemon/env.ts';
-import type { Sandbox } from '../daemon/sandbox.ts';
-import type { Sandboxes } from '../daemon/sandboxes.ts';
 import type { Logger } from '../proxy/index.ts';
 import {
   type AccelChoice,
@@ -26,8 +23,11 @@ import {
   VmState,
   type WorkspaceShare,
 } from '../vm/index.ts';
+import { envName } from './env.ts';
 import type { ImageStore } from './images.ts';
 import { neutralContext } from './neutral-context.ts';
+import type { Sandbox } from './sandbox.ts';
+import type { Sandboxes } from './sandboxes.ts';
 import { type PooledVm, WarmPool } from './warm-pool.ts';
 import { checkWorkspace } from './workspace.ts';
 
@@ -159,8 +159,7 @@ export class VmSandboxes {
       await vm.start();
     } catch (error) {
       await this.remove(sandboxId).catch(() => {});
-      throw new ApiError(
-        500,
+      throw new WardenError(
         'SandboxBootFailed',
         `sandbox ${sandboxId} did not boot: ${(error as Error).message}`,
         'check QEMU and the image with: warden doctor',
@@ -174,8 +173,7 @@ export class VmSandboxes {
   exec(sandboxId: string, q: ExecRequest): ExecProcess {
     const e = this.#get(sandboxId);
     if (e.vm.state !== VmState.running) {
-      throw new ApiError(
-        409,
+      throw new WardenError(
         'SandboxNotRunning',
         `sandbox ${sandboxId} is ${e.vm.state}${e.vm.reason ? `: ${e.vm.reason.split('\n')[0]}` : ''}`,
         `see its console with: warden logs ${sandboxId}; remove it with: warden stop ${sandboxId}`,
@@ -219,7 +217,7 @@ export class VmSandboxes {
   #get(sandboxId: string): Entry {
     const e = this.#byId.get(sandboxId);
     if (!e) {
-      throw new ApiError(404, 'SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden ps');
+      throw new WardenError('SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden ps');
     }
     return e;
   }

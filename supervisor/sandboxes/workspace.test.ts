@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { ApiError } from '../api/server.ts';
+import type { WardenError } from '../api/errors.ts';
+import { ERROR_STATUS } from '../server/error-status.ts';
 import { checkWorkspace, secretLookingFiles } from './workspace.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wws-'));
@@ -40,9 +41,9 @@ test('checkWorkspace refuses secret-looking files unless each is included, namin
   const d = folder('refuse', { '.env': 'A=1', 'key.pem': 'x', 'a.txt': '' });
   assert.throws(
     () => checkWorkspace({ path: d }),
-    (e: ApiError) =>
+    (e: WardenError) =>
       e.name === 'WorkspaceHasSecrets' &&
-      e.status === 400 &&
+      ERROR_STATUS[e.name] === 400 &&
       /\.env/.test(e.message) &&
       /key\.pem/.test(e.message) &&
       e.hint ===
@@ -55,18 +56,18 @@ test('checkWorkspace refuses secret-looking files unless each is included, namin
   });
   assert.throws(
     () => checkWorkspace({ path: d, include: ['.env', 'key.pem', 'a.txt'] }),
-    (e: ApiError) => e.name === 'WorkspaceIncludeUnknown',
+    (e: WardenError) => e.name === 'WorkspaceIncludeUnknown',
   );
 });
 
 test('checkWorkspace: a missing folder and a path QEMU cannot take are clear errors', () => {
   assert.throws(
     () => checkWorkspace({ path: path.join(dir, 'nope') }),
-    (e: ApiError) => e.name === 'WorkspaceNotFound' && /is not a folder/.test(e.message),
+    (e: WardenError) => e.name === 'WorkspaceNotFound' && /is not a folder/.test(e.message),
   );
   const comma = folder('a,b', {});
   assert.throws(
     () => checkWorkspace({ path: comma }),
-    (e: ApiError) => e.name === 'WorkspaceInvalid',
+    (e: WardenError) => e.name === 'WorkspaceInvalid',
   );
 });

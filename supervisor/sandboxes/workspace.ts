@@ -5,7 +5,7 @@
 
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../api/server.ts';
+import { WardenError } from '../api/errors.ts';
 import type { WorkspaceShare } from '../vm/index.ts';
 
 /** Why a top-level entry looks like a secret, or undefined. */
@@ -33,7 +33,7 @@ export function secretLookingFiles(dir: string): Array<{ name: string; why: stri
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Validates a workspace request; throws ApiError naming the problem and what to do. */
+/** Validates a workspace request; throws WardenError naming the problem and what to do. */
 export function checkWorkspace(ws: { path: string; readOnly?: boolean; include?: string[] }): WorkspaceShare {
   const hostPath = path.resolve(ws.path);
   let isDir = false;
@@ -41,16 +41,14 @@ export function checkWorkspace(ws: { path: string; readOnly?: boolean; include?:
     isDir = statSync(hostPath).isDirectory();
   } catch {}
   if (!isDir) {
-    throw new ApiError(
-      400,
+    throw new WardenError(
       'WorkspaceNotFound',
       `the workspace ${hostPath} is not a folder`,
       'give --workspace an existing folder',
     );
   }
   if (/[,\n\0]/.test(hostPath)) {
-    throw new ApiError(
-      400,
+    throw new WardenError(
       'WorkspaceInvalid',
       `the workspace path ${JSON.stringify(hostPath)} contains a comma or newline, which QEMU cannot take`,
       'rename the folder or share a parent without one',
@@ -60,8 +58,7 @@ export function checkWorkspace(ws: { path: string; readOnly?: boolean; include?:
   const found = secretLookingFiles(hostPath);
   for (const name of include) {
     if (!found.some((f) => f.name === name)) {
-      throw new ApiError(
-        400,
+      throw new WardenError(
         'WorkspaceIncludeUnknown',
         `--include ${name}: no secret-looking file of that name at the top of ${hostPath}`,
         'name files exactly as they appear in the folder (e.g. --include .env)',
@@ -70,8 +67,7 @@ export function checkWorkspace(ws: { path: string; readOnly?: boolean; include?:
   }
   const exposed = found.filter((f) => !include.has(f.name));
   if (exposed.length > 0) {
-    throw new ApiError(
-      400,
+    throw new WardenError(
       'WorkspaceHasSecrets',
       `the workspace ${hostPath} holds files that look like secrets, and a shared folder cannot hide them from the sandbox:\n` +
         exposed.map((f) => `    ${f.name}  (${f.why})`).join('\n'),

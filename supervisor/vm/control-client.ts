@@ -13,7 +13,7 @@ import {
   FrameType,
   type HostMessage,
   type PtyOptions,
-} from './protocol.ts';
+} from '../api/frames.ts';
 
 export interface ExecOptions {
   argv: string[];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeControl, encodeData, encodeFrame, FrameDecoder, FrameType, MAX_FRAME } from './protocol.ts';
+import { encodeControl, encodeData, encodeFrame, FrameDecoder, FrameType, MAX_FRAME } from '../api/frames.ts';
 
 test('frames survive being split at every byte', () => {
   const frames = Buffer.concat([

@@ -8,8 +8,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ApiClient, type ApiClientError } from '../../supervisor/api/client.ts';
 import type { WardenEvent } from '../../supervisor/api/index.ts';
+import { ApiClient, type ApiClientError } from '../../supervisor/client/api-client.ts';
 import { Daemon } from '../../supervisor/daemon/index.ts';
 import { createLogger } from '../../supervisor/daemon/logger.ts';
 

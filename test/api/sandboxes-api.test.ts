@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type ApiClientError, execInSandbox } from '../../supervisor/api/client.ts';
+import { type ApiClientError, execInSandbox } from '../../supervisor/client/api-client.ts';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.ts';
 
 let d: TestDaemon;

@@ -7,8 +7,8 @@
 
 import path from 'node:path';
 import type { WardenEvent } from '../../supervisor/api/events.ts';
+import { AuditWriter } from '../../supervisor/audit/audit-writer.ts';
 import { AuditStore } from '../../supervisor/audit/index.ts';
-import { AuditWriter } from '../../supervisor/daemon/audit-writer.ts';
 
 /** Request records of the bench's mix (benchEvent), skipping its other kinds. */
 function requests(make: (i: number) => WardenEvent, count: number): WardenEvent[] {

@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ApiClient } from '../../supervisor/api/client.ts';
+import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { QemuMicrovmDriver, type VmImage } from '../../supervisor/vm/index.ts';
 import { buildTestImage } from '../vm/image.ts';
 

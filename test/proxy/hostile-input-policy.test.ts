@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { ApiClientError } from '../../supervisor/api/client.ts';
 import type { PolicyErrorView } from '../../supervisor/api/index.ts';
+import { ApiClientError } from '../../supervisor/client/api-client.ts';
 import { curl } from '../support/curl.ts';
 import { assertServed, d, proxyEnv, sandboxId, setUpHostileListener, up } from './hostile-input-support.ts';
 

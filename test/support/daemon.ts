@@ -4,8 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiClient } from '../../supervisor/api/client.ts';
 import type { CreateListenerResponse, WardenEvent } from '../../supervisor/api/index.ts';
+import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { Daemon, type DaemonOptions } from '../../supervisor/daemon/index.ts';
 import { createLogger } from '../../supervisor/daemon/logger.ts';
 

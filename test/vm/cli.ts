@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ApiClient, execInSandbox } from '../../supervisor/api/client.ts';
+import { type ApiClient, execInSandbox } from '../../supervisor/client/api-client.ts';
 
 export const WARDEN_BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
 

@@ -4,8 +4,8 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiClient } from '../../supervisor/api/client.ts';
 import type { WardenEvent } from '../../supervisor/api/index.ts';
+import type { ApiClient } from '../../supervisor/client/api-client.ts';
 import { type BuiltImage, buildImage, buildMinimalImage, type VmImage } from '../../supervisor/vm/index.ts';
 import { until } from '../support/daemon.ts';
 

@@ -14,7 +14,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
-import { GUEST_BUSYBOX } from '../image/guest-files.ts';
 import {
   type AgentMessage,
   encodeControl,
@@ -23,7 +22,8 @@ import {
   FrameType,
   type HostMessage,
   PROTOCOL_VERSION,
-} from '../protocol.ts';
+} from '../../api/frames.ts';
+import { GUEST_BUSYBOX } from '../image/guest-files.ts';
 import { type SpareShell, shellQuote } from './spare-shell.ts';
 
 export const AGENT_NAME = 'warden-agent/0.1';

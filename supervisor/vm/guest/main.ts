@@ -2,8 +2,8 @@
 // wires it to a GuestAgent. Started (and restarted if it dies) by busybox init.
 
 import { closeSync, openSync, read, readdirSync, readFileSync, write } from 'node:fs';
+import { FrameDecoder } from '../../api/frames.ts';
 import { GUEST_BUSYBOX } from '../image/guest-files.ts';
-import { FrameDecoder } from '../protocol.ts';
 import { GuestAgent } from './agent.ts';
 import { SpareShell } from './spare-shell.ts';
 

@@ -4,7 +4,7 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import { readTerminalProtocols } from './terminal.ts';
+import { readTerminalProtocols } from '../api/terminal.ts';
 
 /** Why a request to the TCP listener `server` is refused (its Host or Origin), or null. */
 export function originProblem(req: http.IncomingMessage, server: http.Server): string | null {

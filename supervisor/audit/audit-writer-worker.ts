@@ -4,7 +4,7 @@
 // status slot (id on success, -id on failure, with the reason on the reply port).
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { AuditStore, type AuditStoreOptions, type EncodedBatch } from '../audit/index.ts';
+import { AuditStore, type AuditStoreOptions, type EncodedBatch } from './index.ts';
 
 export interface WriterInit {
   file: string;

@@ -1,8 +1,8 @@
 // The sandboxes the daemon supervises and their proxy listeners.
 
 import { randomBytes } from 'node:crypto';
+import { WardenError } from '../api/errors.ts';
 import type { CreateListenerRequest, PolicyDiff, RuleSpec } from '../api/index.ts';
-import { ApiError } from '../api/server.ts';
 import { diffPolicies, Policy, type PolicyLayer, parsePolicy, prependRule } from '../policy/index.ts';
 import { ProxyListener, type ProxyServices, type SandboxContext } from '../proxy/index.ts';
 import { Sandbox } from './sandbox.ts';
@@ -10,7 +10,7 @@ import { Sandbox } from './sandbox.ts';
 export interface SandboxesDeps {
   svc: ProxyServices;
   base: () => PolicyLayer | undefined;
-  /** Issue placeholders for granted secrets; throws ApiError for unknown names. */
+  /** Issue placeholders for granted secrets; throws WardenError for unknown names. */
   grant: (sandboxId: string, secrets: string[]) => Record<string, string>;
   revoke: (sandboxId: string) => void;
   user: string;
@@ -31,7 +31,7 @@ export class Sandboxes {
   get(sandboxId: string): Sandbox {
     const entry = this.#byId.get(sandboxId);
     if (!entry)
-      throw new ApiError(404, 'SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden status');
+      throw new WardenError('SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden status');
     return entry.sandbox;
   }
 
@@ -47,8 +47,7 @@ export class Sandboxes {
     } catch (error) {
       this.#deps.revoke(sandbox.identity.sandboxId);
       const code = (error as NodeJS.ErrnoException).code;
-      throw new ApiError(
-        409,
+      throw new WardenError(
         'PortUnavailable',
         `cannot listen on 127.0.0.1:${req.port}: ${code}`,
         'choose another --port or omit it',
@@ -82,8 +81,7 @@ export class Sandboxes {
     if (req.policy) {
       const parsed = parsePolicy(req.policy.yaml, req.policy.source);
       if (!parsed.ok) {
-        throw new ApiError(
-          400,
+        throw new WardenError(
           'PolicyInvalid',
           `the policy ${req.policy.source} is not valid`,
           'fix the errors listed and try again',
@@ -111,7 +109,7 @@ export class Sandboxes {
 
   async remove(sandboxId: string): Promise<void> {
     const entry = this.#byId.get(sandboxId);
-    if (!entry) throw new ApiError(404, 'SandboxNotFound', `no sandbox ${sandboxId}`);
+    if (!entry) throw new WardenError('SandboxNotFound', `no sandbox ${sandboxId}`);
     this.#byId.delete(sandboxId);
     this.#deps.svc.approvals.cancelSandbox(sandboxId, `sandbox ${sandboxId} was removed`);
     await entry.listener.close();

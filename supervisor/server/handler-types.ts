@@ -10,7 +10,7 @@ import type {
   RouteKey,
   UpgradeRouteKey,
   WebSocketRouteKey,
-} from './routes.ts';
+} from '../api/routes.ts';
 
 export interface HandlerInput<K extends RouteKey> {
   params: ApiRoutes[K]['params'];
@@ -31,7 +31,7 @@ export interface UpgradeInput<K extends UpgradeRouteKey> {
   /** The query, decoded and validated against the route's schema. */
   query: ApiUpgradeRoutes[K]['query'];
   user: string;
-  /** Answers `101 Switching Protocols` and hands over the socket. Throw ApiError before it to refuse. */
+  /** Answers `101 Switching Protocols` and hands over the socket. Throw WardenError before it to refuse. */
   accept(): { socket: net.Socket; head: Buffer };
 }
 

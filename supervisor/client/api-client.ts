@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { encodeControl, encodeData, type Frame, FrameDecoder, FrameType } from '../vm/protocol.ts';
-import type { WardenEvent } from './events.ts';
-import type { ErrorEnvelope } from './messages.ts';
+import type { WardenEvent } from '../api/events.ts';
+import { encodeControl, encodeData, type Frame, FrameDecoder, FrameType } from '../api/frames.ts';
+import type { ErrorEnvelope } from '../api/messages.ts';
 import {
   type ApiRoutes,
   type ApiUpgradeRoutes,
@@ -16,8 +16,8 @@ import {
   type RouteKey,
   routePath,
   type UpgradeRouteKey,
-} from './routes.ts';
-import { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from './sandbox-types.ts';
+} from '../api/routes.ts';
+import { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from '../api/sandbox-types.ts';
 
 export class ApiClientError extends Error {
   readonly status: number;

@@ -3,16 +3,24 @@
 // the TCP listener also checks Host and Origin so a web page cannot reach it through DNS
 // rebinding. Handlers are typed by ApiRoutes; bodies are validated against their schemas.
 
-export { ApiError } from './api-error.ts';
+export { queryToObject } from '../api/route-schemas.ts';
 export type { Handlers, UpgradeHandlers, WebSocketHandlers } from './handler-types.ts';
-export { queryToObject } from './route-schemas.ts';
 
 import http from 'node:http';
 import type net from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { WebSocketServer } from 'ws';
-import { ApiError } from './api-error.ts';
-import type { WardenEvent } from './events.ts';
+import { asWardenError, WardenError } from '../api/errors.ts';
+import type { WardenEvent } from '../api/events.ts';
+import {
+  bodySchema,
+  queryToObject,
+  UPGRADE_QUERY_SCHEMAS,
+  WEBSOCKET_QUERY_SCHEMAS,
+} from '../api/route-schemas.ts';
+import { EVENTS_PATH, type RouteKey, type UpgradeRouteKey, type WebSocketRouteKey } from '../api/routes.ts';
+import { readTerminalProtocols, TERMINAL_PROTOCOL } from '../api/terminal.ts';
+import { ERROR_STATUS } from './error-status.ts';
 import type {
   HandlerInput,
   Handlers,
@@ -21,17 +29,8 @@ import type {
   WebSocketHandlers,
   WebSocketInput,
 } from './handler-types.ts';
-import type { ErrorEnvelope } from './messages.ts';
 import { compilePattern, describeErrors, matchRoute } from './route-match.ts';
-import {
-  bodySchema,
-  queryToObject,
-  UPGRADE_QUERY_SCHEMAS,
-  WEBSOCKET_QUERY_SCHEMAS,
-} from './route-schemas.ts';
-import { EVENTS_PATH, type RouteKey, type UpgradeRouteKey, type WebSocketRouteKey } from './routes.ts';
 import { authorized, authorizedWebSocket, originProblem } from './server-access.ts';
-import { readTerminalProtocols, TERMINAL_PROTOCOL } from './terminal.ts';
 
 const MAX_BODY = 2 * 1024 * 1024;
 /** The largest WebSocket message the API takes (terminal input is far smaller). */
@@ -151,13 +150,12 @@ export class ApiServer {
     try {
       if (tcp) {
         const problem = originProblem(req, tcp);
-        if (problem) throw new ApiError(403, 'Forbidden', problem);
+        if (problem) throw new WardenError('Forbidden', problem);
       }
       const url = new URL(req.url ?? '/', 'http://warden.local');
       if (tcp && this.#opts.fallback?.(req, res)) return;
       if (!authorized(req, this.#opts.token)) {
-        throw new ApiError(
-          401,
+        throw new WardenError(
           'Unauthorized',
           'missing or wrong bearer token',
           'the token is in $WARDEN_HOME/token',
@@ -165,7 +163,7 @@ export class ApiServer {
       }
       if (req.method === 'GET' && url.pathname === EVENTS_PATH) return this.#stream(req, res, url);
       const route = this.#match(req.method ?? 'GET', url.pathname);
-      if (!route) throw new ApiError(404, 'NotFound', `no route ${req.method} ${url.pathname}`);
+      if (!route) throw new WardenError('NotFound', `no route ${req.method} ${url.pathname}`);
       const body = route.r.validate ? await this.#readBody(req, route.r) : undefined;
       const handler = this.#opts.handlers[route.r.key] as (input: HandlerInput<RouteKey>) => unknown;
       const gone = new AbortController();
@@ -200,11 +198,10 @@ export class ApiServer {
     try {
       if (tcp) {
         const problem = originProblem(req, tcp);
-        if (problem) throw new ApiError(403, 'Forbidden', problem);
+        if (problem) throw new WardenError('Forbidden', problem);
       }
       if (!(websocket ? authorizedWebSocket(req, this.#opts.token) : authorized(req, this.#opts.token))) {
-        throw new ApiError(
-          401,
+        throw new WardenError(
           'Unauthorized',
           websocket
             ? 'missing or wrong token (a WebSocket carries it in Authorization or as the subprotocol warden-token.TOKEN)'
@@ -218,11 +215,11 @@ export class ApiServer {
         return;
       }
       const found = this.#matchUpgrade(req.method ?? 'GET', url.pathname);
-      if (!found) throw new ApiError(404, 'NotFound', `no upgrade route ${req.method} ${url.pathname}`);
+      if (!found) throw new WardenError('NotFound', `no upgrade route ${req.method} ${url.pathname}`);
       const { r, params } = found;
       const query = queryToObject(url.searchParams, UPGRADE_QUERY_SCHEMAS[r.key]);
       if (!r.validate(query)) {
-        throw new ApiError(400, 'BadRequest', `invalid query for ${r.key}: ${describeErrors(r.validate)}`);
+        throw new WardenError('BadRequest', `invalid query for ${r.key}: ${describeErrors(r.validate)}`);
       }
       const handler = this.#opts.upgrades?.[r.key] as (input: UpgradeInput<UpgradeRouteKey>) => unknown;
       await handler({
@@ -246,15 +243,11 @@ export class ApiServer {
         socket.destroy();
         return;
       }
-      const e =
-        error instanceof ApiError
-          ? error
-          : new ApiError(500, 'InternalError', error instanceof Error ? error.message : String(error));
-      const envelope: ErrorEnvelope = { error: { name: e.name, message: e.message, ...e.extra } };
-      if (e.hint) envelope.error.hint = e.hint;
-      const body = JSON.stringify(envelope);
+      const e = asWardenError(error);
+      const status = ERROR_STATUS[e.name];
+      const body = JSON.stringify(e.toEnvelope());
       socket.end(
-        `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +
           `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
     }
@@ -263,15 +256,14 @@ export class ApiServer {
   /** A WebSocket route: match, validate the query, check the subprotocol, then hand it over. */
   #websocket(req: http.IncomingMessage, socket: net.Socket, head: Buffer, url: URL): true {
     const found = matchRoute(this.#websockets, req.method ?? 'GET', url.pathname);
-    if (!found) throw new ApiError(404, 'NotFound', `no WebSocket route ${req.method} ${url.pathname}`);
+    if (!found) throw new WardenError('NotFound', `no WebSocket route ${req.method} ${url.pathname}`);
     const { r, params } = found;
     const query = queryToObject(url.searchParams, WEBSOCKET_QUERY_SCHEMAS[r.key]);
     if (!r.validate(query)) {
-      throw new ApiError(400, 'BadRequest', `invalid query for ${r.key}: ${describeErrors(r.validate)}`);
+      throw new WardenError('BadRequest', `invalid query for ${r.key}: ${describeErrors(r.validate)}`);
     }
     if (!readTerminalProtocols(req.headers['sec-websocket-protocol']).terminal) {
-      throw new ApiError(
-        400,
+      throw new WardenError(
         'BadRequest',
         `a WebSocket of the API must offer the subprotocol ${TERMINAL_PROTOCOL}`,
       );
@@ -300,18 +292,18 @@ export class ApiServer {
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY) throw new ApiError(413, 'BodyTooLarge', `request body over ${MAX_BODY} bytes`);
+      if (size > MAX_BODY) throw new WardenError('BodyTooLarge', `request body over ${MAX_BODY} bytes`);
       chunks.push(chunk as Buffer);
     }
     let body: unknown;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
     } catch {
-      throw new ApiError(400, 'BadRequest', 'the request body is not JSON');
+      throw new WardenError('BadRequest', 'the request body is not JSON');
     }
     if (!route.validate!(body)) {
       const details = describeErrors(route.validate!);
-      throw new ApiError(400, 'BadRequest', `invalid body for ${route.key}: ${details}`);
+      throw new WardenError('BadRequest', `invalid body for ${route.key}: ${details}`);
     }
     return body;
   }
@@ -343,14 +335,9 @@ export class ApiServer {
   }
 
   #sendError(res: http.ServerResponse, error: unknown): void {
-    const e =
-      error instanceof ApiError
-        ? error
-        : new ApiError(500, 'InternalError', error instanceof Error ? error.message : String(error));
-    const envelope: ErrorEnvelope = { error: { name: e.name, message: e.message, ...e.extra } };
-    if (e.hint) envelope.error.hint = e.hint;
+    const e = asWardenError(error);
     if (res.headersSent) return void res.destroy();
-    res.writeHead(e.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(envelope));
+    res.writeHead(ERROR_STATUS[e.name], { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(e.toEnvelope()));
   }
 }

@@ -31,6 +31,8 @@ import {
   type WorkerOptions,
 } from 'node:worker_threads';
 import type { WardenEvent } from '../api/index.ts';
+import type { Disposer, EventBus } from '../events/index.ts';
+import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
 import {
   AuditWriteError,
   batchSize,
@@ -39,9 +41,7 @@ import {
   emptyBatch,
   encodeEvents,
   GENESIS_HASH,
-} from '../audit/index.ts';
-import type { Disposer, EventBus } from '../events/index.ts';
-import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
+} from './index.ts';
 
 const MAX_QUEUE = 5_000;
 const MAX_IN_FLIGHT = 16;

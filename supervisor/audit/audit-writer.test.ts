@@ -3,10 +3,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { WardenEvent } from '../api/index.ts';
-import { AuditStore } from '../audit/index.ts';
-import { requestEvent, TEST_DEVICE, tempDir } from '../audit/testing.ts';
 import { EventBus } from '../events/index.ts';
 import { AuditWriter } from './audit-writer.ts';
+import { AuditStore } from './index.ts';
+import { requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
 
 const userAction = (): WardenEvent => ({
   type: 'user.action',
