@@ -2,6 +2,7 @@
 
 import type { ReactNode } from 'react';
 import type { PolicyDiff, RuleRef } from '../../supervisor/api/policy-types.ts';
+import { requestLine } from '../../supervisor/api/request-line.ts';
 import type { BridgeError } from '../client/client.ts';
 
 export function Loading({ what }: { what: string }) {
@@ -103,14 +104,9 @@ export function PolicyDiffView({ diff }: { diff: PolicyDiff }) {
           <p className="diff-sub">Requests decided differently:</p>
           <ul className="diff-outcomes">
             {diff.outcomeChanges.map((o) => (
-              <li
-                key={`${o.request.method} ${o.request.scheme}://${o.request.host}:${o.request.port}${o.request.path}`}
-              >
-                <code>
-                  {o.request.method} {o.request.scheme}://{o.request.host}
-                  {o.request.path}
-                </code>
-                : <span className={`outcome ${o.before.action}`}>{o.before.action}</span> →{' '}
+              <li key={requestLine(o.request)}>
+                <code>{requestLine(o.request)}</code>:{' '}
+                <span className={`outcome ${o.before.action}`}>{o.before.action}</span> →{' '}
                 <span className={`outcome ${o.after.action}`}>{o.after.action}</span>
               </li>
             ))}

@@ -13,6 +13,7 @@ export type * from './events.ts';
 export type * from './messages.ts';
 export type { PolicyDocument, RuleSpec } from './policy-schema.ts';
 export type * from './policy-types.ts';
+export { DEFAULT_PORTS, displayAuthority, requestLine } from './request-line.ts';
 export type {
   ApiRoutes,
   ApiUpgradeRoutes,

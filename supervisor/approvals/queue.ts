@@ -34,17 +34,23 @@ export interface ApprovalAsk {
 
 export interface ApprovalQueueDeps {
   emit: (event: WardenEvent) => void;
-  /** Add a rule for `always` answers to the sandbox's session layer; returns the diff. */
+  /**
+   * Add a rule for `always` answers to the sandbox's session layer; returns the diff.
+   * `by` answered; `request` is what asked (the diff's first example).
+   */
   addSessionRule: (
     sandboxId: string,
     rule: ApprovalView['suggestedRule'],
     action: ApprovalDecision,
+    by: string,
+    request: RequestFacts,
   ) => PolicyDiff;
   /** The diff an `always` answer would apply, changing nothing. */
   previewSessionRule?: (
     sandboxId: string,
     rule: ApprovalView['suggestedRule'],
     action: ApprovalDecision,
+    request: RequestFacts,
   ) => PolicyDiff;
   /** Re-decide a request against the sandbox's current policy (after an `always`). */
   redecide: (sandboxId: string, facts: RequestFacts) => 'allow' | 'deny' | 'ask';
@@ -120,7 +126,7 @@ export class ApprovalQueue {
     let diff: PolicyDiff | undefined;
     if (answer.scope === 'always') {
       const rule = answer.rule ?? pending.view.suggestedRule;
-      diff = this.#deps.addSessionRule(pending.view.sandboxId, rule, answer.decision);
+      diff = this.#deps.addSessionRule(pending.view.sandboxId, rule, answer.decision, by, pending.facts);
     }
     this.#settle(pending, {
       kind: 'answered',
@@ -142,7 +148,7 @@ export class ApprovalQueue {
     if (!pending) throw new ApprovalNotFoundError(id);
     if (!this.#deps.previewSessionRule) throw new Error('this queue cannot preview answers');
     const rule = answer.rule ?? pending.view.suggestedRule;
-    return this.#deps.previewSessionRule(pending.view.sandboxId, rule, answer.decision);
+    return this.#deps.previewSessionRule(pending.view.sandboxId, rule, answer.decision, pending.facts);
   }
 
   /** Deny everything a sandbox is waiting for (its listener is going away). */

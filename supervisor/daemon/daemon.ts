@@ -17,6 +17,7 @@ import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/i
 import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../proxy/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
 import { ImageStore, VmSandboxes, vmHandlers, vmUpgrades } from '../sandboxes/index.ts';
+import { PolicyLayers } from '../sandboxes/policy-layers.ts';
 import { Sandboxes } from '../sandboxes/sandboxes.ts';
 import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
@@ -105,28 +106,17 @@ export class Daemon {
     );
     // The audit writer subscribes first: an event is recorded before anyone else sees it.
     this.#disposeAudit = writer.attach(this.bus);
-    let base = args.base;
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
     // Assigned below; the queue's callbacks only run after construction.
+    let layers: PolicyLayers;
     let sandboxes: Sandboxes;
     this.approvals = new ApprovalQueue({
       emit,
-      addSessionRule: (sandboxId, rule, action) => {
-        const diff = sandboxes.addSessionRule(sandboxId, { ...rule, action });
-        emit({
-          type: 'policy.changed',
-          time: new Date().toISOString(),
-          sandboxId,
-          user: this.#user,
-          layer: 'session',
-          source: 'session',
-          diff,
-        });
-        return diff;
-      },
-      previewSessionRule: (sandboxId, rule, action) =>
-        sandboxes.previewSessionRule(sandboxId, { ...rule, action }),
+      addSessionRule: (sandboxId, rule, action, by, request) =>
+        layers.addSessionRule(sandboxId, { ...rule, action }, by, request),
+      previewSessionRule: (sandboxId, rule, action, request) =>
+        layers.previewSessionRule(sandboxId, { ...rule, action }, request),
       redecide: (sandboxId, facts) => sandboxes.get(sandboxId).policy().decideRequest(facts).action,
     });
     const svc: ProxyServices = {
@@ -142,12 +132,13 @@ export class Daemon {
     };
     sandboxes = new Sandboxes({
       svc,
-      base: () => base,
+      base: () => layers.base(),
       grant: (id, names) => secrets.grant(id, names),
       revoke: (id) => secrets.revoke(id),
       user: this.#user,
     });
     this.sandboxes = sandboxes;
+    layers = new PolicyLayers({ sandboxes, basePath: paths.basePolicy, base: args.base, emit });
     const images = new ImageStore(
       path.join(paths.home, 'images'),
       (m) => this.log.info(`image: ${m}`),
@@ -186,7 +177,6 @@ export class Daemon {
           startedAt: new Date().toISOString(),
           user: this.#user,
           listenHost: '127.0.0.1',
-          basePolicyPath: paths.basePolicy,
           caCertPath: ca.certPath,
           caFingerprint: ca.fingerprint256,
           httpUrl: () => this.#httpUrl,
@@ -194,10 +184,7 @@ export class Daemon {
           approvals: this.approvals,
           secrets,
           emit,
-          base: () => base,
-          setBase: (layer) => {
-            base = layer;
-          },
+          layers,
           envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
           vmStatus: () => this.vms.status(),
           startUi: () => this.startHttp(),

@@ -1,12 +1,11 @@
 // The local API's handlers: thin translations from routes to the daemon's parts.
 
-import { rename, writeFile } from 'node:fs/promises';
-import { WardenError } from '../api/errors.ts';
-import type { ListenerView, PolicyDiff, PolicyLayerText, VmStatusView, WardenEvent } from '../api/index.ts';
+import type { ListenerView, PolicyLayerText, VmStatusView, WardenEvent } from '../api/index.ts';
 import { VERSION } from '../api/version.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import { userActionEvent } from '../events/index.ts';
-import { diffPolicies, Policy, type PolicyLayer, parsePolicy, stringifyPolicy } from '../policy/index.ts';
+import { type PolicyLayer, parsePolicy, stringifyPolicy } from '../policy/index.ts';
+import type { PolicyLayers } from '../sandboxes/policy-layers.ts';
 import type { Sandboxes } from '../sandboxes/sandboxes.ts';
 import type { Handlers } from '../server/server.ts';
 import type { SecretsSeam } from './secrets-seam.ts';
@@ -17,7 +16,6 @@ export interface HandlerDeps {
   startedAt: string;
   user: string;
   listenHost: string;
-  basePolicyPath: string;
   caCertPath: string;
   caFingerprint: string;
   httpUrl: () => string | undefined;
@@ -25,8 +23,7 @@ export interface HandlerDeps {
   approvals: ApprovalQueue;
   secrets: SecretsSeam;
   emit: (event: WardenEvent) => void;
-  base: () => PolicyLayer | undefined;
-  setBase: (layer: PolicyLayer) => void;
+  layers: PolicyLayers;
   /** Environment a process should export to use a listener. */
   envFor: (view: ListenerView) => Record<string, string>;
   /** Start the loopback HTTP listener (browser mode) if it is not running; its origin. */
@@ -52,22 +49,9 @@ function layerText(l: PolicyLayer): PolicyLayerText {
   return { layer: l.layer, source: l.source, yaml: stringifyPolicy(l.document) };
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await rename(tmp, path);
-}
-
 export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> {
-  const now = () => new Date().toISOString();
   const userAction = (user: string, action: string, target: string, sandboxId?: string) =>
     d.emit(userActionEvent(user, action, target, sandboxId));
-
-  const resolvedFor = (sandboxId: string | undefined): Policy => {
-    if (sandboxId) return d.sandboxes.get(sandboxId).policy();
-    const base = d.base();
-    return Policy.resolve(base ? [base] : []);
-  };
 
   return {
     'GET /v1/status': () => ({
@@ -101,16 +85,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
     },
 
     'POST /v1/listeners/:sandboxId/rules': ({ params, body, user }) => {
-      const diff = d.sandboxes.addSessionRule(params.sandboxId, { ...body.rule, action: body.action });
-      d.emit({
-        type: 'policy.changed',
-        time: now(),
-        sandboxId: params.sandboxId,
-        user,
-        layer: 'session',
-        source: 'session',
-        diff,
-      });
+      const diff = d.layers.addSessionRule(params.sandboxId, { ...body.rule, action: body.action }, user);
       return { applied: true, diff };
     },
 
@@ -131,8 +106,8 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
         const sandbox = d.sandboxes.get(sandboxId);
         return { sandboxId, layers: sandbox.layers().map(layerText), resolved: sandbox.policy().view() };
       }
-      const base = d.base();
-      return { layers: base ? [layerText(base)] : [], resolved: resolvedFor(undefined).view() };
+      const base = d.layers.base();
+      return { layers: base ? [layerText(base)] : [], resolved: d.layers.resolved().view() };
     },
 
     'POST /v1/policy/validate': ({ body }) => {
@@ -140,52 +115,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
       return parsed.ok ? { valid: true, errors: [] } : { valid: false, errors: parsed.errors };
     },
 
-    'PUT /v1/policy': async ({ body, user }) => {
-      const source = body.source ?? (body.layer === 'base' ? d.basePolicyPath : '<api>');
-      const parsed = parsePolicy(body.yaml, source);
-      if (!parsed.ok) {
-        throw new WardenError('PolicyInvalid', `the policy is not valid; nothing was changed`, undefined, {
-          errors: parsed.errors,
-        });
-      }
-      const layer: PolicyLayer = {
-        layer: body.layer,
-        source,
-        document: parsed.document,
-        lines: parsed.lines,
-      };
-      if (body.layer === 'base') {
-        const before = resolvedFor(undefined);
-        const base = { ...layer, source: d.basePolicyPath };
-        const diff = diffPolicies(before, Policy.resolve([base]));
-        if (body.dryRun) return { applied: false, diff };
-        await writeAtomic(d.basePolicyPath, body.yaml);
-        d.setBase(base);
-        d.sandboxes.refreshAll();
-        d.emit({ type: 'policy.changed', time: now(), user, layer: 'base', source: d.basePolicyPath, diff });
-        return { applied: true, diff };
-      }
-      if (!body.sandboxId) throw new WardenError('BadRequest', 'the project layer needs a sandboxId');
-      const sandbox = d.sandboxes.get(body.sandboxId);
-      const projectSource = body.source ?? sandbox.project?.source ?? '<api>';
-      const project = { ...layer, source: projectSource };
-      const base = d.base();
-      const session = sandbox.layers().find((l) => l.layer === 'session')!;
-      const after = Policy.resolve([...(base ? [base] : []), project, session]);
-      const diff: PolicyDiff = diffPolicies(sandbox.policy(), after);
-      if (body.dryRun) return { applied: false, diff };
-      sandbox.setProject(project);
-      d.emit({
-        type: 'policy.changed',
-        time: now(),
-        sandboxId: body.sandboxId,
-        user,
-        layer: 'project',
-        source: projectSource,
-        diff,
-      });
-      return { applied: true, diff };
-    },
+    'PUT /v1/policy': ({ body, user }) => d.layers.apply(body, user),
 
     'GET /v1/secrets': () => d.secrets.list(),
 

@@ -10,15 +10,14 @@ import type {
   ResolvedRuleView,
   RuleChange,
   RuleRef,
-  Scheme,
 } from '../api/policy-types.ts';
+import { DEFAULT_PORTS, requestLine } from '../api/request-line.ts';
 import type { CompiledRule } from './compiled-rule.ts';
 import { describeLayer } from './compiled-rule.ts';
 import type { HostPattern } from './host-pattern.ts';
 import { formatAddress } from './ip-address.ts';
 import type { Policy } from './policy.ts';
 
-const DEFAULT_PORTS: Record<Scheme, number> = { http: 80, https: 443, ws: 80, wss: 443 };
 const UNMATCHED_PATH = '/warden-diff/unmatched-path';
 
 /** (layer, match, methods, paths): what a rule is about, as opposed to what it decides. */
@@ -101,7 +100,7 @@ function concretePath(glob: string): string {
   return path;
 }
 
-function examples(rule: CompiledRule): RequestFacts[] {
+function ruleExamples(rule: CompiledRule): RequestFacts[] {
   const scheme = rule.parsed.scheme ?? 'https';
   const port = rule.parsed.port?.from ?? DEFAULT_PORTS[scheme];
   const host = concreteHost(rule.parsed.host);
@@ -116,7 +115,12 @@ function requestKey(r: RequestFacts): string {
   return `${r.method} ${r.scheme}://${r.host}:${r.port}${r.path}`;
 }
 
-export function diffPolicies(before: Policy, after: Policy): PolicyDiff {
+/**
+ * What changes from `before` to `after`: rules added, removed, changed and moved, and
+ * example requests decided differently. `examples` (e.g. the request an approval is for)
+ * come first and stand in for the rules' own examples of the same method, host, port and path.
+ */
+export function diffPolicies(before: Policy, after: Policy, examples: RequestFacts[] = []): PolicyDiff {
   const b = keyed(before.view().rules);
   const a = keyed(after.view().rules);
   const beforeByKey = new Map(b.map((e) => [e.key, e.rule]));
@@ -143,8 +147,16 @@ export function diffPolicies(before: Policy, after: Policy): PolicyDiff {
     }));
 
   const requests = new Map<string, RequestFacts>();
+  const given = new Set<string>();
+  for (const request of examples) {
+    requests.set(requestKey(request), request);
+    given.add(requestKey({ ...request, scheme: 'https' }));
+  }
   for (const rule of [...before.rules, ...after.rules]) {
-    for (const request of examples(rule)) requests.set(requestKey(request), request);
+    for (const request of ruleExamples(rule)) {
+      if (!rule.parsed.scheme && given.has(requestKey({ ...request, scheme: 'https' }))) continue;
+      requests.set(requestKey(request), request);
+    }
   }
   requests.set('default', {
     scheme: 'https',
@@ -188,12 +200,6 @@ function show(value: unknown): string {
   return value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function requestText(r: RequestFacts): string {
-  const host = r.host.includes(':') ? `[${r.host}]` : r.host;
-  const port = r.port === DEFAULT_PORTS[r.scheme] ? '' : `:${r.port}`;
-  return `${r.method} ${r.scheme}://${host}${port}${r.path}`;
-}
-
 function verdict(action: Action, rule: RuleRef | null): string {
   return rule
     ? `${action} (${describeLayer(rule.layer, rule.source)} rule ${rule.index + 1})`
@@ -227,7 +233,7 @@ export function formatDiff(diff: PolicyDiff): string {
     lines.push('', 'outcome changes:');
     for (const change of diff.outcomeChanges) {
       lines.push(
-        `  ${requestText(change.request)}: ${verdict(change.before.action, change.before.rule)} → ${verdict(change.after.action, change.after.rule)}`,
+        `  ${requestLine(change.request)}: ${verdict(change.before.action, change.before.rule)} → ${verdict(change.after.action, change.after.rule)}`,
       );
     }
   }

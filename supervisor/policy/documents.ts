@@ -2,11 +2,10 @@
 // the rule a human would accept for a request they approved.
 
 import { POLICY_API_VERSION, type PolicyDocument, type RuleSpec } from '../api/policy-schema.ts';
-import type { RequestFacts, Scheme } from '../api/policy-types.ts';
+import type { RequestFacts } from '../api/policy-types.ts';
+import { DEFAULT_PORTS } from '../api/request-line.ts';
 import { normalizeHost } from './host-name.ts';
 import { normalizePath } from './path.ts';
-
-const DEFAULT_PORTS: Record<Scheme, number> = { http: 80, https: 443, ws: 80, wss: 443 };
 
 export function emptyPolicy(name: string): PolicyDocument {
   return {

@@ -2,8 +2,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../api/errors.ts';
-import type { CreateListenerRequest, PolicyDiff, RuleSpec } from '../api/index.ts';
-import { diffPolicies, Policy, type PolicyLayer, parsePolicy, prependRule } from '../policy/index.ts';
+import type { CreateListenerRequest } from '../api/index.ts';
+import { type PolicyLayer, parsePolicy } from '../policy/index.ts';
 import { ProxyListener, type ProxyServices, type SandboxContext } from '../proxy/index.ts';
 import { Sandbox } from './sandbox.ts';
 
@@ -118,27 +118,5 @@ export class Sandboxes {
 
   async closeAll(): Promise<void> {
     await Promise.all([...this.#byId.keys()].map((id) => this.remove(id)));
-  }
-
-  addSessionRule(sandboxId: string, rule: RuleSpec): PolicyDiff {
-    const [before, after] = this.get(sandboxId).addSessionRule(rule);
-    return diffPolicies(before, after);
-  }
-
-  /** The diff adding a session rule would make, changing nothing. */
-  previewSessionRule(sandboxId: string, rule: RuleSpec): PolicyDiff {
-    const sandbox = this.get(sandboxId);
-    const layers = sandbox
-      .layers()
-      .map((l) => (l.layer === 'session' ? { ...l, document: prependRule(sandbox.session, rule) } : l));
-    return diffPolicies(sandbox.policy(), Policy.resolve(layers));
-  }
-
-  /** The base layer changed: re-resolve every sandbox. */
-  refreshAll(): Array<{ sandboxId: string; before: Policy; after: Policy }> {
-    return this.list().map((s) => {
-      const [before, after] = s.refresh();
-      return { sandboxId: s.identity.sandboxId, before, after };
-    });
   }
 }

@@ -1,0 +1,138 @@
+// The one owner of policy layers: the base (persisted to $WARDEN_HOME/policy.yaml), each
+// sandbox's project layer and its session layer (rules added by "always" answers). Every
+// change is applied, re-resolved and announced here, with exactly one `policy.changed`.
+
+import { rename, writeFile } from 'node:fs/promises';
+import { WardenError } from '../api/errors.ts';
+import type { LayerName, PolicyDiff, RequestFacts, RuleSpec, WardenEvent } from '../api/index.ts';
+import { diffPolicies, Policy, type PolicyLayer, parsePolicy, prependRule } from '../policy/index.ts';
+import type { Sandbox } from './sandbox.ts';
+
+/** The sandboxes whose layers this service changes. */
+export interface SandboxLookup {
+  get(sandboxId: string): Sandbox;
+  list(): Sandbox[];
+}
+
+export interface PolicyLayersDeps {
+  sandboxes: SandboxLookup;
+  basePath: string;
+  base?: PolicyLayer;
+  emit: (event: WardenEvent) => void;
+}
+
+export interface LayerChange {
+  layer: 'base' | 'project';
+  yaml: string;
+  source?: string;
+  /** The sandbox whose project layer changes (required for `project`). */
+  sandboxId?: string;
+  /** Compute the diff, change nothing. */
+  dryRun?: boolean;
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+export class PolicyLayers {
+  readonly #deps: PolicyLayersDeps;
+  #base?: PolicyLayer;
+
+  constructor(deps: PolicyLayersDeps) {
+    this.#deps = deps;
+    this.#base = deps.base;
+  }
+
+  base(): PolicyLayer | undefined {
+    return this.#base;
+  }
+
+  /** A sandbox's resolved policy, or the base alone. */
+  resolved(sandboxId?: string): Policy {
+    if (sandboxId) return this.#deps.sandboxes.get(sandboxId).policy();
+    return Policy.resolve(this.#base ? [this.#base] : []);
+  }
+
+  /** Replace the base or a sandbox's project layer with a policy document (YAML). */
+  async apply(change: LayerChange, user: string): Promise<{ applied: boolean; diff: PolicyDiff }> {
+    const source =
+      change.layer === 'base'
+        ? this.#deps.basePath
+        : (change.source ?? this.#sandboxFor(change).project?.source ?? '<api>');
+    const parsed = parsePolicy(change.yaml, change.source ?? source);
+    if (!parsed.ok) {
+      throw new WardenError('PolicyInvalid', 'the policy is not valid; nothing was changed', undefined, {
+        errors: parsed.errors,
+      });
+    }
+    const layer: PolicyLayer = {
+      layer: change.layer,
+      source,
+      document: parsed.document,
+      lines: parsed.lines,
+    };
+    if (change.layer === 'base') {
+      const diff = diffPolicies(this.resolved(), Policy.resolve([layer]));
+      if (change.dryRun) return { applied: false, diff };
+      await writeAtomic(this.#deps.basePath, change.yaml);
+      this.#base = layer;
+      for (const sandbox of this.#deps.sandboxes.list()) sandbox.refresh();
+      this.#announce({ user, layer: 'base', source, diff });
+      return { applied: true, diff };
+    }
+    const sandbox = this.#sandboxFor(change);
+    const layers = [...sandbox.layers().filter((l) => l.layer !== 'project'), layer];
+    const diff = diffPolicies(sandbox.policy(), Policy.resolve(layers));
+    if (change.dryRun) return { applied: false, diff };
+    sandbox.setProject(layer);
+    this.#announce({ user, layer: 'project', source, diff, sandboxId: sandbox.identity.sandboxId });
+    return { applied: true, diff };
+  }
+
+  /**
+   * Add a rule to a sandbox's session layer (an "always" answer, `warden rule add`).
+   * `example`, the request that asked, is shown first among the requests decided differently.
+   */
+  addSessionRule(sandboxId: string, rule: RuleSpec, user: string, example?: RequestFacts): PolicyDiff {
+    const sandbox = this.#deps.sandboxes.get(sandboxId);
+    const [before, after] = sandbox.addSessionRule(rule);
+    const diff = diffPolicies(before, after, example ? [example] : []);
+    this.#announce({ user, layer: 'session', source: 'session', diff, sandboxId });
+    return diff;
+  }
+
+  /** The diff adding a session rule would make, changing nothing. */
+  previewSessionRule(sandboxId: string, rule: RuleSpec, example?: RequestFacts): PolicyDiff {
+    const sandbox = this.#deps.sandboxes.get(sandboxId);
+    const layers = sandbox
+      .layers()
+      .map((l) => (l.layer === 'session' ? { ...l, document: prependRule(sandbox.session, rule) } : l));
+    return diffPolicies(sandbox.policy(), Policy.resolve(layers), example ? [example] : []);
+  }
+
+  #sandboxFor(change: LayerChange): Sandbox {
+    if (!change.sandboxId) throw new WardenError('BadRequest', 'the project layer needs a sandboxId');
+    return this.#deps.sandboxes.get(change.sandboxId);
+  }
+
+  #announce(e: {
+    user: string;
+    layer: LayerName;
+    source: string;
+    diff: PolicyDiff;
+    sandboxId?: string;
+  }): void {
+    this.#deps.emit({
+      type: 'policy.changed',
+      time: new Date().toISOString(),
+      ...(e.sandboxId ? { sandboxId: e.sandboxId } : {}),
+      user: e.user,
+      layer: e.layer,
+      source: e.source,
+      diff: e.diff,
+    });
+  }
+}
