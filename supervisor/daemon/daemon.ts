@@ -27,6 +27,8 @@ import { createLogger } from './logger.ts';
 import { Sandboxes } from './sandboxes.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
+import { OneTimeCodes } from './ui-codes.ts';
+import { uiSession } from './ui-session.ts';
 import { findUiDir, staticFiles } from './ui-static.ts';
 
 export interface DaemonOptions {
@@ -170,13 +172,16 @@ export class Daemon {
       poolSize: opts.poolSize ?? 1,
     });
     const caBundle = path.join(paths.caDir, 'bundle.pem');
+    const uiCodes = new OneTimeCodes();
+    const session = uiSession({ codes: uiCodes, token: args.token, warn: (m) => this.log.warn(m) });
+    const files = staticFiles(opts.uiDir ?? findUiDir());
     this.#api = new ApiServer({
       token: args.token,
       user: this.#user,
       subscribe: (l) => this.bus.subscribe(l),
       upgrades: vmUpgrades({ vms: this.vms, emit, log: this.log }),
       websockets: terminalSockets({ vms: this.vms }),
-      fallback: staticFiles(opts.uiDir ?? findUiDir()),
+      fallback: (req, res) => session(req, res) || files(req, res),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),
         ...vmHandlers({ vms: this.vms, images, emit }),
@@ -201,7 +206,7 @@ export class Daemon {
           envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
           vmStatus: () => this.vms.status(),
           startUi: () => this.startHttp(),
-          token: args.token,
+          uiCode: () => ({ code: uiCodes.issue(), ttlMs: uiCodes.ttlMs }),
         }),
       },
     });
