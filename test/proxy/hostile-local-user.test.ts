@@ -151,3 +151,40 @@ describe('the API token never reaches a command line', () => {
     assert.equal((await redeem(url.origin, code)).status, 401, 'and the code it saw is spent');
   });
 });
+
+describe('a host process run by warden proxy inherits no way into the daemon', () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = await startTestDaemon({ homePrefix: 'warden-local-proxy-' });
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  test("the child's environment has no token, no WARDEN_HOME and no other Warden setting", async () => {
+    const token = (await readFile(path.join(d.home, 'token'), 'utf8')).trim();
+    const r = await warden(d.home, ['proxy', '--', 'env'], { WARDEN_AUDIT_DURABILITY: 'normal' });
+    assert.equal(r.code, 0, r.stderr);
+    const names = r.stdout
+      .split('\n')
+      .map((l) => l.split('=')[0])
+      .filter((n): n is string => Boolean(n));
+    assert.ok(names.includes('HTTPS_PROXY'), 'the child is given its proxy');
+    assert.deepEqual(
+      names.filter((n) => n.startsWith('WARDEN_') && n !== 'WARDEN_SANDBOX'),
+      [],
+      'no Warden setting but the sandbox id',
+    );
+    assert.ok(!r.stdout.includes(token), 'no token');
+    const intoHome = r.stdout
+      .split('\n')
+      .filter((l) => l.includes(d.home) && !/=[^=]*\/ca\/[a-z]+\.pem$/.test(l));
+    assert.deepEqual(intoHome, [], 'no path into $WARDEN_HOME but the CA certificate and bundle');
+  });
+
+  test('warden proxy --help says what host mode does not protect', async () => {
+    const help = await warden(d.home, ['proxy', '--help']);
+    assert.match(help.stdout, /same user/);
+    assert.match(help.stdout, /warden run/);
+  });
+});
