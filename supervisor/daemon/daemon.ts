@@ -214,8 +214,10 @@ export class Daemon {
 
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const paths = wardenPaths(opts.home);
+    const log = opts.log ?? createLogger();
     try {
-      ensureHome(paths.home);
+      const tightened = ensureHome(paths.home);
+      if (tightened) log.warn(tightened);
     } catch (error) {
       throw new DaemonStartError((error as Error).message);
     }
@@ -240,7 +242,6 @@ export class Daemon {
     const ca = await CertificateAuthority.loadOrCreate(paths.caDir);
     await writeCaBundle(path.join(paths.caDir, 'bundle.pem'), ca.certPem);
     const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
-    const log = opts.log ?? createLogger();
     let daemon: Daemon | undefined;
     let audit: AuditStore;
     let writer: AuditWriter;

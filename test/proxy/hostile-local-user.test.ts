@@ -6,14 +6,18 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { UI_SESSION_PATH } from '../../supervisor/api/routes.ts';
-import { startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
+import { Daemon } from '../../supervisor/daemon/index.ts';
+import { createLogger } from '../../supervisor/daemon/logger.ts';
+import { curl } from '../support/curl.ts';
+import { policyYaml, startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
+import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
 
@@ -186,5 +190,88 @@ describe('a host process run by warden proxy inherits no way into the daemon', (
     const help = await warden(d.home, ['proxy', '--help']);
     assert.match(help.stdout, /same user/);
     assert.match(help.stdout, /warden run/);
+  });
+});
+
+/** Every entry under `dir` with its type and permission bits. */
+function walk(dir: string, out: Array<{ file: string; kind: string; mode: number }> = []) {
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    const st = lstatSync(file);
+    const kind = st.isDirectory() ? 'dir' : st.isSocket() ? 'socket' : st.isSymbolicLink() ? 'link' : 'file';
+    out.push({ file, kind, mode: st.mode & 0o777 });
+    if (st.isDirectory()) walk(file, out);
+  }
+  return out;
+}
+
+describe('$WARDEN_HOME is owner-only', () => {
+  let up: Upstreams;
+  before(async () => {
+    up = await startUpstreams();
+  });
+  after(async () => {
+    await up?.close();
+  });
+
+  test('a fresh home holds only 0700 folders and 0600 files after a daemon start and audit writes', async () => {
+    const d = await startTestDaemon({ homePrefix: 'warden-local-modes-', daemon: { httpPort: 0 } });
+    try {
+      const { env } = await d.listener(policyYaml('- match: 127.0.0.1\n  action: allow'));
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await curl(env, [`http://127.0.0.1:${up.httpPort}/ok/${i}`])).status, 200);
+      }
+      await until('the requests in the audit trail', async () => {
+        const page = await d.client.call('GET /v1/audit', { query: { kind: 'request.decided' } });
+        return page.records.length >= 3;
+      });
+      assert.equal(lstatSync(d.home).mode & 0o777, 0o700);
+      const entries = walk(d.home);
+      assert.ok(
+        entries.some((e) => e.file.endsWith('audit.db-wal')),
+        'the WAL exists, so its mode is checked',
+      );
+      const loose = entries.filter((e) =>
+        e.kind === 'dir' ? e.mode !== 0o700 : e.kind === 'link' ? false : e.mode !== 0o600,
+      );
+      assert.deepEqual(
+        loose.map((e) => `${path.relative(d.home, e.file)} ${e.kind} ${e.mode.toString(8)}`),
+        [],
+      );
+    } finally {
+      await d.stop();
+    }
+  });
+
+  test('a home others can read (0755) is tightened to 0700, its audit files to 0600, and the log says so', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'warden-local-loose-'));
+    await chmod(home, 0o755);
+    const logs: string[] = [];
+    const daemon = await Daemon.start({
+      home,
+      log: createLogger((line) => logs.push(line)),
+      user: 'tester',
+      poolSize: 0,
+    });
+    try {
+      await daemon.stop();
+      await chmod(path.join(home, 'audit.db'), 0o644);
+      await chmod(home, 0o755);
+      const again = await Daemon.start({
+        home,
+        log: createLogger((line) => logs.push(line)),
+        user: 'tester',
+        poolSize: 0,
+      });
+      await again.stop();
+      assert.equal(lstatSync(home).mode & 0o777, 0o700);
+      assert.equal(lstatSync(path.join(home, 'audit.db')).mode & 0o777, 0o600);
+      assert.ok(
+        logs.some((l) => l.includes('other users could read') && l.includes(home)),
+        logs.join('\n'),
+      );
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
