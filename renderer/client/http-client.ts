@@ -83,7 +83,7 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
         ...(envelope?.hint ? { hint: envelope.hint } : {}),
         ...(envelope?.errors ? { errors: envelope.errors } : {}),
         ...(res.status === 401 && !envelope?.hint
-          ? { hint: 'open the URL printed by `warden ui` again: it carries the token' }
+          ? { hint: 'run `warden ui` again and open the new URL: it carries a one-time code' }
           : {}),
       });
     }

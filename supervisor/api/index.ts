@@ -22,7 +22,7 @@ export type {
   UpgradeRouteKey,
   WebSocketRouteKey,
 } from './routes.ts';
-export { EVENTS_PATH, routePath } from './routes.ts';
+export { EVENTS_PATH, routePath, UI_SESSION_PATH } from './routes.ts';
 export type * from './sandbox-types.ts';
 export { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from './sandbox-types.ts';
 export type {

@@ -74,8 +74,25 @@ export interface AnswerApprovalResponse {
 export interface UiResponse {
   /** The loopback origin, e.g. http://127.0.0.1:PORT */
   url: string;
-  /** The URL to open: the token in its fragment (never sent to the server). */
+  /**
+   * The URL to open: a one-time code in its fragment (`#code=…`), good once and for
+   * `codeTtlSeconds`, that the page exchanges at UI_SESSION_PATH for its session. The token
+   * itself never goes into a URL, so a browser opener's argv (readable with `ps`) holds
+   * nothing that outlives the page's first load.
+   */
   openUrl: string;
+  /** How long the code in `openUrl` stays good. */
+  codeTtlSeconds: number;
+}
+
+/** The body the page POSTs to UI_SESSION_PATH. */
+export interface UiSessionRequest {
+  code: string;
+}
+
+/** The answer to a good code: the bearer token for this page's session. */
+export interface UiSessionResponse {
+  token: string;
 }
 
 export interface PolicyLayerText {

@@ -131,6 +131,12 @@ export type RouteKey = keyof ApiRoutes;
 /** Server-sent events stream of WardenEvent, one JSON object per `data:` line. */
 export const EVENTS_PATH = '/v1/events';
 
+/**
+ * Browser mode only, on the loopback TCP listener, without a bearer token: the page POSTs the
+ * one-time code from its URL (`UiSessionRequest`) and gets its session (`UiSessionResponse`).
+ */
+export const UI_SESSION_PATH = '/v1/ui/session';
+
 /** Fill `:name` segments of a route path with URI-encoded params. */
 export function routePath(
   route: RouteKey | UpgradeRouteKey,

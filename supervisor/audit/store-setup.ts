@@ -2,6 +2,7 @@
 // migration (or the read-only check, both returning the layout to read), and this machine
 // as the OCSF device.
 
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
 import os from 'node:os';
 import Database from 'better-sqlite3';
 import type { DeviceInfo } from './ocsf.ts';
@@ -52,12 +53,30 @@ export function localDevice(): DeviceInfo {
   return { hostname: os.hostname(), os: { name: os.type(), type, type_id: typeId, version: os.release() } };
 }
 
+/**
+ * Make the database owner-only before SQLite opens it: create it 0600 when absent, tighten
+ * it and its -wal/-shm when looser (an older Warden left them 0644). SQLite creates the WAL
+ * and shared-memory files with the database file's mode, so new ones are 0600 too.
+ */
+export function ownerOnlyDatabase(dbPath: string): void {
+  closeSync(openSync(dbPath, 'a', 0o600));
+  if (process.platform === 'win32') return;
+  for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}-journal`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 /** Open (creating when absent, unless read-only) the database at `dbPath` and apply the pragmas. */
 export function openDatabase(
   dbPath: string,
   options: AuditStoreOptions,
 ): { db: Database.Database; layout: Layout } {
   const readOnly = options.readOnly ?? false;
+  if (!readOnly) ownerOnlyDatabase(dbPath);
   const db = new Database(dbPath, { readonly: readOnly, fileMustExist: readOnly });
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 2000))}`);

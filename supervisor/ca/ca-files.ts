@@ -1,4 +1,4 @@
-// The CA on disk: `ca.pem` (certificate, 0644) and `ca-key.pem` (PKCS#8, 0600) in a 0700
+// The CA on disk: `ca.pem` (certificate) and `ca-key.pem` (PKCS#8), both 0600, in a 0700
 // folder. An existing CA is loaded and checked, never silently replaced.
 
 import { createPrivateKey, type KeyObject, X509Certificate as NodeX509 } from 'node:crypto';
@@ -114,7 +114,7 @@ async function createCaFiles(dir: string, now: Date): Promise<CaMaterial> {
   const files = caPaths(dir);
   // Key first: a cert without its key is useless, a key without its cert is reported on load.
   await writeFileAtomic(files.key, keyPem, { mode: 0o600, exclusive: true });
-  await writeFileAtomic(files.cert, `${certPem}\n`, { mode: 0o644, exclusive: true });
+  await writeFileAtomic(files.cert, `${certPem}\n`, { mode: 0o600, exclusive: true });
   return parseCaFiles(dir, `${certPem}\n`, Buffer.from(keyPem));
 }
 

@@ -9,11 +9,11 @@ import { x509 } from './x509-provider.ts';
 
 const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
 
-test('creates the CA folder 0700, ca.pem 0644 and a PKCS#8 ca-key.pem 0600, without temp files', async (t) => {
+test('creates the CA folder 0700, ca.pem 0600 and a PKCS#8 ca-key.pem 0600, without temp files', async (t) => {
   const dir = path.join(await tempDir(t), 'nested', 'ca');
   const ca = await CertificateAuthority.loadOrCreate(dir);
   assert.equal(await modeOf(dir), 0o700);
-  assert.equal(await modeOf(path.join(dir, CA_CERT_FILE)), 0o644);
+  assert.equal(await modeOf(path.join(dir, CA_CERT_FILE)), 0o600);
   assert.equal(await modeOf(path.join(dir, CA_KEY_FILE)), 0o600);
   assert.deepEqual((await readdir(dir)).sort(), [CA_CERT_FILE, CA_KEY_FILE].sort());
   const keyPem = await readFile(path.join(dir, CA_KEY_FILE), 'utf8');

@@ -48,7 +48,8 @@ export async function connectOrStart(
 ): Promise<ApiClient> {
   const running = await ping(paths);
   if (running) return running;
-  ensureHome(paths.home);
+  const tightened = ensureHome(paths.home);
+  if (tightened) say(tightened);
   const bin = wardenBin();
   const log = openSync(paths.daemonLog, 'a', 0o600);
   say(`starting the Warden daemon (log: ${paths.daemonLog})`);

@@ -27,6 +27,8 @@ export function daemonCommand(): Command {
       '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve\n  WARDEN_ACCEL         kvm or tcg: skip the KVM probe and use this accelerator\n  WARDEN_QEMU          the QEMU binary (default qemu-system-x86_64)',
     )
     .action(async (opts: { httpPort?: number; poolSize: number }) => {
+      // Everything the daemon and its children (QEMU) create is owner-only by default.
+      process.umask(0o077);
       const accel = process.env.WARDEN_ACCEL || undefined;
       if (accel !== undefined && accel !== 'kvm' && accel !== 'tcg' && accel !== 'hvf') {
         throw new CliError(

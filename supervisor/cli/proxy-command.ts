@@ -8,6 +8,22 @@ import { Command, Option } from 'commander';
 import { connect, connectOrStart, printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
+/** What host mode does not protect, for `warden proxy --help` (README's security section says the same). */
+const HOST_MODE_LIMITS = `
+Host mode is not a sandbox. The command runs as the same user as Warden, on this
+machine: it gets placeholders in its environment, never a secret's value, and its
+traffic through the proxy is decided, injected and audited. But it can read anything
+you can, $WARDEN_HOME included (the vault and its key, the API token, the audit
+trail), so a process that means harm can decrypt the secrets, answer its own
+approvals, change the policy, or connect out without the proxy. Host mode governs a
+tool you trust not to attack you; for an agent you do not trust, use a sandbox:
+warden run (a microVM that holds no secret and has no other way out).`;
+
+/** This environment without Warden's own settings (WARDEN_HOME and friends): the child needs none. */
+function withoutWardenSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^WARDEN_/i.test(name)));
+}
+
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, "'\\''")}'`;
 }
@@ -36,6 +52,7 @@ export function proxyCommand(): Command {
     .option('--rm <sandbox>', 'remove a listener created earlier')
     .option('--json', 'print JSON')
     .argument('[command...]', 'a command to run through the proxy (after --)')
+    .addHelpText('after', HOST_MODE_LIMITS)
     .action(async (command: string[], opts: ProxyOptions) => {
       if (opts.rm) {
         await (await connect()).call('DELETE /v1/listeners/:sandboxId', { params: { sandboxId: opts.rm } });
@@ -75,7 +92,10 @@ export function proxyCommand(): Command {
         return;
       }
       const [file, ...args] = command as [string, ...string[]];
-      const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, ...created.env } });
+      const child = spawn(file, args, {
+        stdio: 'inherit',
+        env: { ...withoutWardenSettings(process.env), ...created.env },
+      });
       const forward = (signal: NodeJS.Signals) => child.kill(signal);
       process.on('SIGINT', forward);
       process.on('SIGTERM', forward);

@@ -28,6 +28,8 @@ import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
+import { OneTimeCodes } from './ui-codes.ts';
+import { uiSession } from './ui-session.ts';
 import { findUiDir, staticFiles } from './ui-static.ts';
 
 export interface DaemonOptions {
@@ -161,13 +163,16 @@ export class Daemon {
       poolSize: opts.poolSize ?? 1,
     });
     const caBundle = path.join(paths.caDir, 'bundle.pem');
+    const uiCodes = new OneTimeCodes();
+    const session = uiSession({ codes: uiCodes, token: args.token, warn: (m) => this.log.warn(m) });
+    const files = staticFiles(opts.uiDir ?? findUiDir());
     this.#api = new ApiServer({
       token: args.token,
       user: this.#user,
       subscribe: (l) => this.bus.subscribe(l),
       upgrades: vmUpgrades({ vms: this.vms, emit, log: this.log }),
       websockets: terminalSockets({ vms: this.vms }),
-      fallback: staticFiles(opts.uiDir ?? findUiDir()),
+      fallback: (req, res) => session(req, res) || files(req, res),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),
         ...vmHandlers({ vms: this.vms, images, emit }),
@@ -188,7 +193,7 @@ export class Daemon {
           envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
           vmStatus: () => this.vms.status(),
           startUi: () => this.startHttp(),
-          token: args.token,
+          uiCode: () => ({ code: uiCodes.issue(), ttlMs: uiCodes.ttlMs }),
         }),
       },
     });
@@ -196,8 +201,10 @@ export class Daemon {
 
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const paths = wardenPaths(opts.home);
+    const log = opts.log ?? createLogger();
     try {
-      ensureHome(paths.home);
+      const tightened = ensureHome(paths.home);
+      if (tightened) log.warn(tightened);
     } catch (error) {
       throw new DaemonStartError((error as Error).message);
     }
@@ -222,7 +229,6 @@ export class Daemon {
     const ca = await CertificateAuthority.loadOrCreate(paths.caDir);
     await writeCaBundle(path.join(paths.caDir, 'bundle.pem'), ca.certPem);
     const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
-    const log = opts.log ?? createLogger();
     let daemon: Daemon | undefined;
     let audit: AuditStore;
     let writer: AuditWriter;

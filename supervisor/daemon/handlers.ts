@@ -28,8 +28,8 @@ export interface HandlerDeps {
   envFor: (view: ListenerView) => Record<string, string>;
   /** Start the loopback HTTP listener (browser mode) if it is not running; its origin. */
   startUi: () => Promise<string>;
-  /** The bearer token, for the URL `POST /v1/ui` answers (its caller already holds it). */
-  token: string;
+  /** A one-time code for the URL `POST /v1/ui` answers (never the token: that URL goes into argv). */
+  uiCode: () => { code: string; ttlMs: number };
   /** VM sandboxes' accelerator, pool and images, for the status. */
   vmStatus?: () => VmStatusView;
 }
@@ -97,7 +97,8 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
 
     'POST /v1/ui': async () => {
       const url = await d.startUi();
-      return { url, openUrl: `${url}/#token=${d.token}` };
+      const { code, ttlMs } = d.uiCode();
+      return { url, openUrl: `${url}/#code=${code}`, codeTtlSeconds: Math.round(ttlMs / 1000) };
     },
 
     'GET /v1/policy': ({ query }) => {

@@ -51,5 +51,5 @@ const SYSTEM_BUNDLES = [
 export async function writeCaBundle(path: string, caPem: string): Promise<void> {
   const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
   const roots = system ? readFileSync(system, 'utf8') : tls.rootCertificates.join('\n');
-  await writePrivate(path, `${roots.trimEnd()}\n# Warden local CA\n${caPem.trim()}\n`, 0o644);
+  await writePrivate(path, `${roots.trimEnd()}\n# Warden local CA\n${caPem.trim()}\n`);
 }

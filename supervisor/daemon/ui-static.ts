@@ -1,7 +1,7 @@
 // Browser mode: the renderer bundle (dist/renderer) served by the daemon's loopback HTTP
 // listener as static files. ApiServer calls this only on the TCP listener and only after
-// its Host/Origin checks; the files hold no secret (the token comes in the URL fragment),
-// and every API call still needs the bearer token.
+// its Host/Origin checks; the files hold no secret (the page exchanges the one-time code in
+// its URL fragment for the token, ui-session.ts), and every API call still needs the token.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type http from 'node:http';

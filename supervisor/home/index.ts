@@ -1,2 +1,2 @@
-export type { WardenPaths } from './paths.ts';
-export { defaultHome, ensureHome, wardenPaths } from './paths.ts';
+export type { HomeFs, WardenPaths } from './paths.ts';
+export { defaultHome, ensureHome, HomeModeError, wardenPaths } from './paths.ts';

@@ -1,7 +1,7 @@
 // Where Warden keeps its state. Everything (policies, CA, secrets, sockets, database)
 // lives under one folder so isolated instances can run side by side.
 
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -44,14 +44,51 @@ export function wardenPaths(home: string): WardenPaths {
   };
 }
 
-/** Create the home folder owner-only (0700). Refuses a home another user can write. */
-export function ensureHome(home: string): void {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const st = statSync(home);
-  if (!st.isDirectory()) throw new Error(`WARDEN_HOME ${home} is not a folder`);
-  if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) {
-    throw new Error(
-      `WARDEN_HOME ${home} can be written by other users (mode ${(st.mode & 0o777).toString(8)}); run: chmod 700 ${home}`,
+/** Why a home folder cannot be used, with the command that fixes it. */
+export class HomeModeError extends Error {
+  override name = 'HomeModeError';
+}
+
+/** The file-system calls ensureHome makes (a seam for tests of the refusals). */
+export interface HomeFs {
+  mkdirSync: typeof mkdirSync;
+  statSync: (file: string) => { isDirectory(): boolean; mode: number; uid: number };
+  chmodSync: typeof chmodSync;
+  getuid: (() => number) | undefined;
+}
+
+const realFs: HomeFs = { mkdirSync, statSync, chmodSync, getuid: process.getuid };
+
+/**
+ * Create the home folder owner-only (0700), or make an existing one so: a home other users
+ * can read or enter is tightened to 0700, and the returned note says so (for the log). A
+ * home another user owns, or one others can write (its contents may have been planted), is
+ * refused with the command to run.
+ */
+export function ensureHome(home: string, fs: HomeFs = realFs): string | null {
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  const st = fs.statSync(home);
+  if (!st.isDirectory()) throw new HomeModeError(`WARDEN_HOME ${home} is not a folder`);
+  if (process.platform === 'win32') return null;
+  const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
+  const uid = fs.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    throw new HomeModeError(
+      `WARDEN_HOME ${home} belongs to another user (uid ${st.uid}, not ${uid}); use a folder of your own, or as its owner run: chown ${uid} ${home} && chmod 700 ${home}`,
     );
   }
+  if ((st.mode & 0o022) !== 0) {
+    throw new HomeModeError(
+      `WARDEN_HOME ${home} can be written by other users (mode ${mode}); check what is in it, then run: chmod 700 ${home}`,
+    );
+  }
+  if ((st.mode & 0o077) === 0) return null;
+  try {
+    fs.chmodSync(home, 0o700);
+  } catch (error) {
+    throw new HomeModeError(
+      `WARDEN_HOME ${home} can be read by other users (mode ${mode}) and could not be tightened (${(error as NodeJS.ErrnoException).code}); run: chmod 700 ${home}`,
+    );
+  }
+  return `WARDEN_HOME ${home} was mode ${mode} (other users could read it); tightened to 700`;
 }

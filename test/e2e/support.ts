@@ -19,7 +19,7 @@ export function skipReason(): string | null {
 }
 
 export interface UiDaemon extends TestDaemon {
-  /** The browser-mode URL with the token in its fragment. */
+  /** The browser-mode URL with a one-time code in its fragment (good once, for a minute). */
   openUrl: string;
 }
 

@@ -51,8 +51,15 @@ describe('renderer in Chromium against a real daemon', { skip: skip ?? false }, 
     await up?.close();
   });
 
-  test('the token leaves the address bar; the bundle is served with its CSP; the API still needs the token', async () => {
-    assert.ok(!page.url().includes('token'), page.url());
+  test('the one-time code leaves the address bar and works once; the bundle is served with its CSP; the API still needs the token', async () => {
+    assert.ok(!page.url().includes('code=') && !page.url().includes('token'), page.url());
+    assert.ok(new URL(d.openUrl).hash.startsWith('#code='), d.openUrl);
+    // The same link in a new tab (another browser context) is spent: the page says so.
+    const again = await (await browser.newContext()).newPage();
+    await again.goto(d.openUrl);
+    await again.locator('.state.error', { hasText: 'already used or expired' }).waitFor({ timeout: 10_000 });
+    assert.match((await again.locator('.state.error .hint').textContent()) ?? '', /warden ui/);
+    await again.context().close();
     const origin = new URL(d.openUrl).origin;
     const res = await fetch(`${origin}/`);
     assert.equal(res.status, 200);

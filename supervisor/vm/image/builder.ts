@@ -5,7 +5,16 @@
 // Images land content-addressed under imagesDir; an identical build reuses its folder.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROTOCOL_VERSION } from '../../api/frames.ts';
@@ -143,15 +152,19 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
       protocol: PROTOCOL_VERSION,
       builtAt: new Date().toISOString(),
     };
-    mkdirSync(opts.imagesDir, { recursive: true });
+    // Owner-only, like the rest of $WARDEN_HOME.
+    mkdirSync(opts.imagesDir, { recursive: true, mode: 0o700 });
     const finalDir = path.join(opts.imagesDir, id);
     const reused = existsSync(path.join(finalDir, MANIFEST_FILE));
     if (!reused) {
       const staging = mkdtempSync(path.join(opts.imagesDir, '.staging-'));
-      writeFileSync(path.join(staging, 'vmlinux'), kernel.vmlinux);
-      writeFileSync(path.join(staging, 'initrd.cpio'), initrd);
+      writeFileSync(path.join(staging, 'vmlinux'), kernel.vmlinux, { mode: 0o600 });
+      writeFileSync(path.join(staging, 'initrd.cpio'), initrd, { mode: 0o600 });
+      chmodSync(rootfsFile, 0o600);
       renameSync(rootfsFile, path.join(staging, 'rootfs.ext4'));
-      writeFileSync(path.join(staging, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+      writeFileSync(path.join(staging, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n', {
+        mode: 0o600,
+      });
       rmSync(finalDir, { recursive: true, force: true });
       renameSync(staging, finalDir);
     }

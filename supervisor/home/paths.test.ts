@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ensureHome, type HomeFs } from './paths.ts';
+
+/** A home folder with this mode and owner; chmod records its calls (or fails with `chmodError`). */
+function fakeFs(mode: number, uid: number, chmodError?: string): HomeFs & { chmods: number[] } {
+  const chmods: number[] = [];
+  return {
+    chmods,
+    mkdirSync: (() => undefined) as unknown as HomeFs['mkdirSync'],
+    statSync: () => ({ isDirectory: () => true, mode: 0o040000 | mode, uid }),
+    chmodSync: ((_file: string, m: number) => {
+      if (chmodError) throw Object.assign(new Error(chmodError), { code: chmodError });
+      chmods.push(m);
+    }) as HomeFs['chmodSync'],
+    getuid: () => 1000,
+  };
+}
+
+test('an owner-only home is used as it is', { skip: process.platform === 'win32' }, () => {
+  const fs = fakeFs(0o700, 1000);
+  assert.equal(ensureHome('/h', fs), null);
+  assert.deepEqual(fs.chmods, []);
+});
+
+test('a home others can read is tightened to 0700, and the note says from what', {
+  skip: process.platform === 'win32',
+}, () => {
+  const fs = fakeFs(0o755, 1000);
+  assert.match(
+    ensureHome('/h', fs) ?? '',
+    /\/h was mode 755 \(other users could read it\); tightened to 700/,
+  );
+  assert.deepEqual(fs.chmods, [0o700]);
+});
+
+test('a readable home that cannot be tightened is refused with the chmod to run', {
+  skip: process.platform === 'win32',
+}, () => {
+  assert.throws(() => ensureHome('/h', fakeFs(0o750, 1000, 'EPERM')), /mode 750.*EPERM.*run: chmod 700 \/h/);
+});
+
+test('a home others can write, or another user owns, is refused with what to do', {
+  skip: process.platform === 'win32',
+}, () => {
+  assert.throws(
+    () => ensureHome('/h', fakeFs(0o777, 1000)),
+    /written by other users \(mode 777\).*chmod 700 \/h/,
+  );
+  assert.throws(
+    () => ensureHome('/h', fakeFs(0o700, 0)),
+    /belongs to another user \(uid 0, not 1000\).*chown 1000 \/h/,
+  );
+});
