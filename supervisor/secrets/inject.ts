@@ -5,7 +5,7 @@
 //   sandbox, of a secret this sandbox was not granted, or an unknown `wdn_ph_` token is a
 //   violation.
 // - On a bound host over intercepted TLS, placeholders in the secret's target (Authorization,
-//   the named header, the URL for query secrets) are replaced by the value (also inside an
+//   the named header, the value of the named query parameter) are replaced by the value (also inside an
 //   `Authorization: Basic` credential); elsewhere they are left as they are; and a granted
 //   secret whose target (header or query parameter) is absent is added.
 // - Over plain HTTP nothing is ever injected, and a placeholder of a bound secret is a
@@ -136,8 +136,8 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   };
 
   // (b) Replace placeholders where the agent put them, but only in the secret's own target
-  // (Authorization, the named header, the named query parameter's place in the URL): a
-  // placeholder elsewhere (a search query, a body-like header) is forwarded unreplaced, so an
+  // (Authorization, the named header, the value of the named query parameter): a placeholder
+  // elsewhere (the path, another parameter, a body-like header) is forwarded unreplaced, so an
   // upstream that echoes its input cannot reflect the value back into the sandbox.
   const targetOf = (secret: string): string | undefined => {
     const view = ctx.vault.get(secret);
@@ -153,6 +153,11 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   };
   const only = (target: string) =>
     new Map([...replaceable].filter(([, secret]) => targetOf(secret) === target));
+  const paramOf = (secret: string): string | undefined => {
+    const view = ctx.vault.get(secret);
+    const mode = view ? parseInjectMode(view.inject) : undefined;
+    return mode?.kind === 'query' ? mode.param : undefined;
+  };
   const headers: HeaderMap = {};
   for (const [name, value] of Object.entries(input.headers)) {
     if (value === undefined) {
@@ -164,7 +169,12 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
     const one = (v: string) => replaceInHeader(lower, v, here, secretValue);
     headers[name] = Array.isArray(value) ? value.map(one) : one(value);
   }
-  let url = replaceText(input.url, only('url'), (secret) => encodeURIComponent(secretValue(secret)));
+  let url = input.url;
+  for (const [placeholder, secret] of only('url')) {
+    const param = paramOf(secret);
+    if (param === undefined) continue;
+    url = replaceInQueryParam(url, param, placeholder, encodeURIComponent(secretValue(secret)));
+  }
 
   // (c) Add each granted, bound secret whose target is absent.
   const sortedGrants = [...new Set(ctx.granted)].sort();
@@ -268,17 +278,33 @@ function splitUrl(url: string): { base: string; query: string | undefined; fragm
     : { base: rest.slice(0, q), query: rest.slice(q + 1), fragment };
 }
 
+/** Replace `placeholder` in the values of the query parameters named `param`, nowhere else. */
+function replaceInQueryParam(url: string, param: string, placeholder: string, encoded: string): string {
+  const { base, query, fragment } = splitUrl(url);
+  if (query === undefined || query === '') return url;
+  const pairs = query.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq === -1 || queryKey(pair.slice(0, eq)) !== param) return pair;
+    return `${pair.slice(0, eq + 1)}${pair
+      .slice(eq + 1)
+      .split(placeholder)
+      .join(encoded)}`;
+  });
+  return `${base}?${pairs.join('&')}${fragment}`;
+}
+
+function queryKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
 function hasQueryParam(url: string, param: string): boolean {
   const { query } = splitUrl(url);
   if (query === undefined || query === '') return false;
-  return query.split('&').some((pair) => {
-    const key = pair.split('=', 1)[0] ?? '';
-    try {
-      return decodeURIComponent(key.replace(/\+/g, ' ')) === param;
-    } catch {
-      return key === param;
-    }
-  });
+  return query.split('&').some((pair) => queryKey(pair.split('=', 1)[0] ?? '') === param);
 }
 
 function addQueryParam(url: string, param: string, value: string): string {
