@@ -1,17 +1,18 @@
 // Secret injection, per request (security model rule 1). Pure: no I/O, no events; the proxy
 // blocks the request when `violations` is not empty and audits both lists.
 //
-// - A placeholder sent to a host its secret is not bound to, a placeholder of another
-//   sandbox, of a secret this sandbox was not granted, or an unknown `wdn_ph_` token is a
-//   violation.
+// - A placeholder (in any case, percent-encoded or in base64) sent to a host its secret is
+//   not bound to, a placeholder of another sandbox, of a secret this sandbox was not granted,
+//   or an unknown `wdn_ph_` token is a violation.
 // - On a bound host over intercepted TLS, placeholders in the secret's target (Authorization,
-//   the named header, the value of the named query parameter) are replaced by the value (also inside an
-//   `Authorization: Basic` credential); elsewhere they are left as they are; and a granted
-//   secret whose target (header or query parameter) is absent is added.
+//   the named header, the value of the named query parameter) are replaced by the value
+//   (also inside an `Authorization: Basic` credential); elsewhere they are left as they are;
+//   and a granted secret whose target (header or query parameter) is absent is added.
 // - Over plain HTTP nothing is ever injected, and a placeholder of a bound secret is a
 //   violation (`where: 'plain-http'`): secrets are only sent over HTTPS.
 
 import type { SecretView } from '../api/messages.ts';
+import { findPlaceholdersDeep } from './encoded-scan.ts';
 import type { PlaceholderRegistry } from './placeholders.ts';
 import { findPlaceholders, PLACEHOLDER_PATTERN } from './scanner.ts';
 import { type ParsedInject, parseInjectMode } from './validate.ts';
@@ -207,21 +208,24 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   return { headers, url, injected, violations };
 }
 
-/** Every placeholder-shaped token in header values (and Basic credentials) and the URL. */
+/**
+ * Every placeholder-shaped token in header values (and Basic credentials) and the URL, also
+ * in another case, percent-encoded or in base64 (encoded-scan.ts).
+ */
 function collect(input: SecretRequest): Found[] {
   const found: Found[] = [];
   for (const [name, value] of Object.entries(input.headers)) {
     if (value === undefined) continue;
     const where = name.toLowerCase();
     for (const v of Array.isArray(value) ? value : [value]) {
-      for (const placeholder of findPlaceholders(v)) found.push({ placeholder, where });
+      for (const placeholder of findPlaceholdersDeep(v)) found.push({ placeholder, where });
       if (CREDENTIAL_HEADERS.has(where)) {
         const decoded = decodeBasic(v);
         if (decoded) for (const placeholder of findPlaceholders(decoded)) found.push({ placeholder, where });
       }
     }
   }
-  for (const placeholder of findPlaceholders(input.url)) found.push({ placeholder, where: 'url' });
+  for (const placeholder of findPlaceholdersDeep(input.url)) found.push({ placeholder, where: 'url' });
   return found;
 }
 
