@@ -105,21 +105,28 @@ export function createPercentDecoder(): { push(chunk: Buffer): Buffer; end(): Bu
       const out = Buffer.allocUnsafe(buf.length);
       let n = 0;
       let i = 0;
-      for (; i < buf.length; i++) {
-        const c = buf[i] as number;
-        if (c !== 0x25) {
-          out[n++] = c;
-          continue;
+      let cut = false;
+      // Copy the runs between `%` signs natively; decode only the escapes.
+      for (let at = buf.indexOf(0x25); at !== -1; at = buf.indexOf(0x25, i)) {
+        n += buf.copy(out, n, i, at);
+        i = at;
+        if (at + 2 >= buf.length) {
+          cut = true; // `%` or `%X` at the end: wait for the rest
+          break;
         }
-        if (i + 2 >= buf.length) break;
-        const hi = hexValue(buf[i + 1] as number);
-        const lo = hexValue(buf[i + 2] as number);
+        const hi = hexValue(buf[at + 1] as number);
+        const lo = hexValue(buf[at + 2] as number);
         if (hi < 0 || lo < 0) {
-          out[n++] = c;
+          out[n++] = 0x25;
+          i = at + 1;
           continue;
         }
         out[n++] = (hi << 4) | lo;
-        i += 2;
+        i = at + 3;
+      }
+      if (!cut) {
+        n += buf.copy(out, n, i);
+        i = buf.length;
       }
       pending = Buffer.from(buf.subarray(i));
       return out.subarray(0, n);

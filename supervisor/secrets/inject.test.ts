@@ -131,6 +131,14 @@ test('query:PARAM: only the named parameter is replaced, never the path or anoth
   assert.equal(run({ host: 'maps.test', url: `/${ph.QRY}` }).url, `/${ph.QRY}?key=${enc}`);
 });
 
+test('a placeholder in a header name or the host name is a violation too', async (t) => {
+  const { run, ph } = await setup(t);
+  const named = run({ host: 'evil.test', headers: { [`x-${ph.GH}`]: '1' } });
+  assert.deepEqual(named.violations, [{ secret: 'GH', where: 'header name', reason: 'unbound-host' }]);
+  const hosted = run({ host: `${ph.GH}.evil.test` });
+  assert.deepEqual(hosted.violations, [{ secret: 'GH', where: 'host', reason: 'unbound-host' }]);
+});
+
 test('array header values are each handled; only the target header gets the value', async (t) => {
   const { run, ph } = await setup(t);
   const out = run({

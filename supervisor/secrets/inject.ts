@@ -209,14 +209,15 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
 }
 
 /**
- * Every placeholder-shaped token in header values (and Basic credentials) and the URL, also
- * in another case, percent-encoded or in base64 (encoded-scan.ts).
+ * Every placeholder-shaped token in header names and values (and Basic credentials), the URL
+ * and the host name, also in another case, percent-encoded or in base64 (encoded-scan.ts).
  */
 function collect(input: SecretRequest): Found[] {
   const found: Found[] = [];
   for (const [name, value] of Object.entries(input.headers)) {
     if (value === undefined) continue;
     const where = name.toLowerCase();
+    for (const placeholder of findPlaceholdersDeep(name)) found.push({ placeholder, where: 'header name' });
     for (const v of Array.isArray(value) ? value : [value]) {
       for (const placeholder of findPlaceholdersDeep(v)) found.push({ placeholder, where });
       if (CREDENTIAL_HEADERS.has(where)) {
@@ -226,6 +227,8 @@ function collect(input: SecretRequest): Found[] {
     }
   }
   for (const placeholder of findPlaceholdersDeep(input.url)) found.push({ placeholder, where: 'url' });
+  // A host name carries data too (its labels reach DNS and the upstream's SNI).
+  for (const placeholder of findPlaceholdersDeep(input.host)) found.push({ placeholder, where: 'host' });
   return found;
 }
 
