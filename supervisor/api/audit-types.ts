@@ -13,6 +13,7 @@ export const AUDIT_KINDS = [
   'approval.expired',
   'secret.injected',
   'secret.exfiltration_blocked',
+  'secret.redacted',
   'policy.changed',
   'sandbox.state',
   'user.action',

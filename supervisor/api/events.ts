@@ -106,6 +106,21 @@ export interface SecretExfiltrationBlockedEvent extends Identity {
   path: string;
 }
 
+/**
+ * A real secret value came back from a bound host (an echo of the request, say) and was
+ * overwritten before it reached the agent. Never carries the value or where in the text it was.
+ */
+export interface SecretRedactedEvent extends Identity {
+  type: 'secret.redacted';
+  time: string;
+  secret: string;
+  host: string;
+  /** `header:NAME`, `body` or `websocket`. */
+  where: string;
+  method: string;
+  path: string;
+}
+
 export interface PolicyChangedEvent {
   type: 'policy.changed';
   time: string;
@@ -152,6 +167,7 @@ export type WardenEvent =
   | ApprovalExpiredEvent
   | SecretInjectedEvent
   | SecretExfiltrationBlockedEvent
+  | SecretRedactedEvent
   | PolicyChangedEvent
   | SandboxStateEvent
   | DaemonEvent

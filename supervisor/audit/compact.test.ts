@@ -5,7 +5,7 @@ import { canonicalJson, canonicalJsonReference } from './canonical.ts';
 import { compactEvent, eventColumns, type StoredEvent } from './compact.ts';
 import { bodyOf, encodeEvents } from './encode.ts';
 import { type CheckpointEvent, toOcsf } from './ocsf.ts';
-import { requestEvent, sampleEvents, TEST_DEVICE } from './testing.ts';
+import { redactedEvent, requestEvent, sampleEvents, TEST_DEVICE } from './testing.ts';
 
 const CTX = { device: TEST_DEVICE, version: '0.1.0' };
 const NOW = 1_800_000_000_000;
@@ -21,6 +21,7 @@ const checkpoint: CheckpointEvent = {
 function everyShape(): StoredEvent[] {
   return [
     ...sampleEvents(),
+    redactedEvent(),
     checkpoint,
     requestEvent(3, { status: undefined, address: undefined, approvalId: 'ap-9', intercepted: false }),
     requestEvent(4, { method: 'brew', outcome: 'error', decidedBy: 'proxy' }),

@@ -77,6 +77,7 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'user',
     'where',
   ],
+  'secret.redacted': ['host', 'method', 'path', 'sandboxId', 'secret', 'time', 'type', 'user', 'where'],
   'policy.changed': ['diff', 'layer', 'sandboxId', 'source', 'time', 'type', 'user'],
   'sandbox.state': ['previous', 'reason', 'sandboxId', 'state', 'time', 'type', 'user'],
   'daemon.started': ['pid', 'time', 'type', 'user', 'version'],
@@ -166,6 +167,7 @@ export function eventColumns(event: StoredEvent, now: number): EventColumns {
     case 'approval.expired':
       return columns(event, now, event.sandboxId, event.host, 'timed_out');
     case 'secret.injected':
+    case 'secret.redacted':
       return columns(event, now, event.sandboxId, event.host, null);
     case 'secret.exfiltration_blocked':
       return columns(event, now, event.sandboxId, event.host, 'denied');

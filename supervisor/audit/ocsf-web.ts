@@ -7,6 +7,7 @@ import type {
   RequestDecidedEvent,
   SecretExfiltrationBlockedEvent,
   SecretInjectedEvent,
+  SecretRedactedEvent,
 } from '../api/events.ts';
 import {
   base,
@@ -298,6 +299,37 @@ export function mapSecretExfiltrationBlocked(
         secret_name: e.secret,
         where: e.where,
       },
+    },
+  };
+}
+
+export function mapSecretRedacted(e: SecretRedactedEvent, time: number, ctx: OcsfContext): MappedEvent {
+  const s = shape(2004, 'Detection Finding', 2, {
+    activityId: 1,
+    activityName: 'Create',
+    severityId: 3,
+    statusId: 1,
+    message: `the value of secret ${e.secret} came back from ${e.host} (in ${e.where}): redacted`,
+  });
+  return {
+    kind: e.type,
+    time,
+    sandboxId: e.sandboxId,
+    user: e.user,
+    host: e.host,
+    outcome: null,
+    ocsf: {
+      ...base(s, time, e.user, e.sandboxId, ctx),
+      disposition: 'Corrected',
+      disposition_id: 11,
+      finding_info: {
+        uid: `redact:${e.sandboxId}:${time}:${e.secret}`,
+        title: 'Secret value in a response, redacted before the agent saw it',
+        desc: `The value of secret ${e.secret} appeared in the ${e.where} of the answer to ${e.method} ${e.host}${e.path}.`,
+        types: ['Data Exposure'],
+      },
+      http_request: { http_method: e.method.toUpperCase(), url: { hostname: e.host, path: e.path } },
+      unmapped: { warden_kind: e.type, sandbox_id: e.sandboxId, secret_name: e.secret, where: e.where },
     },
   };
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { WardenEvent } from '../api/events.ts';
 import { type CheckpointEvent, type MappedEvent, toOcsf } from './ocsf.ts';
 import type { Loose } from './testing.ts';
-import { sampleEvents, T0, TEST_DEVICE } from './testing.ts';
+import { redactedEvent, sampleEvents, T0, TEST_DEVICE } from './testing.ts';
 
 const ctx = { device: TEST_DEVICE, version: '9.9.9' };
 
@@ -118,6 +118,22 @@ test('secret.exfiltration_blocked → Detection Finding (2004), high severity, b
   assert.equal(typeof o.finding_info.uid, 'string');
   assert.equal(m.outcome, 'denied');
   assert.equal(o.unmapped.where, 'authorization');
+});
+
+test('secret.redacted → Detection Finding (2004), medium severity, corrected, name only', () => {
+  const m = toOcsf(redactedEvent(), ctx, 0);
+  const o = common(m, 2004, 1, 2);
+  agent(o, 'sb-1', 'alice');
+  assert.equal(o.severity_id, 3);
+  assert.equal(o.disposition_id, 11);
+  assert.equal(m.outcome, null);
+  assert.equal(m.host, 'api.github.com');
+  assert.deepEqual(o.unmapped, {
+    warden_kind: 'secret.redacted',
+    sandbox_id: 'sb-1',
+    secret_name: 'GITHUB_TOKEN',
+    where: 'body',
+  });
 });
 
 test('policy.changed → API Activity (6003) Update with the diff and source', () => {

@@ -13,6 +13,7 @@ import {
   mapRequestDecided,
   mapSecretExfiltrationBlocked,
   mapSecretInjected,
+  mapSecretRedacted,
 } from './ocsf-web.ts';
 
 export type { CheckpointEvent, DeviceInfo, MappedEvent, OcsfContext } from './ocsf-shared.ts';
@@ -34,6 +35,8 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
       return mapSecretInjected(event, time, ctx);
     case 'secret.exfiltration_blocked':
       return mapSecretExfiltrationBlocked(event, time, ctx);
+    case 'secret.redacted':
+      return mapSecretRedacted(event, time, ctx);
     case 'policy.changed':
       return mapPolicyChanged(event, time, ctx);
     case 'sandbox.state':

@@ -136,6 +136,21 @@ export function sampleEvents(): WardenEvent[] {
   ];
 }
 
+/** A `secret.redacted` event (kept out of sampleEvents, whose count other tests rely on). */
+export function redactedEvent(): WardenEvent {
+  return {
+    type: 'secret.redacted',
+    time: iso(12),
+    sandboxId: 'sb-1',
+    user: 'alice',
+    secret: 'GITHUB_TOKEN',
+    host: 'api.github.com',
+    where: 'body',
+    method: 'GET',
+    path: '/debug/echo',
+  };
+}
+
 /** A request event with the given index (varied sandbox, host and outcome). */
 export function requestEvent(
   i: number,

@@ -4,8 +4,16 @@
 
 import { WardenError } from '../api/errors.ts';
 import type { InjectMode, SecretView } from '../api/index.ts';
-import type { HeaderMap, SecretApplyResult, SecretInjector } from '../proxy/index.ts';
-import { applySecrets, createBodyScanner, type PlaceholderRegistry, type Vault } from '../secrets/index.ts';
+import type { HeaderMap, ResponseRedactor, SecretApplyResult, SecretInjector } from '../proxy/index.ts';
+import {
+  applySecrets,
+  createDeepScanner,
+  createStreamRedactor,
+  type PlaceholderRegistry,
+  redactionNeedles,
+  redactRawHeaders,
+  type Vault,
+} from '../secrets/index.ts';
 
 export class SecretsSeam implements SecretInjector {
   readonly #vault: Vault;
@@ -78,25 +86,39 @@ export class SecretsSeam implements SecretInjector {
     return applySecrets(input, { registry: this.#registry, vault: this.#vault, granted });
   }
 
+  redactor(host: string, granted: string[]): ResponseRedactor | undefined {
+    const values = [...new Set(granted)]
+      .filter((name) => this.#vault.has(name) && this.#vault.isBound(name, host))
+      .map((name) => ({ secret: name, value: this.#vault.reveal(name) }));
+    if (values.length === 0) return undefined;
+    const needles = redactionNeedles(values);
+    return {
+      headers: (raw) => redactRawHeaders(raw, needles),
+      stream: (onFound) => createStreamRedactor(needles, onFound),
+    };
+  }
+
   bodyScanner(
     sandboxId: string,
     host: string,
-  ): { push(chunk: Buffer): Array<{ secret: string; where: string }> } {
-    const scanner = createBodyScanner();
-    return {
-      push: (chunk) => {
-        const out: Array<{ secret: string; where: string }> = [];
-        for (const placeholder of scanner.push(chunk)) {
-          const owner = this.#registry.lookup(placeholder);
-          if (!owner || owner.sandboxId !== sandboxId) {
-            out.push({ secret: owner?.secretName ?? 'unknown', where: 'body' });
-            continue;
-          }
-          if (!this.#vault.isBound(owner.secretName, host))
-            out.push({ secret: owner.secretName, where: 'body' });
+  ): {
+    push(chunk: Buffer): Array<{ secret: string; where: string }>;
+    end(): Array<{ secret: string; where: string }>;
+  } {
+    const scanner = createDeepScanner();
+    const judge = (placeholders: string[]) => {
+      const out: Array<{ secret: string; where: string }> = [];
+      for (const placeholder of placeholders) {
+        const owner = this.#registry.lookup(placeholder);
+        if (!owner || owner.sandboxId !== sandboxId) {
+          out.push({ secret: owner?.secretName ?? 'unknown', where: 'body' });
+          continue;
         }
-        return out;
-      },
+        if (!this.#vault.isBound(owner.secretName, host))
+          out.push({ secret: owner.secretName, where: 'body' });
+      }
+      return out;
     };
+    return { push: (chunk) => judge(scanner.push(chunk)), end: () => judge(scanner.end()) };
   }
 }

@@ -40,6 +40,14 @@ export interface SecretApplyResult {
   violations: Array<{ secret: string; where: string }>;
 }
 
+/** Redaction of real secret values in what a bound host sends back to the sandbox. */
+export interface ResponseRedactor {
+  /** Redact raw header values in place; returns the secrets found and the (lower-case) header. */
+  headers(raw: string[]): Array<{ secret: string; header: string }>;
+  /** A same-length redactor for a body or a WebSocket payload stream. */
+  stream(onFound: (secret: string) => void): { push(chunk: Buffer): Buffer; end(): Buffer };
+}
+
 /** The seam to supervisor/secrets: placeholder swap and exfiltration detection. */
 export interface SecretInjector {
   apply(
@@ -47,13 +55,23 @@ export interface SecretInjector {
     granted: string[],
   ): SecretApplyResult;
   /**
-   * A scanner for a streamed request body to `host` (finds placeholders split across
-   * chunks); it returns the violations: placeholders of secrets not bound to `host`.
+   * A scanner for a streamed request body or WebSocket payloads to `host` (finds
+   * placeholders split across chunks, in any case, percent-encoded or in base64); it returns
+   * the violations: placeholders of secrets not bound to `host`.
    */
   bodyScanner(
     sandboxId: string,
     host: string,
-  ): { push(chunk: Buffer): Array<{ secret: string; where: string }> };
+  ): {
+    push(chunk: Buffer): Array<{ secret: string; where: string }>;
+    /** What was held back to find a token cut across chunks, at the end of the body. */
+    end(): Array<{ secret: string; where: string }>;
+  };
+  /**
+   * A redactor for answers from `host` when secrets of `granted` are bound to it (their
+   * values may come back in an echo); undefined when none is.
+   */
+  redactor(host: string, granted: string[]): ResponseRedactor | undefined;
   /** True when the sandbox holds placeholders, so every TLS tunnel must be inspected. */
   holdsPlaceholders(sandboxId: string): boolean;
 }

@@ -7,10 +7,12 @@ import type { RequestFacts } from '../api/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
 import { frameBody } from './body-framing.ts';
+import { type BodyCheck, openBodyCheck } from './body-inspect.ts';
 import type { ConnectionOwner, ProxyServices } from './context.ts';
 import type { Verdict } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { ExchangeRecord } from './record.ts';
+import { redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf, type Target } from './target.ts';
 
@@ -51,9 +53,35 @@ export async function handleExchange(
   const admission = await admit(svc, sandbox, req, target, facts, intercepted, aborter.signal);
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
+  /** The proxy itself refuses what the policy allowed (a body it cannot read or relay). */
+  const refusal = (status: 400 | 502, reason: string): Verdict => ({
+    ...verdict,
+    allowed: false,
+    outcome: 'error',
+    reason,
+    block: { status, verdict: 'error', reason, identity: sandbox.identity, facts },
+  });
   if (aborter.signal.aborted)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
   record.address = address.address;
+  const holds = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId);
+  // A host a granted secret is bound to may echo the value: its answer is searched, so it
+  // is asked for uncompressed (a compressed one is decoded in relayRedacted).
+  const redactor = holds ? svc.secrets.redactor(facts.host, sandbox.secrets()) : undefined;
+  let check: BodyCheck | undefined;
+  if (holds) {
+    const opened = openBodyCheck(
+      svc.secrets.bodyScanner(sandbox.identity.sandboxId, facts.host),
+      req.headers['content-encoding'],
+    );
+    if ('unreadable' in opened) return fail(refusal(400, opened.unreadable));
+    check = opened;
+  }
+  // A compressed body's last chunk waits until all of it was decoded and searched.
+  const holdLast = check !== undefined && req.headers['content-encoding'] !== undefined;
+  let held: Buffer | undefined;
+  const headers = frameBody(req, admission.headers);
+  if (redactor) headers['accept-encoding'] = 'identity';
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,
@@ -61,19 +89,21 @@ export async function handleExchange(
     address,
     method: facts.method,
     path: admission.url,
-    headers: frameBody(req, admission.headers),
+    headers,
   });
 
-  const scanner = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId)
-    ? svc.secrets.bodyScanner(sandbox.identity.sandboxId, facts.host)
-    : undefined;
   let blocked = false;
+  const stop = (found: Array<{ secret: string; where: string }>) => {
+    blocked = true;
+    upstream.destroy();
+    fail(exfiltrationVerdict(svc, sandbox, facts, found));
+  };
   req.on('data', (chunk: Buffer) => {
     if (blocked) return;
-    if (scanner) {
+    if (check) {
       let found: Array<{ secret: string; where: string }>;
       try {
-        found = scanner.push(chunk);
+        found = check.push(chunk);
       } catch (error) {
         // Fail closed: a body that cannot be scanned is not forwarded.
         blocked = true;
@@ -82,24 +112,46 @@ export async function handleExchange(
         res.destroy();
         return;
       }
-      if (found.length > 0) {
-        blocked = true;
-        upstream.destroy();
-        fail(exfiltrationVerdict(svc, sandbox, facts, found));
-        return;
-      }
+      if (found.length > 0) return stop(found);
     }
     record.bytesUp += chunk.length;
-    if (!upstream.write(chunk)) req.pause();
+    const out = holdLast ? held : chunk;
+    if (holdLast) held = chunk;
+    if (out && !upstream.write(out)) req.pause();
   });
   upstream.on('drain', () => req.resume());
   req.on('end', () => {
-    if (!blocked) upstream.end();
+    if (blocked) return;
+    if (!check) return void upstream.end();
+    check.end().then(
+      (found) => {
+        if (blocked) return;
+        if (found.length > 0) return stop(found);
+        if (held) upstream.write(held);
+        upstream.end();
+      },
+      (error: Error) => {
+        if (blocked) return;
+        blocked = true;
+        upstream.destroy();
+        fail(refusal(400, error.message));
+      },
+    );
   });
   req.on('error', () => upstream.destroy());
 
   upstream.on('response', (up) => {
     record.status = up.statusCode;
+    if (redactor) {
+      const report = redactionReporter(svc, sandbox, facts);
+      const refused = relayRedacted(up, res, facts, redactor, report, record);
+      if (refused) {
+        blocked = true;
+        upstream.destroy();
+        fail(refusal(502, refused));
+      }
+      return;
+    }
     const raw = endToEndRawHeaders(up.rawHeaders, up.headers.connection);
     res.writeHead(up.statusCode ?? 502, up.statusMessage, raw);
     up.on('data', (chunk: Buffer) => {

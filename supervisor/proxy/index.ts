@@ -3,6 +3,7 @@ export type {
   HeaderMap,
   Logger,
   ProxyServices,
+  ResponseRedactor,
   SandboxContext,
   SecretApplyResult,
   SecretInjector,

@@ -11,7 +11,10 @@ import { upstreamErrorReason } from './exchange.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
 import { ExchangeRecord } from './record.ts';
+import { redactingTransform, redactionReporter } from './response-redact.ts';
+import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf, type Target } from './target.ts';
+import { inspectedSplice } from './ws-inspect.ts';
 
 function headLines(statusCode: number, statusMessage: string, raw: string[]): string {
   const lines = [`HTTP/1.1 ${statusCode} ${statusMessage}`];
@@ -63,6 +66,13 @@ export async function handleUpgrade(
   record.address = address.address;
   const headers: Record<string, string | string[]> = { ...admission.headers, connection: 'Upgrade' };
   if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
+  // A sandbox holding placeholders gets its frames read both ways (ws-inspect.ts): no
+  // compression is offered, and a bound host's answers are asked for uncompressed.
+  const holds = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId);
+  const redactor = holds ? svc.secrets.redactor(facts.host, sandbox.secrets()) : undefined;
+  const report = redactionReporter(svc, sandbox, facts);
+  if (holds) delete headers['sec-websocket-extensions'];
+  if (redactor) headers['accept-encoding'] = 'identity';
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,
@@ -74,9 +84,37 @@ export async function handleUpgrade(
   });
   upstream.on('upgrade', (res, upSocket, upHead) => {
     record.status = res.statusCode;
-    socket.write(
-      headLines(res.statusCode ?? 101, res.statusMessage ?? 'Switching Protocols', res.rawHeaders),
-    );
+    const raw = [...res.rawHeaders];
+    if (redactor) for (const { secret, header } of redactor.headers(raw)) report(secret, `header:${header}`);
+    if (holds && res.headers['sec-websocket-extensions'] !== undefined) {
+      upSocket.destroy();
+      const reason = `${facts.host} accepted a WebSocket extension that was not offered; it cannot be inspected`;
+      return fail({
+        ...verdict,
+        allowed: false,
+        outcome: 'error',
+        reason,
+        block: { status: 502, verdict: 'error', reason, identity: sandbox.identity, facts },
+      });
+    }
+    socket.write(headLines(res.statusCode ?? 101, res.statusMessage ?? 'Switching Protocols', raw));
+    if (holds) {
+      let ending: Verdict = verdict;
+      if (upHead.length > 0) upSocket.unshift(upHead);
+      if (head.length > 0) socket.unshift(head);
+      inspectedSplice(socket, upSocket, record, () => record.finish(ending), {
+        scanner: svc.secrets.bodyScanner(sandbox.identity.sandboxId, facts.host),
+        redactor,
+        report,
+        onViolation: (found) => {
+          ending = exfiltrationVerdict(svc, sandbox, facts, found);
+        },
+        onUnreadable: (reason) => {
+          ending = { ...verdict, outcome: 'error', reason };
+        },
+      });
+      return;
+    }
     if (upHead.length > 0) {
       record.bytesDown += upHead.length;
       socket.write(upHead);
@@ -91,11 +129,23 @@ export async function handleUpgrade(
     // The server refused the upgrade: relay its answer and close.
     record.status = res.statusCode;
     const raw = endToEndRawHeaders(res.rawHeaders, res.headers.connection);
+    if (redactor) for (const { secret, header } of redactor.headers(raw)) report(secret, `header:${header}`);
     socket.write(headLines(res.statusCode ?? 502, res.statusMessage ?? '', [...raw, 'connection', 'close']));
     res.on('data', (c: Buffer) => {
       record.bytesDown += c.length;
     });
-    res.pipe(socket);
+    if (redactor && /[^\s]/.test(String(res.headers['content-encoding'] ?? '').replace(/identity/gi, ''))) {
+      // Compressed although identity was asked for: it cannot be searched, so it is not relayed.
+      res.destroy();
+      socket.destroy();
+      return record.finish({
+        ...verdict,
+        outcome: 'error',
+        reason: `${facts.host} sent a compressed refusal`,
+      });
+    }
+    if (redactor) res.pipe(redactingTransform(redactor, (secret) => report(secret, 'body'))).pipe(socket);
+    else res.pipe(socket);
     res.on('end', () => record.finish(verdict));
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,5 +1,6 @@
 // Public face of the secrets module: the vault, placeholders and per-request injection.
 
+export { createDeepScanner, type DeepScanner, findPlaceholdersDeep } from './encoded-scan.ts';
 export { SecretValidationError, VaultError } from './errors.ts';
 export {
   applySecrets,
@@ -21,6 +22,13 @@ export {
   readIfExists,
   writeFileAtomic,
 } from './private-file.ts';
+export {
+  createStreamRedactor,
+  type RedactNeedle,
+  redactionNeedles,
+  redactRawHeaders,
+  type StreamRedactor,
+} from './redact.ts';
 export {
   type BodyScanner,
   createBodyScanner,

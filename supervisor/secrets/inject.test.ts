@@ -121,6 +121,24 @@ test('query:PARAM: replaced URL-encoded, added when absent, kept when present', 
   assert.deepEqual(kept.injected, []);
 });
 
+test('query:PARAM: only the named parameter is replaced, never the path or another parameter', async (t) => {
+  const { run, ph } = await setup(t);
+  const enc = encodeURIComponent(QRY);
+  const out = run({ host: 'maps.test', url: `/${ph.QRY}/geo?note=${ph.QRY}&key=${ph.QRY}&keyx=${ph.QRY}` });
+  assert.equal(out.url, `/${ph.QRY}/geo?note=${ph.QRY}&key=${enc}&keyx=${ph.QRY}`);
+  assert.equal(run({ host: 'maps.test', url: `/a?k%65y=${ph.QRY}` }).url, `/a?k%65y=${enc}`);
+  // Only in the path: the parameter is added and the path keeps the placeholder.
+  assert.equal(run({ host: 'maps.test', url: `/${ph.QRY}` }).url, `/${ph.QRY}?key=${enc}`);
+});
+
+test('a placeholder in a header name or the host name is a violation too', async (t) => {
+  const { run, ph } = await setup(t);
+  const named = run({ host: 'evil.test', headers: { [`x-${ph.GH}`]: '1' } });
+  assert.deepEqual(named.violations, [{ secret: 'GH', where: 'header name', reason: 'unbound-host' }]);
+  const hosted = run({ host: `${ph.GH}.evil.test` });
+  assert.deepEqual(hosted.violations, [{ secret: 'GH', where: 'host', reason: 'unbound-host' }]);
+});
+
 test('array header values are each handled; only the target header gets the value', async (t) => {
   const { run, ph } = await setup(t);
   const out = run({

@@ -1,17 +1,18 @@
 // Secret injection, per request (security model rule 1). Pure: no I/O, no events; the proxy
 // blocks the request when `violations` is not empty and audits both lists.
 //
-// - A placeholder sent to a host its secret is not bound to, a placeholder of another
-//   sandbox, of a secret this sandbox was not granted, or an unknown `wdn_ph_` token is a
-//   violation.
+// - A placeholder (in any case, percent-encoded or in base64) sent to a host its secret is
+//   not bound to, a placeholder of another sandbox, of a secret this sandbox was not granted,
+//   or an unknown `wdn_ph_` token is a violation.
 // - On a bound host over intercepted TLS, placeholders in the secret's target (Authorization,
-//   the named header, the URL for query secrets) are replaced by the value (also inside an
-//   `Authorization: Basic` credential); elsewhere they are left as they are; and a granted
-//   secret whose target (header or query parameter) is absent is added.
+//   the named header, the value of the named query parameter) are replaced by the value
+//   (also inside an `Authorization: Basic` credential); elsewhere they are left as they are;
+//   and a granted secret whose target (header or query parameter) is absent is added.
 // - Over plain HTTP nothing is ever injected, and a placeholder of a bound secret is a
 //   violation (`where: 'plain-http'`): secrets are only sent over HTTPS.
 
 import type { SecretView } from '../api/messages.ts';
+import { findPlaceholdersDeep } from './encoded-scan.ts';
 import type { PlaceholderRegistry } from './placeholders.ts';
 import { findPlaceholders, PLACEHOLDER_PATTERN } from './scanner.ts';
 import { type ParsedInject, parseInjectMode } from './validate.ts';
@@ -136,8 +137,8 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   };
 
   // (b) Replace placeholders where the agent put them, but only in the secret's own target
-  // (Authorization, the named header, the named query parameter's place in the URL): a
-  // placeholder elsewhere (a search query, a body-like header) is forwarded unreplaced, so an
+  // (Authorization, the named header, the value of the named query parameter): a placeholder
+  // elsewhere (the path, another parameter, a body-like header) is forwarded unreplaced, so an
   // upstream that echoes its input cannot reflect the value back into the sandbox.
   const targetOf = (secret: string): string | undefined => {
     const view = ctx.vault.get(secret);
@@ -153,6 +154,11 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   };
   const only = (target: string) =>
     new Map([...replaceable].filter(([, secret]) => targetOf(secret) === target));
+  const paramOf = (secret: string): string | undefined => {
+    const view = ctx.vault.get(secret);
+    const mode = view ? parseInjectMode(view.inject) : undefined;
+    return mode?.kind === 'query' ? mode.param : undefined;
+  };
   const headers: HeaderMap = {};
   for (const [name, value] of Object.entries(input.headers)) {
     if (value === undefined) {
@@ -164,7 +170,12 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
     const one = (v: string) => replaceInHeader(lower, v, here, secretValue);
     headers[name] = Array.isArray(value) ? value.map(one) : one(value);
   }
-  let url = replaceText(input.url, only('url'), (secret) => encodeURIComponent(secretValue(secret)));
+  let url = input.url;
+  for (const [placeholder, secret] of only('url')) {
+    const param = paramOf(secret);
+    if (param === undefined) continue;
+    url = replaceInQueryParam(url, param, placeholder, encodeURIComponent(secretValue(secret)));
+  }
 
   // (c) Add each granted, bound secret whose target is absent.
   const sortedGrants = [...new Set(ctx.granted)].sort();
@@ -197,21 +208,27 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   return { headers, url, injected, violations };
 }
 
-/** Every placeholder-shaped token in header values (and Basic credentials) and the URL. */
+/**
+ * Every placeholder-shaped token in header names and values (and Basic credentials), the URL
+ * and the host name, also in another case, percent-encoded or in base64 (encoded-scan.ts).
+ */
 function collect(input: SecretRequest): Found[] {
   const found: Found[] = [];
   for (const [name, value] of Object.entries(input.headers)) {
     if (value === undefined) continue;
     const where = name.toLowerCase();
+    for (const placeholder of findPlaceholdersDeep(name)) found.push({ placeholder, where: 'header name' });
     for (const v of Array.isArray(value) ? value : [value]) {
-      for (const placeholder of findPlaceholders(v)) found.push({ placeholder, where });
+      for (const placeholder of findPlaceholdersDeep(v)) found.push({ placeholder, where });
       if (CREDENTIAL_HEADERS.has(where)) {
         const decoded = decodeBasic(v);
         if (decoded) for (const placeholder of findPlaceholders(decoded)) found.push({ placeholder, where });
       }
     }
   }
-  for (const placeholder of findPlaceholders(input.url)) found.push({ placeholder, where: 'url' });
+  for (const placeholder of findPlaceholdersDeep(input.url)) found.push({ placeholder, where: 'url' });
+  // A host name carries data too (its labels reach DNS and the upstream's SNI).
+  for (const placeholder of findPlaceholdersDeep(input.host)) found.push({ placeholder, where: 'host' });
   return found;
 }
 
@@ -268,17 +285,33 @@ function splitUrl(url: string): { base: string; query: string | undefined; fragm
     : { base: rest.slice(0, q), query: rest.slice(q + 1), fragment };
 }
 
+/** Replace `placeholder` in the values of the query parameters named `param`, nowhere else. */
+function replaceInQueryParam(url: string, param: string, placeholder: string, encoded: string): string {
+  const { base, query, fragment } = splitUrl(url);
+  if (query === undefined || query === '') return url;
+  const pairs = query.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq === -1 || queryKey(pair.slice(0, eq)) !== param) return pair;
+    return `${pair.slice(0, eq + 1)}${pair
+      .slice(eq + 1)
+      .split(placeholder)
+      .join(encoded)}`;
+  });
+  return `${base}?${pairs.join('&')}${fragment}`;
+}
+
+function queryKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
 function hasQueryParam(url: string, param: string): boolean {
   const { query } = splitUrl(url);
   if (query === undefined || query === '') return false;
-  return query.split('&').some((pair) => {
-    const key = pair.split('=', 1)[0] ?? '';
-    try {
-      return decodeURIComponent(key.replace(/\+/g, ' ')) === param;
-    } catch {
-      return key === param;
-    }
-  });
+  return query.split('&').some((pair) => queryKey(pair.split('=', 1)[0] ?? '') === param);
 }
 
 function addQueryParam(url: string, param: string, value: string): string {

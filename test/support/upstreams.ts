@@ -1,5 +1,9 @@
 // Real local upstream servers for integration tests: plain HTTP and HTTPS (with its own
 // test CA), recording what they received, with echo, sized-body and WebSocket routes.
+// Echo variants for secret tests: /echo-split (the echo in two chunks, cut inside the
+// Authorization value), /echo-gzip (gzip whatever the request accepts), /echo-header (the
+// Authorization and URL echoed in response headers). WebSocket /ws answers the message
+// `headers` with the handshake's headers, and `headers-split` with the same in two fragments.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -7,6 +11,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { WebSocketServer } from 'ws';
 import { CertificateAuthority } from '../../supervisor/ca/index.ts';
 
@@ -43,10 +48,41 @@ function handler(received: Received[], secure: boolean) {
         return;
       }
       const text = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body, secure });
+      if (echoVariant(req, res, text)) return;
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
   };
+}
+
+/** The /echo-* routes; false for any other URL. */
+function echoVariant(req: http.IncomingMessage, res: http.ServerResponse, text: string): boolean {
+  const url = req.url ?? '';
+  if (url.startsWith('/echo-split')) {
+    const auth = String(req.headers.authorization ?? '');
+    const at = text.indexOf(auth);
+    const cut = at === -1 ? text.length >> 1 : at + (auth.length >> 1) + 3;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.write(text.slice(0, cut));
+    setTimeout(() => res.end(text.slice(cut)), 30);
+    return true;
+  }
+  if (url.startsWith('/echo-gzip')) {
+    const zipped = gzipSync(text);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    res.end(zipped);
+    return true;
+  }
+  if (url.startsWith('/echo-header')) {
+    res.writeHead(302, {
+      'x-echo-authorization': String(req.headers.authorization ?? ''),
+      location: `https://elsewhere.test${url}`,
+      'content-length': 0,
+    });
+    res.end();
+    return true;
+  }
+  return false;
 }
 
 function listen(server: net.Server): Promise<number> {
@@ -85,7 +121,19 @@ export async function startUpstreams(): Promise<Upstreams> {
         body: '',
         secure: server === secure,
       });
-      ws.on('message', (data) => ws.send(`echo:${data.toString()}`));
+      ws.on('message', (data) => {
+        const text = data.toString();
+        const headers = JSON.stringify(req.headers);
+        if (text === 'headers') return ws.send(headers);
+        if (text === 'headers-split') {
+          const auth = String(req.headers.authorization ?? '');
+          const cut = headers.indexOf(auth) + (auth.length >> 1) + 3;
+          ws.send(headers.slice(0, cut), { fin: false });
+          ws.send(headers.slice(cut), { fin: true });
+          return;
+        }
+        ws.send(`echo:${text}`);
+      });
     });
   }
   const httpPort = await listen(plain);
