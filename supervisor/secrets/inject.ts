@@ -6,15 +6,16 @@
 //   violation.
 // - On a bound host over intercepted TLS, placeholders in the secret's target (Authorization,
 //   the named header, the URL for query secrets) are replaced by the value (also inside an
-//   `Authorization: Basic` credential); elsewhere they are left as they are; and a granted
-//   secret whose target (header or query parameter) is absent is added.
+//   `Authorization: Basic` credential); elsewhere they are left as they are.
+// - A value goes only where its placeholder is: a request without the placeholder gets
+//   nothing added, whoever sends it to the bound host.
 // - Over plain HTTP nothing is ever injected, and a placeholder of a bound secret is a
 //   violation (`where: 'plain-http'`): secrets are only sent over HTTPS.
 
 import type { SecretView } from '../api/messages.ts';
 import type { PlaceholderRegistry } from './placeholders.ts';
 import { findPlaceholders, PLACEHOLDER_PATTERN } from './scanner.ts';
-import { type ParsedInject, parseInjectMode } from './validate.ts';
+import { parseInjectMode } from './validate.ts';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -164,36 +165,8 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
     const one = (v: string) => replaceInHeader(lower, v, here, secretValue);
     headers[name] = Array.isArray(value) ? value.map(one) : one(value);
   }
-  let url = replaceText(input.url, only('url'), (secret) => encodeURIComponent(secretValue(secret)));
+  const url = replaceText(input.url, only('url'), (secret) => encodeURIComponent(secretValue(secret)));
 
-  // (c) Add each granted, bound secret whose target is absent.
-  const sortedGrants = [...new Set(ctx.granted)].sort();
-  for (const secret of sortedGrants) {
-    const view = ctx.vault.get(secret);
-    if (!view || !ctx.vault.isBound(secret, input.host)) continue;
-    let mode: ParsedInject;
-    try {
-      mode = parseInjectMode(view.inject);
-    } catch {
-      continue;
-    }
-    switch (mode.kind) {
-      case 'bearer':
-        if (!hasHeader(headers, 'authorization')) headers.authorization = `Bearer ${secretValue(secret)}`;
-        break;
-      case 'basic':
-        if (!hasHeader(headers, 'authorization')) {
-          headers.authorization = `Basic ${Buffer.from(secretValue(secret), 'utf8').toString('base64')}`;
-        }
-        break;
-      case 'header':
-        if (!hasHeader(headers, mode.name)) headers[mode.name.toLowerCase()] = secretValue(secret);
-        break;
-      case 'query':
-        if (!hasQueryParam(url, mode.param)) url = addQueryParam(url, mode.param, secretValue(secret));
-        break;
-    }
-  }
   return { headers, url, injected, violations };
 }
 
@@ -251,39 +224,4 @@ function replaceInHeader(
     }
   }
   return out;
-}
-
-function hasHeader(headers: HeaderMap, name: string): boolean {
-  const lower = name.toLowerCase();
-  return Object.entries(headers).some(([k, v]) => v !== undefined && k.toLowerCase() === lower);
-}
-
-function splitUrl(url: string): { base: string; query: string | undefined; fragment: string } {
-  const hash = url.indexOf('#');
-  const fragment = hash === -1 ? '' : url.slice(hash);
-  const rest = hash === -1 ? url : url.slice(0, hash);
-  const q = rest.indexOf('?');
-  return q === -1
-    ? { base: rest, query: undefined, fragment }
-    : { base: rest.slice(0, q), query: rest.slice(q + 1), fragment };
-}
-
-function hasQueryParam(url: string, param: string): boolean {
-  const { query } = splitUrl(url);
-  if (query === undefined || query === '') return false;
-  return query.split('&').some((pair) => {
-    const key = pair.split('=', 1)[0] ?? '';
-    try {
-      return decodeURIComponent(key.replace(/\+/g, ' ')) === param;
-    } catch {
-      return key === param;
-    }
-  });
-}
-
-function addQueryParam(url: string, param: string, value: string): string {
-  const { base, query, fragment } = splitUrl(url);
-  const pair = `${param}=${encodeURIComponent(value)}`;
-  const q = query === undefined || query === '' ? pair : `${query}&${pair}`;
-  return `${base}?${q}${fragment}`;
 }
