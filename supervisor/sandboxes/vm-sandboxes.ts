@@ -13,7 +13,6 @@ import type {
   WardenEvent,
 } from '../api/index.ts';
 import { ApiError } from '../api/server.ts';
-import { envName } from '../daemon/env.ts';
 import type { Sandbox } from '../daemon/sandbox.ts';
 import type { Sandboxes } from '../daemon/sandboxes.ts';
 import type { Logger } from '../proxy/index.ts';
@@ -26,6 +25,7 @@ import {
   VmState,
   type WorkspaceShare,
 } from '../vm/index.ts';
+import { guestEnv } from './guest-env.ts';
 import type { ImageStore } from './images.ts';
 import { neutralContext } from './neutral-context.ts';
 import { type PooledVm, WarmPool } from './warm-pool.ts';
@@ -151,7 +151,7 @@ export class VmSandboxes {
       memoryMiB,
       proxyPort: sandbox.port,
       caPem: this.#d.caPem,
-      env: this.#guestEnv(sandbox),
+      env: guestEnv(sandbox),
       ...(workspace ? { workspace } : {}),
     });
     const entry = this.#track({ sandbox, vm, image, cpus, memoryMiB, workspace, fromPool: false });
@@ -183,7 +183,7 @@ export class VmSandboxes {
     }
     return e.vm.exec({
       argv: q.argv,
-      env: { ...this.#guestEnv(e.sandbox), ...(q.env ?? {}) },
+      env: { ...guestEnv(e.sandbox), ...(q.env ?? {}) },
       ...(q.cwd ? { cwd: q.cwd } : {}),
       stdin: q.stdin ?? false,
       ...(q.tty ? { pty: { rows: q.rows ?? 24, cols: q.cols ?? 80 } } : {}),
@@ -222,13 +222,6 @@ export class VmSandboxes {
       throw new ApiError(404, 'SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden ps');
     }
     return e;
-  }
-
-  /** The guest environment a sandbox's commands get: its placeholders, never values. */
-  #guestEnv(sandbox: Sandbox): Record<string, string> {
-    const env: Record<string, string> = { WARDEN_SANDBOX: sandbox.identity.sandboxId };
-    for (const [name, placeholder] of Object.entries(sandbox.placeholders)) env[envName(name)] = placeholder;
-    return env;
   }
 
   #track(init: Omit<Entry, 'dispose'>): Entry {
