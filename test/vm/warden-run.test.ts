@@ -223,11 +223,14 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
       '/dev/null',
       '-w',
       '%{http_code}',
+      '--noproxy',
+      '',
       '--proxy',
       'http://10.0.2.100:3128',
-      `http://127.0.0.1:${up.httpPort}/anonymous`,
+      `http://api.test:${up.httpPort}/anonymous`,
     ]);
     assert.equal(anonymous.stdout, '407', anonymous.stderr);
+    assert.ok(!up.received.some((x) => x.url === '/anonymous'), 'nothing reached the upstream');
     // Every process's environment and command line, and the writable files: no real value.
     const dump = await guest(c, kept, [
       'sh',
