@@ -25,7 +25,13 @@ export interface ListenerView {
   kind: 'host' | 'vm';
   host: string;
   port: number;
+  /** The listener's address, without its credential (safe to show and to audit). */
   proxyUrl: string;
+  /**
+   * The URL its client uses, `http://warden:<credential>@host:port`: the credential is a
+   * secret that lets its holder act as this sandbox (given only to the API's owner).
+   */
+  clientProxyUrl: string;
   /** Where this listener's project policy came from, if it has one. */
   policySource?: string;
   createdAt: string;

@@ -41,7 +41,9 @@ export function proxyCommand(): Command {
   return new Command('proxy')
     .description(
       'Give a host process a governed proxy. Without a command, print the environment to export ' +
-        '(eval "$(warden proxy --policy p.yaml)"); with one, run it through the proxy and remove the listener after.',
+        '(eval "$(warden proxy --policy p.yaml)"); with one, run it through the proxy and remove the listener after. ' +
+        "The proxy URL (HTTP_PROXY) carries the listener's credential: only a client that has it can use the " +
+        'listener (others get 407), so keep that environment to the process.',
     )
     .option('--policy <file>', 'project policy for this listener (layered over $WARDEN_HOME/policy.yaml)')
     .addOption(

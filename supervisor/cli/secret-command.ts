@@ -50,9 +50,11 @@ export function secretCommand(): Command {
     .argument('<name>', 'the secret name (also the environment variable holding its placeholder)')
     .requiredOption('--host <host...>', 'hosts the secret may be sent to (exact, *.domain or **.domain)')
     .addOption(
-      new Option('--inject <mode>', 'how it is sent: bearer | basic | header:NAME | query:PARAM').default(
-        'bearer',
-      ),
+      new Option(
+        '--inject <mode>',
+        'where the value replaces the placeholder the client sends (nothing is added to requests ' +
+          'without it): bearer | basic (Authorization) | header:NAME | query:PARAM',
+      ).default('bearer'),
     )
     .action(async (name: string, opts: { host: string[]; inject: string }) => {
       const value = await readValue(name);

@@ -2,11 +2,12 @@
 // plain-text body saying what was blocked, why, and the command that would allow it.
 
 import type { Identity, RequestFacts, RuleRef } from '../api/index.ts';
+import { PROXY_REALM } from './credential.ts';
 import { displayAuthority } from './target.ts';
 
 export interface BlockInfo {
-  status: 400 | 403 | 421 | 502 | 503;
-  /** Short machine-readable verdict for the header: denied, timed-out, exfiltration, error, unavailable. */
+  status: 400 | 403 | 407 | 421 | 502 | 503;
+  /** Short machine-readable verdict for the header: denied, timed-out, exfiltration, error, unavailable, unauthenticated. */
   verdict: string;
   /** One sentence: why. */
   reason: string;
@@ -21,6 +22,7 @@ export interface BlockInfo {
 const STATUS_TEXT: Record<BlockInfo['status'], string> = {
   400: 'Bad Request',
   403: 'Forbidden',
+  407: 'Proxy Authentication Required',
   421: 'Misdirected Request',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -54,11 +56,15 @@ export function blockBody(info: BlockInfo): string {
       `  request:  ${f.method} ${f.scheme}://${displayAuthority(f.scheme, f.host, f.port)}${f.path}`,
     );
   }
-  lines.push(`  sandbox:  ${info.identity.sandboxId} (started by ${info.identity.user})`);
+  // A client without the listener's credential is not told whose listener it reached.
+  if (info.status !== 407) {
+    lines.push(`  sandbox:  ${info.identity.sandboxId} (started by ${info.identity.user})`);
+  }
   lines.push(`  why:      ${info.reason}`);
   if (info.rule) lines.push(`  rule:     ${ruleLabel(info.rule)}`);
   if (info.howToAllow && info.howToAllow.length > 0) {
-    lines.push('', 'To allow it:', ...info.howToAllow.map((l) => `  ${l}`));
+    const heading = info.status === 407 ? 'To use this proxy:' : 'To allow it:';
+    lines.push('', heading, ...info.howToAllow.map((l) => `  ${l}`));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -67,26 +73,25 @@ export function blockHead(
   info: BlockInfo,
   body: string,
 ): { status: number; statusText: string; headers: Record<string, string> } {
-  return {
-    status: info.status,
-    statusText: STATUS_TEXT[info.status],
-    headers: {
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
-      'x-warden-decision': decisionHeader(info),
-    },
+  const headers: Record<string, string> = {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+    'x-warden-decision': decisionHeader(info),
   };
+  if (info.status === 407) {
+    headers['proxy-authenticate'] = `Basic realm="${PROXY_REALM}"`;
+    headers.connection = 'close';
+  }
+  return { status: info.status, statusText: STATUS_TEXT[info.status], headers };
 }
 
 /** A raw HTTP/1.1 response for sockets that have no ServerResponse (CONNECT, upgrades). */
 export function rawBlockResponse(info: BlockInfo): string {
   const body = blockBody(info);
   const head = blockHead(info, body);
-  const headerLines = Object.entries(head.headers).map(([k, v]) => `${k}: ${v}`);
-  return [`HTTP/1.1 ${head.status} ${head.statusText}`, ...headerLines, 'connection: close', '', body].join(
-    '\r\n',
-  );
+  const headerLines = Object.entries({ ...head.headers, connection: 'close' }).map(([k, v]) => `${k}: ${v}`);
+  return [`HTTP/1.1 ${head.status} ${head.statusText}`, ...headerLines, '', body].join('\r\n');
 }
 
 /** Hints for a request the policy would need a rule for. */

@@ -6,6 +6,7 @@ import type { SecureContext } from 'node:tls';
 import type { Identity, WardenEvent } from '../api/index.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import type { Policy } from '../policy/index.ts';
+import type { ProxyCredential } from './credential.ts';
 import type { Resolver } from './resolver.ts';
 import type { UpstreamPool, UpstreamTrust } from './upstream.ts';
 
@@ -18,6 +19,8 @@ export interface SandboxContext {
   secrets(): string[];
   /** Where a new rule for this sandbox would go, for the hints in a 403. */
   policySource(): string | undefined;
+  /** What its clients authenticate to the listener with; nobody else holds it. */
+  readonly proxyCredential: ProxyCredential;
 }
 
 /**

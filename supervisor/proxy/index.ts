@@ -8,6 +8,7 @@ export type {
   SecretApplyResult,
   SecretInjector,
 } from './context.ts';
+export { PROXY_USER, ProxyCredential } from './credential.ts';
 export { ProxyListener } from './listener.ts';
 export type { ResolvedAddress } from './resolver.ts';
 export { parseResolveOverrides, Resolver } from './resolver.ts';

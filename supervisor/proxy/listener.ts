@@ -1,14 +1,16 @@
 // One governed proxy listener per sandbox: HTTP/1.1 forward proxying, CONNECT tunnels
 // and upgrades, on a loopback port. The listener gives every connection its identity,
-// fixed when the connection is accepted, and its own upstream connections.
+// fixed when the connection is accepted, and its own upstream connections; every request
+// it reads must carry that identity's credential (client-auth.ts).
 
 import http from 'node:http';
 import type net from 'node:net';
+import { refuseUnauthenticated, unparsedFacts } from './client-auth.ts';
 import type { ConnectionOwner, ProxyServices, SandboxContext } from './context.ts';
 import { handleExchange, sendBlock } from './exchange.ts';
 import { Interceptor, type TunnelContext } from './intercept.ts';
 import { answerClientError, writeRawBlock } from './raw-socket.ts';
-import { parseAbsoluteUrl, splitPath, type Target, TargetError } from './target.ts';
+import { factsOf, parseAbsoluteUrl, parseAuthority, splitPath, type Target, TargetError } from './target.ts';
 import { handleConnect } from './tunnel.ts';
 import { UpstreamPool } from './upstream.ts';
 import { handleUpgrade } from './websocket.ts';
@@ -43,6 +45,8 @@ export class ProxyListener {
     this.#server = http.createServer(SERVER_OPTIONS, (req, res) => this.#forward(req, res));
     this.#server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       const owner = this.#of(socket);
+      const refused = refuseUnauthenticated(svc, owner, req, connectFacts(req));
+      if (refused) return writeRawBlock(socket, refused);
       this.#guard(handleConnect(svc, owner, this.#interceptor, req, socket, head), owner, socket);
     });
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
@@ -51,8 +55,11 @@ export class ProxyListener {
       try {
         target = parseAbsoluteUrl(req.url ?? '', true);
       } catch (error) {
-        return writeRawBlock(socket, badRequest(owner, error));
+        const refused = refuseUnauthenticated(svc, owner, req, unparsedFacts(req.method, 'http'));
+        return writeRawBlock(socket, refused ?? badRequest(owner, error));
       }
+      const refused = refuseUnauthenticated(svc, owner, req, factsOf(target, req.method ?? 'GET'));
+      if (refused) return writeRawBlock(socket, refused);
       this.#guard(handleUpgrade(svc, owner, req, socket, head, target, undefined), owner, socket);
     });
     this.#server.on('clientError', answerClientError);
@@ -71,7 +78,8 @@ export class ProxyListener {
   /**
    * Attributes new connections to `sandbox` (a warm-pool listener handed over to a real
    * sandbox), with upstream connections of its own. Connections already open keep the
-   * owner they were accepted with.
+   * owner they were accepted with; requests on new ones must carry the new sandbox's
+   * credential, so a client of the idle context cannot act as the sandbox.
    */
   bind(sandbox: SandboxContext): void {
     this.#owner = this.#ownerFor(sandbox);
@@ -121,8 +129,11 @@ export class ProxyListener {
     try {
       target = parseAbsoluteUrl(req.url ?? '', false);
     } catch (error) {
-      return sendBlock(res, badRequest(owner, error));
+      const refused = refuseUnauthenticated(this.#svc, owner, req, unparsedFacts(req.method, 'http'));
+      return sendBlock(res, refused ?? badRequest(owner, error));
     }
+    const refused = refuseUnauthenticated(this.#svc, owner, req, factsOf(target, req.method ?? 'GET'));
+    if (refused) return sendBlock(res, refused);
     this.#guard(handleExchange(this.#svc, owner, req, res, target, undefined), owner, res);
   }
 
@@ -171,6 +182,16 @@ export class ProxyListener {
       });
       stream.destroy();
     });
+  }
+}
+
+/** The facts of a CONNECT for the audit record of its refusal, as far as they can be read. */
+function connectFacts(req: http.IncomingMessage) {
+  try {
+    const { host, port } = parseAuthority(req.url ?? '');
+    return { scheme: 'https' as const, host, port, method: 'CONNECT', path: '' };
+  } catch {
+    return unparsedFacts('CONNECT', 'https');
   }
 }
 

@@ -5,6 +5,8 @@ import { type BlockInfo, rawBlockResponse } from './block.ts';
 
 export function writeRawBlock(socket: Duplex, info: BlockInfo): void {
   if (socket.destroyed) return;
+  // A client that resets while the refusal is written must not become an uncaught error.
+  socket.on('error', () => socket.destroy());
   socket.end(rawBlockResponse(info));
   setTimeout(() => socket.destroy(), 2000).unref();
 }

@@ -1,4 +1,5 @@
-// The environment a client process exports to go through its listener.
+// The environment a client process exports to go through its listener: the proxy URL
+// carries the listener's credential, so this environment is a secret of that process.
 
 import type { ListenerView } from '../api/index.ts';
 
@@ -6,12 +7,13 @@ export function clientEnv(
   view: ListenerView,
   files: { caCert: string; caBundle: string },
 ): Record<string, string> {
+  const proxy = view.clientProxyUrl;
   const env: Record<string, string> = {
-    HTTP_PROXY: view.proxyUrl,
-    HTTPS_PROXY: view.proxyUrl,
-    http_proxy: view.proxyUrl,
-    https_proxy: view.proxyUrl,
-    ALL_PROXY: view.proxyUrl,
+    HTTP_PROXY: proxy,
+    HTTPS_PROXY: proxy,
+    http_proxy: proxy,
+    https_proxy: proxy,
+    ALL_PROXY: proxy,
     NO_PROXY: '',
     no_proxy: '',
     SSL_CERT_FILE: files.caBundle,

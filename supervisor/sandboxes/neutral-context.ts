@@ -3,7 +3,7 @@
 
 import type { Policy } from '../policy/index.ts';
 import { emptyPolicy, Policy as PolicyClass } from '../policy/index.ts';
-import type { SandboxContext } from '../proxy/index.ts';
+import { ProxyCredential, type SandboxContext } from '../proxy/index.ts';
 
 export function neutralContext(poolId: string, user: string): SandboxContext {
   const document = emptyPolicy(`warm pool ${poolId}`);
@@ -14,5 +14,7 @@ export function neutralContext(poolId: string, user: string): SandboxContext {
     policy: () => policy,
     secrets: () => [],
     policySource: () => undefined,
+    // Given to nobody: the pool's VM gets its sandbox's credential only once adopted.
+    proxyCredential: new ProxyCredential(),
   };
 }

@@ -3,7 +3,7 @@
 
 import type { ListenerView, PolicyDocument, RuleSpec } from '../api/index.ts';
 import { emptyPolicy, Policy, type PolicyLayer, prependRule } from '../policy/index.ts';
-import type { SandboxContext } from '../proxy/index.ts';
+import { ProxyCredential, type SandboxContext } from '../proxy/index.ts';
 
 export interface SandboxInit {
   sandboxId: string;
@@ -21,6 +21,7 @@ export class Sandbox implements SandboxContext {
   readonly kind: 'host' | 'vm';
   readonly createdAt = new Date().toISOString();
   readonly placeholders: Record<string, string>;
+  readonly proxyCredential = new ProxyCredential();
   readonly #granted: string[];
   readonly #base: () => PolicyLayer | undefined;
   #project?: PolicyLayer;
@@ -96,6 +97,7 @@ export class Sandbox implements SandboxContext {
       host,
       port: this.port,
       proxyUrl: `http://${authority}`,
+      clientProxyUrl: this.proxyCredential.url(host, this.port),
       createdAt: this.createdAt,
       placeholders: { ...this.placeholders },
     };

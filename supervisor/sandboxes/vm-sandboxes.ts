@@ -23,7 +23,7 @@ import {
   VmState,
   type WorkspaceShare,
 } from '../vm/index.ts';
-import { envName } from './env.ts';
+import { guestEnv } from './guest-env.ts';
 import type { ImageStore } from './images.ts';
 import { neutralContext } from './neutral-context.ts';
 import type { Sandbox } from './sandbox.ts';
@@ -151,7 +151,7 @@ export class VmSandboxes {
       memoryMiB,
       proxyPort: sandbox.port,
       caPem: this.#d.caPem,
-      env: this.#guestEnv(sandbox),
+      env: guestEnv(sandbox),
       ...(workspace ? { workspace } : {}),
     });
     const entry = this.#track({ sandbox, vm, image, cpus, memoryMiB, workspace, fromPool: false });
@@ -181,7 +181,7 @@ export class VmSandboxes {
     }
     return e.vm.exec({
       argv: q.argv,
-      env: { ...this.#guestEnv(e.sandbox), ...(q.env ?? {}) },
+      env: { ...guestEnv(e.sandbox), ...(q.env ?? {}) },
       ...(q.cwd ? { cwd: q.cwd } : {}),
       stdin: q.stdin ?? false,
       ...(q.tty ? { pty: { rows: q.rows ?? 24, cols: q.cols ?? 80 } } : {}),
@@ -220,13 +220,6 @@ export class VmSandboxes {
       throw new WardenError('SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden ps');
     }
     return e;
-  }
-
-  /** The guest environment a sandbox's commands get: its placeholders, never values. */
-  #guestEnv(sandbox: Sandbox): Record<string, string> {
-    const env: Record<string, string> = { WARDEN_SANDBOX: sandbox.identity.sandboxId };
-    for (const [name, placeholder] of Object.entries(sandbox.placeholders)) env[envName(name)] = placeholder;
-    return env;
   }
 
   #track(init: Omit<Entry, 'dispose'>): Entry {

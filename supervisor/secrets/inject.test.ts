@@ -63,22 +63,23 @@ test('bearer: the placeholder is replaced on a bound host over intercepted TLS',
   assert.equal(headers.Authorization, `Bearer ${ph.GH}`, 'the input was modified');
 });
 
-test('bearer: added when there is no Authorization header; an existing one is left alone', async (t) => {
+test('bearer: never added without its placeholder; an existing Authorization is left alone', async (t) => {
   const { run } = await setup(t);
-  const added = run({ host: 'github.com', headers: { 'user-agent': 'git' } });
-  assert.equal(added.headers.authorization, `Bearer ${GH}`);
-  assert.deepEqual(added.injected, ['GH']);
+  const bare = run({ host: 'github.com', headers: { 'user-agent': 'git' } });
+  assert.deepEqual(bare.headers, { 'user-agent': 'git' });
+  assert.deepEqual(bare.injected, []);
   const kept = run({ host: 'github.com', headers: { AUTHORIZATION: 'token mine' } });
-  assert.equal(kept.headers.AUTHORIZATION, 'token mine');
-  assert.equal(kept.headers.authorization, undefined);
+  assert.deepEqual(kept.headers, { AUTHORIZATION: 'token mine' });
   assert.deepEqual(kept.injected, []);
+  noValues([bare, kept]);
 });
 
-test('basic: added as base64(user:password), and replaced inside a Basic credential', async (t) => {
+test('basic: never added without its placeholder; replaced inside a Basic credential', async (t) => {
   const { run, ph } = await setup(t);
-  const added = run({ host: 'registry.test' });
-  assert.equal(added.headers.authorization, `Basic ${b64(BASIC)}`);
-  assert.deepEqual(added.injected, ['BASIC']);
+  const bare = run({ host: 'registry.test' });
+  assert.deepEqual(bare.headers, {});
+  assert.deepEqual(bare.injected, []);
+  noValues(bare);
 
   const inside = run({ host: 'registry.test', headers: { authorization: `Basic ${b64(ph.BASIC ?? '')}` } });
   assert.deepEqual(inside.violations, []);
@@ -97,28 +98,29 @@ test('basic: added as base64(user:password), and replaced inside a Basic credent
   assert.deepEqual(git.injected, ['GH']);
 });
 
-test('header:NAME: replaced case-insensitively, added when absent, on any depth of **.domain', async (t) => {
+test('header:NAME: replaced case-insensitively on any depth of **.domain, never added when absent', async (t) => {
   const { run, ph } = await setup(t);
   const replaced = run({ host: 'v1.eu.api.test', headers: { 'x-API-key': ph.HDR } });
   assert.equal(replaced.headers['x-API-key'], HDR);
   assert.equal(Object.keys(replaced.headers).length, 1);
-  const added = run({ host: 'eu.api.test', headers: {} });
-  assert.equal(added.headers['x-api-key'], HDR);
-  assert.deepEqual(added.injected, ['HDR']);
-  // The apex is not matched by **.api.test: nothing added.
-  assert.deepEqual(run({ host: 'api.test' }).injected, []);
+  const bare = run({ host: 'eu.api.test', headers: {} });
+  assert.deepEqual(bare.headers, {});
+  assert.deepEqual(bare.injected, []);
+  // The apex is not matched by **.api.test: the placeholder there is a violation.
+  const apex = run({ host: 'api.test', headers: { 'x-api-key': ph.HDR } });
+  assert.deepEqual(apex.violations, [{ secret: 'HDR', where: 'x-api-key', reason: 'unbound-host' }]);
+  noValues([bare, apex]);
 });
 
-test('query:PARAM: replaced URL-encoded, added when absent, kept when present', async (t) => {
+test('query:PARAM: replaced URL-encoded, never added when absent, kept when present', async (t) => {
   const { run, ph } = await setup(t);
   const enc = encodeURIComponent(QRY);
   assert.equal(run({ host: 'maps.test', url: `/geo?key=${ph.QRY}&q=1` }).url, `/geo?key=${enc}&q=1`);
-  assert.equal(run({ host: 'maps.test', url: '/geo' }).url, `/geo?key=${enc}`);
-  assert.equal(run({ host: 'maps.test', url: '/geo?q=1' }).url, `/geo?q=1&key=${enc}`);
-  assert.equal(run({ host: 'maps.test', url: '/geo?#frag' }).url, `/geo?key=${enc}#frag`);
-  const kept = run({ host: 'maps.test', url: '/geo?key=mine' });
-  assert.equal(kept.url, '/geo?key=mine');
-  assert.deepEqual(kept.injected, []);
+  for (const url of ['/geo', '/geo?q=1', '/geo?#frag', '/geo?key=mine']) {
+    const out = run({ host: 'maps.test', url });
+    assert.equal(out.url, url);
+    assert.deepEqual(out.injected, []);
+  }
 });
 
 test('query:PARAM: only the named parameter is replaced, never the path or another parameter', async (t) => {
@@ -215,11 +217,15 @@ test('plain HTTP: never injected; a placeholder for a bound host is a plain-http
   noValues([out, unbound]);
 });
 
-test('two bearer secrets on one host: only one Authorization header is added', async (t) => {
-  const { run, vault, registry } = await setup(t);
+test('two bearer secrets on one host: each goes only where its own placeholder is', async (t) => {
+  const { run, vault, registry, ph } = await setup(t);
   await vault.set('AAA', 'other-token', { hosts: ['github.com'], inject: 'bearer' });
-  registry.issue('sb-1', 'AAA');
-  const out = run({ host: 'github.com' }, ['GH', 'AAA']);
-  assert.equal(out.headers.authorization, 'Bearer other-token');
-  assert.deepEqual(out.injected, ['AAA']);
+  const aaa = registry.issue('sb-1', 'AAA');
+  assert.deepEqual(run({ host: 'github.com' }, ['GH', 'AAA']).headers, {});
+  const one = run({ host: 'github.com', headers: { authorization: `Bearer ${ph.GH}` } }, ['GH', 'AAA']);
+  assert.equal(one.headers.authorization, `Bearer ${GH}`);
+  assert.deepEqual(one.injected, ['GH']);
+  const other = run({ host: 'github.com', headers: { authorization: `Bearer ${aaa}` } }, ['GH', 'AAA']);
+  assert.equal(other.headers.authorization, 'Bearer other-token');
+  assert.deepEqual(other.injected, ['AAA']);
 });

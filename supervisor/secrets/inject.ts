@@ -6,8 +6,9 @@
 //   or an unknown `wdn_ph_` token is a violation.
 // - On a bound host over intercepted TLS, placeholders in the secret's target (Authorization,
 //   the named header, the value of the named query parameter) are replaced by the value
-//   (also inside an `Authorization: Basic` credential); elsewhere they are left as they are;
-//   and a granted secret whose target (header or query parameter) is absent is added.
+//   (also inside an `Authorization: Basic` credential); elsewhere they are left as they are.
+// - A value goes only where its placeholder is: a request without the placeholder gets
+//   nothing added, whoever sends it to the bound host.
 // - Over plain HTTP nothing is ever injected, and a placeholder of a bound secret is a
 //   violation (`where: 'plain-http'`): secrets are only sent over HTTPS.
 
@@ -15,7 +16,7 @@ import type { SecretView } from '../api/messages.ts';
 import { findPlaceholdersDeep } from './encoded-scan.ts';
 import type { PlaceholderRegistry } from './placeholders.ts';
 import { findPlaceholders, PLACEHOLDER_PATTERN } from './scanner.ts';
-import { type ParsedInject, parseInjectMode } from './validate.ts';
+import { parseInjectMode } from './validate.ts';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -177,34 +178,6 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
     url = replaceInQueryParam(url, param, placeholder, encodeURIComponent(secretValue(secret)));
   }
 
-  // (c) Add each granted, bound secret whose target is absent.
-  const sortedGrants = [...new Set(ctx.granted)].sort();
-  for (const secret of sortedGrants) {
-    const view = ctx.vault.get(secret);
-    if (!view || !ctx.vault.isBound(secret, input.host)) continue;
-    let mode: ParsedInject;
-    try {
-      mode = parseInjectMode(view.inject);
-    } catch {
-      continue;
-    }
-    switch (mode.kind) {
-      case 'bearer':
-        if (!hasHeader(headers, 'authorization')) headers.authorization = `Bearer ${secretValue(secret)}`;
-        break;
-      case 'basic':
-        if (!hasHeader(headers, 'authorization')) {
-          headers.authorization = `Basic ${Buffer.from(secretValue(secret), 'utf8').toString('base64')}`;
-        }
-        break;
-      case 'header':
-        if (!hasHeader(headers, mode.name)) headers[mode.name.toLowerCase()] = secretValue(secret);
-        break;
-      case 'query':
-        if (!hasQueryParam(url, mode.param)) url = addQueryParam(url, mode.param, secretValue(secret));
-        break;
-    }
-  }
   return { headers, url, injected, violations };
 }
 
@@ -270,11 +243,6 @@ function replaceInHeader(
   return out;
 }
 
-function hasHeader(headers: HeaderMap, name: string): boolean {
-  const lower = name.toLowerCase();
-  return Object.entries(headers).some(([k, v]) => v !== undefined && k.toLowerCase() === lower);
-}
-
 function splitUrl(url: string): { base: string; query: string | undefined; fragment: string } {
   const hash = url.indexOf('#');
   const fragment = hash === -1 ? '' : url.slice(hash);
@@ -306,17 +274,4 @@ function queryKey(raw: string): string {
   } catch {
     return raw;
   }
-}
-
-function hasQueryParam(url: string, param: string): boolean {
-  const { query } = splitUrl(url);
-  if (query === undefined || query === '') return false;
-  return query.split('&').some((pair) => queryKey(pair.split('=', 1)[0] ?? '') === param);
-}
-
-function addQueryParam(url: string, param: string, value: string): string {
-  const { base, query, fragment } = splitUrl(url);
-  const pair = `${param}=${encodeURIComponent(value)}`;
-  const q = query === undefined || query === '' ? pair : `${query}&${pair}`;
-  return `${base}?${q}${fragment}`;
 }

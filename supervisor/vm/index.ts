@@ -10,7 +10,13 @@ export {
   buildImage,
   buildMinimalImage,
 } from './image/builder.ts';
-export { GUEST_CA_BUNDLE, GUEST_PROXY_URL, GUEST_WORKSPACE } from './image/guest-files.ts';
+export {
+  GUEST_CA_BUNDLE,
+  GUEST_PROXY_HOST,
+  GUEST_PROXY_PORT,
+  GUEST_PROXY_URL,
+  GUEST_WORKSPACE,
+} from './image/guest-files.ts';
 export {
   defaultImageName,
   IMAGE_KINDS,

@@ -93,7 +93,7 @@ export async function startBenchDaemon(upstreamCaFile: string, entry?: string): 
       const { listener } = await ready.call('POST /v1/listeners', {
         body: { label, policy: { yaml, source: path.join(home, `${label}.yaml`) } },
       });
-      return { url: listener.proxyUrl, port: listener.port };
+      return { url: listener.clientProxyUrl, port: listener.port };
     },
     async stop() {
       if (!exited) {

@@ -60,7 +60,8 @@ export interface DownloadJob {
 
 export interface HoldJob {
   kind: 'hold';
-  proxyPort: number;
+  /** The proxy URL, with its credential when it has one. */
+  proxy: string;
   url: string;
   connections: number;
   timeoutMs: number;
@@ -106,6 +107,17 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i]!;
 }
 
+/** A proxy URL without its user-info, and the Proxy-Authorization the user-info stands for. */
+function proxyParts(proxy: string): { origin: string; auth: Record<string, string> } {
+  const u = new URL(proxy);
+  if (!u.username) return { origin: u.origin, auth: {} };
+  const userinfo = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  return {
+    origin: u.origin,
+    auth: { 'proxy-authorization': `Basic ${Buffer.from(userinfo).toString('base64')}` },
+  };
+}
+
 /** A dispatcher for `via`, sized to `connections`. The request target is always the full URL. */
 function dispatcherFor(url: string, via: Via, ca: string[] | undefined, connections: number): Dispatcher {
   const u = new URL(url);
@@ -113,7 +125,7 @@ function dispatcherFor(url: string, via: Via, ca: string[] | undefined, connecti
     if (u.protocol !== 'http:') throw new Error('forward proxying is for http: URLs');
     // Absolute-form requests on kept-alive connections to the proxy itself.
     return connections === 1
-      ? new Client(via.proxy, { keepAliveTimeout: 60_000, pipelining: 1 })
+      ? new Client(proxyParts(via.proxy).origin, { keepAliveTimeout: 60_000, pipelining: 1 })
       : new Agent({ connections, keepAliveTimeout: 60_000 });
   }
   const tls = ca ? { ca } : undefined;
@@ -131,12 +143,12 @@ function dispatcherFor(url: string, via: Via, ca: string[] | undefined, connecti
 /** One GET; resolves with the body size. */
 async function get(dispatcher: Dispatcher, url: string, via: Via): Promise<number> {
   const u = new URL(url);
-  const forward = via.kind === 'forward';
+  const forward = via.kind === 'forward' ? proxyParts(via.proxy) : undefined;
   const res = await dispatcher.request({
-    origin: forward ? via.proxy : u.origin,
+    origin: forward ? forward.origin : u.origin,
     path: forward ? url : `${u.pathname}${u.search}`,
     method: 'GET',
-    headers: { host: u.host },
+    headers: { host: u.host, ...forward?.auth },
   });
   let size = 0;
   for await (const chunk of res.body) size += (chunk as Buffer).length;
@@ -247,11 +259,13 @@ async function hold(job: HoldJob, released: Promise<void>, report: (r: HoldResul
   const sockets: net.Socket[] = [];
   const start = performance.now();
   const host = new URL(job.url).host;
-  const request = `GET ${job.url} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n\r\n`;
+  const proxy = new URL(job.proxy);
+  const auth = Object.entries(proxyParts(job.proxy).auth).map(([k, v]) => `${k}: ${v}\r\n`);
+  const request = `GET ${job.url} HTTP/1.1\r\nHost: ${host}\r\n${auth.join('')}Connection: keep-alive\r\n\r\n`;
   let firstError: string | undefined;
   const one = () =>
     new Promise<boolean>((resolve) => {
-      const socket = net.connect(job.proxyPort, '127.0.0.1');
+      const socket = net.connect(Number(proxy.port), proxy.hostname);
       sockets.push(socket);
       let buffer = '';
       const timer = setTimeout(() => finish(false, 'timed out'), job.timeoutMs);

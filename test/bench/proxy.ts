@@ -64,7 +64,7 @@ export async function benchConcurrentConnections(
   let fdHeld = 0;
   let heldResult: HoldResult | undefined;
   await load.run<{ released: true }>(
-    { kind: 'hold', proxyPort: plain.port, url, connections, timeoutMs: 20_000 },
+    { kind: 'hold', proxy: plain.url, url, connections, timeoutMs: 20_000 },
     (held, release) => {
       const h = held as HoldResult;
       void sleep(500).then(() => {

@@ -101,7 +101,8 @@ test('a held request is listed by `warden approvals` and released by `warden app
   const env = Object.fromEntries(
     [...exported.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1]!, m[2]!]),
   );
-  assert.match(env.HTTP_PROXY ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+  // The proxy URL carries the listener's credential (32 URL-safe characters, 192 bits).
+  assert.match(env.HTTP_PROXY ?? '', /^http:\/\/warden:[\w-]{32}@127\.0\.0\.1:\d+$/);
   const held: ChildProcess = spawn(
     'curl',
     ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${up.httpPort}/ask/x`],

@@ -8,12 +8,15 @@ import net from 'node:net';
 import { after, before } from 'node:test';
 import { ProxyAgent, fetch as undiciFetch } from 'undici';
 import { policyYaml, startTestDaemon, type TestDaemon } from '../support/daemon.ts';
+import { withProxyAuth } from '../support/proxy-auth.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
 
 export let up: Upstreams;
 export let d: TestDaemon;
 export let sandboxId: string;
 export let proxyPort: number;
+/** The listener's URL with its credential (raw requests get it from exchange() and openTunnel()). */
+export let proxyUrl: string;
 export let proxyEnv: Record<string, string>;
 
 // mitm.test has a path rule, so its tunnels are intercepted; 127.0.0.1 is allowed at the
@@ -41,6 +44,7 @@ export function setUpHostileListener(): void {
     const created = await d.listener(POLICY, { label: 'hostile' });
     sandboxId = created.listener.sandboxId;
     proxyPort = created.listener.port;
+    proxyUrl = created.listener.clientProxyUrl;
     proxyEnv = created.env;
   });
 
@@ -67,11 +71,12 @@ export function statusOf(text: string): number | null {
 
 /**
  * Send `data` on a fresh connection to the listener and collect what comes back until the
- * server closes, or `ms` passes (then the socket is destroyed).
+ * server closes, or `ms` passes (then the socket is destroyed). The first request line gets
+ * the listener's Proxy-Authorization after it unless `auth` is false.
  */
 export function exchange(
   data: string | Buffer | Array<string | Buffer>,
-  opts: { end?: boolean; ms?: number } = {},
+  opts: { end?: boolean; ms?: number; auth?: boolean } = {},
 ): Promise<Exchange> {
   return new Promise((resolve) => {
     const socket = net.connect(proxyPort, '127.0.0.1');
@@ -88,7 +93,9 @@ export function exchange(
       const text = Buffer.concat(chunks).toString('latin1');
       resolve({ status: statusOf(text), text, timedOut });
     });
-    for (const part of Array.isArray(data) ? data : [data]) socket.write(part);
+    const parts = Array.isArray(data) ? [...data] : [data];
+    if (opts.auth !== false && parts.length > 0) parts[0] = withProxyAuth(parts[0]!, proxyUrl);
+    for (const part of parts) socket.write(part);
     if (opts.end) socket.end();
   });
 }
@@ -115,7 +122,7 @@ export function openTunnel(
     };
     socket.on('data', onData);
     socket.on('error', () => {});
-    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+    socket.write(withProxyAuth(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`, proxyUrl));
   });
 }
 
@@ -169,9 +176,9 @@ export const hostile = { count: 0 };
 // The good client
 
 export async function assertServed(label: string): Promise<void> {
-  const plain = new ProxyAgent({ uri: `http://127.0.0.1:${proxyPort}`, proxyTunnel: false });
+  const plain = new ProxyAgent({ uri: proxyUrl, proxyTunnel: false });
   const tunnel = new ProxyAgent({
-    uri: `http://127.0.0.1:${proxyPort}`,
+    uri: proxyUrl,
     requestTls: { ca: [d.daemon.ca.certPem] },
   });
   try {

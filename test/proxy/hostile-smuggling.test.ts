@@ -10,7 +10,16 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ProxyAgent, fetch as undiciFetch } from 'undici';
+import type { CreateListenerResponse } from '../../supervisor/api/index.ts';
 import { policyYaml, startTestDaemon, type TestDaemon } from '../support/daemon.ts';
+import { withProxyAuth } from '../support/proxy-auth.ts';
+
+/** Each listener's URL with its credential, by port: every request must carry it. */
+const credentialed = new Map<number, string>();
+function portOf(created: CreateListenerResponse): number {
+  credentialed.set(created.listener.port, created.listener.clientProxyUrl);
+  return created.listener.port;
+}
 
 interface Seen {
   method: string;
@@ -54,7 +63,7 @@ function raw(port: number, data: string, ms = 3000): Promise<string> {
       clearTimeout(timer);
       resolve(Buffer.concat(chunks).toString('latin1'));
     });
-    socket.write(data);
+    socket.write(withProxyAuth(data, credentialed.get(port)!));
   });
 }
 
@@ -63,7 +72,7 @@ function chunked(body: string): string {
 }
 
 async function get(proxyPort: number, url: string, method = 'GET'): Promise<string> {
-  const dispatcher = new ProxyAgent({ uri: `http://127.0.0.1:${proxyPort}`, proxyTunnel: false });
+  const dispatcher = new ProxyAgent({ uri: credentialed.get(proxyPort)!, proxyTunnel: false });
   try {
     const r = await undiciFetch(url, { method, dispatcher, signal: AbortSignal.timeout(5000) });
     return `${r.status} ${await r.text()}`;
@@ -83,7 +92,7 @@ describe('request smuggling', () => {
     const policy = policyYaml(
       ['- match: 127.0.0.1', '  methods: [GET, HEAD, DELETE, OPTIONS]', '  action: allow'].join('\n'),
     );
-    port = (await d.listener(policy, { label: 'smuggler' })).listener.port;
+    port = portOf(await d.listener(policy, { label: 'smuggler' }));
   });
 
   after(async () => {
@@ -140,11 +149,19 @@ describe('request smuggling', () => {
     const answers: Buffer[] = [];
     socket.on('data', (c: Buffer) => answers.push(c));
     socket.write(
-      `GET http://127.0.0.1:${up.port}/first HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\n` +
-        `Transfer-Encoding: chunked\r\n\r\n${chunked(hidden)}`,
+      withProxyAuth(
+        `GET http://127.0.0.1:${up.port}/first HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\n` +
+          `Transfer-Encoding: chunked\r\n\r\n${chunked(hidden)}`,
+        credentialed.get(port)!,
+      ),
     );
     await new Promise((r) => setTimeout(r, 200));
-    socket.write(`GET http://127.0.0.1:${up.port}/second HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\n\r\n`);
+    socket.write(
+      withProxyAuth(
+        `GET http://127.0.0.1:${up.port}/second HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\n\r\n`,
+        credentialed.get(port)!,
+      ),
+    );
     await new Promise((r) => setTimeout(r, 300));
     socket.destroy();
     const text = Buffer.concat(answers).toString('latin1');
@@ -186,8 +203,8 @@ describe('upstream connections', () => {
   });
 
   test('two sandboxes never share an upstream connection', async () => {
-    const a = (await d.listener(policy, { label: 'alpha' })).listener.port;
-    const b = (await d.listener(policy, { label: 'beta' })).listener.port;
+    const a = portOf(await d.listener(policy, { label: 'alpha' }));
+    const b = portOf(await d.listener(policy, { label: 'beta' }));
     const ports = { alpha: new Set<number>(), beta: new Set<number>() };
     for (let i = 0; i < 6; i++) {
       for (const [name, p] of [
@@ -226,7 +243,7 @@ describe('upstream connections', () => {
     await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
     const evilPort = (evil.address() as net.AddressInfo).port;
     try {
-      const p = (await d.listener(policy, { label: 'victim' })).listener.port;
+      const p = portOf(await d.listener(policy, { label: 'victim' }));
       assert.equal(await get(p, `http://127.0.0.1:${evilPort}/one`), '200 real');
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(await get(p, `http://127.0.0.1:${evilPort}/two`), '200 real', 'not the forged answer');

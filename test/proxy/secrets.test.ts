@@ -60,6 +60,21 @@ test('the bound upstream receives the real value in place of the placeholder', a
   );
 });
 
+test('a request to the bound host without the placeholder gets no credential added', async () => {
+  const injectedBefore = d.events.filter((e) => e.type === 'secret.injected').length;
+  const bare = await curl(env, [`https://api.test:${up.httpsPort}/bytes/17`]);
+  assert.equal(bare.status, 200, bare.stderr);
+  assert.equal(up.received.findLast((x) => x.url === '/bytes/17')?.headers.authorization, undefined);
+  const own = await curl(env, [
+    '-H',
+    'Authorization: Bearer mine',
+    `https://api.test:${up.httpsPort}/bytes/18`,
+  ]);
+  assert.equal(own.status, 200, own.stderr);
+  assert.equal(up.received.findLast((x) => x.url === '/bytes/18')?.headers.authorization, 'Bearer mine');
+  assert.equal(d.events.filter((e) => e.type === 'secret.injected').length, injectedBefore);
+});
+
 test('a placeholder sent to an unbound host is blocked (header, URL and body) and reported', async () => {
   const before = up.received.length;
   const inHeader = await curl(env, [

@@ -5,14 +5,17 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { policyYaml, startTestDaemon, type TestDaemon } from '../support/daemon.ts';
+import { withProxyAuth } from '../support/proxy-auth.ts';
 
 let d: TestDaemon;
 let port: number;
+let proxyUrl: string;
 
 before(async () => {
   d = await startTestDaemon({ tunnelIdleMs: 400, resolve: { 'mitm.test': '127.0.0.1' } });
   const created = await d.listener(policyYaml(`- match: mitm.test\n  paths: ["/x/**"]\n  action: allow`));
   port = created.listener.port;
+  proxyUrl = created.listener.clientProxyUrl;
 });
 after(() => d.stop());
 
@@ -20,7 +23,7 @@ after(() => d.stop());
 async function stalledTunnel(payload: Buffer): Promise<number> {
   const socket = net.connect(port, '127.0.0.1');
   await new Promise((r) => socket.once('connect', r));
-  socket.write('CONNECT mitm.test:443 HTTP/1.1\r\nHost: mitm.test:443\r\n\r\n');
+  socket.write(withProxyAuth('CONNECT mitm.test:443 HTTP/1.1\r\nHost: mitm.test:443\r\n\r\n', proxyUrl));
   await new Promise<void>((resolve) => socket.once('data', () => resolve()));
   if (payload.length > 0) socket.write(payload);
   const started = Date.now();

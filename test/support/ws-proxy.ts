@@ -1,10 +1,12 @@
 // A WebSocket client that goes through an HTTP proxy: CONNECT for wss:// (TLS inside the
-// tunnel, trusting the given CA) and a tunnel for ws:// as well, as real clients do.
+// tunnel, trusting the given CA) and a tunnel for ws:// as well, as real clients do. The
+// proxy URL's credential, when it has one, goes in Proxy-Authorization.
 
 import http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
 import WebSocket from 'ws';
+import { proxyAuthorization } from './proxy-auth.ts';
 
 export class HttpsProxyAgentLike {
   constructor(
@@ -20,6 +22,7 @@ export class HttpsProxyAgentLike {
         port: Number(proxy.port),
         method: 'CONNECT',
         path: `${host}:${port}`,
+        headers: proxy.username ? { 'proxy-authorization': proxyAuthorization(this.proxyUrl) } : {},
       });
       req.once('connect', (res, socket) => {
         if (res.statusCode !== 200) return reject(new Error(`CONNECT ${res.statusCode}`));

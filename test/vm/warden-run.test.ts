@@ -199,6 +199,38 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
 
     const guestEnv = await guest(c, kept, ['env']);
     assert.ok(guestEnv.stdout.split('\n').includes(`GH_TOKEN=${placeholder}`), guestEnv.stdout);
+    // The proxy URL with the adopted sandbox's credential reached the pooled guest, over the
+    // control channel; the credential is in no host process's command line.
+    const proxyUrl = /^HTTPS_PROXY=(http:\/\/warden:[\w-]{32}@10\.0\.2\.100:3128)$/m.exec(
+      guestEnv.stdout,
+    )?.[1];
+    assert.ok(proxyUrl, guestEnv.stdout);
+    const credential = new URL(proxyUrl).password;
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      } catch {}
+      assert.ok(!cmdline.includes(credential), `the credential is on the command line of pid ${pid}`);
+    }
+    // Without it (the image's own proxy URL), the listener refuses.
+    const anonymous = await guest(c, kept, [
+      'curl',
+      '-s',
+      '-m',
+      '20',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--noproxy',
+      '',
+      '--proxy',
+      'http://10.0.2.100:3128',
+      `http://api.test:${up.httpPort}/anonymous`,
+    ]);
+    assert.equal(anonymous.stdout, '407', anonymous.stderr);
+    assert.ok(!up.received.some((x) => x.url === '/anonymous'), 'nothing reached the upstream');
     // Every process's environment and command line, and the writable files: no real value.
     const dump = await guest(c, kept, [
       'sh',

@@ -2,7 +2,14 @@
 // init's inittab, the agent launcher and the environment every command starts with.
 
 /** The guest-side address whose port 3128 QEMU forwards to this sandbox's proxy listener. */
-export const GUEST_PROXY_URL = 'http://10.0.2.100:3128';
+export const GUEST_PROXY_HOST = '10.0.2.100';
+export const GUEST_PROXY_PORT = 3128;
+/**
+ * The proxy URL the image's profile sets, without a credential: the listener refuses it
+ * (407). Each command gets its sandbox's URL with the credential from the host instead, in
+ * the environment the control channel carries (sandboxes/guest-env.ts).
+ */
+export const GUEST_PROXY_URL = `http://${GUEST_PROXY_HOST}:${GUEST_PROXY_PORT}`;
 export const GUEST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 export const GUEST_WORKSPACE = '/workspace';
 /** The 9p mount tag the driver gives the workspace share. */
