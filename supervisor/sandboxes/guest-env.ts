@@ -3,9 +3,9 @@
 // values, and the proxy URL with its listener's credential, which the image's profile
 // cannot know (a pooled VM learns it only when a sandbox adopts it).
 
+import { GUEST_PROXY_HOST, GUEST_PROXY_PORT } from '../vm/index.ts';
 import { envName } from './env.ts';
 import type { Sandbox } from './sandbox.ts';
-import { GUEST_PROXY_HOST, GUEST_PROXY_PORT } from '../vm/index.ts';
 
 export function guestEnv(sandbox: Sandbox): Record<string, string> {
   const proxy = sandbox.proxyCredential.url(GUEST_PROXY_HOST, GUEST_PROXY_PORT);
