@@ -69,7 +69,12 @@ export class DesktopApp {
     this.#log = config.log ?? (() => {});
     const getClient = () => config.supervisor.client();
     this.hub = new EventHub({ getClient, log: this.#log });
-    this.bridge = new IpcBridge({ ipcMain: electron.ipcMain, getClient, log: this.#log });
+    this.bridge = new IpcBridge({
+      ipcMain: electron.ipcMain,
+      getClient,
+      connection: () => this.hub.state,
+      log: this.#log,
+    });
     this.terminals = new TerminalBridge({
       ipcMain: electron.ipcMain,
       openExec: async (sandboxId, size) => {

@@ -2,6 +2,7 @@
 // notifications). Reconnects with capped backoff whenever the stream ends or the daemon
 // is unreachable; consumers subscribe and get a disposer.
 
+import type { ConnectionState } from '../supervisor/api/bridge.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
 import { type Clock, type DaemonApi, realClock } from './daemon-supervisor.ts';
 
@@ -19,12 +20,13 @@ export class EventHub {
   readonly #clock: Clock;
   readonly #listeners = new Set<EventListener>();
   readonly #onConnect = new Set<() => void>();
+  readonly #onState = new Set<(state: ConnectionState) => void>();
   #abort: AbortController | undefined;
   #running = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #attempt = 0;
-  #connected = false;
+  #state: ConnectionState = 'connecting';
 
   constructor(options: EventHubOptions) {
     this.#o = options;
@@ -32,7 +34,20 @@ export class EventHub {
   }
 
   get connected(): boolean {
-    return this.#connected;
+    return this.#state === 'open';
+  }
+
+  /** The stream's state now: connecting until it first opens, then open or closed. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Every change of the stream's state. */
+  onState(listener: (state: ConnectionState) => void): () => void {
+    this.#onState.add(listener);
+    return () => {
+      this.#onState.delete(listener);
+    };
   }
 
   /** Receive every event; the stream starts with the first subscriber. */
@@ -87,14 +102,14 @@ export class EventHub {
           signal: abort.signal,
           onOpen: () => {
             this.#attempt = 0;
-            this.#connected = true;
+            this.#setState('open');
             for (const l of this.#onConnect) l();
           },
         });
       } catch (error) {
         this.#o.log?.(`event stream: ${(error as Error).message}`);
       }
-      this.#connected = false;
+      if (this.#state === 'open') this.#setState('closed');
       if (!this.#running) break;
       const ms = this.delay(this.#attempt++);
       await new Promise<void>((resolve) => {
@@ -106,6 +121,11 @@ export class EventHub {
       });
       this.#wake = undefined;
     }
+  }
+
+  #setState(state: ConnectionState): void {
+    this.#state = state;
+    for (const l of this.#onState) l(state);
   }
 
   #emit(event: WardenEvent): void {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BRIDGE_METHODS, bridgeChannel, EVENT_CHANNEL } from '../supervisor/api/bridge.ts';
+import {
+  BRIDGE_METHODS,
+  bridgeChannel,
+  CONNECTION_CHANNEL,
+  EVENT_CHANNEL,
+} from '../supervisor/api/bridge.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
 import { startTestDaemon, type TestDaemon, until } from '../test/support/daemon.ts';
 import type { InvokeEventSurface, IpcMainSurface, WebContentsSurface } from './electron-surface.ts';
@@ -50,12 +55,13 @@ function failure(result: BridgeResult) {
   return (result as Extract<BridgeResult, { ok: false }>).error;
 }
 
-test('registers exactly one handler per bridge method, on its derived channel', () => {
+test('registers exactly one handler per bridge method, on its derived channel, and the connection state', () => {
   assert.deepEqual(
     [...ipc.handlers.keys()].sort(),
-    Object.keys(BRIDGE_METHODS)
-      .map((m) => bridgeChannel(m as keyof typeof BRIDGE_METHODS))
-      .sort(),
+    [
+      ...Object.keys(BRIDGE_METHODS).map((m) => bridgeChannel(m as keyof typeof BRIDGE_METHODS)),
+      CONNECTION_CHANNEL,
+    ].sort(),
   );
 });
 
@@ -183,7 +189,13 @@ test('daemon events are streamed to a subscribed window on the event channel', a
   await until('stream open', () => hub.connected);
   await td.client.call('POST /v1/listeners', { body: { label: 'evented' } });
   await until('user.action event', () => sent.some(([, e]) => e.type === 'user.action'));
-  assert.ok(sent.every(([c]) => c === EVENT_CHANNEL));
+  const events = sent.filter(([c]) => c === EVENT_CHANNEL);
+  assert.ok(events.length > 0);
+  assert.deepEqual(
+    sent.filter(([c]) => c !== EVENT_CHANNEL),
+    [[CONNECTION_CHANNEL, 'open']],
+    'the stream opening is sent as its state',
+  );
   destroyed?.();
   const count = sent.length;
   await td.client.call('POST /v1/listeners', { body: { label: 'after-close' } });

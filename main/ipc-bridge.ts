@@ -8,6 +8,8 @@ import {
   type BridgeError,
   type BridgeMethod,
   bridgeChannel,
+  CONNECTION_CHANNEL,
+  type ConnectionState,
   EVENT_CHANNEL,
   isBridgeMethod,
 } from '../supervisor/api/bridge.ts';
@@ -23,6 +25,8 @@ export interface IpcBridgeOptions {
   ipcMain: IpcMainSurface;
   /** The daemon's client; rejects (DaemonUnavailable) while it is not running. */
   getClient(): Promise<DaemonApi>;
+  /** The event stream's state, answered on CONNECTION_CHANNEL (default: connecting). */
+  connection?(): ConnectionState;
   /** Whether a call comes from the app's own content (default: a file: URL). */
   isTrustedSender?(event: InvokeEventSurface): boolean;
   log?: (line: string) => void;
@@ -70,6 +74,8 @@ export class IpcBridge {
       this.#o.ipcMain.handle(channel, (event, ...args) => this.dispatch(channel, event, args));
       this.#registered.push(channel);
     }
+    this.#o.ipcMain.handle(CONNECTION_CHANNEL, () => this.#o.connection?.() ?? 'connecting');
+    this.#registered.push(CONNECTION_CHANNEL);
   }
 
   dispose(): void {
@@ -119,11 +125,18 @@ function fail(error: BridgeError): BridgeResult {
   return { ok: false, error };
 }
 
-/** Stream the shared daemon events to one window until it is destroyed. */
+/** Stream the shared daemon events, and the stream's state, to one window until it is destroyed. */
 export function forwardEvents(hub: EventHub, webContents: WebContentsSurface): () => void {
-  const dispose = hub.subscribe((event) => {
-    if (!webContents.isDestroyed()) webContents.send(EVENT_CHANNEL, event);
-  });
+  const send = (channel: string, value: unknown) => {
+    if (!webContents.isDestroyed()) webContents.send(channel, value);
+  };
+  const disposers = [
+    hub.subscribe((event) => send(EVENT_CHANNEL, event)),
+    hub.onState((state) => send(CONNECTION_CHANNEL, state)),
+  ];
+  const dispose = () => {
+    for (const d of disposers.splice(0)) d();
+  };
   webContents.once('destroyed', dispose);
   return dispose;
 }

@@ -19,12 +19,12 @@ function fakeIpc(answer: (channel: string, args: unknown[]) => unknown) {
   return { ipc, emitter, invoked };
 }
 
-test('the preload exposes exactly the bridge functions, onEvent and openTerminal', () => {
+test('the preload exposes exactly the bridge functions, onEvent, onConnection and openTerminal', () => {
   const { ipc } = fakeIpc(() => ({ ok: true, value: null }));
   const api = createWardenBridge(ipc);
   assert.deepEqual(
     Object.keys(api).sort(),
-    [...Object.keys(BRIDGE_METHODS), 'onEvent', 'openTerminal'].sort(),
+    [...Object.keys(BRIDGE_METHODS), 'onConnection', 'onEvent', 'openTerminal'].sort(),
   );
   for (const value of Object.values(api)) assert.equal(typeof value, 'function');
   assert.ok(Object.isFrozen(api));

@@ -8,9 +8,13 @@ import {
   type BridgeError,
   type BridgeMethod,
   bridgeChannel,
+  CONNECTION_CHANNEL,
+  type ConnectionState,
   EVENT_CHANNEL,
   FOCUS_APPROVAL_CHANNEL,
+  isConnectionState,
   type WardenBridge,
+  type WardenDesktop,
 } from '../supervisor/api/bridge.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
 import {
@@ -29,11 +33,7 @@ export interface IpcRendererLike {
   removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
-/** Desktop-only extras, exposed as `window.wardenDesktop` so `window.warden` stays exactly WardenBridge. */
-export interface WardenDesktop {
-  /** Main asks to show an approval's card (a notification or the tray was clicked). */
-  onFocusApproval(listener: (approvalId: string) => void): () => void;
-}
+export type { WardenDesktop } from '../supervisor/api/bridge.ts';
 
 function subscribe<T>(ipc: IpcRendererLike, channel: string, listener: (value: T) => void): () => void {
   // Never hand the renderer the IpcRendererEvent (it carries `sender`, i.e. ipcRenderer).
@@ -58,8 +58,30 @@ export function createWardenBridge(ipc: IpcRendererLike): WardenBridge {
     };
   }
   api.onEvent = (listener: (event: WardenEvent) => void) => subscribe(ipc, EVENT_CHANNEL, listener);
+  api.onConnection = (listener: (state: ConnectionState) => void) => onConnection(ipc, listener);
   api.openTerminal = createTerminalOpener(ipc);
   return Object.freeze(api) as WardenBridge;
+}
+
+/** The current state (asked once), then every change main sends; a change wins over a late answer. */
+function onConnection(ipc: IpcRendererLike, listener: (state: ConnectionState) => void): () => void {
+  let changed = false;
+  let active = true;
+  const dispose = subscribe<unknown>(ipc, CONNECTION_CHANNEL, (state) => {
+    if (!active || !isConnectionState(state)) return;
+    changed = true;
+    listener(state);
+  });
+  ipc.invoke(CONNECTION_CHANNEL).then(
+    (state) => {
+      if (active && !changed && isConnectionState(state)) listener(state);
+    },
+    () => {},
+  );
+  return () => {
+    active = false;
+    dispose();
+  };
 }
 
 async function invokeResult(ipc: IpcRendererLike, channel: string, ...args: unknown[]): Promise<unknown> {

@@ -13,7 +13,7 @@ import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 
 async function chooseClient(): Promise<WardenClient | { problem: string; hint: string }> {
-  if (window.warden) return createPreloadClient(window.warden);
+  if (window.warden) return createPreloadClient(window.warden, window.wardenDesktop);
   const session = await takeSession();
   return 'token' in session ? createHttpClient({ baseUrl: '', token: session.token }) : session;
 }

@@ -2,14 +2,17 @@
 // plus the state of the live connection. Two implementations: the Electron preload
 // (preload-client.ts) and browser mode over HTTP (http-client.ts); the UI never knows which.
 
-import type { BridgeError as BridgeErrorShape, Disposer, WardenBridge } from '../../supervisor/api/bridge.ts';
+import type {
+  BridgeError as BridgeErrorShape,
+  ConnectionState,
+  WardenBridge,
+  WardenDesktop,
+} from '../../supervisor/api/bridge.ts';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+export type { ConnectionState };
 
-export type WardenClient = WardenBridge & {
-  /** The live event stream's state; after `open` follows a reconnect, the UI refetches. */
-  onConnection(listener: (state: ConnectionState) => void): Disposer;
-};
+/** The bridge, plus the desktop's requests where there is a desktop (Electron). */
+export type WardenClient = WardenBridge & Partial<WardenDesktop>;
 
 /** An error the UI can show: the daemon's name, message, status, hint and validation errors. */
 export class BridgeError extends Error implements BridgeErrorShape {

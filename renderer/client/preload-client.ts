@@ -1,18 +1,25 @@
 // Electron: the preload exposes the bridge as `window.warden` (contextBridge). Calls are
-// passed through; what they reject with becomes a BridgeError. The event stream is kept
-// alive by the main process, so the connection is reported open for as long as it exists.
+// passed through; what they reject with becomes a BridgeError. The event stream's state
+// comes from main, which keeps the stream alive across daemon restarts.
 
-import { BRIDGE_METHODS, type BridgeMethod, type WardenBridge } from '../../supervisor/api/bridge.ts';
+import {
+  BRIDGE_METHODS,
+  type BridgeMethod,
+  type WardenBridge,
+  type WardenDesktop,
+} from '../../supervisor/api/bridge.ts';
 import { type ConnectionState, toBridgeError, type WardenClient } from './client.ts';
 
 declare global {
   interface Window {
     warden?: WardenBridge;
+    wardenDesktop?: WardenDesktop;
   }
 }
 
-export function createPreloadClient(bridge: WardenBridge): WardenClient {
+export function createPreloadClient(bridge: WardenBridge, desktop?: WardenDesktop): WardenClient {
   const client = {
+    ...(desktop ? { onFocusApproval: desktop.onFocusApproval } : {}),
     onEvent: (listener: Parameters<WardenBridge['onEvent']>[0]) => bridge.onEvent(listener),
     openTerminal: async (...args: Parameters<WardenBridge['openTerminal']>) => {
       try {
@@ -21,10 +28,7 @@ export function createPreloadClient(bridge: WardenBridge): WardenClient {
         throw toBridgeError(error);
       }
     },
-    onConnection(listener: (state: ConnectionState) => void) {
-      listener('open');
-      return () => {};
-    },
+    onConnection: (listener: (state: ConnectionState) => void) => bridge.onConnection(listener),
   } as Record<string, unknown>;
   for (const name of Object.keys(BRIDGE_METHODS) as BridgeMethod[]) {
     const fn = bridge[name] as (args?: unknown) => Promise<unknown>;

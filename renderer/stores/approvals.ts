@@ -35,6 +35,8 @@ export class ApprovalsStore {
   /** Errors of answers, per approval id. */
   readonly answerErrors = observable.map<string, BridgeError>();
   readonly busy = observable.set<string>();
+  /** An approval whose card should be shown and focused (the desktop asked, e.g. a notification click). */
+  focusRequest: string | null = null;
   readonly #client: WardenClient;
   readonly #clock: Clock;
   #stopTicking?: () => void;
@@ -49,9 +51,21 @@ export class ApprovalsStore {
       loaded: observable,
       error: observableRef,
       list: computed,
+      focusRequest: observable,
       onEvent: action,
       tick: action,
+      requestFocus: action,
+      focusDone: action,
     });
+  }
+
+  requestFocus(approvalId: string): void {
+    this.focusRequest = approvalId;
+  }
+
+  /** The card took the focus (or is gone). */
+  focusDone(): void {
+    this.focusRequest = null;
   }
 
   startTicking(): () => void {

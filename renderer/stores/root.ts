@@ -56,6 +56,9 @@ export class RootStore {
       }),
     );
     this.#disposers.push(this.approvals.startTicking());
+    if (this.client.onFocusApproval) {
+      this.#disposers.push(this.client.onFocusApproval((id) => this.approvals.requestFocus(id)));
+    }
   }
 
   stop(): void {

@@ -53,6 +53,12 @@ export const App = observer(function App({ root }: { root: RootStore }) {
     else if (view === 'approvals') void root.approvals.load();
   }, [view, root]);
 
+  // The desktop asked for an approval's card (a notification was clicked): show the list.
+  const focusRequest = root.approvals.focusRequest;
+  useEffect(() => {
+    if (focusRequest) setView('approvals');
+  }, [focusRequest]);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;

@@ -98,6 +98,13 @@ const ApprovalCard = observer(function ApprovalCard({
     )
       ref.current?.focus();
   }, [autoFocus]);
+  const asked = store.focusRequest === a.id;
+  useEffect(() => {
+    if (!asked) return;
+    ref.current?.scrollIntoView({ block: 'nearest' });
+    ref.current?.focus();
+    store.focusDone();
+  }, [asked, store]);
   const onKey = (e: React.KeyboardEvent) => {
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');

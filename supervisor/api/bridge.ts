@@ -5,7 +5,7 @@
 
 import type { WardenEvent } from './events.ts';
 import type { ApiRoutes, RouteKey } from './routes.ts';
-import type { OpenTerminal } from './terminal.ts';
+import { type OpenTerminal, TERMINAL_CHANNELS } from './terminal.ts';
 
 export const BRIDGE_METHODS = {
   status: 'GET /v1/status',
@@ -44,21 +44,49 @@ export interface BridgeArgs<K extends RouteKey> {
 
 export type Disposer = () => void;
 
+/** The live event stream from the daemon: connecting, open, or closed (the daemon is gone). */
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export function isConnectionState(value: unknown): value is ConnectionState {
+  return value === 'connecting' || value === 'open' || value === 'closed';
+}
+
 /** What the renderer sees as `window.warden` (Electron) or gets from the HTTP client (browser mode). */
 export type WardenBridge = {
   [M in BridgeMethod]: (args?: BridgeArgs<RouteOf<M>>) => Promise<ApiRoutes[RouteOf<M>]['response']>;
 } & {
   /** Live events; returns a disposer that ends the subscription. */
   onEvent(listener: (event: WardenEvent) => void): Disposer;
+  /**
+   * The state of the live event stream: the current state first, then every change. After
+   * `open` follows a reconnect (a restarted daemon), state must be read again.
+   */
+  onConnection(listener: (state: ConnectionState) => void): Disposer;
   /** An interactive shell on a PTY in a running sandbox (supervisor/api/terminal.ts). */
   openTerminal: OpenTerminal;
 };
 
+/** Desktop-only extras, exposed as `window.wardenDesktop` so `window.warden` stays exactly WardenBridge. */
+export interface WardenDesktop {
+  /** Main asks to show an approval's card (a notification or the tray was clicked). */
+  onFocusApproval(listener: (approvalId: string) => void): Disposer;
+}
+
 /** IPC channel of a bridge method (`warden:status`, …) and of the event stream. */
 export const bridgeChannel = (method: BridgeMethod): string => `warden:${method}`;
 export const EVENT_CHANNEL = 'warden:event';
+/** Main → renderer: the event stream's ConnectionState; invoked, it answers the current one. */
+export const CONNECTION_CHANNEL = 'warden:connection';
 /** Main → renderer: show the card of this approval (payload: the approval id), e.g. after a notification click. */
 export const FOCUS_APPROVAL_CHANNEL = 'warden:focus-approval';
+/** Every channel main sends on; the preload subscribes to each (a test holds both sides to it). */
+export const MAIN_TO_RENDERER_CHANNELS = [
+  EVENT_CHANNEL,
+  CONNECTION_CHANNEL,
+  FOCUS_APPROVAL_CHANNEL,
+  TERMINAL_CHANNELS.data,
+  TERMINAL_CHANNELS.exit,
+] as const;
 
 export function isBridgeMethod(name: unknown): name is BridgeMethod {
   return typeof name === 'string' && Object.hasOwn(BRIDGE_METHODS, name);

@@ -1,13 +1,16 @@
 // The API contract: every type that crosses a process boundary, written once.
 
 export type * from './audit-types.ts';
-export type { BridgeArgs, BridgeError, BridgeMethod, WardenBridge } from './bridge.ts';
+export type { BridgeArgs, BridgeError, BridgeMethod, ConnectionState, WardenBridge } from './bridge.ts';
 export {
   BRIDGE_METHODS,
   bridgeChannel,
+  CONNECTION_CHANNEL,
   EVENT_CHANNEL,
   FOCUS_APPROVAL_CHANNEL,
   isBridgeMethod,
+  isConnectionState,
+  MAIN_TO_RENDERER_CHANNELS,
 } from './bridge.ts';
 export type * from './events.ts';
 export type * from './messages.ts';
