@@ -64,6 +64,8 @@ export async function handleConnect(
   const verdict = await settle(svc, sandbox, facts, decision, aborter.signal);
   if (!verdict.allowed) return deny(verdict);
   const vetted = await vetAddress(svc, sandbox, facts, aborter.signal, verdict);
+  // A rule names the address for some methods or paths only: read the tunnel and decide each request.
+  if ('needsRequest' in vetted) return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   if (!vetted.ok) return deny(vetted.verdict);
   if (socket.destroyed) return;
 
