@@ -46,12 +46,14 @@ export interface ApprovalView extends Identity {
   host: string;
   port: number;
   path: string;
+  /** The query (without `?`) as shown to a human: control characters escaped, long ones cut. */
+  query?: string;
   /** Why the policy asked (the rule with action ask, or the default). */
   reason: string;
   rule: RuleRef | null;
   /** The rule an "always" answer would add to the session layer. */
   suggestedRule: { match: string; methods?: string[]; paths?: string[] };
-  /** How many identical requests are waiting on this approval. */
+  /** How many identical requests (same method, URL and query) are waiting on this approval. */
   waiting: number;
 }
 
@@ -75,6 +77,8 @@ export interface ApprovalAnsweredEvent extends Identity {
   method: string;
   host: string;
   path: string;
+  /** As shown on the approval (absent on records written before queries were shown). */
+  query?: string;
 }
 
 export interface ApprovalExpiredEvent extends Identity {
@@ -84,6 +88,8 @@ export interface ApprovalExpiredEvent extends Identity {
   method: string;
   host: string;
   path: string;
+  /** As shown on the approval (absent on records written before queries were shown). */
+  query?: string;
   timeoutSeconds: number;
 }
 

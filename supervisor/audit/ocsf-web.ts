@@ -49,16 +49,24 @@ function urlString(scheme: string, host: string, port: number, path: string): st
   return `${scheme}://${host}:${port}${path}`;
 }
 
+/** The path with its query, as a human is shown it (records without a query: the path). */
+function pathQuery(path: string, query: string | undefined): string {
+  return query ? `${path}?${query}` : path;
+}
+
 /** Web Resource Access Activity (6004), the class of approvals and secret injection. */
 function webAccess(rest: Omit<ClassShape, 'classUid' | 'className' | 'categoryUid'>): ClassShape {
   return shape(6004, 'Web Resource Access Activity', 6, rest);
 }
 
-/** The resource and request of an event that names only a method, host and path. */
-function hostPathResource(method: string, host: string, path: string) {
+/** The resource and request of an event that names only a method, host, path and query. */
+function hostPathResource(method: string, host: string, path: string, query: string | undefined) {
   return {
-    web_resources: [{ name: `${host}${path}`, type: 'URL' }],
-    http_request: { http_method: method.toUpperCase(), url: { hostname: host, path } },
+    web_resources: [{ name: `${host}${pathQuery(path, query)}`, type: 'URL' }],
+    http_request: {
+      http_method: method.toUpperCase(),
+      url: { hostname: host, path, ...(query ? { query_string: query } : {}) },
+    },
   };
 }
 
@@ -137,7 +145,7 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
     activityName: 'Access Request',
     severityId: 1,
     statusId: 0,
-    message: `approval needed for ${a.method} ${a.scheme}://${a.host}${a.path}: ${a.reason}`,
+    message: `approval needed for ${a.method} ${a.scheme}://${a.host}${pathQuery(a.path, a.query)}: ${a.reason}`,
   });
   return {
     kind: e.type,
@@ -148,7 +156,7 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
     outcome: null,
     ocsf: {
       ...base(s, time, e.user, e.sandboxId, ctx),
-      web_resources: [{ name: urlString(a.scheme, a.host, a.port, a.path), type: 'URL' }],
+      web_resources: [{ name: urlString(a.scheme, a.host, a.port, pathQuery(a.path, a.query)), type: 'URL' }],
       http_request: {
         http_method: a.method.toUpperCase(),
         url: {
@@ -156,7 +164,8 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
           hostname: a.host,
           port: a.port,
           path: a.path,
-          url_string: urlString(a.scheme, a.host, a.port, a.path),
+          ...(a.query ? { query_string: a.query } : {}),
+          url_string: urlString(a.scheme, a.host, a.port, pathQuery(a.path, a.query)),
         },
       },
       unmapped: {
@@ -181,7 +190,7 @@ export function mapApprovalAnswered(e: ApprovalAnsweredEvent, time: number, ctx:
     activityName: allow ? 'Access Grant' : 'Access Deny',
     severityId: allow && e.scope === 'always' ? 2 : 1,
     statusId: 1,
-    message: `${e.by} answered ${e.decision} (${e.scope}) for ${e.method} ${e.host}${e.path}`,
+    message: `${e.by} answered ${e.decision} (${e.scope}) for ${e.method} ${e.host}${pathQuery(e.path, e.query)}`,
   });
   return {
     kind: e.type,
@@ -194,7 +203,7 @@ export function mapApprovalAnswered(e: ApprovalAnsweredEvent, time: number, ctx:
       ...base(s, time, e.user, e.sandboxId, ctx),
       // The human who answered is the actor of this record.
       actor: { user: { name: e.by, type: 'User', type_id: 1 } },
-      ...hostPathResource(e.method, e.host, e.path),
+      ...hostPathResource(e.method, e.host, e.path, e.query),
       unmapped: {
         warden_kind: e.type,
         sandbox_id: e.sandboxId,
@@ -214,7 +223,7 @@ export function mapApprovalExpired(e: ApprovalExpiredEvent, time: number, ctx: O
     activityName: 'Access Deny',
     severityId: 2,
     statusId: 2,
-    message: `approval for ${e.method} ${e.host}${e.path} timed out after ${e.timeoutSeconds} s: denied`,
+    message: `approval for ${e.method} ${e.host}${pathQuery(e.path, e.query)} timed out after ${e.timeoutSeconds} s: denied`,
   });
   return {
     kind: e.type,
@@ -226,7 +235,7 @@ export function mapApprovalExpired(e: ApprovalExpiredEvent, time: number, ctx: O
     ocsf: {
       ...base(s, time, e.user, e.sandboxId, ctx),
       status_detail: 'approval timed out',
-      ...hostPathResource(e.method, e.host, e.path),
+      ...hostPathResource(e.method, e.host, e.path, e.query),
       unmapped: {
         warden_kind: e.type,
         sandbox_id: e.sandboxId,
