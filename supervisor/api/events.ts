@@ -11,8 +11,15 @@ export interface Identity {
 
 export type RequestOutcome = 'allowed' | 'denied' | 'timed_out' | 'error';
 
+/**
+ * A request or tunnel decided: emitted when the decision is made, before the first byte goes
+ * upstream. A refusal ends here (its `status` is the refusal's); an allowed exchange is
+ * followed by one `request.ended` with the same `id`. Records written before `request.ended`
+ * existed were emitted at the end instead and carry the byte counts and duration.
+ */
 export interface RequestDecidedEvent extends Identity {
   type: 'request.decided';
+  /** The request's id, shared with its `request.ended`. */
   id: string;
   time: string;
   method: string;
@@ -20,6 +27,8 @@ export interface RequestDecidedEvent extends Identity {
   host: string;
   port: number;
   path: string;
+  /** The query (without `?`) as the client sent it, cut when long (absent when none). */
+  query?: string;
   /** The address actually connected to, after DNS (absent when never connected). */
   address?: string;
   outcome: RequestOutcome;
@@ -32,8 +41,32 @@ export interface RequestDecidedEvent extends Identity {
   /** TLS terminated by the proxy (true) or tunnel spliced (false); absent for plain HTTP. */
   intercepted?: boolean;
   status?: number;
+  /** Only on records from before `request.ended` existed (the end is recorded there now). */
+  bytesUp?: number;
+  bytesDown?: number;
+  durationMs?: number;
+}
+
+/** How an allowed request or tunnel ended: its outcome and traffic, linked to its decision by `id`. */
+export interface RequestEndedEvent extends Identity {
+  type: 'request.ended';
+  /** The `id` of the exchange's `request.decided`. */
+  id: string;
+  /** When it ended. */
+  time: string;
+  method: string;
+  scheme: Scheme;
+  host: string;
+  port: number;
+  path: string;
+  address?: string;
+  /** allowed: it ran to its end; error: it failed or was cut (the reason says how); denied: stopped midway. */
+  outcome: RequestOutcome;
+  reason: string;
+  status?: number;
   bytesUp: number;
   bytesDown: number;
+  /** From the request's arrival to its end. */
   durationMs: number;
 }
 
@@ -153,6 +186,7 @@ export interface UserActionEvent {
 
 export type WardenEvent =
   | RequestDecidedEvent
+  | RequestEndedEvent
   | ApprovalPendingEvent
   | ApprovalAnsweredEvent
   | ApprovalExpiredEvent

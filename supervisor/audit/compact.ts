@@ -31,8 +31,28 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'outcome',
     'path',
     'port',
+    'query',
     'reason',
     'rule',
+    'sandboxId',
+    'scheme',
+    'status',
+    'time',
+    'type',
+    'user',
+  ],
+  'request.ended': [
+    'address',
+    'bytesDown',
+    'bytesUp',
+    'durationMs',
+    'host',
+    'id',
+    'method',
+    'outcome',
+    'path',
+    'port',
+    'reason',
     'sandboxId',
     'scheme',
     'status',
@@ -155,6 +175,7 @@ function columns(
 export function eventColumns(event: StoredEvent, now: number): EventColumns {
   switch (event.type) {
     case 'request.decided':
+    case 'request.ended':
       return columns(event, now, event.sandboxId, event.host, event.outcome);
     case 'approval.pending':
       return columns(event, now, event.sandboxId, event.approval.host, null);

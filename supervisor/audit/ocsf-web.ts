@@ -79,9 +79,9 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
     activityName: activityId === 99 ? method : method.charAt(0) + method.slice(1).toLowerCase(),
     severityId: e.outcome === 'allowed' ? 1 : 2,
     statusId: e.outcome === 'allowed' ? 1 : 2,
-    message: `${method} ${e.scheme}://${e.host}${e.path} ${e.outcome.replace('_', ' ')}: ${e.reason}`,
+    message: `${method} ${e.scheme}://${e.host}${pathQuery(e.path, e.query)} ${e.outcome.replace('_', ' ')}: ${e.reason}`,
   });
-  const url = urlString(e.scheme, e.host, e.port, e.path);
+  const url = urlString(e.scheme, e.host, e.port, pathQuery(e.path, e.query));
   // Spelled out in sorted key order (this is the event recorded most); same fields as base().
   return {
     kind: e.type,
@@ -108,7 +108,14 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
       http_request: {
         http_method: method,
         uid: e.id,
-        url: { hostname: e.host, path: e.path, port: e.port, scheme: e.scheme, url_string: url },
+        url: {
+          hostname: e.host,
+          path: e.path,
+          port: e.port,
+          query_string: e.query,
+          scheme: e.scheme,
+          url_string: url,
+        },
       },
       http_response: e.status === undefined ? undefined : { code: e.status },
       message: s.message,
@@ -120,7 +127,11 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
       status_detail: e.reason,
       status_id: s.statusId,
       time,
-      traffic: { bytes: e.bytesUp + e.bytesDown, bytes_in: e.bytesDown, bytes_out: e.bytesUp },
+      // Only records from before request.ended carry traffic here.
+      traffic:
+        e.bytesUp === undefined || e.bytesDown === undefined
+          ? undefined
+          : { bytes: e.bytesUp + e.bytesDown, bytes_in: e.bytesDown, bytes_out: e.bytesUp },
       type_name: `${s.className}: ${s.activityName}`,
       type_uid: s.classUid * 100 + s.activityId,
       unmapped: {

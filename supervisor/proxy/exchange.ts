@@ -35,7 +35,7 @@ export async function handleExchange(
 ): Promise<void> {
   const { sandbox } = owner;
   const facts = factsOf(target, req.method ?? 'GET');
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted, owner.records);
   const aborter = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) aborter.abort();
@@ -54,6 +54,7 @@ export async function handleExchange(
   if (aborter.signal.aborted)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
   record.address = address.address;
+  record.decide(verdict);
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,

@@ -69,8 +69,9 @@ export async function handleConnect(
   if (!vetted.ok) return deny(vetted.verdict);
   if (socket.destroyed) return;
 
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, false);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, false, owner.records);
   record.address = vetted.address.address;
+  record.decide(verdict);
   const upstream = owner.upstream.connect(vetted.address, port);
   upstream.once('connect', () => {
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
