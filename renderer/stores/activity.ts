@@ -1,9 +1,11 @@
 // The live feed of decisions: a bounded ring buffer of request.decided events, counters per
-// sandbox, filters, pause/resume. Events are batched (one MobX action per flush) so a
-// stream of thousands per second costs one re-render per flush, not one per event.
+// sandbox, filters, pause/resume. A row appears when its request is decided; its
+// request.ended (same id) later fills in bytes, status and how it ended. Events are batched
+// (one MobX action per flush) so a stream of thousands per second costs one re-render per
+// flush, not one per event.
 
 import { action, computed, makeObservable, observable } from 'mobx';
-import type { RequestDecidedEvent, RequestOutcome } from '../../supervisor/api/events.ts';
+import type { RequestDecidedEvent, RequestEndedEvent, RequestOutcome } from '../../supervisor/api/events.ts';
 import { Ring } from './ring.ts';
 
 export interface ActivityRow {
@@ -56,7 +58,9 @@ export class ActivityStore {
   readonly #ring: Ring<ActivityRow>;
   readonly #held: Ring<ActivityRow>;
   readonly #schedule: (fn: () => void) => void;
-  #incoming: RequestDecidedEvent[] = [];
+  #incoming: Array<RequestDecidedEvent | RequestEndedEvent> = [];
+  /** Rows of allowed requests whose end has not arrived yet, oldest first (bounded by capacity). */
+  readonly #open = new Map<string, ActivityRow>();
   #scheduled = false;
   #seq = 0;
 
@@ -90,7 +94,7 @@ export class ActivityStore {
     return this.#ring.size;
   }
 
-  ingest(event: RequestDecidedEvent): void {
+  ingest(event: RequestDecidedEvent | RequestEndedEvent): void {
     this.#incoming.push(event);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -106,7 +110,13 @@ export class ActivityStore {
     const counts = new Map<string, SandboxCounter>();
     // Only the last `capacity` of a batch can be kept; all of them are counted.
     const firstKept = Math.max(0, batch.length - this.#ring.capacity);
+    let decidedCount = 0;
     for (const [i, e] of batch.entries()) {
+      if (e.type === 'request.ended') {
+        this.#ended(e);
+        continue;
+      }
+      decidedCount++;
       const c = counts.get(e.sandboxId) ?? {
         ...(this.counters.get(e.sandboxId) ?? { allowed: 0, denied: 0, other: 0 }),
       };
@@ -127,16 +137,38 @@ export class ActivityStore {
         outcome: e.outcome,
         rule: ruleText(e),
         reason: e.reason,
-        bytes: e.bytesUp + e.bytesDown,
+        bytes: (e.bytesUp ?? 0) + (e.bytesDown ?? 0),
         decidedBy: e.decidedBy,
         ...(e.status !== undefined ? { status: e.status } : {}),
       };
       (this.paused ? this.#held : this.#ring).push(row);
+      if (e.outcome === 'allowed') this.#awaitEnd(row);
     }
     for (const [id, c] of counts) this.counters.set(id, c);
-    this.total += batch.length;
+    this.total += decidedCount;
     if (this.paused) this.heldWhilePaused = this.#held.size;
     else this.version++;
+  }
+
+  #awaitEnd(row: ActivityRow): void {
+    this.#open.set(row.id, row);
+    if (this.#open.size > this.#ring.capacity) {
+      const oldest = this.#open.keys().next().value;
+      if (oldest !== undefined) this.#open.delete(oldest);
+    }
+  }
+
+  /** Fill in how a request ended on its row (if the row is still held). */
+  #ended(e: RequestEndedEvent): void {
+    const row = this.#open.get(e.id);
+    if (!row) return;
+    this.#open.delete(e.id);
+    row.bytes = e.bytesUp + e.bytesDown;
+    if (e.status !== undefined) row.status = e.status;
+    if (e.outcome !== 'allowed') {
+      row.outcome = e.outcome;
+      row.reason = e.reason;
+    }
   }
 
   pause(): void {
@@ -157,6 +189,7 @@ export class ActivityStore {
 
   clear(): void {
     this.#ring.clear();
+    this.#open.clear();
     this.#held.clear();
     this.counters.clear();
     this.total = 0;

@@ -68,6 +68,7 @@ export class RootStore {
   dispatch(event: WardenEvent): void {
     switch (event.type) {
       case 'request.decided':
+      case 'request.ended':
         this.activity.ingest(event);
         return;
       case 'approval.pending':

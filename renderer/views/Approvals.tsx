@@ -121,7 +121,7 @@ const ApprovalCard = observer(function ApprovalCard({
       // biome-ignore lint/a11y/noNoninteractiveTabindex: the card takes the a/A/d/D shortcuts when focused
       tabIndex={0}
       onKeyDown={onKey}
-      aria-label={`${a.method} ${a.host}${a.path} from ${a.sandboxId}`}
+      aria-label={`${a.method} ${a.host}${a.path}${a.query ? `?${a.query}` : ''} from ${a.sandboxId}`}
       data-approval={a.id}
     >
       <div className="card-head">
@@ -130,6 +130,8 @@ const ApprovalCard = observer(function ApprovalCard({
           {a.scheme}://{a.host}
           {a.port !== 443 && a.port !== 80 ? `:${a.port}` : ''}
           {a.path}
+          {/* The query is part of what is approved: two requests differing in it are two cards. */}
+          {a.query ? <span className="query">?{a.query}</span> : null}
         </span>
         <span className={`countdown${left <= 10 ? ' urgent' : ''}`} title="Denied when this reaches 0">
           {left} s

@@ -8,6 +8,7 @@ export type AuditKind = WardenEventType | 'audit.checkpoint';
 /** Every kind, in the order filters list them (the compiler checks none is missing). */
 export const AUDIT_KINDS = [
   'request.decided',
+  'request.ended',
   'approval.pending',
   'approval.answered',
   'approval.expired',

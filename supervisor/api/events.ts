@@ -11,8 +11,15 @@ export interface Identity {
 
 export type RequestOutcome = 'allowed' | 'denied' | 'timed_out' | 'error';
 
+/**
+ * A request or tunnel decided: emitted when the decision is made, before the first byte goes
+ * upstream. A refusal ends here (its `status` is the refusal's); an allowed exchange is
+ * followed by one `request.ended` with the same `id`. Records written before `request.ended`
+ * existed were emitted at the end instead and carry the byte counts and duration.
+ */
 export interface RequestDecidedEvent extends Identity {
   type: 'request.decided';
+  /** The request's id, shared with its `request.ended`. */
   id: string;
   time: string;
   method: string;
@@ -20,6 +27,8 @@ export interface RequestDecidedEvent extends Identity {
   host: string;
   port: number;
   path: string;
+  /** The query (without `?`) as the client sent it, cut when long (absent when none). */
+  query?: string;
   /** The address actually connected to, after DNS (absent when never connected). */
   address?: string;
   outcome: RequestOutcome;
@@ -32,8 +41,32 @@ export interface RequestDecidedEvent extends Identity {
   /** TLS terminated by the proxy (true) or tunnel spliced (false); absent for plain HTTP. */
   intercepted?: boolean;
   status?: number;
+  /** Only on records from before `request.ended` existed (the end is recorded there now). */
+  bytesUp?: number;
+  bytesDown?: number;
+  durationMs?: number;
+}
+
+/** How an allowed request or tunnel ended: its outcome and traffic, linked to its decision by `id`. */
+export interface RequestEndedEvent extends Identity {
+  type: 'request.ended';
+  /** The `id` of the exchange's `request.decided`. */
+  id: string;
+  /** When it ended. */
+  time: string;
+  method: string;
+  scheme: Scheme;
+  host: string;
+  port: number;
+  path: string;
+  address?: string;
+  /** allowed: it ran to its end; error: it failed or was cut (the reason says how); denied: stopped midway. */
+  outcome: RequestOutcome;
+  reason: string;
+  status?: number;
   bytesUp: number;
   bytesDown: number;
+  /** From the request's arrival to its end. */
   durationMs: number;
 }
 
@@ -46,12 +79,14 @@ export interface ApprovalView extends Identity {
   host: string;
   port: number;
   path: string;
+  /** The query (without `?`) as shown to a human: control characters escaped, long ones cut. */
+  query?: string;
   /** Why the policy asked (the rule with action ask, or the default). */
   reason: string;
   rule: RuleRef | null;
   /** The rule an "always" answer would add to the session layer. */
   suggestedRule: { match: string; methods?: string[]; paths?: string[] };
-  /** How many identical requests are waiting on this approval. */
+  /** How many identical requests (same method, URL and query) are waiting on this approval. */
   waiting: number;
 }
 
@@ -75,6 +110,8 @@ export interface ApprovalAnsweredEvent extends Identity {
   method: string;
   host: string;
   path: string;
+  /** As shown on the approval (absent on records written before queries were shown). */
+  query?: string;
 }
 
 export interface ApprovalExpiredEvent extends Identity {
@@ -84,6 +121,8 @@ export interface ApprovalExpiredEvent extends Identity {
   method: string;
   host: string;
   path: string;
+  /** As shown on the approval (absent on records written before queries were shown). */
+  query?: string;
   timeoutSeconds: number;
 }
 
@@ -162,6 +201,7 @@ export interface UserActionEvent {
 
 export type WardenEvent =
   | RequestDecidedEvent
+  | RequestEndedEvent
   | ApprovalPendingEvent
   | ApprovalAnsweredEvent
   | ApprovalExpiredEvent

@@ -43,6 +43,11 @@ export interface RequestFacts {
   method: string;
   /** Path without query, dot-segments resolved. */
   path: string;
+  /**
+   * The query string without `?`, as the client sent it (absent or '' when none). Rules do
+   * not match on it; approvals are keyed on it and show it, and the audit records it.
+   */
+  query?: string;
 }
 
 export interface PolicyErrorView {

@@ -123,3 +123,40 @@ test('a waiter whose client goes away stops waiting; answering an unknown id fai
   );
   queue.cancelAll('done');
 });
+
+test('requests that differ only in the query get their own approvals; answering one releases only it', async () => {
+  const { queue, events } = setup();
+  const innocent = { ...facts('/search'), query: 'q=weather' };
+  const carrying = { ...facts('/search'), query: 'q=weather&d=c2VjcmV0LWRhdGE' };
+  let carryingDone = false;
+  const a = queue.request(ask(innocent));
+  void queue.request(ask(carrying)).then(() => {
+    carryingDone = true;
+  });
+  assert.equal(queue.size, 2, 'two approvals');
+  const views = queue.list();
+  assert.deepEqual(views.map((v) => v.query).sort(), ['q=weather', 'q=weather&d=c2VjcmV0LWRhdGE']);
+  const first = views.find((v) => v.query === 'q=weather')!;
+  queue.answer(first.id, { decision: 'allow', scope: 'once' }, 'alice');
+  assert.equal((await a).kind, 'answered');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(carryingDone, false, 'the other request still waits');
+  assert.equal(queue.size, 1);
+  const pending = events.filter((e) => e.type === 'approval.pending');
+  assert.deepEqual(pending.map((e) => e.approval.query).sort(), ['q=weather', 'q=weather&d=c2VjcmV0LWRhdGE']);
+  const answered = events.find((e) => e.type === 'approval.answered');
+  assert.equal(answered?.type === 'approval.answered' && answered.query, 'q=weather');
+  queue.cancelAll('test over');
+});
+
+test('a long query is shown truncated, with how much was cut; the approval is still keyed on all of it', () => {
+  const { queue } = setup();
+  const long = `a=${'x'.repeat(5000)}`;
+  void queue.request(ask({ ...facts('/q'), query: `${long}1` }));
+  void queue.request(ask({ ...facts('/q'), query: `${long}2` }));
+  assert.equal(queue.size, 2);
+  const shown = queue.list()[0]!.query!;
+  assert.ok(shown.length < 1100, `shown ${shown.length} characters`);
+  assert.match(shown, /… \(\d+ more characters\)$/);
+  queue.cancelAll('test over');
+});

@@ -1,6 +1,7 @@
 // Pending approvals: a request the policy answered with `ask` waits here until a human
 // answers or the timeout denies it. Identical requests waiting at the same time share one
-// approval; an "always" answer adds a rule to the sandbox's session layer and releases
+// approval (the query too: a request carrying data never rides on an innocent one's
+// answer); an "always" answer adds a rule to the sandbox's session layer and releases
 // every other pending request that the new rule now decides.
 
 import { randomUUID } from 'node:crypto';
@@ -16,6 +17,7 @@ import type {
 } from '../api/index.ts';
 import type { AnswerApprovalRequest, AnswerApprovalResponse } from '../api/messages.ts';
 import type { PolicyDiff } from '../api/policy-types.ts';
+import { shownQuery } from './shown-query.ts';
 
 export type ApprovalOutcome =
   | { kind: 'answered'; approvalId: string; decision: ApprovalDecision; scope: ApprovalScope; by: string }
@@ -75,8 +77,11 @@ export class ApprovalNotFoundError extends WardenError {
   }
 }
 
+/** Requests wait on one approval only when their whole request line is the same, query included. */
 function dedupeKey(identity: Identity, f: RequestFacts): string {
-  return [identity.sandboxId, f.method.toUpperCase(), f.scheme, f.host, f.port, f.path].join('\u0000');
+  return [identity.sandboxId, f.method.toUpperCase(), f.scheme, f.host, f.port, f.path, f.query ?? ''].join(
+    '\u0000',
+  );
 }
 
 export class ApprovalQueue {
@@ -178,6 +183,7 @@ export class ApprovalQueue {
       host: f.host,
       port: f.port,
       path: f.path,
+      ...(f.query ? { query: shownQuery(f.query) } : {}),
       reason: ask.reason,
       rule: ask.rule,
       suggestedRule: ask.suggestedRule,
@@ -214,6 +220,7 @@ export class ApprovalQueue {
       method: v.method,
       host: v.host,
       path: v.path,
+      ...(v.query !== undefined ? { query: v.query } : {}),
       timeoutSeconds: p.timeoutSeconds,
     });
     this.#finish(p, { kind: 'expired', approvalId: v.id, timeoutSeconds: p.timeoutSeconds });
@@ -233,6 +240,7 @@ export class ApprovalQueue {
       method: v.method,
       host: v.host,
       path: v.path,
+      ...(v.query !== undefined ? { query: v.query } : {}),
     });
     this.#finish(p, outcome);
   }

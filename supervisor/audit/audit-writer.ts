@@ -1,8 +1,8 @@
 // How the daemon feeds the audit store: through a worker thread that owns the writing
 // AuditStore (audit-writer-worker.ts), so no database work runs on the event loop. One ordered
 // channel carries every event:
-// - the high-volume `request.decided` records, emitted after their exchange has ended and
-//   waited on by nobody, are queued and posted together at the end of the event-loop turn
+// - the high-volume `request.decided` and `request.ended` records (a decision, recorded
+//   before its first byte goes upstream, and its end), waited on by nobody, are queued and posted together at the end of the event-loop turn
 //   (one message and one transaction for many requests);
 // - every other event (an answer, a policy change, a user action…) first sends the queue,
 //   then is posted and `emit` WAITS (Atomics.wait on a shared status slot) until the worker
@@ -188,7 +188,7 @@ export class AuditWriter {
 
   take(event: WardenEvent): void {
     if (this.#closed) throw new AuditWriteError(`audit writer for ${this.file} is closed`, 'CLOSED');
-    if (event.type === 'request.decided') {
+    if (event.type === 'request.decided' || event.type === 'request.ended') {
       encodeEvents([event], Date.now(), this.#queue);
       if (batchSize(this.#queue) >= MAX_QUEUE) this.flush();
       else this.#scheduled ??= setImmediate(() => this.flush());

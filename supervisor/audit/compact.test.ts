@@ -5,7 +5,7 @@ import { canonicalJson, canonicalJsonReference } from './canonical.ts';
 import { compactEvent, eventColumns, type StoredEvent } from './compact.ts';
 import { bodyOf, encodeEvents } from './encode.ts';
 import { type CheckpointEvent, toOcsf } from './ocsf.ts';
-import { redactedEvent, requestEvent, sampleEvents, TEST_DEVICE } from './testing.ts';
+import { type Loose, redactedEvent, requestEvent, sampleEvents, TEST_DEVICE } from './testing.ts';
 
 const CTX = { device: TEST_DEVICE, version: '0.1.0' };
 const NOW = 1_800_000_000_000;
@@ -35,8 +35,58 @@ function everyShape(): StoredEvent[] {
       sandboxId: 'sb',
     },
     { ...(sampleEvents()[7] as WardenEvent), time: 'x', sandboxId: 'sb-2' } as WardenEvent,
+    ...decisionFirstShapes(),
   ];
 }
+
+/** A decision as recorded since request.ended exists (no traffic, a query), its end, approvals with a query. */
+function decisionFirstShapes(): WardenEvent[] {
+  const { bytesUp, bytesDown, durationMs, status, ...decided } = requestEvent(7, {
+    query: 'page=2&q=a%20b',
+  }) as Extract<WardenEvent, { type: 'request.decided' }>;
+  void [bytesUp, bytesDown, durationMs, status];
+  const pending = sampleEvents()[3] as Extract<WardenEvent, { type: 'approval.pending' }>;
+  return [
+    decided,
+    {
+      type: 'request.ended',
+      id: decided.id,
+      time: '2026-11-03T10:00:01.000Z',
+      sandboxId: decided.sandboxId,
+      user: decided.user,
+      method: 'CONNECT',
+      scheme: 'https',
+      host: decided.host,
+      port: 443,
+      path: '',
+      address: '127.0.0.1',
+      outcome: 'error',
+      reason: 'the proxy listener closed while the exchange was open',
+      status: 200,
+      bytesUp: 4,
+      bytesDown: 5,
+      durationMs: 12.5,
+    },
+    { ...pending, approval: { ...pending.approval, query: 'token=wdn_ph_x&d=1' } },
+    { ...(sampleEvents()[4] as WardenEvent), query: 'a=1' } as WardenEvent,
+  ];
+}
+
+test('a request.ended maps to Network Activity with its traffic, linked to its decision by the request id', () => {
+  const [decided, ended] = decisionFirstShapes();
+  const start: Loose = toOcsf(decided!, CTX, NOW).ocsf;
+  const end: Loose = toOcsf(ended!, CTX, NOW).ocsf;
+  assert.equal(start.class_uid, 4002);
+  assert.equal(start.traffic, undefined, 'a decision has no traffic yet');
+  assert.equal(start.http_request.url.query_string, 'page=2&q=a%20b');
+  assert.match(start.http_request.url.url_string, /\/p\/7\?page=2&q=a%20b$/);
+  assert.equal(end.class_uid, 4001);
+  assert.equal(end.activity_name, 'Fail');
+  assert.deepEqual(end.traffic, { bytes: 9, bytes_in: 5, bytes_out: 4 });
+  assert.equal(end.unmapped.request_id, start.unmapped.request_id);
+  assert.equal(eventColumns(ended!, NOW).kind, 'request.ended');
+  assert.equal(eventColumns(ended!, NOW).outcome, 'error');
+});
 
 test('mapping the compact event (after a JSON round trip) gives the OCSF object of the original', () => {
   for (const event of everyShape()) {

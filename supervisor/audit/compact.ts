@@ -31,8 +31,28 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'outcome',
     'path',
     'port',
+    'query',
     'reason',
     'rule',
+    'sandboxId',
+    'scheme',
+    'status',
+    'time',
+    'type',
+    'user',
+  ],
+  'request.ended': [
+    'address',
+    'bytesDown',
+    'bytesUp',
+    'durationMs',
+    'host',
+    'id',
+    'method',
+    'outcome',
+    'path',
+    'port',
+    'reason',
     'sandboxId',
     'scheme',
     'status',
@@ -48,6 +68,7 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'host',
     'method',
     'path',
+    'query',
     'sandboxId',
     'scope',
     'time',
@@ -59,6 +80,7 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'host',
     'method',
     'path',
+    'query',
     'sandboxId',
     'time',
     'timeoutSeconds',
@@ -96,6 +118,7 @@ export const NESTED: Record<string, readonly string[]> = {
     'method',
     'path',
     'port',
+    'query',
     'reason',
     'rule',
     'scheme',
@@ -153,6 +176,7 @@ function columns(
 export function eventColumns(event: StoredEvent, now: number): EventColumns {
   switch (event.type) {
     case 'request.decided':
+    case 'request.ended':
       return columns(event, now, event.sandboxId, event.host, event.outcome);
     case 'approval.pending':
       return columns(event, now, event.sandboxId, event.approval.host, null);

@@ -50,16 +50,24 @@ function urlString(scheme: string, host: string, port: number, path: string): st
   return `${scheme}://${host}:${port}${path}`;
 }
 
+/** The path with its query, as a human is shown it (records without a query: the path). */
+function pathQuery(path: string, query: string | undefined): string {
+  return query ? `${path}?${query}` : path;
+}
+
 /** Web Resource Access Activity (6004), the class of approvals and secret injection. */
 function webAccess(rest: Omit<ClassShape, 'classUid' | 'className' | 'categoryUid'>): ClassShape {
   return shape(6004, 'Web Resource Access Activity', 6, rest);
 }
 
-/** The resource and request of an event that names only a method, host and path. */
-function hostPathResource(method: string, host: string, path: string) {
+/** The resource and request of an event that names only a method, host, path and query. */
+function hostPathResource(method: string, host: string, path: string, query: string | undefined) {
   return {
-    web_resources: [{ name: `${host}${path}`, type: 'URL' }],
-    http_request: { http_method: method.toUpperCase(), url: { hostname: host, path } },
+    web_resources: [{ name: `${host}${pathQuery(path, query)}`, type: 'URL' }],
+    http_request: {
+      http_method: method.toUpperCase(),
+      url: { hostname: host, path, ...(query ? { query_string: query } : {}) },
+    },
   };
 }
 
@@ -72,9 +80,9 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
     activityName: activityId === 99 ? method : method.charAt(0) + method.slice(1).toLowerCase(),
     severityId: e.outcome === 'allowed' ? 1 : 2,
     statusId: e.outcome === 'allowed' ? 1 : 2,
-    message: `${method} ${e.scheme}://${e.host}${e.path} ${e.outcome.replace('_', ' ')}: ${e.reason}`,
+    message: `${method} ${e.scheme}://${e.host}${pathQuery(e.path, e.query)} ${e.outcome.replace('_', ' ')}: ${e.reason}`,
   });
-  const url = urlString(e.scheme, e.host, e.port, e.path);
+  const url = urlString(e.scheme, e.host, e.port, pathQuery(e.path, e.query));
   // Spelled out in sorted key order (this is the event recorded most); same fields as base().
   return {
     kind: e.type,
@@ -101,7 +109,14 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
       http_request: {
         http_method: method,
         uid: e.id,
-        url: { hostname: e.host, path: e.path, port: e.port, scheme: e.scheme, url_string: url },
+        url: {
+          hostname: e.host,
+          path: e.path,
+          port: e.port,
+          query_string: e.query,
+          scheme: e.scheme,
+          url_string: url,
+        },
       },
       http_response: e.status === undefined ? undefined : { code: e.status },
       message: s.message,
@@ -113,7 +128,11 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
       status_detail: e.reason,
       status_id: s.statusId,
       time,
-      traffic: { bytes: e.bytesUp + e.bytesDown, bytes_in: e.bytesDown, bytes_out: e.bytesUp },
+      // Only records from before request.ended carry traffic here.
+      traffic:
+        e.bytesUp === undefined || e.bytesDown === undefined
+          ? undefined
+          : { bytes: e.bytesUp + e.bytesDown, bytes_in: e.bytesDown, bytes_out: e.bytesUp },
       type_name: `${s.className}: ${s.activityName}`,
       type_uid: s.classUid * 100 + s.activityId,
       unmapped: {
@@ -138,7 +157,7 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
     activityName: 'Access Request',
     severityId: 1,
     statusId: 0,
-    message: `approval needed for ${a.method} ${a.scheme}://${a.host}${a.path}: ${a.reason}`,
+    message: `approval needed for ${a.method} ${a.scheme}://${a.host}${pathQuery(a.path, a.query)}: ${a.reason}`,
   });
   return {
     kind: e.type,
@@ -149,7 +168,7 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
     outcome: null,
     ocsf: {
       ...base(s, time, e.user, e.sandboxId, ctx),
-      web_resources: [{ name: urlString(a.scheme, a.host, a.port, a.path), type: 'URL' }],
+      web_resources: [{ name: urlString(a.scheme, a.host, a.port, pathQuery(a.path, a.query)), type: 'URL' }],
       http_request: {
         http_method: a.method.toUpperCase(),
         url: {
@@ -157,7 +176,8 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
           hostname: a.host,
           port: a.port,
           path: a.path,
-          url_string: urlString(a.scheme, a.host, a.port, a.path),
+          ...(a.query ? { query_string: a.query } : {}),
+          url_string: urlString(a.scheme, a.host, a.port, pathQuery(a.path, a.query)),
         },
       },
       unmapped: {
@@ -182,7 +202,7 @@ export function mapApprovalAnswered(e: ApprovalAnsweredEvent, time: number, ctx:
     activityName: allow ? 'Access Grant' : 'Access Deny',
     severityId: allow && e.scope === 'always' ? 2 : 1,
     statusId: 1,
-    message: `${e.by} answered ${e.decision} (${e.scope}) for ${e.method} ${e.host}${e.path}`,
+    message: `${e.by} answered ${e.decision} (${e.scope}) for ${e.method} ${e.host}${pathQuery(e.path, e.query)}`,
   });
   return {
     kind: e.type,
@@ -195,7 +215,7 @@ export function mapApprovalAnswered(e: ApprovalAnsweredEvent, time: number, ctx:
       ...base(s, time, e.user, e.sandboxId, ctx),
       // The human who answered is the actor of this record.
       actor: { user: { name: e.by, type: 'User', type_id: 1 } },
-      ...hostPathResource(e.method, e.host, e.path),
+      ...hostPathResource(e.method, e.host, e.path, e.query),
       unmapped: {
         warden_kind: e.type,
         sandbox_id: e.sandboxId,
@@ -215,7 +235,7 @@ export function mapApprovalExpired(e: ApprovalExpiredEvent, time: number, ctx: O
     activityName: 'Access Deny',
     severityId: 2,
     statusId: 2,
-    message: `approval for ${e.method} ${e.host}${e.path} timed out after ${e.timeoutSeconds} s: denied`,
+    message: `approval for ${e.method} ${e.host}${pathQuery(e.path, e.query)} timed out after ${e.timeoutSeconds} s: denied`,
   });
   return {
     kind: e.type,
@@ -227,7 +247,7 @@ export function mapApprovalExpired(e: ApprovalExpiredEvent, time: number, ctx: O
     ocsf: {
       ...base(s, time, e.user, e.sandboxId, ctx),
       status_detail: 'approval timed out',
-      ...hostPathResource(e.method, e.host, e.path),
+      ...hostPathResource(e.method, e.host, e.path, e.query),
       unmapped: {
         warden_kind: e.type,
         sandbox_id: e.sandboxId,

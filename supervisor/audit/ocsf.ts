@@ -5,6 +5,7 @@
 
 import type { WardenEvent } from '../api/events.ts';
 import { mapCheckpoint, mapDaemon, mapPolicyChanged, mapSandboxState, mapUserAction } from './ocsf-ops.ts';
+import { mapRequestEnded } from './ocsf-request-ended.ts';
 import { type CheckpointEvent, eventTime, type MappedEvent, type OcsfContext } from './ocsf-shared.ts';
 import {
   mapApprovalAnswered,
@@ -25,6 +26,8 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
   switch (event.type) {
     case 'request.decided':
       return mapRequestDecided(event, time, ctx);
+    case 'request.ended':
+      return mapRequestEnded(event, time, ctx);
     case 'approval.pending':
       return mapApprovalPending(event, time, ctx);
     case 'approval.answered':

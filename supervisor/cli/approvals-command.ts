@@ -5,9 +5,14 @@ import type { ApprovalView } from '../api/index.ts';
 import { formatDiff } from '../policy/index.ts';
 import { connect, printJson } from './connect.ts';
 
+/** The path and query as printed (the daemon already cut a long query, naming any placeholder cut off). */
+function target(a: ApprovalView): string {
+  return a.query ? `${a.path}?${a.query}` : a.path;
+}
+
 function line(a: ApprovalView): string {
   const left = Math.max(0, Math.round((Date.parse(a.expiresAt) - Date.now()) / 1000));
-  return `${a.id}  ${a.sandboxId}  ${a.method} ${a.scheme}://${a.host}:${a.port}${a.path}  (${left}s left, ${a.waiting} waiting)\n    ${a.reason}`;
+  return `${a.id}  ${a.sandboxId}  ${a.method} ${a.scheme}://${a.host}:${a.port}${target(a)}  (${left}s left, ${a.waiting} waiting)\n    ${a.reason}`;
 }
 
 export function approvalsCommand(): Command {
@@ -49,7 +54,7 @@ function answerCommand(name: 'approve' | 'deny'): Command {
         if (opts.json) return printJson(result);
         const a = result.approval;
         process.stdout.write(
-          `${decision === 'allow' ? 'allowed' : 'denied'} ${a.method} ${a.host}${a.path} (${opts.always ? 'always' : 'once'})\n`,
+          `${decision === 'allow' ? 'allowed' : 'denied'} ${a.method} ${a.host}${target(a)} (${opts.always ? 'always' : 'once'})\n`,
         );
         if (result.diff)
           process.stdout.write(`session policy of ${a.sandboxId} changed:\n${formatDiff(result.diff)}\n`);

@@ -87,6 +87,32 @@ export function ruleMatches(rule: CompiledRule, ctx: MatchContext): boolean {
   return true;
 }
 
+/** The rule has conditions only a request can answer (method, path, or a scheme other than https). */
+export function needsRequest(rule: CompiledRule): boolean {
+  const scheme = rule.parsed.scheme;
+  return rule.methods !== null || rule.paths !== null || (scheme !== undefined && scheme !== 'https');
+}
+
+/**
+ * Which of the rule's request conditions (scheme, method, path) the request does not meet, in
+ * words; null when it meets them all. `method` upper-case, `path` normalized.
+ */
+export function unmetCondition(
+  rule: CompiledRule,
+  request: { scheme: Scheme; method: string; path: string },
+): string | null {
+  if (rule.parsed.scheme !== undefined && rule.parsed.scheme !== request.scheme) {
+    return `scheme ${request.scheme} is not ${rule.parsed.scheme}`;
+  }
+  if (rule.methods !== null && !rule.methods.has(request.method)) {
+    return `method ${request.method} not in ${[...rule.methods].join(',')}`;
+  }
+  if (rule.paths !== null && !rule.paths.some((glob) => glob.regex.test(request.path))) {
+    return `path ${request.path} matches none of ${rule.paths.map((g) => g.source).join(', ')}`;
+  }
+  return null;
+}
+
 function portText(rule: CompiledRule): string {
   const range = rule.parsed.port;
   if (!range) return 'any';

@@ -19,8 +19,10 @@ import {
   describeLayer,
   describeRule,
   type MatchContext,
+  needsRequest,
   portMatches,
   ruleMatches,
+  unmetCondition,
   whyMatch,
   whyNot,
 } from './compiled-rule.ts';
@@ -40,6 +42,17 @@ export interface PolicyLayer {
 export interface AddressCheck {
   action: Action;
   rule: RuleRef | null;
+  category: AddressCategory;
+  reason: string;
+}
+
+/**
+ * The address check of a CONNECT tunnel whose address is named by a rule with method, path or
+ * scheme conditions: only the requests inside the tunnel can be checked, so it must be read.
+ */
+export interface AddressNeedsRequest {
+  needsRequest: true;
+  rule: RuleRef;
   category: AddressCategory;
   reason: string;
 }
@@ -172,9 +185,7 @@ export class Policy {
     for (const rule of this.rules) {
       if (!portMatches(rule, port) || !matchHost(rule.parsed.host, found.facts)) continue;
       const scheme = rule.parsed.scheme;
-      if (rule.methods === null && rule.paths === null && (scheme === undefined || scheme === 'https')) {
-        return this.byRule(rule);
-      }
+      if (!needsRequest(rule)) return this.byRule(rule);
       const conditions = [
         ...(scheme ? ['scheme'] : []),
         ...(rule.methods ? ['method'] : []),
@@ -191,10 +202,27 @@ export class Policy {
   /**
    * Check the address a request is about to connect to (after DNS). Only rules that name
    * addresses (IP or CIDR) are consulted, plus a `localhost` rule for loopback addresses when
-   * the requested host is `localhost`. Non-public addresses are denied unless such a rule
-   * allows (or asks); public addresses are allowed unless such a rule denies.
+   * the requested host is `localhost`; such a rule applies whole, as in decideRequest: its
+   * port, scheme, methods and paths must all match the request (a rule for `GET /api/**` on an
+   * address names it for nothing else). Non-public addresses are denied unless such a rule
+   * allows (or asks); public addresses are allowed unless such a rule denies. (A tunnel, whose
+   * requests are not known yet: checkTunnelAddress.)
    */
-  checkAddress(address: string, port: number, host: string): AddressCheck {
+  checkAddress(address: string, facts: RequestFacts): AddressCheck {
+    return this.addressCheck(address, facts, false) as AddressCheck;
+  }
+
+  /** checkAddress for a CONNECT tunnel to `host`:`port`, whose requests are not known yet. */
+  checkTunnelAddress(address: string, host: string, port: number): AddressCheck | AddressNeedsRequest {
+    return this.addressCheck(address, { scheme: 'https', host, port, method: 'CONNECT', path: '' }, true);
+  }
+
+  private addressCheck(
+    address: string,
+    facts: RequestFacts,
+    tunnel: boolean,
+  ): AddressCheck | AddressNeedsRequest {
+    const { host, port } = facts;
     let ip: ReturnType<typeof parseAddress>;
     try {
       ip = parseAddress(address);
@@ -214,16 +242,31 @@ export class Policy {
       hostName === shown
         ? `${shown} is ${CATEGORY_WORDS[category]}`
         : `${host} resolves to ${shown}, ${CATEGORY_WORDS[category]}`;
+    const request = { scheme: facts.scheme, method: facts.method.toUpperCase(), path: '' };
+    if (!tunnel) request.path = normalizePath(facts.path).path;
     let named: CompiledRule | undefined;
+    let unmet: string | undefined;
     for (const rule of this.rules) {
       if (!portMatches(rule, port)) continue;
       const names =
         (rule.namesAddress && matchAddress(rule.parsed.host, ip)) ||
         (rule.isLocalhost && category === 'loopback' && hostName === 'localhost');
-      if (names) {
-        named = rule;
-        break;
+      if (!names) continue;
+      if (tunnel && needsRequest(rule)) {
+        return {
+          needsRequest: true,
+          rule: rule.ref,
+          category,
+          reason: `${subject}, which ${describeRule(rule.ref)} names for some requests only, so the request inside the tunnel decides`,
+        };
       }
+      const why = tunnel ? null : unmetCondition(rule, request);
+      if (why !== null) {
+        unmet ??= `${describeRule(rule.ref)} names the address, but not this request (${why})`;
+        continue;
+      }
+      named = rule;
+      break;
     }
     if (category === 'public') {
       if (named && named.ref.action === 'deny') {
@@ -254,6 +297,14 @@ export class Policy {
       };
     }
     const prefix = ip.kind() === 'ipv4' ? 32 : 128;
+    if (unmet) {
+      return {
+        action: 'deny',
+        rule: null,
+        category,
+        reason: `${subject}; ${unmet}; sandboxes cannot reach such addresses unless a rule names the address for the request`,
+      };
+    }
     return {
       action: 'deny',
       rule: null,

@@ -62,6 +62,11 @@ export async function admit(
   const verdict = await settle(svc, sandbox, facts, sandbox.policy().decideRequest(facts), signal);
   if (!verdict.allowed) return { ok: false, verdict };
   const vetted = await vetAddress(svc, sandbox, facts, signal, verdict);
+  if ('needsRequest' in vetted) {
+    // Only a CONNECT asks for this; a request's own method and path always decide.
+    const reason = `the address check needed a request inside a tunnel: ${vetted.reason}`;
+    return { ok: false, verdict: unavailable(sandbox, facts, reason) };
+  }
   if (!vetted.ok) return { ok: false, verdict: vetted.verdict };
   const headers: Record<string, string | string[]> = endToEndHeaders(secrets.headers);
   headers.host = displayAuthority(target.scheme, target.host, target.port);

@@ -7,6 +7,7 @@ import type { Identity, WardenEvent } from '../api/index.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import type { Policy } from '../policy/index.ts';
 import type { ProxyCredential } from './credential.ts';
+import type { OpenRecords } from './record.ts';
 import type { Resolver } from './resolver.ts';
 import type { UpstreamPool, UpstreamTrust } from './upstream.ts';
 
@@ -30,6 +31,8 @@ export interface SandboxContext {
 export interface ConnectionOwner {
   sandbox: SandboxContext;
   upstream: UpstreamPool;
+  /** Its exchanges decided and not ended yet; the listener ends them when it closes. */
+  records: OpenRecords;
 }
 
 export interface HeaderMap {

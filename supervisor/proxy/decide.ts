@@ -2,7 +2,7 @@
 // asks, and the check of the address actually connected to (SSRF rules, after DNS).
 
 import type { Decision, RequestFacts, RequestOutcome, RuleRef } from '../api/index.ts';
-import { suggestRule } from '../policy/index.ts';
+import { type AddressCheck, suggestRule } from '../policy/index.ts';
 import { type BlockInfo, howToAllow } from './block.ts';
 import type { ProxyServices, SandboxContext } from './context.ts';
 import type { ResolvedAddress } from './resolver.ts';
@@ -123,11 +123,17 @@ export async function settle(
   );
 }
 
-export type Vetted = { ok: true; address: ResolvedAddress } | { ok: false; verdict: Verdict };
+export type Vetted =
+  | { ok: true; address: ResolvedAddress }
+  | { ok: false; verdict: Verdict }
+  /** A tunnel to an address a rule names for some requests only: read it and decide each request. */
+  | { ok: false; needsRequest: true; reason: string };
 
 /**
  * Resolve the host and pick an address the policy lets this sandbox reach. Loopback,
- * private, link-local and metadata addresses need a rule naming them, whatever the name.
+ * private, link-local and metadata addresses need a rule naming them for this request,
+ * whatever the name; for a tunnel (method CONNECT) such a rule with method or path
+ * conditions means the tunnel must be read (needsRequest).
  */
 export async function vetAddress(
   svc: ProxyServices,
@@ -147,10 +153,14 @@ export async function vetAddress(
     };
   }
   const policy = sandbox.policy();
-  let firstDenial: ReturnType<typeof policy.checkAddress> | undefined;
-  let asked: { address: ResolvedAddress; check: ReturnType<typeof policy.checkAddress> } | undefined;
+  const tunnel = facts.method === 'CONNECT';
+  let firstDenial: AddressCheck | undefined;
+  let asked: { address: ResolvedAddress; check: AddressCheck } | undefined;
   for (const address of addresses) {
-    const check = policy.checkAddress(address.address, facts.port, facts.host);
+    const check = tunnel
+      ? policy.checkTunnelAddress(address.address, facts.host, facts.port)
+      : policy.checkAddress(address.address, facts);
+    if ('needsRequest' in check) return { ok: false, needsRequest: true, reason: check.reason };
     if (check.action === 'allow') return { ok: true, address };
     // A human who just approved this request has answered an address-level ask as well.
     if (check.action === 'ask' && verdict?.decidedBy === 'approval') return { ok: true, address };
@@ -167,6 +177,7 @@ export async function vetAddress(
     );
     return verdict.allowed ? { ok: true, address: asked.address } : { ok: false, verdict };
   }
+  // Every address was checked and none was allowed or asked about: at least one was denied.
   const check = firstDenial!;
   return {
     ok: false,

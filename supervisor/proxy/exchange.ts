@@ -37,7 +37,7 @@ export async function handleExchange(
 ): Promise<void> {
   const { sandbox } = owner;
   const facts = factsOf(target, req.method ?? 'GET');
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted, owner.records);
   const aborter = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) aborter.abort();
@@ -82,6 +82,7 @@ export async function handleExchange(
   let held: Buffer | undefined;
   const headers = frameBody(req, admission.headers);
   if (redactor) headers['accept-encoding'] = 'identity';
+  record.decide(verdict);
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,

@@ -10,6 +10,7 @@ import type { ConnectionOwner, ProxyServices, SandboxContext } from './context.t
 import { handleExchange, sendBlock } from './exchange.ts';
 import { Interceptor, type TunnelContext } from './intercept.ts';
 import { answerClientError, writeRawBlock } from './raw-socket.ts';
+import { type ExchangeRecord, endOpenRecords } from './record.ts';
 import { factsOf, parseAbsoluteUrl, parseAuthority, splitPath, type Target, TargetError } from './target.ts';
 import { handleConnect } from './tunnel.ts';
 import { UpstreamPool } from './upstream.ts';
@@ -22,6 +23,10 @@ const SERVER_OPTIONS: http.ServerOptions = {
   keepAliveTimeout: 30_000,
   maxHeaderSize: 32 * 1024,
 };
+
+/** The end reason of exchanges still open when their listener closes. */
+const CLOSED =
+  'the proxy listener closed while the exchange was open (the sandbox was removed or the Warden daemon stopped)';
 
 export class ProxyListener {
   #owner: ConnectionOwner;
@@ -86,7 +91,11 @@ export class ProxyListener {
   }
 
   #ownerFor(sandbox: SandboxContext): ConnectionOwner {
-    const owner = { sandbox, upstream: new UpstreamPool(this.#svc.upstream) };
+    const owner = {
+      sandbox,
+      upstream: new UpstreamPool(this.#svc.upstream),
+      records: new Set<ExchangeRecord>(),
+    };
     this.#owners.push(owner);
     return owner;
   }
@@ -115,10 +124,13 @@ export class ProxyListener {
     return this.#sockets.size;
   }
 
+  /** Stop listening, close every connection and tunnel, and record the end of each open exchange. */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       for (const socket of this.#sockets) socket.destroy();
+      // Synchronously, so the ends are on the bus before whoever closes us closes the audit writer.
+      for (const owner of this.#owners) endOpenRecords(owner.records, CLOSED);
     });
     for (const owner of this.#owners) owner.upstream.destroy();
   }

@@ -1,36 +1,95 @@
-// Builds the one `request.decided` event each exchange or tunnel ends with.
+// The audit records of one exchange or tunnel: `request.decided` when the decision is made
+// (before the first byte goes upstream), then `request.ended` with the outcome and byte
+// counts when it ends, linked by the request id. A refusal is decided and ends at once: it
+// gets its `request.decided` only. Open records are tracked per listener owner so that
+// closing a listener ends them before the daemon closes its audit writer.
 
 import { randomUUID } from 'node:crypto';
-import type { RequestDecidedEvent, RequestFacts } from '../api/index.ts';
+import type { RequestDecidedEvent, RequestEndedEvent, RequestFacts, WardenEvent } from '../api/index.ts';
+import { shownQuery } from '../approvals/shown-query.ts';
 import type { SandboxContext } from './context.ts';
 import type { Verdict } from './decide.ts';
 
+type Decided = Pick<Verdict, 'outcome' | 'rule' | 'reason' | 'decidedBy' | 'approvalId'>;
+
+/** The exchanges of one listener owner that were decided and have not ended yet. */
+export type OpenRecords = Set<ExchangeRecord>;
+
 export class ExchangeRecord {
   readonly id = randomUUID();
-  readonly #time = new Date().toISOString();
   readonly #started = performance.now();
   bytesUp = 0;
   bytesDown = 0;
   address?: string;
   status?: number;
+  #decided = false;
   #done = false;
 
   constructor(
     private readonly sandbox: SandboxContext,
-    private readonly emit: (e: RequestDecidedEvent) => void,
+    private readonly emit: (e: WardenEvent) => void,
     readonly facts: RequestFacts,
     readonly intercepted: boolean | undefined,
+    private readonly open?: OpenRecords,
   ) {}
 
-  /** Emit once; later calls are ignored (close and error can both end an exchange). */
-  finish(verdict: Pick<Verdict, 'outcome' | 'rule' | 'reason' | 'decidedBy' | 'approvalId'>): void {
+  /** Record the decision to let it through: call it before anything is sent upstream. */
+  decide(verdict: Decided): void {
+    if (this.#decided || this.#done) return;
+    this.#decided = true;
+    this.emit(this.#decidedEvent(verdict));
+    this.open?.add(this);
+  }
+
+  /**
+   * End it: a decided exchange gets its `request.ended`; one refused before it was decided
+   * gets its only `request.decided`. Later calls are ignored (close and error can both end an
+   * exchange).
+   */
+  finish(verdict: Decided): void {
     if (this.#done) return;
     this.#done = true;
+    this.open?.delete(this);
+    if (!this.#decided) {
+      this.#decided = true;
+      const event = this.#decidedEvent(verdict);
+      if (this.status !== undefined) event.status = this.status;
+      this.emit(event);
+      return;
+    }
+    const f = this.facts;
+    const event: RequestEndedEvent = {
+      type: 'request.ended',
+      id: this.id,
+      time: new Date().toISOString(),
+      sandboxId: this.sandbox.identity.sandboxId,
+      user: this.sandbox.identity.user,
+      method: f.method,
+      scheme: f.scheme,
+      host: f.host,
+      port: f.port,
+      path: f.path,
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      bytesUp: this.bytesUp,
+      bytesDown: this.bytesDown,
+      durationMs: Math.round((performance.now() - this.#started) * 1000) / 1000,
+    };
+    if (this.address) event.address = this.address;
+    if (this.status !== undefined) event.status = this.status;
+    this.emit(event);
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  #decidedEvent(verdict: Decided): RequestDecidedEvent {
     const f = this.facts;
     const event: RequestDecidedEvent = {
       type: 'request.decided',
       id: this.id,
-      time: this.#time,
+      time: new Date().toISOString(),
       sandboxId: this.sandbox.identity.sandboxId,
       user: this.sandbox.identity.user,
       method: f.method,
@@ -42,18 +101,18 @@ export class ExchangeRecord {
       rule: verdict.rule,
       reason: verdict.reason,
       decidedBy: verdict.decidedBy,
-      bytesUp: this.bytesUp,
-      bytesDown: this.bytesDown,
-      durationMs: Math.round((performance.now() - this.#started) * 1000) / 1000,
     };
+    if (f.query) event.query = shownQuery(f.query);
     if (verdict.approvalId) event.approvalId = verdict.approvalId;
     if (this.address) event.address = this.address;
     if (this.intercepted !== undefined) event.intercepted = this.intercepted;
-    if (this.status !== undefined) event.status = this.status;
-    this.emit(event);
+    return event;
   }
+}
 
-  get done(): boolean {
-    return this.#done;
+/** End every open record of a closing listener, so its end is written before the audit writer closes. */
+export function endOpenRecords(open: OpenRecords, reason: string): void {
+  for (const record of [...open]) {
+    record.finish({ outcome: 'error', rule: null, reason, decidedBy: 'proxy' });
   }
 }

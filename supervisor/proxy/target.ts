@@ -85,13 +85,16 @@ export function parseAbsoluteUrl(raw: string, upgrade: boolean): Target {
 }
 
 export function factsOf(target: Target, method: string): RequestFacts {
-  return {
+  const facts: RequestFacts = {
     scheme: target.scheme,
     host: target.host,
     port: target.port,
     method: method.toUpperCase(),
     path: target.path,
   };
+  const q = target.pathAndQuery.indexOf('?');
+  if (q >= 0) facts.query = target.pathAndQuery.slice(q + 1);
+  return facts;
 }
 
 /** `host` or `[v6]` plus `:port` when not the scheme's default. */

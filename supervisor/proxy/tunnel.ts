@@ -64,11 +64,14 @@ export async function handleConnect(
   const verdict = await settle(svc, sandbox, facts, decision, aborter.signal);
   if (!verdict.allowed) return deny(verdict);
   const vetted = await vetAddress(svc, sandbox, facts, aborter.signal, verdict);
+  // A rule names the address for some methods or paths only: read the tunnel and decide each request.
+  if ('needsRequest' in vetted) return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   if (!vetted.ok) return deny(vetted.verdict);
   if (socket.destroyed) return;
 
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, false);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, false, owner.records);
   record.address = vetted.address.address;
+  record.decide(verdict);
   const upstream = owner.upstream.connect(vetted.address, port);
   upstream.once('connect', () => {
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');

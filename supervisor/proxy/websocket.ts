@@ -34,7 +34,7 @@ export async function handleUpgrade(
   const { sandbox } = owner;
   socket.on('error', () => socket.destroy());
   const facts = factsOf(target, req.method ?? 'GET');
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted, owner.records);
   const aborter = new AbortController();
   socket.once('close', () => aborter.abort());
   const fail = (verdict: Verdict) => {
@@ -64,6 +64,7 @@ export async function handleUpgrade(
   if (socket.destroyed)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
   record.address = address.address;
+  record.decide(verdict);
   const headers: Record<string, string | string[]> = { ...admission.headers, connection: 'Upgrade' };
   if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
   // A sandbox holding placeholders gets its frames read both ways (ws-inspect.ts): no

@@ -130,6 +130,44 @@ test('a held request is listed by `warden approvals` and released by `warden app
   const again = await warden(['approve', list[0]!.id]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /no pending approval/);
+
+  // Two requests that differ only in the query wait on two approvals, each shown with its query.
+  const curlHeld = (query: string) => {
+    const child = spawn(
+      'curl',
+      ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${up.httpPort}/ask/q?${query}`],
+      { env: { PATH: process.env.PATH, ...env } },
+    );
+    let status = '';
+    child.stdout?.on('data', (c) => {
+      status += c;
+    });
+    return new Promise<string>((r) => child.once('exit', () => r(status)));
+  };
+  const innocent = curlHeld('city=paris');
+  const carrying = curlHeld('city=paris&data=c2VjcmV0');
+  let pairs: Array<{ id: string; query?: string }> = [];
+  for (let i = 0; i < 100 && pairs.length < 2; i++) {
+    pairs = JSON.parse((await warden(['approvals', '--json'])).stdout);
+    if (pairs.length < 2) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(pairs.map((p) => p.query).sort(), ['city=paris', 'city=paris&data=c2VjcmV0']);
+  const shown = await warden(['approvals']);
+  assert.match(shown.stdout, /GET http:\/\/127\.0\.0\.1:\d+\/ask\/q\?city=paris /);
+  assert.match(shown.stdout, /GET http:\/\/127\.0\.0\.1:\d+\/ask\/q\?city=paris&data=c2VjcmV0 /);
+  const approved = await warden(['approve', pairs.find((p) => p.query === 'city=paris')!.id]);
+  assert.match(approved.stdout, /allowed GET 127\.0\.0\.1\/ask\/q\?city=paris \(once\)/);
+  assert.equal(await innocent, '200');
+  const left: Array<{ query?: string }> = JSON.parse((await warden(['approvals', '--json'])).stdout);
+  assert.deepEqual(
+    left.map((p) => p.query),
+    ['city=paris&data=c2VjcmV0'],
+    'approving one released only it',
+  );
+  const other = pairs.find((p) => p.query !== 'city=paris')!;
+  assert.equal((await warden(['deny', other.id])).code, 0);
+  assert.equal(await carrying, '403');
+
   const sandbox = /# Warden listener (\S+)/.exec(exported.stdout)![1]!;
   assert.equal((await warden(['proxy', '--rm', sandbox])).code, 0);
 });

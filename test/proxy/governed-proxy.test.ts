@@ -48,8 +48,12 @@ describe('plain HTTP through the proxy', () => {
     assert.equal(event.method, 'GET');
     assert.equal(event.path, '/hello');
     assert.equal(event.address, '127.0.0.1');
-    assert.ok(event.bytesDown > 0);
+    assert.equal(event.query, 'x=1');
     assert.equal(event.rule?.match, '127.0.0.1');
+    const ended = await until('its end', () =>
+      d.events.find((e) => e.type === 'request.ended' && e.id === event.id),
+    );
+    assert.ok(ended.type === 'request.ended' && ended.bytesDown > 0 && ended.outcome === 'allowed');
   });
 
   test('a denied request gets a 403 that says what was blocked, by which rule, and how to allow it', async () => {
