@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import type { SecretExfiltrationBlockedEvent } from '../../supervisor/api/index.ts';
 import { curl } from '../support/curl.ts';
 import { policyYaml, startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
+import { proxyAuthorization } from '../support/proxy-auth.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
 
 let up: Upstreams;
@@ -145,6 +146,7 @@ function wsSend(message: string): Promise<string> {
           port: Number(proxy.port),
           method: 'CONNECT',
           path: `other.test:${up.httpsPort}`,
+          headers: { 'proxy-authorization': proxyAuthorization(env.HTTPS_PROXY!) },
         });
         req.once('connect', (_res, socket) => {
           cb(null, tls.connect({ socket, servername: 'other.test', ca: d.daemon.ca.certPem }));

@@ -34,13 +34,14 @@ export class HttpsProxyAgentLike {
   }
 
   /** Open, send one message, resolve with the first reply. Rejects with the HTTP status on refusal. */
-  exchange(url: string, message: string): Promise<string> {
+  exchange(url: string, message: string, headers: Record<string, string> = {}): Promise<string> {
     const u = new URL(url);
     const secure = u.protocol === 'wss:';
     const port = Number(u.port || (secure ? 443 : 80));
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, {
         ca: this.caPem,
+        headers,
         createConnection: ((_opts: unknown, cb: (err: Error | null, s?: net.Socket) => void) => {
           this.#tunnel(u.hostname, port).then(
             (socket) => {
