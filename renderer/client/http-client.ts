@@ -7,6 +7,7 @@ import { BRIDGE_METHODS, type BridgeArgs, type BridgeMethod } from '../../superv
 import type { WardenEvent } from '../../supervisor/api/events.ts';
 import type { ErrorEnvelope } from '../../supervisor/api/messages.ts';
 import { EVENTS_PATH, type RouteKey, routePath } from '../../supervisor/api/routes.ts';
+import { SseParser } from '../../supervisor/api/sse.ts';
 import { BridgeError, type ConnectionState, type WardenClient } from './client.ts';
 import { openWsTerminal, type WebSocketFactory } from './ws-terminal.ts';
 
@@ -19,27 +20,6 @@ export interface HttpClientOptions {
   backoffMs?: { initial: number; max: number };
   /** Opens the terminal's WebSocket (default: the DOM WebSocket). */
   connectWebSocket?: WebSocketFactory;
-}
-
-/** Parse server-sent events from text chunks; returns the `data` of complete events. */
-export class SseParser {
-  #buffer = '';
-  push(chunk: string): string[] {
-    this.#buffer += chunk;
-    const out: string[] = [];
-    for (;;) {
-      const match = /\r?\n\r?\n/.exec(this.#buffer);
-      if (!match) break;
-      const block = this.#buffer.slice(0, match.index);
-      this.#buffer = this.#buffer.slice(match.index + match[0].length);
-      const data = block
-        .split(/\r?\n/)
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
-      if (data.length > 0) out.push(data.join('\n'));
-    }
-    return out;
-  }
 }
 
 export function createHttpClient(opts: HttpClientOptions): WardenClient {
@@ -111,7 +91,7 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return true;
-      for (const data of parser.push(value)) {
+      for (const { data } of parser.push(value)) {
         let event: WardenEvent;
         try {
           event = JSON.parse(data) as WardenEvent;
