@@ -3,6 +3,7 @@
 // (EventSource cannot send the Authorization header), reconnecting with backoff. The
 // terminal is the daemon's WebSocket route (ws-terminal.ts).
 
+import { type Backoff, backoffDelay } from '../../supervisor/api/backoff.ts';
 import { BRIDGE_METHODS, type BridgeArgs, type BridgeMethod } from '../../supervisor/api/bridge.ts';
 import type { WardenEvent } from '../../supervisor/api/events.ts';
 import type { ErrorEnvelope } from '../../supervisor/api/messages.ts';
@@ -17,14 +18,14 @@ export interface HttpClientOptions {
   token: string;
   fetch?: typeof fetch;
   /** Reconnect delays: first, and the ceiling it doubles up to. */
-  backoffMs?: { initial: number; max: number };
+  backoff?: Backoff;
   /** Opens the terminal's WebSocket (default: the DOM WebSocket). */
   connectWebSocket?: WebSocketFactory;
 }
 
 export function createHttpClient(opts: HttpClientOptions): WardenClient {
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
-  const backoff = opts.backoffMs ?? { initial: 250, max: 10_000 };
+  const backoff = opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
   const auth = { authorization: `Bearer ${opts.token}` };
 
   async function call(route: RouteKey, args: BridgeArgs<RouteKey> = {}): Promise<unknown> {
@@ -106,7 +107,7 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
   function startStream(): void {
     const controller = new AbortController();
     abort = controller;
-    let delay = backoff.initial;
+    let attempt = 0;
     const loop = async () => {
       while (!controller.signal.aborted) {
         setState('connecting');
@@ -116,11 +117,11 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
         } catch {}
         if (controller.signal.aborted) break;
         setState('closed');
-        if (opened) delay = backoff.initial;
+        if (opened) attempt = 0;
+        const delay = backoffDelay(backoff, attempt++);
         await new Promise<void>((resolve) => {
           retryTimer = setTimeout(resolve, delay);
         });
-        delay = Math.min(delay * 2, backoff.max);
       }
     };
     void loop();
