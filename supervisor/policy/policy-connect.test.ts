@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { project } from './policy-test-helpers.ts';
+import { project } from '../../test/support/policy.ts';
 
 describe('decideConnect', () => {
   const p = project([
