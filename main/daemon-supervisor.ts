@@ -6,6 +6,7 @@
 
 import { EventEmitter } from 'node:events';
 import { open } from 'node:fs/promises';
+import { type Backoff, backoffDelay } from '../supervisor/api/backoff.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
 import type { ApiRoutes, RouteKey } from '../supervisor/api/routes.ts';
 import type { ApiClient } from '../supervisor/client/api-client.ts';
@@ -79,7 +80,7 @@ export interface DaemonSupervisorOptions {
   startTimeoutMs?: number;
   stopTimeoutMs?: number;
   pollMs?: number;
-  backoff?: { initialMs: number; maxMs: number };
+  backoff?: Backoff;
   /** RUNNING this long resets the backoff. */
   stableMs?: number;
   log?: (line: string) => void;
@@ -92,9 +93,7 @@ export interface StateChange {
 }
 
 export class DaemonSupervisor extends EventEmitter<{ 'state-changed': [StateChange] }> {
-  readonly #o: Required<Omit<DaemonSupervisorOptions, 'clock' | 'log' | 'backoff'>> & {
-    backoff: { initialMs: number; maxMs: number };
-  };
+  readonly #o: Required<Omit<DaemonSupervisorOptions, 'clock' | 'log' | 'backoff'>> & { backoff: Backoff };
   readonly #clock: Clock;
   readonly #log: (line: string) => void;
   #state: DaemonState = DaemonState.STOPPED;
@@ -276,8 +275,7 @@ export class DaemonSupervisor extends EventEmitter<{ 'state-changed': [StateChan
 
   /** Delay before restart number `attempt` (0-based): doubling from initialMs, capped at maxMs. */
   backoffDelay(attempt: number): number {
-    const { initialMs, maxMs } = this.#o.backoff;
-    return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+    return backoffDelay(this.#o.backoff, attempt);
   }
 
   /** Stop the daemon (and so every agent): SIGTERM, wait up to stopTimeoutMs, then SIGKILL. */

@@ -2,6 +2,7 @@
 // notifications). Reconnects with capped backoff whenever the stream ends or the daemon
 // is unreachable; consumers subscribe and get a disposer.
 
+import { type Backoff, backoffDelay } from '../supervisor/api/backoff.ts';
 import type { ConnectionState } from '../supervisor/api/bridge.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
 import { type Clock, type DaemonApi, realClock } from './daemon-supervisor.ts';
@@ -11,7 +12,7 @@ export type EventListener = (event: WardenEvent) => void;
 export interface EventHubOptions {
   getClient(): Promise<DaemonApi>;
   clock?: Clock;
-  backoff?: { initialMs: number; maxMs: number };
+  backoff?: Backoff;
   log?: (line: string) => void;
 }
 
@@ -87,8 +88,7 @@ export class EventHub {
   }
 
   delay(attempt: number): number {
-    const { initialMs, maxMs } = this.#o.backoff ?? { initialMs: 500, maxMs: 15_000 };
-    return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+    return backoffDelay(this.#o.backoff ?? { initialMs: 500, maxMs: 15_000 }, attempt);
   }
 
   async #run(): Promise<void> {

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { FakeElectron } from '../test/support/fake-electron.ts';
 import type { Clock } from './daemon-supervisor.ts';
-import { FakeElectron } from './fake-electron.ts';
 import { CONTENT_SECURITY_POLICY, createMainWindow, secureWindowOptions } from './window.ts';
 import { DEFAULT_SIZE, validateWindowState, WindowStateStore } from './window-state.ts';
 

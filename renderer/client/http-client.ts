@@ -3,10 +3,12 @@
 // (EventSource cannot send the Authorization header), reconnecting with backoff. The
 // terminal is the daemon's WebSocket route (ws-terminal.ts).
 
+import { type Backoff, backoffDelay } from '../../supervisor/api/backoff.ts';
 import { BRIDGE_METHODS, type BridgeArgs, type BridgeMethod } from '../../supervisor/api/bridge.ts';
 import type { WardenEvent } from '../../supervisor/api/events.ts';
 import type { ErrorEnvelope } from '../../supervisor/api/messages.ts';
 import { EVENTS_PATH, type RouteKey, routePath } from '../../supervisor/api/routes.ts';
+import { SseParser } from '../../supervisor/api/sse.ts';
 import { BridgeError, type ConnectionState, type WardenClient } from './client.ts';
 import { openWsTerminal, type WebSocketFactory } from './ws-terminal.ts';
 
@@ -16,35 +18,14 @@ export interface HttpClientOptions {
   token: string;
   fetch?: typeof fetch;
   /** Reconnect delays: first, and the ceiling it doubles up to. */
-  backoffMs?: { initial: number; max: number };
+  backoff?: Backoff;
   /** Opens the terminal's WebSocket (default: the DOM WebSocket). */
   connectWebSocket?: WebSocketFactory;
 }
 
-/** Parse server-sent events from text chunks; returns the `data` of complete events. */
-export class SseParser {
-  #buffer = '';
-  push(chunk: string): string[] {
-    this.#buffer += chunk;
-    const out: string[] = [];
-    for (;;) {
-      const match = /\r?\n\r?\n/.exec(this.#buffer);
-      if (!match) break;
-      const block = this.#buffer.slice(0, match.index);
-      this.#buffer = this.#buffer.slice(match.index + match[0].length);
-      const data = block
-        .split(/\r?\n/)
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
-      if (data.length > 0) out.push(data.join('\n'));
-    }
-    return out;
-  }
-}
-
 export function createHttpClient(opts: HttpClientOptions): WardenClient {
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
-  const backoff = opts.backoffMs ?? { initial: 250, max: 10_000 };
+  const backoff = opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
   const auth = { authorization: `Bearer ${opts.token}` };
 
   async function call(route: RouteKey, args: BridgeArgs<RouteKey> = {}): Promise<unknown> {
@@ -111,7 +92,7 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return true;
-      for (const data of parser.push(value)) {
+      for (const { data } of parser.push(value)) {
         let event: WardenEvent;
         try {
           event = JSON.parse(data) as WardenEvent;
@@ -126,7 +107,7 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
   function startStream(): void {
     const controller = new AbortController();
     abort = controller;
-    let delay = backoff.initial;
+    let attempt = 0;
     const loop = async () => {
       while (!controller.signal.aborted) {
         setState('connecting');
@@ -136,11 +117,11 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
         } catch {}
         if (controller.signal.aborted) break;
         setState('closed');
-        if (opened) delay = backoff.initial;
+        if (opened) attempt = 0;
+        const delay = backoffDelay(backoff, attempt++);
         await new Promise<void>((resolve) => {
           retryTimer = setTimeout(resolve, delay);
         });
-        delay = Math.min(delay * 2, backoff.max);
       }
     };
     void loop();

@@ -2,7 +2,7 @@
 // printable (control characters escaped), cut after a sensible length with how much was cut,
 // and never hiding a secret placeholder: one the cut would split or drop is listed after it.
 
-import { findPlaceholders } from '../secrets/index.ts';
+import { placeholdersIn } from '../api/placeholders.ts';
 
 /** Characters of a query shown before it is cut. */
 export const SHOWN_QUERY_LENGTH = 512;
@@ -17,8 +17,8 @@ export function shownQuery(query: string, max = SHOWN_QUERY_LENGTH): string {
   if (query.length <= max) return printable(query);
   const kept = query.slice(0, max);
   const cut = query.length - max;
-  const shownPlaceholders = new Set(findPlaceholders(kept));
-  const hidden = findPlaceholders(query).filter((p) => !shownPlaceholders.has(p));
+  const shownPlaceholders = new Set(placeholdersIn(kept));
+  const hidden = placeholdersIn(query).filter((p) => !shownPlaceholders.has(p));
   const also = hidden.length > 0 ? `; they include the secret placeholders ${hidden.join(', ')}` : '';
   return `${printable(kept)}… (${cut} more characters${also})`;
 }

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { requestEvent, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import type { WardenEvent } from '../api/index.ts';
 import { EventBus } from '../events/index.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { AuditStore } from './index.ts';
-import { requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
 
 const userAction = (): WardenEvent => ({
   type: 'user.action',
@@ -27,7 +28,7 @@ async function until<T>(what: string, fn: () => T | undefined | false | null, ms
 }
 
 test('the writer thread commits request records per turn, other events before emit returns, in order', async (t) => {
-  const tmp = tempDir();
+  const tmp = makeTempDir();
   t.after(tmp.dispose);
   const file = path.join(tmp.dir, 'audit.db');
   const errors: unknown[] = [];
@@ -66,7 +67,7 @@ test('the writer thread commits request records per turn, other events before em
 });
 
 test('a locked database: the acknowledged event throws, the fault is reported, and it clears after', async (t) => {
-  const tmp = tempDir();
+  const tmp = makeTempDir();
   t.after(tmp.dispose);
   const file = path.join(tmp.dir, 'audit.db');
   const faults: Array<string | null> = [];
@@ -105,7 +106,7 @@ test('a locked database: the acknowledged event throws, the fault is reported, a
 });
 
 test('a store that cannot be opened fails to open the writer', async () => {
-  const tmp = tempDir();
+  const tmp = makeTempDir();
   try {
     await assert.rejects(AuditWriter.open(path.join(tmp.dir, 'missing', 'dir', 'audit.db')));
   } finally {
@@ -114,7 +115,7 @@ test('a store that cannot be opened fails to open the writer', async () => {
 });
 
 test('batches hashed ahead by the producer stay correct when another process writes in between', async (t) => {
-  const tmp = tempDir();
+  const tmp = makeTempDir();
   t.after(tmp.dispose);
   const file = path.join(tmp.dir, 'audit.db');
   const writer = await AuditWriter.open(file, { device: TEST_DEVICE, durability: 'normal' });

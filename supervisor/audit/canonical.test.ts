@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { requestEvent, sampleEvents } from '../../test/support/audit/samples.ts';
 import type { WardenEvent } from '../api/events.ts';
 import { canonicalCopy, canonicalJson, canonicalJsonReference } from './canonical.ts';
 import { canonicalRow, GENESIS_HASH, jsonString, rowHash } from './chain.ts';
 import { toOcsf } from './ocsf.ts';
-import { requestEvent, sampleEvents } from './testing.ts';
 
 test('canonical JSON sorts keys at every depth, drops undefined, has no whitespace', () => {
   const text = canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' }, u: undefined });

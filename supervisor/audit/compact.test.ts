@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import {
+  type Loose,
+  redactedEvent,
+  requestEvent,
+  sampleEvents,
+  TEST_DEVICE,
+} from '../../test/support/audit/samples.ts';
 import type { WardenEvent } from '../api/events.ts';
 import { canonicalJson, canonicalJsonReference } from './canonical.ts';
 import { compactEvent, eventColumns, type StoredEvent } from './compact.ts';
 import { bodyOf, encodeEvents } from './encode.ts';
 import { type CheckpointEvent, toOcsf } from './ocsf.ts';
-import { type Loose, redactedEvent, requestEvent, sampleEvents, TEST_DEVICE } from './testing.ts';
 
 const CTX = { device: TEST_DEVICE, version: '0.1.0' };
 const NOW = 1_800_000_000_000;

@@ -5,10 +5,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { AuditStore } from './store.ts';
-import { TEST_DEVICE, tempDir } from './testing.ts';
 
-const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+const child = fileURLToPath(new URL('../../test/support/audit/crash-child.ts', import.meta.url));
 
 async function runAndKill(file: string, acksBeforeKill: number): Promise<number[]> {
   const proc = spawn(process.execPath, ['--import', 'tsx', child, file], {
@@ -39,7 +40,7 @@ async function runAndKill(file: string, acksBeforeKill: number): Promise<number[
 test('kill -9 mid-stream: every acknowledged seq survives and the chain verifies', {
   timeout: 120_000,
 }, async () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const first = await runAndKill(file, 150);

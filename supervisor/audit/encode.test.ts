@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { requestEvent, sampleEvents } from '../../test/support/audit/samples.ts';
 import type { WardenEvent } from '../api/events.ts';
 import { chainHashes } from './batch-chain.ts';
 import { canonicalJsonReference } from './canonical.ts';
@@ -19,7 +20,6 @@ import {
   encodeEvents,
   OFFSETS,
 } from './encode.ts';
-import { requestEvent, sampleEvents } from './testing.ts';
 
 const LOGGED = 1_800_000_000_123;
 

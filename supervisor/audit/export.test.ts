@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { Loose } from '../../test/support/audit/samples.ts';
+import { iso, requestEvent, sampleEvents, T0, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { canonicalJson } from './canonical.ts';
 import { GENESIS_HASH } from './chain.ts';
 import { AuditStore } from './store.ts';
-import type { Loose } from './testing.ts';
-import { iso, requestEvent, sampleEvents, T0, TEST_DEVICE, tempDir } from './testing.ts';
 
 function withStore(fn: (store: AuditStore) => void) {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const store = AuditStore.open(path.join(dir, 'audit.db'), { device: TEST_DEVICE, durability: 'normal' });
   store.appendBatch(sampleEvents());
   try {

@@ -5,12 +5,13 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { requestEvent, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { AuditWriteError } from './errors.ts';
 import { AuditStore } from './store.ts';
-import { requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
 
 test('a database locked by another connection: append throws AuditWriteError, fault set, then cleared', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const file = path.join(dir, 'audit.db');
   const faults: Array<string | null> = [];
   const store = AuditStore.open(file, {
@@ -42,7 +43,7 @@ test('a database locked by another connection: append throws AuditWriteError, fa
 });
 
 test('a full disk (real tmpfs): append fails closed, nothing half-written, recovers when space returns', (t) => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const mnt = path.join(dir, 'small');
   mkdirSync(mnt);
   try {
@@ -85,7 +86,7 @@ test('a full disk (real tmpfs): append fails closed, nothing half-written, recov
 });
 
 test('a database at its size limit (max_page_count): SQLITE_FULL, and retention frees room', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const store = AuditStore.open(path.join(dir, 'audit.db'), { device: TEST_DEVICE, maxPageCount: 120 });
   try {
     let error: unknown;

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
+import { requestEvent, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import type { WardenEvent } from '../api/events.ts';
 import { AuditWriteError } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { AuditStore } from './store.ts';
-import { requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
 
 test('concurrent producers share commits; each promise resolves with its own committed record', async () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const store = AuditStore.open(path.join(dir, 'audit.db'), { device: TEST_DEVICE });
   const batches: number[] = [];
   const counting = {

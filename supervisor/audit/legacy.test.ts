@@ -1,20 +1,28 @@
-// A schema 1 database (full OCSF stored, written by the old rules in legacy-fixture.ts) stays
-// readable and verifiable read-only, and is migrated in place on a writable open: no record
-// is rewritten, the chain continues across the two formats, and tampering with either kind
-// of record is still named.
+// A schema 1 database (full OCSF stored, written by the old rules in
+// test/support/audit/legacy-fixture.ts) stays readable and verifiable read-only, and is
+// migrated in place on a writable open: no record is rewritten, the chain continues
+// across the two formats, and tampering with either kind of record is still named.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { writeLegacyDatabase } from '../../test/support/audit/legacy-fixture.ts';
+import {
+  iso,
+  type Loose,
+  requestEvent,
+  sampleEvents,
+  T0,
+  TEST_DEVICE,
+} from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import type { AuditChainStatus } from '../api/audit-types.ts';
 import type { WardenEvent } from '../api/events.ts';
 import { canonicalJson } from './canonical.ts';
-import { writeLegacyDatabase } from './legacy-fixture.ts';
 import type { CheckpointEvent } from './ocsf.ts';
 import { checkReadable, SCHEMA_VERSION } from './schema.ts';
 import { AuditStore } from './store.ts';
-import { iso, type Loose, requestEvent, sampleEvents, T0, TEST_DEVICE, tempDir } from './testing.ts';
 import { type ContextRow, verifySlices } from './verify-parallel.ts';
 
 const NOW = T0 + 3_600_000;
@@ -25,7 +33,7 @@ function legacyEvents(): WardenEvent[] {
 }
 
 function withLegacy(fn: (file: string, rows: ReturnType<typeof writeLegacyDatabase>) => void): void {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     fn(file, writeLegacyDatabase(file, legacyEvents(), CTX, NOW));
@@ -230,7 +238,7 @@ test('schema 2 builds the same OCSF objects schema 1 stored, for every event typ
 });
 
 test('retention: a schema 1 checkpoint still anchors the chain, and pruning across formats verifies', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const checkpoint: CheckpointEvent = {

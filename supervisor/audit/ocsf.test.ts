@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Loose } from '../../test/support/audit/samples.ts';
+import { redactedEvent, sampleEvents, T0, TEST_DEVICE } from '../../test/support/audit/samples.ts';
 import type { WardenEvent } from '../api/events.ts';
 import { type CheckpointEvent, type MappedEvent, toOcsf } from './ocsf.ts';
-import type { Loose } from './testing.ts';
-import { redactedEvent, sampleEvents, T0, TEST_DEVICE } from './testing.ts';
 
 const ctx = { device: TEST_DEVICE, version: '9.9.9' };
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
+import { requestEvent, sampleEvents, T0, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { AuditStore } from './store.ts';
-import { requestEvent, sampleEvents, T0, TEST_DEVICE, tempDir } from './testing.ts';
 
 function withStore(fn: (store: AuditStore) => void) {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const store = AuditStore.open(path.join(dir, 'audit.db'), { device: TEST_DEVICE, durability: 'normal' });
   // 300 requests (sandbox sb-i%3, host h(i%4), denied when i%5==0, time T0 + i s) then the samples.
   store.appendBatch(Array.from({ length: 300 }, (_, i) => requestEvent(i)));

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import type { Loose } from '../../test/support/audit/samples.ts';
+import { requestEvent, T0, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { AuditRetentionError } from './errors.ts';
 import { AuditStore } from './store.ts';
-import type { Loose } from './testing.ts';
-import { requestEvent, T0, TEST_DEVICE, tempDir } from './testing.ts';
 
 function withStore(n: number, fn: (store: AuditStore, file: string) => void) {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const file = path.join(dir, 'audit.db');
   // Clock: one hour after the first event; event i is at T0 + i s.
   const store = AuditStore.open(file, {

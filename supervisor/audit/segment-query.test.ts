@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { iso, requestEvent, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import type { AuditFilter } from '../api/audit-types.ts';
 import type { WardenEvent } from '../api/events.ts';
 import { SEGMENT_SIZE } from './segments.ts';
 import { AuditStore } from './store.ts';
-import { iso, requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
 
 type Row = {
   seq: number;
@@ -117,7 +118,7 @@ function checkAll(store: AuditStore, file: string, limits = [1, 7, 100, 1000]): 
 const N = 4 * SEGMENT_SIZE + 300;
 
 test('pages through complete segments and the tail match a plain scan, in both orders, by cursor', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const file = path.join(dir, 'audit.db');
   const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
   try {
@@ -134,7 +135,7 @@ test('pages through complete segments and the tail match a plain scan, in both o
 });
 
 test('a reader keeps up with segments sealed after it opened, and with retention dropping them', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const file = path.join(dir, 'audit.db');
   const writer = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
   try {
@@ -163,7 +164,7 @@ test('a reader keeps up with segments sealed after it opened, and with retention
 });
 
 test('two writers on one file (the daemon and a standalone proxy) index every segment exactly', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const file = path.join(dir, 'audit.db');
   const a = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
   const b = AuditStore.open(file, { device: { ...TEST_DEVICE, hostname: 'other' }, durability: 'normal' });
@@ -189,7 +190,7 @@ test('two writers on one file (the daemon and a standalone proxy) index every se
 });
 
 test('a schema 2 database (an index per column) reads through its indexes, then migrates to segments', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const file = path.join(dir, 'audit.db');
   const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
   store.appendBatch(Array.from({ length: N }, (_, i) => event(i)));

@@ -4,6 +4,9 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import type { Loose } from '../../test/support/audit/samples.ts';
+import { requestEvent, sampleEvents, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { EventBus } from '../events/bus.ts';
 import { readAnchor } from './anchor.ts';
 import { canonicalJsonReference } from './canonical.ts';
@@ -11,11 +14,9 @@ import { GENESIS_HASH, rowHash } from './chain.ts';
 import { AuditSchemaError, AuditWriteError } from './errors.ts';
 import { SCHEMA_VERSION } from './schema.ts';
 import { AuditStore } from './store.ts';
-import type { Loose } from './testing.ts';
-import { requestEvent, sampleEvents, TEST_DEVICE, tempDir } from './testing.ts';
 
 function withStore(fn: (store: AuditStore, file: string) => void, options = {}) {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const file = path.join(dir, 'audit.db');
   const store = AuditStore.open(file, { device: TEST_DEVICE, version: '0.1.0', ...options });
   try {
@@ -123,7 +124,7 @@ test('the stored hash is sha256 over the canonical row (recomputed independently
 });
 
 test('appendBatch commits all events in one transaction; records survive reopen', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const store = AuditStore.open(file, { device: TEST_DEVICE });
@@ -186,7 +187,7 @@ test('no secret value reaches the database file, even one a producer wrongly att
 });
 
 test('a database from a newer schema is refused with a clear error', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     AuditStore.open(file).close();
@@ -211,7 +212,7 @@ test('a database from a newer schema is refused with a clear error', () => {
 });
 
 test('read-only: a missing database is an error, writes are refused', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     assert.throws(() => AuditStore.open(file, { readOnly: true }));
@@ -229,7 +230,7 @@ test('read-only: a missing database is an error, writes are refused', () => {
 });
 
 test('a lone surrogate in an indexed column is stored as U+FFFD and the chain still verifies', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });

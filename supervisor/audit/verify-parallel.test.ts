@@ -3,10 +3,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import vm from 'node:vm';
 import Database from 'better-sqlite3';
+import { requestEvent, sampleEvents, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { GENESIS_HASH } from './chain.ts';
 import { checkReadable } from './schema.ts';
 import { AuditStore } from './store.ts';
-import { requestEvent, sampleEvents, TEST_DEVICE, tempDir } from './testing.ts';
 import { type ContextRow, verifySlices, WORKER_SOURCE } from './verify-parallel.ts';
 
 test('the worker script compiles', () => {
@@ -14,7 +15,7 @@ test('the worker script compiles', () => {
 });
 
 test('worker slices recompute every hash (SQLite-built canonical text) and link up', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });

@@ -3,15 +3,16 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import type { Loose } from '../../test/support/audit/samples.ts';
+import { requestEvent, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import type { AuditChainStatus } from '../api/audit-types.ts';
 import { rowHash } from './chain.ts';
 import { AuditStore } from './store.ts';
-import type { Loose } from './testing.ts';
-import { requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
 
 /** A closed database of `n` records; `tamper` edits it raw; returns the verify result. */
 function scenario(n: number, tamper: (db: Database.Database, file: string) => void): AuditChainStatus {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
@@ -154,7 +155,7 @@ test('truncation (the newest records removed) is detected against the anchor', (
 });
 
 test('restoring an older copy of the database is detected against the anchor', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     let store = AuditStore.open(file, { device: TEST_DEVICE });
@@ -174,7 +175,7 @@ test('restoring an older copy of the database is detected against the anchor', (
 });
 
 test('a different database of the same length put in place is detected (anchor head hash)', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const other = path.join(dir, 'other.db');
@@ -199,7 +200,7 @@ test('a missing anchor fails verification; an anchor that lags is reported but n
   broken(missing, 5, /anchor file is missing/);
   assert.equal(missing.anchor.state, 'missing');
 
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const store = AuditStore.open(file, { device: TEST_DEVICE });
@@ -235,7 +236,7 @@ test('a torn anchor slot falls back to the other slot; both torn is a break', ()
 });
 
 test('a large chain is verified by worker threads, and a break in any slice is still named', () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   try {
     const file = path.join(dir, 'audit.db');
     const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });

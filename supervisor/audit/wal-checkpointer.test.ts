@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { requestEvent, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { AuditStore } from './store.ts';
-import { requestEvent, TEST_DEVICE, tempDir } from './testing.ts';
 import { CHECKPOINTER_AFTER_RECORDS } from './wal-checkpointer.ts';
 
 function sleep(ms: number): Promise<void> {
@@ -15,7 +16,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 test('after a few thousand records the WAL is checkpointed by a worker, and close ends it cleanly', async () => {
-  const { dir, dispose } = tempDir();
+  const { dir, dispose } = makeTempDir();
   const file = path.join(dir, 'audit.db');
   const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
   try {

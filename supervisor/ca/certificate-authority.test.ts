@@ -3,14 +3,14 @@ import { X509Certificate } from 'node:crypto';
 import { chmod, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { tempDir } from './ca-test-helpers.ts';
+import { tempDir } from '../../test/support/temp-dir.ts';
 import { CA_CERT_FILE, CA_KEY_FILE, CaError, CertificateAuthority } from './index.ts';
 import { x509 } from './x509-provider.ts';
 
 const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
 
 test('creates the CA folder 0700, ca.pem 0600 and a PKCS#8 ca-key.pem 0600, without temp files', async (t) => {
-  const dir = path.join(await tempDir(t), 'nested', 'ca');
+  const dir = path.join(tempDir(t), 'nested', 'ca');
   const ca = await CertificateAuthority.loadOrCreate(dir);
   assert.equal(await modeOf(dir), 0o700);
   assert.equal(await modeOf(path.join(dir, CA_CERT_FILE)), 0o600);
@@ -25,7 +25,7 @@ test('creates the CA folder 0700, ca.pem 0600 and a PKCS#8 ca-key.pem 0600, with
 });
 
 test('the CA certificate is a 10-year EC P-256 CA with critical constraints and a key identifier', async (t) => {
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   const cert = new x509.X509Certificate(ca.certPem);
   assert.match(ca.subject, /^CN=Warden Local CA \(.+@.+\)$/);
   assert.equal(cert.subject, cert.issuer);
@@ -44,24 +44,24 @@ test('the CA certificate is a 10-year EC P-256 CA with critical constraints and 
 });
 
 test('a reload keeps the same CA; two installs get different CAs', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const first = await CertificateAuthority.loadOrCreate(dir);
   const keyBefore = await readFile(path.join(dir, CA_KEY_FILE));
   const again = await CertificateAuthority.loadOrCreate(dir);
   assert.equal(again.fingerprint256, first.fingerprint256);
   assert.deepEqual(await readFile(path.join(dir, CA_KEY_FILE)), keyBefore);
-  const other = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  const other = await CertificateAuthority.loadOrCreate(tempDir(t));
   assert.notEqual(other.fingerprint256, first.fingerprint256);
 });
 
 test('concurrent first starts agree on one CA', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const all = await Promise.all([1, 2, 3, 4].map(() => CertificateAuthority.loadOrCreate(dir)));
   assert.equal(new Set(all.map((ca) => ca.fingerprint256)).size, 1);
 });
 
 test('a group/world-readable key is refused with the chmod to run', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   await CertificateAuthority.loadOrCreate(dir);
   const keyPath = path.join(dir, CA_KEY_FILE);
   await chmod(keyPath, 0o640);
@@ -75,7 +75,7 @@ test('a group/world-readable key is refused with the chmod to run', async (t) =>
 
 for (const file of [CA_CERT_FILE, CA_KEY_FILE]) {
   test(`a corrupt ${file} is an error naming it and is left untouched`, async (t) => {
-    const dir = await tempDir(t);
+    const dir = tempDir(t);
     await CertificateAuthority.loadOrCreate(dir);
     const target = path.join(dir, file);
     const garbage = '-----BEGIN GARBAGE-----\nnot a pem\n';
@@ -92,9 +92,9 @@ for (const file of [CA_CERT_FILE, CA_KEY_FILE]) {
 }
 
 test('a key from another CA is refused and nothing is replaced', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const ca = await CertificateAuthority.loadOrCreate(dir);
-  const otherDir = await tempDir(t);
+  const otherDir = tempDir(t);
   await CertificateAuthority.loadOrCreate(otherDir);
   const foreignKey = await readFile(path.join(otherDir, CA_KEY_FILE));
   await writeFile(path.join(dir, CA_KEY_FILE), foreignKey, { mode: 0o600 });
@@ -104,7 +104,7 @@ test('a key from another CA is refused and nothing is replaced', async (t) => {
 });
 
 test('a folder with only one of the two files is an error, not a new CA', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   await CertificateAuthority.loadOrCreate(dir);
   await rm(path.join(dir, CA_CERT_FILE));
   // Old enough not to look like another process still creating the CA.
@@ -115,7 +115,7 @@ test('a folder with only one of the two files is an error, not a new CA', async 
 });
 
 test('toString and inspect show the subject and fingerprint, never the key', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const ca = await CertificateAuthority.loadOrCreate(dir);
   const { inspect } = await import('node:util');
   const keyBody = (await readFile(path.join(dir, CA_KEY_FILE), 'utf8')).split('\n')[1] ?? '';

@@ -6,7 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import tls from 'node:tls';
-import { tempDir } from './ca-test-helpers.ts';
+import { tempDir } from '../../test/support/temp-dir.ts';
 import { CertificateAuthority } from './index.ts';
 import { x509 } from './x509-provider.ts';
 
@@ -72,7 +72,7 @@ function connect(options: tls.ConnectionOptions): Promise<{ text: string; peer: 
 }
 
 test('a TLS client trusting the CA verifies a leaf for a DNS name chosen by SNI', async (t) => {
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   await withSniServer(ca, async (port) => {
     const { text, peer } = await connect({
       host: '127.0.0.1',
@@ -91,7 +91,7 @@ test('a TLS client trusting the CA verifies a leaf for a DNS name chosen by SNI'
 });
 
 test('a TLS client trusting the CA verifies a leaf for an IP address', async (t) => {
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   await withTargetServer(ca, '127.0.0.1', async (port) => {
     const { text, peer } = await connect({ host: '127.0.0.1', port, ca: ca.certPem });
     assert.equal(text, 'hello');
@@ -106,7 +106,7 @@ test('a TLS client trusting the CA verifies a leaf for an IP address', async (t)
 });
 
 test('leaves carry the right SAN type, EKU, key identifiers, validity and chain', async (t) => {
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const before = Date.now();
@@ -139,7 +139,7 @@ test('leaves carry the right SAN type, EKU, key identifiers, validity and chain'
 });
 
 test('every leaf of one CA instance shares one key pair; leaves of different hosts differ', async (t) => {
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   const a = new X509Certificate(await ca.leafPem('a.test'));
   const b = new X509Certificate(await ca.leafPem('b.test'));
   assert.notEqual(a.serialNumber, b.serialNumber);
@@ -157,7 +157,7 @@ test('openssl verifies a leaf against ca.pem for server use', async (t) => {
     t.skip('openssl is not installed; skipping the openssl cross-check');
     return;
   }
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const ca = await CertificateAuthority.loadOrCreate(path.join(dir, 'ca'));
   for (const [host, flag] of [
     ['api.example.test', '-verify_hostname'],
@@ -185,7 +185,7 @@ test('openssl verifies a leaf against ca.pem for server use', async (t) => {
 });
 
 test('concurrent calls for one host share one mint and one context', async (t) => {
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   const contexts = await Promise.all(Array.from({ length: 20 }, () => ca.secureContextFor('same.test')));
   assert.equal(ca.mintCount, 1);
   assert.equal(new Set(contexts).size, 1);
@@ -194,7 +194,7 @@ test('concurrent calls for one host share one mint and one context', async (t) =
 });
 
 test('the cache is a bounded LRU', async (t) => {
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t), { cacheSize: 3 });
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t), { cacheSize: 3 });
   for (const host of ['a.test', 'b.test', 'c.test']) await ca.secureContextFor(host);
   await ca.secureContextFor('a.test'); // a is now the most recent; b the oldest
   await ca.secureContextFor('d.test'); // evicts b
@@ -211,7 +211,7 @@ test('the cache is a bounded LRU', async (t) => {
 
 test('expired leaves are minted again, and no leaf outlives the CA', async (t) => {
   let now = new Date();
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const ca = await CertificateAuthority.loadOrCreate(dir, { now: () => now });
   const first = await ca.leafPem('a.test');
   now = new Date(now.getTime() + 29 * DAY);
@@ -230,7 +230,7 @@ test('expired leaves are minted again, and no leaf outlives the CA', async (t) =
 
 test('a failed mint is not cached and can be retried', async (t) => {
   let now = new Date();
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t), { now: () => now });
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t), { now: () => now });
   const valid = now;
   now = new Date(ca.notAfter.getTime() + DAY);
   await assert.rejects(ca.secureContextFor('x.test'), /CA expired/);
@@ -240,7 +240,7 @@ test('a failed mint is not cached and can be retried', async (t) => {
 });
 
 test('minting and cached lookups are fast enough for the proxy path', async (t) => {
-  const ca = await CertificateAuthority.loadOrCreate(await tempDir(t));
+  const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   await ca.secureContextFor('warm.test');
   const hosts = Array.from({ length: 100 }, (_, i) => `h${i}.example.test`);
   let started = performance.now();

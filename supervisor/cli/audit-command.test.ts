@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { requestEvent, sampleEvents, T0, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { AuditStore } from '../audit/index.ts';
-import { requestEvent, sampleEvents, T0, TEST_DEVICE, tempDir } from '../audit/testing.ts';
 import { type AuditCommandDeps, auditCommand } from './audit-command.ts';
 
 async function run(home: string, argv: string[], extra: Partial<AuditCommandDeps> = {}) {
@@ -26,7 +27,7 @@ async function run(home: string, argv: string[], extra: Partial<AuditCommandDeps
 
 function withHome(fn: (home: string, db: string) => Promise<void>) {
   return async () => {
-    const { dir, dispose } = tempDir('warden-audit-cli-');
+    const { dir, dispose } = makeTempDir('warden-audit-cli-');
     const db = path.join(dir, 'audit.db');
     const store = AuditStore.open(db, { device: TEST_DEVICE });
     store.appendBatch(sampleEvents());
@@ -152,7 +153,7 @@ test(
 );
 
 test('a missing database and a bad time are clear errors', async () => {
-  const { dir, dispose } = tempDir('warden-audit-cli-');
+  const { dir, dispose } = makeTempDir('warden-audit-cli-');
   try {
     await assert.rejects(run(dir, ['verify']), /no audit database at/);
     AuditStore.open(path.join(dir, 'audit.db')).close();

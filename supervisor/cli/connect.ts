@@ -1,9 +1,8 @@
 // How CLI commands reach the daemon: read the token, and start a daemon in the
 // background when a command needs one and none runs.
 
-import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
 import { ApiClient, DaemonUnavailableError } from '../client/api-client.ts';
+import { launchDaemon } from '../client/launch-daemon.ts';
 import { findWardenBin } from '../home/bin.ts';
 import { defaultHome, ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
@@ -51,13 +50,8 @@ export async function connectOrStart(
   const tightened = ensureHome(paths.home);
   if (tightened) say(tightened);
   const bin = wardenBin();
-  const log = openSync(paths.daemonLog, 'a', 0o600);
   say(`starting the Warden daemon (log: ${paths.daemonLog})`);
-  const child = spawn(process.execPath, [bin, 'daemon'], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, WARDEN_HOME: paths.home },
-  });
+  const child = launchDaemon(paths, { execPath: process.execPath, binPath: bin });
   child.unref();
   let exited: number | null = null;
   child.once('exit', (code) => {

@@ -18,6 +18,7 @@ import {
   type UpgradeRouteKey,
 } from '../api/routes.ts';
 import { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from '../api/sandbox-types.ts';
+import { SseParser } from '../api/sse.ts';
 
 export class ApiClientError extends Error {
   readonly status: number;
@@ -174,21 +175,17 @@ export class ApiClient {
           );
         }
         opts.onOpen?.();
-        let buffer = '';
+        const parser = new SseParser();
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end = buffer.indexOf('\n\n');
-          while (end >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = block
-              .split('\n')
-              .filter((l) => l.startsWith('data: '))
-              .map((l) => l.slice(6))
-              .join('\n');
-            if (data) onEvent(JSON.parse(data) as WardenEvent);
-            end = buffer.indexOf('\n\n');
+          for (const { data } of parser.push(chunk)) {
+            let event: WardenEvent;
+            try {
+              event = JSON.parse(data) as WardenEvent;
+            } catch {
+              continue; // not an event of ours; throwing here would be an uncaught exception
+            }
+            onEvent(event);
           }
         });
         res.on('end', () => resolve());

@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { doc, req } from '../../test/support/policy.ts';
 import { emptyPolicy, prependRule, suggestRule } from './documents.ts';
 import { Policy } from './policy.ts';
-import { doc, req } from './policy-test-helpers.ts';
 
 describe('suggestRule, emptyPolicy, prependRule', () => {
   test('suggests the exact host, the method and the first two segments', () => {

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { project, req } from '../../test/support/policy.ts';
 import type { Policy } from './policy.ts';
-import { project, req } from './policy-test-helpers.ts';
 
 /** The address check of a GET / to `host`:`port` connecting to `address`. */
 function addressCheck(p: Policy, address: string, port: number, host: string) {

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { doc, project, req } from '../../test/support/policy.ts';
 import { Policy } from './policy.ts';
-import { doc, project, req } from './policy-test-helpers.ts';
 
 describe('explain', () => {
   const p = project([

@@ -4,10 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { doc, project, req } from '../../test/support/policy.ts';
 import type { RuleSpec } from '../api/policy-schema.ts';
 import { parsePolicy } from './parse.ts';
 import { Policy, type PolicyLayer } from './policy.ts';
-import { doc, project, req } from './policy-test-helpers.ts';
 
 describe('decideRequest', () => {
   test('first matching rule wins, in document order', () => {

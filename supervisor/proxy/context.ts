@@ -7,7 +7,6 @@ import type { Identity, WardenEvent } from '../api/index.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import type { Policy } from '../policy/index.ts';
 import type { ProxyCredential } from './credential.ts';
-import type { OpenRecords } from './record.ts';
 import type { Resolver } from './resolver.ts';
 import type { UpstreamPool, UpstreamTrust } from './upstream.ts';
 
@@ -23,6 +22,14 @@ export interface SandboxContext {
   /** What its clients authenticate to the listener with; nobody else holds it. */
   readonly proxyCredential: ProxyCredential;
 }
+
+/** An exchange that was decided and has not ended yet; closing its listener ends it. */
+export interface OpenExchange {
+  end(reason: string): void;
+}
+
+/** The exchanges of one listener owner that were decided and have not ended yet. */
+export type OpenRecords = Set<OpenExchange>;
 
 /**
  * Who a connection belongs to: its sandbox, and the upstream connections only that

@@ -6,11 +6,11 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { refuseUnauthenticated, unparsedFacts } from './client-auth.ts';
-import type { ConnectionOwner, ProxyServices, SandboxContext } from './context.ts';
+import type { ConnectionOwner, OpenExchange, ProxyServices, SandboxContext } from './context.ts';
 import { handleExchange, sendBlock } from './exchange.ts';
 import { Interceptor, type TunnelContext } from './intercept.ts';
 import { answerClientError, writeRawBlock } from './raw-socket.ts';
-import { type ExchangeRecord, endOpenRecords } from './record.ts';
+import { endOpenRecords } from './record.ts';
 import { factsOf, parseAbsoluteUrl, parseAuthority, splitPath, type Target, TargetError } from './target.ts';
 import { handleConnect } from './tunnel.ts';
 import { UpstreamPool } from './upstream.ts';
@@ -94,7 +94,7 @@ export class ProxyListener {
     const owner = {
       sandbox,
       upstream: new UpstreamPool(this.#svc.upstream),
-      records: new Set<ExchangeRecord>(),
+      records: new Set<OpenExchange>(),
     };
     this.#owners.push(owner);
     return owner;

@@ -7,15 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestDecidedEvent, RequestEndedEvent, RequestFacts, WardenEvent } from '../api/index.ts';
 import { shownQuery } from '../approvals/shown-query.ts';
-import type { SandboxContext } from './context.ts';
+import type { OpenExchange, OpenRecords, SandboxContext } from './context.ts';
 import type { Verdict } from './decide.ts';
 
 type Decided = Pick<Verdict, 'outcome' | 'rule' | 'reason' | 'decidedBy' | 'approvalId'>;
 
-/** The exchanges of one listener owner that were decided and have not ended yet. */
-export type OpenRecords = Set<ExchangeRecord>;
-
-export class ExchangeRecord {
+export class ExchangeRecord implements OpenExchange {
   readonly id = randomUUID();
   readonly #started = performance.now();
   bytesUp = 0;
@@ -32,6 +29,11 @@ export class ExchangeRecord {
     readonly intercepted: boolean | undefined,
     private readonly open?: OpenRecords,
   ) {}
+
+  /** Its listener is closing: the exchange ends as an error with `reason`. */
+  end(reason: string): void {
+    this.finish({ outcome: 'error', rule: null, reason, decidedBy: 'proxy' });
+  }
 
   /** Record the decision to let it through: call it before anything is sent upstream. */
   decide(verdict: Decided): void {
@@ -112,7 +114,5 @@ export class ExchangeRecord {
 
 /** End every open record of a closing listener, so its end is written before the audit writer closes. */
 export function endOpenRecords(open: OpenRecords, reason: string): void {
-  for (const record of [...open]) {
-    record.finish({ outcome: 'error', rule: null, reason, decidedBy: 'proxy' });
-  }
+  for (const record of [...open]) record.end(reason);
 }

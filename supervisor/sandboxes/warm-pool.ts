@@ -5,6 +5,7 @@
 // sandbox's first command, the very thing the pool is there to make fast. A failed boot is
 // retried with backoff.
 
+import { backoffDelay } from '../api/backoff.ts';
 import type { Logger, ProxyListener } from '../proxy/index.ts';
 import { type Vm, type VmImage, VmState } from '../vm/index.ts';
 
@@ -28,6 +29,9 @@ export interface WarmPoolDeps {
 }
 
 export const DEFAULT_REFILL_DELAY_MS = 1500;
+
+/** After the n-th failed boot in a row: 2 s, 4 s, … up to a minute. */
+const BOOT_RETRY = { initialMs: 1000, maxMs: 60_000 };
 
 export class WarmPool {
   readonly #deps: WarmPoolDeps;
@@ -110,7 +114,7 @@ export class WarmPool {
     } catch (error) {
       this.#failures++;
       this.#lastError = (error as Error).message;
-      const delay = Math.min(60_000, 1000 * 2 ** Math.min(this.#failures, 6));
+      const delay = backoffDelay(BOOT_RETRY, this.#failures);
       this.#deps.log.warn('warm pool: a boot failed; retrying later', {
         error: this.#lastError.split('\n')[0],
         retryInMs: delay,

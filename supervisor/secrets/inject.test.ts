@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileVault } from '../../test/support/secrets.ts';
 import {
   applySecrets,
   type HeaderMap,
@@ -7,7 +8,6 @@ import {
   type SecretRequest,
   type Vault,
 } from './index.ts';
-import { fileVault } from './secrets-test-helpers.ts';
 
 const GH = 'ghp_RealGitHubToken0123456789';
 const BASIC = 'deploy:p@ss word/ü';

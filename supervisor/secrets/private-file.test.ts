@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../test/support/temp-dir.ts';
 import { assertOwnerOnly, PrivateFileModeError, writeFileAtomic } from './index.ts';
-import { tempDir } from './secrets-test-helpers.ts';
 
 test('writeFileAtomic replaces content, sets the exact mode despite the umask, leaves no temp file', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const file = path.join(dir, 'f');
   await writeFile(file, 'old', { mode: 0o644 });
   const umask = process.umask(0o077);
@@ -23,7 +23,7 @@ test('writeFileAtomic replaces content, sets the exact mode despite the umask, l
 });
 
 test('writeFileAtomic exclusive refuses to replace an existing file', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const file = path.join(dir, 'f');
   await writeFileAtomic(file, 'first', { exclusive: true });
   await assert.rejects(writeFileAtomic(file, 'second', { exclusive: true }), { code: 'EEXIST' });
@@ -32,7 +32,7 @@ test('writeFileAtomic exclusive refuses to replace an existing file', async (t) 
 });
 
 test('assertOwnerOnly refuses group/world access and says how to fix it', async (t) => {
-  const file = path.join(await tempDir(t), 'k');
+  const file = path.join(tempDir(t), 'k');
   await writeFileAtomic(file, 'x');
   await assertOwnerOnly(file, 'key');
   for (const mode of [0o640, 0o604, 0o660]) {

@@ -1,11 +1,12 @@
 // Finding placeholders (`wdn_ph_` + 40 lowercase base32/hex characters) in text, buffers
 // and streamed bodies. Byte-level `indexOf`, no string conversion of buffers.
 
-export const PLACEHOLDER_PREFIX = 'wdn_ph_';
+import { PLACEHOLDER_PATTERN, PLACEHOLDER_PREFIX } from '../api/placeholders.ts';
+
+// Any placeholder-shaped token, ours or not, matches PLACEHOLDER_PATTERN: unknown ones are violations too.
+export { PLACEHOLDER_PATTERN, PLACEHOLDER_PREFIX };
 export const PLACEHOLDER_BODY_LENGTH = 40;
 export const PLACEHOLDER_LENGTH = PLACEHOLDER_PREFIX.length + PLACEHOLDER_BODY_LENGTH;
-/** Any placeholder-shaped token, ours or not: unknown ones are violations too. */
-export const PLACEHOLDER_PATTERN = /wdn_ph_[0-9a-z]{40}/g;
 
 const PREFIX_BYTES = Buffer.from(PLACEHOLDER_PREFIX, 'latin1');
 

@@ -3,15 +3,16 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
+import { FakeKeyring, fileVault, vaultPaths } from '../../test/support/secrets.ts';
+import { tempDir } from '../../test/support/temp-dir.ts';
 import { SecretValidationError, Vault, VaultError } from './index.ts';
 import { keyringAccount } from './master-key.ts';
-import { FakeKeyring, fileVault, tempDir, vaultPaths } from './secrets-test-helpers.ts';
 
 const VALUE = 'ghp_SuperSecretValue_1234567890abcdef';
 const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
 
 test('values are encrypted at rest; files are 0600; a reopen reads them back', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const paths = vaultPaths(dir);
   const vault = await Vault.open({ ...paths, keyring: 'off' });
   assert.equal(vault.backend, 'file');
@@ -40,7 +41,7 @@ test('values are encrypted at rest; files are 0600; a reopen reads them back', a
 });
 
 test('each write uses a fresh IV, keeps createdAt and stays 0600', async (t) => {
-  const paths = vaultPaths(await tempDir(t));
+  const paths = vaultPaths(tempDir(t));
   let clock = new Date('2026-01-01T00:00:00Z');
   const vault = await Vault.open({ ...paths, keyring: 'off', now: () => clock });
   await vault.set('A', VALUE, { hosts: ['a.test'], inject: 'bearer' });
@@ -56,7 +57,7 @@ test('each write uses a fresh IV, keeps createdAt and stays 0600', async (t) => 
 });
 
 test('remove and list; concurrent writes all land', async (t) => {
-  const paths = vaultPaths(await tempDir(t));
+  const paths = vaultPaths(tempDir(t));
   const vault = await Vault.open({ ...paths, keyring: 'off' });
   await Promise.all(
     ['C', 'A', 'B', 'D'].map((name) =>
@@ -79,7 +80,7 @@ test('remove and list; concurrent writes all land', async (t) => {
 });
 
 test('a wrong key is a clear error and the vault file is left untouched', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const paths = vaultPaths(dir);
   const vault = await Vault.open({ ...paths, keyring: 'off' });
   await vault.set('A', VALUE, { hosts: ['a.test'], inject: 'bearer' });
@@ -99,7 +100,7 @@ test('a wrong key is a clear error and the vault file is left untouched', async 
 });
 
 test('a corrupt vault file is a clear error naming the file, and it is left untouched', async (t) => {
-  const paths = vaultPaths(await tempDir(t));
+  const paths = vaultPaths(tempDir(t));
   const vault = await Vault.open({ ...paths, keyring: 'off' });
   await vault.set('A', VALUE, { hosts: ['a.test'], inject: 'bearer' });
   for (const damage of ['{"format": "warden-vault", trunc', '[]', '{"format":"warden-vault","version":1}']) {
@@ -115,7 +116,7 @@ test('a corrupt vault file is a clear error naming the file, and it is left unto
 });
 
 test('editing a secret’s hosts in the file makes it undecryptable (hosts are bound to the value)', async (t) => {
-  const paths = vaultPaths(await tempDir(t));
+  const paths = vaultPaths(tempDir(t));
   const vault = await Vault.open({ ...paths, keyring: 'off' });
   await vault.set('A', VALUE, { hosts: ['a.test'], inject: 'bearer' });
   const doc = JSON.parse(await readFile(paths.file, 'utf8'));
@@ -130,7 +131,7 @@ test('editing a secret’s hosts in the file makes it undecryptable (hosts are b
 });
 
 test('a group-readable key file is refused with the chmod to run', async (t) => {
-  const paths = vaultPaths(await tempDir(t));
+  const paths = vaultPaths(tempDir(t));
   await Vault.open({ ...paths, keyring: 'off' });
   const { chmod } = await import('node:fs/promises');
   await chmod(paths.keyFile, 0o644);
@@ -138,7 +139,7 @@ test('a group-readable key file is refused with the chmod to run', async (t) => 
 });
 
 test('a missing key file for an existing vault is an error, never a new key', async (t) => {
-  const paths = vaultPaths(await tempDir(t));
+  const paths = vaultPaths(tempDir(t));
   const vault = await Vault.open({ ...paths, keyring: 'off' });
   await vault.set('A', VALUE, { hosts: ['a.test'], inject: 'bearer' });
   const { rm } = await import('node:fs/promises');
@@ -148,7 +149,7 @@ test('a missing key file for an existing vault is an error, never a new key', as
 });
 
 test('keyring auto on this machine: the probe decides, and a file fallback works', async (t) => {
-  const paths = vaultPaths(await tempDir(t));
+  const paths = vaultPaths(tempDir(t));
   const started = Date.now();
   const vault = await Vault.open({ ...paths, keyring: 'auto' });
   t.diagnostic(`this machine's vault backend: ${vault.backend} (opened in ${Date.now() - started} ms)`);
@@ -164,7 +165,7 @@ test('keyring auto on this machine: the probe decides, and a file fallback works
 });
 
 test('a working keyring keeps the key out of the file system', async (t) => {
-  const paths = vaultPaths(await tempDir(t));
+  const paths = vaultPaths(tempDir(t));
   const keyring = new FakeKeyring();
   const vault = await Vault.open({ ...paths, keyringStore: keyring });
   assert.equal(vault.backend, 'keyring');
@@ -183,7 +184,7 @@ test('a working keyring keeps the key out of the file system', async (t) => {
 
 test('a broken or hanging keyring falls back to the key file within the deadline', async (t) => {
   for (const mode of ['broken', 'hang'] as const) {
-    const paths = vaultPaths(await tempDir(t));
+    const paths = vaultPaths(tempDir(t));
     const keyring = new FakeKeyring();
     keyring.mode = mode;
     const started = Date.now();
@@ -247,7 +248,7 @@ test('no value in toString, inspect, JSON or list output', async (t) => {
 });
 
 test('the vault file keeps no temporary files around after writes', async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t);
   const vault = await Vault.open({ ...vaultPaths(dir), keyring: 'off' });
   for (let i = 0; i < 5; i++) await vault.set(`S${i}`, VALUE, { hosts: ['a.test'], inject: 'bearer' });
   assert.deepEqual((await readdir(dir)).sort(), ['secrets.json', 'secrets.key']);

@@ -19,6 +19,7 @@ import {
   WEBSOCKET_QUERY_SCHEMAS,
 } from '../api/route-schemas.ts';
 import { EVENTS_PATH, type RouteKey, type UpgradeRouteKey, type WebSocketRouteKey } from '../api/routes.ts';
+import { encodeSse } from '../api/sse.ts';
 import { readTerminalProtocols, TERMINAL_PROTOCOL } from '../api/terminal.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import type {
@@ -322,7 +323,7 @@ export class ApiServer {
       if (types && !types.includes(event.type)) return;
       // A consumer that stops reading is dropped rather than buffering without bound.
       if (res.writableLength > 8 * 1024 * 1024) return res.destroy();
-      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      res.write(encodeSse(event.type, JSON.stringify(event)));
     });
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     const end = () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BridgeError, type WardenClient } from '../../renderer/client/client.ts';
-import { SseParser } from '../../renderer/client/http-client.ts';
 import { ActivityStore } from '../../renderer/stores/activity.ts';
 import { ApprovalsStore, type Clock } from '../../renderer/stores/approvals.ts';
 import { PolicyStore } from '../../renderer/stores/policy.ts';
@@ -160,10 +159,4 @@ test('policy: validation errors kept with line and field; apply refused while in
   assert.equal(store.errors[0]?.path, 'spec.network.default');
   await store.dryRun();
   assert.equal(store.preview, null, 'no dry run of an invalid draft');
-});
-
-test('SSE parser: events split across chunks, comments ignored', () => {
-  const p = new SseParser();
-  assert.deepEqual(p.push('retry: 2000\n\n: ping\n\nevent: x\ndata: {"a"'), []);
-  assert.deepEqual(p.push(':1}\n\nevent: y\ndata: 2\n\n'), ['{"a":1}', '2']);
 });

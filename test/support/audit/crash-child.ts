@@ -1,7 +1,7 @@
-// Test fixture for crash.test.ts: appends events in durable mode forever and prints the seq
+// Run by path from supervisor/audit/crash.test.ts: appends events in durable mode forever and prints the seq
 // of each acknowledged (committed) record on its own line, until it is killed.
-import { AuditStore } from './store.ts';
-import { requestEvent, TEST_DEVICE } from './testing.ts';
+import { AuditStore } from '../../../supervisor/audit/store.ts';
+import { requestEvent, TEST_DEVICE } from './samples.ts';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: crash-child.ts DB');

@@ -1,17 +1,11 @@
-// Helpers shared by this folder's tests.
+// The secret store's test helpers: vault paths, a file-keyed vault in a fresh folder and an
+// in-memory keyring.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import type { KeyringStore } from './keyring.ts';
-import { Vault, type VaultOpenOptions } from './vault.ts';
-
-export async function tempDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'warden-secrets-test-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import type { KeyringStore } from '../../supervisor/secrets/keyring.ts';
+import { Vault, type VaultOpenOptions } from '../../supervisor/secrets/vault.ts';
+import { tempDir } from './temp-dir.ts';
 
 export function vaultPaths(dir: string): { file: string; keyFile: string } {
   return { file: path.join(dir, 'secrets.json'), keyFile: path.join(dir, 'secrets.key') };
@@ -19,7 +13,7 @@ export function vaultPaths(dir: string): { file: string; keyFile: string } {
 
 /** A vault with its key in a file (no keyring), in a fresh folder. */
 export async function fileVault(t: TestContext, extra: Partial<VaultOpenOptions> = {}): Promise<Vault> {
-  return Vault.open({ ...vaultPaths(await tempDir(t)), keyring: 'off', ...extra });
+  return Vault.open({ ...vaultPaths(tempDir(t)), keyring: 'off', ...extra });
 }
 
 /** An in-memory keyring; `broken` makes every call fail, `hang` makes every call never answer. */

@@ -1,10 +1,10 @@
 // Helpers for the policy engine's tests: a document from rules, a project-layer Policy, and
 // the facts of a request from its URL.
 
-import type { PolicyDocument, RuleSpec } from '../api/policy-schema.ts';
-import type { RequestFacts } from '../api/policy-types.ts';
-import { emptyPolicy } from './documents.ts';
-import { Policy } from './policy.ts';
+import type { PolicyDocument, RuleSpec } from '../../supervisor/api/policy-schema.ts';
+import type { RequestFacts } from '../../supervisor/api/policy-types.ts';
+import { emptyPolicy } from '../../supervisor/policy/documents.ts';
+import { Policy } from '../../supervisor/policy/policy.ts';
 
 export function doc(
   rules: RuleSpec[],

@@ -1,4 +1,4 @@
-// A fake Electron surface for unit tests: records what main asks of Electron.
+// A fake Electron surface for main's unit tests: records what main asks of Electron.
 
 import { EventEmitter } from 'node:events';
 import type {
@@ -13,7 +13,7 @@ import type {
   TraySurface,
   WebContentsSurface,
   WindowSurface,
-} from './electron-surface.ts';
+} from '../../main/electron-surface.ts';
 
 type Listener = (...args: never[]) => unknown;
 

@@ -1,12 +1,9 @@
-// Test helpers: one sample of every WardenEvent type, a fixed device and temp folders.
-// Used by the tests beside this file and by test/bench; not part of the public face.
+// The audit trail's test samples: one event of every WardenEvent type, numbered request
+// events and a fixed device (temporary folders come from ../temp-dir.ts).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { WardenEvent } from '../api/events.ts';
-import type { PolicyDiff } from '../api/policy-types.ts';
-import type { DeviceInfo } from './ocsf.ts';
+import type { WardenEvent } from '../../../supervisor/api/events.ts';
+import type { PolicyDiff } from '../../../supervisor/api/policy-types.ts';
+import type { DeviceInfo } from '../../../supervisor/audit/ocsf.ts';
 
 export const TEST_DEVICE: DeviceInfo = {
   hostname: 'devbox',
@@ -176,12 +173,6 @@ export function requestEvent(
     durationMs: 3,
     ...overrides,
   };
-}
-
-/** A temp folder removed by the returned disposer. */
-export function tempDir(prefix = 'warden-audit-'): { dir: string; dispose: () => void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Tests read deep into OCSF objects whose shape the assertions themselves check. */

@@ -7,10 +7,10 @@
 
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { WardenEvent } from '../api/events.ts';
-import { AnchorWriter } from './anchor.ts';
-import { canonicalJsonReference } from './canonical.ts';
-import { type CheckpointEvent, type OcsfContext, toOcsf } from './ocsf.ts';
+import type { WardenEvent } from '../../../supervisor/api/events.ts';
+import { AnchorWriter } from '../../../supervisor/audit/anchor.ts';
+import { canonicalJsonReference } from '../../../supervisor/audit/canonical.ts';
+import { type CheckpointEvent, type OcsfContext, toOcsf } from '../../../supervisor/audit/ocsf.ts';
 
 const V1_SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
