@@ -3,9 +3,15 @@
 // each time the writer asks, until it is told to close. The shared state's slots are
 // CheckpointSlot.
 
+import { createRequire } from 'node:module';
 import { workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { CheckpointSlot } from './worker-slots.ts';
+
+/** better-sqlite3 is required, not imported (see verify-worker.ts). */
+function loadDriver(): typeof Database {
+  return createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+}
 
 /** What the checkpoint worker is given. */
 export interface CheckpointJob {
@@ -19,7 +25,8 @@ function main(): void {
   const { state, file, synchronous } = workerData as CheckpointJob;
   let db: Database.Database | null = null;
   try {
-    db = new Database(file, { fileMustExist: true });
+    const Driver = loadDriver();
+    db = new Driver(file, { fileMustExist: true });
     db.pragma(`synchronous = ${synchronous}`);
     let done = 0;
     while (Atomics.load(state, CheckpointSlot.CLOSE) === 0) {
