@@ -34,10 +34,12 @@ const externalPackages = {
 };
 
 await build({
-  // The audit writer's worker thread runs its own entry (supervisor/audit/audit-writer.ts).
+  // Each audit worker thread runs its own entry (AUDIT_WORKERS in supervisor/audit/start-worker.ts).
   entryPoints: {
     warden: path.join(root, 'supervisor/cli/main.ts'),
     'audit-writer-worker': path.join(root, 'supervisor/audit/audit-writer-worker.ts'),
+    'verify-worker': path.join(root, 'supervisor/audit/verify-worker.ts'),
+    'checkpoint-worker': path.join(root, 'supervisor/audit/checkpoint-worker.ts'),
   },
   outdir: path.join(root, 'dist'),
   entryNames: '[name]',

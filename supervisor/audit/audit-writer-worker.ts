@@ -5,11 +5,12 @@
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { AuditStore, type AuditStoreOptions, type EncodedBatch } from './index.ts';
+import { WriterSlot } from './worker-slots.ts';
 
 export interface WriterInit {
   file: string;
   options: Pick<AuditStoreOptions, 'durability' | 'version' | 'busyTimeoutMs' | 'device' | 'maxPageCount'>;
-  /** [last acknowledged id (or -id), batches finished, producer's chain is stale]. */
+  /** The shared status (WriterSlot). */
   status: Int32Array;
   reply: MessagePort;
 }
@@ -31,8 +32,8 @@ function main(): void {
   const post = (m: FromWriter) => port.postMessage(m);
   const ack = (id: number, error?: unknown) => {
     if (error !== undefined) reply.postMessage({ id, message: (error as Error)?.message ?? String(error) });
-    Atomics.store(status, 0, error === undefined ? id : -id);
-    Atomics.notify(status, 0);
+    Atomics.store(status, WriterSlot.ACK, error === undefined ? id : -id);
+    Atomics.notify(status, WriterSlot.ACK);
   };
   let store: AuditStore;
   try {
@@ -62,7 +63,7 @@ function main(): void {
     }
     // A batch the producer chained onto a head that was not the committed one is hashed
     // here instead; the STALE slot tells the producer to stop chaining ahead.
-    const stale = () => m.events.chain && Atomics.store(status, 2, 1);
+    const stale = () => m.events.chain && Atomics.store(status, WriterSlot.STALE, 1);
     try {
       if (store.appendEncoded(m.events).chained === false) stale();
       if (m.id) ack(m.id);
@@ -71,8 +72,8 @@ function main(): void {
       if (m.id) ack(m.id, error);
       else post({ kind: 'error', message: (error as Error)?.message ?? String(error) });
     } finally {
-      Atomics.add(status, 1, 1);
-      Atomics.notify(status, 1);
+      Atomics.add(status, WriterSlot.FINISHED, 1);
+      Atomics.notify(status, WriterSlot.FINISHED);
     }
   });
 }

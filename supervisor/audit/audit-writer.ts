@@ -20,16 +20,10 @@
 // so a flood of requests is slowed to the pace the trail is written at instead of queueing
 // without bound.
 //
-// The worker script is the .ts file beside this one when running from sources (the worker
-// inherits `--import tsx`) and dist/audit-writer-worker.mjs in the bundle.
+// The worker runs audit-writer-worker.ts, started as every audit worker is (start-worker.ts);
+// the slots of the shared status are WriterSlot (worker-slots.ts).
 
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-  type WorkerOptions,
-} from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import type { WardenEvent } from '../api/index.ts';
 import type { Disposer, EventBus } from '../events/index.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
@@ -42,14 +36,12 @@ import {
   encodeEvents,
   GENESIS_HASH,
 } from './index.ts';
+import { startWorker } from './start-worker.ts';
+import { sharedSlots, WriterSlot } from './worker-slots.ts';
 
 const MAX_QUEUE = 5_000;
 const MAX_IN_FLIGHT = 16;
-// Slots of the shared status: the last acknowledged call (id, or -id on failure); batches
-// the worker has finished.
-const ACK = 0;
-const FINISHED = 1;
-const STALE = 2;
+const { ACK, FINISHED, STALE } = WriterSlot;
 
 export interface AuditWriterOptions {
   durability?: WriterInit['options']['durability'];
@@ -66,20 +58,6 @@ export interface AuditWriterOptions {
   ackTimeoutMs?: number;
   /** How long opening waits for the worker (default 30 s). */
   startTimeoutMs?: number;
-}
-
-const FROM_SOURCES = import.meta.url.endsWith('.ts');
-
-/**
- * The bundle runs dist/audit-writer-worker.mjs. From sources, tsx (which registers itself on
- * the main thread only) is registered inside the worker before the .ts script is imported.
- */
-function startWorker(options: WorkerOptions): Worker {
-  if (!FROM_SOURCES) return new Worker(new URL('./audit-writer-worker.mjs', import.meta.url), options);
-  const api = import.meta.resolve('tsx/esm/api');
-  const script = new URL('./audit-writer-worker.ts', import.meta.url).href;
-  const source = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(source, { ...options, eval: true });
 }
 
 export class AuditWriter {
@@ -106,7 +84,7 @@ export class AuditWriter {
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
     this.#onFault = options.onFault ?? (() => {});
     this.#onError = options.onError ?? (() => {});
-    this.#status = new Int32Array(new SharedArrayBuffer(12));
+    this.#status = sharedSlots(WriterSlot);
     const { port1, port2 } = new MessageChannel();
     this.#reply = port1;
     const init: WriterInit = {
@@ -121,7 +99,7 @@ export class AuditWriter {
       status: this.#status,
       reply: port2,
     };
-    this.#worker = startWorker({ workerData: init, transferList: [port2] });
+    this.#worker = startWorker('audit-writer-worker', { workerData: init, transferList: [port2] });
     this.#worker.unref();
     const onWarning = options.onWarning ?? (() => {});
     this.#worker.on('message', (m: FromWriter) => {

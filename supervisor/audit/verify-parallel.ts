@@ -6,26 +6,18 @@
 // (a gap, a bad link or hash, a worker that fails) the caller walks the chain sequentially,
 // which names the first bad record exactly as before.
 //
-// Workers run a self-contained script (eval), so this works from the bundled CLI too. They
+// Each worker runs verify-worker.ts (dist/verify-worker.mjs in the bundle). Workers
 // read rows ≤ a fixed seq; records are append-only, and the only concurrent change, a prune
 // removing old rows, makes a slice look broken and so also leads to the sequential walk.
 
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import type { Layout } from './schema.ts';
+import { startWorker } from './start-worker.ts';
+import type { SliceJob, SliceResult } from './verify-worker.ts';
+import { SliceFlag, sharedSlots } from './worker-slots.ts';
 
-export interface SliceResult {
-  ok: boolean;
-  /** prev_hash of the slice's first record. */
-  firstPrev: string | null;
-  /** hash of the slice's last record. */
-  lastHash: string | null;
-  /** hash of the record at `anchorAt`, when the slice holds it. */
-  anchorHash: string | null;
-  records: number;
-  error?: string;
-}
+export type { SliceResult } from './verify-worker.ts';
 
 // prev_hash ‖ canonical row (chain.ts canonicalRow / legacyCanonicalRow), built by SQLite.
 // concat() makes the text in one allocation (a fifth less CPU per row than format() here).
@@ -73,72 +65,6 @@ export function sliceSql(layout: Layout, contexts?: readonly ContextRow[]): stri
   return `SELECT seq, prev_hash, hash, ${text} FROM records r WHERE seq >= ? AND seq <= ? ORDER BY seq`;
 }
 
-// The per-row check of verify.ts (chain.ts canonicalRow + rowHash), in plain JavaScript.
-// Any hash that does not match sends verify to the sequential walk, so this can only ever
-// confirm a chain whose every record hashes correctly.
-export const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { port, flag, index, driver, file, sql, from, to, anchorAt, legacyThrough } = workerData;
-let result = { ok: false, firstPrev: null, lastHash: null, anchorHash: null, records: 0 };
-try {
-  const { hash } = require('node:crypto');
-  const Database = require(driver);
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    // SQLite assembles prev_hash ‖ canonical row (json_quote escapes as JSON.stringify does;
-    // were it ever to differ, the hash would not match and verify would fall back to the
-    // sequential walk, which builds the text in JavaScript).
-    // Read in chunks of CHUNK seqs by all(): a quarter less CPU per row than iterate() here
-    // (one call into SQLite per chunk instead of one per row), inside one read transaction so
-    // every chunk sees the same snapshot.
-    const CHUNK = 10000;
-    const select = db.prepare(sql).raw(true);
-    let expected = from;
-    let prev = null;
-    let firstPrev = null;
-    let anchorHash = null;
-    let ok = true;
-    db.transaction(() => {
-      for (let lo = from; ok && lo <= to; lo += CHUNK) {
-        const rows = select.all(lo, Math.min(to, lo + CHUNK - 1));
-        for (let i = 0; i < rows.length; i++) {
-          const r = rows[i];
-          const seq = r[0];
-          const rowPrev = r[1];
-          if (seq !== expected || (prev !== null && rowPrev !== prev)) { ok = false; break; }
-          // Rows up to the migration are schema 1 (no context); later rows have context and time.
-          const legacy = seq <= legacyThrough;
-          if (legacy !== (r[4] === 1) || (!legacy && r[5] === 1)) { ok = false; break; }
-          if (hash('sha256', r[3], 'hex') !== r[2]) { ok = false; break; }
-          if (firstPrev === null) firstPrev = rowPrev;
-          if (seq === anchorAt) anchorHash = r[2];
-          prev = r[2];
-          expected++;
-        }
-      }
-    })();
-    if (expected !== to + 1) ok = false;
-    result = { ok, firstPrev, lastHash: prev, anchorHash, records: expected - from };
-  } finally {
-    db.close();
-  }
-} catch (error) {
-  result = { ...result, ok: false, error: String(error && error.message || error) };
-} finally {
-  port.postMessage(result);
-  port.close();
-  Atomics.store(flag, index, 1);
-  Atomics.notify(flag, index);
-}
-`;
-
-let driverPath: string | null = null;
-
-function driver(): string {
-  driverPath ??= createRequire(import.meta.url).resolve('better-sqlite3');
-  return driverPath;
-}
-
 /** How many worker threads verify uses (at most 4; one per core). */
 export function verifyThreads(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
@@ -162,30 +88,25 @@ export function verifySlices(
   const limit = options.timeoutMs ?? 30_000 + total / 10;
   const sql = sliceSql(layout, options.contexts);
   const n = Math.max(1, Math.min(threads, total));
-  const flag = new Int32Array(new SharedArrayBuffer(4 * n));
+  const flag = sharedSlots(n); // all RUNNING (0)
   const workers: Array<{ worker: Worker; port: MessagePort }> = [];
   try {
     for (let i = 0; i < n; i++) {
       const from = first + Math.floor((total * i) / n);
       const to = first + Math.floor((total * (i + 1)) / n) - 1;
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        execArgv: [],
-        workerData: {
-          port: port2,
-          flag,
-          index: i,
-          driver: driver(),
-          file,
-          sql,
-          from,
-          to,
-          anchorAt,
-          legacyThrough: layout.legacyThrough,
-        },
-        transferList: [port2],
-      });
+      const job: SliceJob = {
+        port: port2,
+        flag,
+        index: i,
+        file,
+        sql,
+        from,
+        to,
+        anchorAt,
+        legacyThrough: layout.legacyThrough,
+      };
+      const worker = startWorker('verify-worker', { execArgv: [], workerData: job, transferList: [port2] });
       worker.unref();
       worker.on('error', () => {});
       workers.push({ worker, port: port1 });
@@ -193,10 +114,10 @@ export function verifySlices(
     const deadline = Date.now() + limit;
     const results: SliceResult[] = [];
     for (let i = 0; i < n; i++) {
-      while (Atomics.load(flag, i) === 0) {
+      while (Atomics.load(flag, i) === SliceFlag.RUNNING) {
         const left = deadline - Date.now();
         if (left <= 0) return null;
-        Atomics.wait(flag, i, 0, Math.min(left, 1000));
+        Atomics.wait(flag, i, SliceFlag.RUNNING, Math.min(left, 1000));
       }
       const port = workers[i]?.port;
       const received = port ? receiveMessageOnPort(port) : undefined;

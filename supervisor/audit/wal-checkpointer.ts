@@ -10,45 +10,13 @@
 // the worker reports a long WAL. If the worker cannot start, SQLite's automatic checkpoint
 // stays on and nothing else changes.
 
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import type { CheckpointJob } from './checkpoint-worker.ts';
+import { startWorker } from './start-worker.ts';
+import { CheckpointSlot, sharedSlots } from './worker-slots.ts';
 
-// Shared state (Int32): what the writer asked for, what the worker finished, close request,
-// closed, WAL frames at the worker's last checkpoint.
-const ASKED = 0;
-const DONE = 1;
-const CLOSE = 2;
-const CLOSED = 3;
-const FRAMES = 4;
-
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { state, driver, file, synchronous } = workerData;
-let db = null;
-try {
-  const Database = require(driver);
-  db = new Database(file, { fileMustExist: true });
-  db.pragma('synchronous = ' + synchronous);
-  let done = 0;
-  while (Atomics.load(state, 2) === 0) {
-    const asked = Atomics.load(state, 0);
-    if (asked === done) { Atomics.wait(state, 0, asked, 1000); continue; }
-    try {
-      const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-      Atomics.store(state, 4, result && result.log > 0 ? result.log : 0);
-    } catch {
-      // Busy or out of space: the writer's own checkpoint is the fallback.
-    }
-    done = asked;
-    Atomics.store(state, 1, done);
-  }
-} finally {
-  try { if (db) db.close(); } catch {}
-  Atomics.store(state, 3, 1);
-  Atomics.notify(state, 3);
-}
-`;
+const { ASKED, DONE, CLOSE, CLOSED, FRAMES } = CheckpointSlot;
 
 /** Start the worker after this many records: small stores never need it. */
 export const CHECKPOINTER_AFTER_RECORDS = 4096;
@@ -57,26 +25,21 @@ const REWIND_BYTES = 64 * 1024 * 1024;
 
 export class WalCheckpointer {
   readonly #worker: Worker;
-  readonly #state = new Int32Array(new SharedArrayBuffer(4 * 5));
+  readonly #state = sharedSlots(CheckpointSlot);
   readonly #db: Database.Database;
   #asked = 0;
   readonly #rewindFrames: number;
 
-  private constructor(db: Database.Database, file: string, synchronous: string) {
+  private constructor(db: Database.Database, file: string, synchronous: 'FULL' | 'NORMAL') {
     this.#db = db;
     this.#rewindFrames = REWIND_BYTES / (db.pragma('page_size', { simple: true }) as number);
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      execArgv: [],
-      workerData: {
-        state: this.#state,
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        file,
-        synchronous,
-      },
-    });
+    const job: CheckpointJob = { state: this.#state, file, synchronous };
+    this.#worker = startWorker('checkpoint-worker', { execArgv: [], workerData: job });
     this.#worker.unref();
     this.#worker.on('error', () => {});
+    // A worker that ended without saying so (its entry module failed to load) counts as
+    // closed too, so the next commit turns SQLite's automatic checkpoints back on.
+    this.#worker.on('exit', () => Atomics.store(this.#state, CLOSED, 1));
   }
 
   /** Take over checkpoints of `db` (the writer's connection); null if no worker can start. */

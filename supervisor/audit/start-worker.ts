@@ -1,0 +1,21 @@
+// How the audit store starts its worker threads (the writer, verify's slices, the WAL
+// checkpointer): each runs its own entry module, a real TypeScript file beside this one.
+// The bundle runs dist/<name>.mjs (build/bundle.mjs lists every name as an entry). From
+// sources, tsx (which registers itself on the main thread only) is registered inside the
+// worker before the .ts entry is imported.
+
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/** The worker entries: supervisor/audit/<name>.ts, bundled as dist/<name>.mjs. */
+export const AUDIT_WORKERS = ['audit-writer-worker', 'verify-worker', 'checkpoint-worker'] as const;
+export type AuditWorkerName = (typeof AUDIT_WORKERS)[number];
+
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+export function startWorker(name: AuditWorkerName, options: WorkerOptions): Worker {
+  if (!FROM_SOURCES) return new Worker(new URL(`./${name}.mjs`, import.meta.url), options);
+  const api = import.meta.resolve('tsx/esm/api');
+  const script = new URL(`./${name}.ts`, import.meta.url).href;
+  const source = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(source, { ...options, eval: true });
+}
