@@ -83,8 +83,14 @@ export class Daemon {
   #httpUrl?: string;
   #httpStarting?: Promise<string>;
   #stopping?: Promise<void>;
-  /** Non-null when the daemon must fail closed; set by whoever cannot do their part (audit). */
-  fault: string | null = null;
+  /**
+   * Non-null when the daemon must fail closed: the audit writer's fault is the one source
+   * (while the trail cannot be written, nothing new is let through).
+   */
+  get fault(): string | null {
+    const fault = this.#writer.fault;
+    return fault ? `the audit trail cannot be written: ${fault}` : null;
+  }
 
   private constructor(args: {
     paths: WardenPaths;
@@ -229,7 +235,6 @@ export class Daemon {
     const ca = await CertificateAuthority.loadOrCreate(paths.caDir);
     await writeCaBundle(path.join(paths.caDir, 'bundle.pem'), ca.certPem);
     const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
-    let daemon: Daemon | undefined;
     let audit: AuditStore;
     let writer: AuditWriter;
     try {
@@ -241,8 +246,7 @@ export class Daemon {
         // A write waits at most this long for another writer (on the writer thread).
         busyTimeoutMs: 250,
         onFault: (fault) => {
-          // Fail closed: while the trail cannot be written, nothing new is let through.
-          if (daemon) daemon.fault = fault ? `the audit trail cannot be written: ${fault}` : null;
+          // The proxy's gate reads the writer's fault (Daemon.fault): here it is only logged.
           if (fault) log.error('audit trail fault: failing closed', { fault });
           else log.info('audit trail writable again');
         },
@@ -262,7 +266,7 @@ export class Daemon {
       );
     }
     const token = await writeToken(paths.tokenFile);
-    daemon = new Daemon({ paths, ca, vault, audit, writer, base, token, opts: { ...opts, log } });
+    const daemon = new Daemon({ paths, ca, vault, audit, writer, base, token, opts: { ...opts, log } });
     await daemon.#listen(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
