@@ -135,6 +135,17 @@ export type Vetted =
  * whatever the name; for a tunnel (method CONNECT) such a rule with method or path
  * conditions means the tunnel must be read (needsRequest).
  */
+function approvedLiteral(
+  verdict: Verdict | undefined,
+  facts: RequestFacts,
+  address: ResolvedAddress,
+  check: AddressCheck,
+): boolean {
+  if (verdict?.decidedBy !== 'approval' || check.action !== 'deny' || check.rule !== null) return false;
+  if (!['loopback', 'private', 'link-local', 'carrier-nat'].includes(check.category)) return false;
+  return facts.host.replace(/^\[|\]$/g, '') === address.address;
+}
+
 export async function vetAddress(
   svc: ProxyServices,
   sandbox: SandboxContext,
@@ -162,8 +173,11 @@ export async function vetAddress(
       : policy.checkAddress(address.address, facts);
     if ('needsRequest' in check) return { ok: false, needsRequest: true, reason: check.reason };
     if (check.action === 'allow') return { ok: true, address };
-    // A human who just approved this request has answered an address-level ask as well.
+    // A human who just approved this request has answered an address-level ask as well, and
+    // one who approved a request written with this very address (the card showed it) has
+    // named it for this request; never a metadata address, never against a deny rule.
     if (check.action === 'ask' && verdict?.decidedBy === 'approval') return { ok: true, address };
+    if (approvedLiteral(verdict, facts, address, check)) return { ok: true, address };
     if (check.action === 'ask') asked ??= { address, check };
     else firstDenial ??= check;
   }

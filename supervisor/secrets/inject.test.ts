@@ -129,8 +129,11 @@ test('query:PARAM: only the named parameter is replaced, never the path or anoth
   const out = run({ host: 'maps.test', url: `/${ph.QRY}/geo?note=${ph.QRY}&key=${ph.QRY}&keyx=${ph.QRY}` });
   assert.equal(out.url, `/${ph.QRY}/geo?note=${ph.QRY}&key=${enc}&keyx=${ph.QRY}`);
   assert.equal(run({ host: 'maps.test', url: `/a?k%65y=${ph.QRY}` }).url, `/a?k%65y=${enc}`);
-  // Only in the path: the parameter is added and the path keeps the placeholder.
-  assert.equal(run({ host: 'maps.test', url: `/${ph.QRY}` }).url, `/${ph.QRY}?key=${enc}`);
+  // Only in the path: nothing is added (a value goes only where its placeholder is sent in
+  // the secret's own place), and the path keeps the placeholder.
+  const onlyPath = run({ host: 'maps.test', url: `/${ph.QRY}` });
+  assert.equal(onlyPath.url, `/${ph.QRY}`);
+  assert.deepEqual(onlyPath.injected, []);
 });
 
 test('a placeholder in a header name or the host name is a violation too', async (t) => {

@@ -175,7 +175,7 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   for (const [placeholder, secret] of only('url')) {
     const param = paramOf(secret);
     if (param === undefined) continue;
-    url = replaceInQueryParam(url, param, placeholder, encodeURIComponent(secretValue(secret)));
+    url = replaceInQueryParam(url, param, placeholder, () => encodeURIComponent(secretValue(secret)));
   }
 
   return { headers, url, injected, violations };
@@ -253,17 +253,21 @@ function splitUrl(url: string): { base: string; query: string | undefined; fragm
     : { base: rest.slice(0, q), query: rest.slice(q + 1), fragment };
 }
 
-/** Replace `placeholder` in the values of the query parameters named `param`, nowhere else. */
-function replaceInQueryParam(url: string, param: string, placeholder: string, encoded: string): string {
+/**
+ * Replace `placeholder` in the values of the query parameters named `param`, nowhere else.
+ * `encoded` is asked for only when there is something to replace (asking reveals the value
+ * and counts it as injected).
+ */
+function replaceInQueryParam(url: string, param: string, placeholder: string, encoded: () => string): string {
   const { base, query, fragment } = splitUrl(url);
   if (query === undefined || query === '') return url;
   const pairs = query.split('&').map((pair) => {
     const eq = pair.indexOf('=');
     if (eq === -1 || queryKey(pair.slice(0, eq)) !== param) return pair;
-    return `${pair.slice(0, eq + 1)}${pair
-      .slice(eq + 1)
-      .split(placeholder)
-      .join(encoded)}`;
+    const value = pair.slice(eq + 1);
+    return value.includes(placeholder)
+      ? `${pair.slice(0, eq + 1)}${value.split(placeholder).join(encoded())}`
+      : pair;
   });
   return `${base}?${pairs.join('&')}${fragment}`;
 }

@@ -100,7 +100,8 @@ describe('renderer in Chromium against a real daemon', { skip: skip ?? false }, 
     await card('/held')
       .getByRole('button', { name: /Allow once/ })
       .click();
-    assert.equal((await first).status, 200);
+    const firstDone = await first;
+    assert.equal(firstDone.status, 200, firstDone.body);
     await card('/held').waitFor({ state: 'detached' });
     const second = curl(env, [`${base()}/held`]);
     await card('/held').waitFor({ timeout: 5000 });

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import type { AuditRecord } from '../../supervisor/api/index.ts';
 import { AuditStore } from '../../supervisor/audit/index.ts';
 import { policyYaml, startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
+import { withProxyAuth } from '../support/proxy-auth.ts';
 
 let d: TestDaemon;
 let held: net.Server;
@@ -69,10 +70,15 @@ test('decisions are recorded while the exchange is open; the ends follow at daem
   const { listener } = await d.listener(policyYaml('- match: 127.0.0.1\n  action: allow'));
   const sandbox = listener.sandboxId;
   const target = `127.0.0.1:${heldPort}`;
-  await openThrough(listener.port, `GET http://${target}/held HTTP/1.1\r\nhost: ${target}\r\n\r\n`, 'hello');
+  const authed = (head: string) => withProxyAuth(head, listener.clientProxyUrl);
+  await openThrough(
+    listener.port,
+    authed(`GET http://${target}/held HTTP/1.1\r\nhost: ${target}\r\n\r\n`),
+    'hello',
+  );
   const tunnel = await openThrough(
     listener.port,
-    `CONNECT ${target} HTTP/1.1\r\nhost: ${target}\r\n\r\n`,
+    authed(`CONNECT ${target} HTTP/1.1\r\nhost: ${target}\r\n\r\n`),
     '200',
   );
   tunnel.write('ping');

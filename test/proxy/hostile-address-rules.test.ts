@@ -64,3 +64,53 @@ for (const [label, yaml] of POLICIES) {
     }
   });
 }
+
+describe('a human approval and special addresses', () => {
+  // default: ask, and an address rule for other paths only: the human is asked about /held.
+  const yaml = policyYaml(ADDRESS_RULE.join('\n'), { default: 'ask' });
+
+  async function approveNext(sandboxId: string, path: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const pending = await d.client.call('GET /v1/approvals');
+      const a = pending.find((p) => p.sandboxId === sandboxId && p.path === path);
+      if (a) {
+        await d.client.call('POST /v1/approvals/:id', {
+          params: { id: a.id },
+          body: { decision: 'allow', scope: 'once' },
+        });
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`no approval for ${path}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  test('approving a request written with the loopback address lets that request through', async () => {
+    const { env, listener } = await d.listener(yaml);
+    const held = curl(env, [`http://127.0.0.1:${up.httpPort}/held`]);
+    await approveNext(listener.sandboxId, '/held');
+    const r = await held;
+    assert.equal(r.status, 200, r.body);
+  });
+
+  test('approving a name that resolves to loopback does not open the address (the card showed the name)', async () => {
+    const { env, listener } = await d.listener(yaml);
+    const before = up.received.length;
+    const held = curl(env, [`http://svc.test:${up.httpPort}/held`]);
+    await approveNext(listener.sandboxId, '/held');
+    const r = await held;
+    assert.equal(r.status, 403, r.body);
+    assert.match(r.body, /resolves to 127\.0\.0\.1/);
+    assert.equal(up.received.length, before);
+  });
+
+  test('approving a request to the metadata address does not open it', async () => {
+    const { env, listener } = await d.listener(yaml);
+    const held = curl(env, ['--max-time', '10', 'http://169.254.169.254/latest/meta-data/']);
+    await approveNext(listener.sandboxId, '/latest/meta-data/');
+    const r = await held;
+    assert.equal(r.status, 403, r.body);
+    assert.match(r.body, /metadata/);
+  });
+});
