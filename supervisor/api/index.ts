@@ -10,6 +10,7 @@ export {
   isBridgeMethod,
 } from './bridge.ts';
 export type * from './events.ts';
+export { LifecycleState } from './lifecycle.ts';
 export type * from './messages.ts';
 export type { PolicyDocument, RuleSpec } from './policy-schema.ts';
 export type * from './policy-types.ts';

@@ -13,16 +13,9 @@ import type {
   VmStatusView,
   WardenEvent,
 } from '../api/index.ts';
+import { LifecycleState } from '../api/lifecycle.ts';
 import type { Logger } from '../proxy/index.ts';
-import {
-  type AccelChoice,
-  type ExecProcess,
-  type Vm,
-  type VmDriver,
-  type VmImage,
-  VmState,
-  type WorkspaceShare,
-} from '../vm/index.ts';
+import type { AccelChoice, ExecProcess, Vm, VmDriver, VmImage, WorkspaceShare } from '../vm/index.ts';
 import { envName } from './env.ts';
 import type { ImageStore } from './images.ts';
 import { neutralContext } from './neutral-context.ts';
@@ -172,7 +165,7 @@ export class VmSandboxes {
   /** Runs a command in the sandbox's VM; the secret placeholders are in its environment. */
   exec(sandboxId: string, q: ExecRequest): ExecProcess {
     const e = this.#get(sandboxId);
-    if (e.vm.state !== VmState.running) {
+    if (e.vm.state !== LifecycleState.RUNNING) {
       throw new WardenError(
         'SandboxNotRunning',
         `sandbox ${sandboxId} is ${e.vm.state}${e.vm.reason ? `: ${e.vm.reason.split('\n')[0]}` : ''}`,
@@ -240,7 +233,7 @@ export class VmSandboxes {
         previous: c.from,
         ...(c.reason ? { reason: c.reason } : {}),
       });
-      if (c.to === VmState.error) {
+      if (c.to === LifecycleState.ERROR) {
         this.#d.log.warn('sandbox VM failed', {
           sandbox: sandbox.identity.sandboxId,
           reason: c.reason?.split('\n')[0],
@@ -273,8 +266,8 @@ export class VmSandboxes {
       type: 'sandbox.state',
       time: new Date().toISOString(),
       ...sandbox.identity,
-      state: 'RUNNING',
-      previous: 'STOPPED',
+      state: LifecycleState.RUNNING,
+      previous: LifecycleState.STOPPED,
       reason: `from the warm pool (VM ${pooled.vm.id}, booted in ${pooled.vm.hello?.bootMs ?? '?'} ms)`,
     });
     return entry;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { LifecycleState } from '../api/lifecycle.ts';
 import type { ProxyListener } from '../proxy/index.ts';
-import { type StateChange, type Vm, type VmImage, VmState } from '../vm/index.ts';
+import type { StateChange, Vm, VmImage } from '../vm/index.ts';
 import { WarmPool } from './warm-pool.ts';
 
 const image = { id: 'img1' } as VmImage;
@@ -9,7 +10,7 @@ const log = { info() {}, warn() {}, error() {} };
 
 function fakeVm(id: string): Vm & { fail(reason: string): void } {
   const listeners = new Set<(c: StateChange) => void>();
-  let state: VmState = VmState.running;
+  let state: LifecycleState = LifecycleState.RUNNING;
   return {
     id,
     get state() {
@@ -20,8 +21,8 @@ function fakeVm(id: string): Vm & { fail(reason: string): void } {
       return () => listeners.delete(l);
     },
     fail(reason: string) {
-      const c = { from: state, to: VmState.error, reason, at: Date.now() };
-      state = VmState.error;
+      const c = { from: state, to: LifecycleState.ERROR, reason, at: Date.now() };
+      state = LifecycleState.ERROR;
       for (const l of [...listeners]) l(c);
     },
   } as unknown as Vm & { fail(reason: string): void };

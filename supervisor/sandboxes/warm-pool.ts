@@ -5,8 +5,9 @@
 // sandbox's first command, the very thing the pool is there to make fast. A failed boot is
 // retried with backoff.
 
+import { LifecycleState } from '../api/lifecycle.ts';
 import type { Logger, ProxyListener } from '../proxy/index.ts';
-import { type Vm, type VmImage, VmState } from '../vm/index.ts';
+import type { Vm, VmImage } from '../vm/index.ts';
 
 export interface PooledVm {
   vm: Vm;
@@ -59,7 +60,7 @@ export class WarmPool {
 
   /** A RUNNING pool VM of `imageId`, or undefined; a refill starts either way (later after a hand-over). */
   take(imageId: string): PooledVm | undefined {
-    const i = this.#ready.findIndex((p) => p.image.id === imageId && p.vm.state === VmState.running);
+    const i = this.#ready.findIndex((p) => p.image.id === imageId && p.vm.state === LifecycleState.RUNNING);
     const taken = i >= 0 ? this.#ready.splice(i, 1)[0] : undefined;
     if (!taken) {
       this.fill();
@@ -137,7 +138,7 @@ export class WarmPool {
     const entry: PooledVm = { ...booted, release: () => {} };
     // A pool VM that dies while waiting is dropped and replaced.
     const dispose = booted.vm.onStateChanged((c) => {
-      if (c.to !== VmState.error) return;
+      if (c.to !== LifecycleState.ERROR) return;
       const i = this.#ready.indexOf(entry);
       if (i < 0) return;
       this.#ready.splice(i, 1);
