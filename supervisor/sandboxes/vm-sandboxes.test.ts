@@ -151,3 +151,24 @@ test('a boot that fails leaves nothing behind and says what to do', async () => 
     await d.stop();
   }
 });
+
+test('stopping the daemon while VMs boot (a sandbox’s and the pool’s) stops them all, without waiting for the boots', async () => {
+  const driver = new FakeVmDriver({ boot: () => 'hang' });
+  const d = await fakeVmDaemon(driver, 1);
+  d.daemon.vms.pool.fill();
+  const creating = d.daemon.vms.create({ label: 'slow', warm: false }, 'tester');
+  creating.catch(() => {});
+  await until('both VMs boot', () => driver.vms.filter((v) => v.bootHanging).length === 2);
+  const stopped = d.stop().then(() => 'stopped');
+  const late = new Promise((r) => setTimeout(() => r('still waiting'), 3000).unref());
+  const first = await Promise.race([stopped, late]);
+  for (const v of driver.vms) v.failBoot('the test gave up waiting'); // lets a stuck stop end
+  await stopped;
+  assert.equal(first, 'stopped');
+  assert.deepEqual(driver.live(), []);
+  assert.deepEqual(
+    driver.vms.map((v) => v.state),
+    ['STOPPED', 'STOPPED'],
+  );
+  assert.ok(!d.logs.some((l) => /boot failed/.test(l)), 'a boot abandoned at shutdown is no failure');
+});

@@ -76,7 +76,7 @@ export class VmSandboxes {
     this.#defaults = deps.defaults ?? { cpus: DEFAULT_CPUS, memoryMiB: DEFAULT_MEMORY_MIB };
     this.pool = new WarmPool({
       size: deps.poolSize,
-      boot: () => this.#bootPooled(),
+      boot: (signal) => this.#bootPooled(signal),
       discard: async (p) => {
         await Promise.allSettled([p.vm.stop(), p.listener.close()]);
       },
@@ -273,11 +273,16 @@ export class VmSandboxes {
     return entry;
   }
 
-  async #bootPooled(): Promise<Omit<PooledVm, 'release'> | undefined> {
+  /** Boots a pool VM; when `signal` aborts (the pool stops) the boot is abandoned and its VM stopped. */
+  async #bootPooled(signal: AbortSignal): Promise<Omit<PooledVm, 'release'> | undefined> {
     const image = this.#d.images.find();
     if (!image) return undefined;
     const poolId = `pool-${randomBytes(4).toString('hex')}`;
     const listener = await this.#d.sandboxes.createIdle(neutralContext(poolId, this.#d.user));
+    if (signal.aborted) {
+      await listener.close();
+      throw signal.reason;
+    }
     const vm = this.#d.driver.create({
       id: poolId,
       image,
@@ -287,6 +292,8 @@ export class VmSandboxes {
       caPem: this.#d.caPem,
       env: {},
     });
+    const abandon = (): void => void vm.stop({ graceMs: 0 });
+    signal.addEventListener('abort', abandon, { once: true });
     try {
       await vm.start();
       // The guest's first commands pay for what its agent and kernel load lazily (process
@@ -297,6 +304,8 @@ export class VmSandboxes {
     } catch (error) {
       await Promise.allSettled([vm.stop(), listener.close()]);
       throw error;
+    } finally {
+      signal.removeEventListener('abort', abandon);
     }
     this.#accel ??= vm.accel;
     return { vm, listener, image };

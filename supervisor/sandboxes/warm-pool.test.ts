@@ -91,6 +91,30 @@ test('a pooled VM that fails is dropped and replaced; a failed boot is retried l
   assert.equal(n, boots, 'a stopped pool boots nothing');
 });
 
+test('stop() abandons a boot in progress: its signal aborts, and that is not counted as a failure', async () => {
+  const warned: string[] = [];
+  let aborted = false;
+  const pool = new WarmPool({
+    size: 1,
+    boot: (signal) =>
+      new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          reject(signal.reason);
+        });
+      }),
+    discard: async () => {},
+    log: { ...log, warn: (m: string) => void warned.push(m) },
+  });
+  pool.fill();
+  await tick();
+  assert.equal(pool.status().booting, 1);
+  await pool.stop();
+  assert.equal(aborted, true);
+  assert.deepEqual(warned, []);
+  assert.deepEqual(pool.status(), { size: 1, ready: 0, booting: 0 });
+});
+
 test('size 0 disables the pool', async () => {
   let boots = 0;
   const pool = new WarmPool({

@@ -19,8 +19,11 @@ export interface PooledVm {
 
 export interface WarmPoolDeps {
   size: number;
-  /** Boots one pool VM with its listener; resolves once it is RUNNING. Undefined: no image yet. */
-  boot: () => Promise<Omit<PooledVm, 'release'> | undefined>;
+  /**
+   * Boots one pool VM with its listener; resolves once it is RUNNING. Undefined: no image yet.
+   * `signal` aborts when the pool stops: the boot is abandoned (its VM stopped) and rejects.
+   */
+  boot: (signal: AbortSignal) => Promise<Omit<PooledVm, 'release'> | undefined>;
   /** Stops a pool VM and closes its listener. */
   discard: (p: Omit<PooledVm, 'release'>) => Promise<void>;
   log: Logger;
@@ -39,6 +42,7 @@ export class WarmPool {
   #retry: NodeJS.Timeout | undefined;
   #refill: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #stopping = new AbortController();
   readonly #inflight = new Set<Promise<void>>();
 
   constructor(deps: WarmPoolDeps) {
@@ -92,6 +96,7 @@ export class WarmPool {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort(new Error('the warm pool stopped'));
     if (this.#retry) clearTimeout(this.#retry);
     if (this.#refill) clearTimeout(this.#refill);
     await Promise.allSettled([...this.#inflight]);
@@ -107,8 +112,9 @@ export class WarmPool {
   async #bootOne(): Promise<void> {
     let booted: Omit<PooledVm, 'release'> | undefined;
     try {
-      booted = await this.#deps.boot();
+      booted = await this.#deps.boot(this.#stopping.signal);
     } catch (error) {
+      if (this.#stopped) return; // abandoned because the pool stopped: not a failure
       this.#failures++;
       this.#lastError = (error as Error).message;
       const delay = Math.min(60_000, 1000 * 2 ** Math.min(this.#failures, 6));
