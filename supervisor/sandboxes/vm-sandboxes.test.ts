@@ -172,3 +172,23 @@ test('stopping the daemon while VMs boot (a sandbox’s and the pool’s) stops 
   );
   assert.ok(!d.logs.some((l) => /boot failed/.test(l)), 'a boot abandoned at shutdown is no failure');
 });
+
+test('a create still under way when the sandboxes stop boots no VM after the stop', async () => {
+  const driver = new FakeVmDriver();
+  const d = await fakeVmDaemon(driver);
+  try {
+    const creating = d.daemon.vms.create({ label: 'late' }, 'tester');
+    creating.catch(() => {});
+    await d.daemon.vms.stopAll();
+    await assert.rejects(
+      creating,
+      (e: Error & { hint?: string }) =>
+        e.name === 'SandboxBootFailed' && /daemon is stopping/.test(e.message) && Boolean(e.hint),
+    );
+    assert.deepEqual(driver.live(), [], 'no VM runs after stopAll');
+    assert.deepEqual(d.daemon.vms.list(), []);
+    assert.deepEqual(d.daemon.sandboxes.list(), [], 'its listener is closed');
+  } finally {
+    await d.stop();
+  }
+});

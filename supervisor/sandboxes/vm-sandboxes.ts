@@ -70,6 +70,8 @@ export class VmSandboxes {
   readonly pool: WarmPool;
   readonly #defaults: { cpus: number; memoryMiB: number };
   #accel: AccelChoice | undefined;
+  /** Set by stopAll: a create still under way boots no VM after it. */
+  #stopped = false;
 
   constructor(deps: VmSandboxesDeps) {
     this.#d = deps;
@@ -137,6 +139,15 @@ export class VmSandboxes {
     this.pool.fill(); // an image may exist now that did not before
     const sandbox = await this.#d.sandboxes.create(listenerReq, 'vm');
     const sandboxId = sandbox.identity.sandboxId;
+    if (this.#stopped) {
+      // stopAll has run since this create began: nothing would stop a VM booted now.
+      await this.#d.sandboxes.remove(sandboxId).catch(() => {});
+      throw new WardenError(
+        'SandboxBootFailed',
+        `sandbox ${sandboxId} was not booted: the Warden daemon is stopping`,
+        'retry once the daemon runs again (warden run starts it)',
+      );
+    }
     const vm = this.#d.driver.create({
       id: sandboxId,
       image,
@@ -204,6 +215,7 @@ export class VmSandboxes {
   }
 
   async stopAll(): Promise<void> {
+    this.#stopped = true;
     await Promise.allSettled([this.pool.stop(), ...[...this.#byId.keys()].map((id) => this.remove(id))]);
   }
 
