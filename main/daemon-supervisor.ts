@@ -8,24 +8,20 @@ import { EventEmitter } from 'node:events';
 import { open } from 'node:fs/promises';
 import { type Backoff, backoffDelay } from '../supervisor/api/backoff.ts';
 import type { WardenEvent } from '../supervisor/api/events.ts';
+import { LifecycleState } from '../supervisor/api/lifecycle.ts';
 import type { ApiRoutes, RouteKey } from '../supervisor/api/routes.ts';
 import type { ApiClient } from '../supervisor/client/api-client.ts';
 
 /**
+ * The daemon's lifecycle as main supervises it, in the contract's states:
  * STOPPED  nothing supervised (initially, after stop(), after detach()).
  * STARTING looking for a daemon, or waiting for the spawned one to answer.
  * RUNNING  the daemon answers GET /v1/status.
  * STOPPING stop() asked it to exit and is waiting (then kills it).
  * ERROR    it crashed, did not start, or stopped answering; a restart is scheduled.
  */
-export const DaemonState = {
-  STOPPED: 'STOPPED',
-  STARTING: 'STARTING',
-  RUNNING: 'RUNNING',
-  STOPPING: 'STOPPING',
-  ERROR: 'ERROR',
-} as const;
-export type DaemonState = (typeof DaemonState)[keyof typeof DaemonState];
+export const DaemonState = LifecycleState;
+export type DaemonState = LifecycleState;
 
 /** The part of ApiClient the main process uses (ApiClient satisfies it). */
 export interface DaemonApi {

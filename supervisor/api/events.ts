@@ -1,6 +1,7 @@
 // Every event the supervisor emits. The audit store and the API's live stream both
 // subscribe to the same bus; nothing else decides what happened.
 
+import type { LifecycleState } from './lifecycle.ts';
 import type { Action, Decision, LayerName, PolicyDiff, RuleRef, Scheme } from './policy-types.ts';
 
 /** Who a record is about: the sandbox (agent) and the human who started it. */
@@ -171,7 +172,8 @@ export interface PolicyChangedEvent {
   diff: PolicyDiff;
 }
 
-export type SandboxState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'ERROR';
+/** The state of a sandbox's VM. */
+export type SandboxState = LifecycleState;
 
 export interface SandboxStateEvent extends Identity {
   type: 'sandbox.state';

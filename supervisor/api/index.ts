@@ -13,6 +13,7 @@ export {
   MAIN_TO_RENDERER_CHANNELS,
 } from './bridge.ts';
 export type * from './events.ts';
+export { LifecycleState } from './lifecycle.ts';
 export type * from './messages.ts';
 export type { PolicyDocument, RuleSpec } from './policy-schema.ts';
 export type * from './policy-types.ts';

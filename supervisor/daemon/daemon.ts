@@ -22,7 +22,7 @@ import { Sandboxes } from '../sandboxes/sandboxes.ts';
 import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
-import { type Accel, QemuMicrovmDriver } from '../vm/index.ts';
+import { type Accel, QemuMicrovmDriver, type VmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
@@ -42,6 +42,8 @@ export interface DaemonOptions {
   resolve?: Map<string, string[]>;
   log?: Logger;
   user?: string;
+  /** What boots the sandboxes' VMs (default: QEMU microvm; tests pass a fake). */
+  vmDriver?: VmDriver;
   /** VM sandboxes: force an accelerator instead of probing KVM (WARDEN_ACCEL). */
   accel?: Accel;
   /** Pre-booted VMs in the warm pool (default 1; 0 disables it). */
@@ -155,12 +157,14 @@ export class Daemon {
     this.images = images;
     this.vms = new VmSandboxes({
       sandboxes,
-      driver: new QemuMicrovmDriver({
-        runDir: paths.runDir,
-        probeImage: () => images.forProbe(),
-        ...(opts.accel ? { forceAccel: opts.accel } : {}),
-        ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),
-      }),
+      driver:
+        opts.vmDriver ??
+        new QemuMicrovmDriver({
+          runDir: paths.runDir,
+          probeImage: () => images.forProbe(),
+          ...(opts.accel ? { forceAccel: opts.accel } : {}),
+          ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),
+        }),
       images,
       caPem: ca.certPem,
       emit,

@@ -13,16 +13,9 @@ import type {
   VmStatusView,
   WardenEvent,
 } from '../api/index.ts';
+import { LifecycleState } from '../api/lifecycle.ts';
 import type { Logger } from '../proxy/index.ts';
-import {
-  type AccelChoice,
-  type ExecProcess,
-  type Vm,
-  type VmDriver,
-  type VmImage,
-  VmState,
-  type WorkspaceShare,
-} from '../vm/index.ts';
+import type { AccelChoice, ExecProcess, Vm, VmDriver, VmImage, WorkspaceShare } from '../vm/index.ts';
 import { guestEnv } from './guest-env.ts';
 import type { ImageStore } from './images.ts';
 import { neutralContext } from './neutral-context.ts';
@@ -77,13 +70,15 @@ export class VmSandboxes {
   readonly pool: WarmPool;
   readonly #defaults: { cpus: number; memoryMiB: number };
   #accel: AccelChoice | undefined;
+  /** Set by stopAll: a create still under way boots no VM after it. */
+  #stopped = false;
 
   constructor(deps: VmSandboxesDeps) {
     this.#d = deps;
     this.#defaults = deps.defaults ?? { cpus: DEFAULT_CPUS, memoryMiB: DEFAULT_MEMORY_MIB };
     this.pool = new WarmPool({
       size: deps.poolSize,
-      boot: () => this.#bootPooled(),
+      boot: (signal) => this.#bootPooled(signal),
       discard: async (p) => {
         await Promise.allSettled([p.vm.stop(), p.listener.close()]);
       },
@@ -144,6 +139,15 @@ export class VmSandboxes {
     this.pool.fill(); // an image may exist now that did not before
     const sandbox = await this.#d.sandboxes.create(listenerReq, 'vm');
     const sandboxId = sandbox.identity.sandboxId;
+    if (this.#stopped) {
+      // stopAll has run since this create began: nothing would stop a VM booted now.
+      await this.#d.sandboxes.remove(sandboxId).catch(() => {});
+      throw new WardenError(
+        'SandboxBootFailed',
+        `sandbox ${sandboxId} was not booted: the Warden daemon is stopping`,
+        'retry once the daemon runs again (warden run starts it)',
+      );
+    }
     const vm = this.#d.driver.create({
       id: sandboxId,
       image,
@@ -172,7 +176,7 @@ export class VmSandboxes {
   /** Runs a command in the sandbox's VM; the secret placeholders are in its environment. */
   exec(sandboxId: string, q: ExecRequest): ExecProcess {
     const e = this.#get(sandboxId);
-    if (e.vm.state !== VmState.running) {
+    if (e.vm.state !== LifecycleState.RUNNING) {
       throw new WardenError(
         'SandboxNotRunning',
         `sandbox ${sandboxId} is ${e.vm.state}${e.vm.reason ? `: ${e.vm.reason.split('\n')[0]}` : ''}`,
@@ -211,6 +215,7 @@ export class VmSandboxes {
   }
 
   async stopAll(): Promise<void> {
+    this.#stopped = true;
     await Promise.allSettled([this.pool.stop(), ...[...this.#byId.keys()].map((id) => this.remove(id))]);
   }
 
@@ -233,7 +238,7 @@ export class VmSandboxes {
         previous: c.from,
         ...(c.reason ? { reason: c.reason } : {}),
       });
-      if (c.to === VmState.error) {
+      if (c.to === LifecycleState.ERROR) {
         this.#d.log.warn('sandbox VM failed', {
           sandbox: sandbox.identity.sandboxId,
           reason: c.reason?.split('\n')[0],
@@ -266,18 +271,23 @@ export class VmSandboxes {
       type: 'sandbox.state',
       time: new Date().toISOString(),
       ...sandbox.identity,
-      state: 'RUNNING',
-      previous: 'STOPPED',
+      state: LifecycleState.RUNNING,
+      previous: LifecycleState.STOPPED,
       reason: `from the warm pool (VM ${pooled.vm.id}, booted in ${pooled.vm.hello?.bootMs ?? '?'} ms)`,
     });
     return entry;
   }
 
-  async #bootPooled(): Promise<Omit<PooledVm, 'release'> | undefined> {
+  /** Boots a pool VM; when `signal` aborts (the pool stops) the boot is abandoned and its VM stopped. */
+  async #bootPooled(signal: AbortSignal): Promise<Omit<PooledVm, 'release'> | undefined> {
     const image = this.#d.images.find();
     if (!image) return undefined;
     const poolId = `pool-${randomBytes(4).toString('hex')}`;
     const listener = await this.#d.sandboxes.createIdle(neutralContext(poolId, this.#d.user));
+    if (signal.aborted) {
+      await listener.close();
+      throw signal.reason;
+    }
     const vm = this.#d.driver.create({
       id: poolId,
       image,
@@ -287,6 +297,8 @@ export class VmSandboxes {
       caPem: this.#d.caPem,
       env: {},
     });
+    const abandon = (): void => void vm.stop({ graceMs: 0 });
+    signal.addEventListener('abort', abandon, { once: true });
     try {
       await vm.start();
       // The guest's first commands pay for what its agent and kernel load lazily (process
@@ -297,6 +309,8 @@ export class VmSandboxes {
     } catch (error) {
       await Promise.allSettled([vm.stop(), listener.close()]);
       throw error;
+    } finally {
+      signal.removeEventListener('abort', abandon);
     }
     this.#accel ??= vm.accel;
     return { vm, listener, image };

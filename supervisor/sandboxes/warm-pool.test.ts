@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { LifecycleState } from '../api/lifecycle.ts';
 import type { ProxyListener } from '../proxy/index.ts';
-import { type StateChange, type Vm, type VmImage, VmState } from '../vm/index.ts';
+import type { StateChange, Vm, VmImage } from '../vm/index.ts';
 import { WarmPool } from './warm-pool.ts';
 
 const image = { id: 'img1' } as VmImage;
@@ -9,7 +10,7 @@ const log = { info() {}, warn() {}, error() {} };
 
 function fakeVm(id: string): Vm & { fail(reason: string): void } {
   const listeners = new Set<(c: StateChange) => void>();
-  let state: VmState = VmState.running;
+  let state: LifecycleState = LifecycleState.RUNNING;
   return {
     id,
     get state() {
@@ -20,8 +21,8 @@ function fakeVm(id: string): Vm & { fail(reason: string): void } {
       return () => listeners.delete(l);
     },
     fail(reason: string) {
-      const c = { from: state, to: VmState.error, reason, at: Date.now() };
-      state = VmState.error;
+      const c = { from: state, to: LifecycleState.ERROR, reason, at: Date.now() };
+      state = LifecycleState.ERROR;
       for (const l of [...listeners]) l(c);
     },
   } as unknown as Vm & { fail(reason: string): void };
@@ -88,6 +89,30 @@ test('a pooled VM that fails is dropped and replaced; a failed boot is retried l
   boots = n;
   await tick();
   assert.equal(n, boots, 'a stopped pool boots nothing');
+});
+
+test('stop() abandons a boot in progress: its signal aborts, and that is not counted as a failure', async () => {
+  const warned: string[] = [];
+  let aborted = false;
+  const pool = new WarmPool({
+    size: 1,
+    boot: (signal) =>
+      new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          reject(signal.reason);
+        });
+      }),
+    discard: async () => {},
+    log: { ...log, warn: (m: string) => void warned.push(m) },
+  });
+  pool.fill();
+  await tick();
+  assert.equal(pool.status().booting, 1);
+  await pool.stop();
+  assert.equal(aborted, true);
+  assert.deepEqual(warned, []);
+  assert.deepEqual(pool.status(), { size: 1, ready: 0, booting: 0 });
 });
 
 test('size 0 disables the pool', async () => {

@@ -6,8 +6,9 @@
 // retried with backoff.
 
 import { backoffDelay } from '../api/backoff.ts';
+import { LifecycleState } from '../api/lifecycle.ts';
 import type { Logger, ProxyListener } from '../proxy/index.ts';
-import { type Vm, type VmImage, VmState } from '../vm/index.ts';
+import type { Vm, VmImage } from '../vm/index.ts';
 
 export interface PooledVm {
   vm: Vm;
@@ -19,8 +20,11 @@ export interface PooledVm {
 
 export interface WarmPoolDeps {
   size: number;
-  /** Boots one pool VM with its listener; resolves once it is RUNNING. Undefined: no image yet. */
-  boot: () => Promise<Omit<PooledVm, 'release'> | undefined>;
+  /**
+   * Boots one pool VM with its listener; resolves once it is RUNNING. Undefined: no image yet.
+   * `signal` aborts when the pool stops: the boot is abandoned (its VM stopped) and rejects.
+   */
+  boot: (signal: AbortSignal) => Promise<Omit<PooledVm, 'release'> | undefined>;
   /** Stops a pool VM and closes its listener. */
   discard: (p: Omit<PooledVm, 'release'>) => Promise<void>;
   log: Logger;
@@ -42,6 +46,7 @@ export class WarmPool {
   #retry: NodeJS.Timeout | undefined;
   #refill: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #stopping = new AbortController();
   readonly #inflight = new Set<Promise<void>>();
 
   constructor(deps: WarmPoolDeps) {
@@ -63,7 +68,7 @@ export class WarmPool {
 
   /** A RUNNING pool VM of `imageId`, or undefined; a refill starts either way (later after a hand-over). */
   take(imageId: string): PooledVm | undefined {
-    const i = this.#ready.findIndex((p) => p.image.id === imageId && p.vm.state === VmState.running);
+    const i = this.#ready.findIndex((p) => p.image.id === imageId && p.vm.state === LifecycleState.RUNNING);
     const taken = i >= 0 ? this.#ready.splice(i, 1)[0] : undefined;
     if (!taken) {
       this.fill();
@@ -95,6 +100,7 @@ export class WarmPool {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort(new Error('the warm pool stopped'));
     if (this.#retry) clearTimeout(this.#retry);
     if (this.#refill) clearTimeout(this.#refill);
     await Promise.allSettled([...this.#inflight]);
@@ -110,8 +116,9 @@ export class WarmPool {
   async #bootOne(): Promise<void> {
     let booted: Omit<PooledVm, 'release'> | undefined;
     try {
-      booted = await this.#deps.boot();
+      booted = await this.#deps.boot(this.#stopping.signal);
     } catch (error) {
+      if (this.#stopped) return; // abandoned because the pool stopped: not a failure
       this.#failures++;
       this.#lastError = (error as Error).message;
       const delay = backoffDelay(BOOT_RETRY, this.#failures);
@@ -141,7 +148,7 @@ export class WarmPool {
     const entry: PooledVm = { ...booted, release: () => {} };
     // A pool VM that dies while waiting is dropped and replaced.
     const dispose = booted.vm.onStateChanged((c) => {
-      if (c.to !== VmState.error) return;
+      if (c.to !== LifecycleState.ERROR) return;
       const i = this.#ready.indexOf(entry);
       if (i < 0) return;
       this.#ready.splice(i, 1);

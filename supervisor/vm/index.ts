@@ -35,4 +35,4 @@ export {
 export { type ReapedVm, reapOrphans } from './orphans.ts';
 export { type Accel, buildQemuArgs, type QemuLaunchSpec, type WorkspaceShare } from './qemu-args.ts';
 export type { RunResult, StopOptions, Vm, VmSpec } from './qemu-vm.ts';
-export { type StateChange, VmState } from './state.ts';
+export type { StateChange } from './state.ts';

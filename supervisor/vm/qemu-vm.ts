@@ -4,6 +4,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, rmSync } from 'node:fs';
+import { LifecycleState } from '../api/lifecycle.ts';
 import type { AccelChoice } from './accel.ts';
 import {
   ControlClient,
@@ -22,7 +23,7 @@ import {
   vmRuntimePaths,
   writeOwner,
 } from './runtime-dir.ts';
-import { type StateChange, VmState, VmStateMachine } from './state.ts';
+import { type StateChange, VmStateMachine } from './state.ts';
 
 export interface VmSpec {
   /** Lower-case letters, digits and dashes; names the runtime folder. */
@@ -58,7 +59,7 @@ export interface StopOptions {
 /** A running (or not) sandbox VM. */
 export interface Vm {
   readonly id: string;
-  readonly state: VmState;
+  readonly state: LifecycleState;
   /** Why the VM is in ERROR (or the reason given with the last change). */
   readonly reason: string | undefined;
   readonly accel: AccelChoice | undefined;
@@ -114,7 +115,7 @@ export class QemuVm implements Vm {
   get id(): string {
     return this.spec.id;
   }
-  get state(): VmState {
+  get state(): LifecycleState {
     return this.sm.state;
   }
   get reason(): string | undefined {
@@ -142,7 +143,7 @@ export class QemuVm implements Vm {
   }
 
   async start(): Promise<void> {
-    this.sm.move(VmState.starting);
+    this.sm.move(LifecycleState.STARTING);
     const abort = new AbortController();
     this.abortBoot = abort;
     try {
@@ -205,16 +206,16 @@ export class QemuVm implements Vm {
         client.onClose((reason) => {
           // QEMU dying closes the channel first; give its exit a moment to be the reason.
           void this.waitExit(1000).then(() => {
-            if (this.sm.state === VmState.running) this.fail(`the guest agent's ${reason}`);
+            if (this.sm.state === LifecycleState.RUNNING) this.fail(`the guest agent's ${reason}`);
           });
         });
       } finally {
         clearTimeout(timer);
       }
-      this.sm.move(VmState.running, `${accel.accel}: booted in ${this.helloInfo.bootMs} ms`);
+      this.sm.move(LifecycleState.RUNNING, `${accel.accel}: booted in ${this.helloInfo.bootMs} ms`);
     } catch (err) {
       const why = abort.signal.aborted ? (abort.signal.reason as Error).message : (err as Error).message;
-      if (this.sm.state === VmState.starting) this.fail(`boot failed: ${why}`);
+      if (this.sm.state === LifecycleState.STARTING) this.fail(`boot failed: ${why}`);
       await this.exited;
       throw new Error(this.sm.reason ?? why);
     } finally {
@@ -224,18 +225,18 @@ export class QemuVm implements Vm {
 
   async stop(opts: StopOptions = {}): Promise<void> {
     const state = this.sm.state;
-    if (state === VmState.stopped) return;
-    if (state === VmState.stopping) {
+    if (state === LifecycleState.STOPPED) return;
+    if (state === LifecycleState.STOPPING) {
       await this.exited;
       return;
     }
-    if (state === VmState.error) {
+    if (state === LifecycleState.ERROR) {
       await this.exited;
       this.cleanup();
-      this.sm.move(VmState.stopped);
+      this.sm.move(LifecycleState.STOPPED);
       return;
     }
-    this.sm.move(VmState.stopping);
+    this.sm.move(LifecycleState.STOPPING);
     this.abortBoot?.abort(new Error('stopped during boot'));
     const child = this.child;
     if (child && this.pid !== undefined) {
@@ -250,11 +251,11 @@ export class QemuVm implements Vm {
     }
     this.client?.close('VM stopped');
     this.cleanup();
-    if (this.sm.state === VmState.stopping) this.sm.move(VmState.stopped);
+    if (this.sm.state === LifecycleState.STOPPING) this.sm.move(LifecycleState.STOPPED);
   }
 
   exec(opts: ExecOptions): ExecProcess {
-    if (this.sm.state !== VmState.running || !this.client)
+    if (this.sm.state !== LifecycleState.RUNNING || !this.client)
       throw new Error(`VM ${this.id} is ${this.sm.state}`);
     return this.client.exec(opts);
   }
@@ -294,7 +295,7 @@ export class QemuVm implements Vm {
     this.lastConsole = tailFile(this.paths.consoleLog, 40);
     this.client?.close(`QEMU exited (${describeExit(code, signal)})`);
     const state = this.sm.state;
-    if (state === VmState.starting || state === VmState.running) {
+    if (state === LifecycleState.STARTING || state === LifecycleState.RUNNING) {
       const qemuLog = tailFile(this.paths.qemuLog, 5);
       const consoleTail = tailFile(this.paths.consoleLog, 10);
       this.fail(
@@ -307,13 +308,13 @@ export class QemuVm implements Vm {
 
   /** → ERROR, killing QEMU if it is still there; its runtime folder is removed once it exited. */
   private fail(reason: string): void {
-    if (!this.sm.canMove(VmState.error)) return;
-    this.sm.move(VmState.error, reason);
+    if (!this.sm.canMove(LifecycleState.ERROR)) return;
+    this.sm.move(LifecycleState.ERROR, reason);
     this.abortBoot?.abort(new Error(reason));
     this.client?.close(reason);
     if (this.pid !== undefined) this.child?.kill('SIGKILL');
     void this.exited.then(() => {
-      if (this.sm.state === VmState.error) this.cleanup();
+      if (this.sm.state === LifecycleState.ERROR) this.cleanup();
     });
   }
 

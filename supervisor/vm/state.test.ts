@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type StateChange, VmState, VmStateMachine } from './state.ts';
+import { LifecycleState } from '../api/lifecycle.ts';
+import { type StateChange, VmStateMachine } from './state.ts';
 
 test('the lifecycle moves STOPPED → STARTING → RUNNING → STOPPING → STOPPED and emits each change', () => {
   const sm = new VmStateMachine(() => 42);
   const seen: StateChange[] = [];
   const off = sm.onChange((c) => seen.push(c));
-  sm.move(VmState.starting);
-  sm.move(VmState.running);
-  sm.move(VmState.stopping);
-  sm.move(VmState.stopped);
+  sm.move(LifecycleState.STARTING);
+  sm.move(LifecycleState.RUNNING);
+  sm.move(LifecycleState.STOPPING);
+  sm.move(LifecycleState.STOPPED);
   off();
-  sm.move(VmState.starting);
+  sm.move(LifecycleState.STARTING);
   assert.deepEqual(
     seen.map((c) => `${c.from}>${c.to}`),
     ['STOPPED>STARTING', 'STARTING>RUNNING', 'RUNNING>STOPPING', 'STOPPING>STOPPED'],
@@ -21,11 +22,11 @@ test('the lifecycle moves STOPPED → STARTING → RUNNING → STOPPING → STOP
 
 test('ERROR carries its reason; impossible moves throw', () => {
   const sm = new VmStateMachine();
-  assert.throws(() => sm.move(VmState.running), /cannot go from STOPPED to RUNNING/);
-  sm.move(VmState.starting);
-  sm.move(VmState.error, 'QEMU exited (signal SIGKILL)');
+  assert.throws(() => sm.move(LifecycleState.RUNNING), /cannot go from STOPPED to RUNNING/);
+  sm.move(LifecycleState.STARTING);
+  sm.move(LifecycleState.ERROR, 'QEMU exited (signal SIGKILL)');
   assert.equal(sm.state, 'ERROR');
   assert.equal(sm.reason, 'QEMU exited (signal SIGKILL)');
-  assert.equal(sm.canMove(VmState.running), false);
-  sm.move(VmState.stopped);
+  assert.equal(sm.canMove(LifecycleState.RUNNING), false);
+  sm.move(LifecycleState.STOPPED);
 });

@@ -1,31 +1,20 @@
-// The lifecycle of one VM, as a small state machine that emits `state-changed`.
+// The lifecycle of one VM, as a small state machine that emits `state-changed`. The states
+// are the contract's (supervisor/api/lifecycle.ts); which moves a VM may make is decided here.
 //
 //   STOPPED ──start──▶ STARTING ──agent hello──▶ RUNNING ──stop──▶ STOPPING ──▶ STOPPED
 //      any state ──QEMU died / boot deadline / failure──▶ ERROR(reason) ──start──▶ STARTING
 
-export const VmState = {
-  /** No QEMU process. */
-  stopped: 'STOPPED',
-  /** QEMU is running; the guest agent has not said hello yet. */
-  starting: 'STARTING',
-  /** The guest agent answered; commands can run. */
-  running: 'RUNNING',
-  /** Power-off asked; waiting for QEMU to exit (then TERM, then KILL). */
-  stopping: 'STOPPING',
-  /** Something failed; `reason` says what. No QEMU process is left running. */
-  error: 'ERROR',
-} as const;
-export type VmState = (typeof VmState)[keyof typeof VmState];
+import { LifecycleState } from '../api/lifecycle.ts';
 
 export interface StateChange {
-  from: VmState;
-  to: VmState;
+  from: LifecycleState;
+  to: LifecycleState;
   /** Why, for ERROR (and informative for others). */
   reason?: string;
   at: number;
 }
 
-const ALLOWED: Record<VmState, VmState[]> = {
+const ALLOWED: Record<LifecycleState, LifecycleState[]> = {
   STOPPED: ['STARTING'],
   STARTING: ['RUNNING', 'STOPPING', 'ERROR'],
   RUNNING: ['STOPPING', 'ERROR'],
@@ -36,13 +25,13 @@ const ALLOWED: Record<VmState, VmState[]> = {
 export type StateListener = (change: StateChange) => void;
 
 export class VmStateMachine {
-  private current: VmState = VmState.stopped;
+  private current: LifecycleState = LifecycleState.STOPPED;
   private lastReason: string | undefined;
   private readonly listeners = new Set<StateListener>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  get state(): VmState {
+  get state(): LifecycleState {
     return this.current;
   }
 
@@ -51,12 +40,12 @@ export class VmStateMachine {
     return this.lastReason;
   }
 
-  canMove(to: VmState): boolean {
+  canMove(to: LifecycleState): boolean {
     return ALLOWED[this.current].includes(to);
   }
 
   /** Moves to `to`, or throws if the lifecycle does not allow it. */
-  move(to: VmState, reason?: string): void {
+  move(to: LifecycleState, reason?: string): void {
     if (!this.canMove(to)) throw new Error(`VM cannot go from ${this.current} to ${to}`);
     const change: StateChange = { from: this.current, to, at: this.now() };
     if (reason !== undefined) change.reason = reason;
