@@ -117,6 +117,29 @@ test('one notification per new approval; clicking it focuses the card; answering
   assert.equal(electron.notifications.length, 2, 'never twice for one approval');
 });
 
+test('a cancelled approval (its sandbox removed) leaves the tray count and closes its notification', () => {
+  const electron = new FakeElectron();
+  const pending = new PendingApprovals();
+  const notifier = new ApprovalNotifier(electron, () => {});
+  const cancelled: WardenEvent = {
+    type: 'approval.cancelled',
+    time: '',
+    sandboxId: 'sb-1',
+    user: 'u',
+    approvalId: 'a1',
+    method: 'POST',
+    host: 'api.example.com',
+    path: '/v1/things',
+    reason: 'sandbox sb-1 was removed',
+  };
+  for (const e of [pendingEvent('a1'), cancelled]) {
+    pending.apply(e);
+    notifier.handle(e);
+  }
+  assert.equal(pending.count, 0);
+  assert.equal(electron.notifications[0]!.closed, true);
+});
+
 /** A scripted daemon API: approvals, sandboxes and listeners, and an event stream the test drives. */
 function scriptedApi() {
   const calls: string[] = [];

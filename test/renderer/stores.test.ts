@@ -4,6 +4,7 @@ import { BridgeError, type WardenClient } from '../../renderer/client/client.ts'
 import { ActivityStore } from '../../renderer/stores/activity.ts';
 import { ApprovalsStore, type Clock } from '../../renderer/stores/approvals.ts';
 import { PolicyStore } from '../../renderer/stores/policy.ts';
+import { RootStore } from '../../renderer/stores/root.ts';
 import type { ApprovalView, RequestDecidedEvent } from '../../supervisor/api/events.ts';
 
 const decided = (i: number, outcome: RequestDecidedEvent['outcome'] = 'allowed'): RequestDecidedEvent => ({
@@ -159,4 +160,31 @@ test('policy: validation errors kept with line and field; apply refused while in
   assert.equal(store.errors[0]?.path, 'spec.network.default');
   await store.dryRun();
   assert.equal(store.preview, null, 'no dry run of an invalid draft');
+});
+
+test('approvals: a cancelled approval (its sandbox removed, the daemon stopping) leaves the list', () => {
+  const now = 1_000_000;
+  const root = new RootStore(fakeClient({}));
+  const store = root.approvals;
+  for (const id of ['kept', 'cancelled'])
+    root.dispatch({
+      type: 'approval.pending',
+      time: '',
+      sandboxId: 's',
+      user: 'u',
+      approval: approval(id, 5000, now),
+    });
+  assert.equal(store.items.size, 2);
+  root.dispatch({
+    type: 'approval.cancelled',
+    time: '',
+    sandboxId: 's',
+    user: 'u',
+    approvalId: 'cancelled',
+    method: 'GET',
+    host: 'h',
+    path: '/',
+    reason: 'sandbox s was removed',
+  });
+  assert.deepEqual([...store.items.keys()], ['kept']);
 });
