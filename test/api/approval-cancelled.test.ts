@@ -41,7 +41,7 @@ test('removing a sandbox cancels its approval: announced, audited, the request r
   const { env, listener } = await d.listener(policyYaml('- match: 127.0.0.1\n  action: ask'));
   const held = curl(env, [`http://127.0.0.1:${up.httpPort}/held?x=1`]);
   const approval = await heldApproval(listener.sandboxId);
-  await d.client.call('DELETE /v1/listeners/:sandboxId', { params: { sandboxId: listener.sandboxId } });
+  await d.client.call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: listener.sandboxId } });
   const refused = await held;
   assert.notEqual(refused.status, 200, 'the held request is not let through');
   const event = await until('the approval.cancelled event', () => cancelled(approval.id));
