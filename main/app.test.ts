@@ -117,19 +117,49 @@ test('one notification per new approval; clicking it focuses the card; answering
   assert.equal(electron.notifications.length, 2, 'never twice for one approval');
 });
 
-/** A scripted daemon API: approvals, sandboxes and listeners, and an event stream the test drives. */
+test('a cancelled approval (its sandbox removed) leaves the tray count and closes its notification', () => {
+  const electron = new FakeElectron();
+  const pending = new PendingApprovals();
+  const notifier = new ApprovalNotifier(electron, () => {});
+  const cancelled: WardenEvent = {
+    type: 'approval.cancelled',
+    time: '',
+    sandboxId: 'sb-1',
+    user: 'u',
+    approvalId: 'a1',
+    method: 'POST',
+    host: 'api.example.com',
+    path: '/v1/things',
+    reason: 'sandbox sb-1 was removed',
+  };
+  for (const e of [pendingEvent('a1'), cancelled]) {
+    pending.apply(e);
+    notifier.handle(e);
+  }
+  assert.equal(pending.count, 0);
+  assert.equal(electron.notifications[0]!.closed, true);
+});
+
+/** A scripted daemon API: approvals, sandboxes of both kinds, and an event stream the test drives. */
 function scriptedApi() {
   const calls: string[] = [];
+  let removedOnce = false;
   let emit: ((e: WardenEvent) => void) | undefined;
   const api: DaemonApi = {
     call: (async (route: string, args?: { params?: Record<string, string> }) => {
       calls.push(`${route}${args?.params ? ` ${Object.values(args.params).join(',')}` : ''}`);
       if (route === 'GET /v1/status') return { pid: 99 };
       if (route === 'GET /v1/approvals') return [approval('seeded')];
-      if (route === 'GET /v1/sandboxes') return [{ sandboxId: 'vm-1' }, { sandboxId: 'vm-2' }];
-      if (route === 'GET /v1/listeners') return [{ sandboxId: 'vm-1' }, { sandboxId: 'host-1' }];
-      if (route === 'DELETE /v1/listeners/:sandboxId' && args?.params?.sandboxId === 'vm-1')
+      if (route === 'GET /v1/sandboxes')
+        return [
+          { kind: 'vm', sandboxId: 'vm-1' },
+          { kind: 'vm', sandboxId: 'vm-2' },
+          { kind: 'host', sandboxId: 'host-1' },
+        ];
+      if (route === 'DELETE /v1/sandboxes/:sandboxId' && args?.params?.sandboxId === 'vm-2' && removedOnce)
         throw Object.assign(new Error('gone'), { status: 404 });
+      if (route === 'DELETE /v1/sandboxes/:sandboxId' && args?.params?.sandboxId === 'vm-2')
+        removedOnce = true;
       return { removed: true };
     }) as DaemonApi['call'],
     events: (onEvent, opts) =>
@@ -250,7 +280,7 @@ test('a second launch does not start; the first instance focuses its window', as
   }
 });
 
-test('"Stop all agents" removes every sandbox and listener through the API, then stops the daemon', async () => {
+test('"Stop all agents" removes every sandbox, VM or host, through the API, then stops the daemon', async () => {
   const d = await desktop();
   try {
     await d.app.start();
@@ -261,8 +291,7 @@ test('"Stop all agents" removes every sandbox and listener through the API, then
     click(stopItem, 'Stop All Agents');
     await until(() => d.electron.app.quits === 1, 'quit');
     assert.deepEqual(d.daemon.calls.filter((c) => c.startsWith('DELETE')).sort(), [
-      'DELETE /v1/listeners/:sandboxId host-1',
-      'DELETE /v1/listeners/:sandboxId vm-1',
+      'DELETE /v1/sandboxes/:sandboxId host-1',
       'DELETE /v1/sandboxes/:sandboxId vm-1',
       'DELETE /v1/sandboxes/:sandboxId vm-2',
     ]);
@@ -271,7 +300,7 @@ test('"Stop all agents" removes every sandbox and listener through the API, then
     assert.deepEqual(
       await stopAllAgents(d.daemon.api),
       [],
-      'an already-removed listener (404) is not a problem',
+      'an already-removed sandbox (404) is not a problem',
     );
   } finally {
     await d.cleanup();

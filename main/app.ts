@@ -26,7 +26,7 @@ export interface DesktopConfig {
   log?: (line: string) => void;
 }
 
-/** Every sandbox and listener removed through the API; failures (other than already gone) reported. */
+/** Every sandbox (microVMs and host listeners) removed through the API; failures (other than already gone) reported. */
 export async function stopAllAgents(client: DaemonApi): Promise<string[]> {
   const problems: string[] = [];
   const gone = (e: unknown) => (e as { status?: number }).status === 404;
@@ -34,14 +34,6 @@ export async function stopAllAgents(client: DaemonApi): Promise<string[]> {
   for (const r of await Promise.allSettled(
     sandboxes.map((s) =>
       client.call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: s.sandboxId } }),
-    ),
-  )) {
-    if (r.status === 'rejected' && !gone(r.reason)) problems.push((r.reason as Error).message);
-  }
-  const listeners = await client.call('GET /v1/listeners');
-  for (const r of await Promise.allSettled(
-    listeners.map((l) =>
-      client.call('DELETE /v1/listeners/:sandboxId', { params: { sandboxId: l.sandboxId } }),
     ),
   )) {
     if (r.status === 'rejected' && !gone(r.reason)) problems.push((r.reason as Error).message);

@@ -117,8 +117,9 @@ export class BridgeValidator {
     if (validateBody) {
       if (input.body === undefined) problems.push({ path: 'body', message: 'is required' });
       else if (!validateBody(input.body)) {
+        // An `if` error only says the then/else schema failed; that schema's errors say why.
         for (const e of validateBody.errors ?? [])
-          problems.push({ path: ajvPath(e), message: e.message ?? 'is invalid' });
+          if (e.keyword !== 'if') problems.push({ path: ajvPath(e), message: e.message ?? 'is invalid' });
       }
     } else if (input.body !== undefined) {
       problems.push({ path: 'body', message: 'is not accepted by this route' });

@@ -107,6 +107,7 @@ test('malformed params, query and argument shapes are rejected before the daemon
     [bridgeChannel('auditPage'), [{ query: { limit: 5 } }], 'query.limit'],
     [bridgeChannel('status'), [{ body: { a: 1 } }], 'body'],
     [bridgeChannel('putSecret'), [{ params: { name: 'gh' } }], 'body'],
+    [bridgeChannel('createSandbox'), [{ body: { kind: 'host', cpus: 2 } }], 'body.cpus'],
     [bridgeChannel('status'), [{ sneaky: true }], 'sneaky'],
     [bridgeChannel('status'), ['string'], '(arguments)'],
   ];
@@ -126,12 +127,16 @@ test('a valid call is forwarded to the real daemon and its answer returned', asy
   assert.equal(status.ok, true);
   assert.equal((status as { value: { pid: number } }).value.pid, process.pid);
 
-  const created = await ipc.invoke(bridgeChannel('createListener'), appFrame, {
-    body: { label: 'from-ipc' },
+  const created = await ipc.invoke(bridgeChannel('createSandbox'), appFrame, {
+    body: { kind: 'host', label: 'from-ipc' },
   });
   assert.equal(created.ok, true, JSON.stringify(created));
-  const list = await ipc.invoke(bridgeChannel('listListeners'), appFrame);
-  assert.ok((list as { value: Array<{ label: string }> }).value.some((l) => l.label === 'from-ipc'));
+  const list = await ipc.invoke(bridgeChannel('listSandboxes'), appFrame);
+  assert.ok(
+    (list as { value: Array<{ kind: string; label: string }> }).value.some(
+      (s) => s.kind === 'host' && s.label === 'from-ipc',
+    ),
+  );
 });
 
 test("the daemon's errors cross the boundary with name, status and message", async () => {
@@ -187,7 +192,7 @@ test('daemon events are streamed to a subscribed window on the event channel', a
   } as unknown as WebContentsSurface;
   forwardEvents(hub, wc);
   await until('stream open', () => hub.connected);
-  await td.client.call('POST /v1/listeners', { body: { label: 'evented' } });
+  await td.client.call('POST /v1/sandboxes', { body: { kind: 'host', label: 'evented' } });
   await until('user.action event', () => sent.some(([, e]) => e.type === 'user.action'));
   const events = sent.filter(([c]) => c === EVENT_CHANNEL);
   assert.ok(events.length > 0);
@@ -198,7 +203,7 @@ test('daemon events are streamed to a subscribed window on the event channel', a
   );
   destroyed?.();
   const count = sent.length;
-  await td.client.call('POST /v1/listeners', { body: { label: 'after-close' } });
+  await td.client.call('POST /v1/sandboxes', { body: { kind: 'host', label: 'after-close' } });
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(sent.length, count, 'nothing is sent to a destroyed window');
   await hub.stop();

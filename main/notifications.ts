@@ -44,7 +44,11 @@ export class ApprovalNotifier {
 
   handle(event: WardenEvent): void {
     if (event.type === 'approval.pending') this.notify(event.approval);
-    else if (event.type === 'approval.answered' || event.type === 'approval.expired') {
+    else if (
+      event.type === 'approval.answered' ||
+      event.type === 'approval.expired' ||
+      event.type === 'approval.cancelled'
+    ) {
       const n = this.#shown.get(event.approvalId);
       this.#shown.delete(event.approvalId);
       n?.close();

@@ -37,7 +37,11 @@ export class PendingApprovals {
       if (fresh) this.#changed();
       return fresh ? event.approval : undefined;
     }
-    if (event.type === 'approval.answered' || event.type === 'approval.expired') {
+    if (
+      event.type === 'approval.answered' ||
+      event.type === 'approval.expired' ||
+      event.type === 'approval.cancelled'
+    ) {
       if (this.#pending.delete(event.approvalId)) this.#changed();
     } else if (event.type === 'daemon.stopping') {
       this.reset([]);

@@ -113,7 +113,11 @@ export class ApprovalsStore {
     if (event.type === 'approval.pending') {
       this.items.set(event.approval.id, event.approval);
       this.now = this.#clock.now();
-    } else if (event.type === 'approval.answered' || event.type === 'approval.expired') {
+    } else if (
+      event.type === 'approval.answered' ||
+      event.type === 'approval.expired' ||
+      event.type === 'approval.cancelled'
+    ) {
       this.items.delete(event.approvalId);
       this.answerErrors.delete(event.approvalId);
       this.busy.delete(event.approvalId);

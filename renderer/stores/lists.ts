@@ -3,49 +3,62 @@
 import { makeObservable, observable, observableRef, runInAction } from 'mobx';
 import type { AuditChainStatus, AuditPage, AuditRecord } from '../../supervisor/api/audit-types.ts';
 import type { WardenEvent } from '../../supervisor/api/events.ts';
-import type { InjectMode, ListenerView, SecretView, StatusResponse } from '../../supervisor/api/messages.ts';
-import type { CreateSandboxRequest, ImageView, SandboxView } from '../../supervisor/api/sandbox-types.ts';
+import type { InjectMode, SecretView, StatusResponse } from '../../supervisor/api/messages.ts';
+import type {
+  CreateSandboxRequest,
+  HostSandboxView,
+  ImageView,
+  SandboxView,
+  VmSandboxView,
+} from '../../supervisor/api/sandbox-types.ts';
 import type { TerminalSession, TerminalSize } from '../../supervisor/api/terminal.ts';
 import { type BridgeError, toBridgeError, type WardenClient } from '../client/client.ts';
 import { attempt, Resource } from './resource.ts';
 
+/** Every sandbox, one list of both kinds: microVMs and host processes' proxy listeners. */
 export class SandboxesStore {
-  readonly vms: Resource<SandboxView[]>;
-  readonly listeners: Resource<ListenerView[]>;
+  readonly all: Resource<SandboxView[]>;
   readonly images: Resource<ImageView[]>;
   readonly #client: WardenClient;
 
   constructor(client: WardenClient) {
     this.#client = client;
-    this.vms = new Resource(() => client.listSandboxes());
-    this.listeners = new Resource(() => client.listListeners());
+    this.all = new Resource(() => client.listSandboxes());
     this.images = new Resource(() => client.listImages());
   }
 
+  /** The microVMs (undefined until the list is loaded). */
+  get vms(): VmSandboxView[] | undefined {
+    return this.all.value?.filter((s): s is VmSandboxView => s.kind === 'vm');
+  }
+
+  /** The host processes behind a proxy listener (`warden proxy`). */
+  get hosts(): HostSandboxView[] | undefined {
+    return this.all.value?.filter((s): s is HostSandboxView => s.kind === 'host');
+  }
+
   load(): Promise<unknown> {
-    return Promise.all([this.vms.load(), this.listeners.load(), this.images.load()]);
+    return Promise.all([this.all.load(), this.images.load()]);
   }
 
   onEvent(event: WardenEvent): void {
-    if (event.type === 'sandbox.state') void this.vms.load();
-    if (event.type === 'user.action' && event.action.startsWith('listener.')) void this.listeners.load();
+    if (
+      event.type === 'sandbox.state' ||
+      (event.type === 'user.action' && /^(sandbox|listener)\./.test(event.action))
+    )
+      void this.all.load();
   }
 
+  /** Removes a sandbox of either kind (a VM is powered off). */
   async stop(sandboxId: string) {
     const r = await attempt(() => this.#client.stopSandbox({ params: { sandboxId } }));
-    await this.vms.load();
-    return r;
-  }
-
-  async removeListener(sandboxId: string) {
-    const r = await attempt(() => this.#client.removeListener({ params: { sandboxId } }));
-    await this.listeners.load();
+    await this.all.load();
     return r;
   }
 
   async create(body: CreateSandboxRequest) {
     const r = await attempt(() => this.#client.createSandbox({ body }));
-    await this.vms.load();
+    await this.all.load();
     return r;
   }
 

@@ -74,6 +74,7 @@ export class RootStore {
       case 'approval.pending':
       case 'approval.answered':
       case 'approval.expired':
+      case 'approval.cancelled':
         this.approvals.onEvent(event);
         return;
       case 'policy.changed':

@@ -43,7 +43,7 @@ export const App = observer(function App({ root }: { root: RootStore }) {
     // Load a view's data when it is opened.
     if (view === 'policy') {
       void root.policy.load();
-      void root.sandboxes.listeners.load();
+      void root.sandboxes.all.load();
     } else if (view === 'sandboxes') void root.sandboxes.load();
     else if (view === 'secrets') void root.secrets.list.load();
     else if (view === 'audit') {
@@ -132,7 +132,7 @@ export const App = observer(function App({ root }: { root: RootStore }) {
         {view === 'activity' ? <ActivityView store={root.activity} /> : null}
         {view === 'approvals' ? <ApprovalsView store={root.approvals} /> : null}
         {view === 'policy' ? (
-          <PolicyView store={root.policy} listeners={root.sandboxes.listeners.value ?? []} />
+          <PolicyView store={root.policy} sandboxes={root.sandboxes.all.value ?? []} />
         ) : null}
         {view === 'sandboxes' ? <SandboxesView store={root.sandboxes} /> : null}
         {view === 'secrets' ? <SecretsView store={root.secrets} /> : null}

@@ -4,7 +4,7 @@
 import { diffLines } from 'diff';
 import { observer } from 'mobx-react-lite';
 import { useMemo, useRef } from 'react';
-import type { ListenerView } from '../../supervisor/api/messages.ts';
+import type { SandboxView } from '../../supervisor/api/sandbox-types.ts';
 import type { PolicyStore } from '../stores/policy.ts';
 import { Empty, ErrorBox, formatTime, Loading, PolicyDiffView, ruleSource } from './common.tsx';
 
@@ -45,10 +45,10 @@ export function sideBySide(before: string, after: string): SideRow[] {
 
 export const PolicyView = observer(function PolicyView({
   store,
-  listeners,
+  sandboxes,
 }: {
   store: PolicyStore;
-  listeners: ListenerView[];
+  sandboxes: SandboxView[];
 }) {
   const editor = useRef<HTMLTextAreaElement>(null);
   const p = store.policy.value;
@@ -74,9 +74,9 @@ export const PolicyView = observer(function PolicyView({
             Layer{' '}
             <select value={store.target} onChange={(e) => store.setTarget(e.target.value)}>
               <option value="">base (every sandbox)</option>
-              {listeners.map((l) => (
-                <option key={l.sandboxId} value={l.sandboxId}>
-                  project of {l.sandboxId}
+              {sandboxes.map((s) => (
+                <option key={s.sandboxId} value={s.sandboxId}>
+                  project of {s.sandboxId}
                 </option>
               ))}
             </select>

@@ -1,5 +1,6 @@
-// VM sandboxes (state, accelerator, resources, policy; a terminal; stop; start one from a
-// preset) and the governed proxy listeners of host processes.
+// Sandboxes of both kinds, from one list: microVMs (state, accelerator, resources, policy;
+// a terminal; stop; start one from a preset) and host processes behind a governed proxy
+// listener (warden proxy).
 
 import { observer } from 'mobx-react-lite';
 import { lazy, Suspense, useState } from 'react';
@@ -19,8 +20,8 @@ const PRESETS = {
 export const SandboxesView = observer(function SandboxesView({ store }: { store: SandboxesStore }) {
   const [actionError, setActionError] = useState<BridgeError | null>(null);
   const [terminal, setTerminal] = useState<string | null>(null);
-  const vms = store.vms.value;
-  const listeners = store.listeners.value;
+  const vms = store.vms;
+  const hosts = store.hosts;
   return (
     <section className="view sandboxes" aria-labelledby="sandboxes-title">
       <header className="view-head">
@@ -33,8 +34,8 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
       </header>
       {actionError ? <ErrorBox error={actionError} /> : null}
       <h2>Virtual machines</h2>
-      {store.vms.error ? <ErrorBox error={store.vms.error} onRetry={() => void store.vms.load()} /> : null}
-      {!vms && store.vms.loading ? <Loading what="sandboxes" /> : null}
+      {store.all.error ? <ErrorBox error={store.all.error} onRetry={() => void store.all.load()} /> : null}
+      {!vms && store.all.loading ? <Loading what="sandboxes" /> : null}
       {vms && vms.length === 0 ? (
         <Empty title="No VM sandbox is running.">
           Start one below, or from a terminal with <code>warden run -- CMD</code>.
@@ -112,16 +113,16 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
         </Suspense>
       ) : null}
       <StartForm store={store} onError={setActionError} />
-      <h2>Proxy listeners</h2>
-      <p className="sub">Host processes governed through a proxy port (warden proxy).</p>
-      {store.listeners.error ? <ErrorBox error={store.listeners.error} /> : null}
-      {listeners && listeners.length === 0 ? <Empty title="No proxy listener." /> : null}
-      {listeners && listeners.length > 0 ? (
+      <h2>Host processes</h2>
+      <p className="sub">
+        Processes on this machine governed through a proxy port (warden proxy): not isolated.
+      </p>
+      {hosts && hosts.length === 0 ? <Empty title="No host process behind a proxy." /> : null}
+      {hosts && hosts.length > 0 ? (
         <table className="list">
           <thead>
             <tr>
               <th>Sandbox</th>
-              <th>Kind</th>
               <th>Proxy</th>
               <th>User</th>
               <th>Policy</th>
@@ -130,12 +131,11 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
             </tr>
           </thead>
           <tbody>
-            {listeners.map((l) => (
+            {hosts.map((l) => (
               <tr key={l.sandboxId}>
                 <td>
                   <strong>{l.sandboxId}</strong>
                 </td>
-                <td>{l.kind}</td>
                 <td>
                   <code>{l.proxyUrl}</code>
                 </td>
@@ -143,18 +143,16 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
                 <td>{l.policySource ?? 'base only'}</td>
                 <td>{Object.keys(l.placeholders).join(', ') || '—'}</td>
                 <td>
-                  {l.kind === 'host' ? (
-                    <button
-                      type="button"
-                      className="deny"
-                      onClick={async () => {
-                        const r = await store.removeListener(l.sandboxId);
-                        setActionError(r.ok ? null : r.error);
-                      }}
-                    >
-                      Remove
-                    </button>
-                  ) : null}
+                  <button
+                    type="button"
+                    className="deny"
+                    onClick={async () => {
+                      const r = await store.stop(l.sandboxId);
+                      setActionError(r.ok ? null : r.error);
+                    }}
+                  >
+                    Remove
+                  </button>
                 </td>
               </tr>
             ))}

@@ -57,8 +57,11 @@ export const StatusView = observer(function StatusView({
               </dd>
               <dt>Pending approvals</dt>
               <dd>{s.pendingApprovals}</dd>
-              <dt>Proxy listeners</dt>
-              <dd>{s.listeners.length}</dd>
+              <dt>Sandboxes</dt>
+              <dd>
+                {s.sandboxes.length} ({s.sandboxes.filter((x) => x.kind === 'vm').length} VM,{' '}
+                {s.sandboxes.filter((x) => x.kind === 'host').length} host)
+              </dd>
               <dt>Secrets</dt>
               <dd>
                 {s.secrets} (kept in the {s.vault})

@@ -75,7 +75,8 @@ export function TerminalPanel({
       frame = requestAnimationFrame(refit);
     });
     observer.observe(el);
-    open(sandboxId, { cols: term.cols, rows: term.rows }).then(
+    const asked = { cols: term.cols, rows: term.rows };
+    open(sandboxId, asked).then(
       (s) => {
         if (disposed) return s.close();
         session = s;
@@ -96,8 +97,9 @@ export function TerminalPanel({
             input.dispose();
           }),
         );
-        // The PTY started at the size asked for; the panel may have changed since.
-        s.resize({ cols: term.cols, rows: term.rows });
+        // The PTY starts at the size asked for; resize it only if the panel changed since.
+        if (term.cols !== asked.cols || term.rows !== asked.rows)
+          s.resize({ cols: term.cols, rows: term.rows });
         term.focus();
       },
       (e: unknown) => {

@@ -12,6 +12,7 @@ export const AUDIT_KINDS = [
   'approval.pending',
   'approval.answered',
   'approval.expired',
+  'approval.cancelled',
   'secret.injected',
   'secret.exfiltration_blocked',
   'secret.redacted',

@@ -9,10 +9,6 @@ import { type OpenTerminal, TERMINAL_CHANNELS } from './terminal.ts';
 
 export const BRIDGE_METHODS = {
   status: 'GET /v1/status',
-  listListeners: 'GET /v1/listeners',
-  createListener: 'POST /v1/listeners',
-  removeListener: 'DELETE /v1/listeners/:sandboxId',
-  addRule: 'POST /v1/listeners/:sandboxId/rules',
   listApprovals: 'GET /v1/approvals',
   answerApproval: 'POST /v1/approvals/:id',
   previewApproval: 'POST /v1/approvals/:id/preview',
@@ -28,6 +24,7 @@ export const BRIDGE_METHODS = {
   getSandbox: 'GET /v1/sandboxes/:sandboxId',
   createSandbox: 'POST /v1/sandboxes',
   stopSandbox: 'DELETE /v1/sandboxes/:sandboxId',
+  addRule: 'POST /v1/sandboxes/:sandboxId/rules',
   sandboxLogs: 'GET /v1/sandboxes/:sandboxId/logs',
   listImages: 'GET /v1/images',
 } as const satisfies Record<string, RouteKey>;

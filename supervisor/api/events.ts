@@ -127,6 +127,23 @@ export interface ApprovalExpiredEvent extends Identity {
   timeoutSeconds: number;
 }
 
+/**
+ * An approval nobody can answer any more: its sandbox was removed or the daemon is stopping.
+ * The requests waiting on it are refused (their `request.decided` says so); clients drop its card.
+ */
+export interface ApprovalCancelledEvent extends Identity {
+  type: 'approval.cancelled';
+  time: string;
+  approvalId: string;
+  method: string;
+  host: string;
+  path: string;
+  /** As shown on the approval. */
+  query?: string;
+  /** Why it was cancelled, e.g. `sandbox sb-1 was removed`. */
+  reason: string;
+}
+
 export interface SecretInjectedEvent extends Identity {
   type: 'secret.injected';
   time: string;
@@ -207,6 +224,7 @@ export type WardenEvent =
   | ApprovalPendingEvent
   | ApprovalAnsweredEvent
   | ApprovalExpiredEvent
+  | ApprovalCancelledEvent
   | SecretInjectedEvent
   | SecretExfiltrationBlockedEvent
   | SecretRedactedEvent

@@ -4,7 +4,7 @@ import type { ApprovalView } from './events.ts';
 import type { LayerName, PolicyDiff, PolicyErrorView, ResolvedPolicyView } from './policy-types.ts';
 
 import type { InjectMode } from './requests.ts';
-import type { VmStatusView } from './sandbox-types.ts';
+import type { HostSandboxView, SandboxKind, SandboxView, VmStatusView } from './sandbox-types.ts';
 
 export type {
   AddRuleRequest,
@@ -17,27 +17,11 @@ export type {
   ValidatePolicyRequest,
 } from './requests.ts';
 
-/** A listener is one governed proxy port, owned by one sandbox (agent identity). */
-export interface ListenerView {
-  sandboxId: string;
-  label: string;
-  user: string;
-  kind: 'host' | 'vm';
-  host: string;
-  port: number;
-  /** The listener's address, without its credential (safe to show and to audit). */
-  proxyUrl: string;
-  /**
-   * The URL its client uses, `http://warden:<credential>@host:port`: the credential is a
-   * secret that lets its holder act as this sandbox (given only to the API's owner).
-   */
-  clientProxyUrl: string;
-  /** Where this listener's project policy came from, if it has one. */
-  policySource?: string;
-  createdAt: string;
-  /** Secret name → placeholder handed to the agent (placeholders are not secret). */
-  placeholders: Record<string, string>;
-}
+/**
+ * @deprecated The shape of the `/v1/listeners` routes, kept for one release: one sandbox's
+ * governed proxy port, of either kind. Use SandboxView (`/v1/sandboxes`).
+ */
+export type ListenerView = Omit<HostSandboxView, 'kind'> & { kind: SandboxKind };
 
 export interface StatusResponse {
   version: string;
@@ -45,6 +29,9 @@ export interface StatusResponse {
   startedAt: string;
   home: string;
   user: string;
+  /** Every sandbox, of both kinds. */
+  sandboxes: SandboxView[];
+  /** @deprecated Every sandbox's listener, for clients of the previous release: use `sandboxes`. */
   listeners: ListenerView[];
   pendingApprovals: number;
   secrets: number;
@@ -56,6 +43,7 @@ export interface StatusResponse {
   vm?: VmStatusView;
 }
 
+/** @deprecated The answer of `POST /v1/listeners`: see CreateSandboxResponse. */
 export interface CreateListenerResponse {
   listener: ListenerView;
   /** Environment a client process should export to use the listener. */

@@ -18,18 +18,25 @@ const RuleInput = Type.Object(
   strict,
 );
 
-export const CreateListenerRequestSchema = Type.Object(
-  {
-    label: Type.Optional(Type.String({ maxLength: 100 })),
-    policy: Type.Optional(
-      Type.Object({ yaml: Type.String({ maxLength: 1_000_000 }), source: Type.String() }, strict),
-    ),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    secrets: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
-    user: Type.Optional(Type.String({ maxLength: 100 })),
-  },
+/** A host sandbox's fields: a governed proxy listener for a process on the host. */
+const hostSandboxFields = {
+  label: Type.Optional(Type.String({ maxLength: 100 })),
+  policy: Type.Optional(
+    Type.Object({ yaml: Type.String({ maxLength: 1_000_000 }), source: Type.String() }, strict),
+  ),
+  port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  secrets: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
+  user: Type.Optional(Type.String({ maxLength: 100 })),
+};
+
+/** `POST /v1/sandboxes` with `kind: 'host'`. */
+export const CreateHostSandboxRequestSchema = Type.Object(
+  { kind: Type.Literal('host'), ...hostSandboxFields },
   strict,
 );
+
+/** @deprecated The body of `POST /v1/listeners`: use `POST /v1/sandboxes` with `kind: 'host'`. */
+export const CreateListenerRequestSchema = Type.Object(hostSandboxFields, strict);
 
 export const InjectModeSchema = Type.Union([
   Type.Literal('bearer'),
@@ -85,8 +92,10 @@ export const AddRuleRequestSchema = Type.Object(
   strict,
 );
 
-export const CreateSandboxRequestSchema = Type.Object(
+/** `POST /v1/sandboxes` for a microVM (`kind` may be left out: `vm` is the default). */
+export const CreateVmSandboxRequestSchema = Type.Object(
   {
+    kind: Type.Optional(Type.Literal('vm')),
     label: Type.Optional(Type.String({ maxLength: 100 })),
     policy: Type.Optional(
       Type.Object({ yaml: Type.String({ maxLength: 1_000_000 }), source: Type.String() }, strict),
@@ -114,6 +123,18 @@ export const CreateSandboxRequestSchema = Type.Object(
   strict,
 );
 
+/**
+ * `POST /v1/sandboxes`: the kind picks the schema (`if`/`then`/`else` rather than a union,
+ * so a refusal names what is wrong for that kind, not what fails every kind).
+ */
+export const CreateSandboxRequestSchema = Type.Unsafe<CreateSandboxRequest>({
+  type: 'object',
+  if: { type: 'object', properties: { kind: { const: 'host' } }, required: ['kind'] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else (an object, so not a thenable)
+  then: CreateHostSandboxRequestSchema,
+  else: CreateVmSandboxRequestSchema,
+});
+
 /** Exec options, given as the query of the upgrade request (argv and env repeat). */
 export const ExecRequestSchema = Type.Object(
   {
@@ -134,8 +155,11 @@ export const ExecRequestSchema = Type.Object(
   strict,
 );
 
-export type CreateSandboxRequest = Static<typeof CreateSandboxRequestSchema>;
+export type CreateVmSandboxRequest = Static<typeof CreateVmSandboxRequestSchema>;
+export type CreateHostSandboxRequest = Static<typeof CreateHostSandboxRequestSchema>;
+export type CreateSandboxRequest = CreateVmSandboxRequest | CreateHostSandboxRequest;
 export type ExecRequest = Static<typeof ExecRequestSchema>;
+/** @deprecated Use CreateHostSandboxRequest (`POST /v1/sandboxes`). */
 export type CreateListenerRequest = Static<typeof CreateListenerRequestSchema>;
 export type PutSecretRequest = Omit<Static<typeof PutSecretRequestSchema>, 'inject'> & {
   inject: Static<typeof InjectModeSchema>;

@@ -22,6 +22,7 @@ type BodyRoute = { [K in RouteKey]: ApiRoutes[K]['body'] extends undefined ? nev
 
 const BODY_SCHEMA_MAP: Record<BodyRoute, TSchema> = {
   'POST /v1/sandboxes': CreateSandboxRequestSchema,
+  'POST /v1/sandboxes/:sandboxId/rules': AddRuleRequestSchema,
   'POST /v1/listeners': CreateListenerRequestSchema,
   'POST /v1/listeners/:sandboxId/rules': AddRuleRequestSchema,
   'POST /v1/approvals/:id': AnswerApprovalRequestSchema,

@@ -34,17 +34,21 @@ import type { TerminalSize } from './terminal.ts';
 
 export interface ApiRoutes {
   'GET /v1/status': { params: Record<string, never>; body: undefined; response: StatusResponse };
+  /** @deprecated For clients of the previous release: `GET /v1/sandboxes` (every sandbox's listener). */
   'GET /v1/listeners': { params: Record<string, never>; body: undefined; response: ListenerView[] };
+  /** @deprecated For clients of the previous release: `POST /v1/sandboxes` with `kind: 'host'`. */
   'POST /v1/listeners': {
     params: Record<string, never>;
     body: CreateListenerRequest;
     response: CreateListenerResponse;
   };
+  /** @deprecated For clients of the previous release: `DELETE /v1/sandboxes/:sandboxId` (the same handler). */
   'DELETE /v1/listeners/:sandboxId': {
     params: { sandboxId: string };
     body: undefined;
     response: { removed: true };
   };
+  /** @deprecated For clients of the previous release: `POST /v1/sandboxes/:sandboxId/rules` (the same handler). */
   'POST /v1/listeners/:sandboxId/rules': {
     params: { sandboxId: string };
     body: AddRuleRequest;
@@ -87,18 +91,28 @@ export interface ApiRoutes {
     response: AuditPage;
   };
   'GET /v1/audit/chain': { params: Record<string, never>; body: undefined; response: AuditChainStatus };
+  /** A sandbox of either kind: a microVM (`kind` `vm`, the default) or a host process's listener (`host`). */
   'POST /v1/sandboxes': {
     params: Record<string, never>;
     body: CreateSandboxRequest;
     response: CreateSandboxResponse;
   };
+  /** Every sandbox, both kinds. */
   'GET /v1/sandboxes': { params: Record<string, never>; body: undefined; response: SandboxView[] };
   'GET /v1/sandboxes/:sandboxId': { params: { sandboxId: string }; body: undefined; response: SandboxView };
+  /** Removes a sandbox: its VM (if any), its listener and its secrets' placeholders. */
   'DELETE /v1/sandboxes/:sandboxId': {
     params: { sandboxId: string };
     body: undefined;
     response: { removed: true };
   };
+  /** Adds a rule in front of the sandbox's session layer. */
+  'POST /v1/sandboxes/:sandboxId/rules': {
+    params: { sandboxId: string };
+    body: AddRuleRequest;
+    response: ApplyPolicyResponse;
+  };
+  /** A VM sandbox's guest console. */
   'GET /v1/sandboxes/:sandboxId/logs': {
     params: { sandboxId: string };
     body: undefined;

@@ -1,8 +1,18 @@
-// VM sandboxes as the local API shows them: create, list, stop, logs and exec/attach.
+// Sandboxes as the local API shows them, one resource of two kinds: a microVM (`vm`) or a
+// host process's governed proxy listener (`host`, `warden proxy`). Both have an identity,
+// policy layers, secrets' placeholders and a proxy listener; a VM also has its machine
+// (state, image, resources, console logs, exec/attach).
 
 import type { SandboxState } from './events.ts';
 
-export type { CreateSandboxRequest, ExecRequest } from './requests.ts';
+export type {
+  CreateHostSandboxRequest,
+  CreateSandboxRequest,
+  CreateVmSandboxRequest,
+  ExecRequest,
+} from './requests.ts';
+
+export type SandboxKind = 'vm' | 'host';
 
 /** The accelerator QEMU uses and why (the KVM probe's finding). */
 export interface AccelView {
@@ -10,11 +20,21 @@ export interface AccelView {
   reason: string;
 }
 
-export interface SandboxView {
+/** What every sandbox has, whatever its kind. */
+interface SandboxViewBase {
   sandboxId: string;
   label: string;
   user: string;
   createdAt: string;
+  /** Where its project policy came from, if it has one. */
+  policySource?: string;
+  /** Secret name → placeholder handed to the agent (placeholders are not secret). */
+  placeholders: Record<string, string>;
+}
+
+/** A QEMU microVM whose only way out is its proxy listener. */
+export interface VmSandboxView extends SandboxViewBase {
+  kind: 'vm';
   state: SandboxState;
   /** Why the sandbox is in ERROR (or the reason given with its last change). */
   reason?: string;
@@ -29,13 +49,32 @@ export interface SandboxView {
   fromPool: boolean;
   /** Host loopback port of this sandbox's proxy listener. */
   proxyPort: number;
-  policySource?: string;
-  /** Secret name → placeholder in the guest environment (placeholders are not secret). */
-  placeholders: Record<string, string>;
 }
+
+/**
+ * A process on the host behind a governed proxy listener (`warden proxy`): no VM, so not
+ * a boundary against that process (README, host mode), but the same policy, approvals,
+ * secrets and audit.
+ */
+export interface HostSandboxView extends SandboxViewBase {
+  kind: 'host';
+  host: string;
+  port: number;
+  /** The listener's address, without its credential (safe to show and to audit). */
+  proxyUrl: string;
+  /**
+   * The URL its client uses, `http://warden:<credential>@host:port`: the credential is a
+   * secret that lets its holder act as this sandbox (given only to the API's owner).
+   */
+  clientProxyUrl: string;
+}
+
+export type SandboxView = VmSandboxView | HostSandboxView;
 
 export interface CreateSandboxResponse {
   sandbox: SandboxView;
+  /** `host` sandboxes: the environment its process exports to use the listener. */
+  env?: Record<string, string>;
 }
 
 export interface SandboxLogsResponse {

@@ -160,3 +160,32 @@ test('a long query is shown truncated, with how much was cut; the approval is st
   assert.match(shown, /… \(\d+ more characters\)$/);
   queue.cancelAll('test over');
 });
+
+test('approvals cancelled with their sandbox or the daemon are announced, with the reason', async () => {
+  const { queue, events } = setup();
+  const gone = queue.request(ask(facts('/gone')));
+  const other = queue.request(ask(facts('/other'), { identity: { sandboxId: 'sb2', user: 'dev' } }));
+  const [goneView, otherView] = ['/gone', '/other'].map((p) => queue.list().find((v) => v.path === p)!);
+  queue.cancelSandbox('sb1', 'sandbox sb1 was removed');
+  assert.equal((await gone).kind, 'cancelled');
+  assert.deepEqual(events.at(-1), {
+    type: 'approval.cancelled',
+    time: (events.at(-1) as { time: string }).time,
+    sandboxId: 'sb1',
+    user: 'dev',
+    approvalId: goneView!.id,
+    method: 'GET',
+    host: 'api.test',
+    path: '/gone',
+    reason: 'sandbox sb1 was removed',
+  });
+  assert.equal(queue.size, 1, "another sandbox's approval still waits");
+  queue.cancelAll('the Warden daemon is stopping');
+  assert.equal((await other).kind, 'cancelled');
+  const last = events.at(-1);
+  assert.equal(last?.type === 'approval.cancelled' && last.approvalId, otherView!.id);
+  assert.equal(last?.type === 'approval.cancelled' && last.reason, 'the Warden daemon is stopping');
+  const before = events.length;
+  queue.cancelAll('again');
+  assert.equal(events.length, before, 'nothing is announced when nothing waits');
+});

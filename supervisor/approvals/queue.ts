@@ -158,15 +158,11 @@ export class ApprovalQueue {
 
   /** Deny everything a sandbox is waiting for (its listener is going away). */
   cancelSandbox(sandboxId: string, reason: string): void {
-    for (const p of [...this.#byId.values()]) {
-      if (p.view.sandboxId === sandboxId)
-        this.#finish(p, { kind: 'cancelled', approvalId: p.view.id, reason });
-    }
+    for (const p of [...this.#byId.values()]) if (p.view.sandboxId === sandboxId) this.#cancel(p, reason);
   }
 
   cancelAll(reason: string): void {
-    for (const p of [...this.#byId.values()])
-      this.#finish(p, { kind: 'cancelled', approvalId: p.view.id, reason });
+    for (const p of [...this.#byId.values()]) this.#cancel(p, reason);
   }
 
   #create(key: string, ask: ApprovalAsk): Pending {
@@ -224,6 +220,24 @@ export class ApprovalQueue {
       timeoutSeconds: p.timeoutSeconds,
     });
     this.#finish(p, { kind: 'expired', approvalId: v.id, timeoutSeconds: p.timeoutSeconds });
+  }
+
+  /** Nobody can answer it any more: say so (clients drop its card), then refuse its waiters. */
+  #cancel(p: Pending, reason: string): void {
+    const v = p.view;
+    this.#deps.emit({
+      type: 'approval.cancelled',
+      time: new Date(this.#now()).toISOString(),
+      sandboxId: v.sandboxId,
+      user: v.user,
+      approvalId: v.id,
+      method: v.method,
+      host: v.host,
+      path: v.path,
+      ...(v.query !== undefined ? { query: v.query } : {}),
+      reason,
+    });
+    this.#finish(p, { kind: 'cancelled', approvalId: v.id, reason });
   }
 
   #settle(p: Pending, outcome: Extract<ApprovalOutcome, { kind: 'answered' }>): void {

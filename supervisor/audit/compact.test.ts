@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  cancelledEvent,
   type Loose,
   redactedEvent,
   requestEvent,
@@ -28,6 +29,7 @@ function everyShape(): StoredEvent[] {
   return [
     ...sampleEvents(),
     redactedEvent(),
+    cancelledEvent(),
     checkpoint,
     requestEvent(3, { status: undefined, address: undefined, approvalId: 'ap-9', intercepted: false }),
     requestEvent(4, { method: 'brew', outcome: 'error', decidedBy: 'proxy' }),

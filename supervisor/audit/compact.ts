@@ -87,6 +87,18 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'type',
     'user',
   ],
+  'approval.cancelled': [
+    'approvalId',
+    'host',
+    'method',
+    'path',
+    'query',
+    'reason',
+    'sandboxId',
+    'time',
+    'type',
+    'user',
+  ],
   'secret.injected': ['host', 'sandboxId', 'secret', 'time', 'type', 'user'],
   'secret.exfiltration_blocked': [
     'host',
@@ -190,6 +202,8 @@ export function eventColumns(event: StoredEvent, now: number): EventColumns {
       );
     case 'approval.expired':
       return columns(event, now, event.sandboxId, event.host, 'timed_out');
+    case 'approval.cancelled':
+      return columns(event, now, event.sandboxId, event.host, 'error');
     case 'secret.injected':
     case 'secret.redacted':
       return columns(event, now, event.sandboxId, event.host, null);

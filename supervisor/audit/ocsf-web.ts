@@ -2,6 +2,7 @@
 
 import type {
   ApprovalAnsweredEvent,
+  ApprovalCancelledEvent,
   ApprovalExpiredEvent,
   ApprovalPendingEvent,
   RequestDecidedEvent,
@@ -253,6 +254,36 @@ export function mapApprovalExpired(e: ApprovalExpiredEvent, time: number, ctx: O
         sandbox_id: e.sandboxId,
         approval_id: e.approvalId,
         timeout_seconds: e.timeoutSeconds,
+      },
+    },
+  };
+}
+
+/** Nobody answered and nobody will: the sandbox went away or the daemon stopped. The waiting requests are refused. */
+export function mapApprovalCancelled(e: ApprovalCancelledEvent, time: number, ctx: OcsfContext): MappedEvent {
+  const s = webAccess({
+    activityId: 2,
+    activityName: 'Access Deny',
+    severityId: 1,
+    statusId: 2,
+    message: `approval for ${e.method} ${e.host}${pathQuery(e.path, e.query)} cancelled: ${e.reason}`,
+  });
+  return {
+    kind: e.type,
+    time,
+    sandboxId: e.sandboxId,
+    user: e.user,
+    host: e.host,
+    outcome: 'error',
+    ocsf: {
+      ...base(s, time, e.user, e.sandboxId, ctx),
+      status_detail: `approval cancelled: ${e.reason}`,
+      ...hostPathResource(e.method, e.host, e.path, e.query),
+      unmapped: {
+        warden_kind: e.type,
+        sandbox_id: e.sandboxId,
+        approval_id: e.approvalId,
+        reason: e.reason,
       },
     },
   };

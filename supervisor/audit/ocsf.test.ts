@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Loose } from '../../test/support/audit/samples.ts';
-import { redactedEvent, sampleEvents, T0, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import {
+  cancelledEvent,
+  redactedEvent,
+  sampleEvents,
+  T0,
+  TEST_DEVICE,
+} from '../../test/support/audit/samples.ts';
 import type { WardenEvent } from '../api/events.ts';
 import { type CheckpointEvent, type MappedEvent, toOcsf } from './ocsf.ts';
 
@@ -98,6 +104,19 @@ test('approval.expired → 6004 Access Deny with outcome timed_out', () => {
   agent(o, 'sb-1', 'alice');
   assert.equal(m.outcome, 'timed_out');
   assert.equal(o.unmapped.timeout_seconds, 60);
+});
+
+test('approval.cancelled → 6004 Access Deny, status Failure, with the reason; outcome error like its requests', () => {
+  const m = toOcsf(cancelledEvent(), ctx, 0);
+  const o = common(m, 6004, 2, 6);
+  agent(o, 'sb-1', 'alice');
+  assert.equal(o.status_id, 2);
+  assert.equal(o.severity_id, 1);
+  assert.equal(m.outcome, 'error');
+  assert.equal(m.host, 'example.org');
+  assert.equal(o.status_detail, 'approval cancelled: sandbox sb-1 was removed');
+  assert.equal(o.unmapped.approval_id, 'ap-3');
+  assert.match(o.message, /GET example\.org\/held\?page=2 cancelled: sandbox sb-1 was removed/);
 });
 
 test('secret.injected → 6004 Access Grant carrying the secret name only', () => {

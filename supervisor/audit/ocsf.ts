@@ -9,6 +9,7 @@ import { mapRequestEnded } from './ocsf-request-ended.ts';
 import { type CheckpointEvent, eventTime, type MappedEvent, type OcsfContext } from './ocsf-shared.ts';
 import {
   mapApprovalAnswered,
+  mapApprovalCancelled,
   mapApprovalExpired,
   mapApprovalPending,
   mapRequestDecided,
@@ -34,6 +35,8 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
       return mapApprovalAnswered(event, time, ctx);
     case 'approval.expired':
       return mapApprovalExpired(event, time, ctx);
+    case 'approval.cancelled':
+      return mapApprovalCancelled(event, time, ctx);
     case 'secret.injected':
       return mapSecretInjected(event, time, ctx);
     case 'secret.exfiltration_blocked':

@@ -57,7 +57,7 @@ export function proxyCommand(): Command {
     .addHelpText('after', HOST_MODE_LIMITS)
     .action(async (command: string[], opts: ProxyOptions) => {
       if (opts.rm) {
-        await (await connect()).call('DELETE /v1/listeners/:sandboxId', { params: { sandboxId: opts.rm } });
+        await (await connect()).call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: opts.rm } });
         if (!opts.json) process.stdout.write(`removed ${opts.rm}\n`);
         else printJson({ removed: opts.rm });
         return;
@@ -75,28 +75,29 @@ export function proxyCommand(): Command {
         }
       }
       const client = await connectOrStart(undefined, (l) => process.stderr.write(`${l}\n`));
-      const created = await client.call('POST /v1/listeners', {
+      const created = await client.call('POST /v1/sandboxes', {
         body: {
+          kind: 'host',
           label: opts.label,
           ...(policy ? { policy } : {}),
           ...(opts.port !== undefined ? { port: opts.port } : {}),
           secrets: opts.secret ?? [],
         },
       });
-      const id = created.listener.sandboxId;
+      const { sandbox, env = {} } = created;
+      const id = sandbox.sandboxId;
       if (command.length === 0) {
         if (opts.json) return printJson(created);
-        const lines = Object.entries(created.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
-        lines.push(
-          `# Warden listener ${id} at ${created.listener.proxyUrl}; remove it with: warden proxy --rm ${id}`,
-        );
+        const lines = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+        const at = sandbox.kind === 'host' ? ` at ${sandbox.proxyUrl}` : '';
+        lines.push(`# Warden listener ${id}${at}; remove it with: warden proxy --rm ${id}`);
         process.stdout.write(`${lines.join('\n')}\n`);
         return;
       }
       const [file, ...args] = command as [string, ...string[]];
       const child = spawn(file, args, {
         stdio: 'inherit',
-        env: { ...withoutWardenSettings(process.env), ...created.env },
+        env: { ...withoutWardenSettings(process.env), ...env },
       });
       const forward = (signal: NodeJS.Signals) => child.kill(signal);
       process.on('SIGINT', forward);
@@ -110,7 +111,7 @@ export function proxyCommand(): Command {
       });
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      await client.call('DELETE /v1/listeners/:sandboxId', { params: { sandboxId: id } }).catch(() => {});
+      await client.call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: id } }).catch(() => {});
       process.exitCode = code;
     });
 }

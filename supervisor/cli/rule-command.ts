@@ -9,7 +9,7 @@ export function ruleCommand(): Command {
   cmd
     .command('add')
     .description("Add a rule in front of the sandbox's session layer (newest rules win).")
-    .argument('<sandbox>', 'the sandbox id (see: warden status)')
+    .argument('<sandbox>', 'the sandbox id (see: warden ps)')
     .requiredOption('--match <pattern>', 'host, *.host, **.host, CIDR, optionally with scheme:// and :port')
     .option('--method <method...>', 'HTTP methods')
     .option('--path <glob...>', 'path globs')
@@ -28,7 +28,7 @@ export function ruleCommand(): Command {
           json?: boolean;
         },
       ) => {
-        const result = await (await connect()).call('POST /v1/listeners/:sandboxId/rules', {
+        const result = await (await connect()).call('POST /v1/sandboxes/:sandboxId/rules', {
           params: { sandboxId: sandbox },
           body: {
             rule: {

@@ -27,20 +27,40 @@ function age(since: string): string {
   return `${Math.round(s / 3600)}h`;
 }
 
-export function formatSandboxes(list: SandboxView[]): string {
-  const rows = [['SANDBOX', 'STATE', 'AGE', 'IMAGE', 'CPUS', 'MEMORY', 'ACCEL', 'WORKSPACE']];
-  for (const s of list) {
-    rows.push([
+/** One row of `warden ps`; a host sandbox (a listener, no VM) has no machine to show. */
+function row(s: SandboxView): string[] {
+  if (s.kind === 'host')
+    return [
       s.sandboxId,
-      s.state,
+      'host',
+      'LISTENING',
       age(s.createdAt),
-      s.image.id.slice(0, 12),
-      String(s.cpus),
-      `${s.memoryMiB}M`,
-      s.accel?.accel ?? '-',
-      s.workspace ? `${s.workspace.hostPath}${s.workspace.readOnly ? ' (ro)' : ''}` : '-',
-    ]);
-  }
+      `${s.host}:${s.port}`,
+      '-',
+      '-',
+      '-',
+      '-',
+      '-',
+    ];
+  return [
+    s.sandboxId,
+    'vm',
+    s.state,
+    age(s.createdAt),
+    `127.0.0.1:${s.proxyPort}`,
+    s.image.id.slice(0, 12),
+    String(s.cpus),
+    `${s.memoryMiB}M`,
+    s.accel?.accel ?? '-',
+    s.workspace ? `${s.workspace.hostPath}${s.workspace.readOnly ? ' (ro)' : ''}` : '-',
+  ];
+}
+
+export function formatSandboxes(list: SandboxView[]): string {
+  const rows = [
+    ['SANDBOX', 'KIND', 'STATE', 'AGE', 'PROXY', 'IMAGE', 'CPUS', 'MEMORY', 'ACCEL', 'WORKSPACE'],
+  ];
+  for (const s of list) rows.push(row(s));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) =>
     r
@@ -49,13 +69,16 @@ export function formatSandboxes(list: SandboxView[]): string {
       .trimEnd(),
   );
   for (const s of list)
-    if (s.state === 'ERROR' && s.reason) lines.push(`${s.sandboxId}: ${s.reason.split('\n')[0]}`);
+    if (s.kind === 'vm' && s.state === 'ERROR' && s.reason)
+      lines.push(`${s.sandboxId}: ${s.reason.split('\n')[0]}`);
   return `${lines.join('\n')}\n`;
 }
 
 export function psCommand(): Command {
   return new Command('ps')
-    .description('List the VM sandboxes and their state.')
+    .description(
+      'List the sandboxes: microVMs (and their state) and host processes behind a proxy (warden proxy).',
+    )
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const list = await (await connect()).call('GET /v1/sandboxes');
@@ -66,7 +89,9 @@ export function psCommand(): Command {
 
 export function stopCommand(): Command {
   return new Command('stop')
-    .description('Stop sandboxes: power off the VM, close the proxy listener, revoke placeholders.')
+    .description(
+      'Stop sandboxes: power off the VM (if it has one), close the proxy listener, revoke placeholders.',
+    )
     .argument('<sandbox...>', 'sandbox ids (see: warden ps)')
     .action(async (ids: string[]) => {
       const client = await connect();

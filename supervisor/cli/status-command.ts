@@ -5,7 +5,7 @@ import { connect, printJson } from './connect.ts';
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('Show the daemon, its listeners and pending approvals (exit 3 when it is not running).')
+    .description('Show the daemon, its sandboxes and pending approvals (exit 3 when it is not running).')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const status = await (await connect()).call('GET /v1/status');
@@ -16,10 +16,10 @@ export function statusCommand(): Command {
         `CA         ${status.ca.certPath} (sha256 ${status.ca.fingerprint256.slice(0, 23)}…)`,
         `secrets    ${status.secrets} (kept in ${status.vault})`,
         `approvals  ${status.pendingApprovals} pending`,
-        `listeners  ${status.listeners.length}`,
-        ...status.listeners.map(
-          (l) =>
-            `  ${l.sandboxId}  ${l.proxyUrl}  user ${l.user}${l.policySource ? `  policy ${l.policySource}` : ''}`,
+        `sandboxes  ${status.sandboxes.length}`,
+        ...status.sandboxes.map(
+          (s) =>
+            `  ${s.sandboxId}  ${s.kind === 'vm' ? `vm ${s.state}` : `host ${s.proxyUrl}`}  user ${s.user}${s.policySource ? `  policy ${s.policySource}` : ''}`,
         ),
       ];
       process.stdout.write(`${out.join('\n')}\n`);

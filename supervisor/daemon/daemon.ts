@@ -16,7 +16,7 @@ import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
 import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../proxy/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
-import { ImageStore, VmSandboxes, vmHandlers, vmUpgrades } from '../sandboxes/index.ts';
+import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } from '../sandboxes/index.ts';
 import { PolicyLayers } from '../sandboxes/policy-layers.ts';
 import { Sandboxes } from '../sandboxes/sandboxes.ts';
 import { terminalSockets } from '../sandboxes/terminal-socket.ts';
@@ -176,6 +176,7 @@ export class Daemon {
     const uiCodes = new OneTimeCodes();
     const session = uiSession({ codes: uiCodes, token: args.token, warn: (m) => this.log.warn(m) });
     const files = staticFiles(opts.uiDir ?? findUiDir());
+    const catalog = new SandboxCatalog({ sandboxes, vms: this.vms, listenHost: '127.0.0.1' });
     this.#api = new ApiServer({
       token: args.token,
       user: this.#user,
@@ -185,22 +186,29 @@ export class Daemon {
       fallback: (req, res) => session(req, res) || files(req, res),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),
-        ...vmHandlers({ vms: this.vms, images, emit }),
+        ...sandboxHandlers({
+          sandboxes,
+          vms: this.vms,
+          images,
+          layers,
+          emit,
+          catalog,
+          envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
+        }),
         ...createHandlers({
           home: paths.home,
           pid: process.pid,
           startedAt: new Date().toISOString(),
           user: this.#user,
-          listenHost: '127.0.0.1',
           caCertPath: ca.certPath,
           caFingerprint: ca.fingerprint256,
           httpUrl: () => this.#httpUrl,
           sandboxes,
+          catalog,
           approvals: this.approvals,
           secrets,
           emit,
           layers,
-          envFor: (view) => clientEnv(view, { caCert: ca.certPath, caBundle }),
           vmStatus: () => this.vms.status(),
           startUi: () => this.startHttp(),
           uiCode: () => ({ code: uiCodes.issue(), ttlMs: uiCodes.ttlMs }),

@@ -1,10 +1,11 @@
 // The local API's handlers: thin translations from routes to the daemon's parts.
 
-import type { ListenerView, PolicyLayerText, VmStatusView, WardenEvent } from '../api/index.ts';
+import type { PolicyLayerText, VmStatusView, WardenEvent } from '../api/index.ts';
 import { VERSION } from '../api/version.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import { userActionEvent } from '../events/index.ts';
 import { type PolicyLayer, parsePolicy, stringifyPolicy } from '../policy/index.ts';
+import type { SandboxCatalog } from '../sandboxes/index.ts';
 import type { PolicyLayers } from '../sandboxes/policy-layers.ts';
 import type { Sandboxes } from '../sandboxes/sandboxes.ts';
 import type { Handlers } from '../server/server.ts';
@@ -15,17 +16,16 @@ export interface HandlerDeps {
   pid: number;
   startedAt: string;
   user: string;
-  listenHost: string;
   caCertPath: string;
   caFingerprint: string;
   httpUrl: () => string | undefined;
   sandboxes: Sandboxes;
+  /** Every sandbox of both kinds, for the status. */
+  catalog: SandboxCatalog;
   approvals: ApprovalQueue;
   secrets: SecretsSeam;
   emit: (event: WardenEvent) => void;
   layers: PolicyLayers;
-  /** Environment a process should export to use a listener. */
-  envFor: (view: ListenerView) => Record<string, string>;
   /** Start the loopback HTTP listener (browser mode) if it is not running; its origin. */
   startUi: () => Promise<string>;
   /** A one-time code for the URL `POST /v1/ui` answers (never the token: that URL goes into argv). */
@@ -34,7 +34,7 @@ export interface HandlerDeps {
   vmStatus?: () => VmStatusView;
 }
 
-/** Routes other files answer (audit-handlers.ts, vm-handlers.ts). */
+/** Routes other files answer (audit-handlers.ts, sandboxes/handlers.ts). */
 type ElsewhereRoutes =
   | 'GET /v1/audit'
   | 'GET /v1/audit/chain'
@@ -42,8 +42,13 @@ type ElsewhereRoutes =
   | 'GET /v1/sandboxes'
   | 'GET /v1/sandboxes/:sandboxId'
   | 'DELETE /v1/sandboxes/:sandboxId'
+  | 'POST /v1/sandboxes/:sandboxId/rules'
   | 'GET /v1/sandboxes/:sandboxId/logs'
-  | 'GET /v1/images';
+  | 'GET /v1/images'
+  | 'GET /v1/listeners'
+  | 'POST /v1/listeners'
+  | 'DELETE /v1/listeners/:sandboxId'
+  | 'POST /v1/listeners/:sandboxId/rules';
 
 function layerText(l: PolicyLayer): PolicyLayerText {
   return { layer: l.layer, source: l.source, yaml: stringifyPolicy(l.document) };
@@ -60,7 +65,8 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
       startedAt: d.startedAt,
       home: d.home,
       user: d.user,
-      listeners: d.sandboxes.list().map((s) => s.view(d.listenHost)),
+      sandboxes: d.catalog.list(),
+      listeners: d.catalog.listeners(),
       pendingApprovals: d.approvals.size,
       secrets: d.secrets.count(),
       ca: { certPath: d.caCertPath, fingerprint256: d.caFingerprint },
@@ -68,26 +74,6 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
       ...(d.httpUrl() ? { httpUrl: d.httpUrl() } : {}),
       ...(d.vmStatus ? { vm: d.vmStatus() } : {}),
     }),
-
-    'GET /v1/listeners': () => d.sandboxes.list().map((s) => s.view(d.listenHost)),
-
-    'POST /v1/listeners': async ({ body, user }) => {
-      const sandbox = await d.sandboxes.create({ ...body, user: body.user ?? user });
-      const listener = sandbox.view(d.listenHost);
-      userAction(user, 'listener.create', listener.proxyUrl, listener.sandboxId);
-      return { listener, env: d.envFor(listener) };
-    },
-
-    'DELETE /v1/listeners/:sandboxId': async ({ params, user }) => {
-      await d.sandboxes.remove(params.sandboxId);
-      userAction(user, 'listener.remove', params.sandboxId, params.sandboxId);
-      return { removed: true as const };
-    },
-
-    'POST /v1/listeners/:sandboxId/rules': ({ params, body, user }) => {
-      const diff = d.layers.addSessionRule(params.sandboxId, { ...body.rule, action: body.action }, user);
-      return { applied: true, diff };
-    },
 
     'GET /v1/approvals': () => d.approvals.list(),
 

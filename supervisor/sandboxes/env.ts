@@ -1,10 +1,10 @@
 // The environment a client process exports to go through its listener: the proxy URL
 // carries the listener's credential, so this environment is a secret of that process.
 
-import type { ListenerView } from '../api/index.ts';
+import type { HostSandboxView } from '../api/index.ts';
 
 export function clientEnv(
-  view: ListenerView,
+  view: Pick<HostSandboxView, 'clientProxyUrl' | 'sandboxId' | 'placeholders'>,
   files: { caCert: string; caBundle: string },
 ): Record<string, string> {
   const proxy = view.clientProxyUrl;

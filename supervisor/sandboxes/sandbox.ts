@@ -1,7 +1,8 @@
 // A sandbox as the supervisor sees it: an agent identity, its policy layers (base,
-// project, session) and its governed proxy listener.
+// project, session) and its governed proxy listener. A VM sandbox also has its machine
+// (vm-sandboxes.ts); a host sandbox is this alone.
 
-import type { ListenerView, PolicyDocument, RuleSpec } from '../api/index.ts';
+import type { HostSandboxView, PolicyDocument, RuleSpec, SandboxKind } from '../api/index.ts';
 import { emptyPolicy, Policy, type PolicyLayer, prependRule } from '../policy/index.ts';
 import { ProxyCredential, type SandboxContext } from '../proxy/index.ts';
 
@@ -9,7 +10,7 @@ export interface SandboxInit {
   sandboxId: string;
   label: string;
   user: string;
-  kind: 'host' | 'vm';
+  kind: SandboxKind;
   project?: PolicyLayer;
   secrets: string[];
   placeholders: Record<string, string>;
@@ -18,7 +19,7 @@ export interface SandboxInit {
 export class Sandbox implements SandboxContext {
   readonly identity: { sandboxId: string; user: string };
   readonly label: string;
-  readonly kind: 'host' | 'vm';
+  readonly kind: SandboxKind;
   readonly createdAt = new Date().toISOString();
   readonly placeholders: Record<string, string>;
   readonly proxyCredential = new ProxyCredential();
@@ -87,13 +88,13 @@ export class Sandbox implements SandboxContext {
     return this.refresh();
   }
 
-  view(host: string): ListenerView {
+  /** Its identity and its listener, as a host sandbox shows them (a VM's view adds its machine). */
+  listenerView(host: string): Omit<HostSandboxView, 'kind'> {
     const authority = `${host}:${this.port}`;
-    const view: ListenerView = {
+    const view: Omit<HostSandboxView, 'kind'> = {
       sandboxId: this.identity.sandboxId,
       label: this.label,
       user: this.identity.user,
-      kind: this.kind,
       host,
       port: this.port,
       proxyUrl: `http://${authority}`,

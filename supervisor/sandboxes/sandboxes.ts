@@ -2,10 +2,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../api/errors.ts';
-import type { CreateListenerRequest } from '../api/index.ts';
+import type { CreateHostSandboxRequest, SandboxKind } from '../api/index.ts';
 import { type PolicyLayer, parsePolicy } from '../policy/index.ts';
 import { ProxyListener, type ProxyServices, type SandboxContext } from '../proxy/index.ts';
 import { Sandbox } from './sandbox.ts';
+
+/** What a sandbox's listener is made from, whatever its kind. */
+export type ListenerRequest = Omit<CreateHostSandboxRequest, 'kind'>;
 
 export interface SandboxesDeps {
   svc: ProxyServices;
@@ -31,7 +34,7 @@ export class Sandboxes {
   get(sandboxId: string): Sandbox {
     const entry = this.#byId.get(sandboxId);
     if (!entry)
-      throw new WardenError('SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden status');
+      throw new WardenError('SandboxNotFound', `no sandbox ${sandboxId}`, 'list them with: warden ps');
     return entry.sandbox;
   }
 
@@ -39,7 +42,7 @@ export class Sandboxes {
     return this.#byId.get(sandboxId)?.listener;
   }
 
-  async create(req: CreateListenerRequest, kind: 'host' | 'vm' = 'host'): Promise<Sandbox> {
+  async create(req: ListenerRequest, kind: SandboxKind = 'host'): Promise<Sandbox> {
     const sandbox = this.#build(req, kind);
     const listener = new ProxyListener(sandbox, this.#deps.svc);
     try {
@@ -68,7 +71,7 @@ export class Sandboxes {
   }
 
   /** Creates a sandbox (identity, policy layers, secrets) on a listener from createIdle. */
-  adopt(req: CreateListenerRequest, listener: ProxyListener, kind: 'host' | 'vm'): Sandbox {
+  adopt(req: ListenerRequest, listener: ProxyListener, kind: SandboxKind): Sandbox {
     const sandbox = this.#build(req, kind);
     sandbox.port = listener.port;
     listener.bind(sandbox);
@@ -76,7 +79,7 @@ export class Sandboxes {
     return sandbox;
   }
 
-  #build(req: CreateListenerRequest, kind: 'host' | 'vm'): Sandbox {
+  #build(req: ListenerRequest, kind: SandboxKind): Sandbox {
     let project: PolicyLayer | undefined;
     if (req.policy) {
       const parsed = parsePolicy(req.policy.yaml, req.policy.source);

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../api/errors.ts';
 import type {
-  CreateSandboxRequest,
+  CreateVmSandboxRequest,
   ExecRequest,
-  SandboxView,
+  VmSandboxView,
   VmStatusView,
   WardenEvent,
 } from '../api/index.ts';
@@ -110,15 +110,19 @@ export class VmSandboxes {
     };
   }
 
-  list(): SandboxView[] {
+  list(): VmSandboxView[] {
     return [...this.#byId.values()].map((e) => this.#view(e));
   }
 
-  view(sandboxId: string): SandboxView {
+  has(sandboxId: string): boolean {
+    return this.#byId.has(sandboxId);
+  }
+
+  view(sandboxId: string): VmSandboxView {
     return this.#view(this.#get(sandboxId));
   }
 
-  async create(req: CreateSandboxRequest, user: string): Promise<SandboxView> {
+  async create(req: CreateVmSandboxRequest, user: string): Promise<VmSandboxView> {
     const cpus = req.cpus ?? this.#defaults.cpus;
     const memoryMiB = req.memoryMiB ?? this.#defaults.memoryMiB;
     const workspace = req.workspace ? checkWorkspace(req.workspace) : undefined;
@@ -326,9 +330,10 @@ export class VmSandboxes {
     );
   }
 
-  #view(e: Entry): SandboxView {
+  #view(e: Entry): VmSandboxView {
     const s = e.sandbox;
-    const view: SandboxView = {
+    const view: VmSandboxView = {
+      kind: 'vm',
       sandboxId: s.identity.sandboxId,
       label: s.label,
       user: s.identity.user,

@@ -35,6 +35,7 @@ export function matchRoute<R extends { method: string; pattern: RegExp; names: s
 
 export function describeErrors(validate: ValidateFunction): string {
   return (validate.errors ?? [])
+    .filter((e) => e.keyword !== 'if') // "must match the then/else schema": its reasons are listed
     .map(
       (e) =>
         `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`,

@@ -105,7 +105,7 @@ test('the event stream delivers events as they happen', async () => {
   });
   const done = client.events((e) => got.push(e), { signal: ac.signal, onOpen: () => opened() });
   await open;
-  const created = await client.call('POST /v1/listeners', { body: { label: 'sse' } });
+  const created = await client.call('POST /v1/sandboxes', { body: { kind: 'host', label: 'sse' } });
   for (let i = 0; i < 100 && !got.some((e) => e.type === 'user.action'); i++)
     await new Promise((r) => setTimeout(r, 10));
   ac.abort();
@@ -114,7 +114,7 @@ test('the event stream delivers events as they happen', async () => {
   assert.ok(
     action && action.type === 'user.action' && action.action === 'listener.create' && action.user === 'owner',
   );
-  await client.call('DELETE /v1/listeners/:sandboxId', { params: { sandboxId: created.listener.sandboxId } });
+  await client.call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: created.sandbox.sandboxId } });
 });
 
 test('a second daemon for the same home refuses to start', async () => {

@@ -90,10 +90,11 @@ export async function startBenchDaemon(upstreamCaFile: string, entry?: string): 
         ...rules.split('\n').map((l) => `      ${l}`),
         '',
       ].join('\n');
-      const { listener } = await ready.call('POST /v1/listeners', {
-        body: { label, policy: { yaml, source: path.join(home, `${label}.yaml`) } },
+      const { sandbox } = await ready.call('POST /v1/sandboxes', {
+        body: { kind: 'host', label, policy: { yaml, source: path.join(home, `${label}.yaml`) } },
       });
-      return { url: listener.clientProxyUrl, port: listener.port };
+      if (sandbox.kind !== 'host') throw new Error(`expected a host sandbox, got ${sandbox.kind}`);
+      return { url: sandbox.clientProxyUrl, port: sandbox.port };
     },
     async stop() {
       if (!exited) {

@@ -91,7 +91,7 @@ test('warden proxy starts the daemon, runs a command through it, and passes its 
   ]);
   assert.equal(denied.code, 22, 'curl -f exits 22 on the 403, and warden passes that on');
   const status = JSON.parse((await warden(['status', '--json'])).stdout);
-  assert.equal(status.listeners.length, 0, 'listeners made for a command are removed after it');
+  assert.equal(status.sandboxes.length, 0, 'host sandboxes made for a command are removed after it');
 });
 
 test('a held request is listed by `warden approvals` and released by `warden approve`', async () => {
@@ -210,4 +210,34 @@ test('policy apply: an invalid file changes nothing; a valid one is applied with
   const shown = await warden(['policy', 'show']);
   assert.match(shown.stdout, /deny\s+169\.254\.169\.254\s+\[base .*policy\.yaml:8\]/);
   assert.match(shown.stdout, /default: deny \(from base\)/);
+});
+
+test('a host process behind `warden proxy` is a sandbox: ps and status show it, rule add and --rm work', async () => {
+  const made = await warden(['proxy', '--label', 'lister', '--json']);
+  assert.equal(made.code, 0, made.stderr);
+  const { sandbox } = JSON.parse(made.stdout) as {
+    sandbox: { kind: string; sandboxId: string; port: number };
+  };
+  assert.equal(sandbox.kind, 'host');
+  const id = sandbox.sandboxId;
+  const ps = await warden(['ps']);
+  assert.match(ps.stdout, /^SANDBOX\s+KIND\s+STATE\s+AGE\s+PROXY/);
+  assert.match(
+    ps.stdout,
+    new RegExp(`^${id}\\s+host\\s+LISTENING\\s+\\d+s\\s+127\\.0\\.0\\.1:${sandbox.port}\\b`, 'm'),
+  );
+  const status = await warden(['status']);
+  assert.match(status.stdout, /^sandboxes {2}\d+$/m);
+  assert.match(
+    status.stdout,
+    new RegExp(`^ {2}${id} {2}host http://127\\.0\\.0\\.1:${sandbox.port} {2}user `, 'm'),
+  );
+  const rule = await warden(['rule', 'add', id, '--match', 'api.test', '--action', 'allow']);
+  assert.equal(rule.code, 0, rule.stderr);
+  assert.match(rule.stdout, /api\.test/);
+  assert.equal((await warden(['proxy', '--rm', id])).code, 0);
+  assert.doesNotMatch((await warden(['ps'])).stdout, new RegExp(id));
+  const gone = await warden(['rule', 'add', id, '--match', 'api.test', '--action', 'allow']);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, new RegExp(`no sandbox ${id}`));
 });

@@ -196,7 +196,7 @@ export async function assertServed(label: string): Promise<void> {
     await b.arrayBuffer();
     const status = await d.client.call('GET /v1/status', { timeoutMs: 5000 });
     assert.ok(
-      status.listeners.some((l) => l.sandboxId === sandboxId),
+      status.sandboxes.some((s) => s.sandboxId === sandboxId),
       `the API answers after ${label}`,
     );
   } finally {

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import { BridgeError, type WardenClient } from '../../renderer/client/client.ts';
 import { ActivityStore } from '../../renderer/stores/activity.ts';
 import { ApprovalsStore, type Clock } from '../../renderer/stores/approvals.ts';
+import { SandboxesStore } from '../../renderer/stores/lists.ts';
 import { PolicyStore } from '../../renderer/stores/policy.ts';
+import { RootStore } from '../../renderer/stores/root.ts';
 import type { ApprovalView, RequestDecidedEvent } from '../../supervisor/api/events.ts';
 
 const decided = (i: number, outcome: RequestDecidedEvent['outcome'] = 'allowed'): RequestDecidedEvent => ({
@@ -159,4 +161,77 @@ test('policy: validation errors kept with line and field; apply refused while in
   assert.equal(store.errors[0]?.path, 'spec.network.default');
   await store.dryRun();
   assert.equal(store.preview, null, 'no dry run of an invalid draft');
+});
+
+test('approvals: a cancelled approval (its sandbox removed, the daemon stopping) leaves the list', () => {
+  const now = 1_000_000;
+  const root = new RootStore(fakeClient({}));
+  const store = root.approvals;
+  for (const id of ['kept', 'cancelled'])
+    root.dispatch({
+      type: 'approval.pending',
+      time: '',
+      sandboxId: 's',
+      user: 'u',
+      approval: approval(id, 5000, now),
+    });
+  assert.equal(store.items.size, 2);
+  root.dispatch({
+    type: 'approval.cancelled',
+    time: '',
+    sandboxId: 's',
+    user: 'u',
+    approvalId: 'cancelled',
+    method: 'GET',
+    host: 'h',
+    path: '/',
+    reason: 'sandbox s was removed',
+  });
+  assert.deepEqual([...store.items.keys()], ['kept']);
+});
+
+test('sandboxes: one list of both kinds, split for the view, reloaded when either kind changes', async () => {
+  let loads = 0;
+  const stopped: unknown[] = [];
+  const all = [
+    { kind: 'vm', sandboxId: 'vm-1', state: 'RUNNING' },
+    { kind: 'host', sandboxId: 'host-1', proxyUrl: 'http://127.0.0.1:1' },
+  ];
+  const store = new SandboxesStore(
+    fakeClient({
+      listSandboxes: async () => {
+        loads++;
+        return all;
+      },
+      stopSandbox: async (args) => {
+        stopped.push(args);
+        return { removed: true };
+      },
+    }),
+  );
+  await store.all.load();
+  assert.deepEqual(
+    store.vms?.map((s) => s.sandboxId),
+    ['vm-1'],
+  );
+  assert.deepEqual(
+    store.hosts?.map((s) => s.sandboxId),
+    ['host-1'],
+  );
+  const action = (name: string) =>
+    store.onEvent({ type: 'user.action', time: '', user: 'u', action: name, target: 't' });
+  action('listener.create');
+  action('sandbox.remove');
+  action('secret.set');
+  store.onEvent({
+    type: 'sandbox.state',
+    time: '',
+    sandboxId: 'vm-1',
+    user: 'u',
+    state: 'STOPPED',
+    previous: 'RUNNING',
+  });
+  assert.equal(loads, 4, 'the first load, then one per sandbox change of either kind');
+  assert.equal((await store.stop('host-1')).ok, true);
+  assert.deepEqual(stopped, [{ params: { sandboxId: 'host-1' } }], 'a host sandbox is removed like a VM');
 });

@@ -4,10 +4,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CreateListenerResponse, WardenEvent } from '../../supervisor/api/index.ts';
+import type { HostSandboxView, WardenEvent } from '../../supervisor/api/index.ts';
 import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { Daemon, type DaemonOptions } from '../../supervisor/daemon/index.ts';
 import { createLogger } from '../../supervisor/daemon/logger.ts';
+
+/** A host sandbox (`POST /v1/sandboxes`, kind `host`): its view and its process's environment. */
+export interface TestListener {
+  listener: HostSandboxView;
+  env: Record<string, string>;
+}
 
 export interface TestDaemon {
   daemon: Daemon;
@@ -15,11 +21,8 @@ export interface TestDaemon {
   client: ApiClient;
   events: WardenEvent[];
   logs: string[];
-  /** Create a governed listener with a project policy given as YAML. */
-  listener(
-    policyYaml?: string,
-    opts?: { secrets?: string[]; label?: string },
-  ): Promise<CreateListenerResponse>;
+  /** Create a host sandbox (a governed listener) with a project policy given as YAML. */
+  listener(policyYaml?: string, opts?: { secrets?: string[]; label?: string }): Promise<TestListener>;
   stop(): Promise<void>;
 }
 
@@ -57,14 +60,18 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
     client,
     events,
     logs,
-    listener: (policyYaml, o = {}) =>
-      client.call('POST /v1/listeners', {
+    async listener(policyYaml, o = {}) {
+      const { sandbox, env } = await client.call('POST /v1/sandboxes', {
         body: {
+          kind: 'host',
           label: o.label ?? opts.label ?? 'test',
           ...(policyYaml ? { policy: { yaml: policyYaml, source: path.join(home, 'project.yaml') } } : {}),
           secrets: o.secrets ?? [],
         },
-      }),
+      });
+      if (sandbox.kind !== 'host' || !env) throw new Error(`expected a host sandbox, got ${sandbox.kind}`);
+      return { listener: sandbox, env };
+    },
     async stop() {
       await daemon.stop();
       await rm(home, { recursive: true, force: true });

@@ -108,7 +108,7 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     // The pool is refilling after the last test: this one may boot its VM first.
     await until(
       'the command to run in its sandbox',
-      async () => (await mine()).some((s) => s.state === 'RUNNING'),
+      async () => (await mine()).some((s) => s.kind === 'vm' && s.state === 'RUNNING'),
       120_000,
     );
     // Let the exec reach the guest before the CLI dies.
@@ -192,6 +192,7 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     kept = /sandbox (\S+) kept/.exec(r.stderr)?.[1] ?? '';
     assert.ok(kept, r.stderr);
     const view = await c.call('GET /v1/sandboxes/:sandboxId', { params: { sandboxId: kept } });
+    assert.ok(view.kind === 'vm');
     assert.equal(view.state, 'RUNNING');
     assert.equal(view.fromPool, true);
     const placeholder = view.placeholders.GH_TOKEN!;
@@ -326,7 +327,7 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     const sig = await warden(['shell', kept, '--no-tty', '--', 'sh', '-c', 'kill -TERM $$']);
     assert.equal(sig.code, 143, sig.stderr);
     const ps = await warden(['ps']);
-    assert.match(ps.stdout, new RegExp(`${kept}\\s+RUNNING`));
+    assert.match(ps.stdout, new RegExp(`${kept}\\s+vm\\s+RUNNING`));
     const logs = await warden(['logs', kept]);
     assert.equal(logs.code, 0);
     assert.match(logs.stdout, /warden-init/);

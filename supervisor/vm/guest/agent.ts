@@ -47,20 +47,42 @@ export interface AgentOptions {
   scriptPath?: string;
   /** A shell forked ahead of time for the next command (spare-shell.ts); none: spawn each. */
   spare?: SpareShell;
+  /** busybox (stty, hostname, sync, poweroff), default the image's GUEST_BUSYBOX. */
+  busybox?: string;
+}
+
+/** How often, and how long, a resize that came before its PTY was ready waits for it. */
+const PTY_POLL_MS = 10;
+const PTY_WAIT_MS = 10_000;
+
+/**
+ * A PTY session: `script` runs `sizing` (a shell that sizes the PTY, then execs the command).
+ * A resize is applied only once the command has replaced that shell: before, there is no PTY
+ * yet, or the shell's own `stty` would undo it. Meanwhile the last size asked for waits.
+ */
+interface PtyState {
+  sizing: string;
+  ready: boolean;
+  wanted?: { rows: number; cols: number };
+  timer?: NodeJS.Timeout;
+  waitedMs: number;
 }
 
 interface Proc {
   child: ChildProcess;
   done: boolean;
-  pty: boolean;
+  pty?: PtyState;
 }
 
 export class GuestAgent {
   private readonly procs = new Map<number, Proc>();
   private env: Record<string, string>;
 
+  private readonly busybox: string;
+
   constructor(private readonly opts: AgentOptions) {
     this.env = { ...opts.baseEnv };
+    this.busybox = opts.busybox ?? GUEST_BUSYBOX;
   }
 
   hello(): void {
@@ -139,7 +161,7 @@ export class GuestAgent {
       if (existsSync(bundle)) appendFileSync(bundle, pem);
       else writeFileSync(bundle, pem);
     }
-    if (m.hostname) spawnSync(GUEST_BUSYBOX, ['hostname', m.hostname]);
+    if (m.hostname) spawnSync(this.busybox, ['hostname', m.hostname]);
   }
 
   private exec(channel: number, m: Extract<HostMessage, { op: 'exec' }>): void {
@@ -148,9 +170,11 @@ export class GuestAgent {
     const env = { ...this.env, ...(m.env ?? {}) };
     let file = m.argv[0]!;
     let args = m.argv.slice(1);
+    let pty: PtyState | undefined;
     if (m.pty) {
       // util-linux `script` gives the command a PTY; the command first sizes it.
       const cmd = `stty rows ${m.pty.rows | 0} cols ${m.pty.cols | 0} 2>/dev/null; exec ${m.argv.map(shellQuote).join(' ')}`;
+      pty = { sizing: cmd, ready: false, waitedMs: 0 };
       file = this.opts.scriptPath ?? '/usr/bin/script';
       args = ['-q', '-e', '-c', cmd, '/dev/null'];
       env.SHELL = '/bin/sh';
@@ -168,11 +192,12 @@ export class GuestAgent {
         stdio: [m.stdin || m.pty ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         detached: true, // its own process group, so kill reaches the whole tree
       });
-    const proc: Proc = { child, done: false, pty: Boolean(m.pty) };
+    const proc: Proc = { child, done: false, ...(pty ? { pty } : {}) };
     this.procs.set(channel, proc);
     const finish = (code: number | null, signal: string | null): void => {
       if (proc.done) return;
       proc.done = true;
+      if (proc.pty) clearTimeout(proc.pty.timer);
       this.procs.delete(channel);
       this.send(channel, { op: 'exit', code, signal });
       // The next spare forks once commands pause, off any command's path.
@@ -217,22 +242,46 @@ export class GuestAgent {
     }
   }
 
-  /** Sizes the PTY of a `script` session: the pts its child holds as stdin. */
+  /** Sizes the PTY of a `script` session, now or (asked before it was ready) once it is. */
   private resize(channel: number, rows: number, cols: number): void {
     const p = this.procs.get(channel);
     if (!p?.pty || p.child.pid === undefined) throw new Error('resize: no PTY on this channel');
-    const tty = findChildTty(p.child.pid);
-    if (!tty) throw new Error('resize: the PTY is not found');
-    const r = spawnSync(GUEST_BUSYBOX, [
-      'stty',
-      '-F',
-      tty,
-      'rows',
-      String(rows | 0),
-      'cols',
-      String(cols | 0),
-    ]);
-    if (r.status !== 0) throw new Error(`resize: stty failed: ${r.stderr?.toString().trim()}`);
+    p.pty.wanted = { rows, cols };
+    this.applySize(channel, p);
+  }
+
+  /** Applies the size waiting in `p.pty` if its PTY is ready, else looks again shortly. */
+  private applySize(channel: number, p: Proc): void {
+    const pty = p.pty;
+    if (!pty?.wanted || pty.timer || p.done || p.child.pid === undefined) return;
+    const child = findPtyChild(p.child.pid);
+    // `script`'s child is the forked `script`, then the sizing shell, then the command.
+    pty.ready ||= child !== undefined && !commandLine(child.pid).includes(pty.sizing);
+    if (!pty.ready && pty.waitedMs < PTY_WAIT_MS) {
+      pty.timer = setTimeout(() => {
+        pty.timer = undefined;
+        pty.waitedMs += PTY_POLL_MS;
+        this.applySize(channel, p);
+      }, PTY_POLL_MS);
+      return;
+    }
+    const { rows, cols } = pty.wanted;
+    pty.wanted = undefined;
+    try {
+      if (!child) throw new Error(`resize: no PTY appeared within ${PTY_WAIT_MS / 1000} s`);
+      const r = spawnSync(this.busybox, [
+        'stty',
+        '-F',
+        child.tty,
+        'rows',
+        String(rows | 0),
+        'cols',
+        String(cols | 0),
+      ]);
+      if (r.status !== 0) throw new Error(`resize: stty failed: ${r.stderr?.toString().trim()}`);
+    } catch (err) {
+      if (!p.done) this.send(channel, { op: 'error', message: (err as Error).message });
+    }
   }
 
   private powerOff(): void {
@@ -245,13 +294,13 @@ export class GuestAgent {
       }
     }
     if (this.opts.powerOff) return this.opts.powerOff();
-    spawnSync(GUEST_BUSYBOX, ['sync']);
-    spawnSync(GUEST_BUSYBOX, ['poweroff', '-f']);
+    spawnSync(this.busybox, ['sync']);
+    spawnSync(this.busybox, ['poweroff', '-f']);
   }
 }
 
-/** The /dev/pts/N that a child of `parentPid` has as its stdin, if any. */
-export function findChildTty(parentPid: number): string | undefined {
+/** The child of `parentPid` that has a /dev/pts/N as its stdin, and that pts, if any. */
+export function findPtyChild(parentPid: number): { pid: number; tty: string } | undefined {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -259,8 +308,17 @@ export function findChildTty(parentPid: number): string | undefined {
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (ppid !== parentPid) continue;
       const tty = readlinkSync(`/proc/${name}/fd/0`);
-      if (tty.startsWith('/dev/pts/')) return tty;
+      if (tty.startsWith('/dev/pts/')) return { pid: Number(name), tty };
     } catch {}
   }
   return undefined;
+}
+
+/** A process's argv (empty once it is gone). */
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
 }

@@ -148,6 +148,22 @@ export function redactedEvent(): WardenEvent {
   };
 }
 
+/** An `approval.cancelled` event, its sandbox removed (kept out of sampleEvents too). */
+export function cancelledEvent(): WardenEvent {
+  return {
+    type: 'approval.cancelled',
+    time: iso(13),
+    sandboxId: 'sb-1',
+    user: 'alice',
+    approvalId: 'ap-3',
+    method: 'GET',
+    host: 'example.org',
+    path: '/held',
+    query: 'page=2',
+    reason: 'sandbox sb-1 was removed',
+  };
+}
+
 /** A request event with the given index (varied sandbox, host and outcome). */
 export function requestEvent(
   i: number,
