@@ -65,21 +65,24 @@ test('a pooled VM is handed over: RUNNING at once, its listener now the sandboxâ
     assert.equal(d.daemon.vms.status().pool.ready, 0);
     assert.deepEqual(states(d.events, view.sandboxId), ['STOPPED>RUNNING']);
 
-    // The listener speaks for the new sandbox now: its traffic is decided by the sandbox's
-    // policy (deny by default here) and recorded under its id.
-    const r = await curl({}, ['-x', `http://127.0.0.1:${view.proxyPort}`, 'http://api.test/x']);
-    assert.equal(r.status, 403);
-    const decided = await until('the request is recorded', () =>
-      d.events.find((e) => e.type === 'request.decided' && e.host === 'api.test'),
-    );
-    assert.equal((decided as { sandboxId: string }).sandboxId, view.sandboxId);
-
     const proc = d.daemon.vms.exec(view.sandboxId, { argv: ['env'] });
     await proc.exited;
     const env = pooled.execs.at(-1)!.options.env ?? {};
     assert.equal(env.WARDEN_SANDBOX, view.sandboxId);
     assert.equal(env.api_token, view.placeholders.api_token);
     assert.ok(!JSON.stringify(env).includes('tok-real-value-7f3a'), 'the guest sees a placeholder only');
+
+    // The listener speaks for the new sandbox now, with the credential its commands are given:
+    // its traffic is decided by the sandbox's policy (deny by default here) and recorded under its id.
+    // (The guest reaches it at the guestfwd address; the host at 127.0.0.1.)
+    const proxy = new URL(env.HTTP_PROXY ?? '');
+    proxy.host = `127.0.0.1:${view.proxyPort}`;
+    const r = await curl({}, ['-x', proxy.href, 'http://api.test/x']);
+    assert.equal(r.status, 403);
+    const decided = await until('the request is recorded', () =>
+      d.events.find((e) => e.type === 'request.decided' && e.host === 'api.test'),
+    );
+    assert.equal((decided as { sandboxId: string }).sandboxId, view.sandboxId);
   } finally {
     await d.stop();
   }
