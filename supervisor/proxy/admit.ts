@@ -57,6 +57,15 @@ export async function admit(
       verdict: proxyVerdict(sandbox, facts, { status: 421, verdict: 'denied', outcome: 'denied' }, reason),
     };
   }
+  if (target.ambiguity && sandbox.policy().pathDecides(facts)) {
+    const reason =
+      `the path is ambiguous: ${target.ambiguity}; a path rule decides this request, so Warden does not guess ` +
+      'how the server reads it: send it with plain "/" separators, without ";" parameters or encoded "/", "\\" and dot segments';
+    return {
+      ok: false,
+      verdict: proxyVerdict(sandbox, facts, { status: 400, verdict: 'denied', outcome: 'denied' }, reason),
+    };
+  }
   const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, intercepted === true);
   if (secrets.verdict) return { ok: false, verdict: secrets.verdict };
   const verdict = await settle(svc, sandbox, facts, sandbox.policy().decideRequest(facts), signal);

@@ -150,9 +150,8 @@ export class ProxyListener {
   }
 
   #innerTarget(req: http.IncomingMessage, ctx: TunnelContext, upgrade: boolean): Target {
-    const { path, pathAndQuery } = splitPath(req.url ?? '');
     const scheme = ctx.scheme === 'https' ? (upgrade ? 'wss' : 'https') : upgrade ? 'ws' : 'http';
-    return { scheme, host: ctx.host, port: ctx.port, path, pathAndQuery };
+    return { scheme, host: ctx.host, port: ctx.port, ...splitPath(req.url ?? '') };
   }
 
   #inner(req: http.IncomingMessage, res: http.ServerResponse, ctx: TunnelContext): void {
