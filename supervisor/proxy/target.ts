@@ -53,8 +53,12 @@ export function splitPath(raw: string): { path: string; pathAndQuery: string; am
   return ambiguity ? { ...split, ambiguity } : split;
 }
 
-/** The absolute-form URL of a plain forward-proxy request. */
-export function parseAbsoluteUrl(raw: string, upgrade: boolean): Target {
+/**
+ * The absolute-form URL of a plain forward-proxy request. `websocket`: the request is a
+ * WebSocket handshake, decided under ws (whether spelled http:// or ws://); a ws:// URL on
+ * anything else is refused, since it would be sent as plain HTTP.
+ */
+export function parseAbsoluteUrl(raw: string, websocket: boolean): Target {
   let url: URL;
   try {
     url = new URL(raw);
@@ -64,8 +68,12 @@ export function parseAbsoluteUrl(raw: string, upgrade: boolean): Target {
     );
   }
   let scheme: Scheme;
-  if (url.protocol === 'http:') scheme = upgrade ? 'ws' : 'http';
-  else if (url.protocol === 'ws:') scheme = 'ws';
+  if (url.protocol === 'http:') scheme = websocket ? 'ws' : 'http';
+  else if (url.protocol === 'ws:' && websocket) scheme = 'ws';
+  else if (url.protocol === 'ws:')
+    throw new TargetError(
+      'a ws:// URL is a WebSocket handshake (GET with Connection: Upgrade and Upgrade: websocket), and this request is not one; send plain HTTP requests to http:// URLs',
+    );
   else if (url.protocol === 'https:' || url.protocol === 'wss:')
     throw new TargetError(
       `${url.protocol}// URLs must be tunnelled with CONNECT, not sent as plain requests`,
