@@ -13,6 +13,9 @@ function StringEnum<const T extends readonly string[]>(values: T, options: { des
 
 export const ACTIONS = ['allow', 'deny', 'ask'] as const;
 
+/** An Upgrade protocol (RFC 9110 §7.8): a token, optionally `/` and a version token (h2c, TLS/1.2). */
+export const UPGRADE_PROTOCOL_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+(/[!#$%&'*+.^_`|~0-9A-Za-z-]+)?$";
+
 const ActionSchema = StringEnum(ACTIONS, {
   description: 'allow: let it through; deny: block it; ask: hold it until a human answers.',
 });
@@ -46,6 +49,15 @@ export const RuleSpecSchema = Type.Object(
       StringEnum(['inspect', 'passthrough'], {
         description:
           'inspect: terminate TLS so methods, paths and secrets can be handled; passthrough: splice the tunnel unread.',
+      }),
+    ),
+    upgrades: Type.Optional(
+      Type.Array(Type.String({ pattern: UPGRADE_PROTOCOL_PATTERN }), {
+        minItems: 1,
+        uniqueItems: true,
+        description:
+          'Upgrade protocols besides WebSocket (h2c, TLS/1.2; a bare name covers every version) that requests this rule ' +
+          'allows may switch to. After the 101 the connection is spliced unread; without this field only WebSocket upgrades are.',
       }),
     ),
   },

@@ -20,6 +20,8 @@ export interface RuleRef {
   action: Action;
   methods?: string[];
   paths?: string[];
+  /** Upgrade protocols besides WebSocket that requests this rule allows may switch to. */
+  upgrades?: string[];
   description?: string;
 }
 
@@ -63,7 +65,7 @@ export interface PolicyErrorView {
 export interface RuleChange {
   before: RuleRef;
   after: RuleRef;
-  /** Names of the fields that differ (action, methods, paths, description, tls). */
+  /** Names of the fields that differ (action, description, tls, upgrades). */
   fields: string[];
 }
 

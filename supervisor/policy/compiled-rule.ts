@@ -56,6 +56,7 @@ export function compileRule(
   if (where.line !== undefined && where.line > 0) ref.line = where.line;
   if (spec.methods) ref.methods = [...spec.methods];
   if (spec.paths) ref.paths = [...spec.paths];
+  if (spec.upgrades) ref.upgrades = [...spec.upgrades];
   if (spec.description !== undefined) ref.description = spec.description;
   const rule: CompiledRule = {
     ref,

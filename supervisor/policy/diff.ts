@@ -132,7 +132,8 @@ export function diffPolicies(before: Policy, after: Policy, examples: RequestFac
   for (const { key, rule } of b) {
     const other = afterByKey.get(key);
     if (!other) continue;
-    const fields = (['action', 'description', 'tls'] as const).filter((f) => rule[f] !== other[f]);
+    const fields: string[] = (['action', 'description', 'tls'] as const).filter((f) => rule[f] !== other[f]);
+    if (String(rule.upgrades ?? '') !== String(other.upgrades ?? '')) fields.push('upgrades');
     if (fields.length > 0) changed.push({ before: rule, after: other, fields: [...fields] });
   }
   const commonBefore = b.filter((e) => afterByKey.has(e.key)).map((e) => e.key);
@@ -193,6 +194,7 @@ function ruleLine(ref: RuleRef): string {
   parts.push(ref.action);
   const tls = (ref as ResolvedRuleView).tls;
   if (tls) parts.push(`tls: ${tls}`);
+  if (ref.upgrades) parts.push(`upgrades: ${ref.upgrades.join(',')}`);
   return `${describeLayer(ref.layer, ref.source)} rule ${ref.index + 1}: ${parts.join(' ')}`;
 }
 

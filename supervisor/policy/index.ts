@@ -15,6 +15,6 @@ export type { ParsedMatch, PortRange } from './match-spec.ts';
 export { formatMatch, parseMatch } from './match-spec.ts';
 export type { ParseResult, RuleLines } from './parse.ts';
 export { formatPolicyError, loadPolicyFile, parsePolicy, stringifyPolicy } from './parse.ts';
-export { normalizePath } from './path.ts';
+export { normalizePath, pathAmbiguity } from './path.ts';
 export type { AddressCheck, AddressNeedsRequest, PolicyLayer, TraceStep } from './policy.ts';
 export { BUILTIN_APPROVAL_TIMEOUT_SECONDS, BUILTIN_DEFAULT_ACTION, Policy } from './policy.ts';

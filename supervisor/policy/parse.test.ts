@@ -95,7 +95,7 @@ describe('parsePolicy', () => {
     assert.match(messages[5] ?? '', /^"foo\*\.com": "\*" must be a whole label/);
     assert.equal(
       messages[6],
-      'unknown field "actoin"; expected one of match, methods, paths, action, description, tls',
+      'unknown field "actoin"; expected one of match, methods, paths, action, description, tls, upgrades',
     );
     assert.equal(messages[7], 'duplicate key "action"; each field may appear only once in a mapping');
     assert.match(messages[8] ?? '', /"\.\." segment/);
@@ -156,7 +156,7 @@ describe('parsePolicy', () => {
         '8:16 spec.network.rules[0].match: expected a string, got the number 42',
         '9:17 spec.network.rules[0].action: expected one of allow, deny, ask, got a list',
         '10:16 spec.network.rules[0].paths: expected a list of strings, got the string "/repos/**"',
-        '11:9 spec.network.rules[1]: expected a mapping with match, methods, paths, action, description, tls, got the string "just a string"',
+        '11:9 spec.network.rules[1]: expected a mapping with match, methods, paths, action, description, tls, upgrades, got the string "just a string"',
         '13:21 spec.approvals.timeoutSeconds: expected a whole number, got the string "soon"',
       ],
     );
@@ -220,6 +220,41 @@ describe('parsePolicy', () => {
     );
     assert.match(errors[2]?.message ?? '', /passthrough cannot be combined with methods or paths/);
   });
+
+  test('upgrades: protocol names with positions; websocket needs no entry', () => {
+    const ok = [
+      ...HEAD,
+      'spec:',
+      '  network:',
+      '    rules:',
+      '      - {match: a.com, upgrades: [h2c, TLS/1.2], action: allow}',
+    ];
+    const parsed = parsePolicy(ok.join('\n'), 'p.yaml');
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.document.spec.network?.rules?.[0]?.upgrades, ['h2c', 'TLS/1.2']);
+    const text = [
+      ...HEAD,
+      'spec:', // 5
+      '  network:', // 6
+      '    rules:', // 7
+      '      - match: b.com', // 8
+      '        upgrades: [websocket, "h 2"]', // 9
+      '        action: allow', // 10
+      '      - {match: c.com, upgrades: [], action: allow}', // 11
+    ].join('\n');
+    const errors = errorsOf(text);
+    assert.deepEqual(brief(errors), [
+      '9:20 spec.network.rules[0].upgrades[0]',
+      '9:31 spec.network.rules[0].upgrades[1]',
+      '11:34 spec.network.rules[1].upgrades',
+    ]);
+    assert.match(errors[0]?.message ?? '', /websocket needs no entry/);
+    assert.equal(
+      errors[1]?.message,
+      'expected an Upgrade protocol like h2c or TLS/1.2, got the string "h 2"',
+    );
+    assert.match(errors[2]?.message ?? '', /at least one item/);
+  });
 });
 
 describe('loadPolicyFile, formatPolicyError, stringifyPolicy', () => {
@@ -247,7 +282,7 @@ describe('loadPolicyFile, formatPolicyError, stringifyPolicy', () => {
       assert.ok(!result.ok);
       assert.deepEqual(result.errors.map(formatPolicyError), [
         `${file}:8:9: spec.network.rules[0]: missing field "action" (one of allow, deny, ask)`,
-        `${file}:9:9: spec.network.rules[0].actoin: unknown field "actoin"; expected one of match, methods, paths, action, description, tls`,
+        `${file}:9:9: spec.network.rules[0].actoin: unknown field "actoin"; expected one of match, methods, paths, action, description, tls, upgrades`,
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

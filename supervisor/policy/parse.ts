@@ -16,7 +16,7 @@ import {
   parseDocument,
   stringify,
 } from 'yaml';
-import { type PolicyDocument, PolicyDocumentSchema } from '../api/policy-schema.ts';
+import { type PolicyDocument, PolicyDocumentSchema, UPGRADE_PROTOCOL_PATTERN } from '../api/policy-schema.ts';
 import type { PolicyErrorView } from '../api/policy-types.ts';
 import { parseMatch } from './match-spec.ts';
 import { checkPathGlob } from './path.ts';
@@ -128,7 +128,9 @@ function explainSchemaError(error: ErrorObject): { segments: Segment[]; key?: st
           ? 'a path starting with "/"'
           : pattern === '^[A-Za-z]+$'
             ? 'an HTTP method name (letters only, like GET)'
-            : `text matching ${pattern}`;
+            : pattern === UPGRADE_PROTOCOL_PATTERN
+              ? 'an Upgrade protocol like h2c or TLS/1.2'
+              : `text matching ${pattern}`;
       return { segments, message: `expected ${what}, got ${describeValue(error.data)}` };
     }
     case 'minLength':
@@ -228,6 +230,16 @@ function semanticErrors(value: unknown): Array<{ segments: Segment[]; message: s
         if (typeof glob !== 'string' || !glob.startsWith('/')) return; // the schema reports it
         const problem = checkPathGlob(glob);
         if (problem) out.push({ segments: [...base, 'paths', i], message: problem });
+      });
+    }
+    if (Array.isArray(r.upgrades)) {
+      r.upgrades.forEach((protocol: unknown, i) => {
+        if (typeof protocol === 'string' && protocol.toLowerCase() === 'websocket')
+          out.push({
+            segments: [...base, 'upgrades', i],
+            message:
+              'websocket needs no entry: WebSocket upgrades are allowed wherever their request is; list only other protocols (h2c, TLS/1.2)',
+          });
       });
     }
     const hasRequestConditions = r.methods !== undefined || r.paths !== undefined;

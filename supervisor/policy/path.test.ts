@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkPathGlob, compilePathGlob, matchPath, normalizePath } from './path.ts';
+import { checkPathGlob, compilePathGlob, matchPath, normalizePath, pathAmbiguity } from './path.ts';
 
 describe('normalizePath', () => {
   const cases: Array<[string, string, string]> = [
@@ -90,5 +90,45 @@ describe('path globs', () => {
     assert.match(checkPathGlob('/a#b') ?? '', /fragments/);
     assert.equal(checkPathGlob('/repos/**'), null);
     assert.throws(() => compilePathGlob('/a/../b'), /never match/);
+  });
+});
+
+describe('pathAmbiguity', () => {
+  const ambiguous: Array<[string, RegExp]> = [
+    ['/ok/..%2Fadmin', /encoded "\/" \(%2F\)/],
+    ['/ok/a%2fb', /encoded "\/"/],
+    ['/ok/..%5Cadmin', /backslash/],
+    ['/ok/..\\admin', /backslash/],
+    ['/ok/..;/admin', /";"/],
+    ['/admin;x/y', /";"/],
+    ['/ok/..%3badmin', /";"/],
+    ['/ok/%2e%2e/admin', /encoded dot segment/],
+    ['/ok/.%2e/admin', /encoded dot segment/],
+    ['/ok/%2E', /encoded dot segment/],
+    ['/ok/..%252Fadmin', /double-encoded/],
+    ['/ok//admin', /empty segment/],
+    ['//admin', /empty segment/],
+  ];
+  for (const [path, why] of ambiguous) {
+    test(`${JSON.stringify(path)} is ambiguous`, () => {
+      assert.match(pathAmbiguity(path) ?? '', why);
+    });
+  }
+  for (const path of [
+    '/',
+    '/ok/x',
+    '/ok/x/',
+    '/ok/../admin',
+    '/a/./b',
+    '/file%2ejson',
+    '/a%20b',
+    '/x?q=%2F;..//',
+  ]) {
+    test(`${JSON.stringify(path)} is not`, () => {
+      assert.equal(pathAmbiguity(path), null);
+    });
+  }
+  test('names the segment', () => {
+    assert.match(pathAmbiguity('/ok/..%2Fadmin/x') ?? '', /segment "\.\.%2Fadmin"/);
   });
 });

@@ -37,6 +37,37 @@ export function normalizePath(rawPath: string): { path: string; query: string } 
   return { path: `/${out.join('/')}`, query: rawQuery };
 }
 
+/**
+ * Why a raw request path is ambiguous, or null when it is not: a part that servers read in
+ * different ways, so that a path rule could match one path while the server serves another.
+ * Encoded `/` (`%2F`) and `\` (`%5C`, or a raw backslash), `;` parameters (`..;/` climbs on
+ * servers that strip them before resolving dot segments), encoded and double-encoded dot
+ * segments, and empty segments (`//`, which some servers merge). The query is not looked at.
+ */
+export function pathAmbiguity(rawPath: string): string | null {
+  const q = rawPath.indexOf('?');
+  const path = q === -1 ? rawPath : rawPath.slice(0, q);
+  const segments = path.replace(/^\//, '').split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const raw = segments[i] ?? '';
+    const shown = `segment "${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}"`;
+    if (/%25(2f|5c|2e|3b)/i.test(raw))
+      return `${shown} has a double-encoded "/", "\\", "." or ";" (%25…), which servers that decode twice read as the character`;
+    if (/%2f/i.test(raw))
+      return `${shown} has an encoded "/" (%2F), which some servers decode before routing`;
+    if (raw.includes('\\') || /%5c/i.test(raw))
+      return `${shown} has a backslash ("\\" or %5C), which some servers read as "/"`;
+    if (raw.includes(';') || /%3b/i.test(raw))
+      return `${shown} has a ";" (or %3B), whose parameters some servers strip before routing ("..;/" climbs there)`;
+    const decoded = normalizePercent(raw);
+    if ((decoded === '.' || decoded === '..') && raw !== decoded)
+      return `${shown} is an encoded dot segment, which servers resolve or not`;
+    if (raw === '' && i < segments.length - 1)
+      return `the path has an empty segment ("//"), which some servers merge`;
+  }
+  return null;
+}
+
 export interface PathGlob {
   /** The glob as written. */
   source: string;

@@ -219,3 +219,28 @@ describe('decideRequest', () => {
     assert.ok(micros < 50, `decideRequest took ${micros.toFixed(2)} µs per call over 51 rules`);
   });
 });
+
+describe('pathDecides', () => {
+  test('true when a rule with paths is consulted before a rule without paths decides', () => {
+    const p = project([
+      { match: 'a.test', action: 'allow' },
+      { match: 'a.test', paths: ['/admin/**'], action: 'deny' },
+      { match: 'b.test', paths: ['/ok/**'], action: 'allow' },
+      { match: 'c.test', methods: ['POST'], paths: ['/x'], action: 'allow' },
+    ]);
+    assert.equal(p.pathDecides(req('https://a.test/x')), false, 'a host-level rule decides first');
+    assert.equal(p.pathDecides(req('https://b.test/x')), true);
+    assert.equal(p.pathDecides(req('https://c.test/x')), false, 'the method rules the path rule out');
+    assert.equal(p.pathDecides(req('https://c.test/x', 'POST')), true);
+  });
+
+  test('an address rule with paths counts for every name (the check after DNS consults it)', () => {
+    const p = project([
+      { match: '*', action: 'allow' },
+      { match: '127.0.0.1', paths: ['/api/**'], action: 'allow' },
+    ]);
+    assert.equal(p.pathDecides(req('https://anything.test/x')), true);
+    assert.equal(p.pathDecides(req('https://127.0.0.1/x')), true);
+    assert.equal(project([{ match: '*', action: 'allow' }]).pathDecides(req('https://x.test/')), false);
+  });
+});

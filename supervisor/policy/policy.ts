@@ -174,6 +174,27 @@ export class Policy {
   }
 
   /**
+   * Does the request's path take part in its decision? True when a rule with paths is
+   * consulted for it: one whose scheme, port, method and host match before a rule without
+   * paths decides, or one naming addresses (the check after DNS consults those whatever the
+   * name). When true, a path servers could read differently must not be guessed at.
+   */
+  pathDecides(facts: RequestFacts): boolean {
+    const ctx = this.context(facts);
+    if ('error' in ctx) return false;
+    let decided = false;
+    for (const rule of this.rules) {
+      if (rule.parsed.scheme !== undefined && rule.parsed.scheme !== ctx.scheme) continue;
+      if (!portMatches(rule, ctx.port)) continue;
+      if (rule.methods !== null && !rule.methods.has(ctx.method)) continue;
+      const host = matchHost(rule.parsed.host, ctx.host);
+      if (rule.paths !== null && (rule.namesAddress || (host && (!decided || rule.isLocalhost)))) return true;
+      if (rule.paths === null && host) decided = true;
+    }
+    return false;
+  }
+
+  /**
    * Decide a CONNECT tunnel knowing only host and port. The first rule whose host and port
    * match decides if it has no method, path or scheme condition (a scheme condition of exactly
    * https also decides); a rule with such conditions makes the answer depend on the request

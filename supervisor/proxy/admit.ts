@@ -1,7 +1,9 @@
 // The decision path every HTTP exchange and upgrade goes through before a byte is
 // forwarded: fail closed when the audit trail cannot record, check the Host of requests
-// inside a tunnel, check and inject secrets, ask the policy (and a human when it asks),
-// then vet the address actually connected to.
+// inside a tunnel, refuse a path servers could read differently when path rules decide it,
+// check and inject secrets, ask the policy (and a human when it asks; an upgrade to a
+// protocol other than WebSocket only when the allowing rule lists it), then vet the
+// address actually connected to.
 
 import type http from 'node:http';
 import type { RequestFacts } from '../api/index.ts';
@@ -12,6 +14,7 @@ import { endToEndHeaders } from './hop-headers.ts';
 import type { ResolvedAddress } from './resolver.ts';
 import { checkSecrets } from './secrets-check.ts';
 import { defaultPort, displayAuthority, type Target } from './target.ts';
+import { type UpgradeOffer, upgradeRefusal } from './upgrade-offer.ts';
 
 export type Admission =
   | {
@@ -46,6 +49,8 @@ export async function admit(
   facts: RequestFacts,
   intercepted: boolean | undefined,
   signal: AbortSignal,
+  /** An upgrade request's offer: a protocol other than WebSocket needs the allowing rule to list it. */
+  offer?: UpgradeOffer,
 ): Promise<Admission> {
   const gate = svc.gate();
   if (gate) return { ok: false, verdict: unavailable(sandbox, facts, gate) };
@@ -57,9 +62,21 @@ export async function admit(
       verdict: proxyVerdict(sandbox, facts, { status: 421, verdict: 'denied', outcome: 'denied' }, reason),
     };
   }
+  if (target.ambiguity && sandbox.policy().pathDecides(facts)) {
+    const reason =
+      `the path is ambiguous: ${target.ambiguity}; a path rule decides this request, so Warden does not guess ` +
+      'how the server reads it: send it with plain "/" separators, without ";" parameters or encoded "/", "\\" and dot segments';
+    return {
+      ok: false,
+      verdict: proxyVerdict(sandbox, facts, { status: 400, verdict: 'denied', outcome: 'denied' }, reason),
+    };
+  }
   const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, intercepted === true);
   if (secrets.verdict) return { ok: false, verdict: secrets.verdict };
-  const verdict = await settle(svc, sandbox, facts, sandbox.policy().decideRequest(facts), signal);
+  const decision = sandbox.policy().decideRequest(facts);
+  const refused = offer ? upgradeRefusal(sandbox, facts, decision, offer) : null;
+  if (refused) return { ok: false, verdict: refused };
+  const verdict = await settle(svc, sandbox, facts, decision, signal);
   if (!verdict.allowed) return { ok: false, verdict };
   const vetted = await vetAddress(svc, sandbox, facts, signal, verdict);
   if ('needsRequest' in vetted) {

@@ -3,6 +3,7 @@
 // answer back, and record the outcome.
 
 import type http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RequestFacts } from '../api/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
@@ -160,6 +161,18 @@ export async function handleExchange(
     });
     up.pipe(res);
     up.on('error', () => res.destroy());
+  });
+  upstream.on('upgrade', (_res, upSocket: Duplex) => {
+    // A 101 to a request that offered no upgrade: nothing after it was decided, so it is not relayed.
+    upSocket.destroy();
+    if (blocked) return;
+    blocked = true;
+    fail(
+      refusal(
+        502,
+        `${facts.host} switched protocols (101) on a request that asked for no upgrade; it is not relayed`,
+      ),
+    );
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (blocked) return;

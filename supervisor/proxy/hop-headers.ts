@@ -1,4 +1,6 @@
-// Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection and never forwarded.
+// Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection and never forwarded. An h2c
+// offer's HTTP2-Settings is one too (RFC 7540 §3.2.1): without it and Upgrade, a plain
+// request cannot ask the upstream to switch protocols under the proxy.
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -10,6 +12,7 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  'http2-settings',
 ]);
 
 /** Names listed in a Connection header are hop-by-hop too. */

@@ -13,6 +13,7 @@ import { answerClientError, writeRawBlock } from './raw-socket.ts';
 import { endOpenRecords } from './record.ts';
 import { factsOf, parseAbsoluteUrl, parseAuthority, splitPath, type Target, TargetError } from './target.ts';
 import { handleConnect } from './tunnel.ts';
+import { requestOffer, type UpgradeOffer } from './upgrade-offer.ts';
 import { UpstreamPool } from './upstream.ts';
 import { handleUpgrade } from './websocket.ts';
 
@@ -57,15 +58,17 @@ export class ProxyListener {
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       const owner = this.#of(socket);
       let target: Target;
+      let offer: UpgradeOffer;
       try {
-        target = parseAbsoluteUrl(req.url ?? '', true);
+        offer = requestOffer(req);
+        target = parseAbsoluteUrl(req.url ?? '', offer.websocket);
       } catch (error) {
         const refused = refuseUnauthenticated(svc, owner, req, unparsedFacts(req.method, 'http'));
         return writeRawBlock(socket, refused ?? badRequest(owner, error));
       }
       const refused = refuseUnauthenticated(svc, owner, req, factsOf(target, req.method ?? 'GET'));
       if (refused) return writeRawBlock(socket, refused);
-      this.#guard(handleUpgrade(svc, owner, req, socket, head, target, undefined), owner, socket);
+      this.#guard(handleUpgrade(svc, owner, req, socket, head, target, undefined, offer), owner, socket);
     });
     this.#server.on('clientError', answerClientError);
     this.#server.on('connection', (socket: net.Socket) => {
@@ -149,10 +152,10 @@ export class ProxyListener {
     this.#guard(handleExchange(this.#svc, owner, req, res, target, undefined), owner, res);
   }
 
-  #innerTarget(req: http.IncomingMessage, ctx: TunnelContext, upgrade: boolean): Target {
-    const { path, pathAndQuery } = splitPath(req.url ?? '');
-    const scheme = ctx.scheme === 'https' ? (upgrade ? 'wss' : 'https') : upgrade ? 'ws' : 'http';
-    return { scheme, host: ctx.host, port: ctx.port, path, pathAndQuery };
+  /** A request inside a tunnel: ws/wss only for a WebSocket handshake, as its URL never says. */
+  #innerTarget(req: http.IncomingMessage, ctx: TunnelContext, websocket: boolean): Target {
+    const scheme = ctx.scheme === 'https' ? (websocket ? 'wss' : 'https') : websocket ? 'ws' : 'http';
+    return { scheme, host: ctx.host, port: ctx.port, ...splitPath(req.url ?? '') };
   }
 
   #inner(req: http.IncomingMessage, res: http.ServerResponse, ctx: TunnelContext): void {
@@ -173,13 +176,15 @@ export class ProxyListener {
   #innerUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer, ctx: TunnelContext): void {
     if (ctx.mode !== 'inspect') return writeRawBlock(socket, ctx.mode.deny);
     let target: Target;
+    let offer: UpgradeOffer;
     try {
-      target = this.#innerTarget(req, ctx, true);
+      offer = requestOffer(req);
+      target = this.#innerTarget(req, ctx, offer.websocket);
     } catch (error) {
       return writeRawBlock(socket, badRequest(ctx.owner, error));
     }
     this.#guard(
-      handleUpgrade(this.#svc, ctx.owner, req, socket, head, target, ctx.scheme === 'https'),
+      handleUpgrade(this.#svc, ctx.owner, req, socket, head, target, ctx.scheme === 'https', offer),
       ctx.owner,
       socket,
     );

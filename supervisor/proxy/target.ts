@@ -2,7 +2,7 @@
 // CONNECT authority, into the facts the policy decides on.
 
 import type { RequestFacts, Scheme } from '../api/index.ts';
-import { normalizeHost, normalizePath } from '../policy/index.ts';
+import { normalizeHost, normalizePath, pathAmbiguity } from '../policy/index.ts';
 
 export class TargetError extends Error {
   constructor(message: string) {
@@ -19,6 +19,8 @@ export interface Target {
   pathAndQuery: string;
   /** Normalized path without query, as matched by the policy. */
   path: string;
+  /** Why the path as sent is ambiguous (pathAmbiguity): refused when path rules decide it. */
+  ambiguity?: string;
 }
 
 const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443 };
@@ -42,15 +44,21 @@ export function parseAuthority(authority: string): { host: string; port: number 
   return { host, port };
 }
 
-/** An origin-form path (`/a/b?q`) with its normalized pieces. */
-export function splitPath(raw: string): { path: string; pathAndQuery: string } {
+/** An origin-form path (`/a/b?q`) with its normalized pieces, and what is ambiguous in it. */
+export function splitPath(raw: string): { path: string; pathAndQuery: string; ambiguity?: string } {
   if (!raw.startsWith('/')) throw new TargetError(`request target "${truncate(raw)}" is not a path`);
   const { path, query } = normalizePath(raw);
-  return { path, pathAndQuery: query ? `${path}?${query}` : path };
+  const split = { path, pathAndQuery: query ? `${path}?${query}` : path };
+  const ambiguity = pathAmbiguity(raw);
+  return ambiguity ? { ...split, ambiguity } : split;
 }
 
-/** The absolute-form URL of a plain forward-proxy request. */
-export function parseAbsoluteUrl(raw: string, upgrade: boolean): Target {
+/**
+ * The absolute-form URL of a plain forward-proxy request. `websocket`: the request is a
+ * WebSocket handshake, decided under ws (whether spelled http:// or ws://); a ws:// URL on
+ * anything else is refused, since it would be sent as plain HTTP.
+ */
+export function parseAbsoluteUrl(raw: string, websocket: boolean): Target {
   let url: URL;
   try {
     url = new URL(raw);
@@ -60,8 +68,12 @@ export function parseAbsoluteUrl(raw: string, upgrade: boolean): Target {
     );
   }
   let scheme: Scheme;
-  if (url.protocol === 'http:') scheme = upgrade ? 'ws' : 'http';
-  else if (url.protocol === 'ws:') scheme = 'ws';
+  if (url.protocol === 'http:') scheme = websocket ? 'ws' : 'http';
+  else if (url.protocol === 'ws:' && websocket) scheme = 'ws';
+  else if (url.protocol === 'ws:')
+    throw new TargetError(
+      'a ws:// URL is a WebSocket handshake (GET with Connection: Upgrade and Upgrade: websocket), and this request is not one; send plain HTTP requests to http:// URLs',
+    );
   else if (url.protocol === 'https:' || url.protocol === 'wss:')
     throw new TargetError(
       `${url.protocol}// URLs must be tunnelled with CONNECT, not sent as plain requests`,
@@ -78,10 +90,8 @@ export function parseAbsoluteUrl(raw: string, upgrade: boolean): Target {
   const port = url.port ? Number(url.port) : DEFAULT_PORT[scheme];
   // Match and forward the raw request path (not the URL parser's view of it) after our own normalization.
   const afterAuthority = raw.replace(/^[a-z]+:\/\/[^/?#]*/i, '') || '/';
-  const { path, pathAndQuery } = splitPath(
-    afterAuthority.startsWith('/') ? afterAuthority : `/${afterAuthority}`,
-  );
-  return { scheme, host, port, path, pathAndQuery };
+  const split = splitPath(afterAuthority.startsWith('/') ? afterAuthority : `/${afterAuthority}`);
+  return { scheme, host, port, ...split };
 }
 
 export function factsOf(target: Target, method: string): RequestFacts {

@@ -1,5 +1,7 @@
-// WebSocket (and any HTTP/1.1 Upgrade) requests are governed like any request: decided on
-// method, host and path, secrets checked and injected, then the two sockets are spliced.
+// Upgrade requests are governed like any request: decided on method, host and path, secrets
+// checked and injected, then the two sockets are spliced. A WebSocket's frames are read
+// when the sandbox holds placeholders; another protocol needs a rule listing it
+// (upgrade-offer.ts) and is spliced unread, and the upstream may switch only to what was offered.
 
 import type http from 'node:http';
 import type net from 'node:net';
@@ -14,6 +16,7 @@ import { ExchangeRecord } from './record.ts';
 import { redactingTransform, redactionReporter } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf, type Target } from './target.ts';
+import { switchRefusal, type UpgradeOffer } from './upgrade-offer.ts';
 import { inspectedSplice } from './ws-inspect.ts';
 
 function headLines(statusCode: number, statusMessage: string, raw: string[]): string {
@@ -30,6 +33,7 @@ export async function handleUpgrade(
   head: Buffer,
   target: Target,
   intercepted: boolean | undefined,
+  offer: UpgradeOffer,
 ): Promise<void> {
   const { sandbox } = owner;
   socket.on('error', () => socket.destroy());
@@ -58,7 +62,7 @@ export async function handleUpgrade(
       block: { status: 400, verdict: 'error', reason, identity: sandbox.identity, facts },
     });
   }
-  const admission = await admit(svc, sandbox, req, target, facts, intercepted, aborter.signal);
+  const admission = await admit(svc, sandbox, req, target, facts, intercepted, aborter.signal, offer);
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
   if (socket.destroyed)
@@ -66,7 +70,13 @@ export async function handleUpgrade(
   record.address = address.address;
   record.decide(verdict);
   const headers: Record<string, string | string[]> = { ...admission.headers, connection: 'Upgrade' };
-  if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
+  headers.upgrade = offer.protocols.join(', ');
+  const settings = req.headers['http2-settings'];
+  if (settings !== undefined && offer.protocols.some((p) => p.toLowerCase() === 'h2c')) {
+    // An allowed h2c offer keeps its (hop-by-hop) settings, as RFC 7540 §3.2.1 requires.
+    headers['http2-settings'] = settings;
+    headers.connection = 'Upgrade, HTTP2-Settings';
+  }
   // A sandbox holding placeholders gets its frames read both ways (ws-inspect.ts): no
   // compression is offered, and a bound host's answers are asked for uncompressed.
   const holds = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId);
@@ -85,6 +95,17 @@ export async function handleUpgrade(
   });
   upstream.on('upgrade', (res, upSocket, upHead) => {
     record.status = res.statusCode;
+    const switched = switchRefusal(offer, res.headers.upgrade);
+    if (switched) {
+      upSocket.destroy();
+      return fail({
+        ...verdict,
+        allowed: false,
+        outcome: 'error',
+        reason: switched,
+        block: { status: 502, verdict: 'error', reason: switched, identity: sandbox.identity, facts },
+      });
+    }
     const raw = [...res.rawHeaders];
     if (redactor) for (const { secret, header } of redactor.headers(raw)) report(secret, `header:${header}`);
     if (holds && res.headers['sec-websocket-extensions'] !== undefined) {
@@ -99,7 +120,7 @@ export async function handleUpgrade(
       });
     }
     socket.write(headLines(res.statusCode ?? 101, res.statusMessage ?? 'Switching Protocols', raw));
-    if (holds) {
+    if (holds && offer.websocket) {
       let ending: Verdict = verdict;
       if (upHead.length > 0) upSocket.unshift(upHead);
       if (head.length > 0) socket.unshift(head);

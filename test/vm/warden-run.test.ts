@@ -271,6 +271,15 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     ]);
     assert.match(issuer.stdout, /Warden/i, issuer.stderr);
 
+    // A login shell re-reads the image's profile: the credentialed proxy URL survives it.
+    const relogin = await guest(c, kept, [
+      'sh',
+      '-c',
+      `. /etc/profile.d/warden.sh && curl -sS -m 20 https://api.test:${up.httpsPort}/relogin`,
+    ]);
+    assert.equal(relogin.code, 0, relogin.stderr);
+    assert.equal(JSON.parse(relogin.stdout).url, '/relogin');
+
     const denied = await guest(c, kept, [
       'curl',
       '-s',

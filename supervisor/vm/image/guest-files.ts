@@ -5,9 +5,10 @@
 export const GUEST_PROXY_HOST = '10.0.2.100';
 export const GUEST_PROXY_PORT = 3128;
 /**
- * The proxy URL the image's profile sets, without a credential: the listener refuses it
- * (407). Each command gets its sandbox's URL with the credential from the host instead, in
- * the environment the control channel carries (sandboxes/guest-env.ts).
+ * The proxy URL the image's profile sets when none is set, without a credential: the
+ * listener refuses it (407). Each command gets its sandbox's URL with the credential from
+ * the host instead, in the environment the control channel carries (sandboxes/guest-env.ts),
+ * and a login shell it starts keeps that one.
  */
 export const GUEST_PROXY_URL = `http://${GUEST_PROXY_HOST}:${GUEST_PROXY_PORT}`;
 export const GUEST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
@@ -15,24 +16,34 @@ export const GUEST_WORKSPACE = '/workspace';
 /** The 9p mount tag the driver gives the workspace share. */
 export const WORKSPACE_TAG = 'ws';
 
+/**
+ * /etc/profile.d/warden.sh. A login shell inside the guest sources it again, so the proxy
+ * variables are set only when unset: a command's own (credentialed) proxy URL survives.
+ */
 export function profileScript(): string {
-  const vars: [string, string][] = [
-    ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-    ['HOME', '/root'],
-    ['LANG', 'C.UTF-8'],
+  const keep: [string, string][] = [
     ['HTTP_PROXY', GUEST_PROXY_URL],
     ['HTTPS_PROXY', GUEST_PROXY_URL],
     ['http_proxy', GUEST_PROXY_URL],
     ['https_proxy', GUEST_PROXY_URL],
     ['NO_PROXY', 'localhost,127.0.0.1,::1'],
     ['no_proxy', 'localhost,127.0.0.1,::1'],
+  ];
+  const vars: [string, string][] = [
+    ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    ['HOME', '/root'],
+    ['LANG', 'C.UTF-8'],
     ['SSL_CERT_FILE', GUEST_CA_BUNDLE],
     ['NODE_EXTRA_CA_CERTS', GUEST_CA_BUNDLE],
     ['REQUESTS_CA_BUNDLE', GUEST_CA_BUNDLE],
     ['GIT_SSL_CAINFO', GUEST_CA_BUNDLE],
     ['CURL_CA_BUNDLE', GUEST_CA_BUNDLE],
   ];
-  return '# Written by the Warden image builder.\n' + vars.map(([k, v]) => `export ${k}=${v}\n`).join('');
+  return (
+    '# Written by the Warden image builder.\n' +
+    vars.map(([k, v]) => `export ${k}=${v}\n`).join('') +
+    keep.map(([k, v]) => `export ${k}="\${${k}:-${v}}"\n`).join('')
+  );
 }
 
 /** Warden's own busybox in the root filesystem; stage 2 uses it by full path (a Debian root has its own tools). */
