@@ -74,12 +74,7 @@ export class Interceptor {
   attach(socket: net.Socket, head: Buffer, target: TunnelTarget, mode: TunnelMode): void {
     if (socket.destroyed) return;
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
-    const start = (first: Buffer) => {
-      socket.pause();
-      socket.unshift(first);
-      if (first[0] === TLS_HANDSHAKE) void this.#terminateTls(socket, target, mode);
-      else this.#serve(socket, { ...target, scheme: 'http', mode });
-    };
+    const start = (first: Buffer) => this.readAnswered(socket, first, target, mode);
     if (head.length > 0) return start(head);
     // A client that opens a tunnel and never speaks (or half-closes) does not hold it open.
     const idle = setTimeout(() => socket.destroy(), this.#idleMs);
@@ -94,6 +89,14 @@ export class Interceptor {
       socket.off('end', abandon);
       start(first);
     });
+  }
+
+  /** Read a tunnel already answered with 200 whose client sent `first` (TLS or plain HTTP). */
+  readAnswered(socket: net.Socket, first: Buffer, target: TunnelTarget, mode: TunnelMode): void {
+    socket.pause();
+    socket.unshift(first);
+    if (first[0] === TLS_HANDSHAKE) void this.#terminateTls(socket, target, mode);
+    else this.#serve(socket, { ...target, scheme: 'http', mode });
   }
 
   async #terminateTls(socket: net.Socket, target: TunnelTarget, mode: TunnelMode): Promise<void> {

@@ -12,6 +12,7 @@ import type { Interceptor } from './intercept.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
 import { ExchangeRecord } from './record.ts';
 import { parseAuthority, TargetError } from './target.ts';
+import { classifyTunnelStart } from './tunnel-start.ts';
 
 export async function handleConnect(
   svc: ProxyServices,
@@ -75,13 +76,57 @@ export async function handleConnect(
   const upstream = owner.upstream.connect(vetted.address, port);
   upstream.once('connect', () => {
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
-    if (head.length > 0) {
-      record.bytesUp += head.length;
-      upstream.write(head);
-    }
     record.status = 200;
-    splice(socket, upstream, record, () => record.finish(verdict));
+    if (decision.tls === 'passthrough') return spliceFrom(head);
+    // What the server says first reaches the client at once (SSH, SMTP banners); what the
+    // client says is held until it shows it is not plain HTTP.
+    const early = (c: Buffer) => {
+      record.bytesDown += c.length;
+      socket.write(c);
+    };
+    const gone = () => {
+      socket.destroy();
+      upstream.destroy();
+      record.finish(verdict);
+    };
+    let held = head;
+    const settleStart = (): boolean => {
+      const kind = classifyTunnelStart(held);
+      if (kind === 'more') return false;
+      socket.off('data', more);
+      socket.off('close', gone);
+      upstream.off('data', early);
+      upstream.off('close', gone);
+      if (kind === 'other') {
+        spliceFrom(held);
+        return true;
+      }
+      // Plain HTTP inside a tunnel decided as https: read it, and decide each request as http.
+      upstream.destroy();
+      record.finish({
+        ...verdict,
+        reason: 'plain HTTP inside the tunnel: each request is decided on its own',
+      });
+      interceptor.readAnswered(socket, held, { host, port, owner }, 'inspect');
+      return true;
+    };
+    const more = (c: Buffer) => {
+      held = Buffer.concat([held, c]);
+      settleStart();
+    };
+    if (held.length > 0 && settleStart()) return;
+    upstream.on('data', early);
+    upstream.once('close', gone);
+    socket.once('close', gone);
+    socket.on('data', more);
   });
+  const spliceFrom = (first: Buffer) => {
+    if (first.length > 0) {
+      record.bytesUp += first.length;
+      upstream.write(first);
+    }
+    splice(socket, upstream, record, () => record.finish(verdict));
+  };
   upstream.once('error', (error: NodeJS.ErrnoException) => {
     if (record.status === 200) return;
     const reason = `could not connect to ${host}:${port} (${vetted.address.address}): ${error.code ?? error.message}`;

@@ -81,7 +81,8 @@ test('decisions are recorded while the exchange is open; the ends follow at daem
     authed(`CONNECT ${target} HTTP/1.1\r\nhost: ${target}\r\n\r\n`),
     '200',
   );
-  tunnel.write('ping');
+  // A line, as real protocols send: a host-level tunnel is spliced once its start is not HTTP.
+  tunnel.write('ping\n');
   await until('the pong through the tunnel', () => tunnel.bytesRead > 40);
 
   // Both exchanges are still open: their decisions are in the trail already.
@@ -113,7 +114,7 @@ test('decisions are recorded while the exchange is open; the ends follow at daem
     const tunnelEnd = ended.find((r) => (r.ocsf.unmapped as { method?: string }).method === 'CONNECT');
     assert.ok(tunnelEnd, 'the tunnel has its end record');
     const traffic = tunnelEnd.ocsf.traffic as { bytes_out: number; bytes_in: number };
-    assert.equal(traffic.bytes_out, 4, 'ping went up');
+    assert.equal(traffic.bytes_out, 5, 'ping and its newline went up');
     assert.equal(traffic.bytes_in, 4, 'pong came down');
     assert.equal(store.verify().ok, true, 'the chain verifies');
   } finally {
