@@ -209,14 +209,7 @@ export class ApprovalQueue {
     const v = p.view;
     this.#deps.emit({
       type: 'approval.expired',
-      time: new Date(this.#now()).toISOString(),
-      sandboxId: v.sandboxId,
-      user: v.user,
-      approvalId: v.id,
-      method: v.method,
-      host: v.host,
-      path: v.path,
-      ...(v.query !== undefined ? { query: v.query } : {}),
+      ...this.#about(v),
       timeoutSeconds: p.timeoutSeconds,
     });
     this.#finish(p, { kind: 'expired', approvalId: v.id, timeoutSeconds: p.timeoutSeconds });
@@ -227,14 +220,7 @@ export class ApprovalQueue {
     const v = p.view;
     this.#deps.emit({
       type: 'approval.cancelled',
-      time: new Date(this.#now()).toISOString(),
-      sandboxId: v.sandboxId,
-      user: v.user,
-      approvalId: v.id,
-      method: v.method,
-      host: v.host,
-      path: v.path,
-      ...(v.query !== undefined ? { query: v.query } : {}),
+      ...this.#about(v),
       reason,
     });
     this.#finish(p, { kind: 'cancelled', approvalId: v.id, reason });
@@ -244,19 +230,26 @@ export class ApprovalQueue {
     const v = p.view;
     this.#deps.emit({
       type: 'approval.answered',
+      ...this.#about(v),
+      decision: outcome.decision,
+      scope: outcome.scope,
+      by: outcome.by,
+    });
+    this.#finish(p, outcome);
+  }
+
+  /** What every event about an approval says: when, whose, which, and its request line. */
+  #about(v: ApprovalView) {
+    return {
       time: new Date(this.#now()).toISOString(),
       sandboxId: v.sandboxId,
       user: v.user,
       approvalId: v.id,
-      decision: outcome.decision,
-      scope: outcome.scope,
-      by: outcome.by,
       method: v.method,
       host: v.host,
       path: v.path,
       ...(v.query !== undefined ? { query: v.query } : {}),
-    });
-    this.#finish(p, outcome);
+    };
   }
 
   #finish(p: Pending, outcome: ApprovalOutcome): void {

@@ -5,11 +5,9 @@
 // protocol other than WebSocket only when the allowing rule lists it), then vet the
 // address actually connected to.
 
-import type http from 'node:http';
-import type { RequestFacts } from '../api/index.ts';
 import { normalizeHost } from '../policy/index.ts';
-import type { ProxyServices, SandboxContext } from './context.ts';
-import { proxyVerdict, settle, unavailable, type Verdict, vetAddress } from './decide.ts';
+import type { ExchangeContext } from './arrival.ts';
+import { type Allowed, proxyVerdict, type Refused, settle, unavailable, vetAddress } from './decide.ts';
 import { endToEndHeaders } from './hop-headers.ts';
 import type { ResolvedAddress } from './resolver.ts';
 import { checkSecrets } from './secrets-check.ts';
@@ -19,12 +17,12 @@ import { type UpgradeOffer, upgradeRefusal } from './upgrade-offer.ts';
 export type Admission =
   | {
       ok: true;
-      verdict: Verdict;
+      verdict: Allowed;
       address: ResolvedAddress;
       headers: Record<string, string | string[]>;
       url: string;
     }
-  | { ok: false; verdict: Verdict };
+  | { ok: false; verdict: Refused };
 
 /** Compare a Host header with the authority the tunnel was opened for. */
 export function hostMatches(hostHeader: string | undefined, target: Target): boolean {
@@ -42,19 +40,14 @@ export function hostMatches(hostHeader: string | undefined, target: Target): boo
 }
 
 export async function admit(
-  svc: ProxyServices,
-  sandbox: SandboxContext,
-  req: http.IncomingMessage,
-  target: Target,
-  facts: RequestFacts,
-  intercepted: boolean | undefined,
-  signal: AbortSignal,
+  ctx: ExchangeContext,
   /** An upgrade request's offer: a protocol other than WebSocket needs the allowing rule to list it. */
   offer?: UpgradeOffer,
 ): Promise<Admission> {
+  const { svc, sandbox, req, target, facts, via, signal } = ctx;
   const gate = svc.gate();
   if (gate) return { ok: false, verdict: unavailable(sandbox, facts, gate) };
-  if (intercepted && !hostMatches(req.headers.host, target)) {
+  if (via === 'tunnel-tls' && !hostMatches(req.headers.host, target)) {
     const shown = String(req.headers.host).slice(0, 100);
     const reason = `the Host header "${shown}" does not match the tunnel's host ${target.host}:${target.port}`;
     return {
@@ -71,7 +64,7 @@ export async function admit(
       verdict: proxyVerdict(sandbox, facts, { status: 400, verdict: 'denied', outcome: 'denied' }, reason),
     };
   }
-  const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, intercepted === true);
+  const secrets = checkSecrets(svc, sandbox, facts, req.headers, target.pathAndQuery, via === 'tunnel-tls');
   if (secrets.verdict) return { ok: false, verdict: secrets.verdict };
   const decision = sandbox.policy().decideRequest(facts);
   const refused = offer ? upgradeRefusal(sandbox, facts, decision, offer) : null;

@@ -26,7 +26,7 @@ export function refuseUnauthenticated(
     result === 'missing'
       ? 'this proxy listener serves only the sandbox or process it was made for, and the request carried no proxy credential (Proxy-Authorization)'
       : "this proxy listener serves only the sandbox or process it was made for, and the request's proxy credential is not its own";
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, undefined);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, 'forward');
   record.status = 407;
   record.finish({ outcome: 'denied', rule: null, reason, decidedBy: 'proxy' });
   return {

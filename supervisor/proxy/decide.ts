@@ -7,24 +7,46 @@ import { type BlockInfo, howToAllow } from './block.ts';
 import type { ProxyServices, SandboxContext } from './context.ts';
 import type { ResolvedAddress } from './resolver.ts';
 
-export interface Verdict {
-  allowed: boolean;
+/** What every verdict says, allowed or not: the outcome, the rule, why, and who decided. */
+export interface VerdictFacts {
   outcome: RequestOutcome;
   rule: RuleRef | null;
   reason: string;
   decidedBy: 'policy' | 'approval' | 'proxy';
   approvalId?: string;
-  /** Set when not allowed: what the client is told. */
-  block?: BlockInfo;
+}
+
+export interface Allowed extends VerdictFacts {
+  allowed: true;
+}
+
+/** Not let through: `block` is what the client is told. */
+export interface Refused extends VerdictFacts {
+  allowed: false;
+  block: BlockInfo;
+}
+
+export type Verdict = Allowed | Refused;
+
+/** The proxy could not carry out what was allowed (an upstream failed, a body it cannot relay). */
+export function failedAfter(
+  verdict: Verdict,
+  sandbox: SandboxContext,
+  facts: RequestFacts,
+  status: 400 | 502,
+  reason: string,
+): Refused {
+  const block: BlockInfo = { status, verdict: 'error', reason, identity: sandbox.identity, facts };
+  return { ...verdict, allowed: false, outcome: 'error', reason, block };
 }
 
 function denial(
   sandbox: SandboxContext,
   facts: RequestFacts,
-  v: Omit<Verdict, 'allowed' | 'block'>,
+  v: VerdictFacts,
   verdict: string,
   withHints = true,
-): Verdict {
+): Refused {
   const block: BlockInfo = {
     status: 403,
     verdict,
@@ -125,7 +147,7 @@ export async function settle(
 
 export type Vetted =
   | { ok: true; address: ResolvedAddress }
-  | { ok: false; verdict: Verdict }
+  | { ok: false; verdict: Refused }
   /** A tunnel to an address a rule names for some requests only: read it and decide each request. */
   | { ok: false; needsRequest: true; reason: string };
 
@@ -192,7 +214,14 @@ export async function vetAddress(
     return verdict.allowed ? { ok: true, address: asked.address } : { ok: false, verdict };
   }
   // Every address was checked and none was allowed or asked about: at least one was denied.
-  const check = firstDenial!;
+  const check = firstDenial;
+  if (!check) {
+    const reason = `${facts.host} resolved to no address`;
+    return {
+      ok: false,
+      verdict: proxyVerdict(sandbox, facts, { status: 502, verdict: 'error', outcome: 'error' }, reason),
+    };
+  }
   return {
     ok: false,
     verdict: {
@@ -219,7 +248,7 @@ export function proxyVerdict(
   facts: RequestFacts | undefined,
   kind: { status: BlockInfo['status']; verdict: string; outcome: 'denied' | 'error' },
   reason: string,
-): Verdict {
+): Refused {
   return {
     allowed: false,
     outcome: kind.outcome,
@@ -231,7 +260,7 @@ export function proxyVerdict(
 }
 
 /** The verdict when the supervisor cannot record what it allows: fail closed. */
-export function unavailable(sandbox: SandboxContext, facts: RequestFacts | undefined, why: string): Verdict {
+export function unavailable(sandbox: SandboxContext, facts: RequestFacts | undefined, why: string): Refused {
   return proxyVerdict(
     sandbox,
     facts,

@@ -6,16 +6,17 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestFacts } from '../api/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
+import type { Arrival } from './arrival.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
 import { frameBody } from './body-framing.ts';
 import { type BodyCheck, openBodyCheck } from './body-inspect.ts';
-import type { ConnectionOwner, ProxyServices } from './context.ts';
-import type { Verdict } from './decide.ts';
+import type { ProxyServices } from './context.ts';
+import { failedAfter, type Refused } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { ExchangeRecord } from './record.ts';
 import { redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
-import { factsOf, type Target } from './target.ts';
+import { factsOf } from './target.ts';
 
 export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
   if (res.headersSent) {
@@ -30,38 +31,28 @@ export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
 
 export async function handleExchange(
   svc: ProxyServices,
-  owner: ConnectionOwner,
-  req: http.IncomingMessage,
+  arrival: Arrival,
   res: http.ServerResponse,
-  target: Target,
-  intercepted: boolean | undefined,
 ): Promise<void> {
+  const { owner, req, target, via } = arrival;
   const { sandbox } = owner;
   const facts = factsOf(target, req.method ?? 'GET');
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted, owner.records);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, via, owner.records);
   const aborter = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) aborter.abort();
   });
-  const fail = (verdict: Verdict) => {
-    if (verdict.block) {
-      record.status = verdict.block.status;
-      sendBlock(res, verdict.block);
-    }
+  const fail = (verdict: Refused) => {
+    record.status = verdict.block.status;
+    sendBlock(res, verdict.block);
     record.finish(verdict);
   };
 
-  const admission = await admit(svc, sandbox, req, target, facts, intercepted, aborter.signal);
+  const admission = await admit({ ...arrival, svc, sandbox, facts, signal: aborter.signal });
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
   /** The proxy itself refuses what the policy allowed (a body it cannot read or relay). */
-  const refusal = (status: 400 | 502, reason: string): Verdict => ({
-    ...verdict,
-    allowed: false,
-    outcome: 'error',
-    reason,
-    block: { status, verdict: 'error', reason, identity: sandbox.identity, facts },
-  });
+  const refusal = (status: 400 | 502, reason: string) => failedAfter(verdict, sandbox, facts, status, reason);
   if (aborter.signal.aborted)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
   record.address = address.address;
@@ -182,19 +173,11 @@ export async function handleExchange(
       record.finish({ ...verdict, outcome: 'error', reason });
       return;
     }
-    fail({
-      ...verdict,
-      allowed: false,
-      outcome: 'error',
-      reason,
-      block: { status: 502, verdict: 'error', reason, identity: sandbox.identity, facts },
-    });
+    fail(refusal(502, reason));
   });
   res.once('close', () => {
     if (!res.writableFinished) upstream.destroy();
-    record.finish(
-      res.writableFinished ? verdict : { ...verdict, outcome: verdict.outcome, reason: verdict.reason },
-    );
+    record.finish(verdict);
   });
 }
 

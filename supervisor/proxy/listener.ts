@@ -5,6 +5,7 @@
 
 import http from 'node:http';
 import type net from 'node:net';
+import type { Via } from './arrival.ts';
 import { refuseUnauthenticated, unparsedFacts } from './client-auth.ts';
 import type { ConnectionOwner, OpenExchange, ProxyServices, SandboxContext } from './context.ts';
 import { handleExchange, sendBlock } from './exchange.ts';
@@ -68,7 +69,11 @@ export class ProxyListener {
       }
       const refused = refuseUnauthenticated(svc, owner, req, factsOf(target, req.method ?? 'GET'));
       if (refused) return writeRawBlock(socket, refused);
-      this.#guard(handleUpgrade(svc, owner, req, socket, head, target, undefined, offer), owner, socket);
+      this.#guard(
+        handleUpgrade(svc, { owner, req, target, via: 'forward' }, socket, head, offer),
+        owner,
+        socket,
+      );
     });
     this.#server.on('clientError', answerClientError);
     this.#server.on('connection', (socket: net.Socket) => {
@@ -149,7 +154,7 @@ export class ProxyListener {
     }
     const refused = refuseUnauthenticated(this.#svc, owner, req, factsOf(target, req.method ?? 'GET'));
     if (refused) return sendBlock(res, refused);
-    this.#guard(handleExchange(this.#svc, owner, req, res, target, undefined), owner, res);
+    this.#guard(handleExchange(this.#svc, { owner, req, target, via: 'forward' }, res), owner, res);
   }
 
   /** A request inside a tunnel: ws/wss only for a WebSocket handshake, as its URL never says. */
@@ -167,7 +172,7 @@ export class ProxyListener {
       return sendBlock(res, badRequest(ctx.owner, error));
     }
     this.#guard(
-      handleExchange(this.#svc, ctx.owner, req, res, target, ctx.scheme === 'https'),
+      handleExchange(this.#svc, { owner: ctx.owner, req, target, via: viaOf(ctx) }, res),
       ctx.owner,
       res,
     );
@@ -184,7 +189,7 @@ export class ProxyListener {
       return writeRawBlock(socket, badRequest(ctx.owner, error));
     }
     this.#guard(
-      handleUpgrade(this.#svc, ctx.owner, req, socket, head, target, ctx.scheme === 'https', offer),
+      handleUpgrade(this.#svc, { owner: ctx.owner, req, target, via: viaOf(ctx) }, socket, head, offer),
       ctx.owner,
       socket,
     );
@@ -215,4 +220,9 @@ function connectFacts(req: http.IncomingMessage) {
 function badRequest(owner: ConnectionOwner, error: unknown) {
   const reason = error instanceof TargetError ? error.message : 'malformed request';
   return { status: 400 as const, verdict: 'error', reason, identity: owner.sandbox.identity };
+}
+
+/** A request inside a tunnel came over the proxy's own TLS, or as plain HTTP. */
+function viaOf(ctx: TunnelContext): Via {
+  return ctx.scheme === 'https' ? 'tunnel-tls' : 'tunnel-http';
 }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestDecidedEvent, RequestEndedEvent, RequestFacts, WardenEvent } from '../api/index.ts';
 import { shownQuery } from '../approvals/shown-query.ts';
+import { interceptedOf, type Via } from './arrival.ts';
 import type { OpenExchange, OpenRecords, SandboxContext } from './context.ts';
 import type { Verdict } from './decide.ts';
 
@@ -26,7 +27,8 @@ export class ExchangeRecord implements OpenExchange {
     private readonly sandbox: SandboxContext,
     private readonly emit: (e: WardenEvent) => void,
     readonly facts: RequestFacts,
-    readonly intercepted: boolean | undefined,
+    /** How the exchange came (`connect` for the CONNECT of a tunnel itself). */
+    readonly via: Via | 'connect',
     private readonly open?: OpenRecords,
   ) {}
 
@@ -59,18 +61,9 @@ export class ExchangeRecord implements OpenExchange {
       this.emit(event);
       return;
     }
-    const f = this.facts;
     const event: RequestEndedEvent = {
       type: 'request.ended',
-      id: this.id,
-      time: new Date().toISOString(),
-      sandboxId: this.sandbox.identity.sandboxId,
-      user: this.sandbox.identity.user,
-      method: f.method,
-      scheme: f.scheme,
-      host: f.host,
-      port: f.port,
-      path: f.path,
+      ...this.#common(),
       outcome: verdict.outcome,
       reason: verdict.reason,
       bytesUp: this.bytesUp,
@@ -86,10 +79,10 @@ export class ExchangeRecord implements OpenExchange {
     return this.#done;
   }
 
-  #decidedEvent(verdict: Decided): RequestDecidedEvent {
+  /** What both records of the exchange say: its id, who, and the request line. */
+  #common() {
     const f = this.facts;
-    const event: RequestDecidedEvent = {
-      type: 'request.decided',
+    return {
       id: this.id,
       time: new Date().toISOString(),
       sandboxId: this.sandbox.identity.sandboxId,
@@ -99,6 +92,14 @@ export class ExchangeRecord implements OpenExchange {
       host: f.host,
       port: f.port,
       path: f.path,
+    };
+  }
+
+  #decidedEvent(verdict: Decided): RequestDecidedEvent {
+    const f = this.facts;
+    const event: RequestDecidedEvent = {
+      type: 'request.decided',
+      ...this.#common(),
       outcome: verdict.outcome,
       rule: verdict.rule,
       reason: verdict.reason,
@@ -107,7 +108,8 @@ export class ExchangeRecord implements OpenExchange {
     if (f.query) event.query = shownQuery(f.query);
     if (verdict.approvalId) event.approvalId = verdict.approvalId;
     if (this.address) event.address = this.address;
-    if (this.intercepted !== undefined) event.intercepted = this.intercepted;
+    const intercepted = interceptedOf(this.via);
+    if (intercepted !== undefined) event.intercepted = intercepted;
     return event;
   }
 }

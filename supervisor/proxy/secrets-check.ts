@@ -4,7 +4,7 @@
 import type http from 'node:http';
 import type { RequestFacts } from '../api/index.ts';
 import type { ProxyServices, SandboxContext } from './context.ts';
-import { proxyVerdict, type Verdict } from './decide.ts';
+import { proxyVerdict, type Refused } from './decide.ts';
 
 export interface Violation {
   secret: string;
@@ -17,7 +17,7 @@ export function exfiltrationVerdict(
   sandbox: SandboxContext,
   facts: RequestFacts,
   violations: Violation[],
-): Verdict {
+): Refused {
   const time = new Date().toISOString();
   const { sandboxId, user } = sandbox.identity;
   for (const v of violations) {
@@ -51,7 +51,7 @@ export function checkSecrets(
   headers: http.IncomingHttpHeaders,
   url: string,
   intercepted: boolean,
-): { headers: http.IncomingHttpHeaders; url: string; verdict?: Verdict } {
+): { headers: http.IncomingHttpHeaders; url: string; verdict?: Refused } {
   const { sandboxId, user } = sandbox.identity;
   const result = svc.secrets.apply(
     { sandboxId, host: facts.host, intercepted, headers, url },

@@ -2,6 +2,7 @@
 // CONNECT authority, into the facts the policy decides on.
 
 import type { RequestFacts, Scheme } from '../api/index.ts';
+import { DEFAULT_PORTS, displayAuthority } from '../api/request-line.ts';
 import { normalizeHost, normalizePath, pathAmbiguity } from '../policy/index.ts';
 
 export class TargetError extends Error {
@@ -23,10 +24,8 @@ export interface Target {
   ambiguity?: string;
 }
 
-const DEFAULT_PORT: Record<Scheme, number> = { http: 80, ws: 80, https: 443, wss: 443 };
-
 export function defaultPort(scheme: Scheme): number {
-  return DEFAULT_PORT[scheme];
+  return DEFAULT_PORTS[scheme];
 }
 
 /** `host:port` of a CONNECT request. IPv6 hosts are bracketed. */
@@ -87,7 +86,7 @@ export function parseAbsoluteUrl(raw: string, websocket: boolean): Target {
   } catch (error) {
     throw new TargetError(`host is invalid: ${(error as Error).message}`);
   }
-  const port = url.port ? Number(url.port) : DEFAULT_PORT[scheme];
+  const port = url.port ? Number(url.port) : DEFAULT_PORTS[scheme];
   // Match and forward the raw request path (not the URL parser's view of it) after our own normalization.
   const afterAuthority = raw.replace(/^[a-z]+:\/\/[^/?#]*/i, '') || '/';
   const split = splitPath(afterAuthority.startsWith('/') ? afterAuthority : `/${afterAuthority}`);
@@ -107,11 +106,7 @@ export function factsOf(target: Target, method: string): RequestFacts {
   return facts;
 }
 
-/** `host` or `[v6]` plus `:port` when not the scheme's default. */
-export function displayAuthority(scheme: Scheme, host: string, port: number): string {
-  const h = host.includes(':') ? `[${host}]` : host;
-  return port === DEFAULT_PORT[scheme] ? h : `${h}:${port}`;
-}
+export { displayAuthority };
 
 export function displayUrl(t: {
   scheme: Scheme;

@@ -5,9 +5,8 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import type { RequestFacts } from '../api/index.ts';
-import type { BlockInfo } from './block.ts';
 import type { ConnectionOwner, ProxyServices } from './context.ts';
-import { settle, unavailable, type Verdict, vetAddress } from './decide.ts';
+import { type Refused, settle, unavailable, vetAddress } from './decide.ts';
 import type { Interceptor } from './intercept.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
 import { ExchangeRecord } from './record.ts';
@@ -37,10 +36,10 @@ export async function handleConnect(
   const aborter = new AbortController();
   socket.once('close', () => aborter.abort());
 
-  const deny = (verdict: Verdict) => {
-    new ExchangeRecord(sandbox, svc.emit, facts, false).finish(verdict);
+  const deny = (verdict: Refused) => {
+    new ExchangeRecord(sandbox, svc.emit, facts, 'connect').finish(verdict);
     // Show the client why, inside the tunnel it asked for, when it speaks TLS or HTTP.
-    interceptor.attach(socket, head, { host, port, owner }, { deny: verdict.block as BlockInfo });
+    interceptor.attach(socket, head, { host, port, owner }, { deny: verdict.block });
   };
 
   const gate = svc.gate();
@@ -70,7 +69,7 @@ export async function handleConnect(
   if (!vetted.ok) return deny(vetted.verdict);
   if (socket.destroyed) return;
 
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, false, owner.records);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, 'connect', owner.records);
   record.address = vetted.address.address;
   record.decide(verdict);
   const upstream = owner.upstream.connect(vetted.address, port);

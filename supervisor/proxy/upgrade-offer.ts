@@ -8,7 +8,7 @@ import { UPGRADE_PROTOCOL_PATTERN } from '../api/policy-schema.ts';
 import type { BlockInfo } from './block.ts';
 import { ruleLabel } from './block.ts';
 import type { SandboxContext } from './context.ts';
-import type { Verdict } from './decide.ts';
+import type { Refused } from './decide.ts';
 import { TargetError } from './target.ts';
 
 const PROTOCOL = new RegExp(UPGRADE_PROTOCOL_PATTERN);
@@ -71,7 +71,7 @@ export function upgradeRefusal(
   facts: RequestFacts,
   decision: Decision,
   offer: UpgradeOffer,
-): Verdict | null {
+): Refused | null {
   if (offer.websocket || decision.action === 'deny') return null;
   const listed = decision.action === 'allow' ? (decision.rule?.upgrades ?? []) : [];
   const missing = offer.protocols.filter(

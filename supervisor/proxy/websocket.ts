@@ -3,19 +3,19 @@
 // when the sandbox holds placeholders; another protocol needs a rule listing it
 // (upgrade-offer.ts) and is spliced unread, and the upstream may switch only to what was offered.
 
-import type http from 'node:http';
 import type net from 'node:net';
 import { admit, upstreamScheme } from './admit.ts';
+import type { Arrival } from './arrival.ts';
 import { declaresBody } from './body-framing.ts';
-import type { ConnectionOwner, ProxyServices } from './context.ts';
-import type { Verdict } from './decide.ts';
+import type { ProxyServices } from './context.ts';
+import { failedAfter, proxyVerdict, type Refused, type Verdict } from './decide.ts';
 import { upstreamErrorReason } from './exchange.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
 import { ExchangeRecord } from './record.ts';
 import { redactingTransform, redactionReporter } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
-import { factsOf, type Target } from './target.ts';
+import { factsOf } from './target.ts';
 import { switchRefusal, type UpgradeOffer } from './upgrade-offer.ts';
 import { inspectedSplice } from './ws-inspect.ts';
 
@@ -27,25 +27,22 @@ function headLines(statusCode: number, statusMessage: string, raw: string[]): st
 
 export async function handleUpgrade(
   svc: ProxyServices,
-  owner: ConnectionOwner,
-  req: http.IncomingMessage,
+  arrival: Arrival,
   socket: net.Socket,
   head: Buffer,
-  target: Target,
-  intercepted: boolean | undefined,
   offer: UpgradeOffer,
 ): Promise<void> {
+  const { owner, req, target, via } = arrival;
   const { sandbox } = owner;
   socket.on('error', () => socket.destroy());
   const facts = factsOf(target, req.method ?? 'GET');
-  const record = new ExchangeRecord(sandbox, svc.emit, facts, intercepted, owner.records);
+  const record = new ExchangeRecord(sandbox, svc.emit, facts, via, owner.records);
   const aborter = new AbortController();
   socket.once('close', () => aborter.abort());
-  const fail = (verdict: Verdict) => {
-    record.status = verdict.block?.status;
+  const fail = (verdict: Refused) => {
+    record.status = verdict.block.status;
     record.finish(verdict);
-    if (verdict.block) writeRawBlock(socket, verdict.block);
-    else socket.destroy();
+    writeRawBlock(socket, verdict.block);
   };
 
   if (declaresBody(req)) {
@@ -53,16 +50,9 @@ export async function handleUpgrade(
     // that follow the handshake, which were never decided.
     const reason =
       'an Upgrade request must not carry a body (Content-Length or Transfer-Encoding): send the handshake alone';
-    return fail({
-      allowed: false,
-      outcome: 'error',
-      rule: null,
-      reason,
-      decidedBy: 'proxy',
-      block: { status: 400, verdict: 'error', reason, identity: sandbox.identity, facts },
-    });
+    return fail(proxyVerdict(sandbox, facts, { status: 400, verdict: 'error', outcome: 'error' }, reason));
   }
-  const admission = await admit(svc, sandbox, req, target, facts, intercepted, aborter.signal, offer);
+  const admission = await admit({ ...arrival, svc, sandbox, facts, signal: aborter.signal }, offer);
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
   if (socket.destroyed)
@@ -98,26 +88,14 @@ export async function handleUpgrade(
     const switched = switchRefusal(offer, res.headers.upgrade);
     if (switched) {
       upSocket.destroy();
-      return fail({
-        ...verdict,
-        allowed: false,
-        outcome: 'error',
-        reason: switched,
-        block: { status: 502, verdict: 'error', reason: switched, identity: sandbox.identity, facts },
-      });
+      return fail(failedAfter(verdict, sandbox, facts, 502, switched));
     }
     const raw = [...res.rawHeaders];
     if (redactor) for (const { secret, header } of redactor.headers(raw)) report(secret, `header:${header}`);
     if (holds && res.headers['sec-websocket-extensions'] !== undefined) {
       upSocket.destroy();
       const reason = `${facts.host} accepted a WebSocket extension that was not offered; it cannot be inspected`;
-      return fail({
-        ...verdict,
-        allowed: false,
-        outcome: 'error',
-        reason,
-        block: { status: 502, verdict: 'error', reason, identity: sandbox.identity, facts },
-      });
+      return fail(failedAfter(verdict, sandbox, facts, 502, reason));
     }
     socket.write(headLines(res.statusCode ?? 101, res.statusMessage ?? 'Switching Protocols', raw));
     if (holds && offer.websocket) {
@@ -172,13 +150,7 @@ export async function handleUpgrade(
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     const reason = upstreamErrorReason(facts, address.address, error);
-    fail({
-      ...verdict,
-      allowed: false,
-      outcome: 'error',
-      reason,
-      block: { status: 502, verdict: 'error', reason, identity: sandbox.identity, facts },
-    });
+    fail(failedAfter(verdict, sandbox, facts, 502, reason));
   });
   upstream.end();
 }
