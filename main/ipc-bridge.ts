@@ -13,8 +13,8 @@ import {
   EVENT_CHANNEL,
   isBridgeMethod,
 } from '../supervisor/api/bridge.ts';
+import { errorShapeOf } from '../supervisor/api/errors.ts';
 import type { RouteKey } from '../supervisor/api/routes.ts';
-import { ApiClientError } from '../supervisor/client/api-client.ts';
 import { BridgeValidator } from './bridge-validation.ts';
 import type { DaemonApi } from './daemon-supervisor.ts';
 import type { InvokeEventSurface, IpcMainSurface, WebContentsSurface } from './electron-surface.ts';
@@ -34,28 +34,10 @@ export interface IpcBridgeOptions {
 
 const CHANNEL_PREFIX = 'warden:';
 
-/** A thrown value as the error envelope: name, message, status, hint and errors preserved. */
+/** A thrown value as the error envelope (the contract's one converter); a daemon that is down is a 503. */
 export function toBridgeError(error: unknown): BridgeError {
-  if (error instanceof ApiClientError) {
-    return {
-      name: error.name,
-      message: error.message,
-      status: error.status,
-      ...(error.hint ? { hint: error.hint } : {}),
-      ...(error.details.errors ? { errors: error.details.errors } : {}),
-    };
-  }
-  if (error instanceof Error) {
-    const e = error as Error & { status?: unknown; hint?: unknown };
-    return {
-      name: error.name,
-      message: error.message,
-      ...(typeof e.status === 'number' ? { status: e.status } : {}),
-      ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
-      ...(error.name === 'DaemonUnavailable' ? { status: 503 } : {}),
-    };
-  }
-  return { name: 'Error', message: String(error) };
+  const shape = errorShapeOf(error);
+  return shape.name === 'DaemonUnavailable' ? { ...shape, status: 503 } : shape;
 }
 
 export class IpcBridge {

@@ -8,6 +8,7 @@ import type {
   WardenBridge,
   WardenDesktop,
 } from '../../supervisor/api/bridge.ts';
+import { errorShapeOf } from '../../supervisor/api/errors.ts';
 
 export type { ConnectionState };
 
@@ -30,16 +31,5 @@ export class BridgeError extends Error implements BridgeErrorShape {
 
 /** Anything thrown (a BridgeError, a plain Error, an envelope-shaped object) as a BridgeError. */
 export function toBridgeError(error: unknown): BridgeError {
-  if (error instanceof BridgeError) return error;
-  if (error && typeof error === 'object') {
-    const e = error as Partial<BridgeErrorShape>;
-    return new BridgeError({
-      name: typeof e.name === 'string' ? e.name : 'Error',
-      message: typeof e.message === 'string' ? e.message : String(error),
-      ...(typeof e.status === 'number' ? { status: e.status } : {}),
-      ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
-      ...(Array.isArray(e.errors) ? { errors: e.errors } : {}),
-    });
-  }
-  return new BridgeError({ name: 'Error', message: String(error) });
+  return error instanceof BridgeError ? error : new BridgeError(errorShapeOf(error));
 }

@@ -2,6 +2,7 @@
 // code throws with one of them, a hint saying what to do, and optional fields. The HTTP
 // server maps each name to its status in one table (supervisor/server/error-status.ts).
 
+import type { BridgeError } from './bridge.ts';
 import type { ErrorEnvelope } from './messages.ts';
 
 export const API_ERROR_NAMES = [
@@ -62,4 +63,23 @@ export class WardenError extends Error {
 export function asWardenError(error: unknown): WardenError {
   if (error instanceof WardenError) return error;
   return new WardenError('InternalError', error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Any thrown value as the shape an error crosses a process boundary in (Electron IPC, the
+ * renderer's stores): name, message, status, hint and policy errors, also from an API
+ * client's envelope (`details`). Main and the renderer both convert with this.
+ */
+export function errorShapeOf(error: unknown): BridgeError {
+  if (!error || typeof error !== 'object') return { name: 'Error', message: String(error) };
+  type Nested = { errors?: BridgeError['errors'] };
+  const e = error as Partial<BridgeError> & { details?: Nested; fields?: Nested };
+  const errors = [e.errors, e.details?.errors, e.fields?.errors].find((x) => Array.isArray(x));
+  return {
+    name: typeof e.name === 'string' ? e.name : 'Error',
+    message: typeof e.message === 'string' ? e.message : String(error),
+    ...(typeof e.status === 'number' ? { status: e.status } : {}),
+    ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
+    ...(errors ? { errors } : {}),
+  };
 }

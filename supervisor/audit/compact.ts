@@ -1,6 +1,6 @@
 // The compact record (schema 2): what the store keeps of an event is the event itself, cut
 // down to its named fields, plus the indexed columns derived from it. The OCSF object is built
-// from that on read (ocsf-read.ts), by the same mapper that used to run before the write, so
+// from that on read (records.ts), by the same mapper that used to run before the write, so
 // the OCSF output is unchanged while a stored record is about a third of the size.
 //
 // Only the fields listed here are ever written: a field a producer attaches beyond the event
