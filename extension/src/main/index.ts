@@ -1,0 +1,36 @@
+// The main entry of the Freelens 2 package: everything that touches the daemon runs here
+// (the renderer is a browser page with no Node). One connection to the daemon; its
+// snapshot (connection state, pending approvals) is broadcast to the renderer on each
+// change and answered on request, and answers go back to the daemon.
+
+import os from 'node:os';
+import { Common, Main } from '@freelensapp/extensions';
+import { VERSION } from '../../../supervisor/api/version.ts';
+import { WARDEN_IPC } from '../common/ipc.ts';
+import { WardenConnection } from './connection.ts';
+import { daemonLocation } from './daemon-location.ts';
+import { registerIpcHandlers } from './ipc-handlers.ts';
+
+class WardenIpc extends Main.Ipc {}
+
+export default class WardenExtension extends Main.LensExtension {
+  #connection: WardenConnection | undefined;
+
+  override async onActivate(): Promise<void> {
+    const ipc = WardenIpc.createInstance(this);
+    const connection = new WardenConnection({
+      locate: () => daemonLocation({ env: process.env, platform: process.platform, homedir: os.homedir() }),
+      extensionVersion: VERSION,
+      log: (level, line) => Common.logger[level](`[warden] ${line}`),
+      onChange: (snapshot) => ipc.broadcast(WARDEN_IPC.changed, snapshot),
+    });
+    registerIpcHandlers(ipc, connection);
+    this.#connection = connection;
+    connection.start();
+  }
+
+  override async onDeactivate(): Promise<void> {
+    await this.#connection?.stop();
+    this.#connection = undefined;
+  }
+}
