@@ -47,10 +47,17 @@ export function acceptsHost(range: string | undefined, hostVersion: string): boo
   return Number(m[1]) === major && (minor ?? 0) >= Number(m[2]);
 }
 
+export interface LoadOptions {
+  hostVersion?: string;
+  /** What getExtensionFileFolder() answers (default: a fresh folder, removed on deactivate). */
+  filesDir?: string;
+}
+
 export async function loadFreelensExtension(
   packageDir: string,
-  hostVersion = '2.0.0',
+  opts: LoadOptions = {},
 ): Promise<LoadedExtension> {
+  const hostVersion = opts.hostVersion ?? '2.0.0';
   const manifestPath = path.join(packageDir, 'package.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as LoadedExtension['manifest'];
   if (!acceptsHost(manifest.engines?.freelens, hostVersion))
@@ -58,7 +65,9 @@ export async function loadFreelensExtension(
   const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
   const broadcasts: Broadcast[] = [];
   const logs: string[] = [];
-  const files = makeTempDir('warden-freelens-files-');
+  const files = opts.filesDir
+    ? { dir: opts.filesDir, dispose: () => {} }
+    : makeTempDir('warden-freelens-files-');
   const prefix = `extensions@${manifest.name}:`;
 
   class LensExtension {

@@ -15,6 +15,8 @@ export const WARDEN_IPC = {
   preview: 'warden:preview',
   /** Invoke: try to reach the daemon now instead of waiting out the backoff. */
   retry: 'warden:retry',
+  /** Invoke with (absolute folder | null): a StateFolderResult; reconnects there. */
+  setStateFolder: 'warden:set-state-folder',
   /** Broadcast from main: the Snapshot, each time it changes. */
   changed: 'warden:snapshot-changed',
 } as const;
@@ -54,6 +56,8 @@ export type ConnectionView =
 export interface Snapshot {
   connection: ConnectionView;
   extensionVersion: string;
+  /** The state folder chosen in the preferences; absent: $WARDEN_HOME or the default. */
+  stateFolder?: string;
   /** Pending approvals, oldest first; empty unless connected. */
   approvals: ApprovalView[];
 }
@@ -66,3 +70,5 @@ export type AnswerResult =
   | { ok: false; gone: boolean; error: IpcError };
 
 export type PreviewResult = { ok: true; diff: PolicyDiff } | { ok: false; gone: boolean; error: IpcError };
+
+export type StateFolderResult = { ok: true; location: DaemonLocation } | { ok: false; error: IpcError };

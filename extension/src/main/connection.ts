@@ -25,6 +25,8 @@ export interface ConnectionOptions {
   /** Where the daemon is; read again before every attempt (the preference may change). */
   locate(): DaemonLocation;
   extensionVersion: string;
+  /** The state folder chosen in the preferences, shown in the snapshot. */
+  stateFolder?(): string | undefined;
   backoff?: Backoff;
   /** How long the status call of the handshake may take. */
   statusTimeoutMs?: number;
@@ -33,6 +35,7 @@ export interface ConnectionOptions {
   onChange(snapshot: Snapshot): void;
 }
 
+/** Filled in by the loop with the delay before the next attempt. */
 type Retrying = { retryInMs: number };
 
 export class WardenConnection {
@@ -45,15 +48,21 @@ export class WardenConnection {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #attempt = 0;
+  /** Set by retryNow and reconnect: the next attempt does not wait. */
+  #now = false;
+  /** Bumped by reconnect: an attempt of an older generation does not follow its stream. */
+  #generation = 0;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
   }
 
   snapshot(): Snapshot {
+    const stateFolder = this.#o.stateFolder?.();
     return {
       connection: this.#view,
       extensionVersion: this.#o.extensionVersion,
+      ...(stateFolder ? { stateFolder } : {}),
       approvals: this.#view.kind === 'connected' ? this.#pending.list() : [],
     };
   }
@@ -77,6 +86,17 @@ export class WardenConnection {
   /** Try again now instead of waiting out the backoff. */
   retryNow(): void {
     this.#attempt = 0;
+    this.#now = true;
+    this.#wake?.();
+  }
+
+  /** Drop the stream (if any) and connect again at once: the location changed. */
+  reconnect(): void {
+    this.#attempt = 0;
+    this.#now = true;
+    this.#generation++;
+    this.#set({ kind: 'connecting', where: this.#o.locate().socket });
+    this.#abort?.abort();
     this.#wake?.();
   }
 
@@ -127,11 +147,14 @@ export class WardenConnection {
 
   async #run(): Promise<void> {
     while (this.#running) {
-      const location = this.#o.locate();
-      const delay = backoffDelay(this.#o.backoff ?? DEFAULT_BACKOFF, this.#attempt++);
-      const next = await this.#once(location, { retryInMs: delay });
+      const next = await this.#once(this.#o.locate(), this.#generation);
       if (!this.#running) break;
-      if (next) this.#set(next);
+      const delay = backoffDelay(this.#o.backoff ?? DEFAULT_BACKOFF, this.#attempt++);
+      if (next) this.#set('retryInMs' in next ? { ...next, retryInMs: delay } : next);
+      if (this.#now) {
+        this.#now = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.#wake = () => {
@@ -140,17 +163,20 @@ export class WardenConnection {
         };
       });
       this.#wake = undefined;
+      this.#now = false;
     }
   }
 
   /** One attempt: handshake, then follow the stream until it ends. Returns the state to show while waiting. */
-  async #once(location: DaemonLocation, retry: Retrying): Promise<ConnectionView | undefined> {
+  async #once(location: DaemonLocation, generation: number): Promise<ConnectionView | undefined> {
+    const retry: Retrying = { retryInMs: 0 };
     const where = location.socket;
     // While retrying, what is wrong stays on show; "connecting" is for the first attempt.
     if (this.#view.kind === 'stopped') this.#set({ kind: 'connecting', where });
     try {
       const client = await ApiClient.fromFiles(location.socket, location.tokenFile);
       const status = await client.call('GET /v1/status', { timeoutMs: this.#o.statusTimeoutMs ?? 5000 });
+      if (generation !== this.#generation) return { kind: 'connecting', where };
       const agreed = handshake(this.#o.extensionVersion, status.version);
       if (!agreed.ok) {
         const { newer, message, hint } = agreed;

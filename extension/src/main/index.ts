@@ -10,6 +10,7 @@ import { WARDEN_IPC } from '../common/ipc.ts';
 import { WardenConnection } from './connection.ts';
 import { daemonLocation } from './daemon-location.ts';
 import { registerIpcHandlers } from './ipc-handlers.ts';
+import { loadPreferences, type Preferences, savePreferences } from './preferences.ts';
 
 class WardenIpc extends Main.Ipc {}
 
@@ -18,13 +19,31 @@ export default class WardenExtension extends Main.LensExtension {
 
   override async onActivate(): Promise<void> {
     const ipc = WardenIpc.createInstance(this);
+    const log = (level: 'info' | 'warn', line: string) => Common.logger[level](`[warden] ${line}`);
+    const folder = await this.getExtensionFileFolder();
+    let prefs: Preferences = await loadPreferences(folder, (line) => log('warn', line));
+    const locate = () =>
+      daemonLocation({
+        env: process.env,
+        platform: process.platform,
+        homedir: os.homedir(),
+        ...(prefs.stateFolder ? { chosen: prefs.stateFolder } : {}),
+      });
     const connection = new WardenConnection({
-      locate: () => daemonLocation({ env: process.env, platform: process.platform, homedir: os.homedir() }),
+      locate,
+      stateFolder: () => prefs.stateFolder,
       extensionVersion: VERSION,
-      log: (level, line) => Common.logger[level](`[warden] ${line}`),
+      log,
       onChange: (snapshot) => ipc.broadcast(WARDEN_IPC.changed, snapshot),
     });
-    registerIpcHandlers(ipc, connection);
+    registerIpcHandlers(ipc, connection, {
+      locate,
+      async set(stateFolder) {
+        const next: Preferences = stateFolder ? { stateFolder } : {};
+        await savePreferences(folder, next);
+        prefs = next;
+      },
+    });
     this.#connection = connection;
     connection.start();
   }

@@ -3,8 +3,16 @@
 // a failure comes back as a result the card can show.
 
 import type { AnswerApprovalRequest, PreviewApprovalRequest } from '../../../supervisor/api/requests.ts';
-import { type AnswerResult, type PreviewResult, type Snapshot, WARDEN_IPC } from '../common/ipc.ts';
+import {
+  type AnswerResult,
+  type DaemonLocation,
+  type PreviewResult,
+  type Snapshot,
+  type StateFolderResult,
+  WARDEN_IPC,
+} from '../common/ipc.ts';
 import type { WardenConnection } from './connection.ts';
+import { stateFolderProblem } from './preferences.ts';
 
 /** What main needs of Main.Ipc. */
 export interface IpcHandle {
@@ -25,7 +33,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function registerIpcHandlers(ipc: IpcHandle, connection: WardenConnection): void {
+/** The state-folder preference: where the daemon is looked for, and saving a new choice. */
+export interface StateFolderPreference {
+  set(folder: string | undefined): Promise<void>;
+  locate(): DaemonLocation;
+}
+
+export function registerIpcHandlers(
+  ipc: IpcHandle,
+  connection: WardenConnection,
+  stateFolder: StateFolderPreference,
+): void {
   ipc.handle(WARDEN_IPC.snapshot, (): Snapshot => connection.snapshot());
   ipc.handle(WARDEN_IPC.answer, async (_event, id, body): Promise<AnswerResult> => {
     if (!validId(id)) return badRequest('an approval id is a non-empty string');
@@ -40,5 +58,21 @@ export function registerIpcHandlers(ipc: IpcHandle, connection: WardenConnection
   ipc.handle(WARDEN_IPC.retry, () => {
     connection.retryNow();
     return true;
+  });
+  ipc.handle(WARDEN_IPC.setStateFolder, async (_event, folder): Promise<StateFolderResult> => {
+    const problem = folder === null ? undefined : stateFolderProblem(folder);
+    if (problem)
+      return {
+        ok: false,
+        error: { name: 'BadRequest', message: problem, hint: 'choose the folder with the file picker' },
+      };
+    try {
+      await stateFolder.set(folder === null ? undefined : (folder as string));
+    } catch (error) {
+      const message = `could not save the preference: ${(error as Error).message}`;
+      return { ok: false, error: { name: 'PreferencesNotSaved', message } };
+    }
+    connection.reconnect();
+    return { ok: true, location: stateFolder.locate() };
   });
 }
