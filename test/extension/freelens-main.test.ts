@@ -235,3 +235,23 @@ test('the package: engines.freelens ^2.0.0, ESM main, no dependencies, no script
       .sort(),
   );
 });
+
+test('deactivated (a reload), it lets go of the daemon; the rebuilt entry connects again', async (t) => {
+  const d = await startTestDaemon({ label: 'lens' });
+  t.after(() => d.stop());
+  process.env.WARDEN_HOME = d.home;
+  const first = await loadFreelensExtension(pkg);
+  await connected(first);
+  await first.deactivate();
+  assert.equal(lastBroadcast(first)?.connection.kind, 'stopped');
+  const count = first.broadcasts.length;
+
+  const { env } = await d.listener(ASK);
+  const held = curl(env, [`http://127.0.0.1:${up.httpPort}/after-deactivate`]);
+  const second = await load(t, d.home);
+  await connected(second);
+  const approval = await listed(second, '/after-deactivate');
+  assert.equal(first.broadcasts.length, count, 'the deactivated instance heard nothing more');
+  await second.invoke(WARDEN_IPC.answer, approval.id, { decision: 'deny', scope: 'once' });
+  assert.notEqual((await held).status, 200);
+});
