@@ -65,3 +65,6 @@ await (await import('./renderer.mjs')).buildRenderer();
 
 // The Electron main process and preload (CommonJS, `electron` external).
 await (await import('./main.mjs')).buildMain();
+
+// The Lens extension's Freelens 2 package (extension/dist/freelens/).
+await (await import('../extension/build.mjs')).buildFreelensPackage();

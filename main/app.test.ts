@@ -217,6 +217,25 @@ async function desktop() {
   };
 }
 
+test('a list fetched before an approval went does not bring it back (the tray count stays right)', () => {
+  const pending = new PendingApprovals();
+  pending.reset([approval('a1')]);
+  // The stream reconnects; while GET /v1/approvals is in flight, a1 is answered and a2 arrives.
+  pending.apply(answered('a1'));
+  pending.apply(pendingEvent('a2'));
+  pending.reset([approval('a1'), approval('a2')]);
+  assert.deepEqual(
+    pending.list().map((a) => a.id),
+    ['a2'],
+  );
+  // After that list, a1 is settled: the next list decides alone.
+  pending.reset([approval('a3')]);
+  assert.deepEqual(
+    pending.list().map((a) => a.id),
+    ['a3'],
+  );
+});
+
 test('the app: window, IPC handlers, tray seeded from the API and updated by events, notification click focuses the card', async () => {
   const d = await desktop();
   try {

@@ -1,11 +1,15 @@
 // The set of pending approvals as main sees it: seeded from GET /v1/approvals whenever
-// the event stream (re)connects, then kept current by approval.* events.
+// the event stream (re)connects, then kept current by approval.* events. The list travels
+// on another connection than the events: one that went (answered, expired, cancelled)
+// while the list was in flight must not come back with it.
 
 import type { ApprovalView, WardenEvent } from '../supervisor/api/events.ts';
 
 export class PendingApprovals {
   readonly #pending = new Map<string, ApprovalView>();
   readonly #listeners = new Set<(count: number) => void>();
+  /** Ids that went since the last reset: a list fetched before they went still has them. */
+  readonly #gone = new Set<string>();
 
   get count(): number {
     return this.#pending.size;
@@ -25,7 +29,9 @@ export class PendingApprovals {
 
   reset(approvals: ApprovalView[]): void {
     this.#pending.clear();
-    for (const a of approvals) this.#pending.set(a.id, a);
+    for (const a of approvals) if (!this.#gone.has(a.id)) this.#pending.set(a.id, a);
+    // Approval ids are never reused: what went before this list is settled.
+    this.#gone.clear();
     this.#changed();
   }
 
@@ -42,6 +48,7 @@ export class PendingApprovals {
       event.type === 'approval.expired' ||
       event.type === 'approval.cancelled'
     ) {
+      this.#gone.add(event.approvalId);
       if (this.#pending.delete(event.approvalId)) this.#changed();
     } else if (event.type === 'daemon.stopping') {
       this.reset([]);

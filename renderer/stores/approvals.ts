@@ -40,6 +40,11 @@ export class ApprovalsStore {
   readonly #client: WardenClient;
   readonly #clock: Clock;
   #stopTicking?: () => void;
+  /**
+   * Ids that went (answered, expired, cancelled) since the last load: the list travels on
+   * another connection than the events, so one fetched before they went still has them.
+   */
+  readonly #gone = new Set<string>();
 
   constructor(client: WardenClient, clock: Clock = systemClock) {
     this.#client = client;
@@ -93,7 +98,11 @@ export class ApprovalsStore {
     try {
       const list = await this.#client.listApprovals();
       runInAction(() => {
-        this.items.replace(list.map((a) => [a.id, a] as [string, ApprovalView]));
+        this.items.replace(
+          list.filter((a) => !this.#gone.has(a.id)).map((a) => [a.id, a] as [string, ApprovalView]),
+        );
+        // Approval ids are never reused: what went before this list is settled.
+        this.#gone.clear();
         this.error = null;
         this.loaded = true;
         this.now = this.#clock.now();
@@ -118,6 +127,7 @@ export class ApprovalsStore {
       event.type === 'approval.expired' ||
       event.type === 'approval.cancelled'
     ) {
+      this.#gone.add(event.approvalId);
       this.items.delete(event.approvalId);
       this.answerErrors.delete(event.approvalId);
       this.busy.delete(event.approvalId);
@@ -131,13 +141,17 @@ export class ApprovalsStore {
     });
     try {
       await this.#client.answerApproval({ params: { id }, body: { decision, scope } });
+      this.#gone.add(id);
       runInAction(() => this.items.delete(id));
       return true;
     } catch (error) {
       const e = toBridgeError(error);
       runInAction(() => {
         this.answerErrors.set(id, e);
-        if (e.status === 404) this.items.delete(id);
+        if (e.status === 404) {
+          this.#gone.add(id);
+          this.items.delete(id);
+        }
       });
       return false;
     } finally {

@@ -134,6 +134,36 @@ test('approvals: live from events, refetched, countdown, answer errors kept per 
   assert.equal(store.items.size, 0);
 });
 
+test('approvals: a list fetched before an approval went does not bring its card back', async () => {
+  const now = 1_000_000;
+  let resolveList: (list: ApprovalView[]) => void = () => {};
+  const client = fakeClient({
+    listApprovals: () => new Promise<ApprovalView[]>((resolve) => (resolveList = resolve)),
+  });
+  const store = new ApprovalsStore(client, { now: () => now, every: () => () => {} });
+  // The stream reconnects and the list is requested; a1 is answered elsewhere meanwhile.
+  const loading = store.load();
+  store.onEvent({
+    type: 'approval.answered',
+    time: '',
+    sandboxId: 's',
+    user: 'u',
+    approvalId: 'a1',
+    decision: 'allow',
+    scope: 'once',
+    by: 'cli',
+    method: 'GET',
+    host: 'h',
+    path: '/',
+  });
+  resolveList([approval('a1', 30_000, now), approval('a2', 30_000, now)]);
+  await loading;
+  assert.deepEqual(
+    store.list.map((a) => a.id),
+    ['a2'],
+  );
+});
+
 test('policy: validation errors kept with line and field; apply refused while invalid', async () => {
   const client = fakeClient({
     getPolicy: async () => ({

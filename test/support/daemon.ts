@@ -35,10 +35,12 @@ export interface TestDaemonOptions {
   /** Label of the listeners `listener()` creates (default `test`). */
   label?: string;
   homePrefix?: string;
+  /** An existing state folder (a restart of a daemon stopped with `daemon.stop()`). */
+  home?: string;
 }
 
 export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<TestDaemon> {
-  const home = await mkdtemp(path.join(os.tmpdir(), opts.homePrefix ?? 'warden-home-'));
+  const home = opts.home ?? (await mkdtemp(path.join(os.tmpdir(), opts.homePrefix ?? 'warden-home-')));
   const logs: string[] = [];
   const daemon = await Daemon.start({
     home,

@@ -1,0 +1,90 @@
+// What the renderer sends over the extension IPC, from the attacker's side (a renderer page
+// runs other extensions' code too): an approval id that tries to reach another route, bodies
+// that are not answers, oversized ids. Nothing reaches a route other than the approval's,
+// nothing throws across the IPC, and the held request stays held.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildFreelensPackage } from '../../extension/build.mjs';
+import type { AnswerResult, PreviewResult, Snapshot } from '../../extension/src/common/ipc.ts';
+import { WARDEN_IPC } from '../../extension/src/common/ipc.ts';
+import { curl } from '../support/curl.ts';
+import { policyYaml, startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
+import { type LoadedExtension, loadFreelensExtension } from '../support/freelens-host.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
+import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
+
+const built = makeTempDir('warden-freelens-pkg-');
+let up: Upstreams;
+let d: TestDaemon;
+let ext: LoadedExtension;
+
+before(async () => {
+  const pkg = path.join(built.dir, 'freelens');
+  await buildFreelensPackage({ outdir: pkg });
+  up = await startUpstreams();
+  d = await startTestDaemon({ label: 'hostile' });
+  process.env.WARDEN_HOME = d.home;
+  ext = await loadFreelensExtension(pkg);
+  await until('the extension to connect', async () => {
+    const s = (await ext.invoke(WARDEN_IPC.snapshot)) as Snapshot;
+    return s.connection.kind === 'connected';
+  });
+});
+after(async () => {
+  await ext.deactivate();
+  await d.stop();
+  await up.close();
+  built.dispose();
+});
+
+test('ids and bodies that are not an answer are refused without reaching another route', async () => {
+  const { env } = await d.listener(policyYaml('- match: 127.0.0.1\n  action: ask'));
+  const held = curl(env, [`http://127.0.0.1:${up.httpPort}/hostile-held`]);
+  const approval = await until(
+    'the held request',
+    async () =>
+      ((await ext.invoke(WARDEN_IPC.snapshot)) as Snapshot).approvals.find((a) => a.path === '/hostile-held'),
+    10_000,
+  );
+  const secretsBefore = await d.client.call('GET /v1/secrets');
+
+  const answers: [unknown, unknown][] = [
+    ['../../secrets/X', { decision: 'allow', scope: 'once' }],
+    [`${approval.id}/preview`, { decision: 'allow', scope: 'once' }],
+    [`${approval.id}?x=1`, { decision: 'allow', scope: 'once' }],
+    ['x'.repeat(10_000), { decision: 'allow', scope: 'once' }],
+    [42, { decision: 'allow', scope: 'once' }],
+    ['', { decision: 'allow', scope: 'once' }],
+    [approval.id, null],
+    [approval.id, ['allow']],
+    [approval.id, 'allow'],
+    [approval.id, { decision: 'allow', scope: 'forever' }],
+    [approval.id, { decision: 'allow', scope: 'once', extra: true }],
+    [approval.id, { decision: 'allow', scope: 'always', rule: { match: '*', action: 'allow' } }],
+  ];
+  for (const [id, body] of answers) {
+    const result = (await ext.invoke(WARDEN_IPC.answer, id, body)) as AnswerResult;
+    assert.equal(result.ok, false, `refused: ${JSON.stringify([id, body]).slice(0, 80)}`);
+  }
+  const preview = (await ext.invoke(WARDEN_IPC.preview, '../approvals', {
+    decision: 'allow',
+  })) as PreviewResult;
+  assert.equal(preview.ok, false);
+
+  assert.deepEqual(await d.client.call('GET /v1/secrets'), secretsBefore);
+  const still = ((await ext.invoke(WARDEN_IPC.snapshot)) as Snapshot).approvals.map((a) => a.id);
+  assert.deepEqual(still, [approval.id], 'the approval is still pending, untouched');
+  assert.deepEqual(
+    (await d.client.call('GET /v1/approvals')).map((a) => a.id),
+    [approval.id],
+  );
+
+  const ok = (await ext.invoke(WARDEN_IPC.answer, approval.id, {
+    decision: 'deny',
+    scope: 'once',
+  })) as AnswerResult;
+  assert.equal(ok.ok, true);
+  assert.notEqual((await held).status, 200);
+});
