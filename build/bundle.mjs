@@ -5,8 +5,12 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeVersion } from './write-version.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// The version, written once in package.json, into the contract.
+writeVersion();
 
 // Chunk names carry a content hash: remove the previous build's so dist/ does not grow.
 const dist = path.join(root, 'dist');

@@ -1,0 +1,2 @@
+export function versionSource(version: string): string;
+export function writeVersion(): void;
