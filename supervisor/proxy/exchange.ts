@@ -14,7 +14,7 @@ import type { ProxyServices } from './context.ts';
 import { failedAfter, type Refused } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { ExchangeRecord } from './record.ts';
-import { redactionReporter, relayRedacted } from './response-redact.ts';
+import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
 
@@ -73,7 +73,7 @@ export async function handleExchange(
   const holdLast = check !== undefined && req.headers['content-encoding'] !== undefined;
   let held: Buffer | undefined;
   const headers = frameBody(req, admission.headers);
-  if (redactor) headers['accept-encoding'] = 'identity';
+  if (redactor) askForSearchableAnswer(headers);
   record.decide(verdict);
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),

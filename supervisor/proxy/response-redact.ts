@@ -11,6 +11,17 @@ import type { RequestFacts } from '../api/index.ts';
 import type { ProxyServices, ResponseRedactor, SandboxContext } from './context.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 
+/**
+ * What a request to a host whose answer is searched asks for: the whole answer, uncompressed.
+ * Compression would hide a value from the search, and a byte range (Range, If-Range) would
+ * let the agent read an echoed value slice by slice, no slice holding it whole.
+ */
+export function askForSearchableAnswer(headers: Record<string, string | string[]>): void {
+  headers['accept-encoding'] = 'identity';
+  delete headers.range;
+  delete headers['if-range'];
+}
+
 /** Records each (secret, where) once per exchange as a `secret.redacted` event. */
 export function redactionReporter(
   svc: ProxyServices,

@@ -13,7 +13,7 @@ import { upstreamErrorReason } from './exchange.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
 import { ExchangeRecord } from './record.ts';
-import { redactingTransform, redactionReporter } from './response-redact.ts';
+import { askForSearchableAnswer, redactingTransform, redactionReporter } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
 import { switchRefusal, type UpgradeOffer } from './upgrade-offer.ts';
@@ -73,7 +73,7 @@ export async function handleUpgrade(
   const redactor = holds ? svc.secrets.redactor(facts.host, sandbox.secrets()) : undefined;
   const report = redactionReporter(svc, sandbox, facts);
   if (holds) delete headers['sec-websocket-extensions'];
-  if (redactor) headers['accept-encoding'] = 'identity';
+  if (redactor) askForSearchableAnswer(headers);
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,
