@@ -70,6 +70,12 @@ export async function handleUpgrade(
   // A sandbox holding placeholders gets its frames read both ways (ws-inspect.ts): no
   // compression is offered, and a bound host's answers are asked for uncompressed.
   const holds = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId);
+  if (holds && !offer.websocket) {
+    // Only WebSocket frames can be read: another protocol (h2c) would carry the injected
+    // value back past redaction, and placeholders out, unread.
+    const reason = `an upgrade to ${offer.protocols.join(', ')} is spliced unread, and this sandbox holds secret placeholders whose use Warden must see; send the request without Upgrade (HTTP/1.1), or use a sandbox without secrets`;
+    return fail(proxyVerdict(sandbox, facts, { status: 403, verdict: 'denied', outcome: 'denied' }, reason));
+  }
   const redactor = holds ? svc.secrets.redactor(facts.host, sandbox.secrets()) : undefined;
   const report = redactionReporter(svc, sandbox, facts);
   if (holds) delete headers['sec-websocket-extensions'];
