@@ -51,3 +51,23 @@ test('Range slices of an echo never add up to the value: no Range goes upstream,
   const got = up.received.findLast((x) => x.url.startsWith('/echo-range'));
   assert.equal(got?.headers.range, undefined, 'a Range header reached the bound host');
 });
+
+test('a Basic credential echoed back is redacted whatever the user name before the value', async () => {
+  const url = `https://api.test:${up.httpsPort}/echo`;
+  const leaked: string[] = [];
+  for (const user of ['', 'a', 'ab', 'abc']) {
+    const basic = Buffer.from(`${user}:${env.GH_TOKEN}`).toString('base64');
+    const r = await curl(env, ['-H', `Authorization: Basic ${basic}`, url]);
+    assert.equal(r.status, 200, `${r.stderr} ${r.body}`);
+    const sent = up.received.findLast((x) => x.url === '/echo')?.headers.authorization ?? '';
+    assert.ok(Buffer.from(sent.slice(6), 'base64').toString().includes(VALUE), 'the value was injected');
+    const echoed = (JSON.parse(r.body) as { headers: Record<string, string> }).headers.authorization ?? '';
+    if (
+      Buffer.from(echoed.replace(/^Basic /, ''), 'base64')
+        .toString('latin1')
+        .includes(VALUE)
+    )
+      leaked.push(user);
+  }
+  assert.deepEqual(leaked, [], 'user names whose echoed Basic credential hands back the value');
+});
