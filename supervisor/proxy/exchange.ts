@@ -135,6 +135,15 @@ export async function handleExchange(
 
   upstream.on('response', (up) => {
     record.status = up.statusCode;
+    // An answer that ends before the whole body was sent: the upstream may never read the
+    // rest and would take it for requests nobody decided. The rest is not sent, and the
+    // connection is closed, not reused; the client's remaining bytes are read and dropped.
+    up.once('end', () => {
+      if (blocked || upstream.writableEnded) return;
+      blocked = true;
+      req.resume();
+      setImmediate(() => upstream.destroy());
+    });
     if (redactor) {
       const report = redactionReporter(svc, sandbox, facts);
       const refused = relayRedacted(up, res, facts, redactor, report, record);
