@@ -8,10 +8,10 @@ import type { RequestFacts } from '../api/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
-import { frameBody } from './body-framing.ts';
+import { frameBody, transferCodingProblem } from './body-framing.ts';
 import { type BodyCheck, openBodyCheck } from './body-inspect.ts';
 import type { ProxyServices } from './context.ts';
-import { failedAfter, type Refused } from './decide.ts';
+import { failedAfter, proxyVerdict, type Refused } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { ExchangeRecord } from './record.ts';
 import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
@@ -48,6 +48,10 @@ export async function handleExchange(
     record.finish(verdict);
   };
 
+  const coding = transferCodingProblem(req);
+  if (coding) {
+    return fail(proxyVerdict(sandbox, facts, { status: 400, verdict: 'error', outcome: 'error' }, coding));
+  }
   const admission = await admit({ ...arrival, svc, sandbox, facts, signal: aborter.signal });
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
