@@ -97,6 +97,11 @@ export function relayRedacted(
   let raw = endToEndRawHeaders(up.rawHeaders, up.headers.connection);
   const body = hasBody(facts.method, status);
   const encodings = body ? codings(up.headers['content-encoding']) : [];
+  // Node removes only the chunking: any other transfer coding leaves the body encoded.
+  const transfer = codings(up.headers['transfer-encoding']).find((c) => c !== 'chunked');
+  if (transfer) {
+    return `${facts.host} answered in the transfer coding "${transfer.slice(0, 40)}", which Warden does not decode, so it cannot keep the injected secret out of it`;
+  }
   const unknown = encodings.find((c) => !DECODERS[c]);
   if (unknown) {
     return `${facts.host} answered in the content encoding "${unknown.slice(0, 40)}", which Warden cannot read to keep the injected secret out of it; the request asked for identity (gzip, deflate and br are decoded)`;

@@ -140,7 +140,10 @@ export async function handleUpgrade(
     res.on('data', (c: Buffer) => {
       record.bytesDown += c.length;
     });
-    if (redactor && /[^\s]/.test(String(res.headers['content-encoding'] ?? '').replace(/identity/gi, ''))) {
+    const encoded =
+      /[^\s,]/.test(String(res.headers['content-encoding'] ?? '').replace(/identity/gi, '')) ||
+      /[^\s,]/.test(String(res.headers['transfer-encoding'] ?? '').replace(/chunked/gi, ''));
+    if (redactor && encoded) {
       // Compressed although identity was asked for: it cannot be searched, so it is not relayed.
       res.destroy();
       socket.destroy();
