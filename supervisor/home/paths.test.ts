@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { ensureHome, type HomeFs } from './paths.ts';
 
@@ -9,6 +12,11 @@ function fakeFs(mode: number, uid: number, chmodError?: string): HomeFs & { chmo
     chmods,
     mkdirSync: (() => undefined) as unknown as HomeFs['mkdirSync'],
     statSync: () => ({ isDirectory: () => true, mode: 0o040000 | mode, uid }),
+    lstatSync: (file) =>
+      file === '/h'
+        ? { isDirectory: () => true, isSymbolicLink: () => false, mode: 0o040000 | mode, uid }
+        : { isDirectory: () => true, isSymbolicLink: () => false, mode: 0o040755, uid: 0 },
+    realpathSync: (file) => file,
     chmodSync: ((_file: string, m: number) => {
       if (chmodError) throw Object.assign(new Error(chmodError), { code: chmodError });
       chmods.push(m);
@@ -50,5 +58,36 @@ test('a home others can write, or another user owns, is refused with what to do'
   assert.throws(
     () => ensureHome('/h', fakeFs(0o700, 0)),
     /belongs to another user \(uid 0, not 1000\).*chown 1000 \/h/,
+  );
+});
+
+test('a home under a folder anyone can write (not sticky) is refused: others could swap it', {
+  skip: process.platform === 'win32',
+}, () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'warden-home-parent-'));
+  try {
+    const open = path.join(base, 'shared');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const home = path.join(open, 'warden');
+    assert.throws(() => ensureHome(home), /can be written by other users.*not sticky.*chmod o-w/);
+    chmodSync(open, 0o1777);
+    assert.equal(ensureHome(home), null, 'a sticky folder (like /tmp) keeps our entry ours');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('a home reached through a symlink another user owns is refused: they could re-point it', {
+  skip: process.platform === 'win32',
+}, () => {
+  const fs = fakeFs(0o700, 1000);
+  const lstat = (file: string) =>
+    file === '/tmp/h'
+      ? { isDirectory: () => false, isSymbolicLink: () => true, mode: 0o120777, uid: 1001 }
+      : { isDirectory: () => true, isSymbolicLink: () => false, mode: 0o041777, uid: 0 };
+  assert.throws(
+    () => ensureHome('/tmp/h', { ...fs, lstatSync: lstat, realpathSync: () => '/home/u/h' }),
+    /reached through \/tmp\/h, which belongs to another user \(uid 1001\)/,
   );
 });

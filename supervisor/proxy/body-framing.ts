@@ -11,6 +11,18 @@ export function declaresBody(req: http.IncomingMessage): boolean {
 }
 
 /**
+ * Why the request's transfer coding cannot be relayed, or null. Node's parser accepts
+ * `Transfer-Encoding: gzip, chunked` and hands on the body with only the chunking removed;
+ * re-framed as chunked it would mean something else upstream, and it was searched for
+ * placeholders compressed. Only `chunked` alone is relayed.
+ */
+export function transferCodingProblem(req: http.IncomingMessage): string | null {
+  const te = req.headers['transfer-encoding'];
+  if (te === undefined || te.trim().toLowerCase() === 'chunked') return null;
+  return `the request's transfer coding "${te.slice(0, 60)}" is not relayed (only chunked is); send the body chunked or with a Content-Length, and compress it with Content-Encoding if need be`;
+}
+
+/**
  * Set the upstream framing of `req`'s body on `headers` (end-to-end headers, lower-case):
  * the client's Content-Length when it sent one, chunked when it chunked (Node's parser
  * has already refused a request with both), nothing when it has no body.

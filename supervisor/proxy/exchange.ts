@@ -8,13 +8,13 @@ import type { RequestFacts } from '../api/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
-import { frameBody } from './body-framing.ts';
+import { frameBody, transferCodingProblem } from './body-framing.ts';
 import { type BodyCheck, openBodyCheck } from './body-inspect.ts';
 import type { ProxyServices } from './context.ts';
-import { failedAfter, type Refused } from './decide.ts';
+import { failedAfter, proxyVerdict, type Refused } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { ExchangeRecord } from './record.ts';
-import { redactionReporter, relayRedacted } from './response-redact.ts';
+import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
 
@@ -48,6 +48,10 @@ export async function handleExchange(
     record.finish(verdict);
   };
 
+  const coding = transferCodingProblem(req);
+  if (coding) {
+    return fail(proxyVerdict(sandbox, facts, { status: 400, verdict: 'error', outcome: 'error' }, coding));
+  }
   const admission = await admit({ ...arrival, svc, sandbox, facts, signal: aborter.signal });
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
@@ -73,7 +77,7 @@ export async function handleExchange(
   const holdLast = check !== undefined && req.headers['content-encoding'] !== undefined;
   let held: Buffer | undefined;
   const headers = frameBody(req, admission.headers);
-  if (redactor) headers['accept-encoding'] = 'identity';
+  if (redactor) askForSearchableAnswer(headers);
   record.decide(verdict);
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
@@ -135,6 +139,15 @@ export async function handleExchange(
 
   upstream.on('response', (up) => {
     record.status = up.statusCode;
+    // An answer that ends before the whole body was sent: the upstream may never read the
+    // rest and would take it for requests nobody decided. The rest is not sent, and the
+    // connection is closed, not reused; the client's remaining bytes are read and dropped.
+    up.once('end', () => {
+      if (blocked || upstream.writableEnded) return;
+      blocked = true;
+      req.resume();
+      setImmediate(() => upstream.destroy());
+    });
     if (redactor) {
       const report = redactionReporter(svc, sandbox, facts);
       const refused = relayRedacted(up, res, facts, redactor, report, record);

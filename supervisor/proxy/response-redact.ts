@@ -11,6 +11,17 @@ import type { RequestFacts } from '../api/index.ts';
 import type { ProxyServices, ResponseRedactor, SandboxContext } from './context.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 
+/**
+ * What a request to a host whose answer is searched asks for: the whole answer, uncompressed.
+ * Compression would hide a value from the search, and a byte range (Range, If-Range) would
+ * let the agent read an echoed value slice by slice, no slice holding it whole.
+ */
+export function askForSearchableAnswer(headers: Record<string, string | string[]>): void {
+  headers['accept-encoding'] = 'identity';
+  delete headers.range;
+  delete headers['if-range'];
+}
+
 /** Records each (secret, where) once per exchange as a `secret.redacted` event. */
 export function redactionReporter(
   svc: ProxyServices,
@@ -86,6 +97,11 @@ export function relayRedacted(
   let raw = endToEndRawHeaders(up.rawHeaders, up.headers.connection);
   const body = hasBody(facts.method, status);
   const encodings = body ? codings(up.headers['content-encoding']) : [];
+  // Node removes only the chunking: any other transfer coding leaves the body encoded.
+  const transfer = codings(up.headers['transfer-encoding']).find((c) => c !== 'chunked');
+  if (transfer) {
+    return `${facts.host} answered in the transfer coding "${transfer.slice(0, 40)}", which Warden does not decode, so it cannot keep the injected secret out of it`;
+  }
   const unknown = encodings.find((c) => !DECODERS[c]);
   if (unknown) {
     return `${facts.host} answered in the content encoding "${unknown.slice(0, 40)}", which Warden cannot read to keep the injected secret out of it; the request asked for identity (gzip, deflate and br are decoded)`;

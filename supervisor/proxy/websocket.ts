@@ -13,7 +13,7 @@ import { upstreamErrorReason } from './exchange.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
 import { ExchangeRecord } from './record.ts';
-import { redactingTransform, redactionReporter } from './response-redact.ts';
+import { askForSearchableAnswer, redactingTransform, redactionReporter } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
 import { switchRefusal, type UpgradeOffer } from './upgrade-offer.ts';
@@ -70,10 +70,16 @@ export async function handleUpgrade(
   // A sandbox holding placeholders gets its frames read both ways (ws-inspect.ts): no
   // compression is offered, and a bound host's answers are asked for uncompressed.
   const holds = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId);
+  if (holds && !offer.websocket) {
+    // Only WebSocket frames can be read: another protocol (h2c) would carry the injected
+    // value back past redaction, and placeholders out, unread.
+    const reason = `an upgrade to ${offer.protocols.join(', ')} is spliced unread, and this sandbox holds secret placeholders whose use Warden must see; send the request without Upgrade (HTTP/1.1), or use a sandbox without secrets`;
+    return fail(proxyVerdict(sandbox, facts, { status: 403, verdict: 'denied', outcome: 'denied' }, reason));
+  }
   const redactor = holds ? svc.secrets.redactor(facts.host, sandbox.secrets()) : undefined;
   const report = redactionReporter(svc, sandbox, facts);
   if (holds) delete headers['sec-websocket-extensions'];
-  if (redactor) headers['accept-encoding'] = 'identity';
+  if (redactor) askForSearchableAnswer(headers);
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,
@@ -134,7 +140,10 @@ export async function handleUpgrade(
     res.on('data', (c: Buffer) => {
       record.bytesDown += c.length;
     });
-    if (redactor && /[^\s]/.test(String(res.headers['content-encoding'] ?? '').replace(/identity/gi, ''))) {
+    const encoded =
+      /[^\s,]/.test(String(res.headers['content-encoding'] ?? '').replace(/identity/gi, '')) ||
+      /[^\s,]/.test(String(res.headers['transfer-encoding'] ?? '').replace(/chunked/gi, ''));
+    if (redactor && encoded) {
       // Compressed although identity was asked for: it cannot be searched, so it is not relayed.
       res.destroy();
       socket.destroy();

@@ -10,7 +10,7 @@ export interface RedactNeedle {
   bytes: Buffer;
 }
 
-/** The forms in which a value may come back: as sent (raw, URL-encoded, Basic), and JSON-escaped. */
+/** The forms in which a value may come back: as sent (raw, URL-encoded, Basic at any offset), and JSON-escaped. */
 export function redactionNeedles(values: ReadonlyArray<{ secret: string; value: string }>): RedactNeedle[] {
   const out: RedactNeedle[] = [];
   const seen = new Set<string>();
@@ -21,13 +21,30 @@ export function redactionNeedles(values: ReadonlyArray<{ secret: string; value: 
       encodeURIComponent(value),
       new URLSearchParams({ v: value }).toString().slice(2),
       JSON.stringify(value).slice(1, -1),
-      Buffer.from(value, 'utf8').toString('base64'),
-      Buffer.from(value, 'utf8').toString('base64url'),
+      ...base64Forms(Buffer.from(value, 'utf8')),
     ];
     for (const form of forms) {
       if (seen.has(form)) continue;
       seen.add(form);
       out.push({ secret, bytes: Buffer.from(form, 'utf8') });
+    }
+  }
+  return out;
+}
+
+/**
+ * The base64 (and base64url) characters fixed by the value alone, at each of the three
+ * alignments: an echoed `Basic base64(user:value)` puts the value after any number of bytes.
+ */
+function base64Forms(value: Buffer): string[] {
+  const out = [value.toString('base64'), value.toString('base64url')];
+  for (let align = 0; align < 3; align++) {
+    const padded = Buffer.concat([Buffer.alloc(align), value]);
+    const first = Math.ceil((8 * align) / 6);
+    const last = Math.floor((8 * (align + value.length)) / 6);
+    if (last - first < 4) continue;
+    for (const alphabet of ['base64', 'base64url'] as const) {
+      out.push(padded.toString(alphabet).slice(first, last));
     }
   }
   return out;

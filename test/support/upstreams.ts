@@ -2,7 +2,8 @@
 // test CA), recording what they received, with echo, sized-body and WebSocket routes.
 // Echo variants for secret tests: /echo-split (the echo in two chunks, cut inside the
 // Authorization value), /echo-gzip (gzip whatever the request accepts), /echo-header (the
-// Authorization and URL echoed in response headers). WebSocket /ws answers the message
+// Authorization and URL echoed in response headers), /echo-range (honours `Range: bytes=A-B`
+// with a 206 of that slice of the echo). WebSocket /ws answers the message
 // `headers` with the handshake's headers, and `headers-split` with the same in two fragments.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -71,6 +72,18 @@ function echoVariant(req: http.IncomingMessage, res: http.ServerResponse, text: 
     const zipped = gzipSync(text);
     res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
     res.end(zipped);
+    return true;
+  }
+  const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
+  if (url.startsWith('/echo-range') && range) {
+    const whole = Buffer.from(text, 'utf8');
+    const slice = whole.subarray(Number(range[1]), Number(range[2]) + 1);
+    res.writeHead(206, {
+      'content-type': 'application/json',
+      'content-range': `bytes ${range[1]}-${Number(range[1]) + slice.length - 1}/${whole.length}`,
+      'content-length': slice.length,
+    });
+    res.end(slice);
     return true;
   }
   if (url.startsWith('/echo-header')) {
