@@ -27,6 +27,7 @@ interface RunOptions {
   cold?: boolean;
   label?: string;
   tty?: boolean;
+  stopTimeout: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -36,6 +37,14 @@ function collect(value: string, previous: string[]): string[] {
 export function parseCpus(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected 1 to 64');
+  return n;
+}
+
+export function parseStopTimeout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) {
+    throw new InvalidArgumentError('expected seconds from 0 to 3600');
+  }
   return n;
 }
 
@@ -131,6 +140,14 @@ export function runCommand(): Command {
     .option('--cold', 'boot a new VM even when the warm pool has one')
     .option('--label <label>', 'a name for the sandbox (default: the command)')
     .option('--no-tty', 'no PTY even when attached to a terminal')
+    .addOption(
+      new Option(
+        '--stop-timeout <seconds>',
+        'after SIGINT, SIGTERM or SIGHUP is forwarded, how long the command may take to exit before the sandbox is stopped',
+      )
+        .default(10)
+        .argParser(parseStopTimeout),
+    )
     .argument('<command...>', 'the command and its arguments (after --)')
     .addHelpText('after', '\nExample:\n  warden run --preset node --workspace . -- npm test')
     .action(async (command: string[], opts: RunOptions) => {
@@ -172,6 +189,20 @@ export function runCommand(): Command {
           ...(opts.workspace ? { cwd: '/workspace' } : {}),
           ...(opts.tty === false ? { tty: false } : {}),
           remove: !opts.keep,
+          stopTimeoutMs: opts.stopTimeout * 1000,
+          // With --keep the command is killed and the sandbox stays.
+          ...(opts.keep
+            ? {}
+            : {
+                stop: async () => {
+                  await client
+                    .call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: id }, timeoutMs: 30_000 })
+                    .catch((error: Error) => {
+                      // The killed command's end may have removed it already.
+                      if (error.name !== 'NotFound') throw error;
+                    });
+                },
+              }),
         });
       } catch (error) {
         // The command may never have started (so nothing owns the sandbox): remove it here.
