@@ -57,8 +57,9 @@ export function parseMemory(value: string): number {
   return n;
 }
 
-async function policyFrom(opts: RunOptions): Promise<CreateSandboxRequest['policy']> {
-  if (opts.policy && opts.preset) throw new CliError('give --policy or --preset, not both', ExitCode.usage);
+/** The project policy file and the preset, each a layer of the sandbox's policy (the preset under the file). */
+async function policiesFrom(opts: RunOptions): Promise<Pick<CreateSandboxRequest, 'policy' | 'preset'>> {
+  const out: Pick<CreateSandboxRequest, 'policy' | 'preset'> = {};
   if (opts.preset) {
     const preset = loadPreset(opts.preset);
     if (!preset) {
@@ -68,18 +69,20 @@ async function policyFrom(opts: RunOptions): Promise<CreateSandboxRequest['polic
         `presets: ${presetNames().join(', ')}`,
       );
     }
-    return preset;
+    out.preset = preset;
   }
-  if (!opts.policy) return undefined;
-  const source = path.resolve(opts.policy);
-  try {
-    return { yaml: await readFile(source, 'utf8'), source };
-  } catch (error) {
-    throw new CliError(
-      `cannot read the policy ${source}: ${(error as NodeJS.ErrnoException).code}`,
-      ExitCode.environment,
-    );
+  if (opts.policy) {
+    const source = path.resolve(opts.policy);
+    try {
+      out.policy = { yaml: await readFile(source, 'utf8'), source };
+    } catch (error) {
+      throw new CliError(
+        `cannot read the policy ${source}: ${(error as NodeJS.ErrnoException).code}`,
+        ExitCode.environment,
+      );
+    }
   }
+  return out;
 }
 
 /**
@@ -120,8 +123,11 @@ export function runCommand(): Command {
       'Run a command in a new microVM sandbox whose only way out is the governed proxy. ' +
         'Output streams, stdin passes through, and warden exits with the command’s exit code.',
     )
-    .option('--policy <file>', 'project policy (layered over $WARDEN_HOME/policy.yaml)')
-    .option('--preset <name>', `a policy preset (${presetNames().join(', ')})`)
+    .option('--policy <file>', 'project policy (layered over the preset and $WARDEN_HOME/policy.yaml)')
+    .option(
+      '--preset <name>',
+      `a policy preset (${presetNames().join(', ')}), layered under --policy when both are given`,
+    )
     .option('--image <name>', 'guest image id (or prefix) or name (default: $WARDEN_IMAGE, else full)')
     .addOption(new Option('--cpus <n>', 'virtual CPUs (default 1)').argParser(parseCpus))
     .addOption(
@@ -155,7 +161,7 @@ export function runCommand(): Command {
         throw new CliError('--read-only needs --workspace', ExitCode.usage);
       if (opts.include.length > 0 && !opts.workspace)
         throw new CliError('--include needs --workspace', ExitCode.usage);
-      const policy = await policyFrom(opts);
+      const policies = await policiesFrom(opts);
       const say = (line: string) => process.stderr.write(`${line}\n`);
       const client = await connectOrStart(undefined, say);
       const image = opts.image ?? defaultImageName();
@@ -163,7 +169,7 @@ export function runCommand(): Command {
       const req: CreateSandboxRequest = {
         label: opts.label ?? path.basename(command[0] ?? 'sandbox'),
         secrets: opts.secret,
-        ...(policy ? { policy } : {}),
+        ...policies,
         image,
         ...(opts.cpus ? { cpus: opts.cpus } : {}),
         ...(opts.memory ? { memoryMiB: opts.memory } : {}),
