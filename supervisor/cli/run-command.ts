@@ -12,6 +12,7 @@ import { defaultImageName, imageBuildHint, imageKind } from '../vm/image/kinds.t
 import { attach } from './attach.ts';
 import { cliPaths, connectOrStart } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { parseStopTimeout, STOP_TIMEOUT_HELP } from './signal-forwarding.ts';
 
 interface RunOptions {
   policy?: string;
@@ -37,14 +38,6 @@ function collect(value: string, previous: string[]): string[] {
 export function parseCpus(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected 1 to 64');
-  return n;
-}
-
-export function parseStopTimeout(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) {
-    throw new InvalidArgumentError('expected seconds from 0 to 3600');
-  }
   return n;
 }
 
@@ -147,10 +140,7 @@ export function runCommand(): Command {
     .option('--label <label>', 'a name for the sandbox (default: the command)')
     .option('--no-tty', 'no PTY even when attached to a terminal')
     .addOption(
-      new Option(
-        '--stop-timeout <seconds>',
-        'after SIGINT, SIGTERM or SIGHUP is forwarded, how long the command may take to exit before the sandbox is stopped',
-      )
+      new Option('--stop-timeout <seconds>', `${STOP_TIMEOUT_HELP} before the sandbox is stopped`)
         .default(10)
         .argParser(parseStopTimeout),
     )

@@ -4,7 +4,25 @@
 // the command started waits for it, so a run is never left without its owner.
 
 import os from 'node:os';
+import { InvalidArgumentError } from 'commander';
 import type { ExecSession } from '../client/api-client.ts';
+
+/**
+ * A repeat of a signal this soon after the first is the same one delivered twice (timeout(1)
+ * signals its command and then the command's process group), not a second Ctrl-C.
+ */
+export const REPEAT_WINDOW_MS = 300;
+
+export const STOP_TIMEOUT_HELP =
+  'after SIGINT, SIGTERM or SIGHUP is forwarded, how long the command may take to exit (a second signal: at once)';
+
+export function parseStopTimeout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) {
+    throw new InvalidArgumentError('expected seconds from 0 to 3600');
+  }
+  return n;
+}
 
 export function signalNumber(signal: string): number {
   return (os.constants.signals as Record<string, number>)[signal] ?? 15;
@@ -25,6 +43,7 @@ export class SignalForwarder {
   #session?: ExecSession;
   #pending: NodeJS.Signals[] = [];
   #forwarded?: NodeJS.Signals;
+  #forwardedAt = 0;
   #grace?: NodeJS.Timeout;
   #stopping = false;
   #done = false;
@@ -55,6 +74,7 @@ export class SignalForwarder {
   /** The process signal handler. */
   readonly onSignal = (signal: NodeJS.Signals): void => {
     const { stopTimeoutMs } = this.#opts;
+    if (this.#forwarded !== undefined && Date.now() - this.#forwardedAt < REPEAT_WINDOW_MS) return;
     if (this.#forwarded !== undefined && stopTimeoutMs !== undefined) {
       return this.#stop(signal, `${signal} again and the command is still running`);
     }
@@ -62,6 +82,7 @@ export class SignalForwarder {
     else this.#pending.push(signal);
     if (this.#forwarded !== undefined || stopTimeoutMs === undefined) return;
     this.#forwarded = signal;
+    this.#forwardedAt = Date.now();
     this.#grace = setTimeout(
       () =>
         this.#stop(

@@ -1,14 +1,18 @@
 // `warden run` and signals, with a real daemon on the fake VM driver and the bundled CLI in
 // its own process: a forwarded SIGTERM the command ignores ends the run after the grace
 // period (so `timeout` works) with no sandbox left; a second SIGINT stops at once; a
-// command that obeys the signal ends with its own 128+n.
+// command that obeys the signal ends with its own 128+n. `warden proxy -- CMD` (host mode)
+// kills a host command that ignores the signal the same way.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
 import { type FakeExec, FakeVmDriver, fakeImage } from '../support/fake-vm-driver.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
 const TRAP = ['sh', '-c', 'trap "" TERM INT; sleep 600'];
@@ -102,6 +106,8 @@ test('a second Ctrl-C stops at once, with 130', async () => {
   const guest = await guestCommand(before);
   r.kill('SIGINT');
   await until('SIGINT forwarded', () => guest.signals.includes('SIGINT'), 10_000);
+  // A second Ctrl-C comes a moment later (one within REPEAT_WINDOW_MS is the same delivery).
+  await new Promise((r) => setTimeout(r, 500));
   const second = Date.now();
   r.kill('SIGINT');
   await r.done;
@@ -121,4 +127,49 @@ test('a command that obeys the forwarded SIGTERM ends the run with 143 at once',
   assert.deepEqual(guest.signals, ['SIGTERM']);
   assert.ok(r.ms < 10_000);
   await noVmSandboxLeft();
+});
+
+test('timeout 3 warden proxy -- a host command ignoring TERM is killed after the grace period', async (t) => {
+  const pidFile = path.join(tempDir(t), 'pid');
+  const script = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`;
+  const t0 = Date.now();
+  const cli = spawn(
+    'timeout',
+    [
+      '3',
+      process.execPath,
+      BIN,
+      'proxy',
+      '--label',
+      'trap-host',
+      '--stop-timeout',
+      '1',
+      '--',
+      process.execPath,
+      '-e',
+      script,
+    ],
+    { env: { ...process.env, WARDEN_HOME: d.home }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  cli.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const guard = setTimeout(() => cli.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) => cli.once('close', resolve));
+  clearTimeout(guard);
+  assert.equal(code, 124, stderr);
+  assert.ok(Date.now() - t0 < 3_000 + 1_000 + 5_000, `ended after ${Date.now() - t0} ms`);
+  assert.match(stderr, /did not exit within 1 s of SIGTERM \(--stop-timeout\): killing it/);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  await until('the host command to be gone', () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  const left = (await d.client.call('GET /v1/sandboxes')).filter((s) => s.label === 'trap-host');
+  assert.deepEqual(left, [], 'its listener is removed');
 });
