@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import { CertificateAuthority } from '../../supervisor/ca/index.ts';
 import { Daemon, DaemonStartError } from '../../supervisor/daemon/index.ts';
 import { curl } from '../support/curl.ts';
-import { policyYaml, startTestDaemon, type TestDaemon } from '../support/daemon.ts';
+import { policyYaml, startTestDaemon, type TestDaemon, type TestDaemonOptions } from '../support/daemon.ts';
 import { makeTempDir, type TempDir } from '../support/temp-dir.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
 
@@ -40,16 +40,20 @@ async function fetchThrough(d: TestDaemon) {
   return curl(env, [`https://api.test:${up.httpsPort}/trusted`]);
 }
 
-describe('upstream trust stores', () => {
-  let d: TestDaemon | undefined;
-  after(() => d?.stop());
+/** A daemon stopped when the test ends, failed or not. */
+async function start(t: TestContext, daemon: TestDaemonOptions['daemon']): Promise<TestDaemon> {
+  const d = await startTestDaemon({
+    resolve: { 'api.test': '127.0.0.1' },
+    daemon: { poolSize: 0, ...daemon },
+  });
+  t.after(() => d.stop());
+  return d;
+}
 
-  test('an upstream whose CA is only in the OS bundle is trusted, and status names the store', async () => {
-    d = await startTestDaemon({
-      resolve: { 'api.test': '127.0.0.1' },
-      // The first candidate does not exist: the first one found is read, as OpenSSL does.
-      daemon: { systemCaBundles: [missing, bundle], nodeExtraCaCerts: '' },
-    });
+describe('upstream trust stores', () => {
+  test('an upstream whose CA is only in the OS bundle is trusted, and status names the store', async (t) => {
+    // The first candidate does not exist: the first one found is read, as OpenSSL does.
+    const d = await start(t, { systemCaBundles: [missing, bundle], nodeExtraCaCerts: '' });
     const r = await fetchThrough(d);
     assert.equal(r.status, 200, r.body + r.stderr);
     assert.equal(JSON.parse(r.body).url, '/trusted');
@@ -57,15 +61,10 @@ describe('upstream trust stores', () => {
     const system = status.upstreamTrust?.find((s) => s.source === 'system');
     assert.deepEqual(system, { source: 'system', path: bundle, certificates: 2 });
     assert.ok((status.upstreamTrust?.find((s) => s.source === 'node')?.certificates ?? 0) > 100);
-    await d.stop();
-    d = undefined;
   });
 
-  test('an upstream whose CA is in no store is refused with the 502 that says how to trust it', async () => {
-    d = await startTestDaemon({
-      resolve: { 'api.test': '127.0.0.1' },
-      daemon: { systemCaBundles: [missing], nodeExtraCaCerts: '' },
-    });
+  test('an upstream whose CA is in no store is refused with the 502 that says how to trust it', async (t) => {
+    const d = await start(t, { systemCaBundles: [missing], nodeExtraCaCerts: '' });
     const r = await fetchThrough(d);
     assert.equal(r.status, 502, r.body);
     assert.match(r.body, /upstream certificate of api\.test:\d+ .* is not trusted/);
@@ -77,25 +76,14 @@ describe('upstream trust stores', () => {
     );
     const status = await d.client.call('GET /v1/status');
     assert.match(status.upstreamTrust?.find((s) => s.source === 'system')?.problem ?? '', /none of/);
-    await d.stop();
-    d = undefined;
   });
 
-  test('NODE_EXTRA_CA_CERTS is trusted; an unreadable one is a warning, not a crash', async () => {
-    d = await startTestDaemon({
-      resolve: { 'api.test': '127.0.0.1' },
-      daemon: { systemCaBundles: [missing], nodeExtraCaCerts: up.caFile },
-    });
-    assert.equal((await fetchThrough(d)).status, 200);
-    await d.stop();
-    d = await startTestDaemon({
-      resolve: { 'api.test': '127.0.0.1' },
-      daemon: { systemCaBundles: [bundle], nodeExtraCaCerts: missing },
-    });
+  test('NODE_EXTRA_CA_CERTS is trusted; an unreadable one is a warning, not a crash', async (t) => {
+    const d1 = await start(t, { systemCaBundles: [missing], nodeExtraCaCerts: up.caFile });
+    assert.equal((await fetchThrough(d1)).status, 200);
+    const d = await start(t, { systemCaBundles: [bundle], nodeExtraCaCerts: missing });
     assert.ok(d.logs.some((l) => l.includes('NODE_EXTRA_CA_CERTS') && l.includes('ENOENT')));
     assert.equal((await fetchThrough(d)).status, 200, 'the other stores still count');
-    await d.stop();
-    d = undefined;
   });
 
   test('an unreadable WARDEN_UPSTREAM_CA stops the start with a message naming it', async (t) => {
