@@ -41,6 +41,19 @@ export interface StatusResponse {
   httpUrl?: string;
   /** VM sandboxes: the accelerator and why, the warm pool, images. */
   vm?: VmStatusView;
+  /** Where upstream TLS trust comes from, in the order the stores were read. */
+  upstreamTrust?: TrustStoreView[];
+}
+
+/** One source of the CAs upstream TLS is verified against. */
+export interface TrustStoreView {
+  /** `node`: Node's bundled roots; `system`: the OS CA bundle; `options`: given to the daemon directly. */
+  source: 'node' | 'system' | 'NODE_EXTRA_CA_CERTS' | 'WARDEN_UPSTREAM_CA' | 'options';
+  path?: string;
+  /** How many certificates it gave (some may repeat another store's). */
+  certificates: number;
+  /** Why it gave fewer than it should (missing, unreadable, empty). */
+  problem?: string;
 }
 
 /** @deprecated The answer of `POST /v1/listeners`: see CreateSandboxResponse. */

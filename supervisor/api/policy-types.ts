@@ -4,8 +4,11 @@
 
 export type Action = 'allow' | 'deny' | 'ask';
 
-/** The layers of a sandbox's policy, most specific first in the resolved view. */
-export type LayerName = 'base' | 'project' | 'session';
+/**
+ * The layers of a sandbox's policy, most specific first in the resolved view: session,
+ * project, preset (`warden run --preset`, under the project file), base.
+ */
+export type LayerName = 'base' | 'preset' | 'project' | 'session';
 
 /** Which rule decided, and where it came from. `null` rule in a Decision = the default. */
 export interface RuleRef {

@@ -24,6 +24,10 @@ const hostSandboxFields = {
   policy: Type.Optional(
     Type.Object({ yaml: Type.String({ maxLength: 1_000_000 }), source: Type.String() }, strict),
   ),
+  /** A preset's policy: a layer under `policy` (its rules and default count where the project's do not). */
+  preset: Type.Optional(
+    Type.Object({ yaml: Type.String({ maxLength: 1_000_000 }), source: Type.String() }, strict),
+  ),
   port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   secrets: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
   user: Type.Optional(Type.String({ maxLength: 100 })),
@@ -98,6 +102,10 @@ export const CreateVmSandboxRequestSchema = Type.Object(
     kind: Type.Optional(Type.Literal('vm')),
     label: Type.Optional(Type.String({ maxLength: 100 })),
     policy: Type.Optional(
+      Type.Object({ yaml: Type.String({ maxLength: 1_000_000 }), source: Type.String() }, strict),
+    ),
+    /** A preset's policy: a layer under `policy`. */
+    preset: Type.Optional(
       Type.Object({ yaml: Type.String({ maxLength: 1_000_000 }), source: Type.String() }, strict),
     ),
     secrets: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),

@@ -1,6 +1,5 @@
 // `warden daemon`: run the supervisor in the foreground until SIGINT/SIGTERM.
 
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Daemon, DaemonStartError } from '../daemon/index.ts';
 import { defaultHome } from '../home/index.ts';
@@ -24,7 +23,7 @@ export function daemonCommand(): Command {
     )
     .addHelpText(
       'after',
-      '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve\n  WARDEN_ACCEL         kvm or tcg: skip the KVM probe and use this accelerator\n  WARDEN_QEMU          the QEMU binary (default qemu-system-x86_64)',
+      '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers (besides the bundled roots,\n                       the OS bundle, e.g. /etc/ssl/certs/ca-certificates.crt or $SSL_CERT_FILE,\n                       and NODE_EXTRA_CA_CERTS)\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve\n  WARDEN_ACCEL         kvm or tcg: skip the KVM probe and use this accelerator\n  WARDEN_QEMU          the QEMU binary (default qemu-system-x86_64)',
     )
     .action(async (opts: { httpPort?: number; poolSize: number }) => {
       // Everything the daemon and its children (QEMU) create is owner-only by default.
@@ -35,18 +34,6 @@ export function daemonCommand(): Command {
           `WARDEN_ACCEL must be kvm, tcg or hvf, not ${JSON.stringify(accel)}`,
           ExitCode.usage,
         );
-      }
-      let upstreamCa: string[] | undefined;
-      const caFile = process.env.WARDEN_UPSTREAM_CA;
-      if (caFile) {
-        try {
-          upstreamCa = [readFileSync(caFile, 'utf8')];
-        } catch (error) {
-          throw new CliError(
-            `cannot read WARDEN_UPSTREAM_CA ${caFile}: ${(error as NodeJS.ErrnoException).code}`,
-            ExitCode.environment,
-          );
-        }
       }
       let resolve: Map<string, string[]>;
       try {
@@ -59,7 +46,7 @@ export function daemonCommand(): Command {
         daemon = await Daemon.start({
           home: defaultHome(),
           httpPort: opts.httpPort,
-          upstreamCa,
+          ...(process.env.WARDEN_UPSTREAM_CA ? { upstreamCaFile: process.env.WARDEN_UPSTREAM_CA } : {}),
           resolve,
           poolSize: opts.poolSize,
           ...(accel ? { accel } : {}),

@@ -4,7 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { Command } from 'commander';
+import type { TrustStoreView } from '../api/index.ts';
 import { ApiClient } from '../client/api-client.ts';
+import { loadTrustStores } from '../proxy/index.ts';
 import { defaultImageName, imageKind, listImages, verifyImage } from '../vm/index.ts';
 import { cliPaths, printJson } from './connect.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -109,6 +111,41 @@ function imageToolsFinding(): Finding {
   };
 }
 
+/** Which stores upstream TLS trusts: the running daemon's, else what one started now would read. */
+export function trustFinding(daemonStores: TrustStoreView[] | undefined): Finding {
+  let stores = daemonStores;
+  let whose = 'the daemon trusts';
+  if (!stores) {
+    whose = 'a daemon started from this shell would trust';
+    try {
+      const upstreamCaFile = process.env.WARDEN_UPSTREAM_CA || undefined;
+      stores = loadTrustStores({ upstreamCaFile }).stores;
+    } catch (error) {
+      return {
+        check: 'upstream trust',
+        status: 'fail',
+        found: (error as Error).message,
+        fix: 'fix the path in WARDEN_UPSTREAM_CA, or unset it',
+      };
+    }
+  }
+  const label = (s: TrustStoreView) =>
+    s.source === 'node' ? "Node's bundled roots" : s.path ? `${s.source} ${s.path}` : s.source;
+  const used = stores.filter((s) => !s.problem || s.certificates > 0);
+  const problems = stores.filter((s) => s.problem);
+  const found = `${whose}: ${used.map((s) => `${label(s)} (${s.certificates} certificates)`).join('; ')}${
+    problems.length ? `; not used: ${problems.map((s) => `${label(s)}: ${s.problem}`).join('; ')}` : ''
+  }`;
+  return problems.length
+    ? {
+        check: 'upstream trust',
+        status: 'warn',
+        found,
+        fix: 'fix or unset the path named; the macOS keychain and the Windows store are not read: export a CA to a PEM file and set WARDEN_UPSTREAM_CA',
+      }
+    : { check: 'upstream trust', status: 'ok', found };
+}
+
 async function imageFinding(): Promise<Finding> {
   const dir = imagesDir();
   const wanted = defaultImageName();
@@ -162,10 +199,12 @@ export function doctorCommand(): Command {
       );
       const paths = cliPaths();
       let daemonAccel: { accel: string; reason: string } | null | undefined;
+      let daemonTrust: TrustStoreView[] | undefined;
       try {
         const client = await ApiClient.fromFiles(paths.socket, paths.tokenFile);
         const status = await client.call('GET /v1/status', { timeoutMs: 5000 });
         daemonAccel = status.vm?.accel;
+        daemonTrust = status.upstreamTrust;
         findings.push({
           check: 'daemon',
           status: 'ok',
@@ -181,6 +220,7 @@ export function doctorCommand(): Command {
         });
       }
       findings.push(kvmFinding(daemonAccel));
+      findings.push(trustFinding(daemonTrust));
       findings.push(imageToolsFinding());
       findings.push(await imageFinding());
       if (opts.json) printJson(findings);

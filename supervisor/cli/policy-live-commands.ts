@@ -42,7 +42,7 @@ export function policyShowCommand(): Command {
     .description('Print the resolved policy, most specific rule first, with the source of each rule.')
     .argument('[file]', 'a project policy file (offline); omit to ask the running daemon')
     .option('--base <file>', 'with FILE: a base policy layered under it')
-    .option('--sandbox <id>', 'the policy of a running sandbox (base + project + session)')
+    .option('--sandbox <id>', 'the policy of a running sandbox (base + preset + project + session)')
     .option('--json', 'print JSON')
     .action(async (file: string | undefined, opts: { base?: string; sandbox?: string; json?: boolean }) => {
       let view: ResolvedPolicyView;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { connect, connectOrStart, printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { parseStopTimeout, REPEAT_WINDOW_MS, STOP_TIMEOUT_HELP, signalNumber } from './signal-forwarding.ts';
 
 /** What host mode does not protect, for `warden proxy --help` (README's security section says the same). */
 const HOST_MODE_LIMITS = `
@@ -35,6 +36,7 @@ interface ProxyOptions {
   label?: string;
   json?: boolean;
   rm?: string;
+  stopTimeout: number;
 }
 
 export function proxyCommand(): Command {
@@ -53,6 +55,11 @@ export function proxyCommand(): Command {
     .option('--label <label>', 'a name for this listener in approvals and audit', 'proxy')
     .option('--rm <sandbox>', 'remove a listener created earlier')
     .option('--json', 'print JSON')
+    .addOption(
+      new Option('--stop-timeout <seconds>', `${STOP_TIMEOUT_HELP} before it is killed`)
+        .default(10)
+        .argParser(parseStopTimeout),
+    )
     .argument('[command...]', 'a command to run through the proxy (after --)')
     .addHelpText('after', HOST_MODE_LIMITS)
     .action(async (command: string[], opts: ProxyOptions) => {
@@ -99,18 +106,48 @@ export function proxyCommand(): Command {
         stdio: 'inherit',
         env: { ...withoutWardenSettings(process.env), ...env },
       });
-      const forward = (signal: NodeJS.Signals) => child.kill(signal);
-      process.on('SIGINT', forward);
-      process.on('SIGTERM', forward);
+      // The first signal is forwarded; after the grace period, or at a second one, the
+      // command is killed and we exit with 128+signal (so `timeout` can end a run).
+      let forwarded: NodeJS.Signals | undefined;
+      let forwardedAt = 0;
+      let killedFor: NodeJS.Signals | undefined;
+      let grace: NodeJS.Timeout | undefined;
+      const killNow = (signal: NodeJS.Signals, why: string) => {
+        if (killedFor) return;
+        killedFor = signal;
+        clearTimeout(grace);
+        process.stderr.write(`\nwarden: ${why}: killing it\n`);
+        child.kill('SIGKILL');
+      };
+      const forward = (signal: NodeJS.Signals) => {
+        if (forwarded && Date.now() - forwardedAt < REPEAT_WINDOW_MS) return;
+        if (forwarded) return killNow(signal, `${signal} again and ${file} is still running`);
+        forwarded = signal;
+        forwardedAt = Date.now();
+        child.kill(signal);
+        grace = setTimeout(
+          () =>
+            killNow(
+              signal,
+              `${file} did not exit within ${opts.stopTimeout} s of ${signal} (--stop-timeout)`,
+            ),
+          opts.stopTimeout * 1000,
+        );
+      };
+      const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+      for (const s of signals) process.on(s, forward);
       const code = await new Promise<number>((resolve) => {
         child.once('error', (error: NodeJS.ErrnoException) => {
           process.stderr.write(`warden: cannot run ${file}: ${error.code ?? error.message}\n`);
           resolve(127);
         });
-        child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1)));
+        child.once('exit', (c, signal) => {
+          if (killedFor) resolve(128 + signalNumber(killedFor));
+          else resolve(c ?? (signal ? 128 + signalNumber(signal) : 1));
+        });
       });
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
+      clearTimeout(grace);
+      for (const s of signals) process.off(s, forward);
       await client.call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: id } }).catch(() => {});
       process.exitCode = code;
     });

@@ -12,6 +12,7 @@ import { defaultImageName, imageBuildHint, imageKind } from '../vm/image/kinds.t
 import { attach } from './attach.ts';
 import { cliPaths, connectOrStart } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { parseStopTimeout, STOP_TIMEOUT_HELP } from './signal-forwarding.ts';
 
 interface RunOptions {
   policy?: string;
@@ -27,6 +28,7 @@ interface RunOptions {
   cold?: boolean;
   label?: string;
   tty?: boolean;
+  stopTimeout: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -48,8 +50,9 @@ export function parseMemory(value: string): number {
   return n;
 }
 
-async function policyFrom(opts: RunOptions): Promise<CreateSandboxRequest['policy']> {
-  if (opts.policy && opts.preset) throw new CliError('give --policy or --preset, not both', ExitCode.usage);
+/** The project policy file and the preset, each a layer of the sandbox's policy (the preset under the file). */
+async function policiesFrom(opts: RunOptions): Promise<Pick<CreateSandboxRequest, 'policy' | 'preset'>> {
+  const out: Pick<CreateSandboxRequest, 'policy' | 'preset'> = {};
   if (opts.preset) {
     const preset = loadPreset(opts.preset);
     if (!preset) {
@@ -59,18 +62,20 @@ async function policyFrom(opts: RunOptions): Promise<CreateSandboxRequest['polic
         `presets: ${presetNames().join(', ')}`,
       );
     }
-    return preset;
+    out.preset = preset;
   }
-  if (!opts.policy) return undefined;
-  const source = path.resolve(opts.policy);
-  try {
-    return { yaml: await readFile(source, 'utf8'), source };
-  } catch (error) {
-    throw new CliError(
-      `cannot read the policy ${source}: ${(error as NodeJS.ErrnoException).code}`,
-      ExitCode.environment,
-    );
+  if (opts.policy) {
+    const source = path.resolve(opts.policy);
+    try {
+      out.policy = { yaml: await readFile(source, 'utf8'), source };
+    } catch (error) {
+      throw new CliError(
+        `cannot read the policy ${source}: ${(error as NodeJS.ErrnoException).code}`,
+        ExitCode.environment,
+      );
+    }
   }
+  return out;
 }
 
 /**
@@ -111,8 +116,11 @@ export function runCommand(): Command {
       'Run a command in a new microVM sandbox whose only way out is the governed proxy. ' +
         'Output streams, stdin passes through, and warden exits with the command’s exit code.',
     )
-    .option('--policy <file>', 'project policy (layered over $WARDEN_HOME/policy.yaml)')
-    .option('--preset <name>', `a policy preset (${presetNames().join(', ')})`)
+    .option('--policy <file>', 'project policy (layered over the preset and $WARDEN_HOME/policy.yaml)')
+    .option(
+      '--preset <name>',
+      `a policy preset (${presetNames().join(', ')}), layered under --policy when both are given`,
+    )
     .option('--image <name>', 'guest image id (or prefix) or name (default: $WARDEN_IMAGE, else full)')
     .addOption(new Option('--cpus <n>', 'virtual CPUs (default 1)').argParser(parseCpus))
     .addOption(
@@ -131,6 +139,11 @@ export function runCommand(): Command {
     .option('--cold', 'boot a new VM even when the warm pool has one')
     .option('--label <label>', 'a name for the sandbox (default: the command)')
     .option('--no-tty', 'no PTY even when attached to a terminal')
+    .addOption(
+      new Option('--stop-timeout <seconds>', `${STOP_TIMEOUT_HELP} before the sandbox is stopped`)
+        .default(10)
+        .argParser(parseStopTimeout),
+    )
     .argument('<command...>', 'the command and its arguments (after --)')
     .addHelpText('after', '\nExample:\n  warden run --preset node --workspace . -- npm test')
     .action(async (command: string[], opts: RunOptions) => {
@@ -138,7 +151,7 @@ export function runCommand(): Command {
         throw new CliError('--read-only needs --workspace', ExitCode.usage);
       if (opts.include.length > 0 && !opts.workspace)
         throw new CliError('--include needs --workspace', ExitCode.usage);
-      const policy = await policyFrom(opts);
+      const policies = await policiesFrom(opts);
       const say = (line: string) => process.stderr.write(`${line}\n`);
       const client = await connectOrStart(undefined, say);
       const image = opts.image ?? defaultImageName();
@@ -146,7 +159,7 @@ export function runCommand(): Command {
       const req: CreateSandboxRequest = {
         label: opts.label ?? path.basename(command[0] ?? 'sandbox'),
         secrets: opts.secret,
-        ...(policy ? { policy } : {}),
+        ...policies,
         image,
         ...(opts.cpus ? { cpus: opts.cpus } : {}),
         ...(opts.memory ? { memoryMiB: opts.memory } : {}),
@@ -172,6 +185,20 @@ export function runCommand(): Command {
           ...(opts.workspace ? { cwd: '/workspace' } : {}),
           ...(opts.tty === false ? { tty: false } : {}),
           remove: !opts.keep,
+          stopTimeoutMs: opts.stopTimeout * 1000,
+          // With --keep the command is killed and the sandbox stays.
+          ...(opts.keep
+            ? {}
+            : {
+                stop: async () => {
+                  await client
+                    .call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId: id }, timeoutMs: 30_000 })
+                    .catch((error: Error) => {
+                      // The killed command's end may have removed it already.
+                      if (error.name !== 'NotFound') throw error;
+                    });
+                },
+              }),
         });
       } catch (error) {
         // The command may never have started (so nothing owns the sandbox): remove it here.

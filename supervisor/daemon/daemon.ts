@@ -14,7 +14,15 @@ import { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
-import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../proxy/index.ts';
+import {
+  type LoadedTrust,
+  type Logger,
+  loadTrustStores,
+  type ProxyServices,
+  Resolver,
+  TrustStoreError,
+  UpstreamTrust,
+} from '../proxy/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
 import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } from '../sandboxes/index.ts';
 import { PolicyLayers } from '../sandboxes/policy-layers.ts';
@@ -38,6 +46,12 @@ export interface DaemonOptions {
   httpPort?: number;
   /** Extra PEM CAs trusted for upstream servers. */
   upstreamCa?: string[];
+  /** WARDEN_UPSTREAM_CA: a PEM file of CAs trusted for upstream servers (must be readable). */
+  upstreamCaFile?: string;
+  /** The OS CA bundle candidates, first found wins (default: $SSL_CERT_FILE, else the Linux paths). */
+  systemCaBundles?: readonly string[];
+  /** NODE_EXTRA_CA_CERTS (default: the environment's). */
+  nodeExtraCaCerts?: string;
   /** Names pinned to addresses. */
   resolve?: Map<string, string[]>;
   log?: Logger;
@@ -102,9 +116,10 @@ export class Daemon {
     writer: AuditWriter;
     base: PolicyLayer | undefined;
     token: string;
+    trust: LoadedTrust;
     opts: DaemonOptions;
   }) {
-    const { paths, ca, vault, opts, audit, writer } = args;
+    const { paths, ca, vault, opts, audit, writer, trust } = args;
     this.paths = paths;
     this.audit = audit;
     this.#writer = writer;
@@ -134,7 +149,7 @@ export class Daemon {
       approvals: this.approvals,
       ca,
       resolver: new Resolver({ overrides: opts.resolve }),
-      upstream: new UpstreamTrust(opts.upstreamCa),
+      upstream: new UpstreamTrust(trust.extraCa),
       secrets,
       gate: () => this.fault,
       log: this.log,
@@ -210,6 +225,7 @@ export class Daemon {
           emit,
           layers,
           vmStatus: () => this.vms.status(),
+          upstreamTrust: trust.stores,
           startUi: () => this.startHttp(),
           uiCode: () => ({ code: uiCodes.issue(), ttlMs: uiCodes.ttlMs }),
         }),
@@ -244,6 +260,19 @@ export class Daemon {
       }
       base = { layer: 'base', source: paths.basePolicy, document: parsed.document, lines: parsed.lines };
     }
+    let trust: LoadedTrust;
+    try {
+      trust = loadTrustStores({
+        upstreamCa: opts.upstreamCa,
+        upstreamCaFile: opts.upstreamCaFile,
+        systemBundles: opts.systemCaBundles,
+        nodeExtraCaCerts: opts.nodeExtraCaCerts,
+      });
+    } catch (error) {
+      if (!(error instanceof TrustStoreError)) throw error;
+      throw new DaemonStartError(error.message, 'fix the path in WARDEN_UPSTREAM_CA, or unset it');
+    }
+    for (const warning of trust.warnings) log.warn(warning);
     const ca = await CertificateAuthority.loadOrCreate(paths.caDir);
     await writeCaBundle(path.join(paths.caDir, 'bundle.pem'), ca.certPem);
     const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
@@ -278,7 +307,17 @@ export class Daemon {
       );
     }
     const token = await writeToken(paths.tokenFile);
-    const daemon = new Daemon({ paths, ca, vault, audit, writer, base, token, opts: { ...opts, log } });
+    const daemon = new Daemon({
+      paths,
+      ca,
+      vault,
+      audit,
+      writer,
+      base,
+      token,
+      trust,
+      opts: { ...opts, log },
+    });
     await daemon.#listen(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
@@ -294,6 +333,7 @@ export class Daemon {
       home: paths.home,
       socket: paths.socket,
       vault: vault.backend,
+      upstreamTrust: trust.stores.map((s) => `${s.path ?? s.source}: ${s.certificates}`).join(', '),
     });
     return daemon;
   }

@@ -1,6 +1,6 @@
 // The local API's handlers: thin translations from routes to the daemon's parts.
 
-import type { PolicyLayerText, VmStatusView, WardenEvent } from '../api/index.ts';
+import type { PolicyLayerText, TrustStoreView, VmStatusView, WardenEvent } from '../api/index.ts';
 import { VERSION } from '../api/version.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import { userActionEvent } from '../events/index.ts';
@@ -32,6 +32,8 @@ export interface HandlerDeps {
   uiCode: () => { code: string; ttlMs: number };
   /** VM sandboxes' accelerator, pool and images, for the status. */
   vmStatus?: () => VmStatusView;
+  /** Where upstream TLS trust comes from. */
+  upstreamTrust?: TrustStoreView[];
 }
 
 /** Routes other files answer (audit-handlers.ts, sandboxes/handlers.ts). */
@@ -73,6 +75,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
       vault: d.secrets.backend,
       ...(d.httpUrl() ? { httpUrl: d.httpUrl() } : {}),
       ...(d.vmStatus ? { vm: d.vmStatus() } : {}),
+      ...(d.upstreamTrust ? { upstreamTrust: d.upstreamTrust } : {}),
     }),
 
     'GET /v1/approvals': () => d.approvals.list(),

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
+import { SYSTEM_CA_BUNDLES } from '../proxy/index.ts';
 
 export async function writePrivate(path: string, text: string, mode = 0o600): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -38,18 +39,12 @@ export async function removeStale(path: string): Promise<void> {
   await unlink(path).catch(() => {});
 }
 
-const SYSTEM_BUNDLES = [
-  '/etc/ssl/certs/ca-certificates.crt',
-  '/etc/pki/tls/certs/ca-bundle.crt',
-  '/etc/ssl/cert.pem',
-];
-
 /**
  * The CA bundle clients get in SSL_CERT_FILE and friends: the system roots plus Warden's
  * CA, so both intercepted and spliced HTTPS verify.
  */
 export async function writeCaBundle(path: string, caPem: string): Promise<void> {
-  const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
+  const system = SYSTEM_CA_BUNDLES.find((p) => existsSync(p));
   const roots = system ? readFileSync(system, 'utf8') : tls.rootCertificates.join('\n');
   await writePrivate(path, `${roots.trimEnd()}\n# Warden local CA\n${caPem.trim()}\n`);
 }

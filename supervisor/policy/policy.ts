@@ -66,7 +66,7 @@ export interface TraceStep {
 export const BUILTIN_DEFAULT_ACTION: Action = 'ask';
 export const BUILTIN_APPROVAL_TIMEOUT_SECONDS = 120;
 
-const PRECEDENCE: Record<LayerName, number> = { session: 0, project: 1, base: 2 };
+const PRECEDENCE: Record<LayerName, number> = { session: 0, project: 1, preset: 2, base: 3 };
 const HOST_CACHE_LIMIT = 1024;
 
 type HostLookup = { ok: true; facts: HostFacts } | { ok: false; error: string };

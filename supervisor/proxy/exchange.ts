@@ -202,7 +202,7 @@ export function upstreamErrorReason(
   const where = `${facts.host}:${facts.port} (${address})`;
   const code = error.code ?? '';
   if (code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
-    return `the upstream certificate of ${where} is not trusted (${code}: ${error.message}); to trust a private CA, start the daemon with WARDEN_UPSTREAM_CA=<file>`;
+    return `the upstream certificate of ${where} is not trusted (${code}: ${error.message}); to trust a private CA, add it to the operating system's CA bundle or name its PEM file in WARDEN_UPSTREAM_CA, then restart the daemon (warden doctor lists the stores in use)`;
   }
   if (code === 'ECONNREFUSED') return `could not connect to ${where}: connection refused`;
   if (code === 'ETIMEDOUT') return `could not connect to ${where}: timed out`;

@@ -12,4 +12,6 @@ export { PROXY_USER, ProxyCredential } from './credential.ts';
 export { ProxyListener } from './listener.ts';
 export type { ResolvedAddress } from './resolver.ts';
 export { parseResolveOverrides, Resolver } from './resolver.ts';
+export type { LoadedTrust, TrustInputs } from './trust-stores.ts';
+export { loadTrustStores, SYSTEM_CA_BUNDLES, TrustStoreError } from './trust-stores.ts';
 export { UpstreamPool, UpstreamTrust } from './upstream.ts';

@@ -1,5 +1,5 @@
 // A sandbox as the supervisor sees it: an agent identity, its policy layers (base,
-// project, session) and its governed proxy listener. A VM sandbox also has its machine
+// preset, project, session) and its governed proxy listener. A VM sandbox also has its machine
 // (vm-sandboxes.ts); a host sandbox is this alone.
 
 import type { HostSandboxView, PolicyDocument, RuleSpec, SandboxKind } from '../api/index.ts';
@@ -12,6 +12,8 @@ export interface SandboxInit {
   user: string;
   kind: SandboxKind;
   project?: PolicyLayer;
+  /** A preset's policy, under the project layer. */
+  preset?: PolicyLayer;
   secrets: string[];
   placeholders: Record<string, string>;
 }
@@ -26,6 +28,7 @@ export class Sandbox implements SandboxContext {
   readonly #granted: string[];
   readonly #base: () => PolicyLayer | undefined;
   #project?: PolicyLayer;
+  readonly #preset?: PolicyLayer;
   #session: PolicyDocument;
   #policy: Policy;
   port = 0;
@@ -38,6 +41,7 @@ export class Sandbox implements SandboxContext {
     this.placeholders = init.placeholders;
     this.#base = base;
     this.#project = init.project;
+    this.#preset = init.preset;
     this.#session = emptyPolicy(`session ${init.sandboxId}`);
     this.#policy = this.#resolve();
   }
@@ -66,6 +70,7 @@ export class Sandbox implements SandboxContext {
     const base = this.#base();
     const out: PolicyLayer[] = [];
     if (base) out.push(base);
+    if (this.#preset) out.push(this.#preset);
     if (this.#project) out.push(this.#project);
     out.push({ layer: 'session', source: 'session', document: this.#session });
     return out;

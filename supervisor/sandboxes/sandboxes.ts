@@ -80,32 +80,14 @@ export class Sandboxes {
   }
 
   #build(req: ListenerRequest, kind: SandboxKind): Sandbox {
-    let project: PolicyLayer | undefined;
-    if (req.policy) {
-      const parsed = parsePolicy(req.policy.yaml, req.policy.source);
-      if (!parsed.ok) {
-        throw new WardenError(
-          'PolicyInvalid',
-          `the policy ${req.policy.source} is not valid`,
-          'fix the errors listed and try again',
-          {
-            errors: parsed.errors,
-          },
-        );
-      }
-      project = {
-        layer: 'project',
-        source: req.policy.source,
-        document: parsed.document,
-        lines: parsed.lines,
-      };
-    }
+    const project = req.policy ? layerOf('project', req.policy) : undefined;
+    const preset = req.preset ? layerOf('preset', req.preset) : undefined;
     const label = (req.label ?? 'proxy').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'proxy';
     const sandboxId = `${label}-${randomBytes(3).toString('hex')}`;
     const secrets = [...new Set(req.secrets ?? [])];
     const placeholders = this.#deps.grant(sandboxId, secrets);
     return new Sandbox(
-      { sandboxId, label, user: req.user ?? this.#deps.user, kind, project, secrets, placeholders },
+      { sandboxId, label, user: req.user ?? this.#deps.user, kind, project, preset, secrets, placeholders },
       this.#deps.base,
     );
   }
@@ -122,4 +104,18 @@ export class Sandboxes {
   async closeAll(): Promise<void> {
     await Promise.all([...this.#byId.keys()].map((id) => this.remove(id)));
   }
+}
+
+/** A policy document sent with a new sandbox, parsed into its layer (PolicyInvalid if it is not valid). */
+function layerOf(layer: 'project' | 'preset', doc: { yaml: string; source: string }): PolicyLayer {
+  const parsed = parsePolicy(doc.yaml, doc.source);
+  if (!parsed.ok) {
+    throw new WardenError(
+      'PolicyInvalid',
+      `the ${layer === 'preset' ? 'preset ' : ''}policy ${doc.source} is not valid`,
+      'fix the errors listed and try again',
+      { errors: parsed.errors },
+    );
+  }
+  return { layer, source: doc.source, document: parsed.document, lines: parsed.lines };
 }

@@ -130,6 +130,7 @@ export class VmSandboxes {
     const listenerReq = {
       label: vmLabel(req.label),
       ...(req.policy ? { policy: req.policy } : {}),
+      ...(req.preset ? { preset: req.preset } : {}),
       secrets: req.secrets ?? [],
       user: req.user ?? user,
     };

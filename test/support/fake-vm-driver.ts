@@ -272,6 +272,7 @@ export class FakeExec implements ExecProcess {
   readonly signals: string[] = [];
   readonly resizes: Array<[rows: number, cols: number]> = [];
   #status: ExitStatus | undefined;
+  readonly #ignored = new Set<string>();
   #resolveExit!: (status: ExitStatus) => void;
 
   constructor(channel: number, options: ExecOptions) {
@@ -295,10 +296,15 @@ export class FakeExec implements ExecProcess {
   end(): void {
     this.stdinEnded = true;
   }
-  /** A signal ends the command, killed by it. */
+  /** A signal ends the command, killed by it, unless it ignores the signal (as `trap "" TERM`). */
   kill(signal = 'SIGTERM'): void {
     this.signals.push(signal);
+    if (this.#ignored.has(signal) && signal !== 'SIGKILL') return;
     this.exit(null, signal);
+  }
+  /** The command ignores these signals from now on (SIGKILL cannot be ignored). */
+  ignore(...signals: string[]): void {
+    for (const s of signals) this.#ignored.add(s);
   }
   resize(rows: number, cols: number): void {
     this.resizes.push([rows, cols]);

@@ -143,6 +143,29 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     );
   });
 
+  test('timeout 5 warden run -- a command ignoring TERM: 124 within the grace period, no sandbox', async () => {
+    const c = await client();
+    await poolReady(c); // a pre-booted VM: the signal reaches a running command, not a boot
+    const t0 = Date.now();
+    const argv = [WARDEN_BIN, 'run', '--label', 'trap-term', '--', 'sh', '-c', 'trap "" TERM; sleep 600'];
+    const cli = spawn('timeout', ['5', process.execPath, ...argv], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    cli.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const guard = setTimeout(() => cli.kill('SIGKILL'), 60_000);
+    const code = await new Promise<number | null>((resolve) => cli.once('close', resolve));
+    clearTimeout(guard);
+    assert.equal(code, 124, stderr);
+    assert.ok(Date.now() - t0 < 5_000 + 10_000 + 5_000, `ended after ${Date.now() - t0} ms: ${stderr}`);
+    assert.match(stderr, /did not exit within 10 s of SIGTERM/);
+    const mine = async () => (await c.call('GET /v1/sandboxes')).filter((s) => s.label === 'trap-term');
+    await until('the trap-term sandbox to be removed', async () => (await mine()).length === 0, 15_000);
+  });
+
   test('a workspace with secret-looking files is refused with the files and the flag to share them', async () => {
     const ws = path.join(home, 'ws');
     mkdirSync(ws);
