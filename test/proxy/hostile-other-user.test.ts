@@ -15,6 +15,7 @@ import { neutralContext } from '../../supervisor/sandboxes/neutral-context.ts';
 import { curl } from '../support/curl.ts';
 import { policyYaml, startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
 import { proxyAuthorization, withoutCredential } from '../support/proxy-auth.ts';
+import { rawExchange } from '../support/raw-exchange.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
 import { HttpsProxyAgentLike } from '../support/ws-proxy.ts';
 
@@ -61,21 +62,7 @@ after(async () => {
   sink?.close();
 });
 
-/** Send raw bytes on a fresh connection; collect the answer until it closes (at most `ms`). */
-function raw(to: number, data: string, ms = 3000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(to, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(), ms);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-    socket.write(data);
-  });
-}
+const raw = rawExchange;
 
 const authLine = (value: string | undefined) => (value ? `Proxy-Authorization: ${value}\r\n` : '');
 const refusals = () =>

@@ -13,6 +13,7 @@ import { ProxyAgent, fetch as undiciFetch } from 'undici';
 import type { CreateListenerResponse } from '../../supervisor/api/index.ts';
 import { policyYaml, startTestDaemon, type TestDaemon } from '../support/daemon.ts';
 import { withProxyAuth } from '../support/proxy-auth.ts';
+import { rawExchange } from '../support/raw-exchange.ts';
 
 /** Each listener's URL with its credential, by port: every request must carry it. */
 const credentialed = new Map<number, string>();
@@ -51,20 +52,9 @@ async function recordingUpstream(): Promise<{ port: number; seen: Seen[]; server
   return { port: (server.address() as net.AddressInfo).port, seen, server };
 }
 
-/** Send raw bytes to a listener; collect the answer until it closes or `ms` passes. */
+/** Raw bytes to a listener, with the credential its sandbox was given. */
 function raw(port: number, data: string, ms = 3000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(), ms);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-    socket.write(withProxyAuth(data, credentialed.get(port)!));
-  });
+  return rawExchange(port, withProxyAuth(data, credentialed.get(port)!), ms);
 }
 
 function chunked(body: string): string {
