@@ -26,15 +26,16 @@ test('decisions, approvals and user actions are recorded, and the chain verifies
   );
   assert.equal((await curl(env, [`http://127.0.0.1:${up.httpPort}/ok`])).status, 200);
   assert.equal((await curl(env, [`http://127.0.0.1:${up.httpPort}/no`])).status, 403);
-  const page = await until('records', () => {
-    const p = d.daemon.audit.query({ sandbox: listener.sandboxId }, { limit: 10 });
-    return p.records.length >= 2 && p;
-  });
-  const kinds = page.records.map((r) => `${r.kind}:${r.outcome}`);
-  assert.ok(
-    kinds.includes('request.decided:allowed') && kinds.includes('request.decided:denied'),
-    kinds.join(),
-  );
+  // The writer commits on its own thread: wait for both decisions rather than a count
+  // (the user action and each request's end are records too).
+  const kindsOf = () =>
+    d.daemon.audit
+      .query({ sandbox: listener.sandboxId }, { limit: 20 })
+      .records.map((r) => `${r.kind}:${r.outcome}`);
+  await until('both decisions', () => {
+    const kinds = kindsOf();
+    return kinds.includes('request.decided:allowed') && kinds.includes('request.decided:denied');
+  }).catch((e: Error) => assert.fail(`${e.message}; recorded: ${kindsOf().join()}`));
   const viaApi = await d.client.call('GET /v1/audit', {
     query: { sandbox: listener.sandboxId, outcome: 'denied' },
   });
