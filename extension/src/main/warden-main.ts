@@ -1,0 +1,135 @@
+// The main side of the extension, the same on every host: the connection to the daemon,
+// the activity and sandboxes beside it, the preferences, native notifications and the IPC
+// handlers. Each host's entry (index.ts for Freelens 2, ../legacy/main.ts for Freelens 1
+// and OpenLens) passes in what its host provides.
+
+import os from 'node:os';
+import { VERSION } from '../../../supervisor/api/version.ts';
+import { type Snapshot, WARDEN_IPC } from '../common/ipc.ts';
+import { WardenConnection } from './connection.ts';
+import { daemonLocation } from './daemon-location.ts';
+import { type IpcHandle, registerIpcHandlers } from './ipc-handlers.ts';
+import { LiveLists } from './live.ts';
+import {
+  ApprovalNotifier,
+  desktopAppRunning,
+  desktopUserData,
+  type MakeNotification,
+} from './notifications.ts';
+import { loadPreferences, type Preferences, savePreferences } from './preferences.ts';
+
+export interface MainIpc extends IpcHandle {
+  broadcast(channel: string, ...args: unknown[]): void;
+}
+
+export interface WardenMainOptions {
+  ipc: MainIpc;
+  /** The extension's own writable folder (getExtensionFileFolder()). */
+  folder: string;
+  log(level: 'info' | 'warn', line: string): void;
+  /** electron.Notification where main has it. */
+  makeNotification?: MakeNotification;
+  /** A notification was clicked: bring the host forward on that approval. */
+  showApproval?(approvalId: string): void;
+  /** Each snapshot, after it was broadcast (the legacy tray follows it). */
+  onSnapshot?(snapshot: Snapshot): void;
+}
+
+export interface WardenMain {
+  snapshot(): Snapshot;
+  stop(): Promise<void>;
+}
+
+/**
+ * electron.Notification where main runs in Electron; undefined elsewhere (a test, a bare
+ * Node). `load` is the host's way to load it: import() on Freelens 2, require() on the
+ * CommonJS hosts (Electron 22 cannot import() it).
+ */
+export async function electronNotification(
+  load: () => Promise<unknown>,
+): Promise<MakeNotification | undefined> {
+  try {
+    const electron = (await load()) as {
+      Notification?: (new (o: {
+        title: string;
+        body: string;
+      }) => ReturnType<MakeNotification>) & {
+        isSupported(): boolean;
+      };
+    };
+    const N = electron.Notification ?? (electron as { default?: typeof electron }).default?.Notification;
+    if (!N || typeof N !== 'function' || !N.isSupported()) return undefined;
+    return (o) => new N(o);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain> {
+  let prefs: Preferences = await loadPreferences(o.folder, (line) => o.log('warn', line));
+  const userData = desktopUserData(process.env, process.platform, os.homedir());
+  const notifier = new ApprovalNotifier({
+    make: o.makeNotification,
+    pref: () => prefs.notifications ?? 'auto',
+    desktopAppRunning: () => desktopAppRunning(userData),
+    onClick: (id) => o.showApproval?.(id),
+  });
+  const locate = () =>
+    daemonLocation({
+      env: process.env,
+      platform: process.platform,
+      homedir: os.homedir(),
+      ...(prefs.stateFolder ? { chosen: prefs.stateFolder } : {}),
+    });
+  const live = new LiveLists({
+    onActivity: (rows) => o.ipc.broadcast(WARDEN_IPC.activityChanged, rows),
+    onSandboxes: (rows) => o.ipc.broadcast(WARDEN_IPC.sandboxesChanged, rows),
+    log: o.log,
+  });
+  const connection = new WardenConnection({
+    locate,
+    stateFolder: () => prefs.stateFolder,
+    notifications: () => notifier.view(),
+    extensionVersion: VERSION,
+    log: o.log,
+    onChange: (snapshot) => {
+      o.ipc.broadcast(WARDEN_IPC.changed, snapshot);
+      notifier.update(snapshot.approvals);
+      o.onSnapshot?.(snapshot);
+    },
+    onOpen: (client) => live.opened(client),
+    onEvent: (event) => live.event(event),
+    onClose: () => live.closed(),
+  });
+  const save = async (next: Preferences) => {
+    await savePreferences(o.folder, next);
+    prefs = next;
+  };
+  registerIpcHandlers(
+    o.ipc,
+    connection,
+    {
+      locate,
+      async setStateFolder(stateFolder) {
+        const { stateFolder: _old, ...rest } = prefs;
+        await save(stateFolder ? { ...rest, stateFolder } : rest);
+      },
+      async setNotifications(notifications) {
+        await save({ ...prefs, notifications });
+        const snapshot = connection.snapshot();
+        o.ipc.broadcast(WARDEN_IPC.changed, snapshot);
+        return notifier.view();
+      },
+    },
+    live,
+  );
+  connection.start();
+  return {
+    snapshot: () => connection.snapshot(),
+    async stop() {
+      await connection.stop();
+      live.dispose();
+      notifier.dispose();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// The renderer entry, the same source for both packages: a status bar item, the global page
+// "Agents", a command palette entry, a welcome menu entry, the preferences pane and the
+// deep link freelens://extension/<name>/approvals/<id>. Nothing here reaches the daemon:
+// main does, over the extension IPC (in Freelens 2 this page has no Node at all).
+
+import { Renderer } from '@freelensapp/extensions';
+import React from 'react';
+import { AgentsPage } from './AgentsPage.tsx';
+import { PreferencesHint, PreferencesInput } from './Preferences.tsx';
+import { StatusBarItem } from './StatusBarItem.tsx';
+import { WardenStore } from './store.ts';
+import { addStyles } from './styles.ts';
+
+export const AGENTS_PAGE = 'agents';
+
+class WardenRendererIpc extends Renderer.Ipc {}
+
+export default class WardenRendererExtension extends Renderer.LensExtension {
+  readonly store = new WardenStore();
+  #removeStyles: (() => void) | undefined;
+
+  #open = (): void => {
+    void this.navigate(AGENTS_PAGE);
+  };
+
+  override globalPages = [
+    {
+      id: AGENTS_PAGE,
+      components: { Page: () => <AgentsPage store={this.store} /> },
+    },
+  ];
+
+  override statusBarItems = [
+    {
+      components: {
+        Item: () => <StatusBarItem store={this.store} open={this.#open} />,
+        position: 'right' as const,
+      },
+    },
+  ];
+
+  override commands = [
+    { id: 'warden-agents', title: 'Warden: Show agents and approvals', action: () => this.#open() },
+  ];
+
+  override welcomeMenus = [
+    { title: 'Warden: agents and approvals', icon: 'security', click: () => this.#open() },
+  ];
+
+  override appPreferences = [
+    {
+      title: 'Warden',
+      id: 'warden',
+      components: { Input: () => <PreferencesInput store={this.store} />, Hint: () => <PreferencesHint /> },
+    },
+  ];
+
+  override protocolHandlers = [
+    {
+      pathSchema: '/approvals/:id',
+      handler: ({ pathname }: { pathname: Record<string, string | undefined> }) => {
+        const id = pathname.id;
+        if (id && id.length <= 200) this.store.focus(id);
+        this.#open();
+      },
+    },
+  ];
+
+  override async onActivate(): Promise<void> {
+    this.#removeStyles = addStyles(document);
+    await this.store.attach(WardenRendererIpc.createInstance(this));
+  }
+
+  override onDeactivate(): void {
+    this.store.detach();
+    this.#removeStyles?.();
+  }
+}

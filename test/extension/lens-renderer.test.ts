@@ -1,0 +1,192 @@
+// Each package's renderer bundle in Debian's Chromium, inside a stand-in of its host with
+// that host's libraries as globals (Freelens 2: React 19, MobX 7, mobx-react 10 on
+// FreelensExtensionApi, the entry imported by URL; Freelens 1 / OpenLens: React 17, MobX 6,
+// mobx-react 7 as top-level globals, the entry required as CommonJS), fed by a real daemon
+// through the main-side stand-in over the IPC stand-in. Screenshots in test-artifacts/.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, type TestContext, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { buildPackages } from '../../extension/build.mjs';
+import { skipReason as chromiumMissing, launchChromium, screenshot } from '../e2e/support.ts';
+import { curl } from '../support/curl.ts';
+import { policyYaml, startTestDaemon, until } from '../support/daemon.ts';
+import { type LoadedExtension, loadFreelensExtension } from '../support/freelens-host.ts';
+import {
+  hostLibsMissing,
+  hostVersions,
+  type LensPage,
+  openLensPage,
+  type RendererFlavor,
+} from '../support/lens-renderer-host.ts';
+import { makeTempDir, tempDir } from '../support/temp-dir.ts';
+import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
+
+const noChromium = chromiumMissing()?.startsWith('no Chromium') ? chromiumMissing() : null;
+const built = makeTempDir('warden-lens-ui-');
+let up: Upstreams;
+let browser: Browser;
+
+const ASK = policyYaml('- match: 127.0.0.1\n  action: ask');
+const PKG: Record<RendererFlavor, string> = {
+  freelens2: path.join(built.dir, 'freelens'),
+  legacy: path.join(built.dir, 'legacy'),
+};
+
+describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
+  before(async () => {
+    const missing = hostLibsMissing();
+    if (missing) throw new Error(missing);
+    await buildPackages({ dist: built.dir });
+    up = await startUpstreams();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await up?.close();
+    built.dispose();
+  });
+
+  /** Main (stand-in host, real daemon at `home`) and the renderer page joined by the IPC. */
+  async function open(t: TestContext, flavor: RendererFlavor, home: string) {
+    process.env.WARDEN_HOME = home;
+    let lp: LensPage | undefined;
+    const ext: LoadedExtension = await loadFreelensExtension(PKG[flavor], {
+      host: flavor === 'freelens2' ? 'freelens2' : 'freelens1',
+      onBroadcast: (b) => lp?.forward(b),
+    });
+    t.after(() => ext.deactivate());
+    lp = await openLensPage(browser, flavor, PKG[flavor], () => ext);
+    t.after(() => lp?.close());
+    await lp.load();
+    return { ext, lp, page: lp.page };
+  }
+
+  for (const flavor of ['freelens2', 'legacy'] as const) {
+    test(`${flavor}: status bar count, Agents page, answers by click and by keyboard, the diff before "always"`, async (t) => {
+      const d = await startTestDaemon({ label: 'lens-ui' });
+      t.after(() => d.stop());
+      const { lp, page } = await open(t, flavor, d.home);
+      const versions = await page.evaluate(
+        () => (window as unknown as { hostVersions: { react: string } }).hostVersions,
+      );
+      assert.equal(versions.react, hostVersions(flavor).react, 'the page runs the host flavor React');
+
+      const status = page.locator('.warden-status');
+      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
+      assert.equal(await status.locator('.warden-count').textContent(), '0');
+
+      const { env, listener } = await d.listener(ASK);
+      const url = (p: string) => `http://127.0.0.1:${up.httpPort}${p}`;
+      const clicked = curl(env, [url('/by-click')]);
+      await until(
+        'the status bar to count 1',
+        async () => (await status.locator('.warden-count').textContent()) === '1',
+        10_000,
+      );
+      assert.match((await status.getAttribute('aria-label')) ?? '', /1 pending approval/);
+
+      await status.click();
+      const card = (p: string) => page.locator('[data-approval]', { hasText: p });
+      await card('/by-click').waitFor();
+      assert.match((await card('/by-click').textContent()) ?? '', new RegExp(listener.sandboxId));
+      assert.match((await card('/by-click').locator('.warden-countdown').textContent()) ?? '', /^\d+ s$/);
+      await screenshot(page, `lens-${flavor}-agents-card`);
+      await card('/by-click')
+        .getByRole('button', { name: /Allow once/ })
+        .click();
+      assert.equal((await clicked).status, 200, 'allowed by the click');
+      await card('/by-click').waitFor({ state: 'detached' });
+
+      const keyed = curl(env, [url('/by-keyboard')]);
+      await card('/by-keyboard').waitFor();
+      await card('/by-keyboard').focus();
+      await page.keyboard.press('d');
+      assert.notEqual((await keyed).status, 200, 'denied by the d key');
+      await card('/by-keyboard').waitFor({ state: 'detached' });
+
+      let alwaysDone = false;
+      const always = curl(env, [url('/always')]).finally(() => {
+        alwaysDone = true;
+      });
+      await card('/always').waitFor();
+      await card('/always')
+        .getByRole('button', { name: /Always allow/ })
+        .click();
+      const dialog = page.getByRole('dialog');
+      await dialog.locator('[data-warden-diff]').waitFor();
+      const diffText = (await dialog.textContent()) ?? '';
+      assert.match(diffText, /Always allow 127\.0\.0\.1/);
+      assert.match(diffText, /\+ allow 127\.0\.0\.1/, 'the diff names the rule it adds');
+      assert.equal(alwaysDone, false, 'the diff is shown before anything is answered');
+      await screenshot(page, `lens-${flavor}-always-diff`);
+      await dialog.getByRole('button', { name: /Confirm: always allow/ }).click();
+      assert.equal((await always).status, 200, 'allowed once confirmed');
+      await dialog.waitFor({ state: 'detached' });
+
+      // Answered elsewhere: the card goes, with no error on the page.
+      const elsewhere = curl(env, [url('/elsewhere')]);
+      await card('/elsewhere').waitFor();
+      const id = await card('/elsewhere').getAttribute('data-approval');
+      await d.client.call('POST /v1/approvals/:id', {
+        params: { id: id! },
+        body: { decision: 'deny', scope: 'once' },
+      });
+      await card('/elsewhere').waitFor({ state: 'detached' });
+      await elsewhere;
+      assert.equal(await page.locator('.warden-error').count(), 0, 'no error shown');
+
+      // The activity, filtered; the sandbox with its state.
+      await page.locator('[data-activity]', { hasText: '/by-keyboard' }).waitFor({ timeout: 5000 });
+      await page.getByLabel('Filter by outcome').selectOption('denied');
+      await until('only denied rows', async () => {
+        const rows = await page.locator('[data-activity]').allTextContents();
+        return (
+          rows.length >= 2 &&
+          rows.every((r) => /denied/.test(r)) &&
+          rows.some((r) => r.includes('/by-keyboard'))
+        );
+      });
+      await page.getByLabel('Filter by outcome').selectOption('');
+      await page.getByLabel('Filter by method, host or path').fill('/by-click');
+      await until('the text filter', async () => {
+        const rows = await page.locator('[data-activity]').allTextContents();
+        return rows.length >= 1 && rows.every((r) => r.includes('/by-click'));
+      });
+      await page.locator(`[data-sandbox="${listener.sandboxId}"]`).waitFor();
+      assert.match(
+        (await page.locator(`[data-sandbox="${listener.sandboxId}"]`).textContent()) ?? '',
+        /RUNNING/,
+      );
+      await screenshot(page, `lens-${flavor}-agents-page`);
+
+      // The command palette entry and the deep link open the page on an approval.
+      const cmds = await page.evaluate(() =>
+        (window as unknown as { lensHost: { commands(): Array<{ id: string }> } }).lensHost.commands(),
+      );
+      assert.ok(cmds.some((c) => c.id === 'warden-agents'));
+      assert.deepEqual(lp.errors, []);
+    });
+  }
+
+  for (const flavor of ['freelens2', 'legacy'] as const) {
+    test(`${flavor}: no daemon, a clear state with the command; the daemon starts and the page connects`, async (t) => {
+      const home = tempDir(t, 'warden-lens-ui-absent-');
+      const { lp, page } = await open(t, flavor, home);
+      await page.locator('.warden-status[data-warden-status="daemon-absent"]').waitFor({ timeout: 10_000 });
+      await page.locator('.warden-status').click();
+      const state = page.locator('[data-warden-state="daemon-absent"]');
+      await state.waitFor();
+      assert.equal(await state.locator('.warden-command').textContent(), 'warden daemon');
+      assert.ok(((await state.textContent()) ?? '').includes(home), 'it names the folder it looked in');
+      await screenshot(page, `lens-${flavor}-daemon-absent`);
+      const d = await startTestDaemon({ home });
+      t.after(() => d.stop());
+      await page.getByRole('button', { name: 'Try now' }).click();
+      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
+      await page.locator('#warden-approvals-title').waitFor();
+      assert.deepEqual(lp.errors, []);
+    });
+  }
+});
