@@ -5,6 +5,7 @@
 // through the main-side stand-in over the IPC stand-in. Screenshots in test-artifacts/.
 
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -186,6 +187,65 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
       await page.getByRole('button', { name: 'Try now' }).click();
       await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
       await page.locator('#warden-approvals-title').waitFor();
+      assert.deepEqual(lp.errors, []);
+    });
+  }
+
+  for (const flavor of ['freelens2', 'legacy'] as const) {
+    test(`${flavor}: a deep link focuses its card; markup in a request is text; a restart mid-stream and a refused token`, async (t) => {
+      const first = await startTestDaemon({ label: 'lens-ui' });
+      const { lp, page } = await open(t, flavor, first.home);
+      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
+      const { env } = await first.listener(ASK);
+      const hostile = '/<img src=x onerror="window.pwned=1">';
+      const held = curl(env, ['--path-as-is', `http://127.0.0.1:${up.httpPort}${encodeURI(hostile)}`]);
+      const id = await until(
+        'the approval',
+        async () => (await first.client.call('GET /v1/approvals'))[0]?.id,
+        10_000,
+      );
+      await page.evaluate(
+        (link) => (window as unknown as { lensHost: { openLink(p: string): void } }).lensHost.openLink(link),
+        `/approvals/${id}`,
+      );
+      const card = page.locator(`[data-approval="${id}"]`);
+      await card.waitFor();
+      await until('the linked card to take the focus', () =>
+        card.evaluate((el) => document.activeElement === el),
+      );
+      assert.equal(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
+      assert.equal(await page.locator('.warden-page img').count(), 0, 'the markup was shown as text');
+
+      // The daemon goes away with the card on screen: the card goes, the page says so.
+      await first.daemon.stop();
+      await held;
+      await card.waitFor({ state: 'detached', timeout: 10_000 });
+      await page.locator('[data-warden-state]').first().waitFor({ timeout: 10_000 });
+      const second = await startTestDaemon({ home: first.home, label: 'lens-ui' });
+      t.after(() => second.stop());
+      await page
+        .getByRole('button', { name: 'Try now' })
+        .click()
+        .catch(() => {});
+      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
+      const again = await second.listener(ASK);
+      const heldAgain = curl(again.env, [`http://127.0.0.1:${up.httpPort}/after-restart`]);
+      const card2 = page.locator('[data-approval]', { hasText: '/after-restart' });
+      await card2.waitFor({ timeout: 10_000 });
+      await card2.getByRole('button', { name: /Deny once/ }).click();
+      assert.notEqual((await heldAgain).status, 200);
+
+      // A token the daemon refuses, found when the preferences pane points at the folder again.
+      const tokenFile = path.join(first.home, 'token');
+      writeFileSync(tokenFile, 'refused-token-0123456789abcdef0123456789abcdef');
+      await page.getByLabel('Warden state folder').fill(first.home);
+      await page.locator('[data-warden-prefs]').getByRole('button', { name: 'Save' }).click();
+      await page.locator('.warden-status').click();
+      const refused = page.locator('[data-warden-state="token-refused"]');
+      await refused.waitFor({ timeout: 10_000 });
+      assert.ok(((await refused.textContent()) ?? '').includes(tokenFile));
+      assert.ok(!(await page.content()).includes('refused-token-0123'), 'the token is not on the page');
+      await screenshot(page, `lens-${flavor}-token-refused`);
       assert.deepEqual(lp.errors, []);
     });
   }

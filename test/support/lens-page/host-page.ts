@@ -186,5 +186,5 @@ export function makeRendererApi(libs: HostLibs) {
 export const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>Lens host stand-in</title>
 <style>body{margin:0;font-family:sans-serif;background:#1e2124;color:#ddd}
 #statusbar{height:22px;background:#3d90ce;color:#fff;display:flex;justify-content:flex-end;font-size:12px}
-#page{height:calc(100vh - 22px);overflow:auto}#prefs,#welcome{display:none}</style></head>
+#page{height:calc(100vh - 22px);overflow:auto}#prefs{padding:16px 24px}#welcome{display:none}</style></head>
 <body><div id="statusbar"></div><div id="page"></div><div id="prefs"></div><div id="welcome"></div></body></html>`;
