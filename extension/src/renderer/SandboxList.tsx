@@ -1,5 +1,5 @@
 // The sandboxes: every VM and host process the daemon governs, with its state and Stop
-// (which stops and removes it, as `warden rm` does).
+// (which stops and removes it: DELETE /v1/sandboxes/:id, as the desktop app does).
 
 import { observer } from 'mobx-react';
 import React from 'react';
