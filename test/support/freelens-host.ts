@@ -29,6 +29,11 @@ export interface LoadedExtension {
   trayLabels(): string[];
   /** Pages the extension's main side asked the host to show (navigate). */
   navigations: string[];
+  /** The host's call of the extension's terminalShellEnvModifier, as it opens a terminal. */
+  terminalEnv(
+    clusterName: string,
+    env: Record<string, string | undefined>,
+  ): Record<string, string | undefined>;
   /** What the renderer's `Renderer.Ipc.invoke(channel, ...args)` would get. */
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
   /** Every broadcast, in order. */
@@ -190,6 +195,19 @@ export async function loadFreelensExtension(
   return {
     manifest,
     navigations,
+    terminalEnv(clusterName, env) {
+      type Modifier = (
+        ctx: unknown,
+        env: Record<string, string | undefined>,
+      ) => Record<string, string | undefined>;
+      const modify = (extension as { terminalShellEnvModifier?: Modifier }).terminalShellEnvModifier;
+      if (!modify) return env;
+      const catalogEntity = {
+        metadata: { name: clusterName, uid: `uid-${clusterName}` },
+        kind: 'KubernetesCluster',
+      };
+      return modify({ catalogEntity }, { ...env });
+    },
     trayLabels() {
       const menus = (extension as { trayMenus?: Array<{ label?: unknown }> }).trayMenus ?? [];
       return menus.map((m) =>

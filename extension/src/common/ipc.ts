@@ -25,6 +25,8 @@ export const WARDEN_IPC = {
   stopSandbox: 'warden:stop-sandbox',
   /** Invoke with (NotificationsPref): a NotificationsResult. */
   setNotifications: 'warden:set-notifications',
+  /** Invoke with (TerminalsPref): a TerminalsResult. */
+  setTerminals: 'warden:set-terminals',
   /** Broadcast from main: the Snapshot, each time it changes. */
   changed: 'warden:snapshot-changed',
   /** Broadcast from main: the recent activity (ActivityRow[]), at most every 250 ms. */
@@ -87,12 +89,28 @@ export interface NotificationsView {
   supported: boolean;
 }
 
+/** Which clusters' Lens terminals go through a Warden listener. */
+export interface TerminalsPref {
+  mode: 'off' | 'all' | 'listed';
+  /** With `listed`: cluster names (or catalog ids). */
+  clusters: string[];
+}
+
+export interface TerminalsView {
+  pref: TerminalsPref;
+  /** The listener terminals use, once the daemon made it (its credential stays in main). */
+  sandboxId?: string;
+  /** Why governed terminals cannot reach anything now (they fail closed). */
+  problem?: string;
+}
+
 export interface Snapshot {
   connection: ConnectionView;
   extensionVersion: string;
   /** The state folder chosen in the preferences; absent: $WARDEN_HOME or the default. */
   stateFolder?: string;
   notifications?: NotificationsView;
+  terminals?: TerminalsView;
   /** Pending approvals, oldest first; empty unless connected. */
   approvals: ApprovalView[];
 }
@@ -149,3 +167,5 @@ export type StopResult = { ok: true } | { ok: false; gone: boolean; error: IpcEr
 export type NotificationsResult =
   | { ok: true; notifications: NotificationsView }
   | { ok: false; error: IpcError };
+
+export type TerminalsResult = { ok: true; terminals: TerminalsView } | { ok: false; error: IpcError };

@@ -5,6 +5,7 @@
 // has no `Mobx` global the label is set once and the status bar carries the count.
 
 import { Common, Main } from '@freelensapp/extensions';
+import type { ShellEnv, ShellEnvContext } from '../main/terminals.ts';
 import { electronNotification, startWardenMain, type WardenMain } from '../main/warden-main.ts';
 import { trayLabel } from './tray-label.ts';
 
@@ -32,6 +33,10 @@ export default class WardenLegacyExtension extends Main.LensExtension {
       },
     },
   ];
+
+  /** Governed Lens terminals (terminals.ts): the environment of each terminal the host opens. */
+  terminalShellEnvModifier = (ctx: ShellEnvContext, env: ShellEnv): ShellEnv =>
+    this.#main ? this.#main.terminalEnv(ctx, env) : env;
 
   override async onActivate(): Promise<void> {
     const make = await electronNotification(async () => require('electron'));

@@ -17,6 +17,7 @@ import {
   type Snapshot,
   START_DAEMON_COMMAND,
   type StopResult,
+  type TerminalsView,
 } from '../common/ipc.ts';
 import { handshake } from './handshake.ts';
 import { PendingApprovals } from './pending.ts';
@@ -31,6 +32,8 @@ export interface ConnectionOptions {
   stateFolder?(): string | undefined;
   /** The notifications preference and whether they show, in the snapshot. */
   notifications?(): NotificationsView | undefined;
+  /** The governed terminals, in the snapshot. */
+  terminals?(): TerminalsView | undefined;
   backoff?: Backoff;
   /** How long the status call of the handshake may take. */
   statusTimeoutMs?: number;
@@ -70,11 +73,13 @@ export class WardenConnection {
   snapshot(): Snapshot {
     const stateFolder = this.#o.stateFolder?.();
     const notifications = this.#o.notifications?.();
+    const terminals = this.#o.terminals?.();
     return {
       connection: this.#view,
       extensionVersion: this.#o.extensionVersion,
       ...(stateFolder ? { stateFolder } : {}),
       ...(notifications ? { notifications } : {}),
+      ...(terminals ? { terminals } : {}),
       approvals: this.#view.kind === 'connected' ? this.#pending.list() : [],
     };
   }

@@ -2,12 +2,17 @@
 // (the renderer is a browser page with no Node). See warden-main.ts.
 
 import { Common, Main } from '@freelensapp/extensions';
+import type { ShellEnv, ShellEnvContext } from './terminals.ts';
 import { electronNotification, startWardenMain, type WardenMain } from './warden-main.ts';
 
 class WardenIpc extends Main.Ipc {}
 
 export default class WardenExtension extends Main.LensExtension {
   #main: WardenMain | undefined;
+
+  /** Governed Lens terminals (terminals.ts): the environment of each terminal the host opens. */
+  terminalShellEnvModifier = (ctx: ShellEnvContext, env: ShellEnv): ShellEnv =>
+    this.#main ? this.#main.terminalEnv(ctx, env) : env;
 
   override async onActivate(): Promise<void> {
     const make = await electronNotification(() => import('electron'));

@@ -15,11 +15,15 @@ import {
   type Snapshot,
   type StateFolderResult,
   type StopResult,
+  type TerminalsPref,
+  type TerminalsResult,
+  type TerminalsView,
   WARDEN_IPC,
 } from '../common/ipc.ts';
 import type { WardenConnection } from './connection.ts';
 import type { LiveLists } from './live.ts';
 import { isNotificationsPref, stateFolderProblem } from './preferences.ts';
+import { terminalsPrefProblem } from './terminals.ts';
 
 /** What main needs of Main.Ipc. */
 export interface IpcHandle {
@@ -45,6 +49,7 @@ export interface PreferencesHandle {
   setStateFolder(folder: string | undefined): Promise<void>;
   locate(): DaemonLocation;
   setNotifications(pref: NotificationsPref): Promise<NotificationsView>;
+  setTerminals(pref: TerminalsPref): Promise<TerminalsView>;
 }
 
 export function registerIpcHandlers(
@@ -60,6 +65,17 @@ export function registerIpcHandlers(
     const result = await connection.stopSandbox(id);
     if (result.ok || result.gone) live.removed(id);
     return result;
+  });
+  ipc.handle(WARDEN_IPC.setTerminals, async (_event, pref): Promise<TerminalsResult> => {
+    const problem = terminalsPrefProblem(pref);
+    if (problem) return { ok: false, error: { name: 'BadRequest', message: problem } };
+    const { mode, clusters } = pref as TerminalsPref;
+    try {
+      return { ok: true, terminals: await prefs.setTerminals({ mode, clusters: [...clusters] }) };
+    } catch (error) {
+      const message = `could not save the preference: ${(error as Error).message}`;
+      return { ok: false, error: { name: 'PreferencesNotSaved', message } };
+    }
   });
   ipc.handle(WARDEN_IPC.setNotifications, async (_event, pref): Promise<NotificationsResult> => {
     if (!isNotificationsPref(pref))

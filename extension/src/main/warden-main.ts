@@ -17,6 +17,7 @@ import {
   type MakeNotification,
 } from './notifications.ts';
 import { loadPreferences, type Preferences, savePreferences } from './preferences.ts';
+import { type ShellEnv, type ShellEnvContext, TerminalGovernor } from './terminals.ts';
 
 export interface MainIpc extends IpcHandle {
   broadcast(channel: string, ...args: unknown[]): void;
@@ -37,6 +38,8 @@ export interface WardenMainOptions {
 
 export interface WardenMain {
   snapshot(): Snapshot;
+  /** The host's terminalShellEnvModifier. */
+  terminalEnv(ctx: ShellEnvContext, env: ShellEnv): ShellEnv;
   stop(): Promise<void>;
 }
 
@@ -81,6 +84,12 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
       homedir: os.homedir(),
       ...(prefs.stateFolder ? { chosen: prefs.stateFolder } : {}),
     });
+  const broadcastSnapshot = () => o.ipc.broadcast(WARDEN_IPC.changed, connection.snapshot());
+  const terminals = new TerminalGovernor({
+    pref: () => prefs.terminals ?? { mode: 'off', clusters: [] },
+    log: o.log,
+    onChange: () => broadcastSnapshot(),
+  });
   const live = new LiveLists({
     onActivity: (rows) => o.ipc.broadcast(WARDEN_IPC.activityChanged, rows),
     onSandboxes: (rows) => o.ipc.broadcast(WARDEN_IPC.sandboxesChanged, rows),
@@ -90,6 +99,7 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
     locate,
     stateFolder: () => prefs.stateFolder,
     notifications: () => notifier.view(),
+    terminals: () => terminals.view(),
     extensionVersion: VERSION,
     log: o.log,
     onChange: (snapshot) => {
@@ -97,9 +107,15 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
       notifier.update(snapshot.approvals);
       o.onSnapshot?.(snapshot);
     },
-    onOpen: (client) => live.opened(client),
+    onOpen: (client) => {
+      live.opened(client);
+      terminals.opened(client);
+    },
     onEvent: (event) => live.event(event),
-    onClose: () => live.closed(),
+    onClose: () => {
+      live.closed();
+      terminals.closed();
+    },
   });
   const save = async (next: Preferences) => {
     await savePreferences(o.folder, next);
@@ -116,9 +132,14 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
       },
       async setNotifications(notifications) {
         await save({ ...prefs, notifications });
-        const snapshot = connection.snapshot();
-        o.ipc.broadcast(WARDEN_IPC.changed, snapshot);
+        broadcastSnapshot();
         return notifier.view();
+      },
+      async setTerminals(pref) {
+        await save({ ...prefs, terminals: pref });
+        await terminals.sync();
+        broadcastSnapshot();
+        return terminals.view();
       },
     },
     live,
@@ -126,7 +147,9 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
   connection.start();
   return {
     snapshot: () => connection.snapshot(),
+    terminalEnv: (ctx, env) => terminals.modify(ctx, env),
     async stop() {
+      await terminals.remove();
       await connection.stop();
       live.dispose();
       notifier.dispose();

@@ -57,7 +57,63 @@ export const PreferencesInput = observer(function PreferencesInput({ store }: { 
                 : 'New approvals show no notification.'}
         </p>
       ) : null}
+      <TerminalsInput store={store} />
       {store.prefsError ? <ErrorLine error={store.prefsError} /> : null}
+    </div>
+  );
+});
+
+/** Which clusters' Lens terminals go through a Warden listener (governed and audited). */
+const TerminalsInput = observer(function TerminalsInput({ store }: { store: WardenStore }) {
+  const t = store.snapshot?.terminals;
+  const pref = t?.pref ?? { mode: 'off' as const, clusters: [] };
+  const [names, setNames] = useState<string | null>(null);
+  const shown = names ?? pref.clusters.join(', ');
+  const list = (text: string) =>
+    text
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c) => c !== '');
+  return (
+    <div className="warden-terminals">
+      <label>
+        Lens terminals through Warden{' '}
+        <select
+          aria-label="Lens terminals"
+          value={pref.mode}
+          onChange={(e) =>
+            void store.setTerminals({ mode: e.target.value as typeof pref.mode, clusters: list(shown) })
+          }
+        >
+          <option value="off">off</option>
+          <option value="all">every cluster</option>
+          <option value="listed">the clusters listed</option>
+        </select>
+      </label>{' '}
+      {pref.mode === 'listed' ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void store.setTerminals({ mode: 'listed', clusters: list(shown) }).then(() => setNames(null));
+          }}
+        >
+          <input
+            type="text"
+            aria-label="Governed clusters"
+            value={shown}
+            placeholder="cluster names, comma-separated"
+            onChange={(e) => setNames(e.target.value)}
+          />{' '}
+          <button type="submit">Save</button>
+        </form>
+      ) : null}
+      {t && t.pref.mode !== 'off' ? (
+        <p className="warden-muted" data-warden-terminals={t.sandboxId ? 'governed' : 'closed'}>
+          {t.sandboxId
+            ? `New terminals go through the Warden listener ${t.sandboxId}: what an agent started there does is governed and audited.`
+            : `New terminals reach nothing until Warden is connected (${t.problem ?? 'no listener'}).`}
+        </p>
+      ) : null}
     </div>
   );
 });

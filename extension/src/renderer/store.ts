@@ -17,6 +17,8 @@ import {
   type Snapshot,
   type StateFolderResult,
   type StopResult,
+  type TerminalsPref,
+  type TerminalsResult,
   WARDEN_IPC,
 } from '../common/ipc.ts';
 import type { RendererIpc } from './ipc-client.ts';
@@ -244,6 +246,14 @@ export class WardenStore {
     runInAction(() => {
       this.prefsError = r.ok ? null : r.error;
       if (r.ok && this.snapshot) this.snapshot = { ...this.snapshot, notifications: r.notifications };
+    });
+  }
+
+  async setTerminals(pref: TerminalsPref): Promise<void> {
+    const r = await this.#invoke<TerminalsResult>(WARDEN_IPC.setTerminals, pref);
+    runInAction(() => {
+      this.prefsError = r.ok ? null : r.error;
+      if (r.ok && this.snapshot) this.snapshot = { ...this.snapshot, terminals: r.terminals };
     });
   }
 }
