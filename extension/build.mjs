@@ -9,6 +9,7 @@
 // contract) is bundled. `node extension/build.mjs` or `npm run build`; pack.mjs packs them.
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -23,7 +24,9 @@ export const LEGACY_PACKAGE_NAME = 'warden-lens';
 
 const DESCRIPTION =
   "Warden's approvals, activity and sandboxes inside Lens: every governed agent on this machine.";
-const nodeExternal = (p) => p.startsWith('node:') || p === 'electron';
+const nodeExternal = (p) => p.startsWith('node:') || builtinModules.includes(p) || p === 'electron';
+/** Packages bundled into main (the package still has no dependencies). */
+const MAIN_BUNDLED = ['yaml'];
 const jsx = { jsx: 'transform', jsxFactory: 'React.createElement', jsxFragment: 'React.Fragment' };
 
 function common() {
@@ -62,7 +65,17 @@ export async function buildFreelensPackage({ outdir = path.join(here, 'dist', 'f
     format: 'esm',
     // Freelens 2 runs on Electron 43 or later (api.md C13); Node 22 is a floor below it.
     target: 'node22',
-    plugins: [hostModules('freelens', { modules: ['@freelensapp/extensions'], external: nodeExternal })],
+    // A bundled CommonJS package (yaml) calls require() for built-ins, which ES modules lack.
+    banner: {
+      js: "import { createRequire as __wardenCreateRequire } from 'node:module';\nconst require = __wardenCreateRequire(import.meta.url);",
+    },
+    plugins: [
+      hostModules('freelens', {
+        modules: ['@freelensapp/extensions'],
+        external: nodeExternal,
+        bundled: MAIN_BUNDLED,
+      }),
+    ],
   });
   await build({
     ...common(),
@@ -100,7 +113,13 @@ export async function buildLegacyPackage({ outdir = path.join(here, 'dist', 'leg
     format: 'cjs',
     // OpenLens 6.5 runs on Electron 22: Node 16, Chrome 108.
     target: 'node16',
-    plugins: [hostModules('legacy', { modules: ['@freelensapp/extensions'], external: nodeExternal })],
+    plugins: [
+      hostModules('legacy', {
+        modules: ['@freelensapp/extensions'],
+        external: nodeExternal,
+        bundled: MAIN_BUNDLED,
+      }),
+    ],
   });
   await build({
     ...common(),

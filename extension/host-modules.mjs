@@ -43,11 +43,14 @@ function moduleSource(id, expr, host) {
 }
 
 /**
- * An esbuild plugin mapping the host's modules to its globals; `allowed(path)` says which
- * other bare specifiers may stay external (Node's built-ins in main); any other one is an
- * error, since the package has no dependencies.
+ * An esbuild plugin mapping the host's modules to its globals; `external(path)` says which
+ * other bare specifiers may stay external (Node's built-ins in main), `bundled` which
+ * packages are bundled in; any other one is an error, since the package has no dependencies.
  */
-export function hostModules(host, { modules = Object.keys(NAMES), external = () => false } = {}) {
+export function hostModules(
+  host,
+  { modules = Object.keys(NAMES), external = () => false, bundled = [] } = {},
+) {
   const globals = HOST_GLOBALS[host];
   return {
     name: `host-modules-${host}`,
@@ -55,6 +58,7 @@ export function hostModules(host, { modules = Object.keys(NAMES), external = () 
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         if (modules.includes(args.path)) return { path: args.path, namespace: 'host-module' };
         if (external(args.path)) return { path: args.path, external: true };
+        if (bundled.includes(args.path.split('/')[0])) return undefined;
         return {
           errors: [
             {

@@ -126,6 +126,20 @@ test('a stop that is not a sandbox id reaches no other route and stops nothing',
     (await d.client.call('GET /v1/sandboxes')).some((s) => s.sandboxId === listener.sandboxId),
     'the sandbox still runs',
   );
+  for (const clusters of [
+    'x',
+    [{ name: 'p', kubeconfigPath: '../../etc/passwd', kubeconfigContext: 'c' }],
+    [{ name: 'p', kubeconfigPath: '/etc/passwd\0', kubeconfigContext: 'c' }],
+    Array.from({ length: 500 }, () => ({ name: 'p', kubeconfigPath: '/k', kubeconfigContext: 'c' })),
+  ]) {
+    const r = (await ext.invoke(WARDEN_IPC.setClusters, clusters)) as { ok: boolean };
+    assert.equal(r.ok, false, `refused: ${JSON.stringify(clusters).slice(0, 60)}`);
+  }
+  // A readable file that is not a kubeconfig gives nothing back, not even a line of it.
+  const passwd = (await ext.invoke(WARDEN_IPC.setClusters, [
+    { name: 'p', kubeconfigPath: '/etc/passwd', kubeconfigContext: 'root' },
+  ])) as { ok: boolean; clusters?: unknown[] };
+  assert.deepEqual(passwd, { ok: true, clusters: [] });
   for (const pref of ['loud', '', null, 1, { pref: 'on' }, 'on; rm -rf']) {
     const r = (await ext.invoke(WARDEN_IPC.setNotifications, pref)) as NotificationsResult;
     assert.equal(r.ok, false, `refused: ${JSON.stringify(pref)}`);

@@ -253,4 +253,62 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
       assert.deepEqual(lp.errors, []);
     });
   }
+
+  for (const flavor of ['freelens2', 'legacy'] as const) {
+    test(`${flavor}: a held request to a catalog cluster's API server names the cluster`, async (t) => {
+      const d = await startTestDaemon({ label: 'lens-ui' });
+      t.after(() => d.stop());
+      const kube = tempDir(t, 'warden-kube-');
+      const kubeconfig = path.join(kube, 'config');
+      writeFileSync(
+        kubeconfig,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters:',
+          `- name: eu\n  cluster:\n    server: http://127.0.0.1:${up.httpPort}`,
+          'contexts:',
+          '- name: prod-eu-ctx\n  context:\n    cluster: eu\n    user: admin',
+          'users:',
+          '- name: admin\n  user:\n    token: kube-secret-token-0123456789',
+          '',
+        ].join('\n'),
+      );
+      const { lp, page } = await open(t, flavor, d.home);
+      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
+      await page.evaluate(
+        ([file]) =>
+          (window as unknown as { lensHost: { setCatalog(items: unknown[]): void } }).lensHost.setCatalog([
+            {
+              apiVersion: 'entity.k8slens.dev/v1alpha1',
+              kind: 'KubernetesCluster',
+              metadata: { uid: 'c1', name: 'prod-eu' },
+              spec: { kubeconfigPath: file, kubeconfigContext: 'prod-eu-ctx' },
+            },
+          ]),
+        [kubeconfig] as const,
+      );
+      const { env } = await d.listener(ASK);
+      const held = curl(env, [
+        '-X',
+        'DELETE',
+        `http://127.0.0.1:${up.httpPort}/api/v1/namespaces/web/pods/api-7`,
+      ]);
+      await page.locator('.warden-status').click();
+      const named = page.locator('[data-approval] [data-cluster="prod-eu"]');
+      await named.waitFor({ timeout: 10_000 });
+      assert.equal(await named.textContent(), 'DELETE pods api-7 in prod-eu (namespace web)');
+      assert.ok(
+        !(await page.content()).includes('kube-secret-token'),
+        'nothing of the kubeconfig but the server',
+      );
+      await screenshot(page, `lens-${flavor}-cluster-card`);
+      await page
+        .locator('[data-approval]')
+        .getByRole('button', { name: /Deny once/ })
+        .click();
+      assert.notEqual((await held).status, 200);
+      assert.deepEqual(lp.errors, []);
+    });
+  }
 });

@@ -25,6 +25,8 @@ export const WARDEN_IPC = {
   stopSandbox: 'warden:stop-sandbox',
   /** Invoke with (NotificationsPref): a NotificationsResult. */
   setNotifications: 'warden:set-notifications',
+  /** Invoke with (CatalogCluster[]): the ClusterRef[] main found in their kubeconfigs. */
+  setClusters: 'warden:set-clusters',
   /** Invoke with (TerminalsPref): a TerminalsResult. */
   setTerminals: 'warden:set-terminals',
   /** Broadcast from main: the Snapshot, each time it changes. */
@@ -104,6 +106,20 @@ export interface TerminalsView {
   problem?: string;
 }
 
+/** A cluster of the host's catalog, as the renderer reads it (KubernetesCluster entities). */
+export interface CatalogCluster {
+  name: string;
+  kubeconfigPath: string;
+  kubeconfigContext: string;
+}
+
+/** Where a cluster's API server listens, found in its kubeconfig by main (nothing else of it). */
+export interface ClusterRef {
+  name: string;
+  host: string;
+  port: number;
+}
+
 export interface Snapshot {
   connection: ConnectionView;
   extensionVersion: string;
@@ -111,6 +127,8 @@ export interface Snapshot {
   stateFolder?: string;
   notifications?: NotificationsView;
   terminals?: TerminalsView;
+  /** The catalog's clusters whose API server main found: approvals to them name the cluster. */
+  clusters?: ClusterRef[];
   /** Pending approvals, oldest first; empty unless connected. */
   approvals: ApprovalView[];
 }
@@ -169,3 +187,5 @@ export type NotificationsResult =
   | { ok: false; error: IpcError };
 
 export type TerminalsResult = { ok: true; terminals: TerminalsView } | { ok: false; error: IpcError };
+
+export type ClustersResult = { ok: true; clusters: ClusterRef[] } | { ok: false; error: IpcError };

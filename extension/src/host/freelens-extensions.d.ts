@@ -131,6 +131,15 @@ declare module '@freelensapp/extensions' {
       navigate(pageId?: string, params?: Record<string, unknown>): Promise<void>;
     }
 
+    /** The host's catalog (Lens 6 and Freelens: an observable registry of entities). */
+    namespace Catalog {
+      const catalogEntities:
+        | {
+            getItemsForApiKind(apiVersion: string, kind: string): unknown[];
+          }
+        | undefined;
+    }
+
     /** The renderer side of the extension IPC: invoke a main handler, listen to broadcasts. */
     abstract class Ipc {
       constructor(extension: LensExtension);

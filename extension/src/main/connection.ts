@@ -9,6 +9,7 @@ import type { AnswerApprovalRequest, PreviewApprovalRequest } from '../../../sup
 import { ApiClient, ApiClientError, DaemonUnavailableError } from '../../../supervisor/client/api-client.ts';
 import {
   type AnswerResult,
+  type ClusterRef,
   type ConnectionView,
   type DaemonLocation,
   type IpcError,
@@ -34,6 +35,8 @@ export interface ConnectionOptions {
   notifications?(): NotificationsView | undefined;
   /** The governed terminals, in the snapshot. */
   terminals?(): TerminalsView | undefined;
+  /** The catalog's clusters with their API servers, in the snapshot. */
+  clusters?(): ClusterRef[];
   backoff?: Backoff;
   /** How long the status call of the handshake may take. */
   statusTimeoutMs?: number;
@@ -74,12 +77,14 @@ export class WardenConnection {
     const stateFolder = this.#o.stateFolder?.();
     const notifications = this.#o.notifications?.();
     const terminals = this.#o.terminals?.();
+    const clusters = this.#o.clusters?.() ?? [];
     return {
       connection: this.#view,
       extensionVersion: this.#o.extensionVersion,
       ...(stateFolder ? { stateFolder } : {}),
       ...(notifications ? { notifications } : {}),
       ...(terminals ? { terminals } : {}),
+      ...(clusters.length > 0 ? { clusters } : {}),
       approvals: this.#view.kind === 'connected' ? this.#pending.list() : [],
     };
   }

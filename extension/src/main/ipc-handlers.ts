@@ -6,6 +6,9 @@ import type { AnswerApprovalRequest, PreviewApprovalRequest } from '../../../sup
 import {
   type ActivityRow,
   type AnswerResult,
+  type CatalogCluster,
+  type ClusterRef,
+  type ClustersResult,
   type DaemonLocation,
   type NotificationsPref,
   type NotificationsResult,
@@ -20,6 +23,7 @@ import {
   type TerminalsView,
   WARDEN_IPC,
 } from '../common/ipc.ts';
+import { catalogClustersProblem } from './clusters.ts';
 import type { WardenConnection } from './connection.ts';
 import type { LiveLists } from './live.ts';
 import { isNotificationsPref, stateFolderProblem } from './preferences.ts';
@@ -50,6 +54,8 @@ export interface PreferencesHandle {
   locate(): DaemonLocation;
   setNotifications(pref: NotificationsPref): Promise<NotificationsView>;
   setTerminals(pref: TerminalsPref): Promise<TerminalsView>;
+  /** The catalog's clusters changed: find their API servers. */
+  setClusters(clusters: CatalogCluster[]): Promise<ClusterRef[]>;
 }
 
 export function registerIpcHandlers(
@@ -65,6 +71,16 @@ export function registerIpcHandlers(
     const result = await connection.stopSandbox(id);
     if (result.ok || result.gone) live.removed(id);
     return result;
+  });
+  ipc.handle(WARDEN_IPC.setClusters, async (_event, clusters): Promise<ClustersResult> => {
+    const problem = catalogClustersProblem(clusters);
+    if (problem) return { ok: false, error: { name: 'BadRequest', message: problem } };
+    const list = (clusters as CatalogCluster[]).map(({ name, kubeconfigPath, kubeconfigContext }) => ({
+      name,
+      kubeconfigPath,
+      kubeconfigContext,
+    }));
+    return { ok: true, clusters: await prefs.setClusters(list) };
   });
   ipc.handle(WARDEN_IPC.setTerminals, async (_event, pref): Promise<TerminalsResult> => {
     const problem = terminalsPrefProblem(pref);

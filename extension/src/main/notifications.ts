@@ -8,6 +8,7 @@ import { readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { ApprovalView } from '../../../supervisor/api/events.ts';
 import type { NotificationsPref, NotificationsView } from '../common/ipc.ts';
+import { clusterSentence } from '../common/kube-request.ts';
 
 /** What main needs of electron.Notification. */
 export interface NotificationLike {
@@ -47,7 +48,9 @@ export function desktopAppRunning(userData: string): boolean {
 export function approvalText(a: ApprovalView, cluster?: string): { title: string; body: string } {
   const port = a.port === 443 || a.port === 80 ? '' : `:${a.port}`;
   return {
-    title: `Warden: ${a.sandboxId} wants to reach ${cluster ?? a.host}`,
+    title: cluster
+      ? `Warden: ${a.sandboxId} wants to ${clusterSentence(a.method, a.path, cluster)}`
+      : `Warden: ${a.sandboxId} wants to reach ${a.host}`,
     body: `${a.method} ${a.scheme}://${a.host}${port}${a.path}\n${a.reason}`,
   };
 }
@@ -59,6 +62,8 @@ export interface ApprovalNotifierOptions {
   desktopAppRunning(): boolean;
   /** A notification was clicked: show that approval. */
   onClick(approvalId: string): void;
+  /** The catalog cluster the approval's request goes to, if any. */
+  clusterOf?(a: ApprovalView): string | undefined;
 }
 
 /** One notification per new approval id, closed when the approval goes. */
@@ -99,7 +104,7 @@ export class ApprovalNotifier {
     const make = this.#o.make;
     if (!make || fresh.length === 0 || !this.view().active) return;
     for (const a of fresh) {
-      const n = make(approvalText(a));
+      const n = make(approvalText(a, this.#o.clusterOf?.(a)));
       n.on('click', () => this.#o.onClick(a.id));
       n.show();
       this.#shown.set(a.id, n);

@@ -5,7 +5,8 @@
 
 import os from 'node:os';
 import { VERSION } from '../../../supervisor/api/version.ts';
-import { type Snapshot, WARDEN_IPC } from '../common/ipc.ts';
+import { type ClusterRef, type Snapshot, WARDEN_IPC } from '../common/ipc.ts';
+import { clusterRefs } from './clusters.ts';
 import { WardenConnection } from './connection.ts';
 import { daemonLocation } from './daemon-location.ts';
 import { type IpcHandle, registerIpcHandlers } from './ipc-handlers.ts';
@@ -70,12 +71,14 @@ export async function electronNotification(
 
 export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain> {
   let prefs: Preferences = await loadPreferences(o.folder, (line) => o.log('warn', line));
+  let clusters: ClusterRef[] = [];
   const userData = desktopUserData(process.env, process.platform, os.homedir());
   const notifier = new ApprovalNotifier({
     make: o.makeNotification,
     pref: () => prefs.notifications ?? 'auto',
     desktopAppRunning: () => desktopAppRunning(userData),
     onClick: (id) => o.showApproval?.(id),
+    clusterOf: (a) => clusters.find((c) => c.host === a.host.toLowerCase() && c.port === a.port)?.name,
   });
   const locate = () =>
     daemonLocation({
@@ -100,6 +103,7 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
     stateFolder: () => prefs.stateFolder,
     notifications: () => notifier.view(),
     terminals: () => terminals.view(),
+    clusters: () => clusters,
     extensionVersion: VERSION,
     log: o.log,
     onChange: (snapshot) => {
@@ -134,6 +138,11 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
         await save({ ...prefs, notifications });
         broadcastSnapshot();
         return notifier.view();
+      },
+      async setClusters(list) {
+        clusters = await clusterRefs(list);
+        broadcastSnapshot();
+        return clusters;
       },
       async setTerminals(pref) {
         await save({ ...prefs, terminals: pref });

@@ -4,6 +4,7 @@
 import { observer } from 'mobx-react';
 import React, { useEffect, useRef } from 'react';
 import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/events.ts';
+import { clusterSentence } from '../common/kube-request.ts';
 import { ErrorLine } from './ErrorLine.tsx';
 import { PolicyDiffView } from './PolicyDiff.tsx';
 import type { WardenStore } from './store.ts';
@@ -28,6 +29,7 @@ export const ApprovalCard = observer(function ApprovalCard({
   const busy = store.busy.has(`approval:${a.id}`);
   const error = store.errors.get(`approval:${a.id}`);
   const focused = store.focusId === a.id;
+  const cluster = store.clusterOf(a);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -54,7 +56,7 @@ export const ApprovalCard = observer(function ApprovalCard({
       // biome-ignore lint/a11y/noNoninteractiveTabindex: the card takes the a/A/d/D shortcuts when focused
       tabIndex={0}
       onKeyDown={onKey}
-      aria-label={`${a.method} ${target(a)} from ${a.sandboxId}`}
+      aria-label={`${cluster ? `${clusterSentence(a.method, a.path, cluster.name)}: ` : ''}${a.method} ${target(a)} from ${a.sandboxId}`}
       data-approval={a.id}
     >
       <div className="warden-card-head">
@@ -64,10 +66,21 @@ export const ApprovalCard = observer(function ApprovalCard({
           {left} s
         </span>
       </div>
+      {cluster ? (
+        <div className="warden-cluster" data-cluster={cluster.name}>
+          {clusterSentence(a.method, a.path, cluster.name)}
+        </div>
+      ) : null}
       <progress className="warden-timer" max={total} value={left} aria-label="Time left" />
       <dl className="warden-facts">
         <dt>Sandbox</dt>
         <dd>{a.sandboxId}</dd>
+        {cluster ? (
+          <>
+            <dt>Cluster</dt>
+            <dd>{cluster.name}</dd>
+          </>
+        ) : null}
         <dt>Agent of</dt>
         <dd>{a.user}</dd>
         <dt>Why it asks</dt>

@@ -5,6 +5,7 @@
 
 import { Renderer } from '@freelensapp/extensions';
 import React from 'react';
+import type { CatalogCluster } from '../common/ipc.ts';
 import { AgentsPage } from './AgentsPage.tsx';
 import { PreferencesHint, PreferencesInput } from './Preferences.tsx';
 import { StatusBarItem } from './StatusBarItem.tsx';
@@ -12,6 +13,33 @@ import { WardenStore } from './store.ts';
 import { addStyles } from './styles.ts';
 
 export const AGENTS_PAGE = 'agents';
+
+interface ClusterEntity {
+  metadata?: { name?: unknown };
+  spec?: { kubeconfigPath?: unknown; kubeconfigContext?: unknown };
+}
+
+/** The KubernetesCluster entities of the host's catalog (Renderer.Catalog, where it has one). */
+function catalogClusters(): CatalogCluster[] {
+  const catalog = Renderer.Catalog?.catalogEntities;
+  if (typeof catalog?.getItemsForApiKind !== 'function') return [];
+  const out: CatalogCluster[] = [];
+  for (const e of catalog.getItemsForApiKind(
+    'entity.k8slens.dev/v1alpha1',
+    'KubernetesCluster',
+  ) as ClusterEntity[]) {
+    const name = e.metadata?.name;
+    const kubeconfigPath = e.spec?.kubeconfigPath;
+    const kubeconfigContext = e.spec?.kubeconfigContext;
+    if (
+      typeof name === 'string' &&
+      typeof kubeconfigPath === 'string' &&
+      typeof kubeconfigContext === 'string'
+    )
+      out.push({ name, kubeconfigPath, kubeconfigContext });
+  }
+  return out.slice(0, 200);
+}
 
 class WardenRendererIpc extends Renderer.Ipc {}
 
@@ -69,6 +97,7 @@ export default class WardenRendererExtension extends Renderer.LensExtension {
   override async onActivate(): Promise<void> {
     this.#removeStyles = addStyles(document);
     await this.store.attach(WardenRendererIpc.createInstance(this));
+    this.store.watchCatalog(catalogClusters);
   }
 
   override onDeactivate(): void {

@@ -3,12 +3,14 @@
 // MobX through makeAutoObservable and runInAction only: no decorators, which MobX 6 hosts
 // and MobX 7 hosts read differently. Everything goes to main over the extension IPC.
 
-import { makeAutoObservable, runInAction } from 'mobx';
+import { makeAutoObservable, reaction, runInAction } from 'mobx';
 import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/events.ts';
 import type { PolicyDiff } from '../../../supervisor/api/policy-types.ts';
 import {
   type ActivityRow,
   type AnswerResult,
+  type CatalogCluster,
+  type ClusterRef,
   type IpcError,
   type NotificationsPref,
   type NotificationsResult,
@@ -85,6 +87,30 @@ export class WardenStore {
         (!sandbox || r.sandboxId === sandbox) &&
         (!outcome || r.outcome === outcome) &&
         (!needle || `${r.method} ${r.host}${r.path}`.toLowerCase().includes(needle)),
+    );
+  }
+
+  /** The catalog cluster whose API server the approval's request goes to. */
+  clusterOf(a: ApprovalView): ClusterRef | undefined {
+    const host = a.host.toLowerCase();
+    return this.snapshot?.clusters?.find((c) => c.host === host && c.port === a.port);
+  }
+
+  /**
+   * Send the host catalog's clusters to main now and whenever they change (`read` reads the
+   * host's observable catalog, so a MobX reaction follows it).
+   */
+  watchCatalog(read: () => CatalogCluster[]): void {
+    const ipc = this.ipc;
+    if (!ipc) return;
+    this.#disposers.push(
+      reaction(
+        () => JSON.stringify(read()),
+        (json) => {
+          void ipc.invoke(WARDEN_IPC.setClusters, JSON.parse(json)).catch(() => {});
+        },
+        { fireImmediately: true },
+      ),
     );
   }
 

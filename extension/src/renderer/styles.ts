@@ -19,6 +19,7 @@ const CSS = `
 .warden-target{font-family:monospace;word-break:break-all}
 .warden-countdown{margin-left:auto;font-variant-numeric:tabular-nums}
 .warden-countdown.urgent{color:var(--colorError,#ce3933);font-weight:bold}
+.warden-cluster{font-weight:bold;color:var(--colorWarning,#e8a33d);margin:2px 0}
 .warden-timer{width:100%;height:4px}
 .warden-facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}
 .warden-facts dt{color:var(--textColorSecondary,#999)}

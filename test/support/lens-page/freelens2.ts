@@ -15,6 +15,7 @@ const roots = new Map<HTMLElement, Root>();
 const Renderer = makeRendererApi({
   flavor: 'freelens2',
   createElement: React.createElement as never,
+  catalog: Mobx.observable.array<unknown>([], { deep: false }) as never,
   render(el, node) {
     let root = roots.get(el);
     if (!root) {

@@ -13,8 +13,8 @@ export interface HostLibs {
   flavor: 'freelens2' | 'legacy';
   createElement(type: unknown, props?: unknown, ...children: unknown[]): unknown;
   render(el: HTMLElement, node: unknown): void;
-  /** Wait for React to commit what was rendered. */
-  act?(fn: () => void): void;
+  /** The host's catalog entities: an observable array of the page's MobX, as the host's is. */
+  catalog: { replace(items: unknown[]): void } & unknown[];
 }
 
 interface Registrations {
@@ -179,8 +179,20 @@ export function makeRendererApi(libs: HostLibs) {
       await current?.onDeactivate();
     },
   };
-  w.lensHost = host;
-  return { LensExtension, Ipc };
+  const catalogEntities = {
+    getItemsForApiKind: (apiVersion: string, kind: string) =>
+      (libs.catalog as unknown as Array<{ apiVersion: string; kind: string }>).filter(
+        (e) => e.apiVersion === apiVersion && e.kind === kind,
+      ),
+  };
+  w.lensHost = {
+    ...host,
+    /** Replace the catalog's entities (KubernetesCluster-like objects). */
+    setCatalog(items: unknown[]) {
+      libs.catalog.replace(items);
+    },
+  };
+  return { LensExtension, Ipc, Catalog: { catalogEntities } };
 }
 
 export const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>Lens host stand-in</title>

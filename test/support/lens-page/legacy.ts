@@ -11,6 +11,7 @@ import { makeRendererApi } from './host-page.ts';
 const Renderer = makeRendererApi({
   flavor: 'legacy',
   createElement: React.createElement as never,
+  catalog: Mobx.observable.array<unknown>([], { deep: false }) as never,
   render(el, node) {
     (ReactDOM as unknown as { render(n: unknown, e: HTMLElement): void }).render(node, el);
   },
