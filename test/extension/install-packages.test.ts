@@ -209,6 +209,19 @@ test('OpenLens: unpacked under ~/.k8slens/extensions, installed with npm, both e
   loadLegacyRenderer(installed);
 });
 
+test('the renderer entries touch no Node and no daemon: no require, no import, no token header', () => {
+  for (const [file, dir] of [
+    [tgz.freelens, path.join(work.dir, 'pure', 'freelens')],
+    [tgz.legacy, path.join(work.dir, 'pure', 'legacy')],
+  ] as const) {
+    untar(file, dir);
+    const code = readFileSync(path.join(dir, 'renderer.js'), 'utf8');
+    assert.doesNotMatch(code, /\brequire\(/, 'no require()');
+    assert.doesNotMatch(code, /^\s*import\b|\bimport\(/m, 'no import');
+    assert.doesNotMatch(code, /node:|Authorization|Bearer /, 'nothing of Node or of the daemon');
+  }
+});
+
 test('each package refuses the other host', async () => {
   const f2 = path.join(work.dir, 'refuse', 'freelens');
   const legacy = path.join(work.dir, 'refuse', 'legacy');

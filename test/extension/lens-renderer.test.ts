@@ -162,6 +162,13 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
       );
       await screenshot(page, `lens-${flavor}-agents-page`);
 
+      // Stop: the sandbox is stopped and removed, its row goes.
+      await page.getByRole('button', { name: `Stop ${listener.sandboxId}` }).click();
+      await page
+        .locator(`[data-sandbox="${listener.sandboxId}"]`)
+        .waitFor({ state: 'detached', timeout: 10_000 });
+      assert.ok(!(await d.client.call('GET /v1/sandboxes')).some((s) => s.sandboxId === listener.sandboxId));
+
       // The command palette entry and the deep link open the page on an approval.
       const cmds = await page.evaluate(() =>
         (window as unknown as { lensHost: { commands(): Array<{ id: string }> } }).lensHost.commands(),
