@@ -27,6 +27,7 @@ interface Shown {
   body: string;
   shown: boolean;
   closed: boolean;
+  click?: () => void;
 }
 const notifications = (): Shown[] =>
   (globalThis as { __electronNotifications?: Shown[] }).__electronNotifications ?? [];
@@ -37,7 +38,7 @@ class Notification {
   constructor(o) { this.record = { title: o.title, body: o.body, shown: false, closed: false }; this.listeners = {}; }
   show() { this.record.shown = true; (globalThis.__electronNotifications ??= []).push(this.record); }
   close() { this.record.closed = true; }
-  on(event, fn) { this.listeners[event] = fn; return this; }
+  on(event, fn) { this.listeners[event] = fn; if (event === 'click') this.record.click = fn; return this; }
 }
 module.exports = { Notification };
 `;
@@ -95,6 +96,13 @@ for (const host of ['freelens1', 'lens'] as const) {
     assert.equal(n.shown, true);
     assert.match(n.title, new RegExp(`${listener.sandboxId} wants to reach 127\\.0\\.0\\.1`));
     assert.match(n.body, /GET http:\/\/127\.0\.0\.1:\d+\/legacy-held/);
+    n.click?.();
+    assert.deepEqual(ext.navigations, ['agents'], 'a click shows the Agents page');
+    assert.equal(
+      ext.broadcasts.find((b) => b.channel === WARDEN_IPC.focus)?.args[0],
+      approval.id,
+      'and tells the renderer which card',
+    );
 
     const answer = (await ext.invoke(WARDEN_IPC.answer, approval.id, {
       decision: 'allow',

@@ -35,6 +35,8 @@ export const WARDEN_IPC = {
   activityChanged: 'warden:activity-changed',
   /** Broadcast from main: the sandboxes (SandboxRow[]), each time they change. */
   sandboxesChanged: 'warden:sandboxes-changed',
+  /** Broadcast from main with (approvalId): show that approval (its notification was clicked). */
+  focus: 'warden:focus',
 } as const;
 
 /** The channels main broadcasts on (the others are invoked by the renderer). */
@@ -42,6 +44,7 @@ export const BROADCAST_CHANNELS: readonly string[] = [
   WARDEN_IPC.changed,
   WARDEN_IPC.activityChanged,
   WARDEN_IPC.sandboxesChanged,
+  WARDEN_IPC.focus,
 ];
 
 /** How many activity rows main keeps and sends. */

@@ -21,6 +21,9 @@ export default class WardenExtension extends Main.LensExtension {
       folder: await this.getExtensionFileFolder(),
       log: (level, line) => Common.logger[level](`[warden] ${line}`),
       ...(make ? { makeNotification: make } : {}),
+      showApproval: () => {
+        void (this as unknown as { navigate?: (page: string) => Promise<void> }).navigate?.('agents');
+      },
     });
   }
 

@@ -31,7 +31,7 @@ export interface WardenMainOptions {
   log(level: 'info' | 'warn', line: string): void;
   /** electron.Notification where main has it. */
   makeNotification?: MakeNotification;
-  /** A notification was clicked: bring the host forward on that approval. */
+  /** A notification was clicked (the renderer was told which): bring the host's page forward. */
   showApproval?(approvalId: string): void;
   /** Each snapshot, after it was broadcast (the legacy tray follows it). */
   onSnapshot?(snapshot: Snapshot): void;
@@ -77,7 +77,10 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
     make: o.makeNotification,
     pref: () => prefs.notifications ?? 'auto',
     desktopAppRunning: () => desktopAppRunning(userData),
-    onClick: (id) => o.showApproval?.(id),
+    onClick: (id) => {
+      o.ipc.broadcast(WARDEN_IPC.focus, id);
+      o.showApproval?.(id);
+    },
     clusterOf: (a) => clusters.find((c) => c.host === a.host.toLowerCase() && c.port === a.port)?.name,
   });
   const locate = () =>

@@ -5,7 +5,7 @@
 
 import { Renderer } from '@freelensapp/extensions';
 import React from 'react';
-import type { CatalogCluster } from '../common/ipc.ts';
+import { type CatalogCluster, WARDEN_IPC } from '../common/ipc.ts';
 import { AgentsPage } from './AgentsPage.tsx';
 import { PreferencesHint, PreferencesInput } from './Preferences.tsx';
 import { StatusBarItem } from './StatusBarItem.tsx';
@@ -46,6 +46,7 @@ class WardenRendererIpc extends Renderer.Ipc {}
 export default class WardenRendererExtension extends Renderer.LensExtension {
   readonly store = new WardenStore();
   #removeStyles: (() => void) | undefined;
+  #stopFocus: (() => void) | undefined;
 
   #open = (): void => {
     void this.navigate(AGENTS_PAGE);
@@ -96,11 +97,18 @@ export default class WardenRendererExtension extends Renderer.LensExtension {
 
   override async onActivate(): Promise<void> {
     this.#removeStyles = addStyles(document);
-    await this.store.attach(WardenRendererIpc.createInstance(this));
+    const ipc = WardenRendererIpc.createInstance(this);
+    await this.store.attach(ipc);
     this.store.watchCatalog(catalogClusters);
+    // A notification of main was clicked: show its approval.
+    this.#stopFocus = ipc.listen(WARDEN_IPC.focus, (_event, id) => {
+      if (typeof id === 'string' && id.length <= 200) this.store.focus(id);
+      this.#open();
+    });
   }
 
   override onDeactivate(): void {
+    this.#stopFocus?.();
     this.store.detach();
     this.#removeStyles?.();
   }
