@@ -57,6 +57,14 @@ declare module '@freelensapp/extensions' {
     class LensExtension extends Common.LensExtension {
       /** Freelens 1 and OpenLens only (Freelens 2 removed tray menus). */
       trayMenus?: unknown[];
+      /**
+       * The environment of each terminal the host opens (ShellEnvModifier): return `env`
+       * as passed when not changing it.
+       */
+      terminalShellEnvModifier?: (
+        ctx: { catalogEntity: { metadata: { uid: string; name: string } } },
+        env: Record<string, string | undefined>,
+      ) => Record<string, string | undefined>;
     }
 
     /**

@@ -11,10 +11,8 @@ import { trayLabel } from './tray-label.ts';
 
 class WardenIpc extends Main.Ipc {}
 
-interface MobxLike {
-  observable: { box<T>(value: T): { get(): T; set(value: T): void } };
-  computed<T>(fn: () => T): unknown;
-}
+/** The host's Mobx global in main (typed by the MobX API both 6 and 7 share). */
+type MobxLike = Pick<typeof import('mobx'), 'observable' | 'computed'>;
 
 export default class WardenLegacyExtension extends Main.LensExtension {
   #main: WardenMain | undefined;
@@ -35,7 +33,7 @@ export default class WardenLegacyExtension extends Main.LensExtension {
   ];
 
   /** Governed Lens terminals (terminals.ts): the environment of each terminal the host opens. */
-  terminalShellEnvModifier = (ctx: ShellEnvContext, env: ShellEnv): ShellEnv =>
+  override terminalShellEnvModifier = (ctx: ShellEnvContext, env: ShellEnv): ShellEnv =>
     this.#main ? this.#main.terminalEnv(ctx, env) : env;
 
   override async onActivate(): Promise<void> {

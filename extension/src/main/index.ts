@@ -11,7 +11,7 @@ export default class WardenExtension extends Main.LensExtension {
   #main: WardenMain | undefined;
 
   /** Governed Lens terminals (terminals.ts): the environment of each terminal the host opens. */
-  terminalShellEnvModifier = (ctx: ShellEnvContext, env: ShellEnv): ShellEnv =>
+  override terminalShellEnvModifier = (ctx: ShellEnvContext, env: ShellEnv): ShellEnv =>
     this.#main ? this.#main.terminalEnv(ctx, env) : env;
 
   override async onActivate(): Promise<void> {
