@@ -70,5 +70,5 @@ await (await import('./renderer.mjs')).buildRenderer();
 // The Electron main process and preload (CommonJS, `electron` external).
 await (await import('./main.mjs')).buildMain();
 
-// The Lens extension's Freelens 2 package (extension/dist/freelens/).
-await (await import('../extension/build.mjs')).buildFreelensPackage();
+// The Lens extension's two packages (extension/dist/freelens/ and extension/dist/legacy/).
+await (await import('../extension/build.mjs')).buildPackages();

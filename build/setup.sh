@@ -30,3 +30,12 @@ if ((${#missing[@]} > 0)); then
 fi
 
 if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+
+# The Lens extension's tests render its packages with each host's React and MobX versions
+# (React 17 / MobX 6 / mobx-react 7, and mobx-react 10), kept apart from the root's in
+# extension/node_modules (npm aliases; no install scripts).
+# Freelens 1 links an extension with pnpm: the install test does the same when pnpm is there.
+if [[ "${1:-}" == "--test" ]]; then
+  npm ci --prefix extension --no-audit --no-fund --ignore-scripts --legacy-peer-deps
+  command -v pnpm >/dev/null || npm install --global --no-audit --no-fund pnpm@10.34.9
+fi

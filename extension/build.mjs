@@ -1,76 +1,159 @@
-// Builds the Freelens 2 package of the Warden extension into extension/dist/freelens/: a
-// complete package folder (package.json with engines.freelens ^2.0.0, the ESM main entry)
-// with zero runtime dependencies and no install scripts, since Freelens 2 only extracts
-// the tarball (migrating-from-v1.md). `@freelensapp/extensions` resolves to the shim that
-// reads the host's global; Node's built-ins stay external in main, everything else (the
-// API client, the contract) is bundled. `node extension/build.mjs` or `npm run build`.
+// Builds the two packages of the Warden extension from one source, each a complete package
+// folder with zero runtime dependencies and no install scripts:
+//   dist/freelens/  Freelens 2: engines.freelens ^2.0.0, ESM main and ESM renderer (loaded by
+//                   URL); the host's modules from globalThis.FreelensExtensionApi.
+//   dist/legacy/    Freelens 1 and OpenLens / Lens 6.5: engines freelens ^1.0.0 and lens
+//                   ^6.5.0, CommonJS (require(entry).default), classic JSX; the host's modules
+//                   from the globals LensExtensions, React, Mobx, MobxReact.
+// Node's built-ins and electron stay external in main; everything else (the API client, the
+// contract) is bundled. `node extension/build.mjs` or `npm run build`; pack.mjs packs them.
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { hostModules } from './host-modules.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 
-/** The package's name: Freelens installs it under a folder named after it. */
+/** The packages' names: a host installs each under a folder named after it. */
 export const FREELENS_PACKAGE_NAME = 'warden-freelens';
+export const LEGACY_PACKAGE_NAME = 'warden-lens';
 
-const hostApi = {
-  name: 'freelens-extension-api',
-  setup(b) {
-    b.onResolve({ filter: /^@freelensapp\/extensions$/ }, () => ({
-      path: path.join(here, 'src/host/freelens-extensions-shim.ts'),
-    }));
-    // Anything else bare would be a runtime dependency, which the package must not have.
-    b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('node:')) return { path: args.path, external: true };
-      return {
-        errors: [
-          {
-            text: `${args.path} is not bundled into the main entry: import it by a relative path, or bundle it deliberately`,
-          },
-        ],
-      };
-    });
-  },
-};
+const DESCRIPTION =
+  "Warden's approvals, activity and sandboxes inside Lens: every governed agent on this machine.";
+const nodeExternal = (p) => p.startsWith('node:') || builtinModules.includes(p) || p === 'electron';
+/** Packages bundled into main (the package still has no dependencies). */
+const MAIN_BUNDLED = ['yaml'];
+const jsx = { jsx: 'transform', jsxFactory: 'React.createElement', jsxFragment: 'React.Fragment' };
+
+function common() {
+  return {
+    bundle: true,
+    supported: { decorators: false },
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  };
+}
+
+function fresh(outdir) {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+}
+
+function writeManifest(outdir, manifest) {
+  writeFileSync(path.join(outdir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(
+    path.join(outdir, 'README.md'),
+    `# ${manifest.name}\n\n${DESCRIPTION}\n\nBuilt from the Warden repository (extension/); see its README, "Lens and Freelens".\n`,
+  );
+}
 
 /** Builds the Freelens 2 package into `outdir` (default extension/dist/freelens). */
 export async function buildFreelensPackage({ outdir = path.join(here, 'dist', 'freelens') } = {}) {
-  const { version, license } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-  rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(outdir, { recursive: true });
+  const { version, license } = fresh(outdir);
   await build({
+    ...common(),
     entryPoints: { main: path.join(here, 'src/main/index.ts') },
     outdir,
-    bundle: true,
     platform: 'node',
     format: 'esm',
     // Freelens 2 runs on Electron 43 or later (api.md C13); Node 22 is a floor below it.
     target: 'node22',
-    supported: { decorators: false },
-    plugins: [hostApi],
-    sourcemap: 'linked',
-    legalComments: 'none',
-    logLevel: 'warning',
+    // A bundled CommonJS package (yaml) calls require() for built-ins, which ES modules lack.
+    banner: {
+      js: "import { createRequire as __wardenCreateRequire } from 'node:module';\nconst require = __wardenCreateRequire(import.meta.url);",
+    },
+    plugins: [
+      hostModules('freelens', {
+        modules: ['@freelensapp/extensions'],
+        external: nodeExternal,
+        bundled: MAIN_BUNDLED,
+      }),
+    ],
+  });
+  await build({
+    ...common(),
+    ...jsx,
+    entryPoints: { renderer: path.join(here, 'src/renderer/index.tsx') },
+    outdir,
+    platform: 'browser',
+    format: 'esm',
+    target: 'chrome120',
+    plugins: [hostModules('freelens')],
   });
   const manifest = {
     name: FREELENS_PACKAGE_NAME,
     version,
-    description:
-      "Warden's approvals, activity and sandboxes inside Freelens: every governed agent on this machine.",
+    description: DESCRIPTION,
     license,
     type: 'module',
     main: 'main.js',
+    renderer: 'renderer.js',
     engines: { freelens: '^2.0.0' },
     keywords: ['freelens', 'freelens-extension', 'warden'],
   };
-  writeFileSync(path.join(outdir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeManifest(outdir, manifest);
   return { outdir, manifest };
 }
 
+/** Builds the Freelens 1 / OpenLens package into `outdir` (default extension/dist/legacy). */
+export async function buildLegacyPackage({ outdir = path.join(here, 'dist', 'legacy') } = {}) {
+  const { version, license } = fresh(outdir);
+  await build({
+    ...common(),
+    entryPoints: { main: path.join(here, 'src/legacy/main.ts') },
+    outdir,
+    platform: 'node',
+    format: 'cjs',
+    // OpenLens 6.5 runs on Electron 22: Node 16, Chrome 108.
+    target: 'node16',
+    plugins: [
+      hostModules('legacy', {
+        modules: ['@freelensapp/extensions'],
+        external: nodeExternal,
+        bundled: MAIN_BUNDLED,
+      }),
+    ],
+  });
+  await build({
+    ...common(),
+    ...jsx,
+    entryPoints: { renderer: path.join(here, 'src/renderer/index.tsx') },
+    outdir,
+    platform: 'browser',
+    format: 'cjs',
+    target: 'chrome108',
+    plugins: [hostModules('legacy')],
+  });
+  const manifest = {
+    name: LEGACY_PACKAGE_NAME,
+    version,
+    description: DESCRIPTION,
+    license,
+    main: 'main.js',
+    renderer: 'renderer.js',
+    engines: { freelens: '^1.0.0', lens: '^6.5.0' },
+    keywords: ['freelens', 'openlens', 'lens-extension', 'warden'],
+  };
+  writeManifest(outdir, manifest);
+  return { outdir, manifest };
+}
+
+/** Both packages, into extension/dist/ (or `dist`). */
+export async function buildPackages({ dist = path.join(here, 'dist') } = {}) {
+  return [
+    await buildFreelensPackage({ outdir: path.join(dist, 'freelens') }),
+    await buildLegacyPackage({ outdir: path.join(dist, 'legacy') }),
+  ];
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { outdir } = await buildFreelensPackage();
-  process.stdout.write(`built ${path.relative(process.cwd(), outdir) || outdir}\n`);
+  for (const { outdir } of await buildPackages())
+    process.stdout.write(`built ${path.relative(process.cwd(), outdir) || outdir}\n`);
 }

@@ -1,13 +1,21 @@
 // What the renderer sends over the extension IPC, from the attacker's side (a renderer page
 // runs other extensions' code too): an approval id that tries to reach another route, bodies
-// that are not answers, oversized ids. Nothing reaches a route other than the approval's,
-// nothing throws across the IPC, and the held request stays held.
+// that are not answers, oversized ids, stops and preferences that are not. Nothing reaches
+// a route other than the one meant, nothing throws across the IPC, the held request stays
+// held, and a host sandbox's proxy credential never crosses to the renderer.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildFreelensPackage } from '../../extension/build.mjs';
-import type { AnswerResult, PreviewResult, Snapshot } from '../../extension/src/common/ipc.ts';
+import type {
+  AnswerResult,
+  NotificationsResult,
+  PreviewResult,
+  SandboxRow,
+  Snapshot,
+  StopResult,
+} from '../../extension/src/common/ipc.ts';
 import { WARDEN_IPC } from '../../extension/src/common/ipc.ts';
 import { curl } from '../support/curl.ts';
 import { policyYaml, startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
@@ -87,4 +95,73 @@ test('ids and bodies that are not an answer are refused without reaching another
   })) as AnswerResult;
   assert.equal(ok.ok, true);
   assert.notEqual((await held).status, 200);
+});
+
+test('a stop that is not a sandbox id reaches no other route and stops nothing', async () => {
+  const { listener } = await d.listener(policyYaml('- match: 127.0.0.1\n  action: allow'));
+  await until(
+    'the sandbox to be listed over IPC',
+    async () =>
+      ((await ext.invoke(WARDEN_IPC.sandboxes)) as SandboxRow[]).some(
+        (s) => s.sandboxId === listener.sandboxId,
+      ),
+    10_000,
+  );
+  const secretsBefore = await d.client.call('GET /v1/secrets');
+  for (const id of [
+    `${listener.sandboxId}/rules`,
+    `../secrets/X`,
+    `${listener.sandboxId}?force=1`,
+    'x'.repeat(10_000),
+    '',
+    42,
+    null,
+    { sandboxId: listener.sandboxId },
+  ]) {
+    const r = (await ext.invoke(WARDEN_IPC.stopSandbox, id)) as StopResult;
+    assert.equal(r.ok, false, `refused: ${JSON.stringify(id).slice(0, 60)}`);
+  }
+  assert.deepEqual(await d.client.call('GET /v1/secrets'), secretsBefore);
+  assert.ok(
+    (await d.client.call('GET /v1/sandboxes')).some((s) => s.sandboxId === listener.sandboxId),
+    'the sandbox still runs',
+  );
+  for (const clusters of [
+    'x',
+    [{ name: 'p', kubeconfigPath: '../../etc/passwd', kubeconfigContext: 'c' }],
+    [{ name: 'p', kubeconfigPath: '/etc/passwd\0', kubeconfigContext: 'c' }],
+    Array.from({ length: 500 }, () => ({ name: 'p', kubeconfigPath: '/k', kubeconfigContext: 'c' })),
+  ]) {
+    const r = (await ext.invoke(WARDEN_IPC.setClusters, clusters)) as { ok: boolean };
+    assert.equal(r.ok, false, `refused: ${JSON.stringify(clusters).slice(0, 60)}`);
+  }
+  // A readable file that is not a kubeconfig gives nothing back, not even a line of it.
+  const passwd = (await ext.invoke(WARDEN_IPC.setClusters, [
+    { name: 'p', kubeconfigPath: '/etc/passwd', kubeconfigContext: 'root' },
+  ])) as { ok: boolean; clusters?: unknown[] };
+  assert.deepEqual(passwd, { ok: true, clusters: [] });
+  for (const pref of ['loud', '', null, 1, { pref: 'on' }, 'on; rm -rf']) {
+    const r = (await ext.invoke(WARDEN_IPC.setNotifications, pref)) as NotificationsResult;
+    assert.equal(r.ok, false, `refused: ${JSON.stringify(pref)}`);
+  }
+});
+
+test("a host sandbox's proxy credential never crosses to the renderer", async () => {
+  const { listener } = await d.listener(policyYaml('- match: 127.0.0.1\n  action: allow'));
+  const full = await d.client.call('GET /v1/sandboxes/:sandboxId', {
+    params: { sandboxId: listener.sandboxId },
+  });
+  assert.equal(full.kind, 'host');
+  const credential = full.kind === 'host' ? new URL(full.clientProxyUrl).password : '';
+  assert.ok(credential.length > 8, 'the daemon gives the credential to its owner');
+  const rows = await until(
+    'the sandbox row',
+    async () => {
+      const list = (await ext.invoke(WARDEN_IPC.sandboxes)) as SandboxRow[];
+      return list.some((s) => s.sandboxId === listener.sandboxId) && list;
+    },
+    10_000,
+  );
+  const everything = JSON.stringify([rows, ext.broadcasts, await ext.invoke(WARDEN_IPC.snapshot)]);
+  assert.ok(!everything.includes(credential), 'no credential in the rows, the snapshot or any broadcast');
 });

@@ -1,12 +1,16 @@
-// A stand-in for Freelens 2's main process, following the host's published contract
+// A stand-in for the hosts' main process. Freelens 2, following its published contract
 // (docs/extensions/api.md and migrating-from-v1.md at v2.0.0): it reads a package folder's
 // package.json, refuses it unless engines.freelens accepts 2.x (C14), assigns
 // globalThis.FreelensExtensionApi = { Common, Main, Mobx } (C2, C3), imports the `main`
 // entry from its file URL (C4), constructs the default export with the installed
-// extension and calls onActivate. Main.Ipc is the documented singleton (createInstance,
-// handle, listen, broadcast); values cross it by structured cloning, as Electron's IPC does.
+// extension and calls onActivate. Freelens 1 and OpenLens (`host: 'freelens1' | 'lens'`):
+// engines.freelens ^1.x or engines.lens ^6.x, the globals LensExtensions = { Common, Main }
+// and Mobx, `require(main).default`, and the tray menus read after activation. Main.Ipc
+// is the documented singleton (createInstance, handle, listen, broadcast); values cross
+// it by structured cloning, as Electron's IPC does.
 
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as Mobx from 'mobx';
@@ -17,8 +21,19 @@ export interface Broadcast {
   args: unknown[];
 }
 
+export type MainHost = 'freelens2' | 'freelens1' | 'lens';
+
 export interface LoadedExtension {
   manifest: { name: string; version: string; main: string; engines?: Record<string, string> };
+  /** The labels of the extension's tray menu items now (legacy hosts; [] on Freelens 2). */
+  trayLabels(): string[];
+  /** Pages the extension's main side asked the host to show (navigate). */
+  navigations: string[];
+  /** The host's call of the extension's terminalShellEnvModifier, as it opens a terminal. */
+  terminalEnv(
+    clusterName: string,
+    env: Record<string, string | undefined>,
+  ): Record<string, string | undefined>;
   /** What the renderer's `Renderer.Ipc.invoke(channel, ...args)` would get. */
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
   /** Every broadcast, in order. */
@@ -48,7 +63,13 @@ export function acceptsHost(range: string | undefined, hostVersion: string): boo
 }
 
 export interface LoadOptions {
+  /** Which host to stand in for (default Freelens 2). */
+  host?: MainHost;
   hostVersion?: string;
+  /** Called with each broadcast as it is made (a renderer stand-in listens). */
+  onBroadcast?(broadcast: Broadcast): void;
+  /** The Mobx the legacy hosts publish as a global in main (default: the root's). */
+  mobx?: unknown;
   /** What getExtensionFileFolder() answers (default: a fresh folder, removed on deactivate). */
   filesDir?: string;
 }
@@ -57,11 +78,14 @@ export async function loadFreelensExtension(
   packageDir: string,
   opts: LoadOptions = {},
 ): Promise<LoadedExtension> {
-  const hostVersion = opts.hostVersion ?? '2.0.0';
+  const host = opts.host ?? 'freelens2';
+  const hostVersion = opts.hostVersion ?? { freelens2: '2.0.0', freelens1: '1.9.0', lens: '6.5.2' }[host];
   const manifestPath = path.join(packageDir, 'package.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as LoadedExtension['manifest'];
-  if (!acceptsHost(manifest.engines?.freelens, hostVersion))
-    throw new Error(`isCompatible: false (engines.freelens ${manifest.engines?.freelens})`);
+  const engine = host === 'lens' ? 'lens' : 'freelens';
+  if (!acceptsHost(manifest.engines?.[engine], hostVersion))
+    throw new Error(`isCompatible: false (engines.${engine} ${manifest.engines?.[engine]})`);
+  const navigations: string[] = [];
   const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
   const broadcasts: Broadcast[] = [];
   const logs: string[] = [];
@@ -90,6 +114,9 @@ export async function loadFreelensExtension(
     async getExtensionFileFolder(): Promise<string> {
       mkdirSync(files.dir, { recursive: true });
       return files.dir;
+    }
+    async navigate(pageId?: string): Promise<void> {
+      navigations.push(pageId ?? '');
     }
     onActivate(): void {}
     onDeactivate(): void {}
@@ -127,7 +154,9 @@ export async function loadFreelensExtension(
       return () => {};
     }
     broadcast(channel: string, ...args: unknown[]): void {
-      broadcasts.push({ channel, args: structuredClone(args) });
+      const b = { channel, args: structuredClone(args) };
+      broadcasts.push(b);
+      opts.onBroadcast?.(b);
     }
   }
 
@@ -136,15 +165,25 @@ export async function loadFreelensExtension(
     (message: string, ...args: unknown[]) =>
       logs.push(`${level} ${[message, ...args.map((a) => JSON.stringify(a))].join(' ')}`);
   const logger = { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
-  (globalThis as { FreelensExtensionApi?: unknown }).FreelensExtensionApi = {
-    Common: { LensExtension, logger },
-    Main: { LensExtension, Ipc },
-    Mobx,
-  };
-  // A fresh URL per load, as the host imports a reload (C4).
-  const entry = `${pathToFileURL(path.join(packageDir, manifest.main)).href}?load=${++loads}`;
-  const Extension = ((await import(entry)) as { default: new (e: InstalledExtension) => LensExtension })
-    .default;
+  const api = { Common: { LensExtension, logger }, Main: { LensExtension, Ipc } };
+  const g = globalThis as { FreelensExtensionApi?: unknown; LensExtensions?: unknown; Mobx?: unknown };
+  let Extension: new (e: InstalledExtension) => LensExtension;
+  if (host === 'freelens2') {
+    g.FreelensExtensionApi = { ...api, Mobx };
+    delete g.LensExtensions;
+    delete g.Mobx;
+    // A fresh URL per load, as the host imports a reload (C4).
+    const entry = `${pathToFileURL(path.join(packageDir, manifest.main)).href}?load=${++loads}`;
+    Extension = ((await import(entry)) as { default: typeof Extension }).default;
+  } else {
+    delete g.FreelensExtensionApi;
+    g.LensExtensions = api;
+    g.Mobx = opts.mobx ?? Mobx;
+    const require = createRequire(path.join(packageDir, 'package.json'));
+    const entry = require.resolve(`./${manifest.main}`);
+    delete require.cache[entry];
+    Extension = (require(entry) as { default: typeof Extension }).default;
+  }
   const extension = new Extension({
     id: manifestPath,
     manifestPath,
@@ -155,6 +194,28 @@ export async function loadFreelensExtension(
   await extension.onActivate();
   return {
     manifest,
+    navigations,
+    terminalEnv(clusterName, env) {
+      type Modifier = (
+        ctx: unknown,
+        env: Record<string, string | undefined>,
+      ) => Record<string, string | undefined>;
+      const modify = (extension as { terminalShellEnvModifier?: Modifier }).terminalShellEnvModifier;
+      if (!modify) return env;
+      const catalogEntity = {
+        metadata: { name: clusterName, uid: `uid-${clusterName}` },
+        kind: 'KubernetesCluster',
+      };
+      return modify({ catalogEntity }, { ...env });
+    },
+    trayLabels() {
+      const menus = (extension as { trayMenus?: Array<{ label?: unknown }> }).trayMenus ?? [];
+      return menus.map((m) =>
+        typeof m.label === 'object' && m.label !== null && 'get' in m.label
+          ? String((m.label as { get(): unknown }).get())
+          : String(m.label),
+      );
+    },
     broadcasts,
     logs,
     channels: () => [...handlers.keys()].map((k) => k.slice(prefix.length)),

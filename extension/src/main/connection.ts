@@ -9,12 +9,16 @@ import type { AnswerApprovalRequest, PreviewApprovalRequest } from '../../../sup
 import { ApiClient, ApiClientError, DaemonUnavailableError } from '../../../supervisor/client/api-client.ts';
 import {
   type AnswerResult,
+  type ClusterRef,
   type ConnectionView,
   type DaemonLocation,
   type IpcError,
+  type NotificationsView,
   type PreviewResult,
   type Snapshot,
   START_DAEMON_COMMAND,
+  type StopResult,
+  type TerminalsView,
 } from '../common/ipc.ts';
 import { handshake } from './handshake.ts';
 import { PendingApprovals } from './pending.ts';
@@ -27,12 +31,24 @@ export interface ConnectionOptions {
   extensionVersion: string;
   /** The state folder chosen in the preferences, shown in the snapshot. */
   stateFolder?(): string | undefined;
+  /** The notifications preference and whether they show, in the snapshot. */
+  notifications?(): NotificationsView | undefined;
+  /** The governed terminals, in the snapshot. */
+  terminals?(): TerminalsView | undefined;
+  /** The catalog's clusters with their API servers, in the snapshot. */
+  clusters?(): ClusterRef[];
   backoff?: Backoff;
   /** How long the status call of the handshake may take. */
   statusTimeoutMs?: number;
   log(level: 'info' | 'warn', line: string): void;
   /** The snapshot changed (state or approvals). */
   onChange(snapshot: Snapshot): void;
+  /** The stream opened on `client` (seed what follows events from here). */
+  onOpen?(client: ApiClient): void;
+  /** One event of the stream. */
+  onEvent?(event: WardenEvent): void;
+  /** The stream ended or the attempt failed: what was seeded is stale. */
+  onClose?(): void;
 }
 
 /** Filled in by the loop with the delay before the next attempt. */
@@ -59,10 +75,16 @@ export class WardenConnection {
 
   snapshot(): Snapshot {
     const stateFolder = this.#o.stateFolder?.();
+    const notifications = this.#o.notifications?.();
+    const terminals = this.#o.terminals?.();
+    const clusters = this.#o.clusters?.() ?? [];
     return {
       connection: this.#view,
       extensionVersion: this.#o.extensionVersion,
       ...(stateFolder ? { stateFolder } : {}),
+      ...(notifications ? { notifications } : {}),
+      ...(terminals ? { terminals } : {}),
+      ...(clusters.length > 0 ? { clusters } : {}),
       approvals: this.#view.kind === 'connected' ? this.#pending.list() : [],
     };
   }
@@ -109,6 +131,20 @@ export class WardenConnection {
       return { ok: true, response };
     } catch (error) {
       return this.#failed(id, error);
+    }
+  }
+
+  /** Stop and remove a sandbox (DELETE /v1/sandboxes/:id). */
+  async stopSandbox(sandboxId: string): Promise<StopResult> {
+    const client = this.#client;
+    if (!client) return { ok: false, gone: false, error: this.#notConnected() };
+    try {
+      await client.call('DELETE /v1/sandboxes/:sandboxId', { params: { sandboxId } });
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof ApiClientError && error.name === 'SandboxNotFound')
+        return { ok: false, gone: true, error: error.details };
+      return this.#failed('', error);
     }
   }
 
@@ -205,6 +241,7 @@ export class WardenConnection {
           this.#set({ kind: 'connected', where, daemonVersion: status.version });
           this.#o.log('info', `connected to the Warden daemon ${status.version} at ${where}`);
           void this.#seed(client);
+          this.#o.onOpen?.(client);
         },
       });
       if (this.#running) this.#o.log('info', `the Warden daemon at ${where} closed the event stream`);
@@ -215,6 +252,7 @@ export class WardenConnection {
       this.#client = undefined;
       this.#abort = undefined;
       if (this.#pending.clear()) this.#changed();
+      this.#o.onClose?.();
     }
   }
 
@@ -254,6 +292,7 @@ export class WardenConnection {
 
   #onEvent(event: WardenEvent): void {
     if (this.#pending.apply(event)) this.#changed();
+    this.#o.onEvent?.(event);
   }
 
   #set(view: ConnectionView): void {

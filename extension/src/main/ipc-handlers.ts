@@ -4,15 +4,30 @@
 
 import type { AnswerApprovalRequest, PreviewApprovalRequest } from '../../../supervisor/api/requests.ts';
 import {
+  type ActivityRow,
   type AnswerResult,
+  type CatalogCluster,
+  type ClusterRef,
+  type ClustersResult,
   type DaemonLocation,
+  type NotificationsPref,
+  type NotificationsResult,
+  type NotificationsView,
   type PreviewResult,
+  type SandboxRow,
   type Snapshot,
   type StateFolderResult,
+  type StopResult,
+  type TerminalsPref,
+  type TerminalsResult,
+  type TerminalsView,
   WARDEN_IPC,
 } from '../common/ipc.ts';
+import { catalogClustersProblem } from './clusters.ts';
 import type { WardenConnection } from './connection.ts';
-import { stateFolderProblem } from './preferences.ts';
+import type { LiveLists } from './live.ts';
+import { isNotificationsPref, stateFolderProblem } from './preferences.ts';
+import { terminalsPrefProblem } from './terminals.ts';
 
 /** What main needs of Main.Ipc. */
 export interface IpcHandle {
@@ -33,17 +48,61 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The state-folder preference: where the daemon is looked for, and saving a new choice. */
-export interface StateFolderPreference {
-  set(folder: string | undefined): Promise<void>;
+/** The preferences: where the daemon is looked for, and saving a new choice. */
+export interface PreferencesHandle {
+  setStateFolder(folder: string | undefined): Promise<void>;
   locate(): DaemonLocation;
+  setNotifications(pref: NotificationsPref): Promise<NotificationsView>;
+  setTerminals(pref: TerminalsPref): Promise<TerminalsView>;
+  /** The catalog's clusters changed: find their API servers. */
+  setClusters(clusters: CatalogCluster[]): Promise<ClusterRef[]>;
 }
 
 export function registerIpcHandlers(
   ipc: IpcHandle,
   connection: WardenConnection,
-  stateFolder: StateFolderPreference,
+  prefs: PreferencesHandle,
+  live: LiveLists,
 ): void {
+  ipc.handle(WARDEN_IPC.activity, (): ActivityRow[] => live.activity());
+  ipc.handle(WARDEN_IPC.sandboxes, (): SandboxRow[] => live.sandboxes());
+  ipc.handle(WARDEN_IPC.stopSandbox, async (_event, id): Promise<StopResult> => {
+    if (!validId(id)) return badRequest('a sandbox id is a non-empty string');
+    const result = await connection.stopSandbox(id);
+    if (result.ok || result.gone) live.removed(id);
+    return result;
+  });
+  ipc.handle(WARDEN_IPC.setClusters, async (_event, clusters): Promise<ClustersResult> => {
+    const problem = catalogClustersProblem(clusters);
+    if (problem) return { ok: false, error: { name: 'BadRequest', message: problem } };
+    const list = (clusters as CatalogCluster[]).map(({ name, kubeconfigPath, kubeconfigContext }) => ({
+      name,
+      kubeconfigPath,
+      kubeconfigContext,
+    }));
+    return { ok: true, clusters: await prefs.setClusters(list) };
+  });
+  ipc.handle(WARDEN_IPC.setTerminals, async (_event, pref): Promise<TerminalsResult> => {
+    const problem = terminalsPrefProblem(pref);
+    if (problem) return { ok: false, error: { name: 'BadRequest', message: problem } };
+    const { mode, clusters } = pref as TerminalsPref;
+    try {
+      return { ok: true, terminals: await prefs.setTerminals({ mode, clusters: [...clusters] }) };
+    } catch (error) {
+      const message = `could not save the preference: ${(error as Error).message}`;
+      return { ok: false, error: { name: 'PreferencesNotSaved', message } };
+    }
+  });
+  ipc.handle(WARDEN_IPC.setNotifications, async (_event, pref): Promise<NotificationsResult> => {
+    if (!isNotificationsPref(pref))
+      return { ok: false, error: { name: 'BadRequest', message: 'notifications are auto, on or off' } };
+    try {
+      return { ok: true, notifications: await prefs.setNotifications(pref) };
+    } catch (error) {
+      const message = `could not save the preference: ${(error as Error).message}`;
+      return { ok: false, error: { name: 'PreferencesNotSaved', message } };
+    }
+  });
   ipc.handle(WARDEN_IPC.snapshot, (): Snapshot => connection.snapshot());
   ipc.handle(WARDEN_IPC.answer, async (_event, id, body): Promise<AnswerResult> => {
     if (!validId(id)) return badRequest('an approval id is a non-empty string');
@@ -67,12 +126,12 @@ export function registerIpcHandlers(
         error: { name: 'BadRequest', message: problem, hint: 'choose the folder with the file picker' },
       };
     try {
-      await stateFolder.set(folder === null ? undefined : (folder as string));
+      await prefs.setStateFolder(folder === null ? undefined : (folder as string));
     } catch (error) {
       const message = `could not save the preference: ${(error as Error).message}`;
       return { ok: false, error: { name: 'PreferencesNotSaved', message } };
     }
     connection.reconnect();
-    return { ok: true, location: stateFolder.locate() };
+    return { ok: true, location: prefs.locate() };
   });
 }

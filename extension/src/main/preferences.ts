@@ -1,13 +1,26 @@
 // The extension's preferences kept by main in its own folder (getExtensionFileFolder(), kept
-// across reinstalls): for now the Warden state folder, when it is not $WARDEN_HOME or the
-// platform's default. A file that cannot be read is ignored, with a line in the log.
+// across reinstalls): the Warden state folder, when it is not $WARDEN_HOME or the
+// platform's default, whether new approvals show native notifications, and which clusters'
+// Lens terminals are governed. A file that cannot be read is ignored, with a line in the log.
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { NotificationsPref, TerminalsPref } from '../common/ipc.ts';
+import { terminalsPrefProblem } from './terminals.ts';
 
 export interface Preferences {
   /** An absolute folder, or absent for $WARDEN_HOME / the default. */
   stateFolder?: string;
+  /** Native notifications for new approvals (absent: auto). */
+  notifications?: NotificationsPref;
+  /** Which clusters' Lens terminals go through Warden (absent: none). */
+  terminals?: TerminalsPref;
+}
+
+const NOTIFICATIONS: readonly string[] = ['auto', 'on', 'off'];
+
+export function isNotificationsPref(value: unknown): value is NotificationsPref {
+  return typeof value === 'string' && NOTIFICATIONS.includes(value);
 }
 
 const FILE = 'preferences.json';
@@ -31,14 +44,24 @@ export async function loadPreferences(dir: string, log: (line: string) => void):
     return {};
   }
   try {
-    const parsed = JSON.parse(text) as { stateFolder?: unknown };
-    if (parsed.stateFolder === undefined) return {};
+    const parsed = JSON.parse(text) as {
+      stateFolder?: unknown;
+      notifications?: unknown;
+      terminals?: unknown;
+    };
+    const prefs: Preferences = {};
+    if (isNotificationsPref(parsed.notifications)) prefs.notifications = parsed.notifications;
+    if (parsed.terminals !== undefined && !terminalsPrefProblem(parsed.terminals)) {
+      const { mode, clusters } = parsed.terminals as TerminalsPref;
+      prefs.terminals = { mode, clusters };
+    }
+    if (parsed.stateFolder === undefined) return prefs;
     const problem = stateFolderProblem(parsed.stateFolder);
     if (problem) {
-      log(`ignoring the preferences in ${path.join(dir, FILE)}: ${problem}`);
-      return {};
+      log(`ignoring the state folder in ${path.join(dir, FILE)}: ${problem}`);
+      return prefs;
     }
-    return { stateFolder: parsed.stateFolder as string };
+    return { ...prefs, stateFolder: parsed.stateFolder as string };
   } catch {
     log(`ignoring ${path.join(dir, FILE)}: it is not JSON`);
     return {};
