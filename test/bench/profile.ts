@@ -2,12 +2,15 @@
 // bench daemon under --cpu-prof, sends `count` small plain-HTTP requests (sequential, kept
 // alive) and 100 KB intercepted HTTPS requests, stops it, and prints the self time per
 // function of each thread's profile (main thread and audit writer), busiest first.
+// WARDEN_PROFILE_GOVERN=1 adds the same requests while governing at 50/s (governance.ts),
+// WARDEN_PROFILE_INTERCEPT=1 a 5 s run of intercepted HTTPS.
 // Profiles land in $WARDEN_PROFILE_DIR (default: a temporary directory, printed).
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { benchUnderGovernance } from './governance.ts';
 import type { LatencyResult, ThroughputResult } from './load.ts';
 import { httpsRates, startProxyBench, stopProxyBench } from './proxy-context.ts';
 
@@ -54,6 +57,10 @@ if (process.argv[1]?.endsWith('profile.ts')) {
       count,
     });
     log(`plain: ${count} requests, p50 ${lat!.p50.toFixed(3)} ms, p99 ${lat!.p99.toFixed(3)} ms`);
+    if (process.env.WARDEN_PROFILE_GOVERN) {
+      const [g] = await benchUnderGovernance(ctx, count);
+      log(`governing: ${g?.value} ms added p99 (${g?.note})`);
+    }
     if (process.env.WARDEN_PROFILE_INTERCEPT) {
       const [r] = await httpsRates(ctx, [
         { via: { kind: 'tunnel', proxy: ctx.intercept.url }, ca: ctx.daemon.caPem, ms: 5000 },
