@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fdCountOf, rssOf } from './bench-daemon.ts';
 import { type Figure, round } from './figures.ts';
-import type { DownloadResult, HoldResult, Job, LatencyResult, ThroughputResult, Via } from './load.ts';
 import { benchUnderGovernance } from './governance.ts';
+import type { DownloadResult, HoldResult, Job, LatencyResult, ThroughputResult, Via } from './load.ts';
 import { benchPeers } from './peers.ts';
 import {
   benchPlainLatency,
