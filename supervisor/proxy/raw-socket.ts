@@ -1,6 +1,8 @@
 // Helpers for sockets that left the HTTP parser (CONNECT tunnels and upgrades).
 
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { type BlockInfo, rawBlockResponse } from './block.ts';
 
 export function writeRawBlock(socket: Duplex, info: BlockInfo): void {
@@ -11,6 +13,23 @@ export function writeRawBlock(socket: Duplex, info: BlockInfo): void {
   setTimeout(() => socket.destroy(), 2000).unref();
 }
 
+/**
+ * Bytes `s` delivers from now on: read from a plain TCP socket's own counter when it closes
+ * (no listener on every chunk), else counted chunk by chunk (TLS sockets, other streams).
+ */
+function inbound(s: Duplex): () => number {
+  if (s instanceof net.Socket && !(s instanceof tls.TLSSocket)) {
+    // What was read from the kernel but not yet handed out still counts as to come.
+    const base = s.bytesRead - s.readableLength;
+    return () => s.bytesRead - base;
+  }
+  let n = 0;
+  s.on('data', (c: Buffer) => {
+    n += c.length;
+  });
+  return () => n;
+}
+
 /** Join two sockets both ways, counting bytes; `onClose` runs once when either side ends. */
 export function splice(
   client: Duplex,
@@ -19,19 +38,17 @@ export function splice(
   onClose: () => void,
 ): void {
   let closed = false;
+  const up = inbound(client);
+  const down = inbound(upstream);
   const close = () => {
     if (closed) return;
     closed = true;
     client.destroy();
     upstream.destroy();
+    counters.bytesUp += up();
+    counters.bytesDown += down();
     onClose();
   };
-  client.on('data', (c: Buffer) => {
-    counters.bytesUp += c.length;
-  });
-  upstream.on('data', (c: Buffer) => {
-    counters.bytesDown += c.length;
-  });
   client.pipe(upstream);
   upstream.pipe(client);
   client.on('error', close);
