@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchCurves } from './curves.ts';
 import { type Figure, meetsGoal } from './figures.ts';
 import { withGoals } from './goals.ts';
 import { benchPeersGraded } from './peers-graded.ts';
@@ -211,6 +212,15 @@ if (wants('peers') && !args.includes('--no-peers')) {
     notes.push(`peers: failed: ${(error as Error).stack ?? String(error)}`);
   }
   log(`peers: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+if (wants('curves')) {
+  const t = performance.now();
+  try {
+    figures.push(...(await benchCurves({ log })));
+  } catch (error) {
+    notes.push(`curves: failed: ${(error as Error).stack ?? String(error)}`);
+  }
+  log(`curves: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 if (wants('audit')) {
   // The audit bench fills 1,000,000 records by default, which alone takes minutes on this
