@@ -36,7 +36,8 @@ export async function startBenchDaemon(upstreamCaFile: string, entry?: string): 
     : [...flags, '--import', 'tsx', path.join(root, 'supervisor/cli/main.ts'), 'daemon'];
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, WARDEN_HOME: home, WARDEN_UPSTREAM_CA: upstreamCaFile },
+    // No warm VM pool: booting a microVM in the background would load the machine mid-run.
+    env: { WARDEN_POOL_SIZE: '0', ...process.env, WARDEN_HOME: home, WARDEN_UPSTREAM_CA: upstreamCaFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -6,6 +6,7 @@
 import type { RequestFacts } from '../../supervisor/api/index.ts';
 import type { RuleSpec } from '../../supervisor/api/policy-schema.ts';
 import { emptyPolicy, Policy } from '../../supervisor/policy/index.ts';
+import { benchDaemonCurves } from './curves-daemon.ts';
 import { type Figure, round } from './figures.ts';
 import { percentile } from './load.ts';
 
@@ -55,7 +56,9 @@ export function decisionTimes(policy: Policy, n: number, rounds = 20_000): { p50
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-export async function benchCurves(_opts: { log?: (l: string) => void } = {}): Promise<Figure[]> {
+export async function benchCurves(
+  opts: { log?: (l: string) => void; daemon?: boolean } = {},
+): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const n of [10, 1_000, 10_000]) {
     const t = performance.now();
@@ -70,6 +73,9 @@ export async function benchCurves(_opts: { log?: (l: string) => void } = {}): Pr
       ...(n === 10_000 ? { goal: { op: '<=', target: 5, on: 'value' } as const } : {}),
       note: `p99 ${p99.toFixed(2)} µs; compiled in ${compileMs.toFixed(0)} ms; a mix of exact, wildcard, path, address and unmatched hosts (each host's candidate rules are cached with its classification)`,
     });
+  }
+  if (opts.daemon !== false) {
+    figures.push(...(await benchDaemonCurves({ log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) })));
   }
   return figures;
 }
