@@ -34,19 +34,29 @@ function inbound(s: Duplex): () => number {
 export function splice(
   client: Duplex,
   upstream: Duplex,
-  counters: { bytesUp: number; bytesDown: number },
+  counters: { bytesUp: number; bytesDown: number; countNow?: () => void },
   onClose: () => void,
 ): void {
   let closed = false;
   const up = inbound(client);
   const down = inbound(upstream);
+  // The counts reach `counters` when asked (a record ended while the tunnel is open) and at close.
+  let upSeen = 0;
+  let downSeen = 0;
+  counters.countNow = () => {
+    const u = up();
+    const d = down();
+    counters.bytesUp += u - upSeen;
+    counters.bytesDown += d - downSeen;
+    upSeen = u;
+    downSeen = d;
+  };
   const close = () => {
     if (closed) return;
     closed = true;
     client.destroy();
     upstream.destroy();
-    counters.bytesUp += up();
-    counters.bytesDown += down();
+    counters.countNow?.();
     onClose();
   };
   client.pipe(upstream);
