@@ -1,10 +1,12 @@
 // The audit writer's worker thread: it owns the writing AuditStore, so encoding, hashing,
 // INSERTs, anchor writes and WAL checkpoints never run on the daemon's event loop. Messages
-// arrive on one ordered channel; a message with an id is acknowledged through the shared
-// status slot (id on success, -id on failure, with the reason on the reply port).
+// arrive on one ordered channel, each a batch of events committed in one transaction; a
+// message with an id is acknowledged through the shared status slot (id on success, -id on
+// failure, with the reason on the reply port), or by an `ack` message when it asks so.
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { AuditStore, type AuditStoreOptions, type EncodedBatch } from './index.ts';
+import type { WardenEvent } from '../api/index.ts';
+import { AuditStore, type AuditStoreOptions, encodeEvents } from './index.ts';
 import { WriterSlot } from './worker-slots.ts';
 
 export interface WriterInit {
@@ -15,14 +17,19 @@ export interface WriterInit {
   reply: MessagePort;
 }
 
-/** id 0: nobody waits (failures are reported as `error`). */
-export type ToWriter = { id: number; events: EncodedBatch } | { id: number; close: true };
+/**
+ * id 0: nobody waits (failures are reported as `error`). Otherwise acknowledged through the
+ * shared status slot (a blocking `sync`), or with an `ack` message when `ack` says so.
+ */
+export type ToWriter = { id: number; events: WardenEvent[]; ack?: 'message' } | { id: number; close: true };
 
 export type FromWriter =
   | { kind: 'fault'; fault: string | null }
   | { kind: 'error'; message: string }
   | { kind: 'warning'; message: string }
-  | { kind: 'ready'; head: { seq: number; hash: string } | null; context: string }
+  /** An event posted with `ack: 'message'` was committed (message: why it was not). */
+  | { kind: 'ack'; id: number; message?: string }
+  | { kind: 'ready' }
   | { kind: 'failed'; message: string };
 
 function main(): void {
@@ -48,7 +55,7 @@ function main(): void {
     reply.close();
     return;
   }
-  post({ kind: 'ready', head: store.head(), context: store.contextText });
+  post({ kind: 'ready' });
   port.on('message', (m: ToWriter) => {
     if ('close' in m) {
       try {
@@ -61,15 +68,18 @@ function main(): void {
       reply.close();
       return;
     }
-    // A batch the producer chained onto a head that was not the committed one is hashed
-    // here instead; the STALE slot tells the producer to stop chaining ahead.
-    const stale = () => m.events.chain && Atomics.store(status, WriterSlot.STALE, 1);
+    const done = (error?: unknown) => {
+      if (m.ack === 'message') {
+        const reply: FromWriter = { kind: 'ack', id: m.id };
+        if (error !== undefined) reply.message = (error as Error)?.message ?? String(error);
+        post(reply);
+      } else ack(m.id, error);
+    };
     try {
-      if (store.appendEncoded(m.events).chained === false) stale();
-      if (m.id) ack(m.id);
+      if (m.events.length > 0) store.appendEncoded(encodeEvents(m.events, Date.now()));
+      if (m.id) done();
     } catch (error) {
-      stale();
-      if (m.id) ack(m.id, error);
+      if (m.id) done(error);
       else post({ kind: 'error', message: (error as Error)?.message ?? String(error) });
     } finally {
       Atomics.add(status, WriterSlot.FINISHED, 1);

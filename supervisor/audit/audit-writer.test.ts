@@ -27,7 +27,7 @@ async function until<T>(what: string, fn: () => T | undefined | false | null, ms
   }
 }
 
-test('the writer thread commits request records per turn, other events before emit returns, in order', async (t) => {
+test('the writer thread commits request records in batches, other events before committed() resolves, in order', async (t) => {
   const tmp = makeTempDir();
   t.after(tmp.dispose);
   const file = path.join(tmp.dir, 'audit.db');
@@ -46,14 +46,19 @@ test('the writer thread commits request records per turn, other events before em
   bus.emit(requestEvent(2));
   assert.equal(reader.count(), 0, 'queued, not yet sent');
   bus.emit(userAction());
-  assert.equal(reader.count(), 3, 'a synchronous event is committed, after the queue, before emit returns');
+  await writer.committed();
+  assert.equal(
+    reader.count(),
+    3,
+    'an acknowledged event is committed, after the queue, when committed() resolves',
+  );
   assert.deepEqual(
     reader.query({}, { order: 'asc', limit: 10 }).records.map((r) => r.kind),
     ['request.decided', 'request.decided', 'user.action'],
   );
   bus.emit(requestEvent(3));
   await new Promise((r) => setImmediate(r));
-  await until('the batch of the turn', () => reader.count() === 4);
+  await until('the batch', () => reader.count() === 4);
   for (let i = 4; i < 50; i++) bus.emit(requestEvent(i));
   writer.close();
   assert.equal(reader.count(), 50, 'closing commits what is queued');
@@ -66,7 +71,7 @@ test('the writer thread commits request records per turn, other events before em
   assert.throws(() => writer.take(userAction()), /closed/);
 });
 
-test('a locked database: the acknowledged event throws, the fault is reported, and it clears after', async (t) => {
+test('a locked database: emit does not block, committed() rejects, the fault is reported and clears after', async (t) => {
   const tmp = makeTempDir();
   t.after(tmp.dispose);
   const file = path.join(tmp.dir, 'audit.db');
@@ -81,11 +86,22 @@ test('a locked database: the acknowledged event throws, the fault is reported, a
   });
   t.after(() => writer.close());
   writer.take(userAction());
+  await writer.committed();
   const blocker = new Database(file);
   blocker.pragma('busy_timeout = 0');
   blocker.exec('BEGIN EXCLUSIVE');
   try {
-    assert.throws(() => writer.take(userAction()), /AuditWriteError|locked|busy|cannot/i);
+    const started = performance.now();
+    writer.take(userAction());
+    assert.ok(performance.now() - started < 40, 'take returns before the 50 ms busy timeout ends');
+    // The event loop keeps turning while the writer thread waits on the lock.
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 1);
+    await assert.rejects(writer.committed(), /locked|busy|cannot/i);
+    clearInterval(ticker);
+    assert.ok(turns > 0, 'timers ran while the commit was pending');
+    assert.ok(errors.length > 0, 'the failure is reported to onError');
+    errors.length = 0;
     await until('the fault', () => writer.fault);
     assert.match(String(faults[0]), /./);
     writer.take(requestEvent(1));
@@ -96,6 +112,7 @@ test('a locked database: the acknowledged event throws, the fault is reported, a
     blocker.close();
   }
   writer.take(userAction());
+  await writer.committed();
   await until('the recovery', () => writer.fault === null);
   assert.deepEqual(faults.at(-1), null);
   writer.close();
@@ -114,7 +131,7 @@ test('a store that cannot be opened fails to open the writer', async () => {
   }
 });
 
-test('batches hashed ahead by the producer stay correct when another process writes in between', async (t) => {
+test('the chain stays correct when another process writes in between', async (t) => {
   const tmp = makeTempDir();
   t.after(tmp.dispose);
   const file = path.join(tmp.dir, 'audit.db');
@@ -129,7 +146,7 @@ test('batches hashed ahead by the producer stay correct when another process wri
   });
   other.appendBatch(Array.from({ length: 10 }, (_, i) => requestEvent(1000 + i)));
   other.close();
-  // Several batches in flight: the first finds the head moved, the rest were chained after it.
+  // Several batches in flight after the head moved: each is chained onto the committed head.
   for (let b = 0; b < 4; b++) {
     for (let i = 0; i < 50; i++) writer.take(requestEvent(2000 + b * 50 + i));
     writer.flush();

@@ -2,23 +2,22 @@
 // AuditStore (audit-writer-worker.ts), so no database work runs on the event loop. One ordered
 // channel carries every event:
 // - the high-volume `request.decided` and `request.ended` records (a decision, recorded
-//   before its first byte goes upstream, and its end), waited on by nobody, are queued and posted together at the end of the event-loop turn
-//   (one message and one transaction for many requests);
+//   before its first byte goes upstream, and its end), waited on by nobody, are queued as
+//   they are and posted together every FLUSH_MS (one message, one wake-up of the thread and
+//   one transaction for many requests; posting sooner would not make them safer: the queue
+//   and the thread live and die with the process);
 // - every other event (an answer, a policy change, a user action…) first sends the queue,
-//   then is posted and `emit` WAITS (Atomics.wait on a shared status slot) until the worker
-//   has committed it, so when the API call that caused it returns it is on disk; a failed
-//   or timed-out commit throws.
+//   then is posted with an id the worker acknowledges by message; `emit` does not wait (the
+//   event loop never blocks on the writer). `committed()` is the promise the API awaits
+//   before it answers the call that caused the event, so when that call returns its record
+//   is on disk; a failed or timed-out commit rejects it (and is reported to `onError`).
+// `sync` and `close` (tests, shutdown) still block (Atomics.wait on a shared status slot).
 // The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
 //
-// Events are encoded here (encode.ts: UTF-8 bytes, moved to the worker without a copy) and
-// chained here too, onto the head the worker reported and the batches sent since, so the
-// two threads share the work: this one encodes and hashes, the worker inserts. The worker
-// checks every batch's chain against the committed head inside its transaction; if another
-// process wrote in between (a standalone `warden proxy` on the same file) or a batch
-// failed, it hashes the batch itself and this side stops chaining ahead for good. At most
-// MAX_IN_FLIGHT batches wait for the worker: past that, `flush` blocks until it catches up,
-// so a flood of requests is slowed to the pace the trail is written at instead of queueing
-// without bound.
+// Events cross as plain objects (structured clone); the worker encodes, hashes and inserts
+// them, so none of that runs on the event loop. At most MAX_IN_FLIGHT batches wait for the
+// worker: past that, `flush` blocks until it catches up, so a flood of requests is slowed to
+// the pace the trail is written at instead of queueing without bound.
 //
 // The worker runs audit-writer-worker.ts, started as every audit worker is (start-worker.ts);
 // the slots of the shared status are WriterSlot (worker-slots.ts).
@@ -27,21 +26,15 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } f
 import type { WardenEvent } from '../api/index.ts';
 import type { Disposer, EventBus } from '../events/index.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
-import {
-  AuditWriteError,
-  batchSize,
-  chainHashes,
-  type EncodedBatch,
-  emptyBatch,
-  encodeEvents,
-  GENESIS_HASH,
-} from './index.ts';
+import { AuditWriteError } from './index.ts';
 import { startWorker } from './start-worker.ts';
 import { sharedSlots, WriterSlot } from './worker-slots.ts';
 
 const MAX_QUEUE = 5_000;
 const MAX_IN_FLIGHT = 16;
-const { ACK, FINISHED, STALE } = WriterSlot;
+/** How long request records wait to be posted together. */
+const FLUSH_MS = 20;
+const { ACK, FINISHED } = WriterSlot;
 
 export interface AuditWriterOptions {
   durability?: WriterInit['options']['durability'];
@@ -60,6 +53,13 @@ export interface AuditWriterOptions {
   startTimeoutMs?: number;
 }
 
+interface Pending {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
 export class AuditWriter {
   readonly file: string;
   readonly #worker: Worker;
@@ -69,13 +69,12 @@ export class AuditWriter {
   readonly #onFault: (fault: string | null) => void;
   readonly #onError: (error: Error) => void;
   #nextId = 1;
-  #queue: EncodedBatch = emptyBatch();
+  #queue: WardenEvent[] = [];
   /** Batches posted (the worker counts those it has finished in the FINISHED slot). */
   #posted = 0;
-  /** The head the next batch is chained onto (null: the worker hashes), and the writer's context. */
-  #chainHead: { seq: number; hash: string } | null = null;
-  #context = '';
-  #scheduled: NodeJS.Immediate | undefined;
+  #scheduled: NodeJS.Timeout | undefined;
+  /** Acknowledged events posted and not yet committed: id → its commit. */
+  readonly #pending = new Map<number, Pending>();
   #fault: string | null = null;
   #closed = false;
 
@@ -103,7 +102,8 @@ export class AuditWriter {
     this.#worker.unref();
     const onWarning = options.onWarning ?? (() => {});
     this.#worker.on('message', (m: FromWriter) => {
-      if (m.kind === 'fault') this.#setFault(m.fault);
+      if (m.kind === 'ack') this.#settle(m.id, m.message);
+      else if (m.kind === 'fault') this.#setFault(m.fault);
       else if (m.kind === 'error') this.#onError(new AuditWriteError(m.message, 'WRITE'));
       else if (m.kind === 'warning') onWarning(m.message);
     });
@@ -134,11 +134,8 @@ export class AuditWriter {
           else resolve();
         };
         const onMessage = (m: FromWriter) => {
-          if (m.kind === 'ready') {
-            writer.#chainHead = m.head ?? { seq: 0, hash: GENESIS_HASH };
-            writer.#context = m.context;
-            done();
-          } else if (m.kind === 'failed') done(new AuditWriteError(m.message, 'OPEN'));
+          if (m.kind === 'ready') done();
+          else if (m.kind === 'failed') done(new AuditWriteError(m.message, 'OPEN'));
         };
         const onExit = () => done(new AuditWriteError(`audit writer thread for ${file} exited`, 'EXIT'));
         writer.#worker.on('message', onMessage);
@@ -167,24 +164,68 @@ export class AuditWriter {
   take(event: WardenEvent): void {
     if (this.#closed) throw new AuditWriteError(`audit writer for ${this.file} is closed`, 'CLOSED');
     if (event.type === 'request.decided' || event.type === 'request.ended') {
-      encodeEvents([event], Date.now(), this.#queue);
-      if (batchSize(this.#queue) >= MAX_QUEUE) this.flush();
-      else this.#scheduled ??= setImmediate(() => this.flush());
+      this.#queue.push(event);
+      if (this.#queue.length >= MAX_QUEUE) this.flush();
+      else this.#scheduled ??= setTimeout(() => this.flush(), FLUSH_MS);
       return;
     }
-    const encoded = encodeEvents([event], Date.now());
     this.flush();
-    // Throws on failure: the bus reports it, and the fault makes the proxy fail closed.
-    this.#call({ id: this.#id(), events: encoded }, this.#ackTimeoutMs);
+    const id = this.#id();
+    this.#post({ id, events: [event], ack: 'message' });
+    this.#track(id, event.type);
+  }
+
+  /**
+   * Resolves once every acknowledged event taken so far is committed; rejects when one of
+   * them failed or was not acknowledged within the ack timeout. Already settled when none
+   * is pending.
+   */
+  committed(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return Promise.all([...this.#pending.values()].map((p) => p.promise)).then(() => {});
+  }
+
+  #track(id: number, type: string): void {
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Failures reach onError and whoever awaits committed(); nobody else must see them.
+    promise.catch(() => {});
+    const timer = setTimeout(() => {
+      this.#settle(
+        id,
+        `audit trail ${this.file}: no commit acknowledgement for ${type} within ${this.#ackTimeoutMs} ms`,
+      );
+    }, this.#ackTimeoutMs);
+    timer.unref();
+    this.#pending.set(id, { promise, resolve, reject, timer });
+  }
+
+  /** The worker acknowledged `id` (failure: its message), or it timed out. */
+  #settle(id: number, failure: string | undefined): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    if (failure === undefined) return pending.resolve();
+    const error = new AuditWriteError(
+      failure,
+      failure.includes('no commit acknowledgement') ? 'TIMEOUT' : 'WRITE',
+    );
+    this.#onError(error);
+    pending.reject(error);
   }
 
   /** Send every queued record to the writer thread now (committed asynchronously). */
   flush(): void {
-    if (this.#scheduled) clearImmediate(this.#scheduled);
+    if (this.#scheduled) clearTimeout(this.#scheduled);
     this.#scheduled = undefined;
-    if (batchSize(this.#queue) === 0 || this.#closed) return;
+    if (this.#queue.length === 0 || this.#closed) return;
     const events = this.#queue;
-    this.#queue = emptyBatch();
+    this.#queue = [];
     this.#waitForRoom();
     this.#post({ id: 0, events });
   }
@@ -204,7 +245,7 @@ export class AuditWriter {
   /** Wait until everything sent so far is committed (throws if the last commit failed). */
   sync(timeoutMs = this.#ackTimeoutMs): void {
     this.flush();
-    this.#call({ id: this.#id(), events: emptyBatch() }, timeoutMs);
+    this.#call({ id: this.#id(), events: [] }, timeoutMs);
   }
 
   /** Commit what is queued, close the store and end the thread. */
@@ -217,6 +258,15 @@ export class AuditWriter {
       this.#closed = true;
       this.#reply.close();
       void this.#worker.terminate();
+      // Everything posted before the close was processed in order: what is still pending
+      // was acknowledged in messages this closed thread will not deliver.
+      for (const [id, p] of this.#pending) {
+        clearTimeout(p.timer);
+        this.#pending.delete(id);
+        p.reject(
+          new AuditWriteError(`audit writer for ${this.file} closed before the acknowledgement`, 'CLOSED'),
+        );
+      }
     }
   }
 
@@ -227,25 +277,8 @@ export class AuditWriter {
   }
 
   #post(message: ToWriter): void {
-    if (!('events' in message)) return this.#worker.postMessage(message);
-    this.#posted = (this.#posted + 1) | 0;
-    this.#chain(message.events);
-    // The batch's buffer moves to the worker (no copy); the batch is not used here again.
-    const { buffer } = message.events.bytes;
-    this.#worker.postMessage(message, buffer.byteLength > 0 ? [buffer as ArrayBuffer] : []);
-  }
-
-  /** Hash the batch onto the expected head, unless the worker found a chain stale before. */
-  #chain(batch: EncodedBatch): void {
-    const head = this.#chainHead;
-    if (head === null || batchSize(batch) === 0) return;
-    if (Atomics.load(this.#status, STALE) !== 0) {
-      this.#chainHead = null;
-      return;
-    }
-    const hashes = chainHashes(batch, head, this.#context);
-    batch.chain = { baseSeq: head.seq, baseHash: head.hash, hashes };
-    this.#chainHead = { seq: head.seq + hashes.length, hash: hashes[hashes.length - 1] as string };
+    if ('events' in message) this.#posted = (this.#posted + 1) | 0;
+    this.#worker.postMessage(message);
   }
 
   #call(message: ToWriter, timeoutMs: number): void {

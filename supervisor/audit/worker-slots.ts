@@ -8,8 +8,6 @@ export const WriterSlot = {
   ACK: 0,
   /** Batches the worker has finished (committed or failed). */
   FINISHED: 1,
-  /** 1 once the worker had to hash a batch itself: the producer stops chaining ahead. */
-  STALE: 2,
 } as const;
 
 /** The WAL checkpointer's state (wal-checkpointer.ts ⇄ checkpoint-worker.ts). */

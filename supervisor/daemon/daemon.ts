@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { WardenError } from '../api/errors.ts';
 import { VERSION } from '../api/version.ts';
 import { ApprovalQueue } from '../approvals/index.ts';
 import { AuditWriter } from '../audit/audit-writer.ts';
@@ -199,6 +200,16 @@ export class Daemon {
       upgrades: vmUpgrades({ vms: this.vms, emit, log: this.log }),
       websockets: terminalSockets({ vms: this.vms }),
       fallback: (req, res) => session(req, res) || files(req, res),
+      // A call answers only once the records of what it did are committed (never blocking
+      // the event loop: the writer acknowledges by message).
+      settled: () =>
+        writer.committed().catch((error: Error) => {
+          throw new WardenError(
+            'InternalError',
+            `the change was made but its audit record was not committed: ${error.message}`,
+            'the proxy fails closed until the audit trail can be written again; check the disk and `warden audit verify`',
+          );
+        }),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),
         ...sandboxHandlers({

@@ -3,6 +3,7 @@
 
 import ipaddr from 'ipaddr.js';
 import type { IpAddress } from './ip-address.ts';
+import { isFourPartDecimal } from './ipv4-text.ts';
 
 export type AddressCategory =
   | 'public'
@@ -100,7 +101,7 @@ export function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | null {
 /** Parse an address as connected to (brackets allowed). Throws for anything else. */
 export function parseAddress(address: string): IpAddress {
   const text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (isFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
   if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
   throw new Error(`"${address}" is not an IP address`);
 }

@@ -4,6 +4,7 @@ import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import type { IpAddress } from './host-types.ts';
 import { formatAddress } from './ip-address.ts';
+import { isFourPartDecimal } from './ipv4-text.ts';
 
 /** A request host, normalized and classified once so many patterns can be tested cheaply. */
 export interface HostFacts {
@@ -69,7 +70,7 @@ export function normalizeHost(host: string): string {
   // WHATWG host parsing: IDN → punycode, IPv4 shorthand → dotted quad, '' when invalid.
   const ascii = domainToASCII(name);
   if (ascii === '') throw hostError(host, 'not a valid host name or address');
-  if (ipaddr.IPv4.isValidFourPartDecimal(ascii)) return ipaddr.IPv4.parse(ascii).toString();
+  if (isFourPartDecimal(ascii)) return ipaddr.IPv4.parse(ascii).toString();
   checkDomain(ascii, host);
   return ascii;
 }
@@ -79,7 +80,7 @@ export function hostFacts(host: string): HostFacts {
   const normalized = normalizeHost(host);
   let ip: IpAddress | null = null;
   if (normalized.includes(':')) ip = ipaddr.IPv6.parse(normalized);
-  else if (ipaddr.IPv4.isValidFourPartDecimal(normalized)) ip = ipaddr.IPv4.parse(normalized);
+  else if (isFourPartDecimal(normalized)) ip = ipaddr.IPv4.parse(normalized);
   let mappedIPv4: ipaddr.IPv4 | null = null;
   if (ip && ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) {
     mappedIPv4 = (ip as ipaddr.IPv6).toIPv4Address();

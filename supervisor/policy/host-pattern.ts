@@ -12,10 +12,11 @@
 // an IPv6 address or range with a port needs brackets: `[::1]:8080`, `[fd00::/8]:443`.
 
 import { domainToASCII } from 'node:url';
-import ipaddr from 'ipaddr.js';
+import type ipaddr from 'ipaddr.js';
 import { checkDomain, type HostFacts, hostFacts } from './host-name.ts';
 import type { HostPattern, IpAddress, Result } from './host-types.ts';
 import { parseAddressPattern } from './ip-address.ts';
+import { isFourPartDecimal } from './ipv4-text.ts';
 
 export type { HostPattern, Result };
 
@@ -68,7 +69,7 @@ export function parseHostPattern(raw: string): Result<{ pattern: HostPattern; te
   }
   const domain = parseDomainPattern(name);
   if (!domain.ok) return domain;
-  if (ipaddr.IPv4.isValidFourPartDecimal(domain.value)) {
+  if (isFourPartDecimal(domain.value)) {
     return { ok: false, error: `wildcards cannot be combined with an address; use a range like 10.0.0.0/8` };
   }
   switch (kind) {

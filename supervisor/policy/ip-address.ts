@@ -3,6 +3,7 @@
 
 import ipaddr from 'ipaddr.js';
 import type { HostPattern, IpAddress, Result } from './host-types.ts';
+import { isFourPartDecimal } from './ipv4-text.ts';
 
 export type { IpAddress };
 
@@ -29,7 +30,7 @@ export function parseAddressPattern(text: string): Result<{ pattern: HostPattern
     }
     address = ipaddr.IPv6.parse(addressText);
   } else {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(addressText)) {
+    if (!isFourPartDecimal(addressText)) {
       return {
         ok: false,
         error: `"${addressText}" is not a valid IPv4 address (expected four numbers 0-255, like 10.0.0.1)`,

@@ -31,6 +31,7 @@ import { matchAddress, matchHost } from './host-pattern.ts';
 import { formatAddress } from './ip-address.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
+import { RuleIndex } from './rule-index.ts';
 
 export interface PolicyLayer {
   layer: LayerName;
@@ -69,7 +70,10 @@ export const BUILTIN_APPROVAL_TIMEOUT_SECONDS = 120;
 const PRECEDENCE: Record<LayerName, number> = { session: 0, project: 1, preset: 2, base: 3 };
 const HOST_CACHE_LIMIT = 1024;
 
-type HostLookup = { ok: true; facts: HostFacts } | { ok: false; error: string };
+/** A request host, classified, with the rules that may match it (RuleIndex), found once. */
+type HostLookup =
+  | { ok: true; facts: HostFacts; candidates: readonly number[] }
+  | { ok: false; error: string };
 
 export class Policy {
   readonly layers: readonly PolicyLayer[];
@@ -80,6 +84,7 @@ export class Policy {
   private readonly defaultLabel: string;
   /** Normalized request hosts, bounded; belongs to this instance only. */
   private readonly hostCache = new Map<string, HostLookup>();
+  private readonly index: RuleIndex;
 
   private constructor(layers: PolicyLayer[]) {
     this.layers = layers;
@@ -94,6 +99,7 @@ export class Policy {
       });
     }
     this.rules = rules;
+    this.index = new RuleIndex(rules);
     const withDefault = layers.find((l) => l.document.spec.network?.default !== undefined);
     this.defaultAction = withDefault?.document.spec.network?.default ?? BUILTIN_DEFAULT_ACTION;
     this.defaultSource = withDefault?.layer ?? 'builtin';
@@ -121,7 +127,8 @@ export class Policy {
     let found = this.hostCache.get(host);
     if (found) return found;
     try {
-      found = { ok: true, facts: hostFacts(host) };
+      const facts = hostFacts(host);
+      found = { ok: true, facts, candidates: this.index.candidates(facts) };
     } catch (error) {
       found = { ok: false, error: (error as Error).message };
     }
@@ -130,10 +137,13 @@ export class Policy {
     return found;
   }
 
-  private context(facts: RequestFacts): MatchContext | { error: string } {
+  private context(
+    facts: RequestFacts,
+  ): (MatchContext & { candidates: readonly number[] }) | { error: string } {
     const host = this.lookupHost(facts.host);
     if (!host.ok) return { error: host.error };
     return {
+      candidates: host.candidates,
       scheme: facts.scheme,
       host: host.facts,
       port: facts.port,
@@ -169,7 +179,10 @@ export class Policy {
   decideRequest(facts: RequestFacts): Decision {
     const ctx = this.context(facts);
     if ('error' in ctx) return this.invalidHost(ctx.error);
-    for (const rule of this.rules) if (ruleMatches(rule, ctx)) return this.byRule(rule);
+    for (const i of ctx.candidates) {
+      const rule = this.rules[i] as CompiledRule;
+      if (ruleMatches(rule, ctx)) return this.byRule(rule);
+    }
     return this.byDefault();
   }
 
@@ -183,7 +196,9 @@ export class Policy {
     const ctx = this.context(facts);
     if ('error' in ctx) return false;
     let decided = false;
-    for (const rule of this.rules) {
+    // Rules left out by the index match neither the host nor name addresses: they add nothing.
+    for (const i of ctx.candidates) {
+      const rule = this.rules[i] as CompiledRule;
       if (rule.parsed.scheme !== undefined && rule.parsed.scheme !== ctx.scheme) continue;
       if (!portMatches(rule, ctx.port)) continue;
       if (rule.methods !== null && !rule.methods.has(ctx.method)) continue;
@@ -203,7 +218,8 @@ export class Policy {
   decideConnect(host: string, port: number): Decision | { needsRequest: true; reason: string } {
     const found = this.lookupHost(host);
     if (!found.ok) return this.invalidHost(found.error);
-    for (const rule of this.rules) {
+    for (const i of found.candidates) {
+      const rule = this.rules[i] as CompiledRule;
       if (!portMatches(rule, port) || !matchHost(rule.parsed.host, found.facts)) continue;
       const scheme = rule.parsed.scheme;
       if (!needsRequest(rule)) return this.byRule(rule);

@@ -18,6 +18,8 @@ export class ExchangeRecord implements OpenExchange {
   readonly #started = performance.now();
   bytesUp = 0;
   bytesDown = 0;
+  /** Brings bytesUp/bytesDown up to date (a spliced tunnel counts from its sockets). */
+  countNow?: () => void;
   address?: string;
   status?: number;
   #decided = false;
@@ -53,6 +55,7 @@ export class ExchangeRecord implements OpenExchange {
   finish(verdict: Decided): void {
     if (this.#done) return;
     this.#done = true;
+    this.countNow?.();
     this.open?.delete(this);
     if (!this.#decided) {
       this.#decided = true;

@@ -72,6 +72,11 @@ export interface ApiServerOptions {
   websockets?: Partial<WebSocketHandlers>;
   /** Extra GET handlers (e.g. the renderer bundle in browser mode) tried before 404. */
   fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /**
+   * Awaited after a handler of a call that may change state (any method but GET) and before
+   * its answer: the daemon's audit commit of the events the call emitted.
+   */
+  settled?: () => Promise<void>;
 }
 
 export class ApiServer {
@@ -178,6 +183,7 @@ export class ApiServer {
         user: this.#opts.user,
         signal: gone.signal,
       });
+      if (req.method !== 'GET' && this.#opts.settled) await this.#opts.settled();
       const text = JSON.stringify(result ?? null);
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(text);

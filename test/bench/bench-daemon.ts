@@ -17,7 +17,7 @@ export interface BenchDaemon {
   client: ApiClient;
   caPem: string;
   /** A governed listener with this project policy; returns its proxy URL and port. */
-  listener(label: string, rules: string): Promise<{ url: string; port: number }>;
+  listener(label: string, rules: string): Promise<{ url: string; port: number; sandboxId: string }>;
   stop(): Promise<void>;
   output(): string;
 }
@@ -27,7 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Start `warden daemon` from `entry` (default: the bundle, else the sources through tsx). */
 export async function startBenchDaemon(upstreamCaFile: string, entry?: string): Promise<BenchDaemon> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'warden-bench-home-'));
-  const bundle = entry ?? path.join(root, 'dist/warden.mjs');
+  // WARDEN_BENCH_DAEMON names another build's bundle (e.g. the commit before a change).
+  const bundle = entry ?? process.env.WARDEN_BENCH_DAEMON ?? path.join(root, 'dist/warden.mjs');
   // WARDEN_BENCH_DAEMON_FLAGS adds node flags to the daemon (e.g. --cpu-prof to profile it).
   const flags = (process.env.WARDEN_BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean);
   const args = existsSync(bundle)
@@ -35,7 +36,8 @@ export async function startBenchDaemon(upstreamCaFile: string, entry?: string): 
     : [...flags, '--import', 'tsx', path.join(root, 'supervisor/cli/main.ts'), 'daemon'];
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, WARDEN_HOME: home, WARDEN_UPSTREAM_CA: upstreamCaFile },
+    // No warm VM pool: booting a microVM in the background would load the machine mid-run.
+    env: { WARDEN_POOL_SIZE: '0', ...process.env, WARDEN_HOME: home, WARDEN_UPSTREAM_CA: upstreamCaFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -94,7 +96,7 @@ export async function startBenchDaemon(upstreamCaFile: string, entry?: string): 
         body: { kind: 'host', label, policy: { yaml, source: path.join(home, `${label}.yaml`) } },
       });
       if (sandbox.kind !== 'host') throw new Error(`expected a host sandbox, got ${sandbox.kind}`);
-      return { url: sandbox.clientProxyUrl, port: sandbox.port };
+      return { url: sandbox.clientProxyUrl, port: sandbox.port, sandboxId: sandbox.sandboxId };
     },
     async stop() {
       if (!exited) {

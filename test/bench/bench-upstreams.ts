@@ -28,7 +28,7 @@ export async function startBenchUpstreams(): Promise<BenchUpstreams> {
       const m = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
       let body: Buffer;
       if (m) {
-        const n = Math.min(Number(m[1]), 512 * 1024 * 1024);
+        const n = Math.min(Number(m[1]), 1024 * 1024 * 1024);
         body = bodies.get(n) ?? Buffer.alloc(n, 120);
         bodies.set(n, body);
       } else body = Buffer.from('ok');

@@ -20,6 +20,8 @@ export interface Figure {
   directUnit?: string;
   /** Proxied ÷ direct. */
   ratio?: number;
+  /** What `direct` and the ratio compare with when it is not the direct path (e.g. a peer). */
+  versus?: string;
   note?: string;
   /** A figure that is not a number (e.g. which accelerator a VM used); `value` is NaN. */
   text?: string;

@@ -47,6 +47,8 @@ export interface ThroughputJob {
   rounds: number;
   /** Expected body size of every response. */
   bytes: number;
+  /** Load every target at once in each window (default: one after the other). */
+  together?: boolean;
 }
 
 export interface DownloadJob {
@@ -204,28 +206,31 @@ async function throughput(job: ThroughputJob): Promise<ThroughputResult[]> {
       await Promise.all(Array.from({ length: job.connections }, () => get(d, job.url, via)));
     }
     const totals = job.targets.map(() => ({ requests: 0, errors: 0, elapsedMs: 0 }));
-    for (let round = 0; round < job.rounds; round++) {
-      for (const [i, d] of dispatchers.entries()) {
-        const { via, ms } = job.targets[i]!;
-        const total = totals[i]!;
-        const start = performance.now();
-        const deadline = start + ms / job.rounds;
-        await Promise.all(
-          Array.from({ length: job.connections }, async () => {
-            while (performance.now() < deadline) {
-              try {
-                const size = await get(d, job.url, via);
-                if (size === job.bytes) total.requests++;
-                else total.errors++;
-              } catch {
-                total.errors++;
-                if (total.errors > 1000) return;
-              }
+    const window = async (i: number) => {
+      const d = dispatchers[i]!;
+      const { via, ms } = job.targets[i]!;
+      const total = totals[i]!;
+      const start = performance.now();
+      const deadline = start + ms / job.rounds;
+      await Promise.all(
+        Array.from({ length: job.connections }, async () => {
+          while (performance.now() < deadline) {
+            try {
+              const size = await get(d, job.url, via);
+              if (size === job.bytes) total.requests++;
+              else total.errors++;
+            } catch {
+              total.errors++;
+              if (total.errors > 1000) return;
             }
-          }),
-        );
-        total.elapsedMs += performance.now() - start;
-      }
+          }
+        }),
+      );
+      total.elapsedMs += performance.now() - start;
+    };
+    for (let round = 0; round < job.rounds; round++) {
+      if (job.together) await Promise.all(dispatchers.map((_, i) => window(i)));
+      else for (let i = 0; i < dispatchers.length; i++) await window(i);
     }
     return totals.map((t) => ({ ...t, perSecond: (t.requests / t.elapsedMs) * 1000 }));
   } finally {

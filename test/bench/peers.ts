@@ -30,7 +30,7 @@ export function findBinary(name: string): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
@@ -38,7 +38,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitPort(port: number, ms: number, alive: () => boolean): Promise<void> {
+export async function waitPort(port: number, ms: number, alive: () => boolean): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline && alive()) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -55,7 +55,7 @@ async function waitPort(port: number, ms: number, alive: () => boolean): Promise
   throw new Error(`nothing listens on ${port}`);
 }
 
-interface Peer {
+export interface Peer {
   name: string;
   url: string;
   /** PEM the client must trust for intercepted HTTPS through this peer, when it intercepts. */
@@ -63,7 +63,7 @@ interface Peer {
   stop(): Promise<void>;
 }
 
-async function startPeerProcess(
+export async function startPeerProcess(
   name: string,
   command: string,
   args: string[],
@@ -104,7 +104,7 @@ async function startPeerProcess(
   };
 }
 
-async function startSquid(binary: string): Promise<Peer> {
+export async function startSquid(binary: string): Promise<Peer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'warden-bench-squid-'));
   await chmod(dir, 0o777); // squid drops privileges when started as root
   const port = await freePort();
@@ -140,7 +140,7 @@ async function startSquid(binary: string): Promise<Peer> {
   };
 }
 
-async function startMitmproxy(binary: string, upstreamCaFile: string): Promise<Peer> {
+export async function startMitmproxy(binary: string, upstreamCaFile: string): Promise<Peer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'warden-bench-mitm-'));
   const port = await freePort();
   const proc = await startPeerProcess(

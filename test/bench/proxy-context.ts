@@ -22,8 +22,12 @@ export interface ProxyBenchContext {
   log: (line: string) => void;
 }
 
-export async function startProxyBench(log: (line: string) => void): Promise<ProxyBenchContext> {
-  const up = await startBenchUpstreams();
+/** The daemon, its two listeners and the load generator, against `upstreams` (default: Node's). */
+export async function startProxyBench(
+  log: (line: string) => void,
+  upstreams?: BenchUpstreams,
+): Promise<ProxyBenchContext> {
+  const up = upstreams ?? (await startBenchUpstreams());
   const daemon = await startBenchDaemon(up.caFile).catch(async (e) => {
     await up.close();
     throw e;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fdCountOf, rssOf } from './bench-daemon.ts';
 import { type Figure, round } from './figures.ts';
+import { benchUnderGovernance } from './governance.ts';
 import type { DownloadResult, HoldResult, Job, LatencyResult, ThroughputResult, Via } from './load.ts';
 import { benchPeers } from './peers.ts';
 import {
@@ -222,6 +223,8 @@ export async function benchProxy(
     figures.push(...(await benchConcurrentConnections(ctx, opts.holdConnections ?? 1000)));
     log('proxy: plain HTTP latency');
     figures.push(...(await benchPlainLatency(ctx, opts.latencyCount ?? 3000)));
+    log('proxy: plain HTTP latency while governing at 50/s');
+    figures.push(...(await benchUnderGovernance(ctx, opts.latencyCount ?? 3000)));
     log('proxy: CONNECT tunnel throughput');
     figures.push(...(await benchTunnelThroughput(ctx, opts.downloadBytes, opts.downloadRuns)));
     log('proxy: TLS interception');

@@ -1,15 +1,18 @@
 // `npm run bench`: the proxy benchmarks (test/bench/proxy.ts), then the audit store and VM
 // benchmarks when their files exist, printed as one table: each figure, its goal, the
 // direct baseline measured in the same run, the ratio, and PASS/MISS.
-// Flags: --only=proxy,audit,vm,ui   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
+// Flags: --only=proxy,peers,curves,audit,vm,ui   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
+// (`peers`: Warden beside squid and mitmproxy in one run, graded, test/bench/peers-graded.ts.)
 // Figures are also written to test-artifacts/bench.json.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchCurves } from './curves.ts';
 import { type Figure, meetsGoal } from './figures.ts';
 import { withGoals } from './goals.ts';
+import { benchPeersGraded } from './peers-graded.ts';
 import { benchProxy } from './proxy.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -136,7 +139,9 @@ function goalText(f: Figure): string {
   if (!f.goal) return '';
   if (f.goal.op === '<=' && f.goal.target === 0) return `0 ${f.unit}`.trim();
   const op = f.goal.op === '<=' ? '≤' : '≥';
-  return f.goal.on === 'ratio' ? `${op} ${f.goal.target}× direct` : `${op} ${fmt(f.goal.target, f.unit)}`;
+  return f.goal.on === 'ratio'
+    ? `${op} ${f.goal.target}× ${f.versus ?? 'direct'}`
+    : `${op} ${fmt(f.goal.target, f.unit)}`;
 }
 
 function resultText(f: Figure): string {
@@ -188,13 +193,34 @@ log(`bench on ${machine}`);
 if (wants('proxy')) {
   const t = performance.now();
   try {
-    const proxy = await benchProxy({ log, peers: !args.includes('--no-peers') });
+    // The peers are measured, and graded, by their own part (below).
+    const proxy = await benchProxy({ log, peers: false });
     figures.push(...proxy.figures);
     notes.push(...proxy.notes);
   } catch (error) {
     notes.push(`proxy: failed: ${(error as Error).stack ?? String(error)}`);
   }
   log(`proxy: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+if (wants('peers') && !args.includes('--no-peers')) {
+  const t = performance.now();
+  try {
+    const peers = await benchPeersGraded({ log });
+    figures.push(...peers.figures);
+    notes.push(...peers.notes);
+  } catch (error) {
+    notes.push(`peers: failed: ${(error as Error).stack ?? String(error)}`);
+  }
+  log(`peers: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+if (wants('curves')) {
+  const t = performance.now();
+  try {
+    figures.push(...(await benchCurves({ log })));
+  } catch (error) {
+    notes.push(`curves: failed: ${(error as Error).stack ?? String(error)}`);
+  }
+  log(`curves: done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 if (wants('audit')) {
   // The audit bench fills 1,000,000 records by default, which alone takes minutes on this

@@ -49,6 +49,16 @@ test('decisions, approvals and user actions are recorded, and the chain verifies
   assert.ok(chain.records >= 4);
 });
 
+test('an API call answers only once the record of what it did is committed', async () => {
+  const { listener } = await d.listener(policyYaml(`- match: 127.0.0.1\n  action: allow`));
+  // No waiting: the call returned, so its user action is already in the trail.
+  const actions = d.daemon.audit.query({ kind: 'user.action', sandbox: listener.sandboxId }, { limit: 10 });
+  assert.ok(
+    actions.records.some((r) => r.sandboxId === listener.sandboxId),
+    'listener.create is committed when POST /v1/sandboxes returns',
+  );
+});
+
 test('while the trail is locked the proxy answers 503 and forwards nothing; it recovers after', async () => {
   const { env } = await d.listener(policyYaml(`- match: 127.0.0.1\n  action: allow`));
   const blocker = new Database(d.daemon.paths.auditDb);
@@ -65,6 +75,11 @@ test('while the trail is locked the proxy answers 503 and forwards nothing; it r
     assert.equal(r.status, 503);
     assert.match(r.body, /failing closed: the audit trail cannot be written/);
     assert.equal(up.received.length, before, 'nothing was forwarded');
+    // An API call whose record cannot be committed says so instead of answering OK.
+    await assert.rejects(
+      d.listener(policyYaml(`- match: 127.0.0.1\n  action: allow`)),
+      /audit record was not committed/,
+    );
   } finally {
     blocker.exec('ROLLBACK');
     blocker.close();

@@ -160,6 +160,13 @@ describe('HTTPS', () => {
     );
     assert.equal(e.intercepted, false);
     assert.equal(e.outcome, 'allowed');
+    // The tunnel's end counts what crossed it each way (TLS records, so more than the body).
+    const ended = await until('its end', () =>
+      d.events.find((x) => x.type === 'request.ended' && x.id === e.id),
+    );
+    assert.ok(ended.type === 'request.ended');
+    assert.ok(ended.bytesDown > r.body.length, `bytesDown ${ended.bytesDown}`);
+    assert.ok(ended.bytesUp > 100, `bytesUp ${ended.bytesUp} (at least a ClientHello and the request)`);
   });
 
   test('a path rule makes the proxy terminate TLS with its own CA and decide each request', async () => {
