@@ -34,7 +34,7 @@ for (const kind of storeKinds()) {
     device.append(5);
     const client = await hub.enroll(device);
     const body = Buffer.from(JSON.stringify({ head: device.head(), backlog: 0, time: Date.now() }));
-    const post = (over: Parameters<HubClient['raw']>[0]) =>
+    const post = (over: Pick<Parameters<HubClient['raw']>[0], 'sign'>) =>
       client.raw({ method: 'POST', path: HUB_PATHS.heartbeat, body, ...over });
 
     const stranger = generateKeyPairSync('ed25519').privateKey;
