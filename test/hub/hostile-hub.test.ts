@@ -40,8 +40,6 @@ for (const kind of storeKinds()) {
     const stranger = generateKeyPairSync('ed25519').privateKey;
     refused(
       await post({
-        method: 'POST',
-        path: HUB_PATHS.heartbeat,
         sign: { keyid: device.id, privateKey: stranger },
       }),
       401,
@@ -50,8 +48,6 @@ for (const kind of storeKinds()) {
     );
     refused(
       await post({
-        method: 'POST',
-        path: HUB_PATHS.heartbeat,
         sign: { keyid: 'f'.repeat(32), privateKey: stranger },
       }),
       401,
