@@ -50,7 +50,8 @@ for (const kind of storeKinds()) {
     // An older copy of the audit database: the device reports head 60 (with its true hash).
     const restored = await client.heartbeat({ seq: 60, hash: rows[59]!.hash }, 0);
     const challenge = (restored.body as HubHeartbeatResponse).challenge;
-    assert.ok(challenge && challenge.seqs.every((s) => s >= 1 && s <= 60) && challenge.seqs.includes(60));
+    assert.ok(challenge);
+    assert.ok(challenge.seqs.every((s) => s >= 1 && s <= 60) && challenge.seqs.includes(60));
     const alerts = await hub.service.store.alerts(device.id);
     assert.deepEqual(
       alerts.map((a) => a.kind),
