@@ -67,9 +67,9 @@ export async function startTestHub(
   t: TestContext,
   kind: StoreKind,
   options: Partial<HubServiceOptions> &
-    Partial<Pick<HubServerOptions, 'maxInflight' | 'tls'>> & { db?: string } = {},
+    Partial<Pick<HubServerOptions, 'maxInflight' | 'tls'>> & { db?: string; home?: string } = {},
 ): Promise<TestHub> {
-  const home = tempDir(t, 'warden-hub-');
+  const home = options.home ?? tempDir(t, 'warden-hub-');
   const db = options.db ?? (kind === 'sqlite' ? 'sqlite:hub.db' : await freshPgDatabase(t));
   const service = await openHub({ home, db, origin: 'hub.test/warden', challengeRate: 0, ...options });
   const server = new HubServer({
