@@ -60,14 +60,22 @@ CREATE INDEX IF NOT EXISTS tlog_leaves_device ON tlog_leaves (device, seq);
 CREATE TABLE IF NOT EXISTS tlog_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL) STRICT;
 `;
 
-const INSERT_RECORD =
-  'INSERT INTO records (device, seq, time, kind, sandbox_id, user, host, outcome, body, ctx, logged, prev_hash, hash, received) ' +
-  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+/** Rows per INSERT statement (14 parameters each; fewer statements than one per row). */
+const INSERT_ROWS = 64;
+
+function insertRecordSql(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return (
+    'INSERT INTO records (device, seq, time, kind, sandbox_id, user, host, outcome, body, ctx, logged, prev_hash, hash, received) ' +
+    `VALUES ${values} ON CONFLICT DO NOTHING`
+  );
+}
 
 export class SqliteHubStore implements HubStore {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #inserts = new Map<number, Database.Statement>();
 
   constructor(file: string) {
     this.#db = new Database(file, { timeout: 5000 });
@@ -79,6 +87,15 @@ export class SqliteHubStore implements HubStore {
   async close(): Promise<void> {
     await this.#queue.catch(() => undefined);
     this.#db.close();
+  }
+
+  #insert(rows: number): Database.Statement {
+    let statement = this.#inserts.get(rows);
+    if (!statement) {
+      statement = this.#db.prepare(insertRecordSql(rows));
+      this.#inserts.set(rows, statement);
+    }
+    return statement;
   }
 
   /** Run `fn` in BEGIN IMMEDIATE … COMMIT, one at a time in this process. */
@@ -192,9 +209,12 @@ export class SqliteHubStore implements HubStore {
         device: row ? deviceFromRow(row) : undefined,
         hashes: async (from, to) => this.#hashes(deviceId, from, to),
         insertRecords: async (records, received) => {
-          const insert = db.prepare(INSERT_RECORD);
           let added = 0;
-          for (const r of records) added += insert.run(deviceId, ...recordValues(r), received).changes;
+          for (let i = 0; i < records.length; i += INSERT_ROWS) {
+            const chunk = records.slice(i, i + INSERT_ROWS);
+            const params = chunk.flatMap((r) => [deviceId, ...recordValues(r), received]);
+            added += this.#insert(chunk.length).run(...params).changes;
+          }
           return added;
         },
         quarantine: async (records, reason, at) => {
