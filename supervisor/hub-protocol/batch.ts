@@ -84,7 +84,10 @@ export function decodeBatch(gz: Uint8Array, limits: BatchLimits = HUB_LIMITS): H
   const records: HubRecord[] = [];
   for (const [i, value] of values.entries()) {
     if (!validate(value)) {
-      throw new WardenError('BadRequest', `line ${i + 1} of the batch is not a record: ${describeErrors(validate)}`);
+      throw new WardenError(
+        'BadRequest',
+        `line ${i + 1} of the batch is not a record: ${describeErrors(validate)}`,
+      );
     }
     const record = value as HubRecord;
     const prev = records.at(-1);
