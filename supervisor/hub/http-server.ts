@@ -34,7 +34,7 @@ export interface HubServerOptions {
   port: number;
   /** PEM certificate and key: HTTPS. Without them the hub listens only on loopback. */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** Batches processed at once by this process before 429 (default 8). */
+  /** Batches processed at once by this process before 429 (default 16, under the PostgreSQL pool's 20). */
   maxInflight?: number;
   /** Logs one line per refused or failed request (never bodies, tokens or signatures). */
   log?: (line: string) => void;
@@ -139,7 +139,7 @@ export class HubServer {
       if (!known.includes(url.pathname)) throw new WardenError('NotFound', `no hub route ${url.pathname}`);
       if (route === `POST ${HUB_PATHS.batches}`) {
         batch = true;
-        if (++this.#inflight > (this.#o.maxInflight ?? 8)) {
+        if (++this.#inflight > (this.#o.maxInflight ?? 16)) {
           throw new WardenError('RateLimited', 'the hub is busy', 'Retry after the time given.', {
             retryAfter: 1 + Math.floor(Math.random() * 5),
           });

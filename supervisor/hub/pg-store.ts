@@ -3,6 +3,7 @@
 // continuity check and the Merkle log's state row (always second) for the append.
 
 import pg from 'pg';
+import { WardenError } from '../api/errors.ts';
 import type { HubAlertKind, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
 import type { NodeId } from '../tlog/merkle.ts';
 import { ensurePartitions, inPartitionWindow, migratePg, monthOf } from './pg-schema.ts';
@@ -41,7 +42,7 @@ export class PgHubStore implements HubStore {
     this.#pool = pool;
   }
 
-  static async open(url: string, max = 10): Promise<PgHubStore> {
+  static async open(url: string, max = 20): Promise<PgHubStore> {
     const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 10_000 });
     pool.on('error', () => undefined); // an idle client's error: the next query reports it
     try {
@@ -57,8 +58,19 @@ export class PgHubStore implements HubStore {
     return this.#pool.end();
   }
 
+  /** A pooled query; a pool that stays exhausted is a busy hub (429: the device backs off). */
+  async #query(sql: string, params?: unknown[]): Promise<pg.QueryResult> {
+    try {
+      return await this.#pool.query(sql, params);
+    } catch (error) {
+      throw busy(error);
+    }
+  }
+
   async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await this.#pool.connect().catch((error: unknown) => {
+      throw busy(error);
+    });
     try {
       await client.query('BEGIN');
       const out = await fn(client);
@@ -73,19 +85,18 @@ export class PgHubStore implements HubStore {
   }
 
   async claimLogKey(verifierKey: string): Promise<string> {
-    await this.#pool.query(
-      "INSERT INTO hub_meta (key, value) VALUES ('log_key', $1) ON CONFLICT DO NOTHING",
-      [verifierKey],
-    );
+    await this.#query("INSERT INTO hub_meta (key, value) VALUES ('log_key', $1) ON CONFLICT DO NOTHING", [
+      verifierKey,
+    ]);
     return (
-      (await this.#pool.query("SELECT value FROM hub_meta WHERE key = 'log_key'")).rows[0] as {
+      (await this.#query("SELECT value FROM hub_meta WHERE key = 'log_key'")).rows[0] as {
         value: string;
       }
     ).value;
   }
 
   async addToken(hash: string, createdAt: number, expiresAt: number): Promise<void> {
-    await this.#pool.query('INSERT INTO tokens (hash, created, expires) VALUES ($1, $2, $3)', [
+    await this.#query('INSERT INTO tokens (hash, created, expires) VALUES ($1, $2, $3)', [
       hash,
       createdAt,
       expiresAt,
@@ -125,7 +136,7 @@ export class PgHubStore implements HubStore {
   }
 
   async device(id: string): Promise<DeviceRow | undefined> {
-    const row = (await this.#pool.query('SELECT * FROM devices WHERE id = $1', [id])).rows[0] as
+    const row = (await this.#query('SELECT * FROM devices WHERE id = $1', [id])).rows[0] as
       | DeviceColumns
       | undefined;
     return row ? deviceFromRow(row) : undefined;
@@ -133,28 +144,29 @@ export class PgHubStore implements HubStore {
 
   async devices(): Promise<DeviceRow[]> {
     return (
-      (await this.#pool.query('SELECT * FROM devices ORDER BY enrolled_at, id')).rows as DeviceColumns[]
+      (await this.#query('SELECT * FROM devices ORDER BY enrolled_at, id')).rows as DeviceColumns[]
     ).map(deviceFromRow);
   }
 
   async revoke(id: string, at: number): Promise<boolean> {
-    const r = await this.#pool.query(
-      'UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
-      [at, id],
-    );
+    const r = await this.#query('UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [
+      at,
+      id,
+    ]);
     return (r.rowCount ?? 0) > 0;
   }
 
   async touch(id: string, at: number, backlog: number | null): Promise<void> {
-    await this.#pool.query(
-      'UPDATE devices SET last_seen = $1, backlog = coalesce($2, backlog) WHERE id = $3',
-      [at, backlog, id],
-    );
+    await this.#query('UPDATE devices SET last_seen = $1, backlog = coalesce($2, backlog) WHERE id = $3', [
+      at,
+      backlog,
+      id,
+    ]);
   }
 
   async spendNonce(device: string, nonce: string, created: number, forgetBefore: number): Promise<boolean> {
-    await this.#pool.query('DELETE FROM nonces WHERE created < $1', [forgetBefore]);
-    const r = await this.#pool.query(
+    await this.#query('DELETE FROM nonces WHERE created < $1', [forgetBefore]);
+    const r = await this.#query(
       'INSERT INTO nonces (device, nonce, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
       [device, nonce, created],
     );
@@ -267,7 +279,7 @@ export class PgHubStore implements HubStore {
   }
 
   async flagDefaultPartition(device: string): Promise<void> {
-    await this.#pool.query('UPDATE devices SET default_partition = true WHERE id = $1', [device]);
+    await this.#query('UPDATE devices SET default_partition = true WHERE id = $1', [device]);
   }
 
   alert(a: NewAlert): Promise<void> {
@@ -276,20 +288,21 @@ export class PgHubStore implements HubStore {
 
   async alerts(device?: string): Promise<AlertRow[]> {
     const sql = `SELECT id, device, kind, seq, message, at FROM alerts ${device ? 'WHERE device = $1' : ''} ORDER BY id`;
-    return (await this.#pool.query(sql, device ? [device] : [])).rows as AlertRow[];
+    return (await this.#query(sql, device ? [device] : [])).rows as AlertRow[];
   }
 
   async hasAlert(device: string, kind: HubAlertKind, since: number): Promise<boolean> {
-    const r = await this.#pool.query(
-      'SELECT 1 FROM alerts WHERE device = $1 AND kind = $2 AND at >= $3 LIMIT 1',
-      [device, kind, since],
-    );
+    const r = await this.#query('SELECT 1 FROM alerts WHERE device = $1 AND kind = $2 AND at >= $3 LIMIT 1', [
+      device,
+      kind,
+      since,
+    ]);
     return (r.rowCount ?? 0) > 0;
   }
 
   async hashesAt(device: string, seqs: readonly number[]): Promise<Map<number, string>> {
     const rows = (
-      await this.#pool.query('SELECT seq, hash FROM records WHERE device = $1 AND seq = ANY($2::bigint[])', [
+      await this.#query('SELECT seq, hash FROM records WHERE device = $1 AND seq = ANY($2::bigint[])', [
         device,
         seqs,
       ])
@@ -298,17 +311,16 @@ export class PgHubStore implements HubStore {
   }
 
   async quarantined(device: string): Promise<HubRecord[]> {
-    const rows = (
-      await this.#pool.query('SELECT record FROM quarantine WHERE device = $1 ORDER BY id', [device])
-    ).rows as Array<{ record: string }>;
+    const rows = (await this.#query('SELECT record FROM quarantine WHERE device = $1 ORDER BY id', [device]))
+      .rows as Array<{ record: string }>;
     return rows.map((r) => JSON.parse(r.record) as HubRecord);
   }
 
   async checkpoint(size?: number): Promise<StoredCheckpoint | undefined> {
     const r =
       size === undefined
-        ? await this.#pool.query('SELECT size, root, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1')
-        : await this.#pool.query('SELECT size, root, note FROM tlog_checkpoints WHERE size = $1', [size]);
+        ? await this.#query('SELECT size, root, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1')
+        : await this.#query('SELECT size, root, note FROM tlog_checkpoints WHERE size = $1', [size]);
     return r.rows[0] as StoredCheckpoint | undefined;
   }
 
@@ -318,7 +330,7 @@ export class PgHubStore implements HubStore {
 
   async leaves(from: number, to: number): Promise<HubLeaf[]> {
     return (
-      await this.#pool.query(
+      await this.#query(
         'SELECT device, seq, hash, received FROM tlog_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx',
         [from, to],
       )
@@ -327,7 +339,7 @@ export class PgHubStore implements HubStore {
 
   async records(device: string, afterSeq: number, limit: number): Promise<HubRecord[]> {
     const rows = (
-      await this.#pool.query(`${RECORD_SELECT} WHERE device = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
+      await this.#query(`${RECORD_SELECT} WHERE device = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
         device,
         afterSeq,
         limit,
@@ -335,6 +347,20 @@ export class PgHubStore implements HubStore {
     ).rows as RecordColumns[];
     return rows.map(recordFromRow);
   }
+}
+
+function busy(error: unknown): unknown {
+  if (error instanceof Error && /timeout exceeded when trying to connect/.test(error.message)) {
+    return new WardenError(
+      'RateLimited',
+      "the hub's database connections are all in use",
+      'Retry after the time given.',
+      {
+        retryAfter: 1 + Math.floor(Math.random() * 5),
+      },
+    );
+  }
+  return error;
 }
 
 async function insertRecords(
