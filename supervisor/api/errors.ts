@@ -30,6 +30,11 @@ export const API_ERROR_NAMES = [
   'ImageNotFound',
   'ImageBuildFailed',
   'ShellNotStarted',
+  // the team hub
+  'DeviceRevoked',
+  'ChainFork',
+  'ChainGap',
+  'RateLimited',
   // the daemon itself
   'InternalError',
 ] as const;

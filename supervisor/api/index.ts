@@ -13,6 +13,31 @@ export {
   MAIN_TO_RENDERER_CHANNELS,
 } from './bridge.ts';
 export type * from './events.ts';
+export type * from './hub.ts';
+export {
+  ENROLLMENT_PREFIX,
+  HUB_ALERT_KINDS,
+  HUB_ERROR_NAMES,
+  HUB_LIMITS,
+  HUB_PATHS,
+  HUB_SIGNATURE,
+  HubBatchResponseSchema,
+  HubChallengeAnswerSchema,
+  HubChallengeResultSchema,
+  HubChallengeSchema,
+  HubConsistencySchema,
+  HubEnrollmentSchema,
+  HubEnrollRequestSchema,
+  HubEnrollResponseSchema,
+  HubHeadSchema,
+  HubHeadsResponseSchema,
+  HubHeartbeatRequestSchema,
+  HubHeartbeatResponseSchema,
+  HubLeafSchema,
+  HubReceiptSchema,
+  HubRecordSchema,
+  HubSeqHashSchema,
+} from './hub.ts';
 export { LifecycleState } from './lifecycle.ts';
 export type * from './messages.ts';
 export type { PolicyDocument, RuleSpec } from './policy-schema.ts';

@@ -132,5 +132,11 @@ export interface ErrorEnvelope {
     /** What the user can do about it. */
     hint?: string;
     errors?: PolicyErrorView[];
+    /** ChainFork: the first seq at which the hub holds a different record. */
+    seq?: number;
+    /** ChainGap: the seq the hub expects next. */
+    expectedSeq?: number;
+    /** RateLimited: seconds to wait (also the Retry-After header). */
+    retryAfter?: number;
   };
 }

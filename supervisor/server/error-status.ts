@@ -25,5 +25,9 @@ export const ERROR_STATUS: Record<ApiErrorName, number> = {
   ImageNotFound: 404,
   ImageBuildFailed: 500,
   ShellNotStarted: 500,
+  DeviceRevoked: 401,
+  ChainFork: 409,
+  ChainGap: 409,
+  RateLimited: 429,
   InternalError: 500,
 };
