@@ -72,6 +72,9 @@ export class RootStore {
         this.activity.ingest(event);
         return;
       case 'approval.pending':
+        this.activity.ingest(event);
+        this.approvals.onEvent(event);
+        return;
       case 'approval.answered':
       case 'approval.expired':
       case 'approval.cancelled':

@@ -1,0 +1,134 @@
+// The charts in Chromium against a real daemon: the activity charts drawn from requests a
+// real client made through the governed proxy; a bar click and a brush filter the table.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { curl } from '../support/curl.ts';
+import { policyYaml } from '../support/daemon.ts';
+import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
+import { launchChromium, openUi, screenshot, skipReason, startUiDaemon, type UiDaemon } from './support.ts';
+
+const skip = skipReason();
+
+describe('charts in Chromium against a real daemon', { skip: skip ?? false }, () => {
+  let up: Upstreams;
+  let d: UiDaemon;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let env: Record<string, string>;
+  const url = (host: string, path: string) => `http://${host}:${up.httpPort}${path}`;
+  const tablePaths = async () =>
+    (await page.locator('.activity-table .scroller .row .path').allTextContents()).sort();
+  /** The table's paths once it shows `n` rows (the virtualizer lays rows out a frame later). */
+  const pathsOnceShowing = async (n: number) => {
+    await page.waitForFunction(
+      (k) => document.querySelectorAll('.activity-table .scroller .row').length === k,
+      n,
+      {
+        timeout: 10_000,
+      },
+    );
+    return tablePaths();
+  };
+
+  before(async () => {
+    up = await startUpstreams();
+    d = await startUiDaemon({
+      resolve: { 'api.test': '127.0.0.1', 'b.test': '127.0.0.1', 'c.test': '127.0.0.1' },
+    });
+    ({ env } = await d.listener(
+      // The loopback address is named so the names resolved to it may reach it; c.test has no rule.
+      policyYaml(
+        `- match: api.test\n  action: allow\n- match: b.test\n  action: allow\n- match: 127.0.0.1\n  action: allow`,
+      ),
+    ));
+    browser = await launchChromium();
+    ({ page, errors } = await openUi(browser, d.openUrl));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await d?.stop();
+    await up?.close();
+  });
+
+  test('the rate chart and the host bars draw what a real client did', async () => {
+    // 3 allowed to api.test, 1 allowed to b.test, 1 denied (no rule for c.test).
+    for (const p of ['/a1', '/a2', '/a3']) assert.equal((await curl(env, [url('api.test', p)])).status, 200);
+    assert.equal((await curl(env, [url('b.test', '/b1')])).status, 200);
+    assert.equal((await curl(env, [url('c.test', '/no')])).status, 403);
+    const legend = (kind: string) => page.locator(`.rate-card .legend-item[data-kind=${kind}] b`);
+    await page.waitForFunction(
+      () => document.querySelector('.rate-card .legend-item[data-kind=allowed] b')?.textContent === '4',
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.equal(await legend('denied').textContent(), '1');
+    assert.equal(await legend('error').textContent(), '0');
+    // uPlot drew into a canvas of the chart's size.
+    const canvas = page.locator('.rate-chart canvas');
+    const box = await canvas.boundingBox();
+    assert.ok(box && box.width > 200 && box.height > 100, JSON.stringify(box));
+    const byRequests = page.locator('.hosts-card[data-by=requests] .host-bars');
+    assert.equal(await byRequests.getAttribute('data-hosts'), 'api.test b.test c.test');
+    // Bytes arrive with request.ended: the denied request moved none, so two hosts.
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.hosts-card[data-by=bytes] .host-bars')?.getAttribute('data-hosts') !== '',
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.match((await byRequests.getAttribute('aria-label')) ?? '', /api\.test 3, b\.test 1/);
+    await screenshot(page, 'activity-charts');
+  });
+
+  test('clicking a host bar shows only that host in the table', async () => {
+    const over = page.locator('.hosts-card[data-by=requests] .u-over');
+    const box = (await over.boundingBox())!;
+    // Eight ranks top to bottom; b.test is the second.
+    await page.mouse.move(box.x + 20, box.y + (1.5 / 8) * box.height);
+    await page.mouse.click(box.x + 20, box.y + (1.5 / 8) * box.height);
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('.activity .toolbar input[type=search]') as HTMLInputElement).value ===
+        'b.test',
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.deepEqual(await pathsOnceShowing(1), ['/b1']);
+    await screenshot(page, 'activity-bar-filter');
+    await page.locator('.activity .toolbar input[type=search]').fill('');
+    assert.equal((await pathsOnceShowing(5)).length, 5);
+  });
+
+  test('brushing a time range on the rate chart filters the table to it', async () => {
+    // A later request, six seconds after the others (the chart has about 1.5 px a second).
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.equal((await curl(env, [url('api.test', '/late')])).status, 200);
+    const late = d.events.findLast((e) => e.type === 'request.decided' && e.path === '/late')!;
+    await page.locator('.activity-table .row', { hasText: '/late' }).waitFor({ timeout: 10_000 });
+    const chart = page.locator('.rate-chart');
+    const over = page.locator('.rate-chart .u-over');
+    const box = (await over.boundingBox())!;
+    const from = Number(await chart.getAttribute('data-from'));
+    const to = Number(await chart.getAttribute('data-to'));
+    const xOf = (ms: number) => box.x + ((ms - from) / (to - from)) * box.width;
+    const start = xOf(Date.parse(late.time) - 3500);
+    await page.mouse.move(start, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.locator('.range-chip').waitFor({ timeout: 10_000 });
+    assert.deepEqual(await pathsOnceShowing(1), ['/late']);
+    await screenshot(page, 'activity-brush');
+    await page.locator('.range-chip').click();
+    assert.equal((await pathsOnceShowing(6)).length, 6);
+  });
+
+  test('the page logged no errors', () => {
+    const real = errors.filter((e) => !/frame-ancestors' is ignored/.test(e));
+    assert.deepEqual(real, []);
+  });
+});
