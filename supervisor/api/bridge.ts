@@ -20,6 +20,7 @@ export const BRIDGE_METHODS = {
   removeSecret: 'DELETE /v1/secrets/:name',
   auditPage: 'GET /v1/audit',
   auditChain: 'GET /v1/audit/chain',
+  auditHistogram: 'GET /v1/audit/histogram',
   listSandboxes: 'GET /v1/sandboxes',
   getSandbox: 'GET /v1/sandboxes/:sandboxId',
   createSandbox: 'POST /v1/sandboxes',

@@ -1,7 +1,13 @@
 // The local API's routes, written once. Clients (CLI, Electron main, renderer in browser
 // mode, Lens extension) call through `ApiRoutes` so a path or a body shape is never typed twice.
 
-import type { AuditChainStatus, AuditPage, AuditQueryParams } from './audit-types.ts';
+import type {
+  AuditChainStatus,
+  AuditHistogram,
+  AuditHistogramParams,
+  AuditPage,
+  AuditQueryParams,
+} from './audit-types.ts';
 import type { ApprovalView } from './events.ts';
 import type {
   AddRuleRequest,
@@ -91,6 +97,13 @@ export interface ApiRoutes {
     response: AuditPage;
   };
   'GET /v1/audit/chain': { params: Record<string, never>; body: undefined; response: AuditChainStatus };
+  /** Records per time bucket and kind, for a histogram. */
+  'GET /v1/audit/histogram': {
+    params: Record<string, never>;
+    body: undefined;
+    query?: AuditHistogramParams;
+    response: AuditHistogram;
+  };
   /** A sandbox of either kind: a microVM (`kind` `vm`, the default) or a host process's listener (`host`). */
   'POST /v1/sandboxes': {
     params: Record<string, never>;

@@ -14,6 +14,7 @@ export type { GroupCommitOptions } from './group-commit.ts';
 export { GroupCommitter } from './group-commit.ts';
 export type { CheckpointEvent, DeviceInfo, MappedEvent, OcsfContext } from './ocsf.ts';
 export { OCSF_VERSION, toOcsf } from './ocsf.ts';
+export type { HistogramRange } from './histogram.ts';
 export type { PageOptions } from './query.ts';
 export { MAX_PAGE, parseCursor } from './query.ts';
 export type { RetentionPolicy } from './retention.ts';

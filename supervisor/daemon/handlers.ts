@@ -40,6 +40,7 @@ export interface HandlerDeps {
 type ElsewhereRoutes =
   | 'GET /v1/audit'
   | 'GET /v1/audit/chain'
+  | 'GET /v1/audit/histogram'
   | 'POST /v1/sandboxes'
   | 'GET /v1/sandboxes'
   | 'GET /v1/sandboxes/:sandboxId'

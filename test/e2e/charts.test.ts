@@ -127,6 +127,54 @@ describe('charts in Chromium against a real daemon', { skip: skip ?? false }, ()
     assert.equal((await pathsOnceShowing(6)).length, 6);
   });
 
+  test('audit: the histogram counts the records by kind; brushing narrows the table; the chain badge', async () => {
+    await page.locator('body').press('6');
+    await page.locator('h1', { hasText: 'Audit' }).waitFor();
+    await page.locator('.chain-badge.ok', { hasText: 'Chain verified' }).waitFor({ timeout: 10_000 });
+    // The last two minutes in 96 buckets: about 1.25 s each.
+    await page.locator('input[placeholder^="1h"]').fill('2m');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const decidedCount = page.locator('.audit-histogram-card .legend-item[data-kind="request.decided"] b');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.audit-histogram-card .legend-item[data-kind="request.decided"] b')
+          ?.textContent === '6',
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.equal(await decidedCount.textContent(), '6');
+    assert.ok(await page.locator('.audit-histogram-card .legend-item[data-kind="request.ended"]').count());
+    await screenshot(page, 'audit-histogram');
+    const late = d.events.findLast((e) => e.type === 'request.decided' && e.path === '/late')!;
+    const chart = page.locator('.audit-histogram');
+    const box = (await page.locator('.audit-histogram .u-over').boundingBox())!;
+    const from = Number(await chart.getAttribute('data-from'));
+    const to = Number(await chart.getAttribute('data-to'));
+    const xOf = (ms: number) => box.x + ((ms - from) / (to - from)) * box.width;
+    await page.mouse.move(xOf(Date.parse(late.time) - 3000), box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.locator('.audit .range-chip').waitFor({ timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.audit-histogram-card .legend-item[data-kind="request.decided"] b')
+          ?.textContent === '1',
+      undefined,
+      { timeout: 10_000 },
+    );
+    const details = await page.locator('.audit-table .row .path').allTextContents();
+    assert.ok(
+      details.some((t) => t.includes('/late')),
+      details.join('|'),
+    );
+    assert.ok(!details.some((t) => /\/(a\d|b1|no)\b/.test(t)), details.join('|'));
+    assert.match(await page.locator('input[placeholder="now"]').inputValue(), /^\d{4}-\d\d-\d\dT/);
+    await screenshot(page, 'audit-brushed');
+    await page.locator('.audit .range-chip').click();
+    await page.locator('.audit .range-chip').waitFor({ state: 'detached' });
+  });
+
   test('the page logged no errors', () => {
     const real = errors.filter((e) => !/frame-ancestors' is ignored/.test(e));
     assert.deepEqual(real, []);
