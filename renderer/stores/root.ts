@@ -6,6 +6,7 @@ import type { WardenEvent } from '../../supervisor/api/events.ts';
 import type { ConnectionState, WardenClient } from '../client/client.ts';
 import { ActivityStore, type ActivityStoreOptions } from './activity.ts';
 import { ApprovalsStore, type Clock, systemClock } from './approvals.ts';
+import { FirstRunStore } from './first-run.ts';
 import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
 import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
 
@@ -24,6 +25,7 @@ export class RootStore {
   readonly secrets: SecretsStore;
   readonly audit: AuditStore;
   readonly status: StatusStore;
+  readonly firstRun: FirstRunStore;
   connection: ConnectionState = 'connecting';
   /** The stream has been open at least once. */
   connectedOnce = false;
@@ -38,6 +40,7 @@ export class RootStore {
     this.secrets = new SecretsStore(client);
     this.audit = new AuditStore(client);
     this.status = new StatusStore(client);
+    this.firstRun = new FirstRunStore(client, opts.clock ?? systemClock);
     makeObservable(this, { connection: observable, connectedOnce: observable });
   }
 
@@ -52,6 +55,7 @@ export class RootStore {
         if (state === 'open') {
           void this.approvals.load();
           void this.status.status.load();
+          void this.sandboxes.all.load();
         }
       }),
     );
@@ -59,6 +63,16 @@ export class RootStore {
     if (this.client.onFocusApproval) {
       this.#disposers.push(this.client.onFocusApproval((id) => this.approvals.requestFocus(id)));
     }
+  }
+
+  /**
+   * The first-run guide applies: nothing is running and nothing has gone through Warden yet
+   * (or a first sandbox is being started from it), and the user has not skipped it.
+   */
+  get firstRunApplies(): boolean {
+    if (this.firstRun.dismissed) return false;
+    if (this.firstRun.phase !== 'choose') return true;
+    return this.sandboxes.all.value?.length === 0 && this.activity.total === 0;
   }
 
   stop(): void {
@@ -85,6 +99,7 @@ export class RootStore {
         return;
       case 'sandbox.state':
         this.sandboxes.onEvent(event);
+        this.firstRun.onEvent(event);
         return;
       case 'user.action':
         this.sandboxes.onEvent(event);

@@ -28,6 +28,7 @@ export const BRIDGE_METHODS = {
   addRule: 'POST /v1/sandboxes/:sandboxId/rules',
   sandboxLogs: 'GET /v1/sandboxes/:sandboxId/logs',
   listImages: 'GET /v1/images',
+  listPresets: 'GET /v1/presets',
 } as const satisfies Record<string, RouteKey>;
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS;

@@ -134,3 +134,12 @@ export interface ErrorEnvelope {
     errors?: PolicyErrorView[];
   };
 }
+
+/** `GET /v1/presets`: a policy preset the daemon ships (a layer under a sandbox's project policy). */
+export interface PresetView {
+  name: string;
+  /** Its `metadata.description`, when it has one. */
+  description?: string;
+  yaml: string;
+  source: string;
+}

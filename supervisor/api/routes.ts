@@ -19,6 +19,7 @@ import type {
   CreateListenerResponse,
   ListenerView,
   PolicyResponse,
+  PresetView,
   PreviewApprovalRequest,
   PutSecretRequest,
   SecretView,
@@ -77,6 +78,8 @@ export interface ApiRoutes {
     query?: { sandbox?: string };
     response: PolicyResponse;
   };
+  /** The policy presets the daemon ships, with their text (shown before a sandbox starts with one). */
+  'GET /v1/presets': { params: Record<string, never>; body: undefined; response: PresetView[] };
   'POST /v1/policy/validate': {
     params: Record<string, never>;
     body: ValidatePolicyRequest;

@@ -34,6 +34,7 @@ import { type Accel, QemuMicrovmDriver, type VmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
+import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
 import { OneTimeCodes } from './ui-codes.ts';
@@ -201,6 +202,7 @@ export class Daemon {
       fallback: (req, res) => session(req, res) || files(req, res),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),
+        ...presetHandlers(),
         ...sandboxHandlers({
           sandboxes,
           vms: this.vms,

@@ -41,6 +41,7 @@ type ElsewhereRoutes =
   | 'GET /v1/audit'
   | 'GET /v1/audit/chain'
   | 'GET /v1/audit/histogram'
+  | 'GET /v1/presets'
   | 'POST /v1/sandboxes'
   | 'GET /v1/sandboxes'
   | 'GET /v1/sandboxes/:sandboxId'
