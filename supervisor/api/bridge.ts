@@ -29,6 +29,7 @@ export const BRIDGE_METHODS = {
   sandboxLogs: 'GET /v1/sandboxes/:sandboxId/logs',
   listImages: 'GET /v1/images',
   listPresets: 'GET /v1/presets',
+  sandboxMetrics: 'GET /v1/metrics/sandboxes',
 } as const satisfies Record<string, RouteKey>;
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS;

@@ -35,6 +35,7 @@ import type {
   ExecRequest,
   ImageView,
   SandboxLogsResponse,
+  SandboxMetricsResponse,
   SandboxView,
 } from './sandbox-types.ts';
 import type { TerminalSize } from './terminal.ts';
@@ -77,6 +78,12 @@ export interface ApiRoutes {
     body: undefined;
     query?: { sandbox?: string };
     response: PolicyResponse;
+  };
+  /** Every sandbox's counters (VM CPU time and memory, traffic), for charts that sample it. */
+  'GET /v1/metrics/sandboxes': {
+    params: Record<string, never>;
+    body: undefined;
+    response: SandboxMetricsResponse;
   };
   /** The policy presets the daemon ships, with their text (shown before a sandbox starts with one). */
   'GET /v1/presets': { params: Record<string, never>; body: undefined; response: PresetView[] };

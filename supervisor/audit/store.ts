@@ -21,7 +21,7 @@ import { ContextTable, contextText } from './contexts.ts';
 import { batchSize, type EncodedBatch, emptyBatch, encodeEvents } from './encode.ts';
 import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './errors.ts';
 import { type ExportOptions, exportRecords } from './export.ts';
-import { type HistogramRange, HistogramQueries } from './histogram.ts';
+import { HistogramQueries, type HistogramRange } from './histogram.ts';
 import type { CheckpointEvent, OcsfContext } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
 import { planPrune, type RetentionPolicy } from './retention.ts';
@@ -195,7 +195,10 @@ export class AuditStore {
   }
 
   /** Records per time bucket and kind over a range (for a histogram). */
-  histogram(filter: Pick<AuditFilter, 'sandbox' | 'host' | 'outcome'>, range: HistogramRange): AuditHistogram {
+  histogram(
+    filter: Pick<AuditFilter, 'sandbox' | 'host' | 'outcome'>,
+    range: HistogramRange,
+  ): AuditHistogram {
     return this.#histograms.histogram(filter, range);
   }
 

@@ -42,6 +42,7 @@ type ElsewhereRoutes =
   | 'GET /v1/audit/chain'
   | 'GET /v1/audit/histogram'
   | 'GET /v1/presets'
+  | 'GET /v1/metrics/sandboxes'
   | 'POST /v1/sandboxes'
   | 'GET /v1/sandboxes'
   | 'GET /v1/sandboxes/:sandboxId'
