@@ -9,6 +9,7 @@ import { ApprovalsStore, type Clock, systemClock } from './approvals.ts';
 import { FirstRunStore } from './first-run.ts';
 import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
 import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
+import { SandboxMetricsStore } from './sandbox-metrics.ts';
 
 export interface RootStoreOptions {
   clock?: Clock;
@@ -26,6 +27,7 @@ export class RootStore {
   readonly audit: AuditStore;
   readonly status: StatusStore;
   readonly firstRun: FirstRunStore;
+  readonly metrics: SandboxMetricsStore;
   connection: ConnectionState = 'connecting';
   /** The stream has been open at least once. */
   connectedOnce = false;
@@ -41,6 +43,7 @@ export class RootStore {
     this.audit = new AuditStore(client);
     this.status = new StatusStore(client);
     this.firstRun = new FirstRunStore(client, opts.clock ?? systemClock);
+    this.metrics = new SandboxMetricsStore(client, opts.clock ?? systemClock);
     makeObservable(this, { connection: observable, connectedOnce: observable });
   }
 

@@ -141,7 +141,7 @@ export const App = observer(function App({ root }: { root: RootStore }) {
         {view === 'policy' ? (
           <PolicyView store={root.policy} sandboxes={root.sandboxes.all.value ?? []} />
         ) : null}
-        {view === 'sandboxes' ? <SandboxesView store={root.sandboxes} /> : null}
+        {view === 'sandboxes' ? <SandboxesView store={root.sandboxes} metrics={root.metrics} /> : null}
         {view === 'secrets' ? <SecretsView store={root.secrets} /> : null}
         {view === 'audit' ? <AuditView store={root.audit} /> : null}
         {view === 'status' ? <StatusView store={root.status} connection={root.connection} /> : null}

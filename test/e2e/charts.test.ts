@@ -18,6 +18,7 @@ describe('charts in Chromium against a real daemon', { skip: skip ?? false }, ()
   let page: Page;
   let errors: string[];
   let env: Record<string, string>;
+  let sandboxId: string;
   const url = (host: string, path: string) => `http://${host}:${up.httpPort}${path}`;
   const tablePaths = async () =>
     (await page.locator('.activity-table .scroller .row .path').allTextContents()).sort();
@@ -38,7 +39,10 @@ describe('charts in Chromium against a real daemon', { skip: skip ?? false }, ()
     d = await startUiDaemon({
       resolve: { 'api.test': '127.0.0.1', 'b.test': '127.0.0.1', 'c.test': '127.0.0.1' },
     });
-    ({ env } = await d.listener(
+    ({
+      env,
+      listener: { sandboxId },
+    } = await d.listener(
       // The loopback address is named so the names resolved to it may reach it; c.test has no rule.
       policyYaml(
         `- match: api.test\n  action: allow\n- match: b.test\n  action: allow\n- match: 127.0.0.1\n  action: allow`,
@@ -173,6 +177,25 @@ describe('charts in Chromium against a real daemon', { skip: skip ?? false }, ()
     await screenshot(page, 'audit-brushed');
     await page.locator('.audit .range-chip').click();
     await page.locator('.audit .range-chip').waitFor({ state: 'detached' });
+  });
+
+  test('sandboxes: the network of each over the last minutes as a sparkline', async () => {
+    await page.locator('body').press('4');
+    await page.locator('h1', { hasText: 'Sandboxes' }).waitFor();
+    const network = page.locator(`.load[data-sandbox="${sandboxId}"] .sparkline[data-label=Network]`);
+    await network.waitFor({ timeout: 10_000 });
+    // Traffic between two samples shows as a rate going down to the sandbox.
+    const until = Date.now() + 15_000;
+    let text = '';
+    while (Date.now() < until) {
+      assert.equal((await curl(env, [url('api.test', '/bytes/200000')])).status, 200);
+      text = (await network.locator('.spark-text').textContent()) ?? '';
+      if (!/↓0 B\/s/.test(text)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.match(text, /↓\d+(\.\d+)? (KB|KiB|MB|MiB|kB)\/s/);
+    assert.ok(await network.locator('canvas').count());
+    await screenshot(page, 'sandboxes-load');
   });
 
   test('the page logged no errors', () => {
