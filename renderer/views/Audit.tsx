@@ -9,6 +9,7 @@ import { AUDIT_KINDS, type AuditRecord } from '../../supervisor/api/audit-types.
 import type { AuditFilters, AuditStore } from '../stores/lists.ts';
 import { AuditHistogramChart } from './charts/AuditHistogram.tsx';
 import { Empty, ErrorBox, Loading } from './common.tsx';
+import { Elapsed } from './Elapsed.tsx';
 
 const ROW = 30;
 
@@ -72,7 +73,9 @@ export const AuditView = observer(function AuditView({ store }: { store: AuditSt
               </span>
             )
           ) : store.chain.loading ? (
-            <span className="chain-badge pending">Verifying the chain…</span>
+            <span className="chain-badge pending">
+              <Elapsed what="Verifying the chain" />
+            </span>
           ) : null}{' '}
           <button type="button" onClick={() => void store.chain.load()} disabled={store.chain.loading}>
             Verify

@@ -9,6 +9,7 @@ import type { SandboxesStore } from '../stores/lists.ts';
 import type { SandboxMetricsStore } from '../stores/sandbox-metrics.ts';
 import { Sparkline } from './charts/Sparkline.tsx';
 import { Empty, ErrorBox, formatBytes, formatTime, Loading } from './common.tsx';
+import { Elapsed } from './Elapsed.tsx';
 
 // xterm.js is half the renderer's code: it loads when a terminal is first opened.
 const TerminalPanel = lazy(() => import('./Terminal.tsx').then((m) => ({ default: m.TerminalPanel })));
@@ -308,6 +309,7 @@ const StartForm = observer(function StartForm({
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Starting…' : 'Start'}
       </button>
+      {busy ? <Elapsed what="Booting the VM (a cold boot takes a few seconds)" /> : null}
     </form>
   );
 });

@@ -65,18 +65,25 @@ describe('charts in Chromium against a real daemon', { skip: skip ?? false }, ()
     assert.equal((await curl(env, [url('c.test', '/no')])).status, 403);
     const legend = (kind: string) => page.locator(`.rate-card .legend-item[data-kind=${kind}] b`);
     await page.waitForFunction(
-      () => document.querySelector('.rate-card .legend-item[data-kind=allowed] b')?.textContent === '4',
+      () =>
+        document.querySelector('.rate-card .legend-item[data-kind=allowed] b')?.textContent === '4' &&
+        document.querySelector('.rate-card .legend-item[data-kind=denied] b')?.textContent === '1',
       undefined,
       { timeout: 10_000 },
     );
-    assert.equal(await legend('denied').textContent(), '1');
     assert.equal(await legend('error').textContent(), '0');
     // uPlot drew into a canvas of the chart's size.
     const canvas = page.locator('.rate-chart canvas');
     const box = await canvas.boundingBox();
     assert.ok(box && box.width > 200 && box.height > 100, JSON.stringify(box));
     const byRequests = page.locator('.hosts-card[data-by=requests] .host-bars');
-    assert.equal(await byRequests.getAttribute('data-hosts'), 'api.test b.test c.test');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.hosts-card[data-by=requests] .host-bars')?.getAttribute('data-hosts') ===
+        'api.test b.test c.test',
+      undefined,
+      { timeout: 10_000 },
+    );
     // Bytes arrive with request.ended: the denied request moved none, so two hosts.
     await page.waitForFunction(
       () =>
@@ -125,7 +132,24 @@ describe('charts in Chromium against a real daemon', { skip: skip ?? false }, ()
     await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
     await page.locator('.range-chip').waitFor({ timeout: 10_000 });
-    assert.deepEqual(await pathsOnceShowing(1), ['/late']);
+    // The range starts between the first requests and /late and runs to now: only /late is in it.
+    const shown = await page
+      .waitForFunction(
+        () => {
+          const paths = Array.from(document.querySelectorAll('.activity-table .scroller .row .path')).map(
+            (e) => e.textContent,
+          );
+          return paths.length > 0 && paths.length < 6 ? paths : null;
+        },
+        undefined,
+        { timeout: 10_000 },
+      )
+      .then((h) => h.jsonValue());
+    assert.deepEqual(
+      shown,
+      ['/late'],
+      `range ${await page.locator('.range-chip').textContent()}, /late at ${late.time}`,
+    );
     await screenshot(page, 'activity-brush');
     await page.locator('.range-chip').click();
     assert.equal((await pathsOnceShowing(6)).length, 6);

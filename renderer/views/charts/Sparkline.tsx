@@ -18,7 +18,14 @@ function sparkOptions(width: number, series: SparkSeries[], min: number | null):
     select: { show: false, left: 0, top: 0, width: 0, height: 0 },
     scales: {
       x: { time: true },
-      y: { range: (_u, lo, hi) => [min ?? lo, Math.max(hi * 1.1, (min ?? lo) + 1)] },
+      // A little room below the lowest value, so a line at zero is not cut by the edge.
+      y: {
+        range: (_u, lo, hi) => {
+          const bottom = min ?? lo;
+          const top = Math.max(hi * 1.1, bottom + 1);
+          return [bottom - (top - bottom) * 0.08, top];
+        },
+      },
     },
     axes: [{ show: false }, { show: false }],
     series: [
@@ -50,7 +57,9 @@ export function Sparkline({
         label={`${label}: ${text}`}
         optionsKey={series.map((s) => s.label).join(',')}
         options={() => sparkOptions(120, series, min)}
-        data={[t, ...series.map((s) => s.values)] as uPlot.AlignedData}
+        // Copies: the store appends to its arrays in place, and the binding compares by value
+        // against the arrays it was given last (the same ones would always look unchanged).
+        data={[[...t], ...series.map((s) => [...s.values])] as uPlot.AlignedData}
       />
       <span className="spark-text">{text}</span>
     </div>
