@@ -120,6 +120,12 @@ describe('charts in Chromium against a real daemon', { skip: skip ?? false }, ()
     assert.equal((await curl(env, [url('api.test', '/late')])).status, 200);
     const late = d.events.findLast((e) => e.type === 'request.decided' && e.path === '/late')!;
     await page.locator('.activity-table .row', { hasText: '/late' }).waitFor({ timeout: 10_000 });
+    // The charts redraw up to 250 ms after the table: wait until the chart's window holds /late's second.
+    await page.waitForFunction(
+      (second) => Number(document.querySelector('.rate-chart')?.getAttribute('data-to')) >= second,
+      Math.floor(Date.parse(late.time) / 1000) * 1000,
+      { timeout: 10_000 },
+    );
     const chart = page.locator('.rate-chart');
     const over = page.locator('.rate-chart .u-over');
     const box = (await over.boundingBox())!;
@@ -144,7 +150,14 @@ describe('charts in Chromium against a real daemon', { skip: skip ?? false }, ()
         undefined,
         { timeout: 10_000 },
       )
-      .then((h) => h.jsonValue());
+      .then((h) => h.jsonValue())
+      .catch(async (e) => {
+        const rows = await tablePaths();
+        const chip = await page.locator('.range-chip').textContent();
+        throw new Error(
+          `${e}: after the brush ${chip} (from x ${start - box.x} of ${box.width}), rows ${rows.join(' ')}; /late at ${late.time}`,
+        );
+      });
     assert.deepEqual(
       shown,
       ['/late'],

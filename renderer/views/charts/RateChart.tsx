@@ -57,8 +57,11 @@ function rateOptions(width: number, onRange: (from: number, to: number) => void)
 }
 
 export const RateChart = observer(function RateChart({ store }: { store: ActivityStore }) {
-  const now = useNow(1000);
+  // The tick only re-renders each second; the window ends at the time of this render (a
+  // redraw for new events may come just after a second began, before the next tick).
+  useNow(1000);
   void store.statsVersion;
+  const now = Date.now();
   const sandbox = store.filters.sandbox;
   const { x, y } = store.stats.rate(sandbox, now);
   const totals = y.map((s) => s.reduce((a, b) => a + b, 0));
