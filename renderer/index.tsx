@@ -10,7 +10,9 @@ import { RootStore } from './stores/root.ts';
 import { App } from './views/App.tsx';
 // xterm's styles go in app.css: the terminal's code is a chunk loaded on demand.
 import '@xterm/xterm/css/xterm.css';
+import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+import './views/charts/charts.css';
 
 async function chooseClient(): Promise<WardenClient | { problem: string; hint: string }> {
   if (window.warden) return createPreloadClient(window.warden, window.wardenDesktop);

@@ -5,13 +5,21 @@
 // flush, not one per event.
 
 import { action, computed, makeObservable, observable } from 'mobx';
-import type { RequestDecidedEvent, RequestEndedEvent, RequestOutcome } from '../../supervisor/api/events.ts';
+import type {
+  ApprovalPendingEvent,
+  RequestDecidedEvent,
+  RequestEndedEvent,
+  RequestOutcome,
+} from '../../supervisor/api/events.ts';
+import { ActivityStats, type ActivityStatsOptions, rateKind } from './activity-stats.ts';
 import { Ring } from './ring.ts';
 
 export interface ActivityRow {
   key: number;
   id: string;
   time: string;
+  /** `time` in unix ms (for the time-range filter). */
+  ms: number;
   sandboxId: string;
   method: string;
   scheme: string;
@@ -35,12 +43,17 @@ export interface ActivityFilters {
   sandbox: string;
   outcome: '' | RequestOutcome;
   host: string;
+  /** Only rows decided in [from, to) (unix ms), picked by brushing the rate chart. */
+  range: { from: number; to: number } | null;
 }
 
 export interface ActivityStoreOptions {
   capacity?: number;
+  stats?: ActivityStatsOptions;
   /** Schedules a flush of buffered events (default: 100 ms timer). */
   schedule?: (fn: () => void) => void;
+  /** Schedules the charts' next redraw after a flush (default: 250 ms timer; charts count by second). */
+  scheduleCharts?: (fn: () => void) => void;
 }
 
 function ruleText(e: RequestDecidedEvent): string {
@@ -53,12 +66,17 @@ export class ActivityStore {
   paused = false;
   heldWhilePaused = 0;
   total = 0;
-  filters: ActivityFilters = { sandbox: '', outcome: '', host: '' };
+  /** Bumped at most every 250 ms after flushes, paused or not: the charts stay live while the table is paused. */
+  statsVersion = 0;
+  filters: ActivityFilters = { sandbox: '', outcome: '', host: '', range: null };
+  readonly stats: ActivityStats;
   readonly counters = observable.map<string, SandboxCounter>();
   readonly #ring: Ring<ActivityRow>;
   readonly #held: Ring<ActivityRow>;
   readonly #schedule: (fn: () => void) => void;
-  #incoming: Array<RequestDecidedEvent | RequestEndedEvent> = [];
+  readonly #scheduleCharts: (fn: () => void) => void;
+  #chartsScheduled = false;
+  #incoming: Array<RequestDecidedEvent | RequestEndedEvent | ApprovalPendingEvent> = [];
   /** Rows of allowed requests whose end has not arrived yet, oldest first (bounded by capacity). */
   readonly #open = new Map<string, ActivityRow>();
   #scheduled = false;
@@ -68,8 +86,11 @@ export class ActivityStore {
     this.#ring = new Ring(opts.capacity ?? 10_000);
     this.#held = new Ring(opts.capacity ?? 10_000);
     this.#schedule = opts.schedule ?? ((fn) => setTimeout(fn, 100));
+    this.#scheduleCharts = opts.scheduleCharts ?? ((fn) => setTimeout(fn, 250));
+    this.stats = new ActivityStats(opts.stats);
     makeObservable(this, {
       version: observable,
+      statsVersion: observable,
       paused: observable,
       heldWhilePaused: observable,
       total: observable,
@@ -77,6 +98,7 @@ export class ActivityStore {
       rows: computed,
       sandboxes: computed,
       flush: action,
+      redrawCharts: action,
       pause: action,
       resume: action,
       setFilter: action,
@@ -94,7 +116,7 @@ export class ActivityStore {
     return this.#ring.size;
   }
 
-  ingest(event: RequestDecidedEvent | RequestEndedEvent): void {
+  ingest(event: RequestDecidedEvent | RequestEndedEvent | ApprovalPendingEvent): void {
     this.#incoming.push(event);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -114,9 +136,18 @@ export class ActivityStore {
     for (const [i, e] of batch.entries()) {
       if (e.type === 'request.ended') {
         this.#ended(e);
+        this.stats.bytes(e.sandboxId, e.host, e.bytesUp + e.bytesDown);
+        if (e.outcome === 'error') this.stats.failed(e.sandboxId, Date.parse(e.time));
+        continue;
+      }
+      if (e.type === 'approval.pending') {
+        this.stats.request(e.sandboxId, e.approval.host, 'waiting', Date.parse(e.time));
         continue;
       }
       decidedCount++;
+      const ms = Date.parse(e.time);
+      const legacyBytes = (e.bytesUp ?? 0) + (e.bytesDown ?? 0);
+      this.stats.request(e.sandboxId, e.host, rateKind(e.outcome), ms, legacyBytes);
       const c = counts.get(e.sandboxId) ?? {
         ...(this.counters.get(e.sandboxId) ?? { allowed: 0, denied: 0, other: 0 }),
       };
@@ -129,6 +160,7 @@ export class ActivityStore {
         key: ++this.#seq,
         id: e.id,
         time: e.time,
+        ms,
         sandboxId: e.sandboxId,
         method: e.method,
         scheme: e.scheme,
@@ -137,7 +169,7 @@ export class ActivityStore {
         outcome: e.outcome,
         rule: ruleText(e),
         reason: e.reason,
-        bytes: (e.bytesUp ?? 0) + (e.bytesDown ?? 0),
+        bytes: legacyBytes,
         decidedBy: e.decidedBy,
         ...(e.status !== undefined ? { status: e.status } : {}),
       };
@@ -146,8 +178,18 @@ export class ActivityStore {
     }
     for (const [id, c] of counts) this.counters.set(id, c);
     this.total += decidedCount;
+    if (!this.#chartsScheduled) {
+      this.#chartsScheduled = true;
+      this.#scheduleCharts(() => this.redrawCharts());
+    }
     if (this.paused) this.heldWhilePaused = this.#held.size;
     else this.version++;
+  }
+
+  /** Tells the charts that their counters moved. */
+  redrawCharts(): void {
+    this.#chartsScheduled = false;
+    this.statsVersion++;
   }
 
   #awaitEnd(row: ActivityRow): void {
@@ -192,6 +234,8 @@ export class ActivityStore {
     this.#open.clear();
     this.#held.clear();
     this.counters.clear();
+    this.stats.clear();
+    this.statsVersion++;
     this.total = 0;
     this.heldWhilePaused = 0;
     this.version++;
@@ -200,14 +244,15 @@ export class ActivityStore {
   /** The rows shown: newest first, filtered. */
   get rows(): ActivityRow[] {
     void this.version;
-    const { sandbox, outcome, host } = this.filters;
+    const { sandbox, outcome, host, range } = this.filters;
     const needle = host.trim().toLowerCase();
-    if (!sandbox && !outcome && !needle) return this.#ring.newestFirst();
+    if (!sandbox && !outcome && !needle && !range) return this.#ring.newestFirst();
     return this.#ring.newestFirst(
       (r) =>
         (!sandbox || r.sandboxId === sandbox) &&
         (!outcome || r.outcome === outcome) &&
-        (!needle || r.host.toLowerCase().includes(needle)),
+        (!needle || r.host.toLowerCase().includes(needle)) &&
+        (!range || (r.ms >= range.from && r.ms < range.to)),
     );
   }
 

@@ -1,7 +1,12 @@
 // Sandboxes, secrets and status: lists fetched from the daemon, refreshed by events.
 
 import { makeObservable, observable, observableRef, runInAction } from 'mobx';
-import type { AuditChainStatus, AuditPage, AuditRecord } from '../../supervisor/api/audit-types.ts';
+import type {
+  AuditChainStatus,
+  AuditHistogram,
+  AuditPage,
+  AuditRecord,
+} from '../../supervisor/api/audit-types.ts';
 import type { WardenEvent } from '../../supervisor/api/events.ts';
 import type { InjectMode, SecretView, StatusResponse } from '../../supervisor/api/messages.ts';
 import type {
@@ -114,7 +119,13 @@ export interface AuditFilters {
   host: string;
   outcome: string;
   since: string;
+  /** Set by brushing the histogram (an ISO time); empty: now. */
+  until: string;
 }
+
+/** Buckets of the audit histogram; its range is the filters' since…until (default the last day). */
+export const AUDIT_HISTOGRAM_BUCKETS = 96;
+export const AUDIT_DEFAULT_SINCE = '24h';
 
 /** The audit trail, a page at a time (cursor paging), and the chain's verification. */
 export class AuditStore {
@@ -123,8 +134,10 @@ export class AuditStore {
   loading = false;
   loaded = false;
   error: BridgeError | null = null;
-  filters: AuditFilters = { sandbox: '', kind: '', host: '', outcome: '', since: '' };
+  filters: AuditFilters = { sandbox: '', kind: '', host: '', outcome: '', since: '', until: '' };
   readonly chain: Resource<AuditChainStatus>;
+  /** Records by time bucket and kind over the filters' range (every kind: the kind filter is left out). */
+  readonly histogram: Resource<AuditHistogram>;
   readonly #client: WardenClient;
   readonly #pageSize: number;
 
@@ -132,6 +145,15 @@ export class AuditStore {
     this.#client = client;
     this.#pageSize = pageSize;
     this.chain = new Resource(() => client.auditChain());
+    this.histogram = new Resource(() => {
+      const { sandbox, host, outcome, since, until } = this.filters;
+      const query: Record<string, string> = {
+        since: since || AUDIT_DEFAULT_SINCE,
+        buckets: String(AUDIT_HISTOGRAM_BUCKETS),
+      };
+      for (const [k, v] of Object.entries({ sandbox, host, outcome, until })) if (v) query[k] = v;
+      return client.auditHistogram({ query });
+    });
     makeObservable(this, {
       records: observableRef,
       nextCursor: observable,
@@ -148,9 +170,16 @@ export class AuditStore {
     });
   }
 
-  /** First page (reset) or the next one. */
+  /** Narrow to [from, to) (epoch ms), as picked on the histogram: the table and the histogram follow. */
+  pickRange(from: number, to: number): Promise<unknown> {
+    this.setFilters({ since: new Date(from).toISOString(), until: new Date(to).toISOString() });
+    return this.load(true);
+  }
+
+  /** First page (reset) or the next one; a reset also counts the histogram again. */
   async load(reset = true): Promise<void> {
     if (!reset && !this.nextCursor) return;
+    if (reset) void this.histogram.load();
     const cursor = reset ? undefined : (this.nextCursor ?? undefined);
     runInAction(() => {
       this.loading = true;

@@ -6,8 +6,10 @@ import type { WardenEvent } from '../../supervisor/api/events.ts';
 import type { ConnectionState, WardenClient } from '../client/client.ts';
 import { ActivityStore, type ActivityStoreOptions } from './activity.ts';
 import { ApprovalsStore, type Clock, systemClock } from './approvals.ts';
+import { FirstRunStore } from './first-run.ts';
 import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
 import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
+import { SandboxMetricsStore } from './sandbox-metrics.ts';
 
 export interface RootStoreOptions {
   clock?: Clock;
@@ -24,6 +26,8 @@ export class RootStore {
   readonly secrets: SecretsStore;
   readonly audit: AuditStore;
   readonly status: StatusStore;
+  readonly firstRun: FirstRunStore;
+  readonly metrics: SandboxMetricsStore;
   connection: ConnectionState = 'connecting';
   /** The stream has been open at least once. */
   connectedOnce = false;
@@ -38,6 +42,8 @@ export class RootStore {
     this.secrets = new SecretsStore(client);
     this.audit = new AuditStore(client);
     this.status = new StatusStore(client);
+    this.firstRun = new FirstRunStore(client, opts.clock ?? systemClock);
+    this.metrics = new SandboxMetricsStore(client, opts.clock ?? systemClock);
     makeObservable(this, { connection: observable, connectedOnce: observable });
   }
 
@@ -52,6 +58,7 @@ export class RootStore {
         if (state === 'open') {
           void this.approvals.load();
           void this.status.status.load();
+          void this.sandboxes.all.load();
         }
       }),
     );
@@ -59,6 +66,16 @@ export class RootStore {
     if (this.client.onFocusApproval) {
       this.#disposers.push(this.client.onFocusApproval((id) => this.approvals.requestFocus(id)));
     }
+  }
+
+  /**
+   * The first-run guide applies: nothing is running and nothing has gone through Warden yet
+   * (or a first sandbox is being started from it), and the user has not skipped it.
+   */
+  get firstRunApplies(): boolean {
+    if (this.firstRun.dismissed) return false;
+    if (this.firstRun.phase !== 'choose') return true;
+    return this.sandboxes.all.value?.length === 0 && this.activity.total === 0;
   }
 
   stop(): void {
@@ -72,6 +89,9 @@ export class RootStore {
         this.activity.ingest(event);
         return;
       case 'approval.pending':
+        this.activity.ingest(event);
+        this.approvals.onEvent(event);
+        return;
       case 'approval.answered':
       case 'approval.expired':
       case 'approval.cancelled':
@@ -82,6 +102,7 @@ export class RootStore {
         return;
       case 'sandbox.state':
         this.sandboxes.onEvent(event);
+        this.firstRun.onEvent(event);
         return;
       case 'user.action':
         this.sandboxes.onEvent(event);

@@ -5,6 +5,8 @@ import { observer } from 'mobx-react-lite';
 import { useRef } from 'react';
 import type { RequestOutcome } from '../../supervisor/api/events.ts';
 import type { ActivityStore } from '../stores/activity.ts';
+import { HostBars } from './charts/HostBars.tsx';
+import { RateChart } from './charts/RateChart.tsx';
 import { Empty, formatBytes, formatTime } from './common.tsx';
 
 const ROW = 30;
@@ -67,6 +69,18 @@ export const ActivityView = observer(function ActivityView({ store }: { store: A
               onChange={(e) => store.setFilter('host', e.target.value)}
             />
           </label>
+          {store.filters.range ? (
+            <button
+              type="button"
+              className="chip range-chip"
+              onClick={() => store.setFilter('range', null)}
+              title="Show every time again"
+            >
+              Time {formatTime(new Date(store.filters.range.from).toISOString())}–
+              {formatTime(new Date(store.filters.range.to).toISOString())} <span aria-hidden="true">×</span>
+              <span className="sr-only">clear the time range</span>
+            </button>
+          ) : null}
           <button
             type="button"
             aria-pressed={store.paused}
@@ -77,6 +91,11 @@ export const ActivityView = observer(function ActivityView({ store }: { store: A
           </button>
         </div>
       </header>
+      <section className="charts" aria-label="Activity charts">
+        <RateChart store={store} />
+        <HostBars store={store} by="requests" />
+        <HostBars store={store} by="bytes" />
+      </section>
       {store.counters.size > 0 ? (
         <ul className="counters" aria-label="Requests per sandbox">
           {store.sandboxes.map((s) => {

@@ -7,6 +7,7 @@ import type { RootStore } from '../stores/root.ts';
 import { ActivityView } from './Activity.tsx';
 import { ApprovalsView } from './Approvals.tsx';
 import { AuditView } from './Audit.tsx';
+import { FirstRunView } from './FirstRun.tsx';
 import { PolicyView } from './Policy.tsx';
 import { SandboxesView } from './Sandboxes.tsx';
 import { SecretsView } from './Secrets.tsx';
@@ -129,12 +130,18 @@ export const App = observer(function App({ root }: { root: RootStore }) {
         </p>
       ) : null}
       <main id="main">
-        {view === 'activity' ? <ActivityView store={root.activity} /> : null}
+        {view === 'activity' ? (
+          root.firstRunApplies ? (
+            <FirstRunView store={root.firstRun} onDone={() => root.firstRun.dismiss()} />
+          ) : (
+            <ActivityView store={root.activity} />
+          )
+        ) : null}
         {view === 'approvals' ? <ApprovalsView store={root.approvals} /> : null}
         {view === 'policy' ? (
           <PolicyView store={root.policy} sandboxes={root.sandboxes.all.value ?? []} />
         ) : null}
-        {view === 'sandboxes' ? <SandboxesView store={root.sandboxes} /> : null}
+        {view === 'sandboxes' ? <SandboxesView store={root.sandboxes} metrics={root.metrics} /> : null}
         {view === 'secrets' ? <SecretsView store={root.secrets} /> : null}
         {view === 'audit' ? <AuditView store={root.audit} /> : null}
         {view === 'status' ? <StatusView store={root.status} connection={root.connection} /> : null}

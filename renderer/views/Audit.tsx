@@ -1,12 +1,15 @@
-// The audit trail: filterable, paged with a cursor (newest first), virtualized, and the
-// hash chain's verification status.
+// The audit trail: a histogram of records by kind over the chosen range (brush to narrow
+// it), the table filterable and paged with a cursor (newest first, virtualized), and the
+// hash chain's verification status as a badge.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { observer } from 'mobx-react-lite';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { AUDIT_KINDS, type AuditRecord } from '../../supervisor/api/audit-types.ts';
 import type { AuditFilters, AuditStore } from '../stores/lists.ts';
+import { AuditHistogramChart } from './charts/AuditHistogram.tsx';
 import { Empty, ErrorBox, Loading } from './common.tsx';
+import { Elapsed } from './Elapsed.tsx';
 
 const ROW = 30;
 
@@ -23,6 +26,9 @@ function summary(r: AuditRecord): string {
 
 export const AuditView = observer(function AuditView({ store }: { store: AuditStore }) {
   const [draft, setDraft] = useState<AuditFilters>(store.filters);
+  // A range picked on the histogram shows in the Since and Until fields.
+  const filters = store.filters;
+  useEffect(() => setDraft(filters), [filters]);
   const parent = useRef<HTMLDivElement>(null);
   const records = store.records;
   const virtualizer = useVirtualizer({
@@ -48,20 +54,28 @@ export const AuditView = observer(function AuditView({ store }: { store: AuditSt
         <h1 id="audit-title">Audit</h1>
         <div className="chain" aria-live="polite">
           {store.chain.error ? (
-            <span className="outcome denied">chain: {store.chain.error.message}</span>
+            <span className="chain-badge broken">
+              <span aria-hidden="true">!</span> chain: {store.chain.error.message}
+            </span>
           ) : chain ? (
             chain.ok ? (
-              <span className="outcome allowed" title={`head ${chain.head?.hash ?? ''}`}>
-                Chain verified: {chain.records.toLocaleString()} records, anchor {chain.anchor.state} (
-                {chain.durationMs} ms)
+              <span
+                className={`chain-badge ${chain.anchor.state === 'match' ? 'ok' : 'warn'}`}
+                title={`head ${chain.head?.hash ?? ''}`}
+              >
+                <span aria-hidden="true">✓</span> Chain verified: {chain.records.toLocaleString()} records,
+                anchor {chain.anchor.state} ({chain.durationMs} ms)
               </span>
             ) : (
-              <span className="outcome denied">
-                Chain BROKEN at record {chain.firstBad?.seq}: {chain.firstBad?.problem}
+              <span className="chain-badge broken">
+                <span aria-hidden="true">✗</span> Chain BROKEN at record {chain.firstBad?.seq}:{' '}
+                {chain.firstBad?.problem}
               </span>
             )
           ) : store.chain.loading ? (
-            <span>Verifying the chain…</span>
+            <span className="chain-badge pending">
+              <Elapsed what="Verifying the chain" />
+            </span>
           ) : null}{' '}
           <button type="button" onClick={() => void store.chain.load()} disabled={store.chain.loading}>
             Verify
@@ -99,9 +113,26 @@ export const AuditView = observer(function AuditView({ store }: { store: AuditSt
             <option value="error">error</option>
           </select>
         </label>
-        {field('since', 'Since', '1h, 7d or a date')}
+        {field('since', 'Since', '1h, 7d or a date (24h)')}
+        {field('until', 'Until', 'now')}
         <button type="submit">Apply filters</button>
+        {store.filters.until ? (
+          <button
+            type="button"
+            className="chip range-chip"
+            title="Back to the last day"
+            onClick={() => {
+              const reset = { since: '', until: '' };
+              setDraft({ ...draft, ...reset });
+              store.setFilters(reset);
+              void store.load(true);
+            }}
+          >
+            Whole range <span aria-hidden="true">×</span>
+          </button>
+        ) : null}
       </form>
+      <AuditHistogramChart store={store} />
       {store.error ? <ErrorBox error={store.error} onRetry={() => void store.load(true)} /> : null}
       {!store.loaded && store.loading ? <Loading what="the audit trail" /> : null}
       {store.loaded && records.length === 0 ? (

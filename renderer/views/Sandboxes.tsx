@@ -3,10 +3,13 @@
 // listener (warden proxy).
 
 import { observer } from 'mobx-react-lite';
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { BridgeError } from '../client/client.ts';
 import type { SandboxesStore } from '../stores/lists.ts';
-import { Empty, ErrorBox, formatTime, Loading } from './common.tsx';
+import type { SandboxMetricsStore } from '../stores/sandbox-metrics.ts';
+import { Sparkline } from './charts/Sparkline.tsx';
+import { Empty, ErrorBox, formatBytes, formatTime, Loading } from './common.tsx';
+import { Elapsed } from './Elapsed.tsx';
 
 // xterm.js is half the renderer's code: it loads when a terminal is first opened.
 const TerminalPanel = lazy(() => import('./Terminal.tsx').then((m) => ({ default: m.TerminalPanel })));
@@ -17,8 +20,63 @@ const PRESETS = {
   large: { cpus: 4, memoryMiB: 4096, label: 'Large: 4 CPUs, 4 GiB' },
 } as const;
 
-export const SandboxesView = observer(function SandboxesView({ store }: { store: SandboxesStore }) {
+/** A sandbox's load over the last minutes: CPU and memory of its VM (if it has one) and its network. */
+const Load = observer(function Load({
+  metrics,
+  sandboxId,
+}: {
+  metrics: SandboxMetricsStore;
+  sandboxId: string;
+}) {
+  const s = metrics.series(sandboxId);
+  if (!s || s.t.length === 0) return <span className="sub">sampling…</span>;
+  const last = <T,>(xs: T[]) => xs[xs.length - 1];
+  const cpu = last(s.cpuPct);
+  const rss = last(s.rssMiB);
+  const up = last(s.upBps) ?? 0;
+  const down = last(s.downBps) ?? 0;
+  return (
+    <div className="load" data-sandbox={sandboxId}>
+      {cpu !== null && cpu !== undefined ? (
+        <Sparkline
+          label="CPU"
+          t={s.t}
+          series={[{ label: 'cpu', color: '#2456c9', values: s.cpuPct }]}
+          text={`CPU ${cpu.toFixed(0)}%`}
+        />
+      ) : null}
+      {rss !== null && rss !== undefined ? (
+        <Sparkline
+          label="Memory"
+          t={s.t}
+          min={null}
+          series={[{ label: 'rss', color: '#6b3fb4', values: s.rssMiB }]}
+          text={`${rss.toFixed(0)} MiB`}
+        />
+      ) : null}
+      <Sparkline
+        label="Network"
+        t={s.t}
+        series={[
+          { label: 'down', color: '#1f7a3f', values: s.downBps },
+          { label: 'up', color: '#9a5b00', values: s.upBps },
+        ]}
+        text={`↓${formatBytes(down)}/s ↑${formatBytes(up)}/s`}
+      />
+    </div>
+  );
+});
+
+export const SandboxesView = observer(function SandboxesView({
+  store,
+  metrics,
+}: {
+  store: SandboxesStore;
+  metrics: SandboxMetricsStore;
+}) {
   const [actionError, setActionError] = useState<BridgeError | null>(null);
+  // Sample the sandboxes' load while this view is open.
+  useEffect(() => metrics.poll(2000), [metrics]);
   const [terminal, setTerminal] = useState<string | null>(null);
   const vms = store.vms;
   const hosts = store.hosts;
@@ -49,6 +107,7 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
               <th>State</th>
               <th>Acceleration</th>
               <th>Resources</th>
+              <th>Load (last minutes)</th>
               <th>Workspace</th>
               <th>Policy</th>
               <th>Started</th>
@@ -69,6 +128,9 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
                 <td title={s.accel?.reason ?? ''}>{s.accel ? s.accel.accel.toUpperCase() : '—'}</td>
                 <td>
                   {s.cpus} CPU · {s.memoryMiB} MiB
+                </td>
+                <td>
+                  <Load metrics={metrics} sandboxId={s.sandboxId} />
                 </td>
                 <td>
                   {s.workspace ? `${s.workspace.hostPath}${s.workspace.readOnly ? ' (read-only)' : ''}` : '—'}
@@ -127,6 +189,7 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
               <th>User</th>
               <th>Policy</th>
               <th>Secrets</th>
+              <th>Network (last minutes)</th>
               <th />
             </tr>
           </thead>
@@ -142,6 +205,9 @@ export const SandboxesView = observer(function SandboxesView({ store }: { store:
                 <td>{l.user}</td>
                 <td>{l.policySource ?? 'base only'}</td>
                 <td>{Object.keys(l.placeholders).join(', ') || '—'}</td>
+                <td>
+                  <Load metrics={metrics} sandboxId={l.sandboxId} />
+                </td>
                 <td>
                   <button
                     type="button"
@@ -243,6 +309,7 @@ const StartForm = observer(function StartForm({
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Starting…' : 'Start'}
       </button>
+      {busy ? <Elapsed what="Booting the VM (a cold boot takes a few seconds)" /> : null}
     </form>
   );
 });

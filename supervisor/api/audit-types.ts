@@ -114,3 +114,32 @@ export interface AuditChainStatus {
   /** The store's write fault (null when healthy); only set when asked of the daemon. */
   fault?: string | null;
 }
+
+/** Most buckets one `GET /v1/audit/histogram` answers. */
+export const MAX_HISTOGRAM_BUCKETS = 500;
+
+/** `GET /v1/audit/histogram` query string: the filters of `GET /v1/audit` (not kind), and a bucket count. */
+export interface AuditHistogramParams {
+  sandbox?: string;
+  host?: string;
+  outcome?: string;
+  /** ISO-8601 or relative (`30m`, `1h`, `7d`); default one hour before `until`. */
+  since?: string;
+  /** Default now. */
+  until?: string;
+  /** 1…500, default 60. */
+  buckets?: string;
+}
+
+/** Records per time bucket and kind, over [since, until). */
+export interface AuditHistogram {
+  since: number;
+  until: number;
+  /** Width of every bucket in milliseconds (the last one may end past `until`). */
+  bucketMs: number;
+  /** Start of each bucket, epoch milliseconds. */
+  starts: number[];
+  /** One count per bucket for each kind that has a record in the range, most records first. */
+  kinds: Array<{ kind: AuditKind; counts: number[] }>;
+  total: number;
+}

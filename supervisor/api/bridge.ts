@@ -20,6 +20,7 @@ export const BRIDGE_METHODS = {
   removeSecret: 'DELETE /v1/secrets/:name',
   auditPage: 'GET /v1/audit',
   auditChain: 'GET /v1/audit/chain',
+  auditHistogram: 'GET /v1/audit/histogram',
   listSandboxes: 'GET /v1/sandboxes',
   getSandbox: 'GET /v1/sandboxes/:sandboxId',
   createSandbox: 'POST /v1/sandboxes',
@@ -27,6 +28,8 @@ export const BRIDGE_METHODS = {
   addRule: 'POST /v1/sandboxes/:sandboxId/rules',
   sandboxLogs: 'GET /v1/sandboxes/:sandboxId/logs',
   listImages: 'GET /v1/images',
+  listPresets: 'GET /v1/presets',
+  sandboxMetrics: 'GET /v1/metrics/sandboxes',
 } as const satisfies Record<string, RouteKey>;
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS;

@@ -140,3 +140,12 @@ export interface ErrorEnvelope {
     retryAfter?: number;
   };
 }
+
+/** `GET /v1/presets`: a policy preset the daemon ships (a layer under a sandbox's project policy). */
+export interface PresetView {
+  name: string;
+  /** Its `metadata.description`, when it has one. */
+  description?: string;
+  yaml: string;
+  source: string;
+}

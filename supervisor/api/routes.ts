@@ -1,7 +1,13 @@
 // The local API's routes, written once. Clients (CLI, Electron main, renderer in browser
 // mode, Lens extension) call through `ApiRoutes` so a path or a body shape is never typed twice.
 
-import type { AuditChainStatus, AuditPage, AuditQueryParams } from './audit-types.ts';
+import type {
+  AuditChainStatus,
+  AuditHistogram,
+  AuditHistogramParams,
+  AuditPage,
+  AuditQueryParams,
+} from './audit-types.ts';
 import type { ApprovalView } from './events.ts';
 import type {
   AddRuleRequest,
@@ -13,6 +19,7 @@ import type {
   CreateListenerResponse,
   ListenerView,
   PolicyResponse,
+  PresetView,
   PreviewApprovalRequest,
   PutSecretRequest,
   SecretView,
@@ -28,6 +35,7 @@ import type {
   ExecRequest,
   ImageView,
   SandboxLogsResponse,
+  SandboxMetricsResponse,
   SandboxView,
 } from './sandbox-types.ts';
 import type { TerminalSize } from './terminal.ts';
@@ -71,6 +79,14 @@ export interface ApiRoutes {
     query?: { sandbox?: string };
     response: PolicyResponse;
   };
+  /** Every sandbox's counters (VM CPU time and memory, traffic), for charts that sample it. */
+  'GET /v1/metrics/sandboxes': {
+    params: Record<string, never>;
+    body: undefined;
+    response: SandboxMetricsResponse;
+  };
+  /** The policy presets the daemon ships, with their text (shown before a sandbox starts with one). */
+  'GET /v1/presets': { params: Record<string, never>; body: undefined; response: PresetView[] };
   'POST /v1/policy/validate': {
     params: Record<string, never>;
     body: ValidatePolicyRequest;
@@ -91,6 +107,13 @@ export interface ApiRoutes {
     response: AuditPage;
   };
   'GET /v1/audit/chain': { params: Record<string, never>; body: undefined; response: AuditChainStatus };
+  /** Records per time bucket and kind, for a histogram. */
+  'GET /v1/audit/histogram': {
+    params: Record<string, never>;
+    body: undefined;
+    query?: AuditHistogramParams;
+    response: AuditHistogram;
+  };
   /** A sandbox of either kind: a microVM (`kind` `vm`, the default) or a host process's listener (`host`). */
   'POST /v1/sandboxes': {
     params: Record<string, never>;

@@ -109,3 +109,26 @@ export interface VmStatusView {
  */
 export const EXEC_UPGRADE_PROTOCOL = 'warden-exec';
 export const EXEC_CHANNEL = 1;
+
+/** One sandbox's counters at a moment: its VM's process (absent for host sandboxes or a VM without one) and its traffic. */
+export interface SandboxMetrics {
+  sandboxId: string;
+  kind: SandboxKind;
+  /** CPU time QEMU has used (user + system), seconds; a client derives the load from two samples. */
+  cpuSeconds?: number;
+  /** Resident memory of the QEMU process, bytes (what the guest uses, plus QEMU's own). */
+  rssBytes?: number;
+  /** Memory given to the guest, bytes. */
+  memoryBytes?: number;
+  /** Bytes sent upstream and received from upstream through its proxy since the daemon started. */
+  bytesUp: number;
+  bytesDown: number;
+  /** Requests decided for it since the daemon started. */
+  requests: number;
+}
+
+/** `GET /v1/metrics/sandboxes`: every sandbox's counters, sampled at `time` (epoch ms). */
+export interface SandboxMetricsResponse {
+  time: number;
+  sandboxes: SandboxMetrics[];
+}

@@ -12,6 +12,7 @@ export { AuditRetentionError, AuditSchemaError, AuditWriteError } from './errors
 export type { ExportFormat, ExportOptions } from './export.ts';
 export type { GroupCommitOptions } from './group-commit.ts';
 export { GroupCommitter } from './group-commit.ts';
+export type { HistogramRange } from './histogram.ts';
 export type { CheckpointEvent, DeviceInfo, MappedEvent, OcsfContext } from './ocsf.ts';
 export { OCSF_VERSION, toOcsf } from './ocsf.ts';
 export type { PageOptions } from './query.ts';

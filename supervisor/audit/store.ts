@@ -5,7 +5,13 @@
 // until a later write succeeds.
 
 import type Database from 'better-sqlite3';
-import type { AuditChainStatus, AuditFilter, AuditPage, AuditRecord } from '../api/audit-types.ts';
+import type {
+  AuditChainStatus,
+  AuditFilter,
+  AuditHistogram,
+  AuditPage,
+  AuditRecord,
+} from '../api/audit-types.ts';
 import type { WardenEvent } from '../api/events.ts';
 import type { Disposer, EventBus } from '../events/bus.ts';
 import { type AnchorState, AnchorWriter, readAnchor } from './anchor.ts';
@@ -15,6 +21,7 @@ import { ContextTable, contextText } from './contexts.ts';
 import { batchSize, type EncodedBatch, emptyBatch, encodeEvents } from './encode.ts';
 import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './errors.ts';
 import { type ExportOptions, exportRecords } from './export.ts';
+import { HistogramQueries, type HistogramRange } from './histogram.ts';
 import type { CheckpointEvent, OcsfContext } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
 import { planPrune, type RetentionPolicy } from './retention.ts';
@@ -58,6 +65,7 @@ export class AuditStore {
   readonly #now: () => number;
   readonly #onFault: (fault: string | null) => void;
   readonly #queries: RecordQueries;
+  readonly #histograms: HistogramQueries;
   readonly #insert: Inserts | null;
   readonly #head: Database.Statement;
   readonly #first: Database.Statement;
@@ -81,6 +89,7 @@ export class AuditStore {
     this.#now = options.now ?? Date.now;
     this.#onFault = options.onFault ?? (() => {});
     this.#queries = new RecordQueries(db, layout, this.#contexts);
+    this.#histograms = new HistogramQueries(db, layout);
     this.#verifyOptions = {};
     if (options.verifyThreads !== undefined) this.#verifyOptions.threads = options.verifyThreads;
     if (options.verifyParallelMin !== undefined) this.#verifyOptions.parallelMin = options.verifyParallelMin;
@@ -183,6 +192,14 @@ export class AuditStore {
    */
   query(filter: AuditFilter = {}, page: PageOptions = {}): AuditPage {
     return this.#queries.page(filter, page);
+  }
+
+  /** Records per time bucket and kind over a range (for a histogram). */
+  histogram(
+    filter: Pick<AuditFilter, 'sandbox' | 'host' | 'outcome'>,
+    range: HistogramRange,
+  ): AuditHistogram {
+    return this.#histograms.histogram(filter, range);
   }
 
   /** Records after `afterSeq`, oldest first (live tail). */

@@ -1,6 +1,12 @@
 // The audit API: paged, filtered history (cursor based) and the chain's status.
 
-import { AUDIT_OUTCOMES, type AuditFilter, type AuditKind, type AuditOutcome } from '../api/audit-types.ts';
+import {
+  AUDIT_OUTCOMES,
+  type AuditFilter,
+  type AuditKind,
+  type AuditOutcome,
+  MAX_HISTOGRAM_BUCKETS,
+} from '../api/audit-types.ts';
 import { WardenError } from '../api/errors.ts';
 import { type AuditStore, MAX_PAGE, parseTimeArg } from '../audit/index.ts';
 import type { Handlers } from '../server/server.ts';
@@ -39,7 +45,7 @@ export function auditFilter(query: URLSearchParams, now = Date.now()): AuditFilt
 export function auditHandlers(
   store: AuditStore,
   fault: () => string | null = () => store.fault,
-): Pick<Handlers, 'GET /v1/audit' | 'GET /v1/audit/chain'> {
+): Pick<Handlers, 'GET /v1/audit' | 'GET /v1/audit/chain' | 'GET /v1/audit/histogram'> {
   return {
     'GET /v1/audit': ({ query }) => {
       const limit = query.get('limit') === null ? 100 : Number(query.get('limit'));
@@ -57,5 +63,38 @@ export function auditHandlers(
       }
     },
     'GET /v1/audit/chain': () => ({ ...store.verify(), fault: fault() }),
+    'GET /v1/audit/histogram': ({ query }) => histogram(store, query),
   };
+}
+
+const HOUR = 3_600_000;
+
+function histogram(store: AuditStore, query: URLSearchParams, now = Date.now()) {
+  const text = query.get('buckets');
+  const buckets = text === null ? 60 : Number(text);
+  if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_HISTOGRAM_BUCKETS) {
+    throw new WardenError(
+      'BadRequest',
+      `buckets must be a whole number from 1 to ${MAX_HISTOGRAM_BUCKETS}`,
+      'Ask for fewer buckets, or a shorter range.',
+    );
+  }
+  if (query.get('kind') !== null) {
+    throw new WardenError('BadRequest', 'the histogram counts every kind: kind is not a filter here');
+  }
+  const filter = auditFilter(query, now);
+  const until = filter.until ?? now;
+  const since = filter.since ?? until - HOUR;
+  if (!(since < until)) {
+    throw new WardenError(
+      'BadRequest',
+      'since must be before until',
+      'Pick a range that starts before it ends.',
+    );
+  }
+  const { sandbox, host, outcome } = filter;
+  return store.histogram(
+    { ...(sandbox ? { sandbox } : {}), ...(host ? { host } : {}), ...(outcome ? { outcome } : {}) },
+    { since, until, buckets },
+  );
 }

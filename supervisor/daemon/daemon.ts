@@ -29,12 +29,15 @@ import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } 
 import { PolicyLayers } from '../sandboxes/policy-layers.ts';
 import { Sandboxes } from '../sandboxes/sandboxes.ts';
 import { terminalSockets } from '../sandboxes/terminal-socket.ts';
+import { SandboxTraffic } from '../sandboxes/traffic.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
 import { type Accel, QemuMicrovmDriver, type VmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
+import { metricsHandlers } from './metrics-handlers.ts';
+import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
 import { OneTimeCodes } from './ui-codes.ts';
@@ -193,6 +196,8 @@ export class Daemon {
     const session = uiSession({ codes: uiCodes, token: args.token, warn: (m) => this.log.warn(m) });
     const files = staticFiles(opts.uiDir ?? findUiDir());
     const catalog = new SandboxCatalog({ sandboxes, vms: this.vms, listenHost: '127.0.0.1' });
+    const traffic = new SandboxTraffic();
+    this.bus.subscribe((e) => traffic.record(e));
     this.#api = new ApiServer({
       token: args.token,
       user: this.#user,
@@ -212,6 +217,8 @@ export class Daemon {
         }),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),
+        ...presetHandlers(),
+        ...metricsHandlers({ catalog, vms: this.vms, traffic }),
         ...sandboxHandlers({
           sandboxes,
           vms: this.vms,

@@ -40,6 +40,9 @@ export interface HandlerDeps {
 type ElsewhereRoutes =
   | 'GET /v1/audit'
   | 'GET /v1/audit/chain'
+  | 'GET /v1/audit/histogram'
+  | 'GET /v1/presets'
+  | 'GET /v1/metrics/sandboxes'
   | 'POST /v1/sandboxes'
   | 'GET /v1/sandboxes'
   | 'GET /v1/sandboxes/:sandboxId'

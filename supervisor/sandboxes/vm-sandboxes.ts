@@ -118,6 +118,11 @@ export class VmSandboxes {
     return this.#byId.has(sandboxId);
   }
 
+  /** The pid of a sandbox's QEMU process while it has one (for its CPU and memory). */
+  pidOf(sandboxId: string): number | undefined {
+    return this.#byId.get(sandboxId)?.vm.pid;
+  }
+
   view(sandboxId: string): VmSandboxView {
     return this.#view(this.#get(sandboxId));
   }

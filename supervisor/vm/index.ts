@@ -33,6 +33,7 @@ export {
   verifyImage,
 } from './image/manifest.ts';
 export { type ReapedVm, reapOrphans } from './orphans.ts';
+export { type ProcStats, procStats } from './proc-stats.ts';
 export { type Accel, buildQemuArgs, type QemuLaunchSpec, type WorkspaceShare } from './qemu-args.ts';
 export type { RunResult, StopOptions, Vm, VmSpec } from './qemu-vm.ts';
 export type { StateChange } from './state.ts';

@@ -1,7 +1,8 @@
 // Renderer benchmark in Debian's Chromium against a real daemon: 1,000 request.decided
-// events/s for 10 s through the daemon's bus and its event stream into the page (long
-// tasks over 50 ms, JS heap before/after), then the time from a request being held to its
-// approval card rendered (median of 20).
+// events/s for 10 s through the daemon's bus and its event stream into the page, with the
+// activity charts (rate by outcome, top hosts by requests and bytes) on screen and drawing
+// (long tasks over 50 ms, JS heap before/after), then the time from a request being held to
+// its approval card rendered (median of 20).
 
 import { randomUUID } from 'node:crypto';
 import type { RequestDecidedEvent } from '../../supervisor/api/events.ts';
@@ -46,6 +47,11 @@ export async function benchUi() {
   const browser = await launchChromium();
   try {
     const { page } = await openUi(browser, d.openUrl);
+    // Nothing runs yet, so the first-run guide shows: skip it to the activity view.
+    await page.getByRole('button', { name: /Skip: show the activity/ }).click({ timeout: 10_000 });
+    // The charts are on screen before the stream starts, and stay there during it.
+    await page.locator('.rate-chart canvas').waitFor({ timeout: 10_000 });
+    await page.locator('.hosts-card[data-by=bytes] canvas').waitFor({ timeout: 10_000 });
     await page.evaluate(() => {
       const w = window as unknown as { __long: Array<[number, number]> };
       w.__long = [];
@@ -78,6 +84,22 @@ export async function benchUi() {
       { timeout: 20_000 },
     );
     const to = (await page.evaluate(() => performance.now())) as number;
+    // The charts drew the stream: the rate legend counts every decision of the window
+    // (it redraws at most every 250 ms, so it may trail the table a little).
+    const legendSum = () =>
+      page.evaluate(() =>
+        ['allowed', 'denied'].reduce((sum, k) => {
+          const b = document.querySelector(`.rate-card .legend-item[data-kind=${k}] b`);
+          return sum + Number(b?.textContent?.replace(/[^0-9]/g, '') ?? 0);
+        }, 0),
+      ) as Promise<number>;
+    let charted = await legendSum();
+    for (let i = 0; i < 50 && charted < sent; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      charted = await legendSum();
+    }
+    const hosts =
+      (await page.locator('.hosts-card[data-by=requests] .host-bars').getAttribute('data-hosts')) ?? '';
     const entries = (await page.evaluate(
       () => (window as unknown as { __long: Array<[number, number]> }).__long,
     )) as Array<[number, number]>;
@@ -130,6 +152,13 @@ export async function benchUi() {
     }
     return [
       { name: 'events streamed into the page', value: sent, unit: '' },
+      {
+        name: 'decisions drawn by the rate chart',
+        value: charted,
+        unit: '',
+        goal: { op: '>=', target: sent },
+        note: `top hosts: ${hosts.split(' ').length} bars`,
+      },
       {
         name: 'long tasks > 50 ms during the stream',
         value: longTasks.filter((t) => t > 50).length,

@@ -125,6 +125,19 @@ describe('the embedded terminal on a real sandbox (browser mode)', {
     await panel().waitFor({ state: 'detached' });
   });
 
+  test('the CPU and memory of the VM (its QEMU process) show as sparklines in its row', async () => {
+    const load = page.locator(`.load[data-sandbox="${sandboxId}"]`);
+    const cpu = load.locator('.sparkline[data-label=CPU] .spark-text');
+    const memory = load.locator('.sparkline[data-label=Memory] .spark-text');
+    await memory.waitFor({ timeout: 15_000 });
+    assert.match((await cpu.textContent()) ?? '', /^CPU \d+%$/);
+    // QEMU's resident memory: at least a few MiB, at most what a microVM plus QEMU can hold.
+    const mib = Number(/^(\d+) MiB$/.exec((await memory.textContent()) ?? '')?.[1]);
+    assert.ok(mib >= 8 && mib < 8192, `${mib} MiB`);
+    assert.ok(await load.locator('.sparkline[data-label=CPU] canvas').count());
+    await screenshot(page, 'sandboxes-vm-load');
+  });
+
   test('stopping the sandbox ends an open terminal cleanly', async () => {
     const row = page.locator('table.list tr', { hasText: sandboxId });
     await row.getByRole('button', { name: 'Terminal' }).click();
