@@ -1,6 +1,7 @@
 // What goes into a guest's root filesystem: the Warden layer every image gets (agent,
 // stage 2 of init, inittab, environment, Warden's own busybox), and the minimal image's
-// userland taken from the host (Node, curl, util-linux script and their libraries).
+// userland taken from the host (curl, util-linux script and their libraries; its Node is
+// the pinned one of guest-node.ts, with the host's copies of the libraries it needs).
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,13 +48,17 @@ export function binaryEntries(
   guestPath: string,
   data?: Buffer,
 ): CpioEntry[] {
-  const out: CpioEntry[] = [
+  return [
     { kind: 'file', path: rel(guestPath), data: data ?? readFileSync(hostPath), mode: 0o755 },
+    ...libraryEntries(run, hostPath),
   ];
-  for (const lib of parseLdd(mustRun(run, 'ldd', [hostPath]))) {
-    out.push({ kind: 'file', path: rel(lib), data: readFileSync(lib), mode: 0o755 });
-  }
-  return out;
+}
+
+/** The host's copies of the shared libraries a binary needs (ldd), at the same paths. */
+export function libraryEntries(run: RunCommand, hostPath: string): CpioEntry[] {
+  return parseLdd(mustRun(run, 'ldd', [hostPath])).map(
+    (lib): CpioEntry => ({ kind: 'file', path: rel(lib), data: readFileSync(lib), mode: 0o755 }),
+  );
 }
 
 export function hostWhich(run: RunCommand, name: string): string | undefined {
@@ -67,15 +72,12 @@ export function hostWhich(run: RunCommand, name: string): string | undefined {
 
 export interface MinimalUserland {
   busybox: { path: string; applets: string[] };
-  /** Node for the agent (and for agents' scripts); stripped of debug info when it could be. */
-  node: { hostPath: string; data?: Buffer };
   withCurl: boolean;
 }
 
-/** The minimal image's userland: busybox applets, Node, util-linux script, curl. */
+/** The minimal image's userland: busybox applets, util-linux script, curl (Node comes after). */
 export function minimalUserland(run: RunCommand, u: MinimalUserland): CpioEntry[] {
   const out: CpioEntry[] = busyboxEntries(u.busybox, rel(GUEST_BUSYBOX));
-  out.push(...binaryEntries(run, u.node.hostPath, 'usr/bin/node', u.node.data));
   const script = hostWhich(run, 'script');
   if (!script) throw new Error('util-linux script is not installed (apt-get install bsdutils)');
   out.push(...binaryEntries(run, script, 'usr/bin/script'));
