@@ -30,6 +30,10 @@ export const API_ERROR_NAMES = [
   'ImageNotFound',
   'ImageBuildFailed',
   'ShellNotStarted',
+  // agents
+  'AgentNotFound',
+  'AgentInstallFailed',
+  'AgentHomeHasSecrets',
   // the daemon itself
   'InternalError',
 ] as const;

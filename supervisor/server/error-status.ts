@@ -25,5 +25,8 @@ export const ERROR_STATUS: Record<ApiErrorName, number> = {
   ImageNotFound: 404,
   ImageBuildFailed: 500,
   ShellNotStarted: 500,
+  AgentNotFound: 404,
+  AgentInstallFailed: 502,
+  AgentHomeHasSecrets: 400,
   InternalError: 500,
 };

@@ -5,7 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SandboxStateEvent, WardenEvent } from '../../supervisor/api/index.ts';
@@ -164,6 +172,37 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     assert.match(stderr, /did not exit within 10 s of SIGTERM/);
     const mine = async () => (await c.call('GET /v1/sandboxes')).filter((s) => s.label === 'trap-term');
     await until('the trap-term sandbox to be removed', async () => (await mine()).length === 0, 15_000);
+  });
+
+  test('--disk: the writable layer is a sparse disk of that size, gone with the sandbox; ENOSPC names --disk', async () => {
+    const c = await client();
+    const script =
+      `df -Pm / | awk 'NR==2{print "size", $2}'; ` +
+      "dd if=/dev/zero of=/fill bs=1M count=200 2>&1 | grep -o 'No space left on device' | head -1; exit 1";
+    const r = await warden(['run', '--disk', '96M', '--label', 'small-disk', '--', 'sh', '-c', script]);
+    const size = Number(/^size (\d+)$/m.exec(r.stdout)?.[1]);
+    assert.ok(size > 60 && size <= 96, `a 96 MiB disk as the root's writable layer: ${r.stdout}`);
+    assert.match(r.stdout, /No space left on device/);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /ran out of disk space in the sandbox \(ENOSPC; its writable layer is 96M\).*--disk 16G/,
+    );
+    await until(
+      'the small-disk sandbox to be removed',
+      async () => (await c.call('GET /v1/sandboxes')).every((s) => s.label !== 'small-disk'),
+      15_000,
+    );
+    const disks = readdirSync(path.join(home, 'run')).filter((d) =>
+      existsSync(path.join(home, 'run', d, 'disk.img')),
+    );
+    assert.deepEqual(
+      disks.filter((d) => !d.includes('pool')),
+      [],
+      'no sandbox disk is left but the warm pool VM’s',
+    );
+    const big = await warden(['run', '--', 'sh', '-c', `df -Pm / | awk 'NR==2{print $2}'`]);
+    assert.ok(Number(big.stdout) > 7000, `the default is an 8 GiB disk: ${big.stdout} ${big.stderr}`);
   });
 
   test('a workspace with secret-looking files is refused with the files and the flag to share them', async () => {
