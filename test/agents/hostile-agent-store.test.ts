@@ -115,3 +115,21 @@ test('agent home: one per workspace path; a file holding a vault value is refuse
   assert.deepEqual(readdirSync(path.join(dir, '.claude')).sort(), ['link', 'settings.json']);
   checkAgentHome(dir, secretsIn);
 });
+
+test('the API refuses agent specs and sandbox agent names that are not names (schema, before any code)', async () => {
+  const { Ajv } = await import('ajv');
+  const { bodySchema } = await import('../../supervisor/api/route-schemas.ts');
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const addAgent = ajv.compile(bodySchema('POST /v1/agents')!);
+  assert.ok(addAgent({ spec: 'claude-code' }));
+  assert.ok(addAgent({ spec: '@openai/codex@0.171.0', update: true }));
+  for (const spec of ['--registry=http://evil.test', '../x', 'x y', 'https://evil.test/x.tgz', 'x@1;id', ''])
+    assert.equal(addAgent({ spec }), false, spec);
+  assert.equal(addAgent({ spec: 'x', extra: 1 }), false, 'no unknown fields');
+  const createSandbox = ajv.compile(bodySchema('POST /v1/sandboxes')!);
+  assert.ok(createSandbox({ agents: ['claude-code'], agentHome: true, diskMiB: 0 }));
+  assert.equal(createSandbox({ agents: ['../../etc'] }), false);
+  assert.equal(createSandbox({ agents: ['x\nPATH=/evil'] }), false);
+  assert.equal(createSandbox({ diskMiB: 10 }), false, 'a disk below 64 MiB (other than 0) is refused');
+  assert.equal(createSandbox({ diskMiB: 2 ** 21 }), false);
+});
