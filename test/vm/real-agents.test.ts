@@ -234,8 +234,10 @@ describe('real agents from the npm registry, through the proxy', {
     );
     assert.equal(set.code, 0, set.stderr);
     const script = [
-      `export OPENAI_BASE_URL=http://openai.test:${openai.port}/v1`,
-      'cd /tmp && codex exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox "say hello" < /dev/null; echo "exit $?"',
+      // A provider naming the stand-in, its key taken from OPENAI_API_KEY (the placeholder).
+      'cd /tmp && codex exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox \\',
+      `  -c 'model_provider="stub"' -c 'model_providers.stub={name="stub",base_url="http://openai.test:${openai.port}/v1",env_key="OPENAI_API_KEY",wire_api="responses"}' \\`,
+      '  "say hello" < /dev/null; echo "exit $?"',
       'echo "env key: $OPENAI_API_KEY"',
     ].join('\n');
     const r = await warden(
