@@ -127,3 +127,13 @@ test('a failed npm is an AgentInstallFailed with npm’s last lines; nothing is 
   assert.deepEqual(calls.removed, ['sb1']);
   assert.deepEqual(store.list(), []);
 });
+
+test('the size of an install counts a hard-linked file once, as du does', async (t) => {
+  const { linkSync } = await import('node:fs');
+  const { treeBytes } = await import('./store.ts');
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'native'), Buffer.alloc(1 << 20, 1));
+  const one = treeBytes(dir);
+  linkSync(path.join(dir, 'native'), path.join(dir, 'claude.exe'));
+  assert.equal(treeBytes(dir), one);
+});

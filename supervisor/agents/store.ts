@@ -83,13 +83,18 @@ export function readInstalled(dir: string, pkg: string): InstalledPackage {
   return { version, integrity, bins };
 }
 
-/** Bytes of a tree, links counted as themselves (never followed). */
-export function treeBytes(dir: string, budget = { entries: 2_000_000 }): number {
+/** Bytes on disk of a tree, as du counts them: links never followed, a hard-linked file once. */
+export function treeBytes(dir: string, budget = { entries: 2_000_000, seen: new Set<string>() }): number {
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (--budget.entries < 0) throw new Error(`more than 2,000,000 entries under ${dir}`);
     const p = path.join(dir, e.name);
     const st = lstatSync(p);
+    if (st.nlink > 1 && !st.isDirectory()) {
+      const key = `${st.dev}:${st.ino}`;
+      if (budget.seen.has(key)) continue;
+      budget.seen.add(key);
+    }
     total += st.blocks * 512;
     if (e.isDirectory()) total += treeBytes(p, budget);
   }
