@@ -70,6 +70,20 @@ export function hostWhich(run: RunCommand, name: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
+/**
+ * glibc's small libraries that native agent binaries load besides libc (Claude Code's needs
+ * librt), from the folder of the host's libc, when present there.
+ */
+export const GLIBC_EXTRAS = ['librt.so.1', 'libresolv.so.2', 'libutil.so.1', 'libanl.so.1'];
+
+function glibcExtras(run: RunCommand, anyBinary: string): CpioEntry[] {
+  const libc = parseLdd(mustRun(run, 'ldd', [anyBinary])).find((l) => path.basename(l) === 'libc.so.6');
+  if (!libc) return [];
+  return GLIBC_EXTRAS.map((name) => path.join(path.dirname(libc), name))
+    .filter((p) => existsSync(p))
+    .map((p): CpioEntry => ({ kind: 'file', path: rel(p), data: readFileSync(p), mode: 0o755 }));
+}
+
 export interface MinimalUserland {
   busybox: { path: string; applets: string[] };
   withCurl: boolean;
@@ -86,6 +100,7 @@ export function minimalUserland(run: RunCommand, u: MinimalUserland): CpioEntry[
     if (!curl) throw new Error('curl is not installed (apt-get install curl), or build with withCurl: false');
     out.push(...binaryEntries(run, curl, 'usr/bin/curl'));
   }
+  out.push(...glibcExtras(run, script));
   for (const [p, s] of Object.entries(ETC_FILES)) out.push(text(p, s));
   for (const d of ['proc', 'sys', 'dev', 'run']) out.push({ kind: 'dir', path: d });
   out.push({ kind: 'dir', path: 'tmp', mode: 0o1777 }, { kind: 'dir', path: 'root', mode: 0o700 });
