@@ -205,6 +205,61 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     assert.ok(Number(big.stdout) > 7000, `the default is an 8 GiB disk: ${big.stdout} ${big.stderr}`);
   });
 
+  test('--agent-home keeps ~/.claude per workspace; a home holding a vault value is refused', async () => {
+    const ws = path.join(home, 'ws-home');
+    mkdirSync(ws);
+    const first = await warden([
+      'run',
+      '--workspace',
+      ws,
+      '--agent-home',
+      '--',
+      'sh',
+      '-c',
+      'echo \'{"theme":"dark"}\' > ~/.claude/settings.json && mkdir -p ~/.codex && echo x > ~/.codex/history',
+    ]);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await warden([
+      'run',
+      '--workspace',
+      ws,
+      '--agent-home',
+      '--',
+      'cat',
+      '/root/.claude/settings.json',
+    ]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, '{"theme":"dark"}\n', 'the settings outlived the first sandbox');
+    const ws2 = path.join(home, 'ws-home2');
+    mkdirSync(ws2);
+    const other = await warden([
+      'run',
+      '--workspace',
+      ws2,
+      '--agent-home',
+      '--',
+      'sh',
+      '-c',
+      'ls ~/.claude | wc -l',
+    ]);
+    assert.equal(other.stdout.trim(), '0', `another workspace has its own home: ${other.stderr}`);
+    const set = await warden(['secret', 'set', 'HOME_TEST_KEY', '--host', 'api.test', '--inject', 'bearer'], {
+      input: 'real-value-0123456789abcdef',
+    });
+    assert.equal(set.code, 0, set.stderr);
+    const homes = readdirSync(path.join(home, 'homes'));
+    const dir = homes
+      .map((h) => path.join(home, 'homes', h))
+      .find((h) => existsSync(path.join(h, '.codex', 'history')));
+    assert.ok(dir, `the workspace's home is under $WARDEN_HOME/homes: ${homes}`);
+    writeFileSync(path.join(dir, '.claude', 'leak.txt'), 'token real-value-0123456789abcdef\n');
+    const refused = await warden(['run', '--workspace', ws, '--agent-home', '--', 'true']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /holds secret values \(\.claude\/leak\.txt: HOME_TEST_KEY\)/);
+    assert.ok(!refused.stderr.includes('real-value-0123456789abcdef'), 'the value is never printed');
+    rmSync(path.join(dir, '.claude', 'leak.txt'));
+  });
+
   test('a workspace with secret-looking files is refused with the files and the flag to share them', async () => {
     const ws = path.join(home, 'ws');
     mkdirSync(ws);
