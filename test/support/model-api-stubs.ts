@@ -1,5 +1,6 @@
 // Stand-ins for the model providers' APIs (which cannot be reached from a test), following
-// their published formats, on loopback plain HTTP: Anthropic's Messages API
+// their published formats, on loopback HTTPS with a test CA's certificate (Warden injects
+// secrets only into HTTPS requests): Anthropic's Messages API
 // (POST /v1/messages; with `stream: true` the SSE events message_start,
 // content_block_start, content_block_delta/text_delta, content_block_stop, message_delta,
 // message_stop) and OpenAI's Responses API (POST /v1/responses; with `stream: true` the SSE
@@ -9,8 +10,10 @@
 // credential, and answers ANSWER, so a test can check the real key arrived (injected by the
 // proxy) and the agent printed the stub's words.
 
-import http from 'node:http';
+import type http from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
+import type { CertificateAuthority } from '../../supervisor/ca/index.ts';
 
 export interface StubRequest {
   method: string;
@@ -28,9 +31,20 @@ export interface ModelStub {
 const sse = (res: http.ServerResponse, event: string, data: unknown) =>
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
-function listen(handle: (req: StubRequest, res: http.ServerResponse) => void): Promise<ModelStub> {
+function listen(
+  ca: CertificateAuthority,
+  handle: (req: StubRequest, res: http.ServerResponse) => void,
+): Promise<ModelStub> {
   const received: StubRequest[] = [];
-  const server = http.createServer((req, res) => {
+  const tls = {
+    SNICallback: (name: string, cb: (err: Error | null, ctx?: import('node:tls').SecureContext) => void) => {
+      ca.secureContextFor(name || '127.0.0.1').then(
+        (ctx) => cb(null, ctx),
+        (err: Error) => cb(err),
+      );
+    },
+  };
+  const server = https.createServer(tls, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -45,7 +59,7 @@ function listen(handle: (req: StubRequest, res: http.ServerResponse) => void): P
     });
   });
   const sockets = new Set<net.Socket>();
-  server.on('connection', (s) => {
+  server.on('connection', (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -73,8 +87,12 @@ function parse(body: string): Record<string, unknown> {
 }
 
 /** Anthropic's Messages API: every message is answered with ANSWER (401 without KEY in x-api-key). */
-export function startAnthropicStub(key: string, answer: string): Promise<ModelStub> {
-  return listen((req, res) => {
+export function startAnthropicStub(
+  ca: CertificateAuthority,
+  key: string,
+  answer: string,
+): Promise<ModelStub> {
+  return listen(ca, (req, res) => {
     if (req.headers['x-api-key'] !== key) {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(
@@ -169,8 +187,8 @@ function received(_req: StubRequest): number {
 }
 
 /** OpenAI's Responses API: every response is ANSWER (401 without `Authorization: Bearer KEY`). */
-export function startOpenAiStub(key: string, answer: string): Promise<ModelStub> {
-  return listen((req, res) => {
+export function startOpenAiStub(ca: CertificateAuthority, key: string, answer: string): Promise<ModelStub> {
+  return listen(ca, (req, res) => {
     if (req.headers.authorization !== `Bearer ${key}`) {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(

@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AgentView, AuditRecord, SandboxStateEvent } from '../../supervisor/api/index.ts';
+import { CertificateAuthority } from '../../supervisor/ca/index.ts';
 import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { classifyAddress } from '../../supervisor/policy/index.ts';
 import { until } from '../support/daemon.ts';
@@ -44,6 +45,7 @@ describe('real agents from the npm registry, through the proxy', {
   let env: NodeJS.ProcessEnv;
   let anthropic: ModelStub;
   let openai: ModelStub;
+  let upstreamCa = '';
   const figures: string[] = [];
   const warden = (args: string[], o: { input?: string; timeoutMs?: number } = {}): Promise<CliRun> =>
     runWarden(args, env, { timeoutMs: 1_800_000, ...o });
@@ -53,14 +55,18 @@ describe('real agents from the npm registry, through the proxy', {
     const built = await buildTestImage();
     home = mkdtempSync('/tmp/wagents-');
     linkImage(home, built.image);
-    anthropic = await startAnthropicStub(ANTHROPIC_KEY, 'hi from the stub');
-    openai = await startOpenAiStub(OPENAI_KEY, 'hello from the stub');
+    // The stand-ins' own CA, trusted by Warden for upstreams (WARDEN_UPSTREAM_CA).
+    const ca = await CertificateAuthority.loadOrCreate(path.join(home, 'stub-ca'));
+    anthropic = await startAnthropicStub(ca, ANTHROPIC_KEY, 'hi from the stub');
+    openai = await startOpenAiStub(ca, OPENAI_KEY, 'hello from the stub');
+    upstreamCa = ca.certPath;
     const category = classifyAddress(address!);
     const rules = [
       // The model APIs' stand-ins listen on loopback, which needs a rule naming it.
       '      - match: 127.0.0.1\n        action: allow\n',
-      '      - match: anthropic.test\n        action: allow\n',
-      '      - match: openai.test\n        action: allow\n',
+      // Terminated by the proxy, which injects the vault's key into the request.
+      '      - match: anthropic.test\n        action: allow\n        tls: inspect\n',
+      '      - match: openai.test\n        action: allow\n        tls: inspect\n',
       // As a user does after reading the 403: the registry's address is not a public one here.
       ...(category === 'public' ? [] : [`      - match: ${address}\n        action: allow\n`]),
     ];
@@ -83,6 +89,7 @@ describe('real agents from the npm registry, through the proxy', {
       WARDEN_POOL_SIZE: '0',
       WARDEN_RESOLVE: 'anthropic.test=127.0.0.1,openai.test=127.0.0.1',
       WARDEN_NPM_CACHE: npmCache,
+      WARDEN_UPSTREAM_CA: upstreamCa,
     };
   });
 
@@ -201,7 +208,7 @@ describe('real agents from the npm registry, through the proxy', {
     assert.equal(set.code, 0, set.stderr);
     const port = anthropic.port;
     const script = [
-      `export ANTHROPIC_BASE_URL=http://anthropic.test:${port}`,
+      `export ANTHROPIC_BASE_URL=https://anthropic.test:${port}`,
       'export DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
       'claude -p "say hi" < /dev/null; echo "exit $?"',
       'echo "env key: $ANTHROPIC_API_KEY"',
@@ -247,7 +254,7 @@ describe('real agents from the npm registry, through the proxy', {
     const script = [
       // A provider naming the stand-in, its key taken from OPENAI_API_KEY (the placeholder).
       'cd /tmp && codex exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox \\',
-      `  -c 'model_provider="stub"' -c 'model_providers.stub={name="stub",base_url="http://openai.test:${openai.port}/v1",env_key="OPENAI_API_KEY",wire_api="responses"}' \\`,
+      `  -c 'model_provider="stub"' -c 'model_providers.stub={name="stub",base_url="https://openai.test:${openai.port}/v1",env_key="OPENAI_API_KEY",wire_api="responses"}' \\`,
       '  "say hello" < /dev/null; echo "exit $?"',
       'echo "env key: $OPENAI_API_KEY"',
     ].join('\n');
