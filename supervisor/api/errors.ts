@@ -35,6 +35,10 @@ export const API_ERROR_NAMES = [
   'ChainFork',
   'ChainGap',
   'RateLimited',
+  // agents
+  'AgentNotFound',
+  'AgentInstallFailed',
+  'AgentHomeHasSecrets',
   // the daemon itself
   'InternalError',
 ] as const;

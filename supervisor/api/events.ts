@@ -1,6 +1,7 @@
 // Every event the supervisor emits. The audit store and the API's live stream both
 // subscribe to the same bus; nothing else decides what happened.
 
+import type { AgentPin } from './agent-types.ts';
 import type { LifecycleState } from './lifecycle.ts';
 import type { Action, Decision, LayerName, PolicyDiff, RuleRef, Scheme } from './policy-types.ts';
 
@@ -198,6 +199,8 @@ export interface SandboxStateEvent extends Identity {
   state: SandboxState;
   previous: SandboxState;
   reason?: string;
+  /** The managed agents on the sandbox's PATH, pinned (name, package, version, integrity). */
+  agents?: AgentPin[];
 }
 
 export interface DaemonEvent {

@@ -1,5 +1,6 @@
 // The API contract: every type that crosses a process boundary, written once.
 
+export type * from './agent-types.ts';
 export type * from './audit-types.ts';
 export type { BridgeArgs, BridgeError, BridgeMethod, ConnectionState, WardenBridge } from './bridge.ts';
 export {

@@ -114,6 +114,8 @@ export const CreateVmSandboxRequestSchema = Type.Object(
     image: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
     memoryMiB: Type.Optional(Type.Integer({ minimum: 256, maximum: 262_144 })),
+    /** The writable layer's size on disk (sparse; removed with the sandbox); 0: in RAM. Default 8 GiB. */
+    diskMiB: Type.Optional(Type.Union([Type.Literal(0), Type.Integer({ minimum: 64, maximum: 1_048_576 })])),
     workspace: Type.Optional(
       Type.Object(
         {
@@ -125,6 +127,17 @@ export const CreateVmSandboxRequestSchema = Type.Object(
         strict,
       ),
     ),
+    /** Managed agents (`warden agent add`) to put on PATH: names, or NAME@VERSION; installed ones only. */
+    agents: Type.Optional(
+      Type.Array(
+        Type.String({ minLength: 1, maxLength: 214, pattern: '^[@A-Za-z0-9][A-Za-z0-9@/._~+-]*$' }),
+        {
+          maxItems: 16,
+        },
+      ),
+    ),
+    /** Mount the per-project agent home ($WARDEN_HOME/homes/<workspace hash>) as the agents' settings folders. */
+    agentHome: Type.Optional(Type.Boolean()),
     /** Use a pre-booted VM from the warm pool when one fits (default true). */
     warm: Type.Optional(Type.Boolean()),
   },

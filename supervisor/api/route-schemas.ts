@@ -2,6 +2,7 @@
 // requests against them and the Electron bridge validates the renderer's calls with them.
 
 import { type TSchema, Type } from '@sinclair/typebox';
+import { AddAgentRequestSchema } from './agent-types.ts';
 import { WardenError } from './errors.ts';
 import {
   AddRuleRequestSchema,
@@ -30,6 +31,7 @@ const BODY_SCHEMA_MAP: Record<BodyRoute, TSchema> = {
   'POST /v1/policy/validate': ValidatePolicyRequestSchema,
   'PUT /v1/policy': ApplyPolicyRequestSchema,
   'PUT /v1/secrets/:name': PutSecretRequestSchema,
+  'POST /v1/agents': AddAgentRequestSchema,
 };
 
 /** The body schema of a route, or undefined for routes without a body. */

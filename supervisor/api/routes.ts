@@ -1,6 +1,7 @@
 // The local API's routes, written once. Clients (CLI, Electron main, renderer in browser
 // mode, Lens extension) call through `ApiRoutes` so a path or a body shape is never typed twice.
 
+import type { AddAgentRequest, AddAgentResponse, AgentView, RemoveAgentResponse } from './agent-types.ts';
 import type {
   AuditChainStatus,
   AuditHistogram,
@@ -143,6 +144,12 @@ export interface ApiRoutes {
     response: SandboxLogsResponse;
   };
   'GET /v1/images': { params: Record<string, never>; body: undefined; response: ImageView[] };
+  /** Installed agents, every version. */
+  'GET /v1/agents': { params: Record<string, never>; body: undefined; response: AgentView[] };
+  /** Installs an agent in a sandbox through the governed proxy (minutes on a first install). */
+  'POST /v1/agents': { params: Record<string, never>; body: AddAgentRequest; response: AddAgentResponse };
+  /** Removes every installed version of an agent. */
+  'DELETE /v1/agents/:name': { params: { name: string }; body: undefined; response: RemoveAgentResponse };
   'POST /v1/ui': { params: Record<string, never>; body: undefined; response: UiResponse };
 }
 

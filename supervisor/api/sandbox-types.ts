@@ -3,6 +3,7 @@
 // policy layers, secrets' placeholders and a proxy listener; a VM also has its machine
 // (state, image, resources, console logs, exec/attach).
 
+import type { AgentPin } from './agent-types.ts';
 import type { SandboxState } from './events.ts';
 
 export type {
@@ -41,6 +42,12 @@ export interface VmSandboxView extends SandboxViewBase {
   image: { id: string; name: string };
   cpus: number;
   memoryMiB: number;
+  /** The writable layer on disk, in MiB (sparse); 0: in RAM. */
+  diskMiB: number;
+  /** Managed agents on its PATH, pinned (name, version, integrity). */
+  agents: AgentPin[];
+  /** The per-project agent home mounted as the agent's settings folders (--agent-home). */
+  agentHome?: string;
   workspace?: { hostPath: string; readOnly: boolean };
   accel?: AccelView;
   /** Spawn to guest agent hello, for this sandbox's VM. */

@@ -113,7 +113,7 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
   ],
   'secret.redacted': ['host', 'method', 'path', 'sandboxId', 'secret', 'time', 'type', 'user', 'where'],
   'policy.changed': ['diff', 'layer', 'sandboxId', 'source', 'time', 'type', 'user'],
-  'sandbox.state': ['previous', 'reason', 'sandboxId', 'state', 'time', 'type', 'user'],
+  'sandbox.state': ['agents', 'previous', 'reason', 'sandboxId', 'state', 'time', 'type', 'user'],
   'daemon.started': ['pid', 'time', 'type', 'user', 'version'],
   'daemon.stopping': ['pid', 'time', 'type', 'user', 'version'],
   'user.action': ['action', 'sandboxId', 'target', 'time', 'type', 'user'],

@@ -71,6 +71,7 @@ export function mapSandboxState(e: SandboxStateEvent, time: number, ctx: OcsfCon
         state: e.state,
         previous: e.previous,
         reason: e.reason,
+        agents: e.agents,
       },
     },
   };

@@ -23,6 +23,8 @@ export interface AttachOptions {
   stopTimeoutMs?: number;
   /** Stops the sandbox once the grace period is over (or at a second signal). */
   stop?: () => Promise<void>;
+  /** Told the command's output, to notice what it printed (e.g. ENOSPC). */
+  watch?: (chunk: Buffer) => void;
 }
 
 export function exitCodeOf(status: { code: number | null; signal: string | null }): number {
@@ -69,6 +71,10 @@ export async function attach(client: ApiClient, sandboxId: string, opts: AttachO
   const outDone = Promise.all([waitEnd(session.stdout), waitEnd(session.stderr)]);
   session.stdout.pipe(process.stdout, { end: false });
   session.stderr.pipe(process.stderr, { end: false });
+  if (opts.watch) {
+    session.stdout.on('data', opts.watch);
+    session.stderr.on('data', opts.watch);
+  }
 
   const onInput = (d: Buffer) => session.write(d);
   const onEnd = () => session.end();

@@ -21,6 +21,7 @@ export const commandModules: CommandModule[] = [
       return [m.shellCommand, m.psCommand, m.stopCommand, m.logsCommand];
     },
   },
+  { names: ['agent'], load: async () => [(await import('./agent-command.ts')).agentCommand] },
   { names: ['image'], load: async () => [(await import('./image-command.ts')).imageCommand] },
   { names: ['doctor'], load: async () => [(await import('./doctor-command.ts')).doctorCommand] },
   { names: ['proxy'], load: async () => [(await import('./proxy-command.ts')).proxyCommand] },

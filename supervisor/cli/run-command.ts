@@ -7,11 +7,14 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CreateSandboxRequest } from '../api/index.ts';
 import type { ApiClient } from '../client/api-client.ts';
-import { loadPreset, presetNames } from '../policy/presets/index.ts';
+import { loadPreset, presetNames, presetNeeds } from '../policy/presets/index.ts';
 import { defaultImageName, imageBuildHint, imageKind } from '../vm/image/kinds.ts';
+import { MAX_DISK_MIB, MIN_DISK_MIB, parseDiskSize } from '../vm/sandbox-disk.ts';
+import { addAgent } from './agent-command.ts';
 import { attach } from './attach.ts';
 import { cliPaths, connectOrStart } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { NoSpaceWatch, noSpaceHint } from './no-space-watch.ts';
 import { parseStopTimeout, STOP_TIMEOUT_HELP } from './signal-forwarding.ts';
 
 interface RunOptions {
@@ -20,6 +23,9 @@ interface RunOptions {
   image?: string;
   cpus?: number;
   memory?: number;
+  disk?: number;
+  agent: string[];
+  agentHome?: boolean;
   workspace?: string;
   readOnly?: boolean;
   include: string[];
@@ -48,6 +54,41 @@ export function parseMemory(value: string): number {
   const n = Number(m[1]) * (/^g/i.test(m[2] ?? 'm') ? 1024 : 1);
   if (!Number.isInteger(n) || n < 256) throw new InvalidArgumentError('at least 256M, in whole MiB');
   return n;
+}
+
+/** `8G`, `512M`, `0` (the writable layer in RAM) → MiB. */
+export function parseDisk(value: string): number {
+  const n = parseDiskSize(value);
+  if (n === undefined) throw new InvalidArgumentError('expected a size such as 8G or 512M (0: in RAM)');
+  if (n !== 0 && (n < MIN_DISK_MIB || n > MAX_DISK_MIB))
+    throw new InvalidArgumentError(`from ${MIN_DISK_MIB}M to ${MAX_DISK_MIB / 1024 / 1024}T, or 0 for RAM`);
+  return n;
+}
+
+/** The agents the run names (--agent, and the preset's), installed on first use with progress. */
+async function ensureAgents(
+  client: ApiClient,
+  opts: RunOptions,
+  say: (line: string) => void,
+): Promise<string[]> {
+  const preset = opts.preset ? presetNeeds(opts.preset)?.agent : undefined;
+  const wanted = [...new Set([...(preset ? [preset] : []), ...opts.agent])];
+  if (wanted.length === 0) return [];
+  const installed = await client.call('GET /v1/agents');
+  for (const spec of wanted) {
+    const [name, version] = spec.startsWith('@') ? [spec, undefined] : spec.split('@');
+    if (!installed.some((a) => a.name === name && (version === undefined || a.version === version)))
+      await addAgent(client, spec, { say });
+  }
+  return wanted;
+}
+
+/** --cpus and --memory, else what the preset's agent needs, else the daemon's defaults. */
+function sizeFrom(opts: RunOptions): { cpus?: number; memoryMiB?: number } {
+  const needs = opts.preset ? presetNeeds(opts.preset) : undefined;
+  const cpus = opts.cpus ?? needs?.cpus;
+  const memoryMiB = opts.memory ?? needs?.memoryMiB;
+  return { ...(cpus ? { cpus } : {}), ...(memoryMiB ? { memoryMiB } : {}) };
 }
 
 /** The project policy file and the preset, each a layer of the sandbox's policy (the preset under the file). */
@@ -126,6 +167,22 @@ export function runCommand(): Command {
     .addOption(
       new Option('--memory <size>', 'guest RAM, e.g. 512M or 2G (default 512M)').argParser(parseMemory),
     )
+    .addOption(
+      new Option(
+        '--disk <size>',
+        'the sandbox’s writable disk, sparse, removed with it, e.g. 16G (default 8G; 0: in RAM)',
+      ).argParser(parseDisk),
+    )
+    .option(
+      '--agent <name>',
+      'put a managed agent on PATH (repeatable; installed first if needed; a preset adds its own)',
+      collect,
+      [],
+    )
+    .option(
+      '--agent-home',
+      'keep the agent’s settings and history (~/.claude, ~/.codex) per project, in $WARDEN_HOME/homes (needs --workspace)',
+    )
     .option('--workspace <dir>', 'share this folder as /workspace')
     .option('--read-only', 'share the workspace read-only')
     .option(
@@ -149,6 +206,8 @@ export function runCommand(): Command {
     .action(async (command: string[], opts: RunOptions) => {
       if (opts.readOnly && !opts.workspace)
         throw new CliError('--read-only needs --workspace', ExitCode.usage);
+      if (opts.agentHome && !opts.workspace)
+        throw new CliError('--agent-home needs --workspace (the home is kept per project)', ExitCode.usage);
       if (opts.include.length > 0 && !opts.workspace)
         throw new CliError('--include needs --workspace', ExitCode.usage);
       const policies = await policiesFrom(opts);
@@ -156,13 +215,16 @@ export function runCommand(): Command {
       const client = await connectOrStart(undefined, say);
       const image = opts.image ?? defaultImageName();
       await ensureImage(client, image, say);
+      const agents = await ensureAgents(client, opts, say);
       const req: CreateSandboxRequest = {
         label: opts.label ?? path.basename(command[0] ?? 'sandbox'),
         secrets: opts.secret,
         ...policies,
         image,
-        ...(opts.cpus ? { cpus: opts.cpus } : {}),
-        ...(opts.memory ? { memoryMiB: opts.memory } : {}),
+        ...sizeFrom(opts),
+        ...(agents.length > 0 ? { agents } : {}),
+        ...(opts.agentHome ? { agentHome: true } : {}),
+        ...(opts.disk !== undefined ? { diskMiB: opts.disk } : {}),
         ...(opts.cold ? { warm: false } : {}),
         ...(opts.workspace
           ? {
@@ -177,6 +239,7 @@ export function runCommand(): Command {
       const { sandbox } = await client.call('POST /v1/sandboxes', { body: req, timeoutMs: 600_000 });
       const id = sandbox.sandboxId;
       let code: number;
+      const noSpace = new NoSpaceWatch();
       try {
         // Without --keep the command owns the sandbox: the daemon removes it when the
         // command ends, so warden exits without waiting for the VM to power off.
@@ -186,6 +249,7 @@ export function runCommand(): Command {
           ...(opts.tty === false ? { tty: false } : {}),
           remove: !opts.keep,
           stopTimeoutMs: opts.stopTimeout * 1000,
+          watch: noSpace.feed,
           // With --keep the command is killed and the sandbox stays.
           ...(opts.keep
             ? {}
@@ -207,6 +271,7 @@ export function runCommand(): Command {
         }
         throw error;
       }
+      if (code !== 0 && noSpace.seen) say(noSpaceHint(opts.disk));
       if (opts.keep) say(`warden: sandbox ${id} kept (warden shell ${id}; warden stop ${id})`);
       process.exitCode = code;
     });

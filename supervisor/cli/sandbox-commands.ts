@@ -41,6 +41,8 @@ function row(s: SandboxView): string[] {
       '-',
       '-',
       '-',
+      '-',
+      '-',
     ];
   return [
     s.sandboxId,
@@ -51,14 +53,29 @@ function row(s: SandboxView): string[] {
     s.image.id.slice(0, 12),
     String(s.cpus),
     `${s.memoryMiB}M`,
+    s.diskMiB ? `${s.diskMiB / 1024}G` : 'ram',
     s.accel?.accel ?? '-',
+    s.agents.length ? s.agents.map((a) => `${a.name}@${a.version}`).join(',') : '-',
     s.workspace ? `${s.workspace.hostPath}${s.workspace.readOnly ? ' (ro)' : ''}` : '-',
   ];
 }
 
 export function formatSandboxes(list: SandboxView[]): string {
   const rows = [
-    ['SANDBOX', 'KIND', 'STATE', 'AGE', 'PROXY', 'IMAGE', 'CPUS', 'MEMORY', 'ACCEL', 'WORKSPACE'],
+    [
+      'SANDBOX',
+      'KIND',
+      'STATE',
+      'AGE',
+      'PROXY',
+      'IMAGE',
+      'CPUS',
+      'MEMORY',
+      'DISK',
+      'ACCEL',
+      'AGENTS',
+      'WORKSPACE',
+    ],
   ];
   for (const s of list) rows.push(row(s));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { AgentInstaller, AgentStore, agentHandlers } from '../agents/index.ts';
 import { WardenError } from '../api/errors.ts';
 import { VERSION } from '../api/version.ts';
 import { ApprovalQueue } from '../approvals/index.ts';
@@ -74,6 +75,8 @@ export interface DaemonOptions {
   tunnelIdleMs?: number;
   /** The guest image sandboxes get when none is named (default: $WARDEN_IMAGE, else full). */
   defaultImage?: string;
+  /** npm's cache for agent installs (default: $WARDEN_NPM_CACHE, else $WARDEN_HOME/cache/npm). */
+  npmCacheDir?: string;
 }
 
 export class DaemonStartError extends Error {
@@ -174,7 +177,11 @@ export class Daemon {
       opts.defaultImage ? { defaultName: opts.defaultImage } : {},
     );
     this.images = images;
+    const agents = new AgentStore(path.join(paths.home, 'agents'));
+    agents.ensure();
     this.vms = new VmSandboxes({
+      agents,
+      homes: { dir: path.join(paths.home, 'homes'), secretsIn: (data) => secrets.valuesIn(data) },
       sandboxes,
       driver:
         opts.vmDriver ??
@@ -219,6 +226,17 @@ export class Daemon {
         ...auditHandlers(audit, () => writer.fault),
         ...presetHandlers(),
         ...metricsHandlers({ catalog, vms: this.vms, traffic }),
+        ...agentHandlers({
+          store: agents,
+          installer: new AgentInstaller({
+            store: agents,
+            vms: this.vms,
+            cacheDir:
+              opts.npmCacheDir ?? process.env.WARDEN_NPM_CACHE ?? path.join(paths.home, 'cache', 'npm'),
+            log: (m) => this.log.info(m),
+          }),
+          emit,
+        }),
         ...sandboxHandlers({
           sandboxes,
           vms: this.vms,

@@ -86,6 +86,17 @@ export class SecretsSeam implements SecretInjector {
     return applySecrets(input, { registry: this.#registry, vault: this.#vault, granted });
   }
 
+  /** The names of the vault's secrets whose value occurs in DATA (the agent home check). */
+  valuesIn(data: Buffer): string[] {
+    return this.#vault
+      .list()
+      .map((v) => v.name)
+      .filter((name) => {
+        const value = this.#vault.reveal(name);
+        return value.length > 0 && data.includes(value);
+      });
+  }
+
   redactor(host: string, granted: string[]): ResponseRedactor | undefined {
     const values = [...new Set(granted)]
       .filter((name) => this.#vault.has(name) && this.#vault.isBound(name, host))

@@ -29,6 +29,8 @@ const vmView = (sandboxId: string, createdAt: string): VmSandboxView => ({
   image: { id: 'img', name: 'minimal' },
   cpus: 1,
   memoryMiB: 512,
+  diskMiB: 0,
+  agents: [],
   fromPool: true,
   proxyPort: 4000,
   placeholders: {},

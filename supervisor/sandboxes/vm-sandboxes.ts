@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../api/errors.ts';
 import type {
+  AgentPin,
   CreateVmSandboxRequest,
   ExecRequest,
   VmSandboxView,
@@ -16,11 +17,14 @@ import type {
 import { LifecycleState } from '../api/lifecycle.ts';
 import type { Logger } from '../proxy/index.ts';
 import type { AccelChoice, ExecProcess, Vm, VmDriver, VmImage, WorkspaceShare } from '../vm/index.ts';
+import { DEFAULT_DISK_MIB } from '../vm/index.ts';
+import { openAgentHome, scrubAfterRemoval } from './agent-home.ts';
 import { guestEnv } from './guest-env.ts';
 import type { ImageStore } from './images.ts';
 import { neutralContext } from './neutral-context.ts';
 import type { Sandbox } from './sandbox.ts';
 import type { Sandboxes } from './sandboxes.ts';
+import { type AgentResolver, agentEnv, resolveAgents } from './vm-agents.ts';
 import { type PooledVm, WarmPool } from './warm-pool.ts';
 import { checkWorkspace } from './workspace.ts';
 
@@ -35,7 +39,11 @@ export interface VmSandboxesDeps {
   user: string;
   /** Pre-booted VMs to keep (0 disables the pool). */
   poolSize: number;
-  defaults?: { cpus: number; memoryMiB: number };
+  defaults?: { cpus: number; memoryMiB: number; diskMiB?: number };
+  /** Managed agents: their folder (shared read-only into every VM) and how names resolve to pins. */
+  agents?: AgentResolver;
+  /** Per-project agent homes ($WARDEN_HOME/homes) and how to tell a secret value in a file. */
+  homes?: { dir: string; secretsIn: (data: Buffer) => string[] };
 }
 
 interface Entry {
@@ -44,7 +52,10 @@ interface Entry {
   image: VmImage;
   cpus: number;
   memoryMiB: number;
+  diskMiB: number;
   workspace?: WorkspaceShare;
+  agents: Array<{ pin: AgentPin; guestBin: string }>;
+  agentHome?: string;
   fromPool: boolean;
   dispose: () => void;
   removing?: Promise<void>;
@@ -52,6 +63,7 @@ interface Entry {
 
 export const DEFAULT_CPUS = 1;
 export const DEFAULT_MEMORY_MIB = 512;
+export { DEFAULT_DISK_MIB };
 
 /** A label usable in a VM id: lower-case letters, digits and dashes. */
 function vmLabel(label: string | undefined): string {
@@ -68,14 +80,18 @@ export class VmSandboxes {
   readonly #d: VmSandboxesDeps;
   readonly #byId = new Map<string, Entry>();
   readonly pool: WarmPool;
-  readonly #defaults: { cpus: number; memoryMiB: number };
+  readonly #defaults: { cpus: number; memoryMiB: number; diskMiB: number };
   #accel: AccelChoice | undefined;
   /** Set by stopAll: a create still under way boots no VM after it. */
   #stopped = false;
 
   constructor(deps: VmSandboxesDeps) {
     this.#d = deps;
-    this.#defaults = deps.defaults ?? { cpus: DEFAULT_CPUS, memoryMiB: DEFAULT_MEMORY_MIB };
+    this.#defaults = {
+      cpus: deps.defaults?.cpus ?? DEFAULT_CPUS,
+      memoryMiB: deps.defaults?.memoryMiB ?? DEFAULT_MEMORY_MIB,
+      diskMiB: deps.defaults?.diskMiB ?? DEFAULT_DISK_MIB,
+    };
     this.pool = new WarmPool({
       size: deps.poolSize,
       boot: (signal) => this.#bootPooled(signal),
@@ -130,7 +146,10 @@ export class VmSandboxes {
   async create(req: CreateVmSandboxRequest, user: string): Promise<VmSandboxView> {
     const cpus = req.cpus ?? this.#defaults.cpus;
     const memoryMiB = req.memoryMiB ?? this.#defaults.memoryMiB;
+    const diskMiB = req.diskMiB ?? this.#defaults.diskMiB;
     const workspace = req.workspace ? checkWorkspace(req.workspace) : undefined;
+    const agents = resolveAgents(this.#d.agents, req.agents ?? []);
+    const agentHome = req.agentHome ? openAgentHome(this.#d.homes, workspace) : undefined;
     const image = await this.#d.images.resolve(req.image);
     const listenerReq = {
       label: vmLabel(req.label),
@@ -142,10 +161,12 @@ export class VmSandboxes {
     const fits =
       req.warm !== false &&
       !workspace &&
+      !agentHome &&
       cpus === this.#defaults.cpus &&
-      memoryMiB === this.#defaults.memoryMiB;
+      memoryMiB === this.#defaults.memoryMiB &&
+      diskMiB === this.#defaults.diskMiB;
     const pooled = fits ? this.pool.take(image.id) : undefined;
-    if (pooled) return this.#view(this.#adopt(listenerReq, pooled));
+    if (pooled) return this.#view(this.#adopt(listenerReq, pooled, agents));
     this.pool.fill(); // an image may exist now that did not before
     const sandbox = await this.#d.sandboxes.create(listenerReq, 'vm');
     const sandboxId = sandbox.identity.sandboxId;
@@ -163,12 +184,26 @@ export class VmSandboxes {
       image,
       cpus,
       memoryMiB,
+      diskMiB,
       proxyPort: sandbox.port,
       caPem: this.#d.caPem,
-      env: guestEnv(sandbox),
+      env: { ...guestEnv(sandbox), ...agentEnv(agents) },
       ...(workspace ? { workspace } : {}),
+      ...(this.#d.agents ? { agentsPath: this.#d.agents.dir } : {}),
+      ...(agentHome ? { agentHomePath: agentHome } : {}),
     });
-    const entry = this.#track({ sandbox, vm, image, cpus, memoryMiB, workspace, fromPool: false });
+    const entry = this.#track({
+      ...(agentHome ? { agentHome } : {}),
+      sandbox,
+      vm,
+      image,
+      cpus,
+      memoryMiB,
+      diskMiB,
+      workspace,
+      agents,
+      fromPool: false,
+    });
     try {
       await vm.start();
     } catch (error) {
@@ -195,7 +230,7 @@ export class VmSandboxes {
     }
     return e.vm.exec({
       argv: q.argv,
-      env: { ...guestEnv(e.sandbox), ...(q.env ?? {}) },
+      env: { ...guestEnv(e.sandbox), ...agentEnv(e.agents), ...(q.env ?? {}) },
       ...(q.cwd ? { cwd: q.cwd } : {}),
       stdin: q.stdin ?? false,
       ...(q.tty ? { pty: { rows: q.rows ?? 24, cols: q.cols ?? 80 } } : {}),
@@ -218,6 +253,8 @@ export class VmSandboxes {
       ]);
       e.dispose();
       this.#byId.delete(sandboxId);
+      if (e.agentHome && this.#d.homes)
+        scrubAfterRemoval(e.agentHome, e.sandbox.identity, this.#d.homes.secretsIn, this.#d);
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
     })();
@@ -247,6 +284,7 @@ export class VmSandboxes {
         state: c.to,
         previous: c.from,
         ...(c.reason ? { reason: c.reason } : {}),
+        ...(init.agents.length > 0 ? { agents: init.agents.map((a) => ({ ...a.pin })) } : {}),
       });
       if (c.to === LifecycleState.ERROR) {
         this.#d.log.warn('sandbox VM failed', {
@@ -261,7 +299,7 @@ export class VmSandboxes {
   }
 
   /** Binds a new sandbox (identity, policy layers, secrets) to a pooled VM's listener. */
-  #adopt(listenerReq: Parameters<Sandboxes['create']>[0], pooled: PooledVm): Entry {
+  #adopt(listenerReq: Parameters<Sandboxes['create']>[0], pooled: PooledVm, agents: Entry['agents']): Entry {
     let sandbox: Sandbox;
     try {
       sandbox = this.#d.sandboxes.adopt(listenerReq, pooled.listener, 'vm');
@@ -275,6 +313,8 @@ export class VmSandboxes {
       image: pooled.image,
       cpus: this.#defaults.cpus,
       memoryMiB: this.#defaults.memoryMiB,
+      diskMiB: this.#defaults.diskMiB,
+      agents,
       fromPool: true,
     });
     this.#d.emit({
@@ -303,9 +343,11 @@ export class VmSandboxes {
       image,
       cpus: this.#defaults.cpus,
       memoryMiB: this.#defaults.memoryMiB,
+      diskMiB: this.#defaults.diskMiB,
       proxyPort: listener.port,
       caPem: this.#d.caPem,
       env: {},
+      ...(this.#d.agents ? { agentsPath: this.#d.agents.dir } : {}),
     });
     const abandon = (): void => void vm.stop({ graceMs: 0 });
     signal.addEventListener('abort', abandon, { once: true });
@@ -348,11 +390,14 @@ export class VmSandboxes {
       image: { id: e.image.id, name: e.image.name },
       cpus: e.cpus,
       memoryMiB: e.memoryMiB,
+      diskMiB: e.diskMiB,
+      agents: e.agents.map((a) => ({ ...a.pin })),
       fromPool: e.fromPool,
       proxyPort: s.port,
       placeholders: { ...s.placeholders },
     };
     if (e.vm.reason) view.reason = e.vm.reason;
+    if (e.agentHome) view.agentHome = e.agentHome;
     if (e.workspace) view.workspace = { hostPath: e.workspace.hostPath, readOnly: e.workspace.readOnly };
     if (e.vm.accel) view.accel = { accel: e.vm.accel.accel, reason: e.vm.accel.reason };
     if (e.vm.hello) view.bootMs = e.vm.hello.bootMs;

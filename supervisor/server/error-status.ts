@@ -29,5 +29,8 @@ export const ERROR_STATUS: Record<ApiErrorName, number> = {
   ChainFork: 409,
   ChainGap: 409,
   RateLimited: 429,
+  AgentNotFound: 404,
+  AgentInstallFailed: 502,
+  AgentHomeHasSecrets: 400,
   InternalError: 500,
 };

@@ -11,10 +11,13 @@ export {
   buildMinimalImage,
 } from './image/builder.ts';
 export {
+  AGENT_HOME_DIRS,
+  GUEST_AGENT_HOME,
   GUEST_CA_BUNDLE,
   GUEST_PROXY_HOST,
   GUEST_PROXY_PORT,
   GUEST_PROXY_URL,
+  GUEST_SYSTEM_PATH,
   GUEST_WORKSPACE,
 } from './image/guest-files.ts';
 export {
@@ -36,4 +39,5 @@ export { type ReapedVm, reapOrphans } from './orphans.ts';
 export { type ProcStats, procStats } from './proc-stats.ts';
 export { type Accel, buildQemuArgs, type QemuLaunchSpec, type WorkspaceShare } from './qemu-args.ts';
 export type { RunResult, StopOptions, Vm, VmSpec } from './qemu-vm.ts';
+export { DEFAULT_DISK_MIB } from './sandbox-disk.ts';
 export type { StateChange } from './state.ts';

@@ -81,3 +81,28 @@ test('a root filesystem disk is attached read-only as a virtio block device', ()
   assert.deepEqual(after(buildQemuArgs(base), '-drive'), []);
   assert.throws(() => buildQemuArgs({ ...base, rootfsPath: '/img/a,b.ext4' }), /must not contain a comma/);
 });
+
+test('a sandbox disk is a second virtio disk the guest finds by its serial; agents are shared read-only', () => {
+  const args = buildQemuArgs({
+    ...base,
+    rootfsPath: '/img/rootfs.ext4',
+    diskPath: '/run/vm-a/disk.img',
+    agentsPath: '/home/u/.warden/agents',
+  });
+  assert.deepEqual(after(args, '-drive'), [
+    'file=/img/rootfs.ext4,if=none,id=root,format=raw,readonly=on',
+    'file=/run/vm-a/disk.img,if=none,id=disk,format=raw',
+  ]);
+  assert.ok(after(args, '-device').includes('virtio-blk-device,drive=disk,serial=warden-disk'));
+  assert.ok(
+    after(args, '-fsdev').includes(
+      'local,id=agents,path=/home/u/.warden/agents,security_model=none,readonly=on',
+    ),
+  );
+  const cmdline = after(args, '-append')[0]!;
+  assert.match(cmdline, / warden\.disk=1/);
+  assert.match(cmdline, / warden\.agents=1/);
+  assert.doesNotMatch(kernelCommandLine({}), /warden\.(disk|agents)/);
+  assert.throws(() => buildQemuArgs({ ...base, diskPath: '/run/x,readonly=off' }), /comma/);
+  assert.throws(() => buildQemuArgs({ ...base, agentsPath: '/a,readonly=off' }), /comma/);
+});

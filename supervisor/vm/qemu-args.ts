@@ -1,6 +1,6 @@
 // The QEMU `microvm` command line, built from a plain description of the VM. Pure.
 
-import { WORKSPACE_TAG } from './image/guest-files.ts';
+import { AGENT_HOME_TAG, AGENTS_TAG, SANDBOX_DISK_SERIAL, WORKSPACE_TAG } from './image/guest-files.ts';
 
 export type Accel = 'kvm' | 'tcg' | 'hvf';
 
@@ -27,6 +27,8 @@ export interface QemuLaunchSpec {
   initrdPath: string;
   /** The root filesystem disk, attached read-only as the guest's /dev/vda (format-2 images). */
   rootfsPath?: string;
+  /** The sandbox's writable layer (a sparse ext4 file); without it the layer is in RAM. */
+  diskPath?: string;
   cpus: number;
   memoryMiB: number;
   /** Host loopback port of this sandbox's proxy; the guest reaches it as 10.0.2.100:3128. */
@@ -41,6 +43,10 @@ export interface QemuLaunchSpec {
   consoleLog: string;
   pidFile: string;
   workspace?: WorkspaceShare;
+  /** The managed agents' folder, shared read-only at /opt/agents. */
+  agentsPath?: string;
+  /** The per-project agent home, shared read-write at /opt/warden-home. */
+  agentHomePath?: string;
   extraKernelParams?: string[];
 }
 
@@ -66,8 +72,13 @@ function proxyCommand(spec: QemuLaunchSpec): string {
     .join(' ');
 }
 
-export function kernelCommandLine(spec: Pick<QemuLaunchSpec, 'workspace' | 'extraKernelParams'>): string {
+export function kernelCommandLine(
+  spec: Pick<QemuLaunchSpec, 'workspace' | 'extraKernelParams' | 'diskPath' | 'agentsPath' | 'agentHomePath'>,
+): string {
   const params = [...BASE_KERNEL_PARAMS];
+  if (spec.diskPath) params.push('warden.disk=1');
+  if (spec.agentsPath) params.push('warden.agents=1');
+  if (spec.agentHomePath) params.push('warden.home=1');
   if (spec.workspace) params.push(`warden.ws=${spec.workspace.readOnly ? 'ro' : 'rw'}`);
   for (const p of spec.extraKernelParams ?? []) {
     if (/\s/.test(p)) throw new Error(`kernel parameter must not contain spaces: ${p}`);
@@ -134,6 +145,14 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
       'virtio-blk-device,drive=root',
     );
   }
+  if (spec.diskPath) {
+    args.push(
+      '-drive',
+      `file=${checkOptionValue('sandbox disk path', spec.diskPath)},if=none,id=disk,format=raw`,
+      '-device',
+      `virtio-blk-device,drive=disk,serial=${SANDBOX_DISK_SERIAL}`,
+    );
+  }
   if (spec.workspace) {
     const ro = spec.workspace.readOnly ? ',readonly=on' : '';
     args.push(
@@ -141,6 +160,22 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
       `local,id=ws,path=${checkOptionValue('workspace path', spec.workspace.hostPath)},security_model=none${ro}`,
       '-device',
       `virtio-9p-device,fsdev=ws,mount_tag=${WORKSPACE_TAG}`,
+    );
+  }
+  if (spec.agentsPath) {
+    args.push(
+      '-fsdev',
+      `local,id=agents,path=${checkOptionValue('agents path', spec.agentsPath)},security_model=none,readonly=on`,
+      '-device',
+      `virtio-9p-device,fsdev=agents,mount_tag=${AGENTS_TAG}`,
+    );
+  }
+  if (spec.agentHomePath) {
+    args.push(
+      '-fsdev',
+      `local,id=home,path=${checkOptionValue('agent home path', spec.agentHomePath)},security_model=none`,
+      '-device',
+      `virtio-9p-device,fsdev=home,mount_tag=${AGENT_HOME_TAG}`,
     );
   }
   return args;

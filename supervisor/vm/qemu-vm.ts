@@ -4,6 +4,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { LifecycleState } from '../api/lifecycle.ts';
 import type { AccelChoice } from './accel.ts';
 import {
@@ -23,6 +24,7 @@ import {
   vmRuntimePaths,
   writeOwner,
 } from './runtime-dir.ts';
+import { makeSandboxDisk } from './sandbox-disk.ts';
 import { type StateChange, VmStateMachine } from './state.ts';
 
 export interface VmSpec {
@@ -34,6 +36,12 @@ export interface VmSpec {
   /** Host loopback port of this sandbox's proxy listener. */
   proxyPort: number;
   workspace?: WorkspaceShare;
+  /** Size of the writable layer on disk, in MiB (sparse, removed with the VM); 0 or unset: in RAM. */
+  diskMiB?: number;
+  /** The managed agents' folder, shared read-only (guest /opt/agents). */
+  agentsPath?: string;
+  /** The per-project agent home, shared read-write (guest /opt/warden-home, linked as ~/.claude, ~/.codex). */
+  agentHomePath?: string;
   /** The Warden CA the guest trusts (PEM). */
   caPem?: string;
   /** Extra environment for every command (secret placeholders, never values). */
@@ -153,11 +161,14 @@ export class QemuVm implements Vm {
       abort.signal.throwIfAborted();
       rmSync(this.paths.dir, { recursive: true, force: true });
       createRuntimeDir(this.paths);
+      const diskPath = this.spec.diskMiB ? path.join(this.paths.dir, 'disk.img') : undefined;
+      if (diskPath) makeSandboxDisk(diskPath, this.spec.diskMiB!);
       const args = buildQemuArgs({
         accel: accel.accel,
         kernelPath: image.kernelPath,
         initrdPath: image.initrdPath,
         ...(image.rootfsPath ? { rootfsPath: image.rootfsPath } : {}),
+        ...(diskPath ? { diskPath } : {}),
         cpus: this.spec.cpus,
         memoryMiB: this.spec.memoryMiB,
         proxyPort: this.spec.proxyPort,
@@ -166,6 +177,8 @@ export class QemuVm implements Vm {
         consoleLog: this.paths.consoleLog,
         pidFile: this.paths.pidFile,
         ...(this.spec.workspace ? { workspace: this.spec.workspace } : {}),
+        ...(this.spec.agentsPath ? { agentsPath: this.spec.agentsPath } : {}),
+        ...(this.spec.agentHomePath ? { agentHomePath: this.spec.agentHomePath } : {}),
       });
       const spawnedAt = Date.now();
       const logFd = openSync(this.paths.qemuLog, 'a', 0o600);

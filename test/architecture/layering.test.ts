@@ -30,8 +30,9 @@ const LAYER: Record<string, number> = {
   'supervisor/hub': 3,
   'supervisor/proxy': 4,
   'supervisor/sandboxes': 5,
-  'supervisor/daemon': 6,
-  'supervisor/cli': 7,
+  'supervisor/agents': 6,
+  'supervisor/daemon': 7,
+  'supervisor/cli': 8,
   // The other processes: clients of the contract, never of the daemon's insides.
   renderer: 1,
   main: 2,

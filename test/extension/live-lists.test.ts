@@ -123,6 +123,8 @@ test('sandbox rows: a state event changes its row, a create or remove asks for t
     state: 'RUNNING',
     image: { id: 'i', name: 'debian' },
     cpus: 2,
+    diskMiB: 8192,
+    agents: [],
     memoryMiB: 512,
     fromPool: false,
     proxyPort: 3,

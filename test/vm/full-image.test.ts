@@ -85,6 +85,8 @@ describe('the full image (Debian userland) under warden run', {
       'set -e',
       'echo "node $(node --version)"',
       'echo "npm $(npm --version)"',
+      'echo "npm uses $(node -p process.version) at $(command -v node)"',
+      `echo "root size $(df -Pm / | awk 'NR==2{print $2}') MiB"`,
       'git --version',
       'python3 --version',
       'curl --version | head -1',
@@ -102,8 +104,11 @@ describe('the full image (Debian userland) under warden run', {
     });
     assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
     const out = r.stdout;
-    assert.match(out, /^node v(1[89]|[2-9]\d)\./m);
-    assert.match(out, /^npm \d+\./m);
+    assert.match(out, /^node v(2[2-9]|[3-9]\d)\./m, 'the pinned Node, 22 or newer (Debian’s is 18)');
+    assert.match(out, /^npm 11\./m);
+    assert.match(out, /^npm uses v2[2-9]\.\d+\.\d+ at \/usr\/local\/bin\/node$/m);
+    const rootMiB = Number(/^root size (\d+) MiB$/m.exec(out)?.[1]);
+    assert.ok(rootMiB > 7000, `the writable layer is the 8 GiB sandbox disk, not RAM: ${rootMiB} MiB`);
     assert.match(out, /^git version \d/m);
     assert.match(out, /^Python 3\./m);
     assert.match(out, /^curl \d/m);

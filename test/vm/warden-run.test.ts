@@ -5,7 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SandboxStateEvent, WardenEvent } from '../../supervisor/api/index.ts';
@@ -164,6 +172,92 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     assert.match(stderr, /did not exit within 10 s of SIGTERM/);
     const mine = async () => (await c.call('GET /v1/sandboxes')).filter((s) => s.label === 'trap-term');
     await until('the trap-term sandbox to be removed', async () => (await mine()).length === 0, 15_000);
+  });
+
+  test('--disk: the writable layer is a sparse disk of that size, gone with the sandbox; ENOSPC names --disk', async () => {
+    const c = await client();
+    const script =
+      `df -Pm / | awk 'NR==2{print "size", $2}'; ` +
+      "dd if=/dev/zero of=/fill bs=1M count=200 2>&1 | grep -o 'No space left on device' | head -1; exit 1";
+    const r = await warden(['run', '--disk', '96M', '--label', 'small-disk', '--', 'sh', '-c', script]);
+    const size = Number(/^size (\d+)$/m.exec(r.stdout)?.[1]);
+    assert.ok(size > 60 && size <= 96, `a 96 MiB disk as the root's writable layer: ${r.stdout}`);
+    assert.match(r.stdout, /No space left on device/);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /ran out of disk space in the sandbox \(ENOSPC; its writable layer is 96M\).*--disk 16G/,
+    );
+    await until(
+      'the small-disk sandbox to be removed',
+      async () => (await c.call('GET /v1/sandboxes')).every((s) => s.label !== 'small-disk'),
+      15_000,
+    );
+    const disks = readdirSync(path.join(home, 'run')).filter((d) =>
+      existsSync(path.join(home, 'run', d, 'disk.img')),
+    );
+    assert.deepEqual(
+      disks.filter((d) => !d.includes('pool')),
+      [],
+      'no sandbox disk is left but the warm pool VM’s',
+    );
+    const big = await warden(['run', '--', 'sh', '-c', `df -Pm / | awk 'NR==2{print $2}'`]);
+    assert.ok(Number(big.stdout) > 7000, `the default is an 8 GiB disk: ${big.stdout} ${big.stderr}`);
+  });
+
+  test('--agent-home keeps ~/.claude per workspace; a home holding a vault value is refused', async () => {
+    const ws = path.join(home, 'ws-home');
+    mkdirSync(ws);
+    const first = await warden([
+      'run',
+      '--workspace',
+      ws,
+      '--agent-home',
+      '--',
+      'sh',
+      '-c',
+      'echo \'{"theme":"dark"}\' > ~/.claude/settings.json && mkdir -p ~/.codex && echo x > ~/.codex/history',
+    ]);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await warden([
+      'run',
+      '--workspace',
+      ws,
+      '--agent-home',
+      '--',
+      'cat',
+      '/root/.claude/settings.json',
+    ]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, '{"theme":"dark"}\n', 'the settings outlived the first sandbox');
+    const ws2 = path.join(home, 'ws-home2');
+    mkdirSync(ws2);
+    const other = await warden([
+      'run',
+      '--workspace',
+      ws2,
+      '--agent-home',
+      '--',
+      'sh',
+      '-c',
+      'ls ~/.claude | wc -l',
+    ]);
+    assert.equal(other.stdout.trim(), '0', `another workspace has its own home: ${other.stderr}`);
+    const set = await warden(['secret', 'set', 'HOME_TEST_KEY', '--host', 'api.test', '--inject', 'bearer'], {
+      input: 'real-value-0123456789abcdef',
+    });
+    assert.equal(set.code, 0, set.stderr);
+    const homes = readdirSync(path.join(home, 'homes'));
+    const dir = homes
+      .map((h) => path.join(home, 'homes', h))
+      .find((h) => existsSync(path.join(h, '.codex', 'history')));
+    assert.ok(dir, `the workspace's home is under $WARDEN_HOME/homes: ${homes}`);
+    writeFileSync(path.join(dir, '.claude', 'leak.txt'), 'token real-value-0123456789abcdef\n');
+    const refused = await warden(['run', '--workspace', ws, '--agent-home', '--', 'true']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /holds secret values \(\.claude\/leak\.txt: HOME_TEST_KEY\)/);
+    assert.ok(!refused.stderr.includes('real-value-0123456789abcdef'), 'the value is never printed');
+    rmSync(path.join(dir, '.claude', 'leak.txt'));
   });
 
   test('a workspace with secret-looking files is refused with the files and the flag to share them', async () => {

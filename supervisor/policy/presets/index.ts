@@ -29,3 +29,22 @@ export function loadPreset(name: string): { yaml: string; source: string } | und
   const source = path.join(presetsDir(), `${name}.yaml`);
   return { yaml: readFileSync(source, 'utf8'), source };
 }
+
+/** What a preset's agent needs to run well: the sandbox's size unless the user gives one, and the agent. */
+export interface PresetNeeds {
+  cpus: number;
+  memoryMiB: number;
+  /** The managed agent (`warden agent add NAME`) the preset runs, installed on first use. */
+  agent?: string;
+}
+
+const NEEDS: Record<string, PresetNeeds> = {
+  // Claude Code and Codex are Node programs of a few hundred MiB resident with their tools.
+  'claude-code': { cpus: 2, memoryMiB: 2048, agent: 'claude-code' },
+  codex: { cpus: 2, memoryMiB: 2048, agent: 'codex' },
+  node: { cpus: 1, memoryMiB: 1024 },
+};
+
+export function presetNeeds(name: string): PresetNeeds | undefined {
+  return NEEDS[name];
+}

@@ -1,7 +1,8 @@
 // Builds guest images: Debian's generic kernel (uncompressed), a small stage-1 initramfs,
 // and a read-only ext4 root filesystem holding a userland plus the Warden layer.
-//   minimal: the host's busybox, Node, curl and util-linux script (fast tests, ~15 s build)
-//   full:    a Debian userland from debootstrap (node, npm, git, curl, python3, CA bundle)
+//   minimal: the host's busybox, curl and util-linux script (fast tests, ~15 s build)
+//   full:    a Debian userland from debootstrap (git, curl, python3, CA bundle)
+// Both get the same pinned, hash-checked Node and npm (guest-node.ts).
 // Images land content-addressed under imagesDir; an identical build reuses its folder.
 
 import { createHash } from 'node:crypto';
@@ -22,6 +23,7 @@ import { AGENT_NAME } from '../guest/agent.ts';
 import { bundleAgent } from './agent-bundle.ts';
 import { makeExt4Image } from './ext4-image.ts';
 import { downloadKernel, unpackKernel } from './guest-kernel.ts';
+import { installGuestNode } from './guest-node.ts';
 import { type RunCommand, runCommand } from './host-tools.ts';
 import { buildInitramfs, hostBusybox } from './initramfs.ts';
 import type { ImageKind } from './kinds.ts';
@@ -36,7 +38,7 @@ import {
   verifyImage,
 } from './manifest.ts';
 import { fullRecipe } from './recipe.ts';
-import { minimalUserland, wardenLayer } from './rootfs-layers.ts';
+import { libraryEntries, minimalUserland, wardenLayer } from './rootfs-layers.ts';
 import { treeDigest, writeTree } from './tree.ts';
 
 export interface BuildImageOptions {
@@ -46,8 +48,8 @@ export interface BuildImageOptions {
   kind?: ImageKind;
   /** The bundled guest agent (one JS file). Default: bundle supervisor/vm/guest/main.ts with esbuild. */
   agentBundle?: string;
-  /** minimal: Node binary for the guest (default: this process's). */
-  nodeBinary?: string;
+  /** Where the pinned Node and npm tarballs are kept (default: imagesDir/.node-cache). */
+  nodeCacheDir?: string;
   /** A kernel .deb already at hand (default: `apt-get download` the generic kernel). */
   kernelDeb?: string;
   /** minimal: include curl and its libraries (default true). */
@@ -113,16 +115,14 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
 
     const root = path.join(tmp, 'root');
     mkdirSync(root);
+    const nodeCache = { cacheDir: opts.nodeCacheDir ?? path.join(opts.imagesDir, '.node-cache'), tmp, log };
     if (kind === 'full') {
       await fullUserland(root, opts, log);
+      installGuestNode(run, root, nodeCache);
     } else {
-      const nodeHost = opts.nodeBinary ?? process.execPath;
-      const stripped = path.join(tmp, 'node');
-      const node =
-        run('strip', ['--strip-debug', '-o', stripped, nodeHost]).status === 0
-          ? { hostPath: nodeHost, data: readFileSync(stripped) }
-          : { hostPath: nodeHost };
-      writeTree(root, minimalUserland(run, { busybox, node, withCurl: opts.withCurl ?? true }));
+      writeTree(root, minimalUserland(run, { busybox, withCurl: opts.withCurl ?? true }));
+      const nodeHost = installGuestNode(run, root, nodeCache);
+      writeTree(root, libraryEntries(run, nodeHost));
     }
     writeTree(root, wardenLayer({ agentJs, busyboxPath: busybox.path }));
     const kernelSha = sha256(kernel.vmlinux);

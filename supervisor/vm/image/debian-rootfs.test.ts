@@ -114,10 +114,10 @@ test('debootstrap and apt arguments', () => {
       'http://deb.debian.org/debian',
     ],
   );
-  const apt = aptInstallArgs('/var/tmp/r', ['nodejs', 'git']);
+  const apt = aptInstallArgs('/var/tmp/r', ['python3', 'git']);
   assert.equal(apt[0], '/var/tmp/r');
   assert.ok(apt.includes('--no-install-recommends'));
-  assert.deepEqual(apt.slice(-3), ['install', 'nodejs', 'git']);
+  assert.deepEqual(apt.slice(-3), ['install', 'python3', 'git']);
 });
 
 test('installed versions from dpkg status', () => {

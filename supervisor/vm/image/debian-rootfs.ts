@@ -1,8 +1,8 @@
-// A Debian guest userland (node/npm, git, curl, python3, CA certificates) built from the
+// A Debian guest userland (git, curl, python3, CA certificates; Node and npm are the pinned
+// builds of guest-node.ts, Debian's are too old for current agents) built from the
 // host's Debian mirror: `debootstrap --variant=minbase` lays down the base system, then
 // apt inside the tree installs the packages (debootstrap's own resolver ignores virtual
-// packages: bookworm's npm needs node-has and node-color-support, which only other
-// packages provide, and debootstrap gives up configuring). Downloaded .debs are kept in
+// packages, and debootstrap gives up configuring). Downloaded .debs are kept in
 // CACHEDIR/debs for both steps, so a second build downloads only the package index.
 // Needs root (debootstrap and chroot); the tree is shrunk afterwards (rootfs-shrink.ts).
 
@@ -13,7 +13,8 @@ import { treeSize } from './ext4-image.ts';
 import { type RunCommand, runCommand } from './host-tools.ts';
 import { shrinkRootfs } from './rootfs-shrink.ts';
 
-export const DEFAULT_PACKAGES = ['nodejs', 'npm', 'git', 'curl', 'python3', 'ca-certificates', 'bsdutils'];
+/** libstdc++6 for the pinned Node (minbase has it through apt; named so it stays). */
+export const DEFAULT_PACKAGES = ['git', 'curl', 'python3', 'ca-certificates', 'bsdutils', 'libstdc++6'];
 /** What debootstrap itself installs on top of minbase: CA certificates, for https mirrors in the apt step. */
 export const BOOTSTRAP_PACKAGES = ['ca-certificates'];
 

@@ -15,6 +15,17 @@ export const GUEST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 export const GUEST_WORKSPACE = '/workspace';
 /** The 9p mount tag the driver gives the workspace share. */
 export const WORKSPACE_TAG = 'ws';
+/** The virtio serial of a sandbox's own disk, which stage 1 mounts as the writable layer. */
+export const SANDBOX_DISK_SERIAL = 'warden-disk';
+/** The 9p mount tag of the managed agents' folder ($WARDEN_HOME/agents), read-only, and where it is mounted. */
+export const AGENTS_TAG = 'agents';
+export const GUEST_AGENTS = '/opt/agents';
+/** The per-project agent home (--agent-home): its 9p tag, where it is mounted, and the folders linked from $HOME. */
+export const AGENT_HOME_TAG = 'home';
+export const GUEST_AGENT_HOME = '/opt/warden-home';
+export const AGENT_HOME_DIRS = ['.claude', '.codex'];
+
+export const GUEST_SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * /etc/profile.d/warden.sh. A login shell inside the guest sources it again, so the proxy
@@ -30,7 +41,8 @@ export function profileScript(): string {
     ['no_proxy', 'localhost,127.0.0.1,::1'],
   ];
   const vars: [string, string][] = [
-    ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    // A sandbox's managed agents (WARDEN_AGENT_PATH, from the host) come first.
+    ['PATH', `\${WARDEN_AGENT_PATH:+$WARDEN_AGENT_PATH:}${GUEST_SYSTEM_PATH}`],
     ['HOME', '/root'],
     ['LANG', 'C.UTF-8'],
     ['SSL_CERT_FILE', GUEST_CA_BUNDLE],
@@ -52,8 +64,9 @@ export const GUEST_BUSYBOX = '/opt/warden/bin/busybox';
 export const GUEST_STAGE2 = '/opt/warden/init';
 
 /**
- * The initramfs's /init (stage 1): loads the modules, mounts the read-only root disk
- * (/dev/vda) under a tmpfs overlay, moves /proc /sys /dev across and switches to it.
+ * The initramfs's /init (stage 1): loads the modules, mounts the read-only root disk under
+ * an overlay whose writable layer is the sandbox's disk (found by its serial) or tmpfs,
+ * moves /proc /sys /dev across and switches to it.
  */
 export function stage1Init(modules: string[], workspaceModules: string[] = []): string {
   const insmod = (list: string[], indent = '') =>
@@ -66,15 +79,29 @@ export WARDEN_INIT_AT=$(cut -d' ' -f1 /proc/uptime)
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 ${insmod(modules)}
-if grep -q 'warden.ws=' /proc/cmdline; then
+if grep -q -e 'warden.ws=' -e 'warden.agents=' -e 'warden.home=' /proc/cmdline; then
 ${insmod(workspaceModules, '  ') || '  :'}
 fi
 [ -c /dev/hvc0 ] && exec </dev/null >/dev/hvc0 2>&1
 echo "warden-init: started at \${WARDEN_INIT_AT}s, modules loaded at $(cut -d' ' -f1 /proc/uptime)s"
 fail() { echo "warden-init: $*"; poweroff -f; }
 mkdir -p /lower /upper /newroot
-mount -t ext4 -o ro,noload /dev/vda /lower || fail "cannot mount the root filesystem /dev/vda"
-mount -t tmpfs -o mode=755 tmpfs /upper
+# The writable layer: the sandbox's own disk (virtio serial ${SANDBOX_DISK_SERIAL}) when it has one, else RAM.
+disk=
+if grep -q 'warden.disk=1' /proc/cmdline; then
+  for b in /sys/block/vd*; do
+    [ "$(cat $b/serial 2>/dev/null)" = ${SANDBOX_DISK_SERIAL} ] && disk=/dev/\${b##*/}
+  done
+  [ -n "$disk" ] || fail "the sandbox disk (serial ${SANDBOX_DISK_SERIAL}) is missing"
+fi
+root=/dev/vda
+[ "$disk" = /dev/vda ] && root=/dev/vdb
+mount -t ext4 -o ro,noload $root /lower || fail "cannot mount the root filesystem $root"
+if [ -n "$disk" ]; then
+  mount -t ext4 -o noatime $disk /upper || fail "cannot mount the sandbox disk $disk"
+else
+  mount -t tmpfs -o mode=755 tmpfs /upper
+fi
 mkdir -p /upper/data /upper/work
 mount -t overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work overlay /newroot ||
   fail "cannot mount the overlay root"
@@ -90,10 +117,11 @@ export function stage2Init(): string {
 bb=${GUEST_BUSYBOX}
 . /etc/profile.d/warden.sh
 exec </dev/null >/dev/hvc0 2>&1
-$bb mkdir -p /dev/pts /dev/shm /tmp /run ${GUEST_WORKSPACE}
+$bb mkdir -p /dev/pts /dev/shm /tmp /run ${GUEST_WORKSPACE} ${GUEST_AGENTS}
 $bb mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 $bb mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-$bb mount -t tmpfs -o mode=1777 tmpfs /tmp
+# With a sandbox disk /tmp stays on it (installs unpack there); else RAM, like the rest.
+if $bb grep -q 'warden.disk=1' /proc/cmdline; then $bb chmod 1777 /tmp; else $bb mount -t tmpfs -o mode=1777 tmpfs /tmp; fi
 $bb mount -t tmpfs -o mode=755 tmpfs /run
 echo "$WARDEN_INIT_AT" > /run/warden-init-at
 $bb ip link set lo up
@@ -101,9 +129,29 @@ $bb ip link set eth0 up
 $bb ip addr add 10.0.2.15/24 dev eth0
 $bb ip route add default via 10.0.2.2
 ws=
+agents=
+home=
 for arg in $($bb cat /proc/cmdline); do
-  case "$arg" in warden.ws=*) ws="\${arg#warden.ws=}" ;; esac
+  case "$arg" in
+    warden.ws=*) ws="\${arg#warden.ws=}" ;;
+    warden.agents=1) agents=1 ;;
+    warden.home=1) home=1 ;;
+  esac
 done
+if [ -n "$home" ]; then
+  $bb mkdir -p ${GUEST_AGENT_HOME}
+  if $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 ${AGENT_HOME_TAG} ${GUEST_AGENT_HOME}; then
+    for d in ${AGENT_HOME_DIRS.join(' ')}; do
+      $bb mkdir -p ${GUEST_AGENT_HOME}/$d && $bb rm -rf /root/$d && $bb ln -s ${GUEST_AGENT_HOME}/$d /root/$d
+    done
+  else
+    echo "warden-init: agent home mount failed"
+  fi
+fi
+if [ -n "$agents" ]; then
+  $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro ${AGENTS_TAG} ${GUEST_AGENTS} ||
+    echo "warden-init: agents mount failed"
+fi
 if [ -n "$ws" ]; then
   opts=trans=virtio,version=9p2000.L,msize=262144
   [ "$ws" = ro ] && opts="$opts,ro"

@@ -1,6 +1,6 @@
 // What a full image is built from, as one digest, known before anything is built: the
-// kernel package, the Warden layer (agent, init stages, inittab, environment, busybox)
-// and the Debian recipe (packages, suite, mirror). A build from the same recipe is reused
+// kernel package, the Warden layer (agent, init stages, inittab, environment, busybox),
+// the pinned Node and npm, and the Debian recipe (packages, suite, mirror). A build from the same recipe is reused
 // instead of spending minutes on debootstrap again (new package versions need a fresh build).
 
 import { createHash } from 'node:crypto';
@@ -10,6 +10,7 @@ import { hostMirror, hostSuite } from './apt-sources.ts';
 import { DEFAULT_PACKAGES } from './debian-rootfs.ts';
 import { agentLauncher, inittab, profileScript, stage1Init, stage2Init } from './guest-files.ts';
 import { GUEST_MODULES, KERNEL_META_PACKAGE, WORKSPACE_MODULES } from './guest-kernel.ts';
+import { guestNodeRecipe } from './guest-node.ts';
 import { parseKernelDepends, type RunCommand } from './host-tools.ts';
 
 export function fullRecipe(
@@ -24,7 +25,8 @@ export function fullRecipe(
   const suite = hostSuite();
   const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
   const parts = [
-    'full/1',
+    'full/2',
+    guestNodeRecipe(),
     kernel,
     GUEST_MODULES.join(' '),
     WORKSPACE_MODULES.join(' '),

@@ -1,6 +1,7 @@
 // What goes into a guest's root filesystem: the Warden layer every image gets (agent,
 // stage 2 of init, inittab, environment, Warden's own busybox), and the minimal image's
-// userland taken from the host (Node, curl, util-linux script and their libraries).
+// userland taken from the host (curl, util-linux script and their libraries; its Node is
+// the pinned one of guest-node.ts, with the host's copies of the libraries it needs).
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,13 +48,17 @@ export function binaryEntries(
   guestPath: string,
   data?: Buffer,
 ): CpioEntry[] {
-  const out: CpioEntry[] = [
+  return [
     { kind: 'file', path: rel(guestPath), data: data ?? readFileSync(hostPath), mode: 0o755 },
+    ...libraryEntries(run, hostPath),
   ];
-  for (const lib of parseLdd(mustRun(run, 'ldd', [hostPath]))) {
-    out.push({ kind: 'file', path: rel(lib), data: readFileSync(lib), mode: 0o755 });
-  }
-  return out;
+}
+
+/** The host's copies of the shared libraries a binary needs (ldd), at the same paths. */
+export function libraryEntries(run: RunCommand, hostPath: string): CpioEntry[] {
+  return parseLdd(mustRun(run, 'ldd', [hostPath])).map(
+    (lib): CpioEntry => ({ kind: 'file', path: rel(lib), data: readFileSync(lib), mode: 0o755 }),
+  );
 }
 
 export function hostWhich(run: RunCommand, name: string): string | undefined {
@@ -65,17 +70,28 @@ export function hostWhich(run: RunCommand, name: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
+/**
+ * glibc's small libraries that native agent binaries load besides libc (Claude Code's needs
+ * librt), from the folder of the host's libc, when present there.
+ */
+export const GLIBC_EXTRAS = ['librt.so.1', 'libresolv.so.2', 'libutil.so.1', 'libanl.so.1'];
+
+function glibcExtras(run: RunCommand, anyBinary: string): CpioEntry[] {
+  const libc = parseLdd(mustRun(run, 'ldd', [anyBinary])).find((l) => path.basename(l) === 'libc.so.6');
+  if (!libc) return [];
+  return GLIBC_EXTRAS.map((name) => path.join(path.dirname(libc), name))
+    .filter((p) => existsSync(p))
+    .map((p): CpioEntry => ({ kind: 'file', path: rel(p), data: readFileSync(p), mode: 0o755 }));
+}
+
 export interface MinimalUserland {
   busybox: { path: string; applets: string[] };
-  /** Node for the agent (and for agents' scripts); stripped of debug info when it could be. */
-  node: { hostPath: string; data?: Buffer };
   withCurl: boolean;
 }
 
-/** The minimal image's userland: busybox applets, Node, util-linux script, curl. */
+/** The minimal image's userland: busybox applets, util-linux script, curl (Node comes after). */
 export function minimalUserland(run: RunCommand, u: MinimalUserland): CpioEntry[] {
   const out: CpioEntry[] = busyboxEntries(u.busybox, rel(GUEST_BUSYBOX));
-  out.push(...binaryEntries(run, u.node.hostPath, 'usr/bin/node', u.node.data));
   const script = hostWhich(run, 'script');
   if (!script) throw new Error('util-linux script is not installed (apt-get install bsdutils)');
   out.push(...binaryEntries(run, script, 'usr/bin/script'));
@@ -84,6 +100,7 @@ export function minimalUserland(run: RunCommand, u: MinimalUserland): CpioEntry[
     if (!curl) throw new Error('curl is not installed (apt-get install curl), or build with withCurl: false');
     out.push(...binaryEntries(run, curl, 'usr/bin/curl'));
   }
+  out.push(...glibcExtras(run, script));
   for (const [p, s] of Object.entries(ETC_FILES)) out.push(text(p, s));
   for (const d of ['proc', 'sys', 'dev', 'run']) out.push({ kind: 'dir', path: d });
   out.push({ kind: 'dir', path: 'tmp', mode: 0o1777 }, { kind: 'dir', path: 'root', mode: 0o700 });
