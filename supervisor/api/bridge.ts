@@ -20,6 +20,7 @@ export const BRIDGE_METHODS = {
   removeSecret: 'DELETE /v1/secrets/:name',
   auditPage: 'GET /v1/audit',
   auditChain: 'GET /v1/audit/chain',
+  syncStatus: 'GET /v1/sync/status',
   listSandboxes: 'GET /v1/sandboxes',
   getSandbox: 'GET /v1/sandboxes/:sandboxId',
   createSandbox: 'POST /v1/sandboxes',

@@ -30,6 +30,7 @@ import type {
   SandboxLogsResponse,
   SandboxView,
 } from './sandbox-types.ts';
+import type { SyncEnrollRequest, SyncEnrollResponse, SyncStatus } from './sync-types.ts';
 import type { TerminalSize } from './terminal.ts';
 
 export interface ApiRoutes {
@@ -91,6 +92,14 @@ export interface ApiRoutes {
     response: AuditPage;
   };
   'GET /v1/audit/chain': { params: Record<string, never>; body: undefined; response: AuditChainStatus };
+  /** The team hub's sync link: state, position, backlog. */
+  'GET /v1/sync/status': { params: Record<string, never>; body: undefined; response: SyncStatus };
+  /** Enroll this device with a hub (the string `warden hub token create` printed). */
+  'POST /v1/sync/enroll': {
+    params: Record<string, never>;
+    body: SyncEnrollRequest;
+    response: SyncEnrollResponse;
+  };
   /** A sandbox of either kind: a microVM (`kind` `vm`, the default) or a host process's listener (`host`). */
   'POST /v1/sandboxes': {
     params: Record<string, never>;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { VERSION } from '../api/version.ts';
 import { ApprovalQueue } from '../approvals/index.ts';
 import { AuditWriter } from '../audit/audit-writer.ts';
-import { AuditStore } from '../audit/index.ts';
+import { AuditStore, SyncLedger } from '../audit/index.ts';
 import { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
@@ -30,12 +30,14 @@ import { Sandboxes } from '../sandboxes/sandboxes.ts';
 import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
+import { SyncLink, type SyncLinkOptions } from '../sync/index.ts';
 import { type Accel, QemuMicrovmDriver, type VmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
+import { syncHandlers } from './sync-handlers.ts';
 import { OneTimeCodes } from './ui-codes.ts';
 import { uiSession } from './ui-session.ts';
 import { findUiDir, staticFiles } from './ui-static.ts';
@@ -70,6 +72,10 @@ export interface DaemonOptions {
   tunnelIdleMs?: number;
   /** The guest image sandboxes get when none is named (default: $WARDEN_IMAGE, else full). */
   defaultImage?: string;
+  /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */
+  sync?: Partial<
+    Pick<SyncLinkOptions, 'heartbeatMs' | 'batchDelayMs' | 'pollMs' | 'timeoutMs' | 'retry' | 'parkMs'>
+  >;
 }
 
 export class DaemonStartError extends Error {
@@ -92,6 +98,9 @@ export class Daemon {
   readonly ca: CertificateAuthority;
   /** The audit trail, read-only (queries, verify); writes go through the writer thread. */
   readonly audit: AuditStore;
+  /** The team hub's sync link (off until enrolled); never on the proxy's path. */
+  readonly sync: SyncLink;
+  readonly #ledger: SyncLedger;
   readonly #writer: AuditWriter;
   readonly #disposeAudit: () => void;
   readonly #api: ApiServer;
@@ -114,6 +123,7 @@ export class Daemon {
     vault: Vault;
     audit: AuditStore;
     writer: AuditWriter;
+    ledger: SyncLedger;
     base: PolicyLayer | undefined;
     token: string;
     trust: LoadedTrust;
@@ -131,6 +141,18 @@ export class Daemon {
     );
     // The audit writer subscribes first: an event is recorded before anyone else sees it.
     this.#disposeAudit = writer.attach(this.bus);
+    this.#ledger = args.ledger;
+    this.sync = new SyncLink({
+      ledger: args.ledger,
+      keyFile: paths.syncKeyFile,
+      log: this.log,
+      user: this.#user,
+      version: VERSION,
+      heartbeatMs: Number(process.env.WARDEN_SYNC_HEARTBEAT_MS) || undefined,
+      ...opts.sync,
+    });
+    // Only arms a timer: the link reads the store on its own connection, off the proxy's path.
+    this.bus.subscribe(() => this.sync.notify());
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
     // Assigned below; the queue's callbacks only run after construction.
@@ -201,6 +223,7 @@ export class Daemon {
       fallback: (req, res) => session(req, res) || files(req, res),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),
+        ...syncHandlers(this.sync, emit),
         ...sandboxHandlers({
           sandboxes,
           vms: this.vms,
@@ -226,6 +249,7 @@ export class Daemon {
           layers,
           vmStatus: () => this.vms.status(),
           upstreamTrust: trust.stores,
+          syncStatus: () => this.sync.status(),
           startUi: () => this.startHttp(),
           uiCode: () => ({ code: uiCodes.issue(), ttlMs: uiCodes.ttlMs }),
         }),
@@ -278,6 +302,7 @@ export class Daemon {
     const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
     let audit: AuditStore;
     let writer: AuditWriter;
+    let ledger: SyncLedger;
     try {
       writer = await AuditWriter.open(paths.auditDb, {
         // NORMAL survives a crash of the daemon (kill -9); WARDEN_AUDIT_DURABILITY=durable also
@@ -296,6 +321,7 @@ export class Daemon {
       });
       try {
         audit = AuditStore.open(paths.auditDb, { readOnly: true, version: VERSION });
+        ledger = SyncLedger.open(paths.auditDb, 250);
       } catch (error) {
         writer.close();
         throw error;
@@ -313,6 +339,7 @@ export class Daemon {
       vault,
       audit,
       writer,
+      ledger,
       base,
       token,
       trust,
@@ -322,6 +349,7 @@ export class Daemon {
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
     await daemon.vms.start();
+    await daemon.sync.start();
     daemon.bus.emit({
       type: 'daemon.started',
       time: new Date().toISOString(),
@@ -382,6 +410,7 @@ export class Daemon {
       await this.vms.stopAll();
       await this.sandboxes.closeAll();
       await this.#api.close();
+      this.sync.close();
       // Every queued event is committed before the writer thread ends.
       this.#disposeAudit();
       try {
@@ -390,6 +419,7 @@ export class Daemon {
         this.log.error('audit writer did not close cleanly', { error: (error as Error).message });
       }
       this.audit.close();
+      this.#ledger.close();
       await unlink(this.paths.socket).catch(() => {});
       await unlink(this.paths.pidFile).catch(() => {});
       this.log.info('warden daemon stopped');
