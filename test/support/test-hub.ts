@@ -70,6 +70,10 @@ export class TestHub {
   readonly failBatches: Misbehaviour[] = [];
   /** Commit the next N batches, then drop the connection without a reply. */
   dropAfterCommit = 0;
+  /** Wait this long between committing a batch and answering it. */
+  replyDelayMs = 0;
+  /** Batches committed. */
+  commits = 0;
   /** Every request's path and status, in order. */
   readonly log: Array<{ path: string; status: number }> = [];
   readonly origin = `warden-test-hub/${randomBytes(4).toString('hex')}`;
@@ -164,6 +168,9 @@ export class TestHub {
     let answer: unknown;
     try {
       answer = this.#route(req, url, body);
+      if (this.replyDelayMs > 0 && url.pathname === HUB_PATHS.batches) {
+        await new Promise((r) => setTimeout(r, this.replyDelayMs));
+      }
       if (answer === 'drop') {
         this.log.push({ path: url.pathname, status: 0 });
         req.socket.destroy();
@@ -307,6 +314,7 @@ export class TestHub {
     const head = device.head!;
     const leaf: HubLeaf = { device: device.id, seq: head.seq, hash: head.hash, received: Date.now() };
     const leafIndex = this.#append(leaf);
+    this.commits++;
     if (this.dropAfterCommit > 0) {
       this.dropAfterCommit--;
       return 'drop';
