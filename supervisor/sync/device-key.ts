@@ -21,11 +21,14 @@ function fromPrivate(privateKey: KeyObject): DeviceKey {
   return { privateKey, publicKey, deviceId: deviceIdOf(publicKey) };
 }
 
-/** A new key, written to `file` (replacing an earlier enrollment's). */
-export async function createDeviceKey(file: string): Promise<DeviceKey> {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  await writeFileAtomic(file, `${rawSeed(privateKey).toString('base64')}\n`, { mode: 0o600 });
-  return fromPrivate(privateKey);
+/** A new key, in memory until the hub accepts it. */
+export function newDeviceKey(): DeviceKey {
+  return fromPrivate(generateKeyPairSync('ed25519').privateKey);
+}
+
+/** Keep the key in `file` (replacing an earlier enrollment's). */
+export async function saveDeviceKey(file: string, key: DeviceKey): Promise<void> {
+  await writeFileAtomic(file, `${rawSeed(key.privateKey).toString('base64')}\n`, { mode: 0o600 });
 }
 
 /** The key in `file`; refuses a file other users can read, or one that is damaged. */

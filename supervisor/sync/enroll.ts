@@ -16,7 +16,7 @@ import type { SyncLedger } from '../audit/sync-ledger.ts';
 import { parseEnrollment } from '../hub-protocol/enrollment.ts';
 import { openCheckpoint, ReceiptError } from '../hub-protocol/receipt.ts';
 import { parseVerifierKey } from '../tlog/note.ts';
-import { createDeviceKey } from './device-key.ts';
+import { newDeviceKey, saveDeviceKey } from './device-key.ts';
 import { callHub, HubUnreachable, replyError } from './hub-client.ts';
 
 const validResponse = new Ajv({ strict: false }).compile(HubEnrollResponseSchema);
@@ -48,7 +48,7 @@ export async function enroll(input: EnrollInput): Promise<Enrolled> {
     );
   }
   const verifier = parseVerifierKey(e.hubKey);
-  const key = await createDeviceKey(input.keyFile);
+  const key = newDeviceKey();
   const start = input.ledger.start();
   const body: HubEnrollRequest = {
     token: e.token,
@@ -106,6 +106,7 @@ export async function enroll(input: EnrollInput): Promise<Enrolled> {
       'The hub may not be the one IT named; do not use it.',
     );
   }
+  await saveDeviceKey(input.keyFile, key);
   input.ledger.enroll({
     hubUrl: e.url,
     hubKey: e.hubKey,

@@ -74,6 +74,10 @@ export class TestHub {
   replyDelayMs = 0;
   /** Batches committed. */
   commits = 0;
+  /** Change a successful answer before it is sent (a lying hub). */
+  tamper: ((answer: Record<string, unknown>, path: string) => unknown) | null = null;
+  /** Never answer (the connection stays open). */
+  hang = false;
   /** Every request's path and status, in order. */
   readonly log: Array<{ path: string; status: number }> = [];
   readonly origin = `warden-test-hub/${randomBytes(4).toString('hex')}`;
@@ -166,8 +170,11 @@ export class TestHub {
     const body = Buffer.concat(chunks);
     let status = 200;
     let answer: unknown;
+    if (this.hang) return;
     try {
       answer = this.#route(req, url, body);
+      if (this.tamper && answer && typeof answer === 'object')
+        answer = this.tamper(answer as Record<string, unknown>, url.pathname);
       if (this.replyDelayMs > 0 && url.pathname === HUB_PATHS.batches) {
         await new Promise((r) => setTimeout(r, this.replyDelayMs));
       }
