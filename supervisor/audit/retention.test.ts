@@ -148,7 +148,10 @@ test('enrolled: the size cap still cuts unacknowledged records, and its checkpoi
   withStore(400, (store, file) => {
     enrollAt(file, 10);
     const result = store.prune({ maxBytes: 64 * 1024 });
-    assert.ok((result.throughSeq ?? 0) > 10, `the hard cap cut past the acknowledged seq: ${result.throughSeq}`);
+    assert.ok(
+      (result.throughSeq ?? 0) > 10,
+      `the hard cap cut past the acknowledged seq: ${result.throughSeq}`,
+    );
     assert.match(String((result.checkpoint?.ocsf.unmapped as Loose).reason), /team hub has not acknowledged/);
     assert.equal(store.verify().ok, true);
   });

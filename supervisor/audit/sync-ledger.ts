@@ -47,12 +47,16 @@ export class SyncLedger {
     this.#db = db;
   }
 
-  /** Open the audit database at `file` (created and migrated when needed). */
-  static open(file: string, busyTimeoutMs = 2000): SyncLedger {
-    return new SyncLedger(openDatabase(file, { durability: 'normal', busyTimeoutMs }).db);
+  /** Open the audit database at `file` (created and migrated when needed, unless read-only). */
+  static open(file: string, busyTimeoutMs = 2000, readOnly = false): SyncLedger {
+    return new SyncLedger(openDatabase(file, { durability: 'normal', busyTimeoutMs, readOnly }).db);
   }
 
   link(): SyncLinkRow | null {
+    const table = this.#db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_link'")
+      .get();
+    if (!table) return null;
     return (this.#db.prepare(`SELECT ${ROW} FROM sync_link WHERE id = 1`).get() as SyncLinkRow) ?? null;
   }
 
@@ -174,6 +178,16 @@ export class SyncLedger {
 
   receiptCount(): number {
     return this.#db.prepare('SELECT count(*) FROM sync_receipts').pluck().get() as number;
+  }
+
+  /** The first receipt at or above `seq` (the countersigned head a proof of `seq` ends at). */
+  receiptFrom(seq: number): StoredReceipt | null {
+    const row = this.#db
+      .prepare(
+        'SELECT seq, hash, tree_size AS treeSize, receipt, received FROM sync_receipts WHERE seq >= ? ORDER BY seq LIMIT 1',
+      )
+      .get(seq) as (Omit<StoredReceipt, 'receipt'> & { receipt: string }) | undefined;
+    return row ? { ...row, receipt: JSON.parse(row.receipt) as HubReceipt } : null;
   }
 
   /** Every receipt, oldest first (bisection over countersigned heads). */
