@@ -33,6 +33,7 @@ import { enroll } from './enroll.ts';
 import { callHub, type HubReply, type HubTarget, HubUnreachable } from './hub-client.ts';
 import { classify, type Failure } from './outcome.ts';
 import { DEFAULT_RETRY, type RetrySchedule, retryDelay } from './retry.ts';
+import { syncStatus } from './status.ts';
 
 const ajv = new Ajv({ strict: false });
 const validBatch = ajv.compile(HubBatchResponseSchema);
@@ -143,32 +144,13 @@ export class SyncLink {
   }
 
   status(): SyncStatus {
-    const row = this.#row ? this.#o.ledger.link() : null;
-    const head = this.#o.ledger.head();
-    const acked = row ? row.ackedSeq : null;
-    const backlog = row && head ? Math.max(0, head.seq - row.ackedSeq) : 0;
-    const oldest =
-      backlog > 0 && row ? this.#o.ledger.loggedAt(this.#o.ledger.firstAfter(row.ackedSeq) ?? 0) : null;
-    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-    return {
+    const live = {
       state: this.#state,
-      hub: row?.hubUrl ?? null,
-      deviceId: row?.deviceId ?? null,
-      acknowledgedSeq: acked,
-      headSeq: head?.seq ?? null,
-      backlog,
-      lagMs: oldest === null ? 0 : Math.max(0, Date.now() - oldest),
-      lastSuccess: iso(this.#lastSuccess),
+      lastSuccess: this.#lastSuccess,
       lastError: this.#lastError,
-      nextAttempt: this.#state === 'backing-off' || this.#state === 'parked' ? iso(this.#nextAttempt) : null,
-      treeSize: row?.treeSize ?? 0,
-      receipts: row ? this.#o.ledger.receiptCount() : 0,
+      nextAttempt: this.#nextAttempt,
     };
-  }
-
-  /** The enrolled hub as a request target (for `audit verify --against-hub`), or null. */
-  target(): HubTarget | null {
-    return this.#target;
+    return syncStatus(this.#o.ledger, live, this.#row !== null);
   }
 
   close(): void {
@@ -370,6 +352,10 @@ export class SyncLink {
     return new Stop(message);
   }
 
+  #pruned(seq: number | null): boolean {
+    return seq !== null && this.#o.ledger.hashesAt([seq])[0]?.hash === null;
+  }
+
   /** Act on a failure; returns when to come back (ms), or -1 to stay stopped. */
   #failed(error: unknown): number {
     if (error instanceof Stop) return -1;
@@ -394,8 +380,11 @@ export class SyncLink {
         return -1;
       case 'gap':
       case 'park': {
+        if (failure.action === 'gap' && this.#pruned(failure.expectedSeq)) {
+          this.#lastError = `records from seq ${failure.expectedSeq} were pruned at the store's size cap before the hub acknowledged them (a gap the hub reports)`;
+        }
         this.#state = 'parked';
-        this.#o.log.error(`team hub sync alert: ${failure.message}; the batch is parked`);
+        this.#o.log.error(`team hub sync alert: ${this.#lastError}; the batch is parked`);
         this.#nextAttempt = Date.now() + this.#o.parkMs;
         this.#hello = true;
         return this.#o.parkMs;

@@ -6,8 +6,9 @@ import { statSync } from 'node:fs';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { TestDaemon } from '../support/daemon.ts';
+import { startTestDaemon } from '../support/daemon.ts';
 import { append, hubAndDaemon, status, synced, waitFor } from '../support/sync.ts';
-import type { TestHub } from '../support/test-hub.ts';
+import { TestHub } from '../support/test-hub.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 after(async () => {
@@ -120,4 +121,51 @@ test('400: the batch is parked with an alert, no hot loop, then tried again', as
   assert.ok(d.logs.some((l) => l.includes('team hub sync alert')));
   await synced(d);
   sameAsHub(hub, d);
+});
+
+test('heartbeats carry the head and the backlog', async () => {
+  const { hub, d } = await hubAndDaemon();
+  cleanup.push(
+    () => d.stop(),
+    () => hub.close(),
+  );
+  append(d, 12);
+  const s = await synced(d);
+  const beat = await waitFor(
+    'a heartbeat with the head',
+    () => hub.device().lastHeartbeat,
+    (b) => b?.head?.seq === s.headSeq,
+  );
+  assert.equal(beat?.backlog, 0);
+});
+
+test('append → acknowledged within 1 s (default 250 ms batch delay), one batch in flight', async () => {
+  const hub = await new TestHub().listen();
+  const d = await startTestDaemon({ daemon: { poolSize: 0 } });
+  cleanup.push(
+    () => d.stop(),
+    () => hub.close(),
+  );
+  await d.client.call('POST /v1/sync/enroll', { body: { enrollment: hub.enrollment() } });
+  await synced(d);
+  const latencies: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    append(d, 1, `lat-${i}`);
+    const head = d.daemon.audit.head()?.seq ?? 0;
+    await waitFor(
+      'the ack',
+      () => status(d),
+      (s) => (s.acknowledgedSeq ?? 0) >= head,
+      5000,
+    );
+    latencies.push(performance.now() - t0);
+  }
+  latencies.sort((a, b) => a - b);
+  const worst = latencies.at(-1)!;
+  process.stdout.write(
+    `# append → acknowledged: median ${latencies[10]!.toFixed(0)} ms, worst of 20 ${worst.toFixed(0)} ms\n`,
+  );
+  assert.ok(worst <= 1000, `worst ${worst} ms`);
+  assert.ok(latencies[10]! >= 200, 'the batch waits for more records first');
 });
