@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # and Node), e2fsprogs (the root filesystem), debootstrap (the full Debian userland).
 packages=(curl ca-certificates openssl qemu-system-x86 busybox-static xz-utils binutils e2fsprogs debootstrap)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(cpio chromium)
+  # postgresql: the hub's tests start a throwaway cluster (test/support/hub/pg-cluster.sh).
+  packages+=(cpio chromium postgresql)
 fi
 
 missing=()

@@ -66,14 +66,23 @@ export function decodeBatch(gz: Uint8Array, limits: BatchLimits = HUB_LIMITS): H
       'Send smaller batches.',
     );
   }
+  // One JSON.parse of the whole batch (as an array) is much faster than one per line; only
+  // when it fails are the lines parsed one by one, to name the bad one.
+  let values: unknown[];
+  try {
+    values = JSON.parse(`[${lines.join(',')}]`) as unknown[];
+    if (values.length !== lines.length) throw new Error('a line holds more than one value');
+  } catch {
+    values = lines.map((line, i) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        throw new WardenError('BadRequest', `line ${i + 1} of the batch is not JSON`);
+      }
+    });
+  }
   const records: HubRecord[] = [];
-  for (const [i, line] of lines.entries()) {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new WardenError('BadRequest', `line ${i + 1} of the batch is not JSON`);
-    }
+  for (const [i, value] of values.entries()) {
     if (!validate(value)) {
       throw new WardenError(
         'BadRequest',

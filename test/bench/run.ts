@@ -1,7 +1,7 @@
 // `npm run bench`: the proxy benchmarks (test/bench/proxy.ts), then the audit store and VM
 // benchmarks when their files exist, printed as one table: each figure, its goal, the
 // direct baseline measured in the same run, the ratio, and PASS/MISS.
-// Flags: --only=proxy,audit,vm,ui   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
+// Flags: --only=proxy,audit,vm,hub,ui   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
 // Figures are also written to test-artifacts/bench.json.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -211,6 +211,9 @@ if (wants('vm')) {
   figures.push(
     ...(await optionalBench('vm', 'vm.ts', benchFunction('benchVm', 'benchVM', 'benchVmBoot'), notes)),
   );
+}
+if (wants('hub')) {
+  figures.push(...(await optionalBench('hub', 'hub.ts', benchFunction('benchHub'), notes)));
 }
 if (wants('ui')) {
   figures.push(...(await optionalBench('ui', 'ui.ts', benchFunction('benchUi'), notes)));

@@ -1,0 +1,9 @@
+// The team hub (issue 15): storage (SQLite or PostgreSQL), ingest with continuity checks,
+// the Merkle log and its receipts, the HTTP(S) server, and the hub's own verify.
+
+export { HubServer, type HubServerOptions, isLoopbackHost } from './http-server.ts';
+export { openHub, openHubStore } from './open-hub.ts';
+export { HubService, type HubServiceOptions } from './service.ts';
+export { defaultHubHome, hubPaths, readHubInfo, writeHubInfo } from './state.ts';
+export type { AlertRow, DeviceRow, HubStore } from './store.ts';
+export { type HubVerifyReport, verifyHub } from './verify.ts';

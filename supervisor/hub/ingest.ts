@@ -1,0 +1,199 @@
+// Accepting a batch: re-hash every record with the device's own chain code, then, with the
+// device's row locked, check continuity with what the hub holds. An overlap with equal
+// hashes is trimmed; a different hash is a fork (the divergent records go to quarantine and
+// an alert is raised, then 409 names the seq); a hole is a gap (409 names the seq expected).
+// An accepted batch becomes one Merkle leaf and its receipt.
+
+import { WardenError } from '../api/errors.ts';
+import type { HubBatchResponse, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
+import { rowHash } from '../audit/chain.ts';
+import type { HubLog } from './log.ts';
+import type { DeviceRow, HubStore, HubTx } from './store.ts';
+
+/** Every record's hash recomputed from its columns, and each linked to the one before it. */
+export function checkRecords(records: readonly HubRecord[]): void {
+  let prev: HubRecord | undefined;
+  for (const r of records) {
+    if (rowHash(r) !== r.hash) {
+      throw new WardenError(
+        'BadRequest',
+        `record ${r.seq} of the batch does not match its hash (changed after hashing, or not a Warden record)`,
+        'The batch was refused whole; nothing of it was stored.',
+      );
+    }
+    if (prev && r.prev_hash !== prev.hash) {
+      throw new WardenError('BadRequest', `record ${r.seq} of the batch does not link to record ${prev.seq}`);
+    }
+    prev = r;
+  }
+}
+
+type Outcome =
+  | { kind: 'ok'; response: HubBatchResponse }
+  | { kind: 'fork'; seq: number; why: string }
+  | { kind: 'gap'; expected: number };
+
+export interface IngestContext {
+  store: HubStore;
+  log: HubLog;
+  now: () => number;
+}
+
+/** The device's row, or the refusal a request from it gets. */
+export function activeDevice(device: DeviceRow | undefined, id: string): DeviceRow {
+  if (!device) {
+    throw new WardenError(
+      'Unauthorized',
+      `device ${id} is not enrolled on this hub`,
+      'Enroll it: warden sync enroll.',
+    );
+  }
+  if (device.revokedAt !== null) {
+    throw new WardenError(
+      'DeviceRevoked',
+      `device ${id} was revoked on this hub at ${new Date(device.revokedAt).toISOString()}`,
+      'Ask IT for a new enrollment token if this device should sync again.',
+    );
+  }
+  return device;
+}
+
+/** Where a batch diverges from what the hub holds (the lowest seq), or null. */
+async function divergence(
+  tx: HubTx,
+  d: DeviceRow,
+  records: readonly HubRecord[],
+  expected: number,
+): Promise<{ seq: number; why: string } | null> {
+  const first = records[0]!.seq;
+  const last = records.at(-1)!.seq;
+  if (first < expected) {
+    const stored = await tx.hashes(first, Math.min(last, expected - 1));
+    for (const r of records) {
+      if (r.seq >= expected) break;
+      const hash = stored.get(r.seq);
+      if (hash !== undefined && hash !== r.hash) {
+        return {
+          seq: r.seq,
+          why: `the hub holds a different record ${r.seq} (rewritten after it was synced)`,
+        };
+      }
+    }
+  }
+  const fresh = records.find((r) => r.seq === expected);
+  const prevExpected = d.head?.hash ?? d.startPrev;
+  if (fresh && fresh.prev_hash !== prevExpected) {
+    return {
+      seq: fresh.seq,
+      why: `record ${fresh.seq} does not link to record ${fresh.seq - 1} the hub holds`,
+    };
+  }
+  const declared = d.enrollHead;
+  if (declared) {
+    const r = records.find((x) => x.seq === declared.seq);
+    if (r && r.hash !== declared.hash) {
+      return {
+        seq: r.seq,
+        why: `record ${r.seq} differs from the head the device declared when it enrolled`,
+      };
+    }
+  }
+  return null;
+}
+
+export async function ingestBatch(
+  ctx: IngestContext,
+  deviceId: string,
+  records: readonly HubRecord[],
+  seenSize: number,
+): Promise<HubBatchResponse> {
+  checkRecords(records);
+  const first = records[0]!.seq;
+  const last = records.at(-1)!;
+  const inDefault = await ctx.store.placeRecords(
+    records.map((r) => r.time),
+    ctx.now(),
+  );
+  const outcome = await ctx.store.transaction(deviceId, async (tx): Promise<Outcome> => {
+    const d = activeDevice(tx.device, deviceId);
+    const now = ctx.now();
+    const expected = d.head ? d.head.seq + 1 : d.startSeq;
+    if (first > expected) {
+      await tx.alert({
+        device: deviceId,
+        kind: 'gap',
+        seq: expected,
+        message: `the batch starts at ${first} but the hub holds up to ${expected - 1}: records ${expected}…${first - 1} never arrived`,
+        at: now,
+      });
+      return { kind: 'gap', expected };
+    }
+    const fork = await divergence(tx, d, records, expected);
+    if (fork) {
+      await tx.quarantine(
+        records.filter((r) => r.seq >= fork.seq),
+        fork.why,
+        now,
+      );
+      await tx.alert({ device: deviceId, kind: 'fork', seq: fork.seq, message: fork.why, at: now });
+      return { kind: 'fork', ...fork };
+    }
+    const fresh = records.filter((r) => r.seq >= expected);
+    const stored = await tx.insertRecords(fresh, now);
+    let head: HubHead | null = d.head;
+    if (fresh.length > 0) {
+      head = { seq: last.seq, hash: last.hash };
+      await tx.setHead(head);
+    }
+    const acknowledged = head ?? { seq: d.startSeq - 1, hash: d.startPrev };
+    const leaf: HubLeaf = { device: deviceId, seq: last.seq, hash: last.hash, received: now };
+    const existing = fresh.length === 0 ? await tx.leafIndex(last.seq) : undefined;
+    let receiptLeaf = leaf;
+    let index: number;
+    let checkpoint: Awaited<ReturnType<HubLog['append']>>['checkpoint'];
+    if (existing === undefined) {
+      const appended = await ctx.log.append(tx, [leaf]);
+      index = appended.first;
+      checkpoint = appended.checkpoint;
+    } else {
+      // A resent batch the hub already countersigned: the same leaf, proven in today's tree.
+      index = existing;
+      receiptLeaf = (await tx.leafAt(existing)) ?? leaf;
+      checkpoint = (await tx.latestCheckpoint()) ?? ctx.log.empty();
+    }
+    const receipt = await ctx.log.receipt(tx, receiptLeaf, index, checkpoint, seenSize);
+    return {
+      kind: 'ok',
+      response: { acknowledged, stored, duplicates: records.length - stored, receipt },
+    };
+  });
+  if (outcome.kind === 'gap') {
+    throw new WardenError(
+      'ChainGap',
+      `the batch starts at seq ${first}; the hub expects ${outcome.expected}`,
+      `Send the records from seq ${outcome.expected} on.`,
+      { expectedSeq: outcome.expected },
+    );
+  }
+  if (outcome.kind === 'fork') {
+    throw new WardenError(
+      'ChainFork',
+      `the device's chain forks from the hub's at seq ${outcome.seq}: ${outcome.why}`,
+      'The divergent records were kept in quarantine and IT was alerted; the sync link stops until it is resolved.',
+      { seq: outcome.seq },
+    );
+  }
+  if (inDefault > 0) {
+    await ctx.store.flagDefaultPartition(deviceId);
+    if (!(await ctx.store.hasAlert(deviceId, 'default-partition', ctx.now() - 3_600_000))) {
+      await ctx.store.alert({
+        device: deviceId,
+        kind: 'default-partition',
+        seq: first,
+        message: `${inDefault} record(s) carry event times far from the hub's clock (the device's clock is wrong?)`,
+        at: ctx.now(),
+      });
+    }
+  }
+  return outcome.response;
+}

@@ -1,0 +1,392 @@
+// The team store: PostgreSQL through node-postgres. Stateless over the database, so several
+// hub processes can share it: an ingest locks its device row (SELECT … FOR UPDATE) for the
+// continuity check and the Merkle log's state row (always second) for the append.
+
+import pg from 'pg';
+import type { HubAlertKind, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
+import type { NodeId } from '../tlog/merkle.ts';
+import { ensurePartitions, inPartitionWindow, migratePg, monthOf } from './pg-schema.ts';
+import { type DeviceColumns, deviceFromRow, type RecordColumns, recordFromRow } from './rows.ts';
+import type {
+  AlertRow,
+  DeviceRow,
+  EnrollOutcome,
+  HubStore,
+  HubTx,
+  NewAlert,
+  NewDevice,
+  StoredCheckpoint,
+} from './store.ts';
+import { nodeKey } from './store.ts';
+
+// BIGINT columns as numbers: every value the hub stores (seqs, epoch ms, sizes) is a safe integer.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+const RECORD_SELECT =
+  'SELECT seq, time, kind, sandbox_id, "user", host, outcome, body, ctx, logged, prev_hash, hash FROM records';
+
+export class PgHubStore implements HubStore {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+  readonly #partitions = new Set<string>();
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  static async open(url: string, max = 10): Promise<PgHubStore> {
+    const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 10_000 });
+    pool.on('error', () => undefined); // an idle client's error: the next query reports it
+    try {
+      await migratePg(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PgHubStore(pool);
+  }
+
+  close(): Promise<void> {
+    return this.#pool.end();
+  }
+
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async claimLogKey(verifierKey: string): Promise<string> {
+    await this.#pool.query(
+      "INSERT INTO hub_meta (key, value) VALUES ('log_key', $1) ON CONFLICT DO NOTHING",
+      [verifierKey],
+    );
+    return (
+      (await this.#pool.query("SELECT value FROM hub_meta WHERE key = 'log_key'")).rows[0] as {
+        value: string;
+      }
+    ).value;
+  }
+
+  async addToken(hash: string, createdAt: number, expiresAt: number): Promise<void> {
+    await this.#pool.query('INSERT INTO tokens (hash, created, expires) VALUES ($1, $2, $3)', [
+      hash,
+      createdAt,
+      expiresAt,
+    ]);
+  }
+
+  enroll(tokenHash: string, now: number, d: NewDevice): Promise<EnrollOutcome> {
+    return this.#tx(async (c) => {
+      const token = (
+        await c.query('SELECT expires, spent FROM tokens WHERE hash = $1 FOR UPDATE', [tokenHash])
+      ).rows[0] as { expires: number; spent: number | null } | undefined;
+      if (!token) return 'unknown-token';
+      if (token.spent !== null) return 'spent-token';
+      if (token.expires <= now) return 'expired-token';
+      await c.query('UPDATE tokens SET spent = $1, device = $2 WHERE hash = $3', [now, d.id, tokenHash]);
+      await c.query(
+        'INSERT INTO devices (id, public_key, "user", machine, os, version, enrolled_at, start_seq, start_prev, ' +
+          'enroll_head_seq, enroll_head_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ' +
+          'ON CONFLICT (id) DO UPDATE SET "user" = excluded."user", machine = excluded.machine, os = excluded.os, ' +
+          'version = excluded.version',
+        [
+          d.id,
+          d.publicKey,
+          d.user,
+          d.machine,
+          d.os,
+          d.version,
+          d.enrolledAt,
+          d.startSeq,
+          d.startPrev,
+          d.enrollHead?.seq ?? null,
+          d.enrollHead?.hash ?? null,
+        ],
+      );
+      return 'ok';
+    });
+  }
+
+  async device(id: string): Promise<DeviceRow | undefined> {
+    const row = (await this.#pool.query('SELECT * FROM devices WHERE id = $1', [id])).rows[0] as
+      | DeviceColumns
+      | undefined;
+    return row ? deviceFromRow(row) : undefined;
+  }
+
+  async devices(): Promise<DeviceRow[]> {
+    return (
+      (await this.#pool.query('SELECT * FROM devices ORDER BY enrolled_at, id')).rows as DeviceColumns[]
+    ).map(deviceFromRow);
+  }
+
+  async revoke(id: string, at: number): Promise<boolean> {
+    const r = await this.#pool.query(
+      'UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+      [at, id],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async touch(id: string, at: number, backlog: number | null): Promise<void> {
+    await this.#pool.query(
+      'UPDATE devices SET last_seen = $1, backlog = coalesce($2, backlog) WHERE id = $3',
+      [at, backlog, id],
+    );
+  }
+
+  async spendNonce(device: string, nonce: string, created: number, forgetBefore: number): Promise<boolean> {
+    await this.#pool.query('DELETE FROM nonces WHERE created < $1', [forgetBefore]);
+    const r = await this.#pool.query(
+      'INSERT INTO nonces (device, nonce, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [device, nonce, created],
+    );
+    return r.rowCount === 1;
+  }
+
+  transaction<T>(deviceId: string, fn: (tx: HubTx) => Promise<T>): Promise<T> {
+    return this.#tx(async (c) => {
+      const row = (await c.query('SELECT * FROM devices WHERE id = $1 FOR UPDATE', [deviceId])).rows[0] as
+        | DeviceColumns
+        | undefined;
+      const tx: HubTx = {
+        device: row ? deviceFromRow(row) : undefined,
+        hashes: async (from, to) => {
+          const rows = (
+            await c.query('SELECT seq, hash FROM records WHERE device = $1 AND seq BETWEEN $2 AND $3', [
+              deviceId,
+              from,
+              to,
+            ])
+          ).rows as Array<{ seq: number; hash: string }>;
+          return new Map(rows.map((r) => [r.seq, r.hash]));
+        },
+        insertRecords: (records, received) => insertRecords(c, deviceId, records, received),
+        quarantine: async (records, reason, at) => {
+          await c.query(
+            'INSERT INTO quarantine (device, seq, record, reason, at) ' +
+              'SELECT $1, s, r, $4, $5 FROM unnest($2::bigint[], $3::text[]) AS t(s, r)',
+            [deviceId, records.map((r) => r.seq), records.map((r) => JSON.stringify(r)), reason, at],
+          );
+        },
+        alert: (a) => insertAlert(c, a),
+        setHead: async (head: HubHead) => {
+          await c.query('UPDATE devices SET head_seq = $1, head_hash = $2 WHERE id = $3', [
+            head.seq,
+            head.hash,
+            deviceId,
+          ]);
+        },
+        setChallenge: async (seqs) => {
+          await c.query('UPDATE devices SET challenge = $1 WHERE id = $2', [
+            seqs ? JSON.stringify(seqs) : null,
+            deviceId,
+          ]);
+        },
+        leafIndex: async (seq) => {
+          const r = (
+            await c.query('SELECT idx FROM tlog_leaves WHERE device = $1 AND seq = $2 ORDER BY idx LIMIT 1', [
+              deviceId,
+              seq,
+            ])
+          ).rows[0] as { idx: number } | undefined;
+          return r?.idx;
+        },
+        leafAt: async (index) =>
+          (await c.query('SELECT device, seq, hash, received FROM tlog_leaves WHERE idx = $1', [index]))
+            .rows[0] as HubLeaf | undefined,
+        latestCheckpoint: async () =>
+          (await c.query('SELECT size, root, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1'))
+            .rows[0] as StoredCheckpoint | undefined,
+        lockLog: async () =>
+          ((await c.query('SELECT size FROM tlog_state WHERE id = 1 FOR UPDATE')).rows[0] as { size: number })
+            .size,
+        nodes: (ids) => readNodes(c, ids),
+        appendLog: async (first, leaves, nodes, checkpoint) => {
+          await c.query(
+            'INSERT INTO tlog_leaves (idx, device, seq, hash, received) ' +
+              'SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[])',
+            [
+              leaves.map((_, i) => first + i),
+              leaves.map((l) => l.device),
+              leaves.map((l) => l.seq),
+              leaves.map((l) => l.hash),
+              leaves.map((l) => l.received),
+            ],
+          );
+          await c.query(
+            'INSERT INTO tlog_nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[]) ' +
+              'ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash',
+            [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash)],
+          );
+          await c.query('INSERT INTO tlog_checkpoints (size, root, note) VALUES ($1, $2, $3)', [
+            checkpoint.size,
+            checkpoint.root,
+            checkpoint.note,
+          ]);
+          await c.query('UPDATE tlog_state SET size = $1 WHERE id = 1', [checkpoint.size]);
+        },
+      };
+      return fn(tx);
+    });
+  }
+
+  async placeRecords(times: readonly number[], now: number): Promise<number> {
+    const wanted = new Map<string, ReturnType<typeof monthOf>>();
+    let outside = 0;
+    for (const t of times) {
+      if (!inPartitionWindow(t, now)) {
+        outside++;
+        continue;
+      }
+      const m = monthOf(t);
+      if (!this.#partitions.has(m.name)) wanted.set(m.name, m);
+    }
+    const made = await ensurePartitions(this.#pool, [...wanted.values()]);
+    for (const name of made) this.#partitions.add(name);
+    // A month that could not get its partition keeps landing in the default one.
+    for (const t of times) if (inPartitionWindow(t, now) && !this.#partitions.has(monthOf(t).name)) outside++;
+    return outside;
+  }
+
+  async flagDefaultPartition(device: string): Promise<void> {
+    await this.#pool.query('UPDATE devices SET default_partition = true WHERE id = $1', [device]);
+  }
+
+  alert(a: NewAlert): Promise<void> {
+    return insertAlert(this.#pool, a);
+  }
+
+  async alerts(device?: string): Promise<AlertRow[]> {
+    const sql = `SELECT id, device, kind, seq, message, at FROM alerts ${device ? 'WHERE device = $1' : ''} ORDER BY id`;
+    return (await this.#pool.query(sql, device ? [device] : [])).rows as AlertRow[];
+  }
+
+  async hasAlert(device: string, kind: HubAlertKind, since: number): Promise<boolean> {
+    const r = await this.#pool.query(
+      'SELECT 1 FROM alerts WHERE device = $1 AND kind = $2 AND at >= $3 LIMIT 1',
+      [device, kind, since],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async hashesAt(device: string, seqs: readonly number[]): Promise<Map<number, string>> {
+    const rows = (
+      await this.#pool.query('SELECT seq, hash FROM records WHERE device = $1 AND seq = ANY($2::bigint[])', [
+        device,
+        seqs,
+      ])
+    ).rows as Array<{ seq: number; hash: string }>;
+    return new Map(rows.map((r) => [r.seq, r.hash]));
+  }
+
+  async quarantined(device: string): Promise<HubRecord[]> {
+    const rows = (
+      await this.#pool.query('SELECT record FROM quarantine WHERE device = $1 ORDER BY id', [device])
+    ).rows as Array<{ record: string }>;
+    return rows.map((r) => JSON.parse(r.record) as HubRecord);
+  }
+
+  async checkpoint(size?: number): Promise<StoredCheckpoint | undefined> {
+    const r =
+      size === undefined
+        ? await this.#pool.query('SELECT size, root, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1')
+        : await this.#pool.query('SELECT size, root, note FROM tlog_checkpoints WHERE size = $1', [size]);
+    return r.rows[0] as StoredCheckpoint | undefined;
+  }
+
+  nodes(ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
+    return readNodes(this.#pool, ids);
+  }
+
+  async leaves(from: number, to: number): Promise<HubLeaf[]> {
+    return (
+      await this.#pool.query(
+        'SELECT device, seq, hash, received FROM tlog_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+        [from, to],
+      )
+    ).rows as HubLeaf[];
+  }
+
+  async records(device: string, afterSeq: number, limit: number): Promise<HubRecord[]> {
+    const rows = (
+      await this.#pool.query(`${RECORD_SELECT} WHERE device = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
+        device,
+        afterSeq,
+        limit,
+      ])
+    ).rows as RecordColumns[];
+    return rows.map(recordFromRow);
+  }
+}
+
+async function insertRecords(
+  c: Queryable,
+  device: string,
+  records: readonly HubRecord[],
+  received: number,
+): Promise<number> {
+  if (records.length === 0) return 0;
+  const col = <K extends keyof HubRecord>(k: K) => records.map((r) => r[k]);
+  const r = await c.query(
+    'INSERT INTO records (device, seq, time, kind, sandbox_id, "user", host, outcome, body, ctx, logged, prev_hash, hash, received) ' +
+      'SELECT $1, * , $14 FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], ' +
+      '$8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[]) ON CONFLICT DO NOTHING',
+    [
+      device,
+      col('seq'),
+      col('time'),
+      col('kind'),
+      col('sandbox_id'),
+      col('user'),
+      col('host'),
+      col('outcome'),
+      col('body'),
+      col('ctx'),
+      col('logged'),
+      col('prev_hash'),
+      col('hash'),
+      received,
+    ],
+  );
+  return r.rowCount ?? 0;
+}
+
+async function insertAlert(c: Queryable, a: NewAlert): Promise<void> {
+  await c.query('INSERT INTO alerts (device, kind, seq, message, at) VALUES ($1, $2, $3, $4, $5)', [
+    a.device,
+    a.kind,
+    a.seq,
+    a.message,
+    a.at,
+  ]);
+}
+
+async function readNodes(c: Queryable, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
+  if (ids.length === 0) return new Map();
+  const rows = (
+    await c.query(
+      'SELECT n.level, n.idx, n.hash FROM tlog_nodes n JOIN unnest($1::int[], $2::bigint[]) AS w(level, idx) ' +
+        'ON n.level = w.level AND n.idx = w.idx',
+      [ids.map((i) => i.level), ids.map((i) => i.index)],
+    )
+  ).rows as Array<{ level: number; idx: number; hash: Buffer }>;
+  return new Map(rows.map((r) => [nodeKey({ level: r.level, index: r.idx }), r.hash]));
+}

@@ -1,0 +1,117 @@
+// Row ↔ object conversions shared by both stores (column names are the same in both).
+
+import type { HubRecord } from '../api/hub.ts';
+import type { DeviceRow } from './store.ts';
+
+export interface DeviceColumns {
+  id: string;
+  public_key: string;
+  user: string;
+  machine: string;
+  os: string;
+  version: string;
+  enrolled_at: number | string;
+  revoked_at: number | string | null;
+  start_seq: number | string;
+  start_prev: string;
+  enroll_head_seq: number | string | null;
+  enroll_head_hash: string | null;
+  head_seq: number | string | null;
+  head_hash: string | null;
+  last_seen: number | string | null;
+  backlog: number | string | null;
+  challenge: string | null;
+  default_partition: number | boolean;
+}
+
+const num = (v: number | string): number => Number(v);
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+export function deviceFromRow(r: DeviceColumns): DeviceRow {
+  return {
+    id: r.id,
+    publicKey: r.public_key,
+    user: r.user,
+    machine: r.machine,
+    os: r.os,
+    version: r.version,
+    enrolledAt: num(r.enrolled_at),
+    revokedAt: numOrNull(r.revoked_at),
+    startSeq: num(r.start_seq),
+    startPrev: r.start_prev,
+    enrollHead:
+      r.enroll_head_seq === null || r.enroll_head_hash === null
+        ? null
+        : { seq: num(r.enroll_head_seq), hash: r.enroll_head_hash },
+    head: r.head_seq === null || r.head_hash === null ? null : { seq: num(r.head_seq), hash: r.head_hash },
+    lastSeen: numOrNull(r.last_seen),
+    backlog: numOrNull(r.backlog),
+    challenge: r.challenge === null ? null : (JSON.parse(r.challenge) as number[]),
+    defaultPartition: Boolean(r.default_partition),
+  };
+}
+
+/** The record columns in insert order (after `device`). */
+export const RECORD_COLUMNS = [
+  'seq',
+  'time',
+  'kind',
+  'sandbox_id',
+  'user',
+  'host',
+  'outcome',
+  'body',
+  'ctx',
+  'logged',
+  'prev_hash',
+  'hash',
+] as const;
+
+export interface RecordColumns {
+  seq: number | string;
+  time: number | string;
+  kind: string;
+  sandbox_id: string | null;
+  user: string;
+  host: string | null;
+  outcome: string | null;
+  body: string;
+  ctx: string | null;
+  logged: number | string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export function recordFromRow(r: RecordColumns): HubRecord {
+  return {
+    seq: num(r.seq),
+    time: num(r.time),
+    kind: r.kind,
+    sandbox_id: r.sandbox_id,
+    user: r.user,
+    host: r.host,
+    outcome: r.outcome,
+    body: r.body,
+    ctx: r.ctx,
+    logged: numOrNull(r.logged),
+    prev_hash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export function recordValues(r: HubRecord): unknown[] {
+  return [
+    r.seq,
+    r.time,
+    r.kind,
+    r.sandbox_id,
+    r.user,
+    r.host,
+    r.outcome,
+    r.body,
+    r.ctx,
+    r.logged,
+    r.prev_hash,
+    r.hash,
+  ];
+}

@@ -1,0 +1,365 @@
+// The embedded store: one SQLite file (better-sqlite3, WAL, fsync per commit). Transactions
+// take SQLite's write lock (BEGIN IMMEDIATE), which also serializes hub processes sharing
+// the file; inside one process they queue on a promise chain, since better-sqlite3 has one
+// connection and an ingest awaits between its statements.
+
+import Database from 'better-sqlite3';
+import type { HubAlertKind, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
+import type { NodeId } from '../tlog/merkle.ts';
+import {
+  type DeviceColumns,
+  deviceFromRow,
+  type RecordColumns,
+  recordFromRow,
+  recordValues,
+} from './rows.ts';
+import type {
+  AlertRow,
+  DeviceRow,
+  EnrollOutcome,
+  HubStore,
+  HubTx,
+  NewAlert,
+  NewDevice,
+  StoredCheckpoint,
+} from './store.ts';
+import { nodeKey } from './store.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, created INTEGER NOT NULL, expires INTEGER NOT NULL,
+  spent INTEGER, device TEXT) STRICT;
+CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, public_key TEXT NOT NULL, user TEXT NOT NULL,
+  machine TEXT NOT NULL, os TEXT NOT NULL, version TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER,
+  start_seq INTEGER NOT NULL, start_prev TEXT NOT NULL, enroll_head_seq INTEGER, enroll_head_hash TEXT,
+  head_seq INTEGER, head_hash TEXT, last_seen INTEGER, backlog INTEGER, challenge TEXT,
+  default_partition INTEGER NOT NULL DEFAULT 0) STRICT;
+CREATE TABLE IF NOT EXISTS records (device TEXT NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,
+  kind TEXT NOT NULL, sandbox_id TEXT, user TEXT NOT NULL, host TEXT, outcome TEXT, body TEXT NOT NULL, ctx TEXT,
+  logged INTEGER, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, received INTEGER NOT NULL,
+  PRIMARY KEY (device, seq)) STRICT;
+CREATE INDEX IF NOT EXISTS records_time ON records (time);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind, time);
+CREATE INDEX IF NOT EXISTS records_host ON records (host, time);
+CREATE INDEX IF NOT EXISTS records_user ON records (user, time);
+CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, device TEXT NOT NULL, seq INTEGER NOT NULL,
+  record TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, device TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER,
+  message TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
+CREATE INDEX IF NOT EXISTS alerts_device ON alerts (device, kind, at);
+CREATE TABLE IF NOT EXISTS nonces (device TEXT NOT NULL, nonce TEXT NOT NULL, created INTEGER NOT NULL,
+  PRIMARY KEY (device, nonce)) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nonces_created ON nonces (created);
+CREATE TABLE IF NOT EXISTS tlog_state (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL) STRICT;
+INSERT OR IGNORE INTO tlog_state (id, size) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS tlog_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+  PRIMARY KEY (level, idx)) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tlog_leaves (idx INTEGER PRIMARY KEY, device TEXT NOT NULL, seq INTEGER NOT NULL,
+  hash TEXT NOT NULL, received INTEGER NOT NULL) STRICT;
+CREATE INDEX IF NOT EXISTS tlog_leaves_device ON tlog_leaves (device, seq);
+CREATE TABLE IF NOT EXISTS tlog_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL) STRICT;
+`;
+
+/** Rows per INSERT statement (14 parameters each; fewer statements than one per row). */
+const INSERT_ROWS = 64;
+
+function insertRecordSql(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return (
+    'INSERT INTO records (device, seq, time, kind, sandbox_id, user, host, outcome, body, ctx, logged, prev_hash, hash, received) ' +
+    `VALUES ${values} ON CONFLICT DO NOTHING`
+  );
+}
+
+export class SqliteHubStore implements HubStore {
+  readonly kind = 'sqlite' as const;
+  readonly #db: Database.Database;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #inserts = new Map<number, Database.Statement>();
+
+  constructor(file: string) {
+    this.#db = new Database(file, { timeout: 5000 });
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.exec(SCHEMA);
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.catch(() => undefined);
+    this.#db.close();
+  }
+
+  #insert(rows: number): Database.Statement {
+    let statement = this.#inserts.get(rows);
+    if (!statement) {
+      statement = this.#db.prepare(insertRecordSql(rows));
+      this.#inserts.set(rows, statement);
+    }
+    return statement;
+  }
+
+  /** Run `fn` in BEGIN IMMEDIATE … COMMIT, one at a time in this process. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn();
+        this.#db.exec('COMMIT');
+        return out;
+      } catch (error) {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  claimLogKey(verifierKey: string): Promise<string> {
+    return this.#serial(async () => {
+      this.#db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('log_key', ?)").run(verifierKey);
+      return this.#db.prepare("SELECT value FROM meta WHERE key = 'log_key'").pluck().get() as string;
+    });
+  }
+
+  addToken(hash: string, createdAt: number, expiresAt: number): Promise<void> {
+    return this.#serial(async () => {
+      this.#db
+        .prepare('INSERT INTO tokens (hash, created, expires) VALUES (?, ?, ?)')
+        .run(hash, createdAt, expiresAt);
+    });
+  }
+
+  enroll(tokenHash: string, now: number, d: NewDevice): Promise<EnrollOutcome> {
+    return this.#serial(async () => {
+      const token = this.#db.prepare('SELECT expires, spent FROM tokens WHERE hash = ?').get(tokenHash) as
+        | { expires: number; spent: number | null }
+        | undefined;
+      if (!token) return 'unknown-token';
+      if (token.spent !== null) return 'spent-token';
+      if (token.expires <= now) return 'expired-token';
+      this.#db.prepare('UPDATE tokens SET spent = ?, device = ? WHERE hash = ?').run(now, d.id, tokenHash);
+      this.#db
+        .prepare(
+          'INSERT INTO devices (id, public_key, user, machine, os, version, enrolled_at, start_seq, start_prev, ' +
+            'enroll_head_seq, enroll_head_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (id) DO UPDATE SET user = excluded.user, machine = excluded.machine, os = excluded.os, ' +
+            'version = excluded.version',
+        )
+        .run(
+          d.id,
+          d.publicKey,
+          d.user,
+          d.machine,
+          d.os,
+          d.version,
+          d.enrolledAt,
+          d.startSeq,
+          d.startPrev,
+          d.enrollHead?.seq ?? null,
+          d.enrollHead?.hash ?? null,
+        );
+      return 'ok';
+    });
+  }
+
+  async device(id: string): Promise<DeviceRow | undefined> {
+    const row = this.#db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as DeviceColumns | undefined;
+    return row ? deviceFromRow(row) : undefined;
+  }
+
+  async devices(): Promise<DeviceRow[]> {
+    return (this.#db.prepare('SELECT * FROM devices ORDER BY enrolled_at, id').all() as DeviceColumns[]).map(
+      deviceFromRow,
+    );
+  }
+
+  revoke(id: string, at: number): Promise<boolean> {
+    return this.#serial(
+      async () =>
+        this.#db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id)
+          .changes > 0,
+    );
+  }
+
+  touch(id: string, at: number, backlog: number | null): Promise<void> {
+    return this.#serial(async () => {
+      this.#db
+        .prepare('UPDATE devices SET last_seen = ?, backlog = coalesce(?, backlog) WHERE id = ?')
+        .run(at, backlog, id);
+    });
+  }
+
+  spendNonce(device: string, nonce: string, created: number, forgetBefore: number): Promise<boolean> {
+    return this.#serial(async () => {
+      this.#db.prepare('DELETE FROM nonces WHERE created < ?').run(forgetBefore);
+      return (
+        this.#db
+          .prepare('INSERT INTO nonces (device, nonce, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+          .run(device, nonce, created).changes === 1
+      );
+    });
+  }
+
+  transaction<T>(deviceId: string, fn: (tx: HubTx) => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      const db = this.#db;
+      const row = db.prepare('SELECT * FROM devices WHERE id = ?').get(deviceId) as DeviceColumns | undefined;
+      const tx: HubTx = {
+        device: row ? deviceFromRow(row) : undefined,
+        hashes: async (from, to) => this.#hashes(deviceId, from, to),
+        insertRecords: async (records, received) => {
+          let added = 0;
+          for (let i = 0; i < records.length; i += INSERT_ROWS) {
+            const chunk = records.slice(i, i + INSERT_ROWS);
+            const params = chunk.flatMap((r) => [deviceId, ...recordValues(r), received]);
+            added += this.#insert(chunk.length).run(...params).changes;
+          }
+          return added;
+        },
+        quarantine: async (records, reason, at) => {
+          const insert = db.prepare(
+            'INSERT INTO quarantine (device, seq, record, reason, at) VALUES (?, ?, ?, ?, ?)',
+          );
+          for (const r of records) insert.run(deviceId, r.seq, JSON.stringify(r), reason, at);
+        },
+        alert: async (a) => this.#insertAlert(a),
+        setHead: async (head: HubHead) => {
+          db.prepare('UPDATE devices SET head_seq = ?, head_hash = ? WHERE id = ?').run(
+            head.seq,
+            head.hash,
+            deviceId,
+          );
+        },
+        setChallenge: async (seqs) => {
+          db.prepare('UPDATE devices SET challenge = ? WHERE id = ?').run(
+            seqs ? JSON.stringify(seqs) : null,
+            deviceId,
+          );
+        },
+        leafIndex: async (seq) => {
+          const r = db
+            .prepare('SELECT idx FROM tlog_leaves WHERE device = ? AND seq = ? ORDER BY idx LIMIT 1')
+            .get(deviceId, seq) as { idx: number } | undefined;
+          return r?.idx;
+        },
+        leafAt: async (index) => (await this.leaves(index, index + 1))[0],
+        latestCheckpoint: () => this.checkpoint(),
+        lockLog: async () =>
+          (db.prepare('SELECT size FROM tlog_state WHERE id = 1').get() as { size: number }).size,
+        nodes: async (ids) => this.nodes(ids),
+        appendLog: async (first, leaves, nodes, checkpoint) => {
+          const leaf = db.prepare(
+            'INSERT INTO tlog_leaves (idx, device, seq, hash, received) VALUES (?, ?, ?, ?, ?)',
+          );
+          for (const [i, l] of leaves.entries()) leaf.run(first + i, l.device, l.seq, l.hash, l.received);
+          const node = db.prepare('INSERT OR REPLACE INTO tlog_nodes (level, idx, hash) VALUES (?, ?, ?)');
+          for (const n of nodes) node.run(n.level, n.index, n.hash);
+          db.prepare('INSERT INTO tlog_checkpoints (size, root, note) VALUES (?, ?, ?)').run(
+            checkpoint.size,
+            checkpoint.root,
+            checkpoint.note,
+          );
+          db.prepare('UPDATE tlog_state SET size = ? WHERE id = 1').run(checkpoint.size);
+        },
+      };
+      return fn(tx);
+    });
+  }
+
+  async placeRecords(): Promise<number> {
+    return 0;
+  }
+
+  flagDefaultPartition(device: string): Promise<void> {
+    return this.#serial(async () => {
+      this.#db.prepare('UPDATE devices SET default_partition = 1 WHERE id = ?').run(device);
+    });
+  }
+
+  #hashes(device: string, from: number, to: number): Map<number, string> {
+    const rows = this.#db
+      .prepare('SELECT seq, hash FROM records WHERE device = ? AND seq BETWEEN ? AND ?')
+      .raw(true)
+      .all(device, from, to) as Array<[number, string]>;
+    return new Map(rows);
+  }
+
+  alert(a: NewAlert): Promise<void> {
+    return this.#serial(async () => this.#insertAlert(a));
+  }
+
+  #insertAlert(a: NewAlert): void {
+    this.#db
+      .prepare('INSERT INTO alerts (device, kind, seq, message, at) VALUES (?, ?, ?, ?, ?)')
+      .run(a.device, a.kind, a.seq, a.message, a.at);
+  }
+
+  async alerts(device?: string): Promise<AlertRow[]> {
+    const sql = `SELECT id, device, kind, seq, message, at FROM alerts ${device ? 'WHERE device = ?' : ''} ORDER BY id`;
+    return this.#db.prepare(sql).all(...(device ? [device] : [])) as AlertRow[];
+  }
+
+  async hasAlert(device: string, kind: HubAlertKind, since: number): Promise<boolean> {
+    return (
+      this.#db
+        .prepare('SELECT 1 FROM alerts WHERE device = ? AND kind = ? AND at >= ? LIMIT 1')
+        .get(device, kind, since) !== undefined
+    );
+  }
+
+  async hashesAt(device: string, seqs: readonly number[]): Promise<Map<number, string>> {
+    const get = this.#db.prepare('SELECT hash FROM records WHERE device = ? AND seq = ?').pluck();
+    const out = new Map<number, string>();
+    for (const seq of seqs) {
+      const hash = get.get(device, seq) as string | undefined;
+      if (hash !== undefined) out.set(seq, hash);
+    }
+    return out;
+  }
+
+  async quarantined(device: string): Promise<HubRecord[]> {
+    return (
+      this.#db
+        .prepare('SELECT record FROM quarantine WHERE device = ? ORDER BY id')
+        .pluck()
+        .all(device) as string[]
+    ).map((t) => JSON.parse(t) as HubRecord);
+  }
+
+  async checkpoint(size?: number): Promise<StoredCheckpoint | undefined> {
+    const row = (
+      size === undefined
+        ? this.#db.prepare('SELECT size, root, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1').get()
+        : this.#db.prepare('SELECT size, root, note FROM tlog_checkpoints WHERE size = ?').get(size)
+    ) as StoredCheckpoint | undefined;
+    return row;
+  }
+
+  async nodes(ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
+    const get = this.#db.prepare('SELECT hash FROM tlog_nodes WHERE level = ? AND idx = ?').pluck();
+    const out = new Map<string, Buffer>();
+    for (const id of ids) {
+      const hash = get.get(id.level, id.index) as Buffer | undefined;
+      if (hash) out.set(nodeKey(id), hash);
+    }
+    return out;
+  }
+
+  async leaves(from: number, to: number): Promise<HubLeaf[]> {
+    return this.#db
+      .prepare('SELECT device, seq, hash, received FROM tlog_leaves WHERE idx >= ? AND idx < ? ORDER BY idx')
+      .all(from, to) as HubLeaf[];
+  }
+
+  async records(device: string, afterSeq: number, limit: number): Promise<HubRecord[]> {
+    return (
+      this.#db
+        .prepare(
+          'SELECT seq, time, kind, sandbox_id, user, host, outcome, body, ctx, logged, prev_hash, hash FROM records ' +
+            'WHERE device = ? AND seq > ? ORDER BY seq LIMIT ?',
+        )
+        .all(device, afterSeq, limit) as RecordColumns[]
+    ).map(recordFromRow);
+  }
+}

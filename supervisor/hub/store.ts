@@ -1,0 +1,135 @@
+// The hub's storage, behind one interface with two implementations chosen at the edge
+// (`--db sqlite:PATH` → sqlite-store.ts, `--db postgres://…` → pg-store.ts). Records are
+// kept as the exact hashed text. Several hub processes may share one database: everything
+// that decides continuity runs in `transaction(device)`, with the device's row locked, and
+// the Merkle log is appended with its state row locked (always after the device: one order).
+
+import type { HubAlertKind, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
+import type { NodeId } from '../tlog/merkle.ts';
+
+export interface DeviceRow {
+  id: string;
+  /** Raw Ed25519 public key, base64. */
+  publicKey: string;
+  user: string;
+  machine: string;
+  os: string;
+  version: string;
+  enrolledAt: number;
+  revokedAt: number | null;
+  /** The first seq the device sends and its prev_hash (the enrollment's `start`). */
+  startSeq: number;
+  startPrev: string;
+  /** The head the device declared at enrollment: a record later sent at that seq must match. */
+  enrollHead: HubHead | null;
+  /** The last record the hub holds (the acknowledged position). */
+  head: HubHead | null;
+  lastSeen: number | null;
+  backlog: number | null;
+  /** Seqs the hub challenged and awaits an answer for (null: none). */
+  challenge: number[] | null;
+  /** Set once a record landed in PostgreSQL's default partition (wrong clock). */
+  defaultPartition: boolean;
+}
+
+export type NewDevice = Omit<
+  DeviceRow,
+  'revokedAt' | 'head' | 'lastSeen' | 'backlog' | 'challenge' | 'defaultPartition'
+>;
+
+export interface AlertRow {
+  id: number;
+  device: string;
+  kind: HubAlertKind;
+  seq: number | null;
+  message: string;
+  at: number;
+}
+
+export type NewAlert = Omit<AlertRow, 'id'>;
+
+export type EnrollOutcome = 'ok' | 'unknown-token' | 'expired-token' | 'spent-token';
+
+export interface StoredCheckpoint {
+  size: number;
+  root: Buffer;
+  note: string;
+}
+
+/** What one ingest transaction may do; the device's row is locked for its length. */
+export interface HubTx {
+  /** The locked device row (undefined: not enrolled). */
+  readonly device: DeviceRow | undefined;
+  /** The hub's hashes of this device's records in [from, to]. */
+  hashes(from: number, to: number): Promise<Map<number, string>>;
+  /** Insert records (a resent one is a no-op); returns how many rows were new. */
+  insertRecords(records: readonly HubRecord[], received: number): Promise<number>;
+  quarantine(records: readonly HubRecord[], reason: string, at: number): Promise<void>;
+  alert(alert: NewAlert): Promise<void>;
+  setHead(head: HubHead): Promise<void>;
+  setChallenge(seqs: number[] | null): Promise<void>;
+  /** The leaf index of (device, seq), if one was appended. */
+  leafIndex(seq: number): Promise<number | undefined>;
+  /** The leaf at `index`, and the latest checkpoint (read on this transaction's connection). */
+  leafAt(index: number): Promise<HubLeaf | undefined>;
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  /** Lock the Merkle log (until commit) and read its size. */
+  lockLog(): Promise<number>;
+  /** Perfect subtree hashes by id (key "level/index"). */
+  nodes(ids: readonly NodeId[]): Promise<Map<string, Buffer>>;
+  /** Store appended leaves, their new subtrees and the checkpoint of the new size. */
+  appendLog(
+    first: number,
+    leaves: readonly HubLeaf[],
+    nodes: ReadonlyArray<NodeId & { hash: Buffer }>,
+    checkpoint: StoredCheckpoint,
+  ): Promise<void>;
+}
+
+export interface HubStore {
+  readonly kind: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+  /** Record the log's verifier key if none is recorded yet; returns the recorded one. */
+  claimLogKey(verifierKey: string): Promise<string>;
+
+  addToken(hash: string, createdAt: number, expiresAt: number): Promise<void>;
+  /** Spend the token and add the device, in one transaction. */
+  enroll(tokenHash: string, now: number, device: NewDevice): Promise<EnrollOutcome>;
+  device(id: string): Promise<DeviceRow | undefined>;
+  devices(): Promise<DeviceRow[]>;
+  revoke(id: string, at: number): Promise<boolean>;
+  /** Note a heartbeat. */
+  touch(id: string, at: number, backlog: number | null): Promise<void>;
+
+  /** Record a request nonce; false when this device used it before. Forgets nonces older than `forgetBefore`. */
+  spendNonce(device: string, nonce: string, created: number, forgetBefore: number): Promise<boolean>;
+
+  transaction<T>(device: string, fn: (tx: HubTx) => Promise<T>): Promise<T>;
+  /**
+   * Prepare storage for records with these event times (PostgreSQL: their month partitions);
+   * returns how many will land in the default partition (a wrong clock), 0 for SQLite.
+   */
+  placeRecords(times: readonly number[], now: number): Promise<number>;
+  /** Flag a device whose records landed in the default partition. */
+  flagDefaultPartition(device: string): Promise<void>;
+
+  alert(alert: NewAlert): Promise<void>;
+  alerts(device?: string): Promise<AlertRow[]>;
+  /** Alerts of `kind` for a device raised at or after `since` (to raise a standing condition once). */
+  hasAlert(device: string, kind: HubAlertKind, since: number): Promise<boolean>;
+
+  /** The hub's hashes of a device's records at these seqs. */
+  hashesAt(device: string, seqs: readonly number[]): Promise<Map<number, string>>;
+  quarantined(device: string): Promise<HubRecord[]>;
+
+  /** The latest checkpoint, or the one of a given size. */
+  checkpoint(size?: number): Promise<StoredCheckpoint | undefined>;
+  nodes(ids: readonly NodeId[]): Promise<Map<string, Buffer>>;
+  /** Leaves [from, to) in index order. */
+  leaves(from: number, to: number): Promise<HubLeaf[]>;
+
+  /** A device's records in seq order, from `afterSeq` on, at most `limit`. */
+  records(device: string, afterSeq: number, limit: number): Promise<HubRecord[]>;
+}
+
+export const nodeKey = (id: NodeId): string => `${id.level}/${id.index}`;
