@@ -18,7 +18,6 @@ import {
 } from '../api/hub.ts';
 import type { SyncEnrollResponse, SyncState, SyncStatus } from '../api/sync-types.ts';
 import type { SyncLedger, SyncLinkRow } from '../audit/sync-ledger.ts';
-import { encodeBatch } from '../hub-protocol/batch.ts';
 import {
   checkConsistency,
   openCheckpoint,
@@ -32,6 +31,7 @@ import { firstDivergent } from './divergence.ts';
 import { enroll } from './enroll.ts';
 import { callHub, type HubReply, type HubTarget, HubUnreachable } from './hub-client.ts';
 import { classify, type Failure } from './outcome.ts';
+import { type PreparedBatch, prepareBatch } from './prepare.ts';
 import { DEFAULT_RETRY, type RetrySchedule, retryDelay } from './retry.ts';
 import { syncStatus } from './status.ts';
 
@@ -77,6 +77,7 @@ export class SyncLink {
   #nextAttempt: number | null = null;
   #attempt = 0;
   #batchRecords: number = HUB_LIMITS.deviceBatchRecords;
+  #prepared: PreparedBatch | null = null;
   #timer: NodeJS.Timeout | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #busy = false;
@@ -213,20 +214,30 @@ export class SyncLink {
       this.#heartbeatAt = Date.now() + this.#o.heartbeatMs;
     }
     const row = this.#o.ledger.link()!;
-    const rows = this.#o.ledger.rowsAfter(row.ackedSeq, this.#batchRecords, HUB_LIMITS.deviceBatchBytes);
+    const ready = this.#prepared;
+    this.#prepared = null;
+    const batch =
+      ready && ready.after === row.ackedSeq && ready.limit === this.#batchRecords
+        ? ready
+        : await prepareBatch(this.#o.ledger, row.ackedSeq, this.#batchRecords);
     const wait = Math.min(this.#o.pollMs, Math.max(0, this.#heartbeatAt - Date.now()));
-    if (rows.length === 0) {
+    if (!batch) {
       this.#state = 'ok';
       return wait;
     }
+    const { rows } = batch;
     const last = rows.at(-1)!;
-    const reply = await this.#call({
+    const sending = this.#call({
       method: 'POST',
       path: HUB_PATHS.batches,
-      body: encodeBatch(rows),
+      body: batch.body,
       batch: true,
       treeSize: row.treeSize,
     });
+    // The next batch is read and compressed while this one is in flight.
+    const next = prepareBatch(this.#o.ledger, last.seq, this.#batchRecords).catch(() => null);
+    const reply = await sending;
+    this.#prepared = reply.status === 200 ? await next : null;
     if (reply.status !== 200) throw classify(reply, `batch of seq ${rows[0]!.seq}–${last.seq}`);
     if (!validBatch(reply.json)) throw this.#stop('forked', "the hub's acknowledgement is malformed");
     const ack = reply.json as HubBatchResponse;
@@ -243,7 +254,7 @@ export class SyncLink {
     this.#succeeded();
     if (this.#batchRecords < HUB_LIMITS.deviceBatchRecords)
       this.#batchRecords = Math.min(HUB_LIMITS.deviceBatchRecords, this.#batchRecords * 2);
-    return rows.length === this.#batchRecords || this.#o.ledger.firstAfter(last.seq) !== null ? 0 : wait;
+    return this.#prepared || this.#o.ledger.firstAfter(last.seq) !== null ? 0 : wait;
   }
 
   #checkReceipt(ack: HubBatchResponse, seq: number, hash: string, row: SyncLinkRow): SeenTree {
