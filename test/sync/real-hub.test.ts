@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SyncLedger } from '../../supervisor/audit/index.ts';
+import { AuditStore, SyncLedger } from '../../supervisor/audit/index.ts';
+import { userActionEvent } from '../../supervisor/events/index.ts';
 import { verifyHub } from '../../supervisor/hub/verify.ts';
 import { formatEnrollment } from '../../supervisor/hub-protocol/enrollment.ts';
 import { compareWithHub } from '../../supervisor/sync/against-hub.ts';
@@ -108,6 +109,56 @@ for (const kind of storeKinds()) {
     await waitFor(
       'the hub alert',
       () => alerts(hub, 'rollback'),
+      (a) => a.length > 0,
+    );
+  });
+}
+
+for (const kind of storeKinds()) {
+  test(`${kind}: challenged at every heartbeat, the device answers and stays ok`, async (t) => {
+    const hub = await startTestHub(t, kind, { challengeRate: 1 });
+    const d = await enrolled(hub);
+    t.after(() => d.stop());
+    append(d, 50);
+    await synced(d);
+    const before = (await status(d)).lastSuccess;
+    await waitFor(
+      'a heartbeat after the sync',
+      () => status(d),
+      (s) => s.lastSuccess !== before,
+      5000,
+    );
+    assert.equal((await status(d)).state, 'ok');
+    assert.deepEqual(await alerts(hub, 'fork'), []);
+  });
+
+  test(`${kind}: records pruned at the size cap before the hub got them: parked, the hub alerts a gap`, async (t) => {
+    const hub = await startTestHub(t, kind);
+    const d = await enrolled(hub);
+    append(d, 10);
+    const s = await synced(d);
+    await d.daemon.stop();
+    const store = AuditStore.open(d.daemon.paths.auditDb, { durability: 'normal' });
+    store.appendBatch(
+      Array.from({ length: 3000 }, (_, i) => userActionEvent('tester', 'test.offline', `o-${i}`)),
+    );
+    const pruned = store.prune({ maxBytes: 256 * 1024 });
+    store.close();
+    assert.ok((pruned.throughSeq ?? 0) > s.headSeq!, 'the cap cut past the acknowledged seq');
+    const again = await syncDaemon(d.home);
+    t.after(() => again.stop());
+    const parked = await waitFor(
+      'parked',
+      () => status(again),
+      (v) => v.state === 'parked',
+    );
+    assert.match(
+      parked.lastError ?? '',
+      new RegExp(`seq ${s.headSeq! + 1} were pruned at the store's size cap`),
+    );
+    await waitFor(
+      'the hub alert',
+      () => alerts(hub, 'gap'),
       (a) => a.length > 0,
     );
   });
