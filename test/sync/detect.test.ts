@@ -99,3 +99,32 @@ test('a hub that rewrites its own log fails the consistency check', async () => 
   );
   assert.match(s.lastError ?? '', /rewrote its log|does not extend/);
 });
+
+test('hub down while records are written, with a daemon restart: all arrive once after it is back', async () => {
+  const { hub, d } = await hubAndDaemon();
+  append(d, 10);
+  await synced(d);
+  const port = Number(new URL(hub.url).port);
+  await hub.close();
+  append(d, 1500, 'outage');
+  await waitFor(
+    'backing off',
+    () => status(d),
+    (v) => v.state === 'backing-off',
+  );
+  await d.daemon.stop();
+  const again = await syncDaemon(d.home);
+  cleanup.push(() => again.stop());
+  append(again, 1500, 'after-restart');
+  await hub.listen(port);
+  cleanup.push(() => hub.close());
+  const t0 = performance.now();
+  const s = await synced(again);
+  process.stdout.write(
+    `# ${s.headSeq} records, synced ${(performance.now() - t0).toFixed(0)} ms after the hub came back\n`,
+  );
+  assert.equal(s.state, 'ok');
+  const device = hub.device();
+  assert.equal(device.records.size, s.headSeq);
+  assert.equal(device.duplicates, 0);
+});
