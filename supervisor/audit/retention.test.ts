@@ -136,8 +136,21 @@ function enrollAt(file: string, ackedSeq: number): void {
 test('enrolled with the team hub: age and count limits keep what the hub has not acknowledged', () => {
   withStore(100, (store, file) => {
     enrollAt(file, 30);
+    const db = new Database(file);
+    const receipt = db.prepare(
+      "INSERT INTO sync_receipts (seq, hash, tree_size, receipt, received) VALUES (?, '', 1, '{}', 0)",
+    );
+    receipt.run(20);
+    receipt.run(30);
+    receipt.run(50);
     const result = store.prune({ maxRecords: 10, maxAgeMs: 0 });
     assert.equal(result.throughSeq, 30, 'cut at the acknowledged seq, not at 90');
+    assert.deepEqual(
+      db.prepare('SELECT seq FROM sync_receipts').pluck().all(),
+      [50],
+      'receipts of removed records go',
+    );
+    db.close();
     assert.match(String((result.checkpoint?.ocsf.unmapped as Loose).reason), /not yet acknowledged/);
     assert.equal(store.prune({ maxRecords: 10 }).pruned, 0, 'nothing more until the hub acknowledges');
     assert.equal(store.verify().ok, true);

@@ -102,3 +102,11 @@ export function acknowledgedSeq(db: Database.Database): number | null {
   const seq = db.prepare('SELECT acked_seq FROM sync_link WHERE id = 1').pluck().get() as number | undefined;
   return seq ?? null;
 }
+
+/** Receipts of the team hub for records now removed go with them (they prove nothing left). */
+export function pruneReceipts(db: Database.Database, throughSeq: number): void {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_receipts'")
+    .get();
+  if (table) db.prepare('DELETE FROM sync_receipts WHERE seq <= ?').run(throughSeq);
+}

@@ -17,7 +17,7 @@ import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './er
 import { type ExportOptions, exportRecords } from './export.ts';
 import type { CheckpointEvent, OcsfContext } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
-import { planPrune, type RetentionPolicy } from './retention.ts';
+import { planPrune, pruneReceipts, type RetentionPolicy } from './retention.ts';
 import type { Layout } from './schema.ts';
 import { SegmentWriter } from './segments.ts';
 import { type AuditStoreOptions, type Durability, localDevice, openDatabase } from './store-setup.ts';
@@ -258,6 +258,7 @@ export class AuditStore {
         events: [checkpoint],
         before: () => {
           this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq);
+          pruneReceipts(this.#db, plan.throughSeq);
           this.#segments?.dropThrough(plan.throughSeq);
         },
       };
