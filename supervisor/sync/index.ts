@@ -3,5 +3,5 @@
 export type { DeviceKey } from './device-key.ts';
 export { loadDeviceKey } from './device-key.ts';
 export type { HubTarget } from './hub-client.ts';
-export type { SyncLinkOptions, SyncLog } from './link.ts';
 export { SyncLink } from './link.ts';
+export type { SyncLinkOptions, SyncLog } from './options.ts';

@@ -30,38 +30,16 @@ import { loadDeviceKey } from './device-key.ts';
 import { firstDivergent } from './divergence.ts';
 import { enroll } from './enroll.ts';
 import { callHub, type HubReply, type HubTarget, HubUnreachable } from './hub-client.ts';
+import type { SyncLinkOptions } from './options.ts';
 import { classify, type Failure } from './outcome.ts';
 import { type PreparedBatch, prepareBatch } from './prepare.ts';
-import { DEFAULT_RETRY, type RetrySchedule, retryDelay } from './retry.ts';
+import { DEFAULT_RETRY, retryDelay } from './retry.ts';
 import { syncStatus } from './status.ts';
 
 const ajv = new Ajv({ strict: false });
 const validBatch = ajv.compile(HubBatchResponseSchema);
 const validHeartbeat = ajv.compile(HubHeartbeatResponseSchema);
 const validChallenge = ajv.compile(HubChallengeResultSchema);
-
-export interface SyncLog {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export interface SyncLinkOptions {
-  ledger: SyncLedger;
-  keyFile: string;
-  log: SyncLog;
-  user: string;
-  version: string;
-  heartbeatMs?: number;
-  /** How long after the first new record a batch leaves (default 250 ms). */
-  batchDelayMs?: number;
-  /** How often an idle link looks for records written by another process (default 1 s). */
-  pollMs?: number;
-  timeoutMs?: number;
-  retry?: RetrySchedule;
-  /** How long a parked (400) batch waits before it is tried again (default the retry cap). */
-  parkMs?: number;
-}
 
 class Stop extends Error {}
 
