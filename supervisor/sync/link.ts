@@ -64,14 +64,15 @@ export class SyncLink {
   #heartbeatAt = 0;
 
   constructor(options: SyncLinkOptions) {
+    // A default stands wherever an option is absent or undefined (an unset environment variable).
     this.#o = {
-      heartbeatMs: 60_000,
-      batchDelayMs: 250,
-      pollMs: 1000,
-      timeoutMs: 30_000,
-      retry: DEFAULT_RETRY,
-      parkMs: (options.retry ?? DEFAULT_RETRY).capMs,
       ...options,
+      heartbeatMs: options.heartbeatMs ?? 60_000,
+      batchDelayMs: options.batchDelayMs ?? 250,
+      pollMs: options.pollMs ?? 1000,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retry: options.retry ?? DEFAULT_RETRY,
+      parkMs: options.parkMs ?? (options.retry ?? DEFAULT_RETRY).capMs,
     };
   }
 
@@ -130,6 +131,18 @@ export class SyncLink {
       nextAttempt: this.#nextAttempt,
     };
     return syncStatus(this.#o.ledger, live, this.#row !== null);
+  }
+
+  /** The timings in force (ms). */
+  get timings(): {
+    heartbeatMs: number;
+    batchDelayMs: number;
+    pollMs: number;
+    timeoutMs: number;
+    parkMs: number;
+  } {
+    const { heartbeatMs, batchDelayMs, pollMs, timeoutMs, parkMs } = this.#o;
+    return { heartbeatMs, batchDelayMs, pollMs, timeoutMs, parkMs };
   }
 
   close(): void {
