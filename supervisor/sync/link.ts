@@ -59,6 +59,7 @@ export class SyncLink {
   #timer: NodeJS.Timeout | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #busy = false;
+  #again = false;
   #closed = false;
   #hello = true;
   #heartbeatAt = 0;
@@ -182,7 +183,11 @@ export class SyncLink {
   }
 
   async #tick(): Promise<void> {
-    if (this.#busy || this.#closed || !this.#target) return;
+    if (this.#closed || !this.#target) return;
+    if (this.#busy) {
+      this.#again = true; // a notify came due mid-round: come back soon after it
+      return;
+    }
     this.#busy = true;
     let next: number;
     try {
@@ -194,7 +199,12 @@ export class SyncLink {
     } finally {
       this.#busy = false;
     }
-    if (next >= 0) this.#schedule(next, false);
+    const again = this.#again;
+    this.#again = false;
+    if (next < 0) return;
+    // While ok, a batch armed by notify() during the round keeps its (earlier) time.
+    if (this.#state === 'ok') this.#schedule(again ? Math.min(next, this.#o.batchDelayMs) : next, true);
+    else this.#schedule(next, false);
   }
 
   /** One round: a heartbeat when due, then one batch. Returns when to come back (ms). */
