@@ -111,6 +111,18 @@ export class StatusStore {
   onEvent(event: WardenEvent): void {
     if (event.type === 'daemon.started') void this.status.load();
   }
+
+  /** The team hub link needs attention (the nav shows a badge): stopped, parked or backing off. */
+  get syncFailing(): boolean {
+    const state = this.status.value?.sync?.state;
+    return state === 'revoked' || state === 'forked' || state === 'parked' || state === 'backing-off';
+  }
+
+  /** Reload every `ms` (the sync link changes without an event); returns the stopper. */
+  startPolling(ms = 15_000): () => void {
+    const timer = setInterval(() => void this.status.load(), ms);
+    return () => clearInterval(timer);
+  }
 }
 
 export interface AuditFilters {

@@ -63,6 +63,7 @@ export class RootStore {
       }),
     );
     this.#disposers.push(this.approvals.startTicking());
+    this.#disposers.push(this.status.startPolling());
     if (this.client.onFocusApproval) {
       this.#disposers.push(this.client.onFocusApproval((id) => this.approvals.requestFocus(id)));
     }

@@ -102,6 +102,11 @@ export const App = observer(function App({ root }: { root: RootStore }) {
                       {pending}
                     </span>
                   ) : null}
+                  {v === 'status' && root.status.syncFailing ? (
+                    <span className="badge" title={`team hub sync: ${root.status.status.value?.sync?.state}`}>
+                      !
+                    </span>
+                  ) : null}
                 </button>
               </li>
             ))}

@@ -1,6 +1,7 @@
 // Daemon health, the accelerator and why, versions.
 
 import { observer } from 'mobx-react-lite';
+import type { SyncStatus } from '../../supervisor/api/sync-types.ts';
 import type { ConnectionState } from '../client/client.ts';
 import type { StatusStore } from '../stores/lists.ts';
 import { ErrorBox, Loading } from './common.tsx';
@@ -104,8 +105,60 @@ export const StatusView = observer(function StatusView({
               <p>This daemon does not run VM sandboxes.</p>
             )}
           </div>
+          {s.sync ? <SyncPanel sync={s.sync} /> : null}
         </div>
       ) : null}
     </section>
   );
 });
+
+const SYNC_OK = new Set(['ok', 'off']);
+
+function SyncPanel({ sync }: { sync: SyncStatus }) {
+  const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString([], { hour12: false }) : 'never');
+  return (
+    <section className="panel" aria-labelledby="sync-title">
+      <h2 id="sync-title">Team hub</h2>
+      {sync.state === 'off' ? (
+        <p>
+          Not enrolled: nothing leaves this machine. Enroll with <code>warden sync enroll STRING</code>.
+        </p>
+      ) : (
+        <dl className="facts">
+          <dt>State</dt>
+          <dd>
+            <span
+              className={`outcome ${SYNC_OK.has(sync.state) ? 'allowed' : 'denied'}`}
+              data-sync-state={sync.state}
+            >
+              {sync.state}
+            </span>
+            {sync.lastError && !SYNC_OK.has(sync.state) ? <div className="hint">{sync.lastError}</div> : null}
+          </dd>
+          <dt>Hub</dt>
+          <dd>
+            <code>{sync.hub}</code>
+            <div className="sub">device {sync.deviceId}</div>
+          </dd>
+          <dt>Position</dt>
+          <dd>
+            acknowledged seq {sync.acknowledgedSeq ?? '-'} of {sync.headSeq ?? '-'} · backlog {sync.backlog} ·
+            lag {(sync.lagMs / 1000).toFixed(1)} s
+          </dd>
+          <dt>Receipts</dt>
+          <dd>
+            {sync.receipts} (hub log of {sync.treeSize})
+          </dd>
+          <dt>Last success</dt>
+          <dd>{when(sync.lastSuccess)}</dd>
+          {sync.nextAttempt ? (
+            <>
+              <dt>Next attempt</dt>
+              <dd>{when(sync.nextAttempt)}</dd>
+            </>
+          ) : null}
+        </dl>
+      )}
+    </section>
+  );
+}

@@ -21,6 +21,7 @@ export const BRIDGE_METHODS = {
   auditPage: 'GET /v1/audit',
   auditChain: 'GET /v1/audit/chain',
   auditHistogram: 'GET /v1/audit/histogram',
+  syncStatus: 'GET /v1/sync/status',
   listSandboxes: 'GET /v1/sandboxes',
   getSandbox: 'GET /v1/sandboxes/:sandboxId',
   createSandbox: 'POST /v1/sandboxes',

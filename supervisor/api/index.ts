@@ -57,6 +57,8 @@ export type * from './sandbox-types.ts';
 export { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from './sandbox-types.ts';
 export type { SseEvent } from './sse.ts';
 export { encodeSse, SseParser } from './sse.ts';
+export type * from './sync-types.ts';
+export { SYNC_STATES, SyncEnrollRequestSchema } from './sync-types.ts';
 export type {
   OpenTerminal,
   TerminalClientMessage,

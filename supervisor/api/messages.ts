@@ -5,6 +5,7 @@ import type { LayerName, PolicyDiff, PolicyErrorView, ResolvedPolicyView } from 
 
 import type { InjectMode } from './requests.ts';
 import type { HostSandboxView, SandboxKind, SandboxView, VmStatusView } from './sandbox-types.ts';
+import type { SyncStatus } from './sync-types.ts';
 
 export type {
   AddRuleRequest,
@@ -43,6 +44,8 @@ export interface StatusResponse {
   vm?: VmStatusView;
   /** Where upstream TLS trust comes from, in the order the stores were read. */
   upstreamTrust?: TrustStoreView[];
+  /** The team hub's sync link (state `off` until enrolled). */
+  sync?: SyncStatus;
 }
 
 /** One source of the CAs upstream TLS is verified against. */

@@ -16,6 +16,7 @@ import {
   ValidatePolicyRequestSchema,
 } from './requests.ts';
 import type { ApiRoutes, RouteKey, UpgradeRouteKey, WebSocketRouteKey } from './routes.ts';
+import { SyncEnrollRequestSchema } from './sync-types.ts';
 import { TERMINAL_MAX_COLS, TERMINAL_MAX_ROWS } from './terminal.ts';
 
 /** Routes that take a body; the compiler insists each has its schema here. */
@@ -32,6 +33,7 @@ const BODY_SCHEMA_MAP: Record<BodyRoute, TSchema> = {
   'PUT /v1/policy': ApplyPolicyRequestSchema,
   'PUT /v1/secrets/:name': PutSecretRequestSchema,
   'POST /v1/agents': AddAgentRequestSchema,
+  'POST /v1/sync/enroll': SyncEnrollRequestSchema,
 };
 
 /** The body schema of a route, or undefined for routes without a body. */

@@ -39,6 +39,7 @@ import type {
   SandboxMetricsResponse,
   SandboxView,
 } from './sandbox-types.ts';
+import type { SyncEnrollRequest, SyncEnrollResponse, SyncStatus } from './sync-types.ts';
 import type { TerminalSize } from './terminal.ts';
 
 export interface ApiRoutes {
@@ -114,6 +115,14 @@ export interface ApiRoutes {
     body: undefined;
     query?: AuditHistogramParams;
     response: AuditHistogram;
+  };
+  /** The team hub's sync link: state, position, backlog. */
+  'GET /v1/sync/status': { params: Record<string, never>; body: undefined; response: SyncStatus };
+  /** Enroll this device with a hub (the string `warden hub token create` printed). */
+  'POST /v1/sync/enroll': {
+    params: Record<string, never>;
+    body: SyncEnrollRequest;
+    response: SyncEnrollResponse;
   };
   /** A sandbox of either kind: a microVM (`kind` `vm`, the default) or a host process's listener (`host`). */
   'POST /v1/sandboxes': {

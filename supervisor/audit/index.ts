@@ -21,4 +21,6 @@ export type { RetentionPolicy } from './retention.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export type { AuditStoreOptions, Durability, PruneResult } from './store.ts';
 export { AuditStore, localDevice } from './store.ts';
+export type { StoredReceipt, SyncLinkRow } from './sync-ledger.ts';
+export { SyncLedger } from './sync-ledger.ts';
 export { parseDuration, parseTimeArg } from './time.ts';

@@ -7,6 +7,7 @@ import { requestEvent, T0, TEST_DEVICE } from '../../test/support/audit/samples.
 import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { AuditRetentionError } from './errors.ts';
 import { AuditStore } from './store.ts';
+import { SyncLedger } from './sync-ledger.ts';
 
 function withStore(n: number, fn: (store: AuditStore, file: string) => void) {
   const { dir, dispose } = makeTempDir();
@@ -112,5 +113,65 @@ test('deleting the checkpoint after a prune breaks verification', () => {
     assert.equal(status.ok, false);
     assert.equal(status.firstBad?.seq, 20);
     assert.match(status.firstBad?.problem ?? '', /no retention checkpoint/);
+  });
+});
+
+function enrollAt(file: string, ackedSeq: number): void {
+  const ledger = SyncLedger.open(file);
+  ledger.enroll({
+    hubUrl: 'http://127.0.0.1:1',
+    hubKey: 'hub+00000000+AQ==',
+    origin: 'test',
+    tlsPin: null,
+    deviceId: '0'.repeat(32),
+    ackedSeq,
+    ackedHash: '0'.repeat(64),
+    treeSize: 0,
+    treeRoot: '',
+    enrolled: 0,
+  });
+  ledger.close();
+}
+
+test('enrolled with the team hub: age and count limits keep what the hub has not acknowledged', () => {
+  withStore(100, (store, file) => {
+    enrollAt(file, 30);
+    const db = new Database(file);
+    const receipt = db.prepare(
+      "INSERT INTO sync_receipts (seq, hash, tree_size, receipt, received) VALUES (?, '', 1, '{}', 0)",
+    );
+    receipt.run(20);
+    receipt.run(30);
+    receipt.run(50);
+    const result = store.prune({ maxRecords: 10, maxAgeMs: 0 });
+    assert.equal(result.throughSeq, 30, 'cut at the acknowledged seq, not at 90');
+    assert.deepEqual(
+      db.prepare('SELECT seq FROM sync_receipts').pluck().all(),
+      [50],
+      'receipts of removed records go',
+    );
+    db.close();
+    assert.match(
+      String((result.checkpoint?.ocsf.unmapped as Loose | undefined)?.reason),
+      /not yet acknowledged/,
+    );
+    assert.equal(store.prune({ maxRecords: 10 }).pruned, 0, 'nothing more until the hub acknowledges');
+    assert.equal(store.verify().ok, true);
+  });
+});
+
+test('enrolled: the size cap still cuts unacknowledged records, and its checkpoint says so', () => {
+  withStore(400, (store, file) => {
+    enrollAt(file, 10);
+    const result = store.prune({ maxBytes: 64 * 1024 });
+    assert.ok(
+      (result.throughSeq ?? 0) > 10,
+      `the hard cap cut past the acknowledged seq: ${result.throughSeq}`,
+    );
+    assert.match(
+      String((result.checkpoint?.ocsf.unmapped as Loose | undefined)?.reason),
+      /team hub has not acknowledged/,
+    );
+    assert.equal(store.verify().ok, true);
   });
 });

@@ -51,6 +51,14 @@ export function planPrune(db: Database.Database, policy: RetentionPolicy, now: n
       reasons.push(`more than ${policy.maxRecords} records`);
     }
   }
+  // Records the team hub has not acknowledged stay (the store is the sync link's buffer);
+  // only the size cap below, the store's hard limit, may cut into them, and the checkpoint
+  // prune leaves then shows the hub the gap.
+  const acked = acknowledgedSeq(db);
+  if (acked !== null && through > acked) {
+    through = Math.max(bounds.first - 1, acked);
+    reasons.push(`kept from seq ${acked + 1} on: not yet acknowledged by the team hub`);
+  }
   if (policy.maxBytes !== undefined) {
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     const pages = db.pragma('page_count', { simple: true }) as number;
@@ -72,6 +80,8 @@ export function planPrune(db: Database.Database, policy: RetentionPolicy, now: n
   }
   through = Math.min(through, bounds.last - 1);
   if (through < bounds.first) return null;
+  if (acked !== null && through > acked)
+    reasons.push('records the team hub has not acknowledged were removed');
   const times = db
     .prepare('SELECT min(time) AS firstTime, max(time) AS lastTime FROM records WHERE seq <= ?')
     .get(through) as { firstTime: number; lastTime: number };
@@ -83,4 +93,20 @@ export function planPrune(db: Database.Database, policy: RetentionPolicy, now: n
     lastTime: times.lastTime,
     reason: reasons.join('; '),
   };
+}
+
+/** The last seq the team hub acknowledged, or null when the store is not enrolled. */
+export function acknowledgedSeq(db: Database.Database): number | null {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_link'").get();
+  if (!table) return null;
+  const seq = db.prepare('SELECT acked_seq FROM sync_link WHERE id = 1').pluck().get() as number | undefined;
+  return seq ?? null;
+}
+
+/** Receipts of the team hub for records now removed go with them (they prove nothing left). */
+export function pruneReceipts(db: Database.Database, throughSeq: number): void {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_receipts'")
+    .get();
+  if (table) db.prepare('DELETE FROM sync_receipts WHERE seq <= ?').run(throughSeq);
 }

@@ -43,6 +43,33 @@ const V2_INDEXES = ['records_sandbox', 'records_kind', 'records_host', 'records_
 const CONTEXTS =
   'CREATE TABLE IF NOT EXISTS contexts (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE) STRICT;';
 
+// The team hub's sync link (issue 15): the hub it is enrolled with and its position (the last
+// seq and hash the hub acknowledged, the last log tree verified), and every receipt. Not part
+// of the chain and not hashed; created by every writable open (an older Warden ignores them).
+export const SYNC_TABLES = `
+CREATE TABLE IF NOT EXISTS sync_link (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  hub_url TEXT NOT NULL,
+  hub_key TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  tls_pin TEXT,
+  device_id TEXT NOT NULL,
+  acked_seq INTEGER NOT NULL,
+  acked_hash TEXT NOT NULL,
+  tree_size INTEGER NOT NULL,
+  tree_root TEXT NOT NULL,
+  stopped TEXT,
+  enrolled INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS sync_receipts (
+  seq INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  tree_size INTEGER NOT NULL,
+  receipt TEXT NOT NULL,
+  received INTEGER NOT NULL
+) STRICT;
+`;
+
 /** How records are read from this database. */
 export interface Layout {
   /** The select list of a record, in RawRow order (records.ts). */
@@ -137,6 +164,7 @@ export function migrate(db: Database.Database, file: string): Layout {
     refuseNewer(version, file);
     if (version === 1) migrateV1(db);
     if (version <= 2) migrateV2(db);
+    db.exec(SYNC_TABLES);
     return layoutOf(db, SCHEMA_VERSION);
   }
   // A new file: incremental auto-vacuum lets retention give space back to the disk. Pages stay
@@ -144,7 +172,7 @@ export function migrate(db: Database.Database, file: string): Layout {
   // each small commit (the daemon's usual one, a few records) write four times the bytes.
   db.pragma('auto_vacuum = INCREMENTAL');
   db.transaction(() => {
-    db.exec(CREATE + CONTEXTS + SEGMENT_TABLES);
+    db.exec(CREATE + CONTEXTS + SEGMENT_TABLES + SYNC_TABLES);
     setVersion(db, SCHEMA_VERSION);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('legacy_through', '0')").run();
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)").run(new Date().toISOString());

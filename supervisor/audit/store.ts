@@ -24,7 +24,7 @@ import { type ExportOptions, exportRecords } from './export.ts';
 import { HistogramQueries, type HistogramRange } from './histogram.ts';
 import type { CheckpointEvent, OcsfContext } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
-import { planPrune, type RetentionPolicy } from './retention.ts';
+import { planPrune, pruneReceipts, type RetentionPolicy } from './retention.ts';
 import type { Layout } from './schema.ts';
 import { SegmentWriter } from './segments.ts';
 import { type AuditStoreOptions, type Durability, localDevice, openDatabase } from './store-setup.ts';
@@ -275,6 +275,7 @@ export class AuditStore {
         events: [checkpoint],
         before: () => {
           this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq);
+          pruneReceipts(this.#db, plan.throughSeq);
           this.#segments?.dropThrough(plan.throughSeq);
         },
       };

@@ -14,6 +14,7 @@ import {
 } from '../api/audit-types.ts';
 import { AuditStore, type ExportFormat, parseTimeArg } from '../audit/index.ts';
 import { defaultHome, wardenPaths } from '../home/index.ts';
+import { checkProofCommand, proveCommand, verifyAgainstHub } from './audit-hub-commands.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
 export interface AuditCommandDeps {
@@ -159,7 +160,9 @@ function verifyCommand(deps: AuditCommandDeps): Command {
   return new Command('verify')
     .description('check the hash chain and the anchor; exit 1 naming the first bad record when broken')
     .option('--json', 'print the result as JSON')
-    .action((opts: { json?: boolean }) => {
+    .option('--against-hub', 'also compare with the team hub; name the first seq where they differ')
+    .action(async (opts: { json?: boolean; againstHub?: boolean }) => {
+      if (opts.againstHub) return verifyAgainstHub(deps, opts.json ?? false);
       const store = openStore(deps);
       try {
         const status = store.verify();
@@ -217,5 +220,7 @@ export function auditCommand(overrides: Partial<AuditCommandDeps> = {}): Command
     .option('--json', 'one JSON record per line')
     .action((opts: ListOptions) => list(opts, deps))
     .addCommand(verifyCommand(deps))
-    .addCommand(exportCommand(deps));
+    .addCommand(exportCommand(deps))
+    .addCommand(proveCommand(deps))
+    .addCommand(checkProofCommand(deps));
 }

@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import { connect, printJson } from './connect.ts';
+import { formatSyncStatus } from './sync-command.ts';
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -16,6 +17,7 @@ export function statusCommand(): Command {
         `CA         ${status.ca.certPath} (sha256 ${status.ca.fingerprint256.slice(0, 23)}…)`,
         `secrets    ${status.secrets} (kept in ${status.vault})`,
         `approvals  ${status.pendingApprovals} pending`,
+        ...(status.sync ? [formatSyncStatus(status.sync).split('\n')[0]!] : []),
         `sandboxes  ${status.sandboxes.length}`,
         ...status.sandboxes.map(
           (s) =>

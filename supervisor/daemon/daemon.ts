@@ -11,7 +11,7 @@ import { WardenError } from '../api/errors.ts';
 import { VERSION } from '../api/version.ts';
 import { ApprovalQueue } from '../approvals/index.ts';
 import { AuditWriter } from '../audit/audit-writer.ts';
-import { AuditStore } from '../audit/index.ts';
+import { AuditStore, SyncLedger } from '../audit/index.ts';
 import { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
@@ -33,6 +33,7 @@ import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { SandboxTraffic } from '../sandboxes/traffic.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
+import { SyncLink, type SyncLinkOptions } from '../sync/index.ts';
 import { type Accel, QemuMicrovmDriver, type VmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { createHandlers } from './handlers.ts';
@@ -41,6 +42,7 @@ import { metricsHandlers } from './metrics-handlers.ts';
 import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
+import { syncHandlers } from './sync-handlers.ts';
 import { OneTimeCodes } from './ui-codes.ts';
 import { uiSession } from './ui-session.ts';
 import { findUiDir, staticFiles } from './ui-static.ts';
@@ -77,6 +79,10 @@ export interface DaemonOptions {
   defaultImage?: string;
   /** npm's cache for agent installs (default: $WARDEN_NPM_CACHE, else $WARDEN_HOME/cache/npm). */
   npmCacheDir?: string;
+  /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */
+  sync?: Partial<
+    Pick<SyncLinkOptions, 'heartbeatMs' | 'batchDelayMs' | 'pollMs' | 'timeoutMs' | 'retry' | 'parkMs'>
+  >;
 }
 
 export class DaemonStartError extends Error {
@@ -99,6 +105,9 @@ export class Daemon {
   readonly ca: CertificateAuthority;
   /** The audit trail, read-only (queries, verify); writes go through the writer thread. */
   readonly audit: AuditStore;
+  /** The team hub's sync link (off until enrolled); never on the proxy's path. */
+  readonly sync: SyncLink;
+  readonly #ledger: SyncLedger;
   readonly #writer: AuditWriter;
   readonly #disposeAudit: () => void;
   readonly #api: ApiServer;
@@ -121,6 +130,7 @@ export class Daemon {
     vault: Vault;
     audit: AuditStore;
     writer: AuditWriter;
+    ledger: SyncLedger;
     base: PolicyLayer | undefined;
     token: string;
     trust: LoadedTrust;
@@ -138,6 +148,18 @@ export class Daemon {
     );
     // The audit writer subscribes first: an event is recorded before anyone else sees it.
     this.#disposeAudit = writer.attach(this.bus);
+    this.#ledger = args.ledger;
+    this.sync = new SyncLink({
+      ledger: args.ledger,
+      keyFile: paths.syncKeyFile,
+      log: this.log,
+      user: this.#user,
+      version: VERSION,
+      heartbeatMs: Number(process.env.WARDEN_SYNC_HEARTBEAT_MS) || undefined,
+      ...opts.sync,
+    });
+    // Only arms a timer: the link reads the store on its own connection, off the proxy's path.
+    this.bus.subscribe(() => this.sync.notify());
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
     // Assigned below; the queue's callbacks only run after construction.
@@ -237,6 +259,7 @@ export class Daemon {
           }),
           emit,
         }),
+        ...syncHandlers(this.sync, emit),
         ...sandboxHandlers({
           sandboxes,
           vms: this.vms,
@@ -262,6 +285,7 @@ export class Daemon {
           layers,
           vmStatus: () => this.vms.status(),
           upstreamTrust: trust.stores,
+          syncStatus: () => this.sync.status(),
           startUi: () => this.startHttp(),
           uiCode: () => ({ code: uiCodes.issue(), ttlMs: uiCodes.ttlMs }),
         }),
@@ -314,6 +338,7 @@ export class Daemon {
     const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
     let audit: AuditStore;
     let writer: AuditWriter;
+    let ledger: SyncLedger;
     try {
       writer = await AuditWriter.open(paths.auditDb, {
         // NORMAL survives a crash of the daemon (kill -9); WARDEN_AUDIT_DURABILITY=durable also
@@ -332,6 +357,7 @@ export class Daemon {
       });
       try {
         audit = AuditStore.open(paths.auditDb, { readOnly: true, version: VERSION });
+        ledger = SyncLedger.open(paths.auditDb, 250);
       } catch (error) {
         writer.close();
         throw error;
@@ -349,6 +375,7 @@ export class Daemon {
       vault,
       audit,
       writer,
+      ledger,
       base,
       token,
       trust,
@@ -358,6 +385,7 @@ export class Daemon {
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
     await daemon.vms.start();
+    await daemon.sync.start();
     daemon.bus.emit({
       type: 'daemon.started',
       time: new Date().toISOString(),
@@ -418,6 +446,7 @@ export class Daemon {
       await this.vms.stopAll();
       await this.sandboxes.closeAll();
       await this.#api.close();
+      this.sync.close();
       // Every queued event is committed before the writer thread ends.
       this.#disposeAudit();
       try {
@@ -426,6 +455,7 @@ export class Daemon {
         this.log.error('audit writer did not close cleanly', { error: (error as Error).message });
       }
       this.audit.close();
+      this.#ledger.close();
       await unlink(this.paths.socket).catch(() => {});
       await unlink(this.paths.pidFile).catch(() => {});
       this.log.info('warden daemon stopped');

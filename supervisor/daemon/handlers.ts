@@ -1,6 +1,6 @@
 // The local API's handlers: thin translations from routes to the daemon's parts.
 
-import type { PolicyLayerText, TrustStoreView, VmStatusView, WardenEvent } from '../api/index.ts';
+import type { PolicyLayerText, SyncStatus, TrustStoreView, VmStatusView, WardenEvent } from '../api/index.ts';
 import { VERSION } from '../api/version.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import { userActionEvent } from '../events/index.ts';
@@ -34,15 +34,19 @@ export interface HandlerDeps {
   vmStatus?: () => VmStatusView;
   /** Where upstream TLS trust comes from. */
   upstreamTrust?: TrustStoreView[];
+  /** The team hub's sync link, for the status. */
+  syncStatus?: () => SyncStatus;
 }
 
-/** Routes other files answer (audit-handlers.ts, sandboxes/handlers.ts). */
+/** Routes other files answer (audit-handlers.ts, sync-handlers.ts, sandboxes/handlers.ts). */
 type ElsewhereRoutes =
   | 'GET /v1/audit'
   | 'GET /v1/audit/chain'
   | 'GET /v1/audit/histogram'
   | 'GET /v1/presets'
   | 'GET /v1/metrics/sandboxes'
+  | 'GET /v1/sync/status'
+  | 'POST /v1/sync/enroll'
   | 'POST /v1/sandboxes'
   | 'GET /v1/sandboxes'
   | 'GET /v1/sandboxes/:sandboxId'
@@ -82,6 +86,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
       ...(d.httpUrl() ? { httpUrl: d.httpUrl() } : {}),
       ...(d.vmStatus ? { vm: d.vmStatus() } : {}),
       ...(d.upstreamTrust ? { upstreamTrust: d.upstreamTrust } : {}),
+      ...(d.syncStatus ? { sync: d.syncStatus() } : {}),
     }),
 
     'GET /v1/approvals': () => d.approvals.list(),

@@ -16,6 +16,8 @@ export interface WardenPaths {
   secretsFile: string;
   secretsKeyFile: string;
   auditDb: string;
+  /** The team hub sync link's Ed25519 device key (0600; never printed). */
+  syncKeyFile: string;
   runDir: string;
 }
 
@@ -40,6 +42,7 @@ export function wardenPaths(home: string): WardenPaths {
     secretsFile: path.join(home, 'secrets.json'),
     secretsKeyFile: path.join(home, 'secrets.key'),
     auditDb: path.join(home, 'audit.db'),
+    syncKeyFile: path.join(home, 'sync.key'),
     runDir: path.join(home, 'run'),
   };
 }

@@ -20,14 +20,11 @@ test('makeSandboxDisk makes a sparse ext4 file that e2fsck accepts', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wdisk-'));
   try {
     const file = path.join(dir, 'disk.img');
-    const t = Date.now();
     makeSandboxDisk(file, 8192);
-    const ms = Date.now() - t;
     const st = statSync(file);
     assert.equal(st.size, 8 * 2 ** 30);
     assert.ok(st.blocks * 512 < 64 * 2 ** 20, `sparse: ${st.blocks * 512} bytes allocated`);
     assert.equal((st.mode & 0o777).toString(8), '600');
-    assert.ok(ms < 10_000, `formatted in ${ms} ms`);
     const fsck = spawnSync('e2fsck', ['-fn', file], { encoding: 'utf8' });
     assert.equal(fsck.status, 0, fsck.stdout + fsck.stderr);
   } finally {
