@@ -132,7 +132,7 @@ for (const kind of skip ? ['sqlite' as const] : storeKinds()) {
     assert.match(token, /^[A-Za-z0-9_-]{43}$/);
     const listed = await hub.admin.adminStore.tokens();
     await page.locator(`tr[data-token="${listed[0]!.id}"]`, { hasText: 'open' }).waitFor({ timeout: 10_000 });
-    assert.ok(!(await page.locator('table').innerText()).includes(token));
+    assert.ok(!((await page.locator('table').textContent()) ?? '').includes(token));
     await shot('tokens');
 
     const actions = (await hub.admin.adminStore.actions()).map((a) => a.action).reverse();

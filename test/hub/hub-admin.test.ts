@@ -28,6 +28,11 @@ for (const kind of storeKinds()) {
     assert.deepEqual(byId.get(fleet.honest.id)!.badges, ['ok']);
     assert.deepEqual(byId.get(fleet.forked.id)!.badges, ['forked']);
     assert.equal(byId.get(fleet.honest.id)!.headSeq, 120);
+    assert.equal(byId.get(fleet.honest.id)!.lagMs, 0);
+    assert.ok(byId.get(fleet.honest.id)!.lastSeen! > Date.now() - 60_000);
+    assert.equal(byId.get(fleet.forked.id)!.backlog, 7);
+    assert.ok(byId.get(fleet.forked.id)!.lagMs! > 0, 'a backlog behind its newest held record is lag');
+    assert.equal(byId.get(fleet.hostile.id)!.lastSeen, null);
     assert.match(byId.get(fleet.honest.id)!.fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
 
     // Every record once, newest first, over pages of 7 (120 + 30 + 3 = 153).

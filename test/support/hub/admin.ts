@@ -150,5 +150,14 @@ export async function seedFleet(t: TestContext, hub: TestHub): Promise<Fleet> {
   });
   const reply = await clients.get(forked.id)!.batch(forged);
   if (reply.status !== 409) throw new Error(`the fork was not refused: ${reply.status}`);
+  // Heartbeats: the honest device is caught up; the forked one reports a backlog.
+  for (const [d, backlog] of [
+    [honest, 0],
+    [forked, 7],
+  ] as const) {
+    const beat = await clients.get(d.id)!.heartbeat(d.head(), backlog);
+    if (beat.status !== 200)
+      throw new Error(`heartbeat refused: ${beat.status} ${JSON.stringify(beat.body)}`);
+  }
   return { honest, forked, hostile, clients };
 }
