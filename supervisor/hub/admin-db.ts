@@ -118,5 +118,15 @@ export async function openAdminDb(db: string, home: string): Promise<AdminDb> {
     out = new PgAdminDb(pool);
   }
   for (const sql of SCHEMA(out.kind === 'postgres')) await out.run(sql);
+  // The events page's keyset order, overall and per device, once the hub's store made `records`
+  // (`warden hub admin create` may run before the hub ever did).
+  const exists =
+    out.kind === 'sqlite'
+      ? await out.all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'")
+      : await out.all("SELECT 1 FROM pg_class WHERE relname = 'records' AND relkind IN ('r', 'p')");
+  if (exists.length) {
+    await out.run('CREATE INDEX IF NOT EXISTS records_page ON records (time, device, seq)');
+    await out.run('CREATE INDEX IF NOT EXISTS records_device_page ON records (device, time, seq)');
+  }
   return out;
 }

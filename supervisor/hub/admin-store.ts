@@ -221,8 +221,9 @@ export class AdminStore {
     }
     if (f.cursor) {
       const c = parseCursor(f.cursor);
-      where.push('(time < ? OR (time = ? AND (device < ? OR (device = ? AND seq < ?))))');
-      params.push(c.time, c.time, c.device, c.device, c.seq);
+      // A row-value comparison: both SQLite and PostgreSQL seek the (time, device, seq) index with it.
+      where.push('(time, device, seq) < (?, ?, ?)');
+      params.push(c.time, c.device, c.seq);
     }
     params.push(limit + 1);
     const rows = await this.db.all<Record<string, unknown>>(
