@@ -59,6 +59,9 @@ for (const kind of skip ? ['sqlite' as const] : storeKinds()) {
     assert.match((await forkedRow.textContent()) ?? '', /laptop-07/);
     assert.equal(await page.locator(`tr[data-device="${fleet.honest.id}"] .badge`).textContent(), 'ok');
     await shot('devices');
+    // A reload keeps the session (the page asks for its CSRF token again).
+    await page.reload();
+    await page.locator('table.devices tbody tr').nth(2).waitFor({ timeout: 10_000 });
 
     // Events: the newest page, the record with markup in its host shown as text.
     await page.click('header nav button:has-text("events")');
@@ -135,8 +138,25 @@ for (const kind of skip ? ['sqlite' as const] : storeKinds()) {
     assert.ok(!((await page.locator('table').textContent()) ?? '').includes(token));
     await shot('tokens');
 
+    // Revoke the device with markup in its records from the list; its next heartbeat is refused.
+    await page.click('header nav button:has-text("devices")');
+    await page.locator(`tr[data-device="${fleet.hostile.id}"] button:has-text("Revoke")`).click();
+    await page
+      .locator(`tr[data-device="${fleet.hostile.id}"] .badge`, { hasText: /^revoked$/ })
+      .waitFor({ timeout: 10_000 });
+    const beat = await fleet.clients.get(fleet.hostile.id)!.heartbeat(fleet.hostile.head());
+    assert.equal(beat.status, 401);
+    assert.equal((beat.body as { error: { name: string } }).error.name, 'DeviceRevoked');
+
     const actions = (await hub.admin.adminStore.actions()).map((a) => a.action).reverse();
-    assert.deepEqual(actions, ['admin.create', 'sign-in.failed', 'sign-in', 'alert.ack', 'token.create']);
+    assert.deepEqual(actions, [
+      'admin.create',
+      'sign-in.failed',
+      'sign-in',
+      'alert.ack',
+      'token.create',
+      'device.revoke',
+    ]);
     assert.deepEqual(errors, []);
   });
 }
