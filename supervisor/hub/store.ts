@@ -133,3 +133,6 @@ export interface HubStore {
 }
 
 export const nodeKey = (id: NodeId): string => `${id.level}/${id.index}`;
+
+/** Spent nonces older than the signature window are forgotten at most this often (seconds). */
+export const NONCE_PRUNE_EVERY_SEC = 10;
