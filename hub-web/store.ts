@@ -19,7 +19,7 @@ export interface EventFilterForm {
   kind: string;
   host: string;
   outcome: string;
-  /** datetime-local text (the browser's zone). */
+  /** datetime-local text, in UTC like the times shown. */
   from: string;
   to: string;
 }
@@ -127,7 +127,8 @@ export class HubPageStore {
 
   async loadEvents(cursor: string): Promise<void> {
     const f = this.filter;
-    const time = (t: string) => (t ? new Date(t).getTime() : undefined);
+    // The page shows times in UTC; the filter's datetime-local text is read as UTC too.
+    const time = (t: string) => (t ? new Date(`${t}Z`).getTime() : undefined);
     try {
       const page = await this.api.events({
         device: f.device || undefined,

@@ -136,8 +136,8 @@ const FILTERS: Array<[keyof EventFilterForm, string, string]> = [
   ['kind', 'Kind', 'text'],
   ['host', 'Host', 'text'],
   ['outcome', 'Outcome', 'text'],
-  ['from', 'From', 'datetime-local'],
-  ['to', 'To', 'datetime-local'],
+  ['from', 'From (UTC)', 'datetime-local'],
+  ['to', 'To (UTC)', 'datetime-local'],
 ];
 
 const Events = observer(({ store }: { store: HubPageStore }) => {
