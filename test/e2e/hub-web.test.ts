@@ -104,6 +104,27 @@ for (const kind of skip ? ['sqlite' as const] : storeKinds()) {
     });
     await shot('events-paged');
 
+    // A time range (UTC, to the second): seqs 10 to 14 of the honest device.
+    const honestEvents = (await hub.admin.adminStore.events({ device: fleet.honest.id, limit: 200 })).events;
+    const at = (seq: number) =>
+      new Date(honestEvents.find((e) => e.seq === seq)!.time).toISOString().slice(0, 19);
+    await page.fill('input[name=device]', fleet.honest.id);
+    await page.fill('input[name=from]', at(10));
+    await page.fill('input[name=to]', at(15));
+    await page.click('form.filters button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('tr.event').length === 5, null, {
+      timeout: 10_000,
+    });
+    assert.deepEqual(await page.locator('tr.event td:nth-child(3)').allTextContents(), [
+      '14',
+      '13',
+      '12',
+      '11',
+      '10',
+    ]);
+    await page.fill('input[name=from]', '');
+    await page.fill('input[name=to]', '');
+
     // Live: records synced while the page is open appear without a reload.
     await page.fill('input[name=device]', fleet.honest.id);
     await page.click('form.filters button[type=submit]');
