@@ -66,6 +66,7 @@ await build({
 
 // The renderer bundle (dist/renderer/), served by the daemon in browser mode.
 await (await import('./renderer.mjs')).buildRenderer();
+await (await import('./hub-web.mjs')).buildHubWeb();
 
 // The Electron main process and preload (CommonJS, `electron` external).
 await (await import('./main.mjs')).buildMain();

@@ -5,10 +5,12 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { WardenError } from '../api/errors.ts';
 import {
+  type AdminHttp,
   defaultHubHome,
   HubServer,
   type HubService,
   hubPaths,
+  openAdminHttp,
   openHub,
   readHubInfo,
   verifyHub,
@@ -17,6 +19,7 @@ import {
 import { formatEnrollment, tlsPinOf } from '../hub-protocol/enrollment.ts';
 import { printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { adminCommand } from './hub-admin-command.ts';
 
 interface Common {
   home: string;
@@ -92,9 +95,12 @@ function serveCommand(): Command {
           o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined;
         let service: HubService;
         let server: HubServer;
+        let admin: AdminHttp;
         try {
           service = await openHub({ home: o.home, db: o.db, silentAfterMs: parseDuration(o.silentAfter) });
+          admin = await openAdminHttp(service, { home: o.home, db: o.db, secure: Boolean(tls) });
           server = new HubServer({
+            admin,
             service,
             host,
             port,
@@ -122,6 +128,7 @@ function serveCommand(): Command {
         });
         clearInterval(sweep);
         await server.close();
+        await admin.close();
         await service.store.close();
       },
     );
@@ -249,5 +256,6 @@ export function hubCommand(): Command {
     .addCommand(tokenCommand())
     .addCommand(deviceCommand())
     .addCommand(alertsCommand())
-    .addCommand(verifyCommand());
+    .addCommand(verifyCommand())
+    .addCommand(adminCommand());
 }

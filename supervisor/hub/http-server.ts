@@ -24,6 +24,7 @@ import { type HeaderBag, parseSignedRequest, signatureValid } from '../hub-proto
 import { ERROR_STATUS } from '../server/error-status.ts';
 import { describeErrors } from '../server/route-match.ts';
 import { ed25519PublicKeyObject } from '../tlog/note.ts';
+import type { AdminHttp } from './admin-http.ts';
 import { activeDevice } from './ingest.ts';
 import type { HubService } from './service.ts';
 import type { DeviceRow } from './store.ts';
@@ -38,6 +39,8 @@ export interface HubServerOptions {
   maxInflight?: number;
   /** Logs one line per refused or failed request (never bodies, tokens or signatures). */
   log?: (line: string) => void;
+  /** The admin page and its API under /admin (admin-http.ts); absent: 404. */
+  admin?: AdminHttp;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -138,6 +141,10 @@ export class HubServer {
         res.end(latest.note);
         return;
       }
+      if (url.pathname === '/admin' || url.pathname.startsWith('/admin/')) {
+        await this.#admin(req, res, url);
+        return;
+      }
       const known = Object.values(HUB_PATHS) as string[];
       if (!known.includes(url.pathname)) throw new WardenError('NotFound', `no hub route ${url.pathname}`);
       if (route === `POST ${HUB_PATHS.batches}`) {
@@ -170,6 +177,22 @@ export class HubServer {
     } finally {
       if (batch) this.#inflight--;
     }
+  }
+
+  async #admin(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const admin = this.#o.admin;
+    if (!admin) throw new WardenError('NotFound', 'this hub serves no admin page');
+    if (!url.pathname.startsWith('/admin/api/')) {
+      if (req.method === 'GET' && admin.serveStatic(url.pathname, res)) return;
+      throw new WardenError('NotFound', `no admin page ${url.pathname}`);
+    }
+    const out = await admin.api(req, res, url);
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(JSON.stringify(out));
   }
 
   #fail(res: http.ServerResponse, route: string, error: unknown): void {

@@ -36,6 +36,7 @@ const LAYER: Record<string, number> = {
   'supervisor/cli': 8,
   // The other processes: clients of the contract, never of the daemon's insides.
   renderer: 1,
+  'hub-web': 1,
   main: 2,
   extension: 2,
 };
@@ -43,6 +44,7 @@ const LAYER: Record<string, number> = {
 /** What a client process may import from the supervisor. */
 const CLIENT_MAY_IMPORT: Record<string, string[]> = {
   renderer: ['supervisor/api'],
+  'hub-web': ['supervisor/api'],
   main: ['supervisor/api', 'supervisor/client', 'supervisor/home'],
   extension: ['supervisor/api', 'supervisor/client'],
 };
@@ -74,7 +76,7 @@ function areaOf(file: string): string {
 /** Every production file's relative imports, resolved to files. */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const top of ['supervisor', 'main', 'renderer', 'extension']) {
+  for (const top of ['supervisor', 'main', 'renderer', 'hub-web', 'extension']) {
     for (const file of sources(path.join(root, top))) {
       const text = readFileSync(file, 'utf8');
       const targets: string[] = [];

@@ -1,0 +1,1 @@
+export function buildHubWeb(options?: { outdir?: string; minify?: boolean }): Promise<string>;
