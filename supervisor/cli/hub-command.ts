@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { WardenError } from '../api/errors.ts';
+import { VERSION } from '../api/version.ts';
+import { ExportLoop } from '../hub/exports/index.ts';
 import {
   defaultHubHome,
   HubServer,
@@ -17,13 +19,14 @@ import {
 import { formatEnrollment, tlsPinOf } from '../hub-protocol/enrollment.ts';
 import { printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { exportCommand } from './hub-export-command.ts';
 
-interface Common {
+export interface Common {
   home: string;
   db?: string;
 }
 
-const withCommon = (cmd: Command): Command =>
+export const withCommon = (cmd: Command): Command =>
   cmd
     .option('--home <dir>', "the hub's state folder (its key; hub.db by default)", defaultHubHome())
     .option(
@@ -43,7 +46,7 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
-async function withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): Promise<T> {
+export async function withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): Promise<T> {
   let service: HubService;
   try {
     service = await openHub({ home: o.home, db: o.db });
@@ -57,7 +60,7 @@ async function withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): P
   }
 }
 
-function asCliError(error: unknown): unknown {
+export function asCliError(error: unknown): unknown {
   return error instanceof WardenError ? new CliError(error.message, ExitCode.environment, error.hint) : error;
 }
 
@@ -115,12 +118,15 @@ function serveCommand(): Command {
         );
         const sweep = setInterval(() => void service.sweepSilent().catch(() => undefined), 60_000);
         sweep.unref();
+        const exports = new ExportLoop(service.store, VERSION);
+        exports.start();
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
         clearInterval(sweep);
+        await exports.stop();
         await server.close();
         await service.store.close();
       },
@@ -249,5 +255,6 @@ export function hubCommand(): Command {
     .addCommand(tokenCommand())
     .addCommand(deviceCommand())
     .addCommand(alertsCommand())
-    .addCommand(verifyCommand());
+    .addCommand(verifyCommand())
+    .addCommand(exportCommand());
 }
