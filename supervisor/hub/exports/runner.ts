@@ -63,10 +63,11 @@ export class ExportRunner {
           await this.store.saveExportProgress(t.name, t);
           return report;
         }
+        const rejected = Math.min(result.rejected, records.length);
         t.cursor[device.id] = records[records.length - 1]!.seq;
-        t.exported += records.length - result.rejected;
-        report.sent += records.length - result.rejected;
-        report.rejected += result.rejected;
+        t.exported += records.length - rejected;
+        report.sent += records.length - rejected;
+        report.rejected += rejected;
         if (result.note) note = result.note;
         t.lastAttempt = Date.now();
         t.lastSuccess = t.lastAttempt;
