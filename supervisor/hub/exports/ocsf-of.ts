@@ -7,7 +7,21 @@ import type { HubRecord } from '../../api/hub.ts';
 import type { OcsfContext } from '../../audit/ocsf.ts';
 import { mapCompactObject } from '../../audit/records.ts';
 
+// Parsed contexts by their text: a device has one context per Warden version and host, so
+// the map stays tiny; bounded anyway.
+const contexts = new Map<string, OcsfContext>();
+
+function contextOf(text: string): OcsfContext {
+  let ctx = contexts.get(text);
+  if (!ctx) {
+    if (contexts.size >= 256) contexts.clear();
+    ctx = JSON.parse(text) as OcsfContext;
+    contexts.set(text, ctx);
+  }
+  return ctx;
+}
+
 export function ocsfOf(r: HubRecord): OcsfEvent {
   if (r.ctx === null) return JSON.parse(r.body) as OcsfEvent;
-  return mapCompactObject(r.body, JSON.parse(r.ctx) as OcsfContext, r.seq, r.logged ?? 0);
+  return mapCompactObject(r.body, contextOf(r.ctx), r.seq, r.logged ?? 0);
 }

@@ -59,6 +59,39 @@ export function anyValue(v: unknown, depth = 0): AnyValue {
   return { stringValue: String(v) };
 }
 
+/** The JSON text of anyValue(v), written directly (the export's hot path: no object tree). */
+export function anyValueJson(v: unknown, depth = 0): string {
+  if (depth > 32) return `{"stringValue":${JSON.stringify(JSON.stringify(v) ?? null)}}`;
+  if (v === null || v === undefined) return '{}';
+  switch (typeof v) {
+    case 'string':
+      return `{"stringValue":${JSON.stringify(v)}}`;
+    case 'boolean':
+      return v ? '{"boolValue":true}' : '{"boolValue":false}';
+    case 'number':
+      return Number.isSafeInteger(v)
+        ? `{"intValue":"${v}"}`
+        : `{"doubleValue":${Number.isFinite(v) ? v : JSON.stringify(String(v))}}`;
+    case 'object': {
+      if (Array.isArray(v)) {
+        let out = '{"arrayValue":{"values":[';
+        for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + anyValueJson(v[i], depth + 1);
+        return `${out}]}}`;
+      }
+      let out = '{"kvlistValue":{"values":[';
+      let first = true;
+      for (const key in v as Record<string, unknown>) {
+        if (!Object.hasOwn(v, key)) continue;
+        out += `${first ? '' : ','}{"key":${JSON.stringify(key)},"value":${anyValueJson((v as Record<string, unknown>)[key], depth + 1)}}`;
+        first = false;
+      }
+      return `${out}]}}`;
+    }
+    default:
+      return `{"stringValue":${JSON.stringify(String(v))}}`;
+  }
+}
+
 function keyValues(o: Record<string, unknown>, depth = 0): KeyValue[] {
   return Object.entries(o).map(([key, value]) => ({ key, value: anyValue(value, depth) }));
 }
@@ -88,6 +121,53 @@ export function encodeLogRecord(device: OtlpDevice, r: HubRecord, observed: numb
     attributes,
     eventName: `ocsf.${ocsf.class_uid}`,
   };
+}
+
+/** The JSON text of one LogRecord (the same object as encodeLogRecord, written directly). */
+export function logRecordJson(device: OtlpDevice, r: HubRecord, observed: string): string {
+  const ocsf = ocsfOf(r);
+  const sev = otlpSeverity(ocsf);
+  let attrs =
+    `{"key":"warden.device.id","value":{"stringValue":${JSON.stringify(device.id)}}},` +
+    `{"key":"warden.seq","value":{"intValue":"${r.seq}"}},` +
+    `{"key":"warden.hash","value":{"stringValue":${JSON.stringify(r.hash)}}},` +
+    `{"key":"warden.prev_hash","value":{"stringValue":${JSON.stringify(r.prev_hash)}}},` +
+    `{"key":"warden.kind","value":{"stringValue":${JSON.stringify(r.kind)}}},` +
+    `{"key":"ocsf.class_uid","value":${anyValueJson(ocsf.class_uid)}},` +
+    `{"key":"ocsf.type_uid","value":${anyValueJson(ocsf.type_uid)}}`;
+  if (r.sandbox_id !== null)
+    attrs += `,{"key":"warden.sandbox.id","value":{"stringValue":${JSON.stringify(r.sandbox_id)}}}`;
+  if (r.outcome !== null)
+    attrs += `,{"key":"warden.outcome","value":{"stringValue":${JSON.stringify(r.outcome)}}}`;
+  return (
+    `{"timeUnixNano":"${nanos(r.time)}","observedTimeUnixNano":"${observed}",` +
+    `"severityNumber":${sev.severityNumber},"severityText":${JSON.stringify(sev.severityText)},` +
+    `"body":${anyValueJson(ocsf)},"attributes":[${attrs}],"eventName":"ocsf.${ocsf.class_uid}"}`
+  );
+}
+
+/** The JSON text of encodeLogsRequest(…), written directly. */
+export function logsRequestJson(
+  batches: ReadonlyArray<{ device: OtlpDevice; records: readonly HubRecord[] }>,
+  scopeVersion: string,
+  observed: number,
+): string {
+  const obs = nanos(observed);
+  const parts: string[] = [];
+  for (const { device, records } of batches) {
+    const resource = JSON.stringify({
+      attributes: [
+        str('service.name', 'warden'),
+        str('service.version', device.version),
+        str('host.name', device.machine),
+        str('host.id', device.id),
+      ],
+    });
+    const scope = JSON.stringify({ name: 'warden.audit', version: scopeVersion });
+    const logs = records.map((r) => logRecordJson(device, r, obs)).join(',');
+    parts.push(`{"resource":${resource},"scopeLogs":[{"scope":${scope},"logRecords":[${logs}]}]}`);
+  }
+  return `{"resourceLogs":[${parts.join(',')}]}`;
 }
 
 /** One ExportLogsServiceRequest for records of several devices. */

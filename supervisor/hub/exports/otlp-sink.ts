@@ -4,7 +4,7 @@
 
 import type { HubRecord } from '../../api/hub.ts';
 import { postWithRetry } from './http-post.ts';
-import { encodeLogsRequest, type OtlpDevice } from './otlp-encode.ts';
+import { logsRequestJson, type OtlpDevice } from './otlp-encode.ts';
 
 export interface SinkResult {
   /** Records the receiver said it rejected (not to be retried). */
@@ -36,7 +36,7 @@ export class OtlpSink {
   }
 
   async send(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<SinkResult> {
-    const body = JSON.stringify(encodeLogsRequest([batch], this.o.scopeVersion, Date.now()));
+    const body = logsRequestJson([batch], this.o.scopeVersion, Date.now());
     const answer = await postWithRetry(
       this.#url,
       body,
