@@ -21,12 +21,12 @@ import { printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { exportCommand } from './hub-export-command.ts';
 
-export interface Common {
+interface Common {
   home: string;
   db?: string;
 }
 
-export const withCommon = (cmd: Command): Command =>
+const withCommon = (cmd: Command): Command =>
   cmd
     .option('--home <dir>', "the hub's state folder (its key; hub.db by default)", defaultHubHome())
     .option(
@@ -46,7 +46,7 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
-export async function withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): Promise<T> {
+async function withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): Promise<T> {
   let service: HubService;
   try {
     service = await openHub({ home: o.home, db: o.db });
@@ -60,7 +60,7 @@ export async function withHub<T>(o: Common, fn: (service: HubService) => Promise
   }
 }
 
-export function asCliError(error: unknown): unknown {
+function asCliError(error: unknown): unknown {
   return error instanceof WardenError ? new CliError(error.message, ExitCode.environment, error.hint) : error;
 }
 
@@ -256,5 +256,5 @@ export function hubCommand(): Command {
     .addCommand(deviceCommand())
     .addCommand(alertsCommand())
     .addCommand(verifyCommand())
-    .addCommand(exportCommand());
+    .addCommand(exportCommand({ withCommon, withHub, asCliError }));
 }

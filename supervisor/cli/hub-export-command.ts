@@ -5,13 +5,25 @@
 import { Command } from 'commander';
 import { VERSION } from '../api/version.ts';
 import { addExportTarget, exportStatuses, runnerFor } from '../hub/exports/index.ts';
+import type { HubService } from '../hub/index.ts';
 import { printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
-import { asCliError, type Common, withCommon, withHub } from './hub-command.ts';
+
+interface Common {
+  home: string;
+  db?: string;
+}
+
+/** What `warden hub`'s other commands share (passed in: hub-command.ts imports this file). */
+export interface HubCommandKit {
+  withCommon(cmd: Command): Command;
+  withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): Promise<T>;
+  asCliError(error: unknown): unknown;
+}
 
 const when = (ms: number | null): string => (ms ? new Date(ms).toISOString() : 'never');
 
-export function exportCommand(): Command {
+export function exportCommand({ withCommon, withHub, asCliError }: HubCommandKit): Command {
   const cmd = new Command('export').description('Send the hub’s records to OpenTelemetry (OTLP/HTTP logs)');
   cmd.addCommand(
     withCommon(new Command('add'))
