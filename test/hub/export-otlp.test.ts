@@ -152,9 +152,11 @@ test('a storm longer than the retry budget leaves the cursor and names the error
   rx.behaviour = { stormUntil: Date.now() + 60_000, retryAfterSeconds: 0 };
   const runner = runnerFor(hub.service.store, await target(hub, url), VERSION, { retryForMs: 1500 });
   const report = await runner.round();
-  assert.match(report.error ?? '', /HTTP 503 \(gave up retrying\)/);
+  // The last try may be cut by the deadline on a busy machine ("timed out"): either names it.
+  assert.match(report.error ?? '', /(HTTP 503|timed out) \(gave up retrying\)/);
+  assert.ok(rx.statuses.includes(503));
   const [status] = await exportStatuses(hub.service.store);
   assert.equal(status!.lag, 20);
-  assert.match(status!.lastError ?? '', /503/);
+  assert.match(status!.lastError ?? '', /gave up retrying/);
   assert.ok(status!.lastAttempt > 0 && status!.lastSuccess === null);
 });
