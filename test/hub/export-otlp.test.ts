@@ -160,3 +160,63 @@ test('a storm longer than the retry budget leaves the cursor and names the error
   assert.match(status!.lastError ?? '', /gave up retrying/);
   assert.ok(status!.lastAttempt > 0 && status!.lastSuccess === null);
 });
+
+test('the receiver refuses what the OTLP JSON rules forbid, keeping bodies or not', async () => {
+  const { checkRequest } = await import('../support/otlp/receiver.ts');
+  const record = (body: unknown, over: Record<string, unknown> = {}) => ({
+    resourceLogs: [
+      {
+        resource: {
+          attributes: ['service.name', 'service.version', 'host.name', 'host.id'].map((key) => ({
+            key,
+            value: { stringValue: 'x' },
+          })),
+        },
+        scopeLogs: [
+          {
+            logRecords: [
+              {
+                timeUnixNano: '1',
+                observedTimeUnixNano: '1',
+                severityNumber: 9,
+                body,
+                attributes: [
+                  { key: 'warden.device.id', value: { stringValue: 'd' } },
+                  { key: 'warden.seq', value: { intValue: '1' } },
+                ],
+                ...over,
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  for (const keep of [true, false]) {
+    assert.equal(
+      checkRequest(record({ kvlistValue: { values: [{ key: 'a', value: { intValue: '2' } }] } }), keep)
+        .length,
+      1,
+    );
+    for (const [bad, why] of [
+      [record({ intValue: 2 }), /intValue/],
+      [record({ stringValue: 'a', boolValue: true }), /AnyValue/],
+      [
+        record({
+          kvlistValue: {
+            values: [
+              { key: 'a', value: {} },
+              { key: 'a', value: {} },
+            ],
+          },
+        }),
+        /key/,
+      ],
+      [record({ bytes: 'x' }), /unknown AnyValue/],
+      [record({}, { timeUnixNano: 1 }), /timeUnixNano/],
+      [record({}, { severityNumber: 25 }), /severityNumber/],
+    ] as const) {
+      assert.throws(() => checkRequest(bad, keep), why);
+    }
+  }
+});

@@ -12,7 +12,7 @@ interface Stats {
 
 if (parentPort && process.env.WARDEN_OTLP_WORKER === '1') {
   const port = parentPort;
-  const rx = new OtlpReceiver();
+  const rx = new OtlpReceiver(false);
   const url = await rx.listen();
   port.postMessage({ url });
   port.on('message', async (m: string) => {
