@@ -170,6 +170,28 @@ export function logsRequestJson(
   return `{"resourceLogs":[${parts.join(',')}]}`;
 }
 
+/**
+ * logsRequestJson for one device, yielding to the event loop every `slice` records, so that
+ * the previous batch's request is written and answered while this one is encoded.
+ */
+export async function logsRequestJsonAsync(
+  device: OtlpDevice,
+  records: readonly HubRecord[],
+  scopeVersion: string,
+  observed: number,
+  slice = 100,
+): Promise<string> {
+  const head = logsRequestJson([{ device, records: [] }], scopeVersion, observed);
+  const obs = nanos(observed);
+  const logs: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % slice === 0) await new Promise((r) => setImmediate(r));
+    logs.push(logRecordJson(device, records[i]!, obs));
+  }
+  const cut = head.lastIndexOf('"logRecords":[') + '"logRecords":['.length;
+  return head.slice(0, cut) + logs.join(',') + head.slice(cut);
+}
+
 /** One ExportLogsServiceRequest for records of several devices. */
 export function encodeLogsRequest(
   batches: ReadonlyArray<{ device: OtlpDevice; records: readonly HubRecord[] }>,

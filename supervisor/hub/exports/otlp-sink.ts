@@ -4,7 +4,7 @@
 
 import type { HubRecord } from '../../api/hub.ts';
 import { postWithRetry } from './http-post.ts';
-import { logsRequestJson, type OtlpDevice } from './otlp-encode.ts';
+import { logsRequestJsonAsync, type OtlpDevice } from './otlp-encode.ts';
 
 export interface SinkResult {
   /** Records the receiver said it rejected (not to be retried). */
@@ -35,8 +35,16 @@ export class OtlpSink {
     this.#url = logsUrl(o.endpoint);
   }
 
+  /** Encode a batch (yielding as it goes: the previous batch may be in flight). */
+  prepare(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<string> {
+    return logsRequestJsonAsync(batch.device, batch.records, this.o.scopeVersion, Date.now());
+  }
+
   async send(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<SinkResult> {
-    const body = logsRequestJson([batch], this.o.scopeVersion, Date.now());
+    return this.deliver(await this.prepare(batch));
+  }
+
+  async deliver(body: string): Promise<SinkResult> {
     const answer = await postWithRetry(
       this.#url,
       body,

@@ -8,8 +8,10 @@ import type { DeviceRow, ExportCursor, ExportTargetRow, HubStore } from '../stor
 import type { OtlpDevice } from './otlp-encode.ts';
 import type { SinkResult } from './otlp-sink.ts';
 
-export interface ExportSink {
-  send(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<SinkResult>;
+/** Two steps, so the runner can encode batch N+1 while batch N is in flight. */
+export interface ExportSink<P = unknown> {
+  prepare(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<P>;
+  deliver(prepared: P): Promise<SinkResult>;
 }
 
 export interface RoundReport {
@@ -48,14 +50,19 @@ export class ExportRunner {
     let note: string | null = null;
     for (const device of await this.store.devices()) {
       const who: OtlpDevice = { id: device.id, machine: device.machine, version: device.version };
-      while (batches < maxBatches) {
-        const after = t.cursor[device.id] ?? 0;
-        const records = await this.store.records(device.id, after, this.batchSize);
-        if (records.length === 0) break;
+      let records = await this.store.records(device.id, t.cursor[device.id] ?? 0, this.batchSize);
+      let prepared = records.length ? await this.sink.prepare({ device: who, records }) : null;
+      while (prepared !== null && batches < maxBatches) {
         batches++;
+        const sending = this.sink.deliver(prepared);
+        sending.catch(() => {}); // handled below; this keeps it from counting as unhandled meanwhile
+        // One batch ahead, at most: read and encode the next while this one is in flight.
+        const last = records[records.length - 1]!.seq;
+        const next = batches < maxBatches ? await this.store.records(device.id, last, this.batchSize) : [];
+        const nextPrepared = next.length ? await this.sink.prepare({ device: who, records: next }) : null;
         let result: SinkResult;
         try {
-          result = await this.sink.send({ device: who, records });
+          result = await sending;
         } catch (error) {
           report.error = (error as Error).message;
           t.lastError = report.error;
@@ -64,7 +71,7 @@ export class ExportRunner {
           return report;
         }
         const rejected = Math.min(result.rejected, records.length);
-        t.cursor[device.id] = records[records.length - 1]!.seq;
+        t.cursor[device.id] = last;
         t.exported += records.length - rejected;
         report.sent += records.length - rejected;
         report.rejected += rejected;
@@ -73,6 +80,8 @@ export class ExportRunner {
         t.lastSuccess = t.lastAttempt;
         t.lastError = note;
         await this.store.saveExportProgress(t.name, t);
+        records = next;
+        prepared = nextPrepared;
       }
     }
     if (batches === 0) {
