@@ -98,6 +98,9 @@ export class HubServer {
       ? https.createServer({ cert: o.tls.cert, key: o.tls.key }, handler)
       : http.createServer(handler);
     this.#server.requestTimeout = 60_000;
+    // Longer than clients keep idle connections (undici: 4 s), so a client never reuses a
+    // connection the hub is closing at that moment (a reset the device would have to retry).
+    this.#server.keepAliveTimeout = 30_000;
     this.#server.headersTimeout = 20_000;
   }
 

@@ -28,7 +28,7 @@ import type {
   NewExportTarget,
   StoredCheckpoint,
 } from './store.ts';
-import { nodeKey } from './store.ts';
+import { NONCE_PRUNE_EVERY_SEC, nodeKey } from './store.ts';
 
 // BIGINT columns as numbers: every value the hub stores (seqs, epoch ms, sizes) is a safe integer.
 const types = {
@@ -47,6 +47,7 @@ export class PgHubStore implements HubStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #partitions = new Set<string>();
+  #pruned = 0;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -175,7 +176,10 @@ export class PgHubStore implements HubStore {
   }
 
   async spendNonce(device: string, nonce: string, created: number, forgetBefore: number): Promise<boolean> {
-    await this.#query('DELETE FROM nonces WHERE created < $1', [forgetBefore]);
+    if (forgetBefore - this.#pruned >= NONCE_PRUNE_EVERY_SEC) {
+      this.#pruned = forgetBefore;
+      await this.#query('DELETE FROM nonces WHERE created < $1', [forgetBefore]);
+    }
     const r = await this.#query(
       'INSERT INTO nonces (device, nonce, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
       [device, nonce, created],

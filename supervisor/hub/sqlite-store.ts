@@ -28,7 +28,7 @@ import type {
   NewExportTarget,
   StoredCheckpoint,
 } from './store.ts';
-import { nodeKey } from './store.ts';
+import { NONCE_PRUNE_EVERY_SEC, nodeKey } from './store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -84,6 +84,7 @@ export class SqliteHubStore implements HubStore {
   readonly #db: Database.Database;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #inserts = new Map<number, Database.Statement>();
+  #pruned = 0;
 
   constructor(file: string) {
     this.#db = new Database(file, { timeout: 5000 });
@@ -200,7 +201,10 @@ export class SqliteHubStore implements HubStore {
 
   spendNonce(device: string, nonce: string, created: number, forgetBefore: number): Promise<boolean> {
     return this.#serial(async () => {
-      this.#db.prepare('DELETE FROM nonces WHERE created < ?').run(forgetBefore);
+      if (forgetBefore - this.#pruned >= NONCE_PRUNE_EVERY_SEC) {
+        this.#pruned = forgetBefore;
+        this.#db.prepare('DELETE FROM nonces WHERE created < ?').run(forgetBefore);
+      }
       return (
         this.#db
           .prepare('INSERT INTO nonces (device, nonce, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')

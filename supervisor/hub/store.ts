@@ -167,3 +167,6 @@ export interface ExportTargetRow extends ExportProgress {
 export type NewExportTarget = Pick<ExportTargetRow, 'name' | 'kind' | 'target' | 'tokenFile' | 'created'>;
 
 export const nodeKey = (id: NodeId): string => `${id.level}/${id.index}`;
+
+/** Spent nonces older than the signature window are forgotten at most this often (seconds). */
+export const NONCE_PRUNE_EVERY_SEC = 10;
