@@ -104,14 +104,17 @@ test('a slowloris answer and a silent receiver time out; the cursor stays', asyn
   assert.equal(s!.lag, 30);
 });
 
-test('a redirect is not followed', async (t) => {
+test('a redirect is not followed, nor retried', async (t) => {
+  let requests = 0;
   const { hub, target } = await setup(t, async (req, res) => {
+    requests++;
     await drain(req);
     res.writeHead(307, { location: 'http://127.0.0.1:1/v1/logs' }).end();
   });
-  const r = await runnerFor(hub.service.store, target, VERSION, { retryForMs: 1000 }).round();
-  assert.ok(r.error, 'an error, not a success');
+  const r = await runnerFor(hub.service.store, target, VERSION, { retryForMs: 5000 }).round();
+  assert.match(r.error ?? '', /HTTP 307 \(not retryable\)/);
   assert.equal(r.sent, 0);
+  assert.equal(requests, 1);
 });
 
 test('a forged partial success (negative or huge counts) cannot drop records silently', async (t) => {

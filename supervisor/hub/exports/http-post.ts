@@ -60,7 +60,7 @@ export async function postOnce(
   maxAnswerBytes: number,
 ): Promise<PostAnswer> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const res = await fetch(url, { method: 'POST', body, headers, signal, redirect: 'error' });
+  const res = await fetch(url, { method: 'POST', body, headers, signal, redirect: 'manual' });
   const text = await readCapped(res, maxAnswerBytes);
   return { status: res.status, text, headers: res.headers };
 }
