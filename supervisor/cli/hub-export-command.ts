@@ -24,12 +24,16 @@ export interface HubCommandKit {
 const when = (ms: number | null): string => (ms ? new Date(ms).toISOString() : 'never');
 
 export function exportCommand({ withCommon, withHub, asCliError }: HubCommandKit): Command {
-  const cmd = new Command('export').description('Send the hub’s records to OpenTelemetry (OTLP/HTTP logs)');
+  const cmd = new Command('export').description(
+    'Send the hub’s records to OpenTelemetry (OTLP/HTTP logs) or OCSF NDJSON files',
+  );
   cmd.addCommand(
     withCommon(new Command('add'))
-      .description('Add a destination: `otlp URL` (an OpenTelemetry Collector’s OTLP/HTTP endpoint)')
-      .argument('<kind>', 'otlp')
-      .argument('<url>', 'e.g. http://127.0.0.1:4318 (/v1/logs is added)')
+      .description(
+        'Add a destination: `otlp URL` (a Collector’s OTLP/HTTP endpoint) or `files DIR` (daily OCSF gzip files)',
+      )
+      .argument('<kind>', 'otlp or files')
+      .argument('<url>', 'otlp: e.g. http://127.0.0.1:4318 (/v1/logs is added); files: an absolute folder')
       .option('--name <name>', 'a name for the destination (default from the kind and host)')
       .action(async (kind: string, url: string, o: Common & { name?: string }) => {
         await withHub(o, async (service) => {

@@ -1,12 +1,14 @@
 // Export destinations as configured by `warden hub export add|ls|rm`, and the sink each
-// kind is sent through. Only OTLP is built so far; HEC and files are refused by name.
+// kind is sent through. OTLP and OCSF files are built; HEC is refused by name.
 
+import path from 'node:path';
 import { WardenError } from '../../api/errors.ts';
 import type { ExportTargetRow, HubStore } from '../store.ts';
+import { FilesSink } from './files-sink.ts';
 import { logsUrl, OtlpSink } from './otlp-sink.ts';
 import { ExportRunner, exportLag } from './runner.ts';
 
-export const EXPORT_KINDS = ['otlp'] as const;
+export const EXPORT_KINDS = ['otlp', 'files'] as const;
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export async function addExportTarget(
@@ -16,6 +18,7 @@ export async function addExportTarget(
   name: string | undefined,
   now: number,
 ): Promise<ExportTargetRow> {
+  if (kind === 'files') return addFilesTarget(store, target, name, now);
   if (kind !== 'otlp')
     throw new WardenError(
       'BadRequest',
@@ -56,6 +59,41 @@ export async function addExportTarget(
   return { ...row, cursor: {}, exported: 0, lastError: null, lastAttempt: 0, lastSuccess: null };
 }
 
+async function addFilesTarget(
+  store: HubStore,
+  dir: string,
+  name: string | undefined,
+  now: number,
+): Promise<ExportTargetRow> {
+  if (!path.isAbsolute(dir))
+    throw new WardenError(
+      'BadRequest',
+      `the export folder must be an absolute path, not ${JSON.stringify(dir.slice(0, 80))}`,
+      'e.g. /var/lib/warden-hub/ocsf',
+    );
+  const chosen = name ?? 'files';
+  if (!NAME.test(chosen))
+    throw new WardenError(
+      'BadRequest',
+      `invalid export name ${JSON.stringify(chosen)}`,
+      'Use a-z, 0-9 and -.',
+    );
+  const row = {
+    name: chosen,
+    kind: 'files' as const,
+    target: path.resolve(dir),
+    tokenFile: null,
+    created: now,
+  };
+  if (!(await store.addExportTarget(row)))
+    throw new WardenError(
+      'BadRequest',
+      `an export named ${chosen} exists`,
+      'Pick another --name or rm it first.',
+    );
+  return { ...row, cursor: {}, exported: 0, lastError: null, lastAttempt: 0, lastSuccess: null };
+}
+
 export interface ExportStatus extends ExportTargetRow {
   lag: number;
 }
@@ -79,10 +117,9 @@ export function runnerFor(
   version: string,
   tuning: SinkTuning = {},
 ): ExportRunner {
-  return new ExportRunner(
-    store,
-    t,
-    new OtlpSink({ endpoint: t.target, scopeVersion: version, ...tuning }),
-    tuning.batchSize,
-  );
+  const sink =
+    t.kind === 'files'
+      ? new FilesSink(t.target)
+      : new OtlpSink({ endpoint: t.target, scopeVersion: version, ...tuning });
+  return new ExportRunner(store, t, sink, tuning.batchSize);
 }
