@@ -163,3 +163,25 @@ test('endpoints that are not http(s), carry credentials or a bad name are refuse
   await addExportTarget(store, 'otlp', 'http://127.0.0.1:4318', 'a', 0);
   await assert.rejects(addExportTarget(store, 'otlp', 'http://127.0.0.1:4318', 'a', 0), /exists/);
 });
+
+test('a stored record that cannot be mapped stops the round before it; the cursor stays', async (t) => {
+  const { hub, device, target } = await setup(t, async (req, res) => {
+    await drain(req);
+    res.writeHead(200).end('{}');
+  });
+  const last = device.rows(29, 1)[0]!;
+  const odd = {
+    ...last,
+    seq: 31,
+    prev_hash: last.hash,
+    body: '{"type":"no.such.event"}',
+    hash: 'a'.repeat(64),
+  };
+  await hub.service.store.transaction(device.id, (tx) => tx.insertRecords([odd], Date.now()));
+  const r = await runnerFor(hub.service.store, target, VERSION, { batchSize: 10 }).round();
+  assert.equal(r.sent, 30);
+  assert.ok(r.error, 'the mapping failure is the error of the round');
+  const [s] = await exportStatuses(hub.service.store);
+  assert.equal(s!.cursor[device.id], 30);
+  assert.equal(s!.lastError, r.error);
+});

@@ -15,7 +15,13 @@ import type { SinkResult } from './otlp-sink.ts';
 
 type Prepared = Map<string, string[]>;
 
-const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+/** YYYYMMDD (UTC) of an event time; a time outside what a date can hold files under 00000000. */
+export function eventDay(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) || d.getUTCFullYear() > 9999 || d.getUTCFullYear() < 0
+    ? '00000000'
+    : d.toISOString().slice(0, 10).replace(/-/g, '');
+}
 
 export class FilesSink {
   constructor(readonly dir: string) {}
@@ -24,16 +30,16 @@ export class FilesSink {
     const files: Prepared = new Map();
     for (const r of batch.records) {
       const ocsf = ocsfOf(r);
-      const d = day(r.time);
+      const d = eventDay(r.time);
       const file = path.join(`class_uid=${ocsf.class_uid}`, `eventDay=${d}`, `warden-${d}.ndjson.gz`);
       const unmapped = {
         ...(ocsf.unmapped as object | undefined),
         warden: { device: batch.device.id, seq: r.seq, hash: r.hash },
       };
       const line = canonicalJson({ ...ocsf, unmapped });
-      let lines = files.get(file);
-      if (!lines) files.set(file, (lines = []));
-      lines.push(line);
+      const lines = files.get(file);
+      if (lines) lines.push(line);
+      else files.set(file, [line]);
     }
     return files;
   }

@@ -46,49 +46,63 @@ export class ExportRunner {
   async round(maxBatches = 100_000): Promise<RoundReport> {
     const t = this.#target;
     const report: RoundReport = { sent: 0, rejected: 0, error: null };
-    let batches = 0;
-    let note: string | null = null;
-    for (const device of await this.store.devices()) {
-      const who: OtlpDevice = { id: device.id, machine: device.machine, version: device.version };
-      let records = await this.store.records(device.id, t.cursor[device.id] ?? 0, this.batchSize);
-      let prepared = records.length ? await this.sink.prepare({ device: who, records }) : null;
-      while (prepared !== null && batches < maxBatches) {
-        batches++;
-        const sending = this.sink.deliver(prepared);
-        sending.catch(() => {}); // handled below; this keeps it from counting as unhandled meanwhile
-        // One batch ahead, at most: read and encode the next while this one is in flight.
-        const last = records[records.length - 1]!.seq;
-        const next = batches < maxBatches ? await this.store.records(device.id, last, this.batchSize) : [];
-        const nextPrepared = next.length ? await this.sink.prepare({ device: who, records: next }) : null;
-        let result: SinkResult;
-        try {
-          result = await sending;
-        } catch (error) {
-          report.error = (error as Error).message;
-          t.lastError = report.error;
-          t.lastAttempt = Date.now();
-          await this.store.saveExportProgress(t.name, t);
-          return report;
-        }
-        const rejected = Math.min(result.rejected, records.length);
-        t.cursor[device.id] = last;
-        t.exported += records.length - rejected;
-        report.sent += records.length - rejected;
-        report.rejected += rejected;
-        if (result.note) note = result.note;
-        t.lastAttempt = Date.now();
-        t.lastSuccess = t.lastAttempt;
-        t.lastError = note;
-        await this.store.saveExportProgress(t.name, t);
-        records = next;
-        prepared = nextPrepared;
-      }
+    const state = { batches: 0, note: null as string | null };
+    try {
+      for (const device of await this.store.devices()) await this.#device(device, report, state, maxBatches);
+    } catch (error) {
+      // A failed send, or a record that cannot be encoded: the cursor stays before it.
+      report.error = (error as Error).message;
+      t.lastError = report.error;
+      t.lastAttempt = Date.now();
+      await this.store.saveExportProgress(t.name, t);
+      return report;
     }
-    if (batches === 0) {
+    if (state.batches === 0) {
       t.lastAttempt = Date.now();
       t.lastError = null;
       await this.store.saveExportProgress(t.name, t);
     }
     return report;
+  }
+
+  async #device(
+    device: DeviceRow,
+    report: RoundReport,
+    state: { batches: number; note: string | null },
+    maxBatches: number,
+  ): Promise<void> {
+    const t = this.#target;
+    const who: OtlpDevice = { id: device.id, machine: device.machine, version: device.version };
+    if (state.batches >= maxBatches) return;
+    let records = await this.store.records(device.id, t.cursor[device.id] ?? 0, this.batchSize);
+    let prepared = records.length ? await this.sink.prepare({ device: who, records }) : null;
+    while (prepared !== null && state.batches < maxBatches) {
+      state.batches++;
+      const sending = this.sink.deliver(prepared);
+      sending.catch(() => {}); // awaited below; this keeps it from counting as unhandled meanwhile
+      // One batch ahead, at most: read and encode the next while this one is in flight.
+      const last = records[records.length - 1]!.seq;
+      let next: HubRecord[] = [];
+      let nextPrepared: unknown = null;
+      try {
+        next = state.batches < maxBatches ? await this.store.records(device.id, last, this.batchSize) : [];
+        nextPrepared = next.length ? await this.sink.prepare({ device: who, records: next }) : null;
+      } finally {
+        // Whatever the next batch did, this one's outcome is recorded first.
+        const result = await sending;
+        const rejected = Math.min(result.rejected, records.length);
+        t.cursor[device.id] = last;
+        t.exported += records.length - rejected;
+        report.sent += records.length - rejected;
+        report.rejected += rejected;
+        if (result.note) state.note = result.note;
+        t.lastAttempt = Date.now();
+        t.lastSuccess = t.lastAttempt;
+        t.lastError = state.note;
+        await this.store.saveExportProgress(t.name, t);
+      }
+      records = next;
+      prepared = nextPrepared;
+    }
   }
 }
