@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { WardenError } from '../api/errors.ts';
+import { VERSION } from '../api/version.ts';
+import { ExportLoop } from '../hub/exports/index.ts';
 import {
   type AdminHttp,
   defaultHubHome,
@@ -20,6 +22,7 @@ import { formatEnrollment, tlsPinOf } from '../hub-protocol/enrollment.ts';
 import { printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { adminCommand } from './hub-admin-command.ts';
+import { exportCommand } from './hub-export-command.ts';
 
 interface Common {
   home: string;
@@ -121,12 +124,15 @@ function serveCommand(): Command {
         );
         const sweep = setInterval(() => void service.sweepSilent().catch(() => undefined), 60_000);
         sweep.unref();
+        const exports = new ExportLoop(service.store, VERSION);
+        exports.start();
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
         clearInterval(sweep);
+        await exports.stop();
         await server.close();
         await admin.close();
         await service.store.close();
@@ -257,5 +263,6 @@ export function hubCommand(): Command {
     .addCommand(deviceCommand())
     .addCommand(alertsCommand())
     .addCommand(verifyCommand())
-    .addCommand(adminCommand());
+    .addCommand(adminCommand())
+    .addCommand(exportCommand({ withCommon, withHub, asCliError }));
 }

@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS tlog_leaves (idx bigint PRIMARY KEY, device text NOT 
   hash text NOT NULL, received bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS tlog_leaves_device ON tlog_leaves (device, seq);
 CREATE TABLE IF NOT EXISTS tlog_checkpoints (size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL);
+CREATE TABLE IF NOT EXISTS exports (name text PRIMARY KEY, kind text NOT NULL, target text NOT NULL,
+  token_file text, created bigint NOT NULL, cursor text NOT NULL DEFAULT '{}', exported bigint NOT NULL DEFAULT 0,
+  last_error text, last_attempt bigint NOT NULL DEFAULT 0, last_success bigint);
 `;
 
 /** Advisory lock keys (any hub process takes them to change the layout). */

@@ -7,15 +7,25 @@ import { WardenError } from '../api/errors.ts';
 import type { HubAlertKind, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
 import type { NodeId } from '../tlog/merkle.ts';
 import { ensurePartitions, inPartitionWindow, migratePg, monthOf } from './pg-schema.ts';
-import { type DeviceColumns, deviceFromRow, type RecordColumns, recordFromRow } from './rows.ts';
+import {
+  type DeviceColumns,
+  deviceFromRow,
+  type ExportColumns,
+  exportFromRow,
+  type RecordColumns,
+  recordFromRow,
+} from './rows.ts';
 import type {
   AlertRow,
   DeviceRow,
   EnrollOutcome,
+  ExportProgress,
+  ExportTargetRow,
   HubStore,
   HubTx,
   NewAlert,
   NewDevice,
+  NewExportTarget,
   StoredCheckpoint,
 } from './store.ts';
 import { NONCE_PRUNE_EVERY_SEC, nodeKey } from './store.ts';
@@ -350,6 +360,31 @@ export class PgHubStore implements HubStore {
       ])
     ).rows as RecordColumns[];
     return rows.map(recordFromRow);
+  }
+
+  async exportTargets(): Promise<ExportTargetRow[]> {
+    return ((await this.#query('SELECT * FROM exports ORDER BY name')).rows as ExportColumns[]).map(
+      exportFromRow,
+    );
+  }
+
+  async addExportTarget(t: NewExportTarget): Promise<boolean> {
+    const r = await this.#query(
+      'INSERT INTO exports (name, kind, target, token_file, created) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [t.name, t.kind, t.target, t.tokenFile, t.created],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async removeExportTarget(name: string): Promise<boolean> {
+    return ((await this.#query('DELETE FROM exports WHERE name = $1', [name])).rowCount ?? 0) > 0;
+  }
+
+  async saveExportProgress(name: string, p: ExportProgress): Promise<void> {
+    await this.#query(
+      'UPDATE exports SET cursor = $1, exported = $2, last_error = $3, last_attempt = $4, last_success = $5 WHERE name = $6',
+      [JSON.stringify(p.cursor), p.exported, p.lastError, p.lastAttempt, p.lastSuccess, name],
+    );
   }
 }
 

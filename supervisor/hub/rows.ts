@@ -1,7 +1,7 @@
 // Row ↔ object conversions shared by both stores (column names are the same in both).
 
 import type { HubRecord } from '../api/hub.ts';
-import type { DeviceRow } from './store.ts';
+import type { DeviceRow, ExportKind, ExportTargetRow } from './store.ts';
 
 export interface DeviceColumns {
   id: string;
@@ -114,4 +114,32 @@ export function recordValues(r: HubRecord): unknown[] {
     r.prev_hash,
     r.hash,
   ];
+}
+
+export interface ExportColumns {
+  name: string;
+  kind: string;
+  target: string;
+  token_file: string | null;
+  created: number | string;
+  cursor: string;
+  exported: number | string;
+  last_error: string | null;
+  last_attempt: number | string;
+  last_success: number | string | null;
+}
+
+export function exportFromRow(r: ExportColumns): ExportTargetRow {
+  return {
+    name: r.name,
+    kind: r.kind as ExportKind,
+    target: r.target,
+    tokenFile: r.token_file,
+    created: num(r.created),
+    cursor: JSON.parse(r.cursor) as Record<string, number>,
+    exported: num(r.exported),
+    lastError: r.last_error,
+    lastAttempt: num(r.last_attempt),
+    lastSuccess: numOrNull(r.last_success),
+  };
 }

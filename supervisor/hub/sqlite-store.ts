@@ -9,6 +9,8 @@ import type { NodeId } from '../tlog/merkle.ts';
 import {
   type DeviceColumns,
   deviceFromRow,
+  type ExportColumns,
+  exportFromRow,
   type RecordColumns,
   recordFromRow,
   recordValues,
@@ -17,10 +19,13 @@ import type {
   AlertRow,
   DeviceRow,
   EnrollOutcome,
+  ExportProgress,
+  ExportTargetRow,
   HubStore,
   HubTx,
   NewAlert,
   NewDevice,
+  NewExportTarget,
   StoredCheckpoint,
 } from './store.ts';
 import { NONCE_PRUNE_EVERY_SEC, nodeKey } from './store.ts';
@@ -58,6 +63,9 @@ CREATE TABLE IF NOT EXISTS tlog_leaves (idx INTEGER PRIMARY KEY, device TEXT NOT
   hash TEXT NOT NULL, received INTEGER NOT NULL) STRICT;
 CREATE INDEX IF NOT EXISTS tlog_leaves_device ON tlog_leaves (device, seq);
 CREATE TABLE IF NOT EXISTS tlog_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS exports (name TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL,
+  token_file TEXT, created INTEGER NOT NULL, cursor TEXT NOT NULL DEFAULT '{}', exported INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT, last_attempt INTEGER NOT NULL DEFAULT 0, last_success INTEGER) STRICT;
 `;
 
 /** Rows per INSERT statement (14 parameters each; fewer statements than one per row). */
@@ -365,5 +373,38 @@ export class SqliteHubStore implements HubStore {
         )
         .all(device, afterSeq, limit) as RecordColumns[]
     ).map(recordFromRow);
+  }
+
+  async exportTargets(): Promise<ExportTargetRow[]> {
+    return (this.#db.prepare('SELECT * FROM exports ORDER BY name').all() as ExportColumns[]).map(
+      exportFromRow,
+    );
+  }
+
+  addExportTarget(t: NewExportTarget): Promise<boolean> {
+    return this.#serial(
+      async () =>
+        this.#db
+          .prepare(
+            'INSERT INTO exports (name, kind, target, token_file, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+          )
+          .run(t.name, t.kind, t.target, t.tokenFile, t.created).changes > 0,
+    );
+  }
+
+  removeExportTarget(name: string): Promise<boolean> {
+    return this.#serial(
+      async () => this.#db.prepare('DELETE FROM exports WHERE name = ?').run(name).changes > 0,
+    );
+  }
+
+  saveExportProgress(name: string, p: ExportProgress): Promise<void> {
+    return this.#serial(async () => {
+      this.#db
+        .prepare(
+          'UPDATE exports SET cursor = ?, exported = ?, last_error = ?, last_attempt = ?, last_success = ? WHERE name = ?',
+        )
+        .run(JSON.stringify(p.cursor), p.exported, p.lastError, p.lastAttempt, p.lastSuccess, name);
+    });
   }
 }

@@ -130,7 +130,41 @@ export interface HubStore {
 
   /** A device's records in seq order, from `afterSeq` on, at most `limit`. */
   records(device: string, afterSeq: number, limit: number): Promise<HubRecord[]>;
+
+  // Export destinations (exports/): each with its own cursor, kept beside the records.
+  exportTargets(): Promise<ExportTargetRow[]>;
+  /** False when a destination of that name exists. */
+  addExportTarget(target: NewExportTarget): Promise<boolean>;
+  removeExportTarget(name: string): Promise<boolean>;
+  /** Move a destination's cursor and note the outcome of its last attempt. */
+  saveExportProgress(name: string, progress: ExportProgress): Promise<void>;
 }
+
+export type ExportKind = 'otlp' | 'hec' | 'files';
+
+/** Per device, the last seq the destination confirmed. */
+export type ExportCursor = Record<string, number>;
+
+export interface ExportProgress {
+  cursor: ExportCursor;
+  /** Records confirmed so far (all time). */
+  exported: number;
+  lastError: string | null;
+  lastAttempt: number;
+  lastSuccess: number | null;
+}
+
+export interface ExportTargetRow extends ExportProgress {
+  name: string;
+  kind: ExportKind;
+  /** The endpoint URL or the folder. */
+  target: string;
+  /** HEC: the file the token is read from (never the token). */
+  tokenFile: string | null;
+  created: number;
+}
+
+export type NewExportTarget = Pick<ExportTargetRow, 'name' | 'kind' | 'target' | 'tokenFile' | 'created'>;
 
 export const nodeKey = (id: NodeId): string => `${id.level}/${id.index}`;
 

@@ -240,6 +240,9 @@ if (wants('vm')) {
 }
 if (wants('hub')) {
   figures.push(...(await optionalBench('hub', 'hub.ts', benchFunction('benchHub'), notes)));
+  figures.push(
+    ...(await optionalBench('hub-export', 'hub-export.ts', benchFunction('benchHubExport'), notes)),
+  );
 }
 if (wants('ui')) {
   figures.push(...(await optionalBench('ui', 'ui.ts', benchFunction('benchUi'), notes)));

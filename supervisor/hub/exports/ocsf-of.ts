@@ -1,0 +1,27 @@
+// The OCSF object of a record the hub holds, built the way the device builds it on read
+// (audit/records.ts): a compact record (with its context text) goes through the same mapper;
+// a schema 1 record already holds its OCSF object as the body.
+
+import type { OcsfEvent } from '../../api/audit-types.ts';
+import type { HubRecord } from '../../api/hub.ts';
+import type { OcsfContext } from '../../audit/ocsf.ts';
+import { mapCompactObject } from '../../audit/records.ts';
+
+// Parsed contexts by their text: a device has one context per Warden version and host, so
+// the map stays tiny; bounded anyway.
+const contexts = new Map<string, OcsfContext>();
+
+function contextOf(text: string): OcsfContext {
+  let ctx = contexts.get(text);
+  if (!ctx) {
+    if (contexts.size >= 256) contexts.clear();
+    ctx = JSON.parse(text) as OcsfContext;
+    contexts.set(text, ctx);
+  }
+  return ctx;
+}
+
+export function ocsfOf(r: HubRecord): OcsfEvent {
+  if (r.ctx === null) return JSON.parse(r.body) as OcsfEvent;
+  return mapCompactObject(r.body, contextOf(r.ctx), r.seq, r.logged ?? 0);
+}
