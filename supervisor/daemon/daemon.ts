@@ -119,6 +119,11 @@ export class Daemon {
    * Non-null when the daemon must fail closed: the audit writer's fault is the one source
    * (while the trail cannot be written, nothing new is let through).
    */
+  /** Settles once every event emitted so far that the writer acknowledges is committed. */
+  auditCommitted(): Promise<void> {
+    return this.#writer.committed();
+  }
+
   get fault(): string | null {
     const fault = this.#writer.fault;
     return fault ? `the audit trail cannot be written: ${fault}` : null;

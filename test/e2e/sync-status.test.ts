@@ -32,13 +32,13 @@ test('Status shows the team hub link; a revoked device gets a badge', { skip: sk
   await page.getByRole('heading', { name: 'Team hub' }).waitFor();
   assert.match((await page.locator('[aria-labelledby="sync-title"]').textContent()) ?? '', /Not enrolled/);
   await d.client.call('POST /v1/sync/enroll', { body: { enrollment: hub.enrollment() } });
-  append(d, 30);
+  await append(d, 30);
   await synced(d);
   await page.getByRole('button', { name: 'Refresh' }).click();
   await page.locator('[data-sync-state="ok"]').waitFor();
   assert.equal(await page.locator('nav .badge').count(), 0);
   hub.device().revoked = true;
-  append(d, 3);
+  await append(d, 3);
   await waitFor(
     'revoked',
     () => status(d),

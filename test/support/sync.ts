@@ -30,9 +30,11 @@ export async function hubAndDaemon(): Promise<{ hub: TestHub; d: TestDaemon; enr
   return { hub, d, enrollment };
 }
 
-export function append(d: TestDaemon, count: number, label = 'x'): void {
+/** Emits `count` user actions and returns once they are committed (the writer is asynchronous). */
+export async function append(d: TestDaemon, count: number, label = 'x'): Promise<void> {
   for (let i = 0; i < count; i++)
     d.daemon.bus.emit(userActionEvent('tester', 'test.append', `${label}-${i}`));
+  await d.daemon.auditCommitted();
 }
 
 export async function waitFor<T>(

@@ -42,7 +42,7 @@ test('prove SEQ writes a proof anyone checks offline; an edited proof fails nami
     () => d.stop(),
     () => hub.close(),
   );
-  append(d, 1500);
+  await append(d, 1500);
   await synced(d);
   const file = path.join(d.home, 'proof.json');
   const prove = await warden(d.home, ['prove', '700', '--out', file]);
@@ -73,7 +73,7 @@ test('verify --against-hub: clean, then names the first rewritten seq', async ()
     () => hub.close(),
     () => rm(d.home, { recursive: true, force: true }),
   );
-  append(d, 2200);
+  await append(d, 2200);
   await synced(d);
   const clean = await warden(d.home, ['verify', '--against-hub']);
   assert.equal(clean.code, 0, clean.error);

@@ -16,10 +16,10 @@ after(async () => {
 test('a revoked device stops, says why, and stays stopped after a restart', async () => {
   const { hub, d } = await hubAndDaemon();
   cleanup.push(() => hub.close());
-  append(d, 20);
+  await append(d, 20);
   await synced(d);
   hub.device().revoked = true;
-  append(d, 5);
+  await append(d, 5);
   const s = await waitFor(
     'revoked',
     () => status(d),
@@ -30,7 +30,7 @@ test('a revoked device stops, says why, and stays stopped after a restart', asyn
   const requests = hub.log.length;
   const again = await syncDaemon(d.home);
   cleanup.push(() => again.stop());
-  append(again, 5);
+  await append(again, 5);
   await new Promise((r) => setTimeout(r, 600));
   assert.equal((await status(again)).state, 'revoked');
   assert.equal(hub.log.length, requests, 'no request after the restart');
@@ -39,7 +39,7 @@ test('a revoked device stops, says why, and stays stopped after a restart', asyn
 test('records rewritten after they synced (chain and anchor recomputed): fork naming the seq', async () => {
   const { hub, d } = await hubAndDaemon();
   cleanup.push(() => hub.close());
-  append(d, 400);
+  await append(d, 400);
   await synced(d);
   await d.daemon.stop();
   rewriteChain(d.daemon.paths.auditDb, 137);
@@ -60,13 +60,13 @@ test('records rewritten after they synced (chain and anchor recomputed): fork na
 test('an older copy of the audit database restored: rollback', async () => {
   const { hub, d } = await hubAndDaemon();
   cleanup.push(() => hub.close());
-  append(d, 30);
+  await append(d, 30);
   await synced(d);
   await d.daemon.stop();
   const db = d.daemon.paths.auditDb;
   for (const f of ['', '.anchor']) copyFileSync(db + f, `${db}${f}.bak`);
   const second = await syncDaemon(d.home);
-  append(second, 30);
+  await append(second, 30);
   await synced(second);
   await second.daemon.stop();
   for (const f of ['', '.anchor']) copyFileSync(`${db}${f}.bak`, db + f);
@@ -88,10 +88,10 @@ test('a hub that rewrites its own log fails the consistency check', async () => 
     () => d.stop(),
     () => hub.close(),
   );
-  append(d, 10);
+  await append(d, 10);
   await synced(d);
   hub.rewriteTree();
-  append(d, 10);
+  await append(d, 10);
   const s = await waitFor(
     'forked',
     () => status(d),
@@ -102,11 +102,11 @@ test('a hub that rewrites its own log fails the consistency check', async () => 
 
 test('hub down while records are written, with a daemon restart: all arrive once after it is back', async () => {
   const { hub, d } = await hubAndDaemon();
-  append(d, 10);
+  await append(d, 10);
   await synced(d);
   const port = Number(new URL(hub.url).port);
   await hub.close();
-  append(d, 1500, 'outage');
+  await append(d, 1500, 'outage');
   await waitFor(
     'backing off',
     () => status(d),
@@ -115,7 +115,7 @@ test('hub down while records are written, with a daemon restart: all arrive once
   await d.daemon.stop();
   const again = await syncDaemon(d.home);
   cleanup.push(() => again.stop());
-  append(again, 1500, 'after-restart');
+  await append(again, 1500, 'after-restart');
   await hub.listen(port);
   cleanup.push(() => hub.close());
   const t0 = performance.now();

@@ -86,7 +86,7 @@ test('a receipt for another batch, or a lying acknowledgement, stops the link as
     const receipt = answer.receipt as { leaf: { seq: number } };
     return { ...answer, receipt: { ...receipt, leaf: { ...receipt.leaf, received: 1 } } };
   };
-  append(d, 5);
+  await append(d, 5);
   const s = await waitFor(
     'forked',
     () => status(d),
@@ -101,7 +101,7 @@ test('a challenge the local chain fails names the seq', async () => {
     () => d.stop(),
     () => hub.close(),
   );
-  append(d, 20);
+  await append(d, 20);
   await synced(d);
   const device = hub.device();
   device.records.set(7, 'f'.repeat(64));
@@ -122,7 +122,7 @@ test('a hub that never answers: timeouts back off, and the link recovers', async
   );
   await synced(d);
   hub.hang = true;
-  append(d, 5);
+  await append(d, 5);
   const s = await waitFor(
     'backing off',
     () => status(d),

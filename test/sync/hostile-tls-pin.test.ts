@@ -53,7 +53,7 @@ test('HTTPS: the pinned hub syncs; a hub with another key is refused before anyt
   );
   assert.equal((await status(d)).state, 'off');
   await d.client.call('POST /v1/sync/enroll', { body: { enrollment: await string(tlsPinOf(real.cert)) } });
-  append(d, 100);
+  await append(d, 100);
   const s = await synced(d);
   assert.equal(s.state, 'ok');
   assert.match(s.hub ?? '', /^https:/);

@@ -41,7 +41,7 @@ test('enrolls, then every record reaches the hub once, in order, with checked re
   const token = JSON.parse(Buffer.from(enrollment.split(':')[1]!, 'base64url').toString()).token as string;
   assert.ok(!d.logs.join('\n').includes(token), 'the one-time token is not logged');
   assert.ok(!JSON.stringify(d.events).includes(token), 'nor recorded');
-  append(d, 2500);
+  await append(d, 2500);
   const s = await synced(d);
   assert.equal(s.state, 'ok');
   assert.equal(s.backlog, 0);
@@ -65,7 +65,7 @@ test('503 with Retry-After and a reset back off; 413 halves the batch; nothing i
     { status: 502 },
     { status: 413, name: 'BodyTooLarge' },
   );
-  append(d, 300);
+  await append(d, 300);
   await waitFor(
     'backing off',
     () => status(d),
@@ -90,7 +90,7 @@ test('a hub that commits and drops its reply: the link resumes from its ack, not
   );
   await synced(d);
   hub.dropAfterCommit = 1;
-  append(d, 50);
+  await append(d, 50);
   await synced(d);
   assert.ok(
     hub.log.some((l) => l.status === 0),
@@ -107,7 +107,7 @@ test('400: the batch is parked with an alert, no hot loop, then tried again', as
   );
   await synced(d);
   hub.failBatches.push({ status: 400, name: 'BadRequest' });
-  append(d, 10);
+  await append(d, 10);
   const parked = await waitFor(
     'parked',
     () => status(d),
@@ -129,7 +129,7 @@ test('heartbeats carry the head and the backlog', async () => {
     () => d.stop(),
     () => hub.close(),
   );
-  append(d, 12);
+  await append(d, 12);
   const s = await synced(d);
   const beat = await waitFor(
     'a heartbeat with the head',
@@ -151,7 +151,7 @@ test('append → acknowledged after the batch delay (default 250 ms), one batch 
   const latencies: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
-    append(d, 1, `lat-${i}`);
+    await append(d, 1, `lat-${i}`);
     const head = d.daemon.audit.head()?.seq ?? 0;
     await waitFor(
       'the ack',

@@ -35,7 +35,7 @@ for (const kind of storeKinds()) {
     const hub = await startTestHub(t, kind);
     const d = await enrolled(hub);
     t.after(() => d.stop());
-    append(d, 2500);
+    await append(d, 2500);
     const s = await synced(d);
     assert.equal(s.state, 'ok');
     assert.ok(s.receipts >= 3);
@@ -54,10 +54,10 @@ for (const kind of storeKinds()) {
     const hub = await startTestHub(t, kind);
     const d = await enrolled(hub);
     t.after(() => d.stop());
-    append(d, 10);
+    await append(d, 10);
     const s = await synced(d);
     await hub.service.store.revoke(s.deviceId!, Date.now());
-    append(d, 10);
+    await append(d, 10);
     const after = await waitFor(
       'revoked',
       () => status(d),
@@ -69,7 +69,7 @@ for (const kind of storeKinds()) {
   test(`${kind}: synced records rewritten on the device: the device names the seq`, async (t) => {
     const hub = await startTestHub(t, kind);
     const d = await enrolled(hub);
-    append(d, 300);
+    await append(d, 300);
     await synced(d);
     await d.daemon.stop();
     rewriteChain(d.daemon.paths.auditDb, 77);
@@ -86,14 +86,14 @@ for (const kind of storeKinds()) {
   test(`${kind}: a hub-side rollback alert when an older database comes back`, async (t) => {
     const hub = await startTestHub(t, kind);
     const d = await enrolled(hub);
-    append(d, 20);
+    await append(d, 20);
     await synced(d);
     const { copyFileSync, rmSync } = await import('node:fs');
     await d.daemon.stop();
     const db = d.daemon.paths.auditDb;
     for (const f of ['', '.anchor']) copyFileSync(db + f, `${db}${f}.bak`);
     const second = await syncDaemon(d.home);
-    append(second, 20);
+    await append(second, 20);
     await synced(second);
     await second.daemon.stop();
     for (const f of ['', '.anchor']) copyFileSync(`${db}${f}.bak`, db + f);
@@ -119,7 +119,7 @@ for (const kind of storeKinds()) {
     const hub = await startTestHub(t, kind, { challengeRate: 1 });
     const d = await enrolled(hub);
     t.after(() => d.stop());
-    append(d, 50);
+    await append(d, 50);
     await synced(d);
     const before = (await status(d)).lastSuccess;
     await waitFor(
@@ -135,7 +135,7 @@ for (const kind of storeKinds()) {
   test(`${kind}: records pruned at the size cap before the hub got them: parked, the hub alerts a gap`, async (t) => {
     const hub = await startTestHub(t, kind);
     const d = await enrolled(hub);
-    append(d, 10);
+    await append(d, 10);
     const s = await synced(d);
     await d.daemon.stop();
     const store = AuditStore.open(d.daemon.paths.auditDb, { durability: 'normal' });
