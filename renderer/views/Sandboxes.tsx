@@ -120,6 +120,11 @@ export const SandboxesView = observer(function SandboxesView({
                 <td>
                   <strong>{s.sandboxId}</strong>
                   <div className="sub">{s.image.name}</div>
+                  {s.agents.map((a) => (
+                    <div key={a.name} className="sub agent-pin" title={`${a.package} ${a.integrity}`}>
+                      {a.name} {a.version}
+                    </div>
+                  ))}
                 </td>
                 <td>
                   <span className={`state-pill ${s.state.toLowerCase()}`}>{s.state}</span>
@@ -128,6 +133,9 @@ export const SandboxesView = observer(function SandboxesView({
                 <td title={s.accel?.reason ?? ''}>{s.accel ? s.accel.accel.toUpperCase() : '—'}</td>
                 <td>
                   {s.cpus} CPU · {s.memoryMiB} MiB
+                  <div className="sub">
+                    {s.diskMiB > 0 ? `disk ${formatMiB(s.diskMiB)}` : 'no disk (RAM layer)'}
+                  </div>
                 </td>
                 <td>
                   <Load metrics={metrics} sandboxId={s.sandboxId} />
@@ -313,3 +321,8 @@ const StartForm = observer(function StartForm({
     </form>
   );
 });
+
+/** 8192 → "8 GiB", 1536 → "1.5 GiB", 512 → "512 MiB". */
+function formatMiB(mib: number): string {
+  return mib >= 1024 ? `${Number((mib / 1024).toFixed(1))} GiB` : `${mib} MiB`;
+}
