@@ -19,6 +19,16 @@ export function agentEnv(agents: Array<{ guestBin: string }>): Record<string, st
   return { WARDEN_AGENT_PATH: dirs, PATH: `${dirs}:${GUEST_SYSTEM_PATH}` };
 }
 
+/**
+ * With the per-project agent home (--agent-home): the agents keep all their state in the
+ * folders it mounts. Claude Code otherwise writes ~/.claude.json beside ~/.claude (by
+ * renaming a new file over it, so no link can keep it); CLAUDE_CONFIG_DIR moves it inside.
+ * Codex's home is ~/.codex already; CODEX_HOME says so for builds that look elsewhere.
+ */
+export function agentHomeEnv(on: boolean): Record<string, string> {
+  return on ? { CLAUDE_CONFIG_DIR: '/root/.claude', CODEX_HOME: '/root/.codex' } : {};
+}
+
 /** The agents a sandbox asks for, pinned; none without a store is an error naming the fix. */
 export function resolveAgents(
   store: AgentResolver | undefined,

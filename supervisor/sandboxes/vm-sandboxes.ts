@@ -24,7 +24,7 @@ import type { ImageStore } from './images.ts';
 import { neutralContext } from './neutral-context.ts';
 import type { Sandbox } from './sandbox.ts';
 import type { Sandboxes } from './sandboxes.ts';
-import { type AgentResolver, agentEnv, resolveAgents } from './vm-agents.ts';
+import { type AgentResolver, agentEnv, agentHomeEnv, resolveAgents } from './vm-agents.ts';
 import { type PooledVm, WarmPool } from './warm-pool.ts';
 import { checkWorkspace } from './workspace.ts';
 
@@ -187,7 +187,7 @@ export class VmSandboxes {
       diskMiB,
       proxyPort: sandbox.port,
       caPem: this.#d.caPem,
-      env: { ...guestEnv(sandbox), ...agentEnv(agents) },
+      env: { ...guestEnv(sandbox), ...agentEnv(agents), ...agentHomeEnv(agentHome !== undefined) },
       ...(workspace ? { workspace } : {}),
       ...(this.#d.agents ? { agentsPath: this.#d.agents.dir } : {}),
       ...(agentHome ? { agentHomePath: agentHome } : {}),
@@ -230,7 +230,12 @@ export class VmSandboxes {
     }
     return e.vm.exec({
       argv: q.argv,
-      env: { ...guestEnv(e.sandbox), ...agentEnv(e.agents), ...(q.env ?? {}) },
+      env: {
+        ...guestEnv(e.sandbox),
+        ...agentEnv(e.agents),
+        ...agentHomeEnv(e.agentHome !== undefined),
+        ...(q.env ?? {}),
+      },
       ...(q.cwd ? { cwd: q.cwd } : {}),
       stdin: q.stdin ?? false,
       ...(q.tty ? { pty: { rows: q.rows ?? 24, cols: q.cols ?? 80 } } : {}),

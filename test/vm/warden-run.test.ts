@@ -216,7 +216,9 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
       '--',
       'sh',
       '-c',
-      'echo \'{"theme":"dark"}\' > ~/.claude/settings.json && mkdir -p ~/.codex && echo x > ~/.codex/history',
+      // Claude Code keeps ~/.claude.json in CLAUDE_CONFIG_DIR when it is set: inside the home.
+      'echo \'{"theme":"dark"}\' > ~/.claude/settings.json && mkdir -p ~/.codex && echo x > ~/.codex/history' +
+        ' && echo "{\\"onboarded\\":true}" > "$CLAUDE_CONFIG_DIR/.claude.json"',
     ]);
     assert.equal(first.code, 0, first.stderr);
     const second = await warden([
@@ -230,6 +232,19 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     ]);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.stdout, '{"theme":"dark"}\n', 'the settings outlived the first sandbox');
+    const state = await warden([
+      'run',
+      '--workspace',
+      ws,
+      '--agent-home',
+      '--',
+      'sh',
+      '-c',
+      'cat ~/.claude/.claude.json; echo "$CLAUDE_CONFIG_DIR $CODEX_HOME"',
+    ]);
+    assert.equal(state.stdout, '{"onboarded":true}\n/root/.claude /root/.codex\n', state.stderr);
+    const plain = await warden(['run', '--', 'sh', '-c', 'echo "[$CLAUDE_CONFIG_DIR]"']);
+    assert.equal(plain.stdout, '[]\n', 'without --agent-home the agents keep their defaults');
     const ws2 = path.join(home, 'ws-home2');
     mkdirSync(ws2);
     const other = await warden([
