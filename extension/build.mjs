@@ -54,23 +54,25 @@ function writeManifest(outdir, manifest) {
   );
 }
 
-/** Builds the Freelens 2 package into `outdir` (default extension/dist/freelens). */
-export async function buildFreelensPackage({ outdir = path.join(here, 'dist', 'freelens') } = {}) {
+/**
+ * One package: main (Node) and renderer (browser) bundles with the host's modules mapped to
+ * its globals, then its package.json. `host` picks the globals; the rest differs per host.
+ */
+async function buildPackage(
+  outdir,
+  { host, format, mainEntry, nodeTarget, browserTarget, banner, manifest },
+) {
   const { version, license } = fresh(outdir);
   await build({
     ...common(),
-    entryPoints: { main: path.join(here, 'src/main/index.ts') },
+    entryPoints: { main: path.join(here, mainEntry) },
     outdir,
     platform: 'node',
-    format: 'esm',
-    // Freelens 2 runs on Electron 43 or later (api.md C13); Node 22 is a floor below it.
-    target: 'node22',
-    // A bundled CommonJS package (yaml) calls require() for built-ins, which ES modules lack.
-    banner: {
-      js: "import { createRequire as __wardenCreateRequire } from 'node:module';\nconst require = __wardenCreateRequire(import.meta.url);",
-    },
+    format,
+    target: nodeTarget,
+    ...(banner ? { banner: { js: banner } } : {}),
     plugins: [
-      hostModules('freelens', {
+      hostModules(host, {
         modules: ['@freelensapp/extensions'],
         external: nodeExternal,
         bundled: MAIN_BUNDLED,
@@ -83,66 +85,63 @@ export async function buildFreelensPackage({ outdir = path.join(here, 'dist', 'f
     entryPoints: { renderer: path.join(here, 'src/renderer/index.tsx') },
     outdir,
     platform: 'browser',
-    format: 'esm',
-    target: 'chrome120',
-    plugins: [hostModules('freelens')],
+    format,
+    target: browserTarget,
+    plugins: [hostModules(host)],
   });
-  const manifest = {
-    name: FREELENS_PACKAGE_NAME,
+  const full = {
+    name: manifest.name,
     version,
     description: DESCRIPTION,
     license,
-    type: 'module',
+    ...(format === 'esm' ? { type: 'module' } : {}),
     main: 'main.js',
     renderer: 'renderer.js',
-    engines: { freelens: '^2.0.0' },
-    keywords: ['freelens', 'freelens-extension', 'warden'],
+    ...manifest.fields,
   };
-  writeManifest(outdir, manifest);
-  return { outdir, manifest };
+  writeManifest(outdir, full);
+  return { outdir, manifest: full };
+}
+
+/** Builds the Freelens 2 package into `outdir` (default extension/dist/freelens). */
+export function buildFreelensPackage({ outdir = path.join(here, 'dist', 'freelens') } = {}) {
+  return buildPackage(outdir, {
+    host: 'freelens',
+    format: 'esm',
+    mainEntry: 'src/main/index.ts',
+    // Freelens 2 runs on Electron 43 or later (api.md C13); Node 22 is a floor below it.
+    nodeTarget: 'node22',
+    browserTarget: 'chrome120',
+    // A bundled CommonJS package (yaml) calls require() for built-ins, which ES modules lack.
+    banner:
+      "import { createRequire as __wardenCreateRequire } from 'node:module';\nconst require = __wardenCreateRequire(import.meta.url);",
+    manifest: {
+      name: FREELENS_PACKAGE_NAME,
+      fields: {
+        engines: { freelens: '^2.0.0' },
+        keywords: ['freelens', 'freelens-extension', 'warden'],
+      },
+    },
+  });
 }
 
 /** Builds the Freelens 1 / OpenLens package into `outdir` (default extension/dist/legacy). */
-export async function buildLegacyPackage({ outdir = path.join(here, 'dist', 'legacy') } = {}) {
-  const { version, license } = fresh(outdir);
-  await build({
-    ...common(),
-    entryPoints: { main: path.join(here, 'src/legacy/main.ts') },
-    outdir,
-    platform: 'node',
+export function buildLegacyPackage({ outdir = path.join(here, 'dist', 'legacy') } = {}) {
+  return buildPackage(outdir, {
+    host: 'legacy',
     format: 'cjs',
+    mainEntry: 'src/legacy/main.ts',
     // OpenLens 6.5 runs on Electron 22: Node 16, Chrome 108.
-    target: 'node16',
-    plugins: [
-      hostModules('legacy', {
-        modules: ['@freelensapp/extensions'],
-        external: nodeExternal,
-        bundled: MAIN_BUNDLED,
-      }),
-    ],
+    nodeTarget: 'node16',
+    browserTarget: 'chrome108',
+    manifest: {
+      name: LEGACY_PACKAGE_NAME,
+      fields: {
+        engines: { freelens: '^1.0.0', lens: '^6.5.0' },
+        keywords: ['freelens', 'openlens', 'lens-extension', 'warden'],
+      },
+    },
   });
-  await build({
-    ...common(),
-    ...jsx,
-    entryPoints: { renderer: path.join(here, 'src/renderer/index.tsx') },
-    outdir,
-    platform: 'browser',
-    format: 'cjs',
-    target: 'chrome108',
-    plugins: [hostModules('legacy')],
-  });
-  const manifest = {
-    name: LEGACY_PACKAGE_NAME,
-    version,
-    description: DESCRIPTION,
-    license,
-    main: 'main.js',
-    renderer: 'renderer.js',
-    engines: { freelens: '^1.0.0', lens: '^6.5.0' },
-    keywords: ['freelens', 'openlens', 'lens-extension', 'warden'],
-  };
-  writeManifest(outdir, manifest);
-  return { outdir, manifest };
 }
 
 /** Both packages, into extension/dist/ (or `dist`). */

@@ -10,8 +10,8 @@ import { AgentInstaller, AgentStore, agentHandlers } from '../agents/index.ts';
 import { WardenError } from '../api/errors.ts';
 import { VERSION } from '../api/version.ts';
 import { ApprovalQueue } from '../approvals/index.ts';
-import { AuditWriter } from '../audit/audit-writer.ts';
-import { AuditStore, SyncLedger } from '../audit/index.ts';
+import type { AuditWriter } from '../audit/audit-writer.ts';
+import type { AuditStore, SyncLedger } from '../audit/index.ts';
 import { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
@@ -33,12 +33,14 @@ import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { SandboxTraffic } from '../sandboxes/traffic.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
-import { SyncLink, type SyncLinkOptions } from '../sync/index.ts';
-import { type Accel, QemuMicrovmDriver, type VmDriver } from '../vm/index.ts';
+import { SyncLink } from '../sync/index.ts';
+import { QemuMicrovmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
+import { type DaemonOptions, DaemonStartError } from './daemon-options.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { metricsHandlers } from './metrics-handlers.ts';
+import { openAuditTrail } from './open-audit.ts';
 import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
@@ -46,53 +48,6 @@ import { syncHandlers } from './sync-handlers.ts';
 import { OneTimeCodes } from './ui-codes.ts';
 import { uiSession } from './ui-session.ts';
 import { findUiDir, staticFiles } from './ui-static.ts';
-
-export interface DaemonOptions {
-  home: string;
-  /** Also serve the API on this loopback port (browser mode); 0 picks one. */
-  httpPort?: number;
-  /** Extra PEM CAs trusted for upstream servers. */
-  upstreamCa?: string[];
-  /** WARDEN_UPSTREAM_CA: a PEM file of CAs trusted for upstream servers (must be readable). */
-  upstreamCaFile?: string;
-  /** The OS CA bundle candidates, first found wins (default: $SSL_CERT_FILE, else the Linux paths). */
-  systemCaBundles?: readonly string[];
-  /** NODE_EXTRA_CA_CERTS (default: the environment's). */
-  nodeExtraCaCerts?: string;
-  /** Names pinned to addresses. */
-  resolve?: Map<string, string[]>;
-  log?: Logger;
-  user?: string;
-  /** What boots the sandboxes' VMs (default: QEMU microvm; tests pass a fake). */
-  vmDriver?: VmDriver;
-  /** VM sandboxes: force an accelerator instead of probing KVM (WARDEN_ACCEL). */
-  accel?: Accel;
-  /** Pre-booted VMs in the warm pool (default 1; 0 disables it). */
-  poolSize?: number;
-  /** Folder of the renderer bundle served in browser mode (default: dist/renderer of this package). */
-  uiDir?: string;
-  /** The QEMU binary (default qemu-system-x86_64 on PATH). */
-  qemuBinary?: string;
-  /** Proxy: how long a tunnel may stay silent before its first byte or request headers (default 30 s). */
-  tunnelIdleMs?: number;
-  /** The guest image sandboxes get when none is named (default: $WARDEN_IMAGE, else full). */
-  defaultImage?: string;
-  /** npm's cache for agent installs (default: $WARDEN_NPM_CACHE, else $WARDEN_HOME/cache/npm). */
-  npmCacheDir?: string;
-  /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */
-  sync?: Partial<
-    Pick<SyncLinkOptions, 'heartbeatMs' | 'batchDelayMs' | 'pollMs' | 'timeoutMs' | 'retry' | 'parkMs'>
-  >;
-}
-
-export class DaemonStartError extends Error {
-  readonly hint?: string;
-  constructor(message: string, hint?: string) {
-    super(message);
-    this.name = 'DaemonStartError';
-    this.hint = hint;
-  }
-}
 
 export class Daemon {
   readonly paths: WardenPaths;
@@ -341,38 +296,7 @@ export class Daemon {
     const ca = await CertificateAuthority.loadOrCreate(paths.caDir);
     await writeCaBundle(path.join(paths.caDir, 'bundle.pem'), ca.certPem);
     const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
-    let audit: AuditStore;
-    let writer: AuditWriter;
-    let ledger: SyncLedger;
-    try {
-      writer = await AuditWriter.open(paths.auditDb, {
-        // NORMAL survives a crash of the daemon (kill -9); WARDEN_AUDIT_DURABILITY=durable also
-        // fsyncs every record against power loss, at a cost in throughput.
-        durability: process.env.WARDEN_AUDIT_DURABILITY === 'durable' ? 'durable' : 'normal',
-        version: VERSION,
-        // A write waits at most this long for another writer (on the writer thread).
-        busyTimeoutMs: 250,
-        onFault: (fault) => {
-          // The proxy's gate reads the writer's fault (Daemon.fault): here it is only logged.
-          if (fault) log.error('audit trail fault: failing closed', { fault });
-          else log.info('audit trail writable again');
-        },
-        onError: (error) => log.error('audit batch not recorded', { error: error.message }),
-        onWarning: (message) => log.warn(message),
-      });
-      try {
-        audit = AuditStore.open(paths.auditDb, { readOnly: true, version: VERSION });
-        ledger = SyncLedger.open(paths.auditDb, 250);
-      } catch (error) {
-        writer.close();
-        throw error;
-      }
-    } catch (error) {
-      throw new DaemonStartError(
-        `cannot open the audit trail ${paths.auditDb}: ${(error as Error).message}`,
-        'check the disk and the file; move it away to start a new trail (the old one stays verifiable with: warden audit verify)',
-      );
-    }
+    const { audit, writer, ledger } = await openAuditTrail(paths.auditDb, log);
     const token = await writeToken(paths.tokenFile);
     const daemon = new Daemon({
       paths,

@@ -1,3 +1,3 @@
 export { clientEnv, envName } from '../sandboxes/env.ts';
-export type { DaemonOptions } from './daemon.ts';
-export { Daemon, DaemonStartError } from './daemon.ts';
+export { Daemon } from './daemon.ts';
+export { type DaemonOptions, DaemonStartError } from './daemon-options.ts';

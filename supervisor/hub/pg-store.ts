@@ -12,6 +12,8 @@ import {
   deviceFromRow,
   type ExportColumns,
   exportFromRow,
+  newDeviceInsert,
+  newDeviceValues,
   type RecordColumns,
   recordFromRow,
 } from './rows.ts';
@@ -124,23 +126,8 @@ export class PgHubStore implements HubStore {
       if (token.expires <= now) return 'expired-token';
       await c.query('UPDATE tokens SET spent = $1, device = $2 WHERE hash = $3', [now, d.id, tokenHash]);
       await c.query(
-        'INSERT INTO devices (id, public_key, "user", machine, os, version, enrolled_at, start_seq, start_prev, ' +
-          'enroll_head_seq, enroll_head_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ' +
-          'ON CONFLICT (id) DO UPDATE SET "user" = excluded."user", machine = excluded.machine, os = excluded.os, ' +
-          'version = excluded.version',
-        [
-          d.id,
-          d.publicKey,
-          d.user,
-          d.machine,
-          d.os,
-          d.version,
-          d.enrolledAt,
-          d.startSeq,
-          d.startPrev,
-          d.enrollHead?.seq ?? null,
-          d.enrollHead?.hash ?? null,
-        ],
+        newDeviceInsert((n) => `$${n}`),
+        newDeviceValues(d),
       );
       return 'ok';
     });

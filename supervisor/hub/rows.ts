@@ -1,7 +1,7 @@
 // Row ↔ object conversions shared by both stores (column names are the same in both).
 
 import type { HubRecord } from '../api/hub.ts';
-import type { DeviceRow, ExportKind, ExportTargetRow } from './store.ts';
+import type { DeviceRow, ExportKind, ExportTargetRow, NewDevice } from './store.ts';
 
 export interface DeviceColumns {
   id: string;
@@ -142,4 +142,46 @@ export function exportFromRow(r: ExportColumns): ExportTargetRow {
     lastAttempt: num(r.last_attempt),
     lastSuccess: numOrNull(r.last_success),
   };
+}
+
+/**
+ * The enrollment insert both stores run (a device enrolling again keeps its key and start,
+ * and updates what it says of itself); `param(i)` spells the store's i-th placeholder.
+ */
+export function newDeviceInsert(param: (i: number) => string): string {
+  const columns = [
+    'id',
+    'public_key',
+    '"user"',
+    'machine',
+    'os',
+    'version',
+    'enrolled_at',
+    'start_seq',
+    'start_prev',
+    'enroll_head_seq',
+    'enroll_head_hash',
+  ];
+  return (
+    `INSERT INTO devices (${columns.join(', ')}) VALUES (${columns.map((_, i) => param(i + 1)).join(', ')}) ` +
+    'ON CONFLICT (id) DO UPDATE SET "user" = excluded."user", machine = excluded.machine, os = excluded.os, ' +
+    'version = excluded.version'
+  );
+}
+
+/** The values of newDeviceInsert, in its column order. */
+export function newDeviceValues(d: NewDevice): unknown[] {
+  return [
+    d.id,
+    d.publicKey,
+    d.user,
+    d.machine,
+    d.os,
+    d.version,
+    d.enrolledAt,
+    d.startSeq,
+    d.startPrev,
+    d.enrollHead?.seq ?? null,
+    d.enrollHead?.hash ?? null,
+  ];
 }

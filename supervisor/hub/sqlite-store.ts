@@ -11,6 +11,8 @@ import {
   deviceFromRow,
   type ExportColumns,
   exportFromRow,
+  newDeviceInsert,
+  newDeviceValues,
   type RecordColumns,
   recordFromRow,
   recordValues,
@@ -148,26 +150,7 @@ export class SqliteHubStore implements HubStore {
       if (token.spent !== null) return 'spent-token';
       if (token.expires <= now) return 'expired-token';
       this.#db.prepare('UPDATE tokens SET spent = ?, device = ? WHERE hash = ?').run(now, d.id, tokenHash);
-      this.#db
-        .prepare(
-          'INSERT INTO devices (id, public_key, user, machine, os, version, enrolled_at, start_seq, start_prev, ' +
-            'enroll_head_seq, enroll_head_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
-            'ON CONFLICT (id) DO UPDATE SET user = excluded.user, machine = excluded.machine, os = excluded.os, ' +
-            'version = excluded.version',
-        )
-        .run(
-          d.id,
-          d.publicKey,
-          d.user,
-          d.machine,
-          d.os,
-          d.version,
-          d.enrolledAt,
-          d.startSeq,
-          d.startPrev,
-          d.enrollHead?.seq ?? null,
-          d.enrollHead?.hash ?? null,
-        );
+      this.#db.prepare(newDeviceInsert(() => '?')).run(...newDeviceValues(d));
       return 'ok';
     });
   }

@@ -1,0 +1,52 @@
+// What a daemon is started with, and the error a start that cannot go on throws.
+
+import type { Logger } from '../proxy/index.ts';
+import type { SyncLinkOptions } from '../sync/index.ts';
+import type { Accel, VmDriver } from '../vm/index.ts';
+
+export interface DaemonOptions {
+  home: string;
+  /** Also serve the API on this loopback port (browser mode); 0 picks one. */
+  httpPort?: number;
+  /** Extra PEM CAs trusted for upstream servers. */
+  upstreamCa?: string[];
+  /** WARDEN_UPSTREAM_CA: a PEM file of CAs trusted for upstream servers (must be readable). */
+  upstreamCaFile?: string;
+  /** The OS CA bundle candidates, first found wins (default: $SSL_CERT_FILE, else the Linux paths). */
+  systemCaBundles?: readonly string[];
+  /** NODE_EXTRA_CA_CERTS (default: the environment's). */
+  nodeExtraCaCerts?: string;
+  /** Names pinned to addresses. */
+  resolve?: Map<string, string[]>;
+  log?: Logger;
+  user?: string;
+  /** What boots the sandboxes' VMs (default: QEMU microvm; tests pass a fake). */
+  vmDriver?: VmDriver;
+  /** VM sandboxes: force an accelerator instead of probing KVM (WARDEN_ACCEL). */
+  accel?: Accel;
+  /** Pre-booted VMs in the warm pool (default 1; 0 disables it). */
+  poolSize?: number;
+  /** Folder of the renderer bundle served in browser mode (default: dist/renderer of this package). */
+  uiDir?: string;
+  /** The QEMU binary (default qemu-system-x86_64 on PATH). */
+  qemuBinary?: string;
+  /** Proxy: how long a tunnel may stay silent before its first byte or request headers (default 30 s). */
+  tunnelIdleMs?: number;
+  /** The guest image sandboxes get when none is named (default: $WARDEN_IMAGE, else full). */
+  defaultImage?: string;
+  /** npm's cache for agent installs (default: $WARDEN_NPM_CACHE, else $WARDEN_HOME/cache/npm). */
+  npmCacheDir?: string;
+  /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */
+  sync?: Partial<
+    Pick<SyncLinkOptions, 'heartbeatMs' | 'batchDelayMs' | 'pollMs' | 'timeoutMs' | 'retry' | 'parkMs'>
+  >;
+}
+
+export class DaemonStartError extends Error {
+  readonly hint?: string;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'DaemonStartError';
+    this.hint = hint;
+  }
+}
