@@ -23,6 +23,7 @@ import type {
   EnrollOutcome,
   ExportProgress,
   ExportTargetRow,
+  HubLogTx,
   HubStore,
   HubTx,
   NewAlert,
@@ -30,7 +31,7 @@ import type {
   NewExportTarget,
   StoredCheckpoint,
 } from './store.ts';
-import { NONCE_PRUNE_EVERY_SEC, nodeKey } from './store.ts';
+import { leafKey, NONCE_PRUNE_EVERY_SEC, nodeKey, type PlacedLeaf } from './store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -200,16 +201,29 @@ export class SqliteHubStore implements HubStore {
     return this.#serial(async () => {
       const db = this.#db;
       const row = db.prepare('SELECT * FROM devices WHERE id = ?').get(deviceId) as DeviceColumns | undefined;
+      const insertRecords = async (records: readonly HubRecord[], received: number) => {
+        let added = 0;
+        for (let i = 0; i < records.length; i += INSERT_ROWS) {
+          const chunk = records.slice(i, i + INSERT_ROWS);
+          const params = chunk.flatMap((r) => [deviceId, ...recordValues(r), received]);
+          added += this.#insert(chunk.length).run(...params).changes;
+        }
+        return added;
+      };
+      const setHead = async (head: HubHead) => {
+        db.prepare('UPDATE devices SET head_seq = ?, head_hash = ? WHERE id = ?').run(
+          head.seq,
+          head.hash,
+          deviceId,
+        );
+      };
       const tx: HubTx = {
         device: row ? deviceFromRow(row) : undefined,
         hashes: async (from, to) => this.#hashes(deviceId, from, to),
-        insertRecords: async (records, received) => {
-          let added = 0;
-          for (let i = 0; i < records.length; i += INSERT_ROWS) {
-            const chunk = records.slice(i, i + INSERT_ROWS);
-            const params = chunk.flatMap((r) => [deviceId, ...recordValues(r), received]);
-            added += this.#insert(chunk.length).run(...params).changes;
-          }
+        insertRecords,
+        advance: async (records, received, head) => {
+          const added = await insertRecords(records, received);
+          await setHead(head);
           return added;
         },
         quarantine: async (records, reason, at) => {
@@ -219,13 +233,7 @@ export class SqliteHubStore implements HubStore {
           for (const r of records) insert.run(deviceId, r.seq, JSON.stringify(r), reason, at);
         },
         alert: async (a) => this.#insertAlert(a),
-        setHead: async (head: HubHead) => {
-          db.prepare('UPDATE devices SET head_seq = ?, head_hash = ? WHERE id = ?').run(
-            head.seq,
-            head.hash,
-            deviceId,
-          );
-        },
+        setHead,
         setChallenge: async (seqs) => {
           db.prepare('UPDATE devices SET challenge = ? WHERE id = ?').run(
             seqs ? JSON.stringify(seqs) : null,
@@ -238,28 +246,53 @@ export class SqliteHubStore implements HubStore {
             .get(deviceId, seq) as { idx: number } | undefined;
           return r?.idx;
         },
-        leafAt: async (index) => (await this.leaves(index, index + 1))[0],
-        latestCheckpoint: () => this.checkpoint(),
-        lockLog: async () =>
-          (db.prepare('SELECT size FROM tlog_state WHERE id = 1').get() as { size: number }).size,
-        nodes: async (ids) => this.nodes(ids),
-        appendLog: async (first, leaves, nodes, checkpoint) => {
-          const leaf = db.prepare(
-            'INSERT INTO tlog_leaves (idx, device, seq, hash, received) VALUES (?, ?, ?, ?, ?)',
-          );
-          for (const [i, l] of leaves.entries()) leaf.run(first + i, l.device, l.seq, l.hash, l.received);
-          const node = db.prepare('INSERT OR REPLACE INTO tlog_nodes (level, idx, hash) VALUES (?, ?, ?)');
-          for (const n of nodes) node.run(n.level, n.index, n.hash);
-          db.prepare('INSERT INTO tlog_checkpoints (size, root, note) VALUES (?, ?, ?)').run(
-            checkpoint.size,
-            checkpoint.root,
-            checkpoint.note,
-          );
-          db.prepare('UPDATE tlog_state SET size = ? WHERE id = 1').run(checkpoint.size);
-        },
+        ...this.#logTx(),
       };
       return fn(tx);
     });
+  }
+
+  logTransaction<T>(fn: (tx: HubLogTx) => Promise<T>): Promise<T> {
+    return this.#serial(() => fn(this.#logTx()));
+  }
+
+  #logTx(): HubLogTx {
+    const db = this.#db;
+    return {
+      leafAt: async (index) => (await this.leaves(index, index + 1))[0],
+      latestCheckpoint: () => this.checkpoint(),
+      lockLog: async () =>
+        (db.prepare('SELECT size FROM tlog_state WHERE id = 1').get() as { size: number }).size,
+      leavesOf: async (keys) => {
+        const one = db.prepare(
+          'SELECT idx, device, seq, hash, received FROM tlog_leaves WHERE device = ? AND seq = ? ORDER BY idx LIMIT 1',
+        );
+        const found = new Map<string, PlacedLeaf>();
+        for (const k of keys) {
+          const row = one.get(k.device, k.seq) as (HubLeaf & { idx: number }) | undefined;
+          if (row) {
+            const { idx, ...leaf } = row;
+            found.set(leafKey(leaf), { index: idx, leaf });
+          }
+        }
+        return found;
+      },
+      nodes: async (ids) => this.nodes(ids),
+      appendLog: async (first, leaves, nodes, checkpoint) => {
+        const leaf = db.prepare(
+          'INSERT INTO tlog_leaves (idx, device, seq, hash, received) VALUES (?, ?, ?, ?, ?)',
+        );
+        for (const [i, l] of leaves.entries()) leaf.run(first + i, l.device, l.seq, l.hash, l.received);
+        const node = db.prepare('INSERT OR REPLACE INTO tlog_nodes (level, idx, hash) VALUES (?, ?, ?)');
+        for (const n of nodes) node.run(n.level, n.index, n.hash);
+        db.prepare('INSERT INTO tlog_checkpoints (size, root, note) VALUES (?, ?, ?)').run(
+          checkpoint.size,
+          checkpoint.root,
+          checkpoint.note,
+        );
+        db.prepare('UPDATE tlog_state SET size = ? WHERE id = 1').run(checkpoint.size);
+      },
+    };
   }
 
   async placeRecords(): Promise<number> {

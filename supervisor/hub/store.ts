@@ -56,25 +56,22 @@ export interface StoredCheckpoint {
   note: string;
 }
 
-/** What one ingest transaction may do; the device's row is locked for its length. */
-export interface HubTx {
-  /** The locked device row (undefined: not enrolled). */
-  readonly device: DeviceRow | undefined;
-  /** The hub's hashes of this device's records in [from, to]. */
-  hashes(from: number, to: number): Promise<Map<number, string>>;
-  /** Insert records (a resent one is a no-op); returns how many rows were new. */
-  insertRecords(records: readonly HubRecord[], received: number): Promise<number>;
-  quarantine(records: readonly HubRecord[], reason: string, at: number): Promise<void>;
-  alert(alert: NewAlert): Promise<void>;
-  setHead(head: HubHead): Promise<void>;
-  setChallenge(seqs: number[] | null): Promise<void>;
-  /** The leaf index of (device, seq), if one was appended. */
-  leafIndex(seq: number): Promise<number | undefined>;
+export interface PlacedLeaf {
+  index: number;
+  leaf: HubLeaf;
+}
+
+export const leafKey = (l: Pick<HubLeaf, 'device' | 'seq'>): string => `${l.device}/${l.seq}`;
+
+/** The Merkle log's part of a transaction: its lock, its nodes, leaves and checkpoints. */
+export interface HubLogTx {
   /** The leaf at `index`, and the latest checkpoint (read on this transaction's connection). */
   leafAt(index: number): Promise<HubLeaf | undefined>;
   latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
   /** Lock the Merkle log (until commit) and read its size. */
   lockLog(): Promise<number>;
+  /** The first leaf of each (device, seq) that has one, by `leafKey`. */
+  leavesOf(keys: ReadonlyArray<Pick<HubLeaf, 'device' | 'seq'>>): Promise<Map<string, PlacedLeaf>>;
   /** Perfect subtree hashes by id (key "level/index"). */
   nodes(ids: readonly NodeId[]): Promise<Map<string, Buffer>>;
   /** Store appended leaves, their new subtrees and the checkpoint of the new size. */
@@ -84,6 +81,24 @@ export interface HubTx {
     nodes: ReadonlyArray<NodeId & { hash: Buffer }>,
     checkpoint: StoredCheckpoint,
   ): Promise<void>;
+}
+
+/** What one ingest transaction may do; the device's row is locked for its length. */
+export interface HubTx extends HubLogTx {
+  /** The locked device row (undefined: not enrolled). */
+  readonly device: DeviceRow | undefined;
+  /** The hub's hashes of this device's records in [from, to]. */
+  hashes(from: number, to: number): Promise<Map<number, string>>;
+  /** Insert records (a resent one is a no-op); returns how many rows were new. */
+  insertRecords(records: readonly HubRecord[], received: number): Promise<number>;
+  /** Insert records and move the acknowledged head to `head` (one statement where the store can). */
+  advance(records: readonly HubRecord[], received: number, head: HubHead): Promise<number>;
+  quarantine(records: readonly HubRecord[], reason: string, at: number): Promise<void>;
+  alert(alert: NewAlert): Promise<void>;
+  setHead(head: HubHead): Promise<void>;
+  setChallenge(seqs: number[] | null): Promise<void>;
+  /** The leaf index of (device, seq), if one was appended. */
+  leafIndex(seq: number): Promise<number | undefined>;
 }
 
 export interface HubStore {
@@ -105,6 +120,8 @@ export interface HubStore {
   spendNonce(device: string, nonce: string, created: number, forgetBefore: number): Promise<boolean>;
 
   transaction<T>(device: string, fn: (tx: HubTx) => Promise<T>): Promise<T>;
+  /** A transaction on the Merkle log alone (grouped appends: log.ts). */
+  logTransaction<T>(fn: (tx: HubLogTx) => Promise<T>): Promise<T>;
   /**
    * Prepare storage for records with these event times (PostgreSQL: their month partitions);
    * returns how many will land in the default partition (a wrong clock), 0 for SQLite.
