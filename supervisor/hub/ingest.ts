@@ -64,6 +64,7 @@ async function divergence(
   d: DeviceRow,
   records: readonly HubRecord[],
   expected: number,
+  prevExpected: string,
 ): Promise<{ seq: number; why: string } | null> {
   const first = records[0]!.seq;
   const last = records.at(-1)!.seq;
@@ -81,7 +82,6 @@ async function divergence(
     }
   }
   const fresh = records.find((r) => r.seq === expected);
-  const prevExpected = d.head?.hash ?? d.startPrev;
   if (fresh && fresh.prev_hash !== prevExpected) {
     return {
       seq: fresh.seq,
@@ -117,7 +117,15 @@ export async function ingestBatch(
   const outcome = await ctx.store.transaction(deviceId, async (tx): Promise<Outcome> => {
     const d = activeDevice(tx.device, deviceId);
     const now = ctx.now();
-    const expected = d.head ? d.head.seq + 1 : d.startSeq;
+    let expected = d.head ? d.head.seq + 1 : d.startSeq;
+    let prevExpected = d.head?.hash ?? d.startPrev;
+    // A gap the device acknowledged (its retention checkpoint; alerted when declared): the
+    // batch after it is taken when it links to the last pruned record's hash.
+    const gap = first > expected ? await tx.gapBefore(first) : undefined;
+    if (gap && gap.fromSeq <= expected && records[0]!.prev_hash === gap.lastHash) {
+      expected = first;
+      prevExpected = gap.lastHash;
+    }
     if (first > expected) {
       await tx.alert({
         device: deviceId,
@@ -128,7 +136,7 @@ export async function ingestBatch(
       });
       return { kind: 'gap', expected };
     }
-    const fork = await divergence(tx, d, records, expected);
+    const fork = await divergence(tx, d, records, expected, prevExpected);
     if (fork) {
       await tx.quarantine(
         records.filter((r) => r.seq >= fork.seq),
@@ -190,7 +198,11 @@ export async function ingestBatch(
   let index: number;
   let checkpoint: StoredCheckpoint;
   if (outcome.existing === undefined) {
-    ({ index, leaf: receiptLeaf, checkpoint } = await ctx.log.appendGrouped(ctx.store, leaf));
+    ({
+      index,
+      leaf: receiptLeaf,
+      checkpoint,
+    } = await ctx.log.appendGrouped(ctx.store, leaf, outcome.stored > 0));
   } else {
     // A resent batch the hub already countersigned: the same leaf, proven in today's tree.
     index = outcome.existing;

@@ -46,6 +46,8 @@ const NODE_CACHE = 200_000;
 
 interface Waiting {
   leaf: HubLeaf;
+  /** The batch's records were new in this request: no leaf of theirs can exist yet. */
+  fresh: boolean;
   resolve: (at: PlacedLeaf & { checkpoint: StoredCheckpoint }) => void;
   reject: (error: unknown) => void;
 }
@@ -80,9 +82,13 @@ export class HubLog {
    * Append one batch's leaf together with those of the batches arriving meanwhile: one log
    * transaction and one signed checkpoint per group. Resolves when the group committed.
    */
-  appendGrouped(store: HubStore, leaf: HubLeaf): Promise<PlacedLeaf & { checkpoint: StoredCheckpoint }> {
+  appendGrouped(
+    store: HubStore,
+    leaf: HubLeaf,
+    fresh: boolean,
+  ): Promise<PlacedLeaf & { checkpoint: StoredCheckpoint }> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ leaf, resolve, reject });
+      this.#waiting.push({ leaf, fresh, resolve, reject });
       if (!this.#appending) void this.#drain(store);
     });
   }
@@ -97,6 +103,7 @@ export class HubLog {
             this.append(
               tx,
               group.map((w) => w.leaf),
+              group.filter((w) => !w.fresh).map((w) => w.leaf),
             ),
           );
           if (done.frontier) this.#committed(done.frontier, done.added);
@@ -132,11 +139,13 @@ export class HubLog {
   /**
    * Append leaves in the caller's log transaction (holding the log's lock from here to its
    * commit). A (device, seq) that already has a leaf keeps it (two hub processes took the
-   * same resent batch): one leaf per batch. Returns where each leaf is, in order.
+   * same resent batch): one leaf per batch; `resent` are the leaves that may have one (by
+   * default all). Returns where each leaf is, in order.
    */
   async append(
     tx: HubLogTx,
     leaves: readonly HubLeaf[],
+    resent: readonly HubLeaf[] = leaves,
   ): Promise<{
     placed: PlacedLeaf[];
     checkpoint: StoredCheckpoint;
@@ -144,7 +153,7 @@ export class HubLog {
     added: ReadonlyArray<NodeId & { hash: Buffer }>;
   }> {
     const size = await tx.lockLog();
-    const byKey = await tx.leavesOf(leaves);
+    const byKey = resent.length > 0 ? await tx.leavesOf(resent) : new Map<string, PlacedLeaf>();
     const fresh: HubLeaf[] = [];
     const placed = leaves.map((leaf) => {
       let at = byKey.get(leafKey(leaf));

@@ -13,6 +13,7 @@ import {
   deviceFromRow,
   type ExportColumns,
   exportFromRow,
+  GAP_SELECT,
   newDeviceInsert,
   newDeviceValues,
   type RecordColumns,
@@ -24,6 +25,7 @@ import type {
   EnrollOutcome,
   ExportProgress,
   ExportTargetRow,
+  GapRow,
   HubLogTx,
   HubStore,
   HubTx,
@@ -208,6 +210,22 @@ export class PgHubStore implements HubStore {
 
   alert(a: NewAlert): Promise<void> {
     return insertAlert(this.#pool, a);
+  }
+
+  async declareGap(g: GapRow): Promise<boolean> {
+    const r = await this.#query(
+      'INSERT INTO gaps (device, from_seq, through_seq, last_hash, checkpoint_seq, at) VALUES ($1, $2, $3, $4, $5, $6) ' +
+        'ON CONFLICT (device, through_seq) DO UPDATE SET from_seq = excluded.from_seq, last_hash = excluded.last_hash, ' +
+        'checkpoint_seq = excluded.checkpoint_seq, at = excluded.at ' +
+        'WHERE gaps.last_hash <> excluded.last_hash OR gaps.checkpoint_seq <> excluded.checkpoint_seq',
+      [g.device, g.fromSeq, g.throughSeq, g.lastHash, g.checkpointSeq, g.at],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async gaps(device: string): Promise<GapRow[]> {
+    return (await this.#query(`${GAP_SELECT} WHERE device = $1 ORDER BY through_seq`, [device]))
+      .rows as GapRow[];
   }
 
   async alerts(device?: string): Promise<AlertRow[]> {

@@ -6,8 +6,9 @@
 import type pg from 'pg';
 import type { HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
 import type { NodeId } from '../tlog/merkle.ts';
-import { type DeviceColumns, deviceFromRow } from './rows.ts';
+import { type DeviceColumns, deviceFromRow, GAP_SELECT } from './rows.ts';
 import {
+  type GapRow,
   type HubLogTx,
   type HubTx,
   leafKey,
@@ -64,6 +65,10 @@ export async function deviceTx(c: pg.PoolClient, deviceId: string): Promise<HubT
         deviceId,
       ]);
     },
+    gapBefore: async (seq) =>
+      (await c.query(`${GAP_SELECT} WHERE device = $1 AND through_seq = $2`, [deviceId, seq - 1])).rows[0] as
+        | GapRow
+        | undefined,
     leafIndex: async (seq) => {
       const r = (
         await c.query('SELECT idx FROM tlog_leaves WHERE device = $1 AND seq = $2 ORDER BY idx LIMIT 1', [

@@ -11,6 +11,7 @@ import {
   deviceFromRow,
   type ExportColumns,
   exportFromRow,
+  GAP_SELECT,
   newDeviceInsert,
   newDeviceValues,
   type RecordColumns,
@@ -23,6 +24,7 @@ import type {
   EnrollOutcome,
   ExportProgress,
   ExportTargetRow,
+  GapRow,
   HubLogTx,
   HubStore,
   HubTx,
@@ -55,6 +57,9 @@ CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, device TEXT NOT N
 CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, device TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER,
   message TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
 CREATE INDEX IF NOT EXISTS alerts_device ON alerts (device, kind, at);
+CREATE TABLE IF NOT EXISTS gaps (device TEXT NOT NULL, from_seq INTEGER NOT NULL, through_seq INTEGER NOT NULL,
+  last_hash TEXT NOT NULL, checkpoint_seq INTEGER NOT NULL, at INTEGER NOT NULL,
+  PRIMARY KEY (device, through_seq)) STRICT;
 CREATE TABLE IF NOT EXISTS nonces (device TEXT NOT NULL, nonce TEXT NOT NULL, created INTEGER NOT NULL,
   PRIMARY KEY (device, nonce)) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS nonces_created ON nonces (created);
@@ -219,6 +224,10 @@ export class SqliteHubStore implements HubStore {
       };
       const tx: HubTx = {
         device: row ? deviceFromRow(row) : undefined,
+        gapBefore: async (seq) =>
+          db.prepare(`${GAP_SELECT} WHERE device = ? AND through_seq = ?`).get(deviceId, seq - 1) as
+            | GapRow
+            | undefined,
         hashes: async (from, to) => this.#hashes(deviceId, from, to),
         insertRecords,
         advance: async (records, received, head) => {
@@ -311,6 +320,24 @@ export class SqliteHubStore implements HubStore {
       .raw(true)
       .all(device, from, to) as Array<[number, string]>;
     return new Map(rows);
+  }
+
+  declareGap(g: GapRow): Promise<boolean> {
+    return this.#serial(async () => {
+      const r = this.#db
+        .prepare(
+          'INSERT INTO gaps (device, from_seq, through_seq, last_hash, checkpoint_seq, at) VALUES (?, ?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (device, through_seq) DO UPDATE SET from_seq = excluded.from_seq, last_hash = excluded.last_hash, ' +
+            'checkpoint_seq = excluded.checkpoint_seq, at = excluded.at ' +
+            'WHERE gaps.last_hash <> excluded.last_hash OR gaps.checkpoint_seq <> excluded.checkpoint_seq',
+        )
+        .run(g.device, g.fromSeq, g.throughSeq, g.lastHash, g.checkpointSeq, g.at);
+      return r.changes > 0;
+    });
+  }
+
+  async gaps(device: string): Promise<GapRow[]> {
+    return this.#db.prepare(`${GAP_SELECT} WHERE device = ? ORDER BY through_seq`).all(device) as GapRow[];
   }
 
   alert(a: NewAlert): Promise<void> {

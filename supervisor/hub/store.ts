@@ -48,6 +48,18 @@ export interface AlertRow {
 
 export type NewAlert = Omit<AlertRow, 'id'>;
 
+/** A gap the device acknowledged (records fromSeq…throughSeq pruned before the hub got them). */
+export interface GapRow {
+  device: string;
+  fromSeq: number;
+  throughSeq: number;
+  /** The hash of record throughSeq: the prev_hash of the first record after the gap. */
+  lastHash: string;
+  /** The device's retention checkpoint record that accounts for the gap. */
+  checkpointSeq: number;
+  at: number;
+}
+
 export type EnrollOutcome = 'ok' | 'unknown-token' | 'expired-token' | 'spent-token';
 
 export interface StoredCheckpoint {
@@ -99,6 +111,8 @@ export interface HubTx extends HubLogTx {
   setChallenge(seqs: number[] | null): Promise<void>;
   /** The leaf index of (device, seq), if one was appended. */
   leafIndex(seq: number): Promise<number | undefined>;
+  /** The acknowledged gap of this device that ends right before `seq`, if one was declared. */
+  gapBefore(seq: number): Promise<GapRow | undefined>;
 }
 
 export interface HubStore {
@@ -132,6 +146,10 @@ export interface HubStore {
 
   alert(alert: NewAlert): Promise<void>;
   alerts(device?: string): Promise<AlertRow[]>;
+  /** Record (or, before it is used, correct) an acknowledged gap; false when the same was recorded already. */
+  declareGap(gap: GapRow): Promise<boolean>;
+  /** A device's acknowledged gaps, by seq. */
+  gaps(device: string): Promise<GapRow[]>;
   /** Alerts of `kind` for a device raised at or after `since` (to raise a standing condition once). */
   hasAlert(device: string, kind: HubAlertKind, since: number): Promise<boolean>;
 
