@@ -6,6 +6,7 @@ import pg from 'pg';
 import { WardenError } from '../api/errors.ts';
 import type { HubAlertKind, HubLeaf, HubRecord } from '../api/hub.ts';
 import type { NodeId } from '../tlog/merkle.ts';
+import { dropOldPartitions, RETAINED_SELECT, retentionCutoff } from './pg-retention.ts';
 import { ensurePartitions, inPartitionWindow, migratePg, monthOf } from './pg-schema.ts';
 import { deviceTx, insertAlert, logTx, readNodes } from './pg-tx.ts';
 import {
@@ -32,6 +33,8 @@ import type {
   NewAlert,
   NewDevice,
   NewExportTarget,
+  RetainedRow,
+  RetentionReport,
   StoredCheckpoint,
 } from './store.ts';
 import { NONCE_PRUNE_EVERY_SEC } from './store.ts';
@@ -51,6 +54,8 @@ export class PgHubStore implements HubStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #partitions = new Set<string>();
+  /** Months before this instant are past retention: their records go to the default partition. */
+  #retainedBefore = Number.NEGATIVE_INFINITY;
   #pruned = 0;
 
   private constructor(pool: pg.Pool) {
@@ -189,8 +194,9 @@ export class PgHubStore implements HubStore {
   async placeRecords(times: readonly number[], now: number): Promise<number> {
     const wanted = new Map<string, ReturnType<typeof monthOf>>();
     let outside = 0;
+    const window = (t: number) => inPartitionWindow(t, now) && t >= this.#retainedBefore;
     for (const t of times) {
-      if (!inPartitionWindow(t, now)) {
+      if (!window(t)) {
         outside++;
         continue;
       }
@@ -200,8 +206,20 @@ export class PgHubStore implements HubStore {
     const made = await ensurePartitions(this.#pool, [...wanted.values()]);
     for (const name of made) this.#partitions.add(name);
     // A month that could not get its partition keeps landing in the default one.
-    for (const t of times) if (inPartitionWindow(t, now) && !this.#partitions.has(monthOf(t).name)) outside++;
+    for (const t of times) if (window(t) && !this.#partitions.has(monthOf(t).name)) outside++;
     return outside;
+  }
+
+  async retain(months: number, now: number): Promise<RetentionReport> {
+    this.#retainedBefore = retentionCutoff(months, now);
+    const report = await dropOldPartitions(this.#pool, months, now);
+    for (const d of report.dropped) this.#partitions.delete(d.partition);
+    return report;
+  }
+
+  async retained(device: string): Promise<RetainedRow[]> {
+    return (await this.#query(`${RETAINED_SELECT} WHERE device = $1 ORDER BY through_seq`, [device]))
+      .rows as RetainedRow[];
   }
 
   async flagDefaultPartition(device: string): Promise<void> {

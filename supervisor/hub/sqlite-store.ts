@@ -4,6 +4,7 @@
 // connection and an ingest awaits between its statements.
 
 import Database from 'better-sqlite3';
+import { WardenError } from '../api/errors.ts';
 import type { HubAlertKind, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
 import type { NodeId } from '../tlog/merkle.ts';
 import {
@@ -18,6 +19,7 @@ import {
   recordFromRow,
   recordValues,
 } from './rows.ts';
+import { SQLITE_SCHEMA, sqliteLogTx } from './sqlite-log.ts';
 import type {
   AlertRow,
   DeviceRow,
@@ -31,50 +33,11 @@ import type {
   NewAlert,
   NewDevice,
   NewExportTarget,
+  RetainedRow,
+  RetentionReport,
   StoredCheckpoint,
 } from './store.ts';
-import { leafKey, NONCE_PRUNE_EVERY_SEC, nodeKey, type PlacedLeaf } from './store.ts';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, created INTEGER NOT NULL, expires INTEGER NOT NULL,
-  spent INTEGER, device TEXT) STRICT;
-CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, public_key TEXT NOT NULL, user TEXT NOT NULL,
-  machine TEXT NOT NULL, os TEXT NOT NULL, version TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER,
-  start_seq INTEGER NOT NULL, start_prev TEXT NOT NULL, enroll_head_seq INTEGER, enroll_head_hash TEXT,
-  head_seq INTEGER, head_hash TEXT, last_seen INTEGER, backlog INTEGER, challenge TEXT,
-  default_partition INTEGER NOT NULL DEFAULT 0) STRICT;
-CREATE TABLE IF NOT EXISTS records (device TEXT NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,
-  kind TEXT NOT NULL, sandbox_id TEXT, user TEXT NOT NULL, host TEXT, outcome TEXT, body TEXT NOT NULL, ctx TEXT,
-  logged INTEGER, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, received INTEGER NOT NULL,
-  PRIMARY KEY (device, seq)) STRICT;
-CREATE INDEX IF NOT EXISTS records_time ON records (time);
-CREATE INDEX IF NOT EXISTS records_kind ON records (kind, time);
-CREATE INDEX IF NOT EXISTS records_host ON records (host, time);
-CREATE INDEX IF NOT EXISTS records_user ON records (user, time);
-CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, device TEXT NOT NULL, seq INTEGER NOT NULL,
-  record TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, device TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER,
-  message TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
-CREATE INDEX IF NOT EXISTS alerts_device ON alerts (device, kind, at);
-CREATE TABLE IF NOT EXISTS gaps (device TEXT NOT NULL, from_seq INTEGER NOT NULL, through_seq INTEGER NOT NULL,
-  last_hash TEXT NOT NULL, checkpoint_seq INTEGER NOT NULL, at INTEGER NOT NULL,
-  PRIMARY KEY (device, through_seq)) STRICT;
-CREATE TABLE IF NOT EXISTS nonces (device TEXT NOT NULL, nonce TEXT NOT NULL, created INTEGER NOT NULL,
-  PRIMARY KEY (device, nonce)) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS nonces_created ON nonces (created);
-CREATE TABLE IF NOT EXISTS tlog_state (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL) STRICT;
-INSERT OR IGNORE INTO tlog_state (id, size) VALUES (1, 0);
-CREATE TABLE IF NOT EXISTS tlog_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
-  PRIMARY KEY (level, idx)) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tlog_leaves (idx INTEGER PRIMARY KEY, device TEXT NOT NULL, seq INTEGER NOT NULL,
-  hash TEXT NOT NULL, received INTEGER NOT NULL) STRICT;
-CREATE INDEX IF NOT EXISTS tlog_leaves_device ON tlog_leaves (device, seq);
-CREATE TABLE IF NOT EXISTS tlog_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS exports (name TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL,
-  token_file TEXT, created INTEGER NOT NULL, cursor TEXT NOT NULL DEFAULT '{}', exported INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT, last_attempt INTEGER NOT NULL DEFAULT 0, last_success INTEGER) STRICT;
-`;
+import { NONCE_PRUNE_EVERY_SEC, nodeKey } from './store.ts';
 
 /** Rows per INSERT statement (14 parameters each; fewer statements than one per row). */
 const INSERT_ROWS = 64;
@@ -98,7 +61,7 @@ export class SqliteHubStore implements HubStore {
     this.#db = new Database(file, { timeout: 5000 });
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
-    this.#db.exec(SCHEMA);
+    this.#db.exec(SQLITE_SCHEMA);
   }
 
   async close(): Promise<void> {
@@ -266,46 +229,23 @@ export class SqliteHubStore implements HubStore {
   }
 
   #logTx(): HubLogTx {
-    const db = this.#db;
-    return {
-      leafAt: async (index) => (await this.leaves(index, index + 1))[0],
-      latestCheckpoint: () => this.checkpoint(),
-      lockLog: async () =>
-        (db.prepare('SELECT size FROM tlog_state WHERE id = 1').get() as { size: number }).size,
-      leavesOf: async (keys) => {
-        const one = db.prepare(
-          'SELECT idx, device, seq, hash, received FROM tlog_leaves WHERE device = ? AND seq = ? ORDER BY idx LIMIT 1',
-        );
-        const found = new Map<string, PlacedLeaf>();
-        for (const k of keys) {
-          const row = one.get(k.device, k.seq) as (HubLeaf & { idx: number }) | undefined;
-          if (row) {
-            const { idx, ...leaf } = row;
-            found.set(leafKey(leaf), { index: idx, leaf });
-          }
-        }
-        return found;
-      },
-      nodes: async (ids) => this.nodes(ids),
-      appendLog: async (first, leaves, nodes, checkpoint) => {
-        const leaf = db.prepare(
-          'INSERT INTO tlog_leaves (idx, device, seq, hash, received) VALUES (?, ?, ?, ?, ?)',
-        );
-        for (const [i, l] of leaves.entries()) leaf.run(first + i, l.device, l.seq, l.hash, l.received);
-        const node = db.prepare('INSERT OR REPLACE INTO tlog_nodes (level, idx, hash) VALUES (?, ?, ?)');
-        for (const n of nodes) node.run(n.level, n.index, n.hash);
-        db.prepare('INSERT INTO tlog_checkpoints (size, root, note) VALUES (?, ?, ?)').run(
-          checkpoint.size,
-          checkpoint.root,
-          checkpoint.note,
-        );
-        db.prepare('UPDATE tlog_state SET size = ? WHERE id = 1').run(checkpoint.size);
-      },
-    };
+    return sqliteLogTx(this.#db, this);
   }
 
   async placeRecords(): Promise<number> {
     return 0;
+  }
+
+  async retain(): Promise<RetentionReport> {
+    throw new WardenError(
+      'BadRequest',
+      'retention by month partitions needs the PostgreSQL store',
+      'Run the hub with --db postgres://… to use --retain-months.',
+    );
+  }
+
+  async retained(): Promise<RetainedRow[]> {
+    return [];
   }
 
   flagDefaultPartition(device: string): Promise<void> {

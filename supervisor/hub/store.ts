@@ -60,6 +60,25 @@ export interface GapRow {
   at: number;
 }
 
+/** A device's records dropped with a month partition (PostgreSQL retention: pg-retention.ts). */
+export interface RetainedRow {
+  device: string;
+  partition: string;
+  fromSeq: number;
+  throughSeq: number;
+  records: number;
+  /** Hash of record throughSeq: the prev_hash of the device's first record kept. */
+  lastHash: string;
+  at: number;
+}
+
+export interface RetentionReport {
+  /** The first instant kept: partitions ending at or before it were candidates. */
+  cutoff: number;
+  dropped: Array<{ partition: string; records: number; devices: number }>;
+  kept: Array<{ partition: string; why: string }>;
+}
+
 export type EnrollOutcome = 'ok' | 'unknown-token' | 'expired-token' | 'spent-token';
 
 export interface StoredCheckpoint {
@@ -141,6 +160,13 @@ export interface HubStore {
    * returns how many will land in the default partition (a wrong clock), 0 for SQLite.
    */
   placeRecords(times: readonly number[], now: number): Promise<number>;
+  /**
+   * Drop the month partitions older than `months` before the current month, each after
+   * recording every device's checkpoint of it (PostgreSQL only; SQLite refuses).
+   */
+  retain(months: number, now: number): Promise<RetentionReport>;
+  /** A device's records dropped by retention, oldest first. */
+  retained(device: string): Promise<RetainedRow[]>;
   /** Flag a device whose records landed in the default partition. */
   flagDefaultPartition(device: string): Promise<void>;
 
