@@ -16,7 +16,15 @@ import type {
 } from '../api/index.ts';
 import { LifecycleState } from '../api/lifecycle.ts';
 import type { Logger } from '../proxy/index.ts';
-import type { AccelChoice, ExecProcess, GuestStats, Vm, VmDriver, VmImage, WorkspaceShare } from '../vm/index.ts';
+import type {
+  AccelChoice,
+  ExecProcess,
+  GuestStats,
+  Vm,
+  VmDriver,
+  VmImage,
+  WorkspaceShare,
+} from '../vm/index.ts';
 import { DEFAULT_DISK_MIB } from '../vm/index.ts';
 import { openAgentHome, scrubAfterRemoval } from './agent-home.ts';
 import { guestEnv } from './guest-env.ts';

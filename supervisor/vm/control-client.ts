@@ -224,7 +224,12 @@ export class ControlClient {
       if (m.op === 'stats') {
         // Unasked: never an answer to a waiter (setup's). Only plausible figures are kept.
         const { memTotalBytes: total, memAvailableBytes: available } = m;
-        if (Number.isSafeInteger(total) && Number.isSafeInteger(available) && available >= 0 && available <= total)
+        if (
+          Number.isSafeInteger(total) &&
+          Number.isSafeInteger(available) &&
+          available >= 0 &&
+          available <= total
+        )
           this.lastStats = { memTotalBytes: total, memAvailableBytes: available, at: Date.now() };
         return;
       }
