@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../api/errors.ts';
 import type {
-  AgentPin,
   CreateVmSandboxRequest,
   ExecRequest,
   VmSandboxView,
@@ -16,15 +15,7 @@ import type {
 } from '../api/index.ts';
 import { LifecycleState } from '../api/lifecycle.ts';
 import type { Logger } from '../proxy/index.ts';
-import type {
-  AccelChoice,
-  ExecProcess,
-  GuestStats,
-  Vm,
-  VmDriver,
-  VmImage,
-  WorkspaceShare,
-} from '../vm/index.ts';
+import type { AccelChoice, ExecProcess, GuestStats, VmDriver } from '../vm/index.ts';
 import { DEFAULT_DISK_MIB } from '../vm/index.ts';
 import { openAgentHome, scrubAfterRemoval } from './agent-home.ts';
 import { guestEnv } from './guest-env.ts';
@@ -33,6 +24,7 @@ import { neutralContext } from './neutral-context.ts';
 import type { Sandbox } from './sandbox.ts';
 import type { Sandboxes } from './sandboxes.ts';
 import { type AgentResolver, agentEnv, agentHomeEnv, resolveAgents } from './vm-agents.ts';
+import { type Entry, vmSandboxView } from './vm-entry.ts';
 import { type PooledVm, WarmPool } from './warm-pool.ts';
 import { checkWorkspace } from './workspace.ts';
 
@@ -52,21 +44,6 @@ export interface VmSandboxesDeps {
   agents?: AgentResolver;
   /** Per-project agent homes ($WARDEN_HOME/homes) and how to tell a secret value in a file. */
   homes?: { dir: string; secretsIn: (data: Buffer) => string[] };
-}
-
-interface Entry {
-  sandbox: Sandbox;
-  vm: Vm;
-  image: VmImage;
-  cpus: number;
-  memoryMiB: number;
-  diskMiB: number;
-  workspace?: WorkspaceShare;
-  agents: Array<{ pin: AgentPin; guestBin: string }>;
-  agentHome?: string;
-  fromPool: boolean;
-  dispose: () => void;
-  removing?: Promise<void>;
 }
 
 export const DEFAULT_CPUS = 1;
@@ -135,7 +112,7 @@ export class VmSandboxes {
   }
 
   list(): VmSandboxView[] {
-    return [...this.#byId.values()].map((e) => this.#view(e));
+    return [...this.#byId.values()].map((e) => vmSandboxView(e));
   }
 
   has(sandboxId: string): boolean {
@@ -153,7 +130,7 @@ export class VmSandboxes {
   }
 
   view(sandboxId: string): VmSandboxView {
-    return this.#view(this.#get(sandboxId));
+    return vmSandboxView(this.#get(sandboxId));
   }
 
   async create(req: CreateVmSandboxRequest, user: string): Promise<VmSandboxView> {
@@ -179,7 +156,7 @@ export class VmSandboxes {
       memoryMiB === this.#defaults.memoryMiB &&
       diskMiB === this.#defaults.diskMiB;
     const pooled = fits ? this.pool.take(image.id) : undefined;
-    if (pooled) return this.#view(this.#adopt(listenerReq, pooled, agents));
+    if (pooled) return vmSandboxView(this.#adopt(listenerReq, pooled, agents));
     this.pool.fill(); // an image may exist now that did not before
     const sandbox = await this.#d.sandboxes.create(listenerReq, 'vm');
     const sandboxId = sandbox.identity.sandboxId;
@@ -228,7 +205,7 @@ export class VmSandboxes {
       );
     }
     this.#accel ??= vm.accel;
-    return this.#view(entry);
+    return vmSandboxView(entry);
   }
 
   /** Runs a command in the sandbox's VM; the secret placeholders are in its environment. */
@@ -394,33 +371,5 @@ export class VmSandboxes {
       },
       (error: Error) => this.#d.log.warn('VM accelerator probe failed', { error: error.message }),
     );
-  }
-
-  #view(e: Entry): VmSandboxView {
-    const s = e.sandbox;
-    const view: VmSandboxView = {
-      kind: 'vm',
-      sandboxId: s.identity.sandboxId,
-      label: s.label,
-      user: s.identity.user,
-      createdAt: s.createdAt,
-      state: e.vm.state,
-      image: { id: e.image.id, name: e.image.name },
-      cpus: e.cpus,
-      memoryMiB: e.memoryMiB,
-      diskMiB: e.diskMiB,
-      agents: e.agents.map((a) => ({ ...a.pin })),
-      fromPool: e.fromPool,
-      proxyPort: s.port,
-      placeholders: { ...s.placeholders },
-    };
-    if (e.vm.reason) view.reason = e.vm.reason;
-    if (e.agentHome) view.agentHome = e.agentHome;
-    if (e.workspace) view.workspace = { hostPath: e.workspace.hostPath, readOnly: e.workspace.readOnly };
-    if (e.vm.accel) view.accel = { accel: e.vm.accel.accel, reason: e.vm.accel.reason };
-    if (e.vm.hello) view.bootMs = e.vm.hello.bootMs;
-    const source = s.policySource();
-    if (source) view.policySource = source;
-    return view;
   }
 }
