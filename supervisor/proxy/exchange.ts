@@ -17,6 +17,7 @@ import { ExchangeRecord } from './record.ts';
 import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
+import { namedUpstreamTls } from './upstream-tls.ts';
 
 export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
   if (res.headersSent) {
@@ -79,6 +80,8 @@ export async function handleExchange(
   const headers = frameBody(req, admission.headers);
   if (redactor) askForSearchableAnswer(headers);
   record.decide(verdict);
+  const named = namedUpstreamTls(svc, sandbox, facts);
+  if ('error' in named) return fail(refusal(502, named.error));
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,
@@ -87,6 +90,7 @@ export async function handleExchange(
     method: facts.method,
     path: admission.url,
     headers,
+    ...named,
   });
 
   let blocked = false;
@@ -180,7 +184,7 @@ export async function handleExchange(
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (blocked) return;
-    const reason = upstreamErrorReason(facts, address.address, error);
+    const reason = upstreamErrorReason(facts, address.address, error, 'tls' in named);
     if (res.headersSent) {
       res.destroy();
       record.finish({ ...verdict, outcome: 'error', reason });
@@ -198,10 +202,17 @@ export function upstreamErrorReason(
   facts: RequestFacts,
   address: string,
   error: NodeJS.ErrnoException,
+  /** The policy names this upstream's CA (spec.network.upstreams): only it was trusted. */
+  namedCa = false,
 ): string {
   const where = `${facts.host}:${facts.port} (${address})`;
   const code = error.code ?? '';
-  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+  const tlsProblem =
+    code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT';
+  if (tlsProblem && namedCa) {
+    return `the upstream certificate of ${where} is not signed by the CA the policy names for it (${code}: ${error.message}); the connection was refused: check the cluster's certificate-authority in its kubeconfig and the policy's upstreams entry`;
+  }
+  if (tlsProblem) {
     return `the upstream certificate of ${where} is not trusted (${code}: ${error.message}); to trust a private CA, add it to the operating system's CA bundle or name its PEM file in WARDEN_UPSTREAM_CA, then restart the daemon (warden doctor lists the stores in use)`;
   }
   if (code === 'ECONNREFUSED') return `could not connect to ${where}: connection refused`;

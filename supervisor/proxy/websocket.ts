@@ -17,6 +17,7 @@ import { askForSearchableAnswer, redactingTransform, redactionReporter } from '.
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
 import { switchRefusal, type UpgradeOffer } from './upgrade-offer.ts';
+import { namedUpstreamTls } from './upstream-tls.ts';
 import { inspectedSplice } from './ws-inspect.ts';
 
 function headLines(statusCode: number, statusMessage: string, raw: string[]): string {
@@ -80,6 +81,8 @@ export async function handleUpgrade(
   const report = redactionReporter(svc, sandbox, facts);
   if (holds) delete headers['sec-websocket-extensions'];
   if (redactor) askForSearchableAnswer(headers);
+  const named = namedUpstreamTls(svc, sandbox, facts);
+  if ('error' in named) return fail(failedAfter(verdict, sandbox, facts, 502, named.error));
   const upstream = owner.upstream.request({
     scheme: upstreamScheme(target),
     host: target.host,
@@ -88,6 +91,7 @@ export async function handleUpgrade(
     method: facts.method,
     path: admission.url,
     headers,
+    ...named,
   });
   upstream.on('upgrade', (res, upSocket, upHead) => {
     record.status = res.statusCode;
@@ -158,7 +162,7 @@ export async function handleUpgrade(
     res.on('end', () => record.finish(verdict));
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
-    const reason = upstreamErrorReason(facts, address.address, error);
+    const reason = upstreamErrorReason(facts, address.address, error, 'tls' in named);
     fail(failedAfter(verdict, sandbox, facts, 502, reason));
   });
   upstream.end();

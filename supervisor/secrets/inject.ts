@@ -148,6 +148,8 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
       const mode = parseInjectMode(view.inject);
       if (mode.kind === 'bearer' || mode.kind === 'basic') return 'authorization';
       if (mode.kind === 'header') return mode.name.toLowerCase();
+      // A client certificate is presented on the connection, never put into a request.
+      if (mode.kind === 'tls-client') return undefined;
       return 'url';
     } catch {
       return undefined;
