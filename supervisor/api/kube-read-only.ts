@@ -6,8 +6,8 @@
 // client certificate, presents it itself (spec.network.upstreams). A cluster whose credential
 // Warden cannot hold (an exec plugin, an auth provider) is denied outright.
 
+// Types only: the extension bundles this file, and the schema library stays out of it.
 import type { PolicyDocument, RuleSpec, UpstreamSpec } from './policy-schema.ts';
-import { POLICY_API_VERSION } from './policy-schema.ts';
 
 export interface ReadOnlyCluster {
   /** The cluster's name in the user's catalog (prod-eu). */
@@ -76,7 +76,7 @@ export function kubeReadOnlyPolicy(clusters: readonly ReadOnlyCluster[]): Policy
     rules.push({ match: at, action: 'deny', description: readOnlyReason(c) });
   }
   return {
-    apiVersion: POLICY_API_VERSION,
+    apiVersion: 'warden.dev/v1',
     kind: 'Policy',
     metadata: {
       name: 'kube-read-only',

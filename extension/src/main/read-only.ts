@@ -177,10 +177,13 @@ export class ReadOnlyClusters {
       const access = e.access as KubeAccess;
       const file = path.join(this.#dir, `${secretNameFor(e.name)}.yaml`);
       const user: Record<string, string> = {};
-      if (access.credential.kind === 'token' && e.secret) {
+      // A token's placeholder is swapped for it; a client certificate's placeholder is only
+      // there so kubectl has a credential and does not prompt for a password: the proxy
+      // drops it and presents the certificate.
+      if (e.secret) {
         const placeholder = placeholders[e.secret];
         if (!placeholder) {
-          e.problem = 'the listener holds no placeholder for its token';
+          e.problem = 'the listener holds no placeholder for its credential';
           continue;
         }
         user.token = placeholder;
