@@ -207,8 +207,8 @@ export function upstreamErrorReason(
 ): string {
   const where = `${facts.host}:${facts.port} (${address})`;
   const code = error.code ?? '';
-  const tlsProblem =
-    code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT';
+  // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, …) and Node's.
+  const tlsProblem = /^ERR_TLS|CERT|^UNABLE_TO_|SIGNATURE/.test(code);
   if (tlsProblem && namedCa) {
     return `the upstream certificate of ${where} is not signed by the CA the policy names for it (${code}: ${error.message}); the connection was refused: check the cluster's certificate-authority in its kubeconfig and the policy's upstreams entry`;
   }
