@@ -66,18 +66,26 @@ function entry(list: unknown, name: unknown, key: 'cluster' | 'user' | 'context'
 }
 
 /** The server's host and port, or why the URL cannot be used. */
-export function serverAddress(server: string): { host: string; port: number } | { problem: string } {
+export function serverAddress(
+  server: string,
+): { host: string; port: number } | { problem: string; host?: string; port?: number } {
   let url: URL;
   try {
     url = new URL(server);
   } catch {
     return { problem: `the server ${server.slice(0, 200)} is not a URL` };
   }
-  if (url.protocol !== 'https:') return { problem: `the server ${url.origin} is not HTTPS` };
-  if (url.pathname !== '/' && url.pathname !== '')
-    return { problem: `the server ${server.slice(0, 200)} has a path, which Warden does not support` };
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return { host, port: url.port ? Number(url.port) : 443 };
+  const port = url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+  // A server that cannot be read through Warden is still known: the preset denies it.
+  if (url.protocol !== 'https:') return { problem: `the server ${url.origin} is not HTTPS`, host, port };
+  if (url.pathname !== '/' && url.pathname !== '')
+    return {
+      problem: `the server ${server.slice(0, 200)} has a path, which Warden does not support`,
+      host,
+      port,
+    };
+  return { host, port };
 }
 
 /** Read `context` of the kubeconfig at `file`. */
@@ -98,7 +106,7 @@ export async function readKubeAccess(file: string, context: string): Promise<Kub
   if (!cluster || typeof cluster.server !== 'string')
     return { ok: false, problem: `its kubeconfig has no server for the context ${context}` };
   const where = serverAddress(cluster.server);
-  if ('problem' in where) return { ok: false, problem: where.problem };
+  if ('problem' in where) return { ok: false, ...where };
   const refuse = (problem: string): KubeAccessResult => ({ ok: false, problem, ...where });
   if (cluster['insecure-skip-tls-verify'] === true)
     return refuse(
