@@ -8,7 +8,7 @@ import { admit, upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import { declaresBody } from './body-framing.ts';
 import type { ProxyServices } from './context.ts';
-import { failedAfter, proxyVerdict, type Refused, type Verdict } from './decide.ts';
+import { failedAfter, proxyVerdict, type Refused, settle, type Verdict } from './decide.ts';
 import { upstreamErrorReason } from './exchange.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
@@ -47,6 +47,13 @@ export async function handleUpgrade(
   };
 
   if (declaresBody(req)) {
+    // A request the policy denies anyway is refused in the policy's words (kubectl's SPDY
+    // exec is a POST with a body: "cluster prod-eu is read-only for agents").
+    const decision = sandbox.policy().decideRequest(facts);
+    if (decision.action === 'deny') {
+      const denied = await settle(svc, sandbox, facts, decision, aborter.signal);
+      if (!denied.allowed) return fail(denied);
+    }
     // A handshake has no body; one declared here would be read upstream from the bytes
     // that follow the handshake, which were never decided.
     const reason =

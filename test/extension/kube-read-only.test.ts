@@ -1,6 +1,7 @@
 // "Read-only for agents" clusters with the real kubectl, through the extension's main side
 // (each package loaded by its host's stand-in) and a real daemon, against a stand-in API
-// server with its own CA: in the cluster's governed terminal `kubectl get pods` reads, while
+// server with its own CA: in the cluster's governed terminal `kubectl get pods`, `logs`,
+// `describe` and `get --watch` read, while
 // delete, `run --dry-run=server` and exec are denied with a reason naming the cluster and
 // never reach the server; the server saw the real token (injected by the proxy) or the
 // client certificate (presented by the proxy); the derived kubeconfig and the environment
@@ -39,7 +40,7 @@ function userFields(k: KubeApiServer, auth: 'token' | 'client-certificate'): Rec
 }
 
 for (const [host, folder, auth] of cases) {
-  test(`${host}, ${auth}: kubectl reads prod-eu through Warden; writes, exec and dry runs are denied`, async (t) => {
+  test(`${host}, ${auth}: kubectl get, logs, describe, watch read prod-eu; writes, exec, dry runs are denied`, async (t) => {
     const work = makeTempDir('warden-kube-work-');
     t.after(() => work.dispose());
     const k = await startKubeApiServer({ auth });
@@ -109,6 +110,19 @@ for (const [host, folder, auth] of cases) {
       assert.equal(list.authorization, undefined, "the certificate's placeholder was taken out");
     }
 
+    const podLog = await kubectl(env, ['logs', 'web-1']);
+    assert.equal(podLog.code, 0, podLog.stderr);
+    assert.match(podLog.stdout, /log line of web-1/);
+    const describe = await kubectl(env, ['describe', 'pod', 'web-1']);
+    assert.equal(describe.code, 0, describe.stderr);
+    assert.match(describe.stdout, /Name:\s+web-1/);
+    const watch = await kubectl(env, ['get', 'pods', '--watch', '-o', 'name']);
+    assert.equal(watch.code, 0, watch.stderr);
+    assert.ok(
+      k.seen.some((s) => s.url.includes('watch=true')),
+      'the watch reached the server',
+    );
+
     const del = await kubectl(env, ['delete', 'pod', 'web-1']);
     assert.notEqual(del.code, 0);
     assert.match(del.stderr, /cluster prod-eu is read-only for agents/);
@@ -117,11 +131,18 @@ for (const [host, folder, auth] of cases) {
     assert.match(dry.stderr, /read-only for agents/);
     const exec = await kubectl(env, ['exec', 'web-1', '--', 'ls']);
     assert.notEqual(exec.code, 0, 'exec is refused');
+    assert.match(exec.stderr, /cluster prod-eu is read-only for agents/);
+    const forward = await kubectl(env, ['port-forward', 'pod/web-1', '0:80']);
+    assert.notEqual(forward.code, 0, 'port-forward is refused');
+    assert.match(forward.stderr, /read-only for agents/);
     assert.ok(
       !k.seen.some((s) => s.method !== 'GET'),
       `the stand-in saw only reads: ${JSON.stringify(k.seen)}`,
     );
-    assert.ok(!k.seen.some((s) => s.url.includes('/exec')), 'exec never reached the server');
+    assert.ok(
+      !k.seen.some((s) => /\/(exec|portforward)/.test(s.url)),
+      'exec and port-forward never reached the server',
+    );
 
     const decided = d.events.filter((e) => e.type === 'request.decided' && e.sandboxId === sandboxId);
     const deletes = decided.filter((e) => e.type === 'request.decided' && e.method === 'DELETE');

@@ -198,9 +198,26 @@ export async function startKubeApiServer(opts: {
       if (req.method === 'GET' && p === '/apis')
         return send(200, { kind: 'APIGroupList', ...ALL, groups: [] });
       if (req.method === 'GET' && p === '/api/v1') return send(200, API_RESOURCES);
-      if (req.method === 'GET' && p === '/api/v1/namespaces/default/pods') {
+      if (req.method === 'GET' && p === '/api/v1/namespaces/default/pods' && !url.searchParams.has('watch')) {
         const table = String(req.headers.accept ?? '').includes('as=Table');
         return send(200, table ? podTable(pods) : podList(pods));
+      }
+      const log = /^\/api\/v1\/namespaces\/default\/pods\/([^/]+)\/log$/.exec(p);
+      if (log && req.method === 'GET' && pods.includes(log[1]!)) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end(`log line of ${log[1]}\n`);
+      }
+      if (req.method === 'GET' && p === '/api/v1/namespaces/default/events')
+        return send(200, { kind: 'EventList', apiVersion: 'v1', metadata: {}, items: [] });
+      if (
+        req.method === 'GET' &&
+        p === '/api/v1/namespaces/default/pods' &&
+        url.searchParams.get('watch') === 'true'
+      ) {
+        // One event, then the watch ends (kubectl --watch stops when its server closes it).
+        const event = { type: 'ADDED', object: podList(['web-1']).items[0] };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(`${JSON.stringify(event)}\n`);
       }
       const one = /^\/api\/v1\/namespaces\/default\/pods\/([^/]+)$/.exec(p);
       if (one && req.method === 'GET' && pods.includes(one[1]!))
