@@ -15,12 +15,13 @@ import { WARDEN_IPC } from '../../extension/src/common/ipc.ts';
 import { curl } from '../support/curl.ts';
 import { startTestDaemon, until } from '../support/daemon.ts';
 import { loadFreelensExtension } from '../support/freelens-host.ts';
-import { kubectl, startKubeApiServer } from '../support/kube-apiserver.ts';
+import { kubectl, requireKubectl, startKubeApiServer } from '../support/kube-apiserver.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { startUpstreams } from '../support/upstreams.ts';
 
 const built = makeTempDir('warden-lens-kube-hostile-');
 before(async () => {
+  requireKubectl();
   await buildPackages({ dist: built.dir });
 });
 after(() => built.dispose());
@@ -59,6 +60,20 @@ test('exec plugins are refused, a wrong cluster CA is refused upstream, other po
     { name: 'eks-prod', kubeconfigPath: file('exec'), kubeconfigContext: 'eks-prod' },
     { name: 'staging', kubeconfigPath: file('wrong'), kubeconfigContext: 'staging' },
   ]);
+  for (const readOnly of [
+    'prod-eu',
+    [''],
+    [42],
+    Array.from({ length: 101 }, (_, i) => `c${i}`),
+    ['x'.repeat(201)],
+  ]) {
+    const bad = (await ext.invoke(WARDEN_IPC.setTerminals, {
+      mode: 'off',
+      clusters: [],
+      readOnly,
+    })) as TerminalsResult;
+    assert.equal(bad.ok, false, JSON.stringify(readOnly).slice(0, 40));
+  }
   const set = (await ext.invoke(WARDEN_IPC.setTerminals, {
     mode: 'off',
     clusters: [],

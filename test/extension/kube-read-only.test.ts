@@ -16,11 +16,17 @@ import type { Snapshot, TerminalsResult } from '../../extension/src/common/ipc.t
 import { WARDEN_IPC } from '../../extension/src/common/ipc.ts';
 import { startTestDaemon, until } from '../support/daemon.ts';
 import { loadFreelensExtension, type MainHost } from '../support/freelens-host.ts';
-import { type KubeApiServer, kubectl, startKubeApiServer } from '../support/kube-apiserver.ts';
+import {
+  type KubeApiServer,
+  kubectl,
+  requireKubectl,
+  startKubeApiServer,
+} from '../support/kube-apiserver.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 const built = makeTempDir('warden-lens-kube-');
 before(async () => {
+  requireKubectl();
   await buildPackages({ dist: built.dir });
 });
 after(() => built.dispose());

@@ -277,6 +277,18 @@ export interface KubectlResult {
   stderr: string;
 }
 
+/** Throws, saying how to get it, when there is no kubectl to run. */
+export function requireKubectl(): void {
+  try {
+    execFileSync(process.env.KUBECTL ?? 'kubectl', ['version', '--client'], {
+      stdio: 'pipe',
+      timeout: 30_000,
+    });
+  } catch {
+    throw new Error("no kubectl on the PATH: bash build/setup.sh --test installs Debian's kubernetes-client");
+  }
+}
+
 /** Run the real kubectl with exactly `env` (a terminal's environment), bounded in time. */
 export function kubectl(env: Record<string, string | undefined>, args: string[]): Promise<KubectlResult> {
   return new Promise((resolve) => {
