@@ -17,7 +17,7 @@ import { ExchangeRecord } from './record.ts';
 import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
-import { namedUpstreamTls } from './upstream-tls.ts';
+import { namedUpstreamTls, unloadable } from './upstream-tls.ts';
 
 export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
   if (res.headersSent) {
@@ -82,16 +82,22 @@ export async function handleExchange(
   record.decide(verdict);
   const named = namedUpstreamTls(svc, sandbox, facts);
   if ('error' in named) return fail(refusal(502, named.error));
-  const upstream = owner.upstream.request({
-    scheme: upstreamScheme(target),
-    host: target.host,
-    port: target.port,
-    address,
-    method: facts.method,
-    path: admission.url,
-    headers,
-    ...named,
-  });
+  let upstream: ReturnType<typeof owner.upstream.request>;
+  try {
+    upstream = owner.upstream.request({
+      scheme: upstreamScheme(target),
+      host: target.host,
+      port: target.port,
+      address,
+      method: facts.method,
+      path: admission.url,
+      headers,
+      ...named,
+    });
+  } catch (error) {
+    // Only a named upstream's client certificate can fail to load here.
+    return fail(refusal(502, unloadable(facts, error)));
+  }
 
   let blocked = false;
   const stop = (found: Array<{ secret: string; where: string }>) => {

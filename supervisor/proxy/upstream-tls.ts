@@ -25,3 +25,8 @@ export function namedUpstreamTls(
     };
   return { tls: { ca: entry.ca, clientCertificate: cert } };
 }
+
+/** Why the TLS of a named upstream could not be set up (a certificate or key that does not load). */
+export function unloadable(facts: RequestFacts, error: unknown): string {
+  return `the CA or client certificate the policy names for ${facts.host}:${facts.port} cannot be loaded (${(error as Error).message}); check the policy's upstreams entry and its tls-client secret`;
+}

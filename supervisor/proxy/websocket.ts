@@ -17,7 +17,7 @@ import { askForSearchableAnswer, redactingTransform, redactionReporter } from '.
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
 import { switchRefusal, type UpgradeOffer } from './upgrade-offer.ts';
-import { namedUpstreamTls } from './upstream-tls.ts';
+import { namedUpstreamTls, unloadable } from './upstream-tls.ts';
 import { inspectedSplice } from './ws-inspect.ts';
 
 function headLines(statusCode: number, statusMessage: string, raw: string[]): string {
@@ -90,16 +90,22 @@ export async function handleUpgrade(
   if (redactor) askForSearchableAnswer(headers);
   const named = namedUpstreamTls(svc, sandbox, facts);
   if ('error' in named) return fail(failedAfter(verdict, sandbox, facts, 502, named.error));
-  const upstream = owner.upstream.request({
-    scheme: upstreamScheme(target),
-    host: target.host,
-    port: target.port,
-    address,
-    method: facts.method,
-    path: admission.url,
-    headers,
-    ...named,
-  });
+  let upstream: ReturnType<typeof owner.upstream.request>;
+  try {
+    upstream = owner.upstream.request({
+      scheme: upstreamScheme(target),
+      host: target.host,
+      port: target.port,
+      address,
+      method: facts.method,
+      path: admission.url,
+      headers,
+      ...named,
+    });
+  } catch (error) {
+    // Only a named upstream's client certificate can fail to load here.
+    return fail(failedAfter(verdict, sandbox, facts, 502, unloadable(facts, error)));
+  }
   upstream.on('upgrade', (res, upSocket, upHead) => {
     record.status = res.statusCode;
     const switched = switchRefusal(offer, res.headers.upgrade);

@@ -72,3 +72,22 @@ test('a client certificate the sandbox was not granted is refused, not skipped',
   );
   assert.ok(!up.received.some((q) => q.url === '/no-cert'));
 });
+
+test('a tls-client secret whose certificate does not load is refused with the reason; the proxy keeps serving', async () => {
+  const fake =
+    '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIBkey\n-----END PRIVATE KEY-----\n';
+  await d.client.call('PUT /v1/secrets/:name', {
+    params: { name: 'broken-cert' },
+    body: { value: Buffer.from(fake).toString('base64'), hosts: ['svc.test'], inject: 'tls-client' },
+  });
+  const l = await d.listener(policy({ ca: up.caPem, clientCertificate: 'broken-cert' }), {
+    secrets: ['broken-cert'],
+  });
+  const r = await curl(l.env, [`https://svc.test:${up.httpsPort}/broken-cert`]);
+  assert.equal(r.status, 502);
+  assert.match(r.body, /cannot be loaded/);
+  assert.ok(!r.body.includes('MIIBkey'), 'the key is not quoted');
+  assert.ok(!up.received.some((q) => q.url === '/broken-cert'));
+  const again = await curl(l.env, [`https://svc.test:${up.httpsPort}/broken-cert`]);
+  assert.equal(again.status, 502, 'the listener still answers');
+});
