@@ -13,6 +13,8 @@ packages=(curl ca-certificates openssl qemu-system-x86 busybox-static xz-utils b
 if [[ "${1:-}" == "--test" ]]; then
   # postgresql: the hub's tests start a throwaway cluster (test/support/hub/pg-cluster.sh).
   packages+=(cpio chromium postgresql)
+  # The read-only cluster tests run the real kubectl: Debian's kubernetes-client when none is there.
+  command -v kubectl >/dev/null || packages+=(kubernetes-client)
 fi
 
 missing=()

@@ -40,6 +40,13 @@ export {
   HubRecordSchema,
   HubSeqHashSchema,
 } from './hub.ts';
+export {
+  authorityOf,
+  KUBE_READ_ONLY_SOURCE,
+  kubeReadOnlyPolicy,
+  type ReadOnlyCluster,
+  readOnlyReason,
+} from './kube-read-only.ts';
 export { LifecycleState } from './lifecycle.ts';
 export type * from './messages.ts';
 export type { PolicyDocument, RuleSpec } from './policy-schema.ts';

@@ -64,6 +64,33 @@ export const RuleSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** How the proxy reaches one upstream server over TLS, instead of the system's trust. */
+export const UpstreamSpecSchema = Type.Object(
+  {
+    match: Type.String({
+      minLength: 1,
+      maxLength: 300,
+      description:
+        'The upstream server as host:port (a name or an IP address, no wildcard): a Kubernetes API server, a private registry.',
+    }),
+    ca: Type.String({
+      minLength: 1,
+      maxLength: 200_000,
+      description:
+        "PEM certificates that alone are trusted for this server (a cluster's certificate-authority-data); the system store is not consulted. " +
+        'Tunnels to it are always intercepted, so the proxy checks the server itself.',
+    }),
+    clientCertificate: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$',
+        description:
+          'The name of a Warden secret (inject: tls-client, bound to this host) whose certificate and key the proxy presents to the server; the sandbox must be granted it.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const PolicyDocumentSchema = Type.Object(
   {
     apiVersion: Type.Literal(POLICY_API_VERSION),
@@ -82,6 +109,7 @@ export const PolicyDocumentSchema = Type.Object(
             {
               default: Type.Optional(ActionSchema),
               rules: Type.Optional(Type.Array(RuleSpecSchema)),
+              upstreams: Type.Optional(Type.Array(UpstreamSpecSchema, { maxItems: 200 })),
             },
             { additionalProperties: false },
           ),
@@ -108,4 +136,5 @@ export const PolicyDocumentSchema = Type.Object(
 );
 
 export type RuleSpec = Static<typeof RuleSpecSchema>;
+export type UpstreamSpec = Static<typeof UpstreamSpecSchema>;
 export type PolicyDocument = Static<typeof PolicyDocumentSchema>;

@@ -45,6 +45,8 @@ export const CreateListenerRequestSchema = Type.Object(hostSandboxFields, strict
 export const InjectModeSchema = Type.Union([
   Type.Literal('bearer'),
   Type.Literal('basic'),
+  /** A client certificate and key the proxy presents to the bound hosts (mutual TLS); never in a request. */
+  Type.Literal('tls-client'),
   // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeBox template-literal syntax
   Type.TemplateLiteral('header:${string}'),
   // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeBox template-literal syntax
@@ -55,7 +57,9 @@ export const PutSecretRequestSchema = Type.Object(
   {
     value: Type.String({ minLength: 1, maxLength: 65536 }),
     hosts: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { minItems: 1, maxItems: 100 }),
-    inject: Type.String({ pattern: "^(bearer|basic|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+|query:[^&=#\\s]+)$" }),
+    inject: Type.String({
+      pattern: "^(bearer|basic|tls-client|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+|query:[^&=#\\s]+)$",
+    }),
   },
   strict,
 );

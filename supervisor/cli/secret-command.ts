@@ -53,7 +53,9 @@ export function secretCommand(): Command {
       new Option(
         '--inject <mode>',
         'where the value replaces the placeholder the client sends (nothing is added to requests ' +
-          'without it): bearer | basic (Authorization) | header:NAME | query:PARAM',
+          'without it): bearer | basic (Authorization) | header:NAME | query:PARAM; or tls-client: ' +
+          'the base64 of a client certificate and key PEM that the proxy presents to the hosts ' +
+          "a policy's spec.network.upstreams names",
       ).default('bearer'),
     )
     .action(async (name: string, opts: { host: string[]; inject: string }) => {

@@ -7,6 +7,7 @@ import type { InjectMode, SecretView } from '../api/index.ts';
 import type { HeaderMap, ResponseRedactor, SecretApplyResult, SecretInjector } from '../proxy/index.ts';
 import {
   applySecrets,
+  clientCertificateOf,
   createDeepScanner,
   createStreamRedactor,
   type PlaceholderRegistry,
@@ -73,6 +74,23 @@ export class SecretsSeam implements SecretInjector {
   revoke(sandboxId: string): void {
     this.#granted.delete(sandboxId);
     this.#registry.revokeSandbox(sandboxId);
+  }
+
+  clientCertificate(
+    name: string,
+    host: string,
+    granted: string[],
+  ): { cert: string; key: string } | { error: string } {
+    if (!granted.includes(name) || !this.#vault.has(name))
+      return { error: `the client certificate ${name} is not a secret this sandbox was granted` };
+    const view = this.#vault.get(name);
+    if (view?.inject !== 'tls-client') return { error: `the secret ${name} is not a tls-client secret` };
+    if (!this.#vault.isBound(name, host)) return { error: `the secret ${name} is not bound to ${host}` };
+    try {
+      return clientCertificateOf(this.#vault.reveal(name));
+    } catch (error) {
+      return { error: `the secret ${name}: ${(error as Error).message}` };
+    }
   }
 
   holdsPlaceholders(sandboxId: string): boolean {

@@ -18,3 +18,5 @@ export { formatPolicyError, loadPolicyFile, parsePolicy, stringifyPolicy } from 
 export { normalizePath, pathAmbiguity } from './path.ts';
 export type { AddressCheck, AddressNeedsRequest, PolicyLayer, TraceStep } from './policy.ts';
 export { BUILTIN_APPROVAL_TIMEOUT_SECONDS, BUILTIN_DEFAULT_ACTION, Policy } from './policy.ts';
+export type { ResolvedUpstream } from './upstreams.ts';
+export { parseUpstreamMatch } from './upstreams.ts';

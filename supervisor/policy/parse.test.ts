@@ -132,7 +132,7 @@ describe('parsePolicy', () => {
       'unknown field "extra"; expected one of apiVersion, kind, metadata, spec',
     );
     assert.equal(errors[1]?.message, 'unknown field "networks"; expected one of network, approvals');
-    assert.equal(errors[2]?.message, 'unknown field "rule"; expected one of default, rules');
+    assert.equal(errors[2]?.message, 'unknown field "rule"; expected one of default, rules, upstreams');
     assert.equal(errors[4]?.message, 'unknown field "timeout"; expected one of timeoutSeconds');
   });
 

@@ -20,6 +20,7 @@ import { type PolicyDocument, PolicyDocumentSchema, UPGRADE_PROTOCOL_PATTERN } f
 import type { PolicyErrorView } from '../api/policy-types.ts';
 import { parseMatch } from './match-spec.ts';
 import { checkPathGlob } from './path.ts';
+import { upstreamProblems } from './upstreams.ts';
 
 /** 1-based line of each rule of `spec.network.rules`, by index. */
 export type RuleLines = number[];
@@ -210,7 +211,16 @@ function pathAtOffset(doc: Document, offset: number): { segments: Segment[]; key
 
 function semanticErrors(value: unknown): Array<{ segments: Segment[]; message: string }> {
   const out: Array<{ segments: Segment[]; message: string }> = [];
-  const rules = (value as { spec?: { network?: { rules?: unknown } } } | null)?.spec?.network?.rules;
+  const network = (value as { spec?: { network?: { rules?: unknown; upstreams?: unknown } } } | null)?.spec
+    ?.network;
+  if (Array.isArray(network?.upstreams)) {
+    network.upstreams.forEach((entry: unknown, index) => {
+      if (entry === null || typeof entry !== 'object') return;
+      for (const { field, message } of upstreamProblems(entry as Record<string, unknown>))
+        out.push({ segments: ['spec', 'network', 'upstreams', index, field], message });
+    });
+  }
+  const rules = network?.rules;
   if (!Array.isArray(rules)) return out;
   rules.forEach((rule: unknown, index) => {
     if (rule === null || typeof rule !== 'object') return;

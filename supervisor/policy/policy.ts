@@ -32,6 +32,7 @@ import { formatAddress } from './ip-address.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
 import { RuleIndex } from './rule-index.ts';
+import { collectUpstreams, findUpstream, type ResolvedUpstream } from './upstreams.ts';
 
 export interface PolicyLayer {
   layer: LayerName;
@@ -85,6 +86,8 @@ export class Policy {
   /** Normalized request hosts, bounded; belongs to this instance only. */
   private readonly hostCache = new Map<string, HostLookup>();
   private readonly index: RuleIndex;
+  /** `spec.network.upstreams` of every layer, most specific first. */
+  readonly upstreams: readonly ResolvedUpstream[];
 
   private constructor(layers: PolicyLayer[]) {
     this.layers = layers;
@@ -100,6 +103,7 @@ export class Policy {
     }
     this.rules = rules;
     this.index = new RuleIndex(rules);
+    this.upstreams = collectUpstreams(layers);
     const withDefault = layers.find((l) => l.document.spec.network?.default !== undefined);
     this.defaultAction = withDefault?.document.spec.network?.default ?? BUILTIN_DEFAULT_ACTION;
     this.defaultSource = withDefault?.layer ?? 'builtin';
@@ -162,6 +166,9 @@ export class Policy {
       rule: rule.ref,
       reason: `${describeRule(rule.ref)} ${actionVerb(rule.ref.action)}`,
     };
+    // A denial says why in the rule's own words first ("cluster prod-eu is read-only for agents").
+    if (rule.ref.action === 'deny' && rule.ref.description)
+      decision.reason = `${rule.ref.description} (${decision.reason})`;
     if (rule.tls) decision.tls = rule.tls;
     return decision;
   }
@@ -173,6 +180,11 @@ export class Policy {
       rule: null,
       reason: `no rule matches; the default is ${this.defaultAction}${from}`,
     };
+  }
+
+  /** How the proxy reaches `host`:`port` over TLS when a layer names it (its CA, its client certificate). */
+  upstreamFor(host: string, port: number): ResolvedUpstream | undefined {
+    return this.upstreams.length === 0 ? undefined : findUpstream(this.upstreams, host, port);
   }
 
   /** Decide one request: the first matching rule, else the default. */

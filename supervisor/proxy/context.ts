@@ -85,6 +85,15 @@ export interface SecretInjector {
    * values may come back in an echo); undefined when none is.
    */
   redactor(host: string, granted: string[]): ResponseRedactor | undefined;
+  /**
+   * The certificate and key of a tls-client secret the sandbox was granted and that is bound
+   * to `host`, for the proxy to present there; otherwise why not (never the value).
+   */
+  clientCertificate(
+    name: string,
+    host: string,
+    granted: string[],
+  ): { cert: string; key: string } | { error: string };
   /** True when the sandbox holds placeholders, so every TLS tunnel must be inspected. */
   holdsPlaceholders(sandboxId: string): boolean;
 }

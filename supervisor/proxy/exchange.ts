@@ -17,6 +17,7 @@ import { ExchangeRecord } from './record.ts';
 import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
+import { namedUpstreamTls, unloadable } from './upstream-tls.ts';
 
 export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
   if (res.headersSent) {
@@ -79,15 +80,24 @@ export async function handleExchange(
   const headers = frameBody(req, admission.headers);
   if (redactor) askForSearchableAnswer(headers);
   record.decide(verdict);
-  const upstream = owner.upstream.request({
-    scheme: upstreamScheme(target),
-    host: target.host,
-    port: target.port,
-    address,
-    method: facts.method,
-    path: admission.url,
-    headers,
-  });
+  const named = namedUpstreamTls(svc, sandbox, facts);
+  if ('error' in named) return fail(refusal(502, named.error));
+  let upstream: ReturnType<typeof owner.upstream.request>;
+  try {
+    upstream = owner.upstream.request({
+      scheme: upstreamScheme(target),
+      host: target.host,
+      port: target.port,
+      address,
+      method: facts.method,
+      path: admission.url,
+      headers,
+      ...named,
+    });
+  } catch (error) {
+    // Only a named upstream's client certificate can fail to load here.
+    return fail(refusal(502, unloadable(facts, error)));
+  }
 
   let blocked = false;
   const stop = (found: Array<{ secret: string; where: string }>) => {
@@ -180,7 +190,7 @@ export async function handleExchange(
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (blocked) return;
-    const reason = upstreamErrorReason(facts, address.address, error);
+    const reason = upstreamErrorReason(facts, address.address, error, 'tls' in named);
     if (res.headersSent) {
       res.destroy();
       record.finish({ ...verdict, outcome: 'error', reason });
@@ -198,10 +208,17 @@ export function upstreamErrorReason(
   facts: RequestFacts,
   address: string,
   error: NodeJS.ErrnoException,
+  /** The policy names this upstream's CA (spec.network.upstreams): only it was trusted. */
+  namedCa = false,
 ): string {
   const where = `${facts.host}:${facts.port} (${address})`;
   const code = error.code ?? '';
-  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+  // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, …) and Node's.
+  const tlsProblem = /^ERR_TLS|CERT|^UNABLE_TO_|SIGNATURE/.test(code);
+  if (tlsProblem && namedCa) {
+    return `the upstream certificate of ${where} is not signed by the CA the policy names for it (${code}: ${error.message}); the connection was refused: check the cluster's certificate-authority in its kubeconfig and the policy's upstreams entry`;
+  }
+  if (tlsProblem) {
     return `the upstream certificate of ${where} is not trusted (${code}: ${error.message}); to trust a private CA, add it to the operating system's CA bundle or name its PEM file in WARDEN_UPSTREAM_CA, then restart the daemon (warden doctor lists the stores in use)`;
   }
   if (code === 'ECONNREFUSED') return `could not connect to ${where}: connection refused`;

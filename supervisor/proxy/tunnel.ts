@@ -47,6 +47,10 @@ export async function handleConnect(
 
   const policy = sandbox.policy();
   const decision = policy.decideConnect(host, port);
+  // An upstream the policy names (its own CA, a client certificate) is only reached by the
+  // proxy's own TLS: its tunnels are read, never spliced (a denial is shown inside too).
+  if (!('needsRequest' in decision) && decision.action !== 'deny' && policy.upstreamFor(host, port))
+    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   if ('needsRequest' in decision) return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   if (
     decision.action !== 'deny' &&

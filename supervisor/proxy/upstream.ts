@@ -1,9 +1,11 @@
 // Connections from the proxy to upstream servers, connected to the address the policy
-// vetted, with TLS verified against the system roots plus any extra CA the user configured.
+// vetted, with TLS verified against the system roots plus any extra CA the user configured,
+// or, for an upstream the policy names (a cluster's API server), against its CA alone.
 // Kept-alive pools belong to one sandbox each (a connection that carried one sandbox's
 // traffic never carries another's), are keyed by the vetted address, and never hand out
 // a socket that received bytes while it sat idle.
 
+import { createHash } from 'node:crypto';
 import type dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
@@ -20,6 +22,14 @@ export interface UpstreamRequest {
   method: string;
   path: string;
   headers: http.OutgoingHttpHeaders | string[];
+  /** The policy names this upstream: only its CA is trusted, and its client certificate is presented. */
+  tls?: UpstreamTlsOptions;
+}
+
+/** TLS for one named upstream (policy `spec.network.upstreams`). */
+export interface UpstreamTlsOptions {
+  ca: string;
+  clientCertificate?: { cert: string; key: string };
 }
 
 type LookupCallback = (
@@ -82,19 +92,54 @@ function guardPool<A extends http.Agent>(agent: A): A {
   return agent;
 }
 
+/** How many named upstreams' pools one sandbox keeps (the oldest is closed beyond it). */
+const MAX_NAMED_POOLS = 32;
+
 /** One sandbox's upstream connections. */
 export class UpstreamPool {
   readonly http: http.Agent;
   readonly https: https.Agent;
+  /** Pools of the upstreams the policy names, by a digest of their CA and client certificate. */
+  readonly #named = new Map<string, https.Agent>();
+  readonly #common: { keepAlive: true; maxFreeSockets: number; scheduling: 'lifo' };
 
   constructor(trust: UpstreamTrust, options: { maxFreeSockets?: number } = {}) {
-    const common = {
+    this.#common = {
       keepAlive: true,
       maxFreeSockets: options.maxFreeSockets ?? 256,
       scheduling: 'lifo' as const,
     };
-    this.http = guardPool(new http.Agent(common));
-    this.https = guardPool(new https.Agent({ ...common, secureContext: trust.secureContext }));
+    this.http = guardPool(new http.Agent(this.#common));
+    this.https = guardPool(new https.Agent({ ...this.#common, secureContext: trust.secureContext }));
+  }
+
+  /**
+   * The pool of a named upstream: a secure context trusting its CA alone and holding its
+   * client certificate (an agent's options win over a request's, so each gets its own agent).
+   * Throws when the CA or the certificate cannot be loaded.
+   */
+  #namedPool(t: UpstreamTlsOptions): https.Agent {
+    const id = createHash('sha256')
+      .update(t.ca)
+      .update('\0')
+      .update(t.clientCertificate?.cert ?? '')
+      .update('\0')
+      .update(t.clientCertificate?.key ?? '')
+      .digest('hex');
+    let agent = this.#named.get(id);
+    if (agent) return agent;
+    const secureContext = tls.createSecureContext({
+      ca: t.ca,
+      ...(t.clientCertificate ? { cert: t.clientCertificate.cert, key: t.clientCertificate.key } : {}),
+    });
+    agent = guardPool(new https.Agent({ ...this.#common, secureContext }));
+    if (this.#named.size >= MAX_NAMED_POOLS) {
+      const [oldest, old] = this.#named.entries().next().value as [string, https.Agent];
+      old.destroy();
+      this.#named.delete(oldest);
+    }
+    this.#named.set(id, agent);
+    return agent;
   }
 
   request(r: UpstreamRequest): http.ClientRequest {
@@ -111,7 +156,7 @@ export class UpstreamPool {
     if (r.scheme === 'http') return http.request({ ...base, agent: this.http });
     return https.request({
       ...base,
-      agent: this.https,
+      agent: r.tls ? this.#namedPool(r.tls) : this.https,
       servername: net.isIP(r.host) ? undefined : r.host,
     });
   }
@@ -124,5 +169,7 @@ export class UpstreamPool {
   destroy(): void {
     this.http.destroy();
     this.https.destroy();
+    for (const agent of this.#named.values()) agent.destroy();
+    this.#named.clear();
   }
 }

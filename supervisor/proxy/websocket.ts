@@ -8,7 +8,7 @@ import { admit, upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import { declaresBody } from './body-framing.ts';
 import type { ProxyServices } from './context.ts';
-import { failedAfter, proxyVerdict, type Refused, type Verdict } from './decide.ts';
+import { failedAfter, proxyVerdict, type Refused, settle, type Verdict } from './decide.ts';
 import { upstreamErrorReason } from './exchange.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
@@ -17,6 +17,7 @@ import { askForSearchableAnswer, redactingTransform, redactionReporter } from '.
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
 import { switchRefusal, type UpgradeOffer } from './upgrade-offer.ts';
+import { namedUpstreamTls, unloadable } from './upstream-tls.ts';
 import { inspectedSplice } from './ws-inspect.ts';
 
 function headLines(statusCode: number, statusMessage: string, raw: string[]): string {
@@ -46,6 +47,13 @@ export async function handleUpgrade(
   };
 
   if (declaresBody(req)) {
+    // A request the policy denies anyway is refused in the policy's words (kubectl's SPDY
+    // exec is a POST with a body: "cluster prod-eu is read-only for agents").
+    const decision = sandbox.policy().decideRequest(facts);
+    if (decision.action === 'deny') {
+      const denied = await settle(svc, sandbox, facts, decision, aborter.signal);
+      if (!denied.allowed) return fail(denied);
+    }
     // A handshake has no body; one declared here would be read upstream from the bytes
     // that follow the handshake, which were never decided.
     const reason =
@@ -80,15 +88,24 @@ export async function handleUpgrade(
   const report = redactionReporter(svc, sandbox, facts);
   if (holds) delete headers['sec-websocket-extensions'];
   if (redactor) askForSearchableAnswer(headers);
-  const upstream = owner.upstream.request({
-    scheme: upstreamScheme(target),
-    host: target.host,
-    port: target.port,
-    address,
-    method: facts.method,
-    path: admission.url,
-    headers,
-  });
+  const named = namedUpstreamTls(svc, sandbox, facts);
+  if ('error' in named) return fail(failedAfter(verdict, sandbox, facts, 502, named.error));
+  let upstream: ReturnType<typeof owner.upstream.request>;
+  try {
+    upstream = owner.upstream.request({
+      scheme: upstreamScheme(target),
+      host: target.host,
+      port: target.port,
+      address,
+      method: facts.method,
+      path: admission.url,
+      headers,
+      ...named,
+    });
+  } catch (error) {
+    // Only a named upstream's client certificate can fail to load here.
+    return fail(failedAfter(verdict, sandbox, facts, 502, unloadable(facts, error)));
+  }
   upstream.on('upgrade', (res, upSocket, upHead) => {
     record.status = res.statusCode;
     const switched = switchRefusal(offer, res.headers.upgrade);
@@ -158,7 +175,7 @@ export async function handleUpgrade(
     res.on('end', () => record.finish(verdict));
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
-    const reason = upstreamErrorReason(facts, address.address, error);
+    const reason = upstreamErrorReason(facts, address.address, error, 'tls' in named);
     fail(failedAfter(verdict, sandbox, facts, 502, reason));
   });
   upstream.end();

@@ -36,5 +36,11 @@ export {
   PLACEHOLDER_LENGTH,
   PLACEHOLDER_PREFIX,
 } from './scanner.ts';
-export { normalizeSecretHosts, parseInjectMode, SECRET_NAME, validateSecretName } from './validate.ts';
+export {
+  clientCertificateOf,
+  normalizeSecretHosts,
+  parseInjectMode,
+  SECRET_NAME,
+  validateSecretName,
+} from './validate.ts';
 export { type SetSecretOptions, Vault, type VaultOpenOptions } from './vault.ts';

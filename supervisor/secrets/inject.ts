@@ -9,6 +9,8 @@
 //   (also inside an `Authorization: Basic` credential); elsewhere they are left as they are.
 // - A value goes only where its placeholder is: a request without the placeholder gets
 //   nothing added, whoever sends it to the bound host.
+// - A tls-client secret's placeholder sent as the whole Bearer credential to a bound host
+//   removes the Authorization header: the proxy presents the certificate on the connection.
 // - Over plain HTTP nothing is ever injected, and a placeholder of a bound secret is a
 //   violation (`where: 'plain-http'`): secrets are only sent over HTTPS.
 
@@ -148,6 +150,8 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
       const mode = parseInjectMode(view.inject);
       if (mode.kind === 'bearer' || mode.kind === 'basic') return 'authorization';
       if (mode.kind === 'header') return mode.name.toLowerCase();
+      // A client certificate is presented on the connection, never put into a request.
+      if (mode.kind === 'tls-client') return undefined;
       return 'url';
     } catch {
       return undefined;
@@ -167,6 +171,12 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
       continue;
     }
     const lower = name.toLowerCase();
+    const presented = lower === 'authorization' ? tlsClientBearer(value, replaceable, ctx.vault) : undefined;
+    if (presented !== undefined) {
+      // The proxy presents this secret's certificate on the connection: the stand-in goes.
+      if (!injected.includes(presented)) injected.push(presented);
+      continue;
+    }
     const here = only(lower);
     const one = (v: string) => replaceInHeader(lower, v, here, secretValue);
     headers[name] = Array.isArray(value) ? value.map(one) : one(value);
@@ -179,6 +189,24 @@ export function applySecrets(input: SecretRequest, ctx: InjectionContext): Injec
   }
 
   return { headers, url, injected, violations };
+}
+
+const BEARER_ONLY = /^\s*bearer\s+(wdn_ph_[0-9a-z]{40})\s*$/i;
+
+/**
+ * The tls-client secret whose placeholder is the whole of a Bearer credential (a client
+ * that must send some credential, like kubectl, holds it): the header is dropped, since the
+ * proxy presents that secret's certificate itself.
+ */
+function tlsClientBearer(
+  value: string | string[],
+  replaceable: Map<string, string>,
+  vault: SecretSource,
+): string | undefined {
+  if (Array.isArray(value)) return undefined;
+  const m = BEARER_ONLY.exec(value);
+  const secret = m ? replaceable.get(m[1]!) : undefined;
+  return secret !== undefined && vault.get(secret)?.inject === 'tls-client' ? secret : undefined;
 }
 
 /**

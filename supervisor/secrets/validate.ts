@@ -27,6 +27,7 @@ const FORBIDDEN_HEADERS = new Set([
 export type ParsedInject =
   | { kind: 'bearer' }
   | { kind: 'basic' }
+  | { kind: 'tls-client' }
   | { kind: 'header'; name: string }
   | { kind: 'query'; param: string };
 
@@ -73,7 +74,7 @@ export function normalizeSecretHosts(hosts: unknown): string[] {
 }
 
 export function parseInjectMode(inject: unknown): ParsedInject {
-  if (inject === 'bearer' || inject === 'basic') return { kind: inject };
+  if (inject === 'bearer' || inject === 'basic' || inject === 'tls-client') return { kind: inject };
   if (typeof inject === 'string') {
     if (inject.startsWith('header:')) {
       const name = inject.slice('header:'.length);
@@ -103,7 +104,7 @@ export function parseInjectMode(inject: unknown): ParsedInject {
     }
   }
   throw new SecretValidationError(
-    `invalid inject mode ${JSON.stringify(inject)}: expected bearer, basic, header:NAME or query:PARAM`,
+    `invalid inject mode ${JSON.stringify(inject)}: expected bearer, basic, tls-client, header:NAME or query:PARAM`,
     'inject',
   );
 }
@@ -112,6 +113,7 @@ export function formatInjectMode(inject: ParsedInject): InjectMode {
   switch (inject.kind) {
     case 'bearer':
     case 'basic':
+    case 'tls-client':
       return inject.kind;
     case 'header':
       return `header:${inject.name}`;
@@ -131,8 +133,30 @@ export function validateSecretValue(value: unknown, inject: ParsedInject): strin
       'value',
     );
   }
+  if (inject.kind === 'tls-client') clientCertificateOf(value);
   if (inject.kind === 'basic' && !value.includes(':')) {
     throw new SecretValidationError('a basic secret value must have the form user:password', 'value');
   }
   return value;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const PEM_KEY = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----[\s\S]+?-----END \1-----/g;
+
+/**
+ * A tls-client secret's value: the base64 of a PEM text holding the client certificate (and
+ * its chain) and one unencrypted private key, as a kubeconfig's client-certificate-data and
+ * client-key-data are joined. Throws a SecretValidationError that never quotes the value.
+ */
+export function clientCertificateOf(value: string): { cert: string; key: string } {
+  const text = /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64').toString('latin1') : '';
+  const certs = text.match(PEM_CERT) ?? [];
+  const keys = text.match(PEM_KEY) ?? [];
+  if (certs.length === 0 || keys.length !== 1 || keys[0]!.includes('ENCRYPTED')) {
+    throw new SecretValidationError(
+      'a tls-client secret value is the base64 of a PEM text with the client certificate and one unencrypted private key',
+      'value',
+    );
+  }
+  return { cert: certs.join('\n'), key: keys[0]! };
 }

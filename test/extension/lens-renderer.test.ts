@@ -14,6 +14,7 @@ import { skipReason as chromiumMissing, launchChromium, screenshot } from '../e2
 import { curl } from '../support/curl.ts';
 import { policyYaml, startTestDaemon, until } from '../support/daemon.ts';
 import { type LoadedExtension, loadFreelensExtension } from '../support/freelens-host.ts';
+import { startKubeApiServer } from '../support/kube-apiserver.ts';
 import {
   hostLibsMissing,
   hostVersions,
@@ -315,6 +316,61 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
         .getByRole('button', { name: /Deny once/ })
         .click();
       assert.notEqual((await held).status, 200);
+      assert.deepEqual(lp.errors, []);
+    });
+
+    test(`${flavor}: a cluster ticked read-only for agents shows ready, or refused with the reason`, async (t) => {
+      const d = await startTestDaemon({ label: 'lens-ui' });
+      t.after(() => d.stop());
+      const kube = await startKubeApiServer({ auth: 'token' });
+      t.after(() => kube.close());
+      const dir = tempDir(t, 'warden-kube-ro-');
+      const good = path.join(dir, 'good');
+      await kube.kubeconfig(good, 'prod-eu', { token: kube.token });
+      const plain = path.join(dir, 'plain');
+      writeFileSync(
+        plain,
+        `apiVersion: v1\nkind: Config\nclusters:\n- name: dev\n  cluster:\n    server: http://127.0.0.1:${up.httpPort}\n` +
+          'contexts:\n- name: dev\n  context:\n    cluster: dev\n    user: dev\nusers:\n- name: dev\n  user: {}\n',
+      );
+      const { lp, page } = await open(t, flavor, d.home);
+      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
+      await page.evaluate(
+        ([a, b]) =>
+          (window as unknown as { lensHost: { setCatalog(items: unknown[]): void } }).lensHost.setCatalog(
+            [
+              ['prod-eu', a],
+              ['dev', b],
+            ].map(([name, file]) => ({
+              apiVersion: 'entity.k8slens.dev/v1alpha1',
+              kind: 'KubernetesCluster',
+              metadata: { uid: `uid-${name}`, name },
+              spec: { kubeconfigPath: file, kubeconfigContext: name },
+            })),
+          ),
+        [good, plain] as const,
+      );
+      await page.getByLabel('prod-eu read-only for agents').click({ timeout: 10_000 });
+      await page.locator('[data-warden-read-only-state="ready"]').waitFor({ timeout: 15_000 });
+      await page.getByLabel('dev read-only for agents').click();
+      const refused = page.locator('[data-warden-read-only-state="refused"]');
+      await refused.waitFor({ timeout: 15_000 });
+      assert.match(
+        (await refused.textContent()) ?? '',
+        /refused: the server http:\/\/127\.0\.0\.1:\d+ is not HTTPS/,
+      );
+      assert.ok(!(await page.content()).includes(kube.token), 'the token is not on the page');
+      await screenshot(page, `lens-${flavor}-read-only`);
+      await page.getByLabel('prod-eu read-only for agents').click();
+      await page
+        .locator('[data-warden-read-only-state="ready"]')
+        .waitFor({ state: 'detached', timeout: 15_000 });
+      await page.getByLabel('dev read-only for agents').click();
+      await until(
+        'the vault to be emptied',
+        async () => (await d.client.call('GET /v1/secrets')).length === 0,
+        10_000,
+      );
       assert.deepEqual(lp.errors, []);
     });
   }

@@ -99,6 +99,20 @@ export interface TerminalsPref {
   mode: 'off' | 'all' | 'listed';
   /** With `listed`: cluster names (or catalog ids). */
   clusters: string[];
+  /**
+   * Clusters whose Kubernetes API is read-only for agents (their terminals are governed
+   * whatever the mode): kubectl there gets a kubeconfig of Warden's, without the credential.
+   */
+  readOnly?: string[];
+}
+
+/** A read-only cluster's state, for the preferences pane. */
+export interface ReadOnlyView {
+  cluster: string;
+  /** ready: kubectl in its terminals reads through Warden; refused: every request is denied. */
+  state: 'ready' | 'refused' | 'pending';
+  /** Why it is refused ("its credential comes from an exec plugin (aws)"). */
+  problem?: string;
 }
 
 export interface TerminalsView {
@@ -107,6 +121,8 @@ export interface TerminalsView {
   sandboxId?: string;
   /** Why governed terminals cannot reach anything now (they fail closed). */
   problem?: string;
+  /** The read-only clusters, once the listener was made. */
+  readOnly?: ReadOnlyView[];
 }
 
 /** A cluster of the host's catalog, as the renderer reads it (KubernetesCluster entities). */

@@ -85,9 +85,14 @@ export function registerIpcHandlers(
   ipc.handle(WARDEN_IPC.setTerminals, async (_event, pref): Promise<TerminalsResult> => {
     const problem = terminalsPrefProblem(pref);
     if (problem) return { ok: false, error: { name: 'BadRequest', message: problem } };
-    const { mode, clusters } = pref as TerminalsPref;
+    const { mode, clusters, readOnly } = pref as TerminalsPref;
+    const copy: TerminalsPref = {
+      mode,
+      clusters: [...clusters],
+      ...(readOnly ? { readOnly: [...readOnly] } : {}),
+    };
     try {
-      return { ok: true, terminals: await prefs.setTerminals({ mode, clusters: [...clusters] }) };
+      return { ok: true, terminals: await prefs.setTerminals(copy) };
     } catch (error) {
       const message = `could not save the preference: ${(error as Error).message}`;
       return { ok: false, error: { name: 'PreferencesNotSaved', message } };

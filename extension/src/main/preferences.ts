@@ -52,8 +52,8 @@ export async function loadPreferences(dir: string, log: (line: string) => void):
     const prefs: Preferences = {};
     if (isNotificationsPref(parsed.notifications)) prefs.notifications = parsed.notifications;
     if (parsed.terminals !== undefined && !terminalsPrefProblem(parsed.terminals)) {
-      const { mode, clusters } = parsed.terminals as TerminalsPref;
-      prefs.terminals = { mode, clusters };
+      const { mode, clusters, readOnly } = parsed.terminals as TerminalsPref;
+      prefs.terminals = { mode, clusters, ...(readOnly ? { readOnly } : {}) };
     }
     if (parsed.stateFolder === undefined) return prefs;
     const problem = stateFolderProblem(parsed.stateFolder);

@@ -5,7 +5,7 @@
 
 import os from 'node:os';
 import { VERSION } from '../../../supervisor/api/version.ts';
-import { type ClusterRef, type Snapshot, WARDEN_IPC } from '../common/ipc.ts';
+import { type CatalogCluster, type ClusterRef, type Snapshot, WARDEN_IPC } from '../common/ipc.ts';
 import { clusterRefs } from './clusters.ts';
 import { WardenConnection } from './connection.ts';
 import { daemonLocation } from './daemon-location.ts';
@@ -72,6 +72,7 @@ export async function electronNotification(
 export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain> {
   let prefs: Preferences = await loadPreferences(o.folder, (line) => o.log('warn', line));
   let clusters: ClusterRef[] = [];
+  let catalog: CatalogCluster[] = [];
   const userData = desktopUserData(process.env, process.platform, os.homedir());
   const notifier = new ApprovalNotifier({
     make: o.makeNotification,
@@ -93,6 +94,8 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
   const broadcastSnapshot = () => o.ipc.broadcast(WARDEN_IPC.changed, connection.snapshot());
   const terminals = new TerminalGovernor({
     pref: () => prefs.terminals ?? { mode: 'off', clusters: [] },
+    catalog: () => catalog,
+    folder: o.folder,
     log: o.log,
     onChange: () => broadcastSnapshot(),
   });
@@ -143,7 +146,10 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
         return notifier.view();
       },
       async setClusters(list) {
+        catalog = list;
         clusters = await clusterRefs(list);
+        // A read-only cluster's kubeconfig may have moved: the listener follows.
+        await terminals.sync();
         broadcastSnapshot();
         return clusters;
       },

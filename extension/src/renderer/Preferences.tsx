@@ -1,5 +1,6 @@
 // The preferences pane: the Warden state folder (where the daemon's socket and token are;
-// empty for $WARDEN_HOME or the default) and native notifications for new approvals.
+// empty for $WARDEN_HOME or the default), native notifications for new approvals, governed
+// Lens terminals and the clusters whose Kubernetes API is read-only for agents.
 
 import { observer } from 'mobx-react';
 import React, { useState } from 'react';
@@ -107,6 +108,7 @@ const TerminalsInput = observer(function TerminalsInput({ store }: { store: Ward
           <button type="submit">Save</button>
         </form>
       ) : null}
+      <ReadOnlyInput store={store} />
       {t && t.pref.mode !== 'off' ? (
         <p className="warden-muted" data-warden-terminals={t.sandboxId ? 'governed' : 'closed'}>
           {t.sandboxId
@@ -115,6 +117,54 @@ const TerminalsInput = observer(function TerminalsInput({ store }: { store: Ward
         </p>
       ) : null}
     </div>
+  );
+});
+
+/**
+ * Per cluster of the catalog: "read-only for agents". kubectl in its (governed) terminals
+ * reads through Warden, and every write is denied; a credential Warden cannot hold is
+ * refused here with the reason.
+ */
+const ReadOnlyInput = observer(function ReadOnlyInput({ store }: { store: WardenStore }) {
+  const t = store.snapshot?.terminals;
+  const pref = t?.pref ?? { mode: 'off' as const, clusters: [] };
+  const chosen = pref.readOnly ?? [];
+  const names = [...new Set([...(store.snapshot?.clusters ?? []).map((c) => c.name), ...chosen])];
+  if (names.length === 0) return null;
+  const toggle = (name: string, on: boolean) =>
+    void store.setTerminals({
+      ...pref,
+      readOnly: on ? [...chosen.filter((c) => c !== name), name] : chosen.filter((c) => c !== name),
+    });
+  return (
+    <fieldset className="warden-read-only" data-warden-read-only="">
+      <legend>Kubernetes API read-only for agents</legend>
+      {names.map((name) => {
+        const state = t?.readOnly?.find((r) => r.cluster === name);
+        return (
+          <div key={name}>
+            <label>
+              <input
+                type="checkbox"
+                aria-label={`${name} read-only for agents`}
+                checked={chosen.includes(name)}
+                onChange={(e) => toggle(name, e.target.checked)}
+              />{' '}
+              {name}
+            </label>{' '}
+            {state ? (
+              <span className="warden-muted" data-warden-read-only-state={state.state}>
+                {state.state === 'ready'
+                  ? 'kubectl in its terminals reads through Warden; writes, exec and port-forward are denied'
+                  : state.state === 'refused'
+                    ? `refused: ${state.problem ?? 'its credential cannot be held'}; every request to it is denied`
+                    : 'waiting for the listener'}
+              </span>
+            ) : null}
+          </div>
+        );
+      })}
+    </fieldset>
   );
 });
 
