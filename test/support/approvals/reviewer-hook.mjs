@@ -1,7 +1,7 @@
 // A reviewer hook command for the tests: reads the pending approval on stdin and behaves by
 // the request's path: /allow, /deny, /ask answer so; /slow never answers; /crash exits 3;
 // /signal kills itself; /garbage prints text; /flood prints 1 MiB; /extra answers a field the
-// verdict does not have; /env denies with its environment's names and values as the reason;
+// verdict does not have; /env denies with whether a Warden variable or the test secret reached it, and its variables' names;
 // /orphan leaves a child holding stdout open and exits 0 without answering.
 import { spawn } from 'node:child_process';
 
@@ -34,10 +34,16 @@ process.stdin.on('end', () => {
       return process.stdout.write('x'.repeat(1024 * 1024));
     case '/extra':
       return say({ decision: 'allow', scope: 'always' });
-    case '/env':
-      return say({ decision: 'deny', reason: JSON.stringify(process.env).slice(0, 1000) });
+    case '/env': {
+      const e = Object.entries(process.env);
+      const leaked = e.some(([k, v]) => k.startsWith('WARDEN') || String(v).includes('hunter2'));
+      const keys = e.map(([k]) => k).sort();
+      return say({ decision: 'deny', reason: `leaked=${leaked}; keys=${keys.join(',')}`.slice(0, 1000) });
+    }
     case '/orphan': {
-      spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: ['ignore', 'inherit', 'ignore'] });
+      spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], {
+        stdio: ['ignore', 'inherit', 'ignore'],
+      });
       return;
     }
     default:
