@@ -13,17 +13,21 @@ export class ApprovalNotFoundError extends WardenError {
   }
 }
 
+/**
+ * An answer to an approval that already closed: named ApprovalNotFound (404) as before the
+ * inbox kept history, so clients that drop a card on it keep doing so, but saying what became of it.
+ */
 export function closedError(v: ApprovalView): WardenError {
   const when = v.closedAt ?? 'earlier';
   const what =
     v.state === 'answered' && v.answer
-      ? `was already answered ${v.answer.decision} (${v.answer.scope}) by ${v.answer.by} from ${v.answer.client} at ${when}`
+      ? `was answered ${v.answer.decision} (${v.answer.scope}) by ${v.answer.by} from ${v.answer.client} at ${when}`
       : v.state === 'expired'
         ? `expired at ${when}: its requests were denied`
         : `was cancelled at ${when}${v.cancelReason ? ` (${v.cancelReason})` : ''}`;
   return new WardenError(
-    'ApprovalClosed',
-    `approval ${v.id} ${what}`,
+    'ApprovalNotFound',
+    `approval ${v.id} is no longer waiting: it ${what}`,
     'see the history with: warden approvals --state all',
   );
 }

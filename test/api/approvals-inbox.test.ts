@@ -84,9 +84,9 @@ test('an answer given late still releases the held request, and the history says
       body: { decision: 'deny', scope: 'once' },
     })
     .catch((e) => e);
-  assert.equal(again.name, 'ApprovalClosed');
-  assert.equal(again.status, 409);
-  assert.match(again.message, /already answered allow \(once\) by tester from desktop/);
+  assert.equal(again.name, 'ApprovalNotFound', 'the name clients already drop a card on');
+  assert.equal(again.status, 404);
+  assert.match(again.message, /no longer waiting: it was answered allow \(once\) by tester from desktop/);
 });
 
 test('an expired approval stays listed as expired; the held request was denied', async () => {
