@@ -35,7 +35,6 @@ function row(s: SandboxView): string[] {
       'host',
       'LISTENING',
       age(s.createdAt),
-      String(s.promptsLastHour ?? '-'),
       `${s.host}:${s.port}`,
       '-',
       '-',
@@ -44,13 +43,13 @@ function row(s: SandboxView): string[] {
       '-',
       '-',
       '-',
+      String(s.promptsLastHour ?? '-'),
     ];
   return [
     s.sandboxId,
     'vm',
     s.state,
     age(s.createdAt),
-    String(s.promptsLastHour ?? '-'),
     `127.0.0.1:${s.proxyPort}`,
     s.image.id.slice(0, 12),
     String(s.cpus),
@@ -59,6 +58,7 @@ function row(s: SandboxView): string[] {
     s.accel?.accel ?? '-',
     s.agents.length ? s.agents.map((a) => `${a.name}@${a.version}`).join(',') : '-',
     s.workspace ? `${s.workspace.hostPath}${s.workspace.readOnly ? ' (ro)' : ''}` : '-',
+    String(s.promptsLastHour ?? '-'),
   ];
 }
 
@@ -69,7 +69,6 @@ export function formatSandboxes(list: SandboxView[]): string {
       'KIND',
       'STATE',
       'AGE',
-      'PROMPTS/H',
       'PROXY',
       'IMAGE',
       'CPUS',
@@ -78,6 +77,7 @@ export function formatSandboxes(list: SandboxView[]): string {
       'ACCEL',
       'AGENTS',
       'WORKSPACE',
+      'PROMPTS/H',
     ],
   ];
   for (const s of list) rows.push(row(s));
