@@ -66,8 +66,8 @@ export interface ApprovalQueueDeps {
     action: ApprovalDecision,
     by: string,
   ) => boolean;
-  /** The reviewer hook: sees each approval before a human does. */
-  review?: (approval: ApprovalView) => Promise<ReviewOutcome>;
+  /** The reviewer hook: sees each approval before a human does (`signal`: the approval closed first). */
+  review?: (approval: ApprovalView, signal: AbortSignal) => Promise<ReviewOutcome>;
   /** Closed approvals kept (default history.ts HISTORY_LIMIT). */
   historyLimit?: number;
   now?: () => number;

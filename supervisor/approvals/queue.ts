@@ -30,6 +30,8 @@ interface Pending {
   timer: NodeJS.Timeout;
   /** The rule an `always` answer wrote (kept for revocation). */
   written?: WrittenRule;
+  /** Aborts the reviewer hook's run when the approval closes first. */
+  reviewing?: AbortController;
 }
 
 /** Requests wait on one approval only when their whole request line is the same, query included. */
@@ -232,7 +234,8 @@ export class ApprovalQueue {
 
   /** The reviewer hook sees it first: allow and deny settle it, ask shows it to the humans. */
   #review(p: Pending, review: NonNullable<ApprovalQueueDeps['review']>): void {
-    const verdict = review({ ...p.view }).catch(
+    p.reviewing = new AbortController();
+    const verdict = review({ ...p.view }, p.reviewing.signal).catch(
       (error: Error): ReviewOutcome => ({
         decision: 'deny',
         reason: `reviewer hook failed (${error.message}): denied`,
@@ -347,6 +350,7 @@ export class ApprovalQueue {
 
   #finish(p: Pending, outcome: ApprovalOutcome, close: Partial<ApprovalView>): ApprovalView {
     clearTimeout(p.timer);
+    p.reviewing?.abort();
     this.#byId.delete(p.view.id);
     for (const [key, value] of this.#byKey) if (value === p) this.#byKey.delete(key);
     const closed: ApprovalView = {

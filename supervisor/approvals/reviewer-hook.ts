@@ -101,7 +101,14 @@ function scrubbedEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function runCommand(argv: string[], input: string, timeoutMs: number): Promise<ReviewOutcome> {
+const CLOSED_FIRST = 'the approval closed first';
+
+function runCommand(
+  argv: string[],
+  input: string,
+  timeoutMs: number,
+  closed?: AbortSignal,
+): Promise<ReviewOutcome> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (o: ReviewOutcome) => {
@@ -128,6 +135,14 @@ function runCommand(argv: string[], input: string, timeoutMs: number): Promise<R
       killAll();
       finish(failed(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
+    closed?.addEventListener(
+      'abort',
+      () => {
+        killAll();
+        finish(failed(CLOSED_FIRST));
+      },
+      { once: true },
+    );
     const chunks: Buffer[] = [];
     let size = 0;
     child.stdout.on('data', (c: Buffer) => {
@@ -151,8 +166,14 @@ function runCommand(argv: string[], input: string, timeoutMs: number): Promise<R
   });
 }
 
-async function callWebhook(url: string, input: string, timeoutMs: number): Promise<ReviewOutcome> {
-  const signal = AbortSignal.timeout(timeoutMs);
+async function callWebhook(
+  url: string,
+  input: string,
+  timeoutMs: number,
+  closed?: AbortSignal,
+): Promise<ReviewOutcome> {
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = closed ? AbortSignal.any([deadline, closed]) : deadline;
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -180,7 +201,8 @@ async function callWebhook(url: string, input: string, timeoutMs: number): Promi
     }
     return parseVerdict(Buffer.concat(chunks).toString('utf8').trim(), 'its response');
   } catch (error) {
-    if (signal.aborted) return failed(`no answer within ${timeoutMs} ms`);
+    if (closed?.aborted) return failed(CLOSED_FIRST);
+    if (deadline.aborted) return failed(`no answer within ${timeoutMs} ms`);
     return failed(`the request failed: ${(error as Error).message}`);
   }
 }
@@ -200,15 +222,17 @@ export class ReviewerHook {
     return 'command' in this.#config ? `command ${this.#config.command[0]}` : `webhook ${this.#config.url}`;
   }
 
-  async review(approval: ApprovalView): Promise<ReviewOutcome> {
+  /** The hook's verdict; `closed` aborts a run (or its wait for a turn) when the approval closes first. */
+  async review(approval: ApprovalView, closed?: AbortSignal): Promise<ReviewOutcome> {
     if (this.#running >= REVIEW_CONCURRENCY) await new Promise<void>((go) => this.#waiting.push(go));
     this.#running++;
     try {
+      if (closed?.aborted) return failed(CLOSED_FIRST);
       const input = `${JSON.stringify({ version: 1, approval } satisfies ReviewRequest)}\n`;
       const t = this.#config.timeoutMs ?? REVIEW_DEFAULT_TIMEOUT_MS;
       return 'command' in this.#config
-        ? await runCommand(this.#config.command, input, t)
-        : await callWebhook(this.#config.url, input, t);
+        ? await runCommand(this.#config.command, input, t, closed)
+        : await callWebhook(this.#config.url, input, t, closed);
     } finally {
       this.#running--;
       this.#waiting.shift()?.();

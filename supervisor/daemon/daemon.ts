@@ -136,7 +136,7 @@ export class Daemon {
       redecide: (sandboxId, facts) => sandboxes.get(sandboxId).policy().decideRequest(facts).action,
       removeSessionRule: (sandboxId, rule, action, by) =>
         layers.removeSessionRule(sandboxId, { ...rule, action }, by),
-      ...(reviewer ? { review: (approval) => reviewer.review(approval) } : {}),
+      ...(reviewer ? { review: (approval, signal) => reviewer.review(approval, signal) } : {}),
     });
     const svc: ProxyServices = {
       emit,
