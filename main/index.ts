@@ -61,7 +61,7 @@ const daemonCommand = app.isPackaged
   : { execPath: process.env.WARDEN_NODE ?? 'node', binPath: path.join(appRoot, 'bin', 'warden.mjs') };
 
 const supervisor = new DaemonSupervisor({
-  connect: () => ApiClient.fromFiles(paths.socket, paths.tokenFile),
+  connect: () => ApiClient.fromFiles(paths.socket, paths.tokenFile, 'desktop'),
   spawnDaemon: () => spawnWardenDaemon(paths, daemonCommand),
   signal: signalProcess,
   daemonLog: paths.daemonLog,

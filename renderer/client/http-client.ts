@@ -3,6 +3,7 @@
 // (EventSource cannot send the Authorization header), reconnecting with backoff. The
 // terminal is the daemon's WebSocket route (ws-terminal.ts).
 
+import { CLIENT_HEADER } from '../../supervisor/api/approval-types.ts';
 import { type Backoff, backoffDelay } from '../../supervisor/api/backoff.ts';
 import { BRIDGE_METHODS, type BridgeArgs, type BridgeMethod } from '../../supervisor/api/bridge.ts';
 import type { LiveEvent } from '../../supervisor/api/events.ts';
@@ -26,7 +27,8 @@ export interface HttpClientOptions {
 export function createHttpClient(opts: HttpClientOptions): WardenClient {
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const backoff = opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
-  const auth = { authorization: `Bearer ${opts.token}` };
+  // The client label (a label for the audit trail; the token is the same for every local client).
+  const auth = { authorization: `Bearer ${opts.token}`, [CLIENT_HEADER]: 'browser' };
 
   async function call(route: RouteKey, args: BridgeArgs<RouteKey> = {}): Promise<unknown> {
     const { method, path } = routePath(route, (args.params ?? {}) as Record<string, string>);

@@ -5,6 +5,7 @@ import { makeObservable, observable, runInAction } from 'mobx';
 import type { LiveEvent } from '../../supervisor/api/events.ts';
 import type { ConnectionState, WardenClient } from '../client/client.ts';
 import { ActivityStore, type ActivityStoreOptions } from './activity.ts';
+import { ApprovalHistoryStore } from './approval-history.ts';
 import { ApprovalsStore, type Clock, systemClock } from './approvals.ts';
 import { FirstRunStore } from './first-run.ts';
 import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
@@ -22,6 +23,8 @@ export class RootStore {
   readonly client: WardenClient;
   readonly activity: ActivityStore;
   readonly approvals: ApprovalsStore;
+  /** What was decided, revocation, and the prompt rate. */
+  readonly approvalHistory: ApprovalHistoryStore;
   readonly policy: PolicyStore;
   readonly sandboxes: SandboxesStore;
   readonly secrets: SecretsStore;
@@ -39,6 +42,7 @@ export class RootStore {
     this.client = client;
     this.activity = new ActivityStore(opts.activity);
     this.approvals = new ApprovalsStore(client, opts.clock ?? systemClock);
+    this.approvalHistory = new ApprovalHistoryStore(client);
     this.policy = new PolicyStore(client, opts.policy);
     this.sandboxes = new SandboxesStore(client);
     this.secrets = new SecretsStore(client);
@@ -60,6 +64,7 @@ export class RootStore {
         });
         if (state === 'open') {
           void this.approvals.load();
+          void this.approvalHistory.load();
           void this.status.status.load();
           void this.sandboxes.all.load();
           void this.tasks.load();
@@ -99,11 +104,16 @@ export class RootStore {
       case 'approval.pending':
         this.activity.ingest(event);
         this.approvals.onEvent(event);
+        this.approvalHistory.onEvent(event);
         return;
       case 'approval.answered':
       case 'approval.expired':
       case 'approval.cancelled':
         this.approvals.onEvent(event);
+        this.approvalHistory.onEvent(event);
+        return;
+      case 'approval.revoked':
+        this.approvalHistory.onEvent(event);
         return;
       case 'policy.changed':
         if (this.policy.policy.value) void this.policy.load();

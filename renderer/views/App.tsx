@@ -144,7 +144,9 @@ export const App = observer(function App({ root }: { root: RootStore }) {
             <ActivityView store={root.activity} />
           )
         ) : null}
-        {view === 'approvals' ? <ApprovalsView store={root.approvals} /> : null}
+        {view === 'approvals' ? (
+          <ApprovalsView store={root.approvals} history={root.approvalHistory} />
+        ) : null}
         {view === 'policy' ? (
           <PolicyView store={root.policy} sandboxes={root.sandboxes.all.value ?? []} />
         ) : null}

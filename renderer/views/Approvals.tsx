@@ -6,7 +6,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { ApprovalDecision, ApprovalView } from '../../supervisor/api/events.ts';
 import type { PolicyDiff } from '../../supervisor/api/policy-types.ts';
 import { type BridgeError, toBridgeError } from '../client/client.ts';
+import type { ApprovalHistoryStore } from '../stores/approval-history.ts';
 import type { ApprovalsStore } from '../stores/approvals.ts';
+import { ApprovalHistoryView, PromptRate } from './ApprovalHistory.tsx';
 import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
 
 interface Confirming {
@@ -16,7 +18,13 @@ interface Confirming {
   error?: BridgeError;
 }
 
-export const ApprovalsView = observer(function ApprovalsView({ store }: { store: ApprovalsStore }) {
+export const ApprovalsView = observer(function ApprovalsView({
+  store,
+  history,
+}: {
+  store: ApprovalsStore;
+  history: ApprovalHistoryStore;
+}) {
   const [confirming, setConfirming] = useState<Confirming | null>(null);
   const list = store.list;
 
@@ -35,6 +43,7 @@ export const ApprovalsView = observer(function ApprovalsView({ store }: { store:
     <section className="view approvals" aria-labelledby="approvals-title">
       <header className="view-head">
         <h1 id="approvals-title">Approvals</h1>
+        <PromptRate history={history} />
         <p className="shortcuts-hint">
           On a focused card: <kbd>a</kbd> allow once, <kbd>A</kbd> always allow, <kbd>d</kbd> deny once,{' '}
           <kbd>D</kbd> always deny.
@@ -59,6 +68,7 @@ export const ApprovalsView = observer(function ApprovalsView({ store }: { store:
           />
         ))}
       </ul>
+      <ApprovalHistoryView history={history} />
       {confirming ? (
         <ConfirmAlways
           confirming={confirming}

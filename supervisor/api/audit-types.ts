@@ -13,6 +13,7 @@ export const AUDIT_KINDS = [
   'approval.answered',
   'approval.expired',
   'approval.cancelled',
+  'approval.revoked',
   'secret.injected',
   'secret.exfiltration_blocked',
   'secret.redacted',

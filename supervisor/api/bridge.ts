@@ -12,6 +12,7 @@ export const BRIDGE_METHODS = {
   listApprovals: 'GET /v1/approvals',
   answerApproval: 'POST /v1/approvals/:id',
   previewApproval: 'POST /v1/approvals/:id/preview',
+  revokeApproval: 'POST /v1/approvals/:id/revoke',
   getPolicy: 'GET /v1/policy',
   validatePolicy: 'POST /v1/policy/validate',
   applyPolicy: 'PUT /v1/policy',

@@ -13,6 +13,7 @@ export const API_ERROR_NAMES = [
   'Unauthorized',
   'Forbidden',
   'ApprovalNotFound',
+  'ApprovalClosed',
   // policies and secrets
   'PolicyInvalid',
   'SecretInvalid',

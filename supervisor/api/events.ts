@@ -2,6 +2,12 @@
 // subscribe to the same bus; nothing else decides what happened.
 
 import type { AgentPin } from './agent-types.ts';
+import type {
+  AnswerSource,
+  ApprovalAnswerView,
+  ApprovalRevocationView,
+  ApprovalState,
+} from './approval-types.ts';
 import type { LifecycleState } from './lifecycle.ts';
 import type { Action, Decision, LayerName, PolicyDiff, RuleRef, Scheme } from './policy-types.ts';
 import type { TaskEvent } from './tasks.ts';
@@ -91,6 +97,16 @@ export interface ApprovalView extends Identity {
   suggestedRule: { match: string; methods?: string[]; paths?: string[] };
   /** How many identical requests (same method, URL and query) are waiting on this approval. */
   waiting: number;
+  /** Where it is (absent on views from before the inbox kept history: pending). */
+  state?: ApprovalState;
+  /** When it left the inbox (answered, expired or cancelled). */
+  closedAt?: string;
+  /** Who answered, from where, when. */
+  answer?: ApprovalAnswerView;
+  /** An `always` answer taken back. */
+  revoked?: ApprovalRevocationView;
+  /** Why it was cancelled. */
+  cancelReason?: string;
 }
 
 export type ApprovalDecision = 'allow' | 'deny';
@@ -110,11 +126,33 @@ export interface ApprovalAnsweredEvent extends Identity {
   scope: ApprovalScope;
   /** The human who answered. */
   by: string;
+  /** The tool the answer came from (absent on records written before clients were named). */
+  client?: AnswerSource;
+  /** Why (the reviewer hook's reason). */
+  reason?: string;
   method: string;
   host: string;
   path: string;
   /** As shown on the approval (absent on records written before queries were shown). */
   query?: string;
+}
+
+/** An `always` answer taken back: the session rule it wrote is removed (its `policy.changed` follows). */
+export interface ApprovalRevokedEvent extends Identity {
+  type: 'approval.revoked';
+  time: string;
+  approvalId: string;
+  /** Who took it back, and with which tool. */
+  by: string;
+  client: AnswerSource;
+  /** The answer taken back. */
+  decision: ApprovalDecision;
+  method: string;
+  host: string;
+  path: string;
+  query?: string;
+  /** False when the rule was already gone: nothing changed. */
+  ruleRemoved: boolean;
 }
 
 export interface ApprovalExpiredEvent extends Identity {
@@ -229,6 +267,7 @@ export type WardenEvent =
   | ApprovalAnsweredEvent
   | ApprovalExpiredEvent
   | ApprovalCancelledEvent
+  | ApprovalRevokedEvent
   | SecretInjectedEvent
   | SecretExfiltrationBlockedEvent
   | SecretRedactedEvent

@@ -2,6 +2,7 @@
 // mode, Lens extension) call through `ApiRoutes` so a path or a body shape is never typed twice.
 
 import type { AddAgentRequest, AddAgentResponse, AgentView, RemoveAgentResponse } from './agent-types.ts';
+import type { ApprovalStateFilter } from './approval-types.ts';
 import type {
   AuditChainStatus,
   AuditHistogram,
@@ -65,7 +66,15 @@ export interface ApiRoutes {
     body: AddRuleRequest;
     response: ApplyPolicyResponse;
   };
-  'GET /v1/approvals': { params: Record<string, never>; body: undefined; response: ApprovalView[] };
+  /** What waits for a human (default), or the history: `?state=answered|expired|cancelled|all`, newest first. */
+  'GET /v1/approvals': {
+    params: Record<string, never>;
+    body: undefined;
+    query?: { state?: ApprovalStateFilter };
+    response: ApprovalView[];
+  };
+  /** Take back an `always` answer: the session rule it wrote is removed (on the audit chain). */
+  'POST /v1/approvals/:id/revoke': { params: { id: string }; body: undefined; response: ApprovalView };
   'POST /v1/approvals/:id': {
     params: { id: string };
     body: AnswerApprovalRequest;

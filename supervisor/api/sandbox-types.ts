@@ -31,6 +31,8 @@ interface SandboxViewBase {
   policySource?: string;
   /** Secret name → placeholder handed to the agent (placeholders are not secret). */
   placeholders: Record<string, string>;
+  /** Approval prompts shown to a human in the last hour (approval fatigue). */
+  promptsLastHour?: number;
 }
 
 /** A QEMU microVM whose only way out is its proxy listener. */

@@ -189,3 +189,107 @@ test('approvals cancelled with their sandbox or the daemon are announced, with t
   queue.cancelAll('again');
   assert.equal(events.length, before, 'nothing is announced when nothing waits');
 });
+
+test('closed approvals stay listed, newest first, bounded; the default list is what waits', async () => {
+  const events: WardenEvent[] = [];
+  const queue = new ApprovalQueue({
+    emit: (e) => events.push(e),
+    addSessionRule: () => emptyDiff,
+    redecide: () => 'ask',
+    historyLimit: 2,
+  });
+  for (const p of ['/1', '/2', '/3']) {
+    const waiting = queue.request(ask(facts(p)));
+    queue.answer(queue.list()[0]!.id, { decision: 'deny', scope: 'once' }, { by: 'alice', client: 'cli' });
+    await waiting;
+  }
+  assert.deepEqual(queue.list(), []);
+  const history = queue.list('answered');
+  assert.deepEqual(
+    history.map((a) => a.path),
+    ['/3', '/2'],
+  );
+  assert.equal(history[0]?.answer?.client, 'cli');
+  assert.equal(queue.list('all').length, 2);
+  assert.equal(queue.list('expired').length, 0);
+});
+
+test('revoking an always answer removes the rule it wrote, once, and says so on the record', async () => {
+  const removed: unknown[] = [];
+  const events: WardenEvent[] = [];
+  const queue = new ApprovalQueue({
+    emit: (e) => events.push(e),
+    addSessionRule: () => emptyDiff,
+    removeSessionRule: (sandboxId, rule, action, by) => {
+      removed.push({ sandboxId, rule, action, by });
+      return true;
+    },
+    redecide: () => 'ask',
+  });
+  const waiting = queue.request(ask(facts('/x')));
+  const id = queue.list()[0]!.id;
+  queue.answer(id, { decision: 'allow', scope: 'always' }, { by: 'alice', client: 'desktop' });
+  await waiting;
+  const view = queue.revoke(id, 'bob', 'cli');
+  assert.deepEqual(view.revoked && { ...view.revoked, at: '' }, {
+    by: 'bob',
+    client: 'cli',
+    at: '',
+    ruleRemoved: true,
+  });
+  assert.deepEqual(removed, [
+    {
+      sandboxId: 'sb1',
+      rule: { match: 'api.test', methods: ['GET'], paths: ['/x'] },
+      action: 'allow',
+      by: 'bob',
+    },
+  ]);
+  const event = events.find((e) => e.type === 'approval.revoked');
+  assert.equal(event?.type === 'approval.revoked' && event.client, 'cli');
+  assert.throws(() => queue.revoke(id, 'bob', 'cli'), { name: 'ApprovalClosed' });
+});
+
+test('the reviewer hook answers first: allow settles it unseen, ask shows the card, a rejection denies', async () => {
+  const events: WardenEvent[] = [];
+  const verdicts: Record<string, () => Promise<{ decision: 'allow' | 'deny' | 'ask'; reason?: string }>> = {
+    '/ok': async () => ({ decision: 'allow', reason: 'fine' }),
+    '/ask': async () => ({ decision: 'ask' }),
+    '/boom': () => Promise.reject(new Error('boom')),
+  };
+  const queue = new ApprovalQueue({
+    emit: (e) => events.push(e),
+    addSessionRule: () => emptyDiff,
+    redecide: () => 'ask',
+    review: (a) => (verdicts[a.path] as () => Promise<{ decision: 'allow' | 'deny' | 'ask' }>)(),
+  });
+  const ok = await queue.request(ask(facts('/ok')));
+  assert.deepEqual(ok, {
+    kind: 'answered',
+    approvalId: ok.approvalId,
+    decision: 'allow',
+    scope: 'once',
+    by: 'reviewer-hook',
+    reason: 'fine',
+  });
+  const boom = await queue.request(ask(facts('/boom')));
+  assert.equal(boom.kind === 'answered' && boom.decision, 'deny');
+  assert.match(boom.kind === 'answered' ? (boom.reason ?? '') : '', /reviewer hook failed \(boom\)/);
+  const waiting = queue.request(ask(facts('/ask')));
+  await until(() => queue.list().length === 1);
+  assert.equal(queue.size, 1);
+  assert.equal(queue.promptsLastHour('sb1'), 1, 'only what a human saw counts');
+  assert.deepEqual(
+    events
+      .filter((e) => e.type === 'approval.pending')
+      .map((e) => e.type === 'approval.pending' && e.approval.path),
+    ['/ask'],
+  );
+  queue.answer(queue.list()[0]!.id, { decision: 'allow', scope: 'once' }, 'alice');
+  await waiting;
+});
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(ok());
+}

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   cancelledEvent,
+  hookAnsweredEvent,
   type Loose,
   redactedEvent,
   requestEvent,
+  revokedEvent,
   sampleEvents,
   TEST_DEVICE,
 } from '../../test/support/audit/samples.ts';
@@ -30,6 +32,8 @@ function everyShape(): StoredEvent[] {
     ...sampleEvents(),
     redactedEvent(),
     cancelledEvent(),
+    revokedEvent(),
+    hookAnsweredEvent(),
     checkpoint,
     requestEvent(3, { status: undefined, address: undefined, approvalId: 'ap-9', intercepted: false }),
     requestEvent(4, { method: 'brew', outcome: 'error', decidedBy: 'proxy' }),

@@ -64,13 +64,30 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
   'approval.answered': [
     'approvalId',
     'by',
+    'client',
     'decision',
     'host',
     'method',
     'path',
     'query',
+    'reason',
     'sandboxId',
     'scope',
+    'time',
+    'type',
+    'user',
+  ],
+  'approval.revoked': [
+    'approvalId',
+    'by',
+    'client',
+    'decision',
+    'host',
+    'method',
+    'path',
+    'query',
+    'ruleRemoved',
+    'sandboxId',
     'time',
     'type',
     'user',
@@ -204,6 +221,8 @@ export function eventColumns(event: StoredEvent, now: number): EventColumns {
       return columns(event, now, event.sandboxId, event.host, 'timed_out');
     case 'approval.cancelled':
       return columns(event, now, event.sandboxId, event.host, 'error');
+    case 'approval.revoked':
+      return columns(event, now, event.sandboxId, event.host, null);
     case 'secret.injected':
     case 'secret.redacted':
       return columns(event, now, event.sandboxId, event.host, null);

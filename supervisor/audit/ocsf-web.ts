@@ -52,17 +52,17 @@ function urlString(scheme: string, host: string, port: number, path: string): st
 }
 
 /** The path with its query, as a human is shown it (records without a query: the path). */
-function pathQuery(path: string, query: string | undefined): string {
+export function pathQuery(path: string, query: string | undefined): string {
   return query ? `${path}?${query}` : path;
 }
 
 /** Web Resource Access Activity (6004), the class of approvals and secret injection. */
-function webAccess(rest: Omit<ClassShape, 'classUid' | 'className' | 'categoryUid'>): ClassShape {
+export function webAccess(rest: Omit<ClassShape, 'classUid' | 'className' | 'categoryUid'>): ClassShape {
   return shape(6004, 'Web Resource Access Activity', 6, rest);
 }
 
 /** The resource and request of an event that names only a method, host, path and query. */
-function hostPathResource(method: string, host: string, path: string, query: string | undefined) {
+export function hostPathResource(method: string, host: string, path: string, query: string | undefined) {
   return {
     web_resources: [{ name: `${host}${pathQuery(path, query)}`, type: 'URL' }],
     http_request: {
@@ -203,7 +203,7 @@ export function mapApprovalAnswered(e: ApprovalAnsweredEvent, time: number, ctx:
     activityName: allow ? 'Access Grant' : 'Access Deny',
     severityId: allow && e.scope === 'always' ? 2 : 1,
     statusId: 1,
-    message: `${e.by} answered ${e.decision} (${e.scope}) for ${e.method} ${e.host}${pathQuery(e.path, e.query)}`,
+    message: `${e.by}${e.client ? ` (${e.client})` : ''} answered ${e.decision} (${e.scope}) for ${e.method} ${e.host}${pathQuery(e.path, e.query)}`,
   });
   return {
     kind: e.type,
@@ -225,6 +225,8 @@ export function mapApprovalAnswered(e: ApprovalAnsweredEvent, time: number, ctx:
         decision: e.decision,
         scope: e.scope,
         answered_by: e.by,
+        ...(e.client ? { answered_client: e.client } : {}),
+        ...(e.reason ? { reason: e.reason } : {}),
       },
     },
   };

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import type { Loose } from '../../test/support/audit/samples.ts';
 import {
   cancelledEvent,
+  hookAnsweredEvent,
   redactedEvent,
+  revokedEvent,
   sampleEvents,
   T0,
   TEST_DEVICE,
@@ -117,6 +119,26 @@ test('approval.cancelled → 6004 Access Deny, status Failure, with the reason; 
   assert.equal(o.status_detail, 'approval cancelled: sandbox sb-1 was removed');
   assert.equal(o.unmapped.approval_id, 'ap-3');
   assert.match(o.message, /GET example\.org\/held\?page=2 cancelled: sandbox sb-1 was removed/);
+});
+
+test('approval.revoked → 6004 Other; the human who revoked it is the actor, with the tool', () => {
+  const m = toOcsf(revokedEvent(), ctx, 0);
+  const o = common(m, 6004, 99, 6);
+  agent(o, 'sb-1', 'alice');
+  assert.equal(m.outcome, null);
+  assert.equal(o.actor.user.name, 'alice');
+  assert.equal(o.unmapped.revoked_client, 'cli');
+  assert.equal(o.unmapped.rule_removed, true);
+  assert.match(o.message, /alice \(cli\) revoked the "always allow" answer for GET example\.org\/always/);
+});
+
+test('an answer records its client and reason: the reviewer hook denying', () => {
+  const m = toOcsf(hookAnsweredEvent(), ctx, 0);
+  const o = common(m, 6004, 2, 6);
+  assert.equal(o.actor.user.name, 'reviewer-hook');
+  assert.equal(o.unmapped.answered_client, 'reviewer-hook');
+  assert.equal(o.unmapped.reason, 'uploads are not allowed');
+  assert.match(o.message, /^reviewer-hook \(reviewer-hook\) answered deny \(once\)/);
 });
 
 test('secret.injected → 6004 Access Grant carrying the secret name only', () => {

@@ -4,6 +4,7 @@
 // mappings per event family in ocsf-web.ts and ocsf-ops.ts.
 
 import type { WardenEvent } from '../api/events.ts';
+import { mapApprovalRevoked } from './ocsf-approval-revoked.ts';
 import { mapCheckpoint, mapDaemon, mapPolicyChanged, mapSandboxState, mapUserAction } from './ocsf-ops.ts';
 import { mapRequestEnded } from './ocsf-request-ended.ts';
 import { type CheckpointEvent, eventTime, type MappedEvent, type OcsfContext } from './ocsf-shared.ts';
@@ -37,6 +38,8 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
       return mapApprovalExpired(event, time, ctx);
     case 'approval.cancelled':
       return mapApprovalCancelled(event, time, ctx);
+    case 'approval.revoked':
+      return mapApprovalRevoked(event, time, ctx);
     case 'secret.injected':
       return mapSecretInjected(event, time, ctx);
     case 'secret.exfiltration_blocked':

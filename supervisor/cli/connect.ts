@@ -13,7 +13,7 @@ export function cliPaths(): WardenPaths {
 
 async function ping(paths: WardenPaths): Promise<ApiClient | undefined> {
   try {
-    const client = await ApiClient.fromFiles(paths.socket, paths.tokenFile);
+    const client = await ApiClient.fromFiles(paths.socket, paths.tokenFile, 'cli');
     await client.call('GET /v1/status', { timeoutMs: 5_000 });
     return client;
   } catch (error) {

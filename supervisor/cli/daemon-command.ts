@@ -1,6 +1,8 @@
 // `warden daemon`: run the supervisor in the foreground until SIGINT/SIGTERM.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { WardenError } from '../api/errors.ts';
+import { checkReviewerHook, type ReviewerHookConfig } from '../approvals/index.ts';
 import { Daemon, DaemonStartError } from '../daemon/index.ts';
 import { defaultHome } from '../home/index.ts';
 import { parseResolveOverrides } from '../proxy/index.ts';
@@ -21,13 +23,31 @@ export function daemonCommand(): Command {
         .default(1)
         .argParser(parseCount),
     )
+    .addOption(
+      new Option(
+        '--reviewer-command <json>',
+        'reviewer hook: a JSON array argv (no shell) that answers each approval first',
+      ).env('WARDEN_REVIEWER_COMMAND'),
+    )
+    .addOption(
+      new Option(
+        '--reviewer-url <url>',
+        'reviewer hook: a webhook (HTTPS, or HTTP on loopback) that answers each approval first',
+      ).env('WARDEN_REVIEWER_URL'),
+    )
+    .addOption(
+      new Option('--reviewer-timeout-ms <ms>', 'reviewer hook deadline (then: deny)')
+        .env('WARDEN_REVIEWER_TIMEOUT_MS')
+        .argParser(Number),
+    )
     .addHelpText(
       'after',
       '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers (besides the bundled roots,\n                       the OS bundle, e.g. /etc/ssl/certs/ca-certificates.crt or $SSL_CERT_FILE,\n                       and NODE_EXTRA_CA_CERTS)\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve\n  WARDEN_ACCEL         kvm or tcg: skip the KVM probe and use this accelerator\n  WARDEN_QEMU          the QEMU binary (default qemu-system-x86_64)',
     )
-    .action(async (opts: { httpPort?: number; poolSize: number }) => {
+    .action(async (opts: DaemonCommandOptions) => {
       // Everything the daemon and its children (QEMU) create is owner-only by default.
       process.umask(0o077);
+      const reviewerHook = reviewerHookOption(opts);
       const accel = process.env.WARDEN_ACCEL || undefined;
       if (accel !== undefined && accel !== 'kvm' && accel !== 'tcg' && accel !== 'hvf') {
         throw new CliError(
@@ -51,6 +71,7 @@ export function daemonCommand(): Command {
           poolSize: opts.poolSize,
           ...(accel ? { accel } : {}),
           ...(process.env.WARDEN_QEMU ? { qemuBinary: process.env.WARDEN_QEMU } : {}),
+          ...(reviewerHook ? { reviewerHook } : {}),
         });
       } catch (error) {
         if (error instanceof DaemonStartError)
@@ -70,6 +91,39 @@ export function daemonCommand(): Command {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+interface DaemonCommandOptions {
+  httpPort?: number;
+  poolSize: number;
+  reviewerCommand?: string;
+  reviewerUrl?: string;
+  reviewerTimeoutMs?: number;
+}
+
+/** The reviewer hook named by the options, checked; a usage error says what is wrong. */
+function reviewerHookOption(opts: DaemonCommandOptions): ReviewerHookConfig | undefined {
+  if (opts.reviewerCommand !== undefined && opts.reviewerUrl !== undefined)
+    throw new CliError('name one reviewer hook: a command or a URL, not both', ExitCode.usage);
+  const timeout = opts.reviewerTimeoutMs !== undefined ? { timeoutMs: opts.reviewerTimeoutMs } : {};
+  try {
+    if (opts.reviewerUrl !== undefined) return checkReviewerHook({ url: opts.reviewerUrl, ...timeout });
+    if (opts.reviewerCommand === undefined) return undefined;
+    let argv: unknown;
+    try {
+      argv = JSON.parse(opts.reviewerCommand);
+    } catch {
+      throw new CliError(
+        'the reviewer command must be a JSON array, e.g. ["/usr/local/bin/review","--strict"]',
+        ExitCode.usage,
+      );
+    }
+    return checkReviewerHook({ command: argv as string[], ...timeout });
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const e = error as WardenError;
+    throw new CliError(e.message, ExitCode.usage, e.hint);
+  }
 }
 
 function parseCount(value: string): number {

@@ -43,6 +43,7 @@ function row(s: SandboxView): string[] {
       '-',
       '-',
       '-',
+      String(s.promptsLastHour ?? '-'),
     ];
   return [
     s.sandboxId,
@@ -57,6 +58,7 @@ function row(s: SandboxView): string[] {
     s.accel?.accel ?? '-',
     s.agents.length ? s.agents.map((a) => `${a.name}@${a.version}`).join(',') : '-',
     s.workspace ? `${s.workspace.hostPath}${s.workspace.readOnly ? ' (ro)' : ''}` : '-',
+    String(s.promptsLastHour ?? '-'),
   ];
 }
 
@@ -75,6 +77,7 @@ export function formatSandboxes(list: SandboxView[]): string {
       'ACCEL',
       'AGENTS',
       'WORKSPACE',
+      'PROMPTS/H',
     ],
   ];
   for (const s of list) rows.push(row(s));

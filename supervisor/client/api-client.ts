@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { CLIENT_HEADER, type LocalClient } from '../api/approval-types.ts';
 import type { LiveEvent, WardenEvent } from '../api/events.ts';
 import { encodeControl, encodeData, type Frame, FrameDecoder, FrameType } from '../api/frames.ts';
 import type { ErrorEnvelope } from '../api/messages.ts';
@@ -52,13 +53,16 @@ export interface CallArgs<K extends RouteKey> {
 export class ApiClient {
   readonly #target: ClientTarget;
   readonly #token: string;
+  readonly #client: LocalClient | undefined;
 
-  constructor(target: ClientTarget, token: string) {
+  /** `client` names the tool in `X-Warden-Client` (a label for the audit trail, not authentication). */
+  constructor(target: ClientTarget, token: string, client?: LocalClient) {
     this.#target = target;
     this.#token = token;
+    this.#client = client;
   }
 
-  static async fromFiles(socketPath: string, tokenFile: string): Promise<ApiClient> {
+  static async fromFiles(socketPath: string, tokenFile: string, client?: LocalClient): Promise<ApiClient> {
     let token: string;
     try {
       token = (await readFile(tokenFile, 'utf8')).trim();
@@ -68,7 +72,7 @@ export class ApiClient {
         `no token file ${tokenFile}: ${(error as NodeJS.ErrnoException).code}`,
       );
     }
-    return new ApiClient({ socketPath }, token);
+    return new ApiClient({ socketPath }, token, client);
   }
 
   get where(): string {
@@ -81,6 +85,7 @@ export class ApiClient {
     const headers: http.OutgoingHttpHeaders = {
       authorization: `Bearer ${this.#token}`,
       accept: 'application/json',
+      ...(this.#client ? { [CLIENT_HEADER]: this.#client } : {}),
     };
     if ('socketPath' in this.#target) return { socketPath: this.#target.socketPath, method, path, headers };
     return { host: this.#target.host, port: this.#target.port, method, path, headers };

@@ -1,5 +1,6 @@
 // What a daemon is started with, and the error a start that cannot go on throws.
 
+import type { ReviewerHookConfig } from '../approvals/index.ts';
 import type { Logger } from '../proxy/index.ts';
 import type { ImageBuildCommand } from '../sandboxes/images.ts';
 import type { SyncLinkOptions } from '../sync/index.ts';
@@ -39,6 +40,11 @@ export interface DaemonOptions {
   imageBuildCommand?: ImageBuildCommand;
   /** npm's cache for agent installs (default: $WARDEN_NPM_CACHE, else $WARDEN_HOME/cache/npm). */
   npmCacheDir?: string;
+  /**
+   * The reviewer hook: a command (argv, no shell) or a webhook (HTTPS, or HTTP on loopback)
+   * that answers each approval before a human sees it (WARDEN_REVIEWER_COMMAND, WARDEN_REVIEWER_URL).
+   */
+  reviewerHook?: ReviewerHookConfig;
   /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */
   sync?: Partial<
     Pick<SyncLinkOptions, 'heartbeatMs' | 'batchDelayMs' | 'pollMs' | 'timeoutMs' | 'retry' | 'parkMs'>

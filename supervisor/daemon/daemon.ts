@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AgentInstaller, AgentStore, agentHandlers } from '../agents/index.ts';
 import { WardenError } from '../api/errors.ts';
 import { VERSION } from '../api/version.ts';
-import { ApprovalQueue } from '../approvals/index.ts';
+import { ApprovalQueue, ReviewerHook } from '../approvals/index.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { AuditStore, SyncLedger } from '../audit/index.ts';
 import { CertificateAuthority } from '../ca/index.ts';
@@ -128,6 +128,8 @@ export class Daemon {
     // Assigned below; the queue's callbacks only run after construction.
     let layers: PolicyLayers;
     let sandboxes: Sandboxes;
+    const reviewer = opts.reviewerHook ? new ReviewerHook(opts.reviewerHook) : undefined;
+    if (reviewer) this.log.info(`approvals go to the reviewer hook first (${reviewer.describe})`);
     this.approvals = new ApprovalQueue({
       emit,
       addSessionRule: (sandboxId, rule, action, by, request) =>
@@ -135,6 +137,9 @@ export class Daemon {
       previewSessionRule: (sandboxId, rule, action, request) =>
         layers.previewSessionRule(sandboxId, { ...rule, action }, request),
       redecide: (sandboxId, facts) => sandboxes.get(sandboxId).policy().decideRequest(facts).action,
+      removeSessionRule: (sandboxId, rule, action, by) =>
+        layers.removeSessionRule(sandboxId, { ...rule, action }, by),
+      ...(reviewer ? { review: (approval, signal) => reviewer.review(approval, signal) } : {}),
     });
     const svc: ProxyServices = {
       emit,
@@ -187,7 +192,12 @@ export class Daemon {
     const uiCodes = new OneTimeCodes();
     const session = uiSession({ codes: uiCodes, token: args.token, warn: (m) => this.log.warn(m) });
     const files = staticFiles(opts.uiDir ?? findUiDir());
-    const catalog = new SandboxCatalog({ sandboxes, vms: this.vms, listenHost: '127.0.0.1' });
+    const catalog = new SandboxCatalog({
+      sandboxes,
+      vms: this.vms,
+      listenHost: '127.0.0.1',
+      promptsLastHour: (id) => this.approvals.promptsLastHour(id),
+    });
     const traffic = new SandboxTraffic();
     this.bus.subscribe((e) => traffic.record(e));
     this.#api = new ApiServer({

@@ -1,5 +1,7 @@
 // The local API's handlers: thin translations from routes to the daemon's parts.
 
+import { APPROVAL_STATE_FILTERS, type ApprovalStateFilter } from '../api/approval-types.ts';
+import { WardenError } from '../api/errors.ts';
 import type { PolicyLayerText, SyncStatus, TrustStoreView, VmStatusView, WardenEvent } from '../api/index.ts';
 import { VERSION } from '../api/version.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
@@ -64,6 +66,16 @@ type ElsewhereRoutes =
   | 'GET /v1/tasks'
   | 'POST /v1/tasks/:taskId/cancel';
 
+function stateFilter(raw: string | null): ApprovalStateFilter {
+  if (raw === null) return 'pending';
+  if ((APPROVAL_STATE_FILTERS as readonly string[]).includes(raw)) return raw as ApprovalStateFilter;
+  throw new WardenError(
+    'BadRequest',
+    `unknown approval state ${JSON.stringify(raw.slice(0, 40))}`,
+    `use one of ${APPROVAL_STATE_FILTERS.join(', ')}`,
+  );
+}
+
 function layerText(l: PolicyLayer): PolicyLayerText {
   return { layer: l.layer, source: l.source, yaml: stringifyPolicy(l.document) };
 }
@@ -91,9 +103,13 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
       ...(d.syncStatus ? { sync: d.syncStatus() } : {}),
     }),
 
-    'GET /v1/approvals': () => d.approvals.list(),
+    'GET /v1/approvals': ({ query }) => d.approvals.list(stateFilter(query.get('state'))),
 
-    'POST /v1/approvals/:id': ({ params, body, user }) => d.approvals.answer(params.id, body, user),
+    'POST /v1/approvals/:id': ({ params, body, user, client }) =>
+      d.approvals.answer(params.id, body, { by: user, client }),
+
+    'POST /v1/approvals/:id/revoke': ({ params, user, client }) =>
+      d.approvals.revoke(params.id, user, client),
 
     'POST /v1/approvals/:id/preview': ({ params, body }) => d.approvals.preview(params.id, body),
 

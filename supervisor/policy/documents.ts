@@ -48,6 +48,22 @@ export function prependRule(doc: PolicyDocument, rule: RuleSpec): PolicyDocument
 }
 
 /**
+ * A new document without the first rule that has `rule`'s match, methods, paths and action
+ * (a revoked "always" answer), or null when there is none: it was replaced or removed.
+ */
+export function withoutRule(doc: PolicyDocument, rule: RuleSpec): PolicyDocument | null {
+  const rules = doc.spec.network?.rules ?? [];
+  const at = rules.findIndex((r) => r.action === rule.action && sameRuleIdentity(r, rule));
+  if (at < 0) return null;
+  const copy = structuredClone(doc);
+  copy.spec.network = {
+    ...copy.spec.network,
+    rules: rules.filter((_r, i) => i !== at).map((r) => structuredClone(r)),
+  };
+  return copy;
+}
+
+/**
  * The rule an "always" answer adds: the exact host (with `:port` when not the scheme's
  * default), the method, and the first two path segments + `/**` (the exact path when shorter).
  */

@@ -6,7 +6,7 @@ export { POLICY_API_VERSION, PolicyDocumentSchema } from '../api/policy-schema.t
 export type { AddressCategory } from './address.ts';
 export { classifyAddress } from './address.ts';
 export { diffPolicies, formatDiff } from './diff.ts';
-export { emptyPolicy, prependRule, suggestRule } from './documents.ts';
+export { emptyPolicy, prependRule, suggestRule, withoutRule } from './documents.ts';
 export { normalizeHost } from './host-name.ts';
 export type { HostPattern } from './host-pattern.ts';
 export { matchHostPattern } from './host-pattern.ts';

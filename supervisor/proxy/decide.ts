@@ -106,7 +106,7 @@ export async function settle(
   });
   const base = { rule: decision.rule, approvalId: outcome.approvalId };
   if (outcome.kind === 'answered') {
-    const how = outcome.scope === 'always' ? 'always' : 'once';
+    const how = `${outcome.scope === 'always' ? 'always' : 'once'}${outcome.reason ? `: ${outcome.reason}` : ''}`;
     if (outcome.decision === 'allow') {
       return {
         ...base,

@@ -15,6 +15,8 @@ export interface SandboxCatalogDeps {
   vms: Pick<VmSandboxes, 'list' | 'has' | 'view'>;
   /** The address listeners are shown on (127.0.0.1). */
   listenHost: string;
+  /** Approval prompts a human saw in the last hour, per sandbox. */
+  promptsLastHour?: (sandboxId: string) => number;
 }
 
 export class SandboxCatalog {
@@ -30,15 +32,20 @@ export class SandboxCatalog {
       .list()
       .filter((s) => s.kind === 'host')
       .map((s) => this.hostView(s));
-    return [...this.#d.vms.list(), ...hosts].sort(
-      (a, b) => a.createdAt.localeCompare(b.createdAt) || a.sandboxId.localeCompare(b.sandboxId),
-    );
+    return [...this.#d.vms.list(), ...hosts]
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sandboxId.localeCompare(b.sandboxId))
+      .map((v) => this.#withRate(v));
   }
 
   view(sandboxId: string): SandboxView {
-    return this.kindOf(sandboxId) === 'vm'
-      ? this.#d.vms.view(sandboxId)
-      : this.hostView(this.#host(sandboxId));
+    return this.#withRate(
+      this.kindOf(sandboxId) === 'vm' ? this.#d.vms.view(sandboxId) : this.hostView(this.#host(sandboxId)),
+    );
+  }
+
+  #withRate(view: SandboxView): SandboxView {
+    const rate = this.#d.promptsLastHour;
+    return rate ? { ...view, promptsLastHour: rate(view.sandboxId) } : view;
   }
 
   /** The kind of a sandbox; SandboxNotFound when there is none by that id. */

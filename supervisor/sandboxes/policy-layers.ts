@@ -104,6 +104,15 @@ export class PolicyLayers {
     return diff;
   }
 
+  /** Remove a session rule (a revoked "always" answer); false when it was already gone. */
+  removeSessionRule(sandboxId: string, rule: RuleSpec, user: string): boolean {
+    const sandbox = this.#deps.sandboxes.get(sandboxId);
+    const change = sandbox.removeSessionRule(rule);
+    if (!change) return false;
+    this.#announce({ user, layer: 'session', source: 'session', diff: diffPolicies(...change), sandboxId });
+    return true;
+  }
+
   /** The diff adding a session rule would make, changing nothing. */
   previewSessionRule(sandboxId: string, rule: RuleSpec, example?: RequestFacts): PolicyDiff {
     const sandbox = this.#deps.sandboxes.get(sandboxId);

@@ -3,7 +3,7 @@
 // (vm-sandboxes.ts); a host sandbox is this alone.
 
 import type { HostSandboxView, PolicyDocument, RuleSpec, SandboxKind } from '../api/index.ts';
-import { emptyPolicy, Policy, type PolicyLayer, prependRule } from '../policy/index.ts';
+import { emptyPolicy, Policy, type PolicyLayer, prependRule, withoutRule } from '../policy/index.ts';
 import { ProxyCredential, type SandboxContext } from '../proxy/index.ts';
 
 export interface SandboxInit {
@@ -90,6 +90,14 @@ export class Sandbox implements SandboxContext {
 
   addSessionRule(rule: RuleSpec): [Policy, Policy] {
     this.#session = prependRule(this.#session, rule);
+    return this.refresh();
+  }
+
+  /** Remove a session rule (a revoked "always" answer); null when it is not there. */
+  removeSessionRule(rule: RuleSpec): [Policy, Policy] | null {
+    const next = withoutRule(this.#session, rule);
+    if (!next) return null;
+    this.#session = next;
     return this.refresh();
   }
 

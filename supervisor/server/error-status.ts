@@ -10,6 +10,7 @@ export const ERROR_STATUS: Record<ApiErrorName, number> = {
   Unauthorized: 401,
   Forbidden: 403,
   ApprovalNotFound: 404,
+  ApprovalClosed: 409,
   PolicyInvalid: 400,
   SecretInvalid: 400,
   SecretNotFound: 404,

@@ -3,6 +3,7 @@
 
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
+import type { LocalClient } from '../api/approval-types.ts';
 import type {
   ApiRoutes,
   ApiUpgradeRoutes,
@@ -18,6 +19,8 @@ export interface HandlerInput<K extends RouteKey> {
   body: ApiRoutes[K]['body'];
   /** The local user the request is attributed to. */
   user: string;
+  /** The tool the call came from (`X-Warden-Client`; a label, not authentication). */
+  client: LocalClient;
   /** Aborted when the client goes away before the answer is sent. */
   signal: AbortSignal;
 }

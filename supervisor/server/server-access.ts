@@ -4,6 +4,8 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import { CLIENT_HEADER, isLocalClient, LOCAL_CLIENTS, type LocalClient } from '../api/approval-types.ts';
+import { WardenError } from '../api/errors.ts';
 import { readTerminalProtocols } from '../api/terminal.ts';
 
 /** Why a request to the TCP listener `server` is refused (its Host or Origin), or null. */
@@ -37,4 +39,20 @@ export function authorizedWebSocket(req: http.IncomingMessage, token: string): b
   if (authorized(req, token)) return true;
   const offered = readTerminalProtocols(req.headers['sec-websocket-protocol']).token;
   return offered !== undefined && isToken(offered, token);
+}
+
+/**
+ * The tool a request names itself with (`X-Warden-Client`), from a closed list; none is `api`.
+ * A label only: every local client holds the same token, so this is never authentication.
+ */
+export function clientLabel(req: http.IncomingMessage): LocalClient {
+  const raw = req.headers[CLIENT_HEADER];
+  if (raw === undefined) return 'api';
+  if (isLocalClient(raw)) return raw;
+  const shown = JSON.stringify(String(raw).slice(0, 40));
+  throw new WardenError(
+    'BadRequest',
+    `unknown client ${shown} in the X-Warden-Client header`,
+    `name one of ${LOCAL_CLIENTS.join(', ')} (hub and reviewer-hook answers never come from a local client)`,
+  );
 }

@@ -32,7 +32,7 @@ import type {
   WebSocketInput,
 } from './handler-types.ts';
 import { compilePattern, describeErrors, matchRoute } from './route-match.ts';
-import { authorized, authorizedWebSocket, originProblem } from './server-access.ts';
+import { authorized, authorizedWebSocket, clientLabel, originProblem } from './server-access.ts';
 
 const MAX_BODY = 2 * 1024 * 1024;
 /** The largest WebSocket message the API takes (terminal input is far smaller). */
@@ -184,6 +184,7 @@ export class ApiServer {
         query: url.searchParams,
         body: body as never,
         user: this.#opts.user,
+        client: clientLabel(req),
         signal: gone.signal,
       });
       if (req.method !== 'GET' && this.#opts.settled) await this.#opts.settled();

@@ -129,7 +129,43 @@ test('a held request is listed by `warden approvals` and released by `warden app
   assert.equal(out, '200');
   const again = await warden(['approve', list[0]!.id]);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /no pending approval/);
+  assert.match(again.stderr, /no longer waiting: it was answered allow \(once\) by \S+ from cli at /);
+  const decided = await warden(['approvals', '--state', 'answered']);
+  assert.match(decided.stdout, /\/ask\/x\n {4}allow \(once\) by \S+ from cli at \d{4}-/);
+  const bogus = await warden(['approvals', '--state', 'everything']);
+  assert.notEqual(bogus.code, 0);
+
+  // An "always" answer from the CLI, revoked from the CLI: the next request asks again.
+  const always = spawn(
+    'curl',
+    ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${up.httpPort}/ask/always`],
+    {
+      env: { PATH: process.env.PATH, ...env },
+    },
+  );
+  const alwaysDone = new Promise((r) => always.once('exit', r));
+  let alwaysList: Array<{ id: string; path: string }> = [];
+  for (let i = 0; i < 100 && alwaysList.length === 0; i++) {
+    alwaysList = JSON.parse((await warden(['approvals', '--json'])).stdout);
+    if (alwaysList.length === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal((await warden(['approve', '--always', alwaysList[0]!.id])).code, 0);
+  await alwaysDone;
+  const revocable = await warden(['approvals', '--state', 'answered']);
+  assert.match(revocable.stdout, /allow \(always\) by \S+ from cli at \S+; revocable/);
+  const revoked = await warden(['approvals', 'revoke', alwaysList[0]!.id]);
+  assert.equal(revoked.code, 0, revoked.stderr);
+  assert.match(revoked.stdout, /^revoked: GET 127\.0\.0\.1\/ask\/always asks again in \S+/);
+  const revokedAgain = await warden(['approvals', 'revoke', alwaysList[0]!.id]);
+  assert.equal(revokedAgain.code, 1);
+  assert.match(revokedAgain.stderr, /already revoked/);
+  const ps = await warden(['ps']);
+  assert.match(ps.stdout, /PROMPTS\/H/);
+  assert.match(
+    ps.stdout,
+    /LISTENING\s+\S+\s+127\.0\.0\.1:\d+\s+(-\s+){7}2\n/,
+    'two prompts in the last hour',
+  );
 
   // Two requests that differ only in the query wait on two approvals, each shown with its query.
   const curlHeld = (query: string) => {

@@ -95,6 +95,12 @@ test('a held request is listed over the IPC, answered there, and curl gets its r
     'the upstream got the request',
   );
   await until('the card to go', async () => (await snapshot(ext)).approvals.length === 0);
+  const answered = d.events.find((e) => e.type === 'approval.answered' && e.approvalId === approval.id);
+  assert.equal(
+    answered?.type === 'approval.answered' && answered.client,
+    'lens',
+    'the answer names Lens as its client',
+  );
 
   const token = readFileSync(path.join(d.home, 'token'), 'utf8').trim();
   const seen = JSON.stringify([ext.logs, ext.broadcasts]);

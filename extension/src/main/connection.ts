@@ -210,7 +210,7 @@ export class WardenConnection {
     // While retrying, what is wrong stays on show; "connecting" is for the first attempt.
     if (this.#view.kind === 'stopped') this.#set({ kind: 'connecting', where });
     try {
-      const client = await ApiClient.fromFiles(location.socket, location.tokenFile);
+      const client = await ApiClient.fromFiles(location.socket, location.tokenFile, 'lens');
       const status = await client.call('GET /v1/status', { timeoutMs: this.#o.statusTimeoutMs ?? 5000 });
       if (generation !== this.#generation) return { kind: 'connecting', where };
       const agreed = handshake(this.#o.extensionVersion, status.version);

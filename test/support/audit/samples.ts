@@ -164,6 +164,43 @@ export function cancelledEvent(): WardenEvent {
   };
 }
 
+/** An "always" answer taken back from the CLI (kept out of sampleEvents too). */
+export function revokedEvent(): WardenEvent {
+  return {
+    type: 'approval.revoked',
+    time: iso(14),
+    sandboxId: 'sb-1',
+    user: 'alice',
+    approvalId: 'ap-4',
+    by: 'alice',
+    client: 'cli',
+    decision: 'allow',
+    method: 'GET',
+    host: 'example.org',
+    path: '/always',
+    ruleRemoved: true,
+  };
+}
+
+/** The reviewer hook's answer, with its reason (kept out of sampleEvents too). */
+export function hookAnsweredEvent(): WardenEvent {
+  return {
+    type: 'approval.answered',
+    time: iso(15),
+    sandboxId: 'sb-1',
+    user: 'alice',
+    approvalId: 'ap-5',
+    decision: 'deny',
+    scope: 'once',
+    by: 'reviewer-hook',
+    client: 'reviewer-hook',
+    reason: 'uploads are not allowed',
+    method: 'PUT',
+    host: 'example.org',
+    path: '/upload',
+  };
+}
+
 /** A request event with the given index (varied sandbox, host and outcome). */
 export function requestEvent(
   i: number,

@@ -1,0 +1,81 @@
+// What the approvals queue is given and gives back: a request's ask, the outcome its waiters
+// get, the daemon's callbacks, and who answers.
+
+import type { AnswerSource } from '../api/approval-types.ts';
+import type {
+  ApprovalDecision,
+  ApprovalScope,
+  ApprovalView,
+  Identity,
+  RequestFacts,
+  RuleRef,
+  WardenEvent,
+} from '../api/index.ts';
+import type { PolicyDiff } from '../api/policy-types.ts';
+import type { ReviewOutcome } from './reviewer-hook.ts';
+
+export type ApprovalOutcome =
+  | {
+      kind: 'answered';
+      approvalId: string;
+      decision: ApprovalDecision;
+      scope: ApprovalScope;
+      by: string;
+      /** Why (the reviewer hook's reason). */
+      reason?: string;
+    }
+  | { kind: 'expired'; approvalId: string; timeoutSeconds: number }
+  | { kind: 'cancelled'; approvalId: string; reason: string };
+
+export interface ApprovalAsk {
+  identity: Identity;
+  facts: RequestFacts;
+  reason: string;
+  rule: RuleRef | null;
+  suggestedRule: ApprovalView['suggestedRule'];
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+}
+
+export interface ApprovalQueueDeps {
+  emit: (event: WardenEvent) => void;
+  /**
+   * Add a rule for `always` answers to the sandbox's session layer; returns the diff.
+   * `by` answered; `request` is what asked (the diff's first example).
+   */
+  addSessionRule: (
+    sandboxId: string,
+    rule: ApprovalView['suggestedRule'],
+    action: ApprovalDecision,
+    by: string,
+    request: RequestFacts,
+  ) => PolicyDiff;
+  /** The diff an `always` answer would apply, changing nothing. */
+  previewSessionRule?: (
+    sandboxId: string,
+    rule: ApprovalView['suggestedRule'],
+    action: ApprovalDecision,
+    request: RequestFacts,
+  ) => PolicyDiff;
+  /** Re-decide a request against the sandbox's current policy (after an `always`). */
+  redecide: (sandboxId: string, facts: RequestFacts) => 'allow' | 'deny' | 'ask';
+  /** Remove the session rule an `always` answer added; false when it is no longer there. */
+  removeSessionRule?: (
+    sandboxId: string,
+    rule: ApprovalView['suggestedRule'],
+    action: ApprovalDecision,
+    by: string,
+  ) => boolean;
+  /** The reviewer hook: sees each approval before a human does (`signal`: the approval closed first). */
+  review?: (approval: ApprovalView, signal: AbortSignal) => Promise<ReviewOutcome>;
+  /** Closed approvals kept (default history.ts HISTORY_LIMIT). */
+  historyLimit?: number;
+  now?: () => number;
+}
+
+/** Who answers: the principal and the tool. */
+export interface Answerer {
+  by: string;
+  client: AnswerSource;
+  reason?: string;
+}
