@@ -11,6 +11,7 @@ import type {
   ApprovalScope,
   ApprovalView,
   Identity,
+  McpCallView,
   RequestFacts,
   RuleRef,
   WardenEvent,
@@ -32,6 +33,8 @@ export interface ApprovalAsk {
   suggestedRule: ApprovalView['suggestedRule'];
   timeoutSeconds: number;
   signal?: AbortSignal;
+  /** An MCP call held by spec.mcp: its card shows the call; it is answered once only. */
+  mcp?: McpCallView;
 }
 
 export interface ApprovalQueueDeps {
@@ -78,10 +81,18 @@ export class ApprovalNotFoundError extends WardenError {
 }
 
 /** Requests wait on one approval only when their whole request line is the same, query included. */
-function dedupeKey(identity: Identity, f: RequestFacts): string {
-  return [identity.sandboxId, f.method.toUpperCase(), f.scheme, f.host, f.port, f.path, f.query ?? ''].join(
-    '\u0000',
-  );
+function dedupeKey(identity: Identity, f: RequestFacts, mcp?: McpCallView): string {
+  return [
+    identity.sandboxId,
+    f.method.toUpperCase(),
+    f.scheme,
+    f.host,
+    f.port,
+    f.path,
+    f.query ?? '',
+    // MCP calls share one URL: only the same call with the same arguments shares an approval.
+    mcp ? JSON.stringify([mcp.server, mcp.method, mcp.name, mcp.arguments ?? null, mcp.argumentBytes]) : '',
+  ].join('\u0000');
 }
 
 export class ApprovalQueue {
@@ -105,7 +116,7 @@ export class ApprovalQueue {
 
   /** Hold a request until it is answered, expires, or its client goes away. */
   request(ask: ApprovalAsk): Promise<ApprovalOutcome> {
-    const key = dedupeKey(ask.identity, ask.facts);
+    const key = dedupeKey(ask.identity, ask.facts, ask.mcp);
     let pending = this.#byKey.get(key);
     if (!pending) pending = this.#create(key, ask);
     const p = pending;
@@ -127,6 +138,13 @@ export class ApprovalQueue {
   answer(id: string, answer: AnswerApprovalRequest, by: string): AnswerApprovalResponse {
     const pending = this.#byId.get(id);
     if (!pending) throw new ApprovalNotFoundError(id);
+    if (answer.scope === 'always' && pending.view.mcp) {
+      throw new WardenError(
+        'BadRequest',
+        `approval ${id} holds an MCP call (${pending.view.mcp.method} "${pending.view.mcp.name}"), which is answered once only`,
+        'answer it with scope once; to decide it always, add a rule under spec.mcp in the policy',
+      );
+    }
     const view = { ...pending.view, waiting: pending.waiters.size };
     let diff: PolicyDiff | undefined;
     if (answer.scope === 'always') {
@@ -184,6 +202,7 @@ export class ApprovalQueue {
       rule: ask.rule,
       suggestedRule: ask.suggestedRule,
       waiting: 0,
+      ...(ask.mcp ? { mcp: ask.mcp } : {}),
     };
     const pending: Pending = {
       view,
@@ -263,6 +282,8 @@ export class ApprovalQueue {
   #releaseDecidedBy(sandboxId: string, by: string): void {
     for (const p of [...this.#byId.values()]) {
       if (p.view.sandboxId !== sandboxId) continue;
+      // A new network rule does not decide an MCP call.
+      if (p.view.mcp) continue;
       const action = this.#deps.redecide(sandboxId, p.facts);
       if (action === 'ask') continue;
       this.#settle(p, { kind: 'answered', approvalId: p.view.id, decision: action, scope: 'always', by });

@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import type { RequestFacts } from '../api/index.ts';
+import { mcpServersOf } from '../mcp/index.ts';
 import type { ConnectionOwner, ProxyServices } from './context.ts';
 import { type Refused, settle, unavailable, vetAddress } from './decide.ts';
 import type { Interceptor } from './intercept.ts';
@@ -55,6 +56,14 @@ export async function handleConnect(
   ) {
     // This sandbox holds secret placeholders: every tunnel it opens is read, so a
     // placeholder can be swapped on bound hosts and stopped everywhere else.
+    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
+  }
+  if (
+    decision.action !== 'deny' &&
+    decision.tls !== 'passthrough' &&
+    mcpServersOf(policy).namesHost(host, port)
+  ) {
+    // spec.mcp names this host: its calls can be governed only when the tunnel is read.
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
   if (decision.tls === 'inspect' && decision.action !== 'deny') {
