@@ -161,7 +161,7 @@ test('list answers lose what is denied, whatever request they claim to answer', 
     result.resources?.map((t) => t.uri),
     ['file:///repo/a'],
   );
-  assert.equal(r.hidden, 7);
+  assert.equal(r.hidden, 6);
   assert.equal(answer.result.tools.length, 5, 'the original is not changed');
 });
 
