@@ -307,6 +307,8 @@ function relayAnswer(
   if (kind === 'sse') {
     const answer = new SseAnswer(x.server, refusals);
     res.writeHead(status, up.statusMessage, raw);
+    // The agent learns at once that its stream is open (a GET stream may stay silent long).
+    res.flushHeaders();
     up.on('data', (chunk: Buffer) => {
       let outb: Buffer;
       try {
