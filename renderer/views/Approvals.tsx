@@ -8,6 +8,7 @@ import type { PolicyDiff } from '../../supervisor/api/policy-types.ts';
 import { type BridgeError, toBridgeError } from '../client/client.ts';
 import type { ApprovalsStore } from '../stores/approvals.ts';
 import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
+import { McpCallFacts } from './McpCall.tsx';
 
 interface Confirming {
   approval: ApprovalView;
@@ -109,8 +110,8 @@ const ApprovalCard = observer(function ApprovalCard({
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
-    else if (e.key === 'A') onAlways('allow');
-    else if (e.key === 'D') onAlways('deny');
+    else if (e.key === 'A' && !a.mcp) onAlways('allow');
+    else if (e.key === 'D' && !a.mcp) onAlways('deny');
     else return;
     e.preventDefault();
   };
@@ -125,7 +126,7 @@ const ApprovalCard = observer(function ApprovalCard({
       data-approval={a.id}
     >
       <div className="card-head">
-        <span className="method">{a.method}</span>{' '}
+        <span className="method">{a.mcp ? `MCP ${a.mcp.method}` : a.method}</span>{' '}
         <span className="target">
           {a.scheme}://{a.host}
           {a.port !== 443 && a.port !== 80 ? `:${a.port}` : ''}
@@ -152,6 +153,7 @@ const ApprovalCard = observer(function ApprovalCard({
           </>
         ) : null}
       </dl>
+      {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
       {error ? <ErrorBox error={error} /> : null}
       <div className="actions">
         <button
@@ -162,9 +164,11 @@ const ApprovalCard = observer(function ApprovalCard({
         >
           Allow once <kbd>a</kbd>
         </button>
-        <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
-          Always allow… <kbd>A</kbd>
-        </button>
+        {a.mcp ? null : (
+          <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
+            Always allow… <kbd>A</kbd>
+          </button>
+        )}
         <button
           type="button"
           className="deny"
@@ -173,9 +177,11 @@ const ApprovalCard = observer(function ApprovalCard({
         >
           Deny once <kbd>d</kbd>
         </button>
-        <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
-          Always deny… <kbd>D</kbd>
-        </button>
+        {a.mcp ? null : (
+          <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
+            Always deny… <kbd>D</kbd>
+          </button>
+        )}
       </div>
     </li>
   );
