@@ -146,6 +146,7 @@ const ApprovalCard = observer(function ApprovalCard({
         <dd>{a.user}</dd>
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
+        {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>
@@ -153,7 +154,6 @@ const ApprovalCard = observer(function ApprovalCard({
           </>
         ) : null}
       </dl>
-      {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
       {error ? <ErrorBox error={error} /> : null}
       <div className="actions">
         <button

@@ -10,9 +10,10 @@ const WHAT: Record<McpCallView['method'], string> = {
   'prompts/get': 'Prompt',
 };
 
+/** The rows of the card's facts list for an MCP call. */
 export function McpCallFacts({ call }: { call: McpCallView }) {
   return (
-    <dl className="facts mcp" data-mcp-method={call.method}>
+    <>
       <dt>MCP server</dt>
       <dd>{call.server}</dd>
       <dt>{WHAT[call.method]}</dt>
@@ -26,6 +27,6 @@ export function McpCallFacts({ call }: { call: McpCallView }) {
           </dd>
         </>
       ) : null}
-    </dl>
+    </>
   );
 }

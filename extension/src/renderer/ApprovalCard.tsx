@@ -86,6 +86,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         <dd>{a.user}</dd>
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
+        {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>
@@ -93,7 +94,6 @@ export const ApprovalCard = observer(function ApprovalCard({
           </>
         ) : null}
       </dl>
-      {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
       {error ? <ErrorLine error={error} /> : null}
       <div className="warden-actions">
         <button

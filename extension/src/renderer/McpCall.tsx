@@ -11,9 +11,10 @@ const WHAT: Record<McpCallView['method'], string> = {
   'prompts/get': 'Prompt',
 };
 
+/** The rows of the card's facts list for an MCP call. */
 export function McpCallFacts({ call }: { call: McpCallView }) {
   return (
-    <dl className="warden-facts warden-mcp" data-mcp-method={call.method}>
+    <>
       <dt>MCP server</dt>
       <dd>{call.server}</dd>
       <dt>{WHAT[call.method]}</dt>
@@ -27,6 +28,6 @@ export function McpCallFacts({ call }: { call: McpCallView }) {
           </dd>
         </>
       ) : null}
-    </dl>
+    </>
   );
 }
