@@ -51,7 +51,7 @@ const receivedAt = (path: string) => server.received.filter((r) => r.path === pa
 
 before(async () => {
   server = await startHostileMcpServer();
-  d = await startTestDaemon({ resolve: { 'mcp.test': '127.0.0.1' } });
+  d = await startTestDaemon({ upstreamCa: [server.caPem], resolve: { 'mcp.test': '127.0.0.1' } });
   const { env } = await d.listener(POLICY);
   agent = proxyAgent(env.HTTPS_PROXY as string, d.daemon.ca.certPem);
 });
@@ -235,4 +235,45 @@ test('a stream that never ends: keep-alives flow, and the server is let go when 
   assert.match(text, /^: keep-alive\n\n/);
   aborter.abort();
   await until('the server saw its stream closed', () => server.closed.includes('/forever'), 10_000);
+});
+
+test('secrets: a placeholder in tool arguments bound elsewhere is stopped; an echoed value is redacted', async (t) => {
+  const VALUE = 'real-mcp-secret-value-6620';
+  await d.client.call('PUT /v1/secrets/:name', {
+    params: { name: 'MCP_KEY' },
+    body: { value: VALUE, hosts: ['mcp.test'], inject: 'bearer' },
+  });
+  await d.client.call('PUT /v1/secrets/:name', {
+    params: { name: 'OTHER_KEY' },
+    body: { value: 'other-secret-value-1188', hosts: ['other.test'], inject: 'bearer' },
+  });
+  const { env } = await d.listener(POLICY, { secrets: ['MCP_KEY', 'OTHER_KEY'] });
+  const a = proxyAgent(env.HTTPS_PROXY as string, d.daemon.ca.certPem);
+  t.after(() => a.close());
+  const before = receivedAt('/json').length;
+  const leak = { ...call(1, 'read_file'), params: { name: 'read_file', arguments: { text: env.OTHER_KEY } } };
+  const stopped = await undiciFetch(url('/json'), {
+    method: 'POST',
+    body: JSON.stringify(leak),
+    headers: { 'content-type': 'application/json' },
+    dispatcher: a,
+    signal: AbortSignal.timeout(5000),
+  });
+  assert.equal(stopped.status, 403);
+  await stopped.text();
+  assert.equal(receivedAt('/json').length, before, 'the placeholder never left');
+  for (const path of ['/json', '/sse']) {
+    const r = await undiciFetch(`https://mcp.test:${server.httpsPort}${path}`, {
+      method: 'POST',
+      body: JSON.stringify(call(2, 'read_file')),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${env.MCP_KEY}` },
+      dispatcher: a,
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await r.text();
+    assert.equal(r.status, 200, text);
+    assert.ok(!text.includes(VALUE), `${path}: the echoed value reached the agent`);
+    assert.match(text, /for Bearer \*{26}/, `${path}: redacted in place`);
+    assert.ok(server.received.at(-1)?.body.includes('read_file'));
+  }
 });
