@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   cancelledEvent,
   type Loose,
+  mcpCallEvent,
   redactedEvent,
   requestEvent,
   sampleEvents,
@@ -30,6 +31,8 @@ function everyShape(): StoredEvent[] {
     ...sampleEvents(),
     redactedEvent(),
     cancelledEvent(),
+    mcpCallEvent(),
+    mcpCallEvent({ method: 'resources/read', outcome: 'allowed', arguments: undefined, approvalId: 'ap-4' }),
     checkpoint,
     requestEvent(3, { status: undefined, address: undefined, approvalId: 'ap-9', intercepted: false }),
     requestEvent(4, { method: 'brew', outcome: 'error', decidedBy: 'proxy' }),
