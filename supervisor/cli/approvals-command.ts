@@ -12,7 +12,11 @@ function target(a: ApprovalView): string {
 
 function line(a: ApprovalView): string {
   const left = Math.max(0, Math.round((Date.parse(a.expiresAt) - Date.now()) / 1000));
-  return `${a.id}  ${a.sandboxId}  ${a.method} ${a.scheme}://${a.host}:${a.port}${target(a)}  (${left}s left, ${a.waiting} waiting)\n    ${a.reason}`;
+  const head = `${a.id}  ${a.sandboxId}  ${a.method} ${a.scheme}://${a.host}:${a.port}${target(a)}  (${left}s left, ${a.waiting} waiting)\n    ${a.reason}`;
+  if (!a.mcp) return head;
+  const args =
+    a.mcp.arguments === undefined ? '' : `\n    arguments (${a.mcp.argumentBytes} bytes): ${a.mcp.arguments}`;
+  return `${head}\n    MCP ${a.mcp.method} "${a.mcp.name}" on ${a.mcp.server} (answer once: no --always)${args}`;
 }
 
 export function approvalsCommand(): Command {

@@ -58,9 +58,15 @@ export class JsonAnswer {
   }
 
   end(): Buffer {
+    const text = Buffer.concat(this.#chunks).toString('utf8');
+    if (text.trim() === '') {
+      // Nothing from the server: the agent still gets the errors of its refused calls.
+      if (this.refusals.length === 0) return Buffer.alloc(0);
+      return Buffer.from(JSON.stringify(this.batch ? this.refusals : this.refusals[0]), 'utf8');
+    }
     let value: unknown;
     try {
-      value = JSON.parse(Buffer.concat(this.#chunks).toString('utf8'));
+      value = JSON.parse(text);
     } catch {
       throw new AnswerError(
         'the MCP server answered with a body that is not JSON, though it said application/json',
