@@ -49,6 +49,11 @@ export async function handleConnect(
   const policy = sandbox.policy();
   const decision = policy.decideConnect(host, port);
   if ('needsRequest' in decision) return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
+  if (decision.action !== 'deny' && mcpServersOf(policy).namesHost(host, port)) {
+    // spec.mcp names this host: its calls are governed only when the tunnel is read, so a
+    // passthrough rule does not leave them unread.
+    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
+  }
   if (
     decision.action !== 'deny' &&
     decision.tls !== 'passthrough' &&
@@ -56,14 +61,6 @@ export async function handleConnect(
   ) {
     // This sandbox holds secret placeholders: every tunnel it opens is read, so a
     // placeholder can be swapped on bound hosts and stopped everywhere else.
-    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
-  }
-  if (
-    decision.action !== 'deny' &&
-    decision.tls !== 'passthrough' &&
-    mcpServersOf(policy).namesHost(host, port)
-  ) {
-    // spec.mcp names this host: its calls can be governed only when the tunnel is read.
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
   if (decision.tls === 'inspect' && decision.action !== 'deny') {

@@ -277,3 +277,23 @@ test('secrets: a placeholder in tool arguments bound elsewhere is stopped; an ec
     assert.ok(server.received.at(-1)?.body.includes('read_file'));
   }
 });
+
+test('a passthrough network rule for the MCP host does not leave its tunnel unread', async (t) => {
+  const { env } = await d.listener(
+    POLICY.replace(
+      '      - match: mcp.test\n        action: allow',
+      '      - match: mcp.test\n        action: allow\n        tls: passthrough',
+    ),
+  );
+  const a = proxyAgent(env.HTTPS_PROXY as string, d.daemon.ca.certPem);
+  t.after(() => a.close());
+  const before = receivedAt('/json').length;
+  const r = await rawPost(
+    a,
+    `https://mcp.test:${server.httpsPort}/json`,
+    JSON.stringify(call(5, 'delete_all')),
+  );
+  assert.equal(r.status, 200);
+  assert.equal((r.messages()[0] as { error: { code: number } }).error.code, -32001);
+  assert.equal(receivedAt('/json').length, before);
+});
