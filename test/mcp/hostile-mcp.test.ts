@@ -297,3 +297,25 @@ test('a passthrough network rule for the MCP host does not leave its tunnel unre
   assert.equal((r.messages()[0] as { error: { code: number } }).error.code, -32001);
   assert.equal(receivedAt('/json').length, before);
 });
+
+test('an ask nobody answers times out into a JSON-RPC error; nothing is forwarded', async (t) => {
+  const policy = `${POLICY.replace('        default: deny\n', '        default: ask\n')}  approvals:\n    timeoutSeconds: 1\n`;
+  const { env, listener } = await d.listener(policy);
+  const a = proxyAgent(env.HTTPS_PROXY as string, d.daemon.ca.certPem);
+  t.after(() => a.close());
+  const before = receivedAt('/json').length;
+  const r = await rawPost(a, url('/json'), JSON.stringify(call(9, 'unlisted_tool')));
+  assert.equal(r.status, 200);
+  const m = r.messages()[0] as {
+    id: number;
+    error: { code: number; message: string; data: { warden: { outcome: string } } };
+  };
+  assert.equal(m.id, 9);
+  assert.match(m.error.message, /held and not answered.*timed out/);
+  assert.equal(m.error.data.warden.outcome, 'timed_out');
+  assert.equal(receivedAt('/json').length, before);
+  const recorded = d.events.find(
+    (e) => e.type === 'mcp.call' && e.sandboxId === listener.sandboxId && e.name === 'unlisted_tool',
+  );
+  assert.equal(recorded?.type === 'mcp.call' && recorded.outcome, 'timed_out');
+});
