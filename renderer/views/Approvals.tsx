@@ -10,6 +10,7 @@ import type { ApprovalHistoryStore } from '../stores/approval-history.ts';
 import type { ApprovalsStore } from '../stores/approvals.ts';
 import { ApprovalHistoryView, PromptRate } from './ApprovalHistory.tsx';
 import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
+import { McpCallFacts } from './McpCall.tsx';
 
 interface Confirming {
   approval: ApprovalView;
@@ -119,8 +120,8 @@ const ApprovalCard = observer(function ApprovalCard({
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
-    else if (e.key === 'A') onAlways('allow');
-    else if (e.key === 'D') onAlways('deny');
+    else if (e.key === 'A' && !a.mcp) onAlways('allow');
+    else if (e.key === 'D' && !a.mcp) onAlways('deny');
     else return;
     e.preventDefault();
   };
@@ -135,7 +136,7 @@ const ApprovalCard = observer(function ApprovalCard({
       data-approval={a.id}
     >
       <div className="card-head">
-        <span className="method">{a.method}</span>{' '}
+        <span className="method">{a.mcp ? `MCP ${a.mcp.method}` : a.method}</span>{' '}
         <span className="target">
           {a.scheme}://{a.host}
           {a.port !== 443 && a.port !== 80 ? `:${a.port}` : ''}
@@ -155,6 +156,7 @@ const ApprovalCard = observer(function ApprovalCard({
         <dd>{a.user}</dd>
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
+        {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>
@@ -172,9 +174,11 @@ const ApprovalCard = observer(function ApprovalCard({
         >
           Allow once <kbd>a</kbd>
         </button>
-        <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
-          Always allow… <kbd>A</kbd>
-        </button>
+        {a.mcp ? null : (
+          <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
+            Always allow… <kbd>A</kbd>
+          </button>
+        )}
         <button
           type="button"
           className="deny"
@@ -183,9 +187,11 @@ const ApprovalCard = observer(function ApprovalCard({
         >
           Deny once <kbd>d</kbd>
         </button>
-        <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
-          Always deny… <kbd>D</kbd>
-        </button>
+        {a.mcp ? null : (
+          <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
+            Always deny… <kbd>D</kbd>
+          </button>
+        )}
       </div>
     </li>
   );

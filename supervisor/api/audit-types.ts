@@ -17,6 +17,7 @@ export const AUDIT_KINDS = [
   'secret.injected',
   'secret.exfiltration_blocked',
   'secret.redacted',
+  'mcp.call',
   'policy.changed',
   'sandbox.state',
   'user.action',

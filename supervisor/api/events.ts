@@ -107,6 +107,67 @@ export interface ApprovalView extends Identity {
   revoked?: ApprovalRevocationView;
   /** Why it was cancelled. */
   cancelReason?: string;
+  /** An MCP call held by `spec.mcp` (the card shows it instead of a URL); answered once only. */
+  mcp?: McpCallView;
+}
+
+/** What an MCP approval card shows: the server, what is called, and its arguments. */
+export interface McpCallView {
+  /** The server's name from the policy (or its host and path). */
+  server: string;
+  /** tools/call, resources/read or prompts/get. */
+  method: McpMethod;
+  /** The tool or prompt name, or the resource URI. */
+  name: string;
+  /** The arguments as JSON, cut at a few KB, with vault secrets and placeholders masked. */
+  arguments?: string;
+  argumentBytes: number;
+}
+
+/** The MCP methods `spec.mcp` governs. */
+export type McpMethod = 'tools/call' | 'resources/read' | 'prompts/get';
+
+/** Which `spec.mcp` rule decided an MCP call. */
+export interface McpRuleRef {
+  layer: LayerName;
+  source: string;
+  /** Index of the server in `spec.mcp.servers`. */
+  server: number;
+  /** `tools`, `resources` or `prompts`; absent when the server's default decided. */
+  list?: 'tools' | 'resources' | 'prompts';
+  /** Index of the rule in that list. */
+  index?: number;
+  /** The rule's glob (name or URI). */
+  pattern?: string;
+  action: Action;
+}
+
+/**
+ * One governed MCP call (tools/call, resources/read, prompts/get) inside an exchange with an
+ * MCP server, decided by `spec.mcp`. Its arguments appear only when the server's rule says
+ * `recordArguments: true`; their size always.
+ */
+export interface McpCallEvent extends Identity {
+  type: 'mcp.call';
+  time: string;
+  /** The `id` of the exchange's `request.decided`. */
+  requestId: string;
+  server: string;
+  host: string;
+  port: number;
+  path: string;
+  method: McpMethod;
+  name: string;
+  /** The JSON-RPC id of the call, as text. */
+  callId: string;
+  sessionId?: string;
+  outcome: RequestOutcome;
+  rule: McpRuleRef | null;
+  reason: string;
+  decidedBy: 'policy' | 'approval' | 'proxy';
+  approvalId?: string;
+  argumentBytes: number;
+  arguments?: string;
 }
 
 export type ApprovalDecision = 'allow' | 'deny';
@@ -271,6 +332,7 @@ export type WardenEvent =
   | SecretInjectedEvent
   | SecretExfiltrationBlockedEvent
   | SecretRedactedEvent
+  | McpCallEvent
   | PolicyChangedEvent
   | SandboxStateEvent
   | DaemonEvent

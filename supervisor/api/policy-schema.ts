@@ -2,6 +2,7 @@
 // published JSON Schema (policy.schema.json, for editors) all come from these definitions.
 
 import { type Static, Type } from '@sinclair/typebox';
+import { McpSpecSchema } from './mcp-schema.ts';
 
 export const POLICY_API_VERSION = 'warden.dev/v1';
 export const POLICY_SCHEMA_ID = 'https://warden.dev/schemas/policy-v1.json';
@@ -114,6 +115,7 @@ export const PolicyDocumentSchema = Type.Object(
             { additionalProperties: false },
           ),
         ),
+        mcp: Type.Optional(McpSpecSchema),
         approvals: Type.Optional(
           Type.Object(
             {

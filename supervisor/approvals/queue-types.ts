@@ -7,6 +7,7 @@ import type {
   ApprovalScope,
   ApprovalView,
   Identity,
+  McpCallView,
   RequestFacts,
   RuleRef,
   WardenEvent,
@@ -35,6 +36,8 @@ export interface ApprovalAsk {
   suggestedRule: ApprovalView['suggestedRule'];
   timeoutSeconds: number;
   signal?: AbortSignal;
+  /** An MCP call held by spec.mcp: its card shows the call; it is answered once only. */
+  mcp?: McpCallView;
 }
 
 export interface ApprovalQueueDeps {

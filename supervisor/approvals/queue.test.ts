@@ -293,3 +293,37 @@ async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(ok());
 }
+test('MCP calls to one URL share an approval only when they are the same call', async () => {
+  const { queue } = setup(() => 'allow');
+  const mcp = (name: string, args: string) => ({
+    server: 'files',
+    method: 'tools/call' as const,
+    name,
+    arguments: args,
+    argumentBytes: args.length,
+  });
+  const f = facts('/mcp', 'POST');
+  const a = queue.request(ask(f, { mcp: mcp('read', '{"p":1}') }));
+  const b = queue.request(ask(f, { mcp: mcp('read', '{"p":1}') }));
+  const c = queue.request(ask(f, { mcp: mcp('read', '{"p":2}') }));
+  const d = queue.request(ask(f, { mcp: mcp('delete', '{"p":1}') }));
+  const e = queue.request(ask(f));
+  assert.equal(queue.list().length, 4);
+  const first = queue.list().find((v) => v.mcp?.name === 'read' && v.mcp.arguments === '{"p":1}');
+  assert.equal(first?.waiting, 2);
+  assert.throws(
+    () => queue.answer(first!.id, { decision: 'allow', scope: 'always' }, 'alice'),
+    (err: Error) => err.name === 'BadRequest' && /answered once only/.test(err.message),
+  );
+  // An "always" on the plain request adds a network rule; it decides no held MCP call.
+  const plain = queue.list().find((v) => !v.mcp);
+  queue.answer(plain!.id, { decision: 'allow', scope: 'always' }, 'alice');
+  assert.equal((await e).kind, 'answered');
+  assert.equal(queue.list().length, 3);
+  queue.answer(first!.id, { decision: 'deny', scope: 'once' }, 'alice');
+  const [ra, rb] = await Promise.all([a, b]);
+  assert.equal(ra.kind === 'answered' && ra.decision, 'deny');
+  assert.equal(rb.kind === 'answered' && rb.decision, 'deny');
+  queue.cancelAll('test over');
+  await Promise.all([c, d]);
+});

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AnswerSource, ApprovalStateFilter } from '../api/approval-types.ts';
 import { WardenError } from '../api/errors.ts';
-import type { ApprovalDecision, ApprovalView, Identity, RequestFacts } from '../api/index.ts';
+import type { ApprovalDecision, ApprovalView, Identity, McpCallView, RequestFacts } from '../api/index.ts';
 import type { AnswerApprovalRequest, AnswerApprovalResponse } from '../api/messages.ts';
 import type { PolicyDiff } from '../api/policy-types.ts';
 import { ApprovalHistory, type WrittenRule } from './history.ts';
@@ -35,10 +35,18 @@ interface Pending {
 }
 
 /** Requests wait on one approval only when their whole request line is the same, query included. */
-function dedupeKey(identity: Identity, f: RequestFacts): string {
-  return [identity.sandboxId, f.method.toUpperCase(), f.scheme, f.host, f.port, f.path, f.query ?? ''].join(
-    '\u0000',
-  );
+function dedupeKey(identity: Identity, f: RequestFacts, mcp?: McpCallView): string {
+  return [
+    identity.sandboxId,
+    f.method.toUpperCase(),
+    f.scheme,
+    f.host,
+    f.port,
+    f.path,
+    f.query ?? '',
+    // MCP calls share one URL: only the same call with the same arguments shares an approval.
+    mcp ? JSON.stringify([mcp.server, mcp.method, mcp.name, mcp.arguments ?? null, mcp.argumentBytes]) : '',
+  ].join('\u0000');
 }
 
 export class ApprovalQueue {
@@ -83,7 +91,7 @@ export class ApprovalQueue {
 
   /** Hold a request until it is answered, expires, or its client goes away. */
   request(ask: ApprovalAsk): Promise<ApprovalOutcome> {
-    const key = dedupeKey(ask.identity, ask.facts);
+    const key = dedupeKey(ask.identity, ask.facts, ask.mcp);
     let pending = this.#byKey.get(key);
     if (!pending) pending = this.#create(key, ask);
     const p = pending;
@@ -109,6 +117,13 @@ export class ApprovalQueue {
     if (!pending) {
       const closed = this.#history.get(id);
       throw closed ? closedError(closed.view) : new ApprovalNotFoundError(id);
+    }
+    if (answer.scope === 'always' && pending.view.mcp) {
+      throw new WardenError(
+        'BadRequest',
+        `approval ${id} holds an MCP call (${pending.view.mcp.method} "${pending.view.mcp.name}"), which is answered once only`,
+        'answer it with scope once; to decide it always, add a rule under spec.mcp in the policy',
+      );
     }
     let diff: PolicyDiff | undefined;
     if (answer.scope === 'always') {
@@ -217,6 +232,7 @@ export class ApprovalQueue {
       suggestedRule: ask.suggestedRule,
       waiting: 0,
       state: this.#deps.review ? 'reviewing' : 'pending',
+      ...(ask.mcp ? { mcp: ask.mcp } : {}),
     };
     const pending: Pending = {
       view,
@@ -368,6 +384,8 @@ export class ApprovalQueue {
   #releaseDecidedBy(sandboxId: string, from: Answerer): void {
     for (const p of [...this.#byId.values()]) {
       if (p.view.sandboxId !== sandboxId) continue;
+      // A new network rule does not decide an MCP call.
+      if (p.view.mcp) continue;
       const action = this.#deps.redecide(sandboxId, p.facts);
       if (action === 'ask') continue;
       this.#settle(

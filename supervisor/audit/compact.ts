@@ -17,6 +17,28 @@ export type StoredEvent = WardenEvent | CheckpointEvent;
 // Field names in code-unit order, so the picked object is already canonical at the top level.
 const IDENTITY = ['sandboxId', 'time', 'type', 'user'];
 export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
+  'mcp.call': [
+    'approvalId',
+    'argumentBytes',
+    'arguments',
+    'callId',
+    'decidedBy',
+    'host',
+    'method',
+    'name',
+    'outcome',
+    'path',
+    'port',
+    'reason',
+    'requestId',
+    'rule',
+    'sandboxId',
+    'server',
+    'sessionId',
+    'time',
+    'type',
+    'user',
+  ],
   'request.decided': [
     'address',
     'approvalId',
@@ -228,6 +250,8 @@ export function eventColumns(event: StoredEvent, now: number): EventColumns {
       return columns(event, now, event.sandboxId, event.host, null);
     case 'secret.exfiltration_blocked':
       return columns(event, now, event.sandboxId, event.host, 'denied');
+    case 'mcp.call':
+      return columns(event, now, event.sandboxId, event.host, event.outcome);
     case 'sandbox.state':
       return columns(event, now, event.sandboxId, null, event.state === 'ERROR' ? 'error' : null);
     case 'policy.changed':

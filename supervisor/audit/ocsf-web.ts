@@ -191,6 +191,7 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
         rule: a.rule,
         suggested_rule: a.suggestedRule,
         waiting: a.waiting,
+        mcp: a.mcp,
       },
     },
   };

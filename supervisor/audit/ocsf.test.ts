@@ -4,6 +4,7 @@ import type { Loose } from '../../test/support/audit/samples.ts';
 import {
   cancelledEvent,
   hookAnsweredEvent,
+  mcpCallEvent,
   redactedEvent,
   revokedEvent,
   sampleEvents,
@@ -175,6 +176,28 @@ test('secret.redacted → Detection Finding (2004), medium severity, corrected, 
     secret_name: 'GITHUB_TOKEN',
     where: 'body',
   });
+});
+
+test('mcp.call → API Activity (6003): the server, the tool, the rule, arguments only when recorded', () => {
+  const m = toOcsf(mcpCallEvent(), ctx, 0);
+  const o = common(m, 6003, 99, 6);
+  agent(o, 'sb-1', 'alice');
+  assert.equal(o.activity_name, 'Call');
+  assert.equal(m.outcome, 'denied');
+  assert.equal(m.host, 'mcp.example.com');
+  assert.deepEqual(o.api, { operation: 'tools/call', request: { uid: '7' }, service: { name: 'github' } });
+  assert.deepEqual(o.resources, [{ name: 'delete_repo', type: 'MCP Tool' }]);
+  assert.equal(o.unmapped.rule.pattern, 'delete_*');
+  assert.equal(o.unmapped.argument_bytes, 17);
+  assert.equal(o.unmapped.arguments, '{"repo":"acme/x"}');
+  const read = toOcsf(
+    mcpCallEvent({ method: 'resources/read', outcome: 'allowed', arguments: undefined }),
+    ctx,
+    0,
+  );
+  const r = common(read, 6003, 2, 6);
+  assert.equal(r.unmapped.arguments, undefined);
+  assert.equal(r.status_id, 1);
 });
 
 test('policy.changed → API Activity (6003) Update with the diff and source', () => {

@@ -5,6 +5,7 @@
 
 import type { WardenEvent } from '../api/events.ts';
 import { mapApprovalRevoked } from './ocsf-approval-revoked.ts';
+import { mapMcpCall } from './ocsf-mcp.ts';
 import { mapCheckpoint, mapDaemon, mapPolicyChanged, mapSandboxState, mapUserAction } from './ocsf-ops.ts';
 import { mapRequestEnded } from './ocsf-request-ended.ts';
 import { type CheckpointEvent, eventTime, type MappedEvent, type OcsfContext } from './ocsf-shared.ts';
@@ -46,6 +47,8 @@ export function toOcsf(event: WardenEvent | CheckpointEvent, ctx: OcsfContext, n
       return mapSecretExfiltrationBlocked(event, time, ctx);
     case 'secret.redacted':
       return mapSecretRedacted(event, time, ctx);
+    case 'mcp.call':
+      return mapMcpCall(event, time, ctx);
     case 'policy.changed':
       return mapPolicyChanged(event, time, ctx);
     case 'sandbox.state':

@@ -29,7 +29,11 @@ function line(a: ApprovalView): string {
     return `${request}\n    ${closedLine(a)}`;
   const left = Math.max(0, Math.round((Date.parse(a.expiresAt) - Date.now()) / 1000));
   const how = a.state === 'reviewing' ? 'with the reviewer hook' : `${a.waiting} waiting`;
-  return `${request}  (${left}s left, ${how})\n    ${a.reason}`;
+  const head = `${request}  (${left}s left, ${how})\n    ${a.reason}`;
+  if (!a.mcp) return head;
+  const args =
+    a.mcp.arguments === undefined ? '' : `\n    arguments (${a.mcp.argumentBytes} bytes): ${a.mcp.arguments}`;
+  return `${head}\n    MCP ${a.mcp.method} "${a.mcp.name}" on ${a.mcp.server} (answer once: no --always)${args}`;
 }
 
 export function approvalsCommand(): Command {

@@ -19,6 +19,7 @@ import {
 import { type PolicyDocument, PolicyDocumentSchema, UPGRADE_PROTOCOL_PATTERN } from '../api/policy-schema.ts';
 import type { PolicyErrorView } from '../api/policy-types.ts';
 import { parseMatch } from './match-spec.ts';
+import { mcpSemanticErrors } from './mcp-checks.ts';
 import { checkPathGlob } from './path.ts';
 import { upstreamProblems } from './upstreams.ts';
 
@@ -313,7 +314,7 @@ export function parsePolicy(text: string, source: string): ParseResult {
         at(blamed?.range?.[0], explained.segments, explained.message);
       }
     }
-    for (const problem of semanticErrors(value)) {
+    for (const problem of [...semanticErrors(value), ...mcpSemanticErrors(value)]) {
       const { node } = nodeAt(doc, problem.segments);
       at(node?.range?.[0], problem.segments, problem.message);
     }

@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestFacts } from '../api/index.ts';
+import { mcpServersOf } from '../mcp/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
@@ -13,6 +14,7 @@ import { type BodyCheck, openBodyCheck } from './body-inspect.ts';
 import type { ProxyServices } from './context.ts';
 import { failedAfter, proxyVerdict, type Refused } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
+import { relayMcp } from './mcp-exchange.ts';
 import { ExchangeRecord } from './record.ts';
 import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
@@ -79,6 +81,22 @@ export async function handleExchange(
   let held: Buffer | undefined;
   const headers = frameBody(req, admission.headers);
   if (redactor) askForSearchableAnswer(headers);
+  const mcp = mcpServersOf(sandbox.policy()).serverFor(facts);
+  if (mcp) {
+    const x = {
+      svc,
+      arrival,
+      res,
+      record,
+      facts,
+      verdict,
+      address,
+      headers,
+      url: admission.url,
+      server: mcp,
+    };
+    return relayMcp({ ...x, check, redactor, signal: aborter.signal, fail, refusal });
+  }
   record.decide(verdict);
   const named = namedUpstreamTls(svc, sandbox, facts);
   if ('error' in named) return fail(refusal(502, named.error));

@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import type { RequestFacts } from '../api/index.ts';
+import { mcpServersOf } from '../mcp/index.ts';
 import type { ConnectionOwner, ProxyServices } from './context.ts';
 import { type Refused, settle, unavailable, vetAddress } from './decide.ts';
 import type { Interceptor } from './intercept.ts';
@@ -52,6 +53,11 @@ export async function handleConnect(
   if (!('needsRequest' in decision) && decision.action !== 'deny' && policy.upstreamFor(host, port))
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   if ('needsRequest' in decision) return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
+  if (decision.action !== 'deny' && mcpServersOf(policy).namesHost(host, port)) {
+    // spec.mcp names this host: its calls are governed only when the tunnel is read, so a
+    // passthrough rule does not leave them unread.
+    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
+  }
   if (
     decision.action !== 'deny' &&
     decision.tls !== 'passthrough' &&

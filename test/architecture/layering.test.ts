@@ -30,6 +30,7 @@ const LAYER: Record<string, number> = {
   'supervisor/ca': 3,
   'supervisor/hub': 3,
   'supervisor/sync': 3,
+  'supervisor/mcp': 3,
   'supervisor/proxy': 4,
   'supervisor/sandboxes': 5,
   'supervisor/agents': 6,

@@ -22,6 +22,8 @@ import {
   openLensPage,
   type RendererFlavor,
 } from '../support/lens-renderer-host.ts';
+import { connectThrough } from '../support/mcp-client.ts';
+import { startMcpServer } from '../support/mcp-server.ts';
 import { makeTempDir, tempDir } from '../support/temp-dir.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
 
@@ -31,6 +33,28 @@ let up: Upstreams;
 let browser: Browser;
 
 const ASK = policyYaml('- match: 127.0.0.1\n  action: ask');
+const MCP_ASK = `apiVersion: warden.dev/v1
+kind: Policy
+metadata:
+  name: lens-mcp
+spec:
+  network:
+    default: deny
+    rules:
+      - match: mcp.test
+        action: allow
+      - match: 127.0.0.1
+        action: allow
+  approvals:
+    timeoutSeconds: 60
+  mcp:
+    servers:
+      - match: mcp.test
+        name: notes-server
+        tools:
+          - name: write_note
+            action: ask
+`;
 const PKG: Record<RendererFlavor, string> = {
   freelens2: path.join(built.dir, 'freelens'),
   legacy: path.join(built.dir, 'legacy'),
@@ -176,6 +200,51 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
       );
       assert.ok(cmds.some((c) => c.id === 'warden-agents'));
       assert.deepEqual(lp.errors, []);
+    });
+  }
+
+  for (const flavor of ['freelens2', 'legacy'] as const) {
+    test(`${flavor}: a held MCP call shows its server, tool and masked arguments, and no "always"`, async (t) => {
+      const server = await startMcpServer({ json: true });
+      t.after(() => server.close());
+      const d = await startTestDaemon({
+        label: 'lens-mcp',
+        upstreamCa: [server.caPem],
+        resolve: { 'mcp.test': '127.0.0.1' },
+      });
+      t.after(() => d.stop());
+      await d.client.call('PUT /v1/secrets/:name', {
+        params: { name: 'NOTES_TOKEN' },
+        body: { value: 'real-notes-token-5521', hosts: ['mcp.test'], inject: 'bearer' },
+      });
+      const { page } = await open(t, flavor, d.home);
+      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
+      const { env } = await d.listener(MCP_ASK, { secrets: ['NOTES_TOKEN'] });
+      const mcp = await connectThrough(
+        `https://mcp.test:${server.httpsPort}/mcp`,
+        env.HTTPS_PROXY as string,
+        d.daemon.ca.certPem,
+      );
+      t.after(() => mcp.close());
+      const result = mcp.client.callTool({
+        name: 'write_note',
+        arguments: { text: `keep ${env.NOTES_TOKEN}` },
+      });
+      await page.locator('.warden-status').click();
+      const card = page.locator('[data-approval]', { hasText: 'write_note' });
+      await card.waitFor({ timeout: 15_000 });
+      const text = (await card.textContent()) ?? '';
+      assert.match(text, /MCP tools\/call/);
+      assert.match(text, /notes-server/);
+      assert.match(
+        (await card.locator('.warden-mcp-arguments').textContent()) ?? '',
+        /keep \[secret placeholder\]/,
+      );
+      assert.ok(!text.includes(env.NOTES_TOKEN as string));
+      assert.equal(await card.getByRole('button', { name: /Always/ }).count(), 0);
+      await screenshot(page, `lens-${flavor}-mcp-card`);
+      await card.getByRole('button', { name: /Allow once/ }).click();
+      assert.match(JSON.stringify((await result).content), /write_note ran with/);
     });
   }
 

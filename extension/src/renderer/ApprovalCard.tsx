@@ -6,6 +6,7 @@ import React, { useEffect, useRef } from 'react';
 import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/events.ts';
 import { clusterSentence } from '../common/kube-request.ts';
 import { ErrorLine } from './ErrorLine.tsx';
+import { McpCallFacts } from './McpCall.tsx';
 import { PolicyDiffView } from './PolicyDiff.tsx';
 import type { WardenStore } from './store.ts';
 
@@ -44,8 +45,8 @@ export const ApprovalCard = observer(function ApprovalCard({
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
-    else if (e.key === 'A') always('allow');
-    else if (e.key === 'D') always('deny');
+    else if (e.key === 'A' && !a.mcp) always('allow');
+    else if (e.key === 'D' && !a.mcp) always('deny');
     else return;
     e.preventDefault();
   };
@@ -60,7 +61,7 @@ export const ApprovalCard = observer(function ApprovalCard({
       data-approval={a.id}
     >
       <div className="warden-card-head">
-        <strong className="warden-method">{a.method}</strong>{' '}
+        <strong className="warden-method">{a.mcp ? `MCP ${a.mcp.method}` : a.method}</strong>{' '}
         <span className="warden-target">{target(a)}</span>
         <span className={`warden-countdown${left <= 10 ? ' urgent' : ''}`} title="Denied when this reaches 0">
           {left} s
@@ -85,6 +86,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         <dd>{a.user}</dd>
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
+        {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>
@@ -102,9 +104,11 @@ export const ApprovalCard = observer(function ApprovalCard({
         >
           Allow once <kbd>a</kbd>
         </button>
-        <button type="button" className="allow secondary" disabled={busy} onClick={() => always('allow')}>
-          Always allow… <kbd>A</kbd>
-        </button>
+        {a.mcp ? null : (
+          <button type="button" className="allow secondary" disabled={busy} onClick={() => always('allow')}>
+            Always allow… <kbd>A</kbd>
+          </button>
+        )}
         <button
           type="button"
           className="deny"
@@ -113,9 +117,11 @@ export const ApprovalCard = observer(function ApprovalCard({
         >
           Deny once <kbd>d</kbd>
         </button>
-        <button type="button" className="deny secondary" disabled={busy} onClick={() => always('deny')}>
-          Always deny… <kbd>D</kbd>
-        </button>
+        {a.mcp ? null : (
+          <button type="button" className="deny secondary" disabled={busy} onClick={() => always('deny')}>
+            Always deny… <kbd>D</kbd>
+          </button>
+        )}
       </div>
     </li>
   );

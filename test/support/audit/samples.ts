@@ -231,3 +231,37 @@ export function requestEvent(
 /** Tests read deep into OCSF objects whose shape the assertions themselves check. */
 // biome-ignore lint/suspicious/noExplicitAny: test-only escape hatch for deep property reads
 export type Loose = any;
+
+/** An `mcp.call` event, a denied tool call with its arguments recorded (kept out of sampleEvents). */
+export function mcpCallEvent(over: Partial<Extract<WardenEvent, { type: 'mcp.call' }>> = {}): WardenEvent {
+  return {
+    type: 'mcp.call',
+    time: iso(14),
+    sandboxId: 'sb-1',
+    user: 'alice',
+    requestId: 'req-mcp-1',
+    server: 'github',
+    host: 'mcp.example.com',
+    port: 443,
+    path: '/mcp',
+    method: 'tools/call',
+    name: 'delete_repo',
+    callId: '7',
+    sessionId: 'sess-1',
+    outcome: 'denied',
+    rule: {
+      layer: 'project',
+      source: './policy.yaml',
+      server: 0,
+      list: 'tools',
+      index: 1,
+      pattern: 'delete_*',
+      action: 'deny',
+    },
+    reason: 'spec.mcp rule tools[2] "delete_*" denies it',
+    decidedBy: 'policy',
+    argumentBytes: 17,
+    arguments: '{"repo":"acme/x"}',
+    ...over,
+  };
+}
