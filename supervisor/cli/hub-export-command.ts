@@ -8,6 +8,7 @@ import { addExportTarget, exportStatuses, runnerFor } from '../hub/exports/index
 import type { HubService } from '../hub/index.ts';
 import { printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { exportTokenCommand } from './hub-export-token-command.ts';
 
 interface Common {
   home: string;
@@ -19,6 +20,7 @@ export interface HubCommandKit {
   withCommon(cmd: Command): Command;
   withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): Promise<T>;
   asCliError(error: unknown): unknown;
+  parseDuration(text: string): number;
 }
 
 interface AddOptions extends Common {
@@ -30,7 +32,8 @@ interface AddOptions extends Common {
 
 const when = (ms: number | null): string => (ms ? new Date(ms).toISOString() : 'never');
 
-export function exportCommand({ withCommon, withHub, asCliError }: HubCommandKit): Command {
+export function exportCommand(kit: HubCommandKit): Command {
+  const { withCommon, withHub, asCliError } = kit;
   const cmd = new Command('export').description(
     'Send the hub’s records to OpenTelemetry (OTLP/HTTP logs), Splunk HEC or OCSF NDJSON files',
   );
@@ -111,5 +114,6 @@ export function exportCommand({ withCommon, withHub, asCliError }: HubCommandKit
         });
       }),
   );
+  cmd.addCommand(exportTokenCommand(kit));
   return cmd;
 }
