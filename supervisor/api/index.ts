@@ -14,6 +14,8 @@ export {
   MAIN_TO_RENDERER_CHANNELS,
 } from './bridge.ts';
 export type * from './events.ts';
+export type * from './export-types.ts';
+export { DEVICE_EXPORT_STATES } from './export-types.ts';
 export type * from './hub.ts';
 export {
   ENROLLMENT_PREFIX,

@@ -21,11 +21,19 @@ export function daemonCommand(): Command {
         .default(1)
         .argParser(parseCount),
     )
+    .addOption(
+      new Option(
+        '--otlp-export <url>',
+        'send this device’s audit records to an OTLP/HTTP endpoint (an OpenTelemetry Collector; /v1/logs is added)',
+      )
+        .env('WARDEN_OTLP_EXPORT')
+        .argParser(parseHttpUrl),
+    )
     .addHelpText(
       'after',
       '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers (besides the bundled roots,\n                       the OS bundle, e.g. /etc/ssl/certs/ca-certificates.crt or $SSL_CERT_FILE,\n                       and NODE_EXTRA_CA_CERTS)\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve\n  WARDEN_ACCEL         kvm or tcg: skip the KVM probe and use this accelerator\n  WARDEN_QEMU          the QEMU binary (default qemu-system-x86_64)',
     )
-    .action(async (opts: { httpPort?: number; poolSize: number }) => {
+    .action(async (opts: { httpPort?: number; poolSize: number; otlpExport?: string }) => {
       // Everything the daemon and its children (QEMU) create is owner-only by default.
       process.umask(0o077);
       const accel = process.env.WARDEN_ACCEL || undefined;
@@ -49,6 +57,7 @@ export function daemonCommand(): Command {
           ...(process.env.WARDEN_UPSTREAM_CA ? { upstreamCaFile: process.env.WARDEN_UPSTREAM_CA } : {}),
           resolve,
           poolSize: opts.poolSize,
+          ...(opts.otlpExport ? { otlpExport: { endpoint: opts.otlpExport } } : {}),
           ...(accel ? { accel } : {}),
           ...(process.env.WARDEN_QEMU ? { qemuBinary: process.env.WARDEN_QEMU } : {}),
         });
@@ -78,4 +87,14 @@ function parseCount(value: string): number {
     throw new InvalidArgumentError('expected a whole number from 0 to 16');
   }
   return n;
+}
+
+function parseHttpUrl(value: string): string {
+  let ok = false;
+  try {
+    const u = new URL(value);
+    ok = (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+  } catch {}
+  if (!ok) throw new InvalidArgumentError('an http(s) URL without credentials, e.g. http://127.0.0.1:4318');
+  return value;
 }

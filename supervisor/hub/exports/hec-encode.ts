@@ -3,8 +3,8 @@
 // is the event; the dedupe key and routing fields are indexed `fields` (flat, string values).
 
 import type { HubRecord } from '../../api/hub.ts';
-import { ocsfOf } from './ocsf-of.ts';
-import type { OtlpDevice } from './otlp-encode.ts';
+import { ocsfOf } from '../../audit/otlp/ocsf-of.ts';
+import type { OtlpDevice } from '../../audit/otlp/otlp-encode.ts';
 
 export interface HecMeta {
   /** Splunk index (absent: the token's default index). */

@@ -9,11 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { HubRecord } from '../../api/hub.ts';
+import { type PostAnswer, PostFailed, postWithRetry } from '../../audit/otlp/http-post.ts';
+import type { OtlpDevice } from '../../audit/otlp/otlp-encode.ts';
+import type { SinkResult } from '../../audit/otlp/otlp-sink.ts';
 import { assertOwnerOnly } from '../../secrets/private-file.ts';
 import { type HecMeta, hecBatch } from './hec-encode.ts';
-import { type PostAnswer, PostFailed, postWithRetry } from './http-post.ts';
-import type { OtlpDevice } from './otlp-encode.ts';
-import type { SinkResult } from './otlp-sink.ts';
 
 export interface HecSinkOptions {
   /** As stored by `export add hec`: the event endpoint, with `index`/`sourcetype` in its query. */

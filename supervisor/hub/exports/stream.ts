@@ -8,7 +8,7 @@
 import type http from 'node:http';
 import { WardenError } from '../../api/errors.ts';
 import { canonicalJson } from '../../audit/canonical.ts';
-import { ocsfOf } from './ocsf-of.ts';
+import { ocsfOf } from '../../audit/otlp/ocsf-of.ts';
 import type { ExportStreamDb, StreamCursor, StreamFilter, StreamRow } from './stream-db.ts';
 
 export const EXPORT_PATH = '/v1/export';

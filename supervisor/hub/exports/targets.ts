@@ -4,12 +4,12 @@
 
 import path from 'node:path';
 import { WardenError } from '../../api/errors.ts';
+import { logsUrl, OtlpSink } from '../../audit/otlp/otlp-sink.ts';
 import { assertOwnerOnly } from '../../secrets/private-file.ts';
 import type { ExportTargetRow, HubStore, NewExportTarget } from '../store.ts';
 import { FilesSink } from './files-sink.ts';
 import type { HecMeta } from './hec-encode.ts';
 import { HecSink, hecTarget } from './hec-sink.ts';
-import { logsUrl, OtlpSink } from './otlp-sink.ts';
 import { ExportRunner, exportLag } from './runner.ts';
 
 export const EXPORT_KINDS = ['otlp', 'hec', 'files'] as const;
@@ -110,7 +110,7 @@ async function addHecTarget(
   } catch {
     throw new WardenError(
       'BadRequest',
-      `the HEC endpoint must be an http(s) URL without credentials, not ${JSON.stringify(url.slice(0, 80))}`,
+      `the HEC endpoint must be an http(s) URL without credentials, not ${JSON.stringify(url.replace(/\/\/[^/@]*@/, '//').slice(0, 80))}`,
       'e.g. https://splunk.example:8088 (/services/collector/event is added).',
     );
   }

@@ -4,8 +4,8 @@
 
 import type { OcsfEvent } from '../../api/audit-types.ts';
 import type { HubRecord } from '../../api/hub.ts';
-import type { OcsfContext } from '../../audit/ocsf.ts';
-import { mapCompactObject } from '../../audit/records.ts';
+import type { OcsfContext } from '../ocsf.ts';
+import { mapCompactObject } from '../records.ts';
 
 // Parsed contexts by their text: a device has one context per Warden version and host, so
 // the map stays tiny; bounded anyway.
