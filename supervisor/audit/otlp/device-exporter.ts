@@ -110,7 +110,7 @@ export class DeviceOtlpExporter {
         sending.catch(() => {}); // awaited below
         const last = records[records.length - 1]!.seq;
         let next: HubRecord[] = [];
-        let nextPrepared: string | null = null;
+        let nextPrepared: Buffer | null = null;
         try {
           next = this.#read(last);
           nextPrepared = next.length ? await this.#sink.prepare({ device, records: next }) : null;
