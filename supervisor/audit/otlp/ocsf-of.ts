@@ -5,7 +5,7 @@
 import type { OcsfEvent } from '../../api/audit-types.ts';
 import type { HubRecord } from '../../api/hub.ts';
 import type { OcsfContext } from '../ocsf.ts';
-import { mapCompactObject } from '../records.ts';
+import { mapCompactObject, mapCompactRaw } from '../records.ts';
 
 // Parsed contexts by their text: a device has one context per Warden version and host, so
 // the map stays tiny; bounded anyway.
@@ -24,4 +24,10 @@ function contextOf(text: string): OcsfContext {
 export function ocsfOf(r: HubRecord): OcsfEvent {
   if (r.ctx === null) return JSON.parse(r.body) as OcsfEvent;
   return mapCompactObject(r.body, contextOf(r.ctx), r.seq, r.logged ?? 0);
+}
+
+/** ocsfOf without the canonical copy: the same members, keys in mapping order (OTLP sorts them). */
+export function ocsfRawOf(r: HubRecord): OcsfEvent {
+  if (r.ctx === null) return JSON.parse(r.body) as OcsfEvent;
+  return mapCompactRaw(r.body, contextOf(r.ctx), r.seq, r.logged ?? 0);
 }

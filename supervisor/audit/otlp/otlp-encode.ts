@@ -5,7 +5,7 @@
 
 import type { OcsfEvent } from '../../api/audit-types.ts';
 import type { HubRecord } from '../../api/hub.ts';
-import { ocsfOf } from './ocsf-of.ts';
+import { ocsfOf, ocsfRawOf } from './ocsf-of.ts';
 
 export type AnyValue =
   | { stringValue: string }
@@ -90,12 +90,21 @@ export function anyValueJson(v: unknown, depth = 0): string {
         for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + anyValueJson(v[i], depth + 1);
         return `${out}]}}`;
       }
+      // Keys in canonical order (as canonicalJson writes them); undefined members left out.
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      for (let i = 1; i < keys.length; i++) {
+        if (keys[i - 1]! >= keys[i]!) {
+          keys.sort();
+          break;
+        }
+      }
       let out = '{"kvlistValue":{"values":[';
       let first = true;
-      const o = v as Record<string, unknown>;
-      for (const key in o) {
-        if (!Object.hasOwn(o, key)) continue;
-        out += `${first ? '' : ','}${keyPrefix(key)}${anyValueJson(o[key], depth + 1)}}`;
+      for (const key of keys) {
+        const member = o[key];
+        if (member === undefined) continue;
+        out += `${first ? '' : ','}${keyPrefix(key)}${anyValueJson(member, depth + 1)}}`;
         first = false;
       }
       return `${out}]}}`;
@@ -139,7 +148,7 @@ export function encodeLogRecord(device: OtlpDevice, r: HubRecord, observed: numb
 
 /** The JSON text of one LogRecord (the same object as encodeLogRecord, written directly). */
 export function logRecordJson(device: OtlpDevice, r: HubRecord, observed: string): string {
-  const ocsf = ocsfOf(r);
+  const ocsf = ocsfRawOf(r);
   const sev = otlpSeverity(ocsf);
   let attrs =
     `{"key":"warden.device.id","value":{"stringValue":${JSON.stringify(device.id)}}},` +
