@@ -79,6 +79,10 @@ export async function seedDevice(store: HubStore, id: string, n: number, time: n
     const k = Math.min(5000, n - from + 1);
     const rows = requestChain(k, from, prev, time + from - 1);
     prev = rows[rows.length - 1]!.hash;
-    await store.transaction(id, (tx) => tx.insertRecords(rows, Date.now()));
+    const head = { seq: rows[rows.length - 1]!.seq, hash: prev };
+    await store.transaction(id, async (tx) => {
+      await tx.insertRecords(rows, Date.now());
+      await tx.setHead(head);
+    });
   }
 }
