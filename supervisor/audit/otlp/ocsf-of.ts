@@ -1,6 +1,6 @@
-// The OCSF object of a record the hub holds, built the way the device builds it on read
-// (audit/records.ts): a compact record (with its context text) goes through the same mapper;
-// a schema 1 record already holds its OCSF object as the body.
+// The OCSF object of a record in wire form (as the hub holds it, or as the daemon reads its
+// own rows), built the way the device builds it on read (audit/records.ts): a compact record
+// (with its context text) goes through the same mapper; a schema 1 record holds its OCSF body.
 
 import type { OcsfEvent } from '../../api/audit-types.ts';
 import type { HubRecord } from '../../api/hub.ts';

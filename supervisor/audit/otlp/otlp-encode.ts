@@ -1,7 +1,7 @@
 // OTLP/HTTP logs, JSON encoding (ExportLogsServiceRequest), written by hand: one
 // ResourceLogs per device (its host and Warden version), one ScopeLogs, one LogRecord per
 // audit record with the OCSF object as a kvlist body. 64-bit integers are decimal strings,
-// as the OTLP JSON mapping requires. The mapping is documented in README.md beside this file.
+// as the OTLP JSON mapping requires. The mapping is in supervisor/hub/exports/README.md.
 
 import type { OcsfEvent } from '../../api/audit-types.ts';
 import type { HubRecord } from '../../api/hub.ts';
