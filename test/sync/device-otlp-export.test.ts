@@ -19,7 +19,9 @@ test('a daemon exports its own audit trail over OTLP, resumes after a restart, s
   const rx = new OtlpReceiver();
   const url = await rx.listen();
   t.after(() => rx.close());
-  const otlpExport = { endpoint: url, intervalMs: 100, sink: { retryForMs: 400, baseMs: 20, capMs: 100 } };
+  // Default timeouts: a tiny window would cut slow answers under load and resend (allowed by
+  // the at-least-once contract, but this test counts duplicates). A 400 is final at once anyway.
+  const otlpExport = { endpoint: url, intervalMs: 100 };
   let d = await startTestDaemon({ upstreamCa: [up.caPem], daemon: { otlpExport } });
   const home = d.home;
   t.after(async () => {
