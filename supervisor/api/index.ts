@@ -15,6 +15,8 @@ export {
 } from './bridge.ts';
 export type * from './events.ts';
 export { isTaskEvent } from './events.ts';
+export type * from './export-types.ts';
+export { DEVICE_EXPORT_STATES } from './export-types.ts';
 export type * from './hub.ts';
 export {
   ENROLLMENT_PREFIX,

@@ -11,6 +11,7 @@ import type {
   AuditQueryParams,
 } from './audit-types.ts';
 import type { ApprovalView } from './events.ts';
+import type { DeviceExportStatus } from './export-types.ts';
 import type {
   AddRuleRequest,
   AnswerApprovalRequest,
@@ -128,6 +129,8 @@ export interface ApiRoutes {
   };
   /** The team hub's sync link: state, position, backlog. */
   'GET /v1/sync/status': { params: Record<string, never>; body: undefined; response: SyncStatus };
+  /** This device's own OTLP export (`warden daemon --otlp-export URL`): position, backlog, errors. */
+  'GET /v1/export/status': { params: Record<string, never>; body: undefined; response: DeviceExportStatus };
   /** Enroll this device with a hub (the string `warden hub token create` printed). */
   'POST /v1/sync/enroll': {
     params: Record<string, never>;

@@ -38,6 +38,7 @@ export const commandModules: CommandModule[] = [
   { names: ['policy'], load: async () => [(await import('./policy-command.ts')).policyCommand] },
   { names: ['audit'], load: async () => [(await import('./audit-command.ts')).auditCommand] },
   { names: ['hub'], load: async () => [(await import('./hub-command.ts')).hubCommand] },
+  { names: ['export'], load: async () => [(await import('./export-command.ts')).exportCommand] },
   { names: ['sync'], load: async () => [(await import('./sync-command.ts')).syncCommand] },
   { names: ['ui'], load: async () => [(await import('./ui-command.ts')).uiCommand] },
 ];

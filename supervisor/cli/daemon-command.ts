@@ -40,6 +40,14 @@ export function daemonCommand(): Command {
         .env('WARDEN_REVIEWER_TIMEOUT_MS')
         .argParser(Number),
     )
+    .addOption(
+      new Option(
+        '--otlp-export <url>',
+        'send this device’s audit records to an OTLP/HTTP endpoint (an OpenTelemetry Collector; /v1/logs is added)',
+      )
+        .env('WARDEN_OTLP_EXPORT')
+        .argParser(parseHttpUrl),
+    )
     .addHelpText(
       'after',
       '\nEnvironment:\n  WARDEN_HOME          state folder\n  WARDEN_UPSTREAM_CA   PEM file of extra CAs trusted for upstream servers (besides the bundled roots,\n                       the OS bundle, e.g. /etc/ssl/certs/ca-certificates.crt or $SSL_CERT_FILE,\n                       and NODE_EXTRA_CA_CERTS)\n  WARDEN_RESOLVE       name=address[,name=address] pins, like curl --resolve\n  WARDEN_ACCEL         kvm or tcg: skip the KVM probe and use this accelerator\n  WARDEN_QEMU          the QEMU binary (default qemu-system-x86_64)',
@@ -69,6 +77,7 @@ export function daemonCommand(): Command {
           ...(process.env.WARDEN_UPSTREAM_CA ? { upstreamCaFile: process.env.WARDEN_UPSTREAM_CA } : {}),
           resolve,
           poolSize: opts.poolSize,
+          ...(opts.otlpExport ? { otlpExport: { endpoint: opts.otlpExport } } : {}),
           ...(accel ? { accel } : {}),
           ...(process.env.WARDEN_QEMU ? { qemuBinary: process.env.WARDEN_QEMU } : {}),
           ...(reviewerHook ? { reviewerHook } : {}),
@@ -99,6 +108,7 @@ interface DaemonCommandOptions {
   reviewerCommand?: string;
   reviewerUrl?: string;
   reviewerTimeoutMs?: number;
+  otlpExport?: string;
 }
 
 /** The reviewer hook named by the options, checked; a usage error says what is wrong. */
@@ -132,4 +142,14 @@ function parseCount(value: string): number {
     throw new InvalidArgumentError('expected a whole number from 0 to 16');
   }
   return n;
+}
+
+function parseHttpUrl(value: string): string {
+  let ok = false;
+  try {
+    const u = new URL(value);
+    ok = (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+  } catch {}
+  if (!ok) throw new InvalidArgumentError('an http(s) URL without credentials, e.g. http://127.0.0.1:4318');
+  return value;
 }

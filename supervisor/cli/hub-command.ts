@@ -6,6 +6,8 @@ import { Command } from 'commander';
 import { WardenError } from '../api/errors.ts';
 import { VERSION } from '../api/version.ts';
 import { ExportLoop } from '../hub/exports/index.ts';
+import { openExportStream } from '../hub/exports/open-stream.ts';
+import type { ExportStream } from '../hub/exports/stream.ts';
 import {
   type AdminHttp,
   defaultHubHome,
@@ -117,11 +119,14 @@ function serveCommand(): Command {
         let service: HubService;
         let server: HubServer;
         let admin: AdminHttp;
+        let exportStream: ExportStream;
         try {
           service = await openHub({ home: o.home, db: o.db, silentAfterMs: parseDuration(o.silentAfter) });
           admin = await openAdminHttp(service, { home: o.home, db: o.db, secure: Boolean(tls) });
+          exportStream = await openExportStream({ home: o.home, db: o.db, now: () => service.now() });
           server = new HubServer({
             admin,
+            exportStream,
             service,
             host,
             port,
@@ -160,6 +165,7 @@ function serveCommand(): Command {
         await exports.stop();
         await server.close();
         await admin.close();
+        await exportStream.o.db.close();
         await service.store.close();
       },
     );
@@ -300,5 +306,5 @@ export function hubCommand(): Command {
     .addCommand(alertsCommand())
     .addCommand(verifyCommand())
     .addCommand(adminCommand())
-    .addCommand(exportCommand({ withCommon, withHub, asCliError }));
+    .addCommand(exportCommand({ withCommon, withHub, asCliError, parseDuration }));
 }

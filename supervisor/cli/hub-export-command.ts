@@ -8,6 +8,7 @@ import { addExportTarget, exportStatuses, runnerFor } from '../hub/exports/index
 import type { HubService } from '../hub/index.ts';
 import { printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { exportTokenCommand } from './hub-export-token-command.ts';
 
 interface Common {
   home: string;
@@ -19,26 +20,45 @@ export interface HubCommandKit {
   withCommon(cmd: Command): Command;
   withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): Promise<T>;
   asCliError(error: unknown): unknown;
+  parseDuration(text: string): number;
+}
+
+interface AddOptions extends Common {
+  name?: string;
+  tokenFile?: string;
+  index?: string;
+  sourceType?: string;
 }
 
 const when = (ms: number | null): string => (ms ? new Date(ms).toISOString() : 'never');
 
-export function exportCommand({ withCommon, withHub, asCliError }: HubCommandKit): Command {
+export function exportCommand(kit: HubCommandKit): Command {
+  const { withCommon, withHub, asCliError } = kit;
   const cmd = new Command('export').description(
-    'Send the hub’s records to OpenTelemetry (OTLP/HTTP logs) or OCSF NDJSON files',
+    'Send the hub’s records to OpenTelemetry (OTLP/HTTP logs), Splunk HEC or OCSF NDJSON files',
   );
   cmd.addCommand(
     withCommon(new Command('add'))
       .description(
-        'Add a destination: `otlp URL` (a Collector’s OTLP/HTTP endpoint) or `files DIR` (daily OCSF gzip files)',
+        'Add a destination: `otlp URL` (a Collector’s OTLP/HTTP endpoint), `hec URL --token-file FILE` (Splunk HTTP Event Collector) or `files DIR` (daily OCSF gzip files)',
       )
-      .argument('<kind>', 'otlp or files')
-      .argument('<url>', 'otlp: e.g. http://127.0.0.1:4318 (/v1/logs is added); files: an absolute folder')
+      .argument('<kind>', 'otlp, hec or files')
+      .argument(
+        '<url>',
+        'otlp: e.g. http://127.0.0.1:4318 (/v1/logs is added); hec: e.g. https://splunk:8088; files: an absolute folder',
+      )
       .option('--name <name>', 'a name for the destination (default from the kind and host)')
-      .action(async (kind: string, url: string, o: Common & { name?: string }) => {
+      .option('--token-file <file>', 'hec: a file (mode 600) holding the HEC token')
+      .option('--index <index>', 'hec: the Splunk index (default: the token’s)')
+      .option('--source-type <type>', 'hec: the sourcetype (default warden:ocsf)')
+      .action(async (kind: string, url: string, o: AddOptions) => {
         await withHub(o, async (service) => {
           try {
-            const t = await addExportTarget(service.store, kind, url, o.name, service.now());
+            const t = await addExportTarget(service.store, kind, url, o.name, service.now(), {
+              tokenFile: o.tokenFile,
+              index: o.index,
+              sourcetype: o.sourceType,
+            });
             process.stdout.write(`added ${t.name}: ${t.kind} ${t.target} (from the first record on)\n`);
           } catch (error) {
             throw asCliError(error);
@@ -94,5 +114,6 @@ export function exportCommand({ withCommon, withHub, asCliError }: HubCommandKit
         });
       }),
   );
+  cmd.addCommand(exportTokenCommand(kit));
   return cmd;
 }

@@ -1,6 +1,7 @@
 // What a daemon is started with, and the error a start that cannot go on throws.
 
 import type { ReviewerHookConfig } from '../approvals/index.ts';
+import type { OtlpSinkOptions } from '../audit/otlp/otlp-sink.ts';
 import type { Logger } from '../proxy/index.ts';
 import type { ImageBuildCommand } from '../sandboxes/images.ts';
 import type { SyncLinkOptions } from '../sync/index.ts';
@@ -46,9 +47,19 @@ export interface DaemonOptions {
    */
   reviewerHook?: ReviewerHookConfig;
   /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */
+  /** Send this device's audit records to an OTLP/HTTP endpoint without a hub (`--otlp-export`). */
+  otlpExport?: DeviceExportOptions;
   sync?: Partial<
     Pick<SyncLinkOptions, 'heartbeatMs' | 'batchDelayMs' | 'pollMs' | 'timeoutMs' | 'retry' | 'parkMs'>
   >;
+}
+
+/** The device's own OTLP export (`--otlp-export`). */
+export interface DeviceExportOptions {
+  /** An OTLP/HTTP endpoint (`/v1/logs` is added). */
+  endpoint: string;
+  intervalMs?: number;
+  sink?: Omit<OtlpSinkOptions, 'endpoint' | 'scopeVersion'>;
 }
 
 export class DaemonStartError extends Error {

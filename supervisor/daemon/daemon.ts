@@ -12,6 +12,7 @@ import { VERSION } from '../api/version.ts';
 import { ApprovalQueue, ReviewerHook } from '../approvals/index.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { AuditStore, SyncLedger } from '../audit/index.ts';
+import type { DeviceOtlpExporter } from '../audit/otlp/device-exporter.ts';
 import { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
@@ -38,6 +39,7 @@ import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { type DaemonOptions, DaemonStartError } from './daemon-options.ts';
+import { checkDeviceExport, exportHandlers, openDeviceExport } from './device-export.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { metricsHandlers } from './metrics-handlers.ts';
@@ -65,6 +67,8 @@ export class Daemon {
   readonly audit: AuditStore;
   /** The team hub's sync link (off until enrolled); never on the proxy's path. */
   readonly sync: SyncLink;
+  /** The device's own OTLP export (null: no `--otlp-export`). */
+  readonly otlpExport: DeviceOtlpExporter | null;
   readonly #ledger: SyncLedger;
   readonly #writer: AuditWriter;
   readonly #disposeAudit: () => void;
@@ -121,6 +125,9 @@ export class Daemon {
       heartbeatMs: Number(process.env.WARDEN_SYNC_HEARTBEAT_MS) || undefined,
       ...opts.sync,
     });
+    this.otlpExport = opts.otlpExport
+      ? openDeviceExport(paths.auditDb, opts.otlpExport, (m) => this.log.warn(m))
+      : null;
     // Only arms a timer: the link reads the store on its own connection, off the proxy's path.
     this.bus.subscribe(() => this.sync.notify());
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
@@ -237,6 +244,7 @@ export class Daemon {
         }),
         ...taskHandlers(this.tasks),
         ...syncHandlers(this.sync, emit),
+        ...exportHandlers(this.otlpExport),
         ...sandboxHandlers({
           sandboxes,
           vms: this.vms,
@@ -273,6 +281,7 @@ export class Daemon {
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const paths = wardenPaths(opts.home);
     const log = opts.log ?? createLogger();
+    checkDeviceExport(opts.otlpExport);
     try {
       const tightened = ensureHome(paths.home);
       if (tightened) log.warn(tightened);
@@ -332,6 +341,7 @@ export class Daemon {
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
     await daemon.vms.start();
     await daemon.sync.start();
+    daemon.otlpExport?.start();
     daemon.bus.emit({
       type: 'daemon.started',
       time: new Date().toISOString(),
@@ -393,6 +403,7 @@ export class Daemon {
       await this.sandboxes.closeAll();
       await this.#api.close();
       this.sync.close();
+      await this.otlpExport?.stop();
       // Every queued event is committed before the writer thread ends.
       this.#disposeAudit();
       try {

@@ -48,6 +48,7 @@ type ElsewhereRoutes =
   | 'GET /v1/presets'
   | 'GET /v1/metrics/sandboxes'
   | 'GET /v1/sync/status'
+  | 'GET /v1/export/status'
   | 'POST /v1/sync/enroll'
   | 'POST /v1/sandboxes'
   | 'GET /v1/sandboxes'

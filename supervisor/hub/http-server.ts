@@ -25,6 +25,7 @@ import { ERROR_STATUS } from '../server/error-status.ts';
 import { describeErrors } from '../server/route-match.ts';
 import { ed25519PublicKeyObject } from '../tlog/note.ts';
 import type { AdminHttp } from './admin-http.ts';
+import { EXPORT_PATH, type ExportStream } from './exports/stream.ts';
 import { activeDevice } from './ingest.ts';
 import type { HubService } from './service.ts';
 import type { DeviceRow } from './store.ts';
@@ -41,6 +42,8 @@ export interface HubServerOptions {
   log?: (line: string) => void;
   /** The admin page and its API under /admin (admin-http.ts); absent: 404. */
   admin?: AdminHttp;
+  /** `GET /v1/export` (exports/stream.ts); absent: 404. */
+  exportStream?: ExportStream;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -143,6 +146,11 @@ export class HubServer {
       }
       if (url.pathname === '/admin' || url.pathname.startsWith('/admin/')) {
         await this.#admin(req, res, url);
+        return;
+      }
+      if (url.pathname === EXPORT_PATH) {
+        if (!this.#o.exportStream) throw new WardenError('NotFound', 'this hub serves no export stream');
+        await this.#o.exportStream.handle(req, res, url);
         return;
       }
       const known = Object.values(HUB_PATHS) as string[];

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { HubRecord } from '../../api/hub.ts';
 import { canonicalJson } from '../../audit/canonical.ts';
-import { ocsfOf } from './ocsf-of.ts';
-import type { OtlpDevice } from './otlp-encode.ts';
-import type { SinkResult } from './otlp-sink.ts';
+import { ocsfOf } from '../../audit/otlp/ocsf-of.ts';
+import type { OtlpDevice } from '../../audit/otlp/otlp-encode.ts';
+import type { SinkResult } from '../../audit/otlp/otlp-sink.ts';
 
 type Prepared = Map<string, string[]>;
 

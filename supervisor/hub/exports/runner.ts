@@ -4,9 +4,9 @@
 // Every attempt's outcome is saved so `warden hub export ls` and the web page can show it.
 
 import type { HubRecord } from '../../api/hub.ts';
+import type { OtlpDevice } from '../../audit/otlp/otlp-encode.ts';
+import type { SinkResult } from '../../audit/otlp/otlp-sink.ts';
 import type { DeviceRow, ExportCursor, ExportTargetRow, HubStore } from '../store.ts';
-import type { OtlpDevice } from './otlp-encode.ts';
-import type { SinkResult } from './otlp-sink.ts';
 
 /** Two steps, so the runner can encode batch N+1 while batch N is in flight. */
 export interface ExportSink<P = unknown> {

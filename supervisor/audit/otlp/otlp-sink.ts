@@ -36,7 +36,7 @@ export class OtlpSink {
   }
 
   /** Encode a batch (yielding as it goes: the previous batch may be in flight). */
-  prepare(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<string> {
+  prepare(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<Buffer> {
     return logsRequestJsonAsync(batch.device, batch.records, this.o.scopeVersion, Date.now());
   }
 
@@ -44,7 +44,7 @@ export class OtlpSink {
     return this.deliver(await this.prepare(batch));
   }
 
-  async deliver(body: string): Promise<SinkResult> {
+  async deliver(body: string | Uint8Array): Promise<SinkResult> {
     const answer = await postWithRetry(
       this.#url,
       body,

@@ -63,11 +63,3 @@ test('Retry-After: seconds or an HTTP date', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
   assert.equal(retryAfterMs('Thu, 01 Jan 2026 00:00:05 GMT', now), 5000);
 });
-
-test('files: an event time no date can hold is filed under 00000000', async () => {
-  const { eventDay } = await import('./files-sink.ts');
-  assert.equal(eventDay(Date.UTC(2026, 11, 6, 23, 59)), '20261206');
-  assert.equal(eventDay(8.64e15 + 1), '00000000');
-  assert.equal(eventDay(Number.MAX_SAFE_INTEGER), '00000000');
-  assert.equal(eventDay(-1e15), '00000000');
-});

@@ -1,11 +1,11 @@
 // OTLP/HTTP logs, JSON encoding (ExportLogsServiceRequest), written by hand: one
 // ResourceLogs per device (its host and Warden version), one ScopeLogs, one LogRecord per
 // audit record with the OCSF object as a kvlist body. 64-bit integers are decimal strings,
-// as the OTLP JSON mapping requires. The mapping is documented in README.md beside this file.
+// as the OTLP JSON mapping requires. The mapping is in supervisor/hub/exports/README.md.
 
 import type { OcsfEvent } from '../../api/audit-types.ts';
 import type { HubRecord } from '../../api/hub.ts';
-import { ocsfOf } from './ocsf-of.ts';
+import { ocsfOf, ocsfRawOf } from './ocsf-of.ts';
 
 export type AnyValue =
   | { stringValue: string }
@@ -59,6 +59,18 @@ export function anyValue(v: unknown, depth = 0): AnyValue {
   return { stringValue: String(v) };
 }
 
+// `{"key":"<k>","value":` for the keys seen so far: OCSF objects reuse a few hundred names.
+const keyPrefixes = new Map<string, string>();
+
+function keyPrefix(key: string): string {
+  let p = keyPrefixes.get(key);
+  if (p === undefined) {
+    p = `{"key":${JSON.stringify(key)},"value":`;
+    if (keyPrefixes.size < 4096) keyPrefixes.set(key, p);
+  }
+  return p;
+}
+
 /** The JSON text of anyValue(v), written directly (the export's hot path: no object tree). */
 export function anyValueJson(v: unknown, depth = 0): string {
   if (depth > 32) return `{"stringValue":${JSON.stringify(JSON.stringify(v) ?? null)}}`;
@@ -78,11 +90,21 @@ export function anyValueJson(v: unknown, depth = 0): string {
         for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + anyValueJson(v[i], depth + 1);
         return `${out}]}}`;
       }
+      // Keys in canonical order (as canonicalJson writes them); undefined members left out.
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      for (let i = 1; i < keys.length; i++) {
+        if (keys[i - 1]! >= keys[i]!) {
+          keys.sort();
+          break;
+        }
+      }
       let out = '{"kvlistValue":{"values":[';
       let first = true;
-      for (const key in v as Record<string, unknown>) {
-        if (!Object.hasOwn(v, key)) continue;
-        out += `${first ? '' : ','}{"key":${JSON.stringify(key)},"value":${anyValueJson((v as Record<string, unknown>)[key], depth + 1)}}`;
+      for (const key of keys) {
+        const member = o[key];
+        if (member === undefined) continue;
+        out += `${first ? '' : ','}${keyPrefix(key)}${anyValueJson(member, depth + 1)}}`;
         first = false;
       }
       return `${out}]}}`;
@@ -98,7 +120,8 @@ function keyValues(o: Record<string, unknown>, depth = 0): KeyValue[] {
 
 const str = (key: string, value: string): KeyValue => ({ key, value: { stringValue: value } });
 const int = (key: string, value: number): KeyValue => ({ key, value: { intValue: String(value) } });
-const nanos = (ms: number): string => `${BigInt(Math.trunc(ms)) * 1_000_000n}`;
+const nanos = (ms: number): string =>
+  Number.isSafeInteger(ms) && ms > 0 ? `${ms}000000` : `${BigInt(Math.trunc(ms)) * 1_000_000n}`;
 
 export function encodeLogRecord(device: OtlpDevice, r: HubRecord, observed: number): Record<string, unknown> {
   const ocsf = ocsfOf(r);
@@ -125,7 +148,7 @@ export function encodeLogRecord(device: OtlpDevice, r: HubRecord, observed: numb
 
 /** The JSON text of one LogRecord (the same object as encodeLogRecord, written directly). */
 export function logRecordJson(device: OtlpDevice, r: HubRecord, observed: string): string {
-  const ocsf = ocsfOf(r);
+  const ocsf = ocsfRawOf(r);
   const sev = otlpSeverity(ocsf);
   let attrs =
     `{"key":"warden.device.id","value":{"stringValue":${JSON.stringify(device.id)}}},` +
@@ -180,16 +203,23 @@ export async function logsRequestJsonAsync(
   scopeVersion: string,
   observed: number,
   slice = 100,
-): Promise<string> {
+): Promise<Buffer> {
   const head = logsRequestJson([{ device, records: [] }], scopeVersion, observed);
   const obs = nanos(observed);
-  const logs: string[] = [];
+  const cut = head.lastIndexOf('"logRecords":[') + '"logRecords":['.length;
+  // Each record's text goes to bytes at once: no request-sized string is ever built (its
+  // flattening and UTF-8 encoding cost more than the encoding itself).
+  const parts: Buffer[] = [Buffer.from(head.slice(0, cut))];
   for (let i = 0; i < records.length; i++) {
     if (i > 0 && i % slice === 0) await new Promise((r) => setImmediate(r));
-    logs.push(logRecordJson(device, records[i]!, obs));
+    parts.push(
+      Buffer.from(
+        i ? `,${logRecordJson(device, records[i]!, obs)}` : logRecordJson(device, records[i]!, obs),
+      ),
+    );
   }
-  const cut = head.lastIndexOf('"logRecords":[') + '"logRecords":['.length;
-  return head.slice(0, cut) + logs.join(',') + head.slice(cut);
+  parts.push(Buffer.from(head.slice(cut)));
+  return Buffer.concat(parts);
 }
 
 /** One ExportLogsServiceRequest for records of several devices. */

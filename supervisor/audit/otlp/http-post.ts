@@ -54,13 +54,19 @@ async function readCapped(res: Response, cap: number): Promise<string> {
 
 export async function postOnce(
   url: string,
-  body: string,
+  body: string | Uint8Array,
   headers: Record<string, string>,
   timeoutMs: number,
   maxAnswerBytes: number,
 ): Promise<PostAnswer> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const res = await fetch(url, { method: 'POST', body, headers, signal, redirect: 'manual' });
+  const res = await fetch(url, {
+    method: 'POST',
+    body: body as BodyInit,
+    headers,
+    signal,
+    redirect: 'manual',
+  });
   const text = await readCapped(res, maxAnswerBytes);
   return { status: res.status, text, headers: res.headers };
 }
@@ -76,7 +82,7 @@ export function retryAfterMs(value: string | null, now: number): number | null {
 /** POST until a non-retryable answer or the deadline; a retryable answer at the deadline throws. */
 export async function postWithRetry(
   url: string,
-  body: string,
+  body: string | Uint8Array,
   headers: Record<string, string>,
   o: RetryOptions,
 ): Promise<PostAnswer & { attempts: number }> {
