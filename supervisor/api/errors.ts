@@ -15,6 +15,7 @@ export const API_ERROR_NAMES = [
   'ApprovalNotFound',
   // policies and secrets
   'PolicyInvalid',
+  'PolicyLockedByOrganisation',
   'SecretInvalid',
   'SecretNotFound',
   'SecretNotStored',

@@ -1,7 +1,13 @@
 // Request and response bodies of the local API.
 
 import type { ApprovalView } from './events.ts';
-import type { LayerName, PolicyDiff, PolicyErrorView, ResolvedPolicyView } from './policy-types.ts';
+import type {
+  LayerName,
+  OrganisationConflict,
+  PolicyDiff,
+  PolicyErrorView,
+  ResolvedPolicyView,
+} from './policy-types.ts';
 
 import type { InjectMode } from './requests.ts';
 import type { HostSandboxView, SandboxKind, SandboxView, VmStatusView } from './sandbox-types.ts';
@@ -141,6 +147,8 @@ export interface ErrorEnvelope {
     expectedSeq?: number;
     /** RateLimited: seconds to wait (also the Retry-After header). */
     retryAfter?: number;
+    /** PolicyLockedByOrganisation: each part of the edit that would weaken the organisation policy. */
+    conflicts?: OrganisationConflict[];
   };
 }
 

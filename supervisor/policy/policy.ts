@@ -1,11 +1,15 @@
-// The resolved policy of one sandbox: its layers (session, project, base) flattened into one
-// ordered rule list, compiled once, then asked about requests, tunnels and addresses.
+// The resolved policy of one sandbox: its layers (session, project, preset, base, then the
+// organisation's) flattened into one ordered rule list, compiled once, then asked about
+// requests, tunnels and addresses. The organisation layer is also a floor (organisation.ts):
+// when one of its rules is stricter than what the lower layers decided, it decides.
 
 import type { PolicyDocument } from '../api/policy-schema.ts';
 import type {
   Action,
   Decision,
   LayerName,
+  OrganisationOrigin,
+  OrganisationView,
   RequestFacts,
   ResolvedPolicyView,
   ResolvedRuleView,
@@ -29,6 +33,7 @@ import {
 import { type HostFacts, hostFacts } from './host-name.ts';
 import { matchAddress, matchHost } from './host-pattern.ts';
 import { formatAddress } from './ip-address.ts';
+import { describeOrganisation, findConflicts, floorDecision, isStricter } from './organisation.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
 import { RuleIndex } from './rule-index.ts';
@@ -38,6 +43,8 @@ export interface PolicyLayer {
   source: string;
   document: PolicyDocument;
   lines?: RuleLines;
+  /** The organisation layer's provenance (hub or managed file, hash, signer). */
+  origin?: OrganisationOrigin;
 }
 
 export interface AddressCheck {
@@ -67,7 +74,7 @@ export interface TraceStep {
 export const BUILTIN_DEFAULT_ACTION: Action = 'ask';
 export const BUILTIN_APPROVAL_TIMEOUT_SECONDS = 120;
 
-const PRECEDENCE: Record<LayerName, number> = { session: 0, project: 1, preset: 2, base: 3 };
+const PRECEDENCE: Record<LayerName, number> = { session: 0, project: 1, preset: 2, base: 3, organisation: 4 };
 const HOST_CACHE_LIMIT = 1024;
 
 /** A request host, classified, with the rules that may match it (RuleIndex), found once. */
@@ -85,9 +92,13 @@ export class Policy {
   /** Normalized request hosts, bounded; belongs to this instance only. */
   private readonly hostCache = new Map<string, HostLookup>();
   private readonly index: RuleIndex;
+  /** The organisation's rules alone (its floor), when it has a layer. */
+  private readonly org: Policy | null;
 
-  private constructor(layers: PolicyLayer[]) {
+  private constructor(layers: PolicyLayer[], floor = true) {
     this.layers = layers;
+    const orgLayers = layers.filter((l) => l.layer === 'organisation');
+    this.org = floor && orgLayers.length > 0 ? new Policy(orgLayers, false) : null;
     const rules: CompiledRule[] = [];
     for (const layer of layers) {
       const specs = layer.document.spec.network?.rules ?? [];
@@ -100,13 +111,22 @@ export class Policy {
     }
     this.rules = rules;
     this.index = new RuleIndex(rules);
-    const withDefault = layers.find((l) => l.document.spec.network?.default !== undefined);
-    this.defaultAction = withDefault?.document.spec.network?.default ?? BUILTIN_DEFAULT_ACTION;
+    // The most specific layer's default, unless the organisation's is stricter.
+    let withDefault = layers.find((l) => l.document.spec.network?.default !== undefined);
+    const orgDefault = orgLayers.find((l) => l.document.spec.network?.default !== undefined);
+    const defaultOf = (l: PolicyLayer) => l.document.spec.network?.default as Action;
+    if (withDefault && orgDefault && isStricter(defaultOf(orgDefault), defaultOf(withDefault))) {
+      withDefault = orgDefault;
+    }
+    this.defaultAction = withDefault ? defaultOf(withDefault) : BUILTIN_DEFAULT_ACTION;
     this.defaultSource = withDefault?.layer ?? 'builtin';
     this.defaultLabel = withDefault ? describeLayer(withDefault.layer, withDefault.source) : 'builtin';
-    const withTimeout = layers.find((l) => l.document.spec.approvals?.timeoutSeconds !== undefined);
-    this.approvalTimeoutSeconds =
-      withTimeout?.document.spec.approvals?.timeoutSeconds ?? BUILTIN_APPROVAL_TIMEOUT_SECONDS;
+    // The most specific layer's timeout, at most the organisation's.
+    const timeoutOf = (l: PolicyLayer | undefined) => l?.document.spec.approvals?.timeoutSeconds;
+    const timeout =
+      timeoutOf(layers.find((l) => timeoutOf(l) !== undefined)) ?? BUILTIN_APPROVAL_TIMEOUT_SECONDS;
+    const orgTimeout = timeoutOf(orgLayers.find((l) => timeoutOf(l) !== undefined));
+    this.approvalTimeoutSeconds = orgTimeout !== undefined ? Math.min(timeout, orgTimeout) : timeout;
   }
 
   /**
@@ -175,8 +195,13 @@ export class Policy {
     };
   }
 
-  /** Decide one request: the first matching rule, else the default. */
+  /** Decide one request: the first matching rule, else the default; then the organisation's floor. */
   decideRequest(facts: RequestFacts): Decision {
+    const decision = this.firstMatch(facts);
+    return this.org ? floorDecision(decision, this.org.decideRequest(facts)) : decision;
+  }
+
+  private firstMatch(facts: RequestFacts): Decision {
     const ctx = this.context(facts);
     if ('error' in ctx) return this.invalidHost(ctx.error);
     for (const i of ctx.candidates) {
@@ -193,6 +218,7 @@ export class Policy {
    * name). When true, a path servers could read differently must not be guessed at.
    */
   pathDecides(facts: RequestFacts): boolean {
+    if (this.org?.pathDecides(facts)) return true;
     const ctx = this.context(facts);
     if ('error' in ctx) return false;
     let decided = false;
@@ -216,6 +242,15 @@ export class Policy {
    * inside the tunnel (needsRequest). No match: the default.
    */
   decideConnect(host: string, port: number): Decision | { needsRequest: true; reason: string } {
+    const decision = this.connectMatch(host, port);
+    if (!this.org || ('action' in decision && decision.action === 'deny')) return decision;
+    const byOrg = this.org.decideConnect(host, port);
+    if ('needsRequest' in byOrg) return byOrg;
+    if ('needsRequest' in decision) return byOrg.rule && byOrg.action === 'deny' ? byOrg : decision;
+    return floorDecision(decision, byOrg);
+  }
+
+  private connectMatch(host: string, port: number): Decision | { needsRequest: true; reason: string } {
     const found = this.lookupHost(host);
     if (!found.ok) return this.invalidHost(found.error);
     for (const i of found.candidates) {
@@ -246,12 +281,21 @@ export class Policy {
    * requests are not known yet: checkTunnelAddress.)
    */
   checkAddress(address: string, facts: RequestFacts): AddressCheck {
-    return this.addressCheck(address, facts, false) as AddressCheck;
+    return this.flooredAddress(address, facts, false) as AddressCheck;
   }
 
-  /** checkAddress for a CONNECT tunnel to `host`:`port`, whose requests are not known yet. */
+  /** checkTunnelAddress for a CONNECT tunnel to `host`:`port`, whose requests are not known yet. */
   checkTunnelAddress(address: string, host: string, port: number): AddressCheck | AddressNeedsRequest {
-    return this.addressCheck(address, { scheme: 'https', host, port, method: 'CONNECT', path: '' }, true);
+    return this.flooredAddress(address, { scheme: 'https', host, port, method: 'CONNECT', path: '' }, true);
+  }
+
+  private flooredAddress(address: string, facts: RequestFacts, tunnel: boolean) {
+    const check = this.addressCheck(address, facts, tunnel);
+    if (!this.org || ('action' in check && check.action === 'deny')) return check;
+    const byOrg = this.org.addressCheck(address, facts, tunnel);
+    if ('needsRequest' in byOrg) return byOrg;
+    if ('needsRequest' in check || !byOrg.rule || !isStricter(byOrg.action, check.action)) return check;
+    return { ...byOrg, reason: `${byOrg.reason} (organisation policy)` };
   }
 
   private addressCheck(
@@ -354,6 +398,15 @@ export class Policy {
 
   /** Decide a request and say, rule by rule up to the deciding one, why each did or did not apply. */
   explain(facts: RequestFacts): { decision: Decision; trace: TraceStep[] } {
+    const found = this.explainLayers(facts);
+    if (!this.org) return found;
+    const decision = floorDecision(found.decision, this.org.decideRequest(facts));
+    if (decision === found.decision || !decision.rule) return found;
+    const why = 'the organisation policy decides more strictly, and lower layers may only narrow it';
+    return { decision, trace: [...found.trace, { rule: decision.rule, matched: true, why }] };
+  }
+
+  private explainLayers(facts: RequestFacts): { decision: Decision; trace: TraceStep[] } {
     const ctx = this.context(facts);
     if ('error' in ctx) return { decision: this.invalidHost(ctx.error), trace: [] };
     const trace: TraceStep[] = [];
@@ -383,6 +436,23 @@ export class Policy {
         name: l.document.metadata.name,
         rules: l.document.spec.network?.rules?.length ?? 0,
       })),
+      ...(this.org ? { organisation: this.organisationView(this.org) } : {}),
     };
+  }
+
+  /** The parts of the lower layers the organisation overrides (ignored), with why. */
+  private organisationView(org: Policy): OrganisationView {
+    const layer = org.layers[0] as PolicyLayer;
+    const spec = layer.document.spec;
+    const decide = (f: RequestFacts) => org.decideRequest(f);
+    const ignored = this.layers
+      .filter((l) => l.layer !== 'organisation')
+      .flatMap((l) => findConflicts(layer, decide, l));
+    const view: OrganisationView = { source: describeOrganisation(layer), rules: org.rules.length, ignored };
+    if (layer.origin) view.origin = layer.origin;
+    if (spec.network?.default) view.defaultAction = spec.network.default;
+    if (spec.approvals?.timeoutSeconds !== undefined)
+      view.approvalTimeoutSeconds = spec.approvals.timeoutSeconds;
+    return view;
   }
 }
