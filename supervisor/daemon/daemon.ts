@@ -147,6 +147,7 @@ export class Daemon {
     sandboxes = new Sandboxes({
       svc,
       base: () => layers.base(),
+      organisation: () => layers.organisation(),
       grant: (id, names) => secrets.grant(id, names),
       revoke: (id) => secrets.revoke(id),
       user: this.#user,

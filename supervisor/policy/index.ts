@@ -13,6 +13,7 @@ export { matchHostPattern } from './host-pattern.ts';
 export { POLICY_SCHEMA_PATH, policyJsonSchema, policyJsonSchemaText } from './json-schema.ts';
 export type { ParsedMatch, PortRange } from './match-spec.ts';
 export { formatMatch, parseMatch } from './match-spec.ts';
+export { findConflicts, isStricter, refuseWeakening, STRICTNESS, sampleRequest } from './organisation.ts';
 export type { ParseResult, RuleLines } from './parse.ts';
 export { formatPolicyError, loadPolicyFile, parsePolicy, stringifyPolicy } from './parse.ts';
 export { normalizePath, pathAmbiguity } from './path.ts';
