@@ -4,6 +4,7 @@ import type { ApprovalView } from './events.ts';
 import type {
   LayerName,
   OrganisationConflict,
+  OrganisationStatus,
   PolicyDiff,
   PolicyErrorView,
   ResolvedPolicyView,
@@ -52,6 +53,8 @@ export interface StatusResponse {
   upstreamTrust?: TrustStoreView[];
   /** The team hub's sync link (state `off` until enrolled). */
   sync?: SyncStatus;
+  /** The organisation policy enforced (managed file or hub), and any that is ignored, with why. */
+  organisation?: OrganisationStatus;
 }
 
 /** One source of the CAs upstream TLS is verified against. */

@@ -145,3 +145,13 @@ export interface OrganisationView {
   /** Parts of lower layers ignored because they would weaken it. */
   ignored: OrganisationConflict[];
 }
+
+/** `GET /v1/status` → organisation: the organisation policy this device enforces, and why not. */
+export interface OrganisationStatus {
+  /** The policy enforced, when any (the managed file wins over the hub's). */
+  enforced?: { source: string; origin: OrganisationOrigin };
+  /** Where the managed file is looked for (the last folder; the platform's comes first). */
+  managedDir: string;
+  /** A managed file or hub policy that exists but is not enforced, and why. */
+  warnings: string[];
+}

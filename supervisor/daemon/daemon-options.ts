@@ -36,6 +36,12 @@ export interface DaemonOptions {
   defaultImage?: string;
   /** npm's cache for agent installs (default: $WARDEN_NPM_CACHE, else $WARDEN_HOME/cache/npm). */
   npmCacheDir?: string;
+  /**
+   * Another folder for the organisation's managed policy file (`managed.yaml`), looked in
+   * after the platform's (/etc/warden on Linux), which always wins. Enforced only if root
+   * owns it and every folder above it.
+   */
+  managedDir?: string;
   /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */
   sync?: Partial<
     Pick<SyncLinkOptions, 'heartbeatMs' | 'batchDelayMs' | 'pollMs' | 'timeoutMs' | 'retry' | 'parkMs'>

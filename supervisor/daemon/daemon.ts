@@ -15,7 +15,7 @@ import type { AuditStore, SyncLedger } from '../audit/index.ts';
 import { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
-import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
+import { defaultManagedDir, formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
 import {
   type LoadedTrust,
   type Logger,
@@ -41,6 +41,7 @@ import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { metricsHandlers } from './metrics-handlers.ts';
 import { openAuditTrail } from './open-audit.ts';
+import { OrganisationSources } from './organisation-sources.ts';
 import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
@@ -62,6 +63,7 @@ export class Daemon {
   readonly audit: AuditStore;
   /** The team hub's sync link (off until enrolled); never on the proxy's path. */
   readonly sync: SyncLink;
+  readonly organisation: OrganisationSources;
   readonly #ledger: SyncLedger;
   readonly #writer: AuditWriter;
   readonly #disposeAudit: () => void;
@@ -154,6 +156,8 @@ export class Daemon {
     });
     this.sandboxes = sandboxes;
     layers = new PolicyLayers({ sandboxes, basePath: paths.basePolicy, base: args.base, emit });
+    const managedDirs = [...new Set([defaultManagedDir(), opts.managedDir ?? defaultManagedDir()])];
+    this.organisation = new OrganisationSources({ layers, managedDirs, log: this.log });
     const images = new ImageStore(
       path.join(paths.home, 'images'),
       (m) => this.log.info(`image: ${m}`),
@@ -247,6 +251,7 @@ export class Daemon {
           vmStatus: () => this.vms.status(),
           upstreamTrust: trust.stores,
           syncStatus: () => this.sync.status(),
+          organisationStatus: () => this.organisation.status(),
           startUi: () => this.startHttp(),
           uiCode: () => ({ code: uiCodes.issue(), ttlMs: uiCodes.ttlMs }),
         }),
@@ -311,6 +316,7 @@ export class Daemon {
       trust,
       opts: { ...opts, log },
     });
+    await daemon.organisation.start();
     await daemon.#listen(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
@@ -377,6 +383,7 @@ export class Daemon {
       await this.sandboxes.closeAll();
       await this.#api.close();
       this.sync.close();
+      this.organisation.close();
       // Every queued event is committed before the writer thread ends.
       this.#disposeAudit();
       try {

@@ -1,0 +1,104 @@
+// Where this device's organisation policy comes from: the managed file an MDM drops in a
+// system folder (re-read every minute, so a new one applies without a restart) and the
+// policy the team hub pushes (verified by the sync link before it gets here). The managed
+// file wins when both exist. Whatever is enforced goes to PolicyLayers; whatever exists but
+// is not enforced is a warning in the status.
+
+import type { OrganisationStatus } from '../api/index.ts';
+import { loadManagedPolicy, type PolicyLayer } from '../policy/index.ts';
+import type { Logger } from '../proxy/index.ts';
+import type { PolicyLayers } from '../sandboxes/policy-layers.ts';
+
+export const MANAGED_POLL_MS = 60_000;
+
+export interface OrganisationSourcesDeps {
+  layers: Pick<PolicyLayers, 'setOrganisation' | 'organisation'>;
+  /**
+   * Folders to look for `managed.yaml` in, first trusted one wins: the platform's always
+   * comes first, so a folder given for tests cannot hide the machine's managed file.
+   */
+  managedDirs: string[];
+  log: Logger;
+  pollMs?: number;
+}
+
+export class OrganisationSources {
+  readonly #deps: OrganisationSourcesDeps;
+  #managed?: PolicyLayer;
+  #managedWarning?: string;
+  #hub?: PolicyLayer;
+  #hubWarning?: string;
+  #timer?: NodeJS.Timeout;
+
+  constructor(deps: OrganisationSourcesDeps) {
+    this.#deps = deps;
+  }
+
+  /** Read the managed file now, then every minute. */
+  async start(): Promise<void> {
+    await this.reloadManaged();
+    this.#timer = setInterval(() => {
+      this.reloadManaged().catch((error: Error) => this.#deps.log.warn(`managed policy: ${error.message}`));
+    }, this.#deps.pollMs ?? MANAGED_POLL_MS);
+    this.#timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+
+  async reloadManaged(): Promise<void> {
+    let layer: PolicyLayer | undefined;
+    const warnings: string[] = [];
+    for (const dir of this.#deps.managedDirs) {
+      const found = await loadManagedPolicy(dir);
+      if (found.warning) warnings.push(found.warning);
+      layer ??= found.layer;
+    }
+    const warning = warnings.length ? warnings.join('; ') : undefined;
+    if (warning && warning !== this.#managedWarning) this.#deps.log.warn(warning);
+    this.#managedWarning = warning;
+    this.#managed = layer;
+    this.#apply('managed file');
+  }
+
+  /** The hub's policy, verified (or undefined to drop it), or why the hub's policy was refused. */
+  setHub(layer: PolicyLayer | undefined, warning?: string): void {
+    if (warning && warning !== this.#hubWarning) this.#deps.log.warn(warning);
+    this.#hubWarning = warning;
+    if (layer || !warning) this.#hub = layer;
+    this.#apply('team hub');
+  }
+
+  /** The hash of the hub policy in force, if any (what the heartbeat reports). */
+  hubHash(): string | undefined {
+    return this.#hub?.origin?.hash;
+  }
+
+  /** The organisation layer in force. */
+  enforced(): PolicyLayer | undefined {
+    return this.#managed ?? this.#hub;
+  }
+
+  status(): OrganisationStatus {
+    const enforced = this.enforced();
+    const warnings = [this.#managedWarning, this.#hubWarning].filter((w): w is string => !!w);
+    if (this.#managed && this.#hub) {
+      warnings.push(
+        `the team hub's policy ${this.#hub.origin?.hash} is not enforced: the managed file takes precedence`,
+      );
+    }
+    return {
+      ...(enforced?.origin ? { enforced: { source: enforced.source, origin: enforced.origin } } : {}),
+      managedDir: this.#deps.managedDirs.at(-1) as string,
+      warnings,
+    };
+  }
+
+  #apply(by: string): void {
+    const next = this.enforced();
+    const current = this.#deps.layers.organisation();
+    if (next?.origin?.hash === current?.origin?.hash && next?.source === current?.source) return;
+    this.#deps.layers.setOrganisation(next, by);
+  }
+}
