@@ -111,7 +111,19 @@ export class Daemon {
     // The audit writer subscribes first: an event is recorded before anyone else sees it.
     this.#disposeAudit = writer.attach(this.bus);
     this.#ledger = args.ledger;
+    let layers: PolicyLayers;
+    this.organisation = new OrganisationSources({
+      layers: () => layers,
+      managedDirs: [...new Set([defaultManagedDir(), opts.managedDir ?? defaultManagedDir()])],
+      log: this.log,
+      hubFile: path.join(paths.home, 'organisation-policy.json'),
+      hub: () => {
+        const link = args.ledger.link();
+        return link ? { url: link.hubUrl, hubKey: link.hubKey } : null;
+      },
+    });
     this.sync = new SyncLink({
+      organisation: this.organisation.hubReceiver,
       ledger: args.ledger,
       keyFile: paths.syncKeyFile,
       log: this.log,
@@ -125,7 +137,6 @@ export class Daemon {
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
     // Assigned below; the queue's callbacks only run after construction.
-    let layers: PolicyLayers;
     let sandboxes: Sandboxes;
     this.approvals = new ApprovalQueue({
       emit,
@@ -156,8 +167,6 @@ export class Daemon {
     });
     this.sandboxes = sandboxes;
     layers = new PolicyLayers({ sandboxes, basePath: paths.basePolicy, base: args.base, emit });
-    const managedDirs = [...new Set([defaultManagedDir(), opts.managedDir ?? defaultManagedDir()])];
-    this.organisation = new OrganisationSources({ layers, managedDirs, log: this.log });
     const images = new ImageStore(
       path.join(paths.home, 'images'),
       (m) => this.log.info(`image: ${m}`),

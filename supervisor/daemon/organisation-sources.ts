@@ -8,11 +8,14 @@ import type { OrganisationStatus } from '../api/index.ts';
 import { loadManagedPolicy, type PolicyLayer } from '../policy/index.ts';
 import type { Logger } from '../proxy/index.ts';
 import type { PolicyLayers } from '../sandboxes/policy-layers.ts';
+import { HubPolicyReceiver } from '../sync/hub-policy.ts';
+import { parseVerifierKey } from '../tlog/note.ts';
 
 export const MANAGED_POLL_MS = 60_000;
 
 export interface OrganisationSourcesDeps {
-  layers: Pick<PolicyLayers, 'setOrganisation' | 'organisation'>;
+  /** Read only once started (the daemon builds its layers after the sync link that feeds this). */
+  layers: () => Pick<PolicyLayers, 'setOrganisation' | 'organisation'>;
   /**
    * Folders to look for `managed.yaml` in, first trusted one wins: the platform's always
    * comes first, so a folder given for tests cannot hide the machine's managed file.
@@ -20,6 +23,9 @@ export interface OrganisationSourcesDeps {
   managedDirs: string[];
   log: Logger;
   pollMs?: number;
+  /** Where the accepted hub policy is kept, and the enrolled hub (URL and key), if any. */
+  hubFile: string;
+  hub: () => { url: string; hubKey: string } | null;
 }
 
 export class OrganisationSources {
@@ -29,13 +35,23 @@ export class OrganisationSources {
   #hub?: PolicyLayer;
   #hubWarning?: string;
   #timer?: NodeJS.Timeout;
+  /** What the sync link reports and offers the hub's policy to. */
+  readonly hubReceiver: HubPolicyReceiver;
 
   constructor(deps: OrganisationSourcesDeps) {
     this.#deps = deps;
+    this.hubReceiver = new HubPolicyReceiver({
+      file: deps.hubFile,
+      source: () => `team hub ${deps.hub()?.url ?? ''}`.trim(),
+      apply: (layer, warning) => this.setHub(layer, warning),
+      enforcedHash: () => this.enforced()?.origin?.hash ?? null,
+    });
   }
 
-  /** Read the managed file now, then every minute. */
+  /** Read the managed file and the kept hub policy now, then the managed file every minute. */
   async start(): Promise<void> {
+    const hub = this.#deps.hub();
+    await this.hubReceiver.restore(hub ? parseVerifierKey(hub.hubKey) : null);
     await this.reloadManaged();
     this.#timer = setInterval(() => {
       this.reloadManaged().catch((error: Error) => this.#deps.log.warn(`managed policy: ${error.message}`));
@@ -66,7 +82,7 @@ export class OrganisationSources {
   setHub(layer: PolicyLayer | undefined, warning?: string): void {
     if (warning && warning !== this.#hubWarning) this.#deps.log.warn(warning);
     this.#hubWarning = warning;
-    if (layer || !warning) this.#hub = layer;
+    this.#hub = layer;
     this.#apply('team hub');
   }
 
@@ -97,8 +113,9 @@ export class OrganisationSources {
 
   #apply(by: string): void {
     const next = this.enforced();
-    const current = this.#deps.layers.organisation();
+    const layers = this.#deps.layers();
+    const current = layers.organisation();
     if (next?.origin?.hash === current?.origin?.hash && next?.source === current?.source) return;
-    this.#deps.layers.setOrganisation(next, by);
+    layers.setOrganisation(next, by);
   }
 }

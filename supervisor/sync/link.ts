@@ -44,7 +44,9 @@ const validChallenge = ajv.compile(HubChallengeResultSchema);
 class Stop extends Error {}
 
 export class SyncLink {
-  readonly #o: Required<Omit<SyncLinkOptions, 'ledger' | 'log' | 'keyFile' | 'user' | 'version'>> &
+  readonly #o: Required<
+    Omit<SyncLinkOptions, 'ledger' | 'log' | 'keyFile' | 'user' | 'version' | 'organisation'>
+  > &
     SyncLinkOptions;
   #row: SyncLinkRow | null = null;
   #target: HubTarget | null = null;
@@ -284,7 +286,12 @@ export class SyncLink {
   async #heartbeat(): Promise<void> {
     const row = this.#o.ledger.link()!;
     const head = this.#o.ledger.head();
-    const body = { head, backlog: head ? Math.max(0, head.seq - row.ackedSeq) : 0, time: Date.now() };
+    const body = {
+      head,
+      backlog: head ? Math.max(0, head.seq - row.ackedSeq) : 0,
+      time: Date.now(),
+      ...(this.#o.organisation ? { policy: this.#o.organisation.enforcedHash() } : {}),
+    };
     const reply = await this.#call({
       method: 'POST',
       path: HUB_PATHS.heartbeat,
@@ -305,6 +312,9 @@ export class SyncLink {
     }
     await this.#reconcile(beat.acknowledged, row);
     if (beat.challenge) await this.#answer(beat.challenge.seqs);
+    if (this.#o.organisation && beat.policy !== undefined) {
+      await this.#o.organisation.offered(beat.policy, () => this.#fetchPolicy(), this.#verifier!);
+    }
     this.#succeeded();
   }
 
@@ -344,6 +354,12 @@ export class SyncLink {
         `the hub holds a different record at seq ${reply.json.firstDivergent ?? '?'}: the local chain was rewritten after it was synced`,
       );
     }
+  }
+
+  async #fetchPolicy(): Promise<unknown> {
+    const reply = await this.#call({ method: 'GET', path: HUB_PATHS.policy });
+    if (reply.status !== 200) throw new Error(`the hub answered ${reply.status} to the policy fetch`);
+    return reply.json;
   }
 
   async #call(call: Parameters<typeof callHub>[1]): Promise<HubReply> {
