@@ -70,7 +70,8 @@ export function openHubPolicy(
       `its serial ${serial} is older than the ${minSerial} already enforced (a rollback)`,
     );
   }
-  const parsed = parsePolicy(raw.yaml, source);
+  const where = `${source} serial ${serial}`;
+  const parsed = parsePolicy(raw.yaml, where);
   if (!parsed.ok)
     throw new HubPolicyRefused(
       `it is not a valid policy: ${parsed.errors.map(formatPolicyError).join('; ')}`,
@@ -78,7 +79,7 @@ export function openHubPolicy(
   const origin: OrganisationOrigin = { kind: 'hub', hash, signedBy: verifier.name, serial };
   if (m[3] !== '*') origin.group = m[3] as string;
   return {
-    layer: { layer: 'organisation', source, document: parsed.document, lines: parsed.lines, origin },
+    layer: { layer: 'organisation', source: where, document: parsed.document, lines: parsed.lines, origin },
     serial,
     document: raw,
   };
