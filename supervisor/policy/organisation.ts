@@ -94,7 +94,7 @@ export function findConflicts(
       ...at,
       path: 'spec.network.default',
       organisationRule: `spec.network.default: ${orgDefault} of the ${name}`,
-      message: `default ${lowerDefault} is more permissive than the organisation's default ${orgDefault}, which lower layers may only narrow`,
+      message: `the default ${lowerDefault} is more permissive than the organisation's default ${orgDefault}, which lower layers may only narrow`,
     });
   }
   const orgTimeout = org.document.spec.approvals?.timeoutSeconds;
@@ -130,7 +130,7 @@ export function refuseWeakening(conflicts: readonly OrganisationConflict[], what
   const more = conflicts.length > 1 ? ` (and ${conflicts.length - 1} more)` : '';
   return new WardenError(
     'PolicyLockedByOrganisation',
-    `${what} was refused: ${first.path} ${first.message}${more}`,
+    `${what} was refused: ${first.path}: ${first.message}${more}`,
     `the organisation fixed this (${first.organisationRule}); ask your IT administrator to change it, or edit only what narrows it`,
     { conflicts: [...conflicts] },
   );

@@ -33,7 +33,7 @@ import {
 import { type HostFacts, hostFacts } from './host-name.ts';
 import { matchAddress, matchHost } from './host-pattern.ts';
 import { formatAddress } from './ip-address.ts';
-import { describeOrganisation, findConflicts, floorDecision, isStricter } from './organisation.ts';
+import { findConflicts, floorDecision, isStricter } from './organisation.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
 import { RuleIndex } from './rule-index.ts';
@@ -448,7 +448,7 @@ export class Policy {
     const ignored = this.layers
       .filter((l) => l.layer !== 'organisation')
       .flatMap((l) => findConflicts(layer, decide, l));
-    const view: OrganisationView = { source: describeOrganisation(layer), rules: org.rules.length, ignored };
+    const view: OrganisationView = { source: layer.source, rules: org.rules.length, ignored };
     if (layer.origin) view.origin = layer.origin;
     if (spec.network?.default) view.defaultAction = spec.network.default;
     if (spec.approvals?.timeoutSeconds !== undefined)

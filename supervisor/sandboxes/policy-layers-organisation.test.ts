@@ -63,7 +63,7 @@ test('a base edit that weakens the organisation is refused, naming its rule and 
     () => layers.apply({ layer: 'base', yaml: BASE_WEAKER }, 'dev'),
     (error: WardenError) => {
       assert.equal(error.name, 'PolicyLockedByOrganisation');
-      assert.match(error.message, /spec\.network\.default default allow is more permissive/);
+      assert.match(error.message, /spec\.network\.default: the default allow is more permissive/);
       assert.match(error.message, /\(and 1 more\)/);
       assert.match(error.hint ?? '', /organisation policy \/etc\/warden\/managed\.yaml/);
       assert.deepEqual(
