@@ -15,7 +15,7 @@ import type { AuditStore, SyncLedger } from '../audit/index.ts';
 import { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
-import { defaultManagedDir, formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
+import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
 import {
   type LoadedTrust,
   type Logger,
@@ -41,7 +41,7 @@ import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { metricsHandlers } from './metrics-handlers.ts';
 import { openAuditTrail } from './open-audit.ts';
-import { OrganisationSources } from './organisation-sources.ts';
+import { daemonOrganisation, type OrganisationSources } from './organisation-sources.ts';
 import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
@@ -112,16 +112,10 @@ export class Daemon {
     this.#disposeAudit = writer.attach(this.bus);
     this.#ledger = args.ledger;
     let layers: PolicyLayers;
-    this.organisation = new OrganisationSources({
-      layers: () => layers,
-      managedDirs: [...new Set([defaultManagedDir(), opts.managedDir ?? defaultManagedDir()])],
-      log: this.log,
-      hubFile: path.join(paths.home, 'organisation-policy.json'),
-      hub: () => {
-        const link = args.ledger.link();
-        return link ? { url: link.hubUrl, hubKey: link.hubKey } : null;
-      },
-    });
+    this.organisation = daemonOrganisation(
+      { ...opts, home: paths.home, log: this.log, ledger: args.ledger },
+      () => layers,
+    );
     this.sync = new SyncLink({
       organisation: this.organisation.hubReceiver,
       ledger: args.ledger,

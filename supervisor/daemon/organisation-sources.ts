@@ -4,8 +4,10 @@
 // file wins when both exist. Whatever is enforced goes to PolicyLayers; whatever exists but
 // is not enforced is a warning in the status.
 
+import path from 'node:path';
 import type { OrganisationStatus } from '../api/index.ts';
-import { loadManagedPolicy, type PolicyLayer } from '../policy/index.ts';
+import type { SyncLedger } from '../audit/index.ts';
+import { defaultManagedDir, loadManagedPolicy, type PolicyLayer } from '../policy/index.ts';
 import type { Logger } from '../proxy/index.ts';
 import type { PolicyLayers } from '../sandboxes/policy-layers.ts';
 import { HubPolicyReceiver } from '../sync/hub-policy.ts';
@@ -118,4 +120,21 @@ export class OrganisationSources {
     if (next?.origin?.hash === current?.origin?.hash && next?.source === current?.source) return;
     layers.setOrganisation(next, by);
   }
+}
+
+/** The daemon's: the platform's managed folder first, then `managedDir`; the hub it enrolled with. */
+export function daemonOrganisation(
+  o: { home: string; managedDir?: string; log: Logger; ledger: Pick<SyncLedger, 'link'> },
+  layers: OrganisationSourcesDeps['layers'],
+): OrganisationSources {
+  return new OrganisationSources({
+    layers,
+    managedDirs: [...new Set([defaultManagedDir(), o.managedDir ?? defaultManagedDir()])],
+    log: o.log,
+    hubFile: path.join(o.home, 'organisation-policy.json'),
+    hub: () => {
+      const link = o.ledger.link();
+      return link ? { url: link.hubUrl, hubKey: link.hubKey } : null;
+    },
+  });
 }

@@ -15,7 +15,10 @@ import type {
   ResolvedRuleView,
   RuleRef,
 } from '../api/policy-types.ts';
-import { type AddressCategory, CATEGORY_WORDS, classifyAddress, parseAddress } from './address.ts';
+import { type AddressCheck, type AddressNeedsRequest, checkAddressWith } from './address-check.ts';
+
+export type { AddressCheck, AddressNeedsRequest } from './address-check.ts';
+
 import {
   actionVerb,
   type CompiledRule,
@@ -26,13 +29,11 @@ import {
   needsRequest,
   portMatches,
   ruleMatches,
-  unmetCondition,
   whyMatch,
   whyNot,
 } from './compiled-rule.ts';
 import { type HostFacts, hostFacts } from './host-name.ts';
-import { matchAddress, matchHost } from './host-pattern.ts';
-import { formatAddress } from './ip-address.ts';
+import { matchHost } from './host-pattern.ts';
 import { findConflicts, floorDecision, isStricter } from './organisation.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
@@ -45,24 +46,6 @@ export interface PolicyLayer {
   lines?: RuleLines;
   /** The organisation layer's provenance (hub or managed file, hash, signer). */
   origin?: OrganisationOrigin;
-}
-
-export interface AddressCheck {
-  action: Action;
-  rule: RuleRef | null;
-  category: AddressCategory;
-  reason: string;
-}
-
-/**
- * The address check of a CONNECT tunnel whose address is named by a rule with method, path or
- * scheme conditions: only the requests inside the tunnel can be checked, so it must be read.
- */
-export interface AddressNeedsRequest {
-  needsRequest: true;
-  rule: RuleRef;
-  category: AddressCategory;
-  reason: string;
 }
 
 export interface TraceStep {
@@ -303,97 +286,7 @@ export class Policy {
     facts: RequestFacts,
     tunnel: boolean,
   ): AddressCheck | AddressNeedsRequest {
-    const { host, port } = facts;
-    let ip: ReturnType<typeof parseAddress>;
-    try {
-      ip = parseAddress(address);
-    } catch (error) {
-      return {
-        action: 'deny',
-        rule: null,
-        category: 'reserved',
-        reason: `${host} resolved to something that is not an address: ${(error as Error).message}`,
-      };
-    }
-    const category = classifyAddress(ip);
-    const shown = formatAddress(ip);
-    const found = this.lookupHost(host);
-    const hostName = found.ok ? found.facts.host : host;
-    const subject =
-      hostName === shown
-        ? `${shown} is ${CATEGORY_WORDS[category]}`
-        : `${host} resolves to ${shown}, ${CATEGORY_WORDS[category]}`;
-    const request = { scheme: facts.scheme, method: facts.method.toUpperCase(), path: '' };
-    if (!tunnel) request.path = normalizePath(facts.path).path;
-    let named: CompiledRule | undefined;
-    let unmet: string | undefined;
-    for (const rule of this.rules) {
-      if (!portMatches(rule, port)) continue;
-      const names =
-        (rule.namesAddress && matchAddress(rule.parsed.host, ip)) ||
-        (rule.isLocalhost && category === 'loopback' && hostName === 'localhost');
-      if (!names) continue;
-      if (tunnel && needsRequest(rule)) {
-        return {
-          needsRequest: true,
-          rule: rule.ref,
-          category,
-          reason: `${subject}, which ${describeRule(rule.ref)} names for some requests only, so the request inside the tunnel decides`,
-        };
-      }
-      const why = tunnel ? null : unmetCondition(rule, request);
-      if (why !== null) {
-        unmet ??= `${describeRule(rule.ref)} names the address, but not this request (${why})`;
-        continue;
-      }
-      named = rule;
-      break;
-    }
-    if (category === 'public') {
-      if (named && named.ref.action === 'deny') {
-        return {
-          action: 'deny',
-          rule: named.ref,
-          category,
-          reason: `${subject}, which ${describeRule(named.ref)} denies`,
-        };
-      }
-      return { action: 'allow', rule: null, category, reason: `${subject}` };
-    }
-    if (named && named.ref.action !== 'deny') {
-      const verb = named.ref.action === 'allow' ? 'allows' : 'sends to a human';
-      return {
-        action: named.ref.action,
-        rule: named.ref,
-        category,
-        reason: `${subject}, which ${describeRule(named.ref)} ${verb}`,
-      };
-    }
-    if (named) {
-      return {
-        action: 'deny',
-        rule: named.ref,
-        category,
-        reason: `${subject}, which ${describeRule(named.ref)} denies`,
-      };
-    }
-    const prefix = ip.kind() === 'ipv4' ? 32 : 128;
-    if (unmet) {
-      return {
-        action: 'deny',
-        rule: null,
-        category,
-        reason: `${subject}; ${unmet}; sandboxes cannot reach such addresses unless a rule names the address for the request`,
-      };
-    }
-    return {
-      action: 'deny',
-      rule: null,
-      category,
-      reason:
-        `${subject}; sandboxes cannot reach loopback, private, link-local or metadata addresses unless a rule names ` +
-        `the address (add "- match: ${shown}/${prefix}, action: allow")`,
-    };
+    return checkAddressWith(this.rules, (h) => this.lookupHost(h), address, facts, tunnel);
   }
 
   /** Decide a request and say, rule by rule up to the deciding one, why each did or did not apply. */
