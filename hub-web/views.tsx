@@ -111,6 +111,9 @@ const DeviceRow = ({ d, store }: { d: HubDeviceView; store: HubPageStore }) => (
         </button>
       )}
     </td>
+    <td className={`policy ${d.policy?.state ?? 'none'}`} title={d.policy?.reported ?? ''}>
+      {d.policy ? `${d.policy.state}${d.policy.group ? ` (${d.policy.group})` : ''}` : '—'}
+    </td>
   </tr>
 );
 
@@ -118,7 +121,19 @@ const Devices = observer(({ store }: { store: HubPageStore }) => (
   <table className="devices">
     <thead>
       <tr>
-        {['User', 'Machine', 'OS', 'Version', 'Last seen', 'Lag', 'Backlog', 'Chain', 'Key', ''].map((h) => (
+        {[
+          'User',
+          'Machine',
+          'OS',
+          'Version',
+          'Last seen',
+          'Lag',
+          'Backlog',
+          'Chain',
+          'Key',
+          '',
+          'Policy',
+        ].map((h) => (
           <th key={h}>{h}</th>
         ))}
       </tr>

@@ -7,6 +7,7 @@ import { useMemo, useRef } from 'react';
 import type { SandboxView } from '../../supervisor/api/sandbox-types.ts';
 import type { PolicyStore } from '../stores/policy.ts';
 import { Empty, ErrorBox, formatTime, Loading, PolicyDiffView, ruleSource } from './common.tsx';
+import { OrganisationPanel } from './OrganisationPanel.tsx';
 
 interface SideRow {
   left?: { n: number; text: string; kind: 'same' | 'del' };
@@ -96,6 +97,7 @@ export const PolicyView = observer(function PolicyView({
             (set by {p.resolved.defaultSource}); approvals time out after {p.resolved.approvalTimeoutSeconds}{' '}
             s.
           </p>
+          {p.resolved.organisation ? <OrganisationPanel org={p.resolved.organisation} /> : null}
           {p.resolved.rules.length === 0 ? (
             <Empty title="No rules: every request gets the default.">Add rules in the editor below.</Empty>
           ) : (

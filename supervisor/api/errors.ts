@@ -16,6 +16,7 @@ export const API_ERROR_NAMES = [
   'ApprovalClosed',
   // policies and secrets
   'PolicyInvalid',
+  'PolicyLockedByOrganisation',
   'SecretInvalid',
   'SecretNotFound',
   'SecretNotStored',

@@ -82,6 +82,22 @@ export interface HubDeviceView {
   /** SHA256:base64 of the raw Ed25519 public key (as ssh-keygen -l prints). */
   fingerprint: string;
   revokedAt: number | null;
+  /** The organisation policy it should enforce and the one it reports (absent: the hub pushes none). */
+  policy?: HubDevicePolicyView;
+}
+
+/**
+ * current: it enforces the policy meant for it; old: an earlier one the hub pushed; modified:
+ * one the hub never pushed (or a managed file); missing: none, though one is meant for it;
+ * unknown: it has not reported yet; none: no policy is meant for it and it enforces none.
+ */
+export type HubDevicePolicyState = 'current' | 'old' | 'modified' | 'missing' | 'unknown' | 'none';
+
+export interface HubDevicePolicyView {
+  group: string | null;
+  expected: { hash: string; serial: number } | null;
+  reported: string | null;
+  state: HubDevicePolicyState;
 }
 
 export interface HubEventView {

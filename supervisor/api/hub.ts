@@ -26,6 +26,8 @@ export const HUB_PATHS = {
   heads: '/hub/v1/heads',
   /** The latest signed checkpoint (text/plain signed note); unsigned request, public. */
   checkpoint: '/hub/v1/checkpoint',
+  /** The organisation policy for the calling device (signed request): HubPolicyDocument. */
+  policy: '/hub/v1/policy',
 } as const;
 
 export const HUB_LIMITS = {
@@ -217,6 +219,36 @@ export const HubGapSchema = Type.Object(
 );
 export type HubGap = Static<typeof HubGapSchema>;
 
+/** `sha256:<hex>` of a policy's exact bytes. */
+const PolicyHash = Type.String({ pattern: '^sha256:[0-9a-f]{64}$' });
+
+/** What a heartbeat answer says of the organisation policy meant for the device. */
+export const HubPolicyOfferSchema = Type.Object(
+  { hash: PolicyHash, serial: Seq },
+  { additionalProperties: false },
+);
+export type HubPolicyOffer = Static<typeof HubPolicyOfferSchema>;
+
+/**
+ * The first line of the signed note that vouches for an organisation policy. The note's text:
+ *   warden.dev/organisation-policy/v1
+ *   serial <n>            (increases with every `warden hub policy set`; devices refuse older)
+ *   group <name or *>
+ *   sha256:<hex of the policy's exact bytes>
+ * signed with the hub's Ed25519 key (the one devices enrolled with). The policy YAML travels
+ * beside it (a note's text cannot hold blank lines): its hash must be the note's.
+ */
+export const HUB_POLICY_NOTE_HEADER = 'warden.dev/organisation-policy/v1';
+/** The largest organisation policy a hub stores and a device fetches. */
+export const HUB_POLICY_MAX_BYTES = 1024 * 1024;
+
+/** `GET /hub/v1/policy`: the policy and its signed note. */
+export const HubPolicyDocumentSchema = Type.Object(
+  { note: Type.String({ maxLength: 4096 }), yaml: Type.String({ maxLength: HUB_POLICY_MAX_BYTES }) },
+  { additionalProperties: false },
+);
+export type HubPolicyDocument = Static<typeof HubPolicyDocumentSchema>;
+
 /** `POST /hub/v1/heartbeat`. */
 export const HubHeartbeatRequestSchema = Type.Object(
   {
@@ -227,6 +259,8 @@ export const HubHeartbeatRequestSchema = Type.Object(
     backlog: Seq,
     /** The device's clock (epoch ms): the hub flags skew. */
     time: EpochMs,
+    /** The organisation policy the device enforces (null: none); the hub flags old or modified ones. */
+    policy: Type.Optional(Type.Union([PolicyHash, Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -249,6 +283,8 @@ export const HubHeartbeatResponseSchema = Type.Object(
     /** The latest signed checkpoint, and a consistency proof from the device's `warden-tree-size`. */
     checkpoint: Type.String(),
     consistency: Type.Union([HubConsistencySchema, Type.Null()]),
+    /** The organisation policy meant for the device (fetch it from HUB_PATHS.policy when it differs). */
+    policy: Type.Optional(Type.Union([HubPolicyOfferSchema, Type.Null()])),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,14 @@
 // Request and response bodies of the local API.
 
 import type { ApprovalView } from './events.ts';
-import type { LayerName, PolicyDiff, PolicyErrorView, ResolvedPolicyView } from './policy-types.ts';
+import type {
+  LayerName,
+  OrganisationConflict,
+  OrganisationStatus,
+  PolicyDiff,
+  PolicyErrorView,
+  ResolvedPolicyView,
+} from './policy-types.ts';
 
 import type { InjectMode } from './requests.ts';
 import type { HostSandboxView, SandboxKind, SandboxView, VmStatusView } from './sandbox-types.ts';
@@ -46,6 +53,8 @@ export interface StatusResponse {
   upstreamTrust?: TrustStoreView[];
   /** The team hub's sync link (state `off` until enrolled). */
   sync?: SyncStatus;
+  /** The organisation policy enforced (managed file or hub), and any that is ignored, with why. */
+  organisation?: OrganisationStatus;
 }
 
 /** One source of the CAs upstream TLS is verified against. */
@@ -141,6 +150,8 @@ export interface ErrorEnvelope {
     expectedSeq?: number;
     /** RateLimited: seconds to wait (also the Retry-After header). */
     retryAfter?: number;
+    /** PolicyLockedByOrganisation: each part of the edit that would weaken the organisation policy. */
+    conflicts?: OrganisationConflict[];
   };
 }
 

@@ -6,9 +6,11 @@ export type Action = 'allow' | 'deny' | 'ask';
 
 /**
  * The layers of a sandbox's policy, most specific first in the resolved view: session,
- * project, preset (`warden run --preset`, under the project file), base.
+ * project, preset (`warden run --preset`, under the project file), base, and above them all
+ * the organisation's (from the team hub or a managed file), which lower layers may only
+ * narrow: its deny rules always win and its settings cannot be weakened.
  */
-export type LayerName = 'base' | 'preset' | 'project' | 'session';
+export type LayerName = 'organisation' | 'base' | 'preset' | 'project' | 'session';
 
 /** Which rule decided, and where it came from. `null` rule in a Decision = the default. */
 export interface RuleRef {
@@ -104,4 +106,52 @@ export interface ResolvedPolicyView {
   defaultSource: LayerName | 'builtin';
   approvalTimeoutSeconds: number;
   layers: Array<{ layer: LayerName; source: string; name: string; rules: number }>;
+  /** What the organisation fixed, where from, and which lower-layer parts it overrides. */
+  organisation?: OrganisationView;
+}
+
+/** Where the organisation layer came from. */
+export interface OrganisationOrigin {
+  kind: 'hub' | 'managed';
+  /** `sha256:<hex>` of the exact policy bytes enforced. */
+  hash: string;
+  /** Who vouches for it: the hub key's id, or the managed file's owner (`root`). */
+  signedBy: string;
+  /** The hub's serial (increases with every `warden hub policy set`). */
+  serial?: number;
+  /** The hub group it was pushed to, when not all devices. */
+  group?: string;
+}
+
+/** One part of a lower layer that the organisation policy overrides (ignored, with why). */
+export interface OrganisationConflict {
+  layer: LayerName;
+  source: string;
+  /** `spec.network.rules[2]`, `spec.network.default`, `spec.approvals.timeoutSeconds`. */
+  path: string;
+  /** The organisation rule or setting it would weaken. */
+  organisationRule: string;
+  /** One sentence: what it tried and why it cannot. */
+  message: string;
+}
+
+export interface OrganisationView {
+  source: string;
+  origin?: OrganisationOrigin;
+  /** Settings the organisation fixed (lower layers may only narrow them). */
+  defaultAction?: Action;
+  approvalTimeoutSeconds?: number;
+  rules: number;
+  /** Parts of lower layers ignored because they would weaken it. */
+  ignored: OrganisationConflict[];
+}
+
+/** `GET /v1/status` → organisation: the organisation policy this device enforces, and why not. */
+export interface OrganisationStatus {
+  /** The policy enforced, when any (the managed file wins over the hub's). */
+  enforced?: { source: string; origin: OrganisationOrigin };
+  /** Where the managed file is looked for (the last folder; the platform's comes first). */
+  managedDir: string;
+  /** A managed file or hub policy that exists but is not enforced, and why. */
+  warnings: string[];
 }

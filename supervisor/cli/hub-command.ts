@@ -25,6 +25,7 @@ import { printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { adminCommand } from './hub-admin-command.ts';
 import { exportCommand } from './hub-export-command.ts';
+import { deviceGroupCommand, hubPolicyCommand } from './hub-policy-command.ts';
 
 interface Common {
   home: string;
@@ -61,7 +62,7 @@ async function withHub<T>(o: Common, fn: (service: HubService) => Promise<T>): P
   try {
     return await fn(service);
   } finally {
-    await service.store.close();
+    await service.close();
   }
 }
 
@@ -166,7 +167,7 @@ function serveCommand(): Command {
         await server.close();
         await admin.close();
         await exportStream.o.db.close();
-        await service.store.close();
+        await service.close();
       },
     );
 }
@@ -227,12 +228,15 @@ function deviceCommand(): Command {
       .action(async (o: Common & { json?: boolean }) => {
         await withHub(o, async (service) => {
           const devices = await service.store.devices();
-          if (o.json) return printJson(devices);
-          for (const d of devices) {
+          const policies = await Promise.all(devices.map((d) => service.policies?.deviceView(d.id)));
+          if (o.json) return printJson(devices.map((d, i) => ({ ...d, policy: policies[i] })));
+          for (const [i, d] of devices.entries()) {
             const state = d.revokedAt ? 'revoked' : d.defaultPartition ? 'clock?' : 'active';
             const seen = d.lastSeen ? new Date(d.lastSeen).toISOString() : 'never';
+            const p = policies[i];
+            const policy = p ? `  policy ${p.state}${p.group ? ` (group ${p.group})` : ''}` : '';
             process.stdout.write(
-              `${d.id}  ${state.padEnd(7)}  ${d.user}@${d.machine} (${d.os}, Warden ${d.version})  head ${d.head?.seq ?? '-'}  last seen ${seen}\n`,
+              `${d.id}  ${state.padEnd(7)}  ${d.user}@${d.machine} (${d.os}, Warden ${d.version})  head ${d.head?.seq ?? '-'}  last seen ${seen}${policy}\n`,
             );
           }
           if (devices.length === 0) process.stdout.write('no device enrolled (warden hub token create)\n');
@@ -252,6 +256,7 @@ function deviceCommand(): Command {
         });
       }),
   );
+  device.addCommand(deviceGroupCommand({ withCommon, withHub, asCliError }));
   return device;
 }
 
@@ -303,6 +308,7 @@ export function hubCommand(): Command {
     .addCommand(serveCommand(), { isDefault: true })
     .addCommand(tokenCommand())
     .addCommand(deviceCommand())
+    .addCommand(hubPolicyCommand({ withCommon, withHub, asCliError }))
     .addCommand(alertsCommand())
     .addCommand(verifyCommand())
     .addCommand(adminCommand())

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import type { ResolvedPolicyView } from '../api/index.ts';
+import type { OrganisationView, ResolvedPolicyView } from '../api/index.ts';
 import { formatDiff, formatPolicyError, loadPolicyFile, Policy, type PolicyLayer } from '../policy/index.ts';
 import { connect, printJson } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
@@ -22,7 +22,27 @@ export function formatResolved(view: ResolvedPolicyView): string {
   lines.push(
     `default: ${view.defaultAction} (from ${view.defaultSource}); approvals time out after ${view.approvalTimeoutSeconds} s`,
   );
+  if (view.organisation) lines.push('', ...formatOrganisation(view.organisation));
   return `${lines.join('\n')}\n`;
+}
+
+/** What the organisation fixed, where it came from, and the lower-layer parts it overrides. */
+export function formatOrganisation(org: OrganisationView): string[] {
+  const lines = [`organisation: ${org.source}`];
+  if (org.origin) {
+    const from = org.origin.kind === 'hub' ? 'pushed by the team hub' : 'managed file';
+    const group = org.origin.group ? `, group ${org.origin.group}` : '';
+    lines.push(`  ${from}${group}; ${org.origin.hash}; signed by ${org.origin.signedBy}`);
+  }
+  const fixed = [`${org.rules} rules (its deny rules always win; lower layers may only narrow)`];
+  if (org.defaultAction) fixed.push(`default at most ${org.defaultAction}`);
+  if (org.approvalTimeoutSeconds !== undefined)
+    fixed.push(`approvals time out within ${org.approvalTimeoutSeconds} s`);
+  lines.push(`  fixed: ${fixed.join('; ')}`);
+  for (const c of org.ignored) {
+    lines.push(`  ignored: ${c.layer} ${c.source} ${c.path}: ${c.message}`);
+  }
+  return lines;
 }
 
 async function layer(file: string, name: 'base' | 'project'): Promise<PolicyLayer> {

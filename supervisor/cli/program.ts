@@ -49,6 +49,11 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof ApiClientError) {
       process.stderr.write(`warden: ${error.message}\n`);
       for (const e of error.details.errors ?? []) process.stderr.write(`  ${formatPolicyError(e)}\n`);
+      for (const c of error.details.conflicts ?? []) {
+        process.stderr.write(
+          `  ${c.layer} ${c.source}: ${c.path}: ${c.message}\n    (${c.organisationRule})\n`,
+        );
+      }
       if (error.hint) process.stderr.write(`  ${error.hint}\n`);
       return ExitCode.failed;
     }

@@ -1,6 +1,7 @@
 // `warden status`: is the daemon up, and what is it supervising.
 
 import { Command } from 'commander';
+import type { OrganisationStatus } from '../api/index.ts';
 import { connect, printJson } from './connect.ts';
 import { formatSyncStatus } from './sync-command.ts';
 
@@ -18,6 +19,7 @@ export function statusCommand(): Command {
         `secrets    ${status.secrets} (kept in ${status.vault})`,
         `approvals  ${status.pendingApprovals} pending`,
         ...(status.sync ? [formatSyncStatus(status.sync).split('\n')[0]!] : []),
+        ...(status.organisation ? organisationLines(status.organisation) : []),
         `sandboxes  ${status.sandboxes.length}`,
         ...status.sandboxes.map(
           (s) =>
@@ -26,4 +28,12 @@ export function statusCommand(): Command {
       ];
       process.stdout.write(`${out.join('\n')}\n`);
     });
+}
+
+function organisationLines(org: OrganisationStatus): string[] {
+  const e = org.enforced;
+  const head = e
+    ? `org policy ${e.origin.kind === 'hub' ? 'from the team hub' : 'managed file'} ${e.source} (${e.origin.hash.slice(0, 19)}…)`
+    : 'org policy none';
+  return [head, ...org.warnings.map((w) => `  warning: ${w}`)];
 }

@@ -46,6 +46,12 @@ export interface DaemonOptions {
    * that answers each approval before a human sees it (WARDEN_REVIEWER_COMMAND, WARDEN_REVIEWER_URL).
    */
   reviewerHook?: ReviewerHookConfig;
+  /**
+   * Another folder for the organisation's managed policy file (`managed.yaml`), looked in
+   * after the platform's (/etc/warden on Linux), which always wins. Enforced only if root
+   * owns it and every folder above it.
+   */
+  managedDir?: string;
   /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */
   /** Send this device's audit records to an OTLP/HTTP endpoint without a hub (`--otlp-export`). */
   otlpExport?: DeviceExportOptions;

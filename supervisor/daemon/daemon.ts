@@ -44,6 +44,7 @@ import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { metricsHandlers } from './metrics-handlers.ts';
 import { openAuditTrail } from './open-audit.ts';
+import { daemonOrganisation, type OrganisationSources } from './organisation-sources.ts';
 import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
@@ -69,6 +70,7 @@ export class Daemon {
   readonly sync: SyncLink;
   /** The device's own OTLP export (null: no `--otlp-export`). */
   readonly otlpExport: DeviceOtlpExporter | null;
+  readonly organisation: OrganisationSources;
   readonly #ledger: SyncLedger;
   readonly #writer: AuditWriter;
   readonly #disposeAudit: () => void;
@@ -116,7 +118,13 @@ export class Daemon {
     // The audit writer subscribes first: an event is recorded before anyone else sees it.
     this.#disposeAudit = writer.attach(this.bus);
     this.#ledger = args.ledger;
+    let layers: PolicyLayers;
+    this.organisation = daemonOrganisation(
+      { ...opts, home: paths.home, log: this.log, ledger: args.ledger },
+      () => layers,
+    );
     this.sync = new SyncLink({
+      organisation: this.organisation.hubReceiver,
       ledger: args.ledger,
       keyFile: paths.syncKeyFile,
       log: this.log,
@@ -133,7 +141,6 @@ export class Daemon {
     const emit = (e: Parameters<EventBus['emit']>[0]) => this.bus.emit(e);
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
     // Assigned below; the queue's callbacks only run after construction.
-    let layers: PolicyLayers;
     let sandboxes: Sandboxes;
     const reviewer = opts.reviewerHook ? new ReviewerHook(opts.reviewerHook) : undefined;
     if (reviewer) this.log.info(`approvals go to the reviewer hook first (${reviewer.describe})`);
@@ -162,6 +169,7 @@ export class Daemon {
     sandboxes = new Sandboxes({
       svc,
       base: () => layers.base(),
+      organisation: () => layers.organisation(),
       grant: (id, names) => secrets.grant(id, names),
       revoke: (id) => secrets.revoke(id),
       user: this.#user,
@@ -271,6 +279,7 @@ export class Daemon {
           vmStatus: () => this.vms.status(),
           upstreamTrust: trust.stores,
           syncStatus: () => this.sync.status(),
+          organisationStatus: () => this.organisation.status(),
           startUi: () => this.startHttp(),
           uiCode: () => ({ code: uiCodes.issue(), ttlMs: uiCodes.ttlMs }),
         }),
@@ -336,6 +345,7 @@ export class Daemon {
       trust,
       opts: { ...opts, log },
     });
+    await daemon.organisation.start();
     await daemon.#listen(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
@@ -404,6 +414,7 @@ export class Daemon {
       await this.#api.close();
       this.sync.close();
       await this.otlpExport?.stop();
+      this.organisation.close();
       // Every queued event is committed before the writer thread ends.
       this.#disposeAudit();
       try {

@@ -2,7 +2,14 @@
 
 import { APPROVAL_STATE_FILTERS, type ApprovalStateFilter } from '../api/approval-types.ts';
 import { WardenError } from '../api/errors.ts';
-import type { PolicyLayerText, SyncStatus, TrustStoreView, VmStatusView, WardenEvent } from '../api/index.ts';
+import type {
+  OrganisationStatus,
+  PolicyLayerText,
+  SyncStatus,
+  TrustStoreView,
+  VmStatusView,
+  WardenEvent,
+} from '../api/index.ts';
 import { VERSION } from '../api/version.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import { userActionEvent } from '../events/index.ts';
@@ -38,6 +45,8 @@ export interface HandlerDeps {
   upstreamTrust?: TrustStoreView[];
   /** The team hub's sync link, for the status. */
   syncStatus?: () => SyncStatus;
+  /** The organisation policy enforced and any ignored, for the status. */
+  organisationStatus?: () => OrganisationStatus;
 }
 
 /** Routes other files answer (audit-handlers.ts, sync-handlers.ts, sandboxes/handlers.ts). */
@@ -102,6 +111,7 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
       ...(d.vmStatus ? { vm: d.vmStatus() } : {}),
       ...(d.upstreamTrust ? { upstreamTrust: d.upstreamTrust } : {}),
       ...(d.syncStatus ? { sync: d.syncStatus() } : {}),
+      ...(d.organisationStatus ? { organisation: d.organisationStatus() } : {}),
     }),
 
     'GET /v1/approvals': ({ query }) => d.approvals.list(stateFilter(query.get('state'))),
@@ -126,8 +136,8 @@ export function createHandlers(d: HandlerDeps): Omit<Handlers, ElsewhereRoutes> 
         const sandbox = d.sandboxes.get(sandboxId);
         return { sandboxId, layers: sandbox.layers().map(layerText), resolved: sandbox.policy().view() };
       }
-      const base = d.layers.base();
-      return { layers: base ? [layerText(base)] : [], resolved: d.layers.resolved().view() };
+      const upper = [d.layers.organisation(), d.layers.base()].filter((l): l is PolicyLayer => !!l);
+      return { layers: upper.map(layerText), resolved: d.layers.resolved().view() };
     },
 
     'POST /v1/policy/validate': ({ body }) => {

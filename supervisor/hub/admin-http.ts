@@ -303,6 +303,7 @@ export class AdminHttp {
         badges: badges.length ? badges : ['ok'],
         fingerprint: `SHA256:${createHash('sha256').update(Buffer.from(d.publicKey, 'base64')).digest('base64').replace(/=+$/, '')}`,
         revokedAt: d.revokedAt,
+        ...(this.#o.service.policies ? { policy: await this.#o.service.policies.deviceView(d.id) } : {}),
       });
     }
     return out;

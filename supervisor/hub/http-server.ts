@@ -294,6 +294,10 @@ export class HubServer {
         const device = await this.#authenticate(method, path, headers, body);
         return service.heartbeat(device, this.#json('heartbeat', body), seenSize);
       }
+      case `GET ${HUB_PATHS.policy}`: {
+        const device = await this.#authenticate(method, path, headers, body);
+        return service.policy(device);
+      }
       case `POST ${HUB_PATHS.challenge}`: {
         const device = await this.#authenticate(method, path, headers, body);
         return service.answer(device, this.#json('challenge', body));

@@ -6,6 +6,7 @@ export { AdminStore } from './admin-store.ts';
 export { HubServer, type HubServerOptions, isLoopbackHost } from './http-server.ts';
 export { openAdminHttp, openAdminStore } from './open-admin.ts';
 export { openHub, openHubStore } from './open-hub.ts';
+export { ALL_DEVICES, HubPolicies, type StoredPolicy } from './policies.ts';
 export { HubService, type HubServiceOptions } from './service.ts';
 export { defaultHubHome, hubPaths, readHubInfo, writeHubInfo } from './state.ts';
 export type { AlertRow, DeviceRow, HubStore } from './store.ts';

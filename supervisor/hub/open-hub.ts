@@ -4,8 +4,10 @@
 import path from 'node:path';
 import { WardenError } from '../api/errors.ts';
 import { formatVerifierKey } from '../tlog/note.ts';
+import { openAdminDb } from './admin-db.ts';
 import { HubLog } from './log.ts';
 import { PgHubStore } from './pg-store.ts';
+import { HubPolicies } from './policies.ts';
 import { HubService, type HubServiceOptions } from './service.ts';
 import { SqliteHubStore } from './sqlite-store.ts';
 import { openHubHome } from './state.ts';
@@ -58,5 +60,6 @@ export async function openHub(o: OpenHubOptions): Promise<HubService> {
       `Copy ${paths.key} from the hub that created the log (every hub process on one database shares it).`,
     );
   }
-  return new HubService({ ...o, store, log: new HubLog(signer) });
+  const policies = await HubPolicies.open(await openAdminDb(o.db ?? `sqlite:${paths.db}`, o.home));
+  return new HubService({ ...o, store, log: new HubLog(signer), policies });
 }

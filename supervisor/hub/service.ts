@@ -14,12 +14,14 @@ import type {
   HubHeadsResponse,
   HubHeartbeatRequest,
   HubHeartbeatResponse,
+  HubPolicyDocument,
   HubRecord,
 } from '../api/hub.ts';
 import { deviceIdOf } from '../hub-protocol/enrollment.ts';
 import { formatVerifierKey } from '../tlog/note.ts';
 import { activeDevice, ingestBatch } from './ingest.ts';
 import type { HubLog } from './log.ts';
+import type { HubPolicies } from './policies.ts';
 import type { DeviceRow, HubStore, StoredCheckpoint } from './store.ts';
 
 export interface HubServiceOptions {
@@ -34,6 +36,8 @@ export interface HubServiceOptions {
   maxClockSkewMs?: number;
   /** A device not heard from for this long is flagged silent (default 10 minutes). */
   silentAfterMs?: number;
+  /** The organisation policies it pushes (none: heartbeats offer none). */
+  policies?: HubPolicies;
 }
 
 const HOUR = 3_600_000;
@@ -51,6 +55,7 @@ export class HubService {
   readonly store: HubStore;
   readonly log: HubLog;
   readonly now: () => number;
+  readonly policies?: HubPolicies;
   readonly #challengeRate: number;
   readonly #challengeSize: number;
   readonly #maxSkew: number;
@@ -60,6 +65,7 @@ export class HubService {
     this.store = o.store;
     this.log = o.log;
     this.now = o.now ?? Date.now;
+    if (o.policies) this.policies = o.policies;
     this.#challengeRate = o.challengeRate ?? 0.1;
     this.#challengeSize = o.challengeSize ?? 8;
     this.#maxSkew = o.maxClockSkewMs ?? 5 * 60_000;
@@ -168,6 +174,7 @@ export class HubService {
       await this.store.transaction(device.id, (tx) => tx.setChallenge(challenge));
     }
     const latest = await this.latest();
+    const policy = this.policies ? await this.#policyOffer(device.id, req.policy ?? null, now) : undefined;
     return {
       time: now,
       acknowledged: hub,
@@ -175,6 +182,7 @@ export class HubService {
       checkpoint: latest.note,
       consistency:
         seenSize <= latest.size ? await this.log.consistency(this.store, seenSize, latest.size) : null,
+      ...(policy !== undefined ? { policy } : {}),
     };
   }
 
@@ -194,6 +202,26 @@ export class HubService {
       message: `records ${expected}…${gap.throughSeq} were pruned on the device (its store's size cap) before the hub received them; its retention checkpoint is record ${gap.checkpointSeq}; sync continues from ${gap.throughSeq + 1}`,
       at: now,
     });
+  }
+
+  async #policyOffer(device: string, reported: string | null, now: number) {
+    const policies = this.policies as HubPolicies;
+    await policies.report(device, reported, now);
+    const meant = await policies.forDevice(device);
+    return meant ? { hash: meant.hash, serial: meant.serial } : null;
+  }
+
+  /** `GET /hub/v1/policy`: the policy meant for the device, with its signed note. */
+  async policy(device: DeviceRow): Promise<HubPolicyDocument> {
+    const meant = await this.policies?.forDevice(device.id);
+    if (!meant) throw new WardenError('NotFound', 'no organisation policy is meant for this device');
+    return { note: meant.note, yaml: meant.yaml };
+  }
+
+  /** Close the store and the policies' connection. */
+  async close(): Promise<void> {
+    await this.policies?.close();
+    await this.store.close();
   }
 
   #pickChallenge(device: DeviceRow, hubHead: number, deviceHead: number | undefined): number[] {

@@ -12,8 +12,17 @@ export { hostFacts, normalizeHost } from './host-name.ts';
 export type { HostPattern } from './host-pattern.ts';
 export { matchHostPattern } from './host-pattern.ts';
 export { POLICY_SCHEMA_PATH, policyJsonSchema, policyJsonSchemaText } from './json-schema.ts';
+export type { ManagedPolicy } from './managed-file.ts';
+export {
+  defaultManagedDir,
+  loadManagedPolicy,
+  MANAGED_FILE_NAME,
+  MAX_ORGANISATION_POLICY_BYTES,
+  policyHash,
+} from './managed-file.ts';
 export type { ParsedMatch, PortRange } from './match-spec.ts';
 export { formatMatch, parseMatch } from './match-spec.ts';
+export { findConflicts, isStricter, refuseWeakening, STRICTNESS, sampleRequest } from './organisation.ts';
 export type { ParseResult, RuleLines } from './parse.ts';
 export { formatPolicyError, loadPolicyFile, parsePolicy, stringifyPolicy } from './parse.ts';
 export { normalizePath, pathAmbiguity } from './path.ts';

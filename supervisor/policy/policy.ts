@@ -1,17 +1,24 @@
-// The resolved policy of one sandbox: its layers (session, project, base) flattened into one
-// ordered rule list, compiled once, then asked about requests, tunnels and addresses.
+// The resolved policy of one sandbox: its layers (session, project, preset, base, then the
+// organisation's) flattened into one ordered rule list, compiled once, then asked about
+// requests, tunnels and addresses. The organisation layer is also a floor (organisation.ts):
+// when one of its rules is stricter than what the lower layers decided, it decides.
 
 import type { PolicyDocument } from '../api/policy-schema.ts';
 import type {
   Action,
   Decision,
   LayerName,
+  OrganisationOrigin,
+  OrganisationView,
   RequestFacts,
   ResolvedPolicyView,
   ResolvedRuleView,
   RuleRef,
 } from '../api/policy-types.ts';
-import { type AddressCategory, CATEGORY_WORDS, classifyAddress, parseAddress } from './address.ts';
+import { type AddressCheck, type AddressNeedsRequest, checkAddressWith } from './address-check.ts';
+
+export type { AddressCheck, AddressNeedsRequest } from './address-check.ts';
+
 import {
   actionVerb,
   type CompiledRule,
@@ -22,13 +29,12 @@ import {
   needsRequest,
   portMatches,
   ruleMatches,
-  unmetCondition,
   whyMatch,
   whyNot,
 } from './compiled-rule.ts';
 import { type HostFacts, hostFacts } from './host-name.ts';
-import { matchAddress, matchHost } from './host-pattern.ts';
-import { formatAddress } from './ip-address.ts';
+import { matchHost } from './host-pattern.ts';
+import { findConflicts, floorDecision, isStricter } from './organisation.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
 import { RuleIndex } from './rule-index.ts';
@@ -39,24 +45,8 @@ export interface PolicyLayer {
   source: string;
   document: PolicyDocument;
   lines?: RuleLines;
-}
-
-export interface AddressCheck {
-  action: Action;
-  rule: RuleRef | null;
-  category: AddressCategory;
-  reason: string;
-}
-
-/**
- * The address check of a CONNECT tunnel whose address is named by a rule with method, path or
- * scheme conditions: only the requests inside the tunnel can be checked, so it must be read.
- */
-export interface AddressNeedsRequest {
-  needsRequest: true;
-  rule: RuleRef;
-  category: AddressCategory;
-  reason: string;
+  /** The organisation layer's provenance (hub or managed file, hash, signer). */
+  origin?: OrganisationOrigin;
 }
 
 export interface TraceStep {
@@ -68,7 +58,7 @@ export interface TraceStep {
 export const BUILTIN_DEFAULT_ACTION: Action = 'ask';
 export const BUILTIN_APPROVAL_TIMEOUT_SECONDS = 120;
 
-const PRECEDENCE: Record<LayerName, number> = { session: 0, project: 1, preset: 2, base: 3 };
+const PRECEDENCE: Record<LayerName, number> = { session: 0, project: 1, preset: 2, base: 3, organisation: 4 };
 const HOST_CACHE_LIMIT = 1024;
 
 /** A request host, classified, with the rules that may match it (RuleIndex), found once. */
@@ -88,9 +78,13 @@ export class Policy {
   private readonly index: RuleIndex;
   /** `spec.network.upstreams` of every layer, most specific first. */
   readonly upstreams: readonly ResolvedUpstream[];
+  /** The organisation's rules alone (its floor), when it has a layer. */
+  private readonly org: Policy | null;
 
-  private constructor(layers: PolicyLayer[]) {
+  private constructor(layers: PolicyLayer[], floor = true) {
     this.layers = layers;
+    const orgLayers = layers.filter((l) => l.layer === 'organisation');
+    this.org = floor && orgLayers.length > 0 ? new Policy(orgLayers, false) : null;
     const rules: CompiledRule[] = [];
     for (const layer of layers) {
       const specs = layer.document.spec.network?.rules ?? [];
@@ -104,13 +98,22 @@ export class Policy {
     this.rules = rules;
     this.index = new RuleIndex(rules);
     this.upstreams = collectUpstreams(layers);
-    const withDefault = layers.find((l) => l.document.spec.network?.default !== undefined);
-    this.defaultAction = withDefault?.document.spec.network?.default ?? BUILTIN_DEFAULT_ACTION;
+    // The most specific layer's default, unless the organisation's is stricter.
+    let withDefault = layers.find((l) => l.document.spec.network?.default !== undefined);
+    const orgDefault = orgLayers.find((l) => l.document.spec.network?.default !== undefined);
+    const defaultOf = (l: PolicyLayer) => l.document.spec.network?.default as Action;
+    if (withDefault && orgDefault && isStricter(defaultOf(orgDefault), defaultOf(withDefault))) {
+      withDefault = orgDefault;
+    }
+    this.defaultAction = withDefault ? defaultOf(withDefault) : BUILTIN_DEFAULT_ACTION;
     this.defaultSource = withDefault?.layer ?? 'builtin';
     this.defaultLabel = withDefault ? describeLayer(withDefault.layer, withDefault.source) : 'builtin';
-    const withTimeout = layers.find((l) => l.document.spec.approvals?.timeoutSeconds !== undefined);
-    this.approvalTimeoutSeconds =
-      withTimeout?.document.spec.approvals?.timeoutSeconds ?? BUILTIN_APPROVAL_TIMEOUT_SECONDS;
+    // The most specific layer's timeout, at most the organisation's.
+    const timeoutOf = (l: PolicyLayer | undefined) => l?.document.spec.approvals?.timeoutSeconds;
+    const timeout =
+      timeoutOf(layers.find((l) => timeoutOf(l) !== undefined)) ?? BUILTIN_APPROVAL_TIMEOUT_SECONDS;
+    const orgTimeout = timeoutOf(orgLayers.find((l) => timeoutOf(l) !== undefined));
+    this.approvalTimeoutSeconds = orgTimeout !== undefined ? Math.min(timeout, orgTimeout) : timeout;
   }
 
   /**
@@ -187,8 +190,13 @@ export class Policy {
     return this.upstreams.length === 0 ? undefined : findUpstream(this.upstreams, host, port);
   }
 
-  /** Decide one request: the first matching rule, else the default. */
+  /** Decide one request: the first matching rule, else the default; then the organisation's floor. */
   decideRequest(facts: RequestFacts): Decision {
+    const decision = this.firstMatch(facts);
+    return this.org ? floorDecision(decision, this.org.decideRequest(facts)) : decision;
+  }
+
+  private firstMatch(facts: RequestFacts): Decision {
     const ctx = this.context(facts);
     if ('error' in ctx) return this.invalidHost(ctx.error);
     for (const i of ctx.candidates) {
@@ -205,6 +213,7 @@ export class Policy {
    * name). When true, a path servers could read differently must not be guessed at.
    */
   pathDecides(facts: RequestFacts): boolean {
+    if (this.org?.pathDecides(facts)) return true;
     const ctx = this.context(facts);
     if ('error' in ctx) return false;
     let decided = false;
@@ -228,6 +237,15 @@ export class Policy {
    * inside the tunnel (needsRequest). No match: the default.
    */
   decideConnect(host: string, port: number): Decision | { needsRequest: true; reason: string } {
+    const decision = this.connectMatch(host, port);
+    if (!this.org || ('action' in decision && decision.action === 'deny')) return decision;
+    const byOrg = this.org.decideConnect(host, port);
+    if ('needsRequest' in byOrg) return byOrg;
+    if ('needsRequest' in decision) return byOrg.rule && byOrg.action === 'deny' ? byOrg : decision;
+    return floorDecision(decision, byOrg);
+  }
+
+  private connectMatch(host: string, port: number): Decision | { needsRequest: true; reason: string } {
     const found = this.lookupHost(host);
     if (!found.ok) return this.invalidHost(found.error);
     for (const i of found.candidates) {
@@ -258,12 +276,21 @@ export class Policy {
    * requests are not known yet: checkTunnelAddress.)
    */
   checkAddress(address: string, facts: RequestFacts): AddressCheck {
-    return this.addressCheck(address, facts, false) as AddressCheck;
+    return this.flooredAddress(address, facts, false) as AddressCheck;
   }
 
-  /** checkAddress for a CONNECT tunnel to `host`:`port`, whose requests are not known yet. */
+  /** checkTunnelAddress for a CONNECT tunnel to `host`:`port`, whose requests are not known yet. */
   checkTunnelAddress(address: string, host: string, port: number): AddressCheck | AddressNeedsRequest {
-    return this.addressCheck(address, { scheme: 'https', host, port, method: 'CONNECT', path: '' }, true);
+    return this.flooredAddress(address, { scheme: 'https', host, port, method: 'CONNECT', path: '' }, true);
+  }
+
+  private flooredAddress(address: string, facts: RequestFacts, tunnel: boolean) {
+    const check = this.addressCheck(address, facts, tunnel);
+    if (!this.org || ('action' in check && check.action === 'deny')) return check;
+    const byOrg = this.org.addressCheck(address, facts, tunnel);
+    if ('needsRequest' in byOrg) return byOrg;
+    if ('needsRequest' in check || !byOrg.rule || !isStricter(byOrg.action, check.action)) return check;
+    return { ...byOrg, reason: `${byOrg.reason} (organisation policy)` };
   }
 
   private addressCheck(
@@ -271,101 +298,20 @@ export class Policy {
     facts: RequestFacts,
     tunnel: boolean,
   ): AddressCheck | AddressNeedsRequest {
-    const { host, port } = facts;
-    let ip: ReturnType<typeof parseAddress>;
-    try {
-      ip = parseAddress(address);
-    } catch (error) {
-      return {
-        action: 'deny',
-        rule: null,
-        category: 'reserved',
-        reason: `${host} resolved to something that is not an address: ${(error as Error).message}`,
-      };
-    }
-    const category = classifyAddress(ip);
-    const shown = formatAddress(ip);
-    const found = this.lookupHost(host);
-    const hostName = found.ok ? found.facts.host : host;
-    const subject =
-      hostName === shown
-        ? `${shown} is ${CATEGORY_WORDS[category]}`
-        : `${host} resolves to ${shown}, ${CATEGORY_WORDS[category]}`;
-    const request = { scheme: facts.scheme, method: facts.method.toUpperCase(), path: '' };
-    if (!tunnel) request.path = normalizePath(facts.path).path;
-    let named: CompiledRule | undefined;
-    let unmet: string | undefined;
-    for (const rule of this.rules) {
-      if (!portMatches(rule, port)) continue;
-      const names =
-        (rule.namesAddress && matchAddress(rule.parsed.host, ip)) ||
-        (rule.isLocalhost && category === 'loopback' && hostName === 'localhost');
-      if (!names) continue;
-      if (tunnel && needsRequest(rule)) {
-        return {
-          needsRequest: true,
-          rule: rule.ref,
-          category,
-          reason: `${subject}, which ${describeRule(rule.ref)} names for some requests only, so the request inside the tunnel decides`,
-        };
-      }
-      const why = tunnel ? null : unmetCondition(rule, request);
-      if (why !== null) {
-        unmet ??= `${describeRule(rule.ref)} names the address, but not this request (${why})`;
-        continue;
-      }
-      named = rule;
-      break;
-    }
-    if (category === 'public') {
-      if (named && named.ref.action === 'deny') {
-        return {
-          action: 'deny',
-          rule: named.ref,
-          category,
-          reason: `${subject}, which ${describeRule(named.ref)} denies`,
-        };
-      }
-      return { action: 'allow', rule: null, category, reason: `${subject}` };
-    }
-    if (named && named.ref.action !== 'deny') {
-      const verb = named.ref.action === 'allow' ? 'allows' : 'sends to a human';
-      return {
-        action: named.ref.action,
-        rule: named.ref,
-        category,
-        reason: `${subject}, which ${describeRule(named.ref)} ${verb}`,
-      };
-    }
-    if (named) {
-      return {
-        action: 'deny',
-        rule: named.ref,
-        category,
-        reason: `${subject}, which ${describeRule(named.ref)} denies`,
-      };
-    }
-    const prefix = ip.kind() === 'ipv4' ? 32 : 128;
-    if (unmet) {
-      return {
-        action: 'deny',
-        rule: null,
-        category,
-        reason: `${subject}; ${unmet}; sandboxes cannot reach such addresses unless a rule names the address for the request`,
-      };
-    }
-    return {
-      action: 'deny',
-      rule: null,
-      category,
-      reason:
-        `${subject}; sandboxes cannot reach loopback, private, link-local or metadata addresses unless a rule names ` +
-        `the address (add "- match: ${shown}/${prefix}, action: allow")`,
-    };
+    return checkAddressWith(this.rules, (h) => this.lookupHost(h), address, facts, tunnel);
   }
 
   /** Decide a request and say, rule by rule up to the deciding one, why each did or did not apply. */
   explain(facts: RequestFacts): { decision: Decision; trace: TraceStep[] } {
+    const found = this.explainLayers(facts);
+    if (!this.org) return found;
+    const decision = floorDecision(found.decision, this.org.decideRequest(facts));
+    if (decision === found.decision || !decision.rule) return found;
+    const why = 'the organisation policy decides more strictly, and lower layers may only narrow it';
+    return { decision, trace: [...found.trace, { rule: decision.rule, matched: true, why }] };
+  }
+
+  private explainLayers(facts: RequestFacts): { decision: Decision; trace: TraceStep[] } {
     const ctx = this.context(facts);
     if ('error' in ctx) return { decision: this.invalidHost(ctx.error), trace: [] };
     const trace: TraceStep[] = [];
@@ -395,6 +341,23 @@ export class Policy {
         name: l.document.metadata.name,
         rules: l.document.spec.network?.rules?.length ?? 0,
       })),
+      ...(this.org ? { organisation: this.organisationView(this.org) } : {}),
     };
+  }
+
+  /** The parts of the lower layers the organisation overrides (ignored), with why. */
+  private organisationView(org: Policy): OrganisationView {
+    const layer = org.layers[0] as PolicyLayer;
+    const spec = layer.document.spec;
+    const decide = (f: RequestFacts) => org.decideRequest(f);
+    const ignored = this.layers
+      .filter((l) => l.layer !== 'organisation')
+      .flatMap((l) => findConflicts(layer, decide, l));
+    const view: OrganisationView = { source: layer.source, rules: org.rules.length, ignored };
+    if (layer.origin) view.origin = layer.origin;
+    if (spec.network?.default) view.defaultAction = spec.network.default;
+    if (spec.approvals?.timeoutSeconds !== undefined)
+      view.approvalTimeoutSeconds = spec.approvals.timeoutSeconds;
+    return view;
   }
 }

@@ -1,11 +1,22 @@
-// The one owner of policy layers: the base (persisted to $WARDEN_HOME/policy.yaml), each
-// sandbox's project layer and its session layer (rules added by "always" answers). Every
-// change is applied, re-resolved and announced here, with exactly one `policy.changed`.
+// The one owner of policy layers: the organisation's (from the hub or a managed file), the
+// base (persisted to $WARDEN_HOME/policy.yaml), each sandbox's project layer and its session
+// layer (rules added by "always" answers). Every change is applied, re-resolved and announced
+// here, with exactly one `policy.changed`. An edit that would weaken the organisation's layer
+// is refused here (PolicyLockedByOrganisation), naming the organisation rule.
 
 import { rename, writeFile } from 'node:fs/promises';
 import { WardenError } from '../api/errors.ts';
 import type { LayerName, PolicyDiff, RequestFacts, RuleSpec, WardenEvent } from '../api/index.ts';
-import { diffPolicies, Policy, type PolicyLayer, parsePolicy, prependRule } from '../policy/index.ts';
+import {
+  diffPolicies,
+  emptyPolicy,
+  findConflicts,
+  Policy,
+  type PolicyLayer,
+  parsePolicy,
+  prependRule,
+  refuseWeakening,
+} from '../policy/index.ts';
 import type { Sandbox } from './sandbox.ts';
 
 /** The sandboxes whose layers this service changes. */
@@ -18,6 +29,7 @@ export interface PolicyLayersDeps {
   sandboxes: SandboxLookup;
   basePath: string;
   base?: PolicyLayer;
+  organisation?: PolicyLayer;
   emit: (event: WardenEvent) => void;
 }
 
@@ -40,20 +52,53 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 export class PolicyLayers {
   readonly #deps: PolicyLayersDeps;
   #base?: PolicyLayer;
+  #organisation?: PolicyLayer;
 
   constructor(deps: PolicyLayersDeps) {
     this.#deps = deps;
     this.#base = deps.base;
+    this.#organisation = deps.organisation;
   }
 
   base(): PolicyLayer | undefined {
     return this.#base;
   }
 
-  /** A sandbox's resolved policy, or the base alone. */
+  organisation(): PolicyLayer | undefined {
+    return this.#organisation;
+  }
+
+  /** A sandbox's resolved policy, or the organisation's and the base alone. */
   resolved(sandboxId?: string): Policy {
     if (sandboxId) return this.#deps.sandboxes.get(sandboxId).policy();
-    return Policy.resolve(this.#base ? [this.#base] : []);
+    return Policy.resolve(this.#upper(this.#base));
+  }
+
+  /**
+   * Enforce a new organisation layer (or none), fetched and verified by its caller, in every
+   * sandbox at once. Lower-layer parts it contradicts are ignored from now on (the resolved
+   * view lists them).
+   */
+  setOrganisation(layer: PolicyLayer | undefined, user: string): PolicyDiff {
+    const before = this.resolved();
+    this.#organisation = layer;
+    for (const sandbox of this.#deps.sandboxes.list()) sandbox.refresh();
+    const diff = diffPolicies(before, this.resolved());
+    this.#announce({ user, layer: 'organisation', source: layer?.source ?? 'none', diff });
+    return diff;
+  }
+
+  /** Throws PolicyLockedByOrganisation when `layer` would weaken the organisation's layer. */
+  #refuseWeakening(layer: PolicyLayer, what: string): void {
+    const org = this.#organisation;
+    if (!org) return;
+    const orgPolicy = Policy.resolve([org]);
+    const conflicts = findConflicts(org, (f) => orgPolicy.decideRequest(f), layer);
+    if (conflicts.length > 0) throw refuseWeakening(conflicts, what);
+  }
+
+  #upper(base: PolicyLayer | undefined): PolicyLayer[] {
+    return [...(this.#organisation ? [this.#organisation] : []), ...(base ? [base] : [])];
   }
 
   /** Replace the base or a sandbox's project layer with a policy document (YAML). */
@@ -74,8 +119,9 @@ export class PolicyLayers {
       document: parsed.document,
       lines: parsed.lines,
     };
+    this.#refuseWeakening(layer, `the ${change.layer} policy edit (${source})`);
     if (change.layer === 'base') {
-      const diff = diffPolicies(this.resolved(), Policy.resolve([layer]));
+      const diff = diffPolicies(this.resolved(), Policy.resolve(this.#upper(layer)));
       if (change.dryRun) return { applied: false, diff };
       await writeAtomic(this.#deps.basePath, change.yaml);
       this.#base = layer;
@@ -97,6 +143,7 @@ export class PolicyLayers {
    * `example`, the request that asked, is shown first among the requests decided differently.
    */
   addSessionRule(sandboxId: string, rule: RuleSpec, user: string, example?: RequestFacts): PolicyDiff {
+    this.#refuseSessionRule(rule);
     const sandbox = this.#deps.sandboxes.get(sandboxId);
     const [before, after] = sandbox.addSessionRule(rule);
     const diff = diffPolicies(before, after, example ? [example] : []);
@@ -115,11 +162,21 @@ export class PolicyLayers {
 
   /** The diff adding a session rule would make, changing nothing. */
   previewSessionRule(sandboxId: string, rule: RuleSpec, example?: RequestFacts): PolicyDiff {
+    this.#refuseSessionRule(rule);
     const sandbox = this.#deps.sandboxes.get(sandboxId);
     const layers = sandbox
       .layers()
       .map((l) => (l.layer === 'session' ? { ...l, document: prependRule(sandbox.session, rule) } : l));
     return diffPolicies(sandbox.policy(), Policy.resolve(layers), example ? [example] : []);
+  }
+
+  #refuseSessionRule(rule: RuleSpec): void {
+    const document = emptyPolicy('session');
+    document.spec.network = { rules: [rule] };
+    this.#refuseWeakening(
+      { layer: 'session', source: 'session', document },
+      `the session rule (${JSON.stringify(rule.match)} ${rule.action})`,
+    );
   }
 
   #sandboxFor(change: LayerChange): Sandbox {

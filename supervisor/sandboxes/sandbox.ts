@@ -1,5 +1,5 @@
-// A sandbox as the supervisor sees it: an agent identity, its policy layers (base,
-// preset, project, session) and its governed proxy listener. A VM sandbox also has its machine
+// A sandbox as the supervisor sees it: an agent identity, its policy layers (organisation,
+// base, preset, project, session) and its governed proxy listener. A VM sandbox also has its machine
 // (vm-sandboxes.ts); a host sandbox is this alone.
 
 import type { HostSandboxView, PolicyDocument, RuleSpec, SandboxKind } from '../api/index.ts';
@@ -27,19 +27,25 @@ export class Sandbox implements SandboxContext {
   readonly proxyCredential = new ProxyCredential();
   readonly #granted: string[];
   readonly #base: () => PolicyLayer | undefined;
+  readonly #organisation: () => PolicyLayer | undefined;
   #project?: PolicyLayer;
   readonly #preset?: PolicyLayer;
   #session: PolicyDocument;
   #policy: Policy;
   port = 0;
 
-  constructor(init: SandboxInit, base: () => PolicyLayer | undefined) {
+  constructor(
+    init: SandboxInit,
+    base: () => PolicyLayer | undefined,
+    organisation: () => PolicyLayer | undefined = () => undefined,
+  ) {
     this.identity = { sandboxId: init.sandboxId, user: init.user };
     this.label = init.label;
     this.kind = init.kind;
     this.#granted = init.secrets;
     this.placeholders = init.placeholders;
     this.#base = base;
+    this.#organisation = organisation;
     this.#project = init.project;
     this.#preset = init.preset;
     this.#session = emptyPolicy(`session ${init.sandboxId}`);
@@ -68,7 +74,8 @@ export class Sandbox implements SandboxContext {
 
   layers(): PolicyLayer[] {
     const base = this.#base();
-    const out: PolicyLayer[] = [];
+    const organisation = this.#organisation();
+    const out: PolicyLayer[] = organisation ? [organisation] : [];
     if (base) out.push(base);
     if (this.#preset) out.push(this.#preset);
     if (this.#project) out.push(this.#project);

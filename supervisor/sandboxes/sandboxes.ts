@@ -13,6 +13,8 @@ export type ListenerRequest = Omit<CreateHostSandboxRequest, 'kind'>;
 export interface SandboxesDeps {
   svc: ProxyServices;
   base: () => PolicyLayer | undefined;
+  /** The organisation's layer, above the base (none when the device has no organisation policy). */
+  organisation?: () => PolicyLayer | undefined;
   /** Issue placeholders for granted secrets; throws WardenError for unknown names. */
   grant: (sandboxId: string, secrets: string[]) => Record<string, string>;
   revoke: (sandboxId: string) => void;
@@ -89,6 +91,7 @@ export class Sandboxes {
     return new Sandbox(
       { sandboxId, label, user: req.user ?? this.#deps.user, kind, project, preset, secrets, placeholders },
       this.#deps.base,
+      this.#deps.organisation,
     );
   }
 

@@ -12,6 +12,7 @@ export const ERROR_STATUS: Record<ApiErrorName, number> = {
   ApprovalNotFound: 404,
   ApprovalClosed: 409,
   PolicyInvalid: 400,
+  PolicyLockedByOrganisation: 403,
   SecretInvalid: 400,
   SecretNotFound: 404,
   SecretNotStored: 500,

@@ -45,7 +45,9 @@ const validChallenge = ajv.compile(HubChallengeResultSchema);
 class Stop extends Error {}
 
 export class SyncLink {
-  readonly #o: Required<Omit<SyncLinkOptions, 'ledger' | 'log' | 'keyFile' | 'user' | 'version'>> &
+  readonly #o: Required<
+    Omit<SyncLinkOptions, 'ledger' | 'log' | 'keyFile' | 'user' | 'version' | 'organisation'>
+  > &
     SyncLinkOptions;
   #row: SyncLinkRow | null = null;
   #target: HubTarget | null = null;
@@ -294,6 +296,7 @@ export class SyncLink {
       backlog: head ? Math.max(0, head.seq - row.ackedSeq) : 0,
       time: Date.now(),
       ...(gap ? { gap } : {}),
+      ...(this.#o.organisation ? { policy: this.#o.organisation.enforcedHash() } : {}),
     };
     const reply = await this.#call({
       method: 'POST',
@@ -316,6 +319,9 @@ export class SyncLink {
     if (gap) this.#gap = null;
     await this.#reconcile(beat.acknowledged, row);
     if (beat.challenge) await this.#answer(beat.challenge.seqs);
+    if (this.#o.organisation && beat.policy !== undefined) {
+      await this.#o.organisation.offered(beat.policy, () => this.#fetchPolicy(), this.#verifier!);
+    }
     this.#succeeded();
   }
 
@@ -355,6 +361,12 @@ export class SyncLink {
         `the hub holds a different record at seq ${reply.json.firstDivergent ?? '?'}: the local chain was rewritten after it was synced`,
       );
     }
+  }
+
+  async #fetchPolicy(): Promise<unknown> {
+    const reply = await this.#call({ method: 'GET', path: HUB_PATHS.policy });
+    if (reply.status !== 200) throw new Error(`the hub answered ${reply.status} to the policy fetch`);
+    return reply.json;
   }
 
   async #call(call: Parameters<typeof callHub>[1]): Promise<HubReply> {

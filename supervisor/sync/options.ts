@@ -1,6 +1,7 @@
 // What the daemon configures of the sync link (tests shorten every timing).
 
 import type { SyncLedger } from '../audit/sync-ledger.ts';
+import type { HubPolicyHook } from './hub-policy.ts';
 import type { RetrySchedule } from './retry.ts';
 
 export interface SyncLog {
@@ -24,4 +25,6 @@ export interface SyncLinkOptions {
   retry?: RetrySchedule;
   /** How long a parked (400) batch waits before it is tried again (default the retry cap). */
   parkMs?: number;
+  /** The organisation policy the hub pushes: reported and offered in each heartbeat. */
+  organisation?: HubPolicyHook;
 }

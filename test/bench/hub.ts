@@ -84,7 +84,7 @@ async function startHub(home: string, db: string): Promise<Hub> {
     server,
     close: async () => {
       await server.close();
-      await service.store.close();
+      await service.close();
     },
   };
 }

@@ -82,7 +82,7 @@ export async function startTestHub(
   await server.listen();
   t.after(async () => {
     await server.close();
-    await service.store.close();
+    await service.close();
   });
   const hub: TestHub = {
     service,
