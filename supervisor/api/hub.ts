@@ -299,7 +299,12 @@ export const HUB_ERROR_NAMES = [
 ] as const;
 export type HubErrorName = (typeof HUB_ERROR_NAMES)[number];
 
-/** The alert kinds the hub raises (issue 16 shows them). */
+/**
+ * The alert kinds the hub raises (issue 16 shows them). Records pruned on the device before
+ * the hub acknowledged them arrive as a `gap` (the device's store leaves a hole at its size
+ * cap); `lag`: a device with a backlog whose newest record the hub holds is old; `verify-failed`:
+ * the hub's own verify found a bad row or log; `enroll-failed`: an enrollment with a bad token.
+ */
 export const HUB_ALERT_KINDS = [
   'fork',
   'gap',
@@ -307,5 +312,8 @@ export const HUB_ALERT_KINDS = [
   'silent',
   'clock-skew',
   'default-partition',
+  'lag',
+  'verify-failed',
+  'enroll-failed',
 ] as const;
 export type HubAlertKind = (typeof HUB_ALERT_KINDS)[number];

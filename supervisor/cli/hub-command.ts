@@ -8,6 +8,7 @@ import { VERSION } from '../api/version.ts';
 import { ExportLoop } from '../hub/exports/index.ts';
 import {
   type AdminHttp,
+  alertVerifyProblems,
   defaultHubHome,
   HubServer,
   type HubService,
@@ -15,6 +16,7 @@ import {
   openAdminHttp,
   openHub,
   readHubInfo,
+  sweepLag,
   verifyHub,
   writeHubInfo,
 } from '../hub/index.ts';
@@ -86,9 +88,21 @@ function serveCommand(): Command {
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--url <url>', 'the URL devices reach the hub at (default: from --listen)')
     .option('--silent-after <duration>', 'flag a device not heard from for this long', '10m')
+    .option(
+      '--lag-after <duration>',
+      'flag a device with a backlog whose newest synced record is this old',
+      '15m',
+    )
     .action(
       async (
-        o: Common & { listen: string; tlsCert?: string; tlsKey?: string; url?: string; silentAfter: string },
+        o: Common & {
+          listen: string;
+          tlsCert?: string;
+          tlsKey?: string;
+          url?: string;
+          silentAfter: string;
+          lagAfter: string;
+        },
       ) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) {
           throw new CliError('--tls-cert and --tls-key go together', ExitCode.usage);
@@ -122,7 +136,10 @@ function serveCommand(): Command {
         process.stdout.write(
           `  hub key: ${service.verifierKey}\n  enroll devices with: warden hub token create\n`,
         );
-        const sweep = setInterval(() => void service.sweepSilent().catch(() => undefined), 60_000);
+        const sweep = setInterval(() => {
+          void service.sweepSilent().catch(() => undefined);
+          void sweepLag(service.store, Date.now(), parseDuration(o.lagAfter)).catch(() => undefined);
+        }, 60_000);
         sweep.unref();
         const exports = new ExportLoop(service.store, VERSION);
         exports.start();
@@ -238,6 +255,7 @@ function verifyCommand(): Command {
     .action(async (o: Common & { json?: boolean }) => {
       await withHub(o, async (service) => {
         const report = await verifyHub(service.store, service.log);
+        await alertVerifyProblems(service.store, report, Date.now());
         if (o.json) printJson(report);
         else if (report.ok) {
           process.stdout.write(
