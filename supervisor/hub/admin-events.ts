@@ -60,9 +60,20 @@ export function eventsQuery(f: HubEventFilter, cursor: string | undefined, rows:
   }
   if (cursor) {
     const c = parseCursor(cursor);
-    // A row-value comparison: both SQLite and PostgreSQL seek the (…, time, device, seq) index with it.
-    where.push('(time, device, seq) < (?, ?, ?)');
-    params.push(c.time, c.device, c.seq);
+    if (f.device) {
+      // One device: the same order over its (device, time, seq) index, seekable without `device`.
+      if (c.device === f.device) {
+        where.push('(time, seq) < (?, ?)');
+        params.push(c.time, c.seq);
+      } else {
+        where.push(c.device > f.device ? 'time <= ?' : 'time < ?');
+        params.push(c.time);
+      }
+    } else {
+      // A row-value comparison: both SQLite and PostgreSQL seek the (…, time, device, seq) index with it.
+      where.push('(time, device, seq) < (?, ?, ?)');
+      params.push(c.time, c.device, c.seq);
+    }
   }
   params.push(rows);
   const sql =
