@@ -61,6 +61,7 @@ export class HubAdminApi {
 
   signOut = () => this.#call('POST', HUB_ADMIN_PATHS.signOut, {});
   devices = () => this.#call<HubDeviceView[]>('GET', HUB_ADMIN_PATHS.devices);
+  rotate = (device: string) => this.#call('POST', HUB_ADMIN_PATHS.rotate, { device });
   revoke = (device: string) => this.#call('POST', HUB_ADMIN_PATHS.revoke, { device });
   alerts = () => this.#call<HubAlertView[]>('GET', HUB_ADMIN_PATHS.alerts);
   ack = (id: number, note: string) => this.#call('POST', HUB_ADMIN_PATHS.ack, { id, note });

@@ -1,5 +1,5 @@
 // The Devices view: each device with its chain badges, lag, backlog and key; open its detail,
-// revoke it.
+// revoke it or rotate its key.
 
 import { observer } from 'mobx-react-lite';
 import type { HubDeviceView } from '../supervisor/api/hub-admin.ts';
@@ -29,9 +29,18 @@ const DeviceRow = ({ d, store }: { d: HubDeviceView; store: HubPageStore }) => (
     <td className="mono">{d.fingerprint}</td>
     <td>
       {d.revokedAt === null && (
-        <button type="button" onClick={() => void store.revoke(d.id)}>
-          Revoke
-        </button>
+        <>
+          <button type="button" onClick={() => void store.revoke(d.id)}>
+            Revoke
+          </button>{' '}
+          {d.rotating ? (
+            <span className="badge rotating">rotating key</span>
+          ) : (
+            <button type="button" onClick={() => void store.rotate(d.id)}>
+              Rotate key
+            </button>
+          )}
+        </>
       )}
     </td>
   </tr>

@@ -211,6 +211,7 @@ export class HubPageStore {
 
   downloadProof = (device: string, seq: number) => this.device.downloadProof(device, seq);
 
+  rotate = (device: string) => this.act(() => this.api.rotate(device));
   revoke = (device: string) => this.act(() => this.api.revoke(device));
   ack = (id: number, note: string) => this.act(() => this.api.ack(id, note));
   expireToken = (id: string) => this.act(() => this.api.expireToken(id));

@@ -29,6 +29,8 @@ export const HUB_ADMIN_PATHS = {
   /** GET ?device=ID&seq=N: the proof file of one record (as `warden audit prove` writes it). */
   proof: '/admin/api/proof',
   exports: '/admin/api/exports',
+  /** Ask the device for a new key over its next heartbeat. */
+  rotate: '/admin/api/devices/rotate',
 } as const;
 
 export const HUB_ADMIN_LIMITS = {
@@ -108,6 +110,8 @@ export interface HubDeviceView {
   /** SHA256:base64 of the raw Ed25519 public key (as ssh-keygen -l prints). */
   fingerprint: string;
   revokedAt: number | null;
+  /** A key rotation IT asked for is waiting for the device's next heartbeat. */
+  rotating: boolean;
 }
 
 export interface HubEventView {

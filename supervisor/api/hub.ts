@@ -26,6 +26,8 @@ export const HUB_PATHS = {
   heads: '/hub/v1/heads',
   /** The latest signed checkpoint (text/plain signed note); unsigned request, public. */
   checkpoint: '/hub/v1/checkpoint',
+  /** Register a new device key (signed by the current key) after a heartbeat asked for it. */
+  rotate: '/hub/v1/rotate',
 } as const;
 
 export const HUB_LIMITS = {
@@ -235,10 +237,23 @@ export const HubHeartbeatResponseSchema = Type.Object(
     /** The latest signed checkpoint, and a consistency proof from the device's `warden-tree-size`. */
     checkpoint: Type.String(),
     consistency: Type.Union([HubConsistencySchema, Type.Null()]),
+    /** IT asked for a new device key: make one and POST /hub/v1/rotate (absent: no). */
+    rotate: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
 export type HubHeartbeatResponse = Static<typeof HubHeartbeatResponseSchema>;
+
+/**
+ * `POST /hub/v1/rotate`, signed (RFC 9421, as every request) with the device's current key;
+ * `proof` is the new key's Ed25519 signature of hub-protocol `rotationMessage(deviceId,
+ * publicKey)` (proof of possession). The device id stays; from then on only the new key signs.
+ */
+export const HubRotateRequestSchema = Type.Object(
+  { publicKey: B64Hash, proof: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$' }) },
+  { additionalProperties: false },
+);
+export type HubRotateRequest = Static<typeof HubRotateRequestSchema>;
 
 /** A position as one side holds it; hash null: no record there (never sent, or pruned). */
 export const HubSeqHashSchema = Type.Object(

@@ -14,8 +14,10 @@ import {
   type HubService,
   hubPaths,
   openAdminHttp,
+  openAdminStore,
   openHub,
   readHubInfo,
+  requestRotation,
   sweepLag,
   verifyHub,
   writeHubInfo,
@@ -224,6 +226,26 @@ function deviceCommand(): Command {
             throw new CliError(`no device ${id}`, ExitCode.failed, 'See warden hub device ls.');
           const changed = await service.store.revoke(id, service.now());
           process.stdout.write(changed ? `revoked ${id}\n` : `${id} was already revoked\n`);
+        });
+      }),
+  );
+  device.addCommand(
+    withCommon(new Command('rotate'))
+      .description("Ask a device for a new key: its next heartbeat makes one; then the old key is refused")
+      .argument('<id>', 'the device id (warden hub device ls)')
+      .action(async (id: string, o: Common) => {
+        await withHub(o, async (service) => {
+          const admin = await openAdminStore(o.home, o.db);
+          try {
+            const r = await requestRotation(service, admin, id, 'cli', service.now());
+            process.stdout.write(
+              `rotation of ${id} asked at ${new Date(r.requested).toISOString()}: the device makes a new key at its next heartbeat\n`,
+            );
+          } catch (error) {
+            throw asCliError(error);
+          } finally {
+            await admin.db.close();
+          }
         });
       }),
   );

@@ -123,6 +123,10 @@ const SCHEMA = (pgsql: boolean) => {
     `CREATE TABLE IF NOT EXISTS hub_spot_checks (id ${id}, device TEXT NOT NULL, seqs TEXT NOT NULL, admin TEXT NOT NULL, ` +
       `requested ${int} NOT NULL, resolved ${int}, first_divergent ${int})`,
     'CREATE INDEX IF NOT EXISTS hub_spot_checks_device ON hub_spot_checks (device, id)',
+    // Key rotations IT asked for (rotation.ts): done is set when the device registered its new key.
+    `CREATE TABLE IF NOT EXISTS hub_key_rotations (id ${id}, device TEXT NOT NULL, admin TEXT NOT NULL, ` +
+      `requested ${int} NOT NULL, done ${int}, old_key TEXT NOT NULL, new_key TEXT)`,
+    'CREATE INDEX IF NOT EXISTS hub_key_rotations_device ON hub_key_rotations (device, id)',
   ];
 };
 

@@ -37,6 +37,11 @@ export async function deviceViews(
   only?: DeviceRow,
 ): Promise<HubDeviceView[]> {
   const [devices, alerts] = await Promise.all([only ? [only] : service.store.devices(), admin.alerts(5000)]);
+  const rotating = new Set(
+    (await admin.db.all<{ device: string }>('SELECT device FROM hub_key_rotations WHERE done IS NULL')).map(
+      (r) => r.device,
+    ),
+  );
   const open = new Map<string, Set<HubChainBadge>>();
   for (const a of alerts) {
     const badge = BADGE[a.kind];
@@ -64,6 +69,7 @@ export async function deviceViews(
       badges: badges.length ? badges : ['ok'],
       fingerprint: fingerprintOf(d.publicKey),
       revokedAt: d.revokedAt,
+      rotating: rotating.has(d.id),
     });
   }
   return out;

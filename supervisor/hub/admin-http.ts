@@ -34,6 +34,7 @@ import { deviceDetail, deviceViews, knownDevice, receiptsOf, requestSpotCheck } 
 import { proofOf } from './admin-proof.ts';
 import type { AdminStore } from './admin-store.ts';
 import { exportStatuses } from './exports/targets.ts';
+import { requestRotation } from './rotation.ts';
 import type { HubService } from './service.ts';
 
 export interface AdminHttpOptions {
@@ -243,6 +244,10 @@ export class AdminHttp {
         const proof = await proofOf(service, admin, d.id, seq);
         await admin.record(now, who, 'record.prove', `${d.id}.${seq}`);
         return proof;
+      }
+      case `POST ${HUB_ADMIN_PATHS.rotate}`: {
+        const { device } = this.#valid<{ device: string }>(HubRevokeSchema, await readJson(req));
+        return requestRotation(service, admin, device, who, now);
       }
       case `GET ${HUB_ADMIN_PATHS.exports}`:
         return (await exportStatuses(service.store)).map(

@@ -9,5 +9,6 @@ export { openHub, openHubStore } from './open-hub.ts';
 export { HubService, type HubServiceOptions } from './service.ts';
 export { defaultHubHome, hubPaths, readHubInfo, writeHubInfo } from './state.ts';
 export type { AlertRow, DeviceRow, HubStore } from './store.ts';
+export { requestRotation } from './rotation.ts';
 export { alertVerifyProblems, sweepLag } from './sweeps.ts';
 export { type HubVerifyReport, verifyHub } from './verify.ts';

@@ -34,6 +34,7 @@ import type { SyncLinkOptions } from './options.ts';
 import { classify, type Failure } from './outcome.ts';
 import { type PreparedBatch, prepareBatch } from './prepare.ts';
 import { DEFAULT_RETRY, retryDelay } from './retry.ts';
+import { rotateDeviceKey } from './rotate.ts';
 import { syncStatus } from './status.ts';
 
 const ajv = new Ajv({ strict: false });
@@ -305,6 +306,9 @@ export class SyncLink {
     }
     await this.#reconcile(beat.acknowledged, row);
     if (beat.challenge) await this.#answer(beat.challenge.seqs);
+    // IT asked for a new device key (rotate.ts): from now on only the new key signs.
+    if (beat.rotate)
+      this.#target = { ...this.#target!, key: await rotateDeviceKey(this.#target!, this.#o.keyFile) };
     this.#succeeded();
   }
 
