@@ -2,7 +2,7 @@
 // with a real enrolled daemon (its sync link answers the spot-check on its next heartbeat) and
 // the seeded fleet (a device whose answer shows a rewritten record): receipts, spot-check
 // pending → answered and → mismatch naming the seq, a record's proof downloaded and checked
-// by `warden audit check-proof`, the Exports view with a destination's lag and last error,
+// by `warden audit check-proof`, the daemon's key rotated from its row, the Exports view with a destination's lag and last error,
 // and the sandbox + severity filters. Screenshots go to test-artifacts/screenshots/hub-*.png.
 
 import assert from 'node:assert/strict';
@@ -36,8 +36,9 @@ for (const kind of skip ? ['sqlite' as const] : storeKinds()) {
     const fleet = await seedFleet(t, hub);
     const d = await syncDaemon();
     t.after(() => d.stop());
+    // The listener serving /admin serves devices too (as `warden hub` does): key rotation needs both.
     const enrollment = formatEnrollment({
-      url: hub.url,
+      url: hub.adminUrl,
       hubKey: hub.service.verifierKey,
       tlsPin: null,
       token: await hub.token(),
@@ -103,8 +104,18 @@ for (const kind of skip ? ['sqlite' as const] : storeKinds()) {
     assert.equal(checkProof(proof, hub.service.verifierKey).seq, seq);
     assert.match(await checkProofCli(file, hub.service.verifierKey), new RegExp(`\\b${seq}\\b`));
 
-    // A device that answers with a rewritten record: the check names the seq.
+    // Rotate the daemon's key from its row: pending until its next heartbeat, then a new fingerprint.
     await page.click('button:has-text("← Devices")');
+    const daemonRow = page.locator(`tr[data-device="${daemonId}"]`);
+    const oldPrint = await daemonRow.locator('td.mono').textContent();
+    await daemonRow.locator('button:has-text("Rotate key")').click();
+    await daemonRow.locator('td.mono', { hasNotText: oldPrint ?? '' }).waitFor({ timeout: 15_000 });
+    await daemonRow.locator('button:has-text("Rotate key")').waitFor({ timeout: 10_000 });
+    await shot('devices-rotated');
+    await append(d, 5);
+    await synced(d);
+
+    // A device that answers with a rewritten record: the check names the seq.
     await page.locator(`tr[data-device="${fleet.honest.id}"] button.open-device`).click();
     await page.locator(`.device-detail[data-device="${fleet.honest.id}"]`).waitFor({ timeout: 10_000 });
     await page.fill('input[name=seqs]', '20, 40, 60');
