@@ -231,7 +231,7 @@ function deviceCommand(): Command {
   );
   device.addCommand(
     withCommon(new Command('rotate'))
-      .description("Ask a device for a new key: its next heartbeat makes one; then the old key is refused")
+      .description('Ask a device for a new key: its next heartbeat makes one; then the old key is refused')
       .argument('<id>', 'the device id (warden hub device ls)')
       .action(async (id: string, o: Common) => {
         await withHub(o, async (service) => {
@@ -254,7 +254,9 @@ function deviceCommand(): Command {
 
 function alertsCommand(): Command {
   return withCommon(new Command('alerts'))
-    .description('List alerts (fork, gap, rollback, silent, clock skew, default partition)')
+    .description(
+      'List alerts (fork, gap, rollback, silent, clock skew, default partition, lag, verify failed, enroll failed)',
+    )
     .option('--device <id>', 'only this device')
     .option('--json', 'print JSON')
     .action(async (o: Common & { device?: string; json?: boolean }) => {
