@@ -242,6 +242,8 @@ function deviceCommand(): Command {
               `rotation of ${id} asked at ${new Date(r.requested).toISOString()}: the device makes a new key at its next heartbeat\n`,
             );
           } catch (error) {
+            if (error instanceof WardenError && error.name === 'NotFound')
+              throw new CliError(error.message, ExitCode.failed, 'See warden hub device ls.');
             throw asCliError(error);
           } finally {
             await admin.db.close();
