@@ -4,6 +4,7 @@
 // (the daemon and its agents keep running) or stop every agent and the daemon.
 
 import { FOCUS_APPROVAL_CHANNEL } from '../supervisor/api/bridge.ts';
+import { isTaskEvent } from '../supervisor/api/events.ts';
 import type { WardenPaths } from '../supervisor/home/index.ts';
 import { type DaemonApi, DaemonState, type DaemonSupervisor } from './daemon-supervisor.ts';
 import type { ElectronSurface, MenuItemConstructorOptions, WindowSurface } from './electron-surface.ts';
@@ -108,6 +109,7 @@ export class DesktopApp {
     this.bridge.register();
     this.terminals.register();
     this.hub.subscribe((event) => {
+      if (isTaskEvent(event)) return;
       this.pending.apply(event);
       this.notifier.handle(event);
     });

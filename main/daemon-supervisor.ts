@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { open } from 'node:fs/promises';
 import { type Backoff, backoffDelay } from '../supervisor/api/backoff.ts';
-import type { WardenEvent } from '../supervisor/api/events.ts';
+import type { LiveEvent } from '../supervisor/api/events.ts';
 import { LifecycleState } from '../supervisor/api/lifecycle.ts';
 import type { ApiRoutes, RouteKey } from '../supervisor/api/routes.ts';
 import type { ApiClient } from '../supervisor/client/api-client.ts';
@@ -35,8 +35,8 @@ export interface DaemonApi {
     },
   ): Promise<ApiRoutes[K]['response']>;
   events(
-    onEvent: (event: WardenEvent) => void,
-    opts?: { signal?: AbortSignal; onOpen?: () => void },
+    onEvent: (event: LiveEvent) => void,
+    opts: { signal?: AbortSignal; onOpen?: () => void; tasks: true },
   ): Promise<void>;
   /** The exec upgrade (the embedded terminal attaches with it). */
   upgrade?: ApiClient['upgrade'];

@@ -4,10 +4,10 @@
 
 import { type Backoff, backoffDelay } from '../supervisor/api/backoff.ts';
 import type { ConnectionState } from '../supervisor/api/bridge.ts';
-import type { WardenEvent } from '../supervisor/api/events.ts';
+import type { LiveEvent } from '../supervisor/api/events.ts';
 import { type Clock, type DaemonApi, realClock } from './daemon-supervisor.ts';
 
-export type EventListener = (event: WardenEvent) => void;
+export type EventListener = (event: LiveEvent) => void;
 
 export interface EventHubOptions {
   getClient(): Promise<DaemonApi>;
@@ -100,6 +100,7 @@ export class EventHub {
         if (!this.#running) break;
         await client.events((event) => this.#emit(event), {
           signal: abort.signal,
+          tasks: true,
           onOpen: () => {
             this.#attempt = 0;
             this.#setState('open');
@@ -128,7 +129,7 @@ export class EventHub {
     for (const l of this.#onState) l(state);
   }
 
-  #emit(event: WardenEvent): void {
+  #emit(event: LiveEvent): void {
     for (const l of this.#listeners) {
       try {
         l(event);

@@ -16,7 +16,7 @@ import {
   type WardenBridge,
   type WardenDesktop,
 } from '../supervisor/api/bridge.ts';
-import type { WardenEvent } from '../supervisor/api/events.ts';
+import type { LiveEvent } from '../supervisor/api/events.ts';
 import {
   isTerminalSize,
   TERMINAL_CHANNELS,
@@ -57,7 +57,7 @@ export function createWardenBridge(ipc: IpcRendererLike): WardenBridge {
       return result.value;
     };
   }
-  api.onEvent = (listener: (event: WardenEvent) => void) => subscribe(ipc, EVENT_CHANNEL, listener);
+  api.onEvent = (listener: (event: LiveEvent) => void) => subscribe(ipc, EVENT_CHANNEL, listener);
   api.onConnection = (listener: (state: ConnectionState) => void) => onConnection(ipc, listener);
   api.openTerminal = createTerminalOpener(ipc);
   return Object.freeze(api) as WardenBridge;

@@ -5,7 +5,7 @@
 
 import { type Backoff, backoffDelay } from '../../supervisor/api/backoff.ts';
 import { BRIDGE_METHODS, type BridgeArgs, type BridgeMethod } from '../../supervisor/api/bridge.ts';
-import type { WardenEvent } from '../../supervisor/api/events.ts';
+import type { LiveEvent } from '../../supervisor/api/events.ts';
 import type { ErrorEnvelope } from '../../supervisor/api/messages.ts';
 import { EVENTS_PATH, type RouteKey, routePath } from '../../supervisor/api/routes.ts';
 import { SseParser } from '../../supervisor/api/sse.ts';
@@ -71,7 +71,7 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
     return json;
   }
 
-  const eventListeners = new Set<(event: WardenEvent) => void>();
+  const eventListeners = new Set<(event: LiveEvent) => void>();
   const connectionListeners = new Set<(state: ConnectionState) => void>();
   let state: ConnectionState = 'closed';
   let abort: AbortController | undefined;
@@ -84,7 +84,11 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
   };
 
   async function streamOnce(signal: AbortSignal): Promise<boolean> {
-    const res = await doFetch(`${opts.baseUrl}${EVENTS_PATH}`, { headers: auth, signal, cache: 'no-store' });
+    const res = await doFetch(`${opts.baseUrl}${EVENTS_PATH}?tasks=1`, {
+      headers: auth,
+      signal,
+      cache: 'no-store',
+    });
     if (!res.ok || !res.body) return false;
     setState('open');
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -93,9 +97,9 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
       const { value, done } = await reader.read();
       if (done) return true;
       for (const { data } of parser.push(value)) {
-        let event: WardenEvent;
+        let event: LiveEvent;
         try {
-          event = JSON.parse(data) as WardenEvent;
+          event = JSON.parse(data) as LiveEvent;
         } catch {
           continue;
         }
@@ -146,7 +150,7 @@ export function createHttpClient(opts: HttpClientOptions): WardenClient {
         sandboxId,
         size,
       ),
-    onEvent(listener: (event: WardenEvent) => void) {
+    onEvent(listener: (event: LiveEvent) => void) {
       eventListeners.add(listener);
       if (!abort) startStream();
       return () => {

@@ -1,7 +1,9 @@
 // The first run: with no sandbox and no traffic yet, the app leads the user through starting
 // one VM sandbox in a workspace with a policy preset. The preset's text and the base policy
-// are shown before anything starts; while it starts, the sandbox's lifecycle events are the
-// progress (requested → booting → running, or the error with its reason).
+// are shown before anything starts; while it starts, the progress is: the preset's agent
+// installed (when it has one not installed yet), the VM image built (when there is none),
+// both long work with their own progress and Cancel in the tasks strip, then the sandbox's
+// lifecycle events (requested → booting → running, or the error with its reason).
 
 import { action, makeObservable, observable, observableRef, runInAction } from 'mobx';
 import type { SandboxStateEvent, WardenEvent } from '../../supervisor/api/events.ts';
@@ -81,8 +83,13 @@ export class FirstRunStore {
     const out: string[] = [];
     if (!this.preset) out.push('a preset');
     if (!this.choice.workspace.trim()) out.push('a workspace folder');
-    if (this.images.value && this.images.value.length === 0) out.push('a VM image (warden image build)');
     return out;
+  }
+
+  #step(state: string): void {
+    runInAction(() => {
+      this.steps = [...this.steps, { state, at: this.#clock.now() }];
+    });
   }
 
   /** Starts the sandbox through the API; the steps fill in from its sandbox.state events. */
@@ -92,9 +99,20 @@ export class FirstRunStore {
     runInAction(() => {
       this.phase = 'starting';
       this.error = null;
-      this.steps = [{ state: 'REQUESTED', at: this.#clock.now() }];
+      this.steps = [];
     });
     try {
+      const agent = preset.needs?.agent;
+      if (agent) {
+        const installed = await this.#client.listAgents();
+        if (!installed.some((a) => a.name === agent)) {
+          this.#step('AGENT');
+          await this.#client.addAgent({ body: { spec: agent } });
+        }
+      }
+      // With no image the daemon builds one first; the sandbox's own events follow it.
+      if (!this.choice.image && this.images.value?.length === 0) this.#step('IMAGE');
+      else this.#step('REQUESTED');
       const { sandbox } = await this.#client.createSandbox({
         body: {
           kind: 'vm',
@@ -102,6 +120,8 @@ export class FirstRunStore {
           preset: { yaml: preset.yaml, source: preset.source },
           workspace: { path: this.choice.workspace.trim() },
           ...(this.choice.image ? { image: this.choice.image } : {}),
+          ...(agent ? { agents: [agent] } : {}),
+          ...(preset.needs ? { cpus: preset.needs.cpus, memoryMiB: preset.needs.memoryMiB } : {}),
         },
       });
       runInAction(() => {

@@ -2,7 +2,7 @@
 // here and dispatched. On (re)connect the live lists are fetched again.
 
 import { makeObservable, observable, runInAction } from 'mobx';
-import type { WardenEvent } from '../../supervisor/api/events.ts';
+import type { LiveEvent } from '../../supervisor/api/events.ts';
 import type { ConnectionState, WardenClient } from '../client/client.ts';
 import { ActivityStore, type ActivityStoreOptions } from './activity.ts';
 import { ApprovalsStore, type Clock, systemClock } from './approvals.ts';
@@ -10,6 +10,7 @@ import { FirstRunStore } from './first-run.ts';
 import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
 import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
 import { SandboxMetricsStore } from './sandbox-metrics.ts';
+import { TasksStore } from './tasks.ts';
 
 export interface RootStoreOptions {
   clock?: Clock;
@@ -28,6 +29,7 @@ export class RootStore {
   readonly status: StatusStore;
   readonly firstRun: FirstRunStore;
   readonly metrics: SandboxMetricsStore;
+  readonly tasks: TasksStore;
   connection: ConnectionState = 'connecting';
   /** The stream has been open at least once. */
   connectedOnce = false;
@@ -44,6 +46,7 @@ export class RootStore {
     this.status = new StatusStore(client);
     this.firstRun = new FirstRunStore(client, opts.clock ?? systemClock);
     this.metrics = new SandboxMetricsStore(client, opts.clock ?? systemClock);
+    this.tasks = new TasksStore(client);
     makeObservable(this, { connection: observable, connectedOnce: observable });
   }
 
@@ -59,6 +62,7 @@ export class RootStore {
           void this.approvals.load();
           void this.status.status.load();
           void this.sandboxes.all.load();
+          void this.tasks.load();
         }
       }),
     );
@@ -83,8 +87,11 @@ export class RootStore {
     for (const d of this.#disposers.splice(0)) d();
   }
 
-  dispatch(event: WardenEvent): void {
+  dispatch(event: LiveEvent): void {
     switch (event.type) {
+      case 'task.updated':
+        this.tasks.onEvent(event);
+        return;
       case 'request.decided':
       case 'request.ended':
         this.activity.ingest(event);

@@ -1,6 +1,7 @@
 // Each sandbox's load over the last minutes, sampled from GET /v1/metrics/sandboxes while
 // the sandboxes view is open: CPU (% of one core, from the QEMU process's CPU time between
-// two samples), memory (QEMU's resident MiB) and network (bytes per second up and down).
+// two samples), memory (QEMU's resident MiB, and what the guest itself uses, as its agent
+// reports) and network (bytes per second up and down).
 // Bounded: `keep` samples per sandbox, and only sandboxes the last sample listed.
 
 import { action, makeObservable, observable } from 'mobx';
@@ -13,12 +14,14 @@ export interface LoadSeries {
   t: number[];
   cpuPct: Array<number | null>;
   rssMiB: Array<number | null>;
+  /** What the guest's kernel says is in use (MemTotal − MemAvailable), MiB. */
+  guestMiB: Array<number | null>;
   upBps: number[];
   downBps: number[];
 }
 
 function emptySeries(): LoadSeries {
-  return { t: [], cpuPct: [], rssMiB: [], upBps: [], downBps: [] };
+  return { t: [], cpuPct: [], rssMiB: [], guestMiB: [], upBps: [], downBps: [] };
 }
 
 export class SandboxMetricsStore {
@@ -66,10 +69,11 @@ export class SandboxMetricsStore {
       s.t.push(r.time / 1000);
       s.cpuPct.push(cpu);
       s.rssMiB.push(m.rssBytes !== undefined ? m.rssBytes / 2 ** 20 : null);
+      s.guestMiB.push(m.guestMemoryUsedBytes !== undefined ? m.guestMemoryUsedBytes / 2 ** 20 : null);
       s.upBps.push(Math.max(0, (m.bytesUp - prev.m.bytesUp) / dt));
       s.downBps.push(Math.max(0, (m.bytesDown - prev.m.bytesDown) / dt));
       if (s.t.length > this.#keep)
-        for (const k of ['t', 'cpuPct', 'rssMiB', 'upBps', 'downBps'] as const)
+        for (const k of ['t', 'cpuPct', 'rssMiB', 'guestMiB', 'upBps', 'downBps'] as const)
           s[k].splice(0, s[k].length - this.#keep);
     }
     for (const id of [...this.#last.keys()]) {

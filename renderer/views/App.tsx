@@ -12,6 +12,7 @@ import { PolicyView } from './Policy.tsx';
 import { SandboxesView } from './Sandboxes.tsx';
 import { SecretsView } from './Secrets.tsx';
 import { StatusView } from './Status.tsx';
+import { TasksStrip } from './Tasks.tsx';
 
 export const VIEWS = ['activity', 'approvals', 'policy', 'sandboxes', 'secrets', 'audit', 'status'] as const;
 export type ViewName = (typeof VIEWS)[number];
@@ -134,6 +135,7 @@ export const App = observer(function App({ root }: { root: RootStore }) {
           <code>warden ui</code>.
         </p>
       ) : null}
+      <TasksStrip store={root.tasks} />
       <main id="main">
         {view === 'activity' ? (
           root.firstRunApplies ? (

@@ -9,6 +9,9 @@ import { useNow } from './charts/RateChart.tsx';
 import { ErrorBox, Loading } from './common.tsx';
 
 const STEP_TEXT: Record<string, string> = {
+  AGENT:
+    "Installing the preset's agent in a sandbox, through the proxy (minutes the first time: progress and Cancel at the top)",
+  IMAGE: 'Building the VM image (minutes the first time: progress and Cancel at the top)',
   REQUESTED: 'Sandbox requested: preparing its proxy listener and policy',
   STARTING: 'Booting the VM (a cold boot takes a few seconds)',
   RUNNING: 'Running: the agent can work, every request goes through the policy',
@@ -99,6 +102,9 @@ export const FirstRunView = observer(function FirstRunView({
                 />
                 <strong>{p.name}</strong>
                 {p.description ? <span>{p.description}</span> : null}
+                {p.needs?.agent ? (
+                  <small className="preset-agent">Runs {p.needs.agent}, installed on first use</small>
+                ) : null}
               </label>
             ))}
           </div>
@@ -131,7 +137,8 @@ export const FirstRunView = observer(function FirstRunView({
           </label>
           {images && images.length === 0 ? (
             <p className="hint">
-              No VM image yet: build one with <code>warden image build</code>, then come back.
+              No VM image yet: Start builds one first (a few minutes; its progress shows at the top, with a
+              Cancel). Or build it yourself with <code>warden image build</code>.
             </p>
           ) : null}
         </fieldset>

@@ -33,6 +33,8 @@ const Load = observer(function Load({
   const last = <T,>(xs: T[]) => xs[xs.length - 1];
   const cpu = last(s.cpuPct);
   const rss = last(s.rssMiB);
+  const guest = last(s.guestMiB);
+  const latest = metrics.latest(sandboxId);
   const up = last(s.upBps) ?? 0;
   const down = last(s.downBps) ?? 0;
   return (
@@ -50,8 +52,17 @@ const Load = observer(function Load({
           label="Memory"
           t={s.t}
           min={null}
-          series={[{ label: 'rss', color: '#6b3fb4', values: s.rssMiB }]}
-          text={`${rss.toFixed(0)} MiB`}
+          series={[
+            { label: 'rss', color: '#6b3fb4', values: s.rssMiB },
+            ...(guest !== null && guest !== undefined
+              ? [{ label: 'guest', color: '#c2410c', values: s.guestMiB }]
+              : []),
+          ]}
+          text={
+            guest !== null && guest !== undefined && latest?.guestMemoryTotalBytes
+              ? `${rss.toFixed(0)} MiB (guest uses ${guest.toFixed(0)} of ${(latest.guestMemoryTotalBytes / 2 ** 20).toFixed(0)})`
+              : `${rss.toFixed(0)} MiB`
+          }
         />
       ) : null}
       <Sparkline

@@ -47,3 +47,8 @@ export function isExactVersion(v: string): boolean {
 export function agentDirName(name: string): string {
   return name.replace(/^@/, '').replace('/', '+');
 }
+
+/** The install task's title (the CLI finds its install's task by it). */
+export function installTitle(spec: AgentSpec): string {
+  return `Installing ${spec.name}${spec.version ? `@${spec.version}` : ''}`;
+}

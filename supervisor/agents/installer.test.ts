@@ -3,12 +3,14 @@
 // proxy, is test/agents/real-agents.test.ts.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { tempDir } from '../../test/support/temp-dir.ts';
+import type { WardenError } from '../api/errors.ts';
 import type { CreateVmSandboxRequest, ExecRequest, VmSandboxView } from '../api/index.ts';
+import { TaskBoard } from '../tasks/index.ts';
 import type { ExecProcess } from '../vm/index.ts';
 import { AgentInstaller, type InstallSandboxes, npmInstallArgv } from './installer.ts';
 import { AgentStore, META_FILE } from './store.ts';
@@ -136,4 +138,113 @@ test('the size of an install counts a hard-linked file once, as du does', async 
   const one = treeBytes(dir);
   linkSync(path.join(dir, 'native'), path.join(dir, 'claude.exe'));
   assert.equal(treeBytes(dir), one);
+});
+
+test('an install is a task: its steps, a cancel while npm runs kills npm, removes the sandbox, keeps the cache', async (t) => {
+  const home = tempDir(t);
+  const store = new AgentStore(path.join(home, 'agents'));
+  const cacheDir = path.join(home, 'cache', 'npm');
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(path.join(cacheDir, 'entry'), 'cached before');
+  const board = new TaskBoard();
+  const killed: string[] = [];
+  let resolveExit!: (v: { code: number | null; signal: string | null }) => void;
+  const base = fakeVms(() => 0).vms;
+  const removed: string[] = [];
+  const vms: InstallSandboxes = {
+    create: base.create,
+    async remove(id) {
+      removed.push(id);
+    },
+    exec(): ExecProcess {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      return {
+        channel: 1,
+        stdout,
+        stderr,
+        started: Promise.resolve(1),
+        exited: new Promise((r) => {
+          resolveExit = r;
+        }),
+        write() {},
+        end() {},
+        kill(signal: string) {
+          killed.push(signal);
+          stdout.end();
+          stderr.end();
+          resolveExit({ code: null, signal });
+        },
+        resize() {},
+      };
+    },
+  };
+  const installer = new AgentInstaller({ store, vms, cacheDir, log: () => {}, tasks: board });
+  const run = installer.add({ spec: 'codex' }, 'alice').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(ok(), what);
+  };
+  await until('npm runs', () => killed.length === 0 && board.list()[0]?.sandboxId === 'sb1');
+  const [task] = board.list();
+  assert.equal(task!.title, 'Installing codex');
+  assert.equal(task!.user, 'alice');
+  board.cancel(task!.id);
+  const error = (await run) as WardenError;
+  assert.equal(error.name, 'Cancelled');
+  assert.deepEqual(killed, ['KILL']);
+  assert.deepEqual(removed, ['sb1']);
+  assert.equal(board.list()[0]!.state, 'cancelled');
+  assert.equal(store.list().length, 0, 'nothing stored');
+  assert.equal(readFileSync(path.join(cacheDir, 'entry'), 'utf8'), 'cached before', 'npm’s cache is kept');
+  assert.deepEqual(
+    readdirSync(store.dir).filter((n) => n.startsWith('.staging-')),
+    [],
+    'no staging folder is left',
+  );
+});
+
+test('a cancel while waiting for another install ends it at once; the queue still waits', async (t) => {
+  const home = tempDir(t);
+  const store = new AgentStore(path.join(home, 'agents'));
+  const board = new TaskBoard();
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const { vms, calls } = fakeVms((ws) => {
+    npmResult(ws, '@openai/codex', '0.171.0');
+    return 0;
+  });
+  const slow: InstallSandboxes = {
+    ...vms,
+    async create(req, user) {
+      await held;
+      return vms.create(req, user);
+    },
+  };
+  const installer = new AgentInstaller({
+    store,
+    vms: slow,
+    cacheDir: path.join(home, 'c'),
+    log: () => {},
+    tasks: board,
+  });
+  const first = installer.add({ spec: 'codex' }, 'alice');
+  const second = installer.add({ spec: 'claude-code' }, 'alice').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  await new Promise((r) => setTimeout(r, 20));
+  const waiting = board.list().find((t) => t.title === 'Installing claude-code')!;
+  assert.equal(waiting.step, 'waiting for another install to end');
+  board.cancel(waiting.id);
+  assert.equal(((await second) as WardenError).name, 'Cancelled');
+  assert.equal(calls.created.length, 0, 'the first is still held');
+  release();
+  assert.equal((await first).agent.version, '0.171.0');
+  assert.equal(calls.created.length, 1, 'the cancelled one never started a sandbox');
 });

@@ -11,10 +11,11 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { AddAgentRequest, AddAgentResponse, AgentView } from '../api/agent-types.ts';
 import { WardenError } from '../api/errors.ts';
-import type { CreateVmSandboxRequest, ExecRequest, VmSandboxView } from '../api/index.ts';
+import type { CreateVmSandboxRequest, ExecRequest, VmSandboxView, WardenEvent } from '../api/index.ts';
 import { loadPreset } from '../policy/presets/index.ts';
+import { runTask, type TaskBoard, type TaskHandle } from '../tasks/index.ts';
 import type { ExecProcess } from '../vm/index.ts';
-import { type AgentSpec, parseAgentSpec } from './catalog.ts';
+import { type AgentSpec, installTitle, parseAgentSpec } from './catalog.ts';
 import { type AgentStore, readInstalled, treeBytes } from './store.ts';
 
 /** What the installer needs of the VM sandboxes (VmSandboxes). */
@@ -32,7 +33,29 @@ export interface AgentInstallerDeps {
   log: (message: string) => void;
   /** How long npm may run (default 20 min). */
   timeoutMs?: number;
+  /** Installs show as tasks here: their step, what npm fetched so far, and a cancel. */
+  tasks?: TaskBoard;
+  /** The event bus, to count what the install sandbox fetches through the proxy. */
+  traffic?: (listener: (event: WardenEvent) => void) => () => void;
 }
+
+/** Settles when SIGNAL aborts (never otherwise). */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** A task handle that goes nowhere, for an installer without a board. */
+const NO_TASK: TaskHandle = {
+  id: '',
+  signal: new AbortController().signal,
+  step: () => {},
+  progress: () => {},
+  detail: () => {},
+  sandbox: () => {},
+  setCancellable: () => {},
+  done: () => {},
+  fail: () => {},
+};
 
 const OUTPUT_TAIL = 16 << 10;
 
@@ -67,12 +90,29 @@ export class AgentInstaller {
         `not an agent name or npm package: ${JSON.stringify(req.spec)}`,
         'give claude-code, codex or an npm package name, with @VERSION if you want one',
       );
-    const run = this.#queue.then(() => this.#add(spec, req.update === true, user));
-    this.#queue = run.catch(() => {});
+    const have = this.d.store.find(spec.name, spec.version);
+    if (have && !req.update) return Promise.resolve({ agent: have, reused: true });
+    const title = installTitle(spec);
+    const board = this.d.tasks;
+    // One install at a time: this one waits for the one before (a cancel while waiting ends
+    // it at once), and the next waits for both.
+    const before = this.#queue;
+    const run = board
+      ? runTask(board, { kind: 'agent.install', title, user, cancellable: true }, async (task) => {
+          task.step('waiting for another install to end');
+          await Promise.race([before, aborted(task.signal)]);
+          return this.#add(spec, req.update === true, user, task);
+        })
+      : before.then(() => this.#add(spec, req.update === true, user, NO_TASK));
+    this.#queue = Promise.all([before, run.catch(() => {})]);
     return run;
   }
 
-  async #add(spec: AgentSpec, update: boolean, user: string): Promise<AddAgentResponse> {
+  async #add(spec: AgentSpec, update: boolean, user: string, task: TaskHandle): Promise<AddAgentResponse> {
+    const cancelled = () => {
+      if (task.signal.aborted) throw new Error('cancelled');
+    };
+    cancelled();
     const have = this.d.store.find(spec.name, spec.version);
     if (have && !update) return { agent: have, reused: true };
     const preset = loadPreset(spec.preset);
@@ -84,7 +124,10 @@ export class AgentInstaller {
     const cache = path.join(staging, '.npm-cache');
     this.#moveCache(this.d.cacheDir, cache);
     let sandbox: VmSandboxView | undefined;
+    let stopCounting = () => {};
+    let installed = false;
     try {
+      task.step('booting the install sandbox');
       sandbox = await this.d.vms.create(
         {
           label: `agent-add-${spec.name.replace(/[^a-z0-9-]+/g, '-')}`,
@@ -96,9 +139,14 @@ export class AgentInstaller {
         },
         user,
       );
+      task.sandbox(sandbox.sandboxId);
+      cancelled();
+      stopCounting = this.#countFetches(sandbox.sandboxId, task);
       const argv = npmInstallArgv(spec);
       this.d.log(`agent ${spec.name}: ${argv.join(' ')} in sandbox ${sandbox.sandboxId}`);
-      const { code, output } = await this.#run(sandbox.sandboxId, argv);
+      task.step(`npm install ${spec.package}@${spec.version ?? 'latest'}`);
+      const { code, output } = await this.#run(sandbox.sandboxId, argv, task.signal);
+      cancelled();
       if (code !== 0)
         throw new WardenError(
           'AgentInstallFailed',
@@ -106,11 +154,19 @@ export class AgentInstaller {
           'a 403 from Warden names the rule to add (warden rule add, or $WARDEN_HOME/policy.yaml); see the requests with: warden audit --sandbox ' +
             sandbox.sandboxId,
         );
+      installed = true;
     } finally {
+      stopCounting();
+      // From here the files move into place: a cancel would leave less than it saves.
+      task.setCancellable(false);
+      task.step('removing the install sandbox');
       if (sandbox) await this.d.vms.remove(sandbox.sandboxId).catch(() => {});
       this.#moveCache(cache, this.d.cacheDir);
       rmSync(cache, { recursive: true, force: true });
+      // A failed or cancelled install leaves nothing behind but npm's cache.
+      if (!installed) rmSync(staging, { recursive: true, force: true });
     }
+    task.step('pinning and storing the installed files');
     try {
       const got = readInstalled(staging, spec.package);
       const existing = this.d.store.find(spec.name, got.version);
@@ -162,9 +218,29 @@ export class AgentInstaller {
     }
   }
 
+  /** Tells the task how many requests the sandbox made through the proxy and how much came down. */
+  #countFetches(sandboxId: string, task: TaskHandle): () => void {
+    if (!this.d.traffic) return () => {};
+    let requests = 0;
+    let bytes = 0;
+    return this.d.traffic((e) => {
+      if (e.type !== 'request.ended' || e.sandboxId !== sandboxId) return;
+      bytes += e.bytesDown;
+      requests += 1;
+      task.progress({ done: requests, unit: 'requests' });
+      task.detail(`${(bytes / 1048576).toFixed(1)} MiB downloaded through the proxy`);
+    });
+  }
+
   /** Runs ARGV in the sandbox; its exit code and the tail of its output. */
-  async #run(sandboxId: string, argv: string[]): Promise<{ code: number; output: string }> {
+  async #run(
+    sandboxId: string,
+    argv: string[],
+    signal: AbortSignal,
+  ): Promise<{ code: number; output: string }> {
     const p = this.d.vms.exec(sandboxId, { argv, cwd: '/workspace' });
+    const stop = () => p.kill('KILL');
+    signal.addEventListener('abort', stop, { once: true });
     let output = '';
     const keep = (d: Buffer | string) => {
       output = (output + d.toString()).slice(-OUTPUT_TAIL);
@@ -190,6 +266,7 @@ export class AgentInstaller {
       return { code: ended.code ?? 128, output };
     } finally {
       clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
     }
   }
 }

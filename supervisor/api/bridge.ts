@@ -3,7 +3,7 @@
 // IPC channel names are derived from the method names here; neither side types them again.
 // Browser-safe: no Node imports.
 
-import type { WardenEvent } from './events.ts';
+import type { LiveEvent } from './events.ts';
 import type { ApiRoutes, RouteKey } from './routes.ts';
 import { type OpenTerminal, TERMINAL_CHANNELS } from './terminal.ts';
 
@@ -31,6 +31,10 @@ export const BRIDGE_METHODS = {
   listImages: 'GET /v1/images',
   listPresets: 'GET /v1/presets',
   sandboxMetrics: 'GET /v1/metrics/sandboxes',
+  listTasks: 'GET /v1/tasks',
+  listAgents: 'GET /v1/agents',
+  addAgent: 'POST /v1/agents',
+  cancelTask: 'POST /v1/tasks/:taskId/cancel',
 } as const satisfies Record<string, RouteKey>;
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS;
@@ -56,8 +60,8 @@ export function isConnectionState(value: unknown): value is ConnectionState {
 export type WardenBridge = {
   [M in BridgeMethod]: (args?: BridgeArgs<RouteOf<M>>) => Promise<ApiRoutes[RouteOf<M>]['response']>;
 } & {
-  /** Live events; returns a disposer that ends the subscription. */
-  onEvent(listener: (event: WardenEvent) => void): Disposer;
+  /** Live events, the long work's task updates among them; returns a disposer. */
+  onEvent(listener: (event: LiveEvent) => void): Disposer;
   /**
    * The state of the live event stream: the current state first, then every change. After
    * `open` follows a reconnect (a restarted daemon), state must be read again.

@@ -39,6 +39,10 @@ export const API_ERROR_NAMES = [
   'AgentNotFound',
   'AgentInstallFailed',
   'AgentHomeHasSecrets',
+  // long work (tasks)
+  'TaskNotFound',
+  'TaskNotCancellable',
+  'Cancelled',
   // the daemon itself
   'InternalError',
 ] as const;

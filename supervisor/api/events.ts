@@ -4,6 +4,7 @@
 import type { AgentPin } from './agent-types.ts';
 import type { LifecycleState } from './lifecycle.ts';
 import type { Action, Decision, LayerName, PolicyDiff, RuleRef, Scheme } from './policy-types.ts';
+import type { TaskEvent } from './tasks.ts';
 
 /** Who a record is about: the sandbox (agent) and the human who started it. */
 export interface Identity {
@@ -237,6 +238,13 @@ export type WardenEvent =
   | UserActionEvent;
 
 export type WardenEventType = WardenEvent['type'];
+
+/** What the live stream carries for a client that asks for tasks too (`?tasks=1`). */
+export type LiveEvent = WardenEvent | TaskEvent;
+
+export function isTaskEvent(event: LiveEvent): event is TaskEvent {
+  return event.type === 'task.updated';
+}
 
 /** Re-exported so clients that render decisions need one import. */
 export type { Action, Decision };

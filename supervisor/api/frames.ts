@@ -31,7 +31,9 @@ export type AgentMessage =
   | { op: 'setup-done' }
   | { op: 'started'; pid: number }
   | { op: 'exit'; code: number | null; signal: string | null }
-  | { op: 'error'; message: string };
+  | { op: 'error'; message: string }
+  /** Unasked, on channel 0, every few seconds once set up: the guest's own memory (/proc/meminfo). */
+  | { op: 'stats'; memTotalBytes: number; memAvailableBytes: number };
 
 /** Messages the host sends. */
 export type HostMessage =

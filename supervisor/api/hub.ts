@@ -207,10 +207,24 @@ export const HubBatchResponseSchema = Type.Object(
 );
 export type HubBatchResponse = Static<typeof HubBatchResponseSchema>;
 
+/**
+ * A gap the device acknowledges: its store's size cap pruned records the hub had not
+ * received, and the retention checkpoint at `checkpointSeq` (in its chain, sent later like any
+ * record) says so. The hub raises the gap alert and then takes the batch starting at
+ * `throughSeq + 1`, whose first record links to `lastHash`.
+ */
+export const HubGapSchema = Type.Object(
+  { checkpointSeq: Seq, throughSeq: Seq, lastHash: Hex64 },
+  { additionalProperties: false },
+);
+export type HubGap = Static<typeof HubGapSchema>;
+
 /** `POST /hub/v1/heartbeat`. */
 export const HubHeartbeatRequestSchema = Type.Object(
   {
     head: Type.Union([HubHeadSchema, Type.Null()]),
+    /** Sent once after a batch met 409 gap over records the device pruned. */
+    gap: Type.Optional(HubGapSchema),
     /** Records above the acknowledged position not yet sent. */
     backlog: Seq,
     /** The device's clock (epoch ms): the hub flags skew. */

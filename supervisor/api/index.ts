@@ -14,6 +14,7 @@ export {
   MAIN_TO_RENDERER_CHANNELS,
 } from './bridge.ts';
 export type * from './events.ts';
+export { isTaskEvent } from './events.ts';
 export type * from './hub.ts';
 export {
   ENROLLMENT_PREFIX,
@@ -59,6 +60,8 @@ export type { SseEvent } from './sse.ts';
 export { encodeSse, SseParser } from './sse.ts';
 export type * from './sync-types.ts';
 export { SYNC_STATES, SyncEnrollRequestSchema } from './sync-types.ts';
+export type * from './tasks.ts';
+export { TASK_KINDS } from './tasks.ts';
 export type {
   OpenTerminal,
   TerminalClientMessage,

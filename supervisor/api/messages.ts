@@ -151,4 +151,6 @@ export interface PresetView {
   description?: string;
   yaml: string;
   source: string;
+  /** The sandbox size its agent runs well in, and the managed agent it runs (installed on first use). */
+  needs?: { cpus: number; memoryMiB: number; agent?: string };
 }

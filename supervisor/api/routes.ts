@@ -40,6 +40,7 @@ import type {
   SandboxView,
 } from './sandbox-types.ts';
 import type { SyncEnrollRequest, SyncEnrollResponse, SyncStatus } from './sync-types.ts';
+import type { CancelTaskResponse, TaskView } from './tasks.ts';
 import type { TerminalSize } from './terminal.ts';
 
 export interface ApiRoutes {
@@ -160,6 +161,14 @@ export interface ApiRoutes {
   /** Removes every installed version of an agent. */
   'DELETE /v1/agents/:name': { params: { name: string }; body: undefined; response: RemoveAgentResponse };
   'POST /v1/ui': { params: Record<string, never>; body: undefined; response: UiResponse };
+  /** Long work running now, then the newest that ended (supervisor/api/tasks.ts). */
+  'GET /v1/tasks': { params: Record<string, never>; body: undefined; response: TaskView[] };
+  /** Asks a running task to stop; it ends as cancelled once its work has stopped. */
+  'POST /v1/tasks/:taskId/cancel': {
+    params: { taskId: string };
+    body: undefined;
+    response: CancelTaskResponse;
+  };
 }
 
 /** Routes answered with `101 Switching Protocols`; the socket then carries a stream. */
@@ -181,7 +190,10 @@ export type WebSocketRouteKey = keyof ApiWebSocketRoutes;
 
 export type RouteKey = keyof ApiRoutes;
 
-/** Server-sent events stream of WardenEvent, one JSON object per `data:` line. */
+/**
+ * Server-sent events stream of WardenEvent, one JSON object per `data:` line; with `?tasks=1`
+ * also the `task.updated` events of long work (LiveEvent).
+ */
 export const EVENTS_PATH = '/v1/events';
 
 /**

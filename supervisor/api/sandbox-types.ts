@@ -127,6 +127,10 @@ export interface SandboxMetrics {
   rssBytes?: number;
   /** Memory given to the guest, bytes. */
   memoryBytes?: number;
+  /** Memory the guest itself is using (MemTotal − MemAvailable, as its kernel reports), bytes. */
+  guestMemoryUsedBytes?: number;
+  /** Memory the guest's kernel manages (MemTotal: what it was given less what the kernel keeps), bytes. */
+  guestMemoryTotalBytes?: number;
   /** Bytes sent upstream and received from upstream through its proxy since the daemon started. */
   bytesUp: number;
   bytesDown: number;

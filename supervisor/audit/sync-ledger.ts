@@ -5,7 +5,7 @@
 // its own (the daemon's writer thread owns the records); small transactions, WAL.
 
 import type Database from 'better-sqlite3';
-import type { HubReceipt, HubRecord, HubSeqHash } from '../api/hub.ts';
+import type { HubGap, HubReceipt, HubRecord, HubSeqHash } from '../api/hub.ts';
 import { GENESIS_HASH } from './chain.ts';
 import { openDatabase } from './store-setup.ts';
 
@@ -174,6 +174,33 @@ export class SyncLedger {
         | number
         | undefined) ?? null
     );
+  }
+
+  /**
+   * The retention checkpoint record that accounts for records up to `throughSeq` being gone
+   * (its seq, and the hash of the last record it pruned), or null.
+   */
+  pruneCheckpoint(throughSeq: number): HubGap | null {
+    const rows = this.#db
+      .prepare("SELECT seq, body, ctx FROM records WHERE kind = 'audit.checkpoint' AND seq > ? ORDER BY seq")
+      .raw(true)
+      .iterate(throughSeq) as IterableIterator<[number, string, number | null]>;
+    for (const [seq, text, ctx] of rows) {
+      try {
+        // Schema 2: the compact checkpoint event; schema 1: its OCSF object (as verify.ts reads it).
+        const r = JSON.parse(text) as {
+          pruned?: { throughSeq?: unknown; lastHash?: unknown };
+          unmapped?: { pruned?: { through_seq?: unknown; last_hash?: unknown } };
+        };
+        const through = ctx === null ? r.unmapped?.pruned?.through_seq : r.pruned?.throughSeq;
+        const last = ctx === null ? r.unmapped?.pruned?.last_hash : r.pruned?.lastHash;
+        if (through === throughSeq && typeof last === 'string')
+          return { checkpointSeq: seq, throughSeq, lastHash: last };
+      } catch {
+        // An unreadable checkpoint accounts for nothing (its own hash check names it).
+      }
+    }
+    return null;
   }
 
   receiptCount(): number {

@@ -3,9 +3,11 @@
 // PATH of the sandboxes that name them (`warden run --agent NAME`, or a preset's agent).
 
 import { Command } from 'commander';
+import { installTitle, parseAgentSpec } from '../agents/catalog.ts';
 import type { AddAgentResponse, AgentView } from '../api/index.ts';
 import type { ApiClient } from '../client/api-client.ts';
 import { connectOrStart, printJson } from './connect.ts';
+import { followTask } from './task-progress.ts';
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 
@@ -46,10 +48,10 @@ export async function addAgent(
   o.say(
     `warden: installing the agent ${spec} in a sandbox, through the proxy (npm; the first time takes minutes)`,
   );
-  const tick = setInterval(
-    () => o.say(`warden:   still installing ${spec} (${Math.round((Date.now() - started) / 1000)} s)`),
-    15_000,
-  );
+  // The daemon's task for this install says each step and what npm fetched; Ctrl-C cancels it.
+  const parsed = parseAgentSpec(spec);
+  const title = parsed ? installTitle(parsed) : undefined;
+  const follow = followTask(client, { kind: 'agent.install', match: (t) => t.title === title, say: o.say });
   try {
     const out = await client.call('POST /v1/agents', {
       body: { spec, ...(o.update ? { update: true } : {}) },
@@ -63,7 +65,7 @@ export async function addAgent(
     );
     return out;
   } finally {
-    clearInterval(tick);
+    follow.stop();
   }
 }
 

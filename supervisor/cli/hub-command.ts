@@ -95,6 +95,10 @@ function serveCommand(): Command {
       'flag a device with a backlog whose newest synced record is this old',
       '15m',
     )
+    .option(
+      '--retain-months <n>',
+      'PostgreSQL: drop month partitions older than n months (each device checkpointed first), daily',
+    )
     .action(
       async (
         o: Common & {
@@ -104,10 +108,18 @@ function serveCommand(): Command {
           url?: string;
           silentAfter: string;
           lagAfter: string;
+          retainMonths?: string;
         },
       ) => {
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) {
           throw new CliError('--tls-cert and --tls-key go together', ExitCode.usage);
+        }
+        const retainMonths = o.retainMonths === undefined ? null : Number(o.retainMonths);
+        if (
+          retainMonths !== null &&
+          !(Number.isInteger(retainMonths) && retainMonths >= 1 && retainMonths <= 1200)
+        ) {
+          throw new CliError('--retain-months takes a whole number of months (1 or more)', ExitCode.usage);
         }
         const { host, port } = parseListen(o.listen);
         const tls =
@@ -127,6 +139,7 @@ function serveCommand(): Command {
             log: (line) => process.stderr.write(`${line}\n`),
           });
           await server.listen();
+          if (retainMonths !== null) await retainOnce(service, retainMonths);
         } catch (error) {
           throw asCliError(error);
         }
@@ -143,6 +156,11 @@ function serveCommand(): Command {
           void sweepLag(service.store, Date.now(), parseDuration(o.lagAfter)).catch(() => undefined);
         }, 60_000);
         sweep.unref();
+        const retention =
+          retainMonths === null
+            ? null
+            : setInterval(() => void retainOnce(service, retainMonths).catch(() => undefined), 86_400_000);
+        retention?.unref();
         const exports = new ExportLoop(service.store, VERSION);
         exports.start();
         await new Promise<void>((resolve) => {
@@ -151,12 +169,24 @@ function serveCommand(): Command {
           process.once('SIGTERM', stop);
         });
         clearInterval(sweep);
+        if (retention) clearInterval(retention);
         await exports.stop();
         await server.close();
         await admin.close();
         await service.store.close();
       },
     );
+}
+
+/** Drop the partitions past retention and say what was dropped or kept (and why). */
+async function retainOnce(service: HubService, months: number): Promise<void> {
+  const report = await service.store.retain(months, Date.now());
+  for (const d of report.dropped) {
+    process.stderr.write(
+      `warden hub: retention dropped ${d.partition} (${d.records} records of ${d.devices} device(s), checkpointed)\n`,
+    );
+  }
+  for (const k of report.kept) process.stderr.write(`warden hub: retention kept ${k.partition}: ${k.why}\n`);
 }
 
 function tokenCommand(): Command {

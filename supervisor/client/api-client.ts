@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import type { WardenEvent } from '../api/events.ts';
+import type { LiveEvent, WardenEvent } from '../api/events.ts';
 import { encodeControl, encodeData, type Frame, FrameDecoder, FrameType } from '../api/frames.ts';
 import type { ErrorEnvelope } from '../api/messages.ts';
 import {
@@ -157,12 +157,28 @@ export class ApiClient {
     });
   }
 
-  /** Follow the live event stream until `signal` aborts or the daemon goes away. */
+  /**
+   * Follow the live event stream until `signal` aborts or the daemon goes away; with
+   * `tasks: true` the long work's `task.updated` events come too.
+   */
   events(
     onEvent: (event: WardenEvent) => void,
-    opts: { types?: string[]; signal?: AbortSignal; onOpen?: () => void } = {},
+    opts?: { types?: string[]; signal?: AbortSignal; onOpen?: () => void; tasks?: false },
+  ): Promise<void>;
+  events(
+    onEvent: (event: LiveEvent) => void,
+    opts: { types?: string[]; signal?: AbortSignal; onOpen?: () => void; tasks: true },
+  ): Promise<void>;
+  events(
+    listener: ((event: LiveEvent) => void) | ((event: WardenEvent) => void),
+    opts: { types?: string[]; signal?: AbortSignal; onOpen?: () => void; tasks?: boolean } = {},
   ): Promise<void> {
-    const path = opts.types?.length ? `${EVENTS_PATH}?types=${opts.types.join(',')}` : EVENTS_PATH;
+    // Task events only come when asked for, so a WardenEvent listener never sees one.
+    const onEvent = listener as (event: LiveEvent) => void;
+    const query = new URLSearchParams();
+    if (opts.types?.length) query.set('types', opts.types.join(','));
+    if (opts.tasks) query.set('tasks', '1');
+    const path = query.size ? `${EVENTS_PATH}?${query.toString().replaceAll('%2C', ',')}` : EVENTS_PATH;
     return new Promise((resolve, reject) => {
       const req = http.request({ ...this.#options('GET', path), signal: opts.signal }, (res) => {
         if (res.statusCode !== 200) {
@@ -179,9 +195,9 @@ export class ApiClient {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           for (const { data } of parser.push(chunk)) {
-            let event: WardenEvent;
+            let event: LiveEvent;
             try {
-              event = JSON.parse(data) as WardenEvent;
+              event = JSON.parse(data) as LiveEvent;
             } catch {
               continue; // not an event of ours; throwing here would be an uncaught exception
             }

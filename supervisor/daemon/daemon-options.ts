@@ -1,6 +1,7 @@
 // What a daemon is started with, and the error a start that cannot go on throws.
 
 import type { Logger } from '../proxy/index.ts';
+import type { ImageBuildCommand } from '../sandboxes/images.ts';
 import type { SyncLinkOptions } from '../sync/index.ts';
 import type { Accel, VmDriver } from '../vm/index.ts';
 
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   tunnelIdleMs?: number;
   /** The guest image sandboxes get when none is named (default: $WARDEN_IMAGE, else full). */
   defaultImage?: string;
+  /** The command that builds a missing default image (default: `warden image build` in a child). */
+  imageBuildCommand?: ImageBuildCommand;
   /** npm's cache for agent installs (default: $WARDEN_NPM_CACHE, else $WARDEN_HOME/cache/npm). */
   npmCacheDir?: string;
   /** The team hub's sync link: heartbeat, batch delay, timeouts, retry (default: the contract's). */

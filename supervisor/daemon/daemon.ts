@@ -34,6 +34,7 @@ import { SandboxTraffic } from '../sandboxes/traffic.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
 import { SyncLink } from '../sync/index.ts';
+import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import { type DaemonOptions, DaemonStartError } from './daemon-options.ts';
@@ -56,6 +57,8 @@ export class Daemon {
   readonly sandboxes: Sandboxes;
   readonly vms: VmSandboxes;
   readonly images: ImageStore;
+  /** Long work (image builds, agent installs), shown with progress and cancel. */
+  readonly tasks = new TaskBoard();
   readonly log: Logger;
   readonly ca: CertificateAuthority;
   /** The audit trail, read-only (queries, verify); writes go through the writer thread. */
@@ -153,11 +156,11 @@ export class Daemon {
     });
     this.sandboxes = sandboxes;
     layers = new PolicyLayers({ sandboxes, basePath: paths.basePolicy, base: args.base, emit });
-    const images = new ImageStore(
-      path.join(paths.home, 'images'),
-      (m) => this.log.info(`image: ${m}`),
-      opts.defaultImage ? { defaultName: opts.defaultImage } : {},
-    );
+    const images = new ImageStore(path.join(paths.home, 'images'), (m) => this.log.info(`image: ${m}`), {
+      tasks: { board: this.tasks, user: this.#user },
+      ...(opts.defaultImage ? { defaultName: opts.defaultImage } : {}),
+      ...(opts.imageBuildCommand ? { buildCommand: opts.imageBuildCommand } : {}),
+    });
     this.images = images;
     const agents = new AgentStore(path.join(paths.home, 'agents'));
     agents.ensure();
@@ -191,6 +194,7 @@ export class Daemon {
       token: args.token,
       user: this.#user,
       subscribe: (l) => this.bus.subscribe(l),
+      subscribeTasks: (l) => this.tasks.subscribe(l),
       upgrades: vmUpgrades({ vms: this.vms, emit, log: this.log }),
       websockets: terminalSockets({ vms: this.vms }),
       fallback: (req, res) => session(req, res) || files(req, res),
@@ -216,9 +220,12 @@ export class Daemon {
             cacheDir:
               opts.npmCacheDir ?? process.env.WARDEN_NPM_CACHE ?? path.join(paths.home, 'cache', 'npm'),
             log: (m) => this.log.info(m),
+            tasks: this.tasks,
+            traffic: (listener) => this.bus.subscribe(listener),
           }),
           emit,
         }),
+        ...taskHandlers(this.tasks),
         ...syncHandlers(this.sync, emit),
         ...sandboxHandlers({
           sandboxes,

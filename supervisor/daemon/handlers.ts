@@ -60,7 +60,9 @@ type ElsewhereRoutes =
   | 'GET /v1/listeners'
   | 'POST /v1/listeners'
   | 'DELETE /v1/listeners/:sandboxId'
-  | 'POST /v1/listeners/:sandboxId/rules';
+  | 'POST /v1/listeners/:sandboxId/rules'
+  | 'GET /v1/tasks'
+  | 'POST /v1/tasks/:taskId/cancel';
 
 function layerText(l: PolicyLayer): PolicyLayerText {
   return { layer: l.layer, source: l.source, yaml: stringifyPolicy(l.document) };

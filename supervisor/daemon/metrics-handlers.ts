@@ -1,5 +1,6 @@
 // Every sandbox's counters for the desktop's charts: its VM's CPU time and memory (from the
-// QEMU process) and its traffic (from the proxy's events). Clients sample it and keep the
+// QEMU process), the memory the guest itself uses (its agent's report) and its traffic
+// (from the proxy's events). Clients sample it and keep the
 // history; the daemon keeps none.
 
 import type { SandboxMetrics } from '../api/sandbox-types.ts';
@@ -11,7 +12,7 @@ import { procStats } from '../vm/index.ts';
 
 export interface MetricsDeps {
   catalog: Pick<SandboxCatalog, 'list'>;
-  vms: Pick<VmSandboxes, 'pidOf'>;
+  vms: Pick<VmSandboxes, 'pidOf' | 'guestStatsOf'>;
   traffic: Pick<SandboxTraffic, 'get'>;
   now?: () => number;
 }
@@ -24,7 +25,18 @@ export function metricsHandlers(d: MetricsDeps): Pick<Handlers, 'GET /v1/metrics
         if (s.kind !== 'vm') return base;
         const pid = d.vms.pidOf(s.sandboxId);
         const stats = pid === undefined ? undefined : procStats(pid);
-        return { ...base, memoryBytes: s.memoryMiB * 2 ** 20, ...(stats ?? {}) };
+        const guest = d.vms.guestStatsOf(s.sandboxId);
+        return {
+          ...base,
+          memoryBytes: s.memoryMiB * 2 ** 20,
+          ...(stats ?? {}),
+          ...(guest
+            ? {
+                guestMemoryUsedBytes: guest.memTotalBytes - guest.memAvailableBytes,
+                guestMemoryTotalBytes: guest.memTotalBytes,
+              }
+            : {}),
+        };
       });
       return { time: (d.now ?? Date.now)(), sandboxes };
     },

@@ -3,7 +3,7 @@
 
 import { parse } from 'yaml';
 import type { PresetView } from '../api/messages.ts';
-import { loadPreset, presetNames } from '../policy/presets/index.ts';
+import { loadPreset, presetNames, presetNeeds } from '../policy/presets/index.ts';
 import type { Handlers } from '../server/server.ts';
 
 function description(yaml: string): string | undefined {
@@ -20,7 +20,8 @@ export function listPresets(): PresetView[] {
     const preset = loadPreset(name);
     if (!preset) return [];
     const d = description(preset.yaml);
-    return [{ name, ...(d ? { description: d } : {}), ...preset }];
+    const needs = presetNeeds(name);
+    return [{ name, ...(d ? { description: d } : {}), ...preset, ...(needs ? { needs: { ...needs } } : {}) }];
   });
 }
 

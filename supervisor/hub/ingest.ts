@@ -8,7 +8,7 @@ import { WardenError } from '../api/errors.ts';
 import type { HubBatchResponse, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
 import { rowHash } from '../audit/chain.ts';
 import type { HubLog } from './log.ts';
-import type { DeviceRow, HubStore, HubTx } from './store.ts';
+import type { DeviceRow, HubStore, HubTx, StoredCheckpoint } from './store.ts';
 
 /** Every record's hash recomputed from its columns, and each linked to the one before it. */
 export function checkRecords(records: readonly HubRecord[]): void {
@@ -29,7 +29,7 @@ export function checkRecords(records: readonly HubRecord[]): void {
 }
 
 type Outcome =
-  | { kind: 'ok'; response: HubBatchResponse }
+  | { kind: 'ok'; acknowledged: HubHead; stored: number; now: number; existing: number | undefined }
   | { kind: 'fork'; seq: number; why: string }
   | { kind: 'gap'; expected: number };
 
@@ -64,6 +64,7 @@ async function divergence(
   d: DeviceRow,
   records: readonly HubRecord[],
   expected: number,
+  prevExpected: string,
 ): Promise<{ seq: number; why: string } | null> {
   const first = records[0]!.seq;
   const last = records.at(-1)!.seq;
@@ -81,7 +82,6 @@ async function divergence(
     }
   }
   const fresh = records.find((r) => r.seq === expected);
-  const prevExpected = d.head?.hash ?? d.startPrev;
   if (fresh && fresh.prev_hash !== prevExpected) {
     return {
       seq: fresh.seq,
@@ -117,7 +117,15 @@ export async function ingestBatch(
   const outcome = await ctx.store.transaction(deviceId, async (tx): Promise<Outcome> => {
     const d = activeDevice(tx.device, deviceId);
     const now = ctx.now();
-    const expected = d.head ? d.head.seq + 1 : d.startSeq;
+    let expected = d.head ? d.head.seq + 1 : d.startSeq;
+    let prevExpected = d.head?.hash ?? d.startPrev;
+    // A gap the device acknowledged (its retention checkpoint; alerted when declared): the
+    // batch after it is taken when it links to the last pruned record's hash.
+    const gap = first > expected ? await tx.gapBefore(first) : undefined;
+    if (gap && gap.fromSeq <= expected && records[0]!.prev_hash === gap.lastHash) {
+      expected = first;
+      prevExpected = gap.lastHash;
+    }
     if (first > expected) {
       await tx.alert({
         device: deviceId,
@@ -128,7 +136,7 @@ export async function ingestBatch(
       });
       return { kind: 'gap', expected };
     }
-    const fork = await divergence(tx, d, records, expected);
+    const fork = await divergence(tx, d, records, expected, prevExpected);
     if (fork) {
       await tx.quarantine(
         records.filter((r) => r.seq >= fork.seq),
@@ -139,32 +147,18 @@ export async function ingestBatch(
       return { kind: 'fork', ...fork };
     }
     const fresh = records.filter((r) => r.seq >= expected);
-    const stored = await tx.insertRecords(fresh, now);
     let head: HubHead | null = d.head;
+    let stored = 0;
     if (fresh.length > 0) {
       head = { seq: last.seq, hash: last.hash };
-      await tx.setHead(head);
+      stored = await tx.advance(fresh, now, head);
     }
-    const acknowledged = head ?? { seq: d.startSeq - 1, hash: d.startPrev };
-    const leaf: HubLeaf = { device: deviceId, seq: last.seq, hash: last.hash, received: now };
-    const existing = fresh.length === 0 ? await tx.leafIndex(last.seq) : undefined;
-    let receiptLeaf = leaf;
-    let index: number;
-    let checkpoint: Awaited<ReturnType<HubLog['append']>>['checkpoint'];
-    if (existing === undefined) {
-      const appended = await ctx.log.append(tx, [leaf]);
-      index = appended.first;
-      checkpoint = appended.checkpoint;
-    } else {
-      // A resent batch the hub already countersigned: the same leaf, proven in today's tree.
-      index = existing;
-      receiptLeaf = (await tx.leafAt(existing)) ?? leaf;
-      checkpoint = (await tx.latestCheckpoint()) ?? ctx.log.empty();
-    }
-    const receipt = await ctx.log.receipt(tx, receiptLeaf, index, checkpoint, seenSize);
     return {
       kind: 'ok',
-      response: { acknowledged, stored, duplicates: records.length - stored, receipt },
+      acknowledged: head ?? { seq: d.startSeq - 1, hash: d.startPrev },
+      stored,
+      now,
+      existing: fresh.length === 0 ? await tx.leafIndex(last.seq) : undefined,
     };
   });
   if (outcome.kind === 'gap') {
@@ -195,5 +189,27 @@ export async function ingestBatch(
       });
     }
   }
-  return outcome.response;
+  // The records are committed; the batch's leaf joins the next group append (which keeps an
+  // existing leaf of the same seq: one per batch, even when two hubs take a resend at once).
+  // A hub that stops in between has stored the records without a leaf: the device, with no
+  // reply, resends, finds them held, and that resend appends the leaf.
+  const leaf: HubLeaf = { device: deviceId, seq: last.seq, hash: last.hash, received: outcome.now };
+  let receiptLeaf = leaf;
+  let index: number;
+  let checkpoint: StoredCheckpoint;
+  if (outcome.existing === undefined) {
+    ({
+      index,
+      leaf: receiptLeaf,
+      checkpoint,
+    } = await ctx.log.appendGrouped(ctx.store, leaf, outcome.stored > 0));
+  } else {
+    // A resent batch the hub already countersigned: the same leaf, proven in today's tree.
+    index = outcome.existing;
+    receiptLeaf = (await ctx.store.leaves(index, index + 1))[0] ?? leaf;
+    checkpoint = (await ctx.store.checkpoint()) ?? ctx.log.empty();
+  }
+  const receipt = await ctx.log.receipt(ctx.store, receiptLeaf, index, checkpoint, seenSize);
+  const { acknowledged, stored } = outcome;
+  return { acknowledged, stored, duplicates: records.length - stored, receipt };
 }

@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS quarantine (id bigserial PRIMARY KEY, device text NOT
 CREATE TABLE IF NOT EXISTS alerts (id bigserial PRIMARY KEY, device text NOT NULL, kind text NOT NULL, seq bigint,
   message text NOT NULL, at bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS alerts_device ON alerts (device, kind, at);
+CREATE TABLE IF NOT EXISTS gaps (device text NOT NULL, from_seq bigint NOT NULL, through_seq bigint NOT NULL,
+  last_hash text NOT NULL, checkpoint_seq bigint NOT NULL, at bigint NOT NULL, PRIMARY KEY (device, through_seq));
+CREATE TABLE IF NOT EXISTS retained (device text NOT NULL, partition text NOT NULL, from_seq bigint NOT NULL,
+  through_seq bigint NOT NULL, records bigint NOT NULL, last_hash text NOT NULL, at bigint NOT NULL,
+  PRIMARY KEY (device, through_seq));
 CREATE TABLE IF NOT EXISTS nonces (device text NOT NULL, nonce text NOT NULL, created bigint NOT NULL,
   PRIMARY KEY (device, nonce));
 CREATE INDEX IF NOT EXISTS nonces_created ON nonces (created);

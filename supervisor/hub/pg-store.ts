@@ -4,14 +4,17 @@
 
 import pg from 'pg';
 import { WardenError } from '../api/errors.ts';
-import type { HubAlertKind, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
+import type { HubAlertKind, HubLeaf, HubRecord } from '../api/hub.ts';
 import type { NodeId } from '../tlog/merkle.ts';
+import { dropOldPartitions, RETAINED_SELECT, retentionCutoff } from './pg-retention.ts';
 import { ensurePartitions, inPartitionWindow, migratePg, monthOf } from './pg-schema.ts';
+import { deviceTx, insertAlert, logTx, readNodes } from './pg-tx.ts';
 import {
   type DeviceColumns,
   deviceFromRow,
   type ExportColumns,
   exportFromRow,
+  GAP_SELECT,
   newDeviceInsert,
   newDeviceValues,
   type RecordColumns,
@@ -23,14 +26,18 @@ import type {
   EnrollOutcome,
   ExportProgress,
   ExportTargetRow,
+  GapRow,
+  HubLogTx,
   HubStore,
   HubTx,
   NewAlert,
   NewDevice,
   NewExportTarget,
+  RetainedRow,
+  RetentionReport,
   StoredCheckpoint,
 } from './store.ts';
-import { NONCE_PRUNE_EVERY_SEC, nodeKey } from './store.ts';
+import { NONCE_PRUNE_EVERY_SEC } from './store.ts';
 
 // BIGINT columns as numbers: every value the hub stores (seqs, epoch ms, sizes) is a safe integer.
 const types = {
@@ -40,8 +47,6 @@ const types = {
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-type Queryable = pg.Pool | pg.PoolClient;
-
 const RECORD_SELECT =
   'SELECT seq, time, kind, sandbox_id, "user", host, outcome, body, ctx, logged, prev_hash, hash FROM records';
 
@@ -49,6 +54,8 @@ export class PgHubStore implements HubStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #partitions = new Set<string>();
+  /** Months before this instant are past retention: their records go to the default partition. */
+  #retainedBefore = Number.NEGATIVE_INFINITY;
   #pruned = 0;
 
   private constructor(pool: pg.Pool) {
@@ -80,12 +87,13 @@ export class PgHubStore implements HubStore {
     }
   }
 
-  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** `begin` false: `fn`'s first statement opens the transaction (beginWith). */
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = true): Promise<T> {
     const client = await this.#pool.connect().catch((error: unknown) => {
       throw busy(error);
     });
     try {
-      await client.query('BEGIN');
+      if (begin) await client.query('BEGIN');
       const out = await fn(client);
       await client.query('COMMIT');
       return out;
@@ -174,98 +182,21 @@ export class PgHubStore implements HubStore {
     return r.rowCount === 1;
   }
 
+  /** BEGIN travels with the device row's lock (pg-tx.ts). */
   transaction<T>(deviceId: string, fn: (tx: HubTx) => Promise<T>): Promise<T> {
-    return this.#tx(async (c) => {
-      const row = (await c.query('SELECT * FROM devices WHERE id = $1 FOR UPDATE', [deviceId])).rows[0] as
-        | DeviceColumns
-        | undefined;
-      const tx: HubTx = {
-        device: row ? deviceFromRow(row) : undefined,
-        hashes: async (from, to) => {
-          const rows = (
-            await c.query('SELECT seq, hash FROM records WHERE device = $1 AND seq BETWEEN $2 AND $3', [
-              deviceId,
-              from,
-              to,
-            ])
-          ).rows as Array<{ seq: number; hash: string }>;
-          return new Map(rows.map((r) => [r.seq, r.hash]));
-        },
-        insertRecords: (records, received) => insertRecords(c, deviceId, records, received),
-        quarantine: async (records, reason, at) => {
-          await c.query(
-            'INSERT INTO quarantine (device, seq, record, reason, at) ' +
-              'SELECT $1, s, r, $4, $5 FROM unnest($2::bigint[], $3::text[]) AS t(s, r)',
-            [deviceId, records.map((r) => r.seq), records.map((r) => JSON.stringify(r)), reason, at],
-          );
-        },
-        alert: (a) => insertAlert(c, a),
-        setHead: async (head: HubHead) => {
-          await c.query('UPDATE devices SET head_seq = $1, head_hash = $2 WHERE id = $3', [
-            head.seq,
-            head.hash,
-            deviceId,
-          ]);
-        },
-        setChallenge: async (seqs) => {
-          await c.query('UPDATE devices SET challenge = $1 WHERE id = $2', [
-            seqs ? JSON.stringify(seqs) : null,
-            deviceId,
-          ]);
-        },
-        leafIndex: async (seq) => {
-          const r = (
-            await c.query('SELECT idx FROM tlog_leaves WHERE device = $1 AND seq = $2 ORDER BY idx LIMIT 1', [
-              deviceId,
-              seq,
-            ])
-          ).rows[0] as { idx: number } | undefined;
-          return r?.idx;
-        },
-        leafAt: async (index) =>
-          (await c.query('SELECT device, seq, hash, received FROM tlog_leaves WHERE idx = $1', [index]))
-            .rows[0] as HubLeaf | undefined,
-        latestCheckpoint: async () =>
-          (await c.query('SELECT size, root, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1'))
-            .rows[0] as StoredCheckpoint | undefined,
-        lockLog: async () =>
-          ((await c.query('SELECT size FROM tlog_state WHERE id = 1 FOR UPDATE')).rows[0] as { size: number })
-            .size,
-        nodes: (ids) => readNodes(c, ids),
-        appendLog: async (first, leaves, nodes, checkpoint) => {
-          await c.query(
-            'INSERT INTO tlog_leaves (idx, device, seq, hash, received) ' +
-              'SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[])',
-            [
-              leaves.map((_, i) => first + i),
-              leaves.map((l) => l.device),
-              leaves.map((l) => l.seq),
-              leaves.map((l) => l.hash),
-              leaves.map((l) => l.received),
-            ],
-          );
-          await c.query(
-            'INSERT INTO tlog_nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[]) ' +
-              'ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash',
-            [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash)],
-          );
-          await c.query('INSERT INTO tlog_checkpoints (size, root, note) VALUES ($1, $2, $3)', [
-            checkpoint.size,
-            checkpoint.root,
-            checkpoint.note,
-          ]);
-          await c.query('UPDATE tlog_state SET size = $1 WHERE id = 1', [checkpoint.size]);
-        },
-      };
-      return fn(tx);
-    });
+    return this.#tx(async (c) => fn(await deviceTx(c, deviceId)), false);
+  }
+
+  logTransaction<T>(fn: (tx: HubLogTx) => Promise<T>): Promise<T> {
+    return this.#tx((c) => fn(logTx(c, true)), false);
   }
 
   async placeRecords(times: readonly number[], now: number): Promise<number> {
     const wanted = new Map<string, ReturnType<typeof monthOf>>();
     let outside = 0;
+    const window = (t: number) => inPartitionWindow(t, now) && t >= this.#retainedBefore;
     for (const t of times) {
-      if (!inPartitionWindow(t, now)) {
+      if (!window(t)) {
         outside++;
         continue;
       }
@@ -275,8 +206,20 @@ export class PgHubStore implements HubStore {
     const made = await ensurePartitions(this.#pool, [...wanted.values()]);
     for (const name of made) this.#partitions.add(name);
     // A month that could not get its partition keeps landing in the default one.
-    for (const t of times) if (inPartitionWindow(t, now) && !this.#partitions.has(monthOf(t).name)) outside++;
+    for (const t of times) if (window(t) && !this.#partitions.has(monthOf(t).name)) outside++;
     return outside;
+  }
+
+  async retain(months: number, now: number): Promise<RetentionReport> {
+    this.#retainedBefore = retentionCutoff(months, now);
+    const report = await dropOldPartitions(this.#pool, months, now);
+    for (const d of report.dropped) this.#partitions.delete(d.partition);
+    return report;
+  }
+
+  async retained(device: string): Promise<RetainedRow[]> {
+    return (await this.#query(`${RETAINED_SELECT} WHERE device = $1 ORDER BY through_seq`, [device]))
+      .rows as RetainedRow[];
   }
 
   async flagDefaultPartition(device: string): Promise<void> {
@@ -285,6 +228,22 @@ export class PgHubStore implements HubStore {
 
   alert(a: NewAlert): Promise<void> {
     return insertAlert(this.#pool, a);
+  }
+
+  async declareGap(g: GapRow): Promise<boolean> {
+    const r = await this.#query(
+      'INSERT INTO gaps (device, from_seq, through_seq, last_hash, checkpoint_seq, at) VALUES ($1, $2, $3, $4, $5, $6) ' +
+        'ON CONFLICT (device, through_seq) DO UPDATE SET from_seq = excluded.from_seq, last_hash = excluded.last_hash, ' +
+        'checkpoint_seq = excluded.checkpoint_seq, at = excluded.at ' +
+        'WHERE gaps.last_hash <> excluded.last_hash OR gaps.checkpoint_seq <> excluded.checkpoint_seq',
+      [g.device, g.fromSeq, g.throughSeq, g.lastHash, g.checkpointSeq, g.at],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async gaps(device: string): Promise<GapRow[]> {
+    return (await this.#query(`${GAP_SELECT} WHERE device = $1 ORDER BY through_seq`, [device]))
+      .rows as GapRow[];
   }
 
   async alerts(device?: string): Promise<AlertRow[]> {
@@ -387,58 +346,4 @@ function busy(error: unknown): unknown {
     );
   }
   return error;
-}
-
-async function insertRecords(
-  c: Queryable,
-  device: string,
-  records: readonly HubRecord[],
-  received: number,
-): Promise<number> {
-  if (records.length === 0) return 0;
-  const col = <K extends keyof HubRecord>(k: K) => records.map((r) => r[k]);
-  const r = await c.query(
-    'INSERT INTO records (device, seq, time, kind, sandbox_id, "user", host, outcome, body, ctx, logged, prev_hash, hash, received) ' +
-      'SELECT $1, * , $14 FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], ' +
-      '$8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[]) ON CONFLICT DO NOTHING',
-    [
-      device,
-      col('seq'),
-      col('time'),
-      col('kind'),
-      col('sandbox_id'),
-      col('user'),
-      col('host'),
-      col('outcome'),
-      col('body'),
-      col('ctx'),
-      col('logged'),
-      col('prev_hash'),
-      col('hash'),
-      received,
-    ],
-  );
-  return r.rowCount ?? 0;
-}
-
-async function insertAlert(c: Queryable, a: NewAlert): Promise<void> {
-  await c.query('INSERT INTO alerts (device, kind, seq, message, at) VALUES ($1, $2, $3, $4, $5)', [
-    a.device,
-    a.kind,
-    a.seq,
-    a.message,
-    a.at,
-  ]);
-}
-
-async function readNodes(c: Queryable, ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
-  if (ids.length === 0) return new Map();
-  const rows = (
-    await c.query(
-      'SELECT n.level, n.idx, n.hash FROM tlog_nodes n JOIN unnest($1::int[], $2::bigint[]) AS w(level, idx) ' +
-        'ON n.level = w.level AND n.idx = w.idx',
-      [ids.map((i) => i.level), ids.map((i) => i.index)],
-    )
-  ).rows as Array<{ level: number; idx: number; hash: Buffer }>;
-  return new Map(rows.map((r) => [nodeKey({ level: r.level, index: r.idx }), r.hash]));
 }

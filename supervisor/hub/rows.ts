@@ -185,3 +185,8 @@ export function newDeviceValues(d: NewDevice): unknown[] {
     d.enrollHead?.hash ?? null,
   ];
 }
+
+/** The gaps table as GapRow (store.ts). */
+export const GAP_SELECT =
+  'SELECT device, from_seq AS "fromSeq", through_seq AS "throughSeq", last_hash AS "lastHash", ' +
+  'checkpoint_seq AS "checkpointSeq", at FROM gaps';

@@ -10,6 +10,7 @@ import type {
   HubChallengeResult,
   HubEnrollRequest,
   HubEnrollResponse,
+  HubGap,
   HubHeadsResponse,
   HubHeartbeatRequest,
   HubHeartbeatResponse,
@@ -144,6 +145,7 @@ export class HubService {
       );
     }
     const hub = device.head;
+    if (req.gap) await this.#acknowledgeGap(device, req.gap, now);
     let suspicious = false;
     if (req.head && hub && req.head.seq < hub.seq) {
       suspicious = true;
@@ -180,6 +182,24 @@ export class HubService {
       consistency:
         seenSize <= latest.size ? await this.log.consistency(this.store, seenSize, latest.size) : null,
     };
+  }
+
+  /**
+   * The device says its size cap pruned records the hub never got. Recorded (and alerted)
+   * when it covers the hub's next expected seq: the batch after it is then taken.
+   */
+  async #acknowledgeGap(device: DeviceRow, gap: HubGap, now: number): Promise<void> {
+    const expected = device.head ? device.head.seq + 1 : device.startSeq;
+    if (gap.throughSeq < expected || gap.checkpointSeq <= gap.throughSeq) return;
+    const fresh = await this.store.declareGap({ device: device.id, fromSeq: expected, ...gap, at: now });
+    if (!fresh) return;
+    await this.store.alert({
+      device: device.id,
+      kind: 'gap',
+      seq: expected,
+      message: `records ${expected}…${gap.throughSeq} were pruned on the device (its store's size cap) before the hub received them; its retention checkpoint is record ${gap.checkpointSeq}; sync continues from ${gap.throughSeq + 1}`,
+      at: now,
+    });
   }
 
   #pickChallenge(device: DeviceRow, hubHead: number, deviceHead: number | undefined): number[] {

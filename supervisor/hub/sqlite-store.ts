@@ -4,6 +4,7 @@
 // connection and an ingest awaits between its statements.
 
 import Database from 'better-sqlite3';
+import { WardenError } from '../api/errors.ts';
 import type { HubAlertKind, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
 import type { NodeId } from '../tlog/merkle.ts';
 import {
@@ -11,64 +12,32 @@ import {
   deviceFromRow,
   type ExportColumns,
   exportFromRow,
+  GAP_SELECT,
   newDeviceInsert,
   newDeviceValues,
   type RecordColumns,
   recordFromRow,
   recordValues,
 } from './rows.ts';
+import { SQLITE_SCHEMA, sqliteLogTx } from './sqlite-log.ts';
 import type {
   AlertRow,
   DeviceRow,
   EnrollOutcome,
   ExportProgress,
   ExportTargetRow,
+  GapRow,
+  HubLogTx,
   HubStore,
   HubTx,
   NewAlert,
   NewDevice,
   NewExportTarget,
+  RetainedRow,
+  RetentionReport,
   StoredCheckpoint,
 } from './store.ts';
 import { NONCE_PRUNE_EVERY_SEC, nodeKey } from './store.ts';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, created INTEGER NOT NULL, expires INTEGER NOT NULL,
-  spent INTEGER, device TEXT) STRICT;
-CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY, public_key TEXT NOT NULL, user TEXT NOT NULL,
-  machine TEXT NOT NULL, os TEXT NOT NULL, version TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER,
-  start_seq INTEGER NOT NULL, start_prev TEXT NOT NULL, enroll_head_seq INTEGER, enroll_head_hash TEXT,
-  head_seq INTEGER, head_hash TEXT, last_seen INTEGER, backlog INTEGER, challenge TEXT,
-  default_partition INTEGER NOT NULL DEFAULT 0) STRICT;
-CREATE TABLE IF NOT EXISTS records (device TEXT NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,
-  kind TEXT NOT NULL, sandbox_id TEXT, user TEXT NOT NULL, host TEXT, outcome TEXT, body TEXT NOT NULL, ctx TEXT,
-  logged INTEGER, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, received INTEGER NOT NULL,
-  PRIMARY KEY (device, seq)) STRICT;
-CREATE INDEX IF NOT EXISTS records_time ON records (time);
-CREATE INDEX IF NOT EXISTS records_kind ON records (kind, time);
-CREATE INDEX IF NOT EXISTS records_host ON records (host, time);
-CREATE INDEX IF NOT EXISTS records_user ON records (user, time);
-CREATE TABLE IF NOT EXISTS quarantine (id INTEGER PRIMARY KEY, device TEXT NOT NULL, seq INTEGER NOT NULL,
-  record TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, device TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER,
-  message TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
-CREATE INDEX IF NOT EXISTS alerts_device ON alerts (device, kind, at);
-CREATE TABLE IF NOT EXISTS nonces (device TEXT NOT NULL, nonce TEXT NOT NULL, created INTEGER NOT NULL,
-  PRIMARY KEY (device, nonce)) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS nonces_created ON nonces (created);
-CREATE TABLE IF NOT EXISTS tlog_state (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL) STRICT;
-INSERT OR IGNORE INTO tlog_state (id, size) VALUES (1, 0);
-CREATE TABLE IF NOT EXISTS tlog_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
-  PRIMARY KEY (level, idx)) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tlog_leaves (idx INTEGER PRIMARY KEY, device TEXT NOT NULL, seq INTEGER NOT NULL,
-  hash TEXT NOT NULL, received INTEGER NOT NULL) STRICT;
-CREATE INDEX IF NOT EXISTS tlog_leaves_device ON tlog_leaves (device, seq);
-CREATE TABLE IF NOT EXISTS tlog_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS exports (name TEXT PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL,
-  token_file TEXT, created INTEGER NOT NULL, cursor TEXT NOT NULL DEFAULT '{}', exported INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT, last_attempt INTEGER NOT NULL DEFAULT 0, last_success INTEGER) STRICT;
-`;
 
 /** Rows per INSERT statement (14 parameters each; fewer statements than one per row). */
 const INSERT_ROWS = 64;
@@ -92,7 +61,7 @@ export class SqliteHubStore implements HubStore {
     this.#db = new Database(file, { timeout: 5000 });
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
-    this.#db.exec(SCHEMA);
+    this.#db.exec(SQLITE_SCHEMA);
   }
 
   async close(): Promise<void> {
@@ -200,16 +169,33 @@ export class SqliteHubStore implements HubStore {
     return this.#serial(async () => {
       const db = this.#db;
       const row = db.prepare('SELECT * FROM devices WHERE id = ?').get(deviceId) as DeviceColumns | undefined;
+      const insertRecords = async (records: readonly HubRecord[], received: number) => {
+        let added = 0;
+        for (let i = 0; i < records.length; i += INSERT_ROWS) {
+          const chunk = records.slice(i, i + INSERT_ROWS);
+          const params = chunk.flatMap((r) => [deviceId, ...recordValues(r), received]);
+          added += this.#insert(chunk.length).run(...params).changes;
+        }
+        return added;
+      };
+      const setHead = async (head: HubHead) => {
+        db.prepare('UPDATE devices SET head_seq = ?, head_hash = ? WHERE id = ?').run(
+          head.seq,
+          head.hash,
+          deviceId,
+        );
+      };
       const tx: HubTx = {
         device: row ? deviceFromRow(row) : undefined,
+        gapBefore: async (seq) =>
+          db.prepare(`${GAP_SELECT} WHERE device = ? AND through_seq = ?`).get(deviceId, seq - 1) as
+            | GapRow
+            | undefined,
         hashes: async (from, to) => this.#hashes(deviceId, from, to),
-        insertRecords: async (records, received) => {
-          let added = 0;
-          for (let i = 0; i < records.length; i += INSERT_ROWS) {
-            const chunk = records.slice(i, i + INSERT_ROWS);
-            const params = chunk.flatMap((r) => [deviceId, ...recordValues(r), received]);
-            added += this.#insert(chunk.length).run(...params).changes;
-          }
+        insertRecords,
+        advance: async (records, received, head) => {
+          const added = await insertRecords(records, received);
+          await setHead(head);
           return added;
         },
         quarantine: async (records, reason, at) => {
@@ -219,13 +205,7 @@ export class SqliteHubStore implements HubStore {
           for (const r of records) insert.run(deviceId, r.seq, JSON.stringify(r), reason, at);
         },
         alert: async (a) => this.#insertAlert(a),
-        setHead: async (head: HubHead) => {
-          db.prepare('UPDATE devices SET head_seq = ?, head_hash = ? WHERE id = ?').run(
-            head.seq,
-            head.hash,
-            deviceId,
-          );
-        },
+        setHead,
         setChallenge: async (seqs) => {
           db.prepare('UPDATE devices SET challenge = ? WHERE id = ?').run(
             seqs ? JSON.stringify(seqs) : null,
@@ -238,32 +218,34 @@ export class SqliteHubStore implements HubStore {
             .get(deviceId, seq) as { idx: number } | undefined;
           return r?.idx;
         },
-        leafAt: async (index) => (await this.leaves(index, index + 1))[0],
-        latestCheckpoint: () => this.checkpoint(),
-        lockLog: async () =>
-          (db.prepare('SELECT size FROM tlog_state WHERE id = 1').get() as { size: number }).size,
-        nodes: async (ids) => this.nodes(ids),
-        appendLog: async (first, leaves, nodes, checkpoint) => {
-          const leaf = db.prepare(
-            'INSERT INTO tlog_leaves (idx, device, seq, hash, received) VALUES (?, ?, ?, ?, ?)',
-          );
-          for (const [i, l] of leaves.entries()) leaf.run(first + i, l.device, l.seq, l.hash, l.received);
-          const node = db.prepare('INSERT OR REPLACE INTO tlog_nodes (level, idx, hash) VALUES (?, ?, ?)');
-          for (const n of nodes) node.run(n.level, n.index, n.hash);
-          db.prepare('INSERT INTO tlog_checkpoints (size, root, note) VALUES (?, ?, ?)').run(
-            checkpoint.size,
-            checkpoint.root,
-            checkpoint.note,
-          );
-          db.prepare('UPDATE tlog_state SET size = ? WHERE id = 1').run(checkpoint.size);
-        },
+        ...this.#logTx(),
       };
       return fn(tx);
     });
   }
 
+  logTransaction<T>(fn: (tx: HubLogTx) => Promise<T>): Promise<T> {
+    return this.#serial(() => fn(this.#logTx()));
+  }
+
+  #logTx(): HubLogTx {
+    return sqliteLogTx(this.#db, this);
+  }
+
   async placeRecords(): Promise<number> {
     return 0;
+  }
+
+  async retain(): Promise<RetentionReport> {
+    throw new WardenError(
+      'BadRequest',
+      'retention by month partitions needs the PostgreSQL store',
+      'Run the hub with --db postgres://… to use --retain-months.',
+    );
+  }
+
+  async retained(): Promise<RetainedRow[]> {
+    return [];
   }
 
   flagDefaultPartition(device: string): Promise<void> {
@@ -278,6 +260,24 @@ export class SqliteHubStore implements HubStore {
       .raw(true)
       .all(device, from, to) as Array<[number, string]>;
     return new Map(rows);
+  }
+
+  declareGap(g: GapRow): Promise<boolean> {
+    return this.#serial(async () => {
+      const r = this.#db
+        .prepare(
+          'INSERT INTO gaps (device, from_seq, through_seq, last_hash, checkpoint_seq, at) VALUES (?, ?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (device, through_seq) DO UPDATE SET from_seq = excluded.from_seq, last_hash = excluded.last_hash, ' +
+            'checkpoint_seq = excluded.checkpoint_seq, at = excluded.at ' +
+            'WHERE gaps.last_hash <> excluded.last_hash OR gaps.checkpoint_seq <> excluded.checkpoint_seq',
+        )
+        .run(g.device, g.fromSeq, g.throughSeq, g.lastHash, g.checkpointSeq, g.at);
+      return r.changes > 0;
+    });
+  }
+
+  async gaps(device: string): Promise<GapRow[]> {
+    return this.#db.prepare(`${GAP_SELECT} WHERE device = ? ORDER BY through_seq`).all(device) as GapRow[];
   }
 
   alert(a: NewAlert): Promise<void> {

@@ -48,6 +48,37 @@ export interface AlertRow {
 
 export type NewAlert = Omit<AlertRow, 'id'>;
 
+/** A gap the device acknowledged (records fromSeq…throughSeq pruned before the hub got them). */
+export interface GapRow {
+  device: string;
+  fromSeq: number;
+  throughSeq: number;
+  /** The hash of record throughSeq: the prev_hash of the first record after the gap. */
+  lastHash: string;
+  /** The device's retention checkpoint record that accounts for the gap. */
+  checkpointSeq: number;
+  at: number;
+}
+
+/** A device's records dropped with a month partition (PostgreSQL retention: pg-retention.ts). */
+export interface RetainedRow {
+  device: string;
+  partition: string;
+  fromSeq: number;
+  throughSeq: number;
+  records: number;
+  /** Hash of record throughSeq: the prev_hash of the device's first record kept. */
+  lastHash: string;
+  at: number;
+}
+
+export interface RetentionReport {
+  /** The first instant kept: partitions ending at or before it were candidates. */
+  cutoff: number;
+  dropped: Array<{ partition: string; records: number; devices: number }>;
+  kept: Array<{ partition: string; why: string }>;
+}
+
 export type EnrollOutcome = 'ok' | 'unknown-token' | 'expired-token' | 'spent-token';
 
 export interface StoredCheckpoint {
@@ -56,25 +87,22 @@ export interface StoredCheckpoint {
   note: string;
 }
 
-/** What one ingest transaction may do; the device's row is locked for its length. */
-export interface HubTx {
-  /** The locked device row (undefined: not enrolled). */
-  readonly device: DeviceRow | undefined;
-  /** The hub's hashes of this device's records in [from, to]. */
-  hashes(from: number, to: number): Promise<Map<number, string>>;
-  /** Insert records (a resent one is a no-op); returns how many rows were new. */
-  insertRecords(records: readonly HubRecord[], received: number): Promise<number>;
-  quarantine(records: readonly HubRecord[], reason: string, at: number): Promise<void>;
-  alert(alert: NewAlert): Promise<void>;
-  setHead(head: HubHead): Promise<void>;
-  setChallenge(seqs: number[] | null): Promise<void>;
-  /** The leaf index of (device, seq), if one was appended. */
-  leafIndex(seq: number): Promise<number | undefined>;
+export interface PlacedLeaf {
+  index: number;
+  leaf: HubLeaf;
+}
+
+export const leafKey = (l: Pick<HubLeaf, 'device' | 'seq'>): string => `${l.device}/${l.seq}`;
+
+/** The Merkle log's part of a transaction: its lock, its nodes, leaves and checkpoints. */
+export interface HubLogTx {
   /** The leaf at `index`, and the latest checkpoint (read on this transaction's connection). */
   leafAt(index: number): Promise<HubLeaf | undefined>;
   latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
   /** Lock the Merkle log (until commit) and read its size. */
   lockLog(): Promise<number>;
+  /** The first leaf of each (device, seq) that has one, by `leafKey`. */
+  leavesOf(keys: ReadonlyArray<Pick<HubLeaf, 'device' | 'seq'>>): Promise<Map<string, PlacedLeaf>>;
   /** Perfect subtree hashes by id (key "level/index"). */
   nodes(ids: readonly NodeId[]): Promise<Map<string, Buffer>>;
   /** Store appended leaves, their new subtrees and the checkpoint of the new size. */
@@ -84,6 +112,26 @@ export interface HubTx {
     nodes: ReadonlyArray<NodeId & { hash: Buffer }>,
     checkpoint: StoredCheckpoint,
   ): Promise<void>;
+}
+
+/** What one ingest transaction may do; the device's row is locked for its length. */
+export interface HubTx extends HubLogTx {
+  /** The locked device row (undefined: not enrolled). */
+  readonly device: DeviceRow | undefined;
+  /** The hub's hashes of this device's records in [from, to]. */
+  hashes(from: number, to: number): Promise<Map<number, string>>;
+  /** Insert records (a resent one is a no-op); returns how many rows were new. */
+  insertRecords(records: readonly HubRecord[], received: number): Promise<number>;
+  /** Insert records and move the acknowledged head to `head` (one statement where the store can). */
+  advance(records: readonly HubRecord[], received: number, head: HubHead): Promise<number>;
+  quarantine(records: readonly HubRecord[], reason: string, at: number): Promise<void>;
+  alert(alert: NewAlert): Promise<void>;
+  setHead(head: HubHead): Promise<void>;
+  setChallenge(seqs: number[] | null): Promise<void>;
+  /** The leaf index of (device, seq), if one was appended. */
+  leafIndex(seq: number): Promise<number | undefined>;
+  /** The acknowledged gap of this device that ends right before `seq`, if one was declared. */
+  gapBefore(seq: number): Promise<GapRow | undefined>;
 }
 
 export interface HubStore {
@@ -105,16 +153,29 @@ export interface HubStore {
   spendNonce(device: string, nonce: string, created: number, forgetBefore: number): Promise<boolean>;
 
   transaction<T>(device: string, fn: (tx: HubTx) => Promise<T>): Promise<T>;
+  /** A transaction on the Merkle log alone (grouped appends: log.ts). */
+  logTransaction<T>(fn: (tx: HubLogTx) => Promise<T>): Promise<T>;
   /**
    * Prepare storage for records with these event times (PostgreSQL: their month partitions);
    * returns how many will land in the default partition (a wrong clock), 0 for SQLite.
    */
   placeRecords(times: readonly number[], now: number): Promise<number>;
+  /**
+   * Drop the month partitions older than `months` before the current month, each after
+   * recording every device's checkpoint of it (PostgreSQL only; SQLite refuses).
+   */
+  retain(months: number, now: number): Promise<RetentionReport>;
+  /** A device's records dropped by retention, oldest first. */
+  retained(device: string): Promise<RetainedRow[]>;
   /** Flag a device whose records landed in the default partition. */
   flagDefaultPartition(device: string): Promise<void>;
 
   alert(alert: NewAlert): Promise<void>;
   alerts(device?: string): Promise<AlertRow[]>;
+  /** Record (or, before it is used, correct) an acknowledged gap; false when the same was recorded already. */
+  declareGap(gap: GapRow): Promise<boolean>;
+  /** A device's acknowledged gaps, by seq. */
+  gaps(device: string): Promise<GapRow[]>;
   /** Alerts of `kind` for a device raised at or after `since` (to raise a standing condition once). */
   hasAlert(device: string, kind: HubAlertKind, since: number): Promise<boolean>;
 

@@ -31,13 +31,26 @@ export async function verifyHub(store: HubStore, log: HubLog): Promise<HubVerify
   for (const d of devices) {
     let expected = d.startSeq;
     let prev = d.startPrev;
+    // Records dropped by retention: the chain resumes after the last dropped one.
+    const dropped = (await store.retained(d.id)).at(-1);
+    if (dropped && dropped.throughSeq >= expected) {
+      expected = dropped.throughSeq + 1;
+      prev = dropped.lastHash;
+    }
     let after = 0;
+    // Gaps the device acknowledged: the chain resumes after each at its last pruned hash.
+    const gaps = new Map((await store.gaps(d.id)).map((g) => [g.throughSeq + 1, g]));
     for (;;) {
       const page = await store.records(d.id, after, PAGE);
       if (page.length === 0) break;
       let bad: HubVerifyProblem | null = null;
       for (const r of page) {
         records++;
+        const gap = r.seq > expected ? gaps.get(r.seq) : undefined;
+        if (gap && gap.fromSeq <= expected) {
+          expected = r.seq;
+          prev = gap.lastHash;
+        }
         if (r.seq !== expected) {
           bad = {
             device: d.id,

@@ -4,12 +4,16 @@
 // are checked by the VM driver before every boot, so finding an image reads only its
 // manifest. With no default image at all, the first sandbox builds it — in a child
 // process (`warden image build`), since a build runs commands for seconds to minutes and
-// the daemon's event loop must keep serving; its progress lines go to the daemon's log.
+// the daemon's event loop must keep serving; its progress lines go to the daemon's log and,
+// given a task board, to the build's task (with a cancel that stops the whole build).
 
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { WardenError } from '../api/errors.ts';
 import type { ImageView } from '../api/index.ts';
 import { findWardenBin } from '../home/bin.ts';
+import { runTask, type TaskBoard } from '../tasks/index.ts';
 import {
   defaultImageName,
   type ImageKind,
@@ -33,6 +37,8 @@ export const defaultBuildCommand: ImageBuildCommand = (kind, dir) => {
 export interface ImageStoreOptions {
   defaultName?: string;
   buildCommand?: ImageBuildCommand;
+  /** Builds show as tasks here (progress and cancel in every client), started by `user`. */
+  tasks?: { board: TaskBoard; user: string };
 }
 
 export class ImageStore {
@@ -41,12 +47,14 @@ export class ImageStore {
   readonly #log: (message: string) => void;
   readonly #buildCommand: ImageBuildCommand;
   readonly #building = new Map<ImageKind, Promise<VmImage>>();
+  readonly #tasks: ImageStoreOptions['tasks'];
 
   constructor(dir: string, log: (message: string) => void, opts: ImageStoreOptions = {}) {
     this.dir = dir;
     this.#log = log;
     this.defaultName = opts.defaultName ?? defaultImageName();
     this.#buildCommand = opts.buildCommand ?? defaultBuildCommand;
+    this.#tasks = opts.tasks;
   }
 
   list(): ImageView[] {
@@ -96,10 +104,33 @@ export class ImageStore {
   build(kind: ImageKind, log: (message: string) => void = this.#log): Promise<VmImage> {
     let building = this.#building.get(kind);
     if (!building) {
-      building = this.#buildInChild(kind, log).finally(() => this.#building.delete(kind));
+      const tasks = this.#tasks;
+      building = (
+        tasks
+          ? runTask(
+              tasks.board,
+              {
+                kind: 'image.build',
+                title: `Building the ${kind} guest image`,
+                user: tasks.user,
+                cancellable: true,
+              },
+              (task) =>
+                this.#buildInChild(
+                  kind,
+                  (line) => {
+                    task.step(line);
+                    log(line);
+                  },
+                  task.signal,
+                ),
+            )
+          : this.#buildInChild(kind, log)
+      ).finally(() => this.#building.delete(kind));
       this.#building.set(kind, building);
     }
     return building.catch((error: Error) => {
+      if (error instanceof WardenError && error.name === 'Cancelled') throw error;
       throw new WardenError(
         'ImageBuildFailed',
         `building the ${kind} guest image failed: ${error.message}`,
@@ -108,10 +139,24 @@ export class ImageStore {
     });
   }
 
-  #buildInChild(kind: ImageKind, log: (message: string) => void): Promise<VmImage> {
+  #buildInChild(kind: ImageKind, log: (message: string) => void, signal?: AbortSignal): Promise<VmImage> {
     return new Promise((resolve, reject) => {
       const [cmd, ...args] = this.#buildCommand(kind, this.dir);
-      const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // The build's scratch files go in a folder of ours, removed whatever the outcome; the
+      // child leads its own process group so a cancel stops the tools it runs too.
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const scratch = mkdtempSync(path.join(this.dir, '.build-'));
+      const child = spawn(cmd!, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        env: { ...process.env, TMPDIR: scratch },
+      });
+      const stop = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+      };
+      signal?.addEventListener('abort', stop, { once: true });
       let stdout = '';
       let pending = '';
       const tail: string[] = [];
@@ -128,13 +173,22 @@ export class ImageStore {
           if (tail.length > 8) tail.shift();
         }
       });
-      child.once('error', (error) => reject(new Error(`${cmd} could not be started: ${error.message}`)));
-      child.once('close', (code, signal) => {
+      const finish = () => {
+        signal?.removeEventListener('abort', stop);
+        rmSync(scratch, { recursive: true, force: true });
+      };
+      child.once('error', (error) => {
+        finish();
+        reject(new Error(`${cmd} could not be started: ${error.message}`));
+      });
+      child.once('close', (code, sig) => {
+        finish();
         if (pending.trim()) tail.push(pending);
         const id = stdout.trim().split('\n').pop() ?? '';
         const image = code === 0 && id ? this.find(id) : undefined;
         if (image) return resolve(image);
-        const why = signal ? `signal ${signal}` : `exit code ${code}`;
+        if (signal?.aborted) return reject(new Error('cancelled'));
+        const why = sig ? `signal ${sig}` : `exit code ${code}`;
         reject(new Error(`${why}${tail.length ? `: ${tail.join(' / ')}` : ''}`));
       });
     });

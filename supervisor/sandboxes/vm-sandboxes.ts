@@ -16,7 +16,15 @@ import type {
 } from '../api/index.ts';
 import { LifecycleState } from '../api/lifecycle.ts';
 import type { Logger } from '../proxy/index.ts';
-import type { AccelChoice, ExecProcess, Vm, VmDriver, VmImage, WorkspaceShare } from '../vm/index.ts';
+import type {
+  AccelChoice,
+  ExecProcess,
+  GuestStats,
+  Vm,
+  VmDriver,
+  VmImage,
+  WorkspaceShare,
+} from '../vm/index.ts';
 import { DEFAULT_DISK_MIB } from '../vm/index.ts';
 import { openAgentHome, scrubAfterRemoval } from './agent-home.ts';
 import { guestEnv } from './guest-env.ts';
@@ -137,6 +145,11 @@ export class VmSandboxes {
   /** The pid of a sandbox's QEMU process while it has one (for its CPU and memory). */
   pidOf(sandboxId: string): number | undefined {
     return this.#byId.get(sandboxId)?.vm.pid;
+  }
+
+  /** The guest's own latest report of its memory, while its VM runs. */
+  guestStatsOf(sandboxId: string): GuestStats | undefined {
+    return this.#byId.get(sandboxId)?.vm.guestStats;
   }
 
   view(sandboxId: string): VmSandboxView {

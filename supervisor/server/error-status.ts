@@ -32,5 +32,8 @@ export const ERROR_STATUS: Record<ApiErrorName, number> = {
   AgentNotFound: 404,
   AgentInstallFailed: 502,
   AgentHomeHasSecrets: 400,
+  TaskNotFound: 404,
+  TaskNotCancellable: 409,
+  Cancelled: 409,
   InternalError: 500,
 };

@@ -20,6 +20,7 @@ import {
 } from '../api/route-schemas.ts';
 import { EVENTS_PATH, type RouteKey, type UpgradeRouteKey, type WebSocketRouteKey } from '../api/routes.ts';
 import { encodeSse } from '../api/sse.ts';
+import type { TaskEvent } from '../api/tasks.ts';
 import { readTerminalProtocols, TERMINAL_PROTOCOL } from '../api/terminal.ts';
 import { ERROR_STATUS } from './error-status.ts';
 import type {
@@ -66,6 +67,8 @@ export interface ApiServerOptions {
   user: string;
   handlers: Handlers;
   subscribe: (listener: (event: WardenEvent) => void) => () => void;
+  /** The long work's updates, streamed to clients that ask with `?tasks=1`. */
+  subscribeTasks?: (listener: (event: TaskEvent) => void) => () => void;
   /** Handlers of the upgrade routes (exec/attach); without them upgrades get 404. */
   upgrades?: Partial<UpgradeHandlers>;
   /** Handlers of the WebSocket routes (the terminal); without them those get 404. */
@@ -317,6 +320,7 @@ export class ApiServer {
 
   #stream(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
     const types = url.searchParams.get('types')?.split(',').filter(Boolean);
+    const tasks = url.searchParams.get('tasks') === '1' || types?.includes('task.updated') === true;
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
@@ -325,16 +329,18 @@ export class ApiServer {
     });
     res.write('retry: 2000\n\n');
     this.#streams.add(res);
-    const dispose = this.#opts.subscribe((event) => {
+    const send = (event: WardenEvent | TaskEvent) => {
       if (types && !types.includes(event.type)) return;
       // A consumer that stops reading is dropped rather than buffering without bound.
       if (res.writableLength > 8 * 1024 * 1024) return res.destroy();
       res.write(encodeSse(event.type, JSON.stringify(event)));
-    });
+    };
+    const disposers = [this.#opts.subscribe(send)];
+    if (tasks && this.#opts.subscribeTasks) disposers.push(this.#opts.subscribeTasks(send));
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     const end = () => {
       clearInterval(ping);
-      dispose();
+      for (const dispose of disposers) dispose();
       this.#streams.delete(res);
     };
     req.on('close', end);

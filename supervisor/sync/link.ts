@@ -12,6 +12,7 @@ import {
   type HubBatchResponse,
   HubBatchResponseSchema,
   HubChallengeResultSchema,
+  type HubGap,
   type HubHead,
   type HubHeartbeatResponse,
   HubHeartbeatResponseSchema,
@@ -64,6 +65,9 @@ export class SyncLink {
   #closed = false;
   #hello = true;
   #heartbeatAt = 0;
+  /** A gap to acknowledge at the next heartbeat, and the hub's expected seq it was for. */
+  #gap: HubGap | null = null;
+  #gapFor: number | null = null;
 
   constructor(options: SyncLinkOptions) {
     // A default stands wherever an option is absent or undefined (an unset environment variable).
@@ -285,7 +289,13 @@ export class SyncLink {
   async #heartbeat(): Promise<void> {
     const row = this.#o.ledger.link()!;
     const head = this.#o.ledger.head();
-    const body = { head, backlog: head ? Math.max(0, head.seq - row.ackedSeq) : 0, time: Date.now() };
+    const gap = this.#gap;
+    const body = {
+      head,
+      backlog: head ? Math.max(0, head.seq - row.ackedSeq) : 0,
+      time: Date.now(),
+      ...(gap ? { gap } : {}),
+    };
     const reply = await this.#call({
       method: 'POST',
       path: HUB_PATHS.heartbeat,
@@ -304,6 +314,7 @@ export class SyncLink {
         throw this.#stop('forked', `the hub's checkpoint does not check: ${error.message}`);
       throw error;
     }
+    if (gap) this.#gap = null;
     await this.#reconcile(beat.acknowledged, row);
     if (beat.challenge) await this.#answer(beat.challenge.seqs);
     // IT asked for a new device key (rotate.ts): from now on only the new key signs.
@@ -368,6 +379,13 @@ export class SyncLink {
     return new Stop(message);
   }
 
+  /** The gap the store's retention checkpoint accounts for above the acknowledged seq. */
+  #acknowledgedGap(): HubGap | null {
+    const row = this.#o.ledger.link()!;
+    const kept = this.#o.ledger.firstAfter(row.ackedSeq);
+    return kept === null ? null : this.#o.ledger.pruneCheckpoint(kept - 1);
+  }
+
   #pruned(seq: number | null): boolean {
     return seq !== null && this.#o.ledger.hashesAt([seq])[0]?.hash === null;
   }
@@ -397,7 +415,20 @@ export class SyncLink {
       case 'gap':
       case 'park': {
         if (failure.action === 'gap' && this.#pruned(failure.expectedSeq)) {
-          this.#lastError = `records from seq ${failure.expectedSeq} were pruned at the store's size cap before the hub acknowledged them (a gap the hub reports)`;
+          const expected = failure.expectedSeq!;
+          this.#lastError = `records from seq ${expected} were pruned at the store's size cap before the hub acknowledged them (a gap the hub reports)`;
+          const gap = this.#gapFor === expected ? null : this.#acknowledgedGap();
+          if (gap) {
+            // Tell the hub at the next heartbeat (it raises the gap alert), then go on from
+            // the first record kept. Once per gap: a hub that still refuses parks the link.
+            this.#gap = gap;
+            this.#gapFor = expected;
+            this.#hello = true;
+            this.#o.log.error(
+              `team hub sync alert: ${this.#lastError}; the hub is told (retention checkpoint at seq ${gap.checkpointSeq}) and sync goes on from seq ${gap.throughSeq + 1}`,
+            );
+            return 0;
+          }
         }
         this.#state = 'parked';
         this.#o.log.error(`team hub sync alert: ${this.#lastError}; the batch is parked`);

@@ -82,6 +82,13 @@ export async function connectWithRetry(socketPath: string, signal: AbortSignal):
   }
 }
 
+/** The guest's own view of its memory, as last reported, and when (epoch ms). */
+export interface GuestStats {
+  memTotalBytes: number;
+  memAvailableBytes: number;
+  at: number;
+}
+
 export class ControlClient {
   private readonly decoder = new FrameDecoder();
   private readonly execs = new Map<number, Pending>();
@@ -89,6 +96,7 @@ export class ControlClient {
   private helloWaiters: ((h: Hello) => void)[] = [];
   private vmWaiters: ((m: AgentMessage) => void)[] = [];
   private hello: Hello | undefined;
+  private lastStats: GuestStats | undefined;
   private closedReason: string | undefined;
   private readonly closeListeners = new Set<(reason: string) => void>();
 
@@ -105,6 +113,11 @@ export class ControlClient {
     });
     socket.on('error', (err) => this.close(`control channel error: ${err.message}`));
     socket.on('close', () => this.close('control channel closed'));
+  }
+
+  /** The guest's latest report of its own memory (absent before setup, or from an older agent). */
+  get stats(): GuestStats | undefined {
+    return this.lastStats;
   }
 
   /** The agent's hello (waits for it). */
@@ -206,6 +219,18 @@ export class ControlClient {
         const waiters = this.helloWaiters;
         this.helloWaiters = [];
         for (const w of waiters) w(this.hello);
+        return;
+      }
+      if (m.op === 'stats') {
+        // Unasked: never an answer to a waiter (setup's). Only plausible figures are kept.
+        const { memTotalBytes: total, memAvailableBytes: available } = m;
+        if (
+          Number.isSafeInteger(total) &&
+          Number.isSafeInteger(available) &&
+          available >= 0 &&
+          available <= total
+        )
+          this.lastStats = { memTotalBytes: total, memAvailableBytes: available, at: Date.now() };
         return;
       }
       this.vmWaiters.shift()?.(m);

@@ -2,7 +2,7 @@
 // states they report, the control channel to run commands in them, and the guest image.
 
 export { type AccelChoice, AccelProbe } from './accel.ts';
-export type { ExecOptions, ExecProcess, ExitStatus, Hello } from './control-client.ts';
+export type { ExecOptions, ExecProcess, ExitStatus, GuestStats, Hello } from './control-client.ts';
 export { QemuMicrovmDriver, type QemuMicrovmDriverOptions, type VmDriver } from './driver.ts';
 export {
   type BuildImageOptions,

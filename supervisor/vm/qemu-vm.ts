@@ -13,6 +13,7 @@ import {
   type ExecOptions,
   type ExecProcess,
   type ExitStatus,
+  type GuestStats,
   type Hello,
 } from './control-client.ts';
 import type { VmImage } from './image/manifest.ts';
@@ -85,6 +86,8 @@ export interface Vm {
   ): Promise<RunResult>;
   /** The last lines of the guest console (kept after the VM is gone). */
   consoleTail(lines?: number): string;
+  /** The guest's latest report of its own memory, while it runs. */
+  readonly guestStats?: GuestStats | undefined;
 }
 
 export interface QemuVmDeps {
@@ -132,6 +135,10 @@ export class QemuVm implements Vm {
   get accel(): AccelChoice | undefined {
     return this.chosenAccel;
   }
+  get guestStats(): GuestStats | undefined {
+    return this.state === LifecycleState.RUNNING ? this.client?.stats : undefined;
+  }
+
   get pid(): number | undefined {
     return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
   }

@@ -22,6 +22,7 @@ const LAYER: Record<string, number> = {
   'supervisor/server': 1,
   'supervisor/tlog': 1,
   'supervisor/approvals': 2,
+  'supervisor/tasks': 2,
   'supervisor/secrets': 2,
   'supervisor/audit': 2,
   'supervisor/vm': 2,

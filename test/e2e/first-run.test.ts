@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { until } from '../support/daemon.ts';
+import { type HeldImageBuild, heldImageBuild } from '../support/fake-image-build.ts';
 import { FakeVmDriver, fakeImage } from '../support/fake-vm-driver.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { launchChromium, openUi, screenshot, skipReason, startUiDaemon, type UiDaemon } from './support.ts';
@@ -89,6 +90,58 @@ describe('first run in Chromium against a real daemon', { skip: skip ?? false },
   });
 
   test('the page logged no errors', () => {
+    const real = errors.filter((e) => !/frame-ancestors' is ignored/.test(e));
+    assert.deepEqual(real, []);
+  });
+});
+
+describe('first run with no VM image yet: Start builds it, with its progress at the top', {
+  skip: skip ?? false,
+}, () => {
+  const driver = new FakeVmDriver({ boot: () => 'ok' });
+  let d: UiDaemon;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let workspace: { dir: string; dispose: () => void };
+  let scratch: { dir: string; dispose: () => void };
+  let build: HeldImageBuild;
+
+  before(async () => {
+    scratch = makeTempDir('warden-first-run-build-');
+    build = heldImageBuild(scratch.dir);
+    d = await startUiDaemon({ daemon: { vmDriver: driver, poolSize: 0, imageBuildCommand: build.command } });
+    workspace = makeTempDir('warden-first-run-ws-');
+    browser = await launchChromium();
+    ({ page, errors } = await openUi(browser, d.openUrl));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await d?.stop();
+    workspace?.dispose();
+    scratch?.dispose();
+  });
+
+  test('Start is allowed without an image and the build shows as a step and a task', async () => {
+    await page.locator('h1', { hasText: 'Start your first sandbox' }).waitFor({ timeout: 10_000 });
+    await page
+      .locator('.first-run-form .hint', { hasText: 'No VM image yet: Start builds one first' })
+      .waitFor();
+    await page.locator('.preset-choice', { hasText: 'node' }).click();
+    await page.locator('input[name=workspace]').fill(workspace.dir);
+    assert.equal(await page.getByRole('button', { name: 'Start the sandbox' }).isDisabled(), false);
+    await page.getByRole('button', { name: 'Start the sandbox' }).click();
+    await page.locator('.first-run-steps li.current[data-state=IMAGE]').waitFor({ timeout: 10_000 });
+    const task = page.locator('section.tasks li.task.running');
+    await task.locator('.task-step', { hasText: 'downloading the kernel' }).waitFor();
+    assert.equal(await task.getByRole('button', { name: 'Cancel' }).count(), 1);
+    await screenshot(page, 'first-run-building-image');
+    build.release();
+    await page.locator('.first-run-done').waitFor({ timeout: 15_000 });
+    assert.ok(await page.locator('.first-run-steps li[data-state=RUNNING]').count());
+    await page.locator('section.tasks li.task.done').waitFor();
+    assert.equal((await d.client.call('GET /v1/images')).length, 1, 'the image was built by the daemon');
     const real = errors.filter((e) => !/frame-ancestors' is ignored/.test(e));
     assert.deepEqual(real, []);
   });

@@ -16,6 +16,7 @@ import {
   type Vm,
   type VmImage,
 } from '../../supervisor/vm/index.ts';
+import { until } from '../support/daemon.ts';
 import { alive } from './cli.ts';
 import { buildTestImage, repoRoot } from './image.ts';
 
@@ -97,6 +98,35 @@ describe('QEMU microvm sandbox (real guests)', { timeout: 600_000 }, () => {
     assert.equal(rw.accel?.accel, 'tcg');
     assert.match(rw.hello!.agent, /^warden-agent\//);
     assert.ok(rw.pid! > 0);
+  });
+
+  test('the guest reports its own memory: under what it was given, and it moves with use', async () => {
+    const first = await until('the guest’s first memory report', () => rw.guestStats, 15_000);
+    assert.ok(
+      first.memTotalBytes > 256 * 2 ** 20 && first.memTotalBytes <= 512 * 2 ** 20,
+      String(first.memTotalBytes),
+    );
+    assert.ok(first.memAvailableBytes > 0 && first.memAvailableBytes < first.memTotalBytes);
+    // A process in the guest holding 96 MiB: the next reports show it in use.
+    const used = (s: { memTotalBytes: number; memAvailableBytes: number }) =>
+      s.memTotalBytes - s.memAvailableBytes;
+    const baseline = used(first);
+    const hold = rw.exec({
+      argv: [
+        'node',
+        '-e',
+        'const b = Buffer.alloc(96 << 20, 1); console.log("held"); setTimeout(() => b, 60000)',
+      ],
+    });
+    try {
+      await until(
+        'a report with the 96 MiB in use',
+        () => rw.guestStats && used(rw.guestStats) >= baseline + 64 * 2 ** 20,
+        60_000,
+      );
+    } finally {
+      hold.kill('SIGKILL');
+    }
   });
 
   test('echo hi, exit codes, stdin and concurrent execs', async () => {

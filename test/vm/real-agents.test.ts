@@ -11,12 +11,20 @@
 
 import assert from 'node:assert/strict';
 import { lookup } from 'node:dns/promises';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AgentView, AuditRecord, SandboxStateEvent } from '../../supervisor/api/index.ts';
 import { CertificateAuthority } from '../../supervisor/ca/index.ts';
-import { ApiClient } from '../../supervisor/client/api-client.ts';
+import { ApiClient, ApiClientError } from '../../supervisor/client/api-client.ts';
 import { classifyAddress } from '../../supervisor/policy/index.ts';
 import { until } from '../support/daemon.ts';
 import { type ModelStub, startAnthropicStub, startOpenAiStub } from '../support/model-api-stubs.ts';
@@ -115,6 +123,13 @@ describe('real agents from the npm registry, through the proxy', {
     );
     assert.match(out.agent.integrity, /^sha512-/);
     if (out.reused) return out.agent; // installed by an earlier run (test-artifacts/agents)
+    // The CLI followed the daemon's task for the install and said its steps.
+    assert.match(r.stderr, new RegExp(`npm install ${out.agent.package.replace('/', '\\/')}@latest`));
+    const tasks = await (await client()).call('GET /v1/tasks');
+    assert.ok(
+      tasks.some((t) => t.kind === 'agent.install' && t.title === `Installing ${name}` && t.state === 'done'),
+      `the install's task ended done: ${JSON.stringify(tasks)}`,
+    );
     // Every request of the install is in the audit trail, under the install's sandbox.
     const page = await (await client()).call('GET /v1/audit', {
       query: { sandbox: out.agent.installSandboxId, kind: 'request.decided', limit: '1000' },
@@ -148,6 +163,45 @@ describe('real agents from the npm registry, through the proxy', {
     assert.equal(again.code, 0);
     assert.match(again.stderr, /is installed/);
     assert.ok(again.ms < 30_000, `an installed agent is not installed again: ${again.ms} ms`);
+  });
+
+  test('an install cancelled while npm runs stops, removes its sandbox and keeps nothing', async () => {
+    const c = await client();
+    const add = c.call('POST /v1/agents', { body: { spec: 'typescript' }, timeoutMs: 1_200_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const task = await until(
+      'the install to reach npm',
+      async () =>
+        (await c.call('GET /v1/tasks')).find(
+          (t) => t.kind === 'agent.install' && t.state === 'running' && t.step?.startsWith('npm install'),
+        ),
+      1_200_000,
+    );
+    assert.ok(task.sandboxId, 'the task names its install sandbox');
+    await c.call('POST /v1/tasks/:taskId/cancel', { params: { taskId: task.id } });
+    const error = await add;
+    assert.ok(error instanceof ApiClientError, String(error));
+    assert.equal(error.status, 409);
+    assert.equal(error.details.name, 'Cancelled');
+    const ended = (await c.call('GET /v1/tasks')).find((t) => t.id === task.id);
+    assert.equal(ended?.state, 'cancelled');
+    assert.equal(
+      (await c.call('GET /v1/sandboxes')).some((v) => v.sandboxId === task.sandboxId),
+      false,
+      'the install sandbox is removed',
+    );
+    assert.equal(
+      (await c.call('GET /v1/agents')).some((a) => a.name === 'typescript'),
+      false,
+      'nothing is stored',
+    );
+    assert.deepEqual(
+      readdirSync(path.join(home, 'agents')).filter((n) => n.startsWith('.staging-')),
+      [],
+      'no staging folder is left',
+    );
   });
 
   test('claude --version and codex --version run in a sandbox; the sandbox shows and audits the pins', async () => {

@@ -49,6 +49,23 @@ export interface AgentOptions {
   spare?: SpareShell;
   /** busybox (stty, hostname, sync, poweroff), default the image's GUEST_BUSYBOX. */
   busybox?: string;
+  /** How often the guest's memory is reported once set up (default 2 s; 0: never). */
+  statsEveryMs?: number;
+  /** Where the memory figures are read (default /proc/meminfo). */
+  meminfoPath?: string;
+}
+
+/** MemTotal and MemAvailable of a /proc/meminfo text, in bytes; undefined when either is missing. */
+export function parseMeminfo(text: string): { memTotalBytes: number; memAvailableBytes: number } | undefined {
+  const kib = (name: string) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text);
+    return m ? Number(m[1]) * 1024 : undefined;
+  };
+  const memTotalBytes = kib('MemTotal');
+  const memAvailableBytes = kib('MemAvailable');
+  return memTotalBytes === undefined || memAvailableBytes === undefined
+    ? undefined
+    : { memTotalBytes, memAvailableBytes };
 }
 
 /** How often, and how long, a resize that came before its PTY was ready waits for it. */
@@ -79,6 +96,7 @@ export class GuestAgent {
   private env: Record<string, string>;
 
   private readonly busybox: string;
+  private statsTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     this.env = { ...opts.baseEnv };
@@ -126,6 +144,7 @@ export class GuestAgent {
         case 'setup':
           this.setup(m);
           this.send(channel, { op: 'setup-done' });
+          this.startStats();
           return;
         case 'exec':
           this.exec(channel, m);
@@ -150,6 +169,23 @@ export class GuestAgent {
     } catch (err) {
       this.send(channel, { op: 'error', message: (err as Error).message });
     }
+  }
+
+  /** From setup on, the guest's memory every few seconds (the host keeps the latest). */
+  private startStats(): void {
+    const every = this.opts.statsEveryMs ?? 2000;
+    if (every <= 0 || this.statsTimer) return;
+    const report = () => {
+      try {
+        const stats = parseMeminfo(readFileSync(this.opts.meminfoPath ?? '/proc/meminfo', 'utf8'));
+        if (stats) this.send(0, { op: 'stats', ...stats });
+      } catch {
+        // no /proc: nothing to report
+      }
+    };
+    report();
+    this.statsTimer = setInterval(report, every);
+    this.statsTimer.unref();
   }
 
   private setup(m: Extract<HostMessage, { op: 'setup' }>): void {
