@@ -36,12 +36,17 @@ export async function deviceViews(
   now: number,
   only?: DeviceRow,
 ): Promise<HubDeviceView[]> {
-  const [devices, alerts] = await Promise.all([only ? [only] : service.store.devices(), admin.alerts(5000)]);
+  // Pending rotations first: a rotation is marked done in the transaction that changes the key,
+  // so a device no longer listed as rotating here is read below with its new key.
   const rotating = new Set(
     (await admin.db.all<{ device: string }>('SELECT device FROM hub_key_rotations WHERE done IS NULL')).map(
       (r) => r.device,
     ),
   );
+  const [devices, alerts] = await Promise.all([
+    only ? service.store.device(only.id).then((d) => (d ? [d] : [])) : service.store.devices(),
+    admin.alerts(5000),
+  ]);
   const open = new Map<string, Set<HubChainBadge>>();
   for (const a of alerts) {
     const badge = BADGE[a.kind];
