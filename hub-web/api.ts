@@ -4,9 +4,13 @@ import type {
   HubAdminAction,
   HubAdminSession,
   HubAlertView,
+  HubDeviceDetail,
   HubDeviceView,
   HubEventFilter,
   HubEventPage,
+  HubExportView,
+  HubReceiptView,
+  HubSpotCheckView,
   HubTokenView,
 } from '../supervisor/api/hub-admin.ts';
 import { HUB_ADMIN_CSRF_HEADER, HUB_ADMIN_PATHS } from '../supervisor/api/hub-admin.ts';
@@ -57,6 +61,7 @@ export class HubAdminApi {
 
   signOut = () => this.#call('POST', HUB_ADMIN_PATHS.signOut, {});
   devices = () => this.#call<HubDeviceView[]>('GET', HUB_ADMIN_PATHS.devices);
+  rotate = (device: string) => this.#call('POST', HUB_ADMIN_PATHS.rotate, { device });
   revoke = (device: string) => this.#call('POST', HUB_ADMIN_PATHS.revoke, { device });
   alerts = () => this.#call<HubAlertView[]>('GET', HUB_ADMIN_PATHS.alerts);
   ack = (id: number, note: string) => this.#call('POST', HUB_ADMIN_PATHS.ack, { id, note });
@@ -67,6 +72,22 @@ export class HubAdminApi {
     });
   expireToken = (id: string) => this.#call('POST', HUB_ADMIN_PATHS.tokenExpire, { id });
   actions = () => this.#call<HubAdminAction[]>('GET', HUB_ADMIN_PATHS.actions);
+  exports = () => this.#call<HubExportView[]>('GET', HUB_ADMIN_PATHS.exports);
+  device = (id: string) =>
+    this.#call<HubDeviceDetail>('GET', `${HUB_ADMIN_PATHS.device}?${new URLSearchParams({ id })}`);
+  receipts = (device: string, before: number) =>
+    this.#call<{ receipts: HubReceiptView[]; next: number | null }>(
+      'GET',
+      `${HUB_ADMIN_PATHS.receipts}?${new URLSearchParams({ device, before: String(before) })}`,
+    );
+  spotCheck = (device: string, seqs: number[]) =>
+    this.#call<HubSpotCheckView>('POST', HUB_ADMIN_PATHS.spotCheck, { device, seqs });
+  /** The proof file's JSON (as `warden audit prove` writes it). */
+  proof = (device: string, seq: number) =>
+    this.#call<unknown>(
+      'GET',
+      `${HUB_ADMIN_PATHS.proof}?${new URLSearchParams({ device, seq: String(seq) })}`,
+    );
 
   events(f: HubEventFilter): Promise<HubEventPage> {
     const q = new URLSearchParams();

@@ -4,8 +4,9 @@
 import { observer } from 'mobx-react-lite';
 import { createRoot } from 'react-dom/client';
 import { HubAdminApi } from './api.ts';
+import { Page } from './page-view.tsx';
+import { SignIn } from './sign-in-view.tsx';
 import { HubPageStore } from './store.ts';
-import { Page, SignIn } from './views.tsx';
 import './styles.css';
 
 const App = observer(({ store }: { store: HubPageStore }) => {

@@ -7,15 +7,22 @@ import type {
   HubAlertView,
   HubDeviceView,
   HubEventView,
+  HubExportView,
+  HubSeverity,
   HubTokenView,
 } from '../supervisor/api/hub-admin.ts';
 import { ApiError, type HubAdminApi } from './api.ts';
+import { DeviceDetailStore } from './device-store.ts';
 
-export type Tab = 'devices' | 'events' | 'alerts' | 'tokens';
+export type Tab = 'devices' | 'events' | 'alerts' | 'tokens' | 'exports' | 'device';
 export const LIVE_MS = 2000;
 
 export interface EventFilterForm {
   device: string;
+  user: string;
+  sandbox: string;
+  /** The least OCSF severity ('' = any). */
+  severity: string;
   kind: string;
   host: string;
   outcome: string;
@@ -24,7 +31,17 @@ export interface EventFilterForm {
   to: string;
 }
 
-const EMPTY_FILTER: EventFilterForm = { device: '', kind: '', host: '', outcome: '', from: '', to: '' };
+const EMPTY_FILTER: EventFilterForm = {
+  device: '',
+  user: '',
+  sandbox: '',
+  severity: '',
+  kind: '',
+  host: '',
+  outcome: '',
+  from: '',
+  to: '',
+};
 
 export class HubPageStore {
   session: HubAdminSession | null = null;
@@ -34,7 +51,11 @@ export class HubPageStore {
   devices: HubDeviceView[] = [];
   alerts: HubAlertView[] = [];
   tokens: HubTokenView[] = [];
+  exports: HubExportView[] = [];
   events: HubEventView[] = [];
+  /** The last events page stopped at the severity filter's read limit. */
+  partial = false;
+  readonly device: DeviceDetailStore;
   filter: EventFilterForm = { ...EMPTY_FILTER };
   /** Cursors of the pages before the current one ('' = the first page). */
   pages: string[] = [];
@@ -45,7 +66,8 @@ export class HubPageStore {
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly api: HubAdminApi) {
-    makeAutoObservable(this, { api: false });
+    this.device = new DeviceDetailStore(api, (e) => this.fail(e));
+    makeAutoObservable(this, { api: false, device: false });
   }
 
   async start(): Promise<void> {
@@ -100,17 +122,20 @@ export class HubPageStore {
   /** The live refresh: devices, alerts, tokens, and the events page when it is the first. */
   async refresh(): Promise<void> {
     try {
-      const [devices, alerts, tokens] = await Promise.all([
+      const [devices, alerts, tokens, exports] = await Promise.all([
         this.api.devices(),
         this.api.alerts(),
         this.api.tokens(),
+        this.api.exports(),
       ]);
       runInAction(() => {
         this.devices = devices;
         this.alerts = alerts;
         this.tokens = tokens;
+        this.exports = exports;
       });
       if (this.cursor === '') await this.loadEvents('');
+      if (this.tab === 'device') await this.device.refresh();
     } catch (e) {
       this.fail(e);
     }
@@ -132,6 +157,9 @@ export class HubPageStore {
     try {
       const page = await this.api.events({
         device: f.device || undefined,
+        user: f.user || undefined,
+        sandbox: f.sandbox || undefined,
+        severity: (f.severity || undefined) as HubSeverity | undefined,
         kind: f.kind || undefined,
         host: f.host || undefined,
         outcome: f.outcome || undefined,
@@ -143,6 +171,7 @@ export class HubPageStore {
       runInAction(() => {
         this.events = page.events;
         this.next = page.next;
+        this.partial = page.partial === true;
         this.cursor = cursor;
       });
     } catch (e) {
@@ -175,6 +204,14 @@ export class HubPageStore {
     }
   }
 
+  async openDevice(id: string): Promise<void> {
+    this.tab = 'device';
+    await this.device.open(id);
+  }
+
+  downloadProof = (device: string, seq: number) => this.device.downloadProof(device, seq);
+
+  rotate = (device: string) => this.act(() => this.api.rotate(device));
   revoke = (device: string) => this.act(() => this.api.revoke(device));
   ack = (id: number, note: string) => this.act(() => this.api.ack(id, note));
   expireToken = (id: string) => this.act(() => this.api.expireToken(id));

@@ -21,6 +21,16 @@ export const HUB_ADMIN_PATHS = {
   tokenCreate: '/admin/api/tokens/create',
   tokenExpire: '/admin/api/tokens/expire',
   actions: '/admin/api/actions',
+  /** GET ?id=DEVICE: one device with its receipts and spot-checks. */
+  device: '/admin/api/device',
+  /** GET ?device=ID&before=LEAF_INDEX: older receipts of a device (keyset by leaf index). */
+  receipts: '/admin/api/device/receipts',
+  spotCheck: '/admin/api/devices/spot-check',
+  /** GET ?device=ID&seq=N: the proof file of one record (as `warden audit prove` writes it). */
+  proof: '/admin/api/proof',
+  exports: '/admin/api/exports',
+  /** Ask the device for a new key over its next heartbeat. */
+  rotate: '/admin/api/devices/rotate',
 } as const;
 
 export const HUB_ADMIN_LIMITS = {
@@ -29,6 +39,10 @@ export const HUB_ADMIN_LIMITS = {
   signInWindowMs: 60_000,
   sessionTtlMs: 8 * 3_600_000,
   eventsPageMax: 200,
+  /** Rows a severity-filtered events page reads at most before it answers (with a cursor to go on). */
+  severityScanMax: 5000,
+  receiptsPageMax: 100,
+  spotCheckSeqs: 64,
   passwordMinLength: 12,
 } as const;
 
@@ -58,6 +72,20 @@ export const HubTokenExpireSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const HubSpotCheckSchema = Type.Object(
+  {
+    device: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+    /** Seqs to challenge (empty: the hub picks the head and a sample of held seqs). */
+    seqs: Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: 64 }),
+  },
+  { additionalProperties: false },
+);
+export type HubSpotCheckRequest = Static<typeof HubSpotCheckSchema>;
+
+/** OCSF severity names, by severity_id (the events filter takes a minimum). */
+export const HUB_SEVERITIES = ['Informational', 'Low', 'Medium', 'High', 'Critical', 'Fatal'] as const;
+export type HubSeverity = (typeof HUB_SEVERITIES)[number];
+
 export interface HubAdminSession {
   name: string;
   csrf: string;
@@ -82,6 +110,8 @@ export interface HubDeviceView {
   /** SHA256:base64 of the raw Ed25519 public key (as ssh-keygen -l prints). */
   fingerprint: string;
   revokedAt: number | null;
+  /** A key rotation IT asked for is waiting for the device's next heartbeat. */
+  rotating: boolean;
   /** The organisation policy it should enforce and the one it reports (absent: the hub pushes none). */
   policy?: HubDevicePolicyView;
 }
@@ -118,10 +148,19 @@ export interface HubEventPage {
   events: HubEventView[];
   /** Pass as `cursor` for the next (older) page; null at the end. */
   next: string | null;
+  /**
+   * With a severity filter a page reads at most HUB_ADMIN_LIMITS.severityScanMax rows: true
+   * when it stopped there (fewer events than asked, `next` goes on from the last row read).
+   */
+  partial?: boolean;
 }
 
 export interface HubEventFilter {
   device?: string;
+  user?: string;
+  sandbox?: string;
+  /** The least OCSF severity shown (records below it are skipped). */
+  severity?: HubSeverity;
   kind?: string;
   host?: string;
   outcome?: string;
@@ -158,4 +197,52 @@ export interface HubAdminAction {
   action: string;
   detail: string;
   hash: string;
+}
+
+/** One countersigned batch of a device: its Merkle leaf and the first checkpoint that holds it. */
+export interface HubReceiptView {
+  leafIndex: number;
+  /** The batch's last seq and its chain hash. */
+  seq: number;
+  hash: string;
+  received: number;
+  /** The size of the first signed tree holding the leaf, and that checkpoint's note. */
+  treeSize: number | null;
+  checkpoint: string | null;
+}
+
+export type HubSpotCheckState = 'pending' | 'answered' | 'mismatch';
+
+export interface HubSpotCheckView {
+  id: number;
+  seqs: number[];
+  admin: string;
+  requested: number;
+  state: HubSpotCheckState;
+  /** When the hub saw the answer (null while pending). */
+  resolved: number | null;
+  /** The first seq whose hash the device answered differently (mismatch). */
+  firstDivergent: number | null;
+}
+
+export interface HubDeviceDetail {
+  device: HubDeviceView;
+  /** The first seq the hub holds of it (the enrollment's start). */
+  startSeq: number;
+  receipts: HubReceiptView[];
+  /** Pass as `before` for older receipts; null at the end. */
+  nextReceipts: number | null;
+  spotChecks: HubSpotCheckView[];
+}
+
+export interface HubExportView {
+  name: string;
+  kind: 'otlp' | 'hec' | 'files';
+  target: string;
+  /** Records held by the hub and not yet confirmed by the destination. */
+  lag: number;
+  exported: number;
+  lastAttempt: number;
+  lastSuccess: number | null;
+  lastError: string | null;
 }

@@ -28,6 +28,8 @@ export const HUB_PATHS = {
   checkpoint: '/hub/v1/checkpoint',
   /** The organisation policy for the calling device (signed request): HubPolicyDocument. */
   policy: '/hub/v1/policy',
+  /** Register a new device key (signed by the current key) after a heartbeat asked for it. */
+  rotate: '/hub/v1/rotate',
 } as const;
 
 export const HUB_LIMITS = {
@@ -285,10 +287,23 @@ export const HubHeartbeatResponseSchema = Type.Object(
     consistency: Type.Union([HubConsistencySchema, Type.Null()]),
     /** The organisation policy meant for the device (fetch it from HUB_PATHS.policy when it differs). */
     policy: Type.Optional(Type.Union([HubPolicyOfferSchema, Type.Null()])),
+    /** IT asked for a new device key: make one and POST /hub/v1/rotate (absent: no). */
+    rotate: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
 export type HubHeartbeatResponse = Static<typeof HubHeartbeatResponseSchema>;
+
+/**
+ * `POST /hub/v1/rotate`, signed (RFC 9421, as every request) with the device's current key;
+ * `proof` is the new key's Ed25519 signature of hub-protocol `rotationMessage(deviceId,
+ * publicKey)` (proof of possession). The device id stays; from then on only the new key signs.
+ */
+export const HubRotateRequestSchema = Type.Object(
+  { publicKey: B64Hash, proof: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$' }) },
+  { additionalProperties: false },
+);
+export type HubRotateRequest = Static<typeof HubRotateRequestSchema>;
 
 /** A position as one side holds it; hash null: no record there (never sent, or pruned). */
 export const HubSeqHashSchema = Type.Object(
@@ -349,7 +364,12 @@ export const HUB_ERROR_NAMES = [
 ] as const;
 export type HubErrorName = (typeof HUB_ERROR_NAMES)[number];
 
-/** The alert kinds the hub raises (issue 16 shows them). */
+/**
+ * The alert kinds the hub raises (issue 16 shows them). Records pruned on the device before
+ * the hub acknowledged them arrive as a `gap` (the device's store leaves a hole at its size
+ * cap); `lag`: a device with a backlog whose newest record the hub holds is old; `verify-failed`:
+ * the hub's own verify found a bad row or log; `enroll-failed`: an enrollment with a bad token.
+ */
 export const HUB_ALERT_KINDS = [
   'fork',
   'gap',
@@ -357,5 +377,8 @@ export const HUB_ALERT_KINDS = [
   'silent',
   'clock-skew',
   'default-partition',
+  'lag',
+  'verify-failed',
+  'enroll-failed',
 ] as const;
 export type HubAlertKind = (typeof HUB_ALERT_KINDS)[number];

@@ -10,13 +10,17 @@ import { openExportStream } from '../hub/exports/open-stream.ts';
 import type { ExportStream } from '../hub/exports/stream.ts';
 import {
   type AdminHttp,
+  alertVerifyProblems,
   defaultHubHome,
   HubServer,
   type HubService,
   hubPaths,
   openAdminHttp,
+  openAdminStore,
   openHub,
   readHubInfo,
+  requestRotation,
+  sweepLag,
   verifyHub,
   writeHubInfo,
 } from '../hub/index.ts';
@@ -90,6 +94,11 @@ function serveCommand(): Command {
     .option('--url <url>', 'the URL devices reach the hub at (default: from --listen)')
     .option('--silent-after <duration>', 'flag a device not heard from for this long', '10m')
     .option(
+      '--lag-after <duration>',
+      'flag a device with a backlog whose newest synced record is this old',
+      '15m',
+    )
+    .option(
       '--retain-months <n>',
       'PostgreSQL: drop month partitions older than n months (each device checkpointed first), daily',
     )
@@ -101,6 +110,7 @@ function serveCommand(): Command {
           tlsKey?: string;
           url?: string;
           silentAfter: string;
+          lagAfter: string;
           retainMonths?: string;
         },
       ) => {
@@ -147,7 +157,10 @@ function serveCommand(): Command {
         process.stdout.write(
           `  hub key: ${service.verifierKey}\n  enroll devices with: warden hub token create\n`,
         );
-        const sweep = setInterval(() => void service.sweepSilent().catch(() => undefined), 60_000);
+        const sweep = setInterval(() => {
+          void service.sweepSilent().catch(() => undefined);
+          void sweepLag(service.store, Date.now(), parseDuration(o.lagAfter)).catch(() => undefined);
+        }, 60_000);
         sweep.unref();
         const retention =
           retainMonths === null
@@ -257,12 +270,36 @@ function deviceCommand(): Command {
       }),
   );
   device.addCommand(deviceGroupCommand({ withCommon, withHub, asCliError }));
+  device.addCommand(
+    withCommon(new Command('rotate'))
+      .description('Ask a device for a new key: its next heartbeat makes one; then the old key is refused')
+      .argument('<id>', 'the device id (warden hub device ls)')
+      .action(async (id: string, o: Common) => {
+        await withHub(o, async (service) => {
+          const admin = await openAdminStore(o.home, o.db);
+          try {
+            const r = await requestRotation(service, admin, id, 'cli', service.now());
+            process.stdout.write(
+              `rotation of ${id} asked at ${new Date(r.requested).toISOString()}: the device makes a new key at its next heartbeat\n`,
+            );
+          } catch (error) {
+            if (error instanceof WardenError && error.name === 'NotFound')
+              throw new CliError(error.message, ExitCode.failed, 'See warden hub device ls.');
+            throw asCliError(error);
+          } finally {
+            await admin.db.close();
+          }
+        });
+      }),
+  );
   return device;
 }
 
 function alertsCommand(): Command {
   return withCommon(new Command('alerts'))
-    .description('List alerts (fork, gap, rollback, silent, clock skew, default partition)')
+    .description(
+      'List alerts (fork, gap, rollback, silent, clock skew, default partition, lag, verify failed, enroll failed)',
+    )
     .option('--device <id>', 'only this device')
     .option('--json', 'print JSON')
     .action(async (o: Common & { device?: string; json?: boolean }) => {
@@ -285,6 +322,7 @@ function verifyCommand(): Command {
     .action(async (o: Common & { json?: boolean }) => {
       await withHub(o, async (service) => {
         const report = await verifyHub(service.store, service.log);
+        await alertVerifyProblems(service.store, report, Date.now());
         if (o.json) printJson(report);
         else if (report.ok) {
           process.stdout.write(

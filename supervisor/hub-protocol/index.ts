@@ -4,4 +4,5 @@
 export * from './batch.ts';
 export * from './enrollment.ts';
 export * from './receipt.ts';
+export * from './rotation.ts';
 export * from './signature.ts';

@@ -1,53 +1,56 @@
-// Admin sessions and the sign-in rate limit, held in the hub process's memory: a restart
-// signs admins out, and hub processes behind one balancer need sticky sessions. The cookie
-// carries a random token; the server keeps only its SHA-256, with the session's CSRF token.
+// Admin sessions and the sign-in rate limit, held in the hub's database so that several hub
+// processes behind one balancer share them (and a restart keeps admins signed in). The cookie
+// carries a random token; the database keeps only its SHA-256. The session's CSRF token is
+// derived from the cookie's token (a keyed hash), so it is never stored either.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HUB_ADMIN_LIMITS } from '../api/hub-admin.ts';
+import type { AdminDb } from './admin-db.ts';
 
-interface Session {
+export interface AdminSession {
   name: string;
   csrf: string;
   expires: number;
 }
 
-const MAX_SESSIONS = 1000;
-const MAX_TRACKED = 10_000;
-
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+const csrfOf = (token: string) => createHash('sha256').update(`csrf\0${token}`).digest('base64url');
 
 export class AdminSessions {
-  readonly #sessions = new Map<string, Session>();
-  constructor(readonly now: () => number) {}
+  constructor(
+    readonly db: AdminDb,
+    readonly now: () => number,
+  ) {}
 
-  create(name: string): { token: string; csrf: string } {
+  async create(name: string): Promise<{ token: string; csrf: string }> {
     const token = randomBytes(32).toString('base64url');
-    const csrf = randomBytes(24).toString('base64url');
-    if (this.#sessions.size >= MAX_SESSIONS) this.#sweep();
-    if (this.#sessions.size >= MAX_SESSIONS)
-      this.#sessions.delete(this.#sessions.keys().next().value as string);
-    this.#sessions.set(digest(token), { name, csrf, expires: this.now() + HUB_ADMIN_LIMITS.sessionTtlMs });
-    return { token, csrf };
+    const now = this.now();
+    await this.db.run('DELETE FROM hub_admin_sessions WHERE expires <= ?', [now]);
+    await this.db.run(
+      'INSERT INTO hub_admin_sessions (token_hash, name, created, expires) VALUES (?, ?, ?, ?)',
+      [digest(token), name, now, now + HUB_ADMIN_LIMITS.sessionTtlMs],
+    );
+    return { token, csrf: csrfOf(token) };
   }
 
-  get(token: string | undefined): Session | undefined {
-    if (!token) return undefined;
-    const s = this.#sessions.get(digest(token));
-    if (!s) return undefined;
-    if (s.expires <= this.now()) {
-      this.#sessions.delete(digest(token));
+  async get(token: string | undefined): Promise<AdminSession | undefined> {
+    if (!token || token.length > 256) return undefined;
+    const rows = await this.db.all<{ name: string; expires: unknown }>(
+      'SELECT name, expires FROM hub_admin_sessions WHERE token_hash = ?',
+      [digest(token)],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const expires = Number(row.expires);
+    if (expires <= this.now()) {
+      await this.end(token);
       return undefined;
     }
-    return s;
+    return { name: row.name, csrf: csrfOf(token), expires };
   }
 
-  end(token: string): void {
-    this.#sessions.delete(digest(token));
-  }
-
-  #sweep(): void {
-    const now = this.now();
-    for (const [k, s] of this.#sessions) if (s.expires <= now) this.#sessions.delete(k);
+  async end(token: string): Promise<void> {
+    await this.db.run('DELETE FROM hub_admin_sessions WHERE token_hash = ?', [digest(token)]);
   }
 }
 
@@ -57,35 +60,41 @@ export function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Failed sign-ins per key (an admin name, a client address) in a sliding window. */
+/** Failed sign-ins per key (an admin name, a client address) in a sliding window, in the database. */
 export class SignInLimiter {
-  readonly #failures = new Map<string, number[]>();
-  constructor(readonly now: () => number) {}
+  constructor(
+    readonly db: AdminDb,
+    readonly now: () => number,
+  ) {}
 
   /** Seconds to wait before another try under any of `keys`, or 0. */
-  retryAfter(keys: readonly string[]): number {
+  async retryAfter(keys: readonly string[]): Promise<number> {
     const now = this.now();
+    const since = now - HUB_ADMIN_LIMITS.signInWindowMs;
     let wait = 0;
     for (const key of keys) {
-      const recent = (this.#failures.get(key) ?? []).filter((t) => t > now - HUB_ADMIN_LIMITS.signInWindowMs);
-      if (recent.length >= HUB_ADMIN_LIMITS.signInFailures) {
-        wait = Math.max(wait, Math.ceil((recent[0]! + HUB_ADMIN_LIMITS.signInWindowMs - now) / 1000));
+      const rows = await this.db.all<{ at: unknown }>(
+        'SELECT at FROM hub_signin_failures WHERE key = ? AND at > ? ORDER BY at DESC LIMIT ?',
+        [digest(key), since, HUB_ADMIN_LIMITS.signInFailures],
+      );
+      if (rows.length >= HUB_ADMIN_LIMITS.signInFailures) {
+        const oldest = Number(rows.at(-1)!.at);
+        wait = Math.max(wait, Math.ceil((oldest + HUB_ADMIN_LIMITS.signInWindowMs - now) / 1000));
       }
     }
     return wait;
   }
 
-  fail(keys: readonly string[]): void {
+  async fail(keys: readonly string[]): Promise<void> {
     const now = this.now();
-    if (this.#failures.size > MAX_TRACKED) this.#failures.clear();
-    for (const key of keys) {
-      const recent = (this.#failures.get(key) ?? []).filter((t) => t > now - HUB_ADMIN_LIMITS.signInWindowMs);
-      recent.push(now);
-      this.#failures.set(key, recent.slice(-HUB_ADMIN_LIMITS.signInFailures));
-    }
+    await this.db.run('DELETE FROM hub_signin_failures WHERE at <= ?', [
+      now - HUB_ADMIN_LIMITS.signInWindowMs,
+    ]);
+    for (const key of keys)
+      await this.db.run('INSERT INTO hub_signin_failures (key, at) VALUES (?, ?)', [digest(key), now]);
   }
 
-  succeed(keys: readonly string[]): void {
-    for (const key of keys) this.#failures.delete(key);
+  async succeed(keys: readonly string[]): Promise<void> {
+    for (const key of keys) await this.db.run('DELETE FROM hub_signin_failures WHERE key = ?', [digest(key)]);
   }
 }

@@ -94,6 +94,17 @@ class PgAdminDb implements AdminDb {
   }
 }
 
+/** The page indexes: one per filter column, each in the keyset order (admin-events.ts pages with them). */
+export const PAGE_INDEXES: ReadonlyArray<[name: string, columns: string]> = [
+  ['records_page', 'time, device, seq'],
+  ['records_device_page', 'device, time, seq'],
+  ['records_kind_page', 'kind, time, device, seq'],
+  ['records_host_page', 'host, time, device, seq'],
+  ['records_user_page', '"user", time, device, seq'],
+  ['records_outcome_page', 'outcome, time, device, seq'],
+  ['records_sandbox_page', 'sandbox_id, time, device, seq'],
+];
+
 const SCHEMA = (pgsql: boolean) => {
   const id = pgsql ? 'bigserial PRIMARY KEY' : 'INTEGER PRIMARY KEY';
   const int = pgsql ? 'bigint' : 'INTEGER';
@@ -104,6 +115,18 @@ const SCHEMA = (pgsql: boolean) => {
       'action TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)',
     `CREATE TABLE IF NOT EXISTS hub_alert_acks (alert ${int} PRIMARY KEY, admin TEXT NOT NULL, note TEXT NOT NULL, ` +
       `at ${int} NOT NULL)`,
+    // Shared by every hub process on this database (admin-auth.ts): only hashes of tokens and keys.
+    `CREATE TABLE IF NOT EXISTS hub_admin_sessions (token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, created ${int} NOT NULL, ` +
+      `expires ${int} NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS hub_signin_failures (key TEXT NOT NULL, at ${int} NOT NULL)`,
+    'CREATE INDEX IF NOT EXISTS hub_signin_failures_key ON hub_signin_failures (key, at)',
+    `CREATE TABLE IF NOT EXISTS hub_spot_checks (id ${id}, device TEXT NOT NULL, seqs TEXT NOT NULL, admin TEXT NOT NULL, ` +
+      `requested ${int} NOT NULL, resolved ${int}, first_divergent ${int})`,
+    'CREATE INDEX IF NOT EXISTS hub_spot_checks_device ON hub_spot_checks (device, id)',
+    // Key rotations IT asked for (rotation.ts): done is set when the device registered its new key.
+    `CREATE TABLE IF NOT EXISTS hub_key_rotations (id ${id}, device TEXT NOT NULL, admin TEXT NOT NULL, ` +
+      `requested ${int} NOT NULL, done ${int}, old_key TEXT NOT NULL, new_key TEXT)`,
+    'CREATE INDEX IF NOT EXISTS hub_key_rotations_device ON hub_key_rotations (device, id)',
   ];
 };
 
@@ -118,15 +141,15 @@ export async function openAdminDb(db: string, home: string): Promise<AdminDb> {
     out = new PgAdminDb(pool);
   }
   for (const sql of SCHEMA(out.kind === 'postgres')) await out.run(sql);
-  // The events page's keyset order, overall and per device, once the hub's store made `records`
+  // The events page's keyset order, overall and per filter column, once the hub's store made `records`
   // (`warden hub admin create` may run before the hub ever did).
   const exists =
     out.kind === 'sqlite'
       ? await out.all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'")
       : await out.all("SELECT 1 FROM pg_class WHERE relname = 'records' AND relkind IN ('r', 'p')");
   if (exists.length) {
-    await out.run('CREATE INDEX IF NOT EXISTS records_page ON records (time, device, seq)');
-    await out.run('CREATE INDEX IF NOT EXISTS records_device_page ON records (device, time, seq)');
+    for (const [name, columns] of PAGE_INDEXES)
+      await out.run(`CREATE INDEX IF NOT EXISTS ${name} ON records (${columns})`);
   }
   return out;
 }

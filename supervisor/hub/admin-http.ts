@@ -15,19 +15,26 @@ import {
   HUB_ADMIN_CSRF_HEADER,
   HUB_ADMIN_LIMITS,
   HUB_ADMIN_PATHS,
+  HUB_SEVERITIES,
   HubAckSchema,
-  type HubChainBadge,
-  type HubDeviceView,
   type HubEventFilter,
+  type HubExportView,
   HubRevokeSchema,
+  type HubSeverity,
   type HubSignIn,
   HubSignInSchema,
+  type HubSpotCheckRequest,
+  HubSpotCheckSchema,
   HubTokenCreateSchema,
   HubTokenExpireSchema,
 } from '../api/hub-admin.ts';
 import { describeErrors } from '../server/route-match.ts';
 import { AdminSessions, SignInLimiter, sameSecret } from './admin-auth.ts';
+import { deviceDetail, deviceViews, knownDevice, receiptsOf, requestSpotCheck } from './admin-devices.ts';
+import { proofOf } from './admin-proof.ts';
 import type { AdminStore } from './admin-store.ts';
+import { exportStatuses } from './exports/targets.ts';
+import { requestRotation } from './rotation.ts';
 import type { HubService } from './service.ts';
 
 export interface AdminHttpOptions {
@@ -42,14 +49,6 @@ const STATIC: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
-};
-
-const BADGE: Record<string, HubChainBadge> = {
-  fork: 'forked',
-  rollback: 'rolled-back',
-  gap: 'gap',
-  'clock-skew': 'clock-skew',
-  silent: 'silent',
 };
 
 const MAX_BODY = 16 * 1024;
@@ -93,8 +92,8 @@ export class AdminHttp {
 
   constructor(o: AdminHttpOptions) {
     this.#o = o;
-    this.sessions = new AdminSessions(o.service.now);
-    this.limiter = new SignInLimiter(o.service.now);
+    this.sessions = new AdminSessions(o.admin.db, o.service.now);
+    this.limiter = new SignInLimiter(o.admin.db, o.service.now);
   }
 
   get adminStore(): AdminStore {
@@ -152,7 +151,7 @@ export class AdminHttp {
     if (req.method === 'POST') this.#checkOrigin(req);
     if (route === `POST ${HUB_ADMIN_PATHS.signIn}`) return this.#signIn(req, res);
     const token = cookieOf(req);
-    const session = this.sessions.get(token);
+    const session = await this.sessions.get(token);
     if (!session || !token)
       throw new WardenError(
         'Unauthorized',
@@ -173,12 +172,12 @@ export class AdminHttp {
       case `GET ${HUB_ADMIN_PATHS.session}`:
         return { name: who, csrf: session.csrf };
       case `POST ${HUB_ADMIN_PATHS.signOut}`:
-        this.sessions.end(token);
+        await this.sessions.end(token);
         res.setHeader('set-cookie', this.#cookie('', 0));
         await admin.record(now, who, 'sign-out', '');
         return { ok: true };
       case `GET ${HUB_ADMIN_PATHS.devices}`:
-        return this.#devices(now);
+        return deviceViews(service, admin, now);
       case `POST ${HUB_ADMIN_PATHS.revoke}`: {
         const { device } = this.#valid<{ device: string }>(HubRevokeSchema, await readJson(req));
         if (!(await service.store.revoke(device, now)))
@@ -212,6 +211,58 @@ export class AdminHttp {
       case `GET ${HUB_ADMIN_PATHS.actions}`:
         return admin.actions();
       default:
+        return this.#deviceRoutes(route, req, url, who, now);
+    }
+  }
+
+  /** A device's detail, receipts, spot-checks and proofs; the exports. */
+  async #deviceRoutes(
+    route: string,
+    req: http.IncomingMessage,
+    url: URL,
+    who: string,
+    now: number,
+  ): Promise<unknown> {
+    const { service, admin } = this.#o;
+    const q = url.searchParams;
+    switch (route) {
+      case `GET ${HUB_ADMIN_PATHS.device}`:
+        return deviceDetail(service, admin, q.get('id') ?? '', now);
+      case `GET ${HUB_ADMIN_PATHS.receipts}`: {
+        const d = await knownDevice(service, q.get('device') ?? '');
+        return receiptsOf(admin, d.id, intParam(q, 'before'), intParam(q, 'limit') ?? 20);
+      }
+      case `POST ${HUB_ADMIN_PATHS.spotCheck}`: {
+        const b = this.#valid<HubSpotCheckRequest>(HubSpotCheckSchema, await readJson(req));
+        return requestSpotCheck(service, admin, b.device, b.seqs, who, now);
+      }
+      case `GET ${HUB_ADMIN_PATHS.proof}`: {
+        const d = await knownDevice(service, q.get('device') ?? '');
+        const seq = intParam(q, 'seq');
+        if (seq === undefined || seq < 1)
+          throw new WardenError('BadRequest', 'seq must be a positive integer');
+        const proof = await proofOf(service, admin, d.id, seq);
+        await admin.record(now, who, 'record.prove', `${d.id}.${seq}`);
+        return proof;
+      }
+      case `POST ${HUB_ADMIN_PATHS.rotate}`: {
+        const { device } = this.#valid<{ device: string }>(HubRevokeSchema, await readJson(req));
+        return requestRotation(service, admin, device, who, now);
+      }
+      case `GET ${HUB_ADMIN_PATHS.exports}`:
+        return (await exportStatuses(service.store)).map(
+          (t): HubExportView => ({
+            name: t.name,
+            kind: t.kind,
+            target: t.target,
+            lag: t.lag,
+            exported: t.exported,
+            lastAttempt: t.lastAttempt,
+            lastSuccess: t.lastSuccess,
+            lastError: t.lastError,
+          }),
+        );
+      default:
         throw new WardenError('NotFound', `no admin route ${route}`);
     }
   }
@@ -229,83 +280,54 @@ export class AdminHttp {
   async #signIn(req: http.IncomingMessage, res: http.ServerResponse): Promise<unknown> {
     const b = this.#valid<HubSignIn>(HubSignInSchema, await readJson(req));
     const keys = [`name:${b.name}`, `addr:${req.socket.remoteAddress ?? '?'}`];
-    const wait = this.limiter.retryAfter(keys);
+    const wait = await this.limiter.retryAfter(keys);
     if (wait > 0)
       throw new WardenError('RateLimited', 'too many failed sign-ins', `Wait ${wait} s.`, {
         retryAfter: wait,
       });
     const now = this.#o.service.now();
     if (!(await this.#o.admin.verify(b.name, b.password))) {
-      this.limiter.fail(keys);
+      await this.limiter.fail(keys);
       await this.#o.admin.record(now, b.name, 'sign-in.failed', req.socket.remoteAddress ?? '');
       throw new WardenError('Unauthorized', 'wrong name or password');
     }
-    this.limiter.succeed(keys);
-    const s = this.sessions.create(b.name);
+    await this.limiter.succeed(keys);
+    const s = await this.sessions.create(b.name);
     res.setHeader('set-cookie', this.#cookie(s.token, HUB_ADMIN_LIMITS.sessionTtlMs / 1000));
     await this.#o.admin.record(now, b.name, 'sign-in', req.socket.remoteAddress ?? '');
     return { name: b.name, csrf: s.csrf };
   }
 
   #filter(q: URLSearchParams): HubEventFilter {
-    const int = (k: string): number | undefined => {
-      const v = q.get(k);
-      if (v === null || v === '') return undefined;
-      if (!/^-?\d{1,16}$/.test(v)) throw new WardenError('BadRequest', `${k} must be an integer`);
-      return Number(v);
-    };
     const str = (k: string): string | undefined => {
       const v = q.get(k);
       if (v && v.length > 1024) throw new WardenError('BadRequest', `${k} is too long`);
       return v || undefined;
     };
+    const severity = str('severity');
+    if (severity !== undefined && !(HUB_SEVERITIES as readonly string[]).includes(severity))
+      throw new WardenError('BadRequest', `severity must be one of ${HUB_SEVERITIES.join(', ')}`);
     return {
       device: str('device'),
+      user: str('user'),
+      sandbox: str('sandbox'),
+      severity: severity as HubSeverity | undefined,
       kind: str('kind'),
       host: str('host'),
       outcome: str('outcome'),
-      from: int('from'),
-      to: int('to'),
+      from: intParam(q, 'from'),
+      to: intParam(q, 'to'),
       cursor: str('cursor'),
-      limit: int('limit'),
+      limit: intParam(q, 'limit'),
     };
   }
+}
 
-  async #devices(now: number): Promise<HubDeviceView[]> {
-    const [devices, alerts] = await Promise.all([
-      this.#o.service.store.devices(),
-      this.#o.admin.alerts(5000),
-    ]);
-    const open = new Map<string, Set<HubChainBadge>>();
-    for (const a of alerts) {
-      const badge = BADGE[a.kind];
-      if (a.ack || !badge) continue;
-      const set = open.get(a.device) ?? new Set();
-      set.add(badge);
-      open.set(a.device, set);
-    }
-    const out: HubDeviceView[] = [];
-    for (const d of devices) {
-      const badges = [...(open.get(d.id) ?? [])];
-      if (d.revokedAt !== null) badges.unshift('revoked');
-      const headTime = d.head && d.backlog ? await this.#o.admin.recordTime(d.id, d.head.seq) : null;
-      out.push({
-        id: d.id,
-        user: d.user,
-        machine: d.machine,
-        os: d.os,
-        version: d.version,
-        enrolledAt: d.enrolledAt,
-        lastSeen: d.lastSeen,
-        lagMs: headTime === null ? (d.backlog === 0 ? 0 : null) : Math.max(0, now - headTime),
-        backlog: d.backlog,
-        headSeq: d.head?.seq ?? null,
-        badges: badges.length ? badges : ['ok'],
-        fingerprint: `SHA256:${createHash('sha256').update(Buffer.from(d.publicKey, 'base64')).digest('base64').replace(/=+$/, '')}`,
-        revokedAt: d.revokedAt,
-        ...(this.#o.service.policies ? { policy: await this.#o.service.policies.deviceView(d.id) } : {}),
-      });
-    }
-    return out;
-  }
+function intParam(q: URLSearchParams, k: string): number | undefined {
+  const v = q.get(k);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d{1,16}$/.test(v)) throw new WardenError('BadRequest', `${k} must be an integer`);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new WardenError('BadRequest', `${k} is out of range`);
+  return n;
 }

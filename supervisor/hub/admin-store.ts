@@ -1,6 +1,6 @@
 // What the hub's admin page reads and changes: admin accounts (scrypt), the chained table of
-// admin actions, alert acknowledgements, enrollment tokens, and events across devices with
-// keyset paging (a (time, device, seq) cursor; never OFFSET).
+// admin actions, alert acknowledgements, enrollment tokens, and events across devices
+// (admin-events.ts).
 
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -11,11 +11,11 @@ import type {
   HubAlertView,
   HubEventFilter,
   HubEventPage,
-  HubEventView,
   HubTokenView,
 } from '../api/hub-admin.ts';
 import { HUB_ADMIN_LIMITS } from '../api/hub-admin.ts';
 import type { AdminDb } from './admin-db.ts';
+import { eventsPage } from './admin-events.ts';
 
 const scryptAsync = promisify(scrypt) as (
   pw: string,
@@ -197,68 +197,7 @@ export class AdminStore {
     });
   }
 
-  async events(f: HubEventFilter): Promise<HubEventPage> {
-    const limit = Math.min(Math.max(f.limit ?? 50, 1), HUB_ADMIN_LIMITS.eventsPageMax);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const eq = (col: string, v: string | undefined) => {
-      if (v) {
-        where.push(`${col} = ?`);
-        params.push(v);
-      }
-    };
-    eq('device', f.device);
-    eq('kind', f.kind);
-    eq('host', f.host);
-    eq('outcome', f.outcome);
-    if (f.from !== undefined) {
-      where.push('time >= ?');
-      params.push(f.from);
-    }
-    if (f.to !== undefined) {
-      where.push('time < ?');
-      params.push(f.to);
-    }
-    if (f.cursor) {
-      const c = parseCursor(f.cursor);
-      // A row-value comparison: both SQLite and PostgreSQL seek the (time, device, seq) index with it.
-      where.push('(time, device, seq) < (?, ?, ?)');
-      params.push(c.time, c.device, c.seq);
-    }
-    params.push(limit + 1);
-    const rows = await this.db.all<Record<string, unknown>>(
-      'SELECT device, seq, time, kind, "user", host, outcome, sandbox_id, body, hash FROM records ' +
-        `${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY time DESC, device DESC, seq DESC LIMIT ?`,
-      params,
-    );
-    const events: HubEventView[] = rows.slice(0, limit).map((r) => ({
-      device: String(r.device),
-      seq: num(r.seq),
-      time: num(r.time),
-      kind: String(r.kind),
-      user: String(r.user),
-      host: r.host == null ? null : String(r.host),
-      outcome: r.outcome == null ? null : String(r.outcome),
-      sandboxId: r.sandbox_id == null ? null : String(r.sandbox_id),
-      body: String(r.body),
-      hash: String(r.hash),
-    }));
-    const last = events.at(-1);
-    return { events, next: rows.length > limit && last ? formatCursor(last) : null };
+  events(f: HubEventFilter): Promise<HubEventPage> {
+    return eventsPage(this.db, f);
   }
-}
-
-export function formatCursor(e: Pick<HubEventView, 'time' | 'device' | 'seq'>): string {
-  return `${e.time}.${e.device}.${e.seq}`;
-}
-
-export function parseCursor(text: string): { time: number; device: string; seq: number } {
-  const m = /^(-?\d{1,16})\.([0-9A-Za-z_-]{1,128})\.(\d{1,16})$/.exec(text);
-  if (!m)
-    throw new WardenError(
-      'BadRequest',
-      'invalid events cursor',
-      'Pass back the `next` of the previous page.',
-    );
-  return { time: Number(m[1]), device: m[2]!, seq: Number(m[3]) };
 }

@@ -17,6 +17,7 @@ import {
   type HubEnrollRequest,
   HubEnrollRequestSchema,
   HubHeartbeatRequestSchema,
+  HubRotateRequestSchema,
 } from '../api/hub.ts';
 import { decodeBatch } from '../hub-protocol/batch.ts';
 import { deviceIdOf } from '../hub-protocol/enrollment.ts';
@@ -27,6 +28,7 @@ import { ed25519PublicKeyObject } from '../tlog/note.ts';
 import type { AdminHttp } from './admin-http.ts';
 import { EXPORT_PATH, type ExportStream } from './exports/stream.ts';
 import { activeDevice } from './ingest.ts';
+import { completeRotation, rotationPending } from './rotation.ts';
 import type { HubService } from './service.ts';
 import type { DeviceRow } from './store.ts';
 
@@ -81,7 +83,7 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
 export class HubServer {
   readonly #o: HubServerOptions;
   readonly #server: http.Server;
-  readonly #validate: Record<'enroll' | 'heartbeat' | 'challenge', ValidateFunction>;
+  readonly #validate: Record<'enroll' | 'heartbeat' | 'challenge' | 'rotate', ValidateFunction>;
   #inflight = 0;
 
   constructor(o: HubServerOptions) {
@@ -98,6 +100,7 @@ export class HubServer {
       enroll: ajv.compile(HubEnrollRequestSchema),
       heartbeat: ajv.compile(HubHeartbeatRequestSchema),
       challenge: ajv.compile(HubChallengeAnswerSchema),
+      rotate: ajv.compile(HubRotateRequestSchema),
     };
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.#handle(req, res);
     this.#server = o.tls
@@ -221,7 +224,7 @@ export class HubServer {
     res.end(JSON.stringify(envelope));
   }
 
-  #json<T>(kind: 'enroll' | 'heartbeat' | 'challenge', body: Buffer): T {
+  #json<T>(kind: 'enroll' | 'heartbeat' | 'challenge' | 'rotate', body: Buffer): T {
     let value: unknown;
     try {
       value = JSON.parse(body.toString('utf8'));
@@ -292,7 +295,15 @@ export class HubServer {
       }
       case `POST ${HUB_PATHS.heartbeat}`: {
         const device = await this.#authenticate(method, path, headers, body);
-        return service.heartbeat(device, this.#json('heartbeat', body), seenSize);
+        const beat = await service.heartbeat(device, this.#json('heartbeat', body), seenSize);
+        const admin = this.#o.admin?.adminStore;
+        return admin && (await rotationPending(admin, device.id)) ? { ...beat, rotate: true } : beat;
+      }
+      case `POST ${HUB_PATHS.rotate}`: {
+        const device = await this.#authenticate(method, path, headers, body);
+        const admin = this.#o.admin?.adminStore;
+        if (!admin) throw new WardenError('NotFound', 'this hub rotates no keys (no admin side)');
+        return completeRotation(admin, device, this.#json('rotate', body), service.now());
       }
       case `GET ${HUB_PATHS.policy}`: {
         const device = await this.#authenticate(method, path, headers, body);

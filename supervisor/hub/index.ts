@@ -7,7 +7,9 @@ export { HubServer, type HubServerOptions, isLoopbackHost } from './http-server.
 export { openAdminHttp, openAdminStore } from './open-admin.ts';
 export { openHub, openHubStore } from './open-hub.ts';
 export { ALL_DEVICES, HubPolicies, type StoredPolicy } from './policies.ts';
+export { requestRotation } from './rotation.ts';
 export { HubService, type HubServiceOptions } from './service.ts';
 export { defaultHubHome, hubPaths, readHubInfo, writeHubInfo } from './state.ts';
 export type { AlertRow, DeviceRow, HubStore } from './store.ts';
+export { alertVerifyProblems, sweepLag } from './sweeps.ts';
 export { type HubVerifyReport, verifyHub } from './verify.ts';

@@ -112,6 +112,12 @@ export class HubService {
         'expired-token': 'the enrollment token has expired',
         'spent-token': 'the enrollment token was already used',
       }[outcome];
+      await this.#alertOnce(
+        id,
+        'enroll-failed',
+        null,
+        `failed enrollment of ${req.user}@${req.machine}: ${why}`,
+      );
       throw new WardenError('Unauthorized', why, 'Ask IT for a new token: warden hub token create.');
     }
     const device = (await this.store.device(id))!;
@@ -291,7 +297,7 @@ export class HubService {
 
   async #alertOnce(
     device: string,
-    kind: 'clock-skew' | 'rollback' | 'fork',
+    kind: 'clock-skew' | 'rollback' | 'fork' | 'enroll-failed',
     seq: number | null,
     message: string,
   ) {

@@ -1,6 +1,7 @@
 // The device's Ed25519 key for the team hub, kept like Warden's other keys: a file in the
 // home folder, owner-only (0600), written atomically, never printed or logged. The device id
-// is derived from the public key (hub-protocol `deviceIdOf`).
+// is derived from the enrolled public key (hub-protocol `deviceIdOf`); a rotated key keeps
+// the enrolled id, written after the seed on the same line.
 
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -16,9 +17,14 @@ export interface DeviceKey {
   deviceId: string;
 }
 
-function fromPrivate(privateKey: KeyObject): DeviceKey {
+function fromPrivate(privateKey: KeyObject, deviceId?: string): DeviceKey {
   const publicKey = rawPublicKey(privateKey);
-  return { privateKey, publicKey, deviceId: deviceIdOf(publicKey) };
+  return { privateKey, publicKey, deviceId: deviceId ?? deviceIdOf(publicKey) };
+}
+
+/** A new key for the device `deviceId` (rotation: the id stays the enrolled one). */
+export function rotatedDeviceKey(deviceId: string): DeviceKey {
+  return fromPrivate(generateKeyPairSync('ed25519').privateKey, deviceId);
 }
 
 /** A new key, in memory until the hub accepts it. */
@@ -28,7 +34,9 @@ export function newDeviceKey(): DeviceKey {
 
 /** Keep the key in `file` (replacing an earlier enrollment's). */
 export async function saveDeviceKey(file: string, key: DeviceKey): Promise<void> {
-  await writeFileAtomic(file, `${rawSeed(key.privateKey).toString('base64')}\n`, { mode: 0o600 });
+  const seed = rawSeed(key.privateKey).toString('base64');
+  const rotated = key.deviceId !== deviceIdOf(key.publicKey);
+  await writeFileAtomic(file, `${seed}${rotated ? ` ${key.deviceId}` : ''}\n`, { mode: 0o600 });
 }
 
 /** The key in `file`; refuses a file other users can read, or one that is damaged. */
@@ -52,7 +60,9 @@ export async function loadDeviceKey(file: string): Promise<DeviceKey> {
       hint,
     );
   }
-  const seed = Buffer.from(text.trim(), 'base64');
-  if (seed.length !== 32) throw new WardenError('BadRequest', `the device key ${file} is damaged`, hint);
-  return fromPrivate(ed25519PrivateKeyObject(seed));
+  const [seedText = '', id, ...rest] = text.trim().split(' ');
+  const seed = Buffer.from(seedText, 'base64');
+  if (seed.length !== 32 || rest.length > 0 || (id !== undefined && !/^[0-9a-f]{32}$/.test(id)))
+    throw new WardenError('BadRequest', `the device key ${file} is damaged`, hint);
+  return fromPrivate(ed25519PrivateKeyObject(seed), id);
 }

@@ -35,6 +35,7 @@ import type { SyncLinkOptions } from './options.ts';
 import { classify, type Failure } from './outcome.ts';
 import { type PreparedBatch, prepareBatch } from './prepare.ts';
 import { DEFAULT_RETRY, retryDelay } from './retry.ts';
+import { rotateDeviceKey } from './rotate.ts';
 import { syncStatus } from './status.ts';
 
 const ajv = new Ajv({ strict: false });
@@ -322,6 +323,9 @@ export class SyncLink {
     if (this.#o.organisation && beat.policy !== undefined) {
       await this.#o.organisation.offered(beat.policy, () => this.#fetchPolicy(), this.#verifier!);
     }
+    // IT asked for a new device key (rotate.ts): from now on only the new key signs.
+    if (beat.rotate)
+      this.#target = { ...this.#target!, key: await rotateDeviceKey(this.#target!, this.#o.keyFile) };
     this.#succeeded();
   }
 

@@ -4,32 +4,19 @@
 // checker), and that acknowledgement's receipt: the hub's signed checkpoint and the
 // inclusion proof of the batch's leaf. Anyone with the hub's public key checks it offline.
 
-import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
-import { HubReceiptSchema, HubRecordSchema } from '../api/hub.ts';
 import { type ChainRow, rowHash } from '../audit/chain.ts';
 import type { SyncLedger } from '../audit/sync-ledger.ts';
+import {
+  type AuditProof,
+  AuditProofSchema,
+  MAX_PROOF_RECORDS,
+  PROOF_FORMAT,
+} from '../hub-protocol/proof-format.ts';
 import { ReceiptError, verifyReceipt } from '../hub-protocol/receipt.ts';
 import { parseVerifierKey } from '../tlog/note.ts';
 
-export const PROOF_FORMAT = 'warden-audit-proof/v1';
-/** A proof's segment is at most this long (the next receipt is usually one batch away). */
-export const MAX_PROOF_RECORDS = 100_000;
-
-export const AuditProofSchema = Type.Object(
-  {
-    format: Type.Literal(PROOF_FORMAT),
-    /** The hub's verifier key and log origin, as enrolled. */
-    hubKey: Type.String({ maxLength: 600 }),
-    origin: Type.String({ maxLength: 1024 }),
-    device: Type.String({ pattern: '^[0-9a-f]{32}$' }),
-    seq: Type.Integer({ minimum: 1 }),
-    records: Type.Array(HubRecordSchema, { minItems: 1, maxItems: MAX_PROOF_RECORDS }),
-    receipt: HubReceiptSchema,
-  },
-  { additionalProperties: false },
-);
-export type AuditProof = Static<typeof AuditProofSchema>;
+export { type AuditProof, AuditProofSchema, MAX_PROOF_RECORDS, PROOF_FORMAT };
 
 const validProof = new Ajv({ strict: false }).compile(AuditProofSchema);
 

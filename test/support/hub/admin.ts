@@ -27,9 +27,13 @@ export interface AdminHub extends TestHub {
 export async function startAdminHub(
   t: TestContext,
   kind: StoreKind,
-  o: { webRoot?: string; now?: () => number } = {},
+  o: { webRoot?: string; now?: () => number; home?: string; db?: string } = {},
 ): Promise<AdminHub> {
-  const hub = await startTestHub(t, kind, o.now ? { now: o.now } : {});
+  const hub = await startTestHub(t, kind, {
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.home ? { home: o.home } : {}),
+    ...(o.db ? { db: o.db } : {}),
+  });
   const admin = await openAdminHttp(hub.service, {
     home: hub.home,
     db: hub.db,
