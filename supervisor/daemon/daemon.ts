@@ -33,6 +33,7 @@ import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { SandboxTraffic } from '../sandboxes/traffic.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
+import { SpendService, spendHandlers } from '../spend/index.ts';
 import { SyncLink } from '../sync/index.ts';
 import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
@@ -59,6 +60,8 @@ export class Daemon {
   readonly images: ImageStore;
   /** Long work (image builds, agent installs), shown with progress and cancel. */
   readonly tasks = new TaskBoard();
+  /** Model spend: the meters of model API answers, the totals and the budgets. */
+  readonly spend = new SpendService();
   readonly log: Logger;
   readonly ca: CertificateAuthority;
   /** The audit trail, read-only (queries, verify); writes go through the writer thread. */
@@ -145,8 +148,10 @@ export class Daemon {
       secrets,
       gate: () => this.fault,
       log: this.log,
+      spend: this.spend,
       tunnelIdleMs: opts.tunnelIdleMs,
     };
+    this.bus.subscribe((e) => this.spend.record(e));
     sandboxes = new Sandboxes({
       svc,
       base: () => layers.base(),
@@ -226,6 +231,7 @@ export class Daemon {
           emit,
         }),
         ...taskHandlers(this.tasks),
+        ...spendHandlers(this.spend),
         ...syncHandlers(this.sync, emit),
         ...sandboxHandlers({
           sandboxes,

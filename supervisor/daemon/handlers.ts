@@ -62,6 +62,7 @@ type ElsewhereRoutes =
   | 'DELETE /v1/listeners/:sandboxId'
   | 'POST /v1/listeners/:sandboxId/rules'
   | 'GET /v1/tasks'
+  | 'GET /v1/spend'
   | 'POST /v1/tasks/:taskId/cancel';
 
 function layerText(l: PolicyLayer): PolicyLayerText {
