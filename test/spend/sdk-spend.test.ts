@@ -6,10 +6,12 @@
 // reached is refused with a 429 in the provider's error shape, which the SDK throws.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { ProxyAgent, fetch as undiciFetch } from 'undici';
@@ -171,6 +173,18 @@ test('the usage of each API, streamed or not, is read, priced and shown in GET /
   );
   const claudeRow = mine.models.find((m) => m.model === 'stub-claude-1');
   assert.equal(claudeRow?.requests, 2);
+
+  // `warden spend` as a user runs it, against this daemon.
+  const cli = await new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url)), 'spend', '--sandbox', sandboxId],
+      { env: { ...process.env, WARDEN_HOME: d.home }, timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    ),
+  );
+  assert.match(cli, new RegExp(`${sandboxId} +stub-claude-1 +2 +240 +80 +90 +\\$0\\.0022`));
+  assert.match(cli, /today 1670 tokens \$0\.0058/);
 
   // The audit keeps it: the OCSF record's unmapped.usage.
   type Unmapped = { usage?: Record<string, unknown> };
