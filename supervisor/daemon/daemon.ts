@@ -45,6 +45,7 @@ import { metricsHandlers } from './metrics-handlers.ts';
 import { openAuditTrail } from './open-audit.ts';
 import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
+import { replaySpend } from './spend-replay.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
 import { syncHandlers } from './sync-handlers.ts';
 import { OneTimeCodes } from './ui-codes.ts';
@@ -151,6 +152,8 @@ export class Daemon {
       spend: this.spend,
       tunnelIdleMs: opts.tunnelIdleMs,
     };
+    const replayed = replaySpend(audit, this.spend.ledger, new Date());
+    if (replayed > 0) this.log.info(`spend: ${replayed} metered requests read back from the audit trail`);
     this.bus.subscribe((e) => this.spend.record(e));
     sandboxes = new Sandboxes({
       svc,

@@ -23,6 +23,7 @@ import { type SpendStub, startSpendStub } from '../support/model-spend-stubs.ts'
 let d: TestDaemon;
 let stub: SpendStub;
 let caDir: string;
+let stubCaPem: string;
 
 const policy = (extra = '') =>
   [
@@ -51,6 +52,7 @@ const policy = (extra = '') =>
 before(async () => {
   caDir = await mkdtemp(path.join(os.tmpdir(), 'warden-spend-ca-'));
   const ca = await CertificateAuthority.loadOrCreate(caDir);
+  stubCaPem = ca.certPem;
   stub = await startSpendStub(ca);
   d = await startTestDaemon({ upstreamCa: [ca.certPem], resolve: { 'models.test': '127.0.0.1' } });
 });
@@ -300,4 +302,14 @@ test('a budget reached: the SDKs throw the provider-shaped 429, and the stub is 
       e.type === 'request.decided' && e.sandboxId === sandboxId && e.status === 429 && e.outcome === 'denied',
   );
   assert.ok(decided, 'the refusal is in the audit as a denied request');
+});
+
+test('the totals survive a daemon restart: they are read back from the audit trail', async () => {
+  const before = await d.client.call('GET /v1/spend');
+  assert.ok(before.sandboxes.length >= 4, 'the earlier tests spent');
+  await d.daemon.stop();
+  const home = d.home;
+  d = await startTestDaemon({ home, upstreamCa: [stubCaPem], resolve: { 'models.test': '127.0.0.1' } });
+  const after = await d.client.call('GET /v1/spend');
+  assert.deepEqual(after.sandboxes, before.sandboxes);
 });
