@@ -137,7 +137,6 @@ export const PolicyDocumentSchema = Type.Object(
             { additionalProperties: false },
           ),
         ),
-        budgets: Type.Optional(BudgetsSchema),
         approvals: Type.Optional(
           Type.Object(
             {
@@ -152,6 +151,7 @@ export const PolicyDocumentSchema = Type.Object(
             { additionalProperties: false },
           ),
         ),
+        budgets: Type.Optional(BudgetsSchema),
       },
       { additionalProperties: false },
     ),
