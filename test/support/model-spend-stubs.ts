@@ -6,7 +6,7 @@
 // (POST /v1/responses; SSE … response.completed). Each API reports its own fixed usage
 // (USAGE) so a test can tell them apart. `mode` changes how the next answers go: `cut`
 // sends the start of a stream and then resets the connection; `gzip` compresses answers
-// even though the request asked for identity.
+// even though the request asked for identity; `bad-gzip` says gzip and is not.
 
 import type http from 'node:http';
 import https from 'node:https';
@@ -38,7 +38,7 @@ export const USAGE = {
 
 export interface SpendStub {
   port: number;
-  mode: 'normal' | 'cut' | 'gzip';
+  mode: 'normal' | 'cut' | 'gzip' | 'bad-gzip';
   /** The accept-encoding of each request, in order. */
   acceptEncodings: Array<string | undefined>;
   close(): Promise<void>;
@@ -187,6 +187,11 @@ export function startSpendStub(ca: CertificateAuthority): Promise<SpendStub> {
         try {
           body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
         } catch {}
+        if (stub.mode === 'bad-gzip') {
+          // Says gzip, is not: the relay passes it on as sent, the meter cannot read it.
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+          return res.end('{"usage":{"input_tokens":999999}} not gzip at all');
+        }
         const s = sender(res, stub.mode === 'gzip');
         const cut = stub.mode === 'cut';
         const path = (req.url ?? '').split('?')[0];
