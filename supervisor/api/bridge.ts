@@ -33,6 +33,7 @@ export const BRIDGE_METHODS = {
   listPresets: 'GET /v1/presets',
   sandboxMetrics: 'GET /v1/metrics/sandboxes',
   listTasks: 'GET /v1/tasks',
+  modelSpend: 'GET /v1/spend',
   listAgents: 'GET /v1/agents',
   addAgent: 'POST /v1/agents',
   cancelTask: 'POST /v1/tasks/:taskId/cancel',

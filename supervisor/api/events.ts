@@ -10,6 +10,7 @@ import type {
 } from './approval-types.ts';
 import type { LifecycleState } from './lifecycle.ts';
 import type { Action, Decision, LayerName, PolicyDiff, RuleRef, Scheme } from './policy-types.ts';
+import type { RequestUsage } from './spend.ts';
 import type { TaskEvent } from './tasks.ts';
 
 /** Who a record is about: the sandbox (agent) and the human who started it. */
@@ -77,6 +78,8 @@ export interface RequestEndedEvent extends Identity {
   bytesDown: number;
   /** From the request's arrival to its end. */
   durationMs: number;
+  /** A model API request's token usage and cost, read from its answer (supervisor/spend). */
+  usage?: RequestUsage;
 }
 
 export interface ApprovalView extends Identity {

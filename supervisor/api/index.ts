@@ -65,6 +65,7 @@ export type {
 export { EVENTS_PATH, routePath, UI_SESSION_PATH } from './routes.ts';
 export type * from './sandbox-types.ts';
 export { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from './sandbox-types.ts';
+export type * from './spend.ts';
 export type { SseEvent } from './sse.ts';
 export { encodeSse, SseParser } from './sse.ts';
 export type * from './sync-types.ts';

@@ -92,6 +92,57 @@ export const UpstreamSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const PriceSchema = Type.Object(
+  {
+    model: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'The start of the model names this price is for (the longest match wins).',
+    }),
+    input: Type.Number({ minimum: 0, description: 'US dollars per million input tokens.' }),
+    output: Type.Number({ minimum: 0, description: 'US dollars per million output tokens.' }),
+    cacheRead: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Per million cached input tokens read (default: input).' }),
+    ),
+    cacheWrite: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Per million tokens written to the cache (default: input).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BudgetLimitSchema = Type.Object(
+  {
+    per: Type.Union([Type.Literal('day'), Type.Literal('month')], {
+      description: 'The UTC day or month the limit is of.',
+    }),
+    tokens: Type.Optional(Type.Integer({ minimum: 0, description: 'All tokens (input, output, cache).' })),
+    usd: Type.Optional(Type.Number({ minimum: 0, description: 'Cost in US dollars from the price table.' })),
+    action: Type.Optional(
+      Type.Literal('deny', {
+        description:
+          "At the limit, model API requests are answered with a 429 in the provider's own error shape.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const BudgetsSchema = Type.Object(
+  {
+    hosts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+        maxItems: 64,
+        description:
+          'Model API hosts besides api.anthropic.com and api.openai.com (a gateway, a stand-in): their answers are metered.',
+      }),
+    ),
+    limits: Type.Optional(Type.Array(BudgetLimitSchema, { maxItems: 16 })),
+    prices: Type.Optional(Type.Array(PriceSchema, { maxItems: 256 })),
+  },
+  { additionalProperties: false },
+);
+
 export const PolicyDocumentSchema = Type.Object(
   {
     apiVersion: Type.Literal(POLICY_API_VERSION),
@@ -130,6 +181,7 @@ export const PolicyDocumentSchema = Type.Object(
             { additionalProperties: false },
           ),
         ),
+        budgets: Type.Optional(BudgetsSchema),
       },
       { additionalProperties: false },
     ),
@@ -140,3 +192,5 @@ export const PolicyDocumentSchema = Type.Object(
 export type RuleSpec = Static<typeof RuleSpecSchema>;
 export type UpstreamSpec = Static<typeof UpstreamSpecSchema>;
 export type PolicyDocument = Static<typeof PolicyDocumentSchema>;
+export type BudgetsSpec = Static<typeof BudgetsSchema>;
+export type BudgetLimit = Static<typeof BudgetLimitSchema>;

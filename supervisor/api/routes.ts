@@ -41,6 +41,7 @@ import type {
   SandboxMetricsResponse,
   SandboxView,
 } from './sandbox-types.ts';
+import type { SpendView } from './spend.ts';
 import type { SyncEnrollRequest, SyncEnrollResponse, SyncStatus } from './sync-types.ts';
 import type { CancelTaskResponse, TaskView } from './tasks.ts';
 import type { TerminalSize } from './terminal.ts';
@@ -173,6 +174,8 @@ export interface ApiRoutes {
   /** Removes every installed version of an agent. */
   'DELETE /v1/agents/:name': { params: { name: string }; body: undefined; response: RemoveAgentResponse };
   'POST /v1/ui': { params: Record<string, never>; body: undefined; response: UiResponse };
+  /** Model spend this UTC day and month, per sandbox and per model (supervisor/api/spend.ts). */
+  'GET /v1/spend': { params: Record<string, never>; body: undefined; response: SpendView };
   /** Long work running now, then the newest that ended (supervisor/api/tasks.ts). */
   'GET /v1/tasks': { params: Record<string, never>; body: undefined; response: TaskView[] };
   /** Asks a running task to stop; it ends as cancelled once its work has stopped. */

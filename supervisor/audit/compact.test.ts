@@ -82,6 +82,35 @@ function decisionFirstShapes(): WardenEvent[] {
       bytesDown: 5,
       durationMs: 12.5,
     },
+    {
+      type: 'request.ended',
+      id: 'req-usage',
+      time: '2026-11-03T10:00:02.000Z',
+      sandboxId: decided.sandboxId,
+      user: decided.user,
+      method: 'POST',
+      scheme: 'https',
+      host: 'api.anthropic.com',
+      port: 443,
+      path: '/v1/messages',
+      outcome: 'allowed',
+      reason: 'ok',
+      bytesUp: 10,
+      bytesDown: 20,
+      durationMs: 3,
+      // A field beyond the usage's shape never reaches the database.
+      usage: {
+        api: 'anthropic.messages',
+        model: 'claude-sonnet-4-5',
+        inputTokens: 12,
+        outputTokens: 40,
+        cacheReadTokens: 7,
+        cacheWriteTokens: 3,
+        costUsd: 0.000677,
+        incomplete: 'the answer was cut before its end',
+        secret: 'sk-never-stored',
+      } as never,
+    },
     { ...pending, approval: { ...pending.approval, query: 'token=wdn_ph_x&d=1' } },
     { ...(sampleEvents()[4] as WardenEvent), query: 'a=1' } as WardenEvent,
   ];
@@ -159,4 +188,22 @@ test('the append path writes the canonical JSON of the compact event', () => {
   }
   assert.throws(() => appended(requestEvent(1, { durationMs: Number.NaN })), TypeError);
   assert.throws(() => appended(requestEvent(1, { bytesUp: 1n as never })), TypeError);
+});
+
+test('a request.ended with model usage keeps the usage fields only, and maps them to unmapped.usage', () => {
+  const event = decisionFirstShapes()[2] as StoredEvent;
+  const text = JSON.stringify(compactEvent(event));
+  assert.equal(text.includes('sk-never-stored'), false);
+  const o: Loose = toOcsf(event as WardenEvent, CTX, NOW).ocsf;
+  assert.deepEqual(o.unmapped.usage, {
+    api: 'anthropic.messages',
+    model: 'claude-sonnet-4-5',
+    input_tokens: 12,
+    output_tokens: 40,
+    cache_read_tokens: 7,
+    cache_write_tokens: 3,
+    cost_usd: 0.000677,
+    incomplete: 'the answer was cut before its end',
+  });
+  assert.match(o.message, /claude-sonnet-4-5 12\+10 in 40 out tokens/);
 });

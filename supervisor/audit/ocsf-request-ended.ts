@@ -22,7 +22,7 @@ export function mapRequestEnded(e: RequestEndedEvent, time: number, ctx: OcsfCon
     activityName: activity.name,
     severityId: ok ? 1 : 2,
     statusId: ok ? 1 : 2,
-    message: `${e.method.toUpperCase()} ${e.scheme}://${e.host}${e.path} ended (${e.outcome.replace('_', ' ')}, ${bytes} bytes): ${e.reason}`,
+    message: `${e.method.toUpperCase()} ${e.scheme}://${e.host}${e.path} ended (${e.outcome.replace('_', ' ')}, ${bytes} bytes${tokens(e)}): ${e.reason}`,
   });
   return {
     kind: e.type,
@@ -47,7 +47,28 @@ export function mapRequestEnded(e: RequestEndedEvent, time: number, ctx: OcsfCon
         status: e.status,
         outcome: e.outcome,
         reason: e.reason,
+        ...(e.usage ? { usage: usageOf(e.usage) } : {}),
       },
     },
+  };
+}
+
+function tokens(e: RequestEndedEvent): string {
+  const u = e.usage;
+  if (!u) return '';
+  return `, ${u.model} ${u.inputTokens}+${u.cacheReadTokens + u.cacheWriteTokens} in ${u.outputTokens} out tokens`;
+}
+
+/** A model API request's usage, as the OCSF record's `unmapped.usage`. */
+function usageOf(u: NonNullable<RequestEndedEvent['usage']>): Record<string, unknown> {
+  return {
+    api: u.api,
+    model: u.model,
+    input_tokens: u.inputTokens,
+    output_tokens: u.outputTokens,
+    cache_read_tokens: u.cacheReadTokens,
+    cache_write_tokens: u.cacheWriteTokens,
+    cost_usd: u.costUsd,
+    ...(u.incomplete ? { incomplete: u.incomplete } : {}),
   };
 }

@@ -23,6 +23,7 @@ export const commandModules: CommandModule[] = [
   },
   { names: ['agent'], load: async () => [(await import('./agent-command.ts')).agentCommand] },
   { names: ['tasks'], load: async () => [(await import('./tasks-command.ts')).tasksCommand] },
+  { names: ['spend'], load: async () => [(await import('./spend-command.ts')).spendCommand] },
   { names: ['image'], load: async () => [(await import('./image-command.ts')).imageCommand] },
   { names: ['doctor'], load: async () => [(await import('./doctor-command.ts')).doctorCommand] },
   { names: ['proxy'], load: async () => [(await import('./proxy-command.ts')).proxyCommand] },

@@ -34,6 +34,7 @@ import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { SandboxTraffic } from '../sandboxes/traffic.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
+import { SpendService, spendHandlers } from '../spend/index.ts';
 import { SyncLink } from '../sync/index.ts';
 import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
@@ -47,6 +48,7 @@ import { openAuditTrail } from './open-audit.ts';
 import { daemonOrganisation, type OrganisationSources } from './organisation-sources.ts';
 import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
+import { replaySpend } from './spend-replay.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
 import { syncHandlers } from './sync-handlers.ts';
 import { OneTimeCodes } from './ui-codes.ts';
@@ -62,6 +64,8 @@ export class Daemon {
   readonly images: ImageStore;
   /** Long work (image builds, agent installs), shown with progress and cancel. */
   readonly tasks = new TaskBoard();
+  /** Model spend: the meters of model API answers, the totals and the budgets. */
+  readonly spend = new SpendService();
   readonly log: Logger;
   readonly ca: CertificateAuthority;
   /** The audit trail, read-only (queries, verify); writes go through the writer thread. */
@@ -164,8 +168,12 @@ export class Daemon {
       secrets,
       gate: () => this.fault,
       log: this.log,
+      spend: this.spend,
       tunnelIdleMs: opts.tunnelIdleMs,
     };
+    const replayed = replaySpend(audit, this.spend.ledger, new Date());
+    if (replayed > 0) this.log.info(`spend: ${replayed} metered requests read back from the audit trail`);
+    this.bus.subscribe((e) => this.spend.record(e));
     sandboxes = new Sandboxes({
       svc,
       base: () => layers.base(),
@@ -251,6 +259,7 @@ export class Daemon {
           emit,
         }),
         ...taskHandlers(this.tasks),
+        ...spendHandlers(this.spend),
         ...syncHandlers(this.sync, emit),
         ...exportHandlers(this.otlpExport),
         ...sandboxHandlers({

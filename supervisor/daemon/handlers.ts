@@ -74,6 +74,7 @@ type ElsewhereRoutes =
   | 'DELETE /v1/listeners/:sandboxId'
   | 'POST /v1/listeners/:sandboxId/rules'
   | 'GET /v1/tasks'
+  | 'GET /v1/spend'
   | 'POST /v1/tasks/:taskId/cancel';
 
 function stateFilter(raw: string | null): ApprovalStateFilter {

@@ -131,7 +131,10 @@ describe('parsePolicy', () => {
       errors[0]?.message,
       'unknown field "extra"; expected one of apiVersion, kind, metadata, spec',
     );
-    assert.equal(errors[1]?.message, 'unknown field "networks"; expected one of network, mcp, approvals');
+    assert.equal(
+      errors[1]?.message,
+      'unknown field "networks"; expected one of network, mcp, approvals, budgets',
+    );
     assert.equal(errors[2]?.message, 'unknown field "rule"; expected one of default, rules, upstreams');
     assert.equal(errors[4]?.message, 'unknown field "timeout"; expected one of timeoutSeconds');
   });
@@ -169,7 +172,7 @@ describe('parsePolicy', () => {
       [
         'missing field "apiVersion" ("warden.dev/v1")',
         'missing field "metadata" (a mapping with name, description)',
-        'missing field "spec" (a mapping with network, mcp, approvals)',
+        'missing field "spec" (a mapping with network, mcp, approvals, budgets)',
       ],
     );
     assert.ok(errors.every((e) => e.line === 1 && e.column === 1 && e.path === ''));

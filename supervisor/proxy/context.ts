@@ -6,6 +6,7 @@ import type { SecureContext } from 'node:tls';
 import type { Identity, WardenEvent } from '../api/index.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import type { Policy } from '../policy/index.ts';
+import type { SpendService } from '../spend/index.ts';
 import type { ProxyCredential } from './credential.ts';
 import type { Resolver } from './resolver.ts';
 import type { UpstreamPool, UpstreamTrust } from './upstream.ts';
@@ -115,6 +116,8 @@ export interface ProxyServices {
   /** Non-null: the reason to fail closed (e.g. the audit store cannot write). */
   gate(): string | null;
   log: Logger;
+  /** Model spend: meters model API answers and holds the budgets (absent: nothing metered). */
+  spend?: SpendService;
   /** How long a tunnel may stay silent before its first byte, TLS handshake or request headers (default 30 s). */
   tunnelIdleMs?: number;
 }

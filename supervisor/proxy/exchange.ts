@@ -6,6 +6,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestFacts } from '../api/index.ts';
 import { mcpServersOf } from '../mcp/index.ts';
+import type { ProviderRefusal } from '../spend/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
@@ -97,6 +98,14 @@ export async function handleExchange(
     };
     return relayMcp({ ...x, check, redactor, signal: aborter.signal, fail, refusal });
   }
+  // A model API request: a used-up budget answers in the provider's shape; else its answer is metered.
+  const spend = svc.spend?.open(sandbox.identity.sandboxId, sandbox.policy(), facts);
+  if (spend && 'refusal' in spend) return refuseOverBudget(res, record, spend.refusal);
+  const meter = spend?.meter;
+  if (meter) {
+    meter.narrow(headers);
+    record.usage = () => meter.usage();
+  }
   record.decide(verdict);
   const named = namedUpstreamTls(svc, sandbox, facts);
   if ('error' in named) return fail(refusal(502, named.error));
@@ -167,6 +176,7 @@ export async function handleExchange(
 
   upstream.on('response', (up) => {
     record.status = up.statusCode;
+    meter?.watch(up);
     // An answer that ends before the whole body was sent: the upstream may never read the
     // rest and would take it for requests nobody decided. The rest is not sent, and the
     // connection is closed, not reused; the client's remaining bytes are read and dropped.
@@ -218,8 +228,17 @@ export async function handleExchange(
   });
   res.once('close', () => {
     if (!res.writableFinished) upstream.destroy();
-    record.finish(verdict);
+    if (meter) void meter.settled().then(() => record.finish(verdict));
+    else record.finish(verdict);
   });
+}
+
+/** A model API request over its sandbox's budget: a 429 in the provider's error shape. */
+function refuseOverBudget(res: http.ServerResponse, record: ExchangeRecord, refusal: ProviderRefusal): void {
+  record.status = refusal.status;
+  res.writeHead(refusal.status, refusal.headers);
+  res.end(refusal.body);
+  record.finish({ outcome: 'denied', rule: null, reason: refusal.reason, decidedBy: 'proxy' });
 }
 
 export function upstreamErrorReason(

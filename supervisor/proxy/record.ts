@@ -5,7 +5,13 @@
 // closing a listener ends them before the daemon closes its audit writer.
 
 import { randomUUID } from 'node:crypto';
-import type { RequestDecidedEvent, RequestEndedEvent, RequestFacts, WardenEvent } from '../api/index.ts';
+import type {
+  RequestDecidedEvent,
+  RequestEndedEvent,
+  RequestFacts,
+  RequestUsage,
+  WardenEvent,
+} from '../api/index.ts';
 import { shownQuery } from '../approvals/shown-query.ts';
 import { interceptedOf, type Via } from './arrival.ts';
 import type { OpenExchange, OpenRecords, SandboxContext } from './context.ts';
@@ -22,6 +28,8 @@ export class ExchangeRecord implements OpenExchange {
   countNow?: () => void;
   address?: string;
   status?: number;
+  /** A model API request's usage, read when it ends (supervisor/spend). */
+  usage?: () => RequestUsage | undefined;
   #decided = false;
   #done = false;
 
@@ -75,6 +83,8 @@ export class ExchangeRecord implements OpenExchange {
     };
     if (this.address) event.address = this.address;
     if (this.status !== undefined) event.status = this.status;
+    const usage = this.usage?.();
+    if (usage) event.usage = usage;
     this.emit(event);
   }
 

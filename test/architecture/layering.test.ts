@@ -23,6 +23,7 @@ const LAYER: Record<string, number> = {
   'supervisor/tlog': 1,
   'supervisor/approvals': 2,
   'supervisor/tasks': 2,
+  'supervisor/spend': 2,
   'supervisor/secrets': 2,
   'supervisor/audit': 2,
   'supervisor/vm': 2,

@@ -1,0 +1,60 @@
+// The contract of model spend: the token usage the proxy read from one model API answer
+// (recorded on the request's `request.ended`), and what `GET /v1/spend` answers.
+
+/** Which published API an answer was read as. */
+export type ModelApi = 'anthropic.messages' | 'openai.chat' | 'openai.responses';
+
+/**
+ * Token usage of one model API request, as read from its answer. `inputTokens` excludes the
+ * cached input (`cacheReadTokens`, `cacheWriteTokens`), for both providers.
+ */
+export interface RequestUsage {
+  api: ModelApi;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** In US dollars from the price table (or the policy's `spec.budgets.prices`); null: no price known. */
+  costUsd: number | null;
+  /**
+   * Why the usage may be short: the stream was cut before its last usage event, the body was
+   * over the cap, or the answer carried none. The figures are what was seen.
+   */
+  incomplete?: string;
+}
+
+/** Spend of one sandbox on one model. */
+export interface ModelSpend {
+  model: string;
+  api: ModelApi;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  /** Requests whose model had no known price (their cost is not in costUsd). */
+  unpriced: number;
+}
+
+export interface SpendTotals {
+  tokens: number;
+  costUsd: number;
+}
+
+export interface SandboxSpend {
+  sandboxId: string;
+  /** The current UTC day and month. */
+  today: SpendTotals;
+  month: SpendTotals;
+  /** This month, per model. */
+  models: ModelSpend[];
+}
+
+export interface SpendView {
+  /** The UTC month the totals are of (YYYY-MM) and the day (YYYY-MM-DD). */
+  month: string;
+  day: string;
+  sandboxes: SandboxSpend[];
+}

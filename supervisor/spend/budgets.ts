@@ -1,0 +1,56 @@
+// What the policy says about spend, gathered over its layers: the extra model API hosts
+// (all layers), the price overrides (the most specific layer's entry for a model first),
+// and the limits (every layer's limits hold at once: the strictest binds).
+
+import type { BudgetLimit } from '../api/policy-schema.ts';
+import type { Policy } from '../policy/index.ts';
+import type { SpendLedger } from './ledger.ts';
+import type { ModelPrice } from './prices.ts';
+
+export interface SpendRules {
+  hosts: Set<string>;
+  limits: BudgetLimit[];
+  prices: ModelPrice[];
+}
+
+export function spendRulesOf(policy: Policy): SpendRules {
+  const rules: SpendRules = { hosts: new Set(), limits: [], prices: [] };
+  // Layers are in precedence order (session first): an earlier layer's price is found first.
+  for (const layer of policy.layers) {
+    const b = layer.document.spec.budgets;
+    if (!b) continue;
+    for (const h of b.hosts ?? []) rules.hosts.add(h.toLowerCase());
+    rules.limits.push(...(b.limits ?? []));
+    for (const p of b.prices ?? []) {
+      if (rules.prices.some((q) => q.model.toLowerCase() === p.model.toLowerCase())) continue;
+      rules.prices.push({
+        model: p.model,
+        input: p.input,
+        output: p.output,
+        cacheRead: p.cacheRead ?? p.input,
+        cacheWrite: p.cacheWrite ?? p.input,
+      });
+    }
+  }
+  return rules;
+}
+
+/** Why the sandbox may not spend more now (the first limit reached), or undefined. */
+export function limitReached(
+  ledger: SpendLedger,
+  sandboxId: string,
+  limits: readonly BudgetLimit[],
+  now: Date,
+): string | undefined {
+  for (const limit of limits) {
+    const spent = ledger.totals(sandboxId, limit.per, now);
+    const period = limit.per === 'day' ? 'today (UTC)' : 'this month (UTC)';
+    if (limit.tokens !== undefined && spent.tokens >= limit.tokens) {
+      return `the sandbox's model budget of ${limit.tokens} tokens per ${limit.per} is used up (${spent.tokens} tokens ${period}); raise spec.budgets.limits in the policy or wait for the next ${limit.per}`;
+    }
+    if (limit.usd !== undefined && spent.costUsd >= limit.usd) {
+      return `the sandbox's model budget of $${limit.usd} per ${limit.per} is used up ($${spent.costUsd.toFixed(4)} ${period}); raise spec.budgets.limits in the policy or wait for the next ${limit.per}`;
+    }
+  }
+  return undefined;
+}
