@@ -54,13 +54,20 @@ if (!coverage) {
     cwd: root,
     stdio: ['inherit', 'pipe', 'inherit'],
   });
-  let tail = '';
+  // The runner's summary lines (ℹ pass N …), wherever they come: a failure's details follow them.
+  const summary = {};
+  let partial = '';
   child.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);
-    tail = (tail + chunk.toString('utf8')).slice(-4000);
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^ℹ (\w+) (\d+)$/.exec(line);
+      if (m) summary[m[1]] = Number(m[2]);
+    }
   });
   child.on('exit', (code) => {
-    const count = (name) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
+    const count = (name) => summary[name] ?? 0;
     const floor = JSON.parse(readFileSync(path.join(root, 'test', 'coverage-floor.json'), 'utf8')).lines;
     let lines = 0;
     try {

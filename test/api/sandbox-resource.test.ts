@@ -40,10 +40,12 @@ test('a host sandbox: created, listed with its kind, shown, given a rule, remove
   assert.equal(created.env?.WARDEN_SANDBOX, sandbox.sandboxId);
 
   const id = { sandboxId: sandbox.sandboxId };
-  assert.deepEqual(await d.client.call('GET /v1/sandboxes'), [sandbox]);
-  assert.deepEqual(await d.client.call('GET /v1/sandboxes/:sandboxId', { params: id }), sandbox);
+  // Listed and shown, a sandbox also carries how many prompts it raised in the last hour.
+  const listed = { ...sandbox, promptsLastHour: 0 };
+  assert.deepEqual(await d.client.call('GET /v1/sandboxes'), [listed]);
+  assert.deepEqual(await d.client.call('GET /v1/sandboxes/:sandboxId', { params: id }), listed);
   const status = await d.client.call('GET /v1/status');
-  assert.deepEqual(status.sandboxes, [sandbox]);
+  assert.deepEqual(status.sandboxes, [listed]);
 
   const rule = await d.client.call('POST /v1/sandboxes/:sandboxId/rules', {
     params: id,

@@ -131,9 +131,15 @@ describe('the embedded terminal on a real sandbox (browser mode)', {
     const memory = load.locator('.sparkline[data-label=Memory] .spark-text');
     await memory.waitFor({ timeout: 15_000 });
     assert.match((await cpu.textContent()) ?? '', /^CPU \d+%$/);
-    // QEMU's resident memory: at least a few MiB, at most what a microVM plus QEMU can hold.
-    const mib = Number(/^(\d+) MiB$/.exec((await memory.textContent()) ?? '')?.[1]);
+    // QEMU's resident memory (at least a few MiB, at most what a microVM plus QEMU can hold),
+    // and what the guest itself says it uses, of what its kernel manages.
+    await load.locator('.sparkline[data-label=Memory] .spark-text', { hasText: 'guest uses' }).waitFor();
+    const text = (await memory.textContent()) ?? '';
+    const m = /^(\d+) MiB \(guest uses (\d+) of (\d+)\)$/.exec(text);
+    assert.ok(m, text);
+    const [mib, guest, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
     assert.ok(mib >= 8 && mib < 8192, `${mib} MiB`);
+    assert.ok(guest > 0 && guest < total && total <= 8192, text);
     assert.ok(await load.locator('.sparkline[data-label=CPU] canvas').count());
     await screenshot(page, 'sandboxes-vm-load');
   });
