@@ -75,6 +75,7 @@ test('the deprecated /v1/listeners routes still answer, in their old shapes, on 
   assert.deepEqual(await d.client.call('GET /v1/sandboxes/:sandboxId', { params: id }), {
     ...old.listener,
     kind: 'host',
+    promptsLastHour: 0,
   });
   const rule = await d.client.call('POST /v1/listeners/:sandboxId/rules', {
     params: id,
