@@ -6,14 +6,31 @@
 
 import { WardenError } from '../api/errors.ts';
 import type { HubBatchResponse, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
-import { rowHash } from '../audit/chain.ts';
+import { rowHash, storable } from '../audit/chain.ts';
 import type { HubLog } from './log.ts';
 import type { DeviceRow, HubStore, HubTx, StoredCheckpoint } from './store.ts';
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Text a UTF-8 database holds exactly (no lone surrogate: the device's store never writes one). */
+function storableText(r: HubRecord): boolean {
+  for (const v of [r.kind, r.sandbox_id, r.user, r.host, r.outcome, r.body, r.ctx, r.prev_hash, r.hash]) {
+    if (v !== null && SURROGATE.test(v) && storable(v) !== v) return false;
+  }
+  return true;
+}
 
 /** Every record's hash recomputed from its columns, and each linked to the one before it. */
 export function checkRecords(records: readonly HubRecord[]): void {
   let prev: HubRecord | undefined;
   for (const r of records) {
+    if (!storableText(r)) {
+      throw new WardenError(
+        'BadRequest',
+        `record ${r.seq} of the batch holds a lone UTF-16 surrogate, which the hub's database cannot store as hashed`,
+        'The batch was refused whole; a Warden audit store never writes such text.',
+      );
+    }
     if (rowHash(r) !== r.hash) {
       throw new WardenError(
         'BadRequest',
