@@ -8,7 +8,7 @@ import { WardenError } from '../api/errors.ts';
 import type { HubBatchResponse, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
 import { rowHash, storable } from '../audit/chain.ts';
 import type { HubLog } from './log.ts';
-import type { DeviceRow, HubStore, HubTx, StoredCheckpoint } from './store.ts';
+import type { DeviceRow, HubStore, HubTx, PlacedLeaf, StoredCheckpoint } from './store.ts';
 
 const SURROGATE = /[\ud800-\udfff]/;
 
@@ -46,7 +46,15 @@ export function checkRecords(records: readonly HubRecord[]): void {
 }
 
 type Outcome =
-  | { kind: 'ok'; acknowledged: HubHead; stored: number; now: number; existing: number | undefined }
+  | {
+      kind: 'ok';
+      acknowledged: HubHead;
+      stored: number;
+      leaf: HubLeaf;
+      existing: number | undefined;
+      /** Appended in the ingest's own transaction (a store that does not group appends). */
+      appended?: PlacedLeaf & { checkpoint: StoredCheckpoint };
+    }
   | { kind: 'fork'; seq: number; why: string }
   | { kind: 'gap'; expected: number };
 
@@ -170,13 +178,15 @@ export async function ingestBatch(
       head = { seq: last.seq, hash: last.hash };
       stored = await tx.advance(fresh, now, head);
     }
-    return {
-      kind: 'ok',
-      acknowledged: head ?? { seq: d.startSeq - 1, hash: d.startPrev },
-      stored,
-      now,
-      existing: fresh.length === 0 ? await tx.leafIndex(last.seq) : undefined,
-    };
+    const leaf: HubLeaf = { device: deviceId, seq: last.seq, hash: last.hash, received: now };
+    const existing = fresh.length === 0 ? await tx.leafIndex(last.seq) : undefined;
+    let appended: (PlacedLeaf & { checkpoint: StoredCheckpoint }) | undefined;
+    if (existing === undefined && !ctx.store.groupsAppends) {
+      const done = await ctx.log.append(tx, [leaf], stored > 0 ? [] : [leaf]);
+      appended = { ...done.placed[0]!, checkpoint: done.checkpoint };
+    }
+    const acknowledged = head ?? { seq: d.startSeq - 1, hash: d.startPrev };
+    return { kind: 'ok', acknowledged, stored, leaf, existing, appended };
   });
   if (outcome.kind === 'gap') {
     throw new WardenError(
@@ -210,11 +220,13 @@ export async function ingestBatch(
   // existing leaf of the same seq: one per batch, even when two hubs take a resend at once).
   // A hub that stops in between has stored the records without a leaf: the device, with no
   // reply, resends, finds them held, and that resend appends the leaf.
-  const leaf: HubLeaf = { device: deviceId, seq: last.seq, hash: last.hash, received: outcome.now };
+  const { leaf } = outcome;
   let receiptLeaf = leaf;
   let index: number;
   let checkpoint: StoredCheckpoint;
-  if (outcome.existing === undefined) {
+  if (outcome.appended) {
+    ({ index, leaf: receiptLeaf, checkpoint } = outcome.appended);
+  } else if (outcome.existing === undefined) {
     ({
       index,
       leaf: receiptLeaf,
