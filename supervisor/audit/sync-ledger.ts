@@ -33,6 +33,17 @@ export interface StoredReceipt {
   received: number;
 }
 
+/**
+ * Receipts kept (one arrives per batch): the newest RECEIPTS_RECENT, and older ones thinned
+ * to the first at or after each multiple of RECEIPT_SPACING seqs. `warden audit prove SEQ`
+ * ends its chain segment at the first receipt at or above SEQ, so an old proof carries at
+ * most about two spacings of records; `verify --against-hub` bisects over what is kept.
+ */
+export const RECEIPTS_RECENT = 1000;
+export const RECEIPT_SPACING = 10_000;
+/** Thinning runs after this many acknowledgements. */
+const THIN_EVERY = 64;
+
 const ROW = `hub_url AS hubUrl, hub_key AS hubKey, origin, tls_pin AS tlsPin, device_id AS deviceId,
   acked_seq AS ackedSeq, acked_hash AS ackedHash, tree_size AS treeSize, tree_root AS treeRoot,
   stopped, enrolled`;
@@ -42,6 +53,7 @@ const RECORD = `r.seq, r.time, r.kind, r.sandbox_id, r.user, r.host, r.outcome, 
 
 export class SyncLedger {
   readonly #db: Database.Database;
+  #acks = 0;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -103,6 +115,17 @@ export class SyncLedger {
           .run(leaf.seq, leaf.hash, receipt.treeSize, JSON.stringify(receipt), received);
       })
       .immediate();
+    if (++this.#acks % THIN_EVERY === 0) this.thinReceipts();
+  }
+
+  /** Keep the receipts bounded (RECEIPTS_RECENT, RECEIPT_SPACING); returns how many went. */
+  thinReceipts(recent = RECEIPTS_RECENT, spacing = RECEIPT_SPACING): number {
+    return this.#db
+      .prepare(
+        `DELETE FROM sync_receipts WHERE seq < (SELECT seq FROM sync_receipts ORDER BY seq DESC LIMIT 1 OFFSET ?)
+          AND seq NOT IN (SELECT min(seq) FROM sync_receipts GROUP BY seq / CAST(? AS INTEGER))`,
+      )
+      .run(Math.max(0, recent - 1), spacing).changes;
   }
 
   /** Move the position to what the hub holds (after a reply was lost; the hashes were compared). */

@@ -6,14 +6,31 @@
 
 import { WardenError } from '../api/errors.ts';
 import type { HubBatchResponse, HubHead, HubLeaf, HubRecord } from '../api/hub.ts';
-import { rowHash } from '../audit/chain.ts';
+import { rowHash, storable } from '../audit/chain.ts';
 import type { HubLog } from './log.ts';
-import type { DeviceRow, HubStore, HubTx, StoredCheckpoint } from './store.ts';
+import type { DeviceRow, HubStore, HubTx, PlacedLeaf, StoredCheckpoint } from './store.ts';
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Text a UTF-8 database holds exactly (no lone surrogate: the device's store never writes one). */
+function storableText(r: HubRecord): boolean {
+  for (const v of [r.kind, r.sandbox_id, r.user, r.host, r.outcome, r.body, r.ctx, r.prev_hash, r.hash]) {
+    if (v !== null && SURROGATE.test(v) && storable(v) !== v) return false;
+  }
+  return true;
+}
 
 /** Every record's hash recomputed from its columns, and each linked to the one before it. */
 export function checkRecords(records: readonly HubRecord[]): void {
   let prev: HubRecord | undefined;
   for (const r of records) {
+    if (!storableText(r)) {
+      throw new WardenError(
+        'BadRequest',
+        `record ${r.seq} of the batch holds a lone UTF-16 surrogate, which the hub's database cannot store as hashed`,
+        'The batch was refused whole; a Warden audit store never writes such text.',
+      );
+    }
     if (rowHash(r) !== r.hash) {
       throw new WardenError(
         'BadRequest',
@@ -29,7 +46,15 @@ export function checkRecords(records: readonly HubRecord[]): void {
 }
 
 type Outcome =
-  | { kind: 'ok'; acknowledged: HubHead; stored: number; now: number; existing: number | undefined }
+  | {
+      kind: 'ok';
+      acknowledged: HubHead;
+      stored: number;
+      leaf: HubLeaf;
+      existing: number | undefined;
+      /** Appended in the ingest's own transaction (a store that does not group appends). */
+      appended?: PlacedLeaf & { checkpoint: StoredCheckpoint };
+    }
   | { kind: 'fork'; seq: number; why: string }
   | { kind: 'gap'; expected: number };
 
@@ -153,13 +178,15 @@ export async function ingestBatch(
       head = { seq: last.seq, hash: last.hash };
       stored = await tx.advance(fresh, now, head);
     }
-    return {
-      kind: 'ok',
-      acknowledged: head ?? { seq: d.startSeq - 1, hash: d.startPrev },
-      stored,
-      now,
-      existing: fresh.length === 0 ? await tx.leafIndex(last.seq) : undefined,
-    };
+    const leaf: HubLeaf = { device: deviceId, seq: last.seq, hash: last.hash, received: now };
+    const existing = fresh.length === 0 ? await tx.leafIndex(last.seq) : undefined;
+    let appended: (PlacedLeaf & { checkpoint: StoredCheckpoint }) | undefined;
+    if (existing === undefined && !ctx.store.groupsAppends) {
+      const done = await ctx.log.append(tx, [leaf], stored > 0 ? [] : [leaf]);
+      appended = { ...done.placed[0]!, checkpoint: done.checkpoint };
+    }
+    const acknowledged = head ?? { seq: d.startSeq - 1, hash: d.startPrev };
+    return { kind: 'ok', acknowledged, stored, leaf, existing, appended };
   });
   if (outcome.kind === 'gap') {
     throw new WardenError(
@@ -193,11 +220,13 @@ export async function ingestBatch(
   // existing leaf of the same seq: one per batch, even when two hubs take a resend at once).
   // A hub that stops in between has stored the records without a leaf: the device, with no
   // reply, resends, finds them held, and that resend appends the leaf.
-  const leaf: HubLeaf = { device: deviceId, seq: last.seq, hash: last.hash, received: outcome.now };
+  const { leaf } = outcome;
   let receiptLeaf = leaf;
   let index: number;
   let checkpoint: StoredCheckpoint;
-  if (outcome.existing === undefined) {
+  if (outcome.appended) {
+    ({ index, leaf: receiptLeaf, checkpoint } = outcome.appended);
+  } else if (outcome.existing === undefined) {
     ({
       index,
       leaf: receiptLeaf,

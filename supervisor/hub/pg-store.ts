@@ -52,6 +52,7 @@ const RECORD_SELECT =
 
 export class PgHubStore implements HubStore {
   readonly kind = 'postgres' as const;
+  readonly groupsAppends = true;
   readonly #pool: pg.Pool;
   readonly #partitions = new Set<string>();
   /** Months before this instant are past retention: their records go to the default partition. */

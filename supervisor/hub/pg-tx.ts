@@ -138,9 +138,13 @@ export function logTx(c: pg.PoolClient, begin = false): HubLogTx {
 
 const RECORD_COLUMNS =
   'device, seq, time, kind, sandbox_id, "user", host, outcome, body, ctx, logged, prev_hash, hash, received';
-const RECORD_UNNEST =
-  'SELECT $1::text, *, $14::bigint FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], ' +
-  '$7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[])';
+// The rows travel as one JSON text (JSON.stringify is native, several times cheaper than
+// node-postgres's array literals); PostgreSQL unescapes every string exactly (the text the
+// device hashed: checkRecords refused any that UTF-8 cannot hold).
+const RECORD_ROWS =
+  'SELECT $1::text, r.seq, r.time, r.kind, r.sandbox_id, r."user", r.host, r.outcome, r.body, r.ctx, r.logged, ' +
+  'r.prev_hash, r.hash, $3::bigint FROM json_to_recordset($2::json) AS r(seq bigint, time bigint, kind text, ' +
+  'sandbox_id text, "user" text, host text, outcome text, body text, ctx text, logged bigint, prev_hash text, hash text)';
 
 /** Insert records (resent ones are no-ops) and, given `head`, move the device's head: one statement. */
 export async function insertRecords(
@@ -151,28 +155,12 @@ export async function insertRecords(
   head: HubHead | null,
 ): Promise<number> {
   if (records.length === 0) return 0;
-  const col = <K extends keyof HubRecord>(k: K) => records.map((r) => r[k]);
-  const params: unknown[] = [
-    device,
-    col('seq'),
-    col('time'),
-    col('kind'),
-    col('sandbox_id'),
-    col('user'),
-    col('host'),
-    col('outcome'),
-    col('body'),
-    col('ctx'),
-    col('logged'),
-    col('prev_hash'),
-    col('hash'),
-    received,
-  ];
-  const insert = `INSERT INTO records (${RECORD_COLUMNS}) ${RECORD_UNNEST} ON CONFLICT DO NOTHING`;
+  const params: unknown[] = [device, JSON.stringify(records), received];
+  const insert = `INSERT INTO records (${RECORD_COLUMNS}) ${RECORD_ROWS} ON CONFLICT DO NOTHING`;
   if (!head) return (await c.query(insert, params)).rowCount ?? 0;
   const r = await c.query(
     `WITH ins AS (${insert} RETURNING 1), ` +
-      'h AS (UPDATE devices SET head_seq = $15, head_hash = $16 WHERE id = $1) ' +
+      'h AS (UPDATE devices SET head_seq = $4, head_hash = $5 WHERE id = $1) ' +
       'SELECT count(*)::int AS n FROM ins',
     [...params, head.seq, head.hash],
   );

@@ -52,6 +52,7 @@ function insertRecordSql(rows: number): string {
 
 export class SqliteHubStore implements HubStore {
   readonly kind = 'sqlite' as const;
+  readonly groupsAppends = false;
   readonly #db: Database.Database;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #inserts = new Map<number, Database.Statement>();

@@ -136,6 +136,12 @@ export interface HubTx extends HubLogTx {
 
 export interface HubStore {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Whether batches' leaves are appended in groups after their records commit (PostgreSQL:
+   * concurrent ingests share one log transaction). SQLite runs one transaction at a time
+   * in a process anyway: there the leaf is appended in the ingest's own transaction.
+   */
+  readonly groupsAppends: boolean;
   close(): Promise<void>;
   /** Record the log's verifier key if none is recorded yet; returns the recorded one. */
   claimLogKey(verifierKey: string): Promise<string>;

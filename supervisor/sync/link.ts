@@ -30,6 +30,7 @@ import { type NoteVerifier, parseVerifierKey } from '../tlog/note.ts';
 import { loadDeviceKey } from './device-key.ts';
 import { firstDivergent } from './divergence.ts';
 import { enroll } from './enroll.ts';
+import { acknowledgedGap, prunedAt, seenTree } from './gap.ts';
 import { callHub, type HubReply, type HubTarget, HubUnreachable } from './hub-client.ts';
 import type { SyncLinkOptions } from './options.ts';
 import { classify, type Failure } from './outcome.ts';
@@ -273,19 +274,13 @@ export class SyncLink {
         device: row.deviceId,
         seq,
         hash,
-        previous: this.#previous(row),
+        previous: seenTree(row),
       });
     } catch (error) {
       if (error instanceof ReceiptError)
         throw this.#stop('forked', `the hub's receipt does not check: ${error.message}`);
       throw error;
     }
-  }
-
-  #previous(row: SyncLinkRow): SeenTree | null {
-    return row.treeSize > 0 && row.treeRoot
-      ? { size: row.treeSize, root: Buffer.from(row.treeRoot, 'base64') }
-      : null;
   }
 
   async #heartbeat(): Promise<void> {
@@ -310,7 +305,7 @@ export class SyncLink {
     const beat = reply.json as HubHeartbeatResponse;
     try {
       const tree = openCheckpoint(beat.checkpoint, this.#verifier!, row.origin);
-      checkConsistency(this.#previous(row), tree.size, tree.root, beat.consistency);
+      checkConsistency(seenTree(row), tree.size, tree.root, beat.consistency);
       if (tree.size > row.treeSize) this.#o.ledger.setTree(tree.size, tree.root.toString('base64'));
     } catch (error) {
       if (error instanceof ReceiptError)
@@ -391,17 +386,6 @@ export class SyncLink {
     return new Stop(message);
   }
 
-  /** The gap the store's retention checkpoint accounts for above the acknowledged seq. */
-  #acknowledgedGap(): HubGap | null {
-    const row = this.#o.ledger.link()!;
-    const kept = this.#o.ledger.firstAfter(row.ackedSeq);
-    return kept === null ? null : this.#o.ledger.pruneCheckpoint(kept - 1);
-  }
-
-  #pruned(seq: number | null): boolean {
-    return seq !== null && this.#o.ledger.hashesAt([seq])[0]?.hash === null;
-  }
-
   /** Act on a failure; returns when to come back (ms), or -1 to stay stopped. */
   #failed(error: unknown): number {
     if (error instanceof Stop) return -1;
@@ -426,10 +410,10 @@ export class SyncLink {
         return -1;
       case 'gap':
       case 'park': {
-        if (failure.action === 'gap' && this.#pruned(failure.expectedSeq)) {
+        if (failure.action === 'gap' && prunedAt(this.#o.ledger, failure.expectedSeq)) {
           const expected = failure.expectedSeq!;
           this.#lastError = `records from seq ${expected} were pruned at the store's size cap before the hub acknowledged them (a gap the hub reports)`;
-          const gap = this.#gapFor === expected ? null : this.#acknowledgedGap();
+          const gap = this.#gapFor === expected ? null : acknowledgedGap(this.#o.ledger);
           if (gap) {
             // Tell the hub at the next heartbeat (it raises the gap alert), then go on from
             // the first record kept. Once per gap: a hub that still refuses parks the link.

@@ -8,11 +8,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { HUB_PATHS } from '../../supervisor/api/hub.ts';
-import { GENESIS_HASH } from '../../supervisor/audit/chain.ts';
+import { GENESIS_HASH, rowHash } from '../../supervisor/audit/chain.ts';
 import { HubServer } from '../../supervisor/hub/http-server.ts';
 import { encodeBatch } from '../../supervisor/hub-protocol/batch.ts';
 import { signRequest } from '../../supervisor/hub-protocol/signature.ts';
-import { TestDevice } from '../support/hub/device.ts';
+import { syntheticChain, TestDevice } from '../support/hub/device.ts';
 import { startTestHub, storeKinds } from '../support/hub/hub.ts';
 import { HubClient, type HubReply } from '../support/hub/hub-client.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -192,3 +192,25 @@ test('a busy hub answers 429 with Retry-After; plain HTTP off loopback is refuse
       /plain HTTP on 0\.0\.0\.0/.test(e.message) && /--tls-cert/.test(e.hint ?? ''),
   );
 });
+
+for (const kind of storeKinds()) {
+  test(`${kind}: a record holding a lone surrogate (text no database stores as hashed) is refused`, async (t) => {
+    const hub = await startTestHub(t, kind);
+    const device = new TestDevice(tempDir(t));
+    t.after(() => device.close());
+    const client = await hub.enroll(device, { head: null });
+    const [row] = syntheticChain(1);
+    const odd = { ...row!, user: 'mallory\ud800' };
+    odd.hash = rowHash(odd);
+    const reply = await client.batch([odd]);
+    refused(reply, 400, 'BadRequest', /record 1 of the batch holds a lone UTF-16 surrogate/);
+    assert.equal((await hub.service.store.device(device.id))?.head, null);
+    // The same record as the device's store writes it (the surrogate replaced) is taken.
+    const fixed = { ...row!, user: 'mallory\ufffd' };
+    fixed.hash = rowHash(fixed);
+    assert.equal((await client.batch([fixed])).status, 200);
+    const [held] = await hub.service.store.records(device.id, 0, 1);
+    assert.equal(held?.user, 'mallory\ufffd');
+    assert.equal(rowHash(held!), fixed.hash);
+  });
+}

@@ -130,4 +130,11 @@ test('warden hub refuses plain HTTP off loopback and a mismatched hub key', asyn
   assert.match(clash.stderr, /holds the log of hub key .* not this hub's key/);
   const bad = await warden(home, 'hub', 'token', 'create', '--expires', 'soon');
   assert.equal(bad.code, 2);
+  // Retention by month partitions: a whole number of months, and only on PostgreSQL.
+  const months = await warden(home, 'hub', '--listen', '127.0.0.1:0', '--retain-months', '0');
+  assert.equal(months.code, 2);
+  assert.match(months.stderr, /--retain-months takes a whole number of months/);
+  const sqlite = await warden(home, 'hub', '--listen', '127.0.0.1:0', '--retain-months', '12');
+  assert.notEqual(sqlite.code, 0);
+  assert.match(sqlite.stderr, /retention by month partitions needs the PostgreSQL store/);
 });
