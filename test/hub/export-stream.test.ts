@@ -10,31 +10,20 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { openHubStore } from '../../supervisor/hub/open-hub.ts';
 import { seedDevice } from '../support/hub/seed.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { WARDEN_BIN as BIN, runWarden } from '../support/warden-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-const run = promisify(execFile);
 const ROWS = 100_000; // per device
 const HEAP_CAP = '--max-old-space-size=96';
 const T0 = 1_780_000_000_000;
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
-async function warden(home: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'hub', ...args, '--home', home], {
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `warden hub ARGS… --home HOME`. */
+const warden = (home: string, ...args: string[]) =>
+  runWarden(['hub', ...args, '--home', home], process.env, { timeoutMs: 60_000 });
 
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

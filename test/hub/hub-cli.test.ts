@@ -3,35 +3,19 @@
 // naming a row edited in its database (exit 1).
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { GENESIS_HASH } from '../../supervisor/audit/chain.ts';
 import { parseEnrollment } from '../../supervisor/hub-protocol/enrollment.ts';
 import { TestDevice } from '../support/hub/device.ts';
 import { HubClient } from '../support/hub/hub-client.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { WARDEN_BIN as BIN, runWarden } from '../support/warden-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-const run = promisify(execFile);
-
-async function warden(
-  home: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, WARDEN_HUB_HOME: home },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `warden ARGS…` with the hub's state folder in WARDEN_HUB_HOME. */
+const warden = (home: string, ...args: string[]) =>
+  runWarden(args, { ...process.env, WARDEN_HUB_HOME: home }, { timeoutMs: 60_000 });
 
 async function startServe(home: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [BIN, 'hub', '--listen', '127.0.0.1:0'], {

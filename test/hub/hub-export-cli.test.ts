@@ -4,31 +4,19 @@
 // lag through `export run` (exit 1); `export rm` removes it.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { GENESIS_HASH } from '../../supervisor/audit/chain.ts';
 import { parseEnrollment } from '../../supervisor/hub-protocol/enrollment.ts';
 import { TestDevice } from '../support/hub/device.ts';
 import { HubClient } from '../support/hub/hub-client.ts';
 import { OtlpReceiver } from '../support/otlp/receiver.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { WARDEN_BIN as BIN, runWarden } from '../support/warden-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-const run = promisify(execFile);
-
-async function warden(home: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'hub', ...args, '--home', home], {
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `warden hub ARGS… --home HOME`. */
+const warden = (home: string, ...args: string[]) =>
+  runWarden(['hub', ...args, '--home', home], process.env, { timeoutMs: 60_000 });
 
 test('warden hub export add, ls, run, rm; the serving hub exports in the background', async (t) => {
   const home = tempDir(t, 'warden-hub-export-');

@@ -3,31 +3,18 @@
 // Splunk's HEC docs; a wrong token is shown by `export ls` as the last error.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { openHubStore } from '../../supervisor/hub/open-hub.ts';
 import { HecReceiver } from '../support/hec/receiver.ts';
 import { seedDevice } from '../support/hub/seed.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { runWarden } from '../support/warden-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-const run = promisify(execFile);
-
-async function warden(home: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'hub', ...args, '--home', home], {
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `warden hub ARGS… --home HOME`. */
+const warden = (home: string, ...args: string[]) =>
+  runWarden(['hub', ...args, '--home', home], process.env, { timeoutMs: 60_000 });
 
 test('warden hub export add hec, run, ls: the token stays in its file', async (t) => {
   const home = tempDir(t, 'warden-hub-hec-');

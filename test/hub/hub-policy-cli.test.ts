@@ -3,12 +3,9 @@
 // file refused with the reason, and a device put in a group then listed with its policy state.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { HUB_POLICY_NOTE_HEADER } from '../../supervisor/api/hub.ts';
 import { openHub } from '../../supervisor/hub/open-hub.ts';
 import { policyHash } from '../../supervisor/policy/index.ts';
@@ -17,25 +14,11 @@ import { TestDevice } from '../support/hub/device.ts';
 import { startTestHub } from '../support/hub/hub.ts';
 import { ORG } from '../support/organisation-policy.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { runWarden } from '../support/warden-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-const run = promisify(execFile);
-
-async function warden(
-  home: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, WARDEN_HUB_HOME: home },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `warden ARGS…` with the hub's state folder in WARDEN_HUB_HOME. */
+const warden = (home: string, ...args: string[]) =>
+  runWarden(args, { ...process.env, WARDEN_HUB_HOME: home }, { timeoutMs: 60_000 });
 
 test('warden hub policy set, ls, and device group', async (t) => {
   const hub = await startTestHub(t, 'sqlite');

@@ -3,11 +3,9 @@
 // signed by the old key, and from then on the old key is refused. An unknown id exits 1.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { HUB_PATHS, type HubHeartbeatResponse } from '../../supervisor/api/hub.ts';
 import { GENESIS_HASH } from '../../supervisor/audit/chain.ts';
 import { parseEnrollment } from '../../supervisor/hub-protocol/enrollment.ts';
@@ -16,25 +14,11 @@ import { rawPublicKey } from '../../supervisor/tlog/note.ts';
 import { TestDevice } from '../support/hub/device.ts';
 import { HubClient } from '../support/hub/hub-client.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { WARDEN_BIN as BIN, runWarden } from '../support/warden-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-const run = promisify(execFile);
-
-async function warden(
-  home: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, WARDEN_HUB_HOME: home },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `warden ARGS…` with the hub's state folder in WARDEN_HUB_HOME. */
+const warden = (home: string, ...args: string[]) =>
+  runWarden(args, { ...process.env, WARDEN_HUB_HOME: home }, { timeoutMs: 60_000 });
 
 test('warden hub device rotate ID: the device rotates at its next heartbeat', async (t) => {
   const home = tempDir(t, 'warden-hub-rotate-');

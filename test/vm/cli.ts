@@ -1,50 +1,11 @@
 // The real `warden` CLI and what VM tests look at around it: a run's output and exit,
 // whether a process is alive, the QEMUs of a $WARDEN_HOME, a command in a guest, the pool.
 
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ApiClient, execInSandbox } from '../../supervisor/client/api-client.ts';
 
-export const WARDEN_BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/**
- * `warden ARGS…` as a child process (not spawnSync: tests' upstreams answer from this
- * process's event loop); stdin gets `input`, then EOF. Killed after `timeoutMs`.
- */
-export function runWarden(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<CliRun> {
-  const t = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WARDEN_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - t });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
+export { type CliRun, runWarden, WARDEN_BIN } from '../support/warden-cli.ts';
 
 export function alive(pid: number): boolean {
   try {
