@@ -62,18 +62,18 @@ async function freshDb(admin: string): Promise<{ url: string; drop: () => Promis
   };
 }
 
-interface Hub {
+export interface Hub {
   service: HubService;
   server: HubServer;
   close(): Promise<void>;
 }
 
-async function startHub(home: string, db: string): Promise<Hub> {
+export async function startHub(home: string, db: string, port = 0): Promise<Hub> {
   const service = await openHub({ home, db, origin: 'bench.hub/warden', challengeRate: 0 });
   const server = new HubServer({
     service,
     host: '127.0.0.1',
-    port: 0,
+    port,
     log: (line) => {
       if (/failed/.test(line)) process.stderr.write(`${line.slice(0, 600)}\n`);
     },

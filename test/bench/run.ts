@@ -240,6 +240,7 @@ if (wants('vm')) {
 }
 if (wants('hub')) {
   figures.push(...(await optionalBench('hub', 'hub.ts', benchFunction('benchHub'), notes)));
+  figures.push(...(await optionalBench('hub-link', 'hub-link.ts', benchFunction('benchHubLink'), notes)));
 }
 if (wants('hub') || wants('hub-export')) {
   figures.push(
