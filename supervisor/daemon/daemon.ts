@@ -2,7 +2,6 @@
 // layers, the approvals queue, every sandbox's proxy listener and the local API, and
 // emits every governance event on one bus.
 
-import { existsSync } from 'node:fs';
 import { chmod, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,43 +12,33 @@ import { ApprovalQueue, ReviewerHook } from '../approvals/index.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { AuditStore, SyncLedger } from '../audit/index.ts';
 import type { DeviceOtlpExporter } from '../audit/otlp/device-exporter.ts';
-import { CertificateAuthority } from '../ca/index.ts';
+import type { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
-import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
-import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
-import {
-  type LoadedTrust,
-  type Logger,
-  loadTrustStores,
-  type ProxyServices,
-  Resolver,
-  TrustStoreError,
-  UpstreamTrust,
-} from '../proxy/index.ts';
+import type { WardenPaths } from '../home/index.ts';
+import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../proxy/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
 import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } from '../sandboxes/index.ts';
 import { PolicyLayers } from '../sandboxes/policy-layers.ts';
 import { Sandboxes } from '../sandboxes/sandboxes.ts';
 import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { SandboxTraffic } from '../sandboxes/traffic.ts';
-import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
+import { PlaceholderRegistry } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
 import { SpendService, spendHandlers } from '../spend/index.ts';
 import { SyncLink } from '../sync/index.ts';
 import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
 import { auditHandlers } from './audit-handlers.ts';
-import { type DaemonOptions, DaemonStartError } from './daemon-options.ts';
-import { checkDeviceExport, exportHandlers, openDeviceExport } from './device-export.ts';
+import type { DaemonOptions } from './daemon-options.ts';
+import { type PreparedDaemon, prepareDaemon } from './daemon-prepare.ts';
+import { exportHandlers, openDeviceExport } from './device-export.ts';
 import { createHandlers } from './handlers.ts';
 import { createLogger } from './logger.ts';
 import { metricsHandlers } from './metrics-handlers.ts';
-import { openAuditTrail } from './open-audit.ts';
 import { daemonOrganisation, type OrganisationSources } from './organisation-sources.ts';
 import { presetHandlers } from './preset-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { replaySpend } from './spend-replay.ts';
-import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
 import { syncHandlers } from './sync-handlers.ts';
 import { OneTimeCodes } from './ui-codes.ts';
 import { uiSession } from './ui-session.ts';
@@ -97,18 +86,7 @@ export class Daemon {
     return fault ? `the audit trail cannot be written: ${fault}` : null;
   }
 
-  private constructor(args: {
-    paths: WardenPaths;
-    ca: CertificateAuthority;
-    vault: Vault;
-    audit: AuditStore;
-    writer: AuditWriter;
-    ledger: SyncLedger;
-    base: PolicyLayer | undefined;
-    token: string;
-    trust: LoadedTrust;
-    opts: DaemonOptions;
-  }) {
+  private constructor(args: PreparedDaemon & { opts: DaemonOptions }) {
     const { paths, ca, vault, opts, audit, writer, trust } = args;
     this.paths = paths;
     this.audit = audit;
@@ -297,63 +275,10 @@ export class Daemon {
   }
 
   static async start(opts: DaemonOptions): Promise<Daemon> {
-    const paths = wardenPaths(opts.home);
     const log = opts.log ?? createLogger();
-    checkDeviceExport(opts.otlpExport);
-    try {
-      const tightened = ensureHome(paths.home);
-      if (tightened) log.warn(tightened);
-    } catch (error) {
-      throw new DaemonStartError((error as Error).message);
-    }
-    if (await socketAnswers(paths.socket)) {
-      throw new DaemonStartError(
-        `a Warden daemon is already running for ${paths.home}`,
-        'use it, or stop it first',
-      );
-    }
-    await removeStale(paths.socket);
-    let base: PolicyLayer | undefined;
-    if (existsSync(paths.basePolicy)) {
-      const parsed = await loadPolicyFile(paths.basePolicy);
-      if (!parsed.ok) {
-        throw new DaemonStartError(
-          `the base policy ${paths.basePolicy} is not valid:\n${parsed.errors.map((e) => `  ${formatPolicyError(e)}`).join('\n')}`,
-          `fix it (warden policy check ${paths.basePolicy}) or move it away to start with the built-in default (ask)`,
-        );
-      }
-      base = { layer: 'base', source: paths.basePolicy, document: parsed.document, lines: parsed.lines };
-    }
-    let trust: LoadedTrust;
-    try {
-      trust = loadTrustStores({
-        upstreamCa: opts.upstreamCa,
-        upstreamCaFile: opts.upstreamCaFile,
-        systemBundles: opts.systemCaBundles,
-        nodeExtraCaCerts: opts.nodeExtraCaCerts,
-      });
-    } catch (error) {
-      if (!(error instanceof TrustStoreError)) throw error;
-      throw new DaemonStartError(error.message, 'fix the path in WARDEN_UPSTREAM_CA, or unset it');
-    }
-    for (const warning of trust.warnings) log.warn(warning);
-    const ca = await CertificateAuthority.loadOrCreate(paths.caDir);
-    await writeCaBundle(path.join(paths.caDir, 'bundle.pem'), ca.certPem);
-    const vault = await Vault.open({ file: paths.secretsFile, keyFile: paths.secretsKeyFile });
-    const { audit, writer, ledger } = await openAuditTrail(paths.auditDb, log);
-    const token = await writeToken(paths.tokenFile);
-    const daemon = new Daemon({
-      paths,
-      ca,
-      vault,
-      audit,
-      writer,
-      ledger,
-      base,
-      token,
-      trust,
-      opts: { ...opts, log },
-    });
+    const prepared = await prepareDaemon(opts, log);
+    const { paths, vault, trust } = prepared;
+    const daemon = new Daemon({ ...prepared, opts: { ...opts, log } });
     await daemon.organisation.start();
     await daemon.#listen(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
