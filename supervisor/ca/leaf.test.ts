@@ -239,7 +239,7 @@ test('a failed mint is not cached and can be retried', async (t) => {
   assert.equal(ca.cacheSize, 1);
 });
 
-test('minting and cached lookups are fast enough for the proxy path', async (t) => {
+test('a cached lookup never mints again (timings printed; speed is the bench\'s job)', async (t) => {
   const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   await ca.secureContextFor('warm.test');
   const hosts = Array.from({ length: 100 }, (_, i) => `h${i}.example.test`);
@@ -251,8 +251,7 @@ test('minting and cached lookups are fast enough for the proxy path', async (t) 
   for (let i = 0; i < lookups; i++) await ca.secureContextFor(hosts[i % hosts.length] as string);
   const lookupUs = ((performance.now() - started) / lookups) * 1000;
   t.diagnostic(`mint: ${mintMs.toFixed(2)} ms per leaf; cached lookup: ${lookupUs.toFixed(2)} µs`);
+  // One leaf per host (the warm one and the 100), however many lookups followed.
   assert.equal(ca.mintCount, 101);
-  // Generous bounds (shared CI machines); measured about 7 ms and 2-3 µs here.
-  assert.ok(mintMs < 100, `mint took ${mintMs} ms`);
-  assert.ok(lookupUs < 500, `cached lookup took ${lookupUs} µs`);
+  assert.equal(ca.cacheSize, 101);
 });

@@ -5,9 +5,16 @@ import { parseStatCpuSeconds, parseStatusRssBytes, procStats } from './proc-stat
 test('this process: CPU time grows with work, resident memory is plausible', () => {
   const before = procStats(process.pid);
   assert.ok(before, 'this system has /proc');
-  const until = Date.now() + 300;
+  // Spin until this process has used 200 ms of CPU by its own count (on a loaded machine
+  // that can take far longer than 200 ms of wall time), bounded at 20 s.
+  const cpuStart = process.cpuUsage();
+  const deadline = Date.now() + 20_000;
   let x = 0;
-  while (Date.now() < until) x += Math.sqrt(x + 1);
+  for (;;) {
+    for (let i = 0; i < 100_000; i++) x += Math.sqrt(x + 1);
+    const used = process.cpuUsage(cpuStart);
+    if (used.user + used.system >= 200_000 || Date.now() > deadline) break;
+  }
   const after = procStats(process.pid)!;
   assert.ok(after.cpuSeconds >= before.cpuSeconds + 0.05, `${before.cpuSeconds} → ${after.cpuSeconds}`);
   assert.ok(after.rssBytes > 10 * 2 ** 20 && after.rssBytes < 64 * 2 ** 30, String(after.rssBytes));
