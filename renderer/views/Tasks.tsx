@@ -4,20 +4,9 @@
 // closed, a failure with its reason.
 
 import { observer } from 'mobx-react-lite';
-import type { TaskView } from '../../supervisor/api/tasks.ts';
+import { type TaskView, taskEndedText, taskStepText } from '../../supervisor/api/tasks.ts';
 import type { TasksStore } from '../stores/tasks.ts';
 import { useNow } from './charts/RateChart.tsx';
-
-function seconds(from: string, to: number): string {
-  const s = Math.max(0, (to - Date.parse(from)) / 1000);
-  return s < 60 ? `${s.toFixed(0)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
-
-const ENDED_WORDS: Record<Exclude<TaskView['state'], 'running'>, string> = {
-  done: 'done',
-  failed: 'failed',
-  cancelled: 'cancelled',
-};
 
 const TaskRow = observer(function TaskRow({ task, store }: { task: TaskView; store: TasksStore }) {
   const now = useNow(1000);
@@ -33,12 +22,7 @@ const TaskRow = observer(function TaskRow({ task, store }: { task: TaskView; sto
           ) : (
             <progress aria-label={task.title} />
           )}
-          <span className="task-step">
-            {task.step ?? 'starting'}
-            {p && !p.total ? ` · ${p.done} ${p.unit}` : ''}
-            {p?.total ? ` · ${p.done} of ${p.total} ${p.unit}` : ''}
-            {task.detail ? ` · ${task.detail}` : ''} · {seconds(task.startedAt, now)}
-          </span>
+          <span className="task-step">{taskStepText(task, now)}</span>
           {task.cancellable ? (
             <button type="button" onClick={() => void store.cancel(task.id)}>
               Cancel
@@ -47,10 +31,7 @@ const TaskRow = observer(function TaskRow({ task, store }: { task: TaskView; sto
         </>
       ) : (
         <>
-          <span className={`task-state ${task.state}`}>
-            {ENDED_WORDS[task.state]} after{' '}
-            {seconds(task.startedAt, Date.parse(task.endedAt ?? task.startedAt))}
-          </span>
+          <span className={`task-state ${task.state}`}>{taskEndedText(task)}</span>
           {task.error ? <span className="task-error">{task.error}</span> : null}
           <button type="button" aria-label={`Close: ${task.title}`} onClick={() => store.dismiss(task.id)}>
             ×

@@ -50,3 +50,30 @@ export interface TaskEvent {
 export interface CancelTaskResponse {
   task: TaskView;
 }
+
+const ENDED_WORDS: Record<Exclude<TaskState, 'running'>, string> = {
+  done: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+/** "12 s", "3 min 4 s": the time from `fromIso` to `toMs`. */
+export function elapsedText(fromIso: string, toMs: number): string {
+  const s = Math.max(0, (toMs - Date.parse(fromIso)) / 1000);
+  return s < 60 ? `${s.toFixed(0)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** A running task's line: "npm install · 12 of 40 packages · 3.1 MB · 8 s" (every client shows the same). */
+export function taskStepText(task: TaskView, nowMs: number): string {
+  const p = task.progress;
+  let line = task.step ?? 'starting';
+  if (p) line += p.total ? ` · ${p.done} of ${p.total} ${p.unit}` : ` · ${p.done} ${p.unit}`;
+  if (task.detail) line += ` · ${task.detail}`;
+  return `${line} · ${elapsedText(task.startedAt, nowMs)}`;
+}
+
+/** An ended task's line: "cancelled after 4 s". */
+export function taskEndedText(task: TaskView): string {
+  if (task.state === 'running') return 'running';
+  return `${ENDED_WORDS[task.state]} after ${elapsedText(task.startedAt, Date.parse(task.endedAt ?? task.startedAt))}`;
+}

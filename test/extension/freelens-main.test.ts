@@ -9,11 +9,13 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
 import { buildFreelensPackage } from '../../extension/build.mjs';
-import type { AnswerResult, Snapshot } from '../../extension/src/common/ipc.ts';
+import type { AnswerResult, CancelTaskResult, Snapshot } from '../../extension/src/common/ipc.ts';
 import { BROADCAST_CHANNELS, WARDEN_IPC } from '../../extension/src/common/ipc.ts';
+import type { TaskView } from '../../supervisor/api/tasks.ts';
 import { VERSION } from '../../supervisor/api/version.ts';
 import { curl } from '../support/curl.ts';
 import { policyYaml, startTestDaemon, until } from '../support/daemon.ts';
+import { heldImageBuild } from '../support/fake-image-build.ts';
 import { type LoadedExtension, loadFreelensExtension } from '../support/freelens-host.ts';
 import { makeTempDir, tempDir } from '../support/temp-dir.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
@@ -261,4 +263,57 @@ test('deactivated (a reload), it lets go of the daemon; the rebuilt entry connec
   assert.equal(first.broadcasts.length, count, 'the deactivated instance heard nothing more');
   await second.invoke(WARDEN_IPC.answer, approval.id, { decision: 'deny', scope: 'once' });
   assert.notEqual((await held).status, 200);
+});
+
+test('long work: an image build is listed over the IPC with its step, broadcast, and cancelled there', async (t) => {
+  const dir = tempDir(t);
+  const build = heldImageBuild(dir);
+  const d = await startTestDaemon({
+    label: 'lens',
+    daemon: { poolSize: 0, imageBuildCommand: build.command },
+  });
+  t.after(() => d.stop());
+  const ext = await load(t, d.home);
+  await connected(ext);
+  assert.deepEqual(await ext.invoke(WARDEN_IPC.tasks), []);
+  const create = d.client
+    .call('POST /v1/sandboxes', { body: { label: 'needs-an-image' } })
+    .catch((e: Error) => e);
+  const running = await until(
+    'the build to be listed over IPC with its step',
+    async () =>
+      ((await ext.invoke(WARDEN_IPC.tasks)) as TaskView[]).find(
+        (task) =>
+          task.kind === 'image.build' && task.state === 'running' && task.step === 'downloading the kernel',
+      ),
+    15_000,
+  );
+  assert.equal(running.cancellable, true);
+  const broadcast = ext.broadcasts.filter((b) => b.channel === WARDEN_IPC.tasksChanged).at(-1)
+    ?.args[0] as TaskView[];
+  assert.ok(
+    broadcast.some((task) => task.id === running.id),
+    'the renderer was told without asking',
+  );
+
+  const refused = (await ext.invoke(WARDEN_IPC.cancelTask, '')) as CancelTaskResult;
+  assert.equal(refused.ok, false);
+  const unknown = (await ext.invoke(WARDEN_IPC.cancelTask, 'task-nope')) as CancelTaskResult;
+  assert.deepEqual([unknown.ok, !unknown.ok && unknown.gone], [false, true]);
+
+  const cancelled = (await ext.invoke(WARDEN_IPC.cancelTask, running.id)) as CancelTaskResult;
+  assert.equal(cancelled.ok, true);
+  assert.match(String(await create), /cancelled by a user/);
+  const ended = await until(
+    'the cancelled build to be broadcast',
+    async () => {
+      const last = ext.broadcasts.filter((b) => b.channel === WARDEN_IPC.tasksChanged).at(-1)
+        ?.args[0] as TaskView[];
+      return last?.find((task) => task.id === running.id && task.state === 'cancelled');
+    },
+    10_000,
+  );
+  assert.equal(ended.cancellable, false);
+  const again = (await ext.invoke(WARDEN_IPC.cancelTask, running.id)) as CancelTaskResult;
+  assert.equal(again.ok, false, 'an ended task cannot be cancelled again');
 });

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { buildFreelensPackage } from '../../extension/build.mjs';
 import type {
   AnswerResult,
+  CancelTaskResult,
   NotificationsResult,
   PreviewResult,
   SandboxRow,
@@ -164,4 +165,25 @@ test("a host sandbox's proxy credential never crosses to the renderer", async ()
   );
   const everything = JSON.stringify([rows, ext.broadcasts, await ext.invoke(WARDEN_IPC.snapshot)]);
   assert.ok(!everything.includes(credential), 'no credential in the rows, the snapshot or any broadcast');
+});
+
+test('a cancel that is not a task id reaches no other route and stops nothing', async () => {
+  const { listener } = await d.listener(policyYaml('- match: 127.0.0.1\n  action: allow'));
+  for (const id of [
+    `../sandboxes/${listener.sandboxId}`,
+    '..%2Fsandboxes%2F' + listener.sandboxId,
+    `${listener.sandboxId}`,
+    'x'.repeat(10_000),
+    '',
+    42,
+    null,
+    { taskId: 'x' },
+  ]) {
+    const r = (await ext.invoke(WARDEN_IPC.cancelTask, id)) as CancelTaskResult;
+    assert.equal(r.ok, false, `refused: ${JSON.stringify(id).slice(0, 60)}`);
+  }
+  assert.ok(
+    (await d.client.call('GET /v1/sandboxes')).some((s) => s.sandboxId === listener.sandboxId),
+    'the sandbox still runs',
+  );
 });

@@ -13,6 +13,7 @@ import { buildPackages } from '../../extension/build.mjs';
 import { skipReason as chromiumMissing, launchChromium, screenshot } from '../e2e/support.ts';
 import { curl } from '../support/curl.ts';
 import { policyYaml, startTestDaemon, until } from '../support/daemon.ts';
+import { heldImageBuild } from '../support/fake-image-build.ts';
 import { type LoadedExtension, loadFreelensExtension } from '../support/freelens-host.ts';
 import { startKubeApiServer } from '../support/kube-apiserver.ts';
 import {
@@ -440,6 +441,39 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
         async () => (await d.client.call('GET /v1/secrets')).length === 0,
         10_000,
       );
+      assert.deepEqual(lp.errors, []);
+    });
+  }
+
+  for (const flavor of ['freelens2', 'legacy'] as const) {
+    test(`${flavor}: long work shows on the Agents page with its step, and Cancel stops it`, async (t) => {
+      const build = heldImageBuild(tempDir(t));
+      const d = await startTestDaemon({
+        label: 'lens-ui',
+        daemon: { poolSize: 0, imageBuildCommand: build.command },
+      });
+      t.after(() => d.stop());
+      const { lp, page } = await open(t, flavor, d.home);
+      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
+      await page.locator('.warden-status').click();
+      await page.locator('[data-warden-page]').waitFor();
+      assert.equal(await page.locator('.warden-tasks').count(), 0, 'no section without long work');
+      const create = d.client
+        .call('POST /v1/sandboxes', { body: { label: 'needs-an-image' } })
+        .catch((e: Error) => e);
+      const row = page.locator('.warden-task.running');
+      await row
+        .locator('.warden-task-step', { hasText: 'downloading the kernel' })
+        .waitFor({ timeout: 15_000 });
+      assert.equal(await row.locator('strong').textContent(), 'Building the minimal guest image');
+      assert.equal(await row.locator('progress').getAttribute('value'), null, 'indeterminate');
+      await screenshot(page, `lens-${flavor}-task-running`);
+      await row.getByRole('button', { name: /Cancel: Building/ }).click();
+      const ended = page.locator('.warden-task.cancelled');
+      await ended.waitFor({ timeout: 10_000 });
+      assert.match((await ended.textContent()) ?? '', /cancelled after \d+ s/);
+      assert.match(String(await create), /cancelled by a user/);
+      await screenshot(page, `lens-${flavor}-task-cancelled`);
       assert.deepEqual(lp.errors, []);
     });
   }

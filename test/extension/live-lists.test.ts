@@ -13,7 +13,9 @@ import {
   type NotificationLike,
 } from '../../extension/src/main/notifications.ts';
 import { SandboxList, toSandboxRow } from '../../extension/src/main/sandboxes.ts';
+import { TaskList } from '../../extension/src/main/tasks.ts';
 import type { ApprovalView, RequestDecidedEvent, RequestEndedEvent } from '../../supervisor/api/events.ts';
+import type { TaskView } from '../../supervisor/api/tasks.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const base = { sandboxId: 'sb-1', user: 'u', method: 'GET', scheme: 'http' as const, host: 'h', port: 8080 };
@@ -202,4 +204,43 @@ test('one notification per approval, closed when it goes; none when off or unsup
     onClick() {},
   });
   assert.deepEqual(none.view(), { pref: 'on', desktopAppRunning: false, supported: false, active: false });
+});
+
+test('the long work list keeps running tasks first and at most its bound, newest ended next', () => {
+  const task = (id: string, state: TaskView['state'], startedAt: string, endedAt?: string): TaskView => ({
+    id,
+    kind: 'image.build',
+    title: id,
+    state,
+    user: 'u',
+    startedAt,
+    ...(endedAt ? { endedAt } : {}),
+    cancellable: state === 'running',
+  });
+  const list = new TaskList(3);
+  list.set([
+    task('old-done', 'done', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z'),
+    task('new-failed', 'failed', '2026-01-01T00:00:00Z', '2026-01-01T00:05:00Z'),
+  ]);
+  list.apply({ type: 'task.updated', task: task('run-b', 'running', '2026-01-01T00:03:00Z') });
+  list.apply({ type: 'task.updated', task: task('run-a', 'running', '2026-01-01T00:02:00Z') });
+  assert.deepEqual(
+    list.rows().map((t) => t.id),
+    ['run-a', 'run-b', 'new-failed'],
+    'the oldest ended one went',
+  );
+  list.apply({
+    type: 'task.updated',
+    task: task('run-a', 'cancelled', '2026-01-01T00:02:00Z', '2026-01-01T00:06:00Z'),
+  });
+  assert.deepEqual(
+    list.rows().map((t) => [t.id, t.state]),
+    [
+      ['run-b', 'running'],
+      ['run-a', 'cancelled'],
+      ['new-failed', 'failed'],
+    ],
+  );
+  assert.equal(list.clear(), true);
+  assert.equal(list.clear(), false, 'nothing left to clear');
 });

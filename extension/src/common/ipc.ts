@@ -5,6 +5,7 @@
 import type { ApprovalView, RequestDecidedEvent, SandboxState } from '../../../supervisor/api/events.ts';
 import type { AnswerApprovalResponse, ErrorEnvelope } from '../../../supervisor/api/messages.ts';
 import type { PolicyDiff } from '../../../supervisor/api/policy-types.ts';
+import type { TaskView } from '../../../supervisor/api/tasks.ts';
 
 export const WARDEN_IPC = {
   /** Invoke: the current Snapshot. */
@@ -23,6 +24,10 @@ export const WARDEN_IPC = {
   sandboxes: 'warden:sandboxes',
   /** Invoke with (sandboxId): a StopResult; the sandbox is stopped and removed. */
   stopSandbox: 'warden:stop-sandbox',
+  /** Invoke: the daemon's long work (TaskView[]: running first, then the recently ended). */
+  tasks: 'warden:tasks',
+  /** Invoke with (taskId): a CancelTaskResult. */
+  cancelTask: 'warden:cancel-task',
   /** Invoke with (NotificationsPref): a NotificationsResult. */
   setNotifications: 'warden:set-notifications',
   /** Invoke with (CatalogCluster[]): the ClusterRef[] main found in their kubeconfigs. */
@@ -35,6 +40,8 @@ export const WARDEN_IPC = {
   activityChanged: 'warden:activity-changed',
   /** Broadcast from main: the sandboxes (SandboxRow[]), each time they change. */
   sandboxesChanged: 'warden:sandboxes-changed',
+  /** Broadcast from main: the long work (TaskView[]), each time a task moves on. */
+  tasksChanged: 'warden:tasks-changed',
   /** Broadcast from main with (approvalId): show that approval (its notification was clicked). */
   focus: 'warden:focus',
 } as const;
@@ -44,6 +51,7 @@ export const BROADCAST_CHANNELS: readonly string[] = [
   WARDEN_IPC.changed,
   WARDEN_IPC.activityChanged,
   WARDEN_IPC.sandboxesChanged,
+  WARDEN_IPC.tasksChanged,
   WARDEN_IPC.focus,
 ];
 
@@ -208,3 +216,6 @@ export type NotificationsResult =
 export type TerminalsResult = { ok: true; terminals: TerminalsView } | { ok: false; error: IpcError };
 
 export type ClustersResult = { ok: true; clusters: ClusterRef[] } | { ok: false; error: IpcError };
+
+/** A cancel asked from the page: the task as the daemon holds it after the cancel, or why not. */
+export type CancelTaskResult = { ok: true; task: TaskView } | { ok: false; gone: boolean; error: IpcError };

@@ -4,8 +4,9 @@
 // refuses the token or goes away, says so and tries again with the shared backoff.
 
 import { type Backoff, backoffDelay } from '../../../supervisor/api/backoff.ts';
-import type { WardenEvent } from '../../../supervisor/api/events.ts';
+import { isTaskEvent, type LiveEvent, type WardenEvent } from '../../../supervisor/api/events.ts';
 import type { AnswerApprovalRequest, PreviewApprovalRequest } from '../../../supervisor/api/requests.ts';
+import type { TaskEvent } from '../../../supervisor/api/tasks.ts';
 import { ApiClient, ApiClientError, DaemonUnavailableError } from '../../../supervisor/client/api-client.ts';
 import {
   type AnswerResult,
@@ -47,6 +48,8 @@ export interface ConnectionOptions {
   onOpen?(client: ApiClient): void;
   /** One event of the stream. */
   onEvent?(event: WardenEvent): void;
+  /** A task (long work) started, moved on or ended. */
+  onTask?(event: TaskEvent): void;
   /** The stream ended or the attempt failed: what was seeded is stale. */
   onClose?(): void;
 }
@@ -233,6 +236,7 @@ export class WardenConnection {
       const abort = new AbortController();
       this.#abort = abort;
       await client.events((event) => this.#onEvent(event), {
+        tasks: true,
         signal: abort.signal,
         onOpen: () => {
           this.#client = client;
@@ -290,7 +294,11 @@ export class WardenConnection {
     }
   }
 
-  #onEvent(event: WardenEvent): void {
+  #onEvent(event: LiveEvent): void {
+    if (isTaskEvent(event)) {
+      this.#o.onTask?.(event);
+      return;
+    }
     if (this.#pending.apply(event)) this.#changed();
     this.#o.onEvent?.(event);
   }

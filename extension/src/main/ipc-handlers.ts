@@ -3,9 +3,11 @@
 // a failure comes back as a result the card can show.
 
 import type { AnswerApprovalRequest, PreviewApprovalRequest } from '../../../supervisor/api/requests.ts';
+import type { TaskView } from '../../../supervisor/api/tasks.ts';
 import {
   type ActivityRow,
   type AnswerResult,
+  type CancelTaskResult,
   type CatalogCluster,
   type ClusterRef,
   type ClustersResult,
@@ -66,6 +68,11 @@ export function registerIpcHandlers(
 ): void {
   ipc.handle(WARDEN_IPC.activity, (): ActivityRow[] => live.activity());
   ipc.handle(WARDEN_IPC.sandboxes, (): SandboxRow[] => live.sandboxes());
+  ipc.handle(WARDEN_IPC.tasks, (): TaskView[] => live.tasks());
+  ipc.handle(WARDEN_IPC.cancelTask, async (_event, id): Promise<CancelTaskResult> => {
+    if (!validId(id)) return badRequest('a task id is a non-empty string');
+    return live.cancelTask(id);
+  });
   ipc.handle(WARDEN_IPC.stopSandbox, async (_event, id): Promise<StopResult> => {
     if (!validId(id)) return badRequest('a sandbox id is a non-empty string');
     const result = await connection.stopSandbox(id);

@@ -102,6 +102,7 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
   const live = new LiveLists({
     onActivity: (rows) => o.ipc.broadcast(WARDEN_IPC.activityChanged, rows),
     onSandboxes: (rows) => o.ipc.broadcast(WARDEN_IPC.sandboxesChanged, rows),
+    onTasks: (rows) => o.ipc.broadcast(WARDEN_IPC.tasksChanged, rows),
     log: o.log,
   });
   const connection = new WardenConnection({
@@ -122,6 +123,7 @@ export async function startWardenMain(o: WardenMainOptions): Promise<WardenMain>
       terminals.opened(client);
     },
     onEvent: (event) => live.event(event),
+    onTask: (event) => live.task(event),
     onClose: () => {
       live.closed();
       terminals.closed();

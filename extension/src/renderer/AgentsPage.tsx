@@ -1,5 +1,5 @@
 // The global page "Agents": the approvals waiting for an answer (every agent on this
-// machine, whatever launched it), the live activity and the sandboxes; or, when the daemon
+// machine, whatever launched it), the daemon's long work, the live activity and the sandboxes; or, when the daemon
 // cannot be reached, what is wrong and what to do.
 
 import { observer } from 'mobx-react';
@@ -10,6 +10,7 @@ import { ConnectionState } from './ConnectionState.tsx';
 import { SandboxList } from './SandboxList.tsx';
 import { Shield } from './StatusBarItem.tsx';
 import type { WardenStore } from './store.ts';
+import { TaskList } from './TaskList.tsx';
 
 export const AgentsPage = observer(function AgentsPage({ store }: { store: WardenStore }) {
   const view = store.snapshot?.connection;
@@ -51,6 +52,7 @@ export const AgentsPage = observer(function AgentsPage({ store }: { store: Warde
               </ul>
             )}
           </section>
+          <TaskList store={store} />
           <SandboxList store={store} />
           <ActivityList store={store} />
         </>

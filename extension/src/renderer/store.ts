@@ -6,9 +6,11 @@
 import { makeAutoObservable, reaction, runInAction } from 'mobx';
 import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/events.ts';
 import type { PolicyDiff } from '../../../supervisor/api/policy-types.ts';
+import type { TaskView } from '../../../supervisor/api/tasks.ts';
 import {
   type ActivityRow,
   type AnswerResult,
+  type CancelTaskResult,
   type CatalogCluster,
   type ClusterRef,
   type IpcError,
@@ -47,6 +49,8 @@ export class WardenStore {
   snapshot: Snapshot | null = null;
   activity: ActivityRow[] = [];
   sandboxes: SandboxRow[] = [];
+  /** The daemon's long work: running first, then the recently ended. */
+  tasks: TaskView[] = [];
   now = Date.now();
   filters: ActivityFilters = { sandbox: '', outcome: '', text: '' };
   /** Approval and sandbox ids with an answer or a stop in flight. */
@@ -126,18 +130,21 @@ export class WardenStore {
       ipc.listen(WARDEN_IPC.changed, (_e, s) => this.setSnapshot(s as Snapshot)),
       ipc.listen(WARDEN_IPC.activityChanged, (_e, rows) => this.setActivity(rows as ActivityRow[])),
       ipc.listen(WARDEN_IPC.sandboxesChanged, (_e, rows) => this.setSandboxes(rows as SandboxRow[])),
+      ipc.listen(WARDEN_IPC.tasksChanged, (_e, rows) => this.setTasks(rows as TaskView[])),
     );
     const timer = setInterval(() => this.tick(), 1000);
     this.#disposers.push(() => clearInterval(timer));
-    const [snapshot, activity, sandboxes] = await Promise.all([
+    const [snapshot, activity, sandboxes, tasks] = await Promise.all([
       ipc.invoke(WARDEN_IPC.snapshot),
       ipc.invoke(WARDEN_IPC.activity),
       ipc.invoke(WARDEN_IPC.sandboxes),
+      ipc.invoke(WARDEN_IPC.tasks).catch(() => []),
     ]);
     // A broadcast that came while these were in flight is newer: keep it.
     if (!this.snapshot) this.setSnapshot(snapshot as Snapshot);
     if (this.activity.length === 0) this.setActivity(activity as ActivityRow[]);
     if (this.sandboxes.length === 0) this.setSandboxes(sandboxes as SandboxRow[]);
+    if (this.tasks.length === 0) this.setTasks(tasks as TaskView[]);
   }
 
   detach(): void {
@@ -165,6 +172,10 @@ export class WardenStore {
 
   setSandboxes(rows: SandboxRow[]): void {
     this.sandboxes = rows;
+  }
+
+  setTasks(rows: TaskView[]): void {
+    this.tasks = rows;
   }
 
   setFilter<K extends keyof ActivityFilters>(key: K, value: ActivityFilters[K]): void {
@@ -252,6 +263,19 @@ export class WardenStore {
     runInAction(() => {
       this.busy.delete(key);
       if (!r.ok && !r.gone) this.errors.set(key, r.error);
+    });
+  }
+
+  async cancelTask(taskId: string): Promise<void> {
+    const key = `task:${taskId}`;
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    this.errors.delete(key);
+    const r = await this.#invoke<CancelTaskResult>(WARDEN_IPC.cancelTask, taskId);
+    runInAction(() => {
+      this.busy.delete(key);
+      if (r.ok) this.tasks = this.tasks.map((t) => (t.id === taskId ? r.task : t));
+      else if (!r.gone) this.errors.set(key, r.error);
     });
   }
 

@@ -46,6 +46,11 @@ const CSS = `
 .warden-pill{border-radius:8px;padding:0 6px;font-size:11px;background:#444}
 .warden-pill.allowed,.warden-pill.state-running{background:#2e7d32;color:#fff}
 .warden-pill.denied,.warden-pill.timed_out,.warden-pill.error,.warden-pill.state-error{background:#b3261e;color:#fff}
+.warden-pill.state-done{background:#2e7d32;color:#fff}
+.warden-pill.state-failed{background:#b3261e;color:#fff}
+.warden-tasks{list-style:none;padding:0;margin:0;display:grid;gap:6px;max-width:760px}
+.warden-task{display:flex;gap:10px;align-items:center;flex-wrap:wrap}
+.warden-task progress{width:160px}
 .warden-prefs{display:grid;gap:8px}
 .warden-prefs input[type=text]{width:360px}
 `;
