@@ -239,7 +239,7 @@ test('a failed mint is not cached and can be retried', async (t) => {
   assert.equal(ca.cacheSize, 1);
 });
 
-test('a cached lookup never mints again (timings printed; speed is the bench\'s job)', async (t) => {
+test("a cached lookup never mints again (timings printed; speed is the bench's job)", async (t) => {
   const ca = await CertificateAuthority.loadOrCreate(tempDir(t));
   await ca.secureContextFor('warm.test');
   const hosts = Array.from({ length: 100 }, (_, i) => `h${i}.example.test`);
