@@ -188,6 +188,7 @@ export class Daemon {
       log: this.log,
       user: this.#user,
       poolSize: opts.poolSize ?? 1,
+      tasks: { board: this.tasks },
     });
     const caBundle = path.join(paths.caDir, 'bundle.pem');
     const uiCodes = new OneTimeCodes();

@@ -135,6 +135,36 @@ test('a sandbox removed while its VM boots is cleaned up: VM stopped, listener c
   }
 });
 
+test('a cold boot is long work: listed with its phase, cancelled over the API, nothing left', async () => {
+  const driver = new FakeVmDriver({ boot: () => 'hang' });
+  const d = await fakeVmDaemon(driver);
+  try {
+    const creating = d.client.call('POST /v1/sandboxes', { body: { label: 'cold' } });
+    creating.catch(() => {});
+    const vm = await until('the VM is booting', () => driver.vms.find((v) => v.bootHanging));
+    const task = await until('the boot is a task', async () =>
+      (await d.client.call('GET /v1/tasks')).find((t) => t.kind === 'vm.boot' && t.state === 'running'),
+    );
+    assert.equal(task.sandboxId, vm.id);
+    assert.equal(task.title, `Starting sandbox ${vm.id}`);
+    assert.equal(task.step, 'booting the guest (fake)');
+    assert.equal(task.user, 'tester');
+    await d.client.call('POST /v1/tasks/:taskId/cancel', { params: { taskId: task.id } });
+    await assert.rejects(creating, (e: Error & { details?: { name: string } }) => {
+      assert.equal(e.details?.name, 'Cancelled');
+      assert.match(e.message, new RegExp(`Starting sandbox ${vm.id}: cancelled by a user`));
+      return true;
+    });
+    assert.equal(vm.state, 'STOPPED');
+    assert.deepEqual(d.daemon.vms.list(), []);
+    assert.deepEqual(d.daemon.sandboxes.list(), []);
+    const [ended] = (await d.client.call('GET /v1/tasks')).filter((t) => t.id === task.id);
+    assert.equal(ended?.state, 'cancelled');
+  } finally {
+    await d.stop();
+  }
+});
+
 test('a boot that fails leaves nothing behind and says what to do', async () => {
   const driver = new FakeVmDriver({ boot: () => ({ fail: 'KVM went away' }) });
   const d = await fakeVmDaemon(driver);

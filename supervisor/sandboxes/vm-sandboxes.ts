@@ -18,6 +18,7 @@ import type { Logger } from '../proxy/index.ts';
 import type { AccelChoice, ExecProcess, GuestStats, VmDriver } from '../vm/index.ts';
 import { DEFAULT_DISK_MIB } from '../vm/index.ts';
 import { openAgentHome, scrubAfterRemoval } from './agent-home.ts';
+import { type ColdBootTasks, coldBoot } from './cold-boot.ts';
 import { guestEnv } from './guest-env.ts';
 import type { ImageStore } from './images.ts';
 import { neutralContext } from './neutral-context.ts';
@@ -44,6 +45,8 @@ export interface VmSandboxesDeps {
   agents?: AgentResolver;
   /** Per-project agent homes ($WARDEN_HOME/homes) and how to tell a secret value in a file. */
   homes?: { dir: string; secretsIn: (data: Buffer) => string[] };
+  /** Cold boots show as long work here (progress and cancel in every client). */
+  tasks?: ColdBootTasks;
 }
 
 export const DEFAULT_CPUS = 1;
@@ -195,9 +198,10 @@ export class VmSandboxes {
       fromPool: false,
     });
     try {
-      await vm.start();
+      await coldBoot(vm, { tasks: this.#d.tasks, sandboxId, user: listenerReq.user });
     } catch (error) {
       await this.remove(sandboxId).catch(() => {});
+      if (error instanceof WardenError && error.name === 'Cancelled') throw error;
       throw new WardenError(
         'SandboxBootFailed',
         `sandbox ${sandboxId} did not boot: ${(error as Error).message}`,

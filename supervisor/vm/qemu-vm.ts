@@ -77,7 +77,8 @@ export interface Vm {
   /** Agent hello and the wall time from spawn to it, once RUNNING. */
   readonly hello: (Hello & { bootMs: number }) | undefined;
   onStateChanged(listener: (change: StateChange) => void): () => void;
-  start(): Promise<void>;
+  /** Boots it; `onStep` hears each phase ("starting QEMU (tcg)", "waiting for the guest agent"). */
+  start(opts?: { onStep?(step: string): void }): Promise<void>;
   stop(opts?: StopOptions): Promise<void>;
   exec(opts: ExecOptions): ExecProcess;
   run(
@@ -157,11 +158,13 @@ export class QemuVm implements Vm {
     return tailFile(this.paths.consoleLog, lines) || this.lastConsole.split('\n').slice(-lines).join('\n');
   }
 
-  async start(): Promise<void> {
+  async start(opts: { onStep?(step: string): void } = {}): Promise<void> {
     this.sm.move(LifecycleState.STARTING);
     const abort = new AbortController();
     this.abortBoot = abort;
+    const step = opts.onStep ?? (() => {});
     try {
+      step('checking the guest image');
       const accel = this.spec.accel ?? (await this.deps.accel());
       this.chosenAccel = accel;
       const image = await this.deps.verifyImage(this.spec.image);
@@ -187,6 +190,7 @@ export class QemuVm implements Vm {
         ...(this.spec.agentsPath ? { agentsPath: this.spec.agentsPath } : {}),
         ...(this.spec.agentHomePath ? { agentHomePath: this.spec.agentHomePath } : {}),
       });
+      step(`starting QEMU (${accel.accel})`);
       const spawnedAt = Date.now();
       const logFd = openSync(this.paths.qemuLog, 'a', 0o600);
       const child = spawn(this.deps.qemuBinary, args, { stdio: ['ignore', logFd, logFd] });
@@ -216,10 +220,12 @@ export class QemuVm implements Vm {
       );
       try {
         const socket = await connectWithRetry(this.paths.controlSocket, abort.signal);
+        step('booting the guest (waiting for its agent)');
         const client = new ControlClient(socket);
         this.client = client;
         const hello = await raceAbort(client.waitHello(), abort.signal);
         this.helloInfo = { ...hello, bootMs: Date.now() - spawnedAt };
+        step('setting up the guest');
         const setup: Parameters<ControlClient['setup']>[0] = { env: this.spec.env ?? {} };
         if (this.spec.caPem) setup.caPem = this.spec.caPem;
         await raceAbort(client.setup(setup), abort.signal);

@@ -140,7 +140,9 @@ describe('first run with no VM image yet: Start builds it, with its progress at 
     build.release();
     await page.locator('.first-run-done').waitFor({ timeout: 15_000 });
     assert.ok(await page.locator('.first-run-steps li[data-state=RUNNING]').count());
-    await page.locator('section.tasks li.task.done').waitFor();
+    await page.locator('section.tasks li.task.done', { hasText: 'Building' }).waitFor();
+    // The VM's cold boot that followed is long work too.
+    await page.locator('section.tasks li.task.done', { hasText: 'Starting sandbox' }).waitFor();
     assert.equal((await d.client.call('GET /v1/images')).length, 1, 'the image was built by the daemon');
     const real = errors.filter((e) => !/frame-ancestors' is ignored/.test(e));
     assert.deepEqual(real, []);

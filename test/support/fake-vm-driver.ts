@@ -145,10 +145,11 @@ export class FakeVm implements Vm {
   }
 
   /** Like QemuVm.start: STARTING, then RUNNING; a failure moves to ERROR and rejects. */
-  async start(): Promise<void> {
+  async start(opts: { onStep?(step: string): void } = {}): Promise<void> {
     this.#sm.move(LifecycleState.STARTING);
     this.#accel = this.spec.accel ?? this.#driver.accelChoice;
     try {
+      opts.onStep?.('booting the guest (fake)');
       const outcome = this.#driver.boot(this.spec);
       if (outcome === 'hang') {
         await new Promise<void>((resolve, reject) => {
