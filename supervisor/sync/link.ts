@@ -13,24 +13,16 @@ import {
   HubBatchResponseSchema,
   HubChallengeResultSchema,
   type HubGap,
-  type HubHead,
   type HubHeartbeatResponse,
   HubHeartbeatResponseSchema,
 } from '../api/hub.ts';
 import type { SyncEnrollResponse, SyncState, SyncStatus } from '../api/sync-types.ts';
 import type { SyncLinkRow } from '../audit/sync-ledger.ts';
-import {
-  checkConsistency,
-  openCheckpoint,
-  ReceiptError,
-  type SeenTree,
-  verifyReceipt,
-} from '../hub-protocol/receipt.ts';
 import { type NoteVerifier, parseVerifierKey } from '../tlog/note.ts';
 import { loadDeviceKey } from './device-key.ts';
-import { firstDivergent } from './divergence.ts';
 import { enroll } from './enroll.ts';
-import { acknowledgedGap, prunedAt, seenTree } from './gap.ts';
+import { acknowledgedGap, prunedAt } from './gap.ts';
+import { checkHeartbeatTree, checkReceipt, Forked, reconcile } from './hub-checks.ts';
 import { callHub, type HubReply, type HubTarget, HubUnreachable } from './hub-client.ts';
 import type { SyncLinkOptions } from './options.ts';
 import { classify, type Failure } from './outcome.ts';
@@ -258,29 +250,12 @@ export class SyncLink {
         `the hub acknowledged seq ${acked.seq} with another hash than the local chain's (batch ended at seq ${last.seq})`,
       );
     }
-    const tree = this.#checkReceipt(ack, acked.seq, acked.hash, row);
+    const tree = checkReceipt(ack, { verifier: this.#verifier!, row, seq: acked.seq, hash: acked.hash });
     this.#o.ledger.acknowledge(ack.receipt, tree.root.toString('base64'), Date.now());
     this.#succeeded();
     if (this.#batchRecords < HUB_LIMITS.deviceBatchRecords)
       this.#batchRecords = Math.min(HUB_LIMITS.deviceBatchRecords, this.#batchRecords * 2);
     return this.#prepared || this.#o.ledger.firstAfter(last.seq) !== null ? 0 : wait;
-  }
-
-  #checkReceipt(ack: HubBatchResponse, seq: number, hash: string, row: SyncLinkRow): SeenTree {
-    try {
-      return verifyReceipt(ack.receipt, {
-        verifier: this.#verifier!,
-        origin: row.origin,
-        device: row.deviceId,
-        seq,
-        hash,
-        previous: seenTree(row),
-      });
-    } catch (error) {
-      if (error instanceof ReceiptError)
-        throw this.#stop('forked', `the hub's receipt does not check: ${error.message}`);
-      throw error;
-    }
   }
 
   async #heartbeat(): Promise<void> {
@@ -303,17 +278,9 @@ export class SyncLink {
     if (reply.status !== 200) throw classify(reply, 'heartbeat');
     if (!validHeartbeat(reply.json)) throw this.#stop('forked', "the hub's heartbeat answer is malformed");
     const beat = reply.json as HubHeartbeatResponse;
-    try {
-      const tree = openCheckpoint(beat.checkpoint, this.#verifier!, row.origin);
-      checkConsistency(seenTree(row), tree.size, tree.root, beat.consistency);
-      if (tree.size > row.treeSize) this.#o.ledger.setTree(tree.size, tree.root.toString('base64'));
-    } catch (error) {
-      if (error instanceof ReceiptError)
-        throw this.#stop('forked', `the hub's checkpoint does not check: ${error.message}`);
-      throw error;
-    }
+    checkHeartbeatTree(beat, this.#verifier!, row, this.#o.ledger);
     if (gap) this.#gap = null;
-    await this.#reconcile(beat.acknowledged, row);
+    await reconcile(beat.acknowledged, row, this.#o.ledger, this.#target!);
     if (beat.challenge) await this.#answer(beat.challenge.seqs);
     if (this.#o.organisation && beat.policy !== undefined) {
       await this.#o.organisation.offered(beat.policy, () => this.#fetchPolicy(), this.#verifier!);
@@ -324,29 +291,6 @@ export class SyncLink {
     this.#succeeded();
   }
 
-  /** Compare what the hub holds with the local chain; move the position to it when they agree. */
-  async #reconcile(hub: HubHead | null, row: SyncLinkRow): Promise<void> {
-    if (!hub) return;
-    const head = this.#o.ledger.head();
-    if (!head || hub.seq > head.seq) {
-      throw this.#stop(
-        'forked',
-        `rollback: the hub holds this device's records up to seq ${hub.seq}, but the local trail ends at seq ${head?.seq ?? 0} (an older copy of the audit database was restored)`,
-      );
-    }
-    const [local] = this.#o.ledger.hashesAt([hub.seq]);
-    if (local?.hash === null || local?.hash === hub.hash) {
-      if (hub.seq !== row.ackedSeq && local?.hash !== null) this.#o.ledger.advance(hub.seq, hub.hash);
-      return;
-    }
-    const from = Math.max(1, this.#o.ledger.firstAfter(0) ?? 1);
-    const seq = await firstDivergent(this.#target!, this.#o.ledger, from, hub.seq).catch(() => hub.seq);
-    throw this.#stop(
-      'forked',
-      `the hub holds a different record at seq ${seq}: the local chain was rewritten after it was synced`,
-    );
-  }
-
   async #answer(seqs: number[]): Promise<void> {
     const reply = await this.#call({
       method: 'POST',
@@ -355,8 +299,7 @@ export class SyncLink {
     });
     if (reply.status !== 200) throw classify(reply, 'challenge answer');
     if (validChallenge(reply.json) && !reply.json.ok) {
-      throw this.#stop(
-        'forked',
+      throw new Forked(
         `the hub holds a different record at seq ${reply.json.firstDivergent ?? '?'}: the local chain was rewritten after it was synced`,
       );
     }
@@ -389,6 +332,10 @@ export class SyncLink {
   /** Act on a failure; returns when to come back (ms), or -1 to stay stopped. */
   #failed(error: unknown): number {
     if (error instanceof Stop) return -1;
+    if (error instanceof Forked) {
+      this.#stop('forked', error.message);
+      return -1;
+    }
     let failure: Failure;
     if (error instanceof HubUnreachable)
       failure = { action: 'retry', message: error.message, retryAfterMs: null };
