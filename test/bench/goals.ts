@@ -5,14 +5,20 @@ import type { Figure, Goal } from './figures.ts';
 
 const at = (op: Goal['op'], target: number): Goal => ({ op, target, on: 'value' });
 
+const onRatio = (op: Goal['op'], target: number): Goal => ({ op, target, on: 'ratio' });
+
+// The goals in force: issue 23's where it raised an earlier one (issues 3 and 4 set the first).
 const GOALS: [RegExp, Goal][] = [
-  // Issue 4: the audit trail.
-  [/^batched append, /, at('>=', 50_000)],
+  // The audit trail: appends at ≥ 0.9× better-sqlite3 alone with the same rows (issue 23;
+  // issue 4 asked ≥ 50,000/s), verify of 1M records ≤ 2 s (issue 23; was 5 s).
+  [/^batched append, /, onRatio('>=', 0.9)],
+  [/^direct appendBatch on one thread/, onRatio('>=', 0.9)],
   [/^durable append, one at a time, group commit/, at('>=', 5_000)],
-  [/^verify 1000000 records \(ms\)$/, at('<=', 5_000)],
+  [/^verify 1000000 records \(ms\)$/, at('<=', 2_000)],
   [/^page of 100, worst filter \(ms\)$/, at('<=', 50)],
-  // Issue 3: microVM sandboxes (TCG here; ≤ 250 ms where KVM works cannot be measured here).
-  [/^wardenRunTrueWarmMs/, at('<=', 300)],
+  // microVM sandboxes under TCG (issue 23; issue 3 asked 300 ms warm, 3 s to init).
+  [/^wardenRunTrueWarmMs/, at('<=', 100)],
+  [/^wardenRunTrueColdMs/, at('<=', 1_500)],
   [/^coldBootToInitMs/, at('<=', 3_000)],
 ];
 
