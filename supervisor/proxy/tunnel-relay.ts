@@ -43,6 +43,9 @@ export function connectRelayed(address: ResolvedAddress, port: number): RelayedU
     host: address.address,
     port,
     family: address.family,
+    // What the client sends goes on at once (a TLS handshake is small writes that wait on
+    // each other); Node's http sockets on both sides of a forward request do the same.
+    noDelay: true,
     onread: { buffer: Buffer.allocUnsafe(RELAY_READ_BYTES), callback: onRead },
   });
   socket.pause();
