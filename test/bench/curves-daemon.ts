@@ -2,7 +2,7 @@
 // loaded at once, one 1 GiB CONNECT stream against direct, and the daemon's RSS as the
 // requests add up (flat, or the slope says how much it grows).
 
-import { rssOf } from './bench-daemon.ts';
+import { cpuMsOf, rssOf } from './bench-daemon.ts';
 import { type Figure, round } from './figures.ts';
 import type { DownloadResult, ThroughputResult } from './load.ts';
 import { type ProxyBenchContext, startProxyBench, stopProxyBench } from './proxy-context.ts';
@@ -63,21 +63,29 @@ async function listenerCurve(ctx: ProxyBenchContext, ms: number): Promise<Figure
   return figures;
 }
 
-async function longTunnel(ctx: ProxyBenchContext): Promise<Figure> {
+export async function longTunnel(ctx: ProxyBenchContext): Promise<Figure> {
   const bytes = 1024 * 1024 * 1024;
   const url = `https://127.0.0.1:${ctx.up.httpsPort}/bytes/${bytes}`;
   const run = async (via: { kind: 'direct' } | { kind: 'tunnel'; proxy: string }) =>
     (await ctx.load.run<DownloadResult>({ kind: 'download', url, via, ca: [ctx.up.caPem], bytes, runs: 1 }))
       .median;
   await run({ kind: 'direct' }); // the upstream builds its 1 GiB body once
+  // The daemon's CPU per GiB tunnelled: what the relay costs, whatever else loads the machine.
+  const cpu: number[] = [];
+  const viaTunnel = async () => {
+    const before = cpuMsOf(ctx.daemon.pid);
+    const rate = await run({ kind: 'tunnel', proxy: ctx.plain.url });
+    cpu.push(cpuMsOf(ctx.daemon.pid) - before);
+    return rate;
+  };
   const direct = [await run({ kind: 'direct' })];
-  const tunnel = [await run({ kind: 'tunnel', proxy: ctx.plain.url })];
+  const tunnel = [await viaTunnel()];
   direct.push(await run({ kind: 'direct' }));
-  tunnel.push(await run({ kind: 'tunnel', proxy: ctx.plain.url }));
+  tunnel.push(await viaTunnel());
   const d = Math.max(...direct);
   const t = Math.max(...tunnel);
   ctx.log(
-    `  1 GiB: direct ${direct.map((x) => x.toFixed(0)).join('/')} MB/s, tunnel ${tunnel.map((x) => x.toFixed(0)).join('/')} MB/s`,
+    `  1 GiB: direct ${direct.map((x) => x.toFixed(0)).join('/')} MB/s, tunnel ${tunnel.map((x) => x.toFixed(0)).join('/')} MB/s; daemon CPU ${cpu.join('/')} ms`,
   );
   return {
     section: 'curves',
@@ -88,7 +96,7 @@ async function longTunnel(ctx: ProxyBenchContext): Promise<Figure> {
     directUnit: 'MB/s',
     ratio: t / d,
     goal: { op: '>=', target: 0.9, on: 'ratio' },
-    note: 'best of 2 each, alternating',
+    note: `best of 2 each, alternating; the daemon's CPU per GiB tunnelled ${cpu.join(' / ')} ms`,
   };
 }
 
