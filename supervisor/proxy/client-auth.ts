@@ -20,8 +20,16 @@ export function refuseUnauthenticated(
   facts: RequestFacts,
 ): BlockInfo | undefined {
   const { sandbox } = owner;
-  const result = sandbox.proxyCredential.check(req.headers['proxy-authorization']);
-  if (result === 'ok') return undefined;
+  const presented = req.headers['proxy-authorization'];
+  // The same connection sending the header it was accepted with (kept-alive clients do on
+  // every request). Only a connection that passed the constant-time check has an entry.
+  const accepted = owner.authenticated.get(req.socket);
+  if (accepted !== undefined && presented === accepted) return undefined;
+  const result = sandbox.proxyCredential.check(presented);
+  if (result === 'ok') {
+    if (typeof presented === 'string') owner.authenticated.set(req.socket, presented);
+    return undefined;
+  }
   const reason =
     result === 'missing'
       ? 'this proxy listener serves only the sandbox or process it was made for, and the request carried no proxy credential (Proxy-Authorization)'

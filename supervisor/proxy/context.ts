@@ -41,6 +41,11 @@ export interface ConnectionOwner {
   upstream: UpstreamPool;
   /** Its exchanges decided and not ended yet; the listener ends them when it closes. */
   records: OpenRecords;
+  /**
+   * Client connections that presented the credential, with the exact header they sent it
+   * as: a later request on the same connection with the same header skips the digest.
+   */
+  authenticated: WeakMap<object, string>;
 }
 
 export interface HeaderMap {

@@ -103,6 +103,7 @@ export class ProxyListener {
       sandbox,
       upstream: new UpstreamPool(this.#svc.upstream),
       records: new Set<OpenExchange>(),
+      authenticated: new WeakMap<object, string>(),
     };
     this.#owners.push(owner);
     return owner;

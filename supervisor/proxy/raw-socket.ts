@@ -30,12 +30,16 @@ function inbound(s: Duplex): () => number {
   return () => n;
 }
 
-/** Join two sockets both ways, counting bytes; `onClose` runs once when either side ends. */
+/**
+ * Join two sockets both ways, counting bytes; `onClose` runs once when either side ends.
+ * `upstreamRelayed`: the upstream's reads already go to the client (tunnel-relay.ts).
+ */
 export function splice(
   client: Duplex,
   upstream: Duplex,
   counters: { bytesUp: number; bytesDown: number; countNow?: () => void },
   onClose: () => void,
+  options: { upstreamRelayed?: boolean } = {},
 ): void {
   let closed = false;
   const up = inbound(client);
@@ -60,7 +64,7 @@ export function splice(
     onClose();
   };
   client.pipe(upstream);
-  upstream.pipe(client);
+  if (!options.upstreamRelayed) upstream.pipe(client);
   client.on('error', close);
   upstream.on('error', close);
   client.on('close', close);

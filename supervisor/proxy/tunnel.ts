@@ -82,20 +82,19 @@ export async function handleConnect(
   const record = new ExchangeRecord(sandbox, svc.emit, facts, 'connect', owner.records);
   record.address = vetted.address.address;
   record.decide(verdict);
-  const upstream = owner.upstream.connect(vetted.address, port);
+  const relayed = owner.upstream.connectRelayed(vetted.address, port);
+  const upstream = relayed.socket;
   upstream.once('connect', () => {
     socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
     record.status = 200;
+    // What the server says first reaches the client at once (SSH, SMTP banners), from
+    // here on; what the client says is held until it shows it is not plain HTTP.
+    relayed.relayTo(socket);
     if (decision.tls === 'passthrough') return spliceFrom(head);
-    // What the server says first reaches the client at once (SSH, SMTP banners); what the
-    // client says is held until it shows it is not plain HTTP.
-    const early = (c: Buffer) => {
-      record.bytesDown += c.length;
-      socket.write(c);
-    };
     const gone = () => {
       socket.destroy();
       upstream.destroy();
+      record.bytesDown += upstream.bytesRead;
       record.finish(verdict);
     };
     let held = head;
@@ -104,7 +103,6 @@ export async function handleConnect(
       if (kind === 'more') return false;
       socket.off('data', more);
       socket.off('close', gone);
-      upstream.off('data', early);
       upstream.off('close', gone);
       if (kind === 'other') {
         spliceFrom(held);
@@ -112,6 +110,7 @@ export async function handleConnect(
       }
       // Plain HTTP inside a tunnel decided as https: read it, and decide each request as http.
       upstream.destroy();
+      record.bytesDown += upstream.bytesRead;
       record.finish({
         ...verdict,
         reason: 'plain HTTP inside the tunnel: each request is decided on its own',
@@ -124,7 +123,6 @@ export async function handleConnect(
       settleStart();
     };
     if (held.length > 0 && settleStart()) return;
-    upstream.on('data', early);
     upstream.once('close', gone);
     socket.once('close', gone);
     socket.on('data', more);
@@ -134,7 +132,9 @@ export async function handleConnect(
       record.bytesUp += first.length;
       upstream.write(first);
     }
-    splice(socket, upstream, record, () => record.finish(verdict));
+    // What the upstream sent before the splice (a banner) was relayed already: counted here.
+    record.bytesDown += upstream.bytesRead;
+    splice(socket, upstream, record, () => record.finish(verdict), { upstreamRelayed: true });
   };
   upstream.once('error', (error: NodeJS.ErrnoException) => {
     if (record.status === 200) return;

@@ -13,6 +13,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { ResolvedAddress } from './resolver.ts';
+import { connectRelayed, type RelayedUpstream } from './tunnel-relay.ts';
 
 export interface UpstreamRequest {
   scheme: 'http' | 'https';
@@ -161,9 +162,9 @@ export class UpstreamPool {
     });
   }
 
-  /** A raw TCP connection to a vetted address (CONNECT tunnels). */
-  connect(address: ResolvedAddress, port: number): net.Socket {
-    return net.connect({ host: address.address, port, family: address.family });
+  /** A raw TCP connection to a vetted address whose reads go to a client (CONNECT tunnels). */
+  connectRelayed(address: ResolvedAddress, port: number): RelayedUpstream {
+    return connectRelayed(address, port);
   }
 
   destroy(): void {

@@ -118,6 +118,13 @@ export function rssOf(pid: number): number {
   return kb * 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux, clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export function fdCountOf(pid: number): number {
   try {
     return readdirSync(`/proc/${pid}/fd`).length;

@@ -2,7 +2,7 @@
 // loaded at once, one 1 GiB CONNECT stream against direct, and the daemon's RSS as the
 // requests add up (flat, or the slope says how much it grows).
 
-import { rssOf } from './bench-daemon.ts';
+import { cpuMsOf, rssOf } from './bench-daemon.ts';
 import { type Figure, round } from './figures.ts';
 import type { DownloadResult, ThroughputResult } from './load.ts';
 import { type ProxyBenchContext, startProxyBench, stopProxyBench } from './proxy-context.ts';
@@ -63,21 +63,29 @@ async function listenerCurve(ctx: ProxyBenchContext, ms: number): Promise<Figure
   return figures;
 }
 
-async function longTunnel(ctx: ProxyBenchContext): Promise<Figure> {
+export async function longTunnel(ctx: ProxyBenchContext): Promise<Figure> {
   const bytes = 1024 * 1024 * 1024;
   const url = `https://127.0.0.1:${ctx.up.httpsPort}/bytes/${bytes}`;
   const run = async (via: { kind: 'direct' } | { kind: 'tunnel'; proxy: string }) =>
     (await ctx.load.run<DownloadResult>({ kind: 'download', url, via, ca: [ctx.up.caPem], bytes, runs: 1 }))
       .median;
   await run({ kind: 'direct' }); // the upstream builds its 1 GiB body once
+  // The daemon's CPU per GiB tunnelled: what the relay costs, whatever else loads the machine.
+  const cpu: number[] = [];
+  const viaTunnel = async () => {
+    const before = cpuMsOf(ctx.daemon.pid);
+    const rate = await run({ kind: 'tunnel', proxy: ctx.plain.url });
+    cpu.push(cpuMsOf(ctx.daemon.pid) - before);
+    return rate;
+  };
   const direct = [await run({ kind: 'direct' })];
-  const tunnel = [await run({ kind: 'tunnel', proxy: ctx.plain.url })];
+  const tunnel = [await viaTunnel()];
   direct.push(await run({ kind: 'direct' }));
-  tunnel.push(await run({ kind: 'tunnel', proxy: ctx.plain.url }));
+  tunnel.push(await viaTunnel());
   const d = Math.max(...direct);
   const t = Math.max(...tunnel);
   ctx.log(
-    `  1 GiB: direct ${direct.map((x) => x.toFixed(0)).join('/')} MB/s, tunnel ${tunnel.map((x) => x.toFixed(0)).join('/')} MB/s`,
+    `  1 GiB: direct ${direct.map((x) => x.toFixed(0)).join('/')} MB/s, tunnel ${tunnel.map((x) => x.toFixed(0)).join('/')} MB/s; daemon CPU ${cpu.join('/')} ms`,
   );
   return {
     section: 'curves',
@@ -88,15 +96,28 @@ async function longTunnel(ctx: ProxyBenchContext): Promise<Figure> {
     directUnit: 'MB/s',
     ratio: t / d,
     goal: { op: '>=', target: 0.9, on: 'ratio' },
-    note: 'best of 2 each, alternating',
+    note: `best of 2 each, alternating; the daemon's CPU per GiB tunnelled ${cpu.join(' / ')} ms`,
   };
 }
 
-async function rssCurve(ctx: ProxyBenchContext, windows: number, ms: number): Promise<Figure> {
+/** At most this many windows, whatever the request target (a bound on the loop). */
+const MAX_RSS_WINDOWS = 2000;
+
+/**
+ * RSS after each window of small forwarded GETs: `windows` windows, or, with `untilRequests`
+ * (the opt-in 1M run, `--rss-requests=1000000`), as many as it takes to reach that count.
+ */
+async function rssCurve(
+  ctx: ProxyBenchContext,
+  windows: number,
+  ms: number,
+  untilRequests?: number,
+): Promise<Figure> {
   const url = `http://127.0.0.1:${ctx.up.httpPort}/small`;
   let total = 0;
   const points: Array<{ requests: number; rssMiB: number }> = [];
-  for (let w = 0; w < windows; w++) {
+  const more = (w: number) => (untilRequests ? total < untilRequests && w < MAX_RSS_WINDOWS : w < windows);
+  for (let w = 0; more(w); w++) {
     const [r] = await ctx.load.run<ThroughputResult[]>({
       kind: 'throughput',
       url,
@@ -107,6 +128,7 @@ async function rssCurve(ctx: ProxyBenchContext, windows: number, ms: number): Pr
     });
     total += r?.requests ?? 0;
     points.push({ requests: total, rssMiB: rssOf(ctx.daemon.pid) / 2 ** 20 });
+    if (untilRequests) ctx.log(`  RSS after ${total} requests: ${points.at(-1)!.rssMiB.toFixed(1)} MiB`);
   }
   ctx.log(`  RSS: ${points.map((p) => `${p.requests}: ${p.rssMiB.toFixed(0)} MiB`).join(', ')}`);
   // Growth from the second window on (the first warms caches and pools).
@@ -118,7 +140,7 @@ async function rssCurve(ctx: ProxyBenchContext, windows: number, ms: number): Pr
     name: `daemon RSS growth per 1M requests (after ${total.toLocaleString('en-US')} requests)`,
     value: round(perMillion, 1),
     unit: 'MiB',
-    note: `RSS after each window: ${points.map((p) => `${p.requests.toLocaleString('en-US')} → ${p.rssMiB.toFixed(0)} MiB`).join('; ')} (a shorter run than 1M; the slope is from window 2 on)`,
+    note: `RSS after each window: ${points.map((p) => `${p.requests.toLocaleString('en-US')} → ${p.rssMiB.toFixed(0)} MiB`).join('; ')} (${total >= 1e6 ? 'a run past 1M' : 'a shorter run than 1M: --rss-requests=1000000 for the full run'}; the slope is from window 2 on)`,
   };
 }
 
@@ -127,18 +149,33 @@ export async function benchDaemonCurves(opts: {
   listenerMs?: number;
   rssWindows?: number;
   rssWindowMs?: number;
+  /** Run the RSS curve until this many requests (opt-in: 1M takes several minutes). */
+  rssRequests?: number;
+  /** Only the RSS curve. */
+  rssOnly?: boolean;
 }): Promise<Figure[]> {
   const ctx = await startProxyBench(opts.log);
   const figures: Figure[] = [];
   try {
-    opts.log('curves: listeners');
-    figures.push(...(await listenerCurve(ctx, opts.listenerMs ?? 5000)));
-    opts.log('curves: 1 GiB CONNECT stream');
-    figures.push(await longTunnel(ctx));
+    if (!opts.rssOnly) {
+      opts.log('curves: listeners');
+      figures.push(...(await listenerCurve(ctx, opts.listenerMs ?? 5000)));
+      opts.log('curves: 1 GiB CONNECT stream');
+      figures.push(await longTunnel(ctx));
+    }
     opts.log('curves: RSS as requests add up');
-    figures.push(await rssCurve(ctx, opts.rssWindows ?? 6, opts.rssWindowMs ?? 10_000));
+    figures.push(await rssCurve(ctx, opts.rssWindows ?? 6, opts.rssWindowMs ?? 10_000, opts.rssRequests));
   } finally {
     await stopProxyBench(ctx);
   }
   return figures;
+}
+
+// `node --import tsx test/bench/curves-daemon.ts --rss-requests=1000000`: the RSS curve alone.
+if (process.argv[1]?.endsWith('curves-daemon.ts')) {
+  const arg = process.argv.find((a) => a.startsWith('--rss-requests='));
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const rssRequests = arg ? Number(arg.split('=')[1]) : undefined;
+  for (const f of await benchDaemonCurves({ log, rssRequests, rssOnly: true }))
+    console.log(`${f.name}: ${f.value} ${f.unit} (${f.note})`);
 }

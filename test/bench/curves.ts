@@ -57,7 +57,7 @@ export function decisionTimes(policy: Policy, n: number, rounds = 20_000): { p50
 }
 
 export async function benchCurves(
-  opts: { log?: (l: string) => void; daemon?: boolean } = {},
+  opts: { log?: (l: string) => void; daemon?: boolean; rssRequests?: number } = {},
 ): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const n of [10, 1_000, 10_000]) {
@@ -75,7 +75,8 @@ export async function benchCurves(
     });
   }
   if (opts.daemon !== false) {
-    figures.push(...(await benchDaemonCurves({ log: opts.log ?? ((l) => process.stderr.write(`${l}\n`)) })));
+    const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+    figures.push(...(await benchDaemonCurves({ log, rssRequests: opts.rssRequests })));
   }
   return figures;
 }

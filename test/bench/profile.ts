@@ -3,7 +3,8 @@
 // alive) and 100 KB intercepted HTTPS requests, stops it, and prints the self time per
 // function of each thread's profile (main thread and audit writer), busiest first.
 // WARDEN_PROFILE_GOVERN=1 adds the same requests while governing at 50/s (governance.ts),
-// WARDEN_PROFILE_INTERCEPT=1 a 5 s run of intercepted HTTPS.
+// WARDEN_PROFILE_INTERCEPT=1 a 5 s run of intercepted HTTPS, WARDEN_PROFILE_FORWARD=1 a 5 s
+// run of forwarded 100 KB plain HTTP over 16 connections.
 // Profiles land in $WARDEN_PROFILE_DIR (default: a temporary directory, printed).
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -60,6 +61,18 @@ if (process.argv[1]?.endsWith('profile.ts')) {
     if (process.env.WARDEN_PROFILE_GOVERN) {
       const [g] = await benchUnderGovernance(ctx, count);
       log(`governing: ${g?.value} ms added p99 (${g?.note})`);
+    }
+    if (process.env.WARDEN_PROFILE_FORWARD) {
+      // 100 KB plain-HTTP responses over 16 kept-alive connections, forwarded (the peers case).
+      const [r] = await ctx.load.run<ThroughputResult[]>({
+        kind: 'throughput',
+        url: `http://127.0.0.1:${ctx.up.httpPort}/bytes/${100 * 1024}`,
+        targets: [{ via: { kind: 'forward', proxy: ctx.plain.url }, ms: 5000 }],
+        connections: 16,
+        rounds: 1,
+        bytes: 100 * 1024,
+      });
+      log(`forward 100 KB: ${(r as ThroughputResult).perSecond.toFixed(0)}/s`);
     }
     if (process.env.WARDEN_PROFILE_INTERCEPT) {
       const [r] = await httpsRates(ctx, [

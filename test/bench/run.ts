@@ -2,6 +2,7 @@
 // benchmarks when their files exist, printed as one table: each figure, its goal, the
 // direct baseline measured in the same run, the ratio, and PASS/MISS.
 // Flags: --only=proxy,peers,curves,audit,vm,hub,hub-export,ui   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
+//   --rss-requests=N (curves: run the RSS curve until N requests, e.g. 1000000; several minutes)
 // (`peers`: Warden beside squid and mitmproxy in one run, graded, test/bench/peers-graded.ts.)
 // Figures are also written to test-artifacts/bench.json.
 
@@ -216,7 +217,8 @@ if (wants('peers') && !args.includes('--no-peers')) {
 if (wants('curves')) {
   const t = performance.now();
   try {
-    figures.push(...(await benchCurves({ log })));
+    const rss = args.find((a) => a.startsWith('--rss-requests='));
+    figures.push(...(await benchCurves({ log, rssRequests: rss ? Number(rss.split('=')[1]) : undefined })));
   } catch (error) {
     notes.push(`curves: failed: ${(error as Error).stack ?? String(error)}`);
   }

@@ -264,6 +264,41 @@ describe('the sandbox with its credential', () => {
   });
 });
 
+describe('one kept-alive connection', () => {
+  test('a connection that presented the credential is refused when a later request drops or changes it', async () => {
+    const right = proxyAuthorization(proxyUrl);
+    const request = (auth: string | undefined, last = false) =>
+      `GET http://127.0.0.1:${up.httpPort}/kept-alive-auth/${auth?.slice(6) === right.slice(6) ? 'right' : 'other'} HTTP/1.1\r\nHost: 127.0.0.1:${up.httpPort}\r\n` +
+      `${authLine(auth)}${last ? 'Connection: close\r\n' : ''}\r\n`;
+    const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+    const before = up.received.length;
+    // Pipelined on one connection each; a 407 closes its connection.
+    assert.deepEqual(
+      statuses(await raw(port, request(right) + request(WRONG) + request(right, true))),
+      [200, 407],
+    );
+    assert.deepEqual(
+      statuses(await raw(port, request(right) + request(undefined) + request(right, true))),
+      [200, 407],
+    );
+    assert.deepEqual(
+      statuses(
+        await raw(port, request(right) + request(right.replace('Basic', 'basic')) + request(right, true)),
+      ),
+      [200, 200, 200],
+      'the same credential spelled otherwise is checked again, and accepted',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    // A pipelined request after a 407 may still be read (with the credential, it is served).
+    const reached = up.received.slice(before).map((x) => x.url);
+    assert.ok(
+      !reached.includes('/kept-alive-auth/other'),
+      'a request without the credential reached no upstream',
+    );
+    assert.ok(reached.filter((u) => u === '/kept-alive-auth/right').length >= 5);
+  });
+});
+
 describe('a warm-pool listener handed to a sandbox', () => {
   test("the idle context's credential does not let its clients act as the adopted sandbox", async () => {
     const idle = neutralContext('pool-auth-test', 'tester');
