@@ -2,6 +2,8 @@
 // furthest cut wins. The newest record always stays (the chain's head).
 
 import type Database from 'better-sqlite3';
+import { AuditRetentionError } from './errors.ts';
+import type { CheckpointEvent } from './ocsf.ts';
 
 export interface RetentionPolicy {
   /** Remove records whose time is older than this many milliseconds. */
@@ -109,4 +111,44 @@ export function pruneReceipts(db: Database.Database, throughSeq: number): void {
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_receipts'")
     .get();
   if (table) db.prepare('DELETE FROM sync_receipts WHERE seq <= ?').run(throughSeq);
+}
+
+/**
+ * The write step of a prune, run inside the commit on the head it found: the checkpoint
+ * record that carries the hash, seq range and count of what is removed (so the remaining
+ * chain still verifies), and, before it is appended, the removal itself.
+ */
+export function checkpointStep(
+  db: Database.Database,
+  plan: PrunePlan,
+  o: { time: number; actor: string; segments: { dropThrough(seq: number): void } | null },
+): (head: { seq: number }) => { events: CheckpointEvent[]; before: () => void } {
+  return (head) => {
+    const last = db.prepare('SELECT hash FROM records WHERE seq = ?').pluck().get(plan.throughSeq);
+    if (typeof last !== 'string' || head.seq <= plan.throughSeq) {
+      throw new AuditRetentionError('retention plan is stale; run it again', plan.throughSeq);
+    }
+    const checkpoint: CheckpointEvent = {
+      type: 'audit.checkpoint',
+      time: new Date(o.time).toISOString(),
+      user: o.actor,
+      reason: plan.reason,
+      pruned: {
+        fromSeq: plan.fromSeq,
+        throughSeq: plan.throughSeq,
+        count: plan.count,
+        lastHash: last,
+        firstTime: plan.firstTime,
+        lastTime: plan.lastTime,
+      },
+    };
+    return {
+      events: [checkpoint],
+      before: () => {
+        db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq);
+        pruneReceipts(db, plan.throughSeq);
+        o.segments?.dropThrough(plan.throughSeq);
+      },
+    };
+  };
 }

@@ -22,9 +22,9 @@ import { batchSize, type EncodedBatch, emptyBatch, encodeEvents } from './encode
 import { AuditRetentionError, AuditWriteError, describeWriteFailure } from './errors.ts';
 import { type ExportOptions, exportRecords } from './export.ts';
 import { HistogramQueries, type HistogramRange } from './histogram.ts';
-import type { CheckpointEvent, OcsfContext } from './ocsf.ts';
+import type { OcsfContext } from './ocsf.ts';
 import { type PageOptions, RecordQueries } from './query.ts';
-import { planPrune, pruneReceipts, type RetentionPolicy } from './retention.ts';
+import { checkpointStep, planPrune, type RetentionPolicy } from './retention.ts';
 import type { Layout } from './schema.ts';
 import { SegmentWriter } from './segments.ts';
 import { type AuditStoreOptions, type Durability, localDevice, openDatabase } from './store-setup.ts';
@@ -251,35 +251,11 @@ export class AuditStore {
         check.firstBad.seq,
       );
     }
-    const checkpoint: CheckpointEvent = {
-      type: 'audit.checkpoint',
-      time: new Date(now).toISOString(),
-      user: actor,
-      reason: plan.reason,
-      pruned: {
-        fromSeq: plan.fromSeq,
-        throughSeq: plan.throughSeq,
-        count: plan.count,
-        lastHash: '',
-        firstTime: plan.firstTime,
-        lastTime: plan.lastTime,
-      },
-    };
-    const { records } = this.#commit(emptyBatch(), now, (head) => {
-      const last = this.#db.prepare('SELECT hash FROM records WHERE seq = ?').pluck().get(plan.throughSeq);
-      if (typeof last !== 'string' || head.seq <= plan.throughSeq) {
-        throw new AuditRetentionError('retention plan is stale; run it again', plan.throughSeq);
-      }
-      checkpoint.pruned.lastHash = last;
-      return {
-        events: [checkpoint],
-        before: () => {
-          this.#db.prepare('DELETE FROM records WHERE seq <= ?').run(plan.throughSeq);
-          pruneReceipts(this.#db, plan.throughSeq);
-          this.#segments?.dropThrough(plan.throughSeq);
-        },
-      };
-    });
+    const { records } = this.#commit(
+      emptyBatch(),
+      now,
+      checkpointStep(this.#db, plan, { time: now, actor, segments: this.#segments }),
+    );
     try {
       this.#db.pragma('incremental_vacuum');
     } catch {
