@@ -26,6 +26,7 @@ import {
   TrustStoreError,
   UpstreamTrust,
 } from '../proxy/index.ts';
+import { ReplayService } from '../replay/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
 import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } from '../sandboxes/index.ts';
 import { PolicyLayers } from '../sandboxes/policy-layers.ts';
@@ -47,6 +48,7 @@ import { metricsHandlers } from './metrics-handlers.ts';
 import { openAuditTrail } from './open-audit.ts';
 import { daemonOrganisation, type OrganisationSources } from './organisation-sources.ts';
 import { presetHandlers } from './preset-handlers.ts';
+import { replayHandlers } from './replay-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { replaySpend } from './spend-replay.ts';
 import { removeStale, socketAnswers, writeCaBundle, writeToken } from './state-files.ts';
@@ -259,6 +261,11 @@ export class Daemon {
           emit,
         }),
         ...taskHandlers(this.tasks),
+        ...replayHandlers({
+          replays: new ReplayService({ board: this.tasks, auditFile: paths.auditDb }),
+          layers,
+          approvals: this.approvals,
+        }),
         ...spendHandlers(this.spend),
         ...syncHandlers(this.sync, emit),
         ...exportHandlers(this.otlpExport),
