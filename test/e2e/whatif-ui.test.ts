@@ -39,11 +39,25 @@ describe('what-if replay in Chromium against a real daemon', { skip: skip ?? fal
     for (const method of ['GET', 'GET', 'GET', 'POST', 'POST']) {
       assert.equal((await curl(env, ['-X', method, url('/repos/x')])).status, 200);
     }
+    // Twice a human let GET /held/1 through once: recorded as asked, then allowed.
+    for (let i = 0; i < 2; i++) {
+      const held = curl(env, [url('/held/1')]);
+      const waiting = await until(
+        'the approval',
+        async () => (await d.client.call('GET /v1/approvals'))[0],
+        10_000,
+      );
+      await d.client.call('POST /v1/approvals/:id', {
+        params: { id: waiting.id },
+        body: { decision: 'allow', scope: 'once' },
+      });
+      assert.equal((await held).status, 200);
+    }
     await until(
-      'the 5 requests in the audit trail',
+      'the 7 requests in the audit trail',
       async () =>
         (await d.client.call('GET /v1/audit', { query: { kind: 'request.decided', limit: '100' } })).records
-          .length >= 5,
+          .length >= 7,
       10_000,
     );
     browser = await launchChromium();
@@ -75,7 +89,7 @@ describe('what-if replay in Chromium against a real daemon', { skip: skip ?? fal
     const section = page.locator('.preview section.replay[data-replay-state="done"]');
     await section.waitFor({ timeout: 60_000 });
     assert.match((await section.locator('h2').textContent()) ?? '', /Recorded requests decided differently/);
-    assert.match((await section.locator('.replay-summary').textContent()) ?? '', /2 of 5 recorded requests/);
+    assert.match((await section.locator('.replay-summary').textContent()) ?? '', /2 of 7 recorded requests/);
     assert.equal(await section.locator('caption').textContent(), `Sandbox ${sandboxId}`);
     const rows = await replayRows('.preview');
     assert.equal(rows.length, 1, rows.join('\n'));
@@ -100,17 +114,11 @@ describe('what-if replay in Chromium against a real daemon', { skip: skip ?? fal
     const dialog = page.locator('dialog.confirm');
     const section = dialog.locator('section.replay[data-replay-state="done"]');
     await section.waitFor({ timeout: 60_000 });
+    // The suggested rule denies GET /held/1: the two requests answered once are now denied.
     const rows = await replayRows('dialog.confirm');
-    const suggested = (await d.client.call('GET /v1/approvals'))[0]?.suggestedRule;
-    if (suggested?.paths) {
-      // A rule for the held path alone: nothing recorded is decided differently.
-      assert.deepEqual(rows, []);
-      assert.match((await section.textContent()) ?? '', /0 of 5 recorded requests/);
-    } else {
-      assert.equal(rows.length, 2, rows.join('\n'));
-      assert.match(rows[0] ?? '', /GET .*\/repos\/x×3.*allow.*deny/);
-      assert.match(rows[1] ?? '', /POST .*\/repos\/x×2.*allow.*deny/);
-    }
+    assert.equal(rows.length, 1, rows.join('\n'));
+    assert.match(rows[0] ?? '', new RegExp(`GET http://127\\.0\\.0\\.1:${up.httpPort}/held/1×2.*ask.*deny`));
+    assert.match((await section.textContent()) ?? '', /2 of 7 recorded requests/);
     await screenshot(page, 'whatif-always-deny');
     await dialog
       .getByRole('button', { name: /^Cancel/ })
