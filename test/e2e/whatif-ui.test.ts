@@ -99,6 +99,7 @@ describe('what-if replay in Chromium against a real daemon', { skip: skip ?? fal
     );
     // The examples made from the rules stay, as the second half.
     assert.ok(await page.locator('.preview .policy-diff').isVisible());
+    await section.scrollIntoViewIfNeeded();
     await screenshot(page, 'whatif-policy-preview');
     await page.getByRole('button', { name: 'Revert' }).click();
     await page.locator('h1', { hasText: 'Policy' }).click();
