@@ -10,6 +10,7 @@ import { ApprovalsStore, type Clock, systemClock } from './approvals.ts';
 import { FirstRunStore } from './first-run.ts';
 import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
 import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
+import { ReplayStore } from './replay.ts';
 import { SandboxMetricsStore } from './sandbox-metrics.ts';
 import { TasksStore } from './tasks.ts';
 
@@ -33,6 +34,9 @@ export class RootStore {
   readonly firstRun: FirstRunStore;
   readonly metrics: SandboxMetricsStore;
   readonly tasks: TasksStore;
+  /** What-if replays: the Policy view's dry run and the approvals' "always" preview. */
+  readonly policyReplay: ReplayStore;
+  readonly approvalReplay: ReplayStore;
   connection: ConnectionState = 'connecting';
   /** The stream has been open at least once. */
   connectedOnce = false;
@@ -51,6 +55,9 @@ export class RootStore {
     this.firstRun = new FirstRunStore(client, opts.clock ?? systemClock);
     this.metrics = new SandboxMetricsStore(client, opts.clock ?? systemClock);
     this.tasks = new TasksStore(client);
+    const task = (id: string) => this.tasks.byId.get(id);
+    this.policyReplay = new ReplayStore(client, task);
+    this.approvalReplay = new ReplayStore(client, task);
     makeObservable(this, { connection: observable, connectedOnce: observable });
   }
 

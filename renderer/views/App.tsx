@@ -145,10 +145,14 @@ export const App = observer(function App({ root }: { root: RootStore }) {
           )
         ) : null}
         {view === 'approvals' ? (
-          <ApprovalsView store={root.approvals} history={root.approvalHistory} />
+          <ApprovalsView store={root.approvals} history={root.approvalHistory} replay={root.approvalReplay} />
         ) : null}
         {view === 'policy' ? (
-          <PolicyView store={root.policy} sandboxes={root.sandboxes.all.value ?? []} />
+          <PolicyView
+            store={root.policy}
+            sandboxes={root.sandboxes.all.value ?? []}
+            replay={root.policyReplay}
+          />
         ) : null}
         {view === 'sandboxes' ? <SandboxesView store={root.sandboxes} metrics={root.metrics} /> : null}
         {view === 'secrets' ? <SecretsView store={root.secrets} /> : null}

@@ -8,9 +8,11 @@ import type { PolicyDiff } from '../../supervisor/api/policy-types.ts';
 import { type BridgeError, toBridgeError } from '../client/client.ts';
 import type { ApprovalHistoryStore } from '../stores/approval-history.ts';
 import type { ApprovalsStore } from '../stores/approvals.ts';
+import type { ReplayStore } from '../stores/replay.ts';
 import { ApprovalHistoryView, PromptRate } from './ApprovalHistory.tsx';
 import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
 import { McpCallFacts } from './McpCall.tsx';
+import { ReplaySection } from './ReplaySection.tsx';
 
 interface Confirming {
   approval: ApprovalView;
@@ -22,15 +24,19 @@ interface Confirming {
 export const ApprovalsView = observer(function ApprovalsView({
   store,
   history,
+  replay,
 }: {
   store: ApprovalsStore;
   history: ApprovalHistoryStore;
+  /** Replays each "always" answer over the sandbox's recorded requests. */
+  replay?: ReplayStore;
 }) {
   const [confirming, setConfirming] = useState<Confirming | null>(null);
   const list = store.list;
 
   const askAlways = (approval: ApprovalView, decision: ApprovalDecision) => {
     setConfirming({ approval, decision });
+    void replay?.start({ kind: 'approval', approvalId: approval.id, decision });
     store.preview(approval.id, decision).then(
       (diff) => setConfirming((c) => (c && c.approval.id === approval.id ? { ...c, diff } : c)),
       (error: unknown) =>
@@ -73,7 +79,11 @@ export const ApprovalsView = observer(function ApprovalsView({
       {confirming ? (
         <ConfirmAlways
           confirming={confirming}
-          onCancel={() => setConfirming(null)}
+          replay={replay}
+          onCancel={() => {
+            replay?.reset();
+            setConfirming(null);
+          }}
           onConfirm={async () => {
             const ok = await store.answer(confirming.approval.id, confirming.decision, 'always');
             if (ok) setConfirming(null);
@@ -199,10 +209,12 @@ const ApprovalCard = observer(function ApprovalCard({
 
 function ConfirmAlways({
   confirming,
+  replay,
   onCancel,
   onConfirm,
 }: {
   confirming: Confirming;
+  replay?: ReplayStore;
   onCancel: () => void;
   onConfirm: () => Promise<void>;
 }) {
@@ -229,6 +241,7 @@ function ConfirmAlways({
         {rule.methods ? ` (${rule.methods.join(', ')})` : ''} for {a.sandboxId}?
       </h2>
       <p>This adds a rule to the sandbox's session policy. The policy change it will apply:</p>
+      {replay ? <ReplaySection store={replay} /> : null}
       {error ? (
         <ErrorBox error={error} />
       ) : diff ? (

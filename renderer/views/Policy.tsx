@@ -6,8 +6,10 @@ import { observer } from 'mobx-react-lite';
 import { useMemo, useRef } from 'react';
 import type { SandboxView } from '../../supervisor/api/sandbox-types.ts';
 import type { PolicyStore } from '../stores/policy.ts';
+import type { ReplayStore } from '../stores/replay.ts';
 import { Empty, ErrorBox, formatTime, Loading, PolicyDiffView, ruleSource } from './common.tsx';
 import { OrganisationPanel } from './OrganisationPanel.tsx';
+import { ReplaySection } from './ReplaySection.tsx';
 
 interface SideRow {
   left?: { n: number; text: string; kind: 'same' | 'del' };
@@ -47,10 +49,24 @@ export function sideBySide(before: string, after: string): SideRow[] {
 export const PolicyView = observer(function PolicyView({
   store,
   sandboxes,
+  replay,
 }: {
   store: PolicyStore;
   sandboxes: SandboxView[];
+  /** Replays each previewed change over the recorded requests. */
+  replay?: ReplayStore;
 }) {
+  const preview = async () => {
+    const yaml = store.draft;
+    await store.dryRun();
+    if (!store.preview || !replay) return;
+    void replay.start({
+      kind: 'layer',
+      layer: store.layer,
+      yaml,
+      ...(store.target ? { sandboxId: store.target } : {}),
+    });
+  };
   const editor = useRef<HTMLTextAreaElement>(null);
   const p = store.policy.value;
   const rows = useMemo(
@@ -175,7 +191,7 @@ export const PolicyView = observer(function PolicyView({
             <button
               type="button"
               disabled={!store.dirty || invalid || store.previewing}
-              onClick={() => void store.dryRun()}
+              onClick={() => void preview()}
             >
               Preview changes
             </button>
@@ -201,6 +217,8 @@ export const PolicyView = observer(function PolicyView({
           {store.preview ? (
             <div className="preview">
               <h2>What changes</h2>
+              {replay ? <ReplaySection store={replay} /> : null}
+              <h3>Examples made from the rules</h3>
               <PolicyDiffView diff={store.preview} />
             </div>
           ) : null}

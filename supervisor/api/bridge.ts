@@ -16,6 +16,8 @@ export const BRIDGE_METHODS = {
   getPolicy: 'GET /v1/policy',
   validatePolicy: 'POST /v1/policy/validate',
   applyPolicy: 'PUT /v1/policy',
+  startReplay: 'POST /v1/policy/replay',
+  replayResult: 'GET /v1/policy/replay/:taskId',
   listSecrets: 'GET /v1/secrets',
   putSecret: 'PUT /v1/secrets/:name',
   removeSecret: 'DELETE /v1/secrets/:name',

@@ -53,6 +53,8 @@ export { LifecycleState } from './lifecycle.ts';
 export type * from './messages.ts';
 export type { PolicyDocument, RuleSpec } from './policy-schema.ts';
 export type * from './policy-types.ts';
+export type * from './replay-types.ts';
+export { REPLAY_MAX_DIFFERENCES, ReplayRequestSchema } from './replay-types.ts';
 export { DEFAULT_PORTS, displayAuthority, requestLine } from './request-line.ts';
 export type {
   ApiRoutes,

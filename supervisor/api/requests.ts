@@ -5,7 +5,7 @@ import { type Static, Type } from '@sinclair/typebox';
 
 const strict = { additionalProperties: false } as const;
 
-const RuleInput = Type.Object(
+export const RuleInput = Type.Object(
   {
     match: Type.String({ minLength: 1, maxLength: 300 }),
     methods: Type.Optional(

@@ -32,6 +32,7 @@ import type {
   ValidatePolicyResponse,
 } from './messages.ts';
 import type { PolicyDiff } from './policy-types.ts';
+import type { ReplayRequest, ReplayResult, ReplayStarted } from './replay-types.ts';
 import type {
   CreateSandboxRequest,
   CreateSandboxResponse,
@@ -106,6 +107,14 @@ export interface ApiRoutes {
     body: ValidatePolicyRequest;
     response: ValidatePolicyResponse;
   };
+  /** What-if replay: start judging a policy change against the recorded requests (a `policy.replay` task). */
+  'POST /v1/policy/replay': {
+    params: Record<string, never>;
+    body: ReplayRequest;
+    response: ReplayStarted;
+  };
+  /** A replay's result: its state while it runs, its differences once its task is done (the newest 20 are kept). */
+  'GET /v1/policy/replay/:taskId': { params: { taskId: string }; body: undefined; response: ReplayResult };
   'PUT /v1/policy': {
     params: Record<string, never>;
     body: ApplyPolicyRequest;

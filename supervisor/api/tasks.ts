@@ -5,7 +5,7 @@
 // A task's changes reach clients on the event stream as `task.updated`, only for clients
 // that ask for them (`GET /v1/events?tasks=1`), so older clients never see a type they do not know.
 
-export const TASK_KINDS = ['image.build', 'agent.install', 'vm.boot'] as const;
+export const TASK_KINDS = ['image.build', 'agent.install', 'vm.boot', 'policy.replay'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export type TaskState = 'running' | 'done' | 'failed' | 'cancelled';

@@ -13,9 +13,18 @@ export type AuditWorkerName = (typeof AUDIT_WORKERS)[number];
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
 
 export function startWorker(name: AuditWorkerName, options: WorkerOptions): Worker {
-  if (!FROM_SOURCES) return new Worker(new URL(`./${name}.mjs`, import.meta.url), options);
+  return startModuleWorker(import.meta.url, name, options);
+}
+
+/**
+ * Start the worker entry `name` that sits beside the module at `base` (its import.meta.url):
+ * `<name>.ts` from sources, `<name>.mjs` in the bundle (which puts every entry in dist/).
+ * Other folders' workers (supervisor/replay/) start through this too.
+ */
+export function startModuleWorker(base: string, name: string, options: WorkerOptions): Worker {
+  if (!FROM_SOURCES) return new Worker(new URL(`./${name}.mjs`, base), options);
   const api = import.meta.resolve('tsx/esm/api');
-  const script = new URL(`./${name}.ts`, import.meta.url).href;
+  const script = new URL(`./${name}.ts`, base).href;
   const source = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
   return new Worker(source, { ...options, eval: true });
 }

@@ -1,6 +1,7 @@
 // `warden policy`: check policy files, explain a decision, diff two policies, print the schema.
 // Runs entirely locally (no daemon): the same policy engine the daemon uses.
 
+import path from 'node:path';
 import { Command } from 'commander';
 import type { LayerName, PolicyErrorView, RequestFacts, Scheme } from '../api/policy-types.ts';
 import {
@@ -12,8 +13,11 @@ import {
   type PolicyLayer,
   policyJsonSchemaText,
 } from '../policy/index.ts';
+import { formatReplay } from '../replay/index.ts';
+import { connect } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { policyApplyCommand, policyShowCommand } from './policy-live-commands.ts';
+import { checkSince, replayAgainstAudit } from './policy-replay.ts';
 
 const SCHEMES: readonly Scheme[] = ['http', 'https', 'ws', 'wss'];
 const DEFAULT_PORTS: Record<Scheme, number> = { http: 80, https: 443, ws: 80, wss: 443 };
@@ -145,6 +149,14 @@ function explainCommand(): Command {
     });
 }
 
+interface DiffOptions {
+  base?: string;
+  json?: boolean;
+  againstAudit?: boolean;
+  since?: string;
+  sandbox?: string;
+}
+
 function diffCommand(): Command {
   return new Command('diff')
     .description(
@@ -153,16 +165,41 @@ function diffCommand(): Command {
     .argument('<before>', 'policy file before')
     .argument('<after>', 'policy file after')
     .option('--base <file>', 'base policy layered under both')
-    .option('--json', 'print the diff as JSON')
+    .option('--against-audit', "also replay the change over the requests the daemon's audit trail recorded")
+    .option(
+      '--since <time>',
+      'with --against-audit: only requests from this time (ISO-8601, or 30m, 1h, 7d ago)',
+    )
+    .option('--sandbox <id>', "with --against-audit: only this sandbox's requests")
+    .option('--json', 'print the diff as JSON ({ replay, diff } with --against-audit)')
     .addHelpText(
       'after',
-      '\nExit codes (like diff): 0 no differences, 1 differences, 4 a file cannot be read.',
+      '\nExit codes (like diff): 0 no differences, 1 differences, 2 bad usage, 4 a file cannot be read.\n' +
+        'With --against-audit, recorded requests decided differently are printed first, grouped by sandbox,\n' +
+        'then the examples made from the rules. Ctrl-C cancels the replay.',
     )
-    .action(async (before: string, after: string, opts: { base?: string; json?: boolean }) => {
+    .action(async (before: string, after: string, opts: DiffOptions) => {
+      if (!opts.againstAudit && (opts.since !== undefined || opts.sandbox !== undefined)) {
+        throw new CliError('--since and --sandbox go with --against-audit', ExitCode.usage);
+      }
+      if (opts.againstAudit) checkSince(opts.since);
       const diff = diffPolicies(await loadPolicy(before, opts.base), await loadPolicy(after, opts.base));
-      if (opts.json) printJson(diff);
-      else process.stdout.write(formatDiff(diff));
-      process.exitCode = diff.empty ? ExitCode.ok : ExitCode.failed;
+      const replay = opts.againstAudit
+        ? await replayAgainstAudit(await connect(), {
+            before: path.resolve(before),
+            after: path.resolve(after),
+            ...(opts.base ? { base: path.resolve(opts.base) } : {}),
+            ...(opts.since ? { since: opts.since } : {}),
+            ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+            say: (line) => process.stderr.write(`${line}\n`),
+          })
+        : undefined;
+      if (opts.json) printJson(replay ? { replay, diff } : diff);
+      else if (replay) {
+        process.stdout.write(`${formatReplay(replay)}\nExamples made from the rules:\n${formatDiff(diff)}`);
+      } else process.stdout.write(formatDiff(diff));
+      const differs = !diff.empty || (replay !== undefined && replay.differences.length > 0);
+      process.exitCode = differs ? ExitCode.failed : ExitCode.ok;
     });
 }
 

@@ -16,6 +16,7 @@ import type { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import type { WardenPaths } from '../home/index.ts';
 import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../proxy/index.ts';
+import { ReplayService } from '../replay/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
 import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } from '../sandboxes/index.ts';
 import { PolicyLayers } from '../sandboxes/policy-layers.ts';
@@ -37,6 +38,7 @@ import { createLogger } from './logger.ts';
 import { metricsHandlers } from './metrics-handlers.ts';
 import { daemonOrganisation, type OrganisationSources } from './organisation-sources.ts';
 import { presetHandlers } from './preset-handlers.ts';
+import { replayHandlers } from './replay-handlers.ts';
 import { SecretsSeam } from './secrets-seam.ts';
 import { replaySpend } from './spend-replay.ts';
 import { syncHandlers } from './sync-handlers.ts';
@@ -238,6 +240,11 @@ export class Daemon {
           emit,
         }),
         ...taskHandlers(this.tasks),
+        ...replayHandlers({
+          replays: new ReplayService({ board: this.tasks, auditFile: paths.auditDb }),
+          layers,
+          approvals: this.approvals,
+        }),
         ...spendHandlers(this.spend),
         ...syncHandlers(this.sync, emit),
         ...exportHandlers(this.otlpExport),

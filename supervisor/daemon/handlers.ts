@@ -49,7 +49,7 @@ export interface HandlerDeps {
   organisationStatus?: () => OrganisationStatus;
 }
 
-/** Routes other files answer (audit-handlers.ts, sync-handlers.ts, sandboxes/handlers.ts). */
+/** Routes other files answer (audit-handlers.ts, sync-handlers.ts, replay-handlers.ts, sandboxes/handlers.ts). */
 type ElsewhereRoutes =
   | 'GET /v1/audit'
   | 'GET /v1/audit/chain'
@@ -75,7 +75,9 @@ type ElsewhereRoutes =
   | 'POST /v1/listeners/:sandboxId/rules'
   | 'GET /v1/tasks'
   | 'GET /v1/spend'
-  | 'POST /v1/tasks/:taskId/cancel';
+  | 'POST /v1/tasks/:taskId/cancel'
+  | 'POST /v1/policy/replay'
+  | 'GET /v1/policy/replay/:taskId';
 
 function stateFilter(raw: string | null): ApprovalStateFilter {
   if (raw === null) return 'pending';

@@ -17,6 +17,7 @@ import {
   prependRule,
   refuseWeakening,
 } from '../policy/index.ts';
+import type { PolicyPair, ReplayPairs } from '../replay/index.ts';
 import type { Sandbox } from './sandbox.ts';
 
 /** The sandboxes whose layers this service changes. */
@@ -101,8 +102,8 @@ export class PolicyLayers {
     return [...(this.#organisation ? [this.#organisation] : []), ...(base ? [base] : [])];
   }
 
-  /** Replace the base or a sandbox's project layer with a policy document (YAML). */
-  async apply(change: LayerChange, user: string): Promise<{ applied: boolean; diff: PolicyDiff }> {
+  /** The layer a change would put in place, parsed (PolicyInvalid when it does not parse). */
+  #parseChange(change: LayerChange): PolicyLayer {
     const source =
       change.layer === 'base'
         ? this.#deps.basePath
@@ -113,12 +114,13 @@ export class PolicyLayers {
         errors: parsed.errors,
       });
     }
-    const layer: PolicyLayer = {
-      layer: change.layer,
-      source,
-      document: parsed.document,
-      lines: parsed.lines,
-    };
+    return { layer: change.layer, source, document: parsed.document, lines: parsed.lines };
+  }
+
+  /** Replace the base or a sandbox's project layer with a policy document (YAML). */
+  async apply(change: LayerChange, user: string): Promise<{ applied: boolean; diff: PolicyDiff }> {
+    const layer = this.#parseChange(change);
+    const source = layer.source;
     this.#refuseWeakening(layer, `the ${change.layer} policy edit (${source})`);
     if (change.layer === 'base') {
       const diff = diffPolicies(this.resolved(), Policy.resolve(this.#upper(layer)));
@@ -168,6 +170,43 @@ export class PolicyLayers {
       .layers()
       .map((l) => (l.layer === 'session' ? { ...l, document: prependRule(sandbox.session, rule) } : l));
     return diffPolicies(sandbox.policy(), Policy.resolve(layers), example ? [example] : []);
+  }
+
+  /**
+   * What-if replay of a layer edit, changing nothing: every sandbox's layers before and after
+   * a new base (records of sandboxes gone since are judged by the organisation's and the
+   * base alone), or one sandbox's before and after a new project layer (`sandbox` set).
+   */
+  replayLayerChange(change: LayerChange): { pairs: ReplayPairs; sandbox?: string } {
+    const layer = this.#parseChange(change);
+    const swap = (layers: PolicyLayer[]) =>
+      layers.some((l) => l.layer === layer.layer)
+        ? layers.map((l) => (l.layer === layer.layer ? layer : l))
+        : [...layers, layer];
+    if (change.layer === 'base') {
+      const bySandbox: Record<string, PolicyPair> = {};
+      for (const s of this.#deps.sandboxes.list()) {
+        bySandbox[s.identity.sandboxId] = { before: s.layers(), after: swap(s.layers()) };
+      }
+      return { pairs: { all: { before: this.#upper(this.#base), after: this.#upper(layer) }, bySandbox } };
+    }
+    const sandbox = this.#sandboxFor(change);
+    const id = sandbox.identity.sandboxId;
+    return {
+      pairs: { bySandbox: { [id]: { before: sandbox.layers(), after: swap(sandbox.layers()) } } },
+      sandbox: id,
+    };
+  }
+
+  /** What-if replay of a session rule (an "always" answer): the sandbox's layers without and with it. */
+  replaySessionRule(sandboxId: string, rule: RuleSpec): PolicyPair {
+    this.#refuseSessionRule(rule);
+    const sandbox = this.#deps.sandboxes.get(sandboxId);
+    const before = sandbox.layers();
+    const after = before.map((l) =>
+      l.layer === 'session' ? { ...l, document: prependRule(sandbox.session, rule) } : l,
+    );
+    return { before, after };
   }
 
   #refuseSessionRule(rule: RuleSpec): void {
