@@ -58,3 +58,21 @@ export interface SpendView {
   day: string;
   sandboxes: SandboxSpend[];
 }
+
+/**
+ * What an approval card shows for a model API request held at a budget with `action: ask`:
+ * which limit, what was spent against it, and on which models. Answered once only: each
+ * request over the limit asks again (raise the limit in the policy to stop asking).
+ */
+export interface BudgetHoldView {
+  /** The API the held request is for. */
+  api: ModelApi;
+  per: 'day' | 'month';
+  /** The limit reached: tokens, dollars, or both (either one reached holds the request). */
+  limitTokens?: number;
+  limitUsd?: number;
+  /** What the sandbox spent in the limit's UTC day or month. */
+  spent: SpendTotals;
+  /** The models the sandbox spent on in that period, most costly first (at most 3). */
+  models: string[];
+}

@@ -68,6 +68,18 @@ export class SpendLedger {
     return out;
   }
 
+  /** The models a sandbox spent on in the UTC day or month of `now`, most costly first. */
+  modelsOf(sandboxId: string, per: 'day' | 'month', now: Date, max: number): string[] {
+    const cost = new Map<string, number>();
+    for (const row of this.#rows(sandboxId, per, now)) {
+      cost.set(row.model, (cost.get(row.model) ?? 0) + row.costUsd + tokensOf(row) * 1e-12);
+    }
+    return [...cost.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, max)
+      .map(([model]) => model);
+  }
+
   view(now: Date, sandboxId?: string): SpendView {
     const ids = sandboxId ? [sandboxId] : [...this.#spend.keys()].sort();
     const sandboxes: SandboxSpend[] = ids.map((id) => {

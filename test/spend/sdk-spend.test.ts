@@ -304,6 +304,82 @@ test('a budget reached: the SDKs throw the provider-shaped 429, and the stub is 
   assert.ok(decided, 'the refusal is in the audit as a denied request');
 });
 
+/** The budget approval of a sandbox, once it is shown. */
+async function budgetApproval(sandboxId: string) {
+  return until('a budget approval', async () =>
+    (await d.client.call('GET /v1/approvals')).find(
+      (a) => a.sandboxId === sandboxId && a.budget !== undefined,
+    ),
+  );
+}
+
+test('a budget with action ask: the card says which budget; allow once lets the SDK call through', async () => {
+  stub.mode = 'normal';
+  const { sandboxId, anthropic } = await clients(
+    '    limits:\n      - { per: day, tokens: 100, action: ask }',
+  );
+  const ask = () =>
+    anthropic.messages.create({
+      model: 'stub-claude-1',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+  await ask();
+  await usages(sandboxId, 1);
+  const held = ask();
+  const card = await budgetApproval(sandboxId);
+  assert.deepEqual(card.budget, {
+    api: 'anthropic.messages',
+    per: 'day',
+    limitTokens: 100,
+    spent: { tokens: 205, costUsd: 0.001082 },
+    models: ['stub-claude-1'],
+  });
+  assert.match(card.reason, /budget of 100 tokens per day is used up/);
+  await assert.rejects(
+    d.client.call('POST /v1/approvals/:id', {
+      params: { id: card.id },
+      body: { decision: 'allow', scope: 'always' },
+    }),
+    /answered once only/,
+  );
+  await d.client.call('POST /v1/approvals/:id', {
+    params: { id: card.id },
+    body: { decision: 'allow', scope: 'once' },
+  });
+  const msg = await held;
+  assert.equal(msg.usage.output_tokens, 45, 'the held call went through and was answered');
+  const got = await usages(sandboxId, 2);
+  assert.equal(got.length, 2, 'the allowed call was metered too');
+  const ended = d.events.find(
+    (e) => e.type === 'request.decided' && e.sandboxId === sandboxId && e.approvalId === card.id,
+  );
+  assert.ok(ended, 'the request is recorded as decided by the approval');
+
+  // The next call asks again; a denial is the provider's 429, and the stand-in is not asked.
+  const asked = stub.acceptEncodings.length;
+  const denied = ask().then(
+    () => assert.fail('the denied call went through'),
+    (e: unknown) => e,
+  );
+  const second = await until('a second budget approval', async () => {
+    const a = await budgetApproval(sandboxId);
+    return a.id !== card.id ? a : undefined;
+  });
+  assert.equal(second.budget?.spent.tokens, 410);
+  await d.client.call('POST /v1/approvals/:id', {
+    params: { id: second.id },
+    body: { decision: 'deny', scope: 'once' },
+  });
+  const refused = await denied;
+  assert.ok(
+    refused instanceof Anthropic.RateLimitError,
+    `an Anthropic RateLimitError, got ${String(refused)}`,
+  );
+  assert.match(refused.message, /budget of 100 tokens per day is used up/);
+  assert.equal(stub.acceptEncodings.length, asked, 'the denied request never reached the stand-in');
+});
+
 test('the totals survive a daemon restart: they are read back from the audit trail', async () => {
   const before = await d.client.call('GET /v1/spend');
   assert.ok(before.sandboxes.length >= 4, 'the earlier tests spent');
