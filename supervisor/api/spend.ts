@@ -50,6 +50,29 @@ export interface SandboxSpend {
   month: SpendTotals;
   /** This month, per model. */
   models: ModelSpend[];
+  /** The last 48 hours, per hour and model (hours with no spend left out), oldest first. */
+  hours: SpendPoint[];
+  /** The sandbox's budget limits (from its policy) and what was spent against each. */
+  limits: BudgetStanding[];
+}
+
+/** What a sandbox spent on one model in one UTC hour. */
+export interface SpendPoint {
+  /** The hour's start, unix milliseconds. */
+  hour: number;
+  model: string;
+  tokens: number;
+  costUsd: number;
+}
+
+/** One budget limit and where the sandbox stands against it now. */
+export interface BudgetStanding {
+  per: 'day' | 'month';
+  limitTokens?: number;
+  limitUsd?: number;
+  action: 'ask' | 'deny';
+  /** Spent in the limit's current UTC day or month. */
+  spent: SpendTotals;
 }
 
 export interface SpendView {

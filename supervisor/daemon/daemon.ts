@@ -34,7 +34,7 @@ import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { SandboxTraffic } from '../sandboxes/traffic.ts';
 import { PlaceholderRegistry, Vault } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
-import { SpendService, spendHandlers } from '../spend/index.ts';
+import { SpendService, spendHandlers, spendRulesOf } from '../spend/index.ts';
 import { SyncLink } from '../sync/index.ts';
 import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
@@ -259,7 +259,12 @@ export class Daemon {
           emit,
         }),
         ...taskHandlers(this.tasks),
-        ...spendHandlers(this.spend),
+        ...spendHandlers(this.spend, () =>
+          sandboxes.list().map((s) => ({
+            sandboxId: s.identity.sandboxId,
+            limits: spendRulesOf(s.policy()).limits,
+          })),
+        ),
         ...syncHandlers(this.sync, emit),
         ...exportHandlers(this.otlpExport),
         ...sandboxHandlers({

@@ -351,6 +351,15 @@ test('a budget with action ask: the card says which budget; allow once lets the 
   assert.equal(msg.usage.output_tokens, 45, 'the held call went through and was answered');
   const got = await usages(sandboxId, 2);
   assert.equal(got.length, 2, 'the allowed call was metered too');
+  const mine = (await d.client.call('GET /v1/spend')).sandboxes.find((s) => s.sandboxId === sandboxId);
+  assert.deepEqual(mine?.limits, [
+    { per: 'day', limitTokens: 100, action: 'ask', spent: { tokens: 410, costUsd: 0.002164 } },
+  ]);
+  assert.equal(
+    mine?.hours.reduce((sum, p) => sum + p.tokens, 0),
+    410,
+    'the hours carry the same tokens',
+  );
   const ended = d.events.find(
     (e) => e.type === 'request.decided' && e.sandboxId === sandboxId && e.approvalId === card.id,
   );
@@ -387,5 +396,7 @@ test('the totals survive a daemon restart: they are read back from the audit tra
   const home = d.home;
   d = await startTestDaemon({ home, upstreamCa: [stubCaPem], resolve: { 'models.test': '127.0.0.1' } });
   const after = await d.client.call('GET /v1/spend');
-  assert.deepEqual(after.sandboxes, before.sandboxes);
+  // The listeners (and so their policies' limits) did not survive; the spend and its hours did.
+  const spent = (v: typeof before) => v.sandboxes.map(({ limits: _, ...rest }) => rest);
+  assert.deepEqual(spent(after), spent(before));
 });
