@@ -11,6 +11,7 @@ import { FirstRunStore } from './first-run.ts';
 import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
 import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
 import { SandboxMetricsStore } from './sandbox-metrics.ts';
+import { SpendStore } from './spend.ts';
 import { TasksStore } from './tasks.ts';
 
 export interface RootStoreOptions {
@@ -33,6 +34,8 @@ export class RootStore {
   readonly firstRun: FirstRunStore;
   readonly metrics: SandboxMetricsStore;
   readonly tasks: TasksStore;
+  /** Model spend per sandbox and model, against the budgets. */
+  readonly spend: SpendStore;
   connection: ConnectionState = 'connecting';
   /** The stream has been open at least once. */
   connectedOnce = false;
@@ -51,6 +54,7 @@ export class RootStore {
     this.firstRun = new FirstRunStore(client, opts.clock ?? systemClock);
     this.metrics = new SandboxMetricsStore(client, opts.clock ?? systemClock);
     this.tasks = new TasksStore(client);
+    this.spend = new SpendStore(client);
     makeObservable(this, { connection: observable, connectedOnce: observable });
   }
 
@@ -68,6 +72,8 @@ export class RootStore {
           void this.status.status.load();
           void this.sandboxes.all.load();
           void this.tasks.load();
+          // The spend view is fetched when first opened; after a reconnect it is fetched again.
+          if (this.spend.view.value) void this.spend.load();
         }
       }),
     );
@@ -98,8 +104,11 @@ export class RootStore {
         this.tasks.onEvent(event);
         return;
       case 'request.decided':
+        this.activity.ingest(event);
+        return;
       case 'request.ended':
         this.activity.ingest(event);
+        this.spend.onEvent(event);
         return;
       case 'approval.pending':
         this.activity.ingest(event);
