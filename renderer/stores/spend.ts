@@ -3,7 +3,7 @@
 // `request.ended` events that carry usage. A record of another UTC day or month than the
 // fetched one (the day rolled over) fetches again instead of guessing.
 
-import { action, makeObservable, observable } from 'mobx';
+import { makeObservable, observable, runInAction } from 'mobx';
 import type { RequestEndedEvent } from '../../supervisor/api/events.ts';
 import type { ModelSpend, RequestUsage, SandboxSpend, SpendView } from '../../supervisor/api/spend.ts';
 import type { WardenClient } from '../client/client.ts';
@@ -11,6 +11,7 @@ import { Resource } from './resource.ts';
 
 const HOUR_MS = 3_600_000;
 const HOURS_KEPT = 48;
+const REDRAW_MS = 250;
 
 export const usageTokens = (u: RequestUsage | ModelSpend): number =>
   u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens;
@@ -19,14 +20,13 @@ const round = (usd: number): number => Math.round(usd * 1e6) / 1e6;
 
 export class SpendStore {
   readonly view: Resource<SpendView>;
-  /** Bumped when a live record changed the view in place. */
+  /** Bumped when live records changed the view in place (at most every REDRAW_MS). */
   version = 0;
-  /** Live records taken since the last fetch (for tests and the status line). */
-  live = 0;
+  #redraw: ReturnType<typeof setTimeout> | undefined;
 
   constructor(client: WardenClient) {
     this.view = new Resource(() => client.modelSpend());
-    makeObservable(this, { version: observable, live: observable, onEvent: action });
+    makeObservable(this, { version: observable });
   }
 
   load(): Promise<void> {
@@ -103,8 +103,11 @@ export class SpendStore {
     } else sb.hours.push({ hour, model: usage.model, tokens, costUsd: cost });
     const oldest = hour - (HOURS_KEPT - 1) * HOUR_MS;
     sb.hours = sb.hours.filter((p) => p.hour >= oldest).sort((a, b) => a.hour - b.hour);
-    this.live++;
-    this.version++;
+    // Records can come by the hundred a second: the view is redrawn for them together.
+    this.#redraw ??= setTimeout(() => {
+      this.#redraw = undefined;
+      runInAction(() => this.version++);
+    }, REDRAW_MS);
   }
 }
 
