@@ -14,10 +14,10 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { ProxyAgent, fetch as undiciFetch } from 'undici';
 import type { RequestEndedEvent, RequestUsage } from '../../supervisor/api/index.ts';
 import { CertificateAuthority } from '../../supervisor/ca/index.ts';
 import { startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
+import { modelSdks } from '../support/model-sdk-clients.ts';
 import { type SpendStub, startSpendStub } from '../support/model-spend-stubs.ts';
 
 let d: TestDaemon;
@@ -63,21 +63,11 @@ after(async () => {
   await rm(caDir, { recursive: true, force: true });
 });
 
-/** The SDKs' fetch, through the listener (its credential in the URL), trusting Warden's CA. */
-function proxiedFetch(proxyUrl: string): typeof fetch {
-  const dispatcher = new ProxyAgent({ uri: proxyUrl, requestTls: { ca: d.daemon.ca.certPem } });
-  return ((input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as string, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
-}
-
 async function clients(extraPolicy = '') {
   const { env, listener } = await d.listener(policy(extraPolicy));
-  const f = proxiedFetch(env.HTTPS_PROXY as string);
-  const base = `https://models.test:${stub.port}`;
   return {
     sandboxId: listener.sandboxId,
-    anthropic: new Anthropic({ apiKey: 'sk-ant-test', baseURL: base, fetch: f, maxRetries: 0 }),
-    openai: new OpenAI({ apiKey: 'sk-test', baseURL: `${base}/v1`, fetch: f, maxRetries: 0 }),
+    ...modelSdks(env.HTTPS_PROXY as string, d.daemon.ca.certPem, stub.port),
   };
 }
 
