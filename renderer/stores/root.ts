@@ -12,6 +12,7 @@ import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.t
 import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
 import { ReplayStore } from './replay.ts';
 import { SandboxMetricsStore } from './sandbox-metrics.ts';
+import { SpendStore } from './spend.ts';
 import { TasksStore } from './tasks.ts';
 
 export interface RootStoreOptions {
@@ -37,6 +38,8 @@ export class RootStore {
   /** What-if replays: the Policy view's dry run and the approvals' "always" preview. */
   readonly policyReplay: ReplayStore;
   readonly approvalReplay: ReplayStore;
+  /** Model spend per sandbox and model, against the budgets. */
+  readonly spend: SpendStore;
   connection: ConnectionState = 'connecting';
   /** The stream has been open at least once. */
   connectedOnce = false;
@@ -58,6 +61,7 @@ export class RootStore {
     const task = (id: string) => this.tasks.byId.get(id);
     this.policyReplay = new ReplayStore(client, task);
     this.approvalReplay = new ReplayStore(client, task);
+    this.spend = new SpendStore(client);
     makeObservable(this, { connection: observable, connectedOnce: observable });
   }
 
@@ -75,6 +79,8 @@ export class RootStore {
           void this.status.status.load();
           void this.sandboxes.all.load();
           void this.tasks.load();
+          // The spend view is fetched when first opened; after a reconnect it is fetched again.
+          if (this.spend.view.value) void this.spend.load();
         }
       }),
     );
@@ -105,8 +111,11 @@ export class RootStore {
         this.tasks.onEvent(event);
         return;
       case 'request.decided':
+        this.activity.ingest(event);
+        return;
       case 'request.ended':
         this.activity.ingest(event);
+        this.spend.onEvent(event);
         return;
       case 'approval.pending':
         this.activity.ingest(event);

@@ -1,4 +1,4 @@
-// The shell: navigation (keys 1–7), the connection state, the pending count, the views,
+// The shell: navigation (keys 1–8), the connection state, the pending count, the views,
 // and the list of shortcuts (?).
 
 import { observer } from 'mobx-react-lite';
@@ -11,10 +11,20 @@ import { FirstRunView } from './FirstRun.tsx';
 import { PolicyView } from './Policy.tsx';
 import { SandboxesView } from './Sandboxes.tsx';
 import { SecretsView } from './Secrets.tsx';
+import { SpendView } from './Spend.tsx';
 import { StatusView } from './Status.tsx';
 import { TasksStrip } from './Tasks.tsx';
 
-export const VIEWS = ['activity', 'approvals', 'policy', 'sandboxes', 'secrets', 'audit', 'status'] as const;
+export const VIEWS = [
+  'activity',
+  'approvals',
+  'policy',
+  'sandboxes',
+  'secrets',
+  'audit',
+  'status',
+  'spend',
+] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 const TITLES: Record<ViewName, string> = {
@@ -25,6 +35,7 @@ const TITLES: Record<ViewName, string> = {
   secrets: 'Secrets',
   audit: 'Audit',
   status: 'Status',
+  spend: 'Spend',
 };
 
 function typing(target: EventTarget | null): boolean {
@@ -53,6 +64,7 @@ export const App = observer(function App({ root }: { root: RootStore }) {
       void root.audit.chain.load();
     } else if (view === 'status') void root.status.status.load();
     else if (view === 'approvals') void root.approvals.load();
+    else if (view === 'spend') void root.spend.load();
   }, [view, root]);
 
   // The desktop asked for an approval's card (a notification was clicked): show the list.
@@ -158,6 +170,7 @@ export const App = observer(function App({ root }: { root: RootStore }) {
         {view === 'secrets' ? <SecretsView store={root.secrets} /> : null}
         {view === 'audit' ? <AuditView store={root.audit} /> : null}
         {view === 'status' ? <StatusView store={root.status} connection={root.connection} /> : null}
+        {view === 'spend' ? <SpendView store={root.spend} /> : null}
       </main>
       {help ? (
         <div className="help" role="dialog" aria-label="Keyboard shortcuts">

@@ -10,6 +10,7 @@ import type { ApprovalHistoryStore } from '../stores/approval-history.ts';
 import type { ApprovalsStore } from '../stores/approvals.ts';
 import type { ReplayStore } from '../stores/replay.ts';
 import { ApprovalHistoryView, PromptRate } from './ApprovalHistory.tsx';
+import { BudgetHoldFacts } from './BudgetHold.tsx';
 import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
 import { McpCallFacts } from './McpCall.tsx';
 import { ReplaySection } from './ReplaySection.tsx';
@@ -126,12 +127,14 @@ const ApprovalCard = observer(function ApprovalCard({
     ref.current?.focus();
     store.focusDone();
   }, [asked, store]);
+  /** MCP calls and requests over a budget are answered once only. */
+  const onceOnly = a.mcp !== undefined || a.budget !== undefined;
   const onKey = (e: React.KeyboardEvent) => {
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
-    else if (e.key === 'A' && !a.mcp) onAlways('allow');
-    else if (e.key === 'D' && !a.mcp) onAlways('deny');
+    else if (e.key === 'A' && !onceOnly) onAlways('allow');
+    else if (e.key === 'D' && !onceOnly) onAlways('deny');
     else return;
     e.preventDefault();
   };
@@ -146,7 +149,9 @@ const ApprovalCard = observer(function ApprovalCard({
       data-approval={a.id}
     >
       <div className="card-head">
-        <span className="method">{a.mcp ? `MCP ${a.mcp.method}` : a.method}</span>{' '}
+        <span className="method">
+          {a.mcp ? `MCP ${a.mcp.method}` : a.budget ? `${a.method} over budget` : a.method}
+        </span>{' '}
         <span className="target">
           {a.scheme}://{a.host}
           {a.port !== 443 && a.port !== 80 ? `:${a.port}` : ''}
@@ -167,6 +172,7 @@ const ApprovalCard = observer(function ApprovalCard({
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
         {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
+        {a.budget ? <BudgetHoldFacts hold={a.budget} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>
@@ -184,7 +190,7 @@ const ApprovalCard = observer(function ApprovalCard({
         >
           Allow once <kbd>a</kbd>
         </button>
-        {a.mcp ? null : (
+        {onceOnly ? null : (
           <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
             Always allow… <kbd>A</kbd>
           </button>
@@ -197,7 +203,7 @@ const ApprovalCard = observer(function ApprovalCard({
         >
           Deny once <kbd>d</kbd>
         </button>
-        {a.mcp ? null : (
+        {onceOnly ? null : (
           <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
             Always deny… <kbd>D</kbd>
           </button>

@@ -10,7 +10,7 @@ import type {
 } from './approval-types.ts';
 import type { LifecycleState } from './lifecycle.ts';
 import type { Action, Decision, LayerName, PolicyDiff, RuleRef, Scheme } from './policy-types.ts';
-import type { RequestUsage } from './spend.ts';
+import type { BudgetHoldView, RequestUsage } from './spend.ts';
 import type { TaskEvent } from './tasks.ts';
 
 /** Who a record is about: the sandbox (agent) and the human who started it. */
@@ -112,6 +112,8 @@ export interface ApprovalView extends Identity {
   cancelReason?: string;
   /** An MCP call held by `spec.mcp` (the card shows it instead of a URL); answered once only. */
   mcp?: McpCallView;
+  /** A model API request held at a budget with `action: ask`; answered once only. */
+  budget?: BudgetHoldView;
 }
 
 /** What an MCP approval card shows: the server, what is called, and its arguments. */

@@ -119,9 +119,9 @@ export const BudgetLimitSchema = Type.Object(
     tokens: Type.Optional(Type.Integer({ minimum: 0, description: 'All tokens (input, output, cache).' })),
     usd: Type.Optional(Type.Number({ minimum: 0, description: 'Cost in US dollars from the price table.' })),
     action: Type.Optional(
-      Type.Literal('deny', {
+      Type.Union([Type.Literal('deny'), Type.Literal('ask')], {
         description:
-          "At the limit, model API requests are answered with a 429 in the provider's own error shape.",
+          "At the limit: deny (default) answers model API requests with a 429 in the provider's own error shape; ask holds each one as an approval (allowed once, or denied with that 429).",
       }),
     ),
   },

@@ -50,6 +50,29 @@ export interface SandboxSpend {
   month: SpendTotals;
   /** This month, per model. */
   models: ModelSpend[];
+  /** The last 48 hours, per hour and model (hours with no spend left out), oldest first. */
+  hours: SpendPoint[];
+  /** The sandbox's budget limits (from its policy) and what was spent against each. */
+  limits: BudgetStanding[];
+}
+
+/** What a sandbox spent on one model in one UTC hour. */
+export interface SpendPoint {
+  /** The hour's start, unix milliseconds. */
+  hour: number;
+  model: string;
+  tokens: number;
+  costUsd: number;
+}
+
+/** One budget limit and where the sandbox stands against it now. */
+export interface BudgetStanding {
+  per: 'day' | 'month';
+  limitTokens?: number;
+  limitUsd?: number;
+  action: 'ask' | 'deny';
+  /** Spent in the limit's current UTC day or month. */
+  spent: SpendTotals;
 }
 
 export interface SpendView {
@@ -57,4 +80,22 @@ export interface SpendView {
   month: string;
   day: string;
   sandboxes: SandboxSpend[];
+}
+
+/**
+ * What an approval card shows for a model API request held at a budget with `action: ask`:
+ * which limit, what was spent against it, and on which models. Answered once only: each
+ * request over the limit asks again (raise the limit in the policy to stop asking).
+ */
+export interface BudgetHoldView {
+  /** The API the held request is for. */
+  api: ModelApi;
+  per: 'day' | 'month';
+  /** The limit reached: tokens, dollars, or both (either one reached holds the request). */
+  limitTokens?: number;
+  limitUsd?: number;
+  /** What the sandbox spent in the limit's UTC day or month. */
+  spent: SpendTotals;
+  /** The models the sandbox spent on in that period, most costly first (at most 3). */
+  models: string[];
 }

@@ -13,6 +13,7 @@ import type {
   WardenEvent,
 } from '../api/index.ts';
 import type { PolicyDiff } from '../api/policy-types.ts';
+import type { BudgetHoldView } from '../api/spend.ts';
 import type { ReviewOutcome } from './reviewer-hook.ts';
 
 export type ApprovalOutcome =
@@ -38,6 +39,8 @@ export interface ApprovalAsk {
   signal?: AbortSignal;
   /** An MCP call held by spec.mcp: its card shows the call; it is answered once only. */
   mcp?: McpCallView;
+  /** A model API request held at a budget (`action: ask`): its card shows the budget; once only. */
+  budget?: BudgetHoldView;
 }
 
 export interface ApprovalQueueDeps {

@@ -35,7 +35,7 @@ interface Pending {
 }
 
 /** Requests wait on one approval only when their whole request line is the same, query included. */
-function dedupeKey(identity: Identity, f: RequestFacts, mcp?: McpCallView): string {
+function dedupeKey(identity: Identity, f: RequestFacts, mcp?: McpCallView, budget?: boolean): string {
   return [
     identity.sandboxId,
     f.method.toUpperCase(),
@@ -46,6 +46,8 @@ function dedupeKey(identity: Identity, f: RequestFacts, mcp?: McpCallView): stri
     f.query ?? '',
     // MCP calls share one URL: only the same call with the same arguments shares an approval.
     mcp ? JSON.stringify([mcp.server, mcp.method, mcp.name, mcp.arguments ?? null, mcp.argumentBytes]) : '',
+    // A request held at a budget is not the same question as the same URL held by a rule.
+    budget ? 'budget' : '',
   ].join('\u0000');
 }
 
@@ -91,7 +93,7 @@ export class ApprovalQueue {
 
   /** Hold a request until it is answered, expires, or its client goes away. */
   request(ask: ApprovalAsk): Promise<ApprovalOutcome> {
-    const key = dedupeKey(ask.identity, ask.facts, ask.mcp);
+    const key = dedupeKey(ask.identity, ask.facts, ask.mcp, ask.budget !== undefined);
     let pending = this.#byKey.get(key);
     if (!pending) pending = this.#create(key, ask);
     const p = pending;
@@ -123,6 +125,13 @@ export class ApprovalQueue {
         'BadRequest',
         `approval ${id} holds an MCP call (${pending.view.mcp.method} "${pending.view.mcp.name}"), which is answered once only`,
         'answer it with scope once; to decide it always, add a rule under spec.mcp in the policy',
+      );
+    }
+    if (answer.scope === 'always' && pending.view.budget) {
+      throw new WardenError(
+        'BadRequest',
+        `approval ${id} holds a model API request over a budget, which is answered once only`,
+        'answer it with scope once; to stop asking, raise spec.budgets.limits in the policy',
       );
     }
     let diff: PolicyDiff | undefined;
@@ -233,6 +242,7 @@ export class ApprovalQueue {
       waiting: 0,
       state: this.#deps.review ? 'reviewing' : 'pending',
       ...(ask.mcp ? { mcp: ask.mcp } : {}),
+      ...(ask.budget ? { budget: ask.budget } : {}),
     };
     const pending: Pending = {
       view,
@@ -385,7 +395,7 @@ export class ApprovalQueue {
     for (const p of [...this.#byId.values()]) {
       if (p.view.sandboxId !== sandboxId) continue;
       // A new network rule does not decide an MCP call.
-      if (p.view.mcp) continue;
+      if (p.view.mcp || p.view.budget) continue;
       const action = this.#deps.redecide(sandboxId, p.facts);
       if (action === 'ask') continue;
       this.#settle(

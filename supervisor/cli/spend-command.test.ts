@@ -23,6 +23,8 @@ test('warden spend prints a row per sandbox and model, and the day and month tot
         today: { tokens: 146, costUsd: 0.0012 },
         month: { tokens: 146, costUsd: 0.0012 },
         models: [row, { ...row, model: 'mystery', unpriced: 2, costUsd: 0 }],
+        hours: [],
+        limits: [],
       },
     ],
   };

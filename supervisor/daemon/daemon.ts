@@ -25,7 +25,7 @@ import { terminalSockets } from '../sandboxes/terminal-socket.ts';
 import { SandboxTraffic } from '../sandboxes/traffic.ts';
 import { PlaceholderRegistry } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
-import { SpendService, spendHandlers } from '../spend/index.ts';
+import { SpendService, spendHandlers, spendRulesOf } from '../spend/index.ts';
 import { SyncLink } from '../sync/index.ts';
 import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
@@ -245,7 +245,12 @@ export class Daemon {
           layers,
           approvals: this.approvals,
         }),
-        ...spendHandlers(this.spend),
+        ...spendHandlers(this.spend, () =>
+          sandboxes.list().map((s) => ({
+            sandboxId: s.identity.sandboxId,
+            limits: spendRulesOf(s.policy()).limits,
+          })),
+        ),
         ...syncHandlers(this.sync, emit),
         ...exportHandlers(this.otlpExport),
         ...sandboxHandlers({

@@ -6,14 +6,14 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestFacts } from '../api/index.ts';
 import { mcpServersOf } from '../mcp/index.ts';
-import type { ProviderRefusal } from '../spend/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
 import { frameBody, transferCodingProblem } from './body-framing.ts';
 import { type BodyCheck, openBodyCheck } from './body-inspect.ts';
+import { holdOverBudget, refuseOverBudget } from './budget-hold.ts';
 import type { ProxyServices } from './context.ts';
-import { failedAfter, proxyVerdict, type Refused } from './decide.ts';
+import { type Allowed, failedAfter, proxyVerdict, type Refused } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { relayMcp } from './mcp-exchange.ts';
 import { ExchangeRecord } from './record.ts';
@@ -59,8 +59,10 @@ export async function handleExchange(
   const admission = await admit({ ...arrival, svc, sandbox, facts, signal: aborter.signal });
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
+  /** The verdict the request goes on with (an approval's, when a budget held it). */
+  let decided: Allowed = verdict;
   /** The proxy itself refuses what the policy allowed (a body it cannot read or relay). */
-  const refusal = (status: 400 | 502, reason: string) => failedAfter(verdict, sandbox, facts, status, reason);
+  const refusal = (status: 400 | 502, reason: string) => failedAfter(decided, sandbox, facts, status, reason);
   if (aborter.signal.aborted)
     return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
   record.address = address.address;
@@ -101,12 +103,17 @@ export async function handleExchange(
   // A model API request: a used-up budget answers in the provider's shape; else its answer is metered.
   const spend = svc.spend?.open(sandbox.identity.sandboxId, sandbox.policy(), facts);
   if (spend && 'refusal' in spend) return refuseOverBudget(res, record, spend.refusal);
+  if (spend?.hold) {
+    const held = await holdOverBudget(svc, sandbox, facts, spend.hold, verdict, aborter.signal);
+    if (!held.allowed) return refuseOverBudget(res, record, spend.hold.refusal, held.verdict);
+    decided = held.verdict;
+  }
   const meter = spend?.meter;
   if (meter) {
     meter.narrow(headers);
     record.usage = () => meter.usage();
   }
-  record.decide(verdict);
+  record.decide(decided);
   const named = namedUpstreamTls(svc, sandbox, facts);
   if ('error' in named) return fail(refusal(502, named.error));
   let upstream: ReturnType<typeof owner.upstream.request>;
@@ -221,24 +228,16 @@ export async function handleExchange(
     const reason = upstreamErrorReason(facts, address.address, error, 'tls' in named);
     if (res.headersSent) {
       res.destroy();
-      record.finish({ ...verdict, outcome: 'error', reason });
+      record.finish({ ...decided, outcome: 'error', reason });
       return;
     }
     fail(refusal(502, reason));
   });
   res.once('close', () => {
     if (!res.writableFinished) upstream.destroy();
-    if (meter) void meter.settled().then(() => record.finish(verdict));
-    else record.finish(verdict);
+    if (meter) void meter.settled().then(() => record.finish(decided));
+    else record.finish(decided);
   });
-}
-
-/** A model API request over its sandbox's budget: a 429 in the provider's error shape. */
-function refuseOverBudget(res: http.ServerResponse, record: ExchangeRecord, refusal: ProviderRefusal): void {
-  record.status = refusal.status;
-  res.writeHead(refusal.status, refusal.headers);
-  res.end(refusal.body);
-  record.finish({ outcome: 'denied', rule: null, reason: refusal.reason, decidedBy: 'proxy' });
 }
 
 export function upstreamErrorReason(

@@ -3,6 +3,7 @@
 // and the limits (every layer's limits hold at once: the strictest binds).
 
 import type { BudgetLimit } from '../api/policy-schema.ts';
+import type { SpendTotals } from '../api/spend.ts';
 import type { Policy } from '../policy/index.ts';
 import type { SpendLedger } from './ledger.ts';
 import type { ModelPrice } from './prices.ts';
@@ -35,6 +36,36 @@ export function spendRulesOf(policy: Policy): SpendRules {
   return rules;
 }
 
+/** A limit the sandbox has reached: what was spent against it and the sentence that says so. */
+export interface ReachedLimit {
+  limit: BudgetLimit;
+  spent: SpendTotals;
+  reason: string;
+}
+
+/** Every limit the sandbox has reached now, in the policy's order. */
+export function limitsReached(
+  ledger: SpendLedger,
+  sandboxId: string,
+  limits: readonly BudgetLimit[],
+  now: Date,
+): ReachedLimit[] {
+  const out: ReachedLimit[] = [];
+  for (const limit of limits) {
+    const spent = ledger.totals(sandboxId, limit.per, now);
+    const period = limit.per === 'day' ? 'today (UTC)' : 'this month (UTC)';
+    const fix = `raise spec.budgets.limits in the policy or wait for the next ${limit.per}`;
+    if (limit.tokens !== undefined && spent.tokens >= limit.tokens) {
+      const reason = `the sandbox's model budget of ${limit.tokens} tokens per ${limit.per} is used up (${spent.tokens} tokens ${period}); ${fix}`;
+      out.push({ limit, spent, reason });
+    } else if (limit.usd !== undefined && spent.costUsd >= limit.usd) {
+      const reason = `the sandbox's model budget of $${limit.usd} per ${limit.per} is used up ($${spent.costUsd.toFixed(4)} ${period}); ${fix}`;
+      out.push({ limit, spent, reason });
+    }
+  }
+  return out;
+}
+
 /** Why the sandbox may not spend more now (the first limit reached), or undefined. */
 export function limitReached(
   ledger: SpendLedger,
@@ -42,15 +73,5 @@ export function limitReached(
   limits: readonly BudgetLimit[],
   now: Date,
 ): string | undefined {
-  for (const limit of limits) {
-    const spent = ledger.totals(sandboxId, limit.per, now);
-    const period = limit.per === 'day' ? 'today (UTC)' : 'this month (UTC)';
-    if (limit.tokens !== undefined && spent.tokens >= limit.tokens) {
-      return `the sandbox's model budget of ${limit.tokens} tokens per ${limit.per} is used up (${spent.tokens} tokens ${period}); raise spec.budgets.limits in the policy or wait for the next ${limit.per}`;
-    }
-    if (limit.usd !== undefined && spent.costUsd >= limit.usd) {
-      return `the sandbox's model budget of $${limit.usd} per ${limit.per} is used up ($${spent.costUsd.toFixed(4)} ${period}); raise spec.budgets.limits in the policy or wait for the next ${limit.per}`;
-    }
-  }
-  return undefined;
+  return limitsReached(ledger, sandboxId, limits, now)[0]?.reason;
 }

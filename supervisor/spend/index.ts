@@ -1,5 +1,6 @@
 export { MODEL_API_HOSTS, modelApiOf } from './apis.ts';
-export { spendHandlers } from './handlers.ts';
+export { spendRulesOf } from './budgets.ts';
+export { type BudgetsNow, spendHandlers } from './handlers.ts';
 export { dayOf, monthOf, SpendLedger } from './ledger.ts';
 export { ExchangeMeter } from './meter.ts';
 export { PRICES, PRICES_AS_OF, priceOf } from './prices.ts';

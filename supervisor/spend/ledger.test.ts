@@ -83,3 +83,25 @@ test('budgets: every layer’s limits hold; the first reached says which and how
   l.add('sb', tomorrow, use('m', 1, 0.5));
   assert.match(limitReached(l, 'sb', rules.limits, tomorrow) ?? '', /\$1 per month is used up/);
 });
+
+test('the view charts the last 48 hours per model and shows each limit against its period', () => {
+  const l = new SpendLedger();
+  const now = new Date('2026-12-07T10:30:00Z');
+  l.add('sb', new Date('2026-12-05T09:00:00Z'), use('a', 1, 0.1));
+  l.add('sb', new Date('2026-12-07T09:10:00Z'), use('a', 10, 0.1));
+  l.add('sb', new Date('2026-12-07T09:50:00Z'), use('a', 5, 0.1));
+  l.add('sb', new Date('2026-12-07T10:00:00Z'), use('b', 7, null));
+  const view = l.view(now, (id) => (id === 'sb' ? [{ per: 'day', tokens: 20, action: 'ask' }] : []), [
+    'idle',
+  ]);
+  const sb = view.sandboxes.find((s) => s.sandboxId === 'sb');
+  assert.deepEqual(sb?.hours, [
+    { hour: Date.parse('2026-12-07T09:00:00Z'), model: 'a', tokens: 15, costUsd: 0.2 },
+    { hour: Date.parse('2026-12-07T10:00:00Z'), model: 'b', tokens: 7, costUsd: 0 },
+  ]);
+  assert.deepEqual(sb?.limits, [
+    { per: 'day', limitTokens: 20, action: 'ask', spent: { tokens: 22, costUsd: 0.2 } },
+  ]);
+  const idle = view.sandboxes.find((s) => s.sandboxId === 'idle');
+  assert.deepEqual(idle?.hours, [], 'a sandbox with limits and no spend is shown');
+});

@@ -3,6 +3,7 @@
 // `GET /v1/spend` shows it. Bounded: days before the previous month are dropped, and a
 // sandbox's models per day are capped (the rest are summed under "other").
 
+import type { BudgetLimit } from '../api/policy-schema.ts';
 import type {
   ModelApi,
   ModelSpend,
@@ -11,6 +12,7 @@ import type {
   SpendTotals,
   SpendView,
 } from '../api/spend.ts';
+import { HourlySpend } from './hours.ts';
 
 const MODELS_PER_DAY = 64;
 
@@ -24,8 +26,10 @@ const tokensOf = (m: ModelSpend | RequestUsage): number =>
 export class SpendLedger {
   /** sandbox → day → `api model` → spend. */
   readonly #spend = new Map<string, Map<string, Map<string, ModelSpend>>>();
+  readonly #hours = new HourlySpend();
 
   add(sandboxId: string, time: Date, usage: RequestUsage): void {
+    this.#hours.add(sandboxId, time, usage.model, tokensOf(usage), usage.costUsd);
     let days = this.#spend.get(sandboxId);
     if (!days) {
       days = new Map();
@@ -68,8 +72,29 @@ export class SpendLedger {
     return out;
   }
 
-  view(now: Date, sandboxId?: string): SpendView {
-    const ids = sandboxId ? [sandboxId] : [...this.#spend.keys()].sort();
+  /** The models a sandbox spent on in the UTC day or month of `now`, most costly first. */
+  modelsOf(sandboxId: string, per: 'day' | 'month', now: Date, max: number): string[] {
+    const cost = new Map<string, number>();
+    for (const row of this.#rows(sandboxId, per, now)) {
+      cost.set(row.model, (cost.get(row.model) ?? 0) + row.costUsd + tokensOf(row) * 1e-12);
+    }
+    return [...cost.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, max)
+      .map(([model]) => model);
+  }
+
+  /**
+   * What each sandbox spent (this month per model, the last hours, today and this month),
+   * against its limits (`limitsOf`: a sandbox's limits, for those with a policy now).
+   * `alsoIds`: sandboxes shown even before they spent (those with limits).
+   */
+  view(
+    now: Date,
+    limitsOf: (sandboxId: string) => readonly BudgetLimit[] = () => [],
+    alsoIds: readonly string[] = [],
+  ): SpendView {
+    const ids = [...new Set([...this.#spend.keys(), ...alsoIds])].sort();
     const sandboxes: SandboxSpend[] = ids.map((id) => {
       const models = new Map<string, ModelSpend>();
       for (const row of this.#rows(id, 'month', now)) {
@@ -89,6 +114,14 @@ export class SpendLedger {
         today: this.totals(id, 'day', now),
         month: this.totals(id, 'month', now),
         models: [...models.values()].sort((a, b) => b.costUsd - a.costUsd || a.model.localeCompare(b.model)),
+        hours: this.#hours.points(id, now),
+        limits: limitsOf(id).map((l) => ({
+          per: l.per,
+          ...(l.tokens !== undefined ? { limitTokens: l.tokens } : {}),
+          ...(l.usd !== undefined ? { limitUsd: l.usd } : {}),
+          action: l.action ?? 'deny',
+          spent: this.totals(id, l.per, now),
+        })),
       };
     });
     return { month: monthOf(now), day: dayOf(now), sandboxes };

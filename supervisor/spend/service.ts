@@ -3,15 +3,22 @@
 // daemon (record), from the same `request.ended` records the audit keeps.
 
 import type { WardenEvent } from '../api/events.ts';
+import type { BudgetHoldView } from '../api/spend.ts';
 import type { Policy } from '../policy/index.ts';
 import { MODEL_API_HOSTS, modelApiOf } from './apis.ts';
-import { limitReached, spendRulesOf } from './budgets.ts';
+import { limitsReached, spendRulesOf } from './budgets.ts';
 import { SpendLedger } from './ledger.ts';
 import { ExchangeMeter } from './meter.ts';
 import { budgetRefusal, type ProviderRefusal } from './provider-errors.ts';
 import type { ReadLimits } from './read-usage.ts';
 
-export type SpendOpening = { refusal: ProviderRefusal } | { meter: ExchangeMeter };
+/**
+ * A model API request's fate at the budgets: refused (a `deny` limit reached), metered, or
+ * metered once a human allows it (`hold`: only `ask` limits reached; `refusal` answers a no).
+ */
+export type SpendOpening =
+  | { refusal: ProviderRefusal }
+  | { meter: ExchangeMeter; hold?: { view: BudgetHoldView; refusal: ProviderRefusal } };
 
 export class SpendService {
   readonly ledger = new SpendLedger();
@@ -32,9 +39,22 @@ export class SpendService {
     const rules = spendRulesOf(policy);
     const host = request.host.toLowerCase();
     if (!MODEL_API_HOSTS.includes(host) && !rules.hosts.has(host)) return undefined;
-    const reached = limitReached(this.ledger, sandboxId, rules.limits, this.now());
-    if (reached) return { refusal: budgetRefusal(api, reached) };
-    return { meter: new ExchangeMeter(api, rules.prices, this.limits) };
+    const now = this.now();
+    const reached = limitsReached(this.ledger, sandboxId, rules.limits, now);
+    const deny = reached.find((r) => (r.limit.action ?? 'deny') === 'deny');
+    if (deny) return { refusal: budgetRefusal(api, deny.reason) };
+    const meter = new ExchangeMeter(api, rules.prices, this.limits);
+    const ask = reached[0];
+    if (!ask) return { meter };
+    const view: BudgetHoldView = {
+      api,
+      per: ask.limit.per,
+      ...(ask.limit.tokens !== undefined ? { limitTokens: ask.limit.tokens } : {}),
+      ...(ask.limit.usd !== undefined ? { limitUsd: ask.limit.usd } : {}),
+      spent: ask.spent,
+      models: this.ledger.modelsOf(sandboxId, ask.limit.per, now, 3),
+    };
+    return { meter, hold: { view, refusal: budgetRefusal(api, ask.reason) } };
   }
 
   /** Feed the ledger from an event of the bus (only `request.ended` with usage counts). */

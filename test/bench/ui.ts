@@ -2,13 +2,15 @@
 // events/s for 10 s through the daemon's bus and its event stream into the page, with the
 // activity charts (rate by outcome, top hosts by requests and bytes) on screen and drawing
 // (long tasks over 50 ms, JS heap before/after), then the time from a request being held to
-// its approval card rendered (median of 20).
+// its approval card rendered (median of 20), then the Spend view under metered traffic
+// (ui-spend.ts).
 
 import { randomUUID } from 'node:crypto';
 import type { RequestDecidedEvent } from '../../supervisor/api/events.ts';
 import { launchChromium, openUi, skipReason, startUiDaemon } from '../e2e/support.ts';
 import { curl } from '../support/curl.ts';
 import { policyYaml } from '../support/daemon.ts';
+import { benchSpendView } from './ui-spend.ts';
 
 const RATE = Number(process.env.UI_BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.UI_BENCH_SECONDS ?? 10);
@@ -150,6 +152,7 @@ export async function benchUi() {
         });
       await client;
     }
+    const spend = await benchSpendView(d, page);
     return [
       { name: 'events streamed into the page', value: sent, unit: '' },
       {
@@ -176,6 +179,7 @@ export async function benchUi() {
         goal: { op: '<=', target: 100 },
         note: `max ${Math.max(...latencies)} ms`,
       },
+      ...spend,
     ];
   } finally {
     await browser.close();

@@ -14,10 +14,10 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { ProxyAgent, fetch as undiciFetch } from 'undici';
 import type { RequestEndedEvent, RequestUsage } from '../../supervisor/api/index.ts';
 import { CertificateAuthority } from '../../supervisor/ca/index.ts';
 import { startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
+import { modelSdks } from '../support/model-sdk-clients.ts';
 import { type SpendStub, startSpendStub } from '../support/model-spend-stubs.ts';
 
 let d: TestDaemon;
@@ -63,21 +63,11 @@ after(async () => {
   await rm(caDir, { recursive: true, force: true });
 });
 
-/** The SDKs' fetch, through the listener (its credential in the URL), trusting Warden's CA. */
-function proxiedFetch(proxyUrl: string): typeof fetch {
-  const dispatcher = new ProxyAgent({ uri: proxyUrl, requestTls: { ca: d.daemon.ca.certPem } });
-  return ((input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as string, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
-}
-
 async function clients(extraPolicy = '') {
   const { env, listener } = await d.listener(policy(extraPolicy));
-  const f = proxiedFetch(env.HTTPS_PROXY as string);
-  const base = `https://models.test:${stub.port}`;
   return {
     sandboxId: listener.sandboxId,
-    anthropic: new Anthropic({ apiKey: 'sk-ant-test', baseURL: base, fetch: f, maxRetries: 0 }),
-    openai: new OpenAI({ apiKey: 'sk-test', baseURL: `${base}/v1`, fetch: f, maxRetries: 0 }),
+    ...modelSdks(env.HTTPS_PROXY as string, d.daemon.ca.certPem, stub.port),
   };
 }
 
@@ -304,6 +294,91 @@ test('a budget reached: the SDKs throw the provider-shaped 429, and the stub is 
   assert.ok(decided, 'the refusal is in the audit as a denied request');
 });
 
+/** The budget approval of a sandbox, once it is shown. */
+async function budgetApproval(sandboxId: string) {
+  return until('a budget approval', async () =>
+    (await d.client.call('GET /v1/approvals')).find(
+      (a) => a.sandboxId === sandboxId && a.budget !== undefined,
+    ),
+  );
+}
+
+test('a budget with action ask: the card says which budget; allow once lets the SDK call through', async () => {
+  stub.mode = 'normal';
+  const { sandboxId, anthropic } = await clients(
+    '    limits:\n      - { per: day, tokens: 100, action: ask }',
+  );
+  const ask = () =>
+    anthropic.messages.create({
+      model: 'stub-claude-1',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+  await ask();
+  await usages(sandboxId, 1);
+  const held = ask();
+  const card = await budgetApproval(sandboxId);
+  assert.deepEqual(card.budget, {
+    api: 'anthropic.messages',
+    per: 'day',
+    limitTokens: 100,
+    spent: { tokens: 205, costUsd: 0.001082 },
+    models: ['stub-claude-1'],
+  });
+  assert.match(card.reason, /budget of 100 tokens per day is used up/);
+  await assert.rejects(
+    d.client.call('POST /v1/approvals/:id', {
+      params: { id: card.id },
+      body: { decision: 'allow', scope: 'always' },
+    }),
+    /answered once only/,
+  );
+  await d.client.call('POST /v1/approvals/:id', {
+    params: { id: card.id },
+    body: { decision: 'allow', scope: 'once' },
+  });
+  const msg = await held;
+  assert.equal(msg.usage.output_tokens, 45, 'the held call went through and was answered');
+  const got = await usages(sandboxId, 2);
+  assert.equal(got.length, 2, 'the allowed call was metered too');
+  const mine = (await d.client.call('GET /v1/spend')).sandboxes.find((s) => s.sandboxId === sandboxId);
+  assert.deepEqual(mine?.limits, [
+    { per: 'day', limitTokens: 100, action: 'ask', spent: { tokens: 410, costUsd: 0.002164 } },
+  ]);
+  assert.equal(
+    mine?.hours.reduce((sum, p) => sum + p.tokens, 0),
+    410,
+    'the hours carry the same tokens',
+  );
+  const ended = d.events.find(
+    (e) => e.type === 'request.decided' && e.sandboxId === sandboxId && e.approvalId === card.id,
+  );
+  assert.ok(ended, 'the request is recorded as decided by the approval');
+
+  // The next call asks again; a denial is the provider's 429, and the stand-in is not asked.
+  const asked = stub.acceptEncodings.length;
+  const denied = ask().then(
+    () => assert.fail('the denied call went through'),
+    (e: unknown) => e,
+  );
+  const second = await until('a second budget approval', async () => {
+    const a = await budgetApproval(sandboxId);
+    return a.id !== card.id ? a : undefined;
+  });
+  assert.equal(second.budget?.spent.tokens, 410);
+  await d.client.call('POST /v1/approvals/:id', {
+    params: { id: second.id },
+    body: { decision: 'deny', scope: 'once' },
+  });
+  const refused = await denied;
+  assert.ok(
+    refused instanceof Anthropic.RateLimitError,
+    `an Anthropic RateLimitError, got ${String(refused)}`,
+  );
+  assert.match(refused.message, /budget of 100 tokens per day is used up/);
+  assert.equal(stub.acceptEncodings.length, asked, 'the denied request never reached the stand-in');
+});
+
 test('the totals survive a daemon restart: they are read back from the audit trail', async () => {
   const before = await d.client.call('GET /v1/spend');
   assert.ok(before.sandboxes.length >= 4, 'the earlier tests spent');
@@ -311,5 +386,7 @@ test('the totals survive a daemon restart: they are read back from the audit tra
   const home = d.home;
   d = await startTestDaemon({ home, upstreamCa: [stubCaPem], resolve: { 'models.test': '127.0.0.1' } });
   const after = await d.client.call('GET /v1/spend');
-  assert.deepEqual(after.sandboxes, before.sandboxes);
+  // The listeners (and so their policies' limits) did not survive; the spend and its hours did.
+  const spent = (v: typeof before) => v.sandboxes.map(({ limits: _, ...rest }) => rest);
+  assert.deepEqual(spent(after), spent(before));
 });

@@ -5,6 +5,7 @@ import { observer } from 'mobx-react';
 import React, { useEffect, useRef } from 'react';
 import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/events.ts';
 import { clusterSentence } from '../common/kube-request.ts';
+import { BudgetHoldFacts } from './BudgetHold.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
 import { McpCallFacts } from './McpCall.tsx';
 import { PolicyDiffView } from './PolicyDiff.tsx';
@@ -41,12 +42,14 @@ export const ApprovalCard = observer(function ApprovalCard({
     } else if (first && document.activeElement === document.body) el.focus();
   }, [focused, first, store]);
   const always = (d: ApprovalDecision) => void store.askAlways(a, d);
+  /** MCP calls and requests over a budget are answered once only. */
+  const onceOnly = a.mcp !== undefined || a.budget !== undefined;
   const onKey = (e: React.KeyboardEvent) => {
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
-    else if (e.key === 'A' && !a.mcp) always('allow');
-    else if (e.key === 'D' && !a.mcp) always('deny');
+    else if (e.key === 'A' && !onceOnly) always('allow');
+    else if (e.key === 'D' && !onceOnly) always('deny');
     else return;
     e.preventDefault();
   };
@@ -61,7 +64,9 @@ export const ApprovalCard = observer(function ApprovalCard({
       data-approval={a.id}
     >
       <div className="warden-card-head">
-        <strong className="warden-method">{a.mcp ? `MCP ${a.mcp.method}` : a.method}</strong>{' '}
+        <strong className="warden-method">
+          {a.mcp ? `MCP ${a.mcp.method}` : a.budget ? `${a.method} over budget` : a.method}
+        </strong>{' '}
         <span className="warden-target">{target(a)}</span>
         <span className={`warden-countdown${left <= 10 ? ' urgent' : ''}`} title="Denied when this reaches 0">
           {left} s
@@ -87,6 +92,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
         {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
+        {a.budget ? <BudgetHoldFacts hold={a.budget} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>
@@ -104,7 +110,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         >
           Allow once <kbd>a</kbd>
         </button>
-        {a.mcp ? null : (
+        {onceOnly ? null : (
           <button type="button" className="allow secondary" disabled={busy} onClick={() => always('allow')}>
             Always allow… <kbd>A</kbd>
           </button>
@@ -117,7 +123,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         >
           Deny once <kbd>d</kbd>
         </button>
-        {a.mcp ? null : (
+        {onceOnly ? null : (
           <button type="button" className="deny secondary" disabled={busy} onClick={() => always('deny')}>
             Always deny… <kbd>D</kbd>
           </button>

@@ -12,3 +12,6 @@ export const KIND_COLOR: Record<RateKind, string> = {
 export const ACCENT = '#2456c9';
 export const AXIS = '#5c6878';
 export const GRID = '#dde2e8';
+
+/** One colour per model on a spend chart, in order. */
+export const MODEL_COLORS = ['#2456c9', '#1f7a3f', '#9a5b00', '#6b3fb4', '#0f766e', '#a21caf'];
