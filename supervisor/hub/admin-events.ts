@@ -54,12 +54,14 @@ export function eventsQuery(f: HubEventFilter, cursor: string | undefined, rows:
     where.push('time >= ?');
     params.push(f.from);
   }
-  if (f.to !== undefined) {
+  const c = cursor ? parseCursor(cursor) : null;
+  // A cursor before `to` bounds time more tightly than `to` does: `to` is then left out, or
+  // SQLite may seek the index from `to` and read every row down to the cursor.
+  if (f.to !== undefined && !(c && c.time < f.to)) {
     where.push('time < ?');
     params.push(f.to);
   }
-  if (cursor) {
-    const c = parseCursor(cursor);
+  if (c) {
     if (f.device) {
       // One device: the same order over its (device, time, seq) index, seekable without `device`.
       if (c.device === f.device) {

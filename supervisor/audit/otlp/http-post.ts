@@ -3,6 +3,9 @@
 // only 429, 502, 503, 504 and connection failures are retried, with full-jitter exponential
 // backoff that honours Retry-After, and never past the caller's deadline.
 
+import http from 'node:http';
+import https from 'node:https';
+
 export interface PostAnswer {
   status: number;
   /** The answer's body text (at most `maxAnswerBytes`; longer bodies are cut). */
@@ -33,42 +36,84 @@ export class PostFailed extends Error {
   }
 }
 
-async function readCapped(res: Response, cap: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const room = cap - size;
-    chunks.push(value.subarray(0, Math.max(0, room)));
-    size += value.length;
-    if (size >= cap) {
-      await reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
+// Connections are kept between requests (an export sends many in a row); a few per origin.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 8 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 8 }),
+};
+
+function timedOut(): Error {
+  const error = new Error('timed out');
+  error.name = 'TimeoutError';
+  return error;
 }
 
-export async function postOnce(
+/** One POST through node:http (no body copy, no web streams): the answer read up to the cap. */
+export function postOnce(
   url: string,
   body: string | Uint8Array,
   headers: Record<string, string>,
   timeoutMs: number,
   maxAnswerBytes: number,
 ): Promise<PostAnswer> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  const res = await fetch(url, {
-    method: 'POST',
-    body: body as BodyInit,
-    headers,
-    signal,
-    redirect: 'manual',
+  const u = new URL(url);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return Promise.reject(new TypeError('only http(s)'));
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  return new Promise<PostAnswer>((resolve, reject) => {
+    const request = (u.protocol === 'https:' ? https : http).request(u, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(bytes.length) },
+      agent: u.protocol === 'https:' ? agents['https:'] : agents['http:'],
+    });
+    // A deadline on the whole exchange: a receiver trickling its answer cannot hold it.
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      request.destroy(timedOut());
+    }, timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    request.on('error', fail);
+    request.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = () => {
+        clearTimeout(timer);
+        const answer = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          try {
+            if (v !== undefined) answer.set(k, Array.isArray(v) ? v.join(', ') : v);
+          } catch {
+            // A header the Fetch rules refuse is left out (only Retry-After is ever read).
+          }
+        }
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          headers: answer,
+        });
+      };
+      res.on('data', (c: Buffer) => {
+        if (size < maxAnswerBytes) chunks.push(c.subarray(0, maxAnswerBytes - size));
+        size += c.length;
+        if (size >= maxAnswerBytes) {
+          // The rest is not read: the connection is dropped, not reused.
+          res.destroy();
+          done();
+        }
+      });
+      res.on('end', done);
+      res.on('error', fail);
+      // Destroyed before its end (the deadline, a reset): a failure, whatever event says so.
+      res.on('close', () => {
+        if (!res.complete && size < maxAnswerBytes)
+          fail(expired ? timedOut() : new Error('the answer was cut off'));
+      });
+    });
+    request.end(bytes);
   });
-  const text = await readCapped(res, maxAnswerBytes);
-  return { status: res.status, text, headers: res.headers };
 }
 
 /** Retry-After as milliseconds (seconds or an HTTP date), or null. */

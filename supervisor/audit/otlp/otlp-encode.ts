@@ -5,6 +5,7 @@
 
 import type { OcsfEvent } from '../../api/audit-types.ts';
 import type { HubRecord } from '../../api/hub.ts';
+import { type Fragment, fragment, JsonBytes } from './json-bytes.ts';
 import { ocsfOf, ocsfRawOf } from './ocsf-of.ts';
 
 export type AnyValue =
@@ -60,35 +61,69 @@ export function anyValue(v: unknown, depth = 0): AnyValue {
 }
 
 // `{"key":"<k>","value":` for the keys seen so far: OCSF objects reuse a few hundred names.
-const keyPrefixes = new Map<string, string>();
+const keyPrefixes = new Map<string, Fragment | null>();
 
-function keyPrefix(key: string): string {
+function writeKey(w: JsonBytes, key: string): void {
   let p = keyPrefixes.get(key);
   if (p === undefined) {
-    p = `{"key":${JSON.stringify(key)},"value":`;
+    const text = `{"key":${JSON.stringify(key)},"value":`;
+    p = /^[\x20-\x7e]*$/.test(text) ? fragment(text) : null;
     if (keyPrefixes.size < 4096) keyPrefixes.set(key, p);
   }
-  return p;
+  if (p) return w.raw(p);
+  w.raw(F.key);
+  w.string(key);
+  w.raw(F.value);
 }
 
-/** The JSON text of anyValue(v), written directly (the export's hot path: no object tree). */
-export function anyValueJson(v: unknown, depth = 0): string {
-  if (depth > 32) return `{"stringValue":${JSON.stringify(JSON.stringify(v) ?? null)}}`;
-  if (v === null || v === undefined) return '{}';
+const F = {
+  key: fragment('{"key":'),
+  value: fragment(',"value":'),
+  str: fragment('{"stringValue":'),
+  int: fragment('{"intValue":"'),
+  intEnd: fragment('"}'),
+  double: fragment('{"doubleValue":'),
+  true: fragment('{"boolValue":true}'),
+  false: fragment('{"boolValue":false}'),
+  empty: fragment('{}'),
+  array: fragment('{"arrayValue":{"values":['),
+  kvlist: fragment('{"kvlistValue":{"values":['),
+  listEnd: fragment(']}}'),
+};
+
+/** The JSON of anyValue(v), written into `w` (the export's hot path: no object tree, no string). */
+export function writeAnyValue(w: JsonBytes, v: unknown, depth = 0): void {
+  if (depth > 32) {
+    w.raw(F.str);
+    w.string(JSON.stringify(v) ?? 'null');
+    return w.byte(0x7d);
+  }
+  if (v === null || v === undefined) return w.raw(F.empty);
   switch (typeof v) {
     case 'string':
-      return `{"stringValue":${JSON.stringify(v)}}`;
+      w.raw(F.str);
+      w.string(v);
+      return w.byte(0x7d);
     case 'boolean':
-      return v ? '{"boolValue":true}' : '{"boolValue":false}';
+      return w.raw(v ? F.true : F.false);
     case 'number':
-      return Number.isSafeInteger(v)
-        ? `{"intValue":"${v}"}`
-        : `{"doubleValue":${Number.isFinite(v) ? v : JSON.stringify(String(v))}}`;
+      if (Number.isSafeInteger(v)) {
+        w.raw(F.int);
+        w.ascii(String(v));
+        return w.raw(F.intEnd);
+      }
+      w.raw(F.double);
+      if (Number.isFinite(v)) w.ascii(String(v));
+      else w.string(String(v));
+      return w.byte(0x7d);
     case 'object': {
       if (Array.isArray(v)) {
-        let out = '{"arrayValue":{"values":[';
-        for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + anyValueJson(v[i], depth + 1);
-        return `${out}]}}`;
+        w.raw(F.array);
+        for (let i = 0; i < v.length; i++) {
+          if (i) w.byte(0x2c);
+          writeAnyValue(w, v[i], depth + 1);
+        }
+        return w.raw(F.listEnd);
       }
       // Keys in canonical order (as canonicalJson writes them); undefined members left out.
       const o = v as Record<string, unknown>;
@@ -99,19 +134,31 @@ export function anyValueJson(v: unknown, depth = 0): string {
           break;
         }
       }
-      let out = '{"kvlistValue":{"values":[';
+      w.raw(F.kvlist);
       let first = true;
       for (const key of keys) {
         const member = o[key];
         if (member === undefined) continue;
-        out += `${first ? '' : ','}${keyPrefix(key)}${anyValueJson(member, depth + 1)}}`;
+        if (!first) w.byte(0x2c);
         first = false;
+        writeKey(w, key);
+        writeAnyValue(w, member, depth + 1);
+        w.byte(0x7d);
       }
-      return `${out}]}}`;
+      return w.raw(F.listEnd);
     }
     default:
-      return `{"stringValue":${JSON.stringify(String(v))}}`;
+      w.raw(F.str);
+      w.string(String(v));
+      return w.byte(0x7d);
   }
+}
+
+/** The JSON text of anyValue(v). */
+export function anyValueJson(v: unknown): string {
+  const w = new JsonBytes(1024);
+  writeAnyValue(w, v);
+  return w.toString();
 }
 
 function keyValues(o: Record<string, unknown>, depth = 0): KeyValue[] {
@@ -146,80 +193,125 @@ export function encodeLogRecord(device: OtlpDevice, r: HubRecord, observed: numb
   };
 }
 
-/** The JSON text of one LogRecord (the same object as encodeLogRecord, written directly). */
-export function logRecordJson(device: OtlpDevice, r: HubRecord, observed: string): string {
+function attr(w: JsonBytes, f: Fragment, value: string): void {
+  w.raw(f);
+  w.string(value);
+  w.raw(A.end);
+}
+
+// The LogRecord's fixed text between its values, in the order encodeLogRecord builds it.
+const A = {
+  time: fragment('{"timeUnixNano":"'),
+  observed: fragment('","observedTimeUnixNano":"'),
+  severity: fragment('","severityNumber":'),
+  severityText: fragment(',"severityText":'),
+  body: fragment(',"body":'),
+  device: fragment(',"attributes":[{"key":"warden.device.id","value":{"stringValue":'),
+  seq: fragment(',{"key":"warden.seq","value":{"intValue":"'),
+  seqEnd: fragment('"}}'),
+  hash: fragment(',{"key":"warden.hash","value":{"stringValue":'),
+  prev: fragment(',{"key":"warden.prev_hash","value":{"stringValue":'),
+  kind: fragment(',{"key":"warden.kind","value":{"stringValue":'),
+  classUid: fragment(',{"key":"ocsf.class_uid","value":'),
+  typeUid: fragment(',{"key":"ocsf.type_uid","value":'),
+  sandbox: fragment(',{"key":"warden.sandbox.id","value":{"stringValue":'),
+  outcome: fragment(',{"key":"warden.outcome","value":{"stringValue":'),
+  end: fragment('}}'),
+  eventName: fragment('],"eventName":'),
+};
+
+/** One LogRecord (the same object as encodeLogRecord), written into `w`. */
+export function writeLogRecord(w: JsonBytes, device: OtlpDevice, r: HubRecord, observed: string): void {
   const ocsf = ocsfRawOf(r);
   const sev = otlpSeverity(ocsf);
-  let attrs =
-    `{"key":"warden.device.id","value":{"stringValue":${JSON.stringify(device.id)}}},` +
-    `{"key":"warden.seq","value":{"intValue":"${r.seq}"}},` +
-    `{"key":"warden.hash","value":{"stringValue":${JSON.stringify(r.hash)}}},` +
-    `{"key":"warden.prev_hash","value":{"stringValue":${JSON.stringify(r.prev_hash)}}},` +
-    `{"key":"warden.kind","value":{"stringValue":${JSON.stringify(r.kind)}}},` +
-    `{"key":"ocsf.class_uid","value":${anyValueJson(ocsf.class_uid)}},` +
-    `{"key":"ocsf.type_uid","value":${anyValueJson(ocsf.type_uid)}}`;
-  if (r.sandbox_id !== null)
-    attrs += `,{"key":"warden.sandbox.id","value":{"stringValue":${JSON.stringify(r.sandbox_id)}}}`;
-  if (r.outcome !== null)
-    attrs += `,{"key":"warden.outcome","value":{"stringValue":${JSON.stringify(r.outcome)}}}`;
-  return (
-    `{"timeUnixNano":"${nanos(r.time)}","observedTimeUnixNano":"${observed}",` +
-    `"severityNumber":${sev.severityNumber},"severityText":${JSON.stringify(sev.severityText)},` +
-    `"body":${anyValueJson(ocsf)},"attributes":[${attrs}],"eventName":"ocsf.${ocsf.class_uid}"}`
-  );
+  w.raw(A.time);
+  w.ascii(nanos(r.time));
+  w.raw(A.observed);
+  w.ascii(observed);
+  w.raw(A.severity);
+  w.ascii(String(sev.severityNumber));
+  w.raw(A.severityText);
+  w.string(sev.severityText);
+  w.raw(A.body);
+  writeAnyValue(w, ocsf);
+  attr(w, A.device, device.id);
+  w.raw(A.seq);
+  w.ascii(String(r.seq));
+  w.raw(A.seqEnd);
+  attr(w, A.hash, r.hash);
+  attr(w, A.prev, r.prev_hash);
+  attr(w, A.kind, r.kind);
+  w.raw(A.classUid);
+  writeAnyValue(w, ocsf.class_uid);
+  w.byte(0x7d);
+  w.raw(A.typeUid);
+  writeAnyValue(w, ocsf.type_uid);
+  w.byte(0x7d);
+  if (r.sandbox_id !== null) attr(w, A.sandbox, r.sandbox_id);
+  if (r.outcome !== null) attr(w, A.outcome, r.outcome);
+  w.raw(A.eventName);
+  w.string(`ocsf.${ocsf.class_uid}`);
+  w.byte(0x7d);
 }
 
-/** The JSON text of encodeLogsRequest(…), written directly. */
-export function logsRequestJson(
-  batches: ReadonlyArray<{ device: OtlpDevice; records: readonly HubRecord[] }>,
-  scopeVersion: string,
-  observed: number,
-): string {
-  const obs = nanos(observed);
-  const parts: string[] = [];
-  for (const { device, records } of batches) {
-    const resource = JSON.stringify({
-      attributes: [
-        str('service.name', 'warden'),
-        str('service.version', device.version),
-        str('host.name', device.machine),
-        str('host.id', device.id),
-      ],
-    });
-    const scope = JSON.stringify({ name: 'warden.audit', version: scopeVersion });
-    const logs = records.map((r) => logRecordJson(device, r, obs)).join(',');
-    parts.push(`{"resource":${resource},"scopeLogs":[{"scope":${scope},"logRecords":[${logs}]}]}`);
-  }
-  return `{"resourceLogs":[${parts.join(',')}]}`;
+/** The JSON text of one LogRecord. */
+export function logRecordJson(device: OtlpDevice, r: HubRecord, observed: string): string {
+  const w = new JsonBytes(8192);
+  writeLogRecord(w, device, r, observed);
+  return w.toString();
 }
+
+/** `{"resourceLogs":[{"resource":…,"scopeLogs":[{"scope":…,"logRecords":[` and its closing text. */
+function requestFrame(device: OtlpDevice, scopeVersion: string): [string, string] {
+  const resource = JSON.stringify({
+    attributes: [
+      str('service.name', 'warden'),
+      str('service.version', device.version),
+      str('host.name', device.machine),
+      str('host.id', device.id),
+    ],
+  });
+  const scope = JSON.stringify({ name: 'warden.audit', version: scopeVersion });
+  return [`{"resourceLogs":[{"resource":${resource},"scopeLogs":[{"scope":${scope},"logRecords":[`, ']}]}]}'];
+}
+
+// Bytes a record took in the last request: the next request's buffer is sized from it.
+let bytesPerRecord = 5000;
 
 /**
- * logsRequestJson for one device, yielding to the event loop every `slice` records, so that
- * the previous batch's request is written and answered while this one is encoded.
+ * One device's ExportLogsServiceRequest as JSON bytes, yielding to the event loop every
+ * `slice` records, so that the previous batch's request is written and answered meanwhile.
  */
-export async function logsRequestJsonAsync(
+export async function logsRequestBytes(
   device: OtlpDevice,
   records: readonly HubRecord[],
   scopeVersion: string,
   observed: number,
   slice = 100,
 ): Promise<Buffer> {
-  const head = logsRequestJson([{ device, records: [] }], scopeVersion, observed);
+  const [head, tail] = requestFrame(device, scopeVersion);
   const obs = nanos(observed);
-  const cut = head.lastIndexOf('"logRecords":[') + '"logRecords":['.length;
-  // Each record's text goes to bytes at once: no request-sized string is ever built (its
-  // flattening and UTF-8 encoding cost more than the encoding itself).
-  const parts: Buffer[] = [Buffer.from(head.slice(0, cut))];
+  const w = new JsonBytes(head.length + tail.length + Math.ceil(records.length * bytesPerRecord * 1.1));
+  w.utf8(head);
   for (let i = 0; i < records.length; i++) {
     if (i > 0 && i % slice === 0) await new Promise((r) => setImmediate(r));
-    parts.push(
-      Buffer.from(
-        i ? `,${logRecordJson(device, records[i]!, obs)}` : logRecordJson(device, records[i]!, obs),
-      ),
-    );
+    if (i) w.byte(0x2c);
+    writeLogRecord(w, device, records[i]!, obs);
   }
-  parts.push(Buffer.from(head.slice(cut)));
-  return Buffer.concat(parts);
+  if (records.length)
+    bytesPerRecord = Math.min(1 << 20, Math.ceil((w.length - head.length) / records.length));
+  w.utf8(tail);
+  return w.bytes();
+}
+
+/** The JSON text of one ExportLogsServiceRequest (one device's records), as logsRequestBytes writes it. */
+export async function logsRequestJson(
+  device: OtlpDevice,
+  records: readonly HubRecord[],
+  scopeVersion: string,
+  observed: number,
+): Promise<string> {
+  return (await logsRequestBytes(device, records, scopeVersion, observed)).toString('utf8');
 }
 
 /** One ExportLogsServiceRequest for records of several devices. */

@@ -4,7 +4,7 @@
 
 import type { HubRecord } from '../../api/hub.ts';
 import { postWithRetry } from './http-post.ts';
-import { logsRequestJsonAsync, type OtlpDevice } from './otlp-encode.ts';
+import { logsRequestBytes, type OtlpDevice } from './otlp-encode.ts';
 
 export interface SinkResult {
   /** Records the receiver said it rejected (not to be retried). */
@@ -37,7 +37,7 @@ export class OtlpSink {
 
   /** Encode a batch (yielding as it goes: the previous batch may be in flight). */
   prepare(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<Buffer> {
-    return logsRequestJsonAsync(batch.device, batch.records, this.o.scopeVersion, Date.now());
+    return logsRequestBytes(batch.device, batch.records, this.o.scopeVersion, Date.now());
   }
 
   async send(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<SinkResult> {

@@ -8,7 +8,7 @@ import type { OtlpDevice } from '../../audit/otlp/otlp-encode.ts';
 import type { SinkResult } from '../../audit/otlp/otlp-sink.ts';
 import type { DeviceRow, ExportCursor, ExportTargetRow, HubStore } from '../store.ts';
 
-/** Two steps, so the runner can encode batch N+1 while batch N is in flight. */
+/** Two steps, so the runner can encode the next batches while earlier ones are in flight. */
 export interface ExportSink<P = unknown> {
   prepare(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<P>;
   deliver(prepared: P): Promise<SinkResult>;
@@ -34,6 +34,8 @@ export class ExportRunner {
     target: ExportTargetRow,
     readonly sink: ExportSink,
     readonly batchSize = 1000,
+    /** Batches sent and not yet answered, at most (1: the next is read and encoded meanwhile). */
+    readonly inFlight = 1,
   ) {
     this.#target = { ...target, cursor: { ...target.cursor } };
   }
@@ -71,38 +73,71 @@ export class ExportRunner {
     state: { batches: number; note: string | null },
     maxBatches: number,
   ): Promise<void> {
-    const t = this.#target;
     const who: OtlpDevice = { id: device.id, machine: device.machine, version: device.version };
-    if (state.batches >= maxBatches) return;
-    let records = await this.store.records(device.id, t.cursor[device.id] ?? 0, this.batchSize);
-    let prepared = records.length ? await this.sink.prepare({ device: who, records }) : null;
-    while (prepared !== null && state.batches < maxBatches) {
-      state.batches++;
-      const sending = this.sink.deliver(prepared);
-      sending.catch(() => {}); // awaited below; this keeps it from counting as unhandled meanwhile
-      // One batch ahead, at most: read and encode the next while this one is in flight.
-      const last = records[records.length - 1]!.seq;
-      let next: HubRecord[] = [];
-      let nextPrepared: unknown = null;
+    // Up to `inFlight` batches sent and not yet answered; the cursor still moves only in order,
+    // each batch's outcome recorded after every batch before it was.
+    const pending: Array<{ records: readonly HubRecord[]; sending: Promise<SinkResult> }> = [];
+    let failure: unknown = null;
+    // Once a batch failed (or its progress could not be saved), none behind it is recorded.
+    let stopped = false;
+    const settleFirst = async () => {
       try {
-        next = state.batches < maxBatches ? await this.store.records(device.id, last, this.batchSize) : [];
-        nextPrepared = next.length ? await this.sink.prepare({ device: who, records: next }) : null;
-      } finally {
-        // Whatever the next batch did, this one's outcome is recorded first.
-        const result = await sending;
-        const rejected = Math.min(result.rejected, records.length);
-        t.cursor[device.id] = last;
-        t.exported += records.length - rejected;
-        report.sent += records.length - rejected;
-        report.rejected += rejected;
-        if (result.note) state.note = result.note;
-        t.lastAttempt = Date.now();
-        t.lastSuccess = t.lastAttempt;
-        t.lastError = state.note;
-        await this.store.saveExportProgress(t.name, t);
+        await this.#settle(device, pending.shift()!, report, state);
+      } catch (error) {
+        stopped = true;
+        throw error;
       }
-      records = next;
-      prepared = nextPrepared;
+    };
+    try {
+      let after = this.#target.cursor[device.id] ?? 0;
+      while (state.batches < maxBatches) {
+        const records = await this.store.records(device.id, after, this.batchSize);
+        if (!records.length) break;
+        const prepared = await this.sink.prepare({ device: who, records });
+        while (pending.length >= this.inFlight) await settleFirst();
+        state.batches++;
+        const sending = this.sink.deliver(prepared);
+        sending.catch(() => {}); // awaited in order below; this keeps it from counting as unhandled
+        pending.push({ records, sending });
+        after = records[records.length - 1]!.seq;
+      }
+    } catch (error) {
+      failure = error;
     }
+    // What is in flight is recorded in order, also after a failure in reading or encoding (a
+    // failed send before it is the round's error then); after a failed send, the batches
+    // behind it are awaited but not recorded: they are sent again next round.
+    while (pending.length) {
+      if (stopped) {
+        await pending.shift()!.sending.catch(() => {});
+        continue;
+      }
+      try {
+        await settleFirst();
+      } catch (error) {
+        failure = error;
+      }
+    }
+    if (failure !== null) throw failure;
+  }
+
+  async #settle(
+    device: DeviceRow,
+    p: { records: readonly HubRecord[]; sending: Promise<SinkResult> },
+    report: RoundReport,
+    state: { note: string | null },
+  ): Promise<void> {
+    const t = this.#target;
+    const result = await p.sending;
+    const rejected = Math.min(result.rejected, p.records.length);
+    t.cursor[device.id] = p.records[p.records.length - 1]!.seq;
+    t.exported += p.records.length - rejected;
+    report.sent += p.records.length - rejected;
+    report.rejected += rejected;
+    if (result.note) state.note = result.note;
+    t.lastAttempt = Date.now();
+    t.lastSuccess = t.lastAttempt;
+    t.lastError = state.note;
+    await this.store.saveExportProgress(t.name, t);
   }
 }

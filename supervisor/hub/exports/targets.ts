@@ -185,12 +185,17 @@ export async function exportStatuses(store: HubStore): Promise<ExportStatus[]> {
   return (await store.exportTargets()).map((t) => ({ ...t, lag: exportLag(devices, t.cursor) }));
 }
 
+/** OTLP batches in flight at once: the receiver parses one while the next is on the wire. */
+export const OTLP_IN_FLIGHT = 2;
+
 export interface SinkTuning {
   retryForMs?: number;
   timeoutMs?: number;
   baseMs?: number;
   capMs?: number;
   batchSize?: number;
+  /** OTLP: batches in flight at once (the cursor still moves in order). */
+  inFlight?: number;
   ackTimeoutMs?: number;
   ackPollMs?: number;
 }
@@ -206,9 +211,7 @@ export function runnerFor(
     const sink = new HecSink({ target: t.target, tokenFile: t.tokenFile ?? '', ...tuning });
     return new ExportRunner(store, t, sink, tuning.batchSize ?? 250);
   }
-  const sink =
-    t.kind === 'files'
-      ? new FilesSink(t.target)
-      : new OtlpSink({ endpoint: t.target, scopeVersion: version, ...tuning });
-  return new ExportRunner(store, t, sink, tuning.batchSize);
+  if (t.kind === 'files') return new ExportRunner(store, t, new FilesSink(t.target), tuning.batchSize);
+  const sink = new OtlpSink({ endpoint: t.target, scopeVersion: version, ...tuning });
+  return new ExportRunner(store, t, sink, tuning.batchSize, tuning.inFlight ?? OTLP_IN_FLIGHT);
 }
