@@ -42,7 +42,8 @@ export function exportRecords(
   };
   for (const [seq, time, kind, sandboxId, user, host, outcome, body, prevHash, hash, ctxId, logged] of rows) {
     const ctx = ctxId === null ? null : (contexts.text(ctxId) ?? 'null');
-    const ocsf = ctxId === null ? body : mapCompact(body, contexts.context(ctxId), seq, logged ?? 0);
+    const ocsf =
+      ctxId === null ? body : mapCompact(body, contexts.context(ctxId), { seq, prevHash, hash }, logged ?? 0);
     if (options.format === 'jsonl') {
       buffer +=
         ctx === null
