@@ -235,10 +235,22 @@ test('schema 1 rows keep the OCSF object they hashed; schema 2 rows of the same 
         assert.equal(o.metadata.version, '1.9.0');
         assert.ok(o.metadata.profiles.includes('record_integrity'));
         assert.equal(o.attestation_list[0].fingerprint.value, record.hash);
-        for (const key of ['class_uid', 'type_uid', 'activity_name', 'severity_id', 'status_id', 'message', 'time'])
+        for (const key of [
+          'class_uid',
+          'type_uid',
+          'activity_name',
+          'severity_id',
+          'status_id',
+          'message',
+          'time',
+        ])
           assert.deepEqual(o[key], stored[key], `seq ${row.seq} ${key}`);
         assert.deepEqual(o.unmapped, stored.unmapped, `seq ${row.seq} unmapped`);
-        assert.equal(JSON.stringify(appended[row.seq - 1]?.ocsf), JSON.stringify(o), 'the record append returns');
+        assert.equal(
+          JSON.stringify(appended[row.seq - 1]?.ocsf),
+          JSON.stringify(o),
+          'the record append returns',
+        );
       }
       assert.equal(legacy.verify().ok, true);
     } finally {

@@ -91,7 +91,10 @@ test('request.decided → HTTP Activity (4002), activity from the method, allowe
   assert.equal(denied.http_response, undefined);
   // OCSF 1.9 has every method of the IANA registry; one outside it is Other, named in activity_name.
   const webdav = toOcsf({ ...e, method: 'PROPFIND', outcome: 'timed_out' }, ctx, 0);
-  assert.deepEqual([(webdav.ocsf as Loose).activity_id, (webdav.ocsf as Loose).activity_name], [28, 'Property Find']);
+  assert.deepEqual(
+    [(webdav.ocsf as Loose).activity_id, (webdav.ocsf as Loose).activity_name],
+    [28, 'Property Find'],
+  );
   assert.equal(webdav.outcome, 'timed_out');
   const odd = toOcsf({ ...e, method: 'BREW' }, ctx, 0).ocsf as Loose;
   assert.deepEqual([odd.activity_id, odd.activity_name, odd.type_name], [99, 'BREW', 'HTTP Activity: BREW']);

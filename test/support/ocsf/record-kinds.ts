@@ -1,10 +1,9 @@
 // Every kind of record the device writes (and the hub holds and exports), with the variants
 // that change the mapping: each HTTP method family, denied and allowed, model usage, MCP
-// tools and resources, sandbox errors, policy and user actions with and without a sandbox,
-// and the store's retention checkpoint. The OCSF 1.9 tests validate all of them.
+// tools and resources, sandbox errors, policy and user actions with and without a sandbox.
+// (The store's retention checkpoint comes from a real prune.) The OCSF 1.9 tests validate all.
 
 import type { WardenEvent } from '../../../supervisor/api/events.ts';
-import type { CheckpointEvent } from '../../../supervisor/audit/ocsf.ts';
 import {
   cancelledEvent,
   hookAnsweredEvent,
@@ -16,7 +15,7 @@ import {
   sampleEvents,
 } from '../audit/samples.ts';
 
-export function everyRecordKind(): Array<WardenEvent | CheckpointEvent> {
+export function everyRecordKind(): WardenEvent[] {
   const ended = {
     type: 'request.ended',
     id: 'rq-1',
@@ -90,13 +89,6 @@ export function everyRecordKind(): Array<WardenEvent | CheckpointEvent> {
       sandboxId: 'sb-2',
       action: 'sandbox.remove',
       target: 'sb-2',
-    },
-    {
-      type: 'audit.checkpoint',
-      time: iso(24),
-      user: 'alice',
-      reason: 'max records 1000',
-      pruned: { fromSeq: 1, throughSeq: 10, count: 10, lastHash: 'c'.repeat(64), firstTime: 1, lastTime: 2 },
     },
   ];
 }
