@@ -34,7 +34,8 @@ export interface HubWitness {
   received: number;
 }
 
-export const CHAIN_SERIALIZATION = 'warden-audit-chain: sha256(prev_hash || canonical record)';
+/** The chain's scheme (README "Hash chain"): SHA-256(prev_hash ‖ canonical Warden record). */
+export const CHAIN_SERIALIZATION = 'warden-audit-chain/2';
 const WITNESS_SERIALIZATION =
   'C2SP signed note (tlog-checkpoint) over an RFC 6962 tree holding the batch head';
 
@@ -46,6 +47,11 @@ function fingerprintOf(hash: string) {
     serialization_id: 99,
     value: hash,
   };
+}
+
+/** The previous record's fingerprint (same scheme as the record's own: not repeated). */
+function prevFingerprintOf(hash: string) {
+  return { algorithm: 'SHA-256', algorithm_id: 3, value: hash };
 }
 
 /** The chain's id (and the attesting authority): this device's Warden audit trail. */
@@ -62,7 +68,7 @@ export function attestationOf(ctx: OcsfContext, link: ChainLink, witness?: HubWi
     // Absent on the genesis record; after retention the previous record may be gone, its hash stays.
     prev_event:
       link.seq > 1 && link.prevHash !== GENESIS_HASH
-        ? { fingerprint: fingerprintOf(link.prevHash), uid: String(link.seq - 1) }
+        ? { fingerprint: prevFingerprintOf(link.prevHash), uid: String(link.seq - 1) }
         : undefined,
     signatures: witness
       ? [
@@ -77,7 +83,6 @@ export function attestationOf(ctx: OcsfContext, link: ChainLink, witness?: HubWi
           },
         ]
       : undefined,
-    uid: `${chain}#${link.seq}`,
   };
 }
 
@@ -85,7 +90,7 @@ export function attestationOf(ctx: OcsfContext, link: ChainLink, witness?: HubWi
 export function addIntegrity(ocsf: OcsfEvent, ctx: OcsfContext, link: ChainLink, witness?: HubWitness): void {
   ocsf.attestation_list = [attestationOf(ctx, link, witness)];
   const metadata = ocsf.metadata as { profiles?: string[] };
-  metadata.profiles = [...(metadata.profiles ?? []), 'record_integrity'].sort();
+  metadata.profiles = withProfile(metadata.profiles ?? [], 'record_integrity');
   if (witness) {
     const unmapped = (ocsf.unmapped ?? {}) as Record<string, unknown>;
     unmapped.hub_receipt = {
@@ -97,4 +102,10 @@ export function addIntegrity(ocsf: OcsfEvent, ctx: OcsfContext, link: ChainLink,
     };
     ocsf.unmapped = unmapped;
   }
+}
+
+/** `profiles` with `name` added in sorted place (a new array: mappings share theirs). */
+function withProfile(profiles: readonly string[], name: string): string[] {
+  const at = profiles.findIndex((p) => p > name);
+  return at === -1 ? [...profiles, name] : [...profiles.slice(0, at), name, ...profiles.slice(at)];
 }
