@@ -53,7 +53,7 @@ export interface CheckpointEvent {
 export const SEVERITY: Record<number, string> = { 1: 'Informational', 2: 'Low', 3: 'Medium', 4: 'High' };
 export const STATUS: Record<number, string> = { 0: 'Unknown', 1: 'Success', 2: 'Failure' };
 /** A finding's status (Findings category): Warden's findings are new when recorded. */
-const FINDING_STATUS: Record<number, string> = { 1: 'New', 4: 'Resolved' };
+const FINDING_STATUS: Record<number, string> = { 1: 'New' };
 export const CATEGORY: Record<number, string> = {
   2: 'Findings',
   4: 'Network Activity',
