@@ -10,6 +10,7 @@ import { jsonString as q } from './chain.ts';
 import type { ContextTable } from './contexts.ts';
 import { mapCompact, type RawRow } from './records.ts';
 import type { Layout } from './schema.ts';
+import { Witnesses } from './witnesses.ts';
 
 export type ExportFormat = 'ocsf' | 'ocsf-ndjson' | 'jsonl';
 
@@ -32,6 +33,7 @@ export function exportRecords(
     .prepare(`SELECT ${layout.columns} FROM records WHERE time >= ? ORDER BY seq`)
     .raw(true)
     .iterate(options.since ?? Number.MIN_SAFE_INTEGER) as IterableIterator<RawRow>;
+  const witnesses = new Witnesses(db);
   let count = 0;
   let buffer = options.format === 'ocsf' ? '[' : '';
   const flush = (force: boolean) => {
@@ -42,7 +44,10 @@ export function exportRecords(
   };
   for (const [seq, time, kind, sandboxId, user, host, outcome, body, prevHash, hash, ctxId, logged] of rows) {
     const ctx = ctxId === null ? null : (contexts.text(ctxId) ?? 'null');
-    const ocsf = ctxId === null ? body : mapCompact(body, contexts.context(ctxId), seq, logged ?? 0);
+    const ocsf =
+      ctxId === null
+        ? body
+        : mapCompact(body, contexts.context(ctxId), { seq, prevHash, hash }, logged ?? 0, witnesses.of(seq));
     if (options.format === 'jsonl') {
       buffer +=
         ctx === null

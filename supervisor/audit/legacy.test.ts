@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { writeLegacyDatabase } from '../../test/support/audit/legacy-fixture.ts';
+import { OCSF_13_REQUEST_DECIDED, writeLegacyDatabase } from '../../test/support/audit/legacy-fixture.ts';
 import {
   iso,
   type Loose,
@@ -218,23 +218,70 @@ test('in a migrated database, tampering with either format is named', () => {
   }
 });
 
-test('schema 2 builds the same OCSF objects schema 1 stored, for every event type', () => {
+test('schema 1 rows keep the OCSF object they hashed; schema 2 rows of the same events read as OCSF 1.9', () => {
   withLegacy((legacyFile, rows) => {
     const file = path.join(path.dirname(legacyFile), 'new.db');
+    const legacy = open(legacyFile); // migrates in place
     // Same events, device, version and append time as the legacy writer.
     const store = AuditStore.open(file, { device: TEST_DEVICE, version: '0.1.0', now: () => NOW });
     try {
       const appended = store.appendBatch(legacyEvents());
       for (const row of rows) {
-        const record = store.get(row.seq);
-        // Same object, and same key order (what the API and `warden audit --json` print).
-        assert.equal(JSON.stringify(record?.ocsf), row.ocsf, `seq ${row.seq} (${record?.kind})`);
-        assert.equal(JSON.stringify(appended[row.seq - 1]?.ocsf), row.ocsf, 'the record append returns');
+        const old = legacy.get(row.seq);
+        assert.equal(JSON.stringify(old?.ocsf), row.ocsf, `seq ${row.seq}: the stored object, byte for byte`);
+        const record = store.get(row.seq)!;
+        const o = record.ocsf as Loose;
+        const stored = JSON.parse(row.ocsf) as Loose;
+        assert.equal(o.metadata.version, '1.9.0');
+        assert.ok(o.metadata.profiles.includes('record_integrity'));
+        assert.equal(o.attestation_list[0].fingerprint.value, record.hash);
+        for (const key of [
+          'class_uid',
+          'type_uid',
+          'activity_name',
+          'severity_id',
+          'status_id',
+          'message',
+          'time',
+        ])
+          assert.deepEqual(o[key], stored[key], `seq ${row.seq} ${key}`);
+        assert.deepEqual(o.unmapped, stored.unmapped, `seq ${row.seq} unmapped`);
+        assert.equal(
+          JSON.stringify(appended[row.seq - 1]?.ocsf),
+          JSON.stringify(o),
+          'the record append returns',
+        );
       }
+      assert.equal(legacy.verify().ok, true);
+    } finally {
+      store.close();
+      legacy.close();
+    }
+  });
+});
+
+test('a record Warden wrote as OCSF 1.3 still verifies, and reads back as the 1.3 object it hashed', () => {
+  const { dir, dispose } = makeTempDir();
+  try {
+    const file = path.join(dir, 'audit.db');
+    const events = [requestEvent(1), requestEvent(2), requestEvent(3)];
+    writeLegacyDatabase(file, events, CTX, NOW, (seq) => (seq === 2 ? OCSF_13_REQUEST_DECIDED : undefined));
+    assert.equal(verifyBothWays(file).ok, true, 'read-only');
+    const store = open(file);
+    try {
+      store.appendBatch([requestEvent(4)]);
+      assert.equal(store.verify().ok, true, 'after migration and a schema 2 append');
+      const old = store.get(2)!.ocsf as Loose;
+      assert.equal(JSON.stringify(old), OCSF_13_REQUEST_DECIDED);
+      assert.equal(old.metadata.version, '1.3.0');
+      assert.equal((store.get(4)!.ocsf as Loose).metadata.version, '1.9.0');
     } finally {
       store.close();
     }
-  });
+    assert.equal(verifyBothWays(file).ok, true, 'both ways, after the append');
+  } finally {
+    dispose();
+  }
 });
 
 test('retention: a schema 1 checkpoint still anchors the chain, and pruning across formats verifies', () => {

@@ -21,8 +21,7 @@ export function mapApprovalRevoked(e: ApprovalRevokedEvent, time: number, ctx: O
     host: e.host,
     outcome: null,
     ocsf: {
-      ...base(s, time, e.user, e.sandboxId, ctx),
-      actor: { user: { name: e.by, type: 'User', type_id: 1 } },
+      ...base(s, time, e.user, e.sandboxId, ctx, { actor: e.by }),
       ...hostPathResource(e.method, e.host, e.path, e.query),
       unmapped: {
         warden_kind: e.type,

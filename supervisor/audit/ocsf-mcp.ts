@@ -30,11 +30,7 @@ export function mapMcpCall(e: McpCallEvent, time: number, ctx: OcsfContext): Map
     host: e.host,
     outcome: e.outcome,
     ocsf: {
-      ...base(s, time, e.user, e.sandboxId, ctx),
-      action: allowed ? 'Allowed' : 'Denied',
-      action_id: allowed ? 1 : 2,
-      disposition: allowed ? 'Allowed' : 'Blocked',
-      disposition_id: allowed ? 1 : 2,
+      ...base(s, time, e.user, e.sandboxId, ctx, { verdict: allowed ? 'allowed' : 'denied' }),
       api: {
         operation: e.method,
         request: { uid: e.callId },

@@ -1,15 +1,17 @@
 // Shared OCSF building blocks: the record types, lookup tables and the base object every
-// mapped event starts from. The per-family mappings are in ocsf-web.ts and ocsf-ops.ts.
+// mapped event starts from (classification, the human as actor, the sandbox as `ai_agent`,
+// device, metadata with its profiles). The per-family mappings are in ocsf-web.ts and
+// ocsf-ops.ts; the chain's `record_integrity` attestation is added on read (ocsf-integrity.ts).
 
 import type { AuditKind, AuditOutcome, OcsfEvent } from '../api/audit-types.ts';
 import { isoMillis } from './time.ts';
 
-export const OCSF_VERSION = '1.3.0';
+export const OCSF_VERSION = '1.9.0';
 
 /** The machine the records are written on (OCSF `device`). */
 export interface DeviceInfo {
   hostname: string;
-  /** OCSF os object, e.g. `{ name: 'Linux', type: 'Linux', type_id: 100, version: '6.1.0' }`. */
+  /** OCSF os object, e.g. `{ name: 'Linux', type: 'Linux', type_id: 200, version: '6.1.0' }`. */
   os: { name: string; type: string; type_id: number; version?: string };
 }
 
@@ -50,11 +52,19 @@ export interface CheckpointEvent {
 
 export const SEVERITY: Record<number, string> = { 1: 'Informational', 2: 'Low', 3: 'Medium', 4: 'High' };
 export const STATUS: Record<number, string> = { 0: 'Unknown', 1: 'Success', 2: 'Failure' };
+/** A finding's status (Findings category): Warden's findings are new when recorded. */
+const FINDING_STATUS: Record<number, string> = { 1: 'New' };
 export const CATEGORY: Record<number, string> = {
   2: 'Findings',
   4: 'Network Activity',
   6: 'Application Activity',
 };
+
+/** Classes whose category carries the `ai_operation` profile (network, application): the sandbox as `ai_agent`. */
+const AI_OPERATION_CATEGORIES = new Set([4, 6]);
+
+/** OCSF os `type_id` by its caption (contexts written before 1.9 stored Linux as 100, Windows' id). */
+const OS_TYPE_IDS: Record<string, number> = { Windows: 100, Linux: 200, macOS: 300 };
 
 export interface ClassShape {
   classUid: number;
@@ -85,45 +95,115 @@ export function shape(
 }
 
 export function deviceOf(ctx: OcsfContext) {
-  return { hostname: ctx.device.hostname, os: ctx.device.os, type: 'Desktop', type_id: 2 };
+  const os = ctx.device.os;
+  const typeId = OS_TYPE_IDS[os.type] ?? 99;
+  return {
+    hostname: ctx.device.hostname,
+    os: typeId === os.type_id ? os : { ...os, type_id: typeId },
+    type: 'Desktop',
+    type_id: 2,
+  };
+}
+
+/** The human on whose behalf the sandbox acts, or who acted (OCSF `actor.user`). */
+export function actorOf(name: string) {
+  return { user: { name, type: 'User', type_id: 1 } };
+}
+
+/**
+ * The sandbox as the OCSF 1.9 `ai_agent` (profile `ai_operation`): the agent that acts under
+ * the authority the launching human (`actor.user`) delegated to it. Its uid is the sandbox id,
+ * stable across restarts of the sandbox.
+ */
+export function aiAgentOf(sandboxId: string) {
+  return { name: sandboxId, uid: sandboxId };
+}
+
+/** A policy verdict as the `security_control` profile's action and disposition. */
+export function verdictOf(allowed: boolean) {
+  return allowed
+    ? { action: 'Allowed', action_id: 1, disposition: 'Allowed', disposition_id: 1 }
+    : { action: 'Denied', action_id: 2, disposition: 'Blocked', disposition_id: 2 };
+}
+
+/** The profiles a record uses, sorted (`record_integrity` is added on read with the chain). */
+export function profilesOf(opts: { agent: boolean; securityControl: boolean }): string[] {
+  const out: string[] = [];
+  if (opts.agent) out.push('ai_operation');
+  out.push('host'); // actor and device
+  if (opts.securityControl) out.push('security_control');
+  return out;
 }
 
 /** Without `uid` and `logged_time`, which the store adds when it assigns the seq. */
-export function metadataOf(ctx: OcsfContext) {
+export function metadataOf(ctx: OcsfContext, profiles: string[]) {
   return {
     log_name: 'warden-audit',
     product: { name: 'Warden', vendor_name: 'Warden', version: ctx.version },
+    profiles,
     version: OCSF_VERSION,
   };
 }
 
-export function base(s: ClassShape, time: number, user: string, sandboxId: string | null, ctx: OcsfContext) {
+export interface BaseOptions {
+  /** Who acted when it is not the sandbox's human (an approval's answerer). */
+  actor?: string;
+  /** The policy verdict (profile `security_control`), when the record decides something. */
+  verdict?: 'allowed' | 'denied';
+}
+
+/**
+ * The members every record has: classification, the human as `actor`, the sandbox as
+ * `ai_agent` (network and application classes; a finding carries it in its evidence), the
+ * device, metadata, and for network and API classes the sandbox as `src_endpoint`.
+ */
+export function base(
+  s: ClassShape,
+  time: number,
+  user: string,
+  sandboxId: string | null,
+  ctx: OcsfContext,
+  opts: BaseOptions = {},
+) {
+  const agent = sandboxId !== null && AI_OPERATION_CATEGORIES.has(s.categoryUid);
+  const verdict = opts.verdict === undefined ? undefined : verdictOf(opts.verdict === 'allowed');
   return {
-    class_uid: s.classUid,
-    class_name: s.className,
-    category_uid: s.categoryUid,
-    category_name: CATEGORY[s.categoryUid],
+    ...verdict,
     activity_id: s.activityId,
     activity_name: s.activityName,
-    type_uid: s.classUid * 100 + s.activityId,
-    type_name: `${s.className}: ${s.activityName}`,
-    severity_id: s.severityId,
-    severity: SEVERITY[s.severityId],
-    status_id: s.statusId,
-    status: STATUS[s.statusId],
-    time,
-    message: s.message,
-    actor: { user: { name: user, type: 'User', type_id: 1 } },
+    actor: actorOf(opts.actor ?? user),
+    ai_agent: agent ? aiAgentOf(sandboxId) : undefined,
+    category_name: CATEGORY[s.categoryUid],
+    category_uid: s.categoryUid,
+    class_name: s.className,
+    class_uid: s.classUid,
     device: deviceOf(ctx),
-    metadata: metadataOf(ctx),
-    // The agent's identity: its sandbox (a microVM), as the source of the activity.
-    src_endpoint: srcEndpoint(sandboxId),
+    message: s.message,
+    metadata: metadataOf(ctx, profilesOf({ agent, securityControl: verdict !== undefined })),
+    severity: SEVERITY[s.severityId],
+    severity_id: s.severityId,
+    src_endpoint: sourceOf(s, sandboxId, ctx),
+    status: (s.categoryUid === 2 ? FINDING_STATUS : STATUS)[s.statusId],
+    status_id: s.statusId,
+    time,
+    type_name: `${s.className}: ${s.activityName}`,
+    type_uid: s.classUid * 100 + s.activityId,
   };
 }
 
 // Nested objects are written with their keys in code-unit order: canonicalJson then passes
 // them to JSON.stringify without copying (see canonical.ts). The order is not a contract;
 // canonicalJson sorts whatever it is given.
+
+/**
+ * The sandbox (a microVM) as the network source, in the classes that have one; an API
+ * Activity without a sandbox (a human at the CLI or app) came from this device.
+ */
+function sourceOf(s: ClassShape, sandboxId: string | null, ctx: OcsfContext) {
+  if (s.classUid === 6002 || s.categoryUid === 2) return undefined;
+  if (sandboxId === null && s.classUid === 6003) return { hostname: ctx.device.hostname };
+  return srcEndpoint(sandboxId);
+}
 
 export function srcEndpoint(sandboxId: string | null) {
   return sandboxId === null ? undefined : { name: sandboxId, type: 'Virtual', type_id: 6, uid: sandboxId };

@@ -10,7 +10,10 @@ import type {
   SecretInjectedEvent,
   SecretRedactedEvent,
 } from '../api/events.ts';
+import { HTTP_ACTIVITY, httpMethodOf } from './ocsf-http-methods.ts';
 import {
+  actorOf,
+  aiAgentOf,
   base,
   CATEGORY,
   type ClassShape,
@@ -18,34 +21,13 @@ import {
   type MappedEvent,
   metadataOf,
   type OcsfContext,
+  profilesOf,
   SEVERITY,
   STATUS,
   shape,
   srcEndpoint,
+  verdictOf,
 } from './ocsf-shared.ts';
-
-const HTTP_ACTIVITY: Record<string, number> = {
-  CONNECT: 1,
-  DELETE: 2,
-  GET: 3,
-  HEAD: 4,
-  OPTIONS: 5,
-  POST: 6,
-  PUT: 7,
-  TRACE: 8,
-  PATCH: 9,
-};
-
-function requestOutcome(outcome: RequestDecidedEvent['outcome']): {
-  action: string;
-  actionId: number;
-  disposition: string;
-  dispositionId: number;
-} {
-  return outcome === 'allowed'
-    ? { action: 'Allowed', actionId: 1, disposition: 'Allowed', dispositionId: 1 }
-    : { action: 'Denied', actionId: 2, disposition: 'Blocked', dispositionId: 2 };
-}
 
 function urlString(scheme: string, host: string, port: number, path: string): string {
   return `${scheme}://${host}:${port}${path}`;
@@ -66,19 +48,21 @@ export function hostPathResource(method: string, host: string, path: string, que
   return {
     web_resources: [{ name: `${host}${pathQuery(path, query)}`, type: 'URL' }],
     http_request: {
-      http_method: method.toUpperCase(),
+      http_method: httpMethodOf(method),
       url: { hostname: host, path, ...(query ? { query_string: query } : {}) },
     },
   };
 }
 
+const REQUEST_PROFILES = profilesOf({ agent: true, securityControl: true });
+
 export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: OcsfContext): MappedEvent {
   const method = e.method.toUpperCase();
-  const activityId = HTTP_ACTIVITY[method] ?? 99;
-  const act = requestOutcome(e.outcome);
+  const [activityId, activityName] = HTTP_ACTIVITY[method] ?? [99, method];
+  const act = verdictOf(e.outcome === 'allowed');
   const s = shape(4002, 'HTTP Activity', 4, {
     activityId,
-    activityName: activityId === 99 ? method : method.charAt(0) + method.slice(1).toLowerCase(),
+    activityName,
     severityId: e.outcome === 'allowed' ? 1 : 2,
     statusId: e.outcome === 'allowed' ? 1 : 2,
     message: `${method} ${e.scheme}://${e.host}${pathQuery(e.path, e.query)} ${e.outcome.replace('_', ' ')}: ${e.reason}`,
@@ -94,21 +78,22 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
     outcome: e.outcome,
     ocsf: {
       action: act.action,
-      action_id: act.actionId,
+      action_id: act.action_id,
       activity_id: s.activityId,
       activity_name: s.activityName,
-      actor: { user: { name: e.user, type: 'User', type_id: 1 } },
+      actor: actorOf(e.user),
+      ai_agent: aiAgentOf(e.sandboxId),
       category_name: CATEGORY[s.categoryUid],
       category_uid: s.categoryUid,
       class_name: s.className,
       class_uid: s.classUid,
       device: deviceOf(ctx),
       disposition: act.disposition,
-      disposition_id: act.dispositionId,
+      disposition_id: act.disposition_id,
       dst_endpoint: { hostname: e.host, ip: e.address, port: e.port },
       duration: e.durationMs,
       http_request: {
-        http_method: method,
+        http_method: activityId === 99 ? undefined : method,
         uid: e.id,
         url: {
           hostname: e.host,
@@ -121,7 +106,7 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
       },
       http_response: e.status === undefined ? undefined : { code: e.status },
       message: s.message,
-      metadata: metadataOf(ctx),
+      metadata: metadataOf(ctx, REQUEST_PROFILES),
       severity: SEVERITY[s.severityId],
       severity_id: s.severityId,
       src_endpoint: srcEndpoint(e.sandboxId),
@@ -140,6 +125,7 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
         approval_id: e.approvalId,
         decided_by: e.decidedBy,
         intercepted: e.intercepted,
+        method: activityId === 99 ? method : undefined,
         outcome: e.outcome,
         reason: e.reason,
         request_id: e.id,
@@ -171,7 +157,7 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
       ...base(s, time, e.user, e.sandboxId, ctx),
       web_resources: [{ name: urlString(a.scheme, a.host, a.port, pathQuery(a.path, a.query)), type: 'URL' }],
       http_request: {
-        http_method: a.method.toUpperCase(),
+        http_method: httpMethodOf(a.method),
         url: {
           scheme: a.scheme,
           hostname: a.host,
@@ -214,9 +200,8 @@ export function mapApprovalAnswered(e: ApprovalAnsweredEvent, time: number, ctx:
     host: e.host,
     outcome: allow ? 'allowed' : 'denied',
     ocsf: {
-      ...base(s, time, e.user, e.sandboxId, ctx),
       // The human who answered is the actor of this record.
-      actor: { user: { name: e.by, type: 'User', type_id: 1 } },
+      ...base(s, time, e.user, e.sandboxId, ctx, { actor: e.by }),
       ...hostPathResource(e.method, e.host, e.path, e.query),
       unmapped: {
         warden_kind: e.type,
@@ -292,6 +277,15 @@ export function mapApprovalCancelled(e: ApprovalCancelledEvent, time: number, ct
   };
 }
 
+/** A finding's evidence: the sandbox (as the agent and as the source) and the request it sent. */
+function evidenceOf(sandboxId: string, method: string, host: string, path: string) {
+  return {
+    ai_agent: aiAgentOf(sandboxId),
+    http_request: { http_method: httpMethodOf(method), url: { hostname: host, path } },
+    src_endpoint: srcEndpoint(sandboxId),
+  };
+}
+
 export function mapSecretInjected(e: SecretInjectedEvent, time: number, ctx: OcsfContext): MappedEvent {
   const s = webAccess({
     activityId: 1,
@@ -309,6 +303,8 @@ export function mapSecretInjected(e: SecretInjectedEvent, time: number, ctx: Ocs
     outcome: null,
     ocsf: {
       ...base(s, time, e.user, e.sandboxId, ctx),
+      // Which request is not recorded (only the host it was bound to): a network-path reference.
+      http_request: { url: { hostname: e.host, url_string: `//${e.host}` } },
       web_resources: [{ name: e.host, type: 'Host' }],
       unmapped: { warden_kind: e.type, sandbox_id: e.sandboxId, secret_name: e.secret },
     },
@@ -335,18 +331,14 @@ export function mapSecretExfiltrationBlocked(
     host: e.host,
     outcome: 'denied',
     ocsf: {
-      ...base(s, time, e.user, e.sandboxId, ctx),
-      action: 'Denied',
-      action_id: 2,
-      disposition: 'Blocked',
-      disposition_id: 2,
+      ...base(s, time, e.user, e.sandboxId, ctx, { verdict: 'denied' }),
+      evidences: [evidenceOf(e.sandboxId, e.method, e.host, e.path)],
       finding_info: {
         uid: `exfil:${e.sandboxId}:${time}:${e.secret}`,
         title: 'Secret placeholder sent to a host it is not bound to',
         desc: `The placeholder of secret ${e.secret} appeared in the ${e.where} of ${e.method} ${e.host}${e.path}.`,
         types: ['Data Exfiltration'],
       },
-      http_request: { http_method: e.method.toUpperCase(), url: { hostname: e.host, path: e.path } },
       unmapped: {
         warden_kind: e.type,
         sandbox_id: e.sandboxId,
@@ -376,13 +368,14 @@ export function mapSecretRedacted(e: SecretRedactedEvent, time: number, ctx: Ocs
       ...base(s, time, e.user, e.sandboxId, ctx),
       disposition: 'Corrected',
       disposition_id: 11,
+      evidences: [evidenceOf(e.sandboxId, e.method, e.host, e.path)],
+      metadata: metadataOf(ctx, profilesOf({ agent: false, securityControl: true })),
       finding_info: {
         uid: `redact:${e.sandboxId}:${time}:${e.secret}`,
         title: 'Secret value in a response, redacted before the agent saw it',
         desc: `The value of secret ${e.secret} appeared in the ${e.where} of the answer to ${e.method} ${e.host}${e.path}.`,
         types: ['Data Exposure'],
       },
-      http_request: { http_method: e.method.toUpperCase(), url: { hostname: e.host, path: e.path } },
       unmapped: { warden_kind: e.type, sandbox_id: e.sandboxId, secret_name: e.secret, where: e.where },
     },
   };

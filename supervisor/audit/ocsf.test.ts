@@ -34,17 +34,35 @@ function common(m: MappedEvent, classUid: number, activityId: number, categoryUi
   assert.equal(typeof o.severity, 'string');
   assert.ok([0, 1, 2].includes(o.status_id));
   assert.equal(o.time, m.time);
-  assert.deepEqual(o.device, { hostname: 'devbox', os: TEST_DEVICE.os, type: 'Desktop', type_id: 2 });
+  // Contexts written before 1.9 said Linux was type_id 100 (Windows'): the mapping reads the caption.
+  assert.deepEqual(o.device, {
+    hostname: 'devbox',
+    os: { ...TEST_DEVICE.os, type_id: 200 },
+    type: 'Desktop',
+    type_id: 2,
+  });
   assert.deepEqual(o.metadata.product, { name: 'Warden', vendor_name: 'Warden', version: '9.9.9' });
-  assert.equal(o.metadata.version, '1.3.0');
+  assert.equal(o.metadata.version, '1.9.0');
+  assert.ok(o.metadata.profiles.includes('host'), 'actor and device are the host profile');
+  assert.equal(o.metadata.profiles.includes('security_control'), o.disposition_id !== undefined);
   assert.equal(o.unmapped.warden_kind, m.kind);
   assert.equal(typeof o.message, 'string');
   return o;
 }
 
+/** The delegation: the human as actor, the sandbox as ai_agent (a finding: in its evidence). */
 function agent(o: Record<string, Loose>, sandboxId: string, user: string) {
   assert.equal(o.actor.user.name, user);
-  assert.deepEqual(o.src_endpoint, { uid: sandboxId, name: sandboxId, type: 'Virtual', type_id: 6 });
+  const vm = { uid: sandboxId, name: sandboxId, type: 'Virtual', type_id: 6 };
+  if (o.category_uid === 2) {
+    assert.equal(o.ai_agent, undefined);
+    assert.deepEqual(o.evidences[0].ai_agent, { name: sandboxId, uid: sandboxId });
+    assert.deepEqual(o.evidences[0].src_endpoint, vm);
+  } else {
+    assert.deepEqual(o.ai_agent, { name: sandboxId, uid: sandboxId });
+    assert.ok(o.metadata.profiles.includes('ai_operation'));
+    assert.deepEqual(o.src_endpoint, o.class_uid === 6002 ? undefined : vm);
+  }
   assert.equal(o.unmapped.sandbox_id, sandboxId);
 }
 
@@ -71,9 +89,17 @@ test('request.decided → HTTP Activity (4002), activity from the method, allowe
     [2, 2, 2, 2],
   );
   assert.equal(denied.http_response, undefined);
-  const odd = toOcsf({ ...e, method: 'PROPFIND', outcome: 'timed_out' }, ctx, 0);
-  assert.equal((odd.ocsf as Loose).activity_id, 99);
-  assert.equal(odd.outcome, 'timed_out');
+  // OCSF 1.9 has every method of the IANA registry; one outside it is Other, named in activity_name.
+  const webdav = toOcsf({ ...e, method: 'PROPFIND', outcome: 'timed_out' }, ctx, 0);
+  assert.deepEqual(
+    [(webdav.ocsf as Loose).activity_id, (webdav.ocsf as Loose).activity_name],
+    [28, 'Property Find'],
+  );
+  assert.equal(webdav.outcome, 'timed_out');
+  const odd = toOcsf({ ...e, method: 'BREW' }, ctx, 0).ocsf as Loose;
+  assert.deepEqual([odd.activity_id, odd.activity_name, odd.type_name], [99, 'BREW', 'HTTP Activity: BREW']);
+  assert.equal(odd.http_request.http_method, undefined, 'not a value of the http_method enum');
+  assert.equal(odd.unmapped.method, 'BREW');
 });
 
 test('approval.pending → Web Resource Access Activity (6004) activity Other "Access Request"', () => {
@@ -92,6 +118,7 @@ test('approval.answered → 6004 Access Grant/Deny; the human who answered is th
   const m = toOcsf(e, ctx, 0);
   const o = common(m, 6004, 2, 6);
   assert.equal(o.actor.user.name, 'bob');
+  assert.deepEqual(o.ai_agent, { name: 'sb-1', uid: 'sb-1' }, 'the agent whose request it was');
   assert.equal(o.unmapped.sandbox_user, 'alice');
   assert.equal(m.user, 'alice');
   assert.equal(m.outcome, 'denied');
@@ -206,11 +233,14 @@ test('policy.changed → API Activity (6003) Update with the diff and source', (
   const o = common(m, 6003, 3, 6);
   assert.equal(o.actor.user.name, 'alice');
   assert.equal(m.sandboxId, null);
-  assert.equal(o.src_endpoint, undefined);
+  assert.equal(o.ai_agent, undefined);
+  // API Activity requires a source: without a sandbox, the human acted on this device.
+  assert.deepEqual(o.src_endpoint, { hostname: 'devbox' });
   assert.deepEqual(o.unmapped.diff, e.diff);
   assert.equal(o.unmapped.source, '/home/a/policy.yaml');
   const project = toOcsf({ ...e, layer: 'project', sandboxId: 'sb-9' }, ctx, 0);
   assert.equal(project.sandboxId, 'sb-9');
+  assert.deepEqual((project.ocsf as Loose).ai_agent, { name: 'sb-9', uid: 'sb-9' });
 });
 
 test('sandbox.state → Application Lifecycle (6002): RUNNING Start, STOPPED Stop, others Other', () => {

@@ -1,4 +1,4 @@
-// WardenEvent → OCSF 1.3 event object. Only named fields of the event are copied (never a
+// WardenEvent → OCSF 1.9 event object. Only named fields of the event are copied (never a
 // spread), so nothing a producer attaches beyond the documented event shape reaches the
 // database. The mapping table is in README.md. Shared pieces are in ocsf-shared.ts; the
 // mappings per event family in ocsf-web.ts and ocsf-ops.ts.

@@ -10,6 +10,7 @@ import type { ContextTable } from './contexts.ts';
 import { type RawRow, toRecord } from './records.ts';
 import type { Layout } from './schema.ts';
 import { SegmentPager } from './segment-query.ts';
+import { Witnesses } from './witnesses.ts';
 
 export interface PageOptions {
   /** `nextCursor` from the previous page. */
@@ -42,11 +43,16 @@ export class RecordQueries {
     this.#pager = layout.segments ? new SegmentPager(db) : null;
   }
 
+  /** A row as a record, its OCSF with the hub's witness once a receipt covers it. */
+  #record(row: RawRow, witnesses: Witnesses): AuditRecord {
+    return toRecord(row, this.#contexts, (seq) => witnesses.of(seq));
+  }
+
   get(seq: number): AuditRecord | null {
     const row = this.#statement(`SELECT ${this.#columns} FROM records WHERE seq = ?`).get(seq) as
       | RawRow
       | undefined;
-    return row ? toRecord(row, this.#contexts) : null;
+    return row ? this.#record(row, new Witnesses(this.#db)) : null;
   }
 
   page(filter: AuditFilter, options: PageOptions = {}): AuditPage {
@@ -105,7 +111,8 @@ export class RecordQueries {
       ` ORDER BY time ${order}, seq ${order} LIMIT ?`;
     const rows = this.#statement(sql).all(...params, limit + 1) as RawRow[];
     const more = rows.length > limit;
-    const records = (more ? rows.slice(0, limit) : rows).map((row) => toRecord(row, this.#contexts));
+    const witnesses = new Witnesses(this.#db);
+    const records = (more ? rows.slice(0, limit) : rows).map((row) => this.#record(row, witnesses));
     const last = records[records.length - 1];
     return { records, nextCursor: more && last ? `${last.time}.${last.seq}` : null };
   }
@@ -138,7 +145,8 @@ export class RecordQueries {
     const rows = this.#statement(
       `SELECT ${this.#columns} FROM records WHERE ${where.map((w, i) => (i === 0 ? w : `+${w}`)).join(' AND ')} ORDER BY seq LIMIT ?`,
     ).all(...params, Math.max(1, Math.floor(limit))) as RawRow[];
-    return rows.map((row) => toRecord(row, this.#contexts));
+    const witnesses = new Witnesses(this.#db);
+    return rows.map((row) => this.#record(row, witnesses));
   }
 
   #statement(sql: string): Database.Statement {

@@ -43,8 +43,8 @@ export interface AuditStoreOptions {
 }
 
 const OS_TYPES: Record<string, [string, number]> = {
-  linux: ['Linux', 100],
-  win32: ['Windows', 200],
+  linux: ['Linux', 200],
+  win32: ['Windows', 100],
   darwin: ['macOS', 300],
 };
 

@@ -89,7 +89,7 @@ class WrittenRecord implements AuditRecord {
   }
 
   get ocsf(): OcsfEvent {
-    this.#ocsf ??= mapCompactObject(this.#body, this.#ctx, this.seq, this.#logged);
+    this.#ocsf ??= mapCompactObject(this.#body, this.#ctx, this, this.#logged);
     return this.#ocsf;
   }
 

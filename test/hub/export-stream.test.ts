@@ -36,7 +36,9 @@ function curlTo(
   token: string | null,
   file: string,
 ): Promise<{ status: number; stderr: string }> {
-  const args = ['-sS', '-N', '--max-time', '120', '-o', file, '-w', '%{http_code}'];
+  // A bound, not a speed goal (bench: hub-export): OCSF 1.9 lines are ~40% longer (the
+  // record_integrity attestation), and a loaded 2-core runner streamed 161k of 200k in 120 s.
+  const args = ['-sS', '-N', '--max-time', '240', '-o', file, '-w', '%{http_code}'];
   if (token) args.push('-H', `Authorization: Bearer ${token}`);
   return new Promise((resolve) => {
     execFile('curl', [...args, url], (_e, stdout, stderr) => resolve({ status: Number(stdout), stderr }));

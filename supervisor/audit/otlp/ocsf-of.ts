@@ -21,13 +21,17 @@ function contextOf(text: string): OcsfContext {
   return ctx;
 }
 
+function linkOf(r: HubRecord) {
+  return { seq: r.seq, prevHash: r.prev_hash, hash: r.hash };
+}
+
 export function ocsfOf(r: HubRecord): OcsfEvent {
   if (r.ctx === null) return JSON.parse(r.body) as OcsfEvent;
-  return mapCompactObject(r.body, contextOf(r.ctx), r.seq, r.logged ?? 0);
+  return mapCompactObject(r.body, contextOf(r.ctx), linkOf(r), r.logged ?? 0);
 }
 
 /** ocsfOf without the canonical copy: the same members, keys in mapping order (OTLP sorts them). */
 export function ocsfRawOf(r: HubRecord): OcsfEvent {
   if (r.ctx === null) return JSON.parse(r.body) as OcsfEvent;
-  return mapCompactRaw(r.body, contextOf(r.ctx), r.seq, r.logged ?? 0);
+  return mapCompactRaw(r.body, contextOf(r.ctx), linkOf(r), r.logged ?? 0);
 }

@@ -51,6 +51,8 @@ export function writeLegacyDatabase(
   events: ReadonlyArray<WardenEvent | CheckpointEvent>,
   ctx: OcsfContext,
   now: number,
+  /** The stored OCSF text of the record at each seq, when given (e.g. an OCSF 1.3 object Warden wrote). */
+  storedText?: (seq: number) => string | undefined,
 ): LegacyRow[] {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -69,7 +71,7 @@ export function writeLegacyDatabase(
     const metadata = m.ocsf.metadata as Record<string, unknown>;
     metadata.uid = String(seq);
     metadata.logged_time = now;
-    const ocsf = canonicalJsonReference(m.ocsf);
+    const ocsf = storedText?.(seq) ?? canonicalJsonReference(m.ocsf);
     const record = {
       host: m.host,
       kind: m.kind,
@@ -99,3 +101,10 @@ export function writeLegacyDatabase(
   anchor.close();
   return rows;
 }
+
+/**
+ * The OCSF 1.3 object Warden's mapper built for a denied POST (`request.decided`) before the
+ * move to OCSF 1.9, as schema 1 stored and hashed it: old databases hold objects like this.
+ */
+export const OCSF_13_REQUEST_DECIDED =
+  '{"action":"Denied","action_id":2,"activity_id":6,"activity_name":"Post","actor":{"user":{"name":"alice","type":"User","type_id":1}},"category_name":"Network Activity","category_uid":4,"class_name":"HTTP Activity","class_uid":4002,"device":{"hostname":"bench","os":{"name":"Linux","type":"Linux","type_id":100},"type":"Desktop","type_id":2},"disposition":"Blocked","disposition_id":2,"dst_endpoint":{"hostname":"api0.example.com","ip":"203.0.113.10","port":443},"duration":12,"http_request":{"http_method":"POST","uid":"rq-0","url":{"hostname":"api0.example.com","path":"/repos/acme/widgets/issues/0","port":443,"scheme":"https","url_string":"https://api0.example.com:443/repos/acme/widgets/issues/0"}},"message":"POST https://api0.example.com/repos/acme/widgets/issues/0 denied: no rule matches; default deny","metadata":{"log_name":"warden-audit","product":{"name":"Warden","vendor_name":"Warden","version":"0.1.0"},"version":"1.3.0"},"severity":"Low","severity_id":2,"src_endpoint":{"name":"sb-0","type":"Virtual","type_id":6,"uid":"sb-0"},"status":"Failure","status_detail":"no rule matches; default deny","status_id":2,"time":1793491200000,"traffic":{"bytes":4608,"bytes_in":4096,"bytes_out":512},"type_name":"HTTP Activity: Post","type_uid":400206,"unmapped":{"decided_by":"policy","intercepted":true,"outcome":"denied","reason":"no rule matches; default deny","request_id":"rq-0","rule":null,"sandbox_id":"sb-0","warden_kind":"request.decided"}}';
