@@ -112,6 +112,8 @@ export interface ApprovalView extends Identity {
   cancelReason?: string;
   /** An MCP call held by `spec.mcp` (the card shows it instead of a URL); answered once only. */
   mcp?: McpCallView;
+  /** `it`: an organisation rule sends it to IT on the team hub; only the hub's answer counts. */
+  approver?: 'it';
 }
 
 /** What an MCP approval card shows: the server, what is called, and its arguments. */
@@ -143,6 +145,8 @@ export interface McpRuleRef {
   /** The rule's glob (name or URI). */
   pattern?: string;
   action: Action;
+  /** `it`: an ask IT answers on the team hub. */
+  approver?: 'it';
 }
 
 /**

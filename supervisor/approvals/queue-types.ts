@@ -25,7 +25,13 @@ export type ApprovalOutcome =
       /** Why (the reviewer hook's reason). */
       reason?: string;
     }
-  | { kind: 'expired'; approvalId: string; timeoutSeconds: number }
+  | {
+      kind: 'expired';
+      approvalId: string;
+      timeoutSeconds: number;
+      /** Why nobody answered, when more is known (IT's approval: the team hub's state). */
+      why?: string;
+    }
   | { kind: 'cancelled'; approvalId: string; reason: string };
 
 export interface ApprovalAsk {
@@ -38,6 +44,8 @@ export interface ApprovalAsk {
   signal?: AbortSignal;
   /** An MCP call held by spec.mcp: its card shows the call; it is answered once only. */
   mcp?: McpCallView;
+  /** `it`: only the team hub's answer counts (no reviewer hook, no local answer). */
+  approver?: 'it';
 }
 
 export interface ApprovalQueueDeps {
@@ -69,8 +77,15 @@ export interface ApprovalQueueDeps {
     action: ApprovalDecision,
     by: string,
   ) => boolean;
-  /** The reviewer hook: sees each approval before a human does (`signal`: the approval closed first). */
-  review?: (approval: ApprovalView, signal: AbortSignal) => Promise<ReviewOutcome>;
+  /**
+   * The reviewer hook: sees each approval before a human does (`signal`: the approval closed
+   * first); undefined when no hook is set for this approval's sandbox.
+   */
+  review?: (approval: ApprovalView, signal: AbortSignal) => Promise<ReviewOutcome> | undefined;
+  /** An approval for IT is waiting (the sync link sends it to the hub). */
+  itPending?: (approval: ApprovalView) => void;
+  /** Why an approval for IT expired (the team hub's state, for the refusal). */
+  itExpired?: (approval: ApprovalView) => string;
   /** Closed approvals kept (default history.ts HISTORY_LIMIT). */
   historyLimit?: number;
   now?: () => number;
