@@ -175,7 +175,7 @@ export class Policy {
     const decision: Decision = {
       action: rule.ref.action,
       rule: rule.ref,
-      reason: `${describeRule(rule.ref)} ${actionVerb(rule.ref.action)}`,
+      reason: `${describeRule(rule.ref)} ${rule.ref.approver === 'it' ? 'asks IT on the team hub' : actionVerb(rule.ref.action)}`,
     };
     // A denial says why in the rule's own words first ("cluster prod-eu is read-only for agents").
     if (rule.ref.action === 'deny' && rule.ref.description)
