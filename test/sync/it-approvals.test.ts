@@ -40,7 +40,8 @@ for (const kind of storeKinds()) {
     // The device tells the hub it no longer holds it: IT can no longer answer it.
     await waitFor(
       'the card to be withdrawn',
-      async () => (await admin.call('GET', `${HUB_ADMIN_PATHS.approvals}?state=all`)).body as HubItApprovalView[],
+      async () =>
+        (await admin.call('GET', `${HUB_ADMIN_PATHS.approvals}?state=all`)).body as HubItApprovalView[],
       (list) => list.find((a) => a.id === held.id)?.state === 'withdrawn',
     );
     const late = await admin.call('POST', HUB_ADMIN_PATHS.approvalAnswer, { id: held.id, decision: 'allow' });
@@ -55,5 +56,8 @@ test('the hub down: the request waits for its timeout and is denied, naming the 
   await f.hub.adminServer.close();
   const r = await curl(f.sandbox.env, [`http://evil.test:${f.up.httpPort}/offline`]);
   assert.equal(r.status, 403);
-  assert.match(r.body, /IT did not answer on the team hub http:\/\/127\.0\.0\.1:\d+ within 3 s; the team hub could not be reached/);
+  assert.match(
+    r.body,
+    /IT did not answer on the team hub http:\/\/127\.0\.0\.1:\d+ within 3 s; the team hub could not be reached/,
+  );
 });
