@@ -117,7 +117,7 @@ const ApprovalCard = observer(function ApprovalCard({
     store.focusDone();
   }, [asked, store]);
   const onKey = (e: React.KeyboardEvent) => {
-    if (e.target !== e.currentTarget || busy) return;
+    if (e.target !== e.currentTarget || busy || a.approver === 'it') return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
     else if (e.key === 'A' && !a.mcp) onAlways('allow');
@@ -165,34 +165,46 @@ const ApprovalCard = observer(function ApprovalCard({
         ) : null}
       </dl>
       {error ? <ErrorBox error={error} /> : null}
-      <div className="actions">
-        <button
-          type="button"
-          className="allow"
-          disabled={busy}
-          onClick={() => void store.answer(a.id, 'allow', 'once')}
-        >
-          Allow once <kbd>a</kbd>
-        </button>
-        {a.mcp ? null : (
-          <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
-            Always allow… <kbd>A</kbd>
+      {a.approver === 'it' ? (
+        <p className="waiting-it" role="status">
+          Waiting for IT: your organisation's policy says IT answers this on the team hub. It is denied if
+          nobody does in time.
+        </p>
+      ) : (
+        <div className="actions">
+          <button
+            type="button"
+            className="allow"
+            disabled={busy}
+            onClick={() => void store.answer(a.id, 'allow', 'once')}
+          >
+            Allow once <kbd>a</kbd>
           </button>
-        )}
-        <button
-          type="button"
-          className="deny"
-          disabled={busy}
-          onClick={() => void store.answer(a.id, 'deny', 'once')}
-        >
-          Deny once <kbd>d</kbd>
-        </button>
-        {a.mcp ? null : (
-          <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
-            Always deny… <kbd>D</kbd>
+          {a.mcp ? null : (
+            <button
+              type="button"
+              className="allow secondary"
+              disabled={busy}
+              onClick={() => onAlways('allow')}
+            >
+              Always allow… <kbd>A</kbd>
+            </button>
+          )}
+          <button
+            type="button"
+            className="deny"
+            disabled={busy}
+            onClick={() => void store.answer(a.id, 'deny', 'once')}
+          >
+            Deny once <kbd>d</kbd>
           </button>
-        )}
-      </div>
+          {a.mcp ? null : (
+            <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
+              Always deny… <kbd>D</kbd>
+            </button>
+          )}
+        </div>
+      )}
     </li>
   );
 });
