@@ -18,7 +18,7 @@ import { DeviceDetailStore } from './device-store.ts';
 export type Tab = 'devices' | 'approvals' | 'events' | 'alerts' | 'tokens' | 'exports' | 'device';
 export const LIVE_MS = 2000;
 /** IT's approvals inbox refreshes faster: a developer's request waits on it. */
-export const APPROVALS_MS = 400;
+export const APPROVALS_MS = 250;
 
 export interface EventFilterForm {
   device: string;

@@ -38,16 +38,21 @@ export async function benchItApprovals(): Promise<Figure[]> {
     const admin = new AdminClient(f.hub.adminUrl);
     await admin.signIn();
     const visible: number[] = [];
+    const onDevice: number[] = [];
     const released: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
       const path = `/bench-${i}`;
       const started = performance.now();
       const request = curl(f.sandbox.env, ['--max-time', '60', `http://evil.test:${f.up.httpPort}${path}`]);
+      const waiting = heldForIt(f, path).then((h) => {
+        onDevice.push(performance.now() - started);
+        return h;
+      });
       await page
         .locator('article.approval.pending h3', { hasText: new RegExp(`${path}$`) })
         .waitFor({ timeout: 30_000 });
       visible.push(performance.now() - started);
-      const held = await heldForIt(f, path);
+      const held = await waiting;
       const answered = performance.now();
       const r = await admin.call('POST', HUB_ADMIN_PATHS.approvalAnswer, { id: held.id, decision: 'allow' });
       if (r.status !== 200) throw new Error(`the answer failed: ${JSON.stringify(r.body)}`);
@@ -56,6 +61,14 @@ export async function benchItApprovals(): Promise<Figure[]> {
       released.push(performance.now() - answered);
     }
     const figures: Figure[] = [];
+    const device = [...onDevice].sort((a, b) => a - b);
+    figures.push({
+      section: 'it-approvals',
+      name: 'held on the device (curl start → listed) p50',
+      value: Math.round(quantile(device, 0.5)),
+      unit: 'ms',
+      note: 'the part of the first leg before the hub: curl, the proxy, the queue',
+    });
     for (const [name, values] of [
       ['held → card visible to IT', visible],
       ['answer → device released', released],
@@ -71,7 +84,7 @@ export async function benchItApprovals(): Promise<Figure[]> {
           value: Math.round(quantile(sorted, q)),
           unit: 'ms',
           goal: { op: '<=', target, on: 'value' },
-          note: `${SAMPLES} samples; the page refreshes its inbox every 400 ms`,
+          note: `${SAMPLES} samples; the page refreshes its inbox every 250 ms`,
         });
       }
     }
