@@ -146,6 +146,7 @@ export class HubItApprovals {
   async take(device: string, waitMs: number, signal: AbortSignal): Promise<HubItAnswer[]> {
     const deadline = Date.now() + Math.min(waitMs, HUB_IT_LIMITS.maxWaitMs);
     for (;;) {
+      if (signal.aborted) return [];
       const found = await this.#deliver(device);
       if (found.length || Date.now() >= deadline || signal.aborted) return found;
       await new Promise<void>((resolve) => {

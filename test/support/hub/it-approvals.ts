@@ -32,6 +32,8 @@ export interface ItFleet {
   d: TestDaemon;
   sandbox: TestListener;
   deviceId: string;
+  /** Stop the daemon and the hub's listener: call it before the test ends (its database goes first). */
+  stop(): Promise<void>;
 }
 
 /** Hub, daemon, pushed policy and a sandbox; the daemon stops before the hub's database goes. */
@@ -61,7 +63,13 @@ export async function itFleet(
   await enforcing(d, policyHash(yaml));
   const sandbox = await d.listener(PROJECT);
   const deviceId = (await d.client.call('GET /v1/sync/status')).deviceId!;
-  return { hub, up, d, sandbox, deviceId };
+  const stop = async () => {
+    await d.stop();
+    await hub.adminServer.close();
+    // A poll the closed listener cut short finishes its last query.
+    await new Promise((r) => setTimeout(r, 100));
+  };
+  return { hub, up, d, sandbox, deviceId, stop };
 }
 
 /** The approval for IT a request to `path` waits on, on the device. */
