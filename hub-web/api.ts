@@ -14,6 +14,7 @@ import type {
   HubTokenView,
 } from '../supervisor/api/hub-admin.ts';
 import { HUB_ADMIN_CSRF_HEADER, HUB_ADMIN_PATHS } from '../supervisor/api/hub-admin.ts';
+import type { HubItApprovalView } from '../supervisor/api/hub-approvals.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -73,6 +74,9 @@ export class HubAdminApi {
   expireToken = (id: string) => this.#call('POST', HUB_ADMIN_PATHS.tokenExpire, { id });
   actions = () => this.#call<HubAdminAction[]>('GET', HUB_ADMIN_PATHS.actions);
   exports = () => this.#call<HubExportView[]>('GET', HUB_ADMIN_PATHS.exports);
+  approvals = () => this.#call<HubItApprovalView[]>('GET', `${HUB_ADMIN_PATHS.approvals}?state=all`);
+  answerApproval = (id: string, decision: 'allow' | 'deny') =>
+    this.#call<HubItApprovalView>('POST', HUB_ADMIN_PATHS.approvalAnswer, { id, decision });
   device = (id: string) =>
     this.#call<HubDeviceDetail>('GET', `${HUB_ADMIN_PATHS.device}?${new URLSearchParams({ id })}`);
   receipts = (device: string, before: number) =>

@@ -4,6 +4,7 @@
 
 import { observer } from 'mobx-react-lite';
 import { Alerts } from './alerts-view.tsx';
+import { Approvals } from './approvals-view.tsx';
 import { DeviceDetail } from './device-view.tsx';
 import { Devices } from './devices-view.tsx';
 import { Events } from './events-view.tsx';
@@ -11,7 +12,7 @@ import { Exports } from './exports-view.tsx';
 import type { HubPageStore, Tab } from './store.ts';
 import { Tokens } from './tokens-view.tsx';
 
-const TABS: Tab[] = ['devices', 'events', 'alerts', 'tokens', 'exports'];
+const TABS: Tab[] = ['devices', 'approvals', 'events', 'alerts', 'tokens', 'exports'];
 
 export const Page = observer(({ store }: { store: HubPageStore }) => (
   <div className="page">
@@ -27,6 +28,7 @@ export const Page = observer(({ store }: { store: HubPageStore }) => (
           >
             {t}
             {t === 'alerts' && ` (${store.alerts.filter((a) => !a.ack).length})`}
+            {t === 'approvals' && ` (${store.approvals.filter((a) => a.state === 'pending').length})`}
           </button>
         ))}
       </nav>
@@ -41,6 +43,7 @@ export const Page = observer(({ store }: { store: HubPageStore }) => (
       </p>
     )}
     {store.tab === 'devices' && <Devices store={store} />}
+    {store.tab === 'approvals' && <Approvals store={store} />}
     {store.tab === 'events' && <Events store={store} />}
     {store.tab === 'alerts' && <Alerts store={store} />}
     {store.tab === 'tokens' && <Tokens store={store} />}

@@ -11,11 +11,14 @@ import type {
   HubSeverity,
   HubTokenView,
 } from '../supervisor/api/hub-admin.ts';
+import type { HubItApprovalView } from '../supervisor/api/hub-approvals.ts';
 import { ApiError, type HubAdminApi } from './api.ts';
 import { DeviceDetailStore } from './device-store.ts';
 
-export type Tab = 'devices' | 'events' | 'alerts' | 'tokens' | 'exports' | 'device';
+export type Tab = 'devices' | 'approvals' | 'events' | 'alerts' | 'tokens' | 'exports' | 'device';
 export const LIVE_MS = 2000;
+/** IT's approvals inbox refreshes faster: a developer's request waits on it. */
+export const APPROVALS_MS = 250;
 
 export interface EventFilterForm {
   device: string;
@@ -63,7 +66,11 @@ export class HubPageStore {
   next: string | null = null;
   selected: HubEventView | null = null;
   newToken: string | null = null;
+  /** IT's approvals: what waits, then the recent history. */
+  approvals: HubItApprovalView[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
+  #approvalsTimer: ReturnType<typeof setInterval> | undefined;
+  #approvalsBusy = false;
 
   constructor(readonly api: HubAdminApi) {
     this.device = new DeviceDetailStore(api, (e) => this.fail(e));
@@ -97,6 +104,7 @@ export class HubPageStore {
 
   async signOut(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#approvalsTimer);
     await this.api.signOut().catch(() => undefined);
     runInAction(() => (this.session = null));
   }
@@ -105,11 +113,35 @@ export class HubPageStore {
     await this.refresh();
     clearInterval(this.#timer);
     this.#timer = setInterval(() => void this.refresh(), LIVE_MS);
+    clearInterval(this.#approvalsTimer);
+    await this.refreshApprovals();
+    this.#approvalsTimer = setInterval(() => void this.refreshApprovals(), APPROVALS_MS);
   }
+
+  /** IT's inbox (one call in flight at a time). */
+  async refreshApprovals(): Promise<void> {
+    if (this.#approvalsBusy) return;
+    this.#approvalsBusy = true;
+    try {
+      const list = await this.api.approvals();
+      runInAction(() => (this.approvals = list));
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.#approvalsBusy = false;
+    }
+  }
+
+  answerApproval = (id: string, decision: 'allow' | 'deny') =>
+    this.act(async () => {
+      await this.api.answerApproval(id, decision);
+      await this.refreshApprovals();
+    });
 
   fail(e: unknown): void {
     if (e instanceof ApiError && e.status === 401) {
       clearInterval(this.#timer);
+      clearInterval(this.#approvalsTimer);
       this.session = null;
     }
     this.error = e instanceof Error ? e.message : String(e);

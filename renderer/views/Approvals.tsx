@@ -130,7 +130,7 @@ const ApprovalCard = observer(function ApprovalCard({
   /** MCP calls and requests over a budget are answered once only. */
   const onceOnly = a.mcp !== undefined || a.budget !== undefined;
   const onKey = (e: React.KeyboardEvent) => {
-    if (e.target !== e.currentTarget || busy) return;
+    if (e.target !== e.currentTarget || busy || a.approver === 'it') return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
     else if (e.key === 'A' && !onceOnly) onAlways('allow');
@@ -181,34 +181,46 @@ const ApprovalCard = observer(function ApprovalCard({
         ) : null}
       </dl>
       {error ? <ErrorBox error={error} /> : null}
-      <div className="actions">
-        <button
-          type="button"
-          className="allow"
-          disabled={busy}
-          onClick={() => void store.answer(a.id, 'allow', 'once')}
-        >
-          Allow once <kbd>a</kbd>
-        </button>
-        {onceOnly ? null : (
-          <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
-            Always allow… <kbd>A</kbd>
+      {a.approver === 'it' ? (
+        <p className="waiting-it" role="status">
+          Waiting for IT: your organisation's policy says IT answers this on the team hub. It is denied if
+          nobody does in time.
+        </p>
+      ) : (
+        <div className="actions">
+          <button
+            type="button"
+            className="allow"
+            disabled={busy}
+            onClick={() => void store.answer(a.id, 'allow', 'once')}
+          >
+            Allow once <kbd>a</kbd>
           </button>
-        )}
-        <button
-          type="button"
-          className="deny"
-          disabled={busy}
-          onClick={() => void store.answer(a.id, 'deny', 'once')}
-        >
-          Deny once <kbd>d</kbd>
-        </button>
-        {onceOnly ? null : (
-          <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
-            Always deny… <kbd>D</kbd>
+          {onceOnly ? null : (
+            <button
+              type="button"
+              className="allow secondary"
+              disabled={busy}
+              onClick={() => onAlways('allow')}
+            >
+              Always allow… <kbd>A</kbd>
+            </button>
+          )}
+          <button
+            type="button"
+            className="deny"
+            disabled={busy}
+            onClick={() => void store.answer(a.id, 'deny', 'once')}
+          >
+            Deny once <kbd>d</kbd>
           </button>
-        )}
-      </div>
+          {onceOnly ? null : (
+            <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
+              Always deny… <kbd>D</kbd>
+            </button>
+          )}
+        </div>
+      )}
     </li>
   );
 });

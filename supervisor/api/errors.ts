@@ -14,6 +14,7 @@ export const API_ERROR_NAMES = [
   'Forbidden',
   'ApprovalNotFound',
   'ApprovalClosed',
+  'ApprovalForIt',
   // policies and secrets
   'PolicyInvalid',
   'PolicyLockedByOrganisation',

@@ -114,6 +114,8 @@ export interface ApprovalView extends Identity {
   mcp?: McpCallView;
   /** A model API request held at a budget with `action: ask`; answered once only. */
   budget?: BudgetHoldView;
+  /** `it`: an organisation rule sends it to IT on the team hub; only the hub's answer counts. */
+  approver?: 'it';
 }
 
 /** What an MCP approval card shows: the server, what is called, and its arguments. */
@@ -145,6 +147,8 @@ export interface McpRuleRef {
   /** The rule's glob (name or URI). */
   pattern?: string;
   action: Action;
+  /** `it`: an ask IT answers on the team hub. */
+  approver?: 'it';
 }
 
 /**

@@ -31,6 +31,10 @@ export const HUB_ADMIN_PATHS = {
   exports: '/admin/api/exports',
   /** Ask the device for a new key over its next heartbeat. */
   rotate: '/admin/api/devices/rotate',
+  /** GET ?state=pending|all: IT's approvals inbox (hub-approvals.ts). */
+  approvals: '/admin/api/approvals',
+  /** POST {id, decision}: answer one (once). */
+  approvalAnswer: '/admin/api/approvals/answer',
 } as const;
 
 export const HUB_ADMIN_LIMITS = {

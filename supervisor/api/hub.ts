@@ -28,6 +28,10 @@ export const HUB_PATHS = {
   checkpoint: '/hub/v1/checkpoint',
   /** The organisation policy for the calling device (signed request): HubPolicyDocument. */
   policy: '/hub/v1/policy',
+  /** Approvals an organisation rule sends to IT: the device posts its cards (hub-approvals.ts). */
+  itApprovals: '/hub/v1/it-approvals',
+  /** IT's answers to the calling device's approvals (a long poll: answered at once when there is one). */
+  itAnswers: '/hub/v1/it-approvals/answers',
   /** Register a new device key (signed by the current key) after a heartbeat asked for it. */
   rotate: '/hub/v1/rotate',
 } as const;

@@ -4,6 +4,12 @@
 
 import { type Static, Type } from '@sinclair/typebox';
 
+const McpApproverSchema = Type.Unsafe<'it'>({
+  type: 'string',
+  enum: ['it'],
+  description: "With action ask: it: IT answers on the team hub's Approvals page, not the developer.",
+});
+
 const McpActionSchema = Type.Unsafe<'allow' | 'deny' | 'ask'>({
   type: 'string',
   enum: ['allow', 'deny', 'ask'],
@@ -23,6 +29,7 @@ export const McpNameRuleSchema = Type.Object(
       description: 'Tool or prompt name glob: * any characters, ? one character; case-sensitive.',
     }),
     action: McpActionSchema,
+    approver: Type.Optional(McpApproverSchema),
     description: Description,
   },
   { additionalProperties: false },
@@ -36,6 +43,7 @@ export const McpUriRuleSchema = Type.Object(
       description: 'Resource URI glob: * any characters except /, ** any characters, ? one character.',
     }),
     action: McpActionSchema,
+    approver: Type.Optional(McpApproverSchema),
     description: Description,
   },
   { additionalProperties: false },

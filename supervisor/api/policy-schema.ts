@@ -21,6 +21,16 @@ const ActionSchema = StringEnum(ACTIONS, {
   description: 'allow: let it through; deny: block it; ask: hold it until a human answers.',
 });
 
+/** Who answers an `ask`: `it` sends it to IT's inbox on the team hub (the developer cannot answer). */
+export const APPROVERS = ['it'] as const;
+export type Approver = (typeof APPROVERS)[number];
+
+export const ApproverSchema = StringEnum(APPROVERS, {
+  description:
+    "With action ask: it: IT answers on the team hub's Approvals page, not the developer; the device holds " +
+    "the request until the hub's answer or the approval timeout (denied). Needs a device enrolled with a hub.",
+});
+
 export const RuleSpecSchema = Type.Object(
   {
     match: Type.String({
@@ -43,6 +53,7 @@ export const RuleSpecSchema = Type.Object(
       }),
     ),
     action: ActionSchema,
+    approver: Type.Optional(ApproverSchema),
     description: Type.Optional(
       Type.String({ description: 'Why this rule exists; shown in approvals and audit.' }),
     ),
@@ -143,6 +154,38 @@ const BudgetsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The reviewer hook set in policy (the organisation's cannot be removed by a lower layer). */
+export const ReviewerSpecSchema = Type.Object(
+  {
+    command: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+        minItems: 1,
+        maxItems: 64,
+        description: 'A program and its arguments (no shell) that answers each approval first.',
+      }),
+    ),
+    url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        description: 'A webhook (HTTPS, or HTTP on loopback) that answers each approval first.',
+      }),
+    ),
+    deadlineSeconds: Type.Optional(
+      Type.Number({
+        minimum: 0.1,
+        maximum: 120,
+        description: 'How long the hook has to answer before the approval is denied (default 10).',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A command or a webhook (exactly one) that sees each approval before a human: allow, deny or ask; it fails closed.',
+  },
+);
+
 export const PolicyDocumentSchema = Type.Object(
   {
     apiVersion: Type.Literal(POLICY_API_VERSION),
@@ -177,6 +220,7 @@ export const PolicyDocumentSchema = Type.Object(
                   description: 'Unanswered approvals are denied after this.',
                 }),
               ),
+              reviewer: Type.Optional(ReviewerSpecSchema),
             },
             { additionalProperties: false },
           ),
@@ -194,3 +238,4 @@ export type UpstreamSpec = Static<typeof UpstreamSpecSchema>;
 export type PolicyDocument = Static<typeof PolicyDocumentSchema>;
 export type BudgetsSpec = Static<typeof BudgetsSchema>;
 export type BudgetLimit = Static<typeof BudgetLimitSchema>;
+export type ReviewerSpec = Static<typeof ReviewerSpecSchema>;

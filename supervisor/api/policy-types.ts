@@ -27,6 +27,8 @@ export interface RuleRef {
   paths?: string[];
   /** Upgrade protocols besides WebSocket that requests this rule allows may switch to. */
   upgrades?: string[];
+  /** `it`: an ask IT answers on the team hub, not the developer. */
+  approver?: 'it';
   description?: string;
 }
 

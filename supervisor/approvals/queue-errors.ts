@@ -31,3 +31,12 @@ export function closedError(v: ApprovalView): WardenError {
     'see the history with: warden approvals --state all',
   );
 }
+
+/** A local answer to an approval the organisation sends to IT: only the team hub's counts. */
+export function itOnlyError(v: ApprovalView): WardenError {
+  return new WardenError(
+    'ApprovalForIt',
+    `approval ${v.id} (${v.method} ${v.host}${v.path}) is waiting for IT: the organisation policy says IT answers it on the team hub, not this device`,
+    'ask your IT administrator to answer it on the team hub (Approvals); it is denied if nobody does before it expires',
+  );
+}

@@ -26,7 +26,13 @@ export type ApprovalOutcome =
       /** Why (the reviewer hook's reason). */
       reason?: string;
     }
-  | { kind: 'expired'; approvalId: string; timeoutSeconds: number }
+  | {
+      kind: 'expired';
+      approvalId: string;
+      timeoutSeconds: number;
+      /** Why nobody answered, when more is known (IT's approval: the team hub's state). */
+      why?: string;
+    }
   | { kind: 'cancelled'; approvalId: string; reason: string };
 
 export interface ApprovalAsk {
@@ -41,6 +47,8 @@ export interface ApprovalAsk {
   mcp?: McpCallView;
   /** A model API request held at a budget (`action: ask`): its card shows the budget; once only. */
   budget?: BudgetHoldView;
+  /** `it`: only the team hub's answer counts (no reviewer hook, no local answer). */
+  approver?: 'it';
 }
 
 export interface ApprovalQueueDeps {
@@ -72,8 +80,15 @@ export interface ApprovalQueueDeps {
     action: ApprovalDecision,
     by: string,
   ) => boolean;
-  /** The reviewer hook: sees each approval before a human does (`signal`: the approval closed first). */
-  review?: (approval: ApprovalView, signal: AbortSignal) => Promise<ReviewOutcome>;
+  /**
+   * The reviewer hook: sees each approval before a human does (`signal`: the approval closed
+   * first); undefined when no hook is set for this approval's sandbox.
+   */
+  review?: (approval: ApprovalView, signal: AbortSignal) => Promise<ReviewOutcome> | undefined;
+  /** An approval for IT is waiting (the sync link sends it to the hub). */
+  itPending?: (approval: ApprovalView) => void;
+  /** Why an approval for IT expired (the team hub's state, for the refusal). */
+  itExpired?: (approval: ApprovalView) => string;
   /** Closed approvals kept (default history.ts HISTORY_LIMIT). */
   historyLimit?: number;
   now?: () => number;

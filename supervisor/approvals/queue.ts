@@ -14,7 +14,7 @@ import type { AnswerApprovalRequest, AnswerApprovalResponse } from '../api/messa
 import type { PolicyDiff } from '../api/policy-types.ts';
 import { ApprovalHistory, type WrittenRule } from './history.ts';
 import { PromptRate } from './prompt-rate.ts';
-import { ApprovalNotFoundError, closedError } from './queue-errors.ts';
+import { ApprovalNotFoundError, closedError, itOnlyError } from './queue-errors.ts';
 import type { Answerer, ApprovalAsk, ApprovalOutcome, ApprovalQueueDeps } from './queue-types.ts';
 import type { ReviewOutcome } from './reviewer-hook.ts';
 import { shownQuery } from './shown-query.ts';
@@ -120,6 +120,13 @@ export class ApprovalQueue {
       const closed = this.#history.get(id);
       throw closed ? closedError(closed.view) : new ApprovalNotFoundError(id);
     }
+    if (pending.view.approver === 'it' && from.client !== 'hub') throw itOnlyError(pending.view);
+    if (pending.view.approver !== 'it' && from.client === 'hub')
+      throw new WardenError(
+        'Forbidden',
+        `approval ${id} is not one for IT`,
+        'the team hub answers only IT approvals',
+      );
     if (answer.scope === 'always' && pending.view.mcp) {
       throw new WardenError(
         'BadRequest',
@@ -240,9 +247,10 @@ export class ApprovalQueue {
       rule: ask.rule,
       suggestedRule: ask.suggestedRule,
       waiting: 0,
-      state: this.#deps.review ? 'reviewing' : 'pending',
+      state: 'pending',
       ...(ask.mcp ? { mcp: ask.mcp } : {}),
       ...(ask.budget ? { budget: ask.budget } : {}),
+      ...(ask.approver ? { approver: ask.approver } : {}),
     };
     const pending: Pending = {
       view,
@@ -253,15 +261,21 @@ export class ApprovalQueue {
     };
     this.#byId.set(view.id, pending);
     this.#byKey.set(key, pending);
-    if (this.#deps.review) this.#review(pending, this.#deps.review);
+    // IT's approvals go to the hub as they are: no reviewer hook answers in IT's place.
+    const reviewing = new AbortController();
+    const verdict = ask.approver
+      ? undefined
+      : this.#deps.review?.({ ...view, state: 'reviewing' }, reviewing.signal);
+    if (verdict) this.#review(pending, verdict, reviewing);
     else this.#show(pending);
     return pending;
   }
 
   /** The reviewer hook sees it first: allow and deny settle it, ask shows it to the humans. */
-  #review(p: Pending, review: NonNullable<ApprovalQueueDeps['review']>): void {
-    p.reviewing = new AbortController();
-    const verdict = review({ ...p.view }, p.reviewing.signal).catch(
+  #review(p: Pending, running: Promise<ReviewOutcome>, reviewing: AbortController): void {
+    p.view = { ...p.view, state: 'reviewing' };
+    p.reviewing = reviewing;
+    const verdict = running.catch(
       (error: Error): ReviewOutcome => ({
         decision: 'deny',
         reason: `reviewer hook failed (${error.message}): denied`,
@@ -298,6 +312,7 @@ export class ApprovalQueue {
       user: p.view.user,
       approval: p.view,
     });
+    if (p.view.approver === 'it') this.#deps.itPending?.(p.view);
   }
 
   #expire(p: Pending): void {
@@ -308,10 +323,11 @@ export class ApprovalQueue {
       ...this.#about(v),
       timeoutSeconds: p.timeoutSeconds,
     });
+    const why = v.approver === 'it' ? this.#deps.itExpired?.(v) : undefined;
     this.#finish(
       p,
-      { kind: 'expired', approvalId: v.id, timeoutSeconds: p.timeoutSeconds },
-      { state: 'expired' },
+      { kind: 'expired', approvalId: v.id, timeoutSeconds: p.timeoutSeconds, ...(why ? { why } : {}) },
+      { state: 'expired', ...(why ? { cancelReason: why } : {}) },
     );
   }
 

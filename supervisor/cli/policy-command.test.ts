@@ -105,7 +105,7 @@ describe('warden policy check', () => {
     assert.deepEqual(r.stderr.trim().split('\n'), [
       `${file('bad.yaml')}:8:16: spec.network.rules[0].match: "foo*.com": "*" must be a whole label, and only the first one: use *.example.com (one label) or **.example.com (any depth) (expected a host like api.github.com, *.github.com, **.github.com, *, an address or CIDR, with optional scheme:// and :port)`,
       `${file('bad.yaml')}:12:9: spec.network.rules[1]: missing field "action" (one of allow, deny, ask)`,
-      `${file('bad.yaml')}:13:9: spec.network.rules[1].actoin: unknown field "actoin"; expected one of match, methods, paths, action, description, tls, upgrades`,
+      `${file('bad.yaml')}:13:9: spec.network.rules[1].actoin: unknown field "actoin"; expected one of match, methods, paths, action, approver, description, tls, upgrades`,
     ]);
   });
   test('--json report', async () => {

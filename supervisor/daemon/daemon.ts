@@ -27,8 +27,10 @@ import { PlaceholderRegistry } from '../secrets/index.ts';
 import { ApiServer } from '../server/server.ts';
 import { SpendService, spendHandlers, spendRulesOf } from '../spend/index.ts';
 import { SyncLink } from '../sync/index.ts';
+import type { ItApprovalRelay } from '../sync/it-relay.ts';
 import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
+import { itRelay, policyOrNone, policyReviewer } from './approval-wiring.ts';
 import { auditHandlers } from './audit-handlers.ts';
 import type { DaemonOptions } from './daemon-options.ts';
 import { type PreparedDaemon, prepareDaemon } from './daemon-prepare.ts';
@@ -63,6 +65,7 @@ export class Daemon {
   readonly audit: AuditStore;
   /** The team hub's sync link (off until enrolled); never on the proxy's path. */
   readonly sync: SyncLink;
+  readonly #itRelay: ItApprovalRelay;
   /** The device's own OTLP export (null: no `--otlp-export`). */
   readonly otlpExport: DeviceOtlpExporter | null;
   readonly organisation: OrganisationSources;
@@ -126,8 +129,15 @@ export class Daemon {
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
     // Assigned below; the queue's callbacks only run after construction.
     let sandboxes: Sandboxes;
-    const reviewer = opts.reviewerHook ? new ReviewerHook(opts.reviewerHook) : undefined;
-    if (reviewer) this.log.info(`approvals go to the reviewer hook first (${reviewer.describe})`);
+    if (opts.reviewerHook)
+      this.log.info(
+        `approvals go to the reviewer hook first (${new ReviewerHook(opts.reviewerHook).describe})`,
+      );
+    const relay = itRelay(this.sync, () => this.approvals, this.log);
+    this.#itRelay = relay;
+    this.bus.subscribe((e) => {
+      if (e.type.startsWith('approval.')) relay.wake();
+    });
     this.approvals = new ApprovalQueue({
       emit,
       addSessionRule: (sandboxId, rule, action, by, request) =>
@@ -137,7 +147,9 @@ export class Daemon {
       redecide: (sandboxId, facts) => sandboxes.get(sandboxId).policy().decideRequest(facts).action,
       removeSessionRule: (sandboxId, rule, action, by) =>
         layers.removeSessionRule(sandboxId, { ...rule, action }, by),
-      ...(reviewer ? { review: (approval, signal) => reviewer.review(approval, signal) } : {}),
+      review: policyReviewer(opts.reviewerHook, (id) => policyOrNone(() => sandboxes.get(id).policy())),
+      itPending: () => relay.wake(),
+      itExpired: (v) => relay.expiredReason(v),
     });
     const svc: ProxyServices = {
       emit,
@@ -360,6 +372,7 @@ export class Daemon {
       await this.sandboxes.closeAll();
       await this.#api.close();
       this.sync.close();
+      this.#itRelay.close();
       await this.otlpExport?.stop();
       this.organisation.close();
       // Every queued event is committed before the writer thread ends.

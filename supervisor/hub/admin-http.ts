@@ -28,18 +28,22 @@ import {
   HubTokenCreateSchema,
   HubTokenExpireSchema,
 } from '../api/hub-admin.ts';
+import { HubItAdminAnswerSchema } from '../api/hub-approvals.ts';
 import { describeErrors } from '../server/route-match.ts';
 import { AdminSessions, SignInLimiter, sameSecret } from './admin-auth.ts';
 import { deviceDetail, deviceViews, knownDevice, receiptsOf, requestSpotCheck } from './admin-devices.ts';
 import { proofOf } from './admin-proof.ts';
 import type { AdminStore } from './admin-store.ts';
 import { exportStatuses } from './exports/targets.ts';
+import { deviceNames, type HubItApprovals } from './it-approvals.ts';
 import { requestRotation } from './rotation.ts';
 import type { HubService } from './service.ts';
 
 export interface AdminHttpOptions {
   service: HubService;
   admin: AdminStore;
+  /** IT's approvals inbox (it-approvals.ts). */
+  itApprovals: HubItApprovals;
   /** The bundled page (build/hub-web.mjs); default dist/hub-web beside the sources. */
   webRoot?: string;
   secure: boolean;
@@ -98,6 +102,10 @@ export class AdminHttp {
 
   get adminStore(): AdminStore {
     return this.#o.admin;
+  }
+
+  get itApprovals(): HubItApprovals {
+    return this.#o.itApprovals;
   }
 
   close(): Promise<void> {
@@ -210,6 +218,18 @@ export class AdminHttp {
       }
       case `GET ${HUB_ADMIN_PATHS.actions}`:
         return admin.actions();
+      case `GET ${HUB_ADMIN_PATHS.approvals}`:
+        return this.#o.itApprovals.list(
+          url.searchParams.get('state') === 'all' ? 'all' : 'pending',
+          await deviceNames(service),
+        );
+      case `POST ${HUB_ADMIN_PATHS.approvalAnswer}`: {
+        const b = this.#valid<{ id: string; decision: 'allow' | 'deny' }>(
+          HubItAdminAnswerSchema,
+          await readJson(req),
+        );
+        return this.#o.itApprovals.answer(b.id, b.decision, who, now, service.log.signer, admin);
+      }
       default:
         return this.#deviceRoutes(route, req, url, who, now);
     }

@@ -19,6 +19,7 @@ import {
   HubHeartbeatRequestSchema,
   HubRotateRequestSchema,
 } from '../api/hub.ts';
+import { HubItPollSchema, HubItPostSchema } from '../api/hub-approvals.ts';
 import { decodeBatch } from '../hub-protocol/batch.ts';
 import { deviceIdOf } from '../hub-protocol/enrollment.ts';
 import { type HeaderBag, parseSignedRequest, signatureValid } from '../hub-protocol/signature.ts';
@@ -56,6 +57,8 @@ export function isLoopbackHost(host: string): boolean {
 
 class TooLarge extends Error {}
 
+type Validated = 'enroll' | 'heartbeat' | 'challenge' | 'rotate' | 'itPost' | 'itPoll';
+
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -83,7 +86,7 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
 export class HubServer {
   readonly #o: HubServerOptions;
   readonly #server: http.Server;
-  readonly #validate: Record<'enroll' | 'heartbeat' | 'challenge' | 'rotate', ValidateFunction>;
+  readonly #validate: Record<Validated, ValidateFunction>;
   #inflight = 0;
 
   constructor(o: HubServerOptions) {
@@ -101,6 +104,8 @@ export class HubServer {
       heartbeat: ajv.compile(HubHeartbeatRequestSchema),
       challenge: ajv.compile(HubChallengeAnswerSchema),
       rotate: ajv.compile(HubRotateRequestSchema),
+      itPost: ajv.compile(HubItPostSchema),
+      itPoll: ajv.compile(HubItPollSchema),
     };
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.#handle(req, res);
     this.#server = o.tls
@@ -180,7 +185,9 @@ export class HubServer {
         }
         throw error;
       }
-      const out = await this.#route(route, url, req.headers, body);
+      const gone = new AbortController();
+      res.once('close', () => gone.abort());
+      const out = await this.#route(route, url, req.headers, body, gone.signal);
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(out));
     } catch (error) {
@@ -224,7 +231,7 @@ export class HubServer {
     res.end(JSON.stringify(envelope));
   }
 
-  #json<T>(kind: 'enroll' | 'heartbeat' | 'challenge' | 'rotate', body: Buffer): T {
+  #json<T>(kind: Validated, body: Buffer): T {
     let value: unknown;
     try {
       value = JSON.parse(body.toString('utf8'));
@@ -264,7 +271,13 @@ export class HubServer {
     }
   }
 
-  async #route(route: string, url: URL, headers: HeaderBag, body: Buffer): Promise<unknown> {
+  async #route(
+    route: string,
+    url: URL,
+    headers: HeaderBag,
+    body: Buffer,
+    signal: AbortSignal,
+  ): Promise<unknown> {
     const { service } = this.#o;
     const [method, path] = route.split(' ') as [string, string];
     const seen = Number(headers[HUB_SIGNATURE.headers.treeSize] ?? 0);
@@ -308,6 +321,16 @@ export class HubServer {
       case `GET ${HUB_PATHS.policy}`: {
         const device = await this.#authenticate(method, path, headers, body);
         return service.policy(device);
+      }
+      case `POST ${HUB_PATHS.itApprovals}`:
+      case `POST ${HUB_PATHS.itAnswers}`: {
+        const device = await this.#authenticate(method, path, headers, body);
+        const it = this.#o.admin?.itApprovals;
+        if (!it) throw new WardenError('NotFound', 'this hub takes no approvals for IT (no admin side)');
+        if (path === HUB_PATHS.itApprovals)
+          return it.post(device.id, this.#json('itPost', body), service.now());
+        const { waitMs } = this.#json<{ waitMs: number }>('itPoll', body);
+        return { answers: await it.take(device.id, waitMs, signal) };
       }
       case `POST ${HUB_PATHS.challenge}`: {
         const device = await this.#authenticate(method, path, headers, body);

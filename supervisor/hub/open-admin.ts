@@ -4,6 +4,7 @@
 import { openAdminDb } from './admin-db.ts';
 import { AdminHttp } from './admin-http.ts';
 import { AdminStore } from './admin-store.ts';
+import { HubItApprovals } from './it-approvals.ts';
 import type { HubService } from './service.ts';
 import { hubPaths } from './state.ts';
 
@@ -15,9 +16,11 @@ export async function openAdminHttp(
   service: HubService,
   o: { home: string; db?: string; secure: boolean; webRoot?: string },
 ): Promise<AdminHttp> {
+  const admin = await openAdminStore(o.home, o.db);
   return new AdminHttp({
     service,
-    admin: await openAdminStore(o.home, o.db),
+    admin,
+    itApprovals: await HubItApprovals.open(admin.db),
     secure: o.secure,
     webRoot: o.webRoot,
   });

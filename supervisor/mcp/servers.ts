@@ -78,6 +78,7 @@ export class McpServers {
               pattern,
               action: rule.action,
             };
+            if (rule.approver) ref.approver = rule.approver;
             return { regex, ref, ...(rule.description ? { description: rule.description } : {}) };
           });
         }

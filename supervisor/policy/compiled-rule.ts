@@ -57,6 +57,7 @@ export function compileRule(
   if (spec.methods) ref.methods = [...spec.methods];
   if (spec.paths) ref.paths = [...spec.paths];
   if (spec.upgrades) ref.upgrades = [...spec.upgrades];
+  if (spec.approver) ref.approver = spec.approver;
   if (spec.description !== undefined) ref.description = spec.description;
   const rule: CompiledRule = {
     ref,

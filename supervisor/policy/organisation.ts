@@ -141,6 +141,14 @@ export function refuseWeakening(conflicts: readonly OrganisationConflict[], what
  * strictly than the lower layers did, that rule decides.
  */
 export function floorDecision(lower: Decision, byOrg: Decision): Decision {
+  // An ask the organisation sends to IT stays IT's, whoever else asks about the same request.
+  if (
+    byOrg.rule?.approver === 'it' &&
+    byOrg.action === 'ask' &&
+    lower.action === 'ask' &&
+    lower.rule !== byOrg.rule
+  )
+    return { ...byOrg, reason: `${byOrg.reason}; IT answers it, not a lower layer's approver` };
   if (!byOrg.rule || !isStricter(byOrg.action, lower.action)) return lower;
   const by = lower.rule ? describeRule(lower.rule) : 'the lower layers';
   return { ...byOrg, reason: `${byOrg.reason}; the organisation's rules cannot be weakened by ${by}` };

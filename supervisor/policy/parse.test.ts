@@ -95,7 +95,7 @@ describe('parsePolicy', () => {
     assert.match(messages[5] ?? '', /^"foo\*\.com": "\*" must be a whole label/);
     assert.equal(
       messages[6],
-      'unknown field "actoin"; expected one of match, methods, paths, action, description, tls, upgrades',
+      'unknown field "actoin"; expected one of match, methods, paths, action, approver, description, tls, upgrades',
     );
     assert.equal(messages[7], 'duplicate key "action"; each field may appear only once in a mapping');
     assert.match(messages[8] ?? '', /"\.\." segment/);
@@ -136,7 +136,7 @@ describe('parsePolicy', () => {
       'unknown field "networks"; expected one of network, mcp, approvals, budgets',
     );
     assert.equal(errors[2]?.message, 'unknown field "rule"; expected one of default, rules, upstreams');
-    assert.equal(errors[4]?.message, 'unknown field "timeout"; expected one of timeoutSeconds');
+    assert.equal(errors[4]?.message, 'unknown field "timeout"; expected one of timeoutSeconds, reviewer');
   });
 
   test('wrong types say what was expected and what was found', () => {
@@ -159,7 +159,7 @@ describe('parsePolicy', () => {
         '8:16 spec.network.rules[0].match: expected a string, got the number 42',
         '9:17 spec.network.rules[0].action: expected one of allow, deny, ask, got a list',
         '10:16 spec.network.rules[0].paths: expected a list of strings, got the string "/repos/**"',
-        '11:9 spec.network.rules[1]: expected a mapping with match, methods, paths, action, description, tls, upgrades, got the string "just a string"',
+        '11:9 spec.network.rules[1]: expected a mapping with match, methods, paths, action, approver, description, tls, upgrades, got the string "just a string"',
         '13:21 spec.approvals.timeoutSeconds: expected a whole number, got the string "soon"',
       ],
     );
@@ -285,7 +285,7 @@ describe('loadPolicyFile, formatPolicyError, stringifyPolicy', () => {
       assert.ok(!result.ok);
       assert.deepEqual(result.errors.map(formatPolicyError), [
         `${file}:8:9: spec.network.rules[0]: missing field "action" (one of allow, deny, ask)`,
-        `${file}:9:9: spec.network.rules[0].actoin: unknown field "actoin"; expected one of match, methods, paths, action, description, tls, upgrades`,
+        `${file}:9:9: spec.network.rules[0].actoin: unknown field "actoin"; expected one of match, methods, paths, action, approver, description, tls, upgrades`,
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -221,12 +221,27 @@ function semanticErrors(value: unknown): Array<{ segments: Segment[]; message: s
         out.push({ segments: ['spec', 'network', 'upstreams', index, field], message });
     });
   }
+  const reviewer = (value as { spec?: { approvals?: { reviewer?: unknown } } } | null)?.spec?.approvals
+    ?.reviewer;
+  if (reviewer && typeof reviewer === 'object' && !Array.isArray(reviewer)) {
+    const h = reviewer as Record<string, unknown>;
+    if ((h.command === undefined) === (h.url === undefined))
+      out.push({
+        segments: ['spec', 'approvals', 'reviewer'],
+        message: 'give exactly one of command (a program and its arguments) or url (a webhook)',
+      });
+  }
   const rules = network?.rules;
   if (!Array.isArray(rules)) return out;
   rules.forEach((rule: unknown, index) => {
     if (rule === null || typeof rule !== 'object') return;
     const r = rule as Record<string, unknown>;
     const base: Segment[] = ['spec', 'network', 'rules', index];
+    if (r.approver !== undefined && r.action !== 'ask')
+      out.push({
+        segments: [...base, 'approver'],
+        message: 'approver names who answers an ask: it needs action: ask',
+      });
     if (typeof r.match === 'string' && r.match.length > 0) {
       const parsed = parseMatch(r.match);
       if ('error' in parsed) {

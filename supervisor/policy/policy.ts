@@ -3,7 +3,7 @@
 // requests, tunnels and addresses. The organisation layer is also a floor (organisation.ts):
 // when one of its rules is stricter than what the lower layers decided, it decides.
 
-import type { PolicyDocument } from '../api/policy-schema.ts';
+import type { PolicyDocument, ReviewerSpec } from '../api/policy-schema.ts';
 import type {
   Action,
   Decision,
@@ -72,6 +72,8 @@ export class Policy {
   readonly defaultAction: Action;
   readonly defaultSource: LayerName | 'builtin';
   readonly approvalTimeoutSeconds: number;
+  /** The reviewer hook set in policy: the organisation's, else the most specific layer's. */
+  readonly reviewer: { spec: ReviewerSpec; layer: LayerName; source: string } | undefined;
   private readonly defaultLabel: string;
   /** Normalized request hosts, bounded; belongs to this instance only. */
   private readonly hostCache = new Map<string, HostLookup>();
@@ -114,6 +116,12 @@ export class Policy {
       timeoutOf(layers.find((l) => timeoutOf(l) !== undefined)) ?? BUILTIN_APPROVAL_TIMEOUT_SECONDS;
     const orgTimeout = timeoutOf(orgLayers.find((l) => timeoutOf(l) !== undefined));
     this.approvalTimeoutSeconds = orgTimeout !== undefined ? Math.min(timeout, orgTimeout) : timeout;
+    // A lower layer cannot remove or replace the organisation's hook.
+    const hookOf = (l: PolicyLayer) => l.document.spec.approvals?.reviewer;
+    const withHook = orgLayers.find((l) => hookOf(l)) ?? layers.find((l) => hookOf(l));
+    this.reviewer = withHook
+      ? { spec: hookOf(withHook) as ReviewerSpec, layer: withHook.layer, source: withHook.source }
+      : undefined;
   }
 
   /**
@@ -167,7 +175,7 @@ export class Policy {
     const decision: Decision = {
       action: rule.ref.action,
       rule: rule.ref,
-      reason: `${describeRule(rule.ref)} ${actionVerb(rule.ref.action)}`,
+      reason: `${describeRule(rule.ref)} ${rule.ref.approver === 'it' ? 'asks IT on the team hub' : actionVerb(rule.ref.action)}`,
     };
     // A denial says why in the rule's own words first ("cluster prod-eu is read-only for agents").
     if (rule.ref.action === 'deny' && rule.ref.description)

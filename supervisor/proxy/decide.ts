@@ -103,6 +103,7 @@ export async function settle(
     suggestedRule: suggestRule(facts),
     timeoutSeconds: policy.approvalTimeoutSeconds,
     signal,
+    ...(decision.rule?.approver ? { approver: decision.rule.approver } : {}),
   });
   const base = { rule: decision.rule, approvalId: outcome.approvalId };
   if (outcome.kind === 'answered') {
@@ -132,7 +133,9 @@ export async function settle(
         ...base,
         outcome: 'timed_out',
         decidedBy: 'approval',
-        reason: `approval timed out: nobody answered within ${outcome.timeoutSeconds} s (${decision.reason})`,
+        reason:
+          outcome.why ??
+          `approval timed out: nobody answered within ${outcome.timeoutSeconds} s (${decision.reason})`,
       },
       'timed-out',
     );

@@ -94,6 +94,7 @@ function asker(x: McpExchange, mask: (t: string) => string): McpAsker {
       timeoutSeconds: sandbox.policy().approvalTimeoutSeconds,
       signal,
       mcp,
+      ...(decision.rule?.approver ? { approver: decision.rule.approver } : {}),
     });
     const base = { rule: decision.rule, approvalId: outcome.approvalId, decidedBy: 'approval' as const };
     if (outcome.kind === 'answered') {
@@ -110,7 +111,9 @@ function asker(x: McpExchange, mask: (t: string) => string): McpAsker {
         ...base,
         allowed: false,
         outcome: 'timed_out',
-        reason: `approval timed out: nobody answered within ${outcome.timeoutSeconds} s (${decision.reason})`,
+        reason:
+          outcome.why ??
+          `approval timed out: nobody answered within ${outcome.timeoutSeconds} s (${decision.reason})`,
       };
     }
     return { ...base, allowed: false, outcome: 'error', reason: outcome.reason };

@@ -11,6 +11,7 @@ export const ERROR_STATUS: Record<ApiErrorName, number> = {
   Forbidden: 403,
   ApprovalNotFound: 404,
   ApprovalClosed: 409,
+  ApprovalForIt: 403,
   PolicyInvalid: 400,
   PolicyLockedByOrganisation: 403,
   SecretInvalid: 400,

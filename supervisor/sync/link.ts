@@ -134,6 +134,13 @@ export class SyncLink {
     return syncStatus(this.#o.ledger, live, this.#row !== null);
   }
 
+  /** The enrolled hub and its key while the link runs (IT's approvals use them); else null. */
+  hub(): { target: HubTarget; verifier: NoteVerifier } | null {
+    if (!this.#target || !this.#verifier || this.#state === 'revoked' || this.#state === 'forked')
+      return null;
+    return { target: this.#target, verifier: this.#verifier };
+  }
+
   /** The timings in force (ms). */
   get timings(): {
     heartbeatMs: number;

@@ -20,6 +20,8 @@ export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 export interface AdminHub extends TestHub {
   admin: AdminHttp;
+  /** The listener serving /admin (and the device routes that need the admin side). */
+  adminServer: HubServer;
   /** The URL of the listener serving /admin. */
   adminUrl: string;
 }
@@ -47,7 +49,7 @@ export async function startAdminHub(
     await server.close();
     await admin.close();
   });
-  return { ...hub, admin, adminUrl: server.url };
+  return { ...hub, admin, adminServer: server, adminUrl: server.url };
 }
 
 export interface AdminReply {

@@ -1,0 +1,78 @@
+// IT's Approvals inbox: each request an organisation rule sends to IT, with the card the
+// developer sees (request line, sandbox, user, device, MCP call with masked arguments, why it
+// asks, when it expires); allow once or deny. Answered and withdrawn cards stay below.
+
+import { observer } from 'mobx-react-lite';
+import type { HubItApprovalView } from '../supervisor/api/hub-approvals.ts';
+import { when } from './format.ts';
+import type { HubPageStore } from './store.ts';
+
+const Card = observer(({ a, store }: { a: HubItApprovalView; store: HubPageStore }) => (
+  <article className={`approval ${a.state}`} data-approval={a.id}>
+    <h3 className="mono">
+      {a.mcp ? `${a.mcp.method} ${a.mcp.name}` : `${a.method} ${a.scheme}://${a.host}:${a.port}${a.path}`}
+      {a.query !== undefined && !a.mcp && `?${a.query}`}
+    </h3>
+    <dl>
+      <dt>Sandbox</dt>
+      <dd className="mono">{a.sandboxId}</dd>
+      <dt>User</dt>
+      <dd>{a.user}</dd>
+      <dt>Device</dt>
+      <dd>
+        {a.deviceName ?? ''} <span className="mono">{a.device.slice(0, 8)}</span>
+      </dd>
+      {a.mcp && (
+        <>
+          <dt>MCP server</dt>
+          <dd>
+            {a.mcp.server} ({a.method} {a.host}
+            {a.path})
+          </dd>
+          <dt>Arguments</dt>
+          <dd>
+            <pre className="mono">{a.mcp.arguments ?? `(${a.mcp.argumentBytes} bytes, not shown)`}</pre>
+          </dd>
+        </>
+      )}
+      <dt>Why</dt>
+      <dd>{a.reason}</dd>
+      <dt>Expires</dt>
+      <dd>{a.expiresAt}</dd>
+    </dl>
+    {a.state === 'pending' ? (
+      <div className="actions">
+        <button type="button" onClick={() => void store.answerApproval(a.id, 'allow')}>
+          Allow once
+        </button>
+        <button type="button" onClick={() => void store.answerApproval(a.id, 'deny')}>
+          Deny
+        </button>
+      </div>
+    ) : (
+      <p className="answered">
+        {a.answer
+          ? `${a.answer.decision === 'allow' ? 'Allowed' : 'Denied'} by ${a.answer.by} at ${when(a.answer.at)}${a.answer.delivered ? '' : ' (not yet delivered)'}`
+          : 'Withdrawn by the device (expired or its sandbox went away)'}
+      </p>
+    )}
+  </article>
+));
+
+export const Approvals = observer(({ store }: { store: HubPageStore }) => {
+  const pending = store.approvals.filter((a) => a.state === 'pending');
+  const closed = store.approvals.filter((a) => a.state !== 'pending');
+  return (
+    <section className="approvals">
+      <h2>Waiting for IT ({pending.length})</h2>
+      {pending.length === 0 && <p>Nothing waits for IT.</p>}
+      {pending.map((a) => (
+        <Card key={a.id} a={a} store={store} />
+      ))}
+      <h2>Answered</h2>
+      {closed.map((a) => (
+        <Card key={a.id} a={a} store={store} />
+      ))}
+    </section>
+  );
+});
