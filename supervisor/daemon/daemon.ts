@@ -26,6 +26,7 @@ import {
   TrustStoreError,
   UpstreamTrust,
 } from '../proxy/index.ts';
+import { RedactionService } from '../redact/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
 import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } from '../sandboxes/index.ts';
 import { PolicyLayers } from '../sandboxes/policy-layers.ts';
@@ -169,6 +170,7 @@ export class Daemon {
       gate: () => this.fault,
       log: this.log,
       spend: this.spend,
+      redaction: new RedactionService({ vaultValues: () => secrets.vaultValues() }),
       tunnelIdleMs: opts.tunnelIdleMs,
     };
     const replayed = replaySpend(audit, this.spend.ledger, new Date());

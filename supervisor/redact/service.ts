@@ -44,6 +44,14 @@ export class RedactionService {
     return rules;
   }
 
+  /** Does spec.redact cover requests to this host? Then its tunnels are read. */
+  covers(policy: Policy, host: string): boolean {
+    const rules = this.rulesOf(policy);
+    if (noRules(rules)) return false;
+    const h = host.toLowerCase();
+    return MODEL_API_HOSTS.includes(h) || rules.hosts.has(h);
+  }
+
   /** Undefined: nothing to redact in this request; else the scanner of its body. */
   open(
     sandboxId: string,
@@ -52,10 +60,9 @@ export class RedactionService {
     contentType: string | undefined,
   ): RedactionOpening | undefined {
     if (!BODY_METHODS.has(facts.method.toUpperCase())) return undefined;
+    if (!this.covers(policy, facts.host)) return undefined;
     const rules = this.rulesOf(policy);
-    if (noRules(rules)) return undefined;
     const host = facts.host.toLowerCase();
-    if (!MODEL_API_HOSTS.includes(host) && !rules.hosts.has(host)) return undefined;
     const vault = rules.detectors.has('vault')
       ? { values: this.#vaultValues().map((v) => Buffer.from(v, 'utf8').toString('latin1')) }
       : { values: [] };
