@@ -96,3 +96,19 @@ test('vault values and placeholders are masked; a block rule throws naming its k
     (e: unknown) => e instanceof RedactionBlocked && e.kind === 'vault',
   );
 });
+
+test('a long body is held back only by the window: one 6 MiB JSON string in 64 KiB chunks', () => {
+  const f = finders();
+  const s = new BodyScanner({ finders: f, mask }, true);
+  const overlap = Math.max(...f.map((x) => x.maxLength)) + 64;
+  const chunk = Buffer.from('x'.repeat(65536));
+  let sent = s.push(Buffer.from('{"content":"'));
+  let total = sent.length;
+  for (let i = 0; i < 96; i++) {
+    total += s.push(chunk).length;
+    assert.ok(s.held <= overlap + chunk.length, `held ${s.held}`);
+  }
+  sent = s.push(Buffer.from(` ${AWS}"}`));
+  total += sent.length + s.end().length;
+  assert.equal(total, 12 + 96 * 65536 + 1 + '[REDACTED:cloud-keys:20]'.length + 2);
+});

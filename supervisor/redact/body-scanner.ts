@@ -42,6 +42,11 @@ export class BodyScanner {
     return this.#window.counts;
   }
 
+  /** How many decoded bytes are held back now (bounded by the longest match and a chunk). */
+  get held(): number {
+    return this.#window.pending + this.#held.length;
+  }
+
   /** The bytes that may go upstream now; throws RedactionBlocked when a `block` rule matched. */
   push(chunk: Buffer): Buffer {
     const text = chunk.toString('latin1');
