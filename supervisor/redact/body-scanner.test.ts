@@ -112,3 +112,9 @@ test('a long body is held back only by the window: one 6 MiB JSON string in 64 K
   total += sent.length + s.end().length;
   assert.equal(total, 12 + 96 * 65536 + 1 + '[REDACTED:cloud-keys:20]'.length + 2);
 });
+
+test('an escaped backslash before an n is not a newline, and \\u005c does not pair with what follows', () => {
+  const body = '{"a":"C:\\\\new \\u005cn bob@example.com \\\\u0040x"}';
+  const { out } = run(body, 3);
+  assert.deepEqual(JSON.parse(out.toString()), { a: 'C:\\new \\n [REDACTED:email:15] \\u0040x' });
+});

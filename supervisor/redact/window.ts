@@ -1,10 +1,10 @@
-// The text of a request body as it streams, held only as far as a match may reach back: the
-// decoded text (what detectors read) beside the raw bytes (what is sent on), with the spans
-// where they differ (JSON escapes), so a match in the decoded text masks the right bytes.
-// Both are byte strings (one character per byte). A JSON string's quotes are `\0` in the
-// decoded text, so no match spans two strings (a match is cut at the first `\0`).
+// The raw bytes of a request body as it streams, held only as far as a match may reach back,
+// with how detectors read them (a JSON body's escapes decoded; see json-text.ts). Both are
+// byte strings (one character per byte). With nothing found, the raw prefix is sent as is;
+// a match is masked on the raw bytes it came from, found through the escapes' spans.
 
 import type { Finder, Match } from './finders.ts';
+import type { Span } from './json-text.ts';
 
 /** A request body that must not go upstream: a `block` rule matched. */
 export class RedactionBlocked extends Error {
@@ -20,94 +20,104 @@ export interface WindowRules {
   mask(kind: string, value: string): string;
 }
 
-/** Decoded text kept before the pending text, for `\b` and lookbehinds. */
-const CONTEXT = 64;
-
-interface Span {
-  /** Decoded start and length, raw start and length (relative to the pending text). */
-  dec: number;
-  dlen: number;
-  raw: number;
-  rlen: number;
+/** How raw bytes read (identity for text; JSON escapes decoded for JSON). */
+export interface Reading {
+  decode(raw: string): string;
+  /** The escapes, and the decoded offsets of quotes no match may span (a JSON string's own). */
+  spans(raw: string): { spans: Span[]; quotes: number[] };
+  /** The longest prefix of `raw` no longer than `at` that ends on no escape's middle. */
+  safeCut(raw: string, at: number): number;
+  /** Most raw characters one decoded character may come from (6 for `\u0041`). */
+  expansion: number;
 }
+
+export const TEXT_READING: Reading = {
+  decode: (raw) => raw,
+  spans: () => ({ spans: [], quotes: [] }),
+  safeCut: (_raw, at) => at,
+  expansion: 1,
+};
+
+/** Decoded text kept before the pending text, for `\b` and word checks. */
+const CONTEXT = 64;
 
 export class TextWindow {
   #ctx = '';
-  #text = '';
   #raw = '';
-  #spans: Span[] = [];
   readonly #overlap: number;
   readonly counts: Record<string, number> = {};
 
-  constructor(private readonly rules: WindowRules) {
+  constructor(
+    private readonly rules: WindowRules,
+    private readonly reading: Reading = TEXT_READING,
+  ) {
+    // A short match may be escaped character by character (a key as `\u0041…`); a long one
+    // (a PEM block) is mostly plain text with a newline escape per line.
+    const short = rules.finders
+      .filter((f) => f.maxLength <= 1024)
+      .reduce((m, f) => Math.max(m, f.maxLength), 0);
     const longest = rules.finders.reduce((m, f) => Math.max(m, f.maxLength), 0);
-    this.#overlap = longest + CONTEXT;
+    this.#overlap = Math.max(short * reading.expansion, longest * 2) + CONTEXT;
   }
 
-  /** Bytes whose decoded text is the same length (`decoded` may differ only in quote marks). */
-  plain(raw: string, decoded: string = raw): void {
-    this.#text += decoded;
-    this.#raw += raw;
-  }
-
-  /** An escape: `raw` (e.g. `\u0040`) reads as `decoded` (its UTF-8 bytes). */
-  escape(raw: string, decoded: string): void {
-    this.#spans.push({
-      dec: this.#text.length,
-      dlen: decoded.length,
-      raw: this.#raw.length,
-      rlen: raw.length,
-    });
-    this.#text += decoded;
+  append(raw: string): void {
     this.#raw += raw;
   }
 
   get pending(): number {
-    return this.#text.length;
+    return this.#raw.length;
   }
 
   /** The raw bytes that may be sent now (all of them when `final`), masked. */
   flush(final: boolean): string {
-    const text = this.#text;
-    if (!final && text.length <= this.#overlap) return '';
-    let cut = final ? text.length : text.length - this.#overlap;
-    const matches = this.#find();
+    const raw = this.#raw;
+    if (!final && raw.length <= this.#overlap) return '';
+    const { reading } = this;
+    let rawCut = final ? raw.length : reading.safeCut(raw, raw.length - this.#overlap);
+    const text = reading.decode(raw);
+    let cut = final ? text.length : text.length - reading.decode(raw.slice(rawCut)).length;
+    const matches = this.#find(text);
     const blocking = matches.find((m) => m.action === 'block');
     if (blocking) throw new RedactionBlocked(blocking.kind);
     let out = '';
-    let rawPos = 0;
-    for (const m of matches) {
-      if (m.start >= cut) break;
-      const rawStart = this.#rawAt(m.start, false);
-      if (rawStart < rawPos) continue;
-      out += this.#raw.slice(rawPos, rawStart) + this.rules.mask(m.kind, text.slice(m.start, m.end));
-      rawPos = this.#rawAt(m.end, true);
-      this.counts[m.kind] = (this.counts[m.kind] ?? 0) + 1;
-      if (m.end > cut) cut = m.end;
+    if (matches.length > 0 && (matches[0] as Match).start < cut) {
+      const { spans, quotes } = reading.spans(raw);
+      let rawPos = 0;
+      for (const m of matches) {
+        if (m.start >= cut) break;
+        // A match ends at its string's closing quote.
+        const q = firstAfter(quotes, m.start);
+        if (q !== undefined && q < m.end) m.end = q;
+        if (m.end <= m.start) continue;
+        const rawStart = rawAt(spans, m.start, false);
+        if (rawStart < rawPos) continue;
+        out += raw.slice(rawPos, rawStart) + this.rules.mask(m.kind, text.slice(m.start, m.end));
+        rawPos = rawAt(spans, m.end, true);
+        this.counts[m.kind] = (this.counts[m.kind] ?? 0) + 1;
+        if (m.end > cut) cut = m.end;
+      }
+      cut = roundUp(spans, cut);
+      rawCut = Math.max(rawPos, rawAt(spans, cut, true));
+      out += raw.slice(rawPos, rawCut);
+    } else {
+      out = raw.slice(0, rawCut);
     }
-    cut = this.#roundUp(cut);
-    const rawCut = Math.max(rawPos, this.#rawAt(cut, true));
-    out += this.#raw.slice(rawPos, rawCut);
     this.#ctx = (this.#ctx + text.slice(Math.max(0, cut - CONTEXT), cut)).slice(-CONTEXT);
-    this.#text = text.slice(cut);
-    this.#raw = this.#raw.slice(rawCut);
-    this.#spans = this.#spans
-      .filter((s) => s.dec >= cut)
-      .map((s) => ({ ...s, dec: s.dec - cut, raw: s.raw - rawCut }));
+    this.#raw = raw.slice(rawCut);
     return out;
   }
 
   /** The matches in the pending text, ordered, without overlaps (the longest at a start wins). */
-  #find(): Match[] {
+  #find(text: string): Match[] {
     const ctx = this.#ctx;
-    const full = ctx + this.#text;
+    const full = ctx.length > 0 ? ctx + text : text;
     const found: Match[] = [];
     for (const f of this.rules.finders) f.find(full, ctx.length, found);
     if (found.length === 0) return found;
     for (const m of found) {
       m.start -= ctx.length;
       m.end -= ctx.length;
-      const nul = this.#text.indexOf('\0', m.start);
+      const nul = text.indexOf('\0', m.start);
       if (nul !== -1 && nul < m.end) m.end = nul;
     }
     found.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -125,37 +135,48 @@ export class TextWindow {
     }
     return out;
   }
+}
 
-  /** The last span starting at or before `d`, by binary search. */
-  #spanAt(d: number): Span | undefined {
-    const spans = this.#spans;
-    let lo = 0;
-    let hi = spans.length - 1;
-    let best: Span | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = spans[mid] as Span;
-      if (s.dec <= d) {
-        best = s;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return best;
+/** The first of the sorted `xs` above `d`. */
+function firstAfter(xs: readonly number[], d: number): number | undefined {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] as number) <= d) lo = mid + 1;
+    else hi = mid;
   }
+  return xs[lo];
+}
 
-  /** The raw offset of decoded offset `d`; inside an escape, its start (or its end when `up`). */
-  #rawAt(d: number, up: boolean): number {
-    const s = this.#spanAt(d);
-    if (!s) return d;
-    if (d === s.dec) return s.raw;
-    if (d < s.dec + s.dlen) return up ? s.raw + s.rlen : s.raw;
-    return s.raw + s.rlen + (d - s.dec - s.dlen);
+/** The last span starting at or before `d`, by binary search. */
+function spanAt(spans: readonly Span[], d: number): Span | undefined {
+  let lo = 0;
+  let hi = spans.length - 1;
+  let best: Span | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = spans[mid] as Span;
+    if (s.dec <= d) {
+      best = s;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
+  return best;
+}
 
-  /** `d`, moved to the end of the escape it falls inside. */
-  #roundUp(d: number): number {
-    const s = this.#spanAt(d);
-    if (s && d > s.dec && d < s.dec + s.dlen) return s.dec + s.dlen;
-    return d;
-  }
+/** The raw offset of decoded offset `d`; inside an escape, its start (or its end when `up`). */
+function rawAt(spans: readonly Span[], d: number, up: boolean): number {
+  const s = spanAt(spans, d);
+  if (!s) return d;
+  if (d === s.dec) return s.raw;
+  if (d < s.dec + s.dlen) return up ? s.raw + s.rlen : s.raw;
+  return s.raw + s.rlen + (d - s.dec - s.dlen);
+}
+
+/** `d`, moved to the end of the escape it falls inside. */
+function roundUp(spans: readonly Span[], d: number): number {
+  const s = spanAt(spans, d);
+  if (s && d > s.dec && d < s.dec + s.dlen) return s.dec + s.dlen;
+  return d;
 }
