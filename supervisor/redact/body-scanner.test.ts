@@ -100,7 +100,8 @@ test('vault values and placeholders are masked; a block rule throws naming its k
 test('a long body is held back only by the window: one 6 MiB JSON string in 64 KiB chunks', () => {
   const f = finders();
   const s = new BodyScanner({ finders: f, mask }, true);
-  const overlap = Math.max(...f.map((x) => x.maxLength)) + 64;
+  // The window: the longest match (twice, for a PEM block) and a batch of 64 KiB, and a chunk.
+  const overlap = 2 * Math.max(...f.map((x) => x.maxLength)) + 64 + 65536;
   const chunk = Buffer.from('x'.repeat(65536));
   let sent = s.push(Buffer.from('{"content":"'));
   let total = sent.length;

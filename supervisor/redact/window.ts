@@ -38,6 +38,9 @@ export const TEXT_READING: Reading = {
   expansion: 1,
 };
 
+/** Least raw text scanned at once besides the overlap (fewer passes over the overlap). */
+const BATCH = 64 * 1024;
+
 /** Decoded text kept before the pending text, for `\b` and word checks. */
 const CONTEXT = 64;
 
@@ -71,7 +74,8 @@ export class TextWindow {
   /** The raw bytes that may be sent now (all of them when `final`), masked. */
   flush(final: boolean): string {
     const raw = this.#raw;
-    if (!final && raw.length <= this.#overlap) return '';
+    // Scanning again what the window keeps costs: wait for a batch worth it (bounded).
+    if (!final && raw.length <= this.#overlap + Math.max(this.#overlap, BATCH)) return '';
     const { reading } = this;
     let rawCut = final ? raw.length : reading.safeCut(raw, raw.length - this.#overlap);
     const text = reading.decode(raw);
