@@ -31,6 +31,16 @@ export interface ActivityRow {
   status?: number;
   bytes: number;
   decidedBy: RequestDecidedEvent['decidedBy'];
+  /** What spec.redact masked or blocked in its body, by kind (from its request.ended). */
+  redactions?: Record<string, number>;
+}
+
+/** `email 2, vault 1`: a row's redaction counts, for its cell and its tooltip. */
+export function describeRedactions(r: Record<string, number> | undefined): string {
+  if (!r) return '';
+  return Object.entries(r)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
 }
 
 export interface SandboxCounter {
@@ -207,6 +217,7 @@ export class ActivityStore {
     this.#open.delete(e.id);
     row.bytes = e.bytesUp + e.bytesDown;
     if (e.status !== undefined) row.status = e.status;
+    if (e.redactions && Object.keys(e.redactions).length > 0) row.redactions = { ...e.redactions };
     if (e.outcome !== 'allowed') {
       row.outcome = e.outcome;
       row.reason = e.reason;

@@ -4,7 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { observer } from 'mobx-react-lite';
 import { useRef } from 'react';
 import type { RequestOutcome } from '../../supervisor/api/events.ts';
-import type { ActivityStore } from '../stores/activity.ts';
+import { type ActivityStore, describeRedactions } from '../stores/activity.ts';
 import { HostBars } from './charts/HostBars.tsx';
 import { RateChart } from './charts/RateChart.tsx';
 import { Empty, formatBytes, formatTime } from './common.tsx';
@@ -145,14 +145,24 @@ export const ActivityView = observer(function ActivityView({ store }: { store: A
                     key={v.key}
                     className="row"
                     data-outcome={r.outcome}
-                    title={r.reason}
+                    title={
+                      r.redactions ? `${r.reason}\nredacted: ${describeRedactions(r.redactions)}` : r.reason
+                    }
                     style={{ transform: `translateY(${v.start}px)`, height: ROW }}
                   >
                     <span>{formatTime(r.time)}</span>
                     <span>{r.sandboxId}</span>
                     <span>{r.method}</span>
                     <span>{r.host}</span>
-                    <span className="path">{r.path}</span>
+                    <span className="path">
+                      {r.path}
+                      {r.redactions ? (
+                        <span className="redacted" title={`redacted: ${describeRedactions(r.redactions)}`}>
+                          {' '}
+                          redacted: {describeRedactions(r.redactions)}
+                        </span>
+                      ) : null}
+                    </span>
                     <span className={`outcome ${r.outcome}`}>
                       {r.outcome}
                       {r.status ? ` ${r.status}` : ''}

@@ -80,6 +80,11 @@ export interface RequestEndedEvent extends Identity {
   durationMs: number;
   /** A model API request's token usage and cost, read from its answer (supervisor/spend). */
   usage?: RequestUsage;
+  /**
+   * What `spec.redact` found in the request body, by detector or custom rule name, and how
+   * many times (masked, or the one that blocked it); never the values.
+   */
+  redactions?: Record<string, number>;
 }
 
 export interface ApprovalView extends Identity {

@@ -53,6 +53,16 @@ export { LifecycleState } from './lifecycle.ts';
 export type * from './messages.ts';
 export type { PolicyDocument, RuleSpec } from './policy-schema.ts';
 export type * from './policy-types.ts';
+export {
+  MAX_REDACT_PATTERN,
+  REDACT_ACTIONS,
+  REDACT_DETECTORS,
+  REDACT_NAME_PATTERN,
+  type RedactAction,
+  type RedactDetector,
+  type RedactRuleSpec,
+  type RedactSpec,
+} from './redact-schema.ts';
 export type * from './replay-types.ts';
 export { REPLAY_MAX_DIFFERENCES, ReplayRequestSchema } from './replay-types.ts';
 export { DEFAULT_PORTS, displayAuthority, requestLine } from './request-line.ts';

@@ -3,6 +3,7 @@
 
 import { type Static, Type } from '@sinclair/typebox';
 import { McpSpecSchema } from './mcp-schema.ts';
+import { RedactSpecSchema } from './redact-schema.ts';
 
 export const POLICY_API_VERSION = 'warden.dev/v1';
 export const POLICY_SCHEMA_ID = 'https://warden.dev/schemas/policy-v1.json';
@@ -226,6 +227,7 @@ export const PolicyDocumentSchema = Type.Object(
           ),
         ),
         budgets: Type.Optional(BudgetsSchema),
+        redact: Type.Optional(RedactSpecSchema),
       },
       { additionalProperties: false },
     ),

@@ -75,6 +75,7 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'path',
     'port',
     'reason',
+    'redactions',
     'sandboxId',
     'scheme',
     'status',

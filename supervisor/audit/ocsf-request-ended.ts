@@ -48,6 +48,7 @@ export function mapRequestEnded(e: RequestEndedEvent, time: number, ctx: OcsfCon
         outcome: e.outcome,
         reason: e.reason,
         ...(e.usage ? { usage: usageOf(e.usage) } : {}),
+        ...(e.redactions ? { redactions: e.redactions } : {}),
       },
     },
   };

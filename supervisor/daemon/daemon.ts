@@ -16,6 +16,7 @@ import type { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import type { WardenPaths } from '../home/index.ts';
 import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../proxy/index.ts';
+import { RedactionService } from '../redact/index.ts';
 import { ReplayService } from '../replay/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
 import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } from '../sandboxes/index.ts';
@@ -161,6 +162,7 @@ export class Daemon {
       gate: () => this.fault,
       log: this.log,
       spend: this.spend,
+      redaction: new RedactionService({ vaultValues: () => secrets.vaultValues() }),
       tunnelIdleMs: opts.tunnelIdleMs,
     };
     const replayed = replaySpend(audit, this.spend.ledger, new Date());

@@ -115,6 +115,11 @@ export class SecretsSeam implements SecretInjector {
       });
   }
 
+  /** Every value in the vault, for spec.redact's `vault` detector (kept in memory only there). */
+  vaultValues(): string[] {
+    return this.#vault.list().map((v) => this.#vault.reveal(v.name));
+  }
+
   redactor(host: string, granted: string[]): ResponseRedactor | undefined {
     const values = [...new Set(granted)]
       .filter((name) => this.#vault.has(name) && this.#vault.isBound(name, host))

@@ -12,6 +12,7 @@ export { hostFacts, normalizeHost } from './host-name.ts';
 export type { HostPattern } from './host-pattern.ts';
 export { matchHostPattern } from './host-pattern.ts';
 export { POLICY_SCHEMA_PATH, policyJsonSchema, policyJsonSchemaText } from './json-schema.ts';
+export { compileLinear, linearPatternProblem } from './linear-regexp.ts';
 export type { ManagedPolicy } from './managed-file.ts';
 export {
   defaultManagedDir,

@@ -21,6 +21,7 @@ import type { PolicyErrorView } from '../api/policy-types.ts';
 import { parseMatch } from './match-spec.ts';
 import { mcpSemanticErrors } from './mcp-checks.ts';
 import { checkPathGlob } from './path.ts';
+import { redactSemanticErrors } from './redact-checks.ts';
 import { upstreamProblems } from './upstreams.ts';
 
 /** 1-based line of each rule of `spec.network.rules`, by index. */
@@ -329,7 +330,11 @@ export function parsePolicy(text: string, source: string): ParseResult {
         at(blamed?.range?.[0], explained.segments, explained.message);
       }
     }
-    for (const problem of [...semanticErrors(value), ...mcpSemanticErrors(value)]) {
+    for (const problem of [
+      ...semanticErrors(value),
+      ...mcpSemanticErrors(value),
+      ...redactSemanticErrors(value),
+    ]) {
       const { node } = nodeAt(doc, problem.segments);
       at(node?.range?.[0], problem.segments, problem.message);
     }

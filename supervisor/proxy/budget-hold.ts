@@ -50,17 +50,17 @@ export async function holdOverBudget(
   return { allowed: false, verdict: { ...base, outcome: 'error', reason: outcome.reason } };
 }
 
-/** A model API request over its sandbox's budget: a 429 in the provider's error shape. */
+/** A model API request refused in its provider's error shape (a budget used up: 429; a redaction block: 400). */
 export function refuseOverBudget(
   res: http.ServerResponse,
   record: ExchangeRecord,
-  refusal: ProviderRefusal,
+  refusal: Omit<ProviderRefusal, 'status'> & { status: number },
   verdict: VerdictFacts = { outcome: 'denied', rule: null, reason: refusal.reason, decidedBy: 'proxy' },
 ): void {
   record.status = refusal.status;
   if (res.writable && !res.headersSent) {
     res.writeHead(refusal.status, refusal.headers);
     res.end(refusal.body);
-  }
+  } else if (res.headersSent) res.destroy(); // refused mid-answer (a redaction block): cut it
   record.finish(verdict);
 }

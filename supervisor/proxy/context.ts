@@ -6,6 +6,7 @@ import type { SecureContext } from 'node:tls';
 import type { Identity, WardenEvent } from '../api/index.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
 import type { Policy } from '../policy/index.ts';
+import type { RedactionService } from '../redact/index.ts';
 import type { SpendService } from '../spend/index.ts';
 import type { ProxyCredential } from './credential.ts';
 import type { Resolver } from './resolver.ts';
@@ -123,6 +124,8 @@ export interface ProxyServices {
   log: Logger;
   /** Model spend: meters model API answers and holds the budgets (absent: nothing metered). */
   spend?: SpendService;
+  /** spec.redact: masks or blocks what request bodies to model API hosts carry (absent: nothing redacted). */
+  redaction?: RedactionService;
   /** How long a tunnel may stay silent before its first byte, TLS handshake or request headers (default 30 s). */
   tunnelIdleMs?: number;
 }

@@ -3,13 +3,14 @@
 // answer back, and record the outcome.
 
 import type http from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { RequestFacts } from '../api/index.ts';
 import { mcpServersOf } from '../mcp/index.ts';
+import { RedactionBlocked, redactionRefusal } from '../redact/index.ts';
 import { admit, upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import { type BlockInfo, blockBody, blockHead } from './block.ts';
-import { frameBody, transferCodingProblem } from './body-framing.ts';
+import { declaresBody, frameBody, transferCodingProblem } from './body-framing.ts';
 import { type BodyCheck, openBodyCheck } from './body-inspect.ts';
 import { holdOverBudget, refuseOverBudget } from './budget-hold.ts';
 import type { ProxyServices } from './context.ts';
@@ -17,6 +18,7 @@ import { type Allowed, failedAfter, proxyVerdict, type Refused } from './decide.
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { relayMcp } from './mcp-exchange.ts';
 import { ExchangeRecord } from './record.ts';
+import { openRequestRedaction } from './request-redact.ts';
 import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
@@ -113,6 +115,27 @@ export async function handleExchange(
     meter.narrow(headers);
     record.usage = () => meter.usage();
   }
+  let blocked = false;
+  let started: { destroy(): void } | undefined;
+  // spec.redact: the body is masked as it streams (and goes chunked), or refused in the provider's shape.
+  const redaction = openRequestRedaction(svc, sandbox, facts, req, (error) => {
+    if (blocked) return;
+    blocked = true;
+    started?.destroy();
+    if (error instanceof RedactionBlocked) {
+      const provider = redaction && 'provider' in redaction ? redaction.provider : 'openai';
+      return refuseOverBudget(res, record, redactionRefusal(provider, error.kind));
+    }
+    fail(refusal(400, error));
+  });
+  if (redaction && 'unreadable' in redaction) return fail(refusal(400, redaction.unreadable));
+  if (redaction) {
+    delete headers['content-length'];
+    if (declaresBody(req)) headers['transfer-encoding'] = 'chunked';
+    record.redactions = () => redaction.counts();
+    req.pipe(redaction.input);
+  }
+  const body: Readable = redaction ? redaction.output : req;
   record.decide(decided);
   const named = namedUpstreamTls(svc, sandbox, facts);
   if ('error' in named) return fail(refusal(502, named.error));
@@ -132,14 +155,14 @@ export async function handleExchange(
     // Only a named upstream's client certificate can fail to load here.
     return fail(refusal(502, unloadable(facts, error)));
   }
+  started = upstream;
 
-  let blocked = false;
   const stop = (found: Array<{ secret: string; where: string }>) => {
     blocked = true;
     upstream.destroy();
     fail(exfiltrationVerdict(svc, sandbox, facts, found));
   };
-  req.on('data', (chunk: Buffer) => {
+  body.on('data', (chunk: Buffer) => {
     if (blocked) return;
     if (check) {
       let found: Array<{ secret: string; where: string }>;
@@ -158,10 +181,10 @@ export async function handleExchange(
     record.bytesUp += chunk.length;
     const out = holdLast ? held : chunk;
     if (holdLast) held = chunk;
-    if (out && !upstream.write(out)) req.pause();
+    if (out && !upstream.write(out)) body.pause();
   });
-  upstream.on('drain', () => req.resume());
-  req.on('end', () => {
+  upstream.on('drain', () => body.resume());
+  body.on('end', () => {
     if (blocked) return;
     if (!check) return void upstream.end();
     check.end().then(

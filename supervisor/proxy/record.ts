@@ -30,6 +30,8 @@ export class ExchangeRecord implements OpenExchange {
   status?: number;
   /** A model API request's usage, read when it ends (supervisor/spend). */
   usage?: () => RequestUsage | undefined;
+  /** What spec.redact masked or blocked in the request body, by kind (never the values). */
+  redactions?: () => Record<string, number>;
   #decided = false;
   #done = false;
 
@@ -85,6 +87,8 @@ export class ExchangeRecord implements OpenExchange {
     if (this.status !== undefined) event.status = this.status;
     const usage = this.usage?.();
     if (usage) event.usage = usage;
+    const redactions = this.redactions?.();
+    if (redactions && Object.keys(redactions).length > 0) event.redactions = redactions;
     this.emit(event);
   }
 

@@ -58,6 +58,10 @@ export async function handleConnect(
     // passthrough rule does not leave them unread.
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
+  if (decision.action !== 'deny' && svc.redaction?.covers(policy, host)) {
+    // spec.redact covers this model API host: its request bodies are read, whatever the rule's tls.
+    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
+  }
   if (
     decision.action !== 'deny' &&
     decision.tls !== 'passthrough' &&

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BridgeError, type WardenClient } from '../../renderer/client/client.ts';
-import { ActivityStore } from '../../renderer/stores/activity.ts';
+import { ActivityStore, describeRedactions } from '../../renderer/stores/activity.ts';
 import { ApprovalsStore, type Clock } from '../../renderer/stores/approvals.ts';
 import { SandboxesStore } from '../../renderer/stores/lists.ts';
 import { PolicyStore } from '../../renderer/stores/policy.ts';
@@ -69,6 +69,26 @@ test('activity: bounded ring, batched flush, counters, filters, pause/resume', (
   store.resume();
   assert.equal(store.rows[0]!.path, '/8');
   assert.equal(store.rows.length, 5);
+});
+
+test('activity: a row shows what spec.redact masked, from its request.ended', () => {
+  const flushes: Array<() => void> = [];
+  const store = new ActivityStore({ capacity: 5, schedule: (fn) => flushes.push(fn) });
+  store.ingest(decided(1));
+  flushes.shift()?.();
+  const { bytesUp: _u, bytesDown: _d, durationMs: _m, rule: _r, decidedBy: _b, ...rest } = decided(1);
+  store.ingest({
+    ...rest,
+    type: 'request.ended',
+    bytesUp: 10,
+    bytesDown: 20,
+    durationMs: 3,
+    status: 200,
+    redactions: { email: 2, vault: 1 },
+  });
+  flushes.shift()?.();
+  assert.deepEqual(store.rows[0]?.redactions, { email: 2, vault: 1 });
+  assert.equal(describeRedactions(store.rows[0]?.redactions), 'email 2, vault 1');
 });
 
 const approval = (id: string, expiresInMs: number, now: number): ApprovalView => ({

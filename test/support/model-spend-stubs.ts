@@ -41,6 +41,8 @@ export interface SpendStub {
   mode: 'normal' | 'cut' | 'gzip' | 'bad-gzip';
   /** The accept-encoding of each request, in order. */
   acceptEncodings: Array<string | undefined>;
+  /** Each request body as received (decoded when it had a Content-Encoding), in order. */
+  bodies: Buffer[];
   close(): Promise<void>;
 }
 
@@ -168,7 +170,7 @@ function responses(body: Record<string, unknown>, s: Send, cut: boolean): void {
 }
 
 export function startSpendStub(ca: CertificateAuthority): Promise<SpendStub> {
-  const stub: SpendStub = { port: 0, mode: 'normal', acceptEncodings: [], close: async () => {} };
+  const stub: SpendStub = { port: 0, mode: 'normal', acceptEncodings: [], bodies: [], close: async () => {} };
   const server = https.createServer(
     {
       SNICallback: (name, cb) => {
@@ -183,9 +185,17 @@ export function startSpendStub(ca: CertificateAuthority): Promise<SpendStub> {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         stub.acceptEncodings.push(req.headers['accept-encoding']);
+        let raw = Buffer.concat(chunks);
+        const coding = req.headers['content-encoding'];
+        try {
+          if (coding === 'gzip') raw = zlib.gunzipSync(raw);
+          else if (coding === 'deflate') raw = zlib.inflateSync(raw);
+          else if (coding === 'br') raw = zlib.brotliDecompressSync(raw);
+        } catch {}
+        stub.bodies.push(raw);
         let body: Record<string, unknown> = {};
         try {
-          body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+          body = JSON.parse(raw.toString()) as Record<string, unknown>;
         } catch {}
         if (stub.mode === 'bad-gzip') {
           // Says gzip, is not: the relay passes it on as sent, the meter cannot read it.

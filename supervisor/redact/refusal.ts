@@ -1,0 +1,31 @@
+// A request body refused by a `block` rule, in the provider's own error shape so the agent's
+// SDK raises its invalid-request error and the agent can report it: Anthropic's
+// `{"type":"error","error":{"type":"invalid_request_error",…}}` and OpenAI's
+// `{"error":{"message":…,"type":"invalid_request_error",…}}`, status 400. It names the
+// rule that matched, never what it matched.
+
+import type { ProviderRefusal } from '../spend/index.ts';
+
+export function redactionRefusal(
+  provider: 'anthropic' | 'openai',
+  kind: string,
+): Omit<ProviderRefusal, 'status'> & { status: 400 } {
+  const reason = `the request body carries what the redaction rule "${kind}" blocks (spec.redact); remove it from the prompt, or ask the policy's owner to mask it instead`;
+  const message = `Warden: ${reason}`;
+  const body =
+    provider === 'anthropic'
+      ? { type: 'error', error: { type: 'invalid_request_error', message } }
+      : { error: { message, type: 'invalid_request_error', param: null, code: 'warden_redaction_blocked' } };
+  const text = JSON.stringify(body);
+  return {
+    status: 400,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+      'x-should-retry': 'false',
+      'x-warden-decision': 'redaction',
+    },
+    body: text,
+    reason,
+  };
+}

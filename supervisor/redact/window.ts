@@ -1,0 +1,186 @@
+// The raw bytes of a request body as it streams, held only as far as a match may reach back,
+// with how detectors read them (a JSON body's escapes decoded; see json-text.ts). Both are
+// byte strings (one character per byte). With nothing found, the raw prefix is sent as is;
+// a match is masked on the raw bytes it came from, found through the escapes' spans.
+
+import type { Finder, Match } from './finders.ts';
+import type { Span } from './json-text.ts';
+
+/** A request body that must not go upstream: a `block` rule matched. */
+export class RedactionBlocked extends Error {
+  constructor(readonly kind: string) {
+    super(`the request body carries what the redaction rule ${kind} blocks`);
+    this.name = 'RedactionBlocked';
+  }
+}
+
+export interface WindowRules {
+  finders: readonly Finder[];
+  /** The mask for a match of `kind` whose decoded text is `value`. */
+  mask(kind: string, value: string): string;
+}
+
+/** How raw bytes read (identity for text; JSON escapes decoded for JSON). */
+export interface Reading {
+  decode(raw: string): string;
+  /** The escapes, and the decoded offsets of quotes no match may span (a JSON string's own). */
+  spans(raw: string): { spans: Span[]; quotes: number[] };
+  /** The longest prefix of `raw` no longer than `at` that ends on no escape's middle. */
+  safeCut(raw: string, at: number): number;
+  /** Most raw characters one decoded character may come from (6 for `\u0041`). */
+  expansion: number;
+}
+
+export const TEXT_READING: Reading = {
+  decode: (raw) => raw,
+  spans: () => ({ spans: [], quotes: [] }),
+  safeCut: (_raw, at) => at,
+  expansion: 1,
+};
+
+/** Least raw text scanned at once besides the overlap (fewer passes over the overlap). */
+const BATCH = 64 * 1024;
+
+/** Decoded text kept before the pending text, for `\b` and word checks. */
+const CONTEXT = 64;
+
+export class TextWindow {
+  #ctx = '';
+  #raw = '';
+  readonly #overlap: number;
+  readonly counts: Record<string, number> = {};
+
+  constructor(
+    private readonly rules: WindowRules,
+    private readonly reading: Reading = TEXT_READING,
+  ) {
+    // A short match may be escaped character by character (a key as `\u0041…`); a long one
+    // (a PEM block) is mostly plain text with a newline escape per line.
+    const short = rules.finders
+      .filter((f) => f.maxLength <= 1024)
+      .reduce((m, f) => Math.max(m, f.maxLength), 0);
+    const longest = rules.finders.reduce((m, f) => Math.max(m, f.maxLength), 0);
+    this.#overlap = Math.max(short * reading.expansion, longest * 2) + CONTEXT;
+  }
+
+  append(raw: string): void {
+    this.#raw += raw;
+  }
+
+  get pending(): number {
+    return this.#raw.length;
+  }
+
+  /** The raw bytes that may be sent now (all of them when `final`), masked. */
+  flush(final: boolean): string {
+    const raw = this.#raw;
+    // Scanning again what the window keeps costs: wait for a batch worth it (bounded).
+    if (!final && raw.length <= this.#overlap + Math.max(this.#overlap, BATCH)) return '';
+    const { reading } = this;
+    let rawCut = final ? raw.length : reading.safeCut(raw, raw.length - this.#overlap);
+    const text = reading.decode(raw);
+    let cut = final ? text.length : text.length - reading.decode(raw.slice(rawCut)).length;
+    const matches = this.#find(text);
+    const blocking = matches.find((m) => m.action === 'block');
+    if (blocking) throw new RedactionBlocked(blocking.kind);
+    let out = '';
+    if (matches.length > 0 && (matches[0] as Match).start < cut) {
+      const { spans, quotes } = reading.spans(raw);
+      let rawPos = 0;
+      for (const m of matches) {
+        if (m.start >= cut) break;
+        // A match ends at its string's closing quote.
+        const q = firstAfter(quotes, m.start);
+        if (q !== undefined && q < m.end) m.end = q;
+        if (m.end <= m.start) continue;
+        const rawStart = rawAt(spans, m.start, false);
+        if (rawStart < rawPos) continue;
+        out += raw.slice(rawPos, rawStart) + this.rules.mask(m.kind, text.slice(m.start, m.end));
+        rawPos = rawAt(spans, m.end, true);
+        this.counts[m.kind] = (this.counts[m.kind] ?? 0) + 1;
+        if (m.end > cut) cut = m.end;
+      }
+      cut = roundUp(spans, cut);
+      rawCut = Math.max(rawPos, rawAt(spans, cut, true));
+      out += raw.slice(rawPos, rawCut);
+    } else {
+      out = raw.slice(0, rawCut);
+    }
+    this.#ctx = (this.#ctx + text.slice(Math.max(0, cut - CONTEXT), cut)).slice(-CONTEXT);
+    this.#raw = raw.slice(rawCut);
+    return out;
+  }
+
+  /** The matches in the pending text, ordered, without overlaps (the longest at a start wins). */
+  #find(text: string): Match[] {
+    const ctx = this.#ctx;
+    const full = ctx.length > 0 ? ctx + text : text;
+    const found: Match[] = [];
+    for (const f of this.rules.finders) f.find(full, ctx.length, found);
+    if (found.length === 0) return found;
+    for (const m of found) {
+      m.start -= ctx.length;
+      m.end -= ctx.length;
+      const nul = text.indexOf('\0', m.start);
+      if (nul !== -1 && nul < m.end) m.end = nul;
+    }
+    found.sort((a, b) => a.start - b.start || b.end - a.end);
+    const out: Match[] = [];
+    let end = 0;
+    for (const m of found) {
+      if (m.end <= m.start) continue;
+      if (m.action === 'block') {
+        out.push(m);
+        continue;
+      }
+      if (m.start < end) continue;
+      out.push(m);
+      end = m.end;
+    }
+    return out;
+  }
+}
+
+/** The first of the sorted `xs` above `d`. */
+function firstAfter(xs: readonly number[], d: number): number | undefined {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] as number) <= d) lo = mid + 1;
+    else hi = mid;
+  }
+  return xs[lo];
+}
+
+/** The last span starting at or before `d`, by binary search. */
+function spanAt(spans: readonly Span[], d: number): Span | undefined {
+  let lo = 0;
+  let hi = spans.length - 1;
+  let best: Span | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = spans[mid] as Span;
+    if (s.dec <= d) {
+      best = s;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/** The raw offset of decoded offset `d`; inside an escape, its start (or its end when `up`). */
+function rawAt(spans: readonly Span[], d: number, up: boolean): number {
+  const s = spanAt(spans, d);
+  if (!s) return d;
+  if (d === s.dec) return s.raw;
+  if (d < s.dec + s.dlen) return up ? s.raw + s.rlen : s.raw;
+  return s.raw + s.rlen + (d - s.dec - s.dlen);
+}
+
+/** `d`, moved to the end of the escape it falls inside. */
+function roundUp(spans: readonly Span[], d: number): number {
+  const s = spanAt(spans, d);
+  if (s && d > s.dec && d < s.dec + s.dlen) return s.dec + s.dlen;
+  return d;
+}

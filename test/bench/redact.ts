@@ -1,0 +1,157 @@
+// What spec.redact adds to a model API request: a 100 KB prompt (JSON with escapes, no
+// secret in it, and one with a few) through a listener whose policy masks with every built-in
+// detector, beside the same through a listener without redaction rules, interleaved in the
+// same run. Both intercept TLS to the loopback stand-in of the Anthropic API
+// (test/support/model-spend-stubs.ts). The daemon runs in this process (test/support/daemon.ts).
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ProxyAgent, fetch as undiciFetch } from 'undici';
+import { CertificateAuthority } from '../../supervisor/ca/index.ts';
+import { BodyScanner, builtinFinders } from '../../supervisor/redact/index.ts';
+import { startTestDaemon } from '../support/daemon.ts';
+import { startSpendStub } from '../support/model-spend-stubs.ts';
+import { type Figure, round } from './figures.ts';
+
+const ROUNDS = Number(process.env.REDACT_BENCH_ROUNDS ?? 300);
+
+const policy = (redact: boolean) =>
+  [
+    'apiVersion: warden.dev/v1',
+    'kind: Policy',
+    'metadata: { name: bench-redact }',
+    'spec:',
+    '  network:',
+    '    default: deny',
+    '    rules:',
+    '      - { match: models.test, action: allow, tls: inspect }',
+    '      - { match: 127.0.0.1/32, action: allow }',
+    '  budgets: { hosts: [models.test] }',
+    ...(redact
+      ? [
+          '  redact:',
+          '    rules:',
+          ...['vault', 'cloud-keys', 'tokens', 'private-keys', 'email'].map(
+            (d) => `      - { detector: ${d}, action: mask }`,
+          ),
+        ]
+      : []),
+    '',
+  ].join('\n');
+
+/** A 100 KB prompt of prose and code (quotes and newlines to escape); `secrets` plants a few. */
+function prompt(secrets: boolean): string {
+  const para =
+    'The build failed in "src/index.ts" at line 42:\n  const x = await fetch(url, { method: "POST" });\n' +
+    'We should retry with backoff and log the status; see the notes below for details.\n';
+  let text = '';
+  while (text.length < 100_000) text += para;
+  if (secrets) text += ' key AKIAZ7QWERTYUIOPLKJH mail ada@example.org ';
+  return JSON.stringify({
+    model: 'stub-claude-1',
+    max_tokens: 5,
+    messages: [{ role: 'user', content: text }],
+  });
+}
+
+function p50(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * The scanner alone, in this process: the CPU it spends on one 100 KB prompt with every
+ * detector, fed in 16 KiB chunks (TLS records). Less moved by other load on the machine.
+ */
+function scannerFigure(body: string): Figure {
+  const finders = (['vault', 'cloud-keys', 'tokens', 'private-keys', 'email'] as const).flatMap((d) =>
+    builtinFinders(d, 'mask', { values: [] }),
+  );
+  const bytes = Buffer.from(body);
+  const times: number[] = [];
+  for (let i = 0; i < 50 + ROUNDS; i++) {
+    const started = performance.now();
+    const s = new BodyScanner({ finders, mask: (k) => `[REDACTED:${k}:000000]` }, true);
+    for (let o = 0; o < bytes.length; o += 16384) s.push(bytes.subarray(o, o + 16384));
+    s.end();
+    if (i >= 50) times.push(performance.now() - started);
+  }
+  return {
+    section: 'redact',
+    name: 'body scanner CPU, 100 KB prompt, every detector (p50)',
+    value: round(p50(times), 3),
+    unit: 'ms',
+    goal: { op: '<=', target: 1, on: 'value' },
+    note: `in-process, 16 KiB chunks; load ${os.loadavg()[0]?.toFixed(2)}`,
+  };
+}
+
+export async function benchRedact(): Promise<Figure[]> {
+  const caDir = await mkdtemp(path.join(os.tmpdir(), 'warden-bench-redact-'));
+  const ca = await CertificateAuthority.loadOrCreate(caDir);
+  const stub = await startSpendStub(ca);
+  const d = await startTestDaemon({ upstreamCa: [ca.certPem], resolve: { 'models.test': '127.0.0.1' } });
+  try {
+    const send = async (redact: boolean) => {
+      const { env } = await d.listener(policy(redact), { label: redact ? 'redact' : 'plain' });
+      const dispatcher = new ProxyAgent({
+        uri: env.HTTPS_PROXY as string,
+        requestTls: { ca: d.daemon.ca.certPem },
+      });
+      return async (body: string) => {
+        const t = performance.now();
+        const res = await undiciFetch(`https://models.test:${stub.port}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          dispatcher,
+        });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`status ${res.status}`);
+        return performance.now() - t;
+      };
+    };
+    const plain = await send(false);
+    const redacted = await send(true);
+    const clean = prompt(false);
+    const planted = prompt(true);
+    for (let i = 0; i < 30; i++) {
+      await plain(clean);
+      await redacted(clean);
+      await redacted(planted);
+    }
+    const t = { plain: [] as number[], clean: [] as number[], planted: [] as number[] };
+    // The order rotates each round, so neither listener always goes first.
+    const runs: Array<() => Promise<void>> = [
+      async () => void t.plain.push(await plain(clean)),
+      async () => void t.clean.push(await redacted(clean)),
+      async () => void t.planted.push(await redacted(planted)),
+    ];
+    for (let i = 0; i < ROUNDS; i++)
+      for (let k = 0; k < 3; k++) await (runs[(i + k) % 3] as () => Promise<void>)();
+    const base = p50(t.plain);
+    const load = os.loadavg()[0]?.toFixed(2);
+    const figure = (name: string, xs: number[]): Figure => ({
+      section: 'redact',
+      name,
+      value: round(p50(xs) - base, 3),
+      unit: 'ms',
+      goal: { op: '<=', target: 1, on: 'value' },
+      direct: round(base, 3),
+      directUnit: 'ms',
+      ratio: round(p50(xs) / base, 3),
+      versus: 'the same listener without redaction rules',
+      note: `p50 added to a ${Math.round(clean.length / 1000)} KB prompt, ${ROUNDS} rounds interleaved; load ${load}`,
+    });
+    return [
+      figure('redaction added, 100 KB prompt, nothing found (p50)', t.clean),
+      figure('redaction added, 100 KB prompt, 2 masked (p50)', t.planted),
+      scannerFigure(clean),
+    ];
+  } finally {
+    await d.stop();
+    await stub.close();
+    await rm(caDir, { recursive: true, force: true });
+  }
+}
