@@ -60,6 +60,8 @@ export function checkSecrets(
   if (result.violations.length > 0) {
     return { headers, url, verdict: exfiltrationVerdict(svc, sandbox, facts, result.violations) };
   }
+  if (result.injected.length === 0)
+    return { headers: result.headers as http.IncomingHttpHeaders, url: result.url };
   const time = new Date().toISOString();
   for (const secret of result.injected) {
     svc.emit({ type: 'secret.injected', time, sandboxId, user, secret, host: facts.host });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createDeepScanner, findPlaceholdersDeep } from './encoded-scan.ts';
+import { createDeepScanner, findPlaceholdersDeep, mayHoldPlaceholder } from './encoded-scan.ts';
 
 const PH = `wdn_ph_${'0123456789abcdef0123456789abcdef01234567'}`;
 const pct = (s: string) => [...Buffer.from(s)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
@@ -32,6 +32,28 @@ test('a placeholder is found in any case, percent-encoded and in base64 at every
     assert.deepEqual(findPlaceholdersDeep(`x=${text}&y=1`), [PH], name);
   }
   assert.deepEqual(findPlaceholdersDeep('nothing wdn_ph_short here, aGVsbG8gd29ybGQ='), []);
+});
+
+test('the quick prefilter lets every spelling through, and the same tokens are found from a string or its bytes', () => {
+  for (const [name, text] of Object.entries(spellings())) {
+    assert.equal(mayHoldPlaceholder(`x=${text}&y=1`), true, name);
+  }
+  // U+0168 is 0x68 ("h") as a latin1 byte: the prefilter must not skip what the byte scan finds.
+  const folded = `wdn_p\u0168_${PH.slice(7)}`;
+  assert.equal(mayHoldPlaceholder(folded), true);
+  assert.deepEqual(findPlaceholdersDeep(folded), findPlaceholdersDeep(Buffer.from(folded, 'latin1')));
+  assert.deepEqual(findPlaceholdersDeep(folded), [PH]);
+  for (const clean of [
+    '',
+    'application/json',
+    'curl/8.5.0',
+    '127.0.0.1:8080',
+    'keep-alive',
+    '/v1/items?page=2',
+  ]) {
+    assert.equal(mayHoldPlaceholder(clean), false, clean);
+    assert.deepEqual(findPlaceholdersDeep(clean), []);
+  }
 });
 
 test('a streamed body is searched across chunk boundaries, after percent-decoding', () => {

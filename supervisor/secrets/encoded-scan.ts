@@ -166,8 +166,29 @@ export function createDeepScanner(): DeepScanner {
   };
 }
 
+/**
+ * What `scanWindow` or the percent rounds start from, as text: a string holding none of
+ * these (and no character above U+00FF, which latin1 bytes would fold onto ASCII) holds no
+ * token in any encoding. Most headers hold none, so they skip the Buffer and native scans.
+ */
+const QUICK_NEEDLES = [
+  '%',
+  ...CASE_ANCHORS.map((b) => b.toString('latin1')),
+  ...BASE64_NEEDLES.map((n) => n.bytes.toString('latin1')),
+];
+/** One pass for all of them (a literal alternation runs ~4x faster than an `includes` each). */
+const MAY_HOLD = new RegExp(
+  `${QUICK_NEEDLES.map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')}|[^\\x00-\\xff]`,
+);
+
+/** Could `text` hold a token, raw or encoded? False only when `scanWindow` would find none. */
+export function mayHoldPlaceholder(text: string): boolean {
+  return MAY_HOLD.test(text);
+}
+
 /** Every token in a header value or URL, raw or encoded (percent-encoding undone twice). */
 export function findPlaceholdersDeep(text: string | Buffer): string[] {
+  if (typeof text === 'string' && !mayHoldPlaceholder(text)) return [];
   const found = new Set<string>();
   let buf = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
   for (let round = 0; round < 3; round++) {

@@ -83,6 +83,14 @@ interface Found {
 
 export function applySecrets(input: SecretRequest, ctx: InjectionContext): InjectionResult {
   const found = collect(input);
+  if (found.length === 0) {
+    // Nothing to check or replace (most requests): the same copy the full path would make.
+    const headers: HeaderMap = {};
+    for (const [name, value] of Object.entries(input.headers)) {
+      headers[name] = Array.isArray(value) ? [...value] : value;
+    }
+    return { headers, url: input.url, injected: [], violations: [] };
+  }
   const violations: SecretViolation[] = [];
   /** placeholder → secret name, for the ones that may be replaced. */
   const replaceable = new Map<string, string>();
