@@ -3,6 +3,7 @@
 
 import { type Static, Type } from '@sinclair/typebox';
 import { McpSpecSchema } from './mcp-schema.ts';
+import { PackagesSpecSchema } from './packages-schema.ts';
 
 export const POLICY_API_VERSION = 'warden.dev/v1';
 export const POLICY_SCHEMA_ID = 'https://warden.dev/schemas/policy-v1.json';
@@ -167,6 +168,7 @@ export const PolicyDocumentSchema = Type.Object(
           ),
         ),
         mcp: Type.Optional(McpSpecSchema),
+        packages: Type.Optional(PackagesSpecSchema),
         approvals: Type.Optional(
           Type.Object(
             {

@@ -8,6 +8,7 @@ import type {
   ApprovalView,
   Identity,
   McpCallView,
+  PackageHoldView,
   RequestFacts,
   RuleRef,
   WardenEvent,
@@ -38,6 +39,8 @@ export interface ApprovalAsk {
   signal?: AbortSignal;
   /** An MCP call held by spec.mcp: its card shows the call; it is answered once only. */
   mcp?: McpCallView;
+  /** A package version held by spec.packages: its card shows it; it is answered once only. */
+  package?: PackageHoldView;
 }
 
 export interface ApprovalQueueDeps {

@@ -4,7 +4,7 @@
 // record (HTTP Activity) with the same request id.
 
 import type { RequestEndedEvent } from '../api/events.ts';
-import { base, type MappedEvent, type OcsfContext, shape } from './ocsf-shared.ts';
+import { base, type MappedEvent, type OcsfContext, packageOf, shape } from './ocsf-shared.ts';
 
 const ACTIVITY: Record<RequestEndedEvent['outcome'], { id: number; name: string }> = {
   allowed: { id: 2, name: 'Close' },
@@ -48,6 +48,7 @@ export function mapRequestEnded(e: RequestEndedEvent, time: number, ctx: OcsfCon
         outcome: e.outcome,
         reason: e.reason,
         ...(e.usage ? { usage: usageOf(e.usage) } : {}),
+        ...(e.package ? { package: packageOf(e.package) } : {}),
       },
     },
   };

@@ -2,6 +2,7 @@
 // mapped event starts from. The per-family mappings are in ocsf-web.ts and ocsf-ops.ts.
 
 import type { AuditKind, AuditOutcome, OcsfEvent } from '../api/audit-types.ts';
+import type { PackageRef } from '../api/events.ts';
 import { isoMillis } from './time.ts';
 
 export const OCSF_VERSION = '1.3.0';
@@ -127,4 +128,15 @@ export function base(s: ClassShape, time: number, user: string, sandboxId: strin
 
 export function srcEndpoint(sandboxId: string | null) {
   return sandboxId === null ? undefined : { name: sandboxId, type: 'Virtual', type_id: 6, uid: sandboxId };
+}
+
+/** A package version as the OCSF record's `unmapped.package` (snake case, like the rest). */
+export function packageOf(p: PackageRef): Record<string, unknown> {
+  return {
+    ecosystem: p.ecosystem,
+    name: p.name,
+    version: p.version,
+    ...(p.integrity ? { integrity: p.integrity } : {}),
+    ...(p.publishedAt ? { published_at: p.publishedAt } : {}),
+  };
 }

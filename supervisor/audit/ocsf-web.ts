@@ -18,6 +18,7 @@ import {
   type MappedEvent,
   metadataOf,
   type OcsfContext,
+  packageOf,
   SEVERITY,
   STATUS,
   shape,
@@ -141,6 +142,7 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
         decided_by: e.decidedBy,
         intercepted: e.intercepted,
         outcome: e.outcome,
+        ...(e.package ? { package: packageOf(e.package) } : {}),
         reason: e.reason,
         request_id: e.id,
         rule: e.rule,
@@ -192,6 +194,7 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
         suggested_rule: a.suggestedRule,
         waiting: a.waiting,
         mcp: a.mcp,
+        ...(a.package ? { package: a.package } : {}),
       },
     },
   };

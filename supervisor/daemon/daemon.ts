@@ -16,6 +16,7 @@ import type { DeviceOtlpExporter } from '../audit/otlp/device-exporter.ts';
 import { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
+import { PackageService } from '../packages/index.ts';
 import { formatPolicyError, loadPolicyFile, type PolicyLayer } from '../policy/index.ts';
 import {
   type LoadedTrust,
@@ -169,6 +170,7 @@ export class Daemon {
       gate: () => this.fault,
       log: this.log,
       spend: this.spend,
+      packages: new PackageService({ seenFile: path.join(paths.home, 'packages-seen.json') }),
       tunnelIdleMs: opts.tunnelIdleMs,
     };
     const replayed = replaySpend(audit, this.spend.ledger, new Date());

@@ -20,6 +20,7 @@ import { type PolicyDocument, PolicyDocumentSchema, UPGRADE_PROTOCOL_PATTERN } f
 import type { PolicyErrorView } from '../api/policy-types.ts';
 import { parseMatch } from './match-spec.ts';
 import { mcpSemanticErrors } from './mcp-checks.ts';
+import { packagesSemanticErrors } from './packages-checks.ts';
 import { checkPathGlob } from './path.ts';
 import { upstreamProblems } from './upstreams.ts';
 
@@ -314,7 +315,11 @@ export function parsePolicy(text: string, source: string): ParseResult {
         at(blamed?.range?.[0], explained.segments, explained.message);
       }
     }
-    for (const problem of [...semanticErrors(value), ...mcpSemanticErrors(value)]) {
+    for (const problem of [
+      ...semanticErrors(value),
+      ...mcpSemanticErrors(value),
+      ...packagesSemanticErrors(value),
+    ]) {
       const { node } = nodeAt(doc, problem.segments);
       at(node?.range?.[0], problem.segments, problem.message);
     }

@@ -5,6 +5,7 @@
 import type { SecureContext } from 'node:tls';
 import type { Identity, WardenEvent } from '../api/index.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
+import type { PackageService } from '../packages/index.ts';
 import type { Policy } from '../policy/index.ts';
 import type { SpendService } from '../spend/index.ts';
 import type { ProxyCredential } from './credential.ts';
@@ -118,6 +119,8 @@ export interface ProxyServices {
   log: Logger;
   /** Model spend: meters model API answers and holds the budgets (absent: nothing metered). */
   spend?: SpendService;
+  /** Package rules (spec.packages): npm registry requests decoded and judged (absent: none). */
+  packages?: PackageService;
   /** How long a tunnel may stay silent before its first byte, TLS handshake or request headers (default 30 s). */
   tunnelIdleMs?: number;
 }

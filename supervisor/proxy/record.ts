@@ -6,6 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type {
+  PackageRef,
   RequestDecidedEvent,
   RequestEndedEvent,
   RequestFacts,
@@ -30,6 +31,8 @@ export class ExchangeRecord implements OpenExchange {
   status?: number;
   /** A model API request's usage, read when it ends (supervisor/spend). */
   usage?: () => RequestUsage | undefined;
+  /** The package version an npm tarball request is for (supervisor/packages). */
+  package?: PackageRef;
   #decided = false;
   #done = false;
 
@@ -69,6 +72,7 @@ export class ExchangeRecord implements OpenExchange {
       this.#decided = true;
       const event = this.#decidedEvent(verdict);
       if (this.status !== undefined) event.status = this.status;
+      if (this.package) event.package = this.package;
       this.emit(event);
       return;
     }
@@ -85,6 +89,7 @@ export class ExchangeRecord implements OpenExchange {
     if (this.status !== undefined) event.status = this.status;
     const usage = this.usage?.();
     if (usage) event.usage = usage;
+    if (this.package) event.package = this.package;
     this.emit(event);
   }
 

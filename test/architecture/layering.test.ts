@@ -32,6 +32,7 @@ const LAYER: Record<string, number> = {
   'supervisor/hub': 3,
   'supervisor/sync': 3,
   'supervisor/mcp': 3,
+  'supervisor/packages': 3,
   'supervisor/proxy': 4,
   'supervisor/sandboxes': 5,
   'supervisor/agents': 6,
