@@ -75,10 +75,31 @@ export function factsOf(name: string, version: string, info: VersionInfo): Versi
   };
 }
 
-/** The newest version of `kept`, a release when there is one. */
+// semver's own strict form (what semver.valid accepts without `loose`), as one regex: a
+// version key is checked without building a SemVer object for each of thousands.
+const NUM = '(0|[1-9]\\d*)';
+const PRE = '(?:0|[1-9]\\d*|\\d*[a-zA-Z-][a-zA-Z0-9-]*)';
+const STRICT_SEMVER = new RegExp(
+  `^${NUM}\\.${NUM}\\.${NUM}(?:-${PRE}(?:\\.${PRE})*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$`,
+);
+
+/** Is `v` a version exactly as semver.valid would give it back? */
+export function isStrictVersion(v: string): boolean {
+  if (v.length > 256 || !STRICT_SEMVER.test(v)) return false;
+  return semver.valid(v) === v || false;
+}
+
+/** The newest version of `kept`, a release when there is one (each parsed once). */
 function newest(kept: string[]): string | undefined {
-  const sorted = [...kept].sort(semver.rcompare);
-  return sorted.find((v) => semver.prerelease(v) === null) ?? sorted[0];
+  let best: semver.SemVer | undefined;
+  let bestPre: semver.SemVer | undefined;
+  for (const v of kept) {
+    const parsed = new semver.SemVer(v);
+    if (parsed.prerelease.length === 0) {
+      if (!best || parsed.compare(best) > 0) best = parsed;
+    } else if (!bestPre || parsed.compare(bestPre) > 0) bestPre = parsed;
+  }
+  return (best ?? bestPre)?.version;
 }
 
 /**
@@ -105,13 +126,13 @@ export function rewritePackument(doc: unknown, name: string, rules: NpmRules, no
   const removed: Removed[] = [];
   const keptNames: string[] = [];
   const infos = new Map<string, VersionInfo>();
-  const out: Json = {};
   for (const version of keys) {
     const entry = versions[version];
     const info = versionInfo(entry, time[version]);
     const valid =
       info !== null &&
-      semver.valid(version) === version &&
+      version.length <= 256 &&
+      STRICT_SEMVER.test(version) &&
       (entry as Json).version === version &&
       ((entry as Json).name === undefined || (entry as Json).name === name);
     if (!valid || !info) {
@@ -120,6 +141,8 @@ export function rewritePackument(doc: unknown, name: string, rules: NpmRules, no
         why: 'its entry is not a valid version of this package',
         rule: 'the proxy',
       });
+      delete versions[version];
+      delete time[version];
       continue;
     }
     const verdict = rules.judge(factsOf(name, version, info), now);
@@ -130,21 +153,14 @@ export function rewritePackument(doc: unknown, name: string, rules: NpmRules, no
         rule: verdict.rule,
         ...(info.publishedAt ? { publishedAt: info.publishedAt } : {}),
       });
+      delete versions[version];
+      delete time[version];
       continue;
     }
-    out[version] = entry;
     keptNames.push(version);
     infos.set(version, info);
   }
   if (removed.length > 0) {
-    doc.versions = out;
-    if (isObject(doc.time)) {
-      const t: Json = {};
-      for (const [k, v] of Object.entries(doc.time)) {
-        if (!semver.valid(k) || infos.has(k)) t[k] = v;
-      }
-      doc.time = t;
-    }
     const tags = isObject(doc['dist-tags']) ? doc['dist-tags'] : {};
     const fixed: Json = {};
     for (const [tag, v] of Object.entries(tags)) {

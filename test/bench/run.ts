@@ -1,7 +1,7 @@
 // `npm run bench`: the proxy benchmarks (test/bench/proxy.ts), then the audit store and VM
 // benchmarks when their files exist, printed as one table: each figure, its goal, the
 // direct baseline measured in the same run, the ratio, and PASS/MISS.
-// Flags: --only=proxy,peers,curves,audit,vm,hub,hub-export,ui   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
+// Flags: --only=proxy,peers,curves,audit,vm,hub,hub-export,packages,ui   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
 // (`peers`: Warden beside squid and mitmproxy in one run, graded, test/bench/peers-graded.ts.)
 // Figures are also written to test-artifacts/bench.json.
 
@@ -246,6 +246,9 @@ if (wants('hub') || wants('hub-export')) {
   figures.push(
     ...(await optionalBench('hub-export', 'hub-export.ts', benchFunction('benchHubExport'), notes)),
   );
+}
+if (wants('packages')) {
+  figures.push(...(await optionalBench('packages', 'packages.ts', benchFunction('benchPackages'), notes)));
 }
 if (wants('ui')) {
   figures.push(...(await optionalBench('ui', 'ui.ts', benchFunction('benchUi'), notes)));
