@@ -11,6 +11,7 @@ import type { ApprovalsStore } from '../stores/approvals.ts';
 import { ApprovalHistoryView, PromptRate } from './ApprovalHistory.tsx';
 import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
 import { McpCallFacts } from './McpCall.tsx';
+import { PackageHoldFacts } from './PackageHold.tsx';
 
 interface Confirming {
   approval: ApprovalView;
@@ -116,12 +117,14 @@ const ApprovalCard = observer(function ApprovalCard({
     ref.current?.focus();
     store.focusDone();
   }, [asked, store]);
+  // An MCP call or a package version is answered once: "always" belongs in the policy.
+  const once = a.mcp !== undefined || a.package !== undefined;
   const onKey = (e: React.KeyboardEvent) => {
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
-    else if (e.key === 'A' && !a.mcp) onAlways('allow');
-    else if (e.key === 'D' && !a.mcp) onAlways('deny');
+    else if (e.key === 'A' && !once) onAlways('allow');
+    else if (e.key === 'D' && !once) onAlways('deny');
     else return;
     e.preventDefault();
   };
@@ -136,7 +139,9 @@ const ApprovalCard = observer(function ApprovalCard({
       data-approval={a.id}
     >
       <div className="card-head">
-        <span className="method">{a.mcp ? `MCP ${a.mcp.method}` : a.method}</span>{' '}
+        <span className="method">
+          {a.mcp ? `MCP ${a.mcp.method}` : a.package ? `${a.package.ecosystem} package` : a.method}
+        </span>{' '}
         <span className="target">
           {a.scheme}://{a.host}
           {a.port !== 443 && a.port !== 80 ? `:${a.port}` : ''}
@@ -157,6 +162,7 @@ const ApprovalCard = observer(function ApprovalCard({
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
         {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
+        {a.package ? <PackageHoldFacts hold={a.package} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>
@@ -174,7 +180,7 @@ const ApprovalCard = observer(function ApprovalCard({
         >
           Allow once <kbd>a</kbd>
         </button>
-        {a.mcp ? null : (
+        {once ? null : (
           <button type="button" className="allow secondary" disabled={busy} onClick={() => onAlways('allow')}>
             Always allow… <kbd>A</kbd>
           </button>
@@ -187,7 +193,7 @@ const ApprovalCard = observer(function ApprovalCard({
         >
           Deny once <kbd>d</kbd>
         </button>
-        {a.mcp ? null : (
+        {once ? null : (
           <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
             Always deny… <kbd>D</kbd>
           </button>

@@ -22,7 +22,7 @@ export function mapRequestEnded(e: RequestEndedEvent, time: number, ctx: OcsfCon
     activityName: activity.name,
     severityId: ok ? 1 : 2,
     statusId: ok ? 1 : 2,
-    message: `${e.method.toUpperCase()} ${e.scheme}://${e.host}${e.path} ended (${e.outcome.replace('_', ' ')}, ${bytes} bytes${tokens(e)}): ${e.reason}`,
+    message: `${e.method.toUpperCase()} ${e.scheme}://${e.host}${e.path} ended (${e.outcome.replace('_', ' ')}, ${bytes} bytes${tokens(e)}${pkg(e)}): ${e.reason}`,
   });
   return {
     kind: e.type,
@@ -52,6 +52,10 @@ export function mapRequestEnded(e: RequestEndedEvent, time: number, ctx: OcsfCon
       },
     },
   };
+}
+
+function pkg(e: RequestEndedEvent): string {
+  return e.package ? `, ${e.package.ecosystem} ${e.package.name}@${e.package.version}` : '';
 }
 
 function tokens(e: RequestEndedEvent): string {

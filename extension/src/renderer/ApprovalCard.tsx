@@ -7,6 +7,7 @@ import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/eve
 import { clusterSentence } from '../common/kube-request.ts';
 import { ErrorLine } from './ErrorLine.tsx';
 import { McpCallFacts } from './McpCall.tsx';
+import { PackageHoldFacts } from './PackageHold.tsx';
 import { PolicyDiffView } from './PolicyDiff.tsx';
 import type { WardenStore } from './store.ts';
 
@@ -41,12 +42,14 @@ export const ApprovalCard = observer(function ApprovalCard({
     } else if (first && document.activeElement === document.body) el.focus();
   }, [focused, first, store]);
   const always = (d: ApprovalDecision) => void store.askAlways(a, d);
+  // An MCP call or a package version is answered once: "always" belongs in the policy.
+  const once = a.mcp !== undefined || a.package !== undefined;
   const onKey = (e: React.KeyboardEvent) => {
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
-    else if (e.key === 'A' && !a.mcp) always('allow');
-    else if (e.key === 'D' && !a.mcp) always('deny');
+    else if (e.key === 'A' && !once) always('allow');
+    else if (e.key === 'D' && !once) always('deny');
     else return;
     e.preventDefault();
   };
@@ -61,7 +64,9 @@ export const ApprovalCard = observer(function ApprovalCard({
       data-approval={a.id}
     >
       <div className="warden-card-head">
-        <strong className="warden-method">{a.mcp ? `MCP ${a.mcp.method}` : a.method}</strong>{' '}
+        <strong className="warden-method">
+          {a.mcp ? `MCP ${a.mcp.method}` : a.package ? `${a.package.ecosystem} package` : a.method}
+        </strong>{' '}
         <span className="warden-target">{target(a)}</span>
         <span className={`warden-countdown${left <= 10 ? ' urgent' : ''}`} title="Denied when this reaches 0">
           {left} s
@@ -87,6 +92,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
         {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
+        {a.package ? <PackageHoldFacts hold={a.package} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>
@@ -104,7 +110,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         >
           Allow once <kbd>a</kbd>
         </button>
-        {a.mcp ? null : (
+        {once ? null : (
           <button type="button" className="allow secondary" disabled={busy} onClick={() => always('allow')}>
             Always allow… <kbd>A</kbd>
           </button>
@@ -117,7 +123,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         >
           Deny once <kbd>d</kbd>
         </button>
-        {a.mcp ? null : (
+        {once ? null : (
           <button type="button" className="deny secondary" disabled={busy} onClick={() => always('deny')}>
             Always deny… <kbd>D</kbd>
           </button>
