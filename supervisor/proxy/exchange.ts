@@ -102,14 +102,13 @@ export async function handleExchange(
   // An npm registry request spec.packages governs: packuments rewritten, tarballs judged.
   const npm = svc.packages?.open(sandbox.policy(), facts);
   if (npm && svc.packages && takesPackagePath(npm)) {
-    if (req.headers['content-length'] && req.headers['content-length'] !== '0') {
-      return fail(refusal(400, 'a GET to an npm registry carries no body; it is not relayed'));
-    }
-    if (req.headers['transfer-encoding']) {
-      return fail(refusal(400, 'a GET to an npm registry carries no body; it is not relayed'));
-    }
+    const body = req.headers['transfer-encoding'] || (req.headers['content-length'] ?? '0') !== '0';
+    if (body) return fail(refusal(400, 'a GET to an npm registry carries no body; it is not relayed'));
+    const named = namedUpstreamTls(svc, sandbox, facts);
+    if ('error' in named) return fail(refusal(502, named.error));
     req.resume();
     const p = {
+      ...(named.tls ? { tls: named.tls } : {}),
       svc: { ...svc, packages: svc.packages },
       arrival,
       res,

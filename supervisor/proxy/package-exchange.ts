@@ -26,6 +26,7 @@ import { endToEndRawHeaders } from './hop-headers.ts';
 import { fetchPackumentEntry } from './package-fetch.ts';
 import type { ExchangeRecord } from './record.ts';
 import type { ResolvedAddress } from './resolver.ts';
+import type { UpstreamTlsOptions } from './upstream.ts';
 
 export interface PackageExchange {
   svc: ProxyServices & { packages: NonNullable<ProxyServices['packages']> };
@@ -38,6 +39,8 @@ export interface PackageExchange {
   headers: Record<string, string | string[]>;
   url: string;
   npm: NpmOpening;
+  /** The policy's TLS for this upstream (spec.network.upstreams), when it names one. */
+  tls?: UpstreamTlsOptions;
   redactor?: ResponseRedactor;
   signal: AbortSignal;
   fail(verdict: Refused): void;
@@ -90,6 +93,7 @@ function upstreamRequest(x: PackageExchange): http.ClientRequest {
     method: 'GET',
     path: x.url,
     headers,
+    ...(x.tls ? { tls: x.tls } : {}),
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     const reason = `upstream ${x.facts.host}:${x.facts.port} failed: ${error.code ?? error.message}`;

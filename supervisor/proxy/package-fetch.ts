@@ -5,6 +5,7 @@ import { packumentPath, readAnswer, type VersionInfo, versionInfo } from '../pac
 import { upstreamScheme } from './admit.ts';
 import type { Arrival } from './arrival.ts';
 import type { ResolvedAddress } from './resolver.ts';
+import type { UpstreamTlsOptions } from './upstream.ts';
 
 /** What reading a packument needs of the tarball's exchange. */
 export interface PackumentSource {
@@ -12,6 +13,8 @@ export interface PackumentSource {
   address: ResolvedAddress;
   headers: Record<string, string | string[]>;
   signal: AbortSignal;
+  /** The policy's TLS for this upstream (spec.network.upstreams), when it names one. */
+  tls?: UpstreamTlsOptions;
 }
 
 /** How long reading a packument for a tarball may take. */
@@ -52,6 +55,7 @@ export function fetchPackumentEntry(
       method: 'GET',
       path: packumentPath(name),
       headers,
+      ...(x.tls ? { tls: x.tls } : {}),
     });
     const timer = setTimeout(() => {
       upstream.destroy();
