@@ -92,8 +92,11 @@ export class NpmRules {
   readonly scripts: Setting<Scripts> | null;
   readonly provenance: Setting<'prefer' | 'require'> | null;
   readonly firstSeen: Setting<'allow' | 'ask'> | null;
+  /** Some layer has spec.packages.npm (even empty): registry tunnels are read, tarballs recorded. */
+  readonly present: boolean;
 
   constructor(layers: ReadonlyArray<{ layer: LayerName; source: string; spec: NpmPackagesSpec }>) {
+    this.present = layers.length > 0;
     const registries = new Set<string>([PUBLIC_NPM_REGISTRY]);
     const deny: CompiledEntry[] = [];
     let allow: CompiledEntry[] | null = null;

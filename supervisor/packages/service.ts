@@ -37,7 +37,7 @@ export class PackageService {
   open(policy: Policy, facts: RequestFacts): NpmOpening | undefined {
     if (facts.method.toUpperCase() !== 'GET') return undefined;
     const rules = npmRulesOf(policy);
-    if (!rules.isRegistry(facts.host, facts.port)) return undefined;
+    if (!rules.present || !rules.isRegistry(facts.host, facts.port)) return undefined;
     const request = readNpmPath(facts.path);
     if (!request) return undefined;
     const defaultPort = facts.scheme === 'https' ? 443 : 80;

@@ -6,6 +6,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import type { RequestFacts } from '../api/index.ts';
 import { mcpServersOf } from '../mcp/index.ts';
+import { npmRulesOf } from '../packages/index.ts';
 import type { ConnectionOwner, ProxyServices } from './context.ts';
 import { type Refused, settle, unavailable, vetAddress } from './decide.ts';
 import type { Interceptor } from './intercept.ts';
@@ -56,6 +57,11 @@ export async function handleConnect(
   if (decision.action !== 'deny' && mcpServersOf(policy).namesHost(host, port)) {
     // spec.mcp names this host: its calls are governed only when the tunnel is read, so a
     // passthrough rule does not leave them unread.
+    return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
+  }
+  const npm = npmRulesOf(policy);
+  if (decision.action !== 'deny' && npm.present && npm.isRegistry(host, port)) {
+    // spec.packages.npm names this registry: its packuments and tarballs are read.
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
   if (

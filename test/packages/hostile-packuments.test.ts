@@ -12,6 +12,7 @@ import { type HostileRegistry, startHostileRegistry } from '../support/hostile-r
 
 const OLD = new Date(Date.now() - 30 * 86_400_000).toISOString();
 let reg: HostileRegistry;
+let secure: HostileRegistry;
 let d: TestDaemon;
 let env: Record<string, string>;
 
@@ -32,7 +33,8 @@ function packument(name: string, versions: Record<string, unknown>, time: Record
 
 before(async () => {
   reg = await startHostileRegistry();
-  d = await startTestDaemon();
+  secure = await startHostileRegistry({ tls: true });
+  d = await startTestDaemon({ upstreamCa: [secure.caPem as string], resolve: { 'npm.test': '127.0.0.1' } });
   ({ env } = await d.listener(
     [
       'apiVersion: warden.dev/v1',
@@ -41,10 +43,10 @@ before(async () => {
       'spec:',
       '  network:',
       '    default: deny',
-      `    rules: [{ match: "127.0.0.1:${reg.port}", action: allow }]`,
+      `    rules: [{ match: "127.0.0.1:${reg.port}", action: allow }, { match: npm.test, action: allow }, { match: "127.0.0.1:${secure.port}", action: allow }]`,
       '  packages:',
       '    npm:',
-      `      registries: ["127.0.0.1:${reg.port}"]`,
+      `      registries: ["127.0.0.1:${reg.port}", "npm.test:${secure.port}"]`,
       '      minReleaseAgeDays: 7',
       '      installScripts: deny',
       '      deny: [{ name: "pkg", versions: "2.0.0" }]',
@@ -55,6 +57,25 @@ before(async () => {
 after(async () => {
   await d?.stop();
   await reg?.close();
+  await secure?.close();
+});
+
+test('an HTTPS registry the policy names is read through its tunnel, not spliced', async () => {
+  const young = new Date().toISOString();
+  secure.answers.set('/tls-pkg', {
+    body: packument(
+      'tls-pkg',
+      { '1.0.0': entry('tls-pkg', '1.0.0'), '1.1.0': entry('tls-pkg', '1.1.0') },
+      { '1.1.0': young },
+    ),
+  });
+  const r = await curl(env, [`https://npm.test:${secure.port}/tls-pkg`]);
+  assert.equal(r.status, 200, `${r.stderr} ${r.body}`);
+  assert.deepEqual(
+    Object.keys(JSON.parse(r.body).versions),
+    ['1.0.0'],
+    'the young 1.1.0 was removed inside the tunnel',
+  );
 });
 
 test('duplicate version keys: the agent gets the one entry Warden judged, serialised once', async () => {
