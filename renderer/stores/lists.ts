@@ -130,6 +130,8 @@ export interface AuditFilters {
   kind: string;
   host: string;
   outcome: string;
+  /** `name` or `name@version`: the npm tarballs fetched of it. */
+  package: string;
   since: string;
   /** Set by brushing the histogram (an ISO time); empty: now. */
   until: string;
@@ -146,7 +148,7 @@ export class AuditStore {
   loading = false;
   loaded = false;
   error: BridgeError | null = null;
-  filters: AuditFilters = { sandbox: '', kind: '', host: '', outcome: '', since: '', until: '' };
+  filters: AuditFilters = { sandbox: '', kind: '', host: '', outcome: '', package: '', since: '', until: '' };
   readonly chain: Resource<AuditChainStatus>;
   /** Records by time bucket and kind over the filters' range (every kind: the kind filter is left out). */
   readonly histogram: Resource<AuditHistogram>;

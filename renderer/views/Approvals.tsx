@@ -13,6 +13,7 @@ import { ApprovalHistoryView, PromptRate } from './ApprovalHistory.tsx';
 import { BudgetHoldFacts } from './BudgetHold.tsx';
 import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
 import { McpCallFacts } from './McpCall.tsx';
+import { PackageHoldFacts } from './PackageHold.tsx';
 import { ReplaySection } from './ReplaySection.tsx';
 
 interface Confirming {
@@ -127,8 +128,8 @@ const ApprovalCard = observer(function ApprovalCard({
     ref.current?.focus();
     store.focusDone();
   }, [asked, store]);
-  /** MCP calls and requests over a budget are answered once only. */
-  const onceOnly = a.mcp !== undefined || a.budget !== undefined;
+  /** MCP calls, requests over a budget and package versions are answered once only. */
+  const onceOnly = a.mcp !== undefined || a.budget !== undefined || a.package !== undefined;
   const onKey = (e: React.KeyboardEvent) => {
     if (e.target !== e.currentTarget || busy || a.approver === 'it') return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
@@ -150,7 +151,13 @@ const ApprovalCard = observer(function ApprovalCard({
     >
       <div className="card-head">
         <span className="method">
-          {a.mcp ? `MCP ${a.mcp.method}` : a.budget ? `${a.method} over budget` : a.method}
+          {a.mcp
+            ? `MCP ${a.mcp.method}`
+            : a.budget
+              ? `${a.method} over budget`
+              : a.package
+                ? `${a.package.ecosystem} package`
+                : a.method}
         </span>{' '}
         <span className="target">
           {a.scheme}://{a.host}
@@ -173,6 +180,7 @@ const ApprovalCard = observer(function ApprovalCard({
         <dd>{a.reason}</dd>
         {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
         {a.budget ? <BudgetHoldFacts hold={a.budget} /> : null}
+        {a.package ? <PackageHoldFacts hold={a.package} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>

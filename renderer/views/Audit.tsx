@@ -113,6 +113,7 @@ export const AuditView = observer(function AuditView({ store }: { store: AuditSt
             <option value="error">error</option>
           </select>
         </label>
+        {field('package', 'Package', 'name or name@1.2.3')}
         {field('since', 'Since', '1h, 7d or a date (24h)')}
         {field('until', 'Until', 'now')}
         <button type="submit">Apply filters</button>

@@ -58,6 +58,8 @@ export interface AuditFilter {
   kind?: AuditKind;
   host?: string;
   outcome?: AuditOutcome;
+  /** Package tarballs fetched: `name` or `name@version` (request.ended records only). */
+  package?: { name: string; version?: string };
   /** Inclusive lower bound on the event time. */
   since?: number;
   /** Exclusive upper bound on the event time. */
@@ -70,6 +72,8 @@ export interface AuditQueryParams {
   kind?: string;
   host?: string;
   outcome?: string;
+  /** `name` or `name@version` (`@scope/name@1.2.3`): the npm tarballs fetched of it. */
+  package?: string;
   /** ISO-8601 or relative (`30m`, `1h`, `7d`). */
   since?: string;
   until?: string;

@@ -51,6 +51,8 @@ export interface RequestDecidedEvent extends Identity {
   /** TLS terminated by the proxy (true) or tunnel spliced (false); absent for plain HTTP. */
   intercepted?: boolean;
   status?: number;
+  /** The package version an npm tarball request was for (refused ones: supervisor/packages). */
+  package?: PackageRef;
   /** Only on records from before `request.ended` existed (the end is recorded there now). */
   bytesUp?: number;
   bytesDown?: number;
@@ -85,6 +87,27 @@ export interface RequestEndedEvent extends Identity {
    * many times (masked, or the one that blocked it); never the values.
    */
   redactions?: Record<string, number>;
+  /** The package version an npm tarball fetched was, with its integrity (supervisor/packages). */
+  package?: PackageRef;
+}
+
+/** One version of a package from a registry (an npm tarball request is for one). */
+export interface PackageRef {
+  ecosystem: 'npm';
+  name: string;
+  version: string;
+  /** `sha512-…` of the bytes fetched, or the packument's `dist.integrity` when the fetch was cut. */
+  integrity?: string;
+  /** When the registry says the version was published (ISO-8601). */
+  publishedAt?: string;
+}
+
+/** What a package approval card shows: the version held and why. */
+export interface PackageHoldView extends PackageRef {
+  /** The registry host. */
+  registry: string;
+  /** Why it was held: "has an install script (postinstall)", "first time on this device". */
+  why: string;
 }
 
 export interface ApprovalView extends Identity {
@@ -121,6 +144,8 @@ export interface ApprovalView extends Identity {
   budget?: BudgetHoldView;
   /** `it`: an organisation rule sends it to IT on the team hub; only the hub's answer counts. */
   approver?: 'it';
+  /** A package version held by spec.packages (the card shows it); answered once only. */
+  package?: PackageHoldView;
 }
 
 /** What an MCP approval card shows: the server, what is called, and its arguments. */

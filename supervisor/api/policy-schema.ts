@@ -3,6 +3,7 @@
 
 import { type Static, Type } from '@sinclair/typebox';
 import { McpSpecSchema } from './mcp-schema.ts';
+import { PackagesSpecSchema } from './packages-schema.ts';
 import { RedactSpecSchema } from './redact-schema.ts';
 
 export const POLICY_API_VERSION = 'warden.dev/v1';
@@ -211,6 +212,7 @@ export const PolicyDocumentSchema = Type.Object(
           ),
         ),
         mcp: Type.Optional(McpSpecSchema),
+        packages: Type.Optional(PackagesSpecSchema),
         approvals: Type.Optional(
           Type.Object(
             {

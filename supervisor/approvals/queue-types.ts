@@ -8,6 +8,7 @@ import type {
   ApprovalView,
   Identity,
   McpCallView,
+  PackageHoldView,
   RequestFacts,
   RuleRef,
   WardenEvent,
@@ -49,6 +50,8 @@ export interface ApprovalAsk {
   budget?: BudgetHoldView;
   /** `it`: only the team hub's answer counts (no reviewer hook, no local answer). */
   approver?: 'it';
+  /** A package version held by spec.packages: its card shows it; it is answered once only. */
+  package?: PackageHoldView;
 }
 
 export interface ApprovalQueueDeps {

@@ -9,7 +9,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AnswerSource, ApprovalStateFilter } from '../api/approval-types.ts';
 import { WardenError } from '../api/errors.ts';
-import type { ApprovalDecision, ApprovalView, Identity, McpCallView, RequestFacts } from '../api/index.ts';
+import type {
+  ApprovalDecision,
+  ApprovalView,
+  Identity,
+  McpCallView,
+  PackageHoldView,
+  RequestFacts,
+} from '../api/index.ts';
 import type { AnswerApprovalRequest, AnswerApprovalResponse } from '../api/messages.ts';
 import type { PolicyDiff } from '../api/policy-types.ts';
 import { ApprovalHistory, type WrittenRule } from './history.ts';
@@ -35,7 +42,13 @@ interface Pending {
 }
 
 /** Requests wait on one approval only when their whole request line is the same, query included. */
-function dedupeKey(identity: Identity, f: RequestFacts, mcp?: McpCallView, budget?: boolean): string {
+function dedupeKey(
+  identity: Identity,
+  f: RequestFacts,
+  mcp?: McpCallView,
+  budget?: boolean,
+  pkg?: PackageHoldView,
+): string {
   return [
     identity.sandboxId,
     f.method.toUpperCase(),
@@ -48,6 +61,7 @@ function dedupeKey(identity: Identity, f: RequestFacts, mcp?: McpCallView, budge
     mcp ? JSON.stringify([mcp.server, mcp.method, mcp.name, mcp.arguments ?? null, mcp.argumentBytes]) : '',
     // A request held at a budget is not the same question as the same URL held by a rule.
     budget ? 'budget' : '',
+    pkg ? JSON.stringify([pkg.ecosystem, pkg.name, pkg.version, pkg.why]) : '',
   ].join('\u0000');
 }
 
@@ -93,7 +107,7 @@ export class ApprovalQueue {
 
   /** Hold a request until it is answered, expires, or its client goes away. */
   request(ask: ApprovalAsk): Promise<ApprovalOutcome> {
-    const key = dedupeKey(ask.identity, ask.facts, ask.mcp, ask.budget !== undefined);
+    const key = dedupeKey(ask.identity, ask.facts, ask.mcp, ask.budget !== undefined, ask.package);
     let pending = this.#byKey.get(key);
     if (!pending) pending = this.#create(key, ask);
     const p = pending;
@@ -139,6 +153,14 @@ export class ApprovalQueue {
         'BadRequest',
         `approval ${id} holds a model API request over a budget, which is answered once only`,
         'answer it with scope once; to stop asking, raise spec.budgets.limits in the policy',
+      );
+    }
+    if (answer.scope === 'always' && pending.view.package) {
+      const p = pending.view.package;
+      throw new WardenError(
+        'BadRequest',
+        `approval ${id} holds a package version (${p.name}@${p.version}), which is answered once only`,
+        'answer it with scope once; to decide it always, add an entry to spec.packages.npm.allow or deny in the policy',
       );
     }
     let diff: PolicyDiff | undefined;
@@ -251,6 +273,7 @@ export class ApprovalQueue {
       ...(ask.mcp ? { mcp: ask.mcp } : {}),
       ...(ask.budget ? { budget: ask.budget } : {}),
       ...(ask.approver ? { approver: ask.approver } : {}),
+      ...(ask.package ? { package: ask.package } : {}),
     };
     const pending: Pending = {
       view,
@@ -411,7 +434,7 @@ export class ApprovalQueue {
     for (const p of [...this.#byId.values()]) {
       if (p.view.sandboxId !== sandboxId) continue;
       // A new network rule does not decide an MCP call.
-      if (p.view.mcp || p.view.budget) continue;
+      if (p.view.mcp || p.view.budget || p.view.package) continue;
       const action = this.#deps.redecide(sandboxId, p.facts);
       if (action === 'ask') continue;
       this.#settle(

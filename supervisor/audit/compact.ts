@@ -51,6 +51,7 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'intercepted',
     'method',
     'outcome',
+    'package',
     'path',
     'port',
     'query',
@@ -72,6 +73,7 @@ export const FIELDS: Record<StoredEvent['type'], readonly string[]> = {
     'id',
     'method',
     'outcome',
+    'package',
     'path',
     'port',
     'reason',
@@ -169,6 +171,7 @@ export const NESTED: Record<string, readonly string[]> = {
     'host',
     'id',
     'method',
+    'package',
     'path',
     'port',
     'query',
@@ -188,6 +191,7 @@ export const NESTED: Record<string, readonly string[]> = {
     'model',
     'outputTokens',
   ],
+  package: ['ecosystem', 'integrity', 'name', 'publishedAt', 'version'],
   pruned: ['count', 'firstTime', 'fromSeq', 'lastHash', 'lastTime', 'throughSeq'],
 };
 

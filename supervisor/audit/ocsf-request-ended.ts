@@ -4,7 +4,7 @@
 // record (HTTP Activity) with the same request id.
 
 import type { RequestEndedEvent } from '../api/events.ts';
-import { base, type MappedEvent, type OcsfContext, shape } from './ocsf-shared.ts';
+import { base, type MappedEvent, type OcsfContext, packageOf, shape } from './ocsf-shared.ts';
 
 const ACTIVITY: Record<RequestEndedEvent['outcome'], { id: number; name: string }> = {
   allowed: { id: 2, name: 'Close' },
@@ -22,7 +22,7 @@ export function mapRequestEnded(e: RequestEndedEvent, time: number, ctx: OcsfCon
     activityName: activity.name,
     severityId: ok ? 1 : 2,
     statusId: ok ? 1 : 2,
-    message: `${e.method.toUpperCase()} ${e.scheme}://${e.host}${e.path} ended (${e.outcome.replace('_', ' ')}, ${bytes} bytes${tokens(e)}): ${e.reason}`,
+    message: `${e.method.toUpperCase()} ${e.scheme}://${e.host}${e.path} ended (${e.outcome.replace('_', ' ')}, ${bytes} bytes${tokens(e)}${pkg(e)}): ${e.reason}`,
   });
   return {
     kind: e.type,
@@ -49,9 +49,14 @@ export function mapRequestEnded(e: RequestEndedEvent, time: number, ctx: OcsfCon
         reason: e.reason,
         ...(e.usage ? { usage: usageOf(e.usage) } : {}),
         ...(e.redactions ? { redactions: e.redactions } : {}),
+        ...(e.package ? { package: packageOf(e.package) } : {}),
       },
     },
   };
+}
+
+function pkg(e: RequestEndedEvent): string {
+  return e.package ? `, ${e.package.ecosystem} ${e.package.name}@${e.package.version}` : '';
 }
 
 function tokens(e: RequestEndedEvent): string {

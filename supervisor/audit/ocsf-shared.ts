@@ -4,6 +4,7 @@
 // ocsf-ops.ts; the chain's `record_integrity` attestation is added on read (ocsf-integrity.ts).
 
 import type { AuditKind, AuditOutcome, OcsfEvent } from '../api/audit-types.ts';
+import type { PackageRef } from '../api/events.ts';
 import { isoMillis } from './time.ts';
 
 export const OCSF_VERSION = '1.9.0';
@@ -207,4 +208,15 @@ function sourceOf(s: ClassShape, sandboxId: string | null, ctx: OcsfContext) {
 
 export function srcEndpoint(sandboxId: string | null) {
   return sandboxId === null ? undefined : { name: sandboxId, type: 'Virtual', type_id: 6, uid: sandboxId };
+}
+
+/** A package version as the OCSF record's `unmapped.package` (snake case, like the rest). */
+export function packageOf(p: PackageRef): Record<string, unknown> {
+  return {
+    ecosystem: p.ecosystem,
+    name: p.name,
+    version: p.version,
+    ...(p.integrity ? { integrity: p.integrity } : {}),
+    ...(p.publishedAt ? { published_at: p.publishedAt } : {}),
+  };
 }

@@ -21,6 +21,7 @@ import {
   type MappedEvent,
   metadataOf,
   type OcsfContext,
+  packageOf,
   profilesOf,
   SEVERITY,
   STATUS,
@@ -127,6 +128,7 @@ export function mapRequestDecided(e: RequestDecidedEvent, time: number, ctx: Ocs
         intercepted: e.intercepted,
         method: activityId === 99 ? method : undefined,
         outcome: e.outcome,
+        ...(e.package ? { package: packageOf(e.package) } : {}),
         reason: e.reason,
         request_id: e.id,
         rule: e.rule,
@@ -178,6 +180,7 @@ export function mapApprovalPending(e: ApprovalPendingEvent, time: number, ctx: O
         suggested_rule: a.suggestedRule,
         waiting: a.waiting,
         mcp: a.mcp,
+        ...(a.package ? { package: a.package } : {}),
       },
     },
   };

@@ -35,10 +35,12 @@ export class RecordQueries {
   readonly #contexts: ContextTable;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #pager: SegmentPager | null;
+  readonly #body: Layout['body'];
 
   constructor(db: Database.Database, layout: Layout, contexts: ContextTable) {
     this.#db = db;
     this.#columns = layout.columns;
+    this.#body = layout.body;
     this.#contexts = contexts;
     this.#pager = layout.segments ? new SegmentPager(db) : null;
   }
@@ -59,7 +61,8 @@ export class RecordQueries {
     const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(options.limit ?? 100)));
     const order = options.order === 'asc' ? 'ASC' : 'DESC';
     const cursor = parseCursor(options.cursor);
-    if (this.#pager) {
+    // A package filter reads the records' bodies: it scans the request.ended records.
+    if (this.#pager && !filter.package) {
       const { seqs, more } = this.#pager.select({
         filter,
         order: order === 'ASC' ? 'asc' : 'desc',
@@ -93,6 +96,7 @@ export class RecordQueries {
       where.push('outcome = ?');
       params.push(filter.outcome);
     }
+    this.#packageWhere(filter, where, params);
     if (filter.since !== undefined) {
       where.push('time >= ?');
       params.push(filter.since);
@@ -140,6 +144,7 @@ export class RecordQueries {
       where.push('time < ?');
       params.push(filter.until);
     }
+    this.#packageWhere(filter, where, params);
     // A live tail: the primary-key range (seq > after) is the selective part, so the other
     // conditions are marked `+column` to keep the planner off their indexes.
     const rows = this.#statement(
@@ -147,6 +152,18 @@ export class RecordQueries {
     ).all(...params, Math.max(1, Math.floor(limit))) as RawRow[];
     const witnesses = new Witnesses(this.#db);
     return rows.map((row) => this.#record(row, witnesses));
+  }
+
+  /** `package=name[@version]`: the request.ended records of the tarballs fetched of it. */
+  #packageWhere(filter: AuditFilter, where: string[], params: Array<string | number>): void {
+    if (!filter.package) return;
+    where.push("kind = 'request.ended'");
+    where.push(`json_extract(${this.#body}, '$.package.name') = ?`);
+    params.push(filter.package.name);
+    if (filter.package.version !== undefined) {
+      where.push(`json_extract(${this.#body}, '$.package.version') = ?`);
+      params.push(filter.package.version);
+    }
   }
 
   #statement(sql: string): Database.Statement {

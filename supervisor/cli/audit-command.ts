@@ -14,6 +14,7 @@ import {
 } from '../api/audit-types.ts';
 import { AuditStore, type ExportFormat, parseTimeArg } from '../audit/index.ts';
 import { defaultHome, wardenPaths } from '../home/index.ts';
+import { parsePackageFilter } from '../packages/index.ts';
 import { checkProofCommand, proveCommand, verifyAgainstHub } from './audit-hub-commands.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
@@ -111,6 +112,7 @@ interface ListOptions {
   kind?: AuditKind;
   host?: string;
   outcome?: AuditOutcome;
+  package?: string;
   since?: string;
   until?: string;
   limit: string;
@@ -131,6 +133,16 @@ async function list(opts: ListOptions, deps: AuditCommandDeps): Promise<void> {
     since: time(opts.since, deps, '--since'),
     until: time(opts.until, deps, '--until'),
   };
+  if (opts.package !== undefined) {
+    const pkg = parsePackageFilter(opts.package);
+    if (!pkg) {
+      throw new CliError(
+        `--package must be a package name, optionally with @version (got ${JSON.stringify(opts.package.slice(0, 120))})`,
+        ExitCode.usage,
+      );
+    }
+    filter.package = pkg;
+  }
   const store = openStore(deps);
   try {
     const print = (r: AuditRecord) => deps.out(opts.json ? `${JSON.stringify(r)}\n` : formatRecord(r));
@@ -212,6 +224,7 @@ export function auditCommand(overrides: Partial<AuditCommandDeps> = {}): Command
     .option('--sandbox <id>', 'only this sandbox (agent)')
     .addOption(new Option('--kind <kind>', 'only this event kind').choices(AUDIT_KINDS))
     .option('--host <host>', 'only requests to this host')
+    .option('--package <name[@version]>', 'only npm tarballs fetched of this package (and version)')
     .addOption(new Option('--outcome <outcome>', 'only this outcome').choices(AUDIT_OUTCOMES))
     .option('--since <time>', 'from this time (ISO-8601, or 30m, 1h, 7d ago)')
     .option('--until <time>', 'before this time (ISO-8601, or 30m, 1h, 7d ago)')

@@ -9,6 +9,7 @@ import {
 } from '../api/audit-types.ts';
 import { WardenError } from '../api/errors.ts';
 import { type AuditStore, MAX_PAGE, parseTimeArg } from '../audit/index.ts';
+import { parsePackageFilter } from '../packages/index.ts';
 import type { Handlers } from '../server/server.ts';
 
 const OUTCOMES = new Set<AuditOutcome>(AUDIT_OUTCOMES);
@@ -35,11 +36,24 @@ export function auditFilter(query: URLSearchParams, now = Date.now()): AuditFilt
     }
     filter.outcome = outcome as AuditOutcome;
   }
+  const pkg = text('package');
+  if (pkg) filter.package = packageFilter(pkg);
   const since = time('since');
   if (since !== undefined) filter.since = since;
   const until = time('until');
   if (until !== undefined) filter.until = until;
   return filter;
+}
+
+/** `name` or `name@version` (`@scope/name@1.2.3`). */
+export function packageFilter(text: string): { name: string; version?: string } {
+  const parsed = parsePackageFilter(text);
+  if (parsed) return parsed;
+  throw new WardenError(
+    'BadRequest',
+    `package must be a package name, optionally with @version (got ${JSON.stringify(text.slice(0, 120))})`,
+    'for example package=lodash or package=@types/node@22.1.0',
+  );
 }
 
 export function auditHandlers(
@@ -81,6 +95,13 @@ function histogram(store: AuditStore, query: URLSearchParams, now = Date.now()) 
   }
   if (query.get('kind') !== null) {
     throw new WardenError('BadRequest', 'the histogram counts every kind: kind is not a filter here');
+  }
+  if (query.get('package') !== null) {
+    throw new WardenError(
+      'BadRequest',
+      'package is not a filter of the histogram',
+      'use it with GET /v1/audit',
+    );
   }
   const filter = auditFilter(query, now);
   const until = filter.until ?? now;

@@ -15,6 +15,7 @@ import type { DeviceOtlpExporter } from '../audit/otlp/device-exporter.ts';
 import type { CertificateAuthority } from '../ca/index.ts';
 import { EventBus } from '../events/index.ts';
 import type { WardenPaths } from '../home/index.ts';
+import { PackageService } from '../packages/index.ts';
 import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../proxy/index.ts';
 import { RedactionService } from '../redact/index.ts';
 import { ReplayService } from '../replay/index.ts';
@@ -163,6 +164,7 @@ export class Daemon {
       log: this.log,
       spend: this.spend,
       redaction: new RedactionService({ vaultValues: () => secrets.vaultValues() }),
+      packages: new PackageService({ seenFile: path.join(paths.home, 'packages-seen.json') }),
       tunnelIdleMs: opts.tunnelIdleMs,
     };
     const replayed = replaySpend(audit, this.spend.ledger, new Date());

@@ -133,7 +133,7 @@ describe('parsePolicy', () => {
     );
     assert.equal(
       errors[1]?.message,
-      'unknown field "networks"; expected one of network, mcp, approvals, budgets, redact',
+      'unknown field "networks"; expected one of network, mcp, packages, approvals, budgets, redact',
     );
     assert.equal(errors[2]?.message, 'unknown field "rule"; expected one of default, rules, upstreams');
     assert.equal(errors[4]?.message, 'unknown field "timeout"; expected one of timeoutSeconds, reviewer');
@@ -172,7 +172,7 @@ describe('parsePolicy', () => {
       [
         'missing field "apiVersion" ("warden.dev/v1")',
         'missing field "metadata" (a mapping with name, description)',
-        'missing field "spec" (a mapping with network, mcp, approvals, budgets, redact)',
+        'missing field "spec" (a mapping with network, mcp, packages, approvals, budgets, redact)',
       ],
     );
     assert.ok(errors.every((e) => e.line === 1 && e.column === 1 && e.path === ''));

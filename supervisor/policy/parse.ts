@@ -20,6 +20,7 @@ import { type PolicyDocument, PolicyDocumentSchema, UPGRADE_PROTOCOL_PATTERN } f
 import type { PolicyErrorView } from '../api/policy-types.ts';
 import { parseMatch } from './match-spec.ts';
 import { mcpSemanticErrors } from './mcp-checks.ts';
+import { packagesSemanticErrors } from './packages-checks.ts';
 import { checkPathGlob } from './path.ts';
 import { redactSemanticErrors } from './redact-checks.ts';
 import { upstreamProblems } from './upstreams.ts';
@@ -334,6 +335,7 @@ export function parsePolicy(text: string, source: string): ParseResult {
       ...semanticErrors(value),
       ...mcpSemanticErrors(value),
       ...redactSemanticErrors(value),
+      ...packagesSemanticErrors(value),
     ]) {
       const { node } = nodeAt(doc, problem.segments);
       at(node?.range?.[0], problem.segments, problem.message);

@@ -5,6 +5,7 @@
 import type { SecureContext } from 'node:tls';
 import type { Identity, WardenEvent } from '../api/index.ts';
 import type { ApprovalQueue } from '../approvals/index.ts';
+import type { PackageService } from '../packages/index.ts';
 import type { Policy } from '../policy/index.ts';
 import type { RedactionService } from '../redact/index.ts';
 import type { SpendService } from '../spend/index.ts';
@@ -126,6 +127,8 @@ export interface ProxyServices {
   spend?: SpendService;
   /** spec.redact: masks or blocks what request bodies to model API hosts carry (absent: nothing redacted). */
   redaction?: RedactionService;
+  /** Package rules (spec.packages): npm registry requests decoded and judged (absent: none). */
+  packages?: PackageService;
   /** How long a tunnel may stay silent before its first byte, TLS handshake or request headers (default 30 s). */
   tunnelIdleMs?: number;
 }

@@ -17,6 +17,7 @@ import type { ProxyServices } from './context.ts';
 import { type Allowed, failedAfter, proxyVerdict, type Refused } from './decide.ts';
 import { endToEndRawHeaders } from './hop-headers.ts';
 import { relayMcp } from './mcp-exchange.ts';
+import { relayPackage, takesPackagePath } from './package-exchange.ts';
 import { ExchangeRecord } from './record.ts';
 import { openRequestRedaction } from './request-redact.ts';
 import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
@@ -101,6 +102,27 @@ export async function handleExchange(
       server: mcp,
     };
     return relayMcp({ ...x, check, redactor, signal: aborter.signal, fail, refusal });
+  }
+  // An npm registry request spec.packages governs: packuments rewritten, tarballs judged.
+  const npm = svc.packages?.open(sandbox.policy(), facts);
+  if (npm && svc.packages && takesPackagePath(npm)) {
+    const body = req.headers['transfer-encoding'] || (req.headers['content-length'] ?? '0') !== '0';
+    if (body) return fail(refusal(400, 'a GET to an npm registry carries no body; it is not relayed'));
+    const named = namedUpstreamTls(svc, sandbox, facts);
+    if ('error' in named) return fail(refusal(502, named.error));
+    req.resume();
+    const p = {
+      ...(named.tls ? { tls: named.tls } : {}),
+      svc: { ...svc, packages: svc.packages },
+      arrival,
+      res,
+      record,
+      facts,
+      verdict,
+      address,
+      headers,
+    };
+    return relayPackage({ ...p, url: admission.url, npm, redactor, signal: aborter.signal, fail, refusal });
   }
   // A model API request: a used-up budget answers in the provider's shape; else its answer is metered.
   const spend = svc.spend?.open(sandbox.identity.sandboxId, sandbox.policy(), facts);

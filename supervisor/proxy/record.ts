@@ -6,6 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type {
+  PackageRef,
   RequestDecidedEvent,
   RequestEndedEvent,
   RequestFacts,
@@ -32,6 +33,8 @@ export class ExchangeRecord implements OpenExchange {
   usage?: () => RequestUsage | undefined;
   /** What spec.redact masked or blocked in the request body, by kind (never the values). */
   redactions?: () => Record<string, number>;
+  /** The package version an npm tarball request is for (supervisor/packages). */
+  package?: PackageRef;
   #decided = false;
   #done = false;
 
@@ -71,6 +74,7 @@ export class ExchangeRecord implements OpenExchange {
       this.#decided = true;
       const event = this.#decidedEvent(verdict);
       if (this.status !== undefined) event.status = this.status;
+      if (this.package) event.package = this.package;
       this.emit(event);
       return;
     }
@@ -89,6 +93,7 @@ export class ExchangeRecord implements OpenExchange {
     if (usage) event.usage = usage;
     const redactions = this.redactions?.();
     if (redactions && Object.keys(redactions).length > 0) event.redactions = redactions;
+    if (this.package) event.package = this.package;
     this.emit(event);
   }
 

@@ -6,6 +6,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import type { RequestFacts } from '../api/index.ts';
 import { mcpServersOf } from '../mcp/index.ts';
+import { npmRulesOf } from '../packages/index.ts';
 import type { ConnectionOwner, ProxyServices } from './context.ts';
 import { type Refused, settle, unavailable, vetAddress } from './decide.ts';
 import type { Interceptor } from './intercept.ts';
@@ -58,8 +59,13 @@ export async function handleConnect(
     // passthrough rule does not leave them unread.
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
-  if (decision.action !== 'deny' && svc.redaction?.covers(policy, host)) {
-    // spec.redact covers this model API host: its request bodies are read, whatever the rule's tls.
+  const npm = npmRulesOf(policy);
+  if (
+    decision.action !== 'deny' &&
+    (svc.redaction?.covers(policy, host) || (npm.present && npm.isRegistry(host, port)))
+  ) {
+    // spec.redact covers this model API host (its request bodies are read, whatever the rule's
+    // tls), or spec.packages.npm names this registry (its packuments and tarballs are read).
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
   if (

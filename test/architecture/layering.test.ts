@@ -34,6 +34,7 @@ const LAYER: Record<string, number> = {
   'supervisor/mcp': 3,
   'supervisor/replay': 3,
   'supervisor/redact': 3,
+  'supervisor/packages': 3,
   'supervisor/proxy': 4,
   'supervisor/sandboxes': 5,
   'supervisor/agents': 6,

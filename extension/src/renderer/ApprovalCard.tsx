@@ -8,6 +8,7 @@ import { clusterSentence } from '../common/kube-request.ts';
 import { BudgetHoldFacts } from './BudgetHold.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
 import { McpCallFacts } from './McpCall.tsx';
+import { PackageHoldFacts } from './PackageHold.tsx';
 import { PolicyDiffView } from './PolicyDiff.tsx';
 import type { WardenStore } from './store.ts';
 
@@ -42,8 +43,8 @@ export const ApprovalCard = observer(function ApprovalCard({
     } else if (first && document.activeElement === document.body) el.focus();
   }, [focused, first, store]);
   const always = (d: ApprovalDecision) => void store.askAlways(a, d);
-  /** MCP calls and requests over a budget are answered once only. */
-  const onceOnly = a.mcp !== undefined || a.budget !== undefined;
+  /** MCP calls, requests over a budget and package versions are answered once only. */
+  const onceOnly = a.mcp !== undefined || a.budget !== undefined || a.package !== undefined;
   const onKey = (e: React.KeyboardEvent) => {
     if (e.target !== e.currentTarget || busy) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
@@ -65,7 +66,13 @@ export const ApprovalCard = observer(function ApprovalCard({
     >
       <div className="warden-card-head">
         <strong className="warden-method">
-          {a.mcp ? `MCP ${a.mcp.method}` : a.budget ? `${a.method} over budget` : a.method}
+          {a.mcp
+            ? `MCP ${a.mcp.method}`
+            : a.budget
+              ? `${a.method} over budget`
+              : a.package
+                ? `${a.package.ecosystem} package`
+                : a.method}
         </strong>{' '}
         <span className="warden-target">{target(a)}</span>
         <span className={`warden-countdown${left <= 10 ? ' urgent' : ''}`} title="Denied when this reaches 0">
@@ -93,6 +100,7 @@ export const ApprovalCard = observer(function ApprovalCard({
         <dd>{a.reason}</dd>
         {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
         {a.budget ? <BudgetHoldFacts hold={a.budget} /> : null}
+        {a.package ? <PackageHoldFacts hold={a.package} /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>

@@ -1,0 +1,231 @@
+// spec.packages.npm compiled from every layer of a sandbox's policy. Lists and settings merge
+// as the network rules do (session, project, preset, base: the most specific layer that sets
+// a value decides), and the organisation layer may only narrow: its deny entries always
+// apply, its allow list must match too, and its minReleaseAgeDays, installScripts,
+// provenance and firstSeen are floors a lower layer cannot relax.
+
+import semver from 'semver';
+import type { LayerName } from '../api/index.ts';
+import type { NpmPackagesSpec, PackageRuleSpec } from '../api/packages-schema.ts';
+import type { Policy } from '../policy/index.ts';
+import { compilePackageGlob } from './glob.ts';
+
+export const PUBLIC_NPM_REGISTRY = 'registry.npmjs.org';
+
+/** What the rules need to know of one version (from its packument entry). */
+export interface VersionFacts {
+  name: string;
+  version: string;
+  /** Publish time from the packument's `time` (absent: unknown). */
+  publishedAt?: Date;
+  /** The lifecycle scripts it runs at install (preinstall, install, postinstall). */
+  installScripts: string[];
+  /** It carries provenance attestations (`dist.attestations`). */
+  attested: boolean;
+}
+
+/** What the rules say about one version. `why` is the short reason a card and a 403 show. */
+export type VersionVerdict = { action: 'allow' } | { action: 'deny' | 'ask'; why: string; rule: string };
+
+interface CompiledEntry {
+  regex: RegExp;
+  range: semver.Range | null;
+  spec: PackageRuleSpec;
+  where: string;
+}
+
+type Scripts = 'allow' | 'ask' | 'deny';
+const SCRIPT_STRICTNESS: Record<Scripts, number> = { allow: 0, ask: 1, deny: 2 };
+const DAY_MS = 86_400_000;
+
+function where(layer: LayerName, source: string, field: string): string {
+  return `spec.packages.npm.${field} in the ${layer} layer (${source})`;
+}
+
+function compileEntries(list: PackageRuleSpec[] | undefined, at: (i: number) => string): CompiledEntry[] {
+  return (list ?? []).map((spec, i) => {
+    let range: semver.Range | null = null;
+    if (spec.versions !== undefined) {
+      try {
+        range = new semver.Range(spec.versions);
+      } catch {
+        // parse.ts refuses an invalid range; an entry that still has one matches no version.
+        range = new semver.Range('<0.0.0-0');
+      }
+    }
+    return { regex: compilePackageGlob(spec.name), range, spec, where: at(i) };
+  });
+}
+
+function matches(entry: CompiledEntry, name: string, version: string): boolean {
+  if (!entry.regex.test(name)) return false;
+  return entry.range === null || entry.range.test(version);
+}
+
+function label(entry: CompiledEntry): string {
+  const v = entry.spec.versions ? `@${entry.spec.versions}` : '';
+  const d = entry.spec.description ? ` (${entry.spec.description})` : '';
+  return `"${entry.spec.name}${v}"${d}`;
+}
+
+/** "3 hours", "2 days", "40 minutes". */
+export function ageText(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} hours`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
+interface Setting<T> {
+  value: T;
+  where: string;
+}
+
+export class NpmRules {
+  readonly registries: ReadonlySet<string>;
+  readonly #deny: CompiledEntry[];
+  /** The allow list of the most specific layer that sets one (null: no allow list). */
+  readonly #allow: CompiledEntry[] | null;
+  readonly #orgAllow: CompiledEntry[] | null;
+  readonly minAge: Setting<number> | null;
+  readonly scripts: Setting<Scripts> | null;
+  readonly provenance: Setting<'prefer' | 'require'> | null;
+  readonly firstSeen: Setting<'allow' | 'ask'> | null;
+  /** Some layer has spec.packages.npm (even empty): registry tunnels are read, tarballs recorded. */
+  readonly present: boolean;
+
+  constructor(layers: ReadonlyArray<{ layer: LayerName; source: string; spec: NpmPackagesSpec }>) {
+    this.present = layers.length > 0;
+    const registries = new Set<string>([PUBLIC_NPM_REGISTRY]);
+    const deny: CompiledEntry[] = [];
+    let allow: CompiledEntry[] | null = null;
+    let orgAllow: CompiledEntry[] | null = null;
+    const lower = layers.filter((l) => l.layer !== 'organisation');
+    const org = layers.filter((l) => l.layer === 'organisation');
+    for (const { layer, source, spec } of layers) {
+      for (const r of spec.registries ?? []) registries.add(r.toLowerCase());
+      deny.push(...compileEntries(spec.deny, (i) => where(layer, source, `deny[${i}]`)));
+      if (spec.allow) {
+        const compiled = compileEntries(spec.allow, (i) => where(layer, source, `allow[${i}]`));
+        if (layer === 'organisation') orgAllow ??= compiled;
+        else allow ??= compiled;
+      }
+    }
+    this.registries = registries;
+    this.#deny = deny;
+    this.#allow = allow;
+    this.#orgAllow = orgAllow;
+    const pick = <K extends keyof NpmPackagesSpec>(
+      key: K,
+      stricter: (a: NonNullable<NpmPackagesSpec[K]>, b: NonNullable<NpmPackagesSpec[K]>) => boolean,
+    ): Setting<NonNullable<NpmPackagesSpec[K]>> | null => {
+      const first = (ls: typeof layers) => {
+        const l = ls.find((x) => x.spec[key] !== undefined);
+        return l
+          ? { value: l.spec[key] as NonNullable<NpmPackagesSpec[K]>, where: where(l.layer, l.source, key) }
+          : null;
+      };
+      const mine = first(lower);
+      const floor = first(org);
+      if (!floor) return mine;
+      if (!mine || stricter(floor.value, mine.value)) return floor;
+      return mine;
+    };
+    this.minAge = pick('minReleaseAgeDays', (a, b) => a > b);
+    this.scripts = pick('installScripts', (a, b) => SCRIPT_STRICTNESS[a] > SCRIPT_STRICTNESS[b]);
+    this.provenance = pick('provenance', (a, b) => a === 'require' && b !== 'require');
+    this.firstSeen = pick('firstSeen', (a, b) => a === 'ask' && b !== 'ask');
+  }
+
+  /** Is this host (and port) an npm registry the rules govern? */
+  isRegistry(host: string, port: number): boolean {
+    const h = host.toLowerCase();
+    return this.registries.has(h) || this.registries.has(`${h}:${port}`);
+  }
+
+  /** Do the rules change anything (else registry traffic is only recorded)? */
+  get governs(): boolean {
+    return (
+      this.#deny.length > 0 ||
+      this.#allow !== null ||
+      this.#orgAllow !== null ||
+      (this.minAge !== null && this.minAge.value > 0) ||
+      (this.scripts !== null && this.scripts.value !== 'allow') ||
+      this.provenance?.value === 'require' ||
+      this.firstSeen?.value === 'ask'
+    );
+  }
+
+  /** Does judging need each version's publish time (so the full packument is asked for)? */
+  get needsTimes(): boolean {
+    return this.minAge !== null && this.minAge.value > 0;
+  }
+
+  /**
+   * Judge one version. `now` is the clock; `seen` says whether the name was fetched before
+   * on this device (only asked when firstSeen is ask, for a tarball).
+   */
+  judge(v: VersionFacts, now: number, seen?: () => boolean): VersionVerdict {
+    for (const entry of this.#deny) {
+      if (matches(entry, v.name, v.version)) {
+        return { action: 'deny', why: `it is on a deny list ${label(entry)}`, rule: entry.where };
+      }
+    }
+    for (const list of [this.#orgAllow, this.#allow]) {
+      if (list === null) continue;
+      if (!list.some((e) => matches(e, v.name, v.version))) {
+        const at = list[0]?.where.replace(/\[0\]/, '') ?? 'spec.packages.npm.allow';
+        return { action: 'deny', why: 'no entry of the allow list names this version', rule: at };
+      }
+    }
+    if (this.minAge && this.minAge.value > 0) {
+      const wants = `this policy wants ${this.minAge.value} day${this.minAge.value === 1 ? '' : 's'}`;
+      if (!v.publishedAt) {
+        return { action: 'deny', why: `its publish time is unknown; ${wants}`, rule: this.minAge.where };
+      }
+      const age = now - v.publishedAt.getTime();
+      if (age < this.minAge.value * DAY_MS) {
+        return { action: 'deny', why: `published ${ageText(age)} ago; ${wants}`, rule: this.minAge.where };
+      }
+    }
+    if (this.provenance?.value === 'require' && !v.attested) {
+      return {
+        action: 'deny',
+        why: 'it has no provenance attestation; this policy requires one',
+        rule: this.provenance.where,
+      };
+    }
+    if (this.scripts && this.scripts.value !== 'allow' && v.installScripts.length > 0) {
+      return {
+        action: this.scripts.value,
+        why: `it runs install scripts (${v.installScripts.join(', ')})`,
+        rule: this.scripts.where,
+      };
+    }
+    if (this.firstSeen?.value === 'ask' && seen && !seen()) {
+      return {
+        action: 'ask',
+        why: 'no version of it was ever fetched on this device',
+        rule: this.firstSeen.where,
+      };
+    }
+    return { action: 'allow' };
+  }
+}
+
+const compiled = new WeakMap<Policy, NpmRules>();
+
+/** spec.packages.npm of a policy, compiled once per Policy (a Policy never changes). */
+export function npmRulesOf(policy: Policy): NpmRules {
+  let rules = compiled.get(policy);
+  if (!rules) {
+    const layers = policy.layers.flatMap((l) => {
+      const spec = l.document.spec.packages?.npm;
+      return spec ? [{ layer: l.layer, source: l.source, spec }] : [];
+    });
+    rules = new NpmRules(layers);
+    compiled.set(policy, rules);
+  }
+  return rules;
+}

@@ -1,0 +1,90 @@
+// Issue 18: a packument of 5,000 versions judged and rewritten (parse, judge every version,
+// rewrite versions/time/dist-tags, serialise) in ≤ 20 ms, as the proxy does it for each
+// governed packument. `npm run bench -- --only=packages`.
+
+import { NpmRules, rewritePackument } from '../../supervisor/packages/index.ts';
+import type { Figure } from './figures.ts';
+
+const VERSIONS = 5_000;
+const RUNS = 30;
+
+/** A full packument like a busy package's: dependencies, dist, some install scripts. */
+export function bigPackument(count = VERSIONS, now = Date.now()): string {
+  const versions: Record<string, unknown> = {};
+  const time: Record<string, string> = { created: new Date(now - 3_000 * 86_400_000).toISOString() };
+  for (let i = 0; i < count; i++) {
+    const version = `${Math.floor(i / 100)}.${Math.floor(i / 10) % 10}.${i % 10}`;
+    versions[version] = {
+      name: 'big-package',
+      version,
+      description: 'A package with many versions, as the busiest on the registry have.',
+      main: 'index.js',
+      license: 'MIT',
+      dependencies: { 'dep-a': '^1.2.3', 'dep-b': '~2.0.0', '@scope/dep-c': '>=3 <4' },
+      ...(i % 50 === 0 ? { scripts: { postinstall: 'node install.js' } } : {}),
+      dist: {
+        tarball: `https://registry.npmjs.org/big-package/-/big-package-${version}.tgz`,
+        shasum: '0123456789abcdef0123456789abcdef01234567',
+        integrity: `sha512-${'A'.repeat(86)}==`,
+      },
+      _id: `big-package@${version}`,
+    };
+    // The newest 1 % is younger than a week.
+    time[version] = new Date(
+      now - (count - i < count / 100 ? 86_400_000 : (count - i) * 3_600_000),
+    ).toISOString();
+  }
+  const latest = Object.keys(versions).at(-1);
+  return JSON.stringify({ name: 'big-package', 'dist-tags': { latest, next: latest }, versions, time });
+}
+
+export async function benchPackages(): Promise<Figure[]> {
+  const now = Date.now();
+  const text = bigPackument(VERSIONS, now);
+  const rules = new NpmRules([
+    {
+      layer: 'project',
+      source: 'bench',
+      spec: { minReleaseAgeDays: 7, installScripts: 'deny', deny: [{ name: 'big-*', versions: '<0.1.0' }] },
+    },
+  ]);
+  // The direct baseline: what any proxy that rewrites a packument pays (parse and serialise).
+  const direct: number[] = [];
+  for (let i = 0; i < RUNS + 3; i++) {
+    const t = performance.now();
+    const out = JSON.stringify(JSON.parse(text));
+    if (i >= 3) direct.push(performance.now() - t);
+    if (out.length === 0) throw new Error('empty');
+  }
+  const times: number[] = [];
+  let removed = 0;
+  for (let i = 0; i < RUNS + 3; i++) {
+    const t = performance.now();
+    const rewritten = rewritePackument(JSON.parse(text), 'big-package', rules, now);
+    if (!rewritten.ok) throw new Error(rewritten.reason);
+    const out = JSON.stringify(rewritten.doc);
+    const ms = performance.now() - t;
+    if (i >= 3) times.push(ms);
+    removed = rewritten.removed.length;
+    if (out.length === 0) throw new Error('empty rewrite');
+  }
+  times.sort((a, b) => a - b);
+  direct.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] as number;
+  const directMedian = direct[Math.floor(direct.length / 2)] as number;
+  const p90 = times[Math.floor(times.length * 0.9)] as number;
+  const note = `${(text.length / 2 ** 20).toFixed(1)} MiB full packument, ${removed} of ${VERSIONS} versions removed; parse + judge + rewrite + serialise; p90 ${p90.toFixed(1)} ms`;
+  return [
+    {
+      section: 'packages',
+      name: `packument of ${VERSIONS} versions rewritten (ms, median)`,
+      value: median,
+      unit: 'ms',
+      goal: { op: '<=', target: 20, on: 'value' },
+      direct: directMedian,
+      ratio: median / directMedian,
+      versus: 'JSON.parse + JSON.stringify alone',
+      note,
+    },
+  ];
+}
