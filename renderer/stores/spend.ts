@@ -5,7 +5,13 @@
 
 import { makeObservable, observable, runInAction } from 'mobx';
 import type { RequestEndedEvent } from '../../supervisor/api/events.ts';
-import type { ModelSpend, RequestUsage, SandboxSpend, SpendView } from '../../supervisor/api/spend.ts';
+import {
+  emptyModelSpend,
+  type ModelSpend,
+  type RequestUsage,
+  type SandboxSpend,
+  type SpendView,
+} from '../../supervisor/api/spend.ts';
 import type { WardenClient } from '../client/client.ts';
 import { Resource } from './resource.ts';
 
@@ -74,17 +80,7 @@ export class SpendStore {
     }
     let row = sb.models.find((m) => m.model === usage.model && m.api === usage.api);
     if (!row) {
-      row = {
-        model: usage.model,
-        api: usage.api,
-        requests: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-        costUsd: 0,
-        unpriced: 0,
-      };
+      row = emptyModelSpend(usage.model, usage.api);
       sb.models.push(row);
     }
     row.requests++;

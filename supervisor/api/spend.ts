@@ -38,6 +38,21 @@ export interface ModelSpend {
   unpriced: number;
 }
 
+/** A model's row before its first metered request. */
+export function emptyModelSpend(model: string, api: ModelApi): ModelSpend {
+  return {
+    model,
+    api,
+    requests: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: 0,
+    unpriced: 0,
+  };
+}
+
 export interface SpendTotals {
   tokens: number;
   costUsd: number;

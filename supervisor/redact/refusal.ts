@@ -4,28 +4,17 @@
 // `{"error":{"message":…,"type":"invalid_request_error",…}}`, status 400. It names the
 // rule that matched, never what it matched.
 
-import type { ProviderRefusal } from '../spend/index.ts';
+import { type ProviderRefusal, providerRefusal } from '../spend/index.ts';
 
 export function redactionRefusal(
   provider: 'anthropic' | 'openai',
   kind: string,
 ): Omit<ProviderRefusal, 'status'> & { status: 400 } {
   const reason = `the request body carries what the redaction rule "${kind}" blocks (spec.redact); remove it from the prompt, or ask the policy's owner to mask it instead`;
-  const message = `Warden: ${reason}`;
-  const body =
-    provider === 'anthropic'
-      ? { type: 'error', error: { type: 'invalid_request_error', message } }
-      : { error: { message, type: 'invalid_request_error', param: null, code: 'warden_redaction_blocked' } };
-  const text = JSON.stringify(body);
-  return {
-    status: 400,
-    headers: {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(text)),
-      'x-should-retry': 'false',
-      'x-warden-decision': 'redaction',
-    },
-    body: text,
-    reason,
-  };
+  return providerRefusal(provider, 400, reason, {
+    anthropicType: 'invalid_request_error',
+    openaiType: 'invalid_request_error',
+    code: 'warden_redaction_blocked',
+    decision: 'redaction',
+  });
 }

@@ -4,13 +4,13 @@
 // sandbox's models per day are capped (the rest are summed under "other").
 
 import type { BudgetLimit } from '../api/policy-schema.ts';
-import type {
-  ModelApi,
-  ModelSpend,
-  RequestUsage,
-  SandboxSpend,
-  SpendTotals,
-  SpendView,
+import {
+  emptyModelSpend,
+  type ModelSpend,
+  type RequestUsage,
+  type SandboxSpend,
+  type SpendTotals,
+  type SpendView,
 } from '../api/spend.ts';
 import { HourlySpend } from './hours.ts';
 
@@ -50,7 +50,7 @@ export class SpendLedger {
     }
     let row = models.get(key);
     if (!row) {
-      row = emptyRow(model, usage.api);
+      row = emptyModelSpend(model, usage.api);
       models.set(key, row);
     }
     row.requests++;
@@ -99,7 +99,7 @@ export class SpendLedger {
       const models = new Map<string, ModelSpend>();
       for (const row of this.#rows(id, 'month', now)) {
         const key = `${row.api} ${row.model}`;
-        const sum = models.get(key) ?? emptyRow(row.model, row.api);
+        const sum = models.get(key) ?? emptyModelSpend(row.model, row.api);
         sum.requests += row.requests;
         sum.inputTokens += row.inputTokens;
         sum.outputTokens += row.outputTokens;
@@ -143,20 +143,6 @@ export class SpendLedger {
     const keep = monthOf(previous);
     for (const day of days.keys()) if (day.slice(0, 7) < keep) days.delete(day);
   }
-}
-
-function emptyRow(model: string, api: ModelApi): ModelSpend {
-  return {
-    model,
-    api,
-    requests: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    costUsd: 0,
-    unpriced: 0,
-  };
 }
 
 const round = (usd: number): number => Math.round(usd * 1e6) / 1e6;

@@ -15,19 +15,34 @@ export interface ProviderRefusal {
 }
 
 export function budgetRefusal(api: ModelApi, reason: string): ProviderRefusal {
+  return providerRefusal(providerOf(api), 429, reason, {
+    anthropicType: 'rate_limit_error',
+    openaiType: 'insufficient_quota',
+    code: 'warden_budget_exceeded',
+    decision: 'budget',
+  });
+}
+
+/** Any refusal of Warden's in the provider's own error shape (a budget, a redaction block). */
+export function providerRefusal<S extends number>(
+  provider: 'anthropic' | 'openai',
+  status: S,
+  reason: string,
+  kind: { anthropicType: string; openaiType: string; code: string; decision: string },
+): Omit<ProviderRefusal, 'status'> & { status: S } {
   const message = `Warden: ${reason}`;
   const body =
-    providerOf(api) === 'anthropic'
-      ? { type: 'error', error: { type: 'rate_limit_error', message } }
-      : { error: { message, type: 'insufficient_quota', param: null, code: 'warden_budget_exceeded' } };
+    provider === 'anthropic'
+      ? { type: 'error', error: { type: kind.anthropicType, message } }
+      : { error: { message, type: kind.openaiType, param: null, code: kind.code } };
   const text = JSON.stringify(body);
   return {
-    status: 429,
+    status,
     headers: {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(text)),
       'x-should-retry': 'false',
-      'x-warden-decision': 'budget',
+      'x-warden-decision': kind.decision,
     },
     body: text,
     reason,
