@@ -9,19 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AnswerSource, ApprovalStateFilter } from '../api/approval-types.ts';
 import { WardenError } from '../api/errors.ts';
-import type {
-  ApprovalDecision,
-  ApprovalView,
-  Identity,
-  McpCallView,
-  PackageHoldView,
-  RequestFacts,
-} from '../api/index.ts';
+import type { ApprovalDecision, ApprovalView, RequestFacts } from '../api/index.ts';
 import type { AnswerApprovalRequest, AnswerApprovalResponse } from '../api/messages.ts';
 import type { PolicyDiff } from '../api/policy-types.ts';
+import { checkAnswer, dedupeKey } from './answer-rules.ts';
 import { ApprovalHistory, type WrittenRule } from './history.ts';
 import { PromptRate } from './prompt-rate.ts';
-import { ApprovalNotFoundError, closedError, itOnlyError } from './queue-errors.ts';
+import { ApprovalNotFoundError, closedError } from './queue-errors.ts';
 import type { Answerer, ApprovalAsk, ApprovalOutcome, ApprovalQueueDeps } from './queue-types.ts';
 import type { ReviewOutcome } from './reviewer-hook.ts';
 import { shownQuery } from './shown-query.ts';
@@ -39,30 +33,6 @@ interface Pending {
   written?: WrittenRule;
   /** Aborts the reviewer hook's run when the approval closes first. */
   reviewing?: AbortController;
-}
-
-/** Requests wait on one approval only when their whole request line is the same, query included. */
-function dedupeKey(
-  identity: Identity,
-  f: RequestFacts,
-  mcp?: McpCallView,
-  budget?: boolean,
-  pkg?: PackageHoldView,
-): string {
-  return [
-    identity.sandboxId,
-    f.method.toUpperCase(),
-    f.scheme,
-    f.host,
-    f.port,
-    f.path,
-    f.query ?? '',
-    // MCP calls share one URL: only the same call with the same arguments shares an approval.
-    mcp ? JSON.stringify([mcp.server, mcp.method, mcp.name, mcp.arguments ?? null, mcp.argumentBytes]) : '',
-    // A request held at a budget is not the same question as the same URL held by a rule.
-    budget ? 'budget' : '',
-    pkg ? JSON.stringify([pkg.ecosystem, pkg.name, pkg.version, pkg.why]) : '',
-  ].join('\u0000');
 }
 
 export class ApprovalQueue {
@@ -134,35 +104,7 @@ export class ApprovalQueue {
       const closed = this.#history.get(id);
       throw closed ? closedError(closed.view) : new ApprovalNotFoundError(id);
     }
-    if (pending.view.approver === 'it' && from.client !== 'hub') throw itOnlyError(pending.view);
-    if (pending.view.approver !== 'it' && from.client === 'hub')
-      throw new WardenError(
-        'Forbidden',
-        `approval ${id} is not one for IT`,
-        'the team hub answers only IT approvals',
-      );
-    if (answer.scope === 'always' && pending.view.mcp) {
-      throw new WardenError(
-        'BadRequest',
-        `approval ${id} holds an MCP call (${pending.view.mcp.method} "${pending.view.mcp.name}"), which is answered once only`,
-        'answer it with scope once; to decide it always, add a rule under spec.mcp in the policy',
-      );
-    }
-    if (answer.scope === 'always' && pending.view.budget) {
-      throw new WardenError(
-        'BadRequest',
-        `approval ${id} holds a model API request over a budget, which is answered once only`,
-        'answer it with scope once; to stop asking, raise spec.budgets.limits in the policy',
-      );
-    }
-    if (answer.scope === 'always' && pending.view.package) {
-      const p = pending.view.package;
-      throw new WardenError(
-        'BadRequest',
-        `approval ${id} holds a package version (${p.name}@${p.version}), which is answered once only`,
-        'answer it with scope once; to decide it always, add an entry to spec.packages.npm.allow or deny in the policy',
-      );
-    }
+    checkAnswer(pending.view, answer.scope, from);
     let diff: PolicyDiff | undefined;
     if (answer.scope === 'always') {
       const rule = answer.rule ?? pending.view.suggestedRule;
