@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { requestEvent, TEST_DEVICE } from '../../test/support/audit/samples.ts';
+import { requestEvent, T0, TEST_DEVICE } from '../../test/support/audit/samples.ts';
 import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { exportAsync } from './export-async.ts';
 import { AuditStore } from './store.ts';
@@ -83,20 +83,31 @@ test('cancel ends the async verify with Cancelled and leaves no worker thread ru
   assert.equal(threads(), before);
 });
 
-test('the async export writes every record with progress; a cancel leaves no file', async () => {
+test('the async export writes every record since a time with progress; a cancel leaves no file', async () => {
+  // The newest 20,000 (each record is a second after the one before).
+  const since = T0 + (RECORDS - 20_000) * 1000;
   const out = path.join(temp.dir, 'export.ndjson');
   const counter = progressCounter();
-  const written = await exportAsync({ file, format: 'ocsf-ndjson', out, progress: counter });
-  assert.equal(written, RECORDS);
-  assert.equal(Atomics.load(counter, ProgressSlot.TOTAL), RECORDS);
-  assert.equal(readDone(counter), RECORDS);
-  assert.equal(readFileSync(out, 'utf8').split('\n').length - 1, RECORDS);
+  const written = await exportAsync({ file, format: 'ocsf-ndjson', since, out, progress: counter });
+  assert.equal(written, 20_000);
+  assert.equal(Atomics.load(counter, ProgressSlot.TOTAL), 20_000);
+  assert.equal(readDone(counter), 20_000);
+  const lines = readFileSync(out, 'utf8').split('\n');
+  assert.equal(lines.length - 1, 20_000);
+  assert.equal(String(JSON.parse(lines[0] ?? '{}').metadata?.uid), String(RECORDS - 20_000 + 1));
   assert.equal(existsSync(`${out}.partial`), false);
 
   const cut = path.join(temp.dir, 'cut.jsonl');
   const abort = new AbortController();
   const partial = progressCounter();
-  const work = exportAsync({ file, format: 'jsonl', out: cut, progress: partial, signal: abort.signal });
+  const work = exportAsync({
+    file,
+    format: 'jsonl',
+    since: T0 + 100_000_000,
+    out: cut,
+    progress: partial,
+    signal: abort.signal,
+  });
   const poll = setInterval(() => {
     if (readDone(partial) > 0) abort.abort();
   }, 1);
