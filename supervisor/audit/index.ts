@@ -1,7 +1,7 @@
 // The audit trail's public face: a tamper-evident SQLite store of OCSF records.
 
 export type { AnchorRead, AnchorState } from './anchor.ts';
-export { readAnchor } from './anchor.ts';
+export { anchorFileOf, readAnchor } from './anchor.ts';
 export { chainHashes } from './batch-chain.ts';
 export { canonicalJson } from './canonical.ts';
 export type { ChainRow } from './chain.ts';
