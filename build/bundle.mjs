@@ -44,6 +44,8 @@ await build({
     'audit-writer-worker': path.join(root, 'supervisor/audit/audit-writer-worker.ts'),
     'verify-worker': path.join(root, 'supervisor/audit/verify-worker.ts'),
     'checkpoint-worker': path.join(root, 'supervisor/audit/checkpoint-worker.ts'),
+    'verify-walk-worker': path.join(root, 'supervisor/audit/verify-walk-worker.ts'),
+    'export-worker': path.join(root, 'supervisor/audit/export-worker.ts'),
     'replay-worker': path.join(root, 'supervisor/replay/replay-worker.ts'),
   },
   outdir: path.join(root, 'dist'),

@@ -7,6 +7,7 @@ import type { ConnectionState, WardenClient } from '../client/client.ts';
 import { ActivityStore, type ActivityStoreOptions } from './activity.ts';
 import { ApprovalHistoryStore } from './approval-history.ts';
 import { ApprovalsStore, type Clock, systemClock } from './approvals.ts';
+import { AuditTaskStore } from './audit-tasks.ts';
 import { FirstRunStore } from './first-run.ts';
 import { AuditStore, SandboxesStore, SecretsStore, StatusStore } from './lists.ts';
 import { PolicyStore, type PolicyStoreOptions } from './policy.ts';
@@ -31,6 +32,8 @@ export class RootStore {
   readonly sandboxes: SandboxesStore;
   readonly secrets: SecretsStore;
   readonly audit: AuditStore;
+  /** Verify now and Export… of the Audit view, as daemon tasks. */
+  readonly auditTasks: AuditTaskStore;
   readonly status: StatusStore;
   readonly firstRun: FirstRunStore;
   readonly metrics: SandboxMetricsStore;
@@ -61,6 +64,12 @@ export class RootStore {
     const task = (id: string) => this.tasks.byId.get(id);
     this.policyReplay = new ReplayStore(client, task);
     this.approvalReplay = new ReplayStore(client, task);
+    this.auditTasks = new AuditTaskStore(client, task, (status) =>
+      runInAction(() => {
+        this.audit.chain.value = status;
+        this.audit.chain.error = null;
+      }),
+    );
     this.spend = new SpendStore(client);
     makeObservable(this, { connection: observable, connectedOnce: observable });
   }

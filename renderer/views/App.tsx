@@ -168,7 +168,7 @@ export const App = observer(function App({ root }: { root: RootStore }) {
         ) : null}
         {view === 'sandboxes' ? <SandboxesView store={root.sandboxes} metrics={root.metrics} /> : null}
         {view === 'secrets' ? <SecretsView store={root.secrets} /> : null}
-        {view === 'audit' ? <AuditView store={root.audit} /> : null}
+        {view === 'audit' ? <AuditView store={root.audit} tasks={root.auditTasks} /> : null}
         {view === 'status' ? <StatusView store={root.status} connection={root.connection} /> : null}
         {view === 'spend' ? <SpendView store={root.spend} /> : null}
       </main>

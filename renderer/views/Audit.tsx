@@ -1,15 +1,16 @@
 // The audit trail: a histogram of records by kind over the chosen range (brush to narrow
 // it), the table filterable and paged with a cursor (newest first, virtualized), and the
-// hash chain's verification status as a badge.
+// hash chain's verification status as a badge, with Verify now and Export… (AuditChain.tsx).
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { observer } from 'mobx-react-lite';
 import { useEffect, useRef, useState } from 'react';
 import { AUDIT_KINDS, type AuditRecord } from '../../supervisor/api/audit-types.ts';
+import type { AuditTaskStore } from '../stores/audit-tasks.ts';
 import type { AuditFilters, AuditStore } from '../stores/lists.ts';
+import { AuditChainHeader } from './AuditChain.tsx';
 import { AuditHistogramChart } from './charts/AuditHistogram.tsx';
 import { Empty, ErrorBox, Loading } from './common.tsx';
-import { Elapsed } from './Elapsed.tsx';
 
 const ROW = 30;
 
@@ -24,7 +25,13 @@ function summary(r: AuditRecord): string {
   return '';
 }
 
-export const AuditView = observer(function AuditView({ store }: { store: AuditStore }) {
+export const AuditView = observer(function AuditView({
+  store,
+  tasks,
+}: {
+  store: AuditStore;
+  tasks: AuditTaskStore;
+}) {
   const [draft, setDraft] = useState<AuditFilters>(store.filters);
   // A range picked on the histogram shows in the Since and Until fields.
   const filters = store.filters;
@@ -37,7 +44,6 @@ export const AuditView = observer(function AuditView({ store }: { store: AuditSt
     estimateSize: () => ROW,
     overscan: 10,
   });
-  const chain = store.chain.value;
   const field = (key: keyof AuditFilters, label: string, placeholder = '') => (
     <label>
       {label}{' '}
@@ -52,35 +58,7 @@ export const AuditView = observer(function AuditView({ store }: { store: AuditSt
     <section className="view audit" aria-labelledby="audit-title">
       <header className="view-head">
         <h1 id="audit-title">Audit</h1>
-        <div className="chain" aria-live="polite">
-          {store.chain.error ? (
-            <span className="chain-badge broken">
-              <span aria-hidden="true">!</span> chain: {store.chain.error.message}
-            </span>
-          ) : chain ? (
-            chain.ok ? (
-              <span
-                className={`chain-badge ${chain.anchor.state === 'match' ? 'ok' : 'warn'}`}
-                title={`head ${chain.head?.hash ?? ''}`}
-              >
-                <span aria-hidden="true">✓</span> Chain verified: {chain.records.toLocaleString()} records,
-                anchor {chain.anchor.state} ({chain.durationMs} ms)
-              </span>
-            ) : (
-              <span className="chain-badge broken">
-                <span aria-hidden="true">✗</span> Chain BROKEN at record {chain.firstBad?.seq}:{' '}
-                {chain.firstBad?.problem}
-              </span>
-            )
-          ) : store.chain.loading ? (
-            <span className="chain-badge pending">
-              <Elapsed what="Verifying the chain" />
-            </span>
-          ) : null}{' '}
-          <button type="button" onClick={() => void store.chain.load()} disabled={store.chain.loading}>
-            Verify
-          </button>
-        </div>
+        <AuditChainHeader store={store} tasks={tasks} />
       </header>
       <form
         className="toolbar filters"

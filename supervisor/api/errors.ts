@@ -45,6 +45,7 @@ export const API_ERROR_NAMES = [
   // long work (tasks)
   'TaskNotFound',
   'TaskNotCancellable',
+  'TaskBusy',
   'Cancelled',
   // the daemon itself
   'InternalError',

@@ -1,6 +1,8 @@
 // The API contract: every type that crosses a process boundary, written once.
 
 export type * from './agent-types.ts';
+export type * from './audit-task-types.ts';
+export { AUDIT_EXPORT_FORMATS, AuditExportRequestSchema } from './audit-task-types.ts';
 export type * from './audit-types.ts';
 export type { BridgeArgs, BridgeError, BridgeMethod, ConnectionState, WardenBridge } from './bridge.ts';
 export {

@@ -3,6 +3,7 @@
 
 import { type TSchema, Type } from '@sinclair/typebox';
 import { AddAgentRequestSchema } from './agent-types.ts';
+import { AuditExportRequestSchema } from './audit-task-types.ts';
 import { WardenError } from './errors.ts';
 import { ReplayRequestSchema } from './replay-types.ts';
 import {
@@ -33,6 +34,7 @@ const BODY_SCHEMA_MAP: Record<BodyRoute, TSchema> = {
   'POST /v1/policy/validate': ValidatePolicyRequestSchema,
   'PUT /v1/policy': ApplyPolicyRequestSchema,
   'POST /v1/policy/replay': ReplayRequestSchema,
+  'POST /v1/audit/export': AuditExportRequestSchema,
   'PUT /v1/secrets/:name': PutSecretRequestSchema,
   'POST /v1/agents': AddAgentRequestSchema,
   'POST /v1/sync/enroll': SyncEnrollRequestSchema,

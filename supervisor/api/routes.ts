@@ -4,6 +4,12 @@
 import type { AddAgentRequest, AddAgentResponse, AgentView, RemoveAgentResponse } from './agent-types.ts';
 import type { ApprovalStateFilter } from './approval-types.ts';
 import type {
+  AuditExportRequest,
+  AuditExportResult,
+  AuditTaskStarted,
+  AuditVerifyResult,
+} from './audit-task-types.ts';
+import type {
   AuditChainStatus,
   AuditHistogram,
   AuditHistogramParams,
@@ -130,6 +136,26 @@ export interface ApiRoutes {
     response: AuditPage;
   };
   'GET /v1/audit/chain': { params: Record<string, never>; body: undefined; response: AuditChainStatus };
+  /** Verify the chain as an `audit.verify` task (progress, cancel); a second call joins the running one. */
+  'POST /v1/audit/verify': { params: Record<string, never>; body: undefined; response: AuditTaskStarted };
+  /** A verify's result by task id (the newest 20 are kept). */
+  'GET /v1/audit/verify/:taskId': {
+    params: { taskId: string };
+    body: undefined;
+    response: AuditVerifyResult;
+  };
+  /** Export the trail to a file under the daemon's home as an `audit.export` task (progress, cancel). */
+  'POST /v1/audit/export': {
+    params: Record<string, never>;
+    body: AuditExportRequest;
+    response: AuditTaskStarted;
+  };
+  /** An export's result by task id: the file once done (the newest 20 are kept). */
+  'GET /v1/audit/export/:taskId': {
+    params: { taskId: string };
+    body: undefined;
+    response: AuditExportResult;
+  };
   /** Records per time bucket and kind, for a histogram. */
   'GET /v1/audit/histogram': {
     params: Record<string, never>;

@@ -1,11 +1,19 @@
-// Long work the daemon does for a user (an image build, an agent install, a VM's cold boot), shown while it
+// Long work the daemon does for a user (an image build, an agent install, a VM's cold boot, a
+// what-if replay, an audit verify or export), shown while it
 // runs wherever the user looks: the desktop app, the CLI, the Lens extension, with a cancel.
 // Tasks are live state, not governance: they are never written to the audit
 // trail (what the work did is: the install's requests, the user action that started it).
 // A task's changes reach clients on the event stream as `task.updated`, only for clients
 // that ask for them (`GET /v1/events?tasks=1`), so older clients never see a type they do not know.
 
-export const TASK_KINDS = ['image.build', 'agent.install', 'vm.boot', 'policy.replay'] as const;
+export const TASK_KINDS = [
+  'image.build',
+  'agent.install',
+  'vm.boot',
+  'policy.replay',
+  'audit.verify',
+  'audit.export',
+] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export type TaskState = 'running' | 'done' | 'failed' | 'cancelled';

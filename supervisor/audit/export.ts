@@ -10,6 +10,7 @@ import { jsonString as q } from './chain.ts';
 import type { ContextTable } from './contexts.ts';
 import { mapCompact, type RawRow } from './records.ts';
 import type { Layout } from './schema.ts';
+import { addDone } from './verify-progress.ts';
 import { Witnesses } from './witnesses.ts';
 
 export type ExportFormat = 'ocsf' | 'ocsf-ndjson' | 'jsonl';
@@ -20,6 +21,8 @@ export interface ExportOptions {
   since?: number;
   /** Receives the output in order. */
   write: (chunk: string) => void;
+  /** A verify-progress.ts counter: records written are added at every flush (the async export). */
+  progress?: Int32Array;
 }
 
 /** Returns the number of records written. */
@@ -35,11 +38,14 @@ export function exportRecords(
     .iterate(options.since ?? Number.MIN_SAFE_INTEGER) as IterableIterator<RawRow>;
   const witnesses = new Witnesses(db);
   let count = 0;
+  let told = 0;
   let buffer = options.format === 'ocsf' ? '[' : '';
   const flush = (force: boolean) => {
     if (buffer.length > 65536 || (force && buffer.length > 0)) {
       options.write(buffer);
       buffer = '';
+      addDone(options.progress, count - told);
+      told = count;
     }
   };
   for (const [seq, time, kind, sandboxId, user, host, outcome, body, prevHash, hash, ctxId, logged] of rows) {

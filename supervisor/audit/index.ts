@@ -1,7 +1,7 @@
 // The audit trail's public face: a tamper-evident SQLite store of OCSF records.
 
 export type { AnchorRead, AnchorState } from './anchor.ts';
-export { readAnchor } from './anchor.ts';
+export { anchorFileOf, readAnchor } from './anchor.ts';
 export { chainHashes } from './batch-chain.ts';
 export { canonicalJson } from './canonical.ts';
 export type { ChainRow } from './chain.ts';
@@ -10,6 +10,7 @@ export type { BatchChain, EncodedBatch } from './encode.ts';
 export { batchSize, emptyBatch, encodeEvents } from './encode.ts';
 export { AuditRetentionError, AuditSchemaError, AuditWriteError } from './errors.ts';
 export type { ExportFormat, ExportOptions } from './export.ts';
+export { exportAsync, PARTIAL_SUFFIX } from './export-async.ts';
 export type { GroupCommitOptions } from './group-commit.ts';
 export { GroupCommitter } from './group-commit.ts';
 export type { HistogramRange } from './histogram.ts';
@@ -25,3 +26,5 @@ export { AuditStore, localDevice } from './store.ts';
 export type { StoredReceipt, SyncLinkRow } from './sync-ledger.ts';
 export { SyncLedger } from './sync-ledger.ts';
 export { parseDuration, parseTimeArg } from './time.ts';
+export { verifyChainAsync } from './verify-async.ts';
+export { ProgressSlot, progressCounter, readDone } from './verify-progress.ts';

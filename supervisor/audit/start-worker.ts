@@ -7,7 +7,13 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** The worker entries: supervisor/audit/<name>.ts, bundled as dist/<name>.mjs. */
-export const AUDIT_WORKERS = ['audit-writer-worker', 'verify-worker', 'checkpoint-worker'] as const;
+export const AUDIT_WORKERS = [
+  'audit-writer-worker',
+  'verify-worker',
+  'checkpoint-worker',
+  'verify-walk-worker',
+  'export-worker',
+] as const;
 export type AuditWorkerName = (typeof AUDIT_WORKERS)[number];
 
 const FROM_SOURCES = import.meta.url.endsWith('.ts');

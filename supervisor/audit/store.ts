@@ -14,7 +14,7 @@ import type {
 } from '../api/audit-types.ts';
 import type { WardenEvent } from '../api/events.ts';
 import type { Disposer, EventBus } from '../events/bus.ts';
-import { type AnchorState, AnchorWriter, readAnchor } from './anchor.ts';
+import { type AnchorState, AnchorWriter, anchorFileOf, readAnchor } from './anchor.ts';
 import { GENESIS_HASH } from './chain.ts';
 import type { StoredEvent } from './compact.ts';
 import { ContextTable, contextText } from './contexts.ts';
@@ -78,7 +78,7 @@ export class AuditStore {
 
   private constructor(file: string, db: Database.Database, layout: Layout, options: AuditStoreOptions) {
     this.file = file;
-    this.anchorFile = `${file}.anchor`;
+    this.anchorFile = anchorFileOf(file);
     this.#db = db;
     this.#layout = layout;
     this.#contexts = new ContextTable(db, layout.contexts);

@@ -12,6 +12,7 @@
 
 import os from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { WardenError } from '../api/errors.ts';
 import type { Layout } from './schema.ts';
 import { startWorker } from './start-worker.ts';
 import type { SliceJob, SliceResult } from './verify-worker.ts';
@@ -132,5 +133,93 @@ export function verifySlices(
       port.close();
       void worker.terminate();
     }
+  }
+}
+
+/** What the asynchronous variant takes beyond verifySlices' options. */
+export interface AsyncSliceOptions {
+  timeoutMs?: number;
+  contexts?: readonly ContextRow[];
+  /** A counter from verify-progress.ts: the workers add the rows they check, per chunk. */
+  progress?: Int32Array;
+  /** Aborting terminates the workers; the call then rejects with `Cancelled`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * verifySlices for a caller that must not block (the daemon's `audit.verify` task): the same
+ * workers and results, awaited on their ports instead of Atomics.wait. Resolves null when the
+ * workers could not be used (the caller then walks the chain another way); rejects with
+ * `Cancelled` when the signal aborts. Every worker is terminated before it settles.
+ */
+export async function verifySlicesAsync(
+  file: string,
+  layout: Layout,
+  first: number,
+  last: number,
+  anchorAt: number,
+  threads: number,
+  options: AsyncSliceOptions = {},
+): Promise<SliceResult[] | null> {
+  const cancelled = () =>
+    new WardenError('Cancelled', 'the verify was cancelled', 'start it again when you want it');
+  if (options.signal?.aborted) throw cancelled();
+  const total = last - first + 1;
+  const limit = options.timeoutMs ?? 30_000 + total / 10;
+  const sql = sliceSql(layout, options.contexts);
+  const n = Math.max(1, Math.min(threads, total));
+  const flag = sharedSlots(n);
+  const workers: Array<{ worker: Worker; port: MessagePort }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await new Promise<SliceResult[] | null>((resolve, reject) => {
+      const results = new Array<SliceResult | undefined>(n);
+      let pending = n;
+      timer = setTimeout(() => resolve(null), limit);
+      onAbort = () => reject(cancelled());
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const got = (i: number, result: SliceResult) => {
+        if (results[i]) return;
+        results[i] = result;
+        if (--pending === 0) resolve(results as SliceResult[]);
+      };
+      for (let i = 0; i < n; i++) {
+        const from = first + Math.floor((total * i) / n);
+        const to = first + Math.floor((total * (i + 1)) / n) - 1;
+        const { port1, port2 } = new MessageChannel();
+        const job: SliceJob = {
+          port: port2,
+          flag,
+          index: i,
+          file,
+          sql,
+          from,
+          to,
+          anchorAt,
+          legacyThrough: layout.legacyThrough,
+          ...(options.progress ? { progress: options.progress } : {}),
+        };
+        port1.on('message', (message: SliceResult) => got(i, message));
+        const worker = startWorker('verify-worker', { execArgv: [], workerData: job, transferList: [port2] });
+        worker.on('error', () => {});
+        // A worker that ends without a result (it could not start) ends the wait at once.
+        worker.once('exit', () => {
+          const late = receiveMessageOnPort(port1);
+          if (late) got(i, late.message as SliceResult);
+          else if (!results[i]) resolve(null);
+        });
+        workers.push({ worker, port: port1 });
+      }
+    });
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(
+      workers.map(({ worker, port }) => {
+        port.close();
+        return worker.terminate().catch(() => 0);
+      }),
+    );
   }
 }

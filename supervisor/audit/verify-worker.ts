@@ -7,6 +7,7 @@ import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { addDone } from './verify-progress.ts';
 import { SliceFlag } from './worker-slots.ts';
 
 /**
@@ -32,6 +33,8 @@ export interface SliceJob {
   to: number;
   anchorAt: number;
   legacyThrough: number;
+  /** The async verify's shared counter (verify-progress.ts): rows checked, bumped per chunk. */
+  progress?: Int32Array;
 }
 
 export interface SliceResult {
@@ -68,6 +71,7 @@ function checkSlice(db: Database.Database, job: SliceJob): SliceResult {
   db.transaction(() => {
     for (let lo = from; ok && lo <= to; lo += CHUNK) {
       const rows = select.all(lo, Math.min(to, lo + CHUNK - 1)) as unknown as SliceRow[];
+      addDone(job.progress, rows.length);
       for (let i = 0; i < rows.length; i++) {
         // Indexed reads, not destructuring: this loop runs once per record.
         const r = rows[i] as SliceRow;

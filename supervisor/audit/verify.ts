@@ -9,7 +9,7 @@ import { GENESIS_HASH, rowHash } from './chain.ts';
 import type { ContextTable } from './contexts.ts';
 import type { RawRow } from './records.ts';
 import type { Layout } from './schema.ts';
-import { type ContextRow, verifySlices, verifyThreads } from './verify-parallel.ts';
+import { type ContextRow, type SliceResult, verifySlices, verifyThreads } from './verify-parallel.ts';
 
 /** Below this many records verify walks the chain on the calling thread. */
 export const PARALLEL_VERIFY_MIN = 50_000;
@@ -23,10 +23,12 @@ export interface VerifyOptions {
   threads?: number;
   /** Use the threads from this many records on (default PARALLEL_VERIFY_MIN). */
   parallelMin?: number;
+  /** Slices already checked by the caller (verify-async.ts), used instead of starting workers. */
+  slices?: readonly SliceResult[];
 }
 
 /** Where the chain must start: genesis at seq 1, or the hash a retention checkpoint vouches for. */
-function chainStart(
+export function chainStart(
   db: Database.Database,
   layout: Layout,
   first: number,
@@ -87,7 +89,17 @@ export function verifyChain(
         options.file !== undefined &&
         threads > 0 &&
         through - bounds.first + 1 >= (options.parallelMin ?? PARALLEL_VERIFY_MIN)
-          ? parallelWalk(db, options.file, layout, bounds.first, through, anchorAt, threads, start.prevHash)
+          ? parallelWalk(
+              db,
+              options.file,
+              layout,
+              bounds.first,
+              through,
+              anchorAt,
+              threads,
+              start.prevHash,
+              options.slices,
+            )
           : null;
       if (fast) {
         checked = fast.checked;
@@ -246,12 +258,14 @@ function parallelWalk(
   anchorAt: number,
   threads: number,
   startPrev: string,
+  given?: readonly SliceResult[],
 ): { checked: number; head: { seq: number; hash: string }; hashAtAnchor: string | null } | null {
   // Read after `through`: contexts are only ever added, so every one its records use is here.
-  const contexts = layout.contexts
-    ? (db.prepare('SELECT id, body FROM contexts').all() as ContextRow[])
-    : undefined;
-  const slices = verifySlices(file, layout, first, through, anchorAt, threads, { contexts });
+  const contexts =
+    layout.contexts && !given
+      ? (db.prepare('SELECT id, body FROM contexts').all() as ContextRow[])
+      : undefined;
+  const slices = given ?? verifySlices(file, layout, first, through, anchorAt, threads, { contexts });
   if (!slices) return null;
   let prev = startPrev;
   let checked = 0;

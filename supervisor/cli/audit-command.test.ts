@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -114,7 +115,6 @@ test(
     assert.equal(since.out.trim().split('\n').length, 10);
     const file = path.join(home, 'out.ndjson');
     await run(home, ['export', '--format', 'ocsf-ndjson', '--out', file]);
-    const { readFileSync, statSync } = await import('node:fs');
     assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 42);
     assert.equal(statSync(file).mode & 0o777, 0o600);
   }),
@@ -162,3 +162,57 @@ test('a missing database and a bad time are clear errors', async () => {
     dispose();
   }
 });
+
+test(
+  'a long verify or export runs in workers: progress on standard error, Ctrl-C stops it, no file left',
+  withHome(async (home, db) => {
+    // workersFrom 0: these 42 records take the path a trail of WORKERS_FROM or more takes.
+    const said: string[] = [];
+    const long = { workersFrom: 0, progressMs: { first: 0, every: 10 }, say: (l: string) => said.push(l) };
+    const ok = await run(home, ['verify'], long);
+    assert.equal(ok.code, 0);
+    assert.match(ok.out, /audit chain OK: 42 records verified/);
+    assert.match(said.join('\n'), /warden: {3}checking the chain \(\d+ s, \d+ of 42 records, \d+%\)/);
+
+    const raw = new Database(db);
+    raw.prepare("UPDATE records SET host = 'elsewhere' WHERE seq = 17").run();
+    raw.close();
+    const bad = await run(home, ['verify', '--json'], long);
+    assert.equal(bad.code, 1);
+    assert.equal(JSON.parse(bad.out).firstBad.seq, 17);
+    assert.ok(said.includes('warden:   something is wrong: naming the first bad record'));
+
+    // Ctrl-C (the signal here) as soon as it says how far it is: exit 130, nothing printed.
+    const interrupt = (what: string[]) => {
+      const stop = new AbortController();
+      return {
+        ...long,
+        signal: stop.signal,
+        say: (l: string) => {
+          what.push(l);
+          stop.abort();
+        },
+      };
+    };
+    const stoppedLines: string[] = [];
+    const stopped = await run(home, ['verify'], interrupt(stoppedLines));
+    assert.equal(stopped.code, 130);
+    assert.equal(stopped.out, '');
+    assert.match(stoppedLines.at(-1) ?? '', /^warden: checking the chain stopped after \d+ records$/);
+
+    const file = path.join(home, 'out.jsonl');
+    const partial = `${file}.partial`;
+    const exportLines: string[] = [];
+    const cut = await run(home, ['export', '--format', 'jsonl', '--out', file], interrupt(exportLines));
+    assert.equal(cut.code, 130);
+    assert.equal(existsSync(file) || existsSync(partial), false, 'no file, whole or partial');
+    assert.equal(exportLines.at(-1), `warden: ${file} was not written`);
+
+    said.length = 0;
+    await run(home, ['export', '--format', 'jsonl', '--out', file], long);
+    assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 42);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(existsSync(partial), false);
+    assert.equal(said.at(-1), `wrote 42 records to ${file}`);
+  }),
+);

@@ -1,5 +1,7 @@
 // `warden audit`: read, verify and export the audit trail. Opens the database read-only
-// straight from $WARDEN_HOME, so it works whether or not the daemon is running.
+// straight from $WARDEN_HOME, so it works whether or not the daemon is running. Verify and
+// export to a file run in worker threads with progress on standard error and Ctrl-C
+// (audit-progress.ts); the desktop app runs the same work as daemon tasks.
 
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
@@ -12,10 +14,20 @@ import {
   type AuditOutcome,
   type AuditRecord,
 } from '../api/audit-types.ts';
-import { AuditStore, type ExportFormat, parseTimeArg } from '../audit/index.ts';
+import {
+  AuditStore,
+  anchorFileOf,
+  type ExportFormat,
+  exportAsync,
+  ProgressSlot,
+  parseTimeArg,
+  progressCounter,
+  verifyChainAsync,
+} from '../audit/index.ts';
 import { defaultHome, wardenPaths } from '../home/index.ts';
 import { parsePackageFilter } from '../packages/index.ts';
 import { checkProofCommand, proveCommand, verifyAgainstHub } from './audit-hub-commands.ts';
+import { type ProgressDeps, withProgress } from './audit-progress.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
 export interface AuditCommandDeps {
@@ -24,9 +36,18 @@ export interface AuditCommandDeps {
   now: () => number;
   /** Poll interval of --follow (ms). */
   pollMs: number;
-  /** Ends --follow (tests); otherwise it runs until the process is interrupted. */
+  /** Ends --follow, stops a verify or export as Ctrl-C does (tests). */
   signal?: AbortSignal;
+  /** A line on standard error (a long verify's or export's progress). */
+  say: (line: string) => void;
+  /** From how many records verify and export --out run in workers (default WORKERS_FROM). */
+  workersFrom?: number;
+  /** When a long verify or export first says how far it is, then how often (ms). */
+  progressMs?: { first: number; every: number };
 }
+
+/** Below this many records a verify or export takes well under a second: done in this thread. */
+export const WORKERS_FROM = 50_000;
 
 const defaultDeps = (): AuditCommandDeps => ({
   env: process.env,
@@ -35,9 +56,24 @@ const defaultDeps = (): AuditCommandDeps => ({
   },
   now: Date.now,
   pollMs: 500,
+  say: (line) => {
+    process.stderr.write(`${line}\n`);
+  },
 });
 
+function progressDeps(deps: AuditCommandDeps): ProgressDeps {
+  return {
+    say: deps.say,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.progressMs ? { firstMs: deps.progressMs.first, everyMs: deps.progressMs.every } : {}),
+  };
+}
+
 function openStore(deps: AuditCommandDeps): AuditStore {
+  return AuditStore.open(auditFile(deps), { readOnly: true });
+}
+
+function auditFile(deps: AuditCommandDeps): string {
   const file = wardenPaths(defaultHome(deps.env)).auditDb;
   if (!existsSync(file)) {
     throw new CliError(
@@ -46,7 +82,7 @@ function openStore(deps: AuditCommandDeps): AuditStore {
       'nothing has been recorded yet, or WARDEN_HOME points somewhere else',
     );
   }
-  return AuditStore.open(file, { readOnly: true });
+  return file;
 }
 
 function time(text: string | undefined, deps: AuditCommandDeps, flag: string): number | undefined {
@@ -175,15 +211,51 @@ function verifyCommand(deps: AuditCommandDeps): Command {
     .option('--against-hub', 'also compare with the team hub; name the first seq where they differ')
     .action(async (opts: { json?: boolean; againstHub?: boolean }) => {
       if (opts.againstHub) return verifyAgainstHub(deps, opts.json ?? false);
-      const store = openStore(deps);
-      try {
-        const status = store.verify();
-        deps.out(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatChainStatus(status));
-        if (!status.ok) process.exitCode = ExitCode.failed;
-      } finally {
-        store.close();
-      }
+      const file = auditFile(deps);
+      const status = isLong(deps) ? await verifyInWorkers(deps, file) : verifyHere(deps);
+      if (!status) return;
+      deps.out(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatChainStatus(status));
+      if (!status.ok) process.exitCode = ExitCode.failed;
     });
+}
+
+/** A trail this long is checked or written in worker threads, with progress and Ctrl-C. */
+function isLong(deps: AuditCommandDeps): boolean {
+  const store = openStore(deps);
+  try {
+    return store.count() >= (deps.workersFrom ?? WORKERS_FROM);
+  } finally {
+    store.close();
+  }
+}
+
+function verifyHere(deps: AuditCommandDeps): AuditChainStatus {
+  const store = openStore(deps);
+  try {
+    return store.verify();
+  } finally {
+    store.close();
+  }
+}
+
+async function verifyInWorkers(deps: AuditCommandDeps, file: string): Promise<AuditChainStatus | null> {
+  const counter = progressCounter();
+  let total = 0;
+  return withProgress(
+    'checking the chain',
+    counter,
+    () => total,
+    progressDeps(deps),
+    (signal) =>
+      verifyChainAsync(file, anchorFileOf(file), {
+        signal,
+        progress: counter,
+        onTotal: (n) => {
+          total = n;
+        },
+        onDiagnose: () => deps.say('warden:   something is wrong: naming the first bad record'),
+      }),
+  );
 }
 
 function exportCommand(deps: AuditCommandDeps): Command {
@@ -195,9 +267,13 @@ function exportCommand(deps: AuditCommandDeps): Command {
         .makeOptionMandatory(),
     )
     .option('--since <time>', 'only records at or after this time (ISO-8601, or 30m, 1h, 7d ago)')
-    .option('--out <file>', 'write to this file (created 0600) instead of standard output')
-    .action((opts: { format: ExportFormat; since?: string; out?: string }) => {
+    .option(
+      '--out <file>',
+      'write to this file (created 0600, as <file>.partial until complete) instead of standard output',
+    )
+    .action(async (opts: { format: ExportFormat; since?: string; out?: string }) => {
       const since = time(opts.since, deps, '--since');
+      if (opts.out && isLong(deps)) return exportInWorker(deps, opts.out, opts.format, since);
       const store = openStore(deps);
       const fd = opts.out ? openSync(opts.out, 'w', 0o600) : -1;
       try {
@@ -206,12 +282,39 @@ function exportCommand(deps: AuditCommandDeps): Command {
           since,
           write: fd >= 0 ? (chunk) => void writeSync(fd, chunk) : deps.out,
         });
-        if (fd >= 0) process.stderr.write(`wrote ${count} records to ${opts.out}\n`);
+        if (fd >= 0) deps.say(`wrote ${count} records to ${opts.out}`);
       } finally {
         if (fd >= 0) closeSync(fd);
         store.close();
       }
     });
+}
+
+async function exportInWorker(
+  deps: AuditCommandDeps,
+  out: string,
+  format: ExportFormat,
+  since: number | undefined,
+): Promise<void> {
+  const file = auditFile(deps);
+  const counter = progressCounter();
+  const count = await withProgress(
+    `writing ${out}`,
+    counter,
+    () => Atomics.load(counter, ProgressSlot.TOTAL),
+    progressDeps(deps),
+    (signal) =>
+      exportAsync({
+        file,
+        format,
+        out,
+        progress: counter,
+        signal,
+        ...(since !== undefined ? { since } : {}),
+      }),
+  );
+  if (count !== null) deps.say(`wrote ${count} records to ${out}`);
+  else deps.say(`warden: ${out} was not written`);
 }
 
 export function auditCommand(overrides: Partial<AuditCommandDeps> = {}): Command {

@@ -34,6 +34,7 @@ import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
 import { itRelay, policyOrNone, policyReviewer } from './approval-wiring.ts';
 import { auditHandlers } from './audit-handlers.ts';
+import { AuditTasks, auditTaskHandlers } from './audit-tasks.ts';
 import type { DaemonOptions } from './daemon-options.ts';
 import { type PreparedDaemon, prepareDaemon } from './daemon-prepare.ts';
 import { exportHandlers, openDeviceExport } from './device-export.ts';
@@ -68,6 +69,7 @@ export class Daemon {
   /** The team hub's sync link (off until enrolled); never on the proxy's path. */
   readonly sync: SyncLink;
   readonly #itRelay: ItApprovalRelay;
+  readonly #auditTasks: AuditTasks;
   /** The device's own OTLP export (null: no `--otlp-export`). */
   readonly otlpExport: DeviceOtlpExporter | null;
   readonly organisation: OrganisationSources;
@@ -98,6 +100,12 @@ export class Daemon {
     this.paths = paths;
     this.audit = audit;
     this.#writer = writer;
+    this.#auditTasks = new AuditTasks({
+      board: this.tasks,
+      auditFile: paths.auditDb,
+      anchorFile: audit.anchorFile,
+      exportsDir: path.join(paths.home, 'exports'),
+    });
     this.ca = ca;
     this.log = opts.log ?? createLogger();
     this.#user = opts.user ?? os.userInfo().username;
@@ -256,6 +264,7 @@ export class Daemon {
           emit,
         }),
         ...taskHandlers(this.tasks),
+        ...auditTaskHandlers(this.#auditTasks),
         ...replayHandlers({
           replays: new ReplayService({ board: this.tasks, auditFile: paths.auditDb }),
           layers,
@@ -372,6 +381,7 @@ export class Daemon {
         version: VERSION,
       });
       this.approvals.cancelAll('the Warden daemon is stopping');
+      this.#auditTasks.close();
       await this.vms.stopAll();
       await this.sandboxes.closeAll();
       await this.#api.close();

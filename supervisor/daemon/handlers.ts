@@ -49,11 +49,15 @@ export interface HandlerDeps {
   organisationStatus?: () => OrganisationStatus;
 }
 
-/** Routes other files answer (audit-handlers.ts, sync-handlers.ts, replay-handlers.ts, sandboxes/handlers.ts). */
+/** Routes other files answer (audit-handlers.ts, audit-tasks.ts, sync-handlers.ts, replay-handlers.ts, sandboxes/handlers.ts). */
 type ElsewhereRoutes =
   | 'GET /v1/audit'
   | 'GET /v1/audit/chain'
   | 'GET /v1/audit/histogram'
+  | 'POST /v1/audit/verify'
+  | 'GET /v1/audit/verify/:taskId'
+  | 'POST /v1/audit/export'
+  | 'GET /v1/audit/export/:taskId'
   | 'GET /v1/presets'
   | 'GET /v1/metrics/sandboxes'
   | 'GET /v1/sync/status'

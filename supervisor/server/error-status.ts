@@ -37,6 +37,7 @@ export const ERROR_STATUS: Record<ApiErrorName, number> = {
   AgentHomeHasSecrets: 400,
   TaskNotFound: 404,
   TaskNotCancellable: 409,
+  TaskBusy: 409,
   Cancelled: 409,
   InternalError: 500,
 };

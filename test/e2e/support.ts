@@ -30,6 +30,8 @@ export async function startUiDaemon(
     resolve?: Record<string, string>;
     /** Further daemon options (e.g. the accelerator for VM sandboxes). */
     daemon?: TestDaemonOptions['daemon'];
+    /** An existing state folder (e.g. an audit trail seeded beforehand). */
+    home?: string;
   } = {},
 ): Promise<UiDaemon> {
   const d = await startTestDaemon({

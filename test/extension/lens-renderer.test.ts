@@ -474,6 +474,12 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
       assert.match((await ended.textContent()) ?? '', /cancelled after \d+ s/);
       assert.match(String(await create), /cancelled by a user/);
       await screenshot(page, `lens-${flavor}-task-cancelled`);
+      // Any kind shows the same way: an audit verify started elsewhere (the desktop app).
+      const verify = await d.client.call('POST /v1/audit/verify');
+      const verified = page.locator(`.warden-task.done[data-task="${verify.taskId}"]`);
+      await verified.waitFor({ timeout: 15_000 });
+      assert.equal(await verified.locator('strong').textContent(), 'Verifying the audit chain');
+      assert.match((await verified.textContent()) ?? '', /done after \d+ s/);
       assert.deepEqual(lp.errors, []);
     });
   }

@@ -1,7 +1,8 @@
-// The daemon's long work (image builds, agent installs) on the Agents page, as the desktop
-// app shows it: each running task with its step, a progress bar (indeterminate while the
-// total cannot be known), the time it has taken and Cancel; the recently ended with how they
-// ended. The lines are the contract's (taskStepText, taskEndedText), the same in every client.
+// The daemon's long work (image builds, agent installs, audit verifies and exports: any kind) on
+// the Agents page, as the desktop app shows it: each running task with its step, a progress bar
+// (indeterminate while the total cannot be known), the time it has taken and Cancel; the
+// recently ended with how they ended. The lines are the contract's (taskStepText,
+// taskEndedText), the same in every client.
 
 import { observer } from 'mobx-react';
 import React from 'react';
