@@ -170,3 +170,37 @@ test('the chain stays correct when another process writes in between', async (t)
     ),
   );
 });
+
+test('an event the encoder thread cannot encode fails alone; the chain ahead stays right', async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.dispose);
+  const file = path.join(tmp.dir, 'audit.db');
+  const errors: Error[] = [];
+  const writer = await AuditWriter.open(file, {
+    device: TEST_DEVICE,
+    durability: 'normal',
+    onError: (e) => errors.push(e),
+  });
+  t.after(() => writer.close());
+  for (let i = 0; i < 30; i++) writer.take(requestEvent(i));
+  writer.flush();
+  // No record shape for this type: encoding throws on the encoder thread, not the writer.
+  writer.take({ type: 'no.such.event', time: new Date().toISOString() } as unknown as WardenEvent);
+  await assert.rejects(writer.committed(), /no audit record shape/);
+  // A batch that cannot be encoded (a number JSON cannot hold) fails as a whole.
+  writer.take(requestEvent(30, { durationMs: Number.NaN } as never));
+  writer.flush();
+  for (let i = 31; i < 60; i++) writer.take(requestEvent(i));
+  writer.take(userAction());
+  await writer.committed();
+  writer.sync();
+  assert.ok(
+    errors.some((e) => /cannot hold NaN/.test(e.message)),
+    errors.map((e) => e.message).join('; '),
+  );
+  writer.close();
+  const reader = AuditStore.open(file, { readOnly: true });
+  t.after(() => reader.close());
+  assert.equal(reader.count(), 60);
+  assert.equal(reader.verify().ok, true);
+});

@@ -10,7 +10,12 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { bundledWorkerUrl } from './worker-from-sources.ts';
 
 /** The worker entries: supervisor/audit/<name>.ts, bundled as dist/<name>.mjs. */
-export const AUDIT_WORKERS = ['audit-writer-worker', 'verify-worker', 'checkpoint-worker'] as const;
+export const AUDIT_WORKERS = [
+  'audit-writer-worker',
+  'audit-encoder-worker',
+  'verify-worker',
+  'checkpoint-worker',
+] as const;
 export type AuditWorkerName = (typeof AUDIT_WORKERS)[number];
 
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
