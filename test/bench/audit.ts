@@ -279,8 +279,10 @@ export function formatAuditResults(results: AuditResults): string {
       let line = `${name.padEnd(72)} ${String(value).padStart(9)}`;
       if (typeof result === 'object') line += `   (better-sqlite3 alone: ${result.direct}, ${result.ratio}×)`;
       const goal = goalFor(name);
-      if (goal && typeof value === 'number') {
-        line += `   goal ${goal.op === '>=' ? '≥' : '≤'} ${goal.target}: ${goalMet(goal, value) ? 'met' : 'MISSED'}`;
+      // A ratio goal is graded on the ratio (as run.ts does), not on the figure itself.
+      const graded = typeof result === 'object' && goal?.on === 'ratio' ? result.ratio : value;
+      if (goal && typeof graded === 'number') {
+        line += `   goal ${goal.op === '>=' ? '≥' : '≤'} ${goal.target}${goal.on === 'ratio' ? '×' : ''}: ${goalMet(goal, graded) ? 'met' : 'MISSED'}`;
       }
       return line;
     })
