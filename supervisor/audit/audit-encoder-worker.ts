@@ -5,8 +5,10 @@
 // (about 9 µs an event with the structured clone) was the writer's bottleneck, and it runs
 // on neither the daemon's event loop nor the writer.
 //
-// Chaining ahead: the writer reports its head and context once it has opened the store; from
-// then on each batch is chained onto the head after the batches sent before it. The writer
+// Chaining ahead: the writer reports its head and context once it has opened the store, and
+// this thread tells the daemon it is ready once it has them (the daemon posts nothing before
+// both threads are ready: messages on two ports have no order between them); from then on
+// each batch is chained onto the head after the batches sent before it. The writer
 // checks a batch's base against its committed head inside the transaction; when it does not
 // match (another process wrote, a batch failed) the writer hashes the batch itself and says
 // so, and this thread stops chaining for good. The writer never trusts these hashes for
@@ -50,6 +52,7 @@ function main(): void {
     } else if (!stale) {
       head = m.head;
       context = m.context;
+      port.postMessage('ready');
     }
   });
   port.on('message', (m: ToWriter) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -203,4 +204,29 @@ test('an event the encoder thread cannot encode fails alone; the chain ahead sta
   t.after(() => reader.close());
   assert.equal(reader.count(), 60);
   assert.equal(reader.verify().ok, true);
+});
+
+test('close ends the encoder and writer threads: none is left running', async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.dispose);
+  const threads = () => new Set(readdirSync('/proc/self/task'));
+  const round = async (name: string) => {
+    const before = threads();
+    const writer = await AuditWriter.open(path.join(tmp.dir, name), {
+      device: TEST_DEVICE,
+      durability: 'normal',
+    });
+    const started = [...threads()].filter((id) => !before.has(id));
+    for (let i = 0; i < 100; i++) writer.take(requestEvent(i));
+    writer.flush();
+    writer.close();
+    return started;
+  };
+  await round('first.db'); // threads started once per process (the thread pool) are not counted
+  const started = await round('second.db');
+  assert.ok(started.length >= 2, `the writer runs two threads (started: ${started.join(', ')})`);
+  await until('both threads to end', () => {
+    const now = threads();
+    return started.every((id) => !now.has(id));
+  });
 });

@@ -135,8 +135,9 @@ export class AuditWriter {
   }
 
   /**
-   * Start the writer thread and wait until it has opened (creating when absent) the store.
-   * Asynchronous: while the thread loads its modules the event loop must keep running.
+   * Start the threads and wait until the writer has opened (creating when absent) the store
+   * and the encoder has its head. Asynchronous: while the threads load their modules the
+   * event loop must keep running.
    */
   static async open(file: string, options: AuditWriterOptions = {}): Promise<AuditWriter> {
     const writer = new AuditWriter(file, options);
@@ -146,22 +147,29 @@ export class AuditWriter {
           () => reject(new AuditWriteError(`audit writer thread for ${file} did not start`, 'TIMEOUT')),
           options.startTimeoutMs ?? 30_000,
         );
+        let waiting = 2;
+        const threads = [writer.#worker, writer.#encoder];
         const done = (error?: Error) => {
+          if (!error && --waiting > 0) return;
           clearTimeout(timer);
-          writer.#worker.off('message', onMessage);
-          writer.#worker.off('error', done);
-          writer.#worker.off('exit', onExit);
+          for (const thread of threads) {
+            thread.off('message', onMessage);
+            thread.off('error', done);
+            thread.off('exit', onExit);
+          }
           if (error) reject(error);
           else resolve();
         };
-        const onMessage = (m: FromWriter) => {
-          if (m.kind === 'ready') done();
+        const onMessage = (m: FromWriter | 'ready') => {
+          if (m === 'ready' || m.kind === 'ready') done();
           else if (m.kind === 'failed') done(new AuditWriteError(m.message, 'OPEN'));
         };
         const onExit = () => done(new AuditWriteError(`audit writer thread for ${file} exited`, 'EXIT'));
-        writer.#worker.on('message', onMessage);
-        writer.#worker.on('error', done);
-        writer.#worker.on('exit', onExit);
+        for (const thread of threads) {
+          thread.on('message', onMessage);
+          thread.on('error', done);
+          thread.on('exit', onExit);
+        }
       });
     } catch (error) {
       writer.#closed = true;
