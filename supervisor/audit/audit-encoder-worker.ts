@@ -5,55 +5,58 @@
 // (about 9 µs an event with the structured clone) was the writer's bottleneck, and it runs
 // on neither the daemon's event loop nor the writer.
 //
-// Chaining ahead: the writer reports its head and context once it has opened the store, and
-// this thread tells the daemon it is ready once it has them (the daemon posts nothing before
-// both threads are ready: messages on two ports have no order between them); from then on
-// each batch is chained onto the head after the batches sent before it. The writer
-// checks a batch's base against its committed head inside the transaction; when it does not
-// match (another process wrote, a batch failed) the writer hashes the batch itself and says
-// so, and this thread stops chaining for good. The writer never trusts these hashes for
-// anything but a batch whose base is its head.
+// Chaining ahead (chain-ahead.ts): the writer reports its head and context once it has
+// opened the store, and this thread tells the daemon it is ready once it has them (the daemon
+// posts nothing before both threads are ready: messages on two ports have no order between
+// them). From then on each batch is chained onto the head after the batches sent before it;
+// when the writer finds a chain stale (another process wrote, a batch failed) chaining pauses
+// until the writer has caught up. The writer never trusts these hashes for anything but a
+// batch whose base is its committed head.
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { WardenEvent } from '../api/index.ts';
-import { chainHashes } from './batch-chain.ts';
-import { encodeEvents } from './encode.ts';
+import { ChainAhead, type Head } from './chain-ahead.ts';
+import { type EncodedBatch, encodeEvents } from './encode.ts';
 
 export interface EncoderInit {
-  /** The writer thread's port (EncodedToWriter out, FromWriterToEncoder in). */
+  /** The writer thread's port (EncodedToWriter out, WriterToEncoder in). */
   writer: MessagePort;
 }
 
 /** What the daemon posts (through this thread) for the writer. */
 export type ToWriter = { id: number; events: WardenEvent[]; ack?: 'message' } | { id: number; close: true };
 
-/** What reaches the writer thread: a batch encoded here, or why it could not be. */
+/**
+ * What reaches the writer thread: a batch encoded here, or why it could not be; `m` numbers
+ * the messages (ChainAhead), `report` asks for the writer's head once it has handled this one.
+ */
 export type EncodedToWriter =
-  | { id: number; batch?: import('./encode.ts').EncodedBatch; error?: string; ack?: 'message' }
+  | {
+      id: number;
+      m: number;
+      report?: true;
+      batch?: import('./encode.ts').EncodedBatch;
+      error?: string;
+      ack?: 'message';
+    }
   | { id: number; close: true };
 
-/** The writer to this thread: its head once opened, or that a chained batch was stale. */
-export type WriterToEncoder =
-  | { kind: 'head'; head: { seq: number; hash: string }; context: string }
-  | { kind: 'stale' };
+/**
+ * The writer's head (and context) once it had handled message `m` (0: when it opened), sent
+ * when it opens, when a chained batch was stale, and when a message asked for it.
+ */
+export type WriterToEncoder = { kind: 'head'; m: number; head: Head; context: string };
 
 function main(): void {
   const port = parentPort;
   if (!port) return;
   const { writer } = workerData as EncoderInit;
-  /** The head the next batch is chained onto (null: not known yet, or never again). */
-  let head: { seq: number; hash: string } | null = null;
-  let context = '';
-  let stale = false;
+  const ahead = new ChainAhead();
+  let ready = false;
   writer.on('message', (m: WriterToEncoder) => {
-    if (m.kind === 'stale') {
-      stale = true;
-      head = null;
-    } else if (!stale) {
-      head = m.head;
-      context = m.context;
-      port.postMessage('ready');
-    }
+    ahead.reported(m.m, m.head, m.context);
+    if (!ready) port.postMessage('ready');
+    ready = true;
   });
   port.on('message', (m: ToWriter) => {
     if ('close' in m) {
@@ -62,22 +65,22 @@ function main(): void {
       writer.close();
       return;
     }
-    const out: EncodedToWriter = { id: m.id };
-    if (m.ack) out.ack = m.ack;
-    if (m.events.length === 0) return writer.postMessage(out);
+    let batch: EncodedBatch | undefined;
+    let error: string | undefined;
     try {
-      const batch = encodeEvents(m.events, Date.now());
-      if (head !== null) {
-        const hashes = chainHashes(batch, head, context);
-        batch.chain = { baseSeq: head.seq, baseHash: head.hash, hashes };
-        head = { seq: head.seq + hashes.length, hash: hashes[hashes.length - 1] as string };
-      }
+      if (m.events.length > 0) batch = encodeEvents(m.events, Date.now());
+    } catch (e) {
+      error = (e as Error)?.message ?? String(e);
+    }
+    const { m: number, report } = ahead.next(batch);
+    const out: EncodedToWriter = { id: m.id, m: number };
+    if (report) out.report = true;
+    if (m.ack) out.ack = m.ack;
+    if (error !== undefined) out.error = error;
+    if (batch) {
       out.batch = batch;
       writer.postMessage(out, [batch.bytes.buffer as ArrayBuffer]);
-    } catch (error) {
-      out.error = (error as Error)?.message ?? String(error);
-      writer.postMessage(out);
-    }
+    } else writer.postMessage(out);
   });
 }
 

@@ -57,11 +57,14 @@ function main(): void {
     return;
   }
   // Before `ready`: the daemon posts nothing until then, so the encoder knows the head first.
-  toEncoder({
-    kind: 'head',
-    head: store.head() ?? { seq: 0, hash: GENESIS_HASH },
-    context: store.contextText,
-  });
+  const report = (m: number) =>
+    toEncoder({
+      kind: 'head',
+      m,
+      head: store.head() ?? { seq: 0, hash: GENESIS_HASH },
+      context: store.contextText,
+    });
+  report(0);
   post({ kind: 'ready' });
   encoder.on('message', (m: EncodedToWriter) => {
     if ('close' in m) {
@@ -83,14 +86,16 @@ function main(): void {
         post(reply);
       } else ack(m.id, error);
     };
+    let stale = false;
     try {
       if (m.error !== undefined) throw new Error(m.error);
-      if (m.batch && store.appendEncoded(m.batch).chained === false) toEncoder({ kind: 'stale' });
+      if (m.batch) stale = store.appendEncoded(m.batch).chained === false;
       if (m.id) done();
     } catch (error) {
       if (m.id) done(error);
       else post({ kind: 'error', message: (error as Error)?.message ?? String(error) });
     } finally {
+      if (stale || m.report) report(m.m);
       Atomics.add(status, WriterSlot.FINISHED, 1);
       Atomics.notify(status, WriterSlot.FINISHED);
     }
