@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import type { WardenError } from '../api/errors.ts';
 import { ERROR_STATUS } from '../server/error-status.ts';
-import { checkWorkspace, secretLookingFiles } from './workspace.ts';
+import { checkWorkspace, npmrcHoldsCredential, secretLookingFiles } from './workspace.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wws-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,6 +35,29 @@ test('secret-looking files at the top: .env*, *.pem, id_*, .npmrc with _authToke
   );
   const plainNpmrc = folder('npmrc', { '.npmrc': 'registry=https://registry.npmjs.org/\n' });
   assert.deepEqual(secretLookingFiles(plainNpmrc), []);
+});
+
+/** npm's `${NAME}` environment reference. */
+const ref = (name: string): string => `\${${name}}`;
+
+test('an .npmrc whose credentials are all environment references holds none; any literal value is one', () => {
+  for (const text of [
+    `//registry.npmjs.org/:_authToken=${ref('NPM_TOKEN')}\n`,
+    `registry=https://r.test/\r\n//r.test/:_authToken = "${ref('R_TOKEN')}"\r\n//r.test/:_password=${ref('PW')}\n`,
+  ])
+    assert.equal(npmrcHoldsCredential(text), false, text);
+  for (const text of [
+    '//registry.npmjs.org/:_authToken=npm_abc',
+    `//a.test/:_authToken=${ref('A')}\n//b.test/:_authToken=literal\n`,
+    `//a.test/:_authToken=${ref('A')}suffix`,
+    `//a.test/:_authToken=${ref('A')}${ref('B')}`,
+    '_auth=dXNlcjpwYXNz',
+    '//a.test/:_password=cGFzcw==',
+    '# _authToken=npm_commented_out_but_still_a_token',
+    '_authToken',
+    '//a.test/:_authToken=',
+  ])
+    assert.equal(npmrcHoldsCredential(text), true, text);
 });
 
 test('checkWorkspace refuses secret-looking files unless each is included, naming the flag', () => {

@@ -1,12 +1,31 @@
 // The workspace a sandbox shares from the host. 9p shares a whole folder, so files that
 // look like secrets at its top (.env*, *.pem, id_*, an .npmrc holding an _authToken) cannot
 // be hidden from the guest: a sandbox with such files is refused unless the user names
-// each of them (--include FILE), deciding on purpose that the agent may read them.
+// each of them (--include FILE), deciding on purpose that the agent may read them. An
+// .npmrc whose credentials are all `${VAR}` references holds none: npm reads them from the
+// environment, where a sandbox has only the vault's placeholders.
 
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WardenError } from '../api/errors.ts';
 import type { WorkspaceShare } from '../vm/index.ts';
+
+/** npm's credential keys (`_authToken`, `_auth`, `_password`), scoped or not. */
+const NPM_CREDENTIAL = /(?:^|[\s:;#])(_authToken|_auth|_password)\s*=(.*)$/;
+/** A whole value that is one environment reference, as npm expands it: `${NPM_TOKEN}`. */
+const ENV_REFERENCE = /^(["']?)\$\{[A-Za-z_][A-Za-z0-9_]*\}\1$/;
+
+/** Does an .npmrc's TEXT hold a credential value (anything but a bare `${VAR}`)? */
+export function npmrcHoldsCredential(text: string): boolean {
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.includes('_auth') && !line.includes('_password')) continue;
+    const m = NPM_CREDENTIAL.exec(line);
+    // A mention that is not a key = value line still looks like one: kept out to be safe.
+    if (!m) return true;
+    if (!ENV_REFERENCE.test((m[2] ?? '').trim())) return true;
+  }
+  return false;
+}
 
 /** Why a top-level entry looks like a secret, or undefined. */
 export function secretLooking(dir: string, entry: Dirent): string | undefined {
@@ -17,7 +36,7 @@ export function secretLooking(dir: string, entry: Dirent): string | undefined {
   if (name === '.npmrc') {
     try {
       const text = readFileSync(path.join(dir, name), 'utf8');
-      if (/_authToken/.test(text)) return 'npm credentials (.npmrc with _authToken)';
+      if (npmrcHoldsCredential(text)) return 'npm credentials (.npmrc with _authToken)';
     } catch {}
   }
   return undefined;

@@ -27,7 +27,7 @@ function after(args: string[], flag: string): string[] {
 test('microvm under TCG with limits, restricted network to the proxy and a control port', () => {
   const args = buildQemuArgs(base);
   assert.match(after(args, '-M')[0]!, /^microvm,/);
-  assert.deepEqual(after(args, '-accel'), ['tcg']);
+  assert.deepEqual(after(args, '-accel'), ['tcg,tb-size=64'], 'a bounded translation cache');
   assert.deepEqual(after(args, '-cpu'), ['max']);
   assert.deepEqual(after(args, '-m'), ['768M']);
   assert.deepEqual(after(args, '-smp'), ['2']);
@@ -38,6 +38,7 @@ test('microvm under TCG with limits, restricted network to the proxy and a contr
   ]);
   const devices = after(args, '-device');
   assert.ok(devices.includes('virtio-net-device,netdev=n0'));
+  assert.ok(devices.includes('virtio-balloon-device,free-page-reporting=on'), 'freed guest pages go back');
   assert.ok(devices.includes('virtserialport,chardev=ctl,name=warden.ctl'));
   assert.ok(after(args, '-chardev').includes('socket,id=ctl,path=/run/vm-a/ctl.sock,server=on,wait=off'));
   assert.equal(after(args, '-fsdev').length, 0);
@@ -56,6 +57,7 @@ test('microvm under TCG with limits, restricted network to the proxy and a contr
 test('KVM uses the host CPU; workspaces are 9p, read-only when asked', () => {
   const rw = buildQemuArgs({ ...base, accel: 'kvm', workspace: { hostPath: '/home/me/p', readOnly: false } });
   assert.deepEqual(after(rw, '-cpu'), ['host']);
+  assert.deepEqual(after(rw, '-accel'), ['kvm']);
   assert.deepEqual(after(rw, '-fsdev'), ['local,id=ws,path=/home/me/p,security_model=none']);
   assert.ok(after(rw, '-device').includes('virtio-9p-device,fsdev=ws,mount_tag=ws'));
   assert.match(after(rw, '-append')[0]!, /warden\.ws=rw/);

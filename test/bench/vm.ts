@@ -1,19 +1,20 @@
 // VM figures: cold boot to the guest agent's hello (median of 5), `true` round trip on a
 // running VM (median of 20), QEMU's own RSS beside the guest RAM it has touched for an idle
-// VM, the accelerator, and `warden run -- true` wall time through the real CLI and daemon,
+// VM (and that RAM again after a guest allocation ended: free page reporting), the accelerator, and `warden run -- true` wall time through the real CLI and daemon,
 // cold and from the warm pool (median of 5 each), beside the CLI's own start-up time.
 // The CLI runs as in a user's shell: without NODE_EXTRA_CA_CERTS, which this workplace sets
 // and which makes every Node process load a CA bundle at start (measured separately).
 //   node --import tsx test/bench/vm.ts     (or import { benchVm } from npm run bench)
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { QemuMicrovmDriver, type VmImage } from '../../supervisor/vm/index.ts';
+import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { buildTestImage } from '../vm/image.ts';
 
 export interface VmBenchFigures {
@@ -34,6 +35,13 @@ export interface VmBenchFigures {
   guestRamResidentMiB: number;
   /** QEMU's RSS beyond the guest RAM it holds: its own overhead per sandbox. */
   qemuOverheadRssMiB: number;
+  /**
+   * That overhead less clean file-backed pages (the kernel image QEMU maps, its own binary):
+   * page cache every sandbox of the image shares and the host can drop, so not per sandbox.
+   */
+  qemuOverheadPrivateMiB: number;
+  /** The guest RAM resident after a 150 MiB allocation in the guest ended and it idled 4 s. */
+  guestRamAfterWorkMiB: number;
   idleVmsFitIn24GiB: number;
   /** `warden run -- true`, wall time of the CLI process, booting a new VM (--cold). */
   wardenRunTrueColdMs: { median: number; runs: number[] };
@@ -135,24 +143,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
 }
 
-/** A process's RSS, and the RSS of its largest mapping at least `ramKiB` long (the guest RAM). */
-function rssKiB(pid: number, ramKiB: number): { total: number; guestRam: number } {
-  let total = 0;
-  let guestRam = 0;
-  let size = 0;
-  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const m = /^(Size|Rss):\s+(\d+) kB$/.exec(line);
-    if (!m) continue;
-    const kib = Number(m[2]);
-    if (m[1] === 'Size') size = kib;
-    else {
-      total += kib;
-      if (size >= ramKiB && kib > guestRam) guestRam = kib;
-    }
-  }
-  return { total, guestRam };
-}
-
 export async function benchVm(
   opts: { boots?: number; execs?: number; memoryMiB?: number } = {},
 ): Promise<VmBenchFigures> {
@@ -175,6 +165,8 @@ export async function benchVm(
     const execRuns: number[] = [];
     let rss = 0;
     let guestRss = 0;
+    let fileClean = 0;
+    let guestAfterWork = 0;
     for (let i = 0; i < boots; i++) {
       const vm = driver.create({ id: `bench-${i}`, image: built.image, cpus: 1, memoryMiB, proxyPort });
       await vm.start();
@@ -189,9 +181,15 @@ export async function benchVm(
           execRuns.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
         await new Promise((r) => setTimeout(r, 2000)); // idle
-        const kib = rssKiB(vm.pid!, memoryMiB * 1024);
+        const kib = qemuRssKiB(vm.pid!, memoryMiB * 1024);
         rss = kib.total / 1024;
         guestRss = kib.guestRam / 1024;
+        fileClean = kib.fileClean / 1024;
+        // Work that takes memory and ends: the balloon's free page reporting hands it back.
+        const work = await vm.run(['node', '-e', 'Buffer.alloc(150 * 2 ** 20, 1)']);
+        if (work.code !== 0) throw new Error('the 150 MiB allocation failed in the guest');
+        await new Promise((r) => setTimeout(r, 4000));
+        guestAfterWork = qemuRssKiB(vm.pid!, memoryMiB * 1024).guestRam / 1024;
       }
       await vm.stop();
     }
@@ -211,6 +209,8 @@ export async function benchVm(
       qemuRssMiB: Math.round(rss),
       guestRamResidentMiB: Math.round(guestRss),
       qemuOverheadRssMiB: Math.round(rss - guestRss),
+      qemuOverheadPrivateMiB: Math.round(rss - guestRss - fileClean),
+      guestRamAfterWorkMiB: Math.round(guestAfterWork),
       // QEMU touches guest RAM lazily, so an idle VM costs its RSS, not its full -m.
       idleVmsFitIn24GiB: Math.floor((24 * 1024) / Math.max(rss, 1)),
       ...run,

@@ -18,10 +18,19 @@ export interface PackageSpec {
   dependencies?: Record<string, string>;
 }
 
+export interface RegistryOptions {
+  /** Every read and publish needs a user's token (`access: $authenticated`), as private registries do. */
+  auth?: boolean;
+  /** The address clients use (tarball URLs in packuments), when a front other than `url` serves it. */
+  publicUrl?: string;
+}
+
 export interface TestRegistry {
   port: number;
   url: string;
   storage: string;
+  /** With `auth`: the token of the user the registry was started with (npm's `_authToken`). */
+  token?: string;
   publish(spec: PackageSpec): Promise<void>;
   /** Set a version's publish time in the registry's storage. */
   setTime(name: string, version: string, when: Date): void;
@@ -84,7 +93,28 @@ export function packTarball(files: Record<string, string>): Buffer {
   return zlib.gzipSync(Buffer.concat(parts));
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+/** Adds a user over the API `npm adduser` calls; the token Verdaccio issues for it. */
+async function addUser(url: string): Promise<string> {
+  const name = 'warden-test';
+  const r = await fetch(`${url}/-/user/org.couchdb.user:${name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      _id: `org.couchdb.user:${name}`,
+      name,
+      password: 'test-password-1',
+      type: 'user',
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await r.json()) as { token?: string };
+  if (!r.ok || !body.token)
+    throw new Error(`adding the registry's user failed: ${r.status} ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+export async function startRegistry(opts: RegistryOptions = {}): Promise<TestRegistry> {
+  const access = opts.auth ? '$authenticated' : '$all';
   const temp = makeTempDir('warden-verdaccio-');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -101,11 +131,11 @@ export async function startRegistry(): Promise<TestRegistry> {
       'uplinks: {}',
       'packages:',
       "  '@*/*':",
-      '    access: $all',
-      '    publish: $all',
+      `    access: ${access}`,
+      `    publish: ${access}`,
       "  '**':",
-      '    access: $all',
-      '    publish: $all',
+      `    access: ${access}`,
+      `    publish: ${access}`,
       'log: { type: stdout, format: json, level: error }',
       'security:',
       '  api:',
@@ -115,7 +145,14 @@ export async function startRegistry(): Promise<TestRegistry> {
   const child: ChildProcess = spawn(
     process.execPath,
     [verdaccioBin(), '--config', config, '--listen', `127.0.0.1:${port}`],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        ...(opts.publicUrl ? { VERDACCIO_PUBLIC_URL: opts.publicUrl } : {}),
+      },
+    },
   );
   let output = '';
   child.stdout?.on('data', (c: Buffer) => {
@@ -138,10 +175,13 @@ export async function startRegistry(): Promise<TestRegistry> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const dirOf = (name: string) => path.join(storage, ...name.split('/'));
+  const token = opts.auth ? await addUser(url) : undefined;
+  const publicUrl = (opts.publicUrl ?? url).replace(/\/$/, '');
   return {
     port,
     url,
     storage,
+    ...(token ? { token } : {}),
     async publish(spec) {
       const bare = spec.name.startsWith('@') ? spec.name.slice(spec.name.indexOf('/') + 1) : spec.name;
       const manifest = {
@@ -175,7 +215,7 @@ export async function startRegistry(): Promise<TestRegistry> {
             dist: {
               shasum: createHash('sha1').update(tgz).digest('hex'),
               integrity: `sha512-${createHash('sha512').update(tgz).digest('base64')}`,
-              tarball: `${url}/${spec.name}/-/${file}`,
+              tarball: `${publicUrl}/${spec.name}/-/${file}`,
             },
           },
         },
@@ -189,7 +229,10 @@ export async function startRegistry(): Promise<TestRegistry> {
       };
       const r = await fetch(`${url}/${spec.name.replace('/', '%2f')}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });

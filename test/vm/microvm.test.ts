@@ -17,6 +17,7 @@ import {
   type VmImage,
 } from '../../supervisor/vm/index.ts';
 import { until } from '../support/daemon.ts';
+import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { alive } from './cli.ts';
 import { buildTestImage, repoRoot } from './image.ts';
 
@@ -127,6 +128,19 @@ describe('QEMU microvm sandbox (real guests)', { timeout: 600_000 }, () => {
     } finally {
       hold.kill('SIGKILL');
     }
+  });
+
+  test('memory the guest frees goes back to the host (free page reporting)', async () => {
+    const guestRamMiB = () => qemuRssKiB(rw.pid!, 512 * 1024).guestRam / 1024;
+    const before = guestRamMiB();
+    const work = await rw.run(['node', '-e', 'Buffer.alloc(150 * 2 ** 20, 1)']);
+    assert.equal(work.code, 0, work.stderr.toString());
+    // Without the balloon the 150 MiB the guest touched stay resident in QEMU for good.
+    await until(
+      `the guest RAM back near its ${Math.round(before)} MiB`,
+      () => guestRamMiB() < before + 48,
+      30_000,
+    );
   });
 
   test('echo hi, exit codes, stdin and concurrent execs', async () => {

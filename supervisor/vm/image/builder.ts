@@ -37,8 +37,8 @@ import {
   type VmImage,
   verifyImage,
 } from './manifest.ts';
-import { fullRecipe } from './recipe.ts';
-import { libraryEntries, minimalUserland, wardenLayer } from './rootfs-layers.ts';
+import { imageRecipe } from './recipe.ts';
+import { hostWhich, libraryEntries, minimalUserland, wardenLayer } from './rootfs-layers.ts';
 import { treeDigest, writeTree } from './tree.ts';
 
 export interface BuildImageOptions {
@@ -59,9 +59,10 @@ export interface BuildImageOptions {
   /** full: where downloaded .debs are kept between builds (default: imagesDir/.debootstrap-cache). */
   cacheDir?: string;
   /**
-   * full: return an image built from the same recipe (kernel package, agent, init, busybox,
-   * package list, suite and mirror) instead of building again (default true). A fresh
-   * build picks up newer package versions: \`warden image build full\` asks for one.
+   * Return an image built from the same recipe (kernel package, agent, init, busybox, Node;
+   * for full the package list, suite and mirror, for minimal the host binaries it copies)
+   * instead of building again (default true). A fresh build picks up newer package
+   * versions: \`warden image build\` asks for one.
    */
   reuse?: boolean;
   log?: (message: string) => void;
@@ -99,8 +100,17 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
     if (!opts.agentBundle) await bundleAgent(agentFile);
     const agentJs = readFileSync(agentFile);
     let recipe: string | undefined;
-    if (kind === 'full' && opts.reuse !== false && !opts.debianRootfs) {
-      recipe = fullRecipe(run, { agentJs, busyboxPath: busybox.path, kernelDeb: opts.kernelDeb });
+    if (opts.reuse !== false && !opts.debianRootfs) {
+      const hostBinaries =
+        kind === 'minimal'
+          ? ['script', ...(opts.withCurl === false ? [] : ['curl'])].flatMap((b) => hostWhich(run, b) ?? [])
+          : [];
+      recipe = imageRecipe(kind, run, {
+        agentJs,
+        busyboxPath: busybox.path,
+        kernelDeb: opts.kernelDeb,
+        hostBinaries,
+      });
       const same = listImages(opts.imagesDir).find(({ manifest }) => manifest.recipe === recipe);
       if (same) {
         log(`an image from the same recipe is already built: ${same.manifest.id.slice(0, 12)}`);

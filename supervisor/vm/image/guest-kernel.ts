@@ -10,7 +10,8 @@ export const KERNEL_META_PACKAGE = 'linux-image-amd64';
 
 /**
  * Modules every guest loads, besides what they depend on: the virtio transport and console,
- * the root disk (virtio_blk, ext4 under an overlay; ext4 asks for crc32c) and the network.
+ * the root disk (virtio_blk, ext4 under an overlay; ext4 asks for crc32c), the network, and
+ * the balloon whose free page reporting hands the pages a guest frees back to the host.
  */
 export const GUEST_MODULES = [
   'virtio_mmio',
@@ -20,6 +21,7 @@ export const GUEST_MODULES = [
   'ext4',
   'overlay',
   'virtio_net',
+  'virtio_balloon',
 ];
 /** Loaded only when the sandbox shares a workspace (9p), to keep boots without one short. */
 export const WORKSPACE_MODULES = ['9pnet_virtio', '9p'];

@@ -1,7 +1,9 @@
-// What a full image is built from, as one digest, known before anything is built: the
-// kernel package, the Warden layer (agent, init stages, inittab, environment, busybox),
-// the pinned Node and npm, and the Debian recipe (packages, suite, mirror). A build from the same recipe is reused
-// instead of spending minutes on debootstrap again (new package versions need a fresh build).
+// What an image is built from, as one digest, known before anything is built: the kernel
+// package, the Warden layer (agent, init stages, inittab, environment, busybox), the pinned
+// Node and npm, and for a full image the Debian recipe (packages, suite, mirror), for a
+// minimal one the host binaries it copies. A build from the same recipe is reused instead of spending
+// minutes on debootstrap (or the kernel's download and unpacking) again; new package
+// versions need a fresh build (`warden image build` asks for one).
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -13,19 +15,24 @@ import { GUEST_MODULES, KERNEL_META_PACKAGE, WORKSPACE_MODULES } from './guest-k
 import { guestNodeRecipe } from './guest-node.ts';
 import { parseKernelDepends, type RunCommand } from './host-tools.ts';
 
-export function fullRecipe(
+export function imageRecipe(
+  kind: 'minimal' | 'full',
   run: RunCommand,
-  o: { agentJs: Buffer; busyboxPath: string; kernelDeb?: string | undefined },
+  o: {
+    agentJs: Buffer;
+    busyboxPath: string;
+    kernelDeb?: string | undefined;
+    /** minimal: the host binaries copied in besides busybox and Node (script, curl). */
+    hostBinaries?: string[];
+  },
 ): string {
   // The kernel package's name (linux-image-ABI-amd64), from the .deb at hand or from apt.
   const kernel = o.kernelDeb
     ? path.basename(o.kernelDeb).split('_')[0]!
     : (parseKernelDepends(run('apt-cache', ['depends', KERNEL_META_PACKAGE]).stdout, KERNEL_META_PACKAGE) ??
       'unknown');
-  const suite = hostSuite();
   const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-  const parts = [
-    'full/2',
+  const common = [
     guestNodeRecipe(),
     kernel,
     GUEST_MODULES.join(' '),
@@ -33,9 +40,11 @@ export function fullRecipe(
     sha(o.agentJs),
     sha(readFileSync(o.busyboxPath)),
     sha(stage1Init(['m'], ['w']) + stage2Init() + inittab() + profileScript() + agentLauncher()),
-    DEFAULT_PACKAGES.join(' '),
-    suite,
-    hostMirror(suite).mirror,
   ];
-  return sha(parts.join('\n'));
+  if (kind === 'minimal') {
+    const binaries = (o.hostBinaries ?? []).map((p) => `${path.basename(p)} ${sha(readFileSync(p))}`);
+    return sha(['minimal/1', ...common, ...binaries].join('\n'));
+  }
+  const suite = hostSuite();
+  return sha(['full/2', ...common, DEFAULT_PACKAGES.join(' '), suite, hostMirror(suite).mirror].join('\n'));
 }
