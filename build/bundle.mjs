@@ -42,6 +42,7 @@ await build({
   entryPoints: {
     warden: path.join(root, 'supervisor/cli/main.ts'),
     'audit-writer-worker': path.join(root, 'supervisor/audit/audit-writer-worker.ts'),
+    'audit-encoder-worker': path.join(root, 'supervisor/audit/audit-encoder-worker.ts'),
     'verify-worker': path.join(root, 'supervisor/audit/verify-worker.ts'),
     'checkpoint-worker': path.join(root, 'supervisor/audit/checkpoint-worker.ts'),
     'verify-walk-worker': path.join(root, 'supervisor/audit/verify-walk-worker.ts'),

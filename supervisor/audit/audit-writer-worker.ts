@@ -1,13 +1,16 @@
-// The audit writer's worker thread: it owns the writing AuditStore, so encoding, hashing,
-// INSERTs, anchor writes and WAL checkpoints never run on the daemon's event loop. Messages
-// arrive on one ordered channel, each a batch of events committed in one transaction; a
-// message with an id is acknowledged through the shared status slot (id on success, -id on
-// failure, with the reason on the reply port), or by an `ack` message when it asks so.
+// The audit writer's worker thread: it owns the writing AuditStore, so INSERTs, anchor writes
+// and WAL checkpoints never run on the daemon's event loop. Messages arrive from the encoder
+// thread (audit-encoder-worker.ts) on one ordered channel, each a batch already encoded and
+// (usually) chained, committed in one transaction; a message with an id is acknowledged
+// through the shared status slot (id on success, -id on failure, with the reason on the reply
+// port), or by an `ack` message when it asks so.
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import type { WardenEvent } from '../api/index.ts';
-import { AuditStore, type AuditStoreOptions, encodeEvents } from './index.ts';
+import type { EncodedToWriter, WriterToEncoder } from './audit-encoder-worker.ts';
+import { AuditStore, type AuditStoreOptions, GENESIS_HASH } from './index.ts';
 import { WriterSlot } from './worker-slots.ts';
+
+export type { ToWriter } from './audit-encoder-worker.ts';
 
 export interface WriterInit {
   file: string;
@@ -15,13 +18,9 @@ export interface WriterInit {
   /** The shared status (WriterSlot). */
   status: Int32Array;
   reply: MessagePort;
+  /** The encoder thread's port: batches in, the head and stale chains out. */
+  encoder: MessagePort;
 }
-
-/**
- * id 0: nobody waits (failures are reported as `error`). Otherwise acknowledged through the
- * shared status slot (a blocking `sync`), or with an `ack` message when `ack` says so.
- */
-export type ToWriter = { id: number; events: WardenEvent[]; ack?: 'message' } | { id: number; close: true };
 
 export type FromWriter =
   | { kind: 'fault'; fault: string | null }
@@ -35,7 +34,8 @@ export type FromWriter =
 function main(): void {
   const port = parentPort;
   if (!port) return;
-  const { file, options, status, reply } = workerData as WriterInit;
+  const { file, options, status, reply, encoder } = workerData as WriterInit;
+  const toEncoder = (m: WriterToEncoder) => encoder.postMessage(m);
   const post = (m: FromWriter) => port.postMessage(m);
   const ack = (id: number, error?: unknown) => {
     if (error !== undefined) reply.postMessage({ id, message: (error as Error)?.message ?? String(error) });
@@ -53,10 +53,20 @@ function main(): void {
     post({ kind: 'failed', message: (error as Error)?.message ?? String(error) });
     port.close();
     reply.close();
+    encoder.close();
     return;
   }
+  // Before `ready`: the daemon posts nothing until then, so the encoder knows the head first.
+  const report = (m: number) =>
+    toEncoder({
+      kind: 'head',
+      m,
+      head: store.head() ?? { seq: 0, hash: GENESIS_HASH },
+      context: store.contextText,
+    });
+  report(0);
   post({ kind: 'ready' });
-  port.on('message', (m: ToWriter) => {
+  encoder.on('message', (m: EncodedToWriter) => {
     if ('close' in m) {
       try {
         store.close();
@@ -66,6 +76,7 @@ function main(): void {
       }
       port.close();
       reply.close();
+      encoder.close();
       return;
     }
     const done = (error?: unknown) => {
@@ -75,13 +86,16 @@ function main(): void {
         post(reply);
       } else ack(m.id, error);
     };
+    let stale = false;
     try {
-      if (m.events.length > 0) store.appendEncoded(encodeEvents(m.events, Date.now()));
+      if (m.error !== undefined) throw new Error(m.error);
+      if (m.batch) stale = store.appendEncoded(m.batch).chained === false;
       if (m.id) done();
     } catch (error) {
       if (m.id) done(error);
       else post({ kind: 'error', message: (error as Error)?.message ?? String(error) });
     } finally {
+      if (stale || m.report) report(m.m);
       Atomics.add(status, WriterSlot.FINISHED, 1);
       Atomics.notify(status, WriterSlot.FINISHED);
     }

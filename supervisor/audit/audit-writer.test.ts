@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -169,4 +170,63 @@ test('the chain stays correct when another process writes in between', async (t)
       e.type === 'request.decided' ? e.host : null,
     ),
   );
+});
+
+test('an event the encoder thread cannot encode fails alone; the chain ahead stays right', async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.dispose);
+  const file = path.join(tmp.dir, 'audit.db');
+  const errors: Error[] = [];
+  const writer = await AuditWriter.open(file, {
+    device: TEST_DEVICE,
+    durability: 'normal',
+    onError: (e) => errors.push(e),
+  });
+  t.after(() => writer.close());
+  for (let i = 0; i < 30; i++) writer.take(requestEvent(i));
+  writer.flush();
+  // No record shape for this type: encoding throws on the encoder thread, not the writer.
+  writer.take({ type: 'no.such.event', time: new Date().toISOString() } as unknown as WardenEvent);
+  await assert.rejects(writer.committed(), /no audit record shape/);
+  // A batch that cannot be encoded (a number JSON cannot hold) fails as a whole.
+  writer.take(requestEvent(30, { durationMs: Number.NaN } as never));
+  writer.flush();
+  for (let i = 31; i < 60; i++) writer.take(requestEvent(i));
+  writer.take(userAction());
+  await writer.committed();
+  writer.sync();
+  assert.ok(
+    errors.some((e) => /cannot hold NaN/.test(e.message)),
+    errors.map((e) => e.message).join('; '),
+  );
+  writer.close();
+  const reader = AuditStore.open(file, { readOnly: true });
+  t.after(() => reader.close());
+  assert.equal(reader.count(), 60);
+  assert.equal(reader.verify().ok, true);
+});
+
+test('close ends the encoder and writer threads: none is left running', async (t) => {
+  const tmp = makeTempDir();
+  t.after(tmp.dispose);
+  const threads = () => new Set(readdirSync('/proc/self/task'));
+  const round = async (name: string) => {
+    const before = threads();
+    const writer = await AuditWriter.open(path.join(tmp.dir, name), {
+      device: TEST_DEVICE,
+      durability: 'normal',
+    });
+    const started = [...threads()].filter((id) => !before.has(id));
+    for (let i = 0; i < 100; i++) writer.take(requestEvent(i));
+    writer.flush();
+    writer.close();
+    return started;
+  };
+  await round('first.db'); // threads started once per process (the thread pool) are not counted
+  const started = await round('second.db');
+  assert.ok(started.length >= 2, `the writer runs two threads (started: ${started.join(', ')})`);
+  await until('both threads to end', () => {
+    const now = threads();
+    return started.every((id) => !now.has(id));
+  });
 });

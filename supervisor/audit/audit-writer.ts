@@ -14,17 +14,20 @@
 // `sync` and `close` (tests, shutdown) still block (Atomics.wait on a shared status slot).
 // The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
 //
-// Events cross as plain objects (structured clone); the worker encodes, hashes and inserts
-// them, so none of that runs on the event loop. At most MAX_IN_FLIGHT batches wait for the
-// worker: past that, `flush` blocks until it catches up, so a flood of requests is slowed to
-// the pace the trail is written at instead of queueing without bound.
+// Events cross as plain objects (structured clone) to an encoder thread, which encodes and
+// chains them and hands each batch's bytes on to the writer thread (transfer, no copy); the
+// writer only inserts. So none of that runs on the event loop, and encoding one batch
+// overlaps inserting the one before. At most MAX_IN_FLIGHT batches wait for the writer: past
+// that, `flush` blocks until it catches up, so a flood of requests is slowed to the pace the
+// trail is written at instead of queueing without bound.
 //
-// The worker runs audit-writer-worker.ts, started as every audit worker is (start-worker.ts);
-// the slots of the shared status are WriterSlot (worker-slots.ts).
+// The threads run audit-encoder-worker.ts and audit-writer-worker.ts, started as every audit
+// worker is (start-worker.ts); the slots of the shared status are WriterSlot (worker-slots.ts).
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import type { WardenEvent } from '../api/index.ts';
 import type { Disposer, EventBus } from '../events/index.ts';
+import type { EncoderInit } from './audit-encoder-worker.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
 import { AuditWriteError } from './index.ts';
 import { startWorker } from './start-worker.ts';
@@ -63,6 +66,8 @@ interface Pending {
 export class AuditWriter {
   readonly file: string;
   readonly #worker: Worker;
+  /** Every message for the writer goes through the encoder thread, in order. */
+  readonly #encoder: Worker;
   readonly #status: Int32Array;
   readonly #reply: MessagePort;
   readonly #ackTimeoutMs: number;
@@ -86,6 +91,7 @@ export class AuditWriter {
     this.#status = sharedSlots(WriterSlot);
     const { port1, port2 } = new MessageChannel();
     this.#reply = port1;
+    const link = new MessageChannel();
     const init: WriterInit = {
       file,
       options: {
@@ -97,9 +103,24 @@ export class AuditWriter {
       },
       status: this.#status,
       reply: port2,
+      encoder: link.port1,
     };
-    this.#worker = startWorker('audit-writer-worker', { workerData: init, transferList: [port2] });
+    this.#worker = startWorker('audit-writer-worker', {
+      workerData: init,
+      transferList: [port2, link.port1],
+    });
     this.#worker.unref();
+    const encoderInit: EncoderInit = { writer: link.port2 };
+    this.#encoder = startWorker('audit-encoder-worker', {
+      execArgv: [],
+      workerData: encoderInit,
+      transferList: [link.port2],
+    });
+    this.#encoder.unref();
+    this.#encoder.on('error', (error) => {
+      if (this.#closed) return;
+      this.#setFault(`the audit encoder thread failed: ${error.message}`);
+    });
     const onWarning = options.onWarning ?? (() => {});
     this.#worker.on('message', (m: FromWriter) => {
       if (m.kind === 'ack') this.#settle(m.id, m.message);
@@ -114,8 +135,9 @@ export class AuditWriter {
   }
 
   /**
-   * Start the writer thread and wait until it has opened (creating when absent) the store.
-   * Asynchronous: while the thread loads its modules the event loop must keep running.
+   * Start the threads and wait until the writer has opened (creating when absent) the store
+   * and the encoder has its head. Asynchronous: while the threads load their modules the
+   * event loop must keep running.
    */
   static async open(file: string, options: AuditWriterOptions = {}): Promise<AuditWriter> {
     const writer = new AuditWriter(file, options);
@@ -125,26 +147,34 @@ export class AuditWriter {
           () => reject(new AuditWriteError(`audit writer thread for ${file} did not start`, 'TIMEOUT')),
           options.startTimeoutMs ?? 30_000,
         );
+        let waiting = 2;
+        const threads = [writer.#worker, writer.#encoder];
         const done = (error?: Error) => {
+          if (!error && --waiting > 0) return;
           clearTimeout(timer);
-          writer.#worker.off('message', onMessage);
-          writer.#worker.off('error', done);
-          writer.#worker.off('exit', onExit);
+          for (const thread of threads) {
+            thread.off('message', onMessage);
+            thread.off('error', done);
+            thread.off('exit', onExit);
+          }
           if (error) reject(error);
           else resolve();
         };
-        const onMessage = (m: FromWriter) => {
-          if (m.kind === 'ready') done();
+        const onMessage = (m: FromWriter | 'ready') => {
+          if (m === 'ready' || m.kind === 'ready') done();
           else if (m.kind === 'failed') done(new AuditWriteError(m.message, 'OPEN'));
         };
         const onExit = () => done(new AuditWriteError(`audit writer thread for ${file} exited`, 'EXIT'));
-        writer.#worker.on('message', onMessage);
-        writer.#worker.on('error', done);
-        writer.#worker.on('exit', onExit);
+        for (const thread of threads) {
+          thread.on('message', onMessage);
+          thread.on('error', done);
+          thread.on('exit', onExit);
+        }
       });
     } catch (error) {
       writer.#closed = true;
       void writer.#worker.terminate();
+      void writer.#encoder.terminate();
       writer.#reply.close();
       throw error;
     }
@@ -258,6 +288,7 @@ export class AuditWriter {
       this.#closed = true;
       this.#reply.close();
       void this.#worker.terminate();
+      void this.#encoder.terminate();
       // Everything posted before the close was processed in order: what is still pending
       // was acknowledged in messages this closed thread will not deliver.
       for (const [id, p] of this.#pending) {
@@ -278,7 +309,7 @@ export class AuditWriter {
 
   #post(message: ToWriter): void {
     if ('events' in message) this.#posted = (this.#posted + 1) | 0;
-    this.#worker.postMessage(message);
+    this.#encoder.postMessage(message);
   }
 
   #call(message: ToWriter, timeoutMs: number): void {

@@ -252,6 +252,10 @@ export function encodeEvents(
   logged: number,
   into: EncodedBatch = emptyBatch(),
 ): EncodedBatch {
+  // A new batch starts at the size the last ones needed a record: growing by doubling copied
+  // the bytes about once more (a tenth of the encoding's CPU for batches of 1,000).
+  if (into.length === 0 && into.bytes.length === 0 && events.length > 1)
+    into.bytes = Buffer.allocUnsafeSlow(Math.max(4096, Math.ceil(events.length * bytesPerEvent * 1.25)));
   const w = new Writer(into);
   const { offsets, columns } = into;
   const offsetsBefore = offsets.length;
@@ -299,8 +303,13 @@ export function encodeEvents(
   }
   into.bytes = w.buf;
   into.length = w.at;
+  if (events.length > 1) bytesPerEvent = Math.min(MAX_HINT, Math.max(256, Math.ceil(w.at / events.length)));
   return into;
 }
+
+/** Bytes a record took in the last batch encoded on this thread (a size hint, bounded). */
+let bytesPerEvent = 1024;
+const MAX_HINT = 16 * 1024;
 
 // The row's own keys, around the body (canonicalRow order).
 const EVENT = Buffer.from(',"event":');

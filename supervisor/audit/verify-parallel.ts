@@ -52,18 +52,22 @@ function contextSql(contexts: readonly ContextRow[] | undefined): string {
   return `(CASE r.ctx ${cases} END)`;
 }
 
-/** seq, prev_hash, hash, prev_hash ‖ canonical row, is-legacy, logged-is-null: the worker's query. */
+/**
+ * The worker's query: hash, prev_hash ‖ canonical row, flags (SliceRowFlag: no context, no
+ * logged time, a prev_hash that is not 64 bytes). Three values a row: each value read costs.
+ */
 export function sliceSql(layout: Layout, contexts?: readonly ContextRow[]): string {
   const compact = COMPACT_TEXT.replace('CTX', contextSql(contexts));
-  const flags = 'r.ctx IS NULL, r.logged IS NULL';
+  const prevLength = '4 * (octet_length(r.prev_hash) <> 64)';
+  const flags = `(r.ctx IS NULL) + 2 * (r.logged IS NULL) + ${prevLength}`;
   let text: string;
-  if (!layout.contexts) text = `${LEGACY_TEXT.replace('BODY', 'r.ocsf')}, 1, 1`;
+  if (!layout.contexts) text = `${LEGACY_TEXT.replace('BODY', 'r.ocsf')}, 3 + ${prevLength}`;
   // No schema 1 rows: every row is compact (one with a null context hashes wrong and is
   // caught by its flags), so no CASE per row.
   else if (layout.legacyThrough === 0) text = `${compact}, ${flags}`;
   else
     text = `CASE WHEN r.ctx IS NULL THEN ${LEGACY_TEXT.replace('BODY', 'r.body')} ELSE ${compact} END, ${flags}`;
-  return `SELECT seq, prev_hash, hash, ${text} FROM records r WHERE seq >= ? AND seq <= ? ORDER BY seq`;
+  return `SELECT hash, ${text} FROM records r WHERE seq >= ? AND seq <= ? ORDER BY seq`;
 }
 
 /** How many worker threads verify uses (at most 4; one per core). */

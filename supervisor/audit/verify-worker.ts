@@ -27,7 +27,7 @@ export interface SliceJob {
   flag: Int32Array;
   index: number;
   file: string;
-  /** sliceSql(): seq, prev_hash, hash, prev_hash ‖ canonical row, is-legacy, logged-is-null. */
+  /** sliceSql(): hash, prev_hash ‖ canonical row, flags (SliceRowFlag). */
   sql: string;
   from: number;
   to: number;
@@ -49,58 +49,84 @@ export interface SliceResult {
   error?: string;
 }
 
-/** A row of sliceSql(). */
-type SliceRow = [seq: number, prev: string, hash: string, text: string, isLegacy: 0 | 1, noLogged: 0 | 1];
+/** A row of sliceSql(): the stored hash, prev_hash ‖ canonical row, SliceRowFlag bits. */
+type SliceRow = [hash: string, text: string, flags: number];
+
+/** The flags sliceSql() computes for a row. */
+const SliceRowFlag = {
+  /** No context: a schema 1 row. */
+  LEGACY: 1,
+  /** No logged time (a schema 2 row must have one). */
+  NO_LOGGED: 2,
+  /** prev_hash is not 64 bytes (then its text cannot be the previous record's hash). */
+  BAD_PREV: 4,
+} as const;
+const LEGACY_FLAGS = SliceRowFlag.LEGACY | SliceRowFlag.NO_LOGGED;
 
 // Read in chunks of CHUNK seqs by all(): a quarter less CPU per row than iterate() here
 // (one call into SQLite per chunk instead of one per row), inside one read transaction so
 // every chunk sees the same snapshot.
 const CHUNK = 10000;
 
+/**
+ * The database file mapped into memory (up to SQLite's cap, 2 GB): pages are read in place
+ * instead of copied by a read() each, about 0.25 µs less CPU per record. Read-only, on this
+ * slice's own connection, closed when the slice is done.
+ */
+const MMAP_BYTES = 2 ** 31;
+
 function checkSlice(db: Database.Database, job: SliceJob): SliceResult {
   const { sql, from, to, anchorAt, legacyThrough } = job;
+  db.pragma(`mmap_size = ${MMAP_BYTES}`);
   // SQLite assembles prev_hash ‖ canonical row (json_quote escapes as JSON.stringify does;
   // were it ever to differ, the hash would not match and verify would fall back to the
   // sequential walk, which builds the text in JavaScript).
   const select = db.prepare<[number, number], SliceRow>(sql).raw(true);
-  let expected = from;
   let prev: string | null = null;
   let firstPrev: string | null = null;
   let anchorHash: string | null = null;
+  let records = 0;
   let ok = true;
   db.transaction(() => {
     for (let lo = from; ok && lo <= to; lo += CHUNK) {
-      const rows = select.all(lo, Math.min(to, lo + CHUNK - 1)) as unknown as SliceRow[];
+      const hi = Math.min(to, lo + CHUNK - 1);
+      const rows = select.all(lo, hi) as unknown as SliceRow[];
+      // seq is the integer primary key: as many rows as seqs in lo…hi means every one of
+      // them, in order, so row i is seq lo + i (the seq is also inside the hashed text).
+      if (rows.length !== hi - lo + 1) {
+        ok = false;
+        break;
+      }
       addDone(job.progress, rows.length);
       for (let i = 0; i < rows.length; i++) {
         // Indexed reads, not destructuring: this loop runs once per record.
         const r = rows[i] as SliceRow;
-        const seq = r[0];
-        const rowPrev = r[1];
-        const rowHash = r[2];
-        if (seq !== expected || (prev !== null && rowPrev !== prev)) {
-          ok = false;
-          break;
-        }
-        // Rows up to the migration are schema 1 (no context); later rows have context and time.
+        const seq = lo + i;
+        const rowHash = r[0];
+        const text = r[1];
+        const flags = r[2];
+        // Rows up to the migration are schema 1 (no context, a logged time or not); later
+        // rows have context and time; any row's prev_hash is 64 bytes.
         const legacy = seq <= legacyThrough;
-        if (legacy !== (r[4] === 1) || (!legacy && r[5] === 1)) {
+        const fits = legacy ? (flags | SliceRowFlag.NO_LOGGED) === LEGACY_FLAGS : flags === 0;
+        if (!fits || typeof text !== 'string' || (prev !== null && !text.startsWith(prev))) {
           ok = false;
           break;
         }
-        if (hash('sha256', r[3], 'hex') !== rowHash) {
+        // prev_hash is 64 bytes (flags) and its text starts with the previous hash: it is that hash.
+        if (hash('sha256', text, 'hex') !== rowHash) {
           ok = false;
           break;
         }
-        if (firstPrev === null) firstPrev = rowPrev;
+        if (firstPrev === null) firstPrev = text.slice(0, 64);
         if (seq === anchorAt) anchorHash = rowHash;
         prev = rowHash;
-        expected++;
+        records++;
       }
     }
   })();
-  if (expected !== to + 1) ok = false;
-  return { ok, firstPrev, lastHash: prev, anchorHash, records: expected - from };
+  if (records !== to - from + 1) ok = false;
+  return { ok, firstPrev, lastHash: prev, anchorHash, records };
 }
 
 function main(): void {

@@ -16,6 +16,7 @@ import {
   readDone,
   verifyChainAsync,
 } from '../../supervisor/audit/index.ts';
+import { prepareWorker } from '../../supervisor/audit/start-worker.ts';
 import { pipelinedAppend } from './audit-pipeline.ts';
 import { goalMet } from './figures.ts';
 import { goalFor } from './goals.ts';
@@ -98,10 +99,19 @@ const COLUMNS = 'seq, time, kind, sandbox_id, user, host, outcome, body, prev_ha
 
 /**
  * The floor under the store's own work: better-sqlite3 alone inserting the very rows the
- * store wrote (read back from `from`) into a new database with the same schema, pragmas,
- * durability and batch size. What the store adds is encoding, hashing and the chain.
+ * store wrote (read back from `from`, not timed) into a new database with the same schema
+ * and indexes, journal mode, durability and rows per transaction. What the store adds is
+ * encoding, hashing and the chain, and two jobs of its own this does not do: the segment
+ * index (segments.ts, a few rows per 1,024 records) and the anchor file. Differences the
+ * other way: the store inserts 32 rows per statement (this one row), and runs its WAL
+ * checkpoints on a worker thread (here SQLite's automatic checkpoint, inside the commits).
  */
-function sqliteAlone(from: string, to: string, batch: number, durability: 'durable' | 'normal'): number {
+function sqliteAlone(
+  from: string,
+  to: string,
+  batch: number,
+  durability: 'durable' | 'normal',
+): { rate: number; cpuPerEvent: number } {
   AuditStore.open(to, { durability, device: DEVICE }).close(); // same schema and pragmas
   const source = new Database(from, { readonly: true });
   const target = new Database(to);
@@ -120,16 +130,20 @@ function sqliteAlone(from: string, to: string, batch: number, durability: 'durab
     let after = 0;
     let count = 0;
     let ms = 0;
+    let cpu = 0;
     for (;;) {
       const rows = read.all(after, batch) as unknown[][];
       if (rows.length === 0) break;
+      const c = process.cpuUsage();
       const t = performance.now();
       write.immediate(rows);
       ms += performance.now() - t;
+      const used = process.cpuUsage(c);
+      cpu += used.user + used.system;
       count += rows.length;
       after = rows[rows.length - 1]?.[0] as number;
     }
-    return rate(count, ms);
+    return { rate: rate(count, ms), cpuPerEvent: cpu / count };
   } finally {
     source.close();
     target.close();
@@ -187,9 +201,16 @@ export async function benchAudit(): Promise<AuditResults> {
       remove('alone.db');
       out['batched append, daemon writer thread, 1000 per commit (events/s)'] = {
         value: piped.rate,
-        direct: pipedAlone,
-        ratio: Math.round((piped.rate / pipedAlone) * 100) / 100,
+        direct: pipedAlone.rate,
+        ratio: Math.round((piped.rate / pipedAlone.rate) * 100) / 100,
         note: `${count} request records, normal durability (the daemon's); direct: better-sqlite3 alone inserting the same rows on one thread`,
+      };
+      // The same run in CPU (all threads), which a loaded machine distorts less than the rate.
+      out['CPU per event, daemon writer path, all threads (µs)'] = {
+        value: Math.round(piped.cpuPerEvent * 100) / 100,
+        direct: Math.round(pipedAlone.cpuPerEvent * 100) / 100,
+        ratio: Math.round((piped.cpuPerEvent / pipedAlone.cpuPerEvent) * 100) / 100,
+        note: 'encoder, writer, checkpoint and GC threads and the event loop; direct: better-sqlite3 alone, same rows',
       };
       remove('pipeline.db');
       // The same on a memory filesystem: what the two threads do without this VM's disk
@@ -217,7 +238,7 @@ export async function benchAudit(): Promise<AuditResults> {
       appendMs += performance.now() - t;
     }
     const batched = rate(total, appendMs);
-    const alone = sqliteAlone(file, path.join(dir, 'alone.db'), batch, 'durable');
+    const alone = sqliteAlone(file, path.join(dir, 'alone.db'), batch, 'durable').rate;
     remove('alone.db');
     out['direct appendBatch on one thread, 1000 per durable commit (events/s)'] = {
       value: batched,
@@ -232,6 +253,9 @@ export async function benchAudit(): Promise<AuditResults> {
     const size = statSync(file).size;
     out['database size (MB)'] = Math.round(size / 1e5) / 10;
     out['stored bytes per record (records, indexes, free pages)'] = Math.round(size / total);
+    // The CLI starts dist/verify-worker.mjs; from sources the entry is bundled the first time
+    // a slice starts (0.1–0.3 s here), done before the clock starts so the figure is the CLI's.
+    prepareWorker('verify-worker');
     const reader = AuditStore.open(file, { readOnly: true });
     const [status, verifyMs] = timed(() => reader.verify());
     if (!status.ok) throw new Error(`bench chain does not verify: ${JSON.stringify(status.firstBad)}`);
@@ -324,8 +348,10 @@ export function formatAuditResults(results: AuditResults): string {
       if (typeof result === 'object')
         line += `   (${result.against ?? 'better-sqlite3 alone'}: ${result.direct}, ${result.ratio}×)`;
       const goal = goalFor(name);
-      if (goal && typeof value === 'number') {
-        line += `   goal ${goal.op === '>=' ? '≥' : '≤'} ${goal.target}: ${goalMet(goal, value) ? 'met' : 'MISSED'}`;
+      // A ratio goal is graded on the ratio (as run.ts does), not on the figure itself.
+      const graded = typeof result === 'object' && goal?.on === 'ratio' ? result.ratio : value;
+      if (goal && typeof graded === 'number') {
+        line += `   goal ${goal.op === '>=' ? '≥' : '≤'} ${goal.target}${goal.on === 'ratio' ? '×' : ''}: ${goalMet(goal, graded) ? 'met' : 'MISSED'}`;
       }
       return line;
     })
