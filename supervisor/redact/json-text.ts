@@ -60,6 +60,14 @@ export interface Span {
   rlen: number;
 }
 
+/** A `\u` escape of an ASCII character (or what looks like one after an escaped backslash). */
+const ASCII_ESCAPE = /\\u00[0-7][0-9a-fA-F]/;
+
+/** True when `raw` holds no `\u` escape that could make an ASCII character: see Finder.mayMatch. */
+export function plainJson(raw: string): boolean {
+  return !raw.includes('\\u') || !ASCII_ESCAPE.test(raw);
+}
+
 /** The escapes of `raw`, and the decoded offsets of the quotes that start or end its strings. */
 export function spansOf(raw: string): { spans: Span[]; quotes: number[] } {
   const spans: Span[] = [];

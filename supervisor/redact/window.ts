@@ -29,9 +29,12 @@ export interface Reading {
   safeCut(raw: string, at: number): number;
   /** Most raw characters one decoded character may come from (6 for `\u0041`). */
   expansion: number;
+  /** Does every plain literal read the same in `raw` and decoded (Finder.mayMatch)? */
+  plain(raw: string): boolean;
 }
 
 export const TEXT_READING: Reading = {
+  plain: () => true,
   decode: (raw) => raw,
   spans: () => ({ spans: [], quotes: [] }),
   safeCut: (_raw, at) => at,
@@ -48,6 +51,8 @@ export class TextWindow {
   #ctx = '';
   #raw = '';
   readonly #overlap: number;
+  /** Can every finder tell cheaply that raw text holds none of its matches? */
+  readonly #probed: boolean;
   readonly counts: Record<string, number> = {};
 
   constructor(
@@ -61,6 +66,7 @@ export class TextWindow {
       .reduce((m, f) => Math.max(m, f.maxLength), 0);
     const longest = rules.finders.reduce((m, f) => Math.max(m, f.maxLength), 0);
     this.#overlap = Math.max(short * reading.expansion, longest * 2) + CONTEXT;
+    this.#probed = rules.finders.every((f) => f.mayMatch !== undefined);
   }
 
   append(raw: string): void {
@@ -78,6 +84,13 @@ export class TextWindow {
     if (!final && raw.length <= this.#overlap + Math.max(this.#overlap, BATCH)) return '';
     const { reading } = this;
     let rawCut = final ? raw.length : reading.safeCut(raw, raw.length - this.#overlap);
+    if (this.#quiet(raw)) {
+      // Nothing to find: the raw bytes go as they are, and only the context is decoded.
+      const from = reading.safeCut(raw, Math.max(0, rawCut - CONTEXT * reading.expansion));
+      this.#ctx = (this.#ctx + reading.decode(raw.slice(from, rawCut))).slice(-CONTEXT);
+      this.#raw = raw.slice(rawCut);
+      return raw.slice(0, rawCut);
+    }
     const text = reading.decode(raw);
     let cut = final ? text.length : text.length - reading.decode(raw.slice(rawCut)).length;
     const matches = this.#find(text);
@@ -109,6 +122,13 @@ export class TextWindow {
     this.#ctx = (this.#ctx + text.slice(Math.max(0, cut - CONTEXT), cut)).slice(-CONTEXT);
     this.#raw = raw.slice(rawCut);
     return out;
+  }
+
+  /** True when no finder can match in `raw`, told without decoding or searching it all. */
+  #quiet(raw: string): boolean {
+    if (!this.#probed || !this.reading.plain(raw)) return false;
+    for (const f of this.rules.finders) if ((f.mayMatch as (raw: string) => boolean)(raw)) return false;
+    return true;
   }
 
   /** The matches in the pending text, ordered, without overlaps (the longest at a start wins). */
