@@ -4,7 +4,7 @@
 // a match is masked on the raw bytes it came from, found through the escapes' spans.
 
 import type { Finder, Match } from './finders.ts';
-import type { Span } from './json-text.ts';
+import type { JsonText, Span } from './json-text.ts';
 
 /** A request body that must not go upstream: a `block` rule matched. */
 export class RedactionBlocked extends Error {
@@ -22,9 +22,8 @@ export interface WindowRules {
 
 /** How raw bytes read (identity for text; JSON escapes decoded for JSON). */
 export interface Reading {
-  decode(raw: string): string;
-  /** The escapes, and the decoded offsets of quotes no match may span (a JSON string's own). */
-  spans(raw: string): { spans: Span[]; quotes: number[] };
+  /** The text, its escapes, and the decoded offsets of quotes no match may span (a JSON string's own). */
+  read(raw: string): JsonText;
   /** The longest prefix of `raw` no longer than `at` that ends on no escape's middle. */
   safeCut(raw: string, at: number): number;
   /** Most raw characters one decoded character may come from (6 for `\u0041`). */
@@ -35,8 +34,7 @@ export interface Reading {
 
 export const TEXT_READING: Reading = {
   plain: () => true,
-  decode: (raw) => raw,
-  spans: () => ({ spans: [], quotes: [] }),
+  read: (text) => ({ text, spans: [], quotes: [] }),
   safeCut: (_raw, at) => at,
   expansion: 1,
 };
@@ -87,18 +85,17 @@ export class TextWindow {
     if (this.#quiet(raw)) {
       // Nothing to find: the raw bytes go as they are, and only the context is decoded.
       const from = reading.safeCut(raw, Math.max(0, rawCut - CONTEXT * reading.expansion));
-      this.#ctx = (this.#ctx + reading.decode(raw.slice(from, rawCut))).slice(-CONTEXT);
+      this.#ctx = (this.#ctx + reading.read(raw.slice(from, rawCut)).text).slice(-CONTEXT);
       this.#raw = raw.slice(rawCut);
       return raw.slice(0, rawCut);
     }
-    const text = reading.decode(raw);
-    let cut = final ? text.length : text.length - reading.decode(raw.slice(rawCut)).length;
+    const { text, spans, quotes } = reading.read(raw);
+    let cut = final ? text.length : decodedAt(spans, rawCut);
     const matches = this.#find(text);
     const blocking = matches.find((m) => m.action === 'block');
     if (blocking) throw new RedactionBlocked(blocking.kind);
     let out = '';
     if (matches.length > 0 && (matches[0] as Match).start < cut) {
-      const { spans, quotes } = reading.spans(raw);
       let rawPos = 0;
       for (const m of matches) {
         if (m.start >= cut) break;
@@ -187,6 +184,19 @@ function spanAt(spans: readonly Span[], d: number): Span | undefined {
     } else hi = mid - 1;
   }
   return best;
+}
+
+/** The decoded offset of raw offset `r`, which is on no escape's middle. */
+function decodedAt(spans: readonly Span[], r: number): number {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((spans[mid] as Span).raw < r) lo = mid + 1;
+    else hi = mid;
+  }
+  const s = spans[lo - 1];
+  return s ? s.dec + s.dlen + (r - s.raw - s.rlen) : r;
 }
 
 /** The raw offset of decoded offset `d`; inside an escape, its start (or its end when `up`). */
