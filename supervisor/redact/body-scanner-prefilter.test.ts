@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BodyScanner } from './body-scanner.ts';
 import { builtinFinders } from './detectors.ts';
-import { type Finder, indexOfProbe, probeOf } from './finders.ts';
+import { type Finder, indexOfProbe, probeOf, regexFinder } from './finders.ts';
+import { plainJson } from './json-text.ts';
 
 const AWS = 'AKIAZ7QWERTYUIOPLKJH';
 const GH = `ghp_${'a1B2c3D4e5'.repeat(3)}abcdef`;
@@ -104,4 +105,29 @@ test('a probe looks for a literal from its rarest character and checks what come
   assert.equal(indexOfProbe('k_live_ sk_live_', p), 8, 'a probe at the very start has no head');
   assert.equal(indexOfProbe('max_tokens rk_live_', p), -1);
   assert.equal(indexOfProbe('sk_live_ sk_live_', p, 1), 9);
+});
+
+test('only the finders whose literal is in a window search it; a custom pattern always does', () => {
+  const ticket = regexFinder('ticket', 'mask', 32, [/TICKET-[0-9]{6}/g]);
+  const f = [...finders(), ticket];
+  const quiet = 'word '.repeat(30_000);
+  // An e-mail address makes the first windows search for e-mail only (besides the custom
+  // pattern); the key and the ticket number sit in them too, and later alone.
+  const raw = `{"content":"${quiet} ada@example.org ${AWS} TICKET-123456 ${quiet} ${AWS} TICKET-654321 ${quiet}"}`;
+  for (const size of [1, 4096, 16384, raw.length]) {
+    const { out, counts } = run(Buffer.from(raw), size, f);
+    assert.deepEqual(counts, { email: 1, 'cloud-keys': 2, ticket: 2 }, `chunks of ${size}`);
+    const content = (JSON.parse(out) as { content: string }).content;
+    for (const gone of [AWS, 'TICKET-', 'ada@'])
+      assert.ok(!content.includes(gone), `${gone} (chunks of ${size})`);
+  }
+});
+
+test('a body is plain when no \\u escape could make an ASCII character', () => {
+  assert.equal(plainJson('a\\n\\"b\\\\c'), true);
+  assert.equal(plainJson('caf\\u00e9 \\u20ac \\u00'), true);
+  assert.equal(plainJson('x\\u0041'), false);
+  assert.equal(plainJson('x\\u007F'), false);
+  assert.equal(plainJson('\\u00\\u0040'), false, 'after a look-alike');
+  assert.equal(plainJson('x\\\\u0041'), false, 'an escaped backslash before u0041 is taken for one (safe)');
 });

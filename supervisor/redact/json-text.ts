@@ -4,6 +4,8 @@
 // where each escape sits in both, and where the quotes that start or end strings are (no match
 // may span two strings). A backslash that starts no valid escape is kept as it is.
 
+import { indexOfProbe, probeOf } from './finders.ts';
+
 /** An escape, or a quote that ends or starts a string. */
 const TOKEN = /\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\[^u]|"/g;
 
@@ -89,12 +91,21 @@ export function readJson(raw: string): JsonText {
   return { text: prev === 0 ? raw : text + raw.slice(prev), spans, quotes };
 }
 
-/** A `\u` escape of an ASCII character (or what looks like one after an escaped backslash). */
-const ASCII_ESCAPE = /\\u00[0-7][0-9a-fA-F]/;
+/** The start of a `\u` escape of an ASCII character, looked for from its `00` (rarer in prose than `\`). */
+const ASCII_ESCAPE = probeOf('\\u00');
 
-/** True when `raw` holds no `\u` escape that could make an ASCII character: see Finder.mayMatch. */
+const HEX = /[0-9a-fA-F]/;
+
+/**
+ * True when `raw` holds no `\u` escape that could make an ASCII character (or what looks like
+ * one after an escaped backslash): see Finder.mayMatch.
+ */
 export function plainJson(raw: string): boolean {
-  return !raw.includes('\\u') || !ASCII_ESCAPE.test(raw);
+  for (let at = indexOfProbe(raw, ASCII_ESCAPE); at !== -1; at = indexOfProbe(raw, ASCII_ESCAPE, at + 1)) {
+    const c = raw.charCodeAt(at + 4);
+    if (c >= 0x30 && c <= 0x37 && HEX.test(raw.charAt(at + 5))) return false;
+  }
+  return true;
 }
 
 /** The length of the raw prefix that ends on no escape's middle, at most `at` long. */

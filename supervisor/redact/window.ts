@@ -49,8 +49,6 @@ export class TextWindow {
   #ctx = '';
   #raw = '';
   readonly #overlap: number;
-  /** Can every finder tell cheaply that raw text holds none of its matches? */
-  readonly #probed: boolean;
   readonly counts: Record<string, number> = {};
 
   constructor(
@@ -64,7 +62,6 @@ export class TextWindow {
       .reduce((m, f) => Math.max(m, f.maxLength), 0);
     const longest = rules.finders.reduce((m, f) => Math.max(m, f.maxLength), 0);
     this.#overlap = Math.max(short * reading.expansion, longest * 2) + CONTEXT;
-    this.#probed = rules.finders.every((f) => f.mayMatch !== undefined);
   }
 
   append(raw: string): void {
@@ -82,7 +79,8 @@ export class TextWindow {
     if (!final && raw.length <= this.#overlap + Math.max(this.#overlap, BATCH)) return '';
     const { reading } = this;
     let rawCut = final ? raw.length : reading.safeCut(raw, raw.length - this.#overlap);
-    if (this.#quiet(raw)) {
+    const finders = this.#candidates(raw);
+    if (finders.length === 0) {
       // Nothing to find: the raw bytes go as they are, and only the context is decoded.
       const from = reading.safeCut(raw, Math.max(0, rawCut - CONTEXT * reading.expansion));
       this.#ctx = (this.#ctx + reading.read(raw.slice(from, rawCut)).text).slice(-CONTEXT);
@@ -91,7 +89,7 @@ export class TextWindow {
     }
     const { text, spans, quotes } = reading.read(raw);
     let cut = final ? text.length : decodedAt(spans, rawCut);
-    const matches = this.#find(text);
+    const matches = this.#find(text, finders);
     const blocking = matches.find((m) => m.action === 'block');
     if (blocking) throw new RedactionBlocked(blocking.kind);
     let out = '';
@@ -121,19 +119,23 @@ export class TextWindow {
     return out;
   }
 
-  /** True when no finder can match in `raw`, told without decoding or searching it all. */
-  #quiet(raw: string): boolean {
-    if (!this.#probed || !this.reading.plain(raw)) return false;
-    for (const f of this.rules.finders) if ((f.mayMatch as (raw: string) => boolean)(raw)) return false;
-    return true;
+  /**
+   * The finders that may match in `raw`, told without decoding or searching it all (none: the
+   * window is quiet): those that cannot tell cheaply, and those whose literal is in it. All of
+   * them when an escape could hide a literal.
+   */
+  #candidates(raw: string): readonly Finder[] {
+    const { finders } = this.rules;
+    if (!this.reading.plain(raw)) return finders;
+    return finders.filter((f) => f.mayMatch === undefined || f.mayMatch(raw));
   }
 
-  /** The matches in the pending text, ordered, without overlaps (the longest at a start wins). */
-  #find(text: string): Match[] {
+  /** The matches of `finders` in the pending text, ordered, without overlaps (the longest at a start wins). */
+  #find(text: string, finders: readonly Finder[]): Match[] {
     const ctx = this.#ctx;
     const full = ctx.length > 0 ? ctx + text : text;
     const found: Match[] = [];
-    for (const f of this.rules.finders) f.find(full, ctx.length, found);
+    for (const f of finders) f.find(full, ctx.length, found);
     if (found.length === 0) return found;
     for (const m of found) {
       m.start -= ctx.length;
