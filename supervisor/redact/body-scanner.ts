@@ -13,6 +13,7 @@ const JSON_READING: Reading = {
   safeCut,
   expansion: 6,
   plain: plainJson,
+  escaped: true,
 };
 
 export class BodyScanner {

@@ -3,6 +3,7 @@
 // (Latin-1 view), so positions map back to the body's bytes and invalid UTF-8 passes as is.
 
 import type { RedactAction } from '../api/index.ts';
+import { escapeEndsAt, escapeLetterAt } from './json-text.ts';
 
 export interface Match {
   start: number;
@@ -17,8 +18,18 @@ export interface Finder {
   action: RedactAction;
   /** The longest match it can make: the overlap kept between chunks. */
   maxLength: number;
-  /** Push every match in `text` that starts at or after `from`. */
-  find(text: string, from: number, out: Match[]): void;
+  /**
+   * Push every match in `text` that starts at or after `from`. `raw`: the text is raw JSON
+   * (only a `rawSafe` finder is asked so): no match may start in, hold or end in an escape,
+   * and the end of an escape before a match is no word character.
+   */
+  find(text: string, from: number, out: Match[], raw?: boolean): void;
+  /**
+   * True when it finds the same in raw JSON (see `find`) as in the text decoded, as long as
+   * the raw holds no `\u` escape of an ASCII character: no character it matches is one an
+   * escape stands for, so a window of such finders is searched without decoding it.
+   */
+  rawSafe?: boolean;
   /**
    * False only when no match can be in `raw`, read with its JSON escapes decoded or not, as
    * long as it holds no `\u` escape of an ASCII character (window.ts checks that): a cheap
@@ -150,11 +161,19 @@ export function emailFinder(action: RedactAction): Finder {
     action,
     maxLength: 64 + 1 + 253,
     mayMatch: (raw) => raw.includes('@'),
-    find(text, from, out) {
+    // Its characters are none an escape stands for; in raw JSON, its local part stops at an escape.
+    rawSafe: true,
+    find(text, from, out, raw = false) {
       let floor = from;
       for (let at = text.indexOf('@', from + 1); at !== -1; at = text.indexOf('@', at + 1)) {
         let start = at;
-        while (start > floor && at - start < 64 && LOCAL.test(text[start - 1] as string)) start -= 1;
+        while (
+          start > floor &&
+          at - start < 64 &&
+          LOCAL.test(text[start - 1] as string) &&
+          !(raw && escapeEndsAt(text, start))
+        )
+          start -= 1;
         if (start === at || text[start] === '.') continue;
         DOMAIN.lastIndex = at + 1;
         const m = DOMAIN.exec(text);
@@ -173,7 +192,8 @@ const WORD = /[A-Za-z0-9_]/;
 /**
  * A finder of tokens that start with a literal prefix: each prefix is found with `indexOf`
  * from its rarest character on (fast on text without it), then its sticky pattern is tried
- * where the whole prefix starts, at a word boundary.
+ * where the whole prefix starts, at a word boundary. Its sticky patterns match no quote,
+ * backslash, slash, control or non-ASCII character, so it is `rawSafe` (with plain prefixes).
  */
 export function prefixFinder(
   kind: string,
@@ -190,10 +210,14 @@ export function prefixFinder(
     action,
     maxLength,
     ...(plain && { mayMatch: (raw: string) => probes.some((p) => indexOfProbe(raw, p) !== -1) }),
-    find(text, from, out) {
+    // Its patterns match none of the characters an escape stands for (callers keep it so).
+    rawSafe: plain,
+    find(text, from, out, raw = false) {
       for (const p of probes) {
         for (let at = indexOfProbe(text, p, from); at !== -1; at = indexOfProbe(text, p, at + 1)) {
-          if (wordStart && at > 0 && WORD.test(text[at - 1] as string)) continue;
+          if (raw && escapeLetterAt(text, at)) continue;
+          if (wordStart && at > 0 && WORD.test(text[at - 1] as string) && !(raw && escapeEndsAt(text, at)))
+            continue;
           p.re.lastIndex = at;
           const m = p.re.exec(text);
           if (!m) continue;

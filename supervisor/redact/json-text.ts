@@ -4,8 +4,6 @@
 // where each escape sits in both, and where the quotes that start or end strings are (no match
 // may span two strings). A backslash that starts no valid escape is kept as it is.
 
-import { indexOfProbe, probeOf } from './finders.ts';
-
 /** An escape, or a quote that ends or starts a string. */
 const TOKEN = /\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\[^u]|"/g;
 
@@ -91,21 +89,44 @@ export function readJson(raw: string): JsonText {
   return { text: prev === 0 ? raw : text + raw.slice(prev), spans, quotes };
 }
 
-/** The start of a `\u` escape of an ASCII character, looked for from its `00` (rarer in prose than `\`). */
-const ASCII_ESCAPE = probeOf('\\u00');
-
 const HEX = /[0-9a-fA-F]/;
 
 /**
  * True when `raw` holds no `\u` escape that could make an ASCII character (or what looks like
- * one after an escaped backslash): see Finder.mayMatch.
+ * one after an escaped backslash): see Finder.mayMatch. Looked for from its `00`, rarer in
+ * prose than a backslash.
  */
 export function plainJson(raw: string): boolean {
-  for (let at = indexOfProbe(raw, ASCII_ESCAPE); at !== -1; at = indexOfProbe(raw, ASCII_ESCAPE, at + 1)) {
-    const c = raw.charCodeAt(at + 4);
-    if (c >= 0x30 && c <= 0x37 && HEX.test(raw.charAt(at + 5))) return false;
+  for (let at = raw.indexOf('00', 2); at !== -1; at = raw.indexOf('00', at + 1)) {
+    const c = raw.charCodeAt(at + 2);
+    if (c >= 0x30 && c <= 0x37 && raw.startsWith('\\u', at - 2) && HEX.test(raw.charAt(at + 3))) return false;
   }
   return true;
+}
+
+/** Is the backslash at `p` one that starts an escape (not the second of a `\\`)? */
+function escapes(raw: string, p: number): boolean {
+  let run = 1;
+  while (p - run >= 0 && raw.charCodeAt(p - run) === 92) run += 1;
+  return run % 2 === 1;
+}
+
+/** Is raw JSON's character at `p` the letter of a simple escape (`n` of `\n`)? */
+export function escapeLetterAt(raw: string, p: number): boolean {
+  return p >= 1 && raw.charCodeAt(p - 1) === 92 && escapes(raw, p - 1);
+}
+
+/** Does an escape (`\n`, `\u00e9`) end right before `p` in raw JSON? */
+export function escapeEndsAt(raw: string, p: number): boolean {
+  const c = raw.charCodeAt(p - 1);
+  if (c !== 117 && SIMPLE[c] !== undefined && escapeLetterAt(raw, p - 1)) return true;
+  return (
+    p >= 6 &&
+    raw.charCodeAt(p - 5) === 117 &&
+    raw.charCodeAt(p - 6) === 92 &&
+    /^[0-9a-fA-F]{4}$/.test(raw.slice(p - 4, p)) &&
+    escapes(raw, p - 6)
+  );
 }
 
 /** The length of the raw prefix that ends on no escape's middle, at most `at` long. */
