@@ -2,7 +2,10 @@
 // secret in it, and one with a few) through a listener whose policy masks with every built-in
 // detector, beside the same through a listener without redaction rules (the body then takes
 // the plain intercept path, not the redaction one), and through one with the vault detector
-// alone (the same redaction path, next to nothing to look for), interleaved in the same run.
+// alone (the same redaction path, next to nothing to look for), interleaved in the same run
+// (the listener without rules in a round of its own: see `interleave`). The plain path's
+// ~48 ms on a 100 KB POST looks like Nagle's algorithm meeting a delayed ACK: with
+// setNoDelay(true) on every socket of the process it is gone (49.7 -> 6.3 ms p50).
 // All intercept TLS to the loopback stand-in of the Anthropic API
 // (test/support/model-spend-stubs.ts). The daemon runs in this process (test/support/daemon.ts).
 
@@ -42,12 +45,14 @@ const PLANTED = ' key AKIAZ7QWERTYUIOPLKJH mail ada@example.org ';
 
 /**
  * A 100 KB prompt of prose and code (quotes and newlines to escape); `secrets` plants a few at
- * its end, or at its start (`early`: then every window of the scanner is searched in full).
+ * its end, or at its start (`early`: then every window of the scanner is searched in full);
+ * `at`: no secret, but an `@` in every paragraph (an e-mail's literal: searched in full too).
  */
-function prompt(secrets: boolean | 'early'): string {
+function prompt(secrets: boolean | 'early' | 'at'): string {
   const para =
     'The build failed in "src/index.ts" at line 42:\n  const x = await fetch(url, { method: "POST" });\n' +
-    'We should retry with backoff and log the status; see the notes below for details.\n';
+    'We should retry with backoff and log the status; see the notes below for details.\n' +
+    (secrets === 'at' ? 'Install @types/node first.\n' : '');
   let text = secrets === 'early' ? PLANTED : '';
   while (text.length < 100_000) text += para;
   if (secrets === true) text += PLANTED;
@@ -128,23 +133,31 @@ export async function benchRedact(): Promise<Figure[]> {
     const redacted = await send(EVERY, 'redact');
     const clean = prompt(false);
     const planted = prompt(true);
-    const t = {
-      plain: [] as number[],
-      vault: [] as number[],
-      clean: [] as number[],
-      planted: [] as number[],
+    /**
+     * Rounds of the given requests, the order rotating each round so none always goes first.
+     * The listener without rules is measured apart: a request after one of its stalls runs
+     * faster, which would favour whichever listener follows it most often.
+     */
+    const interleave = async (runs: Array<() => Promise<number>>): Promise<number[][]> => {
+      const times = runs.map(() => [] as number[]);
+      for (let i = 0; i < 30 + ROUNDS; i++)
+        for (let k = 0; k < runs.length; k++) {
+          const at = (i + k) % runs.length;
+          const ms = await (runs[at] as () => Promise<number>)();
+          if (i >= 30) times[at]?.push(ms);
+        }
+      return times;
     };
-    // The order rotates each round, so no listener always goes first.
-    const runs: Array<() => Promise<void>> = [
-      async () => void t.plain.push(await plain(clean)),
-      async () => void t.vault.push(await vaultOnly(clean)),
-      async () => void t.clean.push(await redacted(clean)),
-      async () => void t.planted.push(await redacted(planted)),
-    ];
-    for (let i = 0; i < 30; i++) for (const run of runs) await run();
-    for (const xs of Object.values(t)) xs.length = 0;
-    for (let i = 0; i < ROUNDS; i++)
-      for (let k = 0; k < runs.length; k++) await (runs[(i + k) % runs.length] as () => Promise<void>)();
+    const [plainT = [], cleanA = [], plantedA = []] = await interleave([
+      () => plain(clean),
+      () => redacted(clean),
+      () => redacted(planted),
+    ]);
+    const [vaultT = [], cleanB = [], plantedB = []] = await interleave([
+      () => vaultOnly(clean),
+      () => redacted(clean),
+      () => redacted(planted),
+    ]);
     const load = os.loadavg()[0]?.toFixed(2);
     const figure = (name: string, xs: number[], baseline: number[], versus: string): Figure => {
       const base = p50(baseline);
@@ -165,18 +178,14 @@ export async function benchRedact(): Promise<Figure[]> {
     const sameRoute =
       'the same prompt through a listener with the vault detector alone (the same redaction path)';
     return [
-      figure('redaction added, 100 KB prompt, nothing found (p50)', t.clean, t.plain, noRules),
-      figure('redaction added, 100 KB prompt, 2 masked (p50)', t.planted, t.plain, noRules),
-      figure(
-        'every detector vs vault alone, 100 KB prompt, nothing found (p50)',
-        t.clean,
-        t.vault,
-        sameRoute,
-      ),
-      figure('every detector vs vault alone, 100 KB prompt, 2 masked (p50)', t.planted, t.vault, sameRoute),
+      figure('redaction added, 100 KB prompt, nothing found (p50)', cleanA, plainT, noRules),
+      figure('redaction added, 100 KB prompt, 2 masked (p50)', plantedA, plainT, noRules),
+      figure('every detector vs vault alone, 100 KB prompt, nothing found (p50)', cleanB, vaultT, sameRoute),
+      figure('every detector vs vault alone, 100 KB prompt, 2 masked (p50)', plantedB, vaultT, sameRoute),
       scannerFigure('nothing found', clean),
       scannerFigure('2 masked at the end', planted),
       scannerFigure('2 masked at the start', prompt('early')),
+      scannerFigure('nothing found, an @ in every paragraph', prompt('at')),
     ];
   } finally {
     await d.stop();
