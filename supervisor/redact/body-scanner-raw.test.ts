@@ -48,7 +48,7 @@ const THINGS = [
   'ada.l@example.org',
   'x@y.io',
 ];
-const ESCAPES = [
+const VALID = [
   '\\n',
   '\\t',
   '\\"',
@@ -74,8 +74,12 @@ function picker(seed: number): <T>(xs: readonly T[]) => T {
   };
 }
 
-function body(seed: number): Buffer {
+/** Not JSON: backslashes that start no escape, kept as they are by the decoded reading too. */
+const INVALID = ['\\g', '\\x', '\\', '\\uZZ', '\\e'];
+
+function body(seed: number, invalid = false): Buffer {
   const pick = picker(seed);
+  const ESCAPES = invalid ? [...VALID, ...INVALID] : VALID;
   let raw = '';
   while (raw.length < 40_000) {
     raw += 'The build failed in \\"src/index.ts\\" at line 42:\\n  const x = f(url);\\n'.repeat(
@@ -88,6 +92,7 @@ function body(seed: number): Buffer {
     raw += cut === 0 ? thing : thing.slice(0, cut) + pick(ESCAPES) + thing.slice(cut);
     // A backslash right before a thing whose letter it escapes: `\npm_…` is a newline and `pm_…`.
     if (/^[nr]/.test(thing) && pick([true, false])) raw += `\\${thing}`;
+    if (invalid && pick([true, false])) raw += `\\${thing}`;
     raw += pick(ESCAPES) + pick(GLUE) + pick(ESCAPES);
   }
   return Buffer.from(
@@ -117,6 +122,13 @@ test('raw JSON is masked exactly as the decoded search masks it, escapes around 
     }
   }
   assert.ok(asked.raw > 0, 'raw windows were searched as they are');
+  // A body that is not JSON (a backslash before any character) reads the same both ways too.
+  for (let seed = 20; seed <= 24; seed++) {
+    const b = body(seed, true);
+    const want = run(b, b.length, decodedFinders);
+    for (const size of [b.length, 977])
+      assert.equal(run(b, size, rawFinders).out, want.out, `seed ${seed} (${size})`);
+  }
 });
 
 test('a \\u escape of an ASCII character, or a finder that cannot read raw JSON, makes the window decoded', () => {

@@ -111,9 +111,14 @@ function escapes(raw: string, p: number): boolean {
   return run % 2 === 1;
 }
 
-/** Is raw JSON's character at `p` the letter of a simple escape (`n` of `\n`)? */
+/**
+ * Is raw JSON's character at `p` the letter of an escape (`n` of `\n`, `u` of `\u00e9`)? Not
+ * after a backslash that starts no valid escape: readJson keeps both as they are.
+ */
 export function escapeLetterAt(raw: string, p: number): boolean {
-  return p >= 1 && raw.charCodeAt(p - 1) === 92 && escapes(raw, p - 1);
+  const c = raw.charCodeAt(p);
+  const valid = c === 117 ? /^[0-9a-fA-F]{4}$/.test(raw.slice(p + 1, p + 5)) : SIMPLE[c] !== undefined;
+  return valid && p >= 1 && raw.charCodeAt(p - 1) === 92 && escapes(raw, p - 1);
 }
 
 /** Does an escape (`\n`, `\u00e9`) end right before `p` in raw JSON? */
