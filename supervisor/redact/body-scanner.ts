@@ -5,10 +5,16 @@
 // parsed JSON instead would need the whole body in memory. A body that is not JSON is scanned
 // as text. Only a bounded window (the longest match) is held back between chunks.
 
-import { decodeJson, safeCut, spansOf, splitTrailingEscape } from './json-text.ts';
+import { plainJson, readJson, safeCut, splitTrailingEscape } from './json-text.ts';
 import { type Reading, TEXT_READING, TextWindow, type WindowRules } from './window.ts';
 
-const JSON_READING: Reading = { decode: decodeJson, spans: spansOf, safeCut, expansion: 6 };
+const JSON_READING: Reading = {
+  read: readJson,
+  safeCut,
+  expansion: 6,
+  plain: plainJson,
+  escaped: true,
+};
 
 export class BodyScanner {
   readonly #window: TextWindow;

@@ -4,7 +4,14 @@
 // V8 would try at every position.
 
 import type { RedactAction, RedactDetector } from '../api/index.ts';
-import { emailFinder, type Finder, literalFinder, prefixFinder, regexFinder } from './finders.ts';
+import {
+  emailFinder,
+  type Finder,
+  literalFinder,
+  type Pattern,
+  prefixFinder,
+  regexFinder,
+} from './finders.ts';
 
 /** Longest PEM block masked (an RSA 4096 key is about 3.3 KB). */
 const PEM_MAX = 8192;
@@ -12,18 +19,22 @@ const PEM_MAX = 8192;
 const PEM_SOURCE =
   /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:(?!-----END)[^\0]){0,8000}(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/
     .source;
-const pem = () => new RegExp(PEM_SOURCE, 'g');
-const cloudKeys = () => [
+// Each with the plain literal (or case-insensitive word) every match holds, looked for first.
+const pem = (): Pattern => [new RegExp(PEM_SOURCE, 'g'), 'BEGIN '];
+const cloudKeys = (): Pattern[] => [
   // AWS secret access keys, where they are named.
-  /[sS][eE][cC][rR][eE][tT]_?(?:[aA][cC][cC][eE][sS][sS]_?)?[kK][eE][yY]["']?\s{0,3}[:=]>?\s{0,3}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/g,
+  [
+    /[sS][eE][cC][rR][eE][tT]_?(?:[aA][cC][cC][eE][sS][sS]_?)?[kK][eE][yY]["']?\s{0,3}[:=]>?\s{0,3}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/g,
+    /secret/i,
+  ],
   // A GCP service account's private key id and its key (a PEM block in its JSON).
-  /"private_key_id"\s{0,3}:\s{0,3}"([0-9a-f]{40})(?=")/g,
-  new RegExp(`"private_key"\\s{0,3}:\\s{0,3}"(${PEM_SOURCE})`, 'g'),
+  [/"private_key_id"\s{0,3}:\s{0,3}"([0-9a-f]{40})(?=")/g, 'private_key_id'],
+  [new RegExp(`"private_key"\\s{0,3}:\\s{0,3}"(${PEM_SOURCE})`, 'g'), 'private_key'],
   // Azure storage and service bus keys in connection strings, and Entra ID client secrets.
-  /AccountKey=([A-Za-z0-9+/]{86}==)/g,
-  /SharedAccessKey=([A-Za-z0-9+/]{43}=)/g,
+  [/AccountKey=([A-Za-z0-9+/]{86}==)/g, 'AccountKey='],
+  [/SharedAccessKey=([A-Za-z0-9+/]{43}=)/g, 'SharedAccessKey='],
   // (from its `Q~`: the three characters and digit before it are its id's, not its secret)
-  /Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/g,
+  [/Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/g, 'Q~'],
 ];
 
 // Few, distinct prefixes: each is one native search of the text.

@@ -1,13 +1,18 @@
 // JSON string escapes as the model reads them, over byte strings (one character per byte):
 // `\u0040` is an `@`, `\n` a newline, a pair of `\uD83D\uDE00` the emoji's UTF-8 bytes.
-// Decoding is a few native replaces (a callback only for `\u` escapes); where each escape
-// and each string's own quotes sit (needed only to mask a match, and to keep a match inside
-// one string) is worked out again when a match is found.
+// One pass from backslash to backslash (native searches between them) gives the decoded text,
+// where each escape sits in both, and where the quotes that start or end strings are (no match
+// may span two strings). A backslash that starts no valid escape is kept as it is.
 
 /** An escape, or a quote that ends or starts a string. */
 const TOKEN = /\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\[^u]|"/g;
 
-const SIMPLE: Record<string, string> = {
+/** A `\u` escape (a surrogate pair first) where `lastIndex` is. */
+const UNICODE = /\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}/y;
+
+/** What each simple escape's letter stands for (by its char code). */
+const SIMPLE: Array<string | undefined> = [];
+for (const [k, v] of Object.entries({
   '"': '"',
   '\\': '\\',
   '/': '/',
@@ -16,41 +21,20 @@ const SIMPLE: Record<string, string> = {
   n: '\n',
   r: '\r',
   t: '\t',
-};
-
-function decodeToken(token: string): string {
-  if (token === '"') return '"';
-  if (token.length === 2) return SIMPLE[token[1] as string] ?? (token[1] as string);
-  if (token.length === 12) {
-    const hi = Number.parseInt(token.slice(2, 6), 16);
-    const lo = Number.parseInt(token.slice(8, 12), 16);
-    return Buffer.from(
-      String.fromCodePoint(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)),
-      'utf8',
-    ).toString('latin1');
-  }
-  return Buffer.from(String.fromCharCode(Number.parseInt(token.slice(2), 16)), 'utf8').toString('latin1');
+})) {
+  SIMPLE[k.charCodeAt(0)] = v;
 }
 
-const UNICODE = /\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}/g;
-
-/** The text of raw JSON bytes as detectors read it. */
-export function decodeJson(raw: string): string {
-  if (!raw.includes('\\')) return raw;
-  // `\\` first, to a byte no valid JSON string holds raw, so `\\n` stays a backslash and an n.
-  let t = raw.replaceAll('\\\\', '\x01');
-  // A `\u005c` is a backslash too: held as the same byte, so it does not pair with what follows.
-  if (t.includes('\\u'))
-    t = t.replace(UNICODE, (token) =>
-      token === '\\u005c' || token === '\\u005C' ? '\x01' : decodeToken(token),
-    );
-  for (const [from, to] of SIMPLE_PAIRS) if (t.includes(from)) t = t.replaceAll(from, to);
-  return t.replaceAll('\x01', '\\');
+/** The UTF-8 bytes (as a byte string) of a `\u` escape or a surrogate pair of them. */
+function decodeUnicode(token: string): string {
+  const hi = Number.parseInt(token.slice(2, 6), 16);
+  const code =
+    token.length === 12
+      ? 0x10000 + ((hi - 0xd800) << 10) + (Number.parseInt(token.slice(8, 12), 16) - 0xdc00)
+      : hi;
+  if (code < 0x80) return String.fromCharCode(code);
+  return Buffer.from(String.fromCodePoint(code), 'utf8').toString('latin1');
 }
-
-const SIMPLE_PAIRS: Array<[string, string]> = Object.entries(SIMPLE)
-  .filter(([k]) => k !== '\\')
-  .map(([k, v]) => [`\\${k}`, v]);
 
 /** Where decoded and raw differ: each escape. */
 export interface Span {
@@ -60,22 +44,94 @@ export interface Span {
   rlen: number;
 }
 
-/** The escapes of `raw`, and the decoded offsets of the quotes that start or end its strings. */
-export function spansOf(raw: string): { spans: Span[]; quotes: number[] } {
+/** Raw JSON bytes as detectors read them, with where each escape and each string's quotes sit. */
+export interface JsonText {
+  text: string;
+  spans: Span[];
+  /** Decoded offsets of the quotes that start or end strings. */
+  quotes: number[];
+}
+
+/** The text of raw JSON bytes as detectors read them, its escapes and its strings' quotes. */
+export function readJson(raw: string): JsonText {
   const spans: Span[] = [];
   const quotes: number[] = [];
+  let text = '';
+  let prev = 0;
   let shift = 0;
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(raw); m !== null; m = TOKEN.exec(raw)) {
-    if (m[0] === '"') {
-      quotes.push(m.index - shift);
+  let quote = raw.indexOf('"');
+  for (let at = raw.indexOf('\\'); at !== -1; at = raw.indexOf('\\', prev)) {
+    for (; quote !== -1 && quote < at; quote = raw.indexOf('"', quote + 1)) quotes.push(quote - shift);
+    const c = raw.charCodeAt(at + 1);
+    let rlen = 2;
+    let dec = SIMPLE[c];
+    if (c === 117) {
+      UNICODE.lastIndex = at;
+      const m = UNICODE.exec(raw);
+      if (m) {
+        rlen = m[0].length;
+        dec = decodeUnicode(m[0]);
+      }
+    }
+    if (dec === undefined) {
+      // Not an escape: the backslash stays, and what follows it is read as usual.
+      text += raw.slice(prev, at + 1);
+      prev = at + 1;
       continue;
     }
-    const dlen = decodeToken(m[0]).length;
-    spans.push({ dec: m.index - shift, dlen, raw: m.index, rlen: m[0].length });
-    shift += m[0].length - dlen;
+    text += raw.slice(prev, at) + dec;
+    spans.push({ dec: at - shift, dlen: dec.length, raw: at, rlen });
+    shift += rlen - dec.length;
+    prev = at + rlen;
+    if (quote !== -1 && quote < prev) quote = raw.indexOf('"', prev);
   }
-  return { spans, quotes };
+  for (; quote !== -1; quote = raw.indexOf('"', quote + 1)) quotes.push(quote - shift);
+  return { text: prev === 0 ? raw : text + raw.slice(prev), spans, quotes };
+}
+
+const HEX = /[0-9a-fA-F]/;
+
+/**
+ * True when `raw` holds no `\u` escape that could make an ASCII character (or what looks like
+ * one after an escaped backslash): see Finder.mayMatch. Looked for from its `00`, rarer in
+ * prose than a backslash.
+ */
+export function plainJson(raw: string): boolean {
+  for (let at = raw.indexOf('00', 2); at !== -1; at = raw.indexOf('00', at + 1)) {
+    const c = raw.charCodeAt(at + 2);
+    if (c >= 0x30 && c <= 0x37 && raw.startsWith('\\u', at - 2) && HEX.test(raw.charAt(at + 3))) return false;
+  }
+  return true;
+}
+
+/** Is the backslash at `p` one that starts an escape (not the second of a `\\`)? */
+function escapes(raw: string, p: number): boolean {
+  let run = 1;
+  while (p - run >= 0 && raw.charCodeAt(p - run) === 92) run += 1;
+  return run % 2 === 1;
+}
+
+/**
+ * Is raw JSON's character at `p` the letter of an escape (`n` of `\n`, `u` of `\u00e9`)? Not
+ * after a backslash that starts no valid escape: readJson keeps both as they are.
+ */
+export function escapeLetterAt(raw: string, p: number): boolean {
+  const c = raw.charCodeAt(p);
+  const valid = c === 117 ? /^[0-9a-fA-F]{4}$/.test(raw.slice(p + 1, p + 5)) : SIMPLE[c] !== undefined;
+  return valid && p >= 1 && raw.charCodeAt(p - 1) === 92 && escapes(raw, p - 1);
+}
+
+/** Does an escape (`\n`, `\u00e9`) end right before `p` in raw JSON? */
+export function escapeEndsAt(raw: string, p: number): boolean {
+  const c = raw.charCodeAt(p - 1);
+  if (c !== 117 && SIMPLE[c] !== undefined && escapeLetterAt(raw, p - 1)) return true;
+  return (
+    p >= 6 &&
+    raw.charCodeAt(p - 5) === 117 &&
+    raw.charCodeAt(p - 6) === 92 &&
+    /^[0-9a-fA-F]{4}$/.test(raw.slice(p - 4, p)) &&
+    escapes(raw, p - 6)
+  );
 }
 
 /** The length of the raw prefix that ends on no escape's middle, at most `at` long. */

@@ -1,10 +1,12 @@
 // The raw bytes of a request body as it streams, held only as far as a match may reach back,
 // with how detectors read them (a JSON body's escapes decoded; see json-text.ts). Both are
 // byte strings (one character per byte). With nothing found, the raw prefix is sent as is;
-// a match is masked on the raw bytes it came from, found through the escapes' spans.
+// a match is masked on the raw bytes it came from, found through the escapes' spans. Before
+// decoding, a cheap look tells which finders may match at all (none: the window is quiet);
+// when those all read raw JSON as decoded (Finder.rawSafe), they search it without decoding.
 
 import type { Finder, Match } from './finders.ts';
-import type { Span } from './json-text.ts';
+import type { JsonText, Span } from './json-text.ts';
 
 /** A request body that must not go upstream: a `block` rule matched. */
 export class RedactionBlocked extends Error {
@@ -22,18 +24,22 @@ export interface WindowRules {
 
 /** How raw bytes read (identity for text; JSON escapes decoded for JSON). */
 export interface Reading {
-  decode(raw: string): string;
-  /** The escapes, and the decoded offsets of quotes no match may span (a JSON string's own). */
-  spans(raw: string): { spans: Span[]; quotes: number[] };
+  /** The text, its escapes, and the decoded offsets of quotes no match may span (a JSON string's own). */
+  read(raw: string): JsonText;
   /** The longest prefix of `raw` no longer than `at` that ends on no escape's middle. */
   safeCut(raw: string, at: number): number;
   /** Most raw characters one decoded character may come from (6 for `\u0041`). */
   expansion: number;
+  /** Does every plain literal read the same in `raw` and decoded (Finder.mayMatch)? */
+  plain(raw: string): boolean;
+  /** Raw text with escapes (JSON): `rawSafe` finders may search it as it is when `plain`. */
+  escaped: boolean;
 }
 
 export const TEXT_READING: Reading = {
-  decode: (raw) => raw,
-  spans: () => ({ spans: [], quotes: [] }),
+  plain: () => true,
+  escaped: false,
+  read: (text) => ({ text, spans: [], quotes: [] }),
   safeCut: (_raw, at) => at,
   expansion: 1,
 };
@@ -44,8 +50,13 @@ const BATCH = 64 * 1024;
 /** Decoded text kept before the pending text, for `\b` and word checks. */
 const CONTEXT = 64;
 
+/** No escapes: raw text read as it is. */
+const NONE: never[] = [];
+
 export class TextWindow {
   #ctx = '';
+  /** The raw text before the pending text (from an escape's start), for a search of it as it is. */
+  #rawCtx = '';
   #raw = '';
   readonly #overlap: number;
   readonly counts: Record<string, number> = {};
@@ -78,14 +89,22 @@ export class TextWindow {
     if (!final && raw.length <= this.#overlap + Math.max(this.#overlap, BATCH)) return '';
     const { reading } = this;
     let rawCut = final ? raw.length : reading.safeCut(raw, raw.length - this.#overlap);
-    const text = reading.decode(raw);
-    let cut = final ? text.length : text.length - reading.decode(raw.slice(rawCut)).length;
-    const matches = this.#find(text);
+    const plain = reading.plain(raw);
+    const finders = this.#candidates(raw, plain);
+    if (finders.length === 0) {
+      // Nothing to find: the raw bytes go as they are.
+      this.#keep(raw, rawCut);
+      return raw.slice(0, rawCut);
+    }
+    // Finders that read raw JSON as decoded search it without decoding it (nor mapping back).
+    const asRaw = plain && reading.escaped && finders.every((f) => f.rawSafe === true);
+    const { text, spans, quotes } = asRaw ? { text: raw, spans: NONE, quotes: NONE } : reading.read(raw);
+    let cut = final ? text.length : decodedAt(spans, rawCut);
+    const matches = this.#find(text, finders, asRaw);
     const blocking = matches.find((m) => m.action === 'block');
     if (blocking) throw new RedactionBlocked(blocking.kind);
     let out = '';
     if (matches.length > 0 && (matches[0] as Match).start < cut) {
-      const { spans, quotes } = reading.spans(raw);
       let rawPos = 0;
       for (const m of matches) {
         if (m.start >= cut) break;
@@ -106,17 +125,43 @@ export class TextWindow {
     } else {
       out = raw.slice(0, rawCut);
     }
-    this.#ctx = (this.#ctx + text.slice(Math.max(0, cut - CONTEXT), cut)).slice(-CONTEXT);
-    this.#raw = raw.slice(rawCut);
+    this.#keep(raw, rawCut);
     return out;
   }
 
-  /** The matches in the pending text, ordered, without overlaps (the longest at a start wins). */
-  #find(text: string): Match[] {
-    const ctx = this.#ctx;
+  /** Keeps what follows `rawCut` pending, and the context before it (decoded, and raw). */
+  #keep(raw: string, rawCut: number): void {
+    const { reading } = this;
+    const from = reading.safeCut(raw, Math.max(0, rawCut - CONTEXT * reading.expansion));
+    this.#ctx = (this.#ctx + reading.read(raw.slice(from, rawCut)).text).slice(-CONTEXT);
+    if (reading.escaped) {
+      // From an escape's start, so that the search sees whole escapes.
+      if (rawCut >= CONTEXT) this.#rawCtx = raw.slice(reading.safeCut(raw, rawCut - CONTEXT), rawCut);
+      else {
+        const tail = this.#rawCtx + raw.slice(0, rawCut);
+        this.#rawCtx = tail.slice(reading.safeCut(tail, Math.max(0, tail.length - CONTEXT)));
+      }
+    }
+    this.#raw = raw.slice(rawCut);
+  }
+
+  /**
+   * The finders that may match in `raw`, told without decoding or searching it all (none: the
+   * window is quiet): those that cannot tell cheaply, and those whose literal is in it. All of
+   * them when an escape could hide a literal.
+   */
+  #candidates(raw: string, plain: boolean): readonly Finder[] {
+    const { finders } = this.rules;
+    if (!plain) return finders;
+    return finders.filter((f) => f.mayMatch === undefined || f.mayMatch(raw));
+  }
+
+  /** The matches of `finders` in the pending text, ordered, without overlaps (the longest at a start wins). */
+  #find(text: string, finders: readonly Finder[], asRaw: boolean): Match[] {
+    const ctx = asRaw ? this.#rawCtx : this.#ctx;
     const full = ctx.length > 0 ? ctx + text : text;
     const found: Match[] = [];
-    for (const f of this.rules.finders) f.find(full, ctx.length, found);
+    for (const f of finders) f.find(full, ctx.length, found, asRaw);
     if (found.length === 0) return found;
     for (const m of found) {
       m.start -= ctx.length;
@@ -167,6 +212,19 @@ function spanAt(spans: readonly Span[], d: number): Span | undefined {
     } else hi = mid - 1;
   }
   return best;
+}
+
+/** The decoded offset of raw offset `r`, which is on no escape's middle. */
+function decodedAt(spans: readonly Span[], r: number): number {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((spans[mid] as Span).raw < r) lo = mid + 1;
+    else hi = mid;
+  }
+  const s = spans[lo - 1];
+  return s ? s.dec + s.dlen + (r - s.raw - s.rlen) : r;
 }
 
 /** The raw offset of decoded offset `d`; inside an escape, its start (or its end when `up`). */
