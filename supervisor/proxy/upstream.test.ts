@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import tls from 'node:tls';
 import { makeTempDir, type TempDir } from '../../test/support/temp-dir.ts';
 import { CertificateAuthority } from '../ca/index.ts';
-import { UpstreamPool, type UpstreamRequest, UpstreamTrust } from './upstream.ts';
+import { keepAliveHint, UpstreamPool, type UpstreamRequest, UpstreamTrust } from './upstream.ts';
 
 /**
  * Whether Nagle's algorithm is off on `socket`, as Node last applied it to the handle (Node
@@ -104,4 +104,56 @@ test('upstream TLS sockets send at once (TCP_NODELAY), pooled and named alike', 
 
 test('upstream plain-HTTP sockets send at once too', async () => {
   assert.equal(noDelayOf(await post('http', httpPort)), true);
+});
+
+test('keepAliveHint reads the first Keep-Alive header as Node does', () => {
+  assert.equal(keepAliveHint(['Content-Length', '2', 'keep-alive', 'timeout=5, max=100']), 5);
+  assert.equal(keepAliveHint(['KEEP-ALIVE', 'timeout=7', 'Keep-Alive', 'timeout=1']), 7);
+  assert.equal(keepAliveHint(['Keep-Alive', 'max=100, timeout=5']), undefined);
+  assert.equal(keepAliveHint(['Connection', 'keep-alive']), undefined);
+});
+
+// The pool reads the upstream's keep-alive hint itself (not through Node's header object):
+// a socket whose upstream closes idle connections within a second is not kept, a longer
+// hint keeps it.
+test('kept sockets follow the upstream Keep-Alive hint', async () => {
+  const hinted = http.createServer((req, res) => {
+    const hint = req.headers['x-hint'] as string;
+    req.resume();
+    req.on('end', () => res.end('ok'));
+    if (hint !== 'none') res.setHeader('Keep-Alive', hint);
+  });
+  servers.push(hinted);
+  const port = await listen(hinted);
+  const get = (hint: string) =>
+    new Promise<{ socket: net.Socket; reused: boolean }>((resolve, reject) => {
+      const req = pool.request({
+        scheme: 'http',
+        host: '127.0.0.1',
+        port,
+        address: { address: '127.0.0.1', family: 4 },
+        method: 'GET',
+        path: '/',
+        headers: { host: `127.0.0.1:${port}`, 'x-hint': hint },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => setImmediate(() => resolve({ socket: req.socket!, reused: req.reusedSocket })));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const short = await get('timeout=1');
+  assert.equal(
+    short.socket.destroyed || short.socket.readyState === 'closed' || !short.socket.writable,
+    true,
+    'a 1 s hint: not kept',
+  );
+  const first = await get('timeout=5');
+  assert.equal(first.reused, false);
+  // As in Node, a hint only shortens an agent timeout; the pool sets none.
+  assert.equal(first.socket.timeout, 0);
+  const second = await get('none');
+  assert.equal(second.reused, true, 'the kept socket is reused');
+  assert.equal(second.socket, first.socket);
 });

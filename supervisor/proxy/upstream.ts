@@ -77,12 +77,16 @@ function dropSpeakingIdle(this: Duplex): void {
  */
 function guardPool<A extends http.Agent>(agent: A): A {
   const name = agent.getName.bind(agent);
-  // Node returns whether it kept the socket (its typings say void).
-  const keep = agent.keepSocketAlive.bind(agent) as unknown as (socket: Duplex) => boolean;
   const reuse = agent.reuseSocket.bind(agent);
+  const { options, keepAliveMsecs } = agent as unknown as {
+    options: { timeout?: number };
+    keepAliveMsecs: number;
+  };
+  const timeout = options.timeout ?? 0;
   agent.getName = (options) => `${name(options)}|${(options as PinnedOptions).vetted ?? ''}`;
-  agent.keepSocketAlive = (socket) => {
-    if (socket.readableLength > 0 || !keep(socket)) return false;
+  // Node returns whether it kept the socket (its typings say void).
+  (agent as unknown as { keepSocketAlive: (socket: net.Socket) => boolean }).keepSocketAlive = (socket) => {
+    if (socket.readableLength > 0 || !keepIdle(socket, keepAliveMsecs, timeout)) return false;
     socket.on('data', dropSpeakingIdle);
     return true;
   };
@@ -91,6 +95,42 @@ function guardPool<A extends http.Agent>(agent: A): A {
     reuse(socket, req);
   };
   return agent;
+}
+
+/** Node's own headroom before an upstream's announced keep-alive timeout. */
+const KEEP_ALIVE_HEADROOM_MS = 1000;
+
+/**
+ * What Node's `Agent.keepSocketAlive` does (TCP keep-alive, unref, the idle timeout, the
+ * upstream's `Keep-Alive: timeout=N` hint less a second), reading the hint from the
+ * response's raw header pairs: Node asks its `headers` object, which builds the whole
+ * object on every kept socket (issue 17: a few µs of every forwarded request).
+ */
+export function keepIdle(socket: net.Socket, keepAliveMsecs: number, agentTimeout: number): boolean {
+  socket.setKeepAlive(true, keepAliveMsecs);
+  socket.unref();
+  let timeout = agentTimeout;
+  const res = (socket as unknown as { _httpMessage?: { res?: { rawHeaders: string[] } } })._httpMessage?.res;
+  const hint = res ? keepAliveHint(res.rawHeaders) : undefined;
+  if (hint !== undefined) {
+    const ms = hint * 1000 - KEEP_ALIVE_HEADROOM_MS;
+    // Too short to reuse safely.
+    if (ms <= 0) return false;
+    if (ms < timeout) timeout = ms;
+  }
+  if (socket.timeout !== timeout) socket.setTimeout(timeout);
+  return true;
+}
+
+/** The seconds of the first Keep-Alive header's leading `timeout=N`, as Node reads it. */
+export function keepAliveHint(rawHeaders: string[]): number | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
+    const m = /^timeout=(\d+)/.exec(rawHeaders[i + 1]!);
+    return m ? Number.parseInt(m[1]!, 10) : undefined;
+  }
+  return undefined;
 }
 
 /**
