@@ -3,14 +3,15 @@
 // forward HTTP and CONNECT ≥ squid, interception ≥ 2× mitmproxy, small-GET added p50 ≤
 // squid's and p99 ≤ 5 ms. Peers missing from PATH are installed with apt-get when this runs
 // as root (WARDEN_BENCH_NO_INSTALL=1 to only name them); a peer that is still missing makes
-// its cases say so, unmet (not a pass).
+// its cases say so, unmet (not a pass). A bare Node forward proxy (node-floor-proxy.ts) runs beside them,
+// not graded: what Node's HTTP machinery alone costs, in the same windows.
 
 import { execFileSync } from 'node:child_process';
 import type { BenchUpstreams } from './bench-upstreams.ts';
 import { type Figure, round } from './figures.ts';
 import type { LatencyResult, ThroughputResult, Via } from './load.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { findBinary, type Peer, startMitmproxy, startSquid } from './peers.ts';
+import { findBinary, type Peer, startMitmproxy, startNodeFloor, startSquid } from './peers.ts';
 import { type ProxyBenchContext, startProxyBench, stopProxyBench } from './proxy-context.ts';
 
 const forward = (proxy: string): Via => ({ kind: 'forward', proxy });
@@ -111,8 +112,15 @@ export async function benchPeersGraded(
   try {
     const squid = bin.squid ? await startSquid(bin.squid) : undefined;
     const mitm = bin.mitmdump ? await startMitmproxy(bin.mitmdump, ctx.up.caFile) : undefined;
+    // Not graded: Node's HTTP machinery alone, so the gap to squid can be split into Node's and Warden's.
+    const floor = await startNodeFloor().catch((error: Error) => {
+      notes.push(`peers: the bare Node proxy did not start: ${error.message}`);
+      return undefined;
+    });
     if (squid) peers.push(squid);
     if (mitm) peers.push(mitm);
+    if (floor) peers.push(floor);
+    const floorVia = floor ? [{ via: forward(floor.url) }] : [];
     const missing = (name: string) => ({ name, missing: `${name} is not installed` });
     const { up: u } = ctx;
     const direct: Via = { kind: 'direct' } as Via;
@@ -123,7 +131,9 @@ export async function benchPeersGraded(
     const fwd = await rates(
       ctx,
       http100,
-      [{ via: direct }, { via: forward(ctx.plain.url) }].concat(squid ? [{ via: forward(squid.url) }] : []),
+      [{ via: direct }, { via: forward(ctx.plain.url) }]
+        .concat(squid ? [{ via: forward(squid.url) }] : [])
+        .concat(floorVia),
       ms,
     );
     log('peers: CONNECT tunnel, 100 KB over TLS');
@@ -151,9 +161,9 @@ export async function benchPeersGraded(
     const lat = await ctx.load.run<LatencyResult[]>({
       kind: 'latency',
       url: `http://127.0.0.1:${u.httpPort}/small`,
-      targets: [{ via: direct }, { via: forward(ctx.plain.url) }].concat(
-        squid ? [{ via: forward(squid.url) }] : [],
-      ),
+      targets: [{ via: direct }, { via: forward(ctx.plain.url) }]
+        .concat(squid ? [{ via: forward(squid.url) }] : [])
+        .concat(floorVia),
       warmup: 500,
       count,
     });
@@ -188,6 +198,9 @@ export async function benchPeersGraded(
       }),
     );
     const [d, w, s] = lat as [LatencyResult, LatencyResult, LatencyResult | undefined];
+    // The bare Node proxy's results come last (after squid's, when squid runs).
+    const floorLat = floor ? lat[lat.length - 1] : undefined;
+    const floorFwd = floor ? fwd[fwd.length - 1] : undefined;
     const latNote = `${count} sequential requests each on one kept-alive connection, interleaved in blocks of 100; direct p50 ${d.p50.toFixed(3)} / p99 ${d.p99.toFixed(3)} ms`;
     figures.push(
       graded({
@@ -209,6 +222,23 @@ export async function benchPeersGraded(
         note: latNote,
       },
     );
+    if (floorLat && floorFwd)
+      figures.push(
+        {
+          section: SECTION,
+          name: 'small GET added latency p50: bare Node proxy (reference)',
+          value: round(floorLat.p50 - d.p50, 3),
+          unit: 'ms',
+          note: `${latNote}; Node's http server and client piped, no policy or audit (node-floor-proxy.ts); Warden ${round(w.p50 - d.p50, 3)} ms`,
+        },
+        {
+          section: SECTION,
+          name: 'forward HTTP, 100 KB: bare Node proxy (reference)',
+          value: round(perS(floorFwd), 0),
+          unit: 'req/s',
+          note: `same windows as Warden and squid; Warden ${perS(fwd[1]).toFixed(0)}/s`,
+        },
+      );
     for (const f of figures)
       log(
         `  ${f.name}: ${f.text ?? f.value} ${f.unit}${f.direct !== undefined ? ` vs ${f.direct} ${f.directUnit}` : ''}`,

@@ -7,6 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Figure, round } from './figures.ts';
 import type { LatencyResult, ThroughputResult, Via } from './load.ts';
 import {
@@ -100,6 +101,25 @@ export async function startPeerProcess(
       const done = new Promise((r) => child.once('exit', r));
       if ((await Promise.race([done.then(() => true), sleep(5000).then(() => false)])) === false)
         child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The bare Node forward proxy (node-floor-proxy.ts): Node's HTTP machinery alone. */
+export async function startNodeFloor(): Promise<Peer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'warden-bench-node-floor-'));
+  const port = await freePort();
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-floor-proxy.ts');
+  // The peer runs in a directory of its own: tsx is named by its resolved location.
+  const tsx = import.meta.resolve('tsx');
+  const args = ['--import', tsx, script, String(port)];
+  const proc = await startPeerProcess('node-floor', process.execPath, args, port, dir);
+  return {
+    name: 'bare Node proxy',
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      await proc.stop();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
