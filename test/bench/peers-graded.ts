@@ -11,7 +11,7 @@ import type { BenchUpstreams } from './bench-upstreams.ts';
 import { type Figure, round } from './figures.ts';
 import type { LatencyResult, ThroughputResult, Via } from './load.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { findBinary, type Peer, startMitmproxy, startNodeFloor, startSquid } from './peers.ts';
+import { cpuMsOf, findBinary, type Peer, startMitmproxy, startNodeFloor, startSquid } from './peers.ts';
 import { type ProxyBenchContext, startProxyBench, stopProxyBench } from './proxy-context.ts';
 
 const forward = (proxy: string): Via => ({ kind: 'forward', proxy });
@@ -127,7 +127,11 @@ export async function benchPeersGraded(
     const http100 = `http://127.0.0.1:${u.httpPort}/bytes/102400`;
     const https100 = `https://127.0.0.1:${u.httpsPort}/bytes/102400`;
 
+    // CPU each forward proxy spends, read around a job: each serves only its own target's requests.
+    const pids = [ctx.daemon.pid, squid?.pid, floor?.pid];
+    const cpuNow = () => pids.map(cpuMsOf);
     log('peers: forward HTTP, 100 KB');
+    const fwdCpu = cpuNow();
     const fwd = await rates(
       ctx,
       http100,
@@ -136,6 +140,7 @@ export async function benchPeersGraded(
         .concat(floorVia),
       ms,
     );
+    const fwdCpuUsed = cpuNow().map((ms, i) => ms - (fwdCpu[i] as number));
     log('peers: CONNECT tunnel, 100 KB over TLS');
     const tun = await rates(
       ctx,
@@ -158,6 +163,7 @@ export async function benchPeersGraded(
     );
     log('peers: small GET latency');
     const count = opts.latencyCount ?? 2000;
+    const latCpu = cpuNow();
     const lat = await ctx.load.run<LatencyResult[]>({
       kind: 'latency',
       url: `http://127.0.0.1:${u.httpPort}/small`,
@@ -167,6 +173,7 @@ export async function benchPeersGraded(
       warmup: 500,
       count,
     });
+    const latCpuUsed = cpuNow().map((ms, i) => ms - (latCpu[i] as number));
     const perS = (r: ThroughputResult | undefined) => r?.perSecond ?? Number.NaN;
     const errs = (rs: ThroughputResult[]) => rs.map((r) => r.errors).join('/');
     const rateNote = (rs: ThroughputResult[], who: string) =>
@@ -239,6 +246,19 @@ export async function benchPeersGraded(
           note: `same windows as Warden and squid; Warden ${perS(fwd[1]).toFixed(0)}/s`,
         },
       );
+    // µs of CPU per request: Warden, squid, the bare Node proxy (NaN for one not running).
+    const fwdRuns = [fwd[1], squid ? fwd[2] : undefined, floorFwd];
+    const latRuns = [w, s, floorLat];
+    const perRequest = (used: number[], runs: Array<{ requests?: number; count?: number } | undefined>) =>
+      used.map((ms, i) => {
+        const run = runs[i];
+        const n = run ? (run.requests ?? (run.count ?? 0) + 500) : 0;
+        return n > 0 ? (ms * 1000) / n : Number.NaN;
+      });
+    figures.push(
+      cpuFigure('small GET: CPU per request, Warden vs squid', perRequest(latCpuUsed, latRuns)),
+      cpuFigure('forward HTTP, 100 KB: CPU per request, Warden vs squid', perRequest(fwdCpuUsed, fwdRuns)),
+    );
     for (const f of figures)
       log(
         `  ${f.name}: ${f.text ?? f.value} ${f.unit}${f.direct !== undefined ? ` vs ${f.direct} ${f.directUnit}` : ''}`,
@@ -251,6 +271,25 @@ export async function benchPeersGraded(
     await stopProxyBench(ctx);
   }
   return { figures, notes };
+}
+
+/**
+ * Not graded: on two shared cores a proxy's rate follows the CPU it spends per request, so
+ * this ratio explains the rate figures; the bare Node proxy's is in the note.
+ */
+function cpuFigure(name: string, [warden, squid, floor]: number[]): Figure {
+  const shown = (v: number | undefined) =>
+    v !== undefined && Number.isFinite(v) ? `${v.toFixed(0)} µs` : 'not measured';
+  return {
+    section: SECTION,
+    name,
+    value: round(warden ?? Number.NaN, 0),
+    unit: 'µs',
+    ...(squid !== undefined && Number.isFinite(squid)
+      ? { direct: round(squid, 0), directUnit: 'µs (squid)', versus: 'squid', ratio: (warden ?? 0) / squid }
+      : {}),
+    note: `all threads' user + system CPU (/proc) over the job ÷ the requests each served (warm-up included); bare Node proxy ${shown(floor)}`,
+  };
 }
 
 if (process.argv[1]?.endsWith('peers-graded.ts')) {
