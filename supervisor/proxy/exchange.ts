@@ -15,7 +15,7 @@ import { type BodyCheck, openBodyCheck } from './body-inspect.ts';
 import { holdOverBudget, refuseOverBudget } from './budget-hold.ts';
 import type { ProxyServices } from './context.ts';
 import { type Allowed, failedAfter, proxyVerdict, type Refused } from './decide.ts';
-import { endToEndRawHeaders } from './hop-headers.ts';
+import { endToEndRaw } from './hop-headers.ts';
 import { relayMcp } from './mcp-exchange.ts';
 import { relayPackage, takesPackagePath } from './package-exchange.ts';
 import { ExchangeRecord } from './record.ts';
@@ -248,7 +248,7 @@ export async function handleExchange(
       }
       return;
     }
-    const raw = endToEndRawHeaders(up.rawHeaders, up.headers.connection);
+    const raw = endToEndRaw(up.rawHeaders);
     res.writeHead(up.statusCode ?? 502, up.statusMessage, raw);
     up.on('data', (chunk: Buffer) => {
       record.bytesDown += chunk.length;

@@ -43,6 +43,20 @@ export function endToEndRawHeaders(
   return out;
 }
 
+/**
+ * The same, reading the Connection header from the raw pairs themselves: a response's
+ * header object is built on first use (a few µs per response on the hot path), so the
+ * plain relay never asks for it.
+ */
+export function endToEndRaw(rawHeaders: string[]): string[] {
+  const connection: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') connection.push(rawHeaders[i + 1]!);
+  }
+  return endToEndRawHeaders(rawHeaders, connection);
+}
+
 /** The same for a header object (lower-case names). */
 export function endToEndHeaders(
   headers: Record<string, string | string[] | undefined>,

@@ -18,6 +18,18 @@ import { interceptedOf, type Via } from './arrival.ts';
 import type { OpenExchange, OpenRecords, SandboxContext } from './context.ts';
 import type { Verdict } from './decide.ts';
 
+/** The current time as ISO 8601, formatted once per millisecond (two records per request ask). */
+let lastMs = 0;
+let lastIso = '';
+export function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 type Decided = Pick<Verdict, 'outcome' | 'rule' | 'reason' | 'decidedBy' | 'approvalId'>;
 
 export class ExchangeRecord implements OpenExchange {
@@ -106,7 +118,7 @@ export class ExchangeRecord implements OpenExchange {
     const f = this.facts;
     return {
       id: this.id,
-      time: new Date().toISOString(),
+      time: isoNow(),
       sandboxId: this.sandbox.identity.sandboxId,
       user: this.sandbox.identity.user,
       method: f.method,

@@ -77,18 +77,78 @@ function dropSpeakingIdle(this: Duplex): void {
  */
 function guardPool<A extends http.Agent>(agent: A): A {
   const name = agent.getName.bind(agent);
-  // Node returns whether it kept the socket (its typings say void).
-  const keep = agent.keepSocketAlive.bind(agent) as unknown as (socket: Duplex) => boolean;
   const reuse = agent.reuseSocket.bind(agent);
+  const { options, keepAliveMsecs } = agent as unknown as {
+    options: { timeout?: number };
+    keepAliveMsecs: number;
+  };
+  const timeout = options.timeout ?? 0;
   agent.getName = (options) => `${name(options)}|${(options as PinnedOptions).vetted ?? ''}`;
-  agent.keepSocketAlive = (socket) => {
-    if (socket.readableLength > 0 || !keep(socket)) return false;
+  // Node returns whether it kept the socket (its typings say void).
+  (agent as unknown as { keepSocketAlive: (socket: net.Socket) => boolean }).keepSocketAlive = (socket) => {
+    if (socket.readableLength > 0 || !keepIdle(socket, keepAliveMsecs, timeout)) return false;
     socket.on('data', dropSpeakingIdle);
     return true;
   };
   agent.reuseSocket = (socket, req) => {
     socket.off('data', dropSpeakingIdle);
     reuse(socket, req);
+  };
+  return agent;
+}
+
+/** Node's own headroom before an upstream's announced keep-alive timeout. */
+const KEEP_ALIVE_HEADROOM_MS = 1000;
+
+/**
+ * What Node's `Agent.keepSocketAlive` does (TCP keep-alive, unref, the idle timeout, the
+ * upstream's `Keep-Alive: timeout=N` hint less a second), reading the hint from the
+ * response's raw header pairs: Node asks its `headers` object, which builds the whole
+ * object on every kept socket (issue 17: a few µs of every forwarded request).
+ */
+export function keepIdle(socket: net.Socket, keepAliveMsecs: number, agentTimeout: number): boolean {
+  socket.setKeepAlive(true, keepAliveMsecs);
+  socket.unref();
+  let timeout = agentTimeout;
+  const res = (socket as unknown as { _httpMessage?: { res?: { rawHeaders: string[] } } })._httpMessage?.res;
+  const hint = res ? keepAliveHint(res.rawHeaders) : undefined;
+  if (hint !== undefined) {
+    const ms = hint * 1000 - KEEP_ALIVE_HEADROOM_MS;
+    // Too short to reuse safely.
+    if (ms <= 0) return false;
+    if (ms < timeout) timeout = ms;
+  }
+  if (socket.timeout !== timeout) socket.setTimeout(timeout);
+  return true;
+}
+
+/** The seconds of the first Keep-Alive header's leading `timeout=N`, as Node reads it. */
+export function keepAliveHint(rawHeaders: string[]): number | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
+    const m = /^timeout=(\d+)/.exec(rawHeaders[i + 1]!);
+    return m ? Number.parseInt(m[1]!, 10) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Every upstream socket sends what it is given at once (TCP_NODELAY). Node's http client
+ * sets it on plain sockets, but `tls.connect` ignores the `noDelay` option (Node 20), so a
+ * TLS upstream ran with Nagle's algorithm: the last piece of a request body (a TLS record
+ * shorter than the segment size) waited for the ACK of the pieces before it, which the
+ * upstream's kernel delays by up to 40 ms: a ~45 ms stall on every POST of 60 KB or more
+ * through TLS interception (issue 17).
+ */
+function sendAtOnce<A extends http.Agent>(agent: A): A {
+  // Node's typings omit Agent.createConnection.
+  const a = agent as unknown as { createConnection: (o: object, cb?: unknown) => Duplex };
+  const connect = a.createConnection.bind(agent);
+  a.createConnection = (options, callback) => {
+    const socket = connect(options, callback) as net.Socket;
+    socket.setNoDelay(true);
+    return socket;
   };
   return agent;
 }
@@ -110,8 +170,10 @@ export class UpstreamPool {
       maxFreeSockets: options.maxFreeSockets ?? 256,
       scheduling: 'lifo' as const,
     };
-    this.http = guardPool(new http.Agent(this.#common));
-    this.https = guardPool(new https.Agent({ ...this.#common, secureContext: trust.secureContext }));
+    this.http = guardPool(sendAtOnce(new http.Agent(this.#common)));
+    this.https = guardPool(
+      sendAtOnce(new https.Agent({ ...this.#common, secureContext: trust.secureContext })),
+    );
   }
 
   /**
@@ -133,7 +195,7 @@ export class UpstreamPool {
       ca: t.ca,
       ...(t.clientCertificate ? { cert: t.clientCertificate.cert, key: t.clientCertificate.key } : {}),
     });
-    agent = guardPool(new https.Agent({ ...this.#common, secureContext }));
+    agent = guardPool(sendAtOnce(new https.Agent({ ...this.#common, secureContext })));
     if (this.#named.size >= MAX_NAMED_POOLS) {
       const [oldest, old] = this.#named.entries().next().value as [string, https.Agent];
       old.destroy();

@@ -3,14 +3,15 @@
 // forward HTTP and CONNECT ≥ squid, interception ≥ 2× mitmproxy, small-GET added p50 ≤
 // squid's and p99 ≤ 5 ms. Peers missing from PATH are installed with apt-get when this runs
 // as root (WARDEN_BENCH_NO_INSTALL=1 to only name them); a peer that is still missing makes
-// its cases say so, unmet (not a pass).
+// its cases say so, unmet (not a pass). A bare Node forward proxy (node-floor-proxy.ts) runs beside them,
+// not graded: what Node's HTTP machinery alone costs, in the same windows.
 
 import { execFileSync } from 'node:child_process';
 import type { BenchUpstreams } from './bench-upstreams.ts';
 import { type Figure, round } from './figures.ts';
 import type { LatencyResult, ThroughputResult, Via } from './load.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { findBinary, type Peer, startMitmproxy, startSquid } from './peers.ts';
+import { cpuMsOf, findBinary, type Peer, startMitmproxy, startNodeFloor, startSquid } from './peers.ts';
 import { type ProxyBenchContext, startProxyBench, stopProxyBench } from './proxy-context.ts';
 
 const forward = (proxy: string): Via => ({ kind: 'forward', proxy });
@@ -111,21 +112,35 @@ export async function benchPeersGraded(
   try {
     const squid = bin.squid ? await startSquid(bin.squid) : undefined;
     const mitm = bin.mitmdump ? await startMitmproxy(bin.mitmdump, ctx.up.caFile) : undefined;
+    // Not graded: Node's HTTP machinery alone, so the gap to squid can be split into Node's and Warden's.
+    const floor = await startNodeFloor().catch((error: Error) => {
+      notes.push(`peers: the bare Node proxy did not start: ${error.message}`);
+      return undefined;
+    });
     if (squid) peers.push(squid);
     if (mitm) peers.push(mitm);
+    if (floor) peers.push(floor);
+    const floorVia = floor ? [{ via: forward(floor.url) }] : [];
     const missing = (name: string) => ({ name, missing: `${name} is not installed` });
     const { up: u } = ctx;
     const direct: Via = { kind: 'direct' } as Via;
     const http100 = `http://127.0.0.1:${u.httpPort}/bytes/102400`;
     const https100 = `https://127.0.0.1:${u.httpsPort}/bytes/102400`;
 
+    // CPU each forward proxy spends, read around a job: each serves only its own target's requests.
+    const pids = [ctx.daemon.pid, squid?.pid, floor?.pid];
+    const cpuNow = () => pids.map(cpuMsOf);
     log('peers: forward HTTP, 100 KB');
+    const fwdCpu = cpuNow();
     const fwd = await rates(
       ctx,
       http100,
-      [{ via: direct }, { via: forward(ctx.plain.url) }].concat(squid ? [{ via: forward(squid.url) }] : []),
+      [{ via: direct }, { via: forward(ctx.plain.url) }]
+        .concat(squid ? [{ via: forward(squid.url) }] : [])
+        .concat(floorVia),
       ms,
     );
+    const fwdCpuUsed = cpuNow().map((ms, i) => ms - (fwdCpu[i] as number));
     log('peers: CONNECT tunnel, 100 KB over TLS');
     const tun = await rates(
       ctx,
@@ -148,15 +163,17 @@ export async function benchPeersGraded(
     );
     log('peers: small GET latency');
     const count = opts.latencyCount ?? 2000;
+    const latCpu = cpuNow();
     const lat = await ctx.load.run<LatencyResult[]>({
       kind: 'latency',
       url: `http://127.0.0.1:${u.httpPort}/small`,
-      targets: [{ via: direct }, { via: forward(ctx.plain.url) }].concat(
-        squid ? [{ via: forward(squid.url) }] : [],
-      ),
+      targets: [{ via: direct }, { via: forward(ctx.plain.url) }]
+        .concat(squid ? [{ via: forward(squid.url) }] : [])
+        .concat(floorVia),
       warmup: 500,
       count,
     });
+    const latCpuUsed = cpuNow().map((ms, i) => ms - (latCpu[i] as number));
     const perS = (r: ThroughputResult | undefined) => r?.perSecond ?? Number.NaN;
     const errs = (rs: ThroughputResult[]) => rs.map((r) => r.errors).join('/');
     const rateNote = (rs: ThroughputResult[], who: string) =>
@@ -188,6 +205,9 @@ export async function benchPeersGraded(
       }),
     );
     const [d, w, s] = lat as [LatencyResult, LatencyResult, LatencyResult | undefined];
+    // The bare Node proxy's results come last (after squid's, when squid runs).
+    const floorLat = floor ? lat[lat.length - 1] : undefined;
+    const floorFwd = floor ? fwd[fwd.length - 1] : undefined;
     const latNote = `${count} sequential requests each on one kept-alive connection, interleaved in blocks of 100; direct p50 ${d.p50.toFixed(3)} / p99 ${d.p99.toFixed(3)} ms`;
     figures.push(
       graded({
@@ -209,6 +229,36 @@ export async function benchPeersGraded(
         note: latNote,
       },
     );
+    if (floorLat && floorFwd)
+      figures.push(
+        {
+          section: SECTION,
+          name: 'small GET added latency p50: bare Node proxy (reference)',
+          value: round(floorLat.p50 - d.p50, 3),
+          unit: 'ms',
+          note: `${latNote}; Node's http server and client piped, no policy or audit (node-floor-proxy.ts); Warden ${round(w.p50 - d.p50, 3)} ms`,
+        },
+        {
+          section: SECTION,
+          name: 'forward HTTP, 100 KB: bare Node proxy (reference)',
+          value: round(perS(floorFwd), 0),
+          unit: 'req/s',
+          note: `same windows as Warden and squid; Warden ${perS(fwd[1]).toFixed(0)}/s`,
+        },
+      );
+    // µs of CPU per request: Warden, squid, the bare Node proxy (NaN for one not running).
+    const fwdRuns = [fwd[1], squid ? fwd[2] : undefined, floorFwd];
+    const latRuns = [w, s, floorLat];
+    const perRequest = (used: number[], runs: Array<{ requests?: number; count?: number } | undefined>) =>
+      used.map((ms, i) => {
+        const run = runs[i];
+        const n = run ? (run.requests ?? (run.count ?? 0) + 500) : 0;
+        return n > 0 ? (ms * 1000) / n : Number.NaN;
+      });
+    figures.push(
+      cpuFigure('small GET: CPU per request, Warden vs squid', perRequest(latCpuUsed, latRuns)),
+      cpuFigure('forward HTTP, 100 KB: CPU per request, Warden vs squid', perRequest(fwdCpuUsed, fwdRuns)),
+    );
     for (const f of figures)
       log(
         `  ${f.name}: ${f.text ?? f.value} ${f.unit}${f.direct !== undefined ? ` vs ${f.direct} ${f.directUnit}` : ''}`,
@@ -221,6 +271,25 @@ export async function benchPeersGraded(
     await stopProxyBench(ctx);
   }
   return { figures, notes };
+}
+
+/**
+ * Not graded: on two shared cores a proxy's rate follows the CPU it spends per request, so
+ * this ratio explains the rate figures; the bare Node proxy's is in the note.
+ */
+function cpuFigure(name: string, [warden, squid, floor]: number[]): Figure {
+  const shown = (v: number | undefined) =>
+    v !== undefined && Number.isFinite(v) ? `${v.toFixed(0)} µs` : 'not measured';
+  return {
+    section: SECTION,
+    name,
+    value: round(warden ?? Number.NaN, 0),
+    unit: 'µs',
+    ...(squid !== undefined && Number.isFinite(squid)
+      ? { direct: round(squid, 0), directUnit: 'µs (squid)', versus: 'squid', ratio: (warden ?? 0) / squid }
+      : {}),
+    note: `all threads' user + system CPU (/proc) over the job ÷ the requests each served (warm-up included); bare Node proxy ${shown(floor)}`,
+  };
 }
 
 if (process.argv[1]?.endsWith('peers-graded.ts')) {

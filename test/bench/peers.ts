@@ -2,11 +2,12 @@
 // graded: for comparison only.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Figure, round } from './figures.ts';
 import type { LatencyResult, ThroughputResult, Via } from './load.ts';
 import {
@@ -60,7 +61,29 @@ export interface Peer {
   url: string;
   /** PEM the client must trust for intercepted HTTPS through this peer, when it intercepts. */
   interceptCa?: string;
+  /** Its process, for the CPU it spends (cpuMsOf). */
+  pid?: number;
   stop(): Promise<void>;
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux port Warden runs on). */
+const USER_HZ = 100;
+
+/** CPU time (user + system, every thread) a process has used, in ms; NaN when it cannot be read. */
+export function cpuMsOf(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    let ticks = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return (ticks * 1000) / USER_HZ;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export async function startPeerProcess(
@@ -69,7 +92,7 @@ export async function startPeerProcess(
   args: string[],
   port: number,
   dir: string,
-): Promise<{ stop(): Promise<void>; output(): string; alive(): boolean }> {
+): Promise<{ stop(): Promise<void>; output(): string; alive(): boolean; pid?: number }> {
   const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (c: Buffer) => {
@@ -92,6 +115,7 @@ export async function startPeerProcess(
     throw new Error(`${name} did not start: ${output.trim().slice(-500)}`);
   }
   return {
+    ...(child.pid ? { pid: child.pid } : {}),
     output: () => output,
     alive: () => !exited,
     async stop() {
@@ -100,6 +124,26 @@ export async function startPeerProcess(
       const done = new Promise((r) => child.once('exit', r));
       if ((await Promise.race([done.then(() => true), sleep(5000).then(() => false)])) === false)
         child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The bare Node forward proxy (node-floor-proxy.ts): Node's HTTP machinery alone. */
+export async function startNodeFloor(): Promise<Peer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'warden-bench-node-floor-'));
+  const port = await freePort();
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-floor-proxy.ts');
+  // The peer runs in a directory of its own: tsx is named by its resolved location.
+  const tsx = import.meta.resolve('tsx');
+  const args = ['--import', tsx, script, String(port)];
+  const proc = await startPeerProcess('node-floor', process.execPath, args, port, dir);
+  return {
+    name: 'bare Node proxy',
+    url: `http://127.0.0.1:${port}`,
+    ...(proc.pid ? { pid: proc.pid } : {}),
+    async stop() {
+      await proc.stop();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -133,6 +177,7 @@ export async function startSquid(binary: string): Promise<Peer> {
   return {
     name: 'squid',
     url: `http://127.0.0.1:${port}`,
+    ...(proc.pid ? { pid: proc.pid } : {}),
     async stop() {
       await proc.stop();
       await rm(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { type Figure, round } from './figures.ts';
 import { benchUnderGovernance } from './governance.ts';
 import type { DownloadResult, HoldResult, Job, LatencyResult, ThroughputResult, Via } from './load.ts';
 import { benchPeers } from './peers.ts';
+import { benchPostIntercept } from './post-intercept.ts';
 import {
   benchPlainLatency,
   httpsLatencies,
@@ -234,6 +235,8 @@ export async function benchProxy(
         baselineMs: opts.shortMs ?? 5000,
       })),
     );
+    log('proxy: POST bodies through TLS interception');
+    figures.push(...(await benchPostIntercept(ctx)));
     if (opts.peers !== false) {
       log('proxy: peers');
       const peers = await benchPeers(ctx, opts.peerMs ?? 4000);

@@ -1,7 +1,7 @@
 // `npm run bench`: the proxy benchmarks (test/bench/proxy.ts), then the audit store and VM
 // benchmarks when their files exist, printed as one table: each figure, its goal, the
 // direct baseline measured in the same run, the ratio, and PASS/MISS.
-// Flags: --only=proxy,peers,curves,audit,whatif,vm,hub,hub-export,hub-paging,it-approvals,packages,ui,redact   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
+// Flags: --only=proxy,post-intercept,peers,curves,audit,whatif,vm,hub,hub-export,hub-paging,it-approvals,packages,ui,redact   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
 //   --rss-requests=N (curves: run the RSS curve until N requests, e.g. 1000000; several minutes)
 // (`peers`: Warden beside squid and mitmproxy in one run, graded, test/bench/peers-graded.ts.)
 // Figures are also written to test-artifacts/bench.json.
@@ -260,6 +260,17 @@ if (wants('hub-paging')) {
 if (wants('it-approvals')) {
   figures.push(
     ...(await optionalBench('it-approvals', 'it-approvals.ts', benchFunction('benchItApprovals'), notes)),
+  );
+}
+if (only?.includes('post-intercept')) {
+  // Part of `proxy` (1 KB and 100 KB); asked for by name it runs its own daemon and five sizes.
+  figures.push(
+    ...(await optionalBench(
+      'post-intercept',
+      'post-intercept.ts',
+      benchFunction('benchPostInterceptAlone'),
+      notes,
+    )),
   );
 }
 if (wants('packages')) {
