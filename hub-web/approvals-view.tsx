@@ -1,6 +1,7 @@
 // IT's Approvals inbox: each request an organisation rule sends to IT, with the card the
-// developer sees (request line, sandbox, user, device, MCP call with masked arguments, why it
-// asks, when it expires); allow once or deny. Answered and withdrawn cards stay below.
+// developer sees (request line, sandbox, user, device, MCP call with masked arguments, package
+// version with its publish time, why it asks, when it expires); allow once or deny. Answered
+// and withdrawn cards stay below.
 
 import { observer } from 'mobx-react-lite';
 import type { HubItApprovalView } from '../supervisor/api/hub-approvals.ts';
@@ -10,8 +11,12 @@ import type { HubPageStore } from './store.ts';
 const Card = observer(({ a, store }: { a: HubItApprovalView; store: HubPageStore }) => (
   <article className={`approval ${a.state}`} data-approval={a.id}>
     <h3 className="mono">
-      {a.mcp ? `${a.mcp.method} ${a.mcp.name}` : `${a.method} ${a.scheme}://${a.host}:${a.port}${a.path}`}
-      {a.query !== undefined && !a.mcp && `?${a.query}`}
+      {a.mcp
+        ? `${a.mcp.method} ${a.mcp.name}`
+        : a.package
+          ? `npm package ${a.package.name}@${a.package.version}`
+          : `${a.method} ${a.scheme}://${a.host}:${a.port}${a.path}`}
+      {a.query !== undefined && !a.mcp && !a.package && `?${a.query}`}
     </h3>
     <dl>
       <dt>Sandbox</dt>
@@ -33,6 +38,24 @@ const Card = observer(({ a, store }: { a: HubItApprovalView; store: HubPageStore
           <dd>
             <pre className="mono">{a.mcp.arguments ?? `(${a.mcp.argumentBytes} bytes, not shown)`}</pre>
           </dd>
+        </>
+      )}
+      {a.package && (
+        <>
+          <dt>Package</dt>
+          <dd className="mono package-name">
+            {a.package.name}@{a.package.version}
+          </dd>
+          <dt>Published</dt>
+          <dd className="package-published">
+            {a.package.publishedAt ?? 'unknown (the registry gave no time)'}
+          </dd>
+          <dt>Registry</dt>
+          <dd className="mono">
+            {a.package.registry} ({a.method} {a.path})
+          </dd>
+          <dt>Held because</dt>
+          <dd className="package-why">{a.package.why}</dd>
         </>
       )}
       <dt>Why</dt>

@@ -14,7 +14,7 @@ import {
   type HubItCard,
   itAnswerText,
 } from '../api/hub-approvals.ts';
-import type { ApprovalView } from '../api/index.ts';
+import type { ApprovalView, PackageHoldView } from '../api/index.ts';
 import { type NoteVerifier, openNote } from '../tlog/note.ts';
 import { callHub, type HubTarget, replyError } from './hub-client.ts';
 
@@ -49,6 +49,19 @@ export function cardOf(v: ApprovalView): HubItCard {
     createdAt: v.createdAt,
     expiresAt: v.expiresAt,
     ...(v.mcp ? { mcp: v.mcp } : {}),
+    ...(v.package ? { package: packageCard(v.package) } : {}),
+  };
+}
+
+/** The package part of a card: the fields the hub's schema takes (the integrity stays home). */
+function packageCard(p: PackageHoldView): NonNullable<HubItCard['package']> {
+  return {
+    ecosystem: p.ecosystem,
+    name: p.name,
+    version: p.version,
+    ...(p.publishedAt ? { publishedAt: p.publishedAt } : {}),
+    registry: p.registry,
+    why: p.why,
   };
 }
 
