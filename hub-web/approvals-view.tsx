@@ -5,6 +5,7 @@
 
 import { observer } from 'mobx-react-lite';
 import type { HubItApprovalView } from '../supervisor/api/hub-approvals.ts';
+import { PackageHoldFacts } from '../ui/cards/PackageHoldFacts.tsx';
 import { when } from './format.ts';
 import type { HubPageStore } from './store.ts';
 
@@ -42,20 +43,11 @@ const Card = observer(({ a, store }: { a: HubItApprovalView; store: HubPageStore
       )}
       {a.package && (
         <>
-          <dt>Package</dt>
-          <dd className="mono package-name">
-            {a.package.name}@{a.package.version}
-          </dd>
-          <dt>Published</dt>
-          <dd className="package-published">
-            {a.package.publishedAt ?? 'unknown (the registry gave no time)'}
-          </dd>
-          <dt>Registry</dt>
+          <PackageHoldFacts hold={a.package} />
+          <dt>Request</dt>
           <dd className="mono">
-            {a.package.registry} ({a.method} {a.path})
+            {a.method} {a.path}
           </dd>
-          <dt>Held because</dt>
-          <dd className="package-why">{a.package.why}</dd>
         </>
       )}
       <dt>Why</dt>
