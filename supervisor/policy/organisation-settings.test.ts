@@ -88,3 +88,35 @@ test('a lower layer that narrows the organisation, or sets what it left alone, i
   // Without an organisation layer nothing is a conflict.
   assert.equal(Policy.resolve([project]).view().organisation, undefined);
 });
+
+test('the view names what else the organisation fixed, the hook by its program only', () => {
+  const org = layer(
+    'organisation',
+    [
+      '  network:',
+      '    rules: [{ match: uploads.test, action: ask, approver: it }, { match: evil.test, action: deny }]',
+      '  mcp:',
+      '    servers: [{ match: mcp.test, tools: [{ name: deploy, action: ask, approver: it }, { name: "*", action: allow }] }]',
+      '  approvals: { reviewer: { command: ["/opt/acme/review", "--token=s3cret"] } }',
+      '  budgets: { limits: [{ per: day, usd: 5 }, { per: month, tokens: 1000, action: ask }], prices: [{ model: m, input: 1, output: 1 }] }',
+      '  redact: { rules: [{ detector: email, action: mask }] }',
+      '  packages:',
+      '    npm: { minReleaseAgeDays: 7, installScripts: ask, deny: [{ name: evil }], approver: it }',
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(Policy.resolve([org]).view().organisation?.settings, [
+    '1 network rule sent to IT on the team hub',
+    'MCP: 1 server, 2 rules (1 sent to IT) that lower rules cannot relax',
+    'npm packages: versions at least 7 days old, install scripts ask, 1 deny entry, its asks answered by IT on the team hub',
+    'the reviewer hook review answers approvals first',
+    'model spend at most $5 per day per sandbox (then deny)',
+    'model spend at most 1000 tokens per month per sandbox (then ask)',
+    '1 model price (a floor)',
+    'redaction: 1 rule, held whatever lower layers say',
+  ]);
+  assert.equal(
+    Policy.resolve([ORG]).view().organisation?.settings?.[0],
+    'npm packages: versions at least 7 days old, install scripts ask, provenance required, a package never fetched before is asked about, its asks answered by IT on the team hub',
+  );
+});

@@ -85,3 +85,69 @@ export function settingConflicts(
   });
   return out;
 }
+
+type FixedSpec = Pick<
+  PolicyDocument['spec'],
+  'network' | 'mcp' | 'packages' | 'approvals' | 'budgets' | 'redact'
+>;
+
+/**
+ * The organisation's settings beyond its default and timeout, one short phrase each, for the
+ * places that show what it fixed (warden policy show, the desktop Policy view). A reviewer
+ * hook shows its program's name or its URL's origin, never its arguments or query.
+ */
+export function fixedSettings(spec: FixedSpec): string[] {
+  const out: string[] = [];
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const toIt = (spec.network?.rules ?? []).filter((r) => r.action === 'ask' && r.approver === 'it').length;
+  if (toIt) out.push(`${plural(toIt, 'network rule')} sent to IT on the team hub`);
+  const servers = spec.mcp?.servers ?? [];
+  if (servers.length) {
+    const rules = servers.flatMap((s) => [...(s.tools ?? []), ...(s.prompts ?? []), ...(s.resources ?? [])]);
+    const it = rules.filter((r) => r.action === 'ask' && r.approver === 'it').length;
+    out.push(
+      `MCP: ${plural(servers.length, 'server')}, ${plural(rules.length, 'rule')}${it ? ` (${it} sent to IT)` : ''} that lower rules cannot relax`,
+    );
+  }
+  const npm = spec.packages?.npm;
+  if (npm) {
+    const parts: string[] = [];
+    if (npm.minReleaseAgeDays) parts.push(`versions at least ${npm.minReleaseAgeDays} days old`);
+    if (npm.installScripts) parts.push(`install scripts ${npm.installScripts}`);
+    if (npm.provenance === 'require') parts.push('provenance required');
+    if (npm.firstSeen === 'ask') parts.push('a package never fetched before is asked about');
+    if (npm.deny?.length) parts.push(`${plural(npm.deny.length, 'deny entry')}`.replace('entrys', 'entries'));
+    if (npm.ask?.length) parts.push(`${plural(npm.ask.length, 'ask entry')}`.replace('entrys', 'entries'));
+    if (npm.allow) parts.push(`only its allow list (${npm.allow.length})`);
+    if (npm.approver === 'it') parts.push('its asks answered by IT on the team hub');
+    if (parts.length) out.push(`npm packages: ${parts.join(', ')}`);
+  }
+  const hook = spec.approvals?.reviewer;
+  if (hook) {
+    let what = 'a reviewer hook';
+    if (hook.command) what = `the reviewer hook ${hook.command[0]?.split('/').pop() ?? ''}`;
+    else if (hook.url) {
+      try {
+        what = `the reviewer webhook ${new URL(hook.url).origin}`;
+      } catch {
+        what = 'a reviewer webhook';
+      }
+    }
+    out.push(`${what} answers approvals first`);
+  }
+  for (const l of spec.budgets?.limits ?? []) {
+    const amount = [
+      l.usd !== undefined ? `$${l.usd}` : '',
+      l.tokens !== undefined ? `${l.tokens} tokens` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    if (amount)
+      out.push(`model spend at most ${amount} per ${l.per} per sandbox (then ${l.action ?? 'deny'})`);
+  }
+  if (spec.budgets?.prices?.length)
+    out.push(`${plural(spec.budgets.prices.length, 'model price')} (a floor)`);
+  const redact = spec.redact?.rules?.length;
+  if (redact) out.push(`redaction: ${plural(redact, 'rule')}, held whatever lower layers say`);
+  return out;
+}

@@ -84,6 +84,7 @@ describe('organisation policy from a managed file', { skip: root ? false : 'need
     assert.equal(view.resolved.organisation?.defaultAction, 'ask');
     assert.equal(view.resolved.organisation?.approvalTimeoutSeconds, 60);
     assert.equal(view.resolved.approvalTimeoutSeconds, 60);
+    assert.deepEqual(view.resolved.organisation?.settings, ['npm packages: install scripts deny']);
     assert.deepEqual(
       view.resolved.organisation?.ignored.map((c) => `${c.layer} ${c.path}`),
       ['project spec.network.rules[1]'],
