@@ -9,14 +9,15 @@ import type { Action, LayerName, McpMethod, McpRuleRef, RequestFacts } from '../
 import type { McpServerSpec } from '../api/mcp-schema.ts';
 import {
   type CompiledRule,
+  compileNameGlob,
   compileRule,
+  compileUriGlob,
   hostFacts,
   isStricter,
   normalizePath,
   type Policy,
   ruleMatches,
 } from '../policy/index.ts';
-import { compileNameGlob, compileUriGlob } from './glob.ts';
 
 export const BUILTIN_MCP_DEFAULT: Action = 'ask';
 

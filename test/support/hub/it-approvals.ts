@@ -46,14 +46,17 @@ export async function itFleet(
     /** The organisation policy pushed (default: IT_ORG) and the sandbox's project layer. */
     org?: string;
     project?: string;
+    /** More upstream CAs and names the daemon resolves (an MCP server's, say). */
+    upstreamCa?: string[];
+    resolve?: Record<string, string>;
   } = {},
 ): Promise<ItFleet> {
   const up = await startUpstreams();
   t.after(() => up.close());
   const hub = await startAdminHub(t, kind, o.webRoot ? { webRoot: o.webRoot } : {});
   const d = await startTestDaemon({
-    upstreamCa: [up.caPem],
-    resolve: { 'evil.test': '127.0.0.1' },
+    upstreamCa: [up.caPem, ...(o.upstreamCa ?? [])],
+    resolve: { 'evil.test': '127.0.0.1', ...o.resolve },
     daemon: { poolSize: 0, sync: FAST_SYNC },
   });
   t.after(() => d.stop());
