@@ -1,10 +1,12 @@
 // IT's Approvals inbox: each request an organisation rule sends to IT, with the card the
 // developer sees (request line, sandbox, user, device, MCP call with masked arguments, package
-// version with its publish time, why it asks, when it expires); allow once or deny. Answered
-// and withdrawn cards stay below.
+// version with its publish time, why it asks, when it expires; the MCP and package facts are
+// ui/cards', as in the desktop and Lens cards); allow once or deny. Answered and withdrawn
+// cards stay below.
 
 import { observer } from 'mobx-react-lite';
 import type { HubItApprovalView } from '../supervisor/api/hub-approvals.ts';
+import { McpCallFacts } from '../ui/cards/McpCallFacts.tsx';
 import { PackageHoldFacts } from '../ui/cards/PackageHoldFacts.tsx';
 import { when } from './format.ts';
 import type { HubPageStore } from './store.ts';
@@ -30,14 +32,11 @@ const Card = observer(({ a, store }: { a: HubItApprovalView; store: HubPageStore
       </dd>
       {a.mcp && (
         <>
-          <dt>MCP server</dt>
-          <dd>
-            {a.mcp.server} ({a.method} {a.host}
-            {a.path})
-          </dd>
-          <dt>Arguments</dt>
-          <dd>
-            <pre className="mono">{a.mcp.arguments ?? `(${a.mcp.argumentBytes} bytes, not shown)`}</pre>
+          <McpCallFacts call={a.mcp} />
+          <dt>Endpoint</dt>
+          <dd className="mono">
+            {a.method} {a.host}
+            {a.path}
           </dd>
         </>
       )}

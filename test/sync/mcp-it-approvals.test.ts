@@ -2,19 +2,22 @@
 // official SDK's client calling a real MCP server through the sandbox's proxy. The
 // organisation sends `write_note` to IT; the project allows that tool, which must not let it
 // through. The call waits on the device, its card reaches IT's inbox with the server, the tool
-// and the masked arguments; IT allows it once (the tool runs) or denies it (a JSON-RPC error
+// and the masked arguments (on the hub's page in Chromium too, with ui/cards' facts); IT allows it once (the tool runs) or denies it (a JSON-RPC error
 // naming the admin, the tool never runs).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { buildHubWeb } from '../../build/hub-web.mjs';
 import { HUB_ADMIN_PATHS } from '../../supervisor/api/hub-admin.ts';
 import type { HubItApprovalView } from '../../supervisor/api/hub-approvals.ts';
 import { policyYaml } from '../support/daemon.ts';
 import { ADMIN_NAME, AdminClient } from '../support/hub/admin.ts';
 import { heldForIt, itFleet } from '../support/hub/it-approvals.ts';
+import { hasChromium, openItInbox } from '../support/hub/it-page.ts';
 import { connectThrough } from '../support/mcp-client.ts';
 import { startMcpServer } from '../support/mcp-server.ts';
 import { waitFor } from '../support/sync.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ORG = [
   'apiVersion: warden.dev/v1',
@@ -36,7 +39,11 @@ const PROJECT = `${policyYaml('- match: mcp.test\n  action: allow\n- match: 127.
 test('an MCP tool the organisation sends to IT waits on the device until IT answers on the hub', async (t) => {
   const server = await startMcpServer({ json: true });
   t.after(() => server.close());
+  const webRoot = hasChromium()
+    ? await buildHubWeb({ outdir: tempDir(t, 'hub-web-'), minify: true })
+    : undefined;
   const f = await itFleet(t, 'sqlite', {
+    ...(webRoot ? { webRoot } : {}),
     org: ORG,
     project: PROJECT,
     upstreamCa: [server.caPem],
@@ -70,6 +77,15 @@ test('an MCP tool the organisation sends to IT waits on the device until IT answ
       { server: 'notes-server', method: 'tools/call', name: 'write_note' },
     );
     assert.match(first.mcp?.arguments ?? '', /quarterly numbers/);
+    if (webRoot) {
+      const inbox = await openItInbox(t, f.hub.adminUrl);
+      const onPage = await inbox.pending(held.id);
+      assert.equal(await onPage.locator('h3').textContent(), 'tools/call write_note');
+      assert.equal(await onPage.locator('.mcp-name').textContent(), 'write_note');
+      assert.match((await onPage.locator('.mcp-arguments').textContent()) ?? '', /quarterly numbers/);
+      assert.match((await onPage.textContent()) ?? '', /MCP servernotes-server/);
+      assert.deepEqual(inbox.errors, []);
+    } else t.diagnostic("no Chromium: the hub page's card is not looked at");
     assert.deepEqual(server.served, [], 'nothing ran before IT answered');
     await admin.call('POST', HUB_ADMIN_PATHS.approvalAnswer, { id: held.id, decision: 'allow' });
     assert.match(JSON.stringify((await allowed).content), /write_note ran with/);

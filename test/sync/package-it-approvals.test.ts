@@ -7,18 +7,17 @@
 // IT allows it once (the tarball flows) or denies it (a 403 naming the admin).
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
 import { buildHubWeb } from '../../build/hub-web.mjs';
 import { HUB_ADMIN_PATHS } from '../../supervisor/api/hub-admin.ts';
 import type { HubItApprovalView } from '../../supervisor/api/hub-approvals.ts';
 import type { ApiClientError } from '../../supervisor/client/api-client.ts';
-import { CHROMIUM, launchChromium } from '../e2e/support.ts';
 import { curl } from '../support/curl.ts';
 import { policyYaml } from '../support/daemon.ts';
 import { startHostileRegistry } from '../support/hostile-registry.ts';
-import { ADMIN_NAME, ADMIN_PASSWORD, AdminClient } from '../support/hub/admin.ts';
+import { ADMIN_NAME, AdminClient } from '../support/hub/admin.ts';
 import { heldForIt, itFleet } from '../support/hub/it-approvals.ts';
+import { hasChromium, openItInbox } from '../support/hub/it-page.ts';
 import { waitFor } from '../support/sync.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -63,7 +62,7 @@ test('an install script the organisation sends to IT waits on the device until I
   ].join('\n');
   // The project asks about the same versions itself: the organisation's IT ask must win.
   const project = `${policyYaml('- match: 127.0.0.1\n  action: allow')}  packages:\n    npm:\n      registries: ["127.0.0.1:${reg.port}"]\n      installScripts: ask\n`;
-  const page = existsSync(CHROMIUM);
+  const page = hasChromium();
   const webRoot = page ? await buildHubWeb({ outdir: tempDir(t, 'hub-web-'), minify: true }) : undefined;
   const f = await itFleet(t, 'sqlite', { org, project, ...(webRoot ? { webRoot } : {}) });
   try {
@@ -104,7 +103,7 @@ test('an install script the organisation sends to IT waits on the device until I
     });
     assert.equal(card.device, f.deviceId);
     if (page) await seeOnPage(t, f.hub.adminUrl, held.id, reg.port);
-    else t.diagnostic(`no Chromium at ${CHROMIUM}: the hub page's card is not looked at`);
+    else t.diagnostic("no Chromium: the hub page's card is not looked at");
     assert.equal(
       (await admin.call('POST', HUB_ADMIN_PATHS.approvalAnswer, { id: held.id, decision: 'allow' })).status,
       200,
@@ -139,18 +138,8 @@ test('an install script the organisation sends to IT waits on the device until I
 
 /** IT's inbox in Chromium: the package card lists the facts every client's card shows. */
 async function seeOnPage(t: TestContext, adminUrl: string, id: string, port: number): Promise<void> {
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await (await browser.newContext()).newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${adminUrl}/admin`);
-  await page.fill('input[name=name]', ADMIN_NAME);
-  await page.fill('input[name=password]', ADMIN_PASSWORD);
-  await page.click('button[type=submit]');
-  await page.click('header nav button:has-text("approvals")');
-  const card = page.locator(`article.approval.pending[data-approval="${id}"]`);
-  await card.waitFor({ timeout: 10_000 });
+  const inbox = await openItInbox(t, adminUrl);
+  const card = await inbox.pending(id);
   assert.equal(await card.locator('h3').textContent(), 'npm package scripted@1.0.0');
   assert.equal(await card.locator('.package-name').textContent(), `scripted@1.0.0 (npm, 127.0.0.1:${port})`);
   assert.match(
@@ -159,5 +148,5 @@ async function seeOnPage(t: TestContext, adminUrl: string, id: string, port: num
   );
   assert.equal(await card.locator('.package-why').textContent(), 'it runs install scripts (postinstall)');
   assert.match((await card.textContent()) ?? '', /GET \/scripted\/-\/scripted-1\.0\.0\.tgz/);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(inbox.errors, []);
 }
