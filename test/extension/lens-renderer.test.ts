@@ -189,6 +189,15 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
         (await page.locator(`[data-sandbox="${listener.sandboxId}"]`).textContent()) ?? '',
         /RUNNING/,
       );
+      // Its prompts in the last hour, as the daemon counts them (approval fatigue).
+      const prompts = (await d.client.call('GET /v1/sandboxes')).find(
+        (s) => s.sandboxId === listener.sandboxId,
+      )?.promptsLastHour;
+      assert.ok(prompts && prompts >= 4, `the daemon counted ${prompts} prompts`);
+      await until('the prompt rate on the row', async () => {
+        const cell = page.locator(`[data-sandbox="${listener.sandboxId}"] .warden-prompts`);
+        return (await cell.textContent()) === String(prompts);
+      });
       await screenshot(page, `lens-${flavor}-agents-page`);
 
       // Stop: the sandbox is stopped and removed, its row goes.
