@@ -2,8 +2,8 @@
 // between it and the device) hands a real enrolled daemon answers that are not what the hub
 // signed. A note signed by another key, the hub's signature for another approval, for another
 // device, a decision altered after signing, and a note that is not one: each is refused, the
-// request stays held and then times out denied, and the log line and the refusal's reason name
-// why without the note, its signature or any key. The control: the hub's own signature, written
+// request stays held and then times out denied, and the log line, the refusal's reason and its
+// audit record name why without the note, its signature or any key. The control: the hub's own signature, written
 // the same way, releases its request.
 
 import assert from 'node:assert/strict';
@@ -120,6 +120,13 @@ test('answers not signed by the enrolled hub for this device and approval are re
         expired.some((a) => a.id === h.id),
         'expired, not answered',
       );
+    // The audit trail's decision on each request says why too.
+    const decided = await f.d.client.call('GET /v1/audit', { query: { kind: 'request.decided' } });
+    for (const [i] of held.entries()) {
+      const record = decided.records.find((r) => JSON.stringify(r).includes(`/forged-${i}`));
+      assert.match(JSON.stringify(record ?? {}), /an answer the hub sent was refused/, forgeries[i]!.name);
+      assert.ok(!JSON.stringify(record).includes(notes[i]!.split('\n').at(-2)!.split(' ').at(-1)!));
+    }
     assert.ok(!f.d.logs.join('\n').includes(formatSeed(f)), 'no key in the log');
   } finally {
     await f.stop();
