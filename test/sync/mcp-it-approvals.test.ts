@@ -91,6 +91,16 @@ test('an MCP tool the organisation sends to IT waits on the device until IT answ
     assert.match(JSON.stringify((await allowed).content), /write_note ran with/);
     const history = await f.d.client.call('GET /v1/approvals', { query: { state: 'answered' } });
     assert.equal(history.find((a) => a.id === held.id)?.answer?.by, ADMIN_NAME);
+    const actions = await f.hub.admin.adminStore.actions();
+    assert.ok(
+      actions.some(
+        (a) =>
+          a.action === 'approval.allow' &&
+          a.detail.includes(`${held.id} POST`) &&
+          a.detail.endsWith('tools/call write_note'),
+      ),
+      "the hub's admin chain names the tool",
+    );
 
     const denied = mcp.client.callTool({ name: 'write_note', arguments: { text: 'again' } });
     const held2 = await waitFor(
