@@ -1,17 +1,25 @@
 // IT's Approvals inbox: each request an organisation rule sends to IT, with the card the
-// developer sees (request line, sandbox, user, device, MCP call with masked arguments, why it
-// asks, when it expires); allow once or deny. Answered and withdrawn cards stay below.
+// developer sees (request line, sandbox, user, device, MCP call with masked arguments, package
+// version with its publish time, why it asks, when it expires; the MCP and package facts are
+// ui/cards', as in the desktop and Lens cards); allow once or deny. Answered and withdrawn
+// cards stay below.
 
 import { observer } from 'mobx-react-lite';
 import type { HubItApprovalView } from '../supervisor/api/hub-approvals.ts';
+import { McpCallFacts } from '../ui/cards/McpCallFacts.tsx';
+import { PackageHoldFacts } from '../ui/cards/PackageHoldFacts.tsx';
 import { when } from './format.ts';
 import type { HubPageStore } from './store.ts';
 
 const Card = observer(({ a, store }: { a: HubItApprovalView; store: HubPageStore }) => (
   <article className={`approval ${a.state}`} data-approval={a.id}>
     <h3 className="mono">
-      {a.mcp ? `${a.mcp.method} ${a.mcp.name}` : `${a.method} ${a.scheme}://${a.host}:${a.port}${a.path}`}
-      {a.query !== undefined && !a.mcp && `?${a.query}`}
+      {a.mcp
+        ? `${a.mcp.method} ${a.mcp.name}`
+        : a.package
+          ? `npm package ${a.package.name}@${a.package.version}`
+          : `${a.method} ${a.scheme}://${a.host}:${a.port}${a.path}`}
+      {a.query !== undefined && !a.mcp && !a.package && `?${a.query}`}
     </h3>
     <dl>
       <dt>Sandbox</dt>
@@ -24,14 +32,20 @@ const Card = observer(({ a, store }: { a: HubItApprovalView; store: HubPageStore
       </dd>
       {a.mcp && (
         <>
-          <dt>MCP server</dt>
-          <dd>
-            {a.mcp.server} ({a.method} {a.host}
-            {a.path})
+          <McpCallFacts call={a.mcp} />
+          <dt>Endpoint</dt>
+          <dd className="mono">
+            {a.method} {a.host}
+            {a.path}
           </dd>
-          <dt>Arguments</dt>
-          <dd>
-            <pre className="mono">{a.mcp.arguments ?? `(${a.mcp.argumentBytes} bytes, not shown)`}</pre>
+        </>
+      )}
+      {a.package && (
+        <>
+          <PackageHoldFacts hold={a.package} />
+          <dt>Request</dt>
+          <dd className="mono">
+            {a.method} {a.path}
           </dd>
         </>
       )}

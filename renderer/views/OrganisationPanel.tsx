@@ -30,6 +30,9 @@ export function OrganisationPanel({ org }: { org: OrganisationView }) {
         {org.approvalTimeoutSeconds !== undefined ? (
           <li>Approvals time out within {org.approvalTimeoutSeconds} s</li>
         ) : null}
+        {(org.settings ?? []).map((s) => (
+          <li key={s}>{s}</li>
+        ))}
       </ul>
       {org.ignored.length > 0 ? (
         <>

@@ -1,6 +1,6 @@
 // Approvals an organisation rule sends to IT (`approver: it`), on the wire: the card a device
 // posts to the hub (what the desktop card shows: request line, sandbox, user, MCP call with
-// masked arguments), IT's answer as the hub signs it and the device checks, and the admin
+// masked arguments, package version held and why), IT's answer as the hub signs it and the device checks, and the admin
 // page's inbox. The device holds the request; only an answer signed by the enrolled hub key,
 // for this device and this approval, releases it.
 
@@ -34,6 +34,19 @@ export const HubItMcpSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A package version held by spec.packages: what the card shows of it. */
+export const HubItPackageSchema = Type.Object(
+  {
+    ecosystem: Type.Literal('npm'),
+    name: Text(214),
+    version: Text(256),
+    publishedAt: Type.Optional(Text(40)),
+    registry: Text(300),
+    why: Text(2000),
+  },
+  { additionalProperties: false },
+);
+
 /** What IT sees: the device's approval card. */
 export const HubItCardSchema = Type.Object(
   {
@@ -55,6 +68,7 @@ export const HubItCardSchema = Type.Object(
     createdAt: Text(40),
     expiresAt: Text(40),
     mcp: Type.Optional(HubItMcpSchema),
+    package: Type.Optional(HubItPackageSchema),
   },
   { additionalProperties: false },
 );

@@ -50,6 +50,13 @@ export const NpmPackagesSchema = Type.Object(
           'Versions never installed: removed from packuments, their tarballs refused (every layer).',
       }),
     ),
+    ask: Type.Optional(
+      Type.Array(PackageRuleSchema, {
+        maxItems: 2000,
+        description:
+          'Versions held for a human before their tarball is fetched (every layer; a deny or allow list decides first).',
+      }),
+    ),
     minReleaseAgeDays: Type.Optional(
       Type.Number({
         minimum: 0,
@@ -73,6 +80,12 @@ export const NpmPackagesSchema = Type.Object(
     firstSeen: Type.Optional(
       Type.Union([Type.Literal('allow'), Type.Literal('ask')], {
         description: 'ask: hold the first tarball of a package never fetched before on this device.',
+      }),
+    ),
+    approver: Type.Optional(
+      Type.Literal('it', {
+        description:
+          "Who answers this layer's package asks (installScripts: ask, firstSeen: ask, ask entries): it: IT on the team hub's Approvals page, not the developer; the device holds the tarball until the hub's signed answer or the timeout.",
       }),
     ),
   },

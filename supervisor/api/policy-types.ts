@@ -144,6 +144,8 @@ export interface OrganisationView {
   defaultAction?: Action;
   approvalTimeoutSeconds?: number;
   rules: number;
+  /** Its other settings lower layers may only narrow, one short phrase each ("npm packages: …"). */
+  settings?: string[];
   /** Parts of lower layers ignored because they would weaken it. */
   ignored: OrganisationConflict[];
 }

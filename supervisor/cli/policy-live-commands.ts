@@ -39,6 +39,7 @@ export function formatOrganisation(org: OrganisationView): string[] {
   if (org.approvalTimeoutSeconds !== undefined)
     fixed.push(`approvals time out within ${org.approvalTimeoutSeconds} s`);
   lines.push(`  fixed: ${fixed.join('; ')}`);
+  for (const s of org.settings ?? []) lines.push(`  fixed: ${s}`);
   for (const c of org.ignored) {
     lines.push(`  ignored: ${c.layer} ${c.source} ${c.path}: ${c.message}`);
   }

@@ -117,7 +117,7 @@ export class HubItApprovals {
       now,
       by,
       `approval.${decision}`,
-      `${row.device} ${id} ${card.method} ${card.scheme}://${card.host}:${card.port}${card.path}${card.mcp ? ` ${card.mcp.method} ${card.mcp.name}` : ''}`,
+      `${row.device} ${id} ${card.method} ${card.scheme}://${card.host}:${card.port}${card.path}${card.mcp ? ` ${card.mcp.method} ${card.mcp.name}` : ''}${card.package ? ` npm ${card.package.name}@${card.package.version}` : ''}`,
     );
     this.#answered.emit(row.device);
     return view({ ...row, state: 'answered', decision, by_admin: by, answered: now, note }, null);

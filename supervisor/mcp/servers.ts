@@ -1,19 +1,23 @@
 // spec.mcp compiled: which requests go to an MCP server, and what its rules say about one
-// call. Entries of every layer are consulted in the policy's precedence (session, project,
+// call. Entries of the lower layers are consulted in the policy's precedence (session, project,
 // preset, base; document order within a layer): the first rule whose glob matches decides,
-// else the default of the first matching entry that sets one, else ask.
+// else the organisation's, else the default of the first matching entry that sets one (the
+// organisation's when stricter), else ask. The organisation's rules are a floor: stricter
+// than the lower layers' decision, or an ask IT answers, they decide.
 
 import type { Action, LayerName, McpMethod, McpRuleRef, RequestFacts } from '../api/index.ts';
 import type { McpServerSpec } from '../api/mcp-schema.ts';
 import {
   type CompiledRule,
+  compileNameGlob,
   compileRule,
+  compileUriGlob,
   hostFacts,
+  isStricter,
   normalizePath,
   type Policy,
   ruleMatches,
 } from '../policy/index.ts';
-import { compileNameGlob, compileUriGlob } from './glob.ts';
 
 export const BUILTIN_MCP_DEFAULT: Action = 'ask';
 
@@ -144,21 +148,49 @@ export class McpServer {
       entries.find((e) => e.spec.recordArguments !== undefined)?.spec.recordArguments ?? false;
   }
 
-  /** Decide a tools/call (tool name), resources/read (URI) or prompts/get (prompt name). */
+  /**
+   * Decide a tools/call (tool name), resources/read (URI) or prompts/get (prompt name): the
+   * lower layers' first matching rule, else the organisation's, else a default; then the
+   * organisation's floor (its rule decides when it is stricter, and its IT ask stays IT's).
+   */
   decide(method: McpMethod, name: string): McpDecision {
     const list = LIST_OF[method];
-    for (const entry of this.#entries) {
+    const lower = this.#entries.filter((e) => e.layer !== 'organisation');
+    const org = this.#entries.filter((e) => e.layer === 'organisation');
+    const byOrg = this.#firstRule(org, list, method, name);
+    const decision = this.#firstRule(lower, list, method, name) ?? byOrg ?? this.#byDefault(method, name);
+    return byOrg ? mcpFloor(decision, byOrg) : decision;
+  }
+
+  #firstRule(
+    entries: readonly CompiledServer[],
+    list: ListName,
+    method: McpMethod,
+    name: string,
+  ): McpDecision | null {
+    for (const entry of entries) {
       for (const rule of entry.lists[list]) {
         if (!rule.regex.test(name)) continue;
         const why = rule.description ? ` (${rule.description})` : '';
+        const who = rule.ref.approver === 'it' ? 'asks IT on the team hub about' : verb(rule.ref.action);
         return {
           action: rule.ref.action,
           rule: rule.ref,
-          reason: `${describeMcpRule(rule.ref)}${why} ${verb(rule.ref.action)} ${method} "${name}" on MCP server ${this.name}`,
+          reason: `${describeMcpRule(rule.ref)}${why} ${who} ${method} "${name}" on MCP server ${this.name}`,
         };
       }
     }
-    const withDefault = this.#entries.find((e) => e.spec.default !== undefined);
+    return null;
+  }
+
+  /** The most specific entry's default, unless the organisation's default is stricter. */
+  #byDefault(method: McpMethod, name: string): McpDecision {
+    const mine = this.#entries.find((e) => e.layer !== 'organisation' && e.spec.default !== undefined);
+    const floor = this.#entries.find((e) => e.layer === 'organisation' && e.spec.default !== undefined);
+    const withDefault =
+      floor && (!mine || isStricter(floor.spec.default as Action, mine.spec.default as Action))
+        ? floor
+        : mine;
     const action = withDefault?.spec.default ?? BUILTIN_MCP_DEFAULT;
     const rule: McpRuleRef | null = withDefault
       ? { layer: withDefault.layer, source: withDefault.source, server: withDefault.index, action }
@@ -178,6 +210,20 @@ export class McpServer {
     const method = (Object.keys(LIST_OF) as McpMethod[]).find((m) => LIST_OF[m] === list) as McpMethod;
     return this.decide(method, name).action !== 'deny';
   }
+}
+
+/**
+ * The organisation's floor on an MCP call, as on network requests (policy/organisation.ts):
+ * its rule decides when stricter than the lower layers' decision, and an ask it sends to IT
+ * stays IT's even when a lower layer asks about the same call itself.
+ */
+export function mcpFloor(lower: McpDecision, byOrg: McpDecision): McpDecision {
+  if (lower.rule === byOrg.rule) return lower;
+  if (byOrg.rule?.approver === 'it' && byOrg.action === 'ask' && lower.action === 'ask')
+    return { ...byOrg, reason: `${byOrg.reason}; IT answers it, not a lower layer's approver` };
+  if (!isStricter(byOrg.action, lower.action)) return lower;
+  const by = lower.rule ? describeMcpRule(lower.rule) : 'the lower layers';
+  return { ...byOrg, reason: `${byOrg.reason}; the organisation's rules cannot be weakened by ${by}` };
 }
 
 function verb(action: Action): string {

@@ -2,7 +2,9 @@
 // as the network rules do (session, project, preset, base: the most specific layer that sets
 // a value decides), and the organisation layer may only narrow: its deny entries always
 // apply, its allow list must match too, and its minReleaseAgeDays, installScripts,
-// provenance and firstSeen are floors a lower layer cannot relax.
+// provenance and firstSeen are floors a lower layer cannot relax. Asks (installScripts: ask,
+// firstSeen: ask, ask entries) go to IT when their layer says `approver: it`; an ask the
+// organisation sends to IT stays IT's when a lower layer asks about the same version itself.
 
 import semver from 'semver';
 import type { LayerName } from '../api/index.ts';
@@ -25,13 +27,19 @@ export interface VersionFacts {
 }
 
 /** What the rules say about one version. `why` is the short reason a card and a 403 show. */
-export type VersionVerdict = { action: 'allow' } | { action: 'deny' | 'ask'; why: string; rule: string };
+export type VersionVerdict =
+  | { action: 'allow' }
+  | { action: 'deny' | 'ask'; why: string; rule: string; approver?: 'it' };
+
+type Ask = { action: 'ask'; why: string; rule: string; approver?: 'it' };
 
 interface CompiledEntry {
   regex: RegExp;
   range: semver.Range | null;
   spec: PackageRuleSpec;
   where: string;
+  approver?: 'it';
+  organisation?: true;
 }
 
 type Scripts = 'allow' | 'ask' | 'deny';
@@ -42,7 +50,11 @@ function where(layer: LayerName, source: string, field: string): string {
   return `spec.packages.npm.${field} in the ${layer} layer (${source})`;
 }
 
-function compileEntries(list: PackageRuleSpec[] | undefined, at: (i: number) => string): CompiledEntry[] {
+function compileEntries(
+  list: PackageRuleSpec[] | undefined,
+  at: (i: number) => string,
+  approver?: 'it',
+): CompiledEntry[] {
   return (list ?? []).map((spec, i) => {
     let range: semver.Range | null = null;
     if (spec.versions !== undefined) {
@@ -53,7 +65,13 @@ function compileEntries(list: PackageRuleSpec[] | undefined, at: (i: number) => 
         range = new semver.Range('<0.0.0-0');
       }
     }
-    return { regex: compilePackageGlob(spec.name), range, spec, where: at(i) };
+    return {
+      regex: compilePackageGlob(spec.name),
+      range,
+      spec,
+      where: at(i),
+      ...(approver ? { approver } : {}),
+    };
   });
 }
 
@@ -80,11 +98,14 @@ export function ageText(ms: number): string {
 interface Setting<T> {
   value: T;
   where: string;
+  /** `it` when the layer that set it sends its asks to IT. */
+  approver?: 'it';
 }
 
 export class NpmRules {
   readonly registries: ReadonlySet<string>;
   readonly #deny: CompiledEntry[];
+  readonly #ask: CompiledEntry[];
   /** The allow list of the most specific layer that sets one (null: no allow list). */
   readonly #allow: CompiledEntry[] | null;
   readonly #orgAllow: CompiledEntry[] | null;
@@ -99,6 +120,7 @@ export class NpmRules {
     this.present = layers.length > 0;
     const registries = new Set<string>([PUBLIC_NPM_REGISTRY]);
     const deny: CompiledEntry[] = [];
+    const ask: CompiledEntry[] = [];
     let allow: CompiledEntry[] | null = null;
     let orgAllow: CompiledEntry[] | null = null;
     const lower = layers.filter((l) => l.layer !== 'organisation');
@@ -106,6 +128,8 @@ export class NpmRules {
     for (const { layer, source, spec } of layers) {
       for (const r of spec.registries ?? []) registries.add(r.toLowerCase());
       deny.push(...compileEntries(spec.deny, (i) => where(layer, source, `deny[${i}]`)));
+      const asks = compileEntries(spec.ask, (i) => where(layer, source, `ask[${i}]`), spec.approver);
+      ask.push(...asks.map((e) => (layer === 'organisation' ? { ...e, organisation: true as const } : e)));
       if (spec.allow) {
         const compiled = compileEntries(spec.allow, (i) => where(layer, source, `allow[${i}]`));
         if (layer === 'organisation') orgAllow ??= compiled;
@@ -114,6 +138,9 @@ export class NpmRules {
     }
     this.registries = registries;
     this.#deny = deny;
+    // The organisation's asks first: of two entries naming a version, its one decides who answers.
+    const orgFirst = (e: CompiledEntry) => (e.organisation ? 0 : 1);
+    this.#ask = ask.sort((a, b) => orgFirst(a) - orgFirst(b));
     this.#allow = allow;
     this.#orgAllow = orgAllow;
     const pick = <K extends keyof NpmPackagesSpec>(
@@ -122,20 +149,30 @@ export class NpmRules {
     ): Setting<NonNullable<NpmPackagesSpec[K]>> | null => {
       const first = (ls: typeof layers) => {
         const l = ls.find((x) => x.spec[key] !== undefined);
-        return l
-          ? { value: l.spec[key] as NonNullable<NpmPackagesSpec[K]>, where: where(l.layer, l.source, key) }
-          : null;
+        if (!l) return null;
+        const value = l.spec[key] as NonNullable<NpmPackagesSpec[K]>;
+        return {
+          value,
+          where: where(l.layer, l.source, key),
+          ...(l.spec.approver ? { approver: l.spec.approver } : {}),
+        };
       };
       const mine = first(lower);
       const floor = first(org);
       if (!floor) return mine;
       if (!mine || stricter(floor.value, mine.value)) return floor;
+      // The same ask in both: the organisation's decides who answers it.
+      if (floor.value === mine.value && floor.approver === 'it') return floor;
       return mine;
     };
     this.minAge = pick('minReleaseAgeDays', (a, b) => a > b);
     this.scripts = pick('installScripts', (a, b) => SCRIPT_STRICTNESS[a] > SCRIPT_STRICTNESS[b]);
     this.provenance = pick('provenance', (a, b) => a === 'require' && b !== 'require');
     this.firstSeen = pick('firstSeen', (a, b) => a === 'ask' && b !== 'ask');
+  }
+
+  #scriptsWhy(v: VersionFacts): string {
+    return `it runs install scripts (${v.installScripts.join(', ')})`;
   }
 
   /** Is this host (and port) an npm registry the rules govern? */
@@ -148,6 +185,7 @@ export class NpmRules {
   get governs(): boolean {
     return (
       this.#deny.length > 0 ||
+      this.#ask.length > 0 ||
       this.#allow !== null ||
       this.#orgAllow !== null ||
       (this.minAge !== null && this.minAge.value > 0) ||
@@ -196,22 +234,39 @@ export class NpmRules {
         rule: this.provenance.where,
       };
     }
-    if (this.scripts && this.scripts.value !== 'allow' && v.installScripts.length > 0) {
-      return {
-        action: this.scripts.value,
-        why: `it runs install scripts (${v.installScripts.join(', ')})`,
-        rule: this.scripts.where,
-      };
+    if (this.scripts?.value === 'deny' && v.installScripts.length > 0) {
+      return { action: 'deny', why: this.#scriptsWhy(v), rule: this.scripts.where };
+    }
+    // Every ask that names this version; IT's (an organisation floor) before a local one.
+    const asks: Ask[] = [];
+    const entry = this.#ask.find((e) => matches(e, v.name, v.version));
+    if (entry)
+      asks.push(
+        withApprover(
+          { action: 'ask', why: `an ask entry names it ${label(entry)}`, rule: entry.where },
+          entry.approver,
+        ),
+      );
+    if (this.scripts?.value === 'ask' && v.installScripts.length > 0) {
+      asks.push(
+        withApprover(
+          { action: 'ask', why: this.#scriptsWhy(v), rule: this.scripts.where },
+          this.scripts.approver,
+        ),
+      );
     }
     if (this.firstSeen?.value === 'ask' && seen && !seen()) {
-      return {
-        action: 'ask',
-        why: 'no version of it was ever fetched on this device',
-        rule: this.firstSeen.where,
-      };
+      const why = 'no version of it was ever fetched on this device';
+      asks.push(withApprover({ action: 'ask', why, rule: this.firstSeen.where }, this.firstSeen.approver));
     }
+    const chosen = asks.find((a) => a.approver === 'it') ?? asks[0];
+    if (chosen) return chosen;
     return { action: 'allow' };
   }
+}
+
+function withApprover(ask: Ask, approver: 'it' | undefined): Ask {
+  return approver ? { ...ask, approver } : ask;
 }
 
 const compiled = new WeakMap<Policy, NpmRules>();

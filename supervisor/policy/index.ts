@@ -23,6 +23,7 @@ export {
 } from './managed-file.ts';
 export type { ParsedMatch, PortRange } from './match-spec.ts';
 export { formatMatch, parseMatch } from './match-spec.ts';
+export { compileNameGlob, compileUriGlob } from './mcp-glob.ts';
 export { findConflicts, isStricter, refuseWeakening, STRICTNESS, sampleRequest } from './organisation.ts';
 export type { ParseResult, RuleLines } from './parse.ts';
 export { formatPolicyError, loadPolicyFile, parsePolicy, stringifyPolicy } from './parse.ts';

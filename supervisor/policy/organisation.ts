@@ -6,7 +6,7 @@
 // sent as an edit), and the refusal that names them.
 
 import { WardenError } from '../api/errors.ts';
-import type { RuleSpec } from '../api/policy-schema.ts';
+import type { PolicyDocument, RuleSpec } from '../api/policy-schema.ts';
 import type {
   Action,
   Decision,
@@ -18,6 +18,8 @@ import type {
 import { DEFAULT_PORTS } from '../api/request-line.ts';
 import { describeRule } from './compiled-rule.ts';
 import { parseMatch } from './match-spec.ts';
+import { mcpConflicts } from './organisation-mcp.ts';
+import { settingConflicts } from './organisation-settings.ts';
 
 /** allow < ask < deny: a lower layer may move a request to the right, never to the left. */
 export const STRICTNESS: Record<Action, number> = { allow: 0, ask: 1, deny: 2 };
@@ -30,9 +32,7 @@ export function isStricter(a: Action, b: Action): boolean {
 export interface LayerLike {
   layer: LayerName;
   source: string;
-  document: {
-    spec: { network?: { default?: Action; rules?: RuleSpec[] }; approvals?: { timeoutSeconds?: number } };
-  };
+  document: { spec: Pick<PolicyDocument['spec'], 'network' | 'mcp' | 'approvals' | 'packages' | 'budgets'> };
   origin?: OrganisationOrigin;
 }
 
@@ -75,7 +75,9 @@ export function describeOrganisation(org: LayerLike): string {
 
 /**
  * The parts of a lower layer that would weaken the organisation: a default more permissive
- * than its default, an approval timeout longer than its timeout, and each rule whose request
+ * than its default, an approval timeout longer than its timeout, its MCP rules relaxed
+ * (organisation-mcp.ts), its package, reviewer and price settings relaxed
+ * (organisation-settings.ts), and each rule whose request
  * the organisation's rules decide more strictly than the rule does (a rule that only
  * partly overlaps an organisation rule is kept: the organisation rule still wins there).
  */
@@ -121,6 +123,8 @@ export function findConflicts(
         `${describeRule(byOrg.rule)} ${byOrg.action === 'deny' ? 'denies' : 'sends to a human'}; lower layers may only narrow it`,
     });
   });
+  out.push(...mcpConflicts(org.document.spec.mcp, lower.document.spec.mcp, at, name));
+  out.push(...settingConflicts(org.document.spec, { ...lower.document.spec, ...at }, name));
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The checks of spec.packages that the schema cannot make: every `versions` is a semver range
-// npm would accept, and every name glob could match an npm name.
+// npm would accept, every name glob could match an npm name, and an `approver` has an ask of
+// its layer to answer.
 
 import semver from 'semver';
 
@@ -13,7 +14,7 @@ export function packagesSemanticErrors(value: unknown): Array<{ segments: Segmen
   const npm = (value as { spec?: { packages?: { npm?: Record<string, unknown> } } } | null)?.spec?.packages
     ?.npm;
   if (!npm || typeof npm !== 'object') return out;
-  for (const list of ['allow', 'deny'] as const) {
+  for (const list of ['allow', 'deny', 'ask'] as const) {
     const entries = npm[list];
     if (!Array.isArray(entries)) continue;
     entries.forEach((entry: unknown, index) => {
@@ -32,6 +33,15 @@ export function packagesSemanticErrors(value: unknown): Array<{ segments: Segmen
           message: `"${e.versions.slice(0, 100)}" is not a semver range (for example ^1.2.0, <2 || >=3.1, 1.0.3)`,
         });
       }
+    });
+  }
+  const asks =
+    npm.installScripts === 'ask' || npm.firstSeen === 'ask' || (Array.isArray(npm.ask) && npm.ask.length > 0);
+  if (npm.approver !== undefined && !asks) {
+    out.push({
+      segments: ['spec', 'packages', 'npm', 'approver'],
+      message:
+        "approver names who answers this layer's package asks: it needs installScripts: ask, firstSeen: ask or an ask entry",
     });
   }
   return out;

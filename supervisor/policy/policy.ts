@@ -35,6 +35,7 @@ import {
 import { type HostFacts, hostFacts } from './host-name.ts';
 import { matchHost } from './host-pattern.ts';
 import { findConflicts, floorDecision, isStricter } from './organisation.ts';
+import { fixedSettings } from './organisation-settings.ts';
 import type { RuleLines } from './parse.ts';
 import { normalizePath } from './path.ts';
 import { RuleIndex } from './rule-index.ts';
@@ -366,6 +367,8 @@ export class Policy {
     if (spec.network?.default) view.defaultAction = spec.network.default;
     if (spec.approvals?.timeoutSeconds !== undefined)
       view.approvalTimeoutSeconds = spec.approvals.timeoutSeconds;
+    const settings = fixedSettings(spec);
+    if (settings.length) view.settings = settings;
     return view;
   }
 }

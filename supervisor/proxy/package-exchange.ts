@@ -232,12 +232,13 @@ async function relayTarball(x: PackageExchange, name: string, version: string): 
     const outcome = await svc.approvals.request({
       identity: sandbox.identity,
       facts: x.facts,
-      reason: `${describeVersion(ref)}: ${verdict.why} (${verdict.rule})`,
+      reason: `${describeVersion(ref)}: ${verdict.why} (${verdict.rule}${verdict.approver === 'it' ? '; IT answers it on the team hub' : ''})`,
       rule: null,
       suggestedRule: suggestRule(x.facts),
       timeoutSeconds: sandbox.policy().approvalTimeoutSeconds,
       signal: x.signal,
       package: holdView(ref, npm.registry, verdict.why),
+      ...(verdict.approver ? { approver: verdict.approver } : {}),
     });
     if (outcome.kind === 'answered' && outcome.decision === 'allow') {
       allowed = {
@@ -251,7 +252,7 @@ async function relayTarball(x: PackageExchange, name: string, version: string): 
         outcome.kind === 'answered'
           ? `${outcome.by} denied ${describeVersion(ref)} (${verdict.why})`
           : outcome.kind === 'expired'
-            ? `approval timed out: nobody answered within ${outcome.timeoutSeconds} s (${describeVersion(ref)}: ${verdict.why})`
+            ? `${outcome.why ?? `approval timed out: nobody answered within ${outcome.timeoutSeconds} s`} (${describeVersion(ref)}: ${verdict.why})`
             : outcome.reason;
       if (outcome.kind === 'cancelled' && x.signal.aborted) {
         return record.finish({ ...x.verdict, outcome: 'error', reason: 'the client went away' });

@@ -6,7 +6,8 @@ import type http from 'node:http';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { ModelApi, RequestUsage } from '../api/spend.ts';
-import { costOf, type ModelPrice, priceOf } from './prices.ts';
+import { chargedPrice, type SpendRules } from './budgets.ts';
+import { costOf } from './prices.ts';
 import { type ReadLimits, UsageReader } from './read-usage.ts';
 
 /** How long the side decoder may take to finish after the answer ended. */
@@ -25,7 +26,7 @@ export class ExchangeMeter {
 
   constructor(
     readonly api: ModelApi,
-    private readonly prices: readonly ModelPrice[],
+    private readonly prices: Pick<SpendRules, 'prices' | 'floor'>,
     private readonly limits?: ReadLimits,
   ) {}
 
@@ -110,7 +111,7 @@ export class ExchangeMeter {
       outputTokens: read.outputTokens,
       cacheReadTokens: read.cacheReadTokens,
       cacheWriteTokens: read.cacheWriteTokens,
-      costUsd: costOf(read, priceOf(model, this.prices)),
+      costUsd: costOf(read, chargedPrice(model, this.prices)),
     };
     if (read.incomplete) out.incomplete = read.incomplete;
     return out;

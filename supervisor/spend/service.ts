@@ -43,7 +43,7 @@ export class SpendService {
     const reached = limitsReached(this.ledger, sandboxId, rules.limits, now);
     const deny = reached.find((r) => (r.limit.action ?? 'deny') === 'deny');
     if (deny) return { refusal: budgetRefusal(api, deny.reason) };
-    const meter = new ExchangeMeter(api, rules.prices, this.limits);
+    const meter = new ExchangeMeter(api, rules, this.limits);
     const ask = reached[0];
     if (!ask) return { meter };
     const view: BudgetHoldView = {

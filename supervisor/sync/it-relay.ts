@@ -14,8 +14,8 @@ import {
   type HubItCard,
   itAnswerText,
 } from '../api/hub-approvals.ts';
-import type { ApprovalView } from '../api/index.ts';
-import { type NoteVerifier, openNote } from '../tlog/note.ts';
+import type { ApprovalView, PackageHoldView } from '../api/index.ts';
+import { NoteError, type NoteVerifier, openNote } from '../tlog/note.ts';
 import { callHub, type HubTarget, replyError } from './hub-client.ts';
 
 const validAnswers = new Ajv({ strict: false }).compile(HubItAnswersSchema);
@@ -49,6 +49,19 @@ export function cardOf(v: ApprovalView): HubItCard {
     createdAt: v.createdAt,
     expiresAt: v.expiresAt,
     ...(v.mcp ? { mcp: v.mcp } : {}),
+    ...(v.package ? { package: packageCard(v.package) } : {}),
+  };
+}
+
+/** The package part of a card: the fields the hub's schema takes (the integrity stays home). */
+function packageCard(p: PackageHoldView): NonNullable<HubItCard['package']> {
+  return {
+    ecosystem: p.ecosystem,
+    name: p.name,
+    version: p.version,
+    ...(p.publishedAt ? { publishedAt: p.publishedAt } : {}),
+    registry: p.registry,
+    why: p.why,
   };
 }
 
@@ -62,6 +75,8 @@ export class ItApprovalRelay {
   #polling = false;
   #closed = false;
   #lastError: string | null = null;
+  /** Why an answer that arrived for an approval was refused (by approval id, bounded). */
+  readonly #refused = new Map<string, string>();
 
   constructor(deps: ItRelayDeps) {
     this.#d = deps;
@@ -85,7 +100,13 @@ export class ItApprovalRelay {
     const hub = this.#d.hub();
     if (!hub)
       return `approval timed out: it needs IT's answer on the team hub, but this device has no working link to a hub (warden sync status): denied after ${seconds} s`;
-    const why = this.#lastError ? `; the team hub could not be reached: ${this.#lastError}` : '';
+    const refused = this.#refused.get(v.id);
+    this.#refused.delete(v.id);
+    const why = refused
+      ? `; an answer the hub sent was refused: ${refused}`
+      : this.#lastError
+        ? `; the team hub could not be reached: ${this.#lastError}`
+        : '';
     return `approval timed out: IT did not answer on the team hub ${new URL(hub.target.url).origin} within ${seconds} s${why}: denied`;
   }
 
@@ -155,11 +176,13 @@ export class ItApprovalRelay {
   }
 
   #take(a: HubItAnswer, device: string, verifier: NoteVerifier): void {
-    try {
-      const { text } = openNote(a.note, [verifier]);
-      if (text !== itAnswerText(a, device)) throw new Error('the signed note is not over this answer');
-    } catch (error) {
-      this.#d.log.warn(`IT's answer to approval ${a.id} is refused: ${(error as Error).message}`);
+    const refused = answerProblem(a, device, verifier);
+    if (refused) {
+      // The approval stays held (it expires denied); the log and the refusal's reason say why.
+      this.#refused.set(a.id, refused);
+      if (this.#refused.size > HUB_IT_LIMITS.maxOpen)
+        this.#refused.delete(this.#refused.keys().next().value as string);
+      this.#d.log.warn(`IT's answer to approval ${a.id} is refused, the approval stays held: ${refused}`);
       return;
     }
     try {
@@ -184,6 +207,35 @@ export class ItApprovalRelay {
     }
     return null;
   }
+}
+
+const ANSWER_FIELDS = ['header', 'approval id', 'device', 'decision', 'admin', 'time'] as const;
+
+/**
+ * Why an answer cannot count, or null when it can: its note must be signed by the enrolled
+ * hub key over exactly this answer, for this device. Names the first field that differs,
+ * never the note, its signature or any key.
+ */
+export function answerProblem(a: HubItAnswer, device: string, verifier: NoteVerifier): string | null {
+  let text: string;
+  try {
+    text = openNote(a.note, [verifier]).text;
+  } catch (error) {
+    const why = error instanceof NoteError ? error.message : 'the note cannot be read';
+    return `it is not signed by the enrolled hub key (${why})`;
+  }
+  const want = itAnswerText(a, device);
+  if (text === want) return null;
+  const got = text.split('\n');
+  const expected = want.split('\n');
+  const i = ANSWER_FIELDS.findIndex((_, k) => got[k] !== expected[k]);
+  const field = ANSWER_FIELDS[i] ?? 'text';
+  const which: Record<string, string> = {
+    'approval id': 'the hub signed it for another approval',
+    device: 'the hub signed it for another device',
+    decision: `its decision was altered after the hub signed it (signed ${(got[3] ?? '').slice(0, 10)}, sent ${a.decision})`,
+  };
+  return which[field] ?? `its ${field} differs from what the hub signed`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -22,6 +22,7 @@ const ORG_POLICY = [
   '    rules:',
   '      - { match: evil.test, action: deny }',
   '  approvals: { timeoutSeconds: 60 }',
+  '  packages: { npm: { installScripts: ask, approver: it } }',
   '',
 ].join('\n');
 
@@ -62,6 +63,7 @@ describe('Policy view with an organisation policy', { skip: skip ?? false }, () 
     assert.match(text, /signed by root/);
     assert.match(text, /Default at most ask/);
     assert.match(text, /Approvals time out within 60 s/);
+    assert.match(text, /npm packages: install scripts ask, its asks answered by IT on the team hub/);
 
     const before = await d.client.call('GET /v1/policy');
     const editor = page.locator('#policy-editor');

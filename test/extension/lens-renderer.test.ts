@@ -55,6 +55,9 @@ spec:
         tools:
           - name: write_note
             action: ask
+          - name: delete_all
+            action: ask
+            approver: it
 `;
 const PKG: Record<RendererFlavor, string> = {
   freelens2: path.join(built.dir, 'freelens'),
@@ -186,6 +189,15 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
         (await page.locator(`[data-sandbox="${listener.sandboxId}"]`).textContent()) ?? '',
         /RUNNING/,
       );
+      // Its prompts in the last hour, as the daemon counts them (approval fatigue).
+      const prompts = (await d.client.call('GET /v1/sandboxes')).find(
+        (s) => s.sandboxId === listener.sandboxId,
+      )?.promptsLastHour;
+      assert.ok(prompts && prompts >= 4, `the daemon counted ${prompts} prompts`);
+      await until('the prompt rate on the row', async () => {
+        const cell = page.locator(`[data-sandbox="${listener.sandboxId}"] .warden-prompts`);
+        return (await cell.textContent()) === String(prompts);
+      });
       await screenshot(page, `lens-${flavor}-agents-page`);
 
       // Stop: the sandbox is stopped and removed, its row goes.
@@ -205,7 +217,7 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
   }
 
   for (const flavor of ['freelens2', 'legacy'] as const) {
-    test(`${flavor}: a held MCP call shows its server, tool and masked arguments, and no "always"`, async (t) => {
+    test(`${flavor}: a held MCP call shows its server, tool and masked arguments, and no "always"; IT's says so`, async (t) => {
       const server = await startMcpServer({ json: true });
       t.after(() => server.close());
       const d = await startTestDaemon({
@@ -246,6 +258,12 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
       await screenshot(page, `lens-${flavor}-mcp-card`);
       await card.getByRole('button', { name: /Allow once/ }).click();
       assert.match(JSON.stringify((await result).content), /write_note ran with/);
+      // A call IT answers on the team hub: the card says so and offers no answer here.
+      void mcp.client.callTool({ name: 'delete_all', arguments: {} }).catch(() => {});
+      const forIt = page.locator('[data-approval]', { hasText: 'delete_all' });
+      await forIt.waitFor({ timeout: 15_000 });
+      assert.match((await forIt.locator('.warden-waiting-it').textContent()) ?? '', /^Waiting for IT/);
+      assert.equal(await forIt.getByRole('button').count(), 0, 'no answer buttons');
     });
   }
 

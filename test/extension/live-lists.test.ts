@@ -130,8 +130,13 @@ test('sandbox rows: a state event changes its row, a create or remove asks for t
     memoryMiB: 512,
     fromPool: false,
     proxyPort: 3,
+    promptsLastHour: 4,
   });
   assert.equal(vm.detail, 'debian · 2 CPU · 512 MiB');
+  assert.equal(vm.promptsLastHour, 4, 'the prompt rate crosses to the renderer');
+  // A prompt shown counts toward its sandbox's rate: the list is asked for again.
+  const pending = { type: 'approval.pending', time: '', sandboxId: 'v', user: 'u' };
+  assert.equal(list.apply({ ...pending, approval: {} } as never), 'refetch');
 });
 
 test('the tray label', () => {

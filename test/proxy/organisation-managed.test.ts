@@ -1,7 +1,7 @@
 // The organisation policy from a managed file, end to end: a real daemon pointed at a
 // root-owned managed folder enforces it (curl through the proxy gets the organisation's
-// deny even though the project allows the host), refuses a base edit and an "always" answer
-// that would weaken it, shows it in the status and the policy view; a user-owned copy is
+// deny even though the project allows the host), refuses a base edit (a rule, the default, a
+// package floor) and an "always" answer that would weaken it, shows it in the status and the policy view; a user-owned copy is
 // ignored with a warning in the status. Needs root (CI runs as root) to own files as nobody.
 
 import assert from 'node:assert/strict';
@@ -28,6 +28,7 @@ const ORG_POLICY = [
   '        action: deny',
   '        description: exfiltration host (ACME IT)',
   '  approvals: { timeoutSeconds: 60 }',
+  '  packages: { npm: { installScripts: deny } }',
   '',
 ].join('\n');
 const PROJECT = policyYaml(
@@ -83,6 +84,7 @@ describe('organisation policy from a managed file', { skip: root ? false : 'need
     assert.equal(view.resolved.organisation?.defaultAction, 'ask');
     assert.equal(view.resolved.organisation?.approvalTimeoutSeconds, 60);
     assert.equal(view.resolved.approvalTimeoutSeconds, 60);
+    assert.deepEqual(view.resolved.organisation?.settings, ['npm packages: install scripts deny']);
     assert.deepEqual(
       view.resolved.organisation?.ignored.map((c) => `${c.layer} ${c.path}`),
       ['project spec.network.rules[1]'],
@@ -103,6 +105,20 @@ describe('organisation policy from a managed file', { skip: root ? false : 'need
         /default allow is more permissive than the organisation's default ask/.test(e.message) &&
         /organisation policy .*managed\.yaml/.test(e.hint ?? '') &&
         e.details.conflicts?.length === 2,
+    );
+    // Its settings beyond network rules too: a package floor relaxed is refused, naming it.
+    await assert.rejects(
+      d.client.call('PUT /v1/policy', {
+        body: {
+          layer: 'base',
+          yaml: `${policyYaml('- match: tracker.test\n  action: deny')}  packages: { npm: { installScripts: allow } }\n`,
+        },
+      }),
+      (e: ApiClientError) =>
+        e.name === 'PolicyLockedByOrganisation' &&
+        /spec\.packages\.npm\.installScripts: installScripts: allow is more permissive than the organisation's deny/.test(
+          e.message,
+        ),
     );
     const applied = await d.client.call('PUT /v1/policy', {
       body: { layer: 'base', yaml: policyYaml('- match: tracker.test\n  action: deny') },

@@ -205,6 +205,8 @@ export interface SandboxRow {
   createdAt: string;
   /** One line: the image and resources of a VM, the listener of a host process. */
   detail: string;
+  /** Prompts a human saw from it in the last hour (approval fatigue). */
+  promptsLastHour?: number;
 }
 
 export type StopResult = { ok: true } | { ok: false; gone: boolean; error: IpcError };

@@ -1,13 +1,20 @@
 // The sandboxes main keeps for the renderer: listed when the stream opens and again when an
-// event says the set changed; a VM's state follows its sandbox.state events. What crosses
-// to the renderer is a SandboxRow, never a proxy credential.
+// event says the set changed or a prompt was shown (its rate per hour); a VM's state follows
+// its sandbox.state events. What crosses to the renderer is a SandboxRow, never a proxy
+// credential.
 
 import type { WardenEvent } from '../../../supervisor/api/events.ts';
 import type { SandboxView } from '../../../supervisor/api/sandbox-types.ts';
 import type { SandboxRow } from '../common/ipc.ts';
 
 export function toSandboxRow(s: SandboxView): SandboxRow {
-  const base = { sandboxId: s.sandboxId, label: s.label, user: s.user, createdAt: s.createdAt };
+  const base = {
+    sandboxId: s.sandboxId,
+    label: s.label,
+    user: s.user,
+    createdAt: s.createdAt,
+    ...(s.promptsLastHour !== undefined ? { promptsLastHour: s.promptsLastHour } : {}),
+  };
   if (s.kind === 'host')
     return { ...base, kind: 'host', state: 'RUNNING', detail: `host process behind ${s.proxyUrl}` };
   return {
@@ -57,6 +64,8 @@ export class SandboxList {
       return 'changed';
     }
     if (event.type === 'user.action' && /^(sandbox|listener)\./.test(event.action)) return 'refetch';
+    // A prompt a human sees counts toward its sandbox's rate: list again for the new count.
+    if (event.type === 'approval.pending') return 'refetch';
     return undefined;
   }
 }

@@ -1,5 +1,6 @@
 // One card per held request: countdown, Allow once / Always allow / Deny once / Always deny,
-// with a/A/d/D on the focused card. "Always" first shows the policy diff (ConfirmAlways).
+// with a/A/d/D on the focused card. "Always" first shows the policy diff (ConfirmAlways). A
+// card IT answers on the team hub (approver: it) says so and offers no answer here.
 
 import { observer } from 'mobx-react';
 import React, { useEffect, useRef } from 'react';
@@ -45,8 +46,9 @@ export const ApprovalCard = observer(function ApprovalCard({
   const always = (d: ApprovalDecision) => void store.askAlways(a, d);
   /** MCP calls, requests over a budget and package versions are answered once only. */
   const onceOnly = a.mcp !== undefined || a.budget !== undefined || a.package !== undefined;
+  const forIt = a.approver === 'it';
   const onKey = (e: React.KeyboardEvent) => {
-    if (e.target !== e.currentTarget || busy) return;
+    if (e.target !== e.currentTarget || busy || forIt) return;
     if (e.key === 'a') void store.answer(a.id, 'allow', 'once');
     else if (e.key === 'd') void store.answer(a.id, 'deny', 'once');
     else if (e.key === 'A' && !onceOnly) always('allow');
@@ -109,34 +111,41 @@ export const ApprovalCard = observer(function ApprovalCard({
         ) : null}
       </dl>
       {error ? <ErrorLine error={error} /> : null}
-      <div className="warden-actions">
-        <button
-          type="button"
-          className="allow"
-          disabled={busy}
-          onClick={() => void store.answer(a.id, 'allow', 'once')}
-        >
-          Allow once <kbd>a</kbd>
-        </button>
-        {onceOnly ? null : (
-          <button type="button" className="allow secondary" disabled={busy} onClick={() => always('allow')}>
-            Always allow… <kbd>A</kbd>
+      {forIt ? (
+        <p className="warden-waiting-it" role="status">
+          Waiting for IT: your organisation's policy says IT answers this on the team hub. It is denied if
+          nobody does in time.
+        </p>
+      ) : (
+        <div className="warden-actions">
+          <button
+            type="button"
+            className="allow"
+            disabled={busy}
+            onClick={() => void store.answer(a.id, 'allow', 'once')}
+          >
+            Allow once <kbd>a</kbd>
           </button>
-        )}
-        <button
-          type="button"
-          className="deny"
-          disabled={busy}
-          onClick={() => void store.answer(a.id, 'deny', 'once')}
-        >
-          Deny once <kbd>d</kbd>
-        </button>
-        {onceOnly ? null : (
-          <button type="button" className="deny secondary" disabled={busy} onClick={() => always('deny')}>
-            Always deny… <kbd>D</kbd>
+          {onceOnly ? null : (
+            <button type="button" className="allow secondary" disabled={busy} onClick={() => always('allow')}>
+              Always allow… <kbd>A</kbd>
+            </button>
+          )}
+          <button
+            type="button"
+            className="deny"
+            disabled={busy}
+            onClick={() => void store.answer(a.id, 'deny', 'once')}
+          >
+            Deny once <kbd>d</kbd>
           </button>
-        )}
-      </div>
+          {onceOnly ? null : (
+            <button type="button" className="deny secondary" disabled={busy} onClick={() => always('deny')}>
+              Always deny… <kbd>D</kbd>
+            </button>
+          )}
+        </div>
+      )}
     </li>
   );
 });

@@ -24,6 +24,7 @@ export const SandboxList = observer(function SandboxList({ store }: { store: War
               <th>State</th>
               <th>What</th>
               <th>Of</th>
+              <th title="Prompts a human saw from it in the last hour">Prompts/h</th>
               <th />
             </tr>
           </thead>
@@ -45,6 +46,7 @@ export const SandboxList = observer(function SandboxList({ store }: { store: War
                   </td>
                   <td>{s.detail}</td>
                   <td>{s.user}</td>
+                  <td className="warden-prompts">{s.promptsLastHour ?? '–'}</td>
                   <td>
                     <button
                       type="button"

@@ -26,6 +26,7 @@ const CSS = `
 .warden-facts dd{margin:0}
 .warden-mcp-arguments{white-space:pre-wrap;word-break:break-all;max-height:12em;overflow:auto;margin:0;font-size:90%}
 .warden-actions{display:flex;gap:6px;flex-wrap:wrap;margin-top:6px}
+.warden-waiting-it{margin:6px 0 0;color:var(--colorWarning,#b36b00)}
 .warden-page button,.warden-prefs button{border:1px solid var(--borderColor,#555);background:var(--buttonDefaultBackground,#3a3f44);color:inherit;border-radius:4px;padding:4px 10px;cursor:pointer;font:inherit}
 .warden-page button:disabled{opacity:.5;cursor:default}
 .warden-page button.allow{background:#2e7d32;border-color:#2e7d32;color:#fff}

@@ -40,14 +40,23 @@ export interface ItFleet {
 export async function itFleet(
   t: TestContext,
   kind: StoreKind,
-  o: { webRoot?: string; timeoutSeconds?: number } = {},
+  o: {
+    webRoot?: string;
+    timeoutSeconds?: number;
+    /** The organisation policy pushed (default: IT_ORG) and the sandbox's project layer. */
+    org?: string;
+    project?: string;
+    /** More upstream CAs and names the daemon resolves (an MCP server's, say). */
+    upstreamCa?: string[];
+    resolve?: Record<string, string>;
+  } = {},
 ): Promise<ItFleet> {
   const up = await startUpstreams();
   t.after(() => up.close());
   const hub = await startAdminHub(t, kind, o.webRoot ? { webRoot: o.webRoot } : {});
   const d = await startTestDaemon({
-    upstreamCa: [up.caPem],
-    resolve: { 'evil.test': '127.0.0.1' },
+    upstreamCa: [up.caPem, ...(o.upstreamCa ?? [])],
+    resolve: { 'evil.test': '127.0.0.1', ...o.resolve },
     daemon: { poolSize: 0, sync: FAST_SYNC },
   });
   t.after(() => d.stop());
@@ -58,10 +67,10 @@ export async function itFleet(
     token: await hub.token(),
   });
   await d.client.call('POST /v1/sync/enroll', { body: { enrollment } });
-  const yaml = IT_ORG(o.timeoutSeconds ?? 60);
+  const yaml = o.org ?? IT_ORG(o.timeoutSeconds ?? 60);
   await hub.service.policies!.set(yaml, '*', hub.service.log.signer, Date.now());
   await enforcing(d, policyHash(yaml));
-  const sandbox = await d.listener(PROJECT);
+  const sandbox = await d.listener(o.project ?? PROJECT);
   const deviceId = (await d.client.call('GET /v1/sync/status')).deviceId!;
   const stop = async () => {
     await d.stop();
@@ -70,6 +79,11 @@ export async function itFleet(
     await new Promise((r) => setTimeout(r, 100));
   };
   return { hub, up, d, sandbox, deviceId, stop };
+}
+
+/** The hub's database, as a test that plays a tampered hub writes it (tests only). */
+export function hubDb(f: ItFleet) {
+  return f.hub.admin.adminStore.db;
 }
 
 /** The approval for IT a request to `path` waits on, on the device. */
