@@ -89,6 +89,8 @@ const F = {
   array: fragment('{"arrayValue":{"values":['),
   kvlist: fragment('{"kvlistValue":{"values":['),
   listEnd: fragment(']}}'),
+  end2: fragment('}}'),
+  intEnd2: fragment('"}}'),
 };
 
 /** The JSON of anyValue(v), written into `w` (the export's hot path: no object tree, no string). */
@@ -116,41 +118,155 @@ export function writeAnyValue(w: JsonBytes, v: unknown, depth = 0): void {
       if (Number.isFinite(v)) w.ascii(String(v));
       else w.string(String(v));
       return w.byte(0x7d);
-    case 'object': {
-      if (Array.isArray(v)) {
-        w.raw(F.array);
-        for (let i = 0; i < v.length; i++) {
-          if (i) w.byte(0x2c);
-          writeAnyValue(w, v[i], depth + 1);
-        }
-        return w.raw(F.listEnd);
-      }
-      // Keys in canonical order (as canonicalJson writes them); undefined members left out.
-      const o = v as Record<string, unknown>;
-      const keys = Object.keys(o);
-      for (let i = 1; i < keys.length; i++) {
-        if (keys[i - 1]! >= keys[i]!) {
-          keys.sort();
-          break;
-        }
-      }
-      w.raw(F.kvlist);
-      let first = true;
-      for (const key of keys) {
-        const member = o[key];
-        if (member === undefined) continue;
-        if (!first) w.byte(0x2c);
-        first = false;
-        writeKey(w, key);
-        writeAnyValue(w, member, depth + 1);
-        w.byte(0x7d);
-      }
-      return w.raw(F.listEnd);
-    }
+    case 'object':
+      if (depth <= SHARED_DEPTH && Object.isFrozen(v)) return writeShared(w, v, depth);
+      return writeObject(w, v, depth);
     default:
       w.raw(F.str);
       w.string(String(v));
       return w.byte(0x7d);
+  }
+}
+
+// Objects the mapper shares between records (the device, the product, an actor, a sandbox:
+// deep-frozen, see ocsf-shared.ts) are written once; later records copy the bytes. Only
+// shallow ones near the top, so that the depth limit cannot apply inside them.
+const SHARED_DEPTH = 8;
+const sharedBytes = new WeakMap<object, Fragment>();
+
+function writeShared(w: JsonBytes, v: object, depth: number): void {
+  const known = sharedBytes.get(v);
+  if (known) return w.raw(known);
+  const start = w.length;
+  const frozen = deepFrozen(v, SHARED_DEPTH);
+  if (frozen) {
+    // Written as if unshared, then kept (a copy: the writer's buffer moves on).
+    writeObject(w, v, depth);
+    sharedBytes.set(v, Buffer.from(w.bytes().subarray(start)));
+  } else writeObject(w, v, depth);
+}
+
+function writeObject(w: JsonBytes, v: object, depth: number): void {
+  if (Array.isArray(v)) {
+    w.raw(F.array);
+    for (let i = 0; i < v.length; i++) {
+      if (i) w.byte(0x2c);
+      writeAnyValue(w, v[i], depth + 1);
+    }
+    return w.raw(F.listEnd);
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  w.raw(F.kvlist);
+  const plan = keys.length && depth < 32 ? planOf(keys) : null;
+  if (plan) writeMembers(w, o, plan, depth);
+  else writeMembersSlow(w, o, keys, depth);
+  w.raw(F.listEnd);
+}
+
+/** Frozen all the way down, and at most `levels` deep (its bytes then do not depend on where it is). */
+function deepFrozen(v: unknown, levels: number): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (levels === 0 || !Object.isFrozen(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return false;
+  for (const member of Object.values(v)) if (!deepFrozen(member, levels - 1)) return false;
+  return true;
+}
+
+// An object's members as written: keys in canonical (code-unit) order, as canonicalJson writes
+// them; undefined members left out. Objects of the same shape (the mapper builds few) share a
+// plan: the order and each member's leading text, with the common value types' opening joined
+// to it, so a member costs one copy of prepared bytes besides its value.
+interface Plan {
+  keys: readonly string[];
+  /** keys' indexes in code-unit order. */
+  order: Int32Array;
+  /** `{"key":"<k>","value":` by sorted position, and the same followed by a string's or integer's opening. */
+  member: Fragment[];
+  string: Fragment[];
+  int: Fragment[];
+}
+
+const plans = new Map<string, Plan[]>();
+let planCount = 0;
+const MAX_PLANS = 4096;
+
+function planOf(keys: readonly string[]): Plan | null {
+  const list = plans.get(keys[0]!);
+  if (list)
+    for (const p of list) {
+      const pk = p.keys;
+      if (pk.length !== keys.length) continue;
+      let same = true;
+      for (let i = 0; i < pk.length; i++)
+        if (pk[i] !== keys[i]) {
+          same = false;
+          break;
+        }
+      if (same) return p;
+    }
+  if (planCount >= MAX_PLANS) return null;
+  const order = Int32Array.from(keys.map((_, i) => i)).sort((a, b) =>
+    keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0,
+  );
+  const member: Fragment[] = [];
+  const string: Fragment[] = [];
+  const int: Fragment[] = [];
+  for (const i of order) {
+    const text = `{"key":${JSON.stringify(keys[i])},"value":`;
+    // Keys that are not printable ASCII go the slow way (their bytes are not a fragment).
+    if (!/^[\x20-\x7e]*$/.test(text)) return null;
+    member.push(fragment(text));
+    string.push(fragment(`${text}{"stringValue":`));
+    int.push(fragment(`${text}{"intValue":"`));
+  }
+  const plan: Plan = { keys: [...keys], order, member, string, int };
+  plans.set(keys[0]!, [...(list ?? []), plan]);
+  planCount++;
+  return plan;
+}
+
+function writeMembers(w: JsonBytes, o: Record<string, unknown>, plan: Plan, depth: number): void {
+  const { keys, order } = plan;
+  let first = true;
+  for (let j = 0; j < order.length; j++) {
+    const member = o[keys[order[j]!]!];
+    if (member === undefined) continue;
+    if (!first) w.byte(0x2c);
+    first = false;
+    if (typeof member === 'string') {
+      w.raw(plan.string[j]!);
+      w.string(member);
+      w.raw(F.end2);
+    } else if (typeof member === 'number' && Number.isSafeInteger(member)) {
+      w.raw(plan.int[j]!);
+      w.ascii(String(member));
+      w.raw(F.intEnd2);
+    } else {
+      w.raw(plan.member[j]!);
+      writeAnyValue(w, member, depth + 1);
+      w.byte(0x7d);
+    }
+  }
+}
+
+function writeMembersSlow(w: JsonBytes, o: Record<string, unknown>, keys: string[], depth: number): void {
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! >= keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
+  let first = true;
+  for (const key of keys) {
+    const member = o[key];
+    if (member === undefined) continue;
+    if (!first) w.byte(0x2c);
+    first = false;
+    writeKey(w, key);
+    writeAnyValue(w, member, depth + 1);
+    w.byte(0x7d);
   }
 }
 
