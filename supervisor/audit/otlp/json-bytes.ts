@@ -19,8 +19,17 @@ export class JsonBytes {
   #buf: Buffer;
   #len = 0;
 
-  constructor(capacity = 64 * 1024) {
-    this.#buf = Buffer.allocUnsafe(Math.max(256, capacity));
+  /** Writes into `reuse` when given and big enough (a buffer whose earlier bytes are done with). */
+  constructor(capacity = 64 * 1024, reuse?: Buffer) {
+    this.#buf =
+      reuse && reuse.length >= capacity && reuse.length >= 256
+        ? reuse
+        : Buffer.allocUnsafe(Math.max(256, capacity));
+  }
+
+  /** The whole buffer written into (it changes when the writer grows). */
+  get buffer(): Buffer {
+    return this.#buf;
   }
 
   get length(): number {

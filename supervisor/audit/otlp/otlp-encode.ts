@@ -405,9 +405,24 @@ export async function logsRequestBytes(
   observed: number,
   slice = 100,
 ): Promise<Buffer> {
+  return (await logsRequestInto(undefined, device, records, scopeVersion, observed, slice)).body;
+}
+
+/**
+ * logsRequestBytes written into `into` when it is big enough: `body` is a view of `buffer`,
+ * which is `into` or the bigger one the writer moved to.
+ */
+export async function logsRequestInto(
+  into: Buffer | undefined,
+  device: OtlpDevice,
+  records: readonly HubRecord[],
+  scopeVersion: string,
+  observed: number,
+  slice = 100,
+): Promise<{ body: Buffer; buffer: Buffer }> {
   const [head, tail] = requestFrame(device, scopeVersion);
   const obs = nanos(observed);
-  const w = new JsonBytes(head.length + tail.length + Math.ceil(records.length * bytesPerRecord * 1.1));
+  const w = new JsonBytes(head.length + tail.length + Math.ceil(records.length * bytesPerRecord * 1.1), into);
   w.utf8(head);
   for (let i = 0; i < records.length; i++) {
     if (i > 0 && i % slice === 0) await new Promise((r) => setImmediate(r));
@@ -417,7 +432,7 @@ export async function logsRequestBytes(
   if (records.length)
     bytesPerRecord = Math.min(1 << 20, Math.ceil((w.length - head.length) / records.length));
   w.utf8(tail);
-  return w.bytes();
+  return { body: w.bytes(), buffer: w.buffer };
 }
 
 /** The JSON text of one ExportLogsServiceRequest (one device's records), as logsRequestBytes writes it. */
