@@ -10,7 +10,7 @@
 
 import type { OcsfEvent } from '../api/audit-types.ts';
 import { GENESIS_HASH } from './chain.ts';
-import type { OcsfContext } from './ocsf-shared.ts';
+import { deepFreeze, type OcsfContext } from './ocsf-shared.ts';
 
 /** The record's place in the device's chain. */
 export interface ChainLink {
@@ -89,7 +89,7 @@ export function attestationOf(ctx: OcsfContext, link: ChainLink, witness?: HubWi
 /** Add the attestation (and the profile) to a mapped OCSF object, in place. */
 export function addIntegrity(ocsf: OcsfEvent, ctx: OcsfContext, link: ChainLink, witness?: HubWitness): void {
   ocsf.attestation_list = [attestationOf(ctx, link, witness)];
-  const metadata = ocsf.metadata as { profiles?: string[] };
+  const metadata = ocsf.metadata as { profiles?: readonly string[] };
   metadata.profiles = withProfile(metadata.profiles ?? [], 'record_integrity');
   if (witness) {
     const unmapped = (ocsf.unmapped ?? {}) as Record<string, unknown>;
@@ -105,7 +105,15 @@ export function addIntegrity(ocsf: OcsfEvent, ctx: OcsfContext, link: ChainLink,
 }
 
 /** `profiles` with `name` added in sorted place (a new array: mappings share theirs). */
-function withProfile(profiles: readonly string[], name: string): string[] {
+function withProfile(profiles: readonly string[], name: string): readonly string[] {
+  // The mappings' shared (frozen) lists get a shared result too.
+  const shared = Object.isFrozen(profiles);
+  const known = shared ? withIntegrity.get(profiles) : undefined;
+  if (known && name === 'record_integrity') return known;
   const at = profiles.findIndex((p) => p > name);
-  return at === -1 ? [...profiles, name] : [...profiles.slice(0, at), name, ...profiles.slice(at)];
+  const out = at === -1 ? [...profiles, name] : [...profiles.slice(0, at), name, ...profiles.slice(at)];
+  if (shared && name === 'record_integrity') withIntegrity.set(profiles, deepFreeze(out));
+  return out;
 }
+
+const withIntegrity = new WeakMap<readonly string[], readonly string[]>();

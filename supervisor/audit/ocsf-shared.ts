@@ -95,20 +95,62 @@ export function shape(
   return { classUid, className, categoryUid, ...rest };
 }
 
+// The members that repeat from record to record (the device, the product, an actor, a
+// sandbox) are built once and shared, deep-frozen: nothing may change them, and the OTLP
+// encoder writes a shared object's bytes once (otlp/otlp-encode.ts). Readers that hand
+// objects out copy them (canonicalCopy). The caches are small and bounded.
+
+/** `v`, frozen all the way down (plain JSON data). */
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const member of Object.values(v)) deepFreeze(member);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** A bounded cache of shared values by a string key (cleared when full). */
+function sharedBy<T>(limit: number, make: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let v = cache.get(key);
+    if (v === undefined) {
+      if (cache.size >= limit) cache.clear();
+      v = deepFreeze(make(key));
+      cache.set(key, v);
+    }
+    return v;
+  };
+}
+
+const devices = new WeakMap<OcsfContext, object>();
+
 export function deviceOf(ctx: OcsfContext) {
-  const os = ctx.device.os;
+  let device = devices.get(ctx) as ReturnType<typeof makeDevice> | undefined;
+  if (!device) {
+    // A copy of the context's parts: the context object itself stays the caller's.
+    device = deepFreeze(makeDevice(structuredClone(ctx.device)));
+    devices.set(ctx, device);
+  }
+  return device;
+}
+
+function makeDevice(d: DeviceInfo) {
+  const os = d.os;
   const typeId = OS_TYPE_IDS[os.type] ?? 99;
   return {
-    hostname: ctx.device.hostname,
+    hostname: d.hostname,
     os: typeId === os.type_id ? os : { ...os, type_id: typeId },
     type: 'Desktop',
     type_id: 2,
   };
 }
 
+const actors = sharedBy(1024, (name) => ({ user: { name, type: 'User', type_id: 1 } }));
+
 /** The human on whose behalf the sandbox acts, or who acted (OCSF `actor.user`). */
-export function actorOf(name: string) {
-  return { user: { name, type: 'User', type_id: 1 } };
+export function actorOf(name: string): { user: { name: string; type: string; type_id: number } } {
+  return actors(name);
 }
 
 /**
@@ -116,9 +158,11 @@ export function actorOf(name: string) {
  * the authority the launching human (`actor.user`) delegated to it. Its uid is the sandbox id,
  * stable across restarts of the sandbox.
  */
-export function aiAgentOf(sandboxId: string) {
-  return { name: sandboxId, uid: sandboxId };
+export function aiAgentOf(sandboxId: string): { name: string; uid: string } {
+  return agents(sandboxId);
 }
+
+const agents = sharedBy(1024, (id) => ({ name: id, uid: id }));
 
 /** A policy verdict as the `security_control` profile's action and disposition. */
 export function verdictOf(allowed: boolean) {
@@ -128,23 +172,29 @@ export function verdictOf(allowed: boolean) {
 }
 
 /** The profiles a record uses, sorted (`record_integrity` is added on read with the chain). */
-export function profilesOf(opts: { agent: boolean; securityControl: boolean }): string[] {
-  const out: string[] = [];
-  if (opts.agent) out.push('ai_operation');
-  out.push('host'); // actor and device
-  if (opts.securityControl) out.push('security_control');
-  return out;
+export function profilesOf(opts: { agent: boolean; securityControl: boolean }): readonly string[] {
+  return PROFILES[(opts.agent ? 1 : 0) + (opts.securityControl ? 2 : 0)]!;
 }
 
+const PROFILES = [0, 1, 2, 3].map((bits) => {
+  const out: string[] = [];
+  if (bits & 1) out.push('ai_operation');
+  out.push('host'); // actor and device
+  if (bits & 2) out.push('security_control');
+  return deepFreeze(out);
+});
+
 /** Without `uid` and `logged_time`, which the store adds when it assigns the seq. */
-export function metadataOf(ctx: OcsfContext, profiles: string[]) {
+export function metadataOf(ctx: OcsfContext, profiles: readonly string[]) {
   return {
     log_name: 'warden-audit',
-    product: { name: 'Warden', vendor_name: 'Warden', version: ctx.version },
+    product: products(ctx.version),
     profiles,
     version: OCSF_VERSION,
   };
 }
+
+const products = sharedBy(64, (version) => ({ name: 'Warden', vendor_name: 'Warden', version }));
 
 export interface BaseOptions {
   /** Who acted when it is not the sandbox's human (an approval's answerer). */
@@ -207,8 +257,10 @@ function sourceOf(s: ClassShape, sandboxId: string | null, ctx: OcsfContext) {
 }
 
 export function srcEndpoint(sandboxId: string | null) {
-  return sandboxId === null ? undefined : { name: sandboxId, type: 'Virtual', type_id: 6, uid: sandboxId };
+  return sandboxId === null ? undefined : sources(sandboxId);
 }
+
+const sources = sharedBy(1024, (id) => ({ name: id, type: 'Virtual', type_id: 6, uid: id }));
 
 /** A package version as the OCSF record's `unmapped.package` (snake case, like the rest). */
 export function packageOf(p: PackageRef): Record<string, unknown> {

@@ -99,6 +99,39 @@ export function recordFromRow(r: RecordColumns): HubRecord {
   };
 }
 
+/** A record row as an array, in RECORD_COLUMNS order (SQLite's raw rows). */
+export type RecordArray = [
+  number,
+  number,
+  string,
+  string | null,
+  string,
+  string | null,
+  string | null,
+  string,
+  string | null,
+  number | null,
+  string,
+  string,
+];
+
+export function recordFromArray(r: RecordArray): HubRecord {
+  return {
+    seq: r[0],
+    time: r[1],
+    kind: r[2],
+    sandbox_id: r[3],
+    user: r[4],
+    host: r[5],
+    outcome: r[6],
+    body: r[7],
+    ctx: r[8],
+    logged: r[9],
+    prev_hash: r[10],
+    hash: r[11],
+  };
+}
+
 export function recordValues(r: HubRecord): unknown[] {
   return [
     r.seq,

@@ -15,8 +15,8 @@ import {
   GAP_SELECT,
   newDeviceInsert,
   newDeviceValues,
-  type RecordColumns,
-  recordFromRow,
+  type RecordArray,
+  recordFromArray,
   recordValues,
 } from './rows.ts';
 import { SQLITE_SCHEMA, sqliteLogTx } from './sqlite-log.ts';
@@ -56,6 +56,7 @@ export class SqliteHubStore implements HubStore {
   readonly #db: Database.Database;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #inserts = new Map<number, Database.Statement>();
+  #recordsPage: Database.Statement | null = null;
   #pruned = 0;
 
   constructor(file: string) {
@@ -349,14 +350,14 @@ export class SqliteHubStore implements HubStore {
   }
 
   async records(device: string, afterSeq: number, limit: number): Promise<HubRecord[]> {
-    return (
-      this.#db
-        .prepare(
-          'SELECT seq, time, kind, sandbox_id, user, host, outcome, body, ctx, logged, prev_hash, hash FROM records ' +
-            'WHERE device = ? AND seq > ? ORDER BY seq LIMIT ?',
-        )
-        .all(device, afterSeq, limit) as RecordColumns[]
-    ).map(recordFromRow);
+    // Rows as arrays from one prepared statement (the exporters read thousands a second).
+    this.#recordsPage ??= this.#db
+      .prepare(
+        'SELECT seq, time, kind, sandbox_id, user, host, outcome, body, ctx, logged, prev_hash, hash FROM records ' +
+          'WHERE device = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .raw(true);
+    return (this.#recordsPage.all(device, afterSeq, limit) as RecordArray[]).map(recordFromArray);
   }
 
   async exportTargets(): Promise<ExportTargetRow[]> {

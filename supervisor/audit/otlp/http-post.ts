@@ -11,6 +11,8 @@ export interface PostAnswer {
   /** The answer's body text (at most `maxAnswerBytes`; longer bodies are cut). */
   text: string;
   headers: Headers;
+  /** The whole request body was handed to the OS before the answer ended (its buffer is free). */
+  sent: boolean;
 }
 
 export interface RetryOptions {
@@ -93,6 +95,7 @@ export function postOnce(
           status: res.statusCode ?? 0,
           text: Buffer.concat(chunks).toString('utf8'),
           headers: answer,
+          sent: request.writableFinished,
         });
       };
       res.on('data', (c: Buffer) => {

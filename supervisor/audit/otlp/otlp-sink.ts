@@ -4,7 +4,7 @@
 
 import type { HubRecord } from '../../api/hub.ts';
 import { postWithRetry } from './http-post.ts';
-import { logsRequestBytes, type OtlpDevice } from './otlp-encode.ts';
+import { logsRequestInto, type OtlpDevice } from './otlp-encode.ts';
 
 export interface SinkResult {
   /** Records the receiver said it rejected (not to be retried). */
@@ -29,15 +29,38 @@ export function logsUrl(endpoint: string): string {
   return u.pathname.endsWith('/v1/logs') ? u.toString() : `${u.toString().replace(/\/+$/, '')}/v1/logs`;
 }
 
+// A request body is megabytes: each batch writing into a fresh buffer costs new pages and
+// external memory that drives full garbage collections. A sink keeps the buffers of bodies
+// that were wholly sent and answered, and writes the next batches into them: never one still
+// in use (in flight, being retried, or not wholly handed to the OS), and only this sink's
+// (the bytes go to the same destination).
+const KEPT_BUFFERS = 4;
+
 export class OtlpSink {
   readonly #url: string;
+  readonly #free: Buffer[] = [];
+  /** Prepared bodies → the buffer they are a view of. */
+  readonly #backing = new WeakMap<Uint8Array, Buffer>();
+
   constructor(readonly o: OtlpSinkOptions) {
     this.#url = logsUrl(o.endpoint);
   }
 
-  /** Encode a batch (yielding as it goes: the previous batch may be in flight). */
-  prepare(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<Buffer> {
-    return logsRequestBytes(batch.device, batch.records, this.o.scopeVersion, Date.now());
+  /**
+   * Encode a batch (yielding as it goes: the previous batch may be in flight). The body is
+   * for one deliver(): once that accepted it, its bytes may be overwritten by a later batch.
+   */
+  async prepare(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<Buffer> {
+    const into = this.#free.pop();
+    let written: { body: Buffer; buffer: Buffer };
+    try {
+      written = await logsRequestInto(into, batch.device, batch.records, this.o.scopeVersion, Date.now());
+    } catch (error) {
+      if (into) this.#free.push(into);
+      throw error;
+    }
+    this.#backing.set(written.body, written.buffer);
+    return written.body;
   }
 
   async send(batch: { device: OtlpDevice; records: readonly HubRecord[] }): Promise<SinkResult> {
@@ -58,6 +81,12 @@ export class OtlpSink {
     );
     if (answer.status < 200 || answer.status > 299) {
       throw new Error(`${this.#url}: HTTP ${answer.status} (not retryable): ${printable(answer.text)}`);
+    }
+    // Accepted and wholly sent: its buffer may take a later batch.
+    const backing = typeof body === 'string' ? undefined : this.#backing.get(body);
+    if (backing && answer.sent) {
+      this.#backing.delete(body as Uint8Array);
+      if (this.#free.length < KEPT_BUFFERS) this.#free.push(backing);
     }
     return partialSuccess(answer.text);
   }

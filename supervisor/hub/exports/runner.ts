@@ -27,8 +27,17 @@ export function exportLag(devices: readonly DeviceRow[], cursor: ExportCursor): 
   return lag;
 }
 
+// Progress is saved at most this often while batches are confirmed, and at the end of every
+// round: a save is a durable (fsynced) commit that blocks the event loop for milliseconds,
+// once a batch it held the sender up more than the encoding did. A crash in between resends
+// what was confirmed since the last save (at least once; receivers dedupe on device + seq).
+const SAVE_EVERY_MS = 500;
+
 export class ExportRunner {
   #target: ExportTargetRow;
+  /** Confirmed progress not yet saved, and when it last was. */
+  #unsaved = false;
+  #savedAt = 0;
   constructor(
     readonly store: HubStore,
     target: ExportTargetRow,
@@ -51,18 +60,19 @@ export class ExportRunner {
     const state = { batches: 0, note: null as string | null };
     try {
       for (const device of await this.store.devices()) await this.#device(device, report, state, maxBatches);
+      if (this.#unsaved) await this.#save();
     } catch (error) {
       // A failed send, or a record that cannot be encoded: the cursor stays before it.
       report.error = (error as Error).message;
       t.lastError = report.error;
       t.lastAttempt = Date.now();
-      await this.store.saveExportProgress(t.name, t);
+      await this.#save();
       return report;
     }
     if (state.batches === 0) {
       t.lastAttempt = Date.now();
       t.lastError = null;
-      await this.store.saveExportProgress(t.name, t);
+      await this.#save();
     }
     return report;
   }
@@ -138,6 +148,14 @@ export class ExportRunner {
     t.lastAttempt = Date.now();
     t.lastSuccess = t.lastAttempt;
     t.lastError = state.note;
+    this.#unsaved = true;
+    if (t.lastAttempt - this.#savedAt >= SAVE_EVERY_MS) await this.#save();
+  }
+
+  async #save(): Promise<void> {
+    const t = this.#target;
     await this.store.saveExportProgress(t.name, t);
+    this.#unsaved = false;
+    this.#savedAt = Date.now();
   }
 }

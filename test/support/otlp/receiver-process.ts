@@ -38,7 +38,9 @@ export class ReceiverProcess {
   /** `spec`: also check every record against the OTLP JSON rules (the tests' full check). */
   static async start(o: { spec?: boolean } = {}): Promise<ReceiverProcess> {
     const child = fork(fileURLToPath(import.meta.url), [], {
-      execArgv: ['--import', 'tsx'],
+      // A young generation sized for requests of megabytes (a parsed request is ~20 MB of
+      // short-lived objects; the default made several scavenges copy each one): ~6 % less CPU.
+      execArgv: ['--import', 'tsx', '--max-semi-space-size=64'],
       env: { ...process.env, WARDEN_OTLP_RECEIVER_CHILD: '1', WARDEN_OTLP_RECEIVER_SPEC: o.spec ? '1' : '0' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -72,49 +72,66 @@ export function plainKv(list: unknown, path: string): Record<string, unknown> {
   return out;
 }
 
-/** The same checks as plainValue without building the value (the bench's receiver). */
-export function checkValue(v: unknown, path: string): void {
-  if (typeof v !== 'object' || v === null) fail(path, 'AnyValue must be an object');
+/**
+ * The same checks as plainValue without building the value (the bench's receiver): null, or
+ * what is wrong, led by where below `v` (built only then: a valid value allocates nothing).
+ */
+function valueProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null) return ': AnyValue must be an object';
   let n = 0;
   for (const key in v) {
-    if (++n > 1) fail(path, 'AnyValue has more than one field');
+    if (++n > 1) return ': AnyValue has more than one field';
     const x = (v as Record<string, unknown>)[key];
     switch (key) {
       case 'stringValue':
-        if (typeof x !== 'string') fail(path, 'stringValue');
+        if (typeof x !== 'string') return ': stringValue';
         break;
       case 'boolValue':
-        if (typeof x !== 'boolean') fail(path, 'boolValue');
+        if (typeof x !== 'boolean') return ': boolValue';
         break;
       case 'intValue':
-        if (typeof x !== 'string' || !/^-?\d+$/.test(x)) fail(path, 'intValue');
+        if (typeof x !== 'string' || !/^-?\d+$/.test(x)) return ': intValue';
         break;
       case 'doubleValue':
-        if (typeof x !== 'number') fail(path, 'doubleValue');
+        if (typeof x !== 'number') return ': doubleValue';
         break;
       case 'arrayValue': {
         const values = (x as { values?: unknown })?.values ?? [];
-        if (!Array.isArray(values)) fail(path, 'arrayValue.values');
-        for (const item of values) checkValue(item, path);
+        if (!Array.isArray(values)) return ': arrayValue.values';
+        for (let i = 0; i < values.length; i++) {
+          const problem = valueProblem(values[i]);
+          if (problem !== null) return `[${i}]${problem}`;
+        }
         break;
       }
       case 'kvlistValue': {
         const values = (x as { values?: unknown })?.values ?? [];
-        if (!Array.isArray(values)) fail(path, 'kvlistValue.values');
+        if (!Array.isArray(values)) return ': kvlistValue.values';
         for (let i = 0; i < values.length; i++) {
-          const k = (values[i] as { key?: unknown }).key;
-          if (typeof k !== 'string' || k === '') fail(path, 'kvlist key');
+          const kv = values[i] as { key?: unknown; value?: unknown } | null;
+          if (typeof kv !== 'object' || kv === null) return `[${i}]: KeyValue must be an object`;
+          const k = kv.key;
+          if (typeof k !== 'string' || k === '') return `[${i}]: kvlist key`;
           // Keys are unique: compared with those before (a kvlist is a few dozen keys).
           for (let j = 0; j < i; j++)
-            if ((values[j] as { key: string }).key === k) fail(path, `duplicate key ${k}`);
-          checkValue((values[i] as { value?: unknown }).value, `${path}.${k}`);
+            if ((values[j] as { key: string }).key === k) return `: duplicate key ${k}`;
+          const problem = valueProblem(kv.value);
+          if (problem !== null) return `.${k}${problem}`;
         }
         break;
       }
       default:
-        fail(path, `unknown AnyValue field ${key}`);
+        return `: unknown AnyValue field ${key}`;
     }
   }
+  return null;
+}
+
+/** plainValue's checks on a LogRecord body without building it: throws `path: what is wrong`. */
+function bodyChecked(body: unknown, record: string): null {
+  const problem = valueProblem(body);
+  if (problem !== null) throw new Error(`${record}.body${problem}`);
+  return null;
 }
 
 /** Parse and check a request; returns its log records (bodies only when `keepBodies`). */
@@ -134,9 +151,10 @@ export function checkRequest(body: unknown, keepBodies = true): ReceivedLog[] {
     for (const s of scopes) {
       const records = (s as { logRecords?: unknown }).logRecords;
       if (!Array.isArray(records)) fail('scopeLogs', 'logRecords must be an array');
-      for (const [j, lr] of records.entries()) {
+      for (let j = 0; j < records.length; j++) {
+        const x = records[j] as Record<string, unknown>;
+        if (typeof x !== 'object' || x === null) fail(`logRecords[${j}]`, 'LogRecord must be an object');
         const p = `logRecords[${j}]`;
-        const x = lr as Record<string, unknown>;
         if (typeof x.timeUnixNano !== 'string' || !/^\d+$/.test(x.timeUnixNano)) fail(p, 'timeUnixNano');
         if (typeof x.observedTimeUnixNano !== 'string' || !/^\d+$/.test(x.observedTimeUnixNano))
           fail(p, 'observedTimeUnixNano');
@@ -152,7 +170,7 @@ export function checkRequest(body: unknown, keepBodies = true): ReceivedLog[] {
           hash: String(attributes['warden.hash']),
           severityNumber: sev as number,
           timeUnixNano: x.timeUnixNano,
-          body: keepBodies ? plainValue(x.body, `${p}.body`) : checkValue(x.body, `${p}.body`),
+          body: keepBodies ? plainValue(x.body, `${p}.body`) : bodyChecked(x.body, p),
           attributes,
           resource,
         });
