@@ -156,14 +156,8 @@ function relayPackument(x: PackageExchange, name: string): void {
     const read = await readAnswer(up);
     if (!read.ok) return refuseJson(x, 502, `${read.reason} (packument of ${name})`, 'error');
     record.bytesDown += read.wireBytes;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(read.body.toString('utf8'));
-    } catch {
-      return refuseJson(x, 502, `the registry's packument of ${name} is not JSON`, 'error');
-    }
     const started = performance.now();
-    const rewritten = rewritePackument(doc, name, npm.rules, svc.packages.now());
+    const rewritten = rewritePackument(read.body, name, npm.rules, svc.packages.now());
     if (!rewritten.ok) return refuseJson(x, 502, rewritten.reason, 'error');
     svc.packages.cache.put(npm.registry, name, rewritten.versions);
     const removed = rewritten.removed;
@@ -177,7 +171,7 @@ function relayPackument(x: PackageExchange, name: string): void {
         'denied',
       );
     }
-    let body = Buffer.from(JSON.stringify(rewritten.doc), 'utf8');
+    let body = rewritten.body;
     const redact = x.redactor?.stream(() => {});
     if (redact) body = Buffer.concat([redact.push(body), redact.end()]);
     if (res.headersSent || x.signal.aborted)
