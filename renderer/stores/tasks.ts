@@ -52,7 +52,7 @@ export class TasksStore {
         const known = new Set(this.byId.keys());
         for (const t of list) {
           if (t.state !== 'running' && !known.has(t.id)) this.dismissed.add(t.id);
-          this.byId.set(t.id, t);
+          this.#put(t);
         }
       });
     } catch {
@@ -60,8 +60,17 @@ export class TasksStore {
     }
   }
 
+  /**
+   * Keeps the newest word on a task: a view that says running never replaces an ended one. The
+   * cancel's answer (still running, "cancelling") can arrive after the stream's "cancelled".
+   */
+  #put(task: TaskView): void {
+    if (task.state === 'running' && (this.byId.get(task.id)?.state ?? 'running') !== 'running') return;
+    this.byId.set(task.id, task);
+  }
+
   onEvent(event: TaskEvent): void {
-    this.byId.set(event.task.id, event.task);
+    this.#put(event.task);
     if (this.cancelError?.id === event.task.id && event.task.state !== 'running') this.cancelError = null;
   }
 
@@ -73,7 +82,7 @@ export class TasksStore {
     try {
       const { task } = await this.#client.cancelTask({ params: { taskId: id } });
       runInAction(() => {
-        this.byId.set(task.id, task);
+        this.#put(task);
         this.cancelError = null;
       });
     } catch (error) {

@@ -5,15 +5,15 @@ import { observer } from 'mobx-react-lite';
 import { useEffect, useRef, useState } from 'react';
 import type { ApprovalDecision, ApprovalView } from '../../supervisor/api/events.ts';
 import type { PolicyDiff } from '../../supervisor/api/policy-types.ts';
+import { BudgetHoldFacts } from '../../ui/cards/BudgetHoldFacts.tsx';
+import { McpCallFacts } from '../../ui/cards/McpCallFacts.tsx';
+import { PackageHoldFacts } from '../../ui/cards/PackageHoldFacts.tsx';
 import { type BridgeError, toBridgeError } from '../client/client.ts';
 import type { ApprovalHistoryStore } from '../stores/approval-history.ts';
 import type { ApprovalsStore } from '../stores/approvals.ts';
 import type { ReplayStore } from '../stores/replay.ts';
 import { ApprovalHistoryView, PromptRate } from './ApprovalHistory.tsx';
-import { BudgetHoldFacts } from './BudgetHold.tsx';
 import { Empty, ErrorBox, Loading, PolicyDiffView } from './common.tsx';
-import { McpCallFacts } from './McpCall.tsx';
-import { PackageHoldFacts } from './PackageHold.tsx';
 import { ReplaySection } from './ReplaySection.tsx';
 
 interface Confirming {

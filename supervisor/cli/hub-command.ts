@@ -127,14 +127,15 @@ function serveCommand(): Command {
         const { host, port } = parseListen(o.listen);
         const tls =
           o.tlsCert && o.tlsKey ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) } : undefined;
-        let service: HubService;
+        let service: HubService | undefined;
         let server: HubServer;
-        let admin: AdminHttp;
-        let exportStream: ExportStream;
+        let admin: AdminHttp | undefined;
+        let exportStream: ExportStream | undefined;
         try {
-          service = await openHub({ home: o.home, db: o.db, silentAfterMs: parseDuration(o.silentAfter) });
-          admin = await openAdminHttp(service, { home: o.home, db: o.db, secure: Boolean(tls) });
-          exportStream = await openExportStream({ home: o.home, db: o.db, now: () => service.now() });
+          const hub = await openHub({ home: o.home, db: o.db, silentAfterMs: parseDuration(o.silentAfter) });
+          service = hub;
+          admin = await openAdminHttp(hub, { home: o.home, db: o.db, secure: Boolean(tls) });
+          exportStream = await openExportStream({ home: o.home, db: o.db, now: () => hub.now() });
           server = new HubServer({
             admin,
             exportStream,
@@ -144,9 +145,16 @@ function serveCommand(): Command {
             tls,
             log: (line) => process.stderr.write(`${line}\n`),
           });
-          await server.listen();
+          // Retention runs before the port opens: a store that cannot retain refuses at once
+          // instead of leaving a serving hub behind the error.
           if (retainMonths !== null) await retainOnce(service, retainMonths);
+          await server.listen();
         } catch (error) {
+          await closeQuietly([
+            () => admin?.close(),
+            () => exportStream?.o.db.close(),
+            () => service?.close(),
+          ]);
           throw asCliError(error);
         }
         const url = o.url ?? server.url;
@@ -183,6 +191,11 @@ function serveCommand(): Command {
         await service.close();
       },
     );
+}
+
+/** Closes what a failed start opened; a second failure must not hide the first. */
+async function closeQuietly(steps: Array<() => Promise<unknown> | undefined>): Promise<void> {
+  for (const step of steps) await Promise.resolve(step()).catch(() => undefined);
 }
 
 /** Drop the partitions past retention and say what was dropped or kept (and why). */

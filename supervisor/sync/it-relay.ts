@@ -70,8 +70,13 @@ export class ItApprovalRelay {
   /** Something changed (an approval for IT waits or closed): tell the hub, and wait for answers. */
   wake(): void {
     if (this.#closed) return;
-    void this.#post();
-    if (!this.#polling && this.#d.open().length) void this.#poll();
+    // After the queue settles: an approval's event is emitted before the queue drops it, and
+    // the hub must hear the list without it (else the withdrawal waits for the next long poll).
+    setImmediate(() => {
+      if (this.#closed) return;
+      void this.#post();
+      if (!this.#polling && this.#d.open().length) void this.#poll();
+    });
   }
 
   /** Why an approval for IT was not answered (the refusal's reason). */

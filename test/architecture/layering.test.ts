@@ -41,6 +41,7 @@ const LAYER: Record<string, number> = {
   'supervisor/daemon': 7,
   'supervisor/cli': 8,
   // The other processes: clients of the contract, never of the daemon's insides.
+  ui: 1,
   renderer: 1,
   'hub-web': 1,
   main: 2,
@@ -49,6 +50,7 @@ const LAYER: Record<string, number> = {
 
 /** What a client process may import from the supervisor. */
 const CLIENT_MAY_IMPORT: Record<string, string[]> = {
+  ui: ['supervisor/api'],
   renderer: ['supervisor/api'],
   'hub-web': ['supervisor/api'],
   main: ['supervisor/api', 'supervisor/client', 'supervisor/home'],
@@ -82,7 +84,7 @@ function areaOf(file: string): string {
 /** Every production file's relative imports, resolved to files. */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const top of ['supervisor', 'main', 'renderer', 'hub-web', 'extension']) {
+  for (const top of ['supervisor', 'main', 'renderer', 'hub-web', 'ui', 'extension']) {
     for (const file of sources(path.join(root, top))) {
       const text = readFileSync(file, 'utf8');
       const targets: string[] = [];

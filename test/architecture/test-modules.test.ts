@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PRODUCTION = ['supervisor', 'main', 'renderer', 'extension'];
+const PRODUCTION = ['supervisor', 'main', 'renderer', 'extension', 'ui'];
 
 /** Relative imports, dynamic imports, and files run by path (`new URL('./x.ts', import.meta.url)`). */
 const REFERENCE =

@@ -6,7 +6,9 @@ import { ApprovalsStore, type Clock } from '../../renderer/stores/approvals.ts';
 import { SandboxesStore } from '../../renderer/stores/lists.ts';
 import { PolicyStore } from '../../renderer/stores/policy.ts';
 import { RootStore } from '../../renderer/stores/root.ts';
+import { TasksStore } from '../../renderer/stores/tasks.ts';
 import type { ApprovalView, RequestDecidedEvent } from '../../supervisor/api/events.ts';
+import type { TaskView } from '../../supervisor/api/tasks.ts';
 
 const decided = (i: number, outcome: RequestDecidedEvent['outcome'] = 'allowed'): RequestDecidedEvent => ({
   type: 'request.decided',
@@ -284,4 +286,38 @@ test('sandboxes: one list of both kinds, split for the view, reloaded when eithe
   assert.equal(loads, 4, 'the first load, then one per sandbox change of either kind');
   assert.equal((await store.stop('host-1')).ok, true);
   assert.deepEqual(stopped, [{ params: { sandboxId: 'host-1' } }], 'a host sandbox is removed like a VM');
+});
+
+test('tasks: a cancel answered after the stream said "cancelled" does not bring the task back', async () => {
+  const running: TaskView = {
+    id: 't1',
+    kind: 'image.build',
+    title: 'Building the minimal guest image',
+    state: 'running',
+    user: 'u',
+    startedAt: new Date(0).toISOString(),
+    cancellable: true,
+  };
+  const ended: TaskView = {
+    ...running,
+    state: 'cancelled',
+    cancellable: false,
+    endedAt: new Date(9).toISOString(),
+  };
+  let answer!: (v: unknown) => void;
+  const store = new TasksStore(
+    fakeClient({
+      cancelTask: () => new Promise((resolve) => (answer = resolve)),
+      listTasks: async () => [{ ...running, step: 'cancelling', cancellable: false }],
+    }),
+  );
+  store.onEvent({ type: 'task.updated', task: running });
+  const cancelling = store.cancel('t1');
+  store.onEvent({ type: 'task.updated', task: ended });
+  answer({ task: { ...running, step: 'cancelling', cancellable: false } });
+  await cancelling;
+  assert.equal(store.byId.get('t1')?.state, 'cancelled');
+  await store.load();
+  assert.equal(store.byId.get('t1')?.state, 'cancelled', 'a stale list does not undo the end either');
+  assert.equal(store.running, 0);
 });

@@ -4,11 +4,11 @@
 import { observer } from 'mobx-react';
 import React, { useEffect, useRef } from 'react';
 import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/events.ts';
+import { BudgetHoldFacts } from '../../../ui/cards/BudgetHoldFacts.tsx';
+import { McpCallFacts } from '../../../ui/cards/McpCallFacts.tsx';
+import { PackageHoldFacts } from '../../../ui/cards/PackageHoldFacts.tsx';
 import { clusterSentence } from '../common/kube-request.ts';
-import { BudgetHoldFacts } from './BudgetHold.tsx';
 import { ErrorLine } from './ErrorLine.tsx';
-import { McpCallFacts } from './McpCall.tsx';
-import { PackageHoldFacts } from './PackageHold.tsx';
 import { PolicyDiffView } from './PolicyDiff.tsx';
 import type { WardenStore } from './store.ts';
 
@@ -98,9 +98,9 @@ export const ApprovalCard = observer(function ApprovalCard({
         <dd>{a.user}</dd>
         <dt>Why it asks</dt>
         <dd>{a.reason}</dd>
-        {a.mcp ? <McpCallFacts call={a.mcp} /> : null}
-        {a.budget ? <BudgetHoldFacts hold={a.budget} /> : null}
-        {a.package ? <PackageHoldFacts hold={a.package} /> : null}
+        {a.mcp ? <McpCallFacts call={a.mcp} prefix="warden-" /> : null}
+        {a.budget ? <BudgetHoldFacts hold={a.budget} prefix="warden-" /> : null}
+        {a.package ? <PackageHoldFacts hold={a.package} prefix="warden-" /> : null}
         {a.waiting > 1 ? (
           <>
             <dt>Waiting</dt>

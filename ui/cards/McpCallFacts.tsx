@@ -3,7 +3,7 @@
 // once: "always" belongs in the policy's spec.mcp, not in a network rule.
 
 import React from 'react';
-import type { McpCallView } from '../../../supervisor/api/events.ts';
+import type { McpCallView } from '../../supervisor/api/events.ts';
 
 const WHAT: Record<McpCallView['method'], string> = {
   'tools/call': 'Tool',
@@ -11,20 +11,20 @@ const WHAT: Record<McpCallView['method'], string> = {
   'prompts/get': 'Prompt',
 };
 
-/** The rows of the card's facts list for an MCP call. */
-export function McpCallFacts({ call }: { call: McpCallView }) {
+/** The rows of the card's facts list for an MCP call; `prefix` is the client's class prefix. */
+export function McpCallFacts({ call, prefix = '' }: { call: McpCallView; prefix?: string }) {
   return (
     <>
       <dt>MCP server</dt>
       <dd>{call.server}</dd>
       <dt>{WHAT[call.method]}</dt>
-      <dd className="warden-mcp-name">{call.name}</dd>
+      <dd className={`${prefix}mcp-name`}>{call.name}</dd>
       {call.arguments !== undefined ? (
         <>
           <dt>Arguments</dt>
           <dd>
-            <pre className="warden-mcp-arguments">{call.arguments}</pre>
-            <span className="warden-hint">{call.argumentBytes} bytes</span>
+            <pre className={`${prefix}mcp-arguments`}>{call.arguments}</pre>
+            <span className={`${prefix}hint`}>{call.argumentBytes} bytes</span>
           </dd>
         </>
       ) : null}
