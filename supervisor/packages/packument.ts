@@ -139,12 +139,13 @@ function newest(kept: string[]): string | undefined {
     }
   }
   if (best) return best;
-  let bestPre: semver.SemVer | undefined;
+  // The key itself, not semver's form of it (which drops build metadata npm needs to find it).
+  let bestPre: [string, semver.SemVer] | undefined;
   for (const v of kept) {
     const parsed = new semver.SemVer(v);
-    if (!bestPre || parsed.compare(bestPre) > 0) bestPre = parsed;
+    if (!bestPre || parsed.compare(bestPre[1]) > 0) bestPre = [v, parsed];
   }
-  return bestPre?.version;
+  return bestPre?.[0];
 }
 
 function infoOf(body: Buffer, e: EntryFacts, time: string | undefined): VersionInfo {

@@ -34,17 +34,22 @@ const STRICT_SEMVER = new RegExp(
   `^${NUM}\\.${NUM}\\.${NUM}(?:-${PRE}(?:\\.${PRE})*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$`,
 );
 
-/** The newest version of `kept`, a release when there is one (each parsed once). */
+/**
+ * The newest version of `kept`, a release when there is one (each parsed once). One fix
+ * over the old code: the key itself is given back, not semver's form of it, which dropped
+ * build metadata (`latest` at "2.3.1" when the version is "2.3.1+build", which npm cannot
+ * find).
+ */
 function newest(kept: string[]): string | undefined {
-  let best: semver.SemVer | undefined;
-  let bestPre: semver.SemVer | undefined;
+  let best: [string, semver.SemVer] | undefined;
+  let bestPre: [string, semver.SemVer] | undefined;
   for (const v of kept) {
     const parsed = new semver.SemVer(v);
     if (parsed.prerelease.length === 0) {
-      if (!best || parsed.compare(best) > 0) best = parsed;
-    } else if (!bestPre || parsed.compare(bestPre) > 0) bestPre = parsed;
+      if (!best || parsed.compare(best[1]) > 0) best = [v, parsed];
+    } else if (!bestPre || parsed.compare(bestPre[1]) > 0) bestPre = [v, parsed];
   }
-  return (best ?? bestPre)?.version;
+  return (best ?? bestPre)?.[0];
 }
 
 /**
@@ -78,6 +83,8 @@ export function oldRewritePackument(doc: unknown, name: string, rules: NpmRules,
       info !== null &&
       version.length <= 256 &&
       STRICT_SEMVER.test(version) &&
+      // A fix over the old code: a version semver cannot read (a number past 2^53) is removed.
+      semver.valid(version) !== null &&
       (entry as Json).version === version &&
       ((entry as Json).name === undefined || (entry as Json).name === name);
     if (!valid || !info) {
