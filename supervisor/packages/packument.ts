@@ -32,6 +32,11 @@ export interface VersionInfo {
   installScripts: string[];
   attested: boolean;
   integrity?: string;
+  /**
+   * Removed by `provenance: prefer`: the attested release preferred to it. Its tarball is
+   * still allowed (a lockfile's), and the record and any card say which was preferred.
+   */
+  preferred?: string;
 }
 
 export interface Removed {
@@ -240,7 +245,9 @@ export function rewritePackument(body: Buffer, name: string, rules: NpmRules, no
       const where = rules.provenance.where;
       kept = keptNames.filter((v) => !pref.removed.has(v));
       for (const [version, standIn] of pref.removed) {
-        const at = infos.get(version)?.publishedAt;
+        const info = infos.get(version) as VersionInfo;
+        info.preferred = standIn;
+        const at = info.publishedAt;
         removed.push({
           version,
           why: preferredWhy(standIn),

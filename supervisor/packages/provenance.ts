@@ -1,16 +1,19 @@
-// `provenance: prefer`: when some versions of a package carry provenance attestations, the
-// versions without one that an attested release can stand in for are removed, and `latest`
-// moves to the newest attested release. The exact rule:
+// `provenance: prefer`: when some versions of a package carry provenance attestations, npm is
+// steered to them: the versions without one are removed where an attested release can take
+// their place, and `latest` moves to the newest attested release. The exact rule:
 //
 //   - Only the versions the other rules kept count. An attested version is one whose
 //     `dist.attestations` is an object; only attested *releases* (no prerelease tag) stand in.
-//   - A version's line is the set a caret range treats as compatible: its major when that is
-//     not 0 (1.x.y), else 0.minor (0.3.x), else 0.0.patch.
-//   - A version without provenance is removed when an attested release of the same line is
-//     equal or newer (semver order). So every `^`, `>=`, `*` or major.x range that matched a
-//     removed version still matches that attested release: npm resolves it instead of failing.
-//     An exact pin or `~` range of a removed version can stop resolving; a lockfile's tarball
-//     fetch of it is still allowed (prefer, not require).
+//   - A version's line is what a caret range treats as one major: its major when that is not
+//     0 (1.x.y), else 0.minor (0.3.x), else 0.0.patch.
+//   - A version without provenance (release or prerelease) is removed when its line has an
+//     attested release, older or newer. So `npm install pkg`, `^1.2.0`, `1.x` or `>=1` resolve
+//     to an attested release of that line: a newer version published without provenance (a
+//     stolen publish token's) is not picked. A range only unattested versions satisfy
+//     (`^1.4.0` when only 1.3.0 is attested, an exact pin) no longer resolves: npm says "no
+//     matching version". A lockfile's tarball fetch of a removed version is still allowed
+//     and recorded (prefer, not require).
+//   - A line without an attested release keeps all its versions.
 //   - `latest` moves to the newest attested release when it is not attested itself.
 //   - No attested release among the kept versions: nothing is removed, nothing moves.
 
@@ -32,15 +35,14 @@ function lineOf(v: semver.SemVer): string {
 /** Apply the rule above to `kept` (valid semver versions); `attested(v)` says which carry provenance. */
 export function preferProvenance(kept: readonly string[], attested: (v: string) => boolean): Preference {
   const removed = new Map<string, string>();
-  const parsed: Array<[string, semver.SemVer, boolean]> = [];
-  let any = false;
-  for (const v of kept) {
-    const a = attested(v);
-    const p = new semver.SemVer(v);
-    if (a && p.prerelease.length === 0) any = true;
-    parsed.push([v, p, a]);
-  }
-  if (!any) return { removed };
+  // Most packages have no attested version at all: nothing is parsed for them.
+  if (!kept.some(attested)) return { removed };
+  const parsed: Array<[string, semver.SemVer, boolean]> = kept.map((v) => [
+    v,
+    new semver.SemVer(v),
+    attested(v),
+  ]);
+  // Each line's newest attested release (the one that stands in), and the newest of all.
   const best = new Map<string, [string, semver.SemVer]>();
   let newest: [string, semver.SemVer] | undefined;
   for (const [v, p, a] of parsed) {
@@ -53,7 +55,7 @@ export function preferProvenance(kept: readonly string[], attested: (v: string) 
   for (const [v, p, a] of parsed) {
     if (a) continue;
     const b = best.get(lineOf(p));
-    if (b && b[1].compare(p) >= 0) removed.set(v, b[0]);
+    if (b) removed.set(v, b[0]);
   }
   return { removed, ...(newest ? { newest: newest[0] } : {}) };
 }

@@ -202,6 +202,11 @@ export class NpmRules {
     );
   }
 
+  /** Are packuments rewritten (the rules remove versions, or `provenance: prefer` steers)? */
+  get rewrites(): boolean {
+    return this.governs || this.provenance?.value === 'prefer';
+  }
+
   /** Does judging need each version's publish time (so the full packument is asked for)? */
   get needsTimes(): boolean {
     return this.minAge !== null && this.minAge.value > 0;

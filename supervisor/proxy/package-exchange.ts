@@ -12,6 +12,7 @@ import {
   holdView,
   type NpmOpening,
   packageRef,
+  preferredWhy,
   readAnswer,
   rewritePackument,
   type VersionInfo,
@@ -49,7 +50,7 @@ export interface PackageExchange {
 
 /** Does this exchange take the package path (else the ordinary relay, unchanged)? */
 export function takesPackagePath(npm: NpmOpening): boolean {
-  return npm.request.kind !== 'packument' || npm.rules.governs;
+  return npm.request.kind !== 'packument' || npm.rules.rewrites;
 }
 
 /** A refusal npm prints: its `error` field ends up in npm's message. */
@@ -212,7 +213,12 @@ async function relayTarball(x: PackageExchange, name: string, version: string): 
   const verdict: VersionVerdict = info
     ? packages.judgeTarball(npm, name, version, info)
     : { action: 'allow' };
-  let allowed: Allowed = x.verdict;
+  // A version `provenance: prefer` removed from the packument (a lockfile's pin): allowed,
+  // and the record (or the card, when it is held for another reason) says what was preferred.
+  const preferred = info?.preferred ? preferredWhy(info.preferred) : undefined;
+  let allowed: Allowed = preferred
+    ? { ...x.verdict, reason: `${x.verdict.reason}; ${name}@${version}: ${preferred}` }
+    : x.verdict;
   if (verdict.action === 'deny') {
     return refuseJson(
       x,
@@ -231,7 +237,7 @@ async function relayTarball(x: PackageExchange, name: string, version: string): 
       suggestedRule: suggestRule(x.facts),
       timeoutSeconds: sandbox.policy().approvalTimeoutSeconds,
       signal: x.signal,
-      package: holdView(ref, npm.registry, verdict.why),
+      package: holdView(ref, npm.registry, preferred ? `${verdict.why}; ${preferred}` : verdict.why),
     });
     if (outcome.kind === 'answered' && outcome.decision === 'allow') {
       allowed = {
