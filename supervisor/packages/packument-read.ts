@@ -254,3 +254,63 @@ export function timeText(body: Buffer, t: TimeMember | undefined): string | unde
   if (!t?.string) return undefined;
   return jsonText(body, t.valueStart, t.valueEnd, t.escaped);
 }
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** `n` digits at bytes [at, at + n) as a number (-1: not all digits). */
+function digits(b: Buffer, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = (b[i] as number) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * A `time` entry's instant in epoch milliseconds, as `new Date(text)` reads it (NaN: not a
+ * date; undefined: not a string). The form registries write, `"2026-12-07T02:00:00.000Z"`, is
+ * read from its bytes (no string, no date parser); any other form goes to `new Date`.
+ */
+export function timeMillis(body: Buffer, t: TimeMember | undefined): number | undefined {
+  if (!t?.string) return undefined;
+  const at = t.valueStart + 1;
+  if (!t.escaped && t.valueEnd - t.valueStart === 26) {
+    const b = body;
+    const year = digits(b, at, 4);
+    const month = digits(b, at + 5, 2);
+    const day = digits(b, at + 8, 2);
+    const hour = digits(b, at + 11, 2);
+    const minute = digits(b, at + 14, 2);
+    const second = digits(b, at + 17, 2);
+    const ms = digits(b, at + 20, 3);
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (
+      b[at + 4] === 0x2d &&
+      b[at + 7] === 0x2d &&
+      b[at + 10] === 0x54 &&
+      b[at + 13] === 0x3a &&
+      b[at + 16] === 0x3a &&
+      b[at + 19] === 0x2e &&
+      b[at + 23] === 0x5a &&
+      year >= 0 &&
+      ms >= 0 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= (DAYS[month - 1] as number) + (month === 2 && leap ? 1 : 0) &&
+      hour >= 0 &&
+      hour < 24 &&
+      minute >= 0 &&
+      minute < 60 &&
+      second >= 0 &&
+      second < 60
+    ) {
+      const d = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+      // Date.UTC reads years 0-99 as 1900-1999; such a year goes the slow way.
+      if (year >= 100) return d;
+    }
+  }
+  return new Date(jsonText(body, t.valueStart, t.valueEnd, t.escaped)).getTime();
+}

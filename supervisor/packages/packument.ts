@@ -17,7 +17,7 @@ import {
   type ReadPackument,
   readPackument,
   SCRIPT_BITS,
-  timeText,
+  timeMillis,
 } from './packument-read.ts';
 import { preferProvenance, preferredWhy } from './provenance.ts';
 import type { NpmRules, VersionFacts } from './rules.ts';
@@ -49,8 +49,16 @@ export interface Removed {
 export type Rewritten =
   | {
       ok: true;
-      /** The packument the agent receives (the very bytes read when nothing changed). */
-      body: Buffer;
+      /**
+       * The packument the agent receives, as pieces to send in order: ranges of the bytes
+       * read (no copy) and the few bytes written again. One piece, the very bytes read, when
+       * nothing changed.
+       */
+      chunks: Buffer[];
+      /** Their total length. */
+      size: number;
+      /** The packument in one buffer (joined when asked; the proxy sends `chunks`). */
+      readonly body: Buffer;
       removed: Removed[];
       kept: number;
       versions: Map<string, VersionInfo>;
@@ -153,7 +161,7 @@ function newest(kept: string[]): string | undefined {
   return bestPre?.[0];
 }
 
-function infoOf(body: Buffer, e: EntryFacts, time: string | undefined): VersionInfo {
+function infoOf(body: Buffer, e: EntryFacts, time: number | undefined): VersionInfo {
   const installScripts: string[] = [];
   if (e.scripts !== 0)
     for (const [script, bit] of SCRIPT_BITS) if (e.scripts & bit) installScripts.push(script);
@@ -161,10 +169,7 @@ function infoOf(body: Buffer, e: EntryFacts, time: string | undefined): VersionI
   const info: VersionInfo = { installScripts, attested: e.attested };
   const integrity = integrityOf(body, e);
   if (integrity !== undefined) info.integrity = integrity;
-  if (time !== undefined) {
-    const at = new Date(time);
-    if (!Number.isNaN(at.getTime())) info.publishedAt = at;
-  }
+  if (time !== undefined && !Number.isNaN(time)) info.publishedAt = new Date(time);
   return info;
 }
 
@@ -199,8 +204,16 @@ export function rewritePackument(body: Buffer, name: string, rules: NpmRules, no
   const gone = new Set<string>();
   const keptNames: string[] = [];
   const infos = new Map<string, VersionInfo>();
-  // One facts object judged for each version in turn (judge keeps nothing of it).
-  const facts: VersionFacts = { name, version: '', installScripts: [], attested: false };
+  // One facts object judged for each version in turn (judge keeps nothing of it), of one
+  // shape throughout (a property deleted would make each read of it slow).
+  const facts: VersionFacts = {
+    name,
+    version: '',
+    installScripts: [],
+    attested: false,
+    publishedAt: undefined,
+    release: undefined,
+  };
   for (const [version, entry] of versions) {
     const core =
       entry.object && version.length <= 256 && entry.versionOk && entry.nameOk && STRICT_SEMVER.test(version)
@@ -215,14 +228,12 @@ export function rewritePackument(body: Buffer, name: string, rules: NpmRules, no
       gone.add(version);
       continue;
     }
-    const info = infoOf(body, entry, time ? timeText(body, time.get(version)) : undefined);
+    const info = infoOf(body, entry, time ? timeMillis(body, time.get(version)) : undefined);
     facts.version = version;
     facts.installScripts = info.installScripts;
     facts.attested = info.attested;
-    if (info.publishedAt) facts.publishedAt = info.publishedAt;
-    else delete facts.publishedAt;
-    if (core.release) facts.release = core.nums;
-    else delete facts.release;
+    facts.publishedAt = info.publishedAt;
+    facts.release = core.release ? core.nums : undefined;
     const verdict = rules.judge(facts, now);
     if (verdict.action === 'deny') {
       removed.push({
@@ -259,13 +270,34 @@ export function rewritePackument(body: Buffer, name: string, rules: NpmRules, no
     }
     preferredLatest = pref.newest;
   }
-  const keptSet = new Set(kept);
+  const isKept = (v: string) => infos.has(v) && !gone.has(v);
   const tags =
     removed.length > 0 || preferredLatest !== undefined
-      ? fixTags(body, read, removed.length > 0, keptSet, () => newest(kept), preferredLatest, infos)
+      ? fixTags(body, read, removed.length > 0, isKept, () => newest(kept), preferredLatest, infos)
       : undefined;
-  const out = tags === undefined && !read.duplicates ? body : write(body, read, gone, tags);
-  return { ok: true, body: out, removed, kept: kept.length, versions: infos };
+  const chunks = tags === undefined && !read.duplicates ? [body] : write(body, read, gone, tags);
+  return answer(chunks, removed, kept.length, infos);
+}
+
+function answer(
+  chunks: Buffer[],
+  removed: Removed[],
+  kept: number,
+  versions: Map<string, VersionInfo>,
+): Rewritten {
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  return {
+    ok: true,
+    chunks,
+    size,
+    get body() {
+      return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    },
+    removed,
+    kept,
+    versions,
+  };
 }
 
 /**
@@ -277,7 +309,7 @@ function fixTags(
   body: Buffer,
   read: ReadPackument,
   removedAny: boolean,
-  kept: Set<string>,
+  isKept: (v: string) => boolean,
   newestKept: () => string | undefined,
   preferred: string | undefined,
   infos: Map<string, VersionInfo>,
@@ -289,8 +321,7 @@ function fixTags(
       ? (parsed as Record<string, unknown>)
       : {};
   const movesTo = (latest: unknown) =>
-    preferred !== undefined &&
-    !(typeof latest === 'string' && infos.get(latest)?.attested && kept.has(latest))
+    preferred !== undefined && !(typeof latest === 'string' && infos.get(latest)?.attested && isKept(latest))
       ? preferred
       : undefined;
   if (!removedAny) {
@@ -300,7 +331,7 @@ function fixTags(
   }
   const fixed: Record<string, unknown> = {};
   for (const [tag, v] of Object.entries(tags)) {
-    if (typeof v === 'string' && kept.has(v)) fixed[tag] = v;
+    if (typeof v === 'string' && isKept(v)) fixed[tag] = v;
   }
   const to = movesTo(fixed.latest);
   if (to !== undefined) fixed.latest = to;
@@ -311,24 +342,41 @@ function fixTags(
   return JSON.stringify(fixed);
 }
 
-/** Bytes written into one buffer: never longer than the packument plus the new dist-tags. */
+const BYTES: Record<number, Buffer> = {};
+for (const c of [0x7b, 0x7d, 0x2c, 0x3a]) BYTES[c] = Buffer.from([c]);
+
+/**
+ * The answer as pieces: ranges of the source (a range that continues the last one extends
+ * it) and the bytes written again.
+ */
 class Out {
-  pos = 0;
-  readonly buf: Buffer;
-  constructor(
-    readonly src: Buffer,
-    size: number,
-  ) {
-    this.buf = Buffer.allocUnsafe(size);
+  readonly chunks: Buffer[] = [];
+  #start = -1;
+  #end = -1;
+  constructor(readonly src: Buffer) {}
+  #flush(): void {
+    if (this.#start >= 0) this.chunks.push(this.src.subarray(this.#start, this.#end));
+    this.#start = -1;
   }
   copy(start: number, end: number): void {
-    this.pos += this.src.copy(this.buf, this.pos, start, end);
+    if (start === this.#end && this.#start >= 0) this.#end = end;
+    else {
+      this.#flush();
+      this.#start = start;
+      this.#end = end;
+    }
   }
   byte(c: number): void {
-    this.buf[this.pos++] = c;
+    this.#flush();
+    this.chunks.push(BYTES[c] as Buffer);
   }
   text(t: string): void {
-    this.pos += this.buf.write(t, this.pos, 'utf8');
+    this.#flush();
+    this.chunks.push(Buffer.from(t, 'utf8'));
+  }
+  done(): Buffer[] {
+    this.#flush();
+    return this.chunks;
   }
 }
 
@@ -377,8 +425,8 @@ function writeMap(
   o.byte(0x7d);
 }
 
-function write(body: Buffer, read: ReadPackument, gone: Set<string>, tags: string | undefined): Buffer {
-  const o = new Out(body, body.length + (tags ? Buffer.byteLength(tags) + 16 : 0));
+function write(body: Buffer, read: ReadPackument, gone: Set<string>, tags: string | undefined): Buffer[] {
+  const o = new Out(body);
   o.byte(0x7b);
   let first = true;
   for (const [key, m] of read.top) {
@@ -393,7 +441,7 @@ function write(body: Buffer, read: ReadPackument, gone: Set<string>, tags: strin
   }
   if (tags !== undefined && !read.top.has('dist-tags')) o.text(`,"dist-tags":${tags}`);
   o.byte(0x7d);
-  return o.buf.subarray(0, o.pos);
+  return o.done();
 }
 
 /** "react@19.0.0 (published 2026-12-07T02:00:00.000Z): published 3 hours ago; this policy wants 7 days". */

@@ -172,20 +172,27 @@ function relayPackument(x: PackageExchange, name: string): void {
         'denied',
       );
     }
-    let body = rewritten.body;
+    // The rewrite's pieces are ranges of the bytes read: sent as they are, not joined.
+    let chunks = rewritten.chunks;
+    let size = rewritten.size;
     const redact = x.redactor?.stream(() => {});
-    if (redact) body = Buffer.concat([redact.push(body), redact.end()]);
+    if (redact) {
+      chunks = [...chunks.map((c) => redact.push(c)), redact.end()];
+      size = chunks.reduce((n, c) => n + c.length, 0);
+    }
     if (res.headersSent || x.signal.aborted)
       return record.finish({ ...x.verdict, outcome: 'error', reason: 'the client went away' });
     record.status = 200;
     const type = String(up.headers['content-type'] ?? 'application/json');
     res.writeHead(200, {
       'content-type': type,
-      'content-length': body.length,
+      'content-length': size,
       'cache-control': 'no-store',
       'x-warden-packages': `${removed.length} of ${removed.length + rewritten.kept} versions removed`,
     });
-    res.end(body);
+    res.cork();
+    for (const c of chunks) res.write(c);
+    res.end();
     const ms = (performance.now() - started).toFixed(1);
     const what =
       removed.length === 0
