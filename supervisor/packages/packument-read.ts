@@ -63,6 +63,12 @@ export const SCRIPT_BITS: ReadonlyArray<readonly [string, number]> = [
   ['postinstall', 4],
 ];
 
+/** Are bytes [a, a + n) and [b, b + n) of `buf` the same (a loop: these are a few bytes long)? */
+function sameBytes(buf: Buffer, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
 /** Is the string value at the cursor equal to the string at bytes [start, end) (read, either way)? */
 function sameString(s: JsonScanner, start: number, end: number, escaped: boolean): boolean {
   const b = s.b;
@@ -74,7 +80,7 @@ function sameString(s: JsonScanner, start: number, end: number, escaped: boolean
   s.string();
   if (s.escaped || escaped) return s.textOf(at, s.pos, s.escaped) === s.textOf(start, end, escaped);
   if (s.pos - at !== end - start) return false;
-  return b.compare(b, start, end, at, s.pos) === 0;
+  return sameBytes(b, start, at, end - start);
 }
 
 /** Is the string value at the cursor `text` (`bytes`: its UTF-8)? The value is read either way. */
@@ -88,7 +94,8 @@ function isText(s: JsonScanner, text: string, bytes: Buffer): boolean {
   s.string();
   if (s.escaped) return s.textOf(at, s.pos, true) === text;
   if (s.pos - at - 2 !== bytes.length) return false;
-  return b.compare(bytes, 0, bytes.length, at + 1, s.pos - 1) === 0;
+  for (let i = 0; i < bytes.length; i++) if (b[at + 1 + i] !== bytes[i]) return false;
+  return true;
 }
 
 function readEntry(s: JsonScanner, name: string, nameBytes: Buffer): VersionMember {
@@ -230,8 +237,24 @@ function readTime(s: JsonScanner, read: ReadPackument): Map<string, TimeMember> 
     return null;
   }
   const time = new Map<string, TimeMember>();
+  // A registry lists `time` in the order of `versions` (after `created` and `modified`): a
+  // key with the very bytes of the next version's key is that version's string, not decoded
+  // again. Any other key is decoded, and the next version waits for the next key.
+  const order = read.versions ? read.versions.entries() : null;
+  let pending = order?.next();
   for (let more = s.first(); more; more = s.next()) {
-    const key = s.key();
+    let key: string;
+    const p = pending?.done === false ? pending.value : undefined;
+    const n = s.keyEnd - s.keyStart;
+    if (
+      p !== undefined &&
+      !s.keyEscaped &&
+      p[1].keyEnd - p[1].keyStart === n &&
+      sameBytes(s.b, p[1].keyStart, s.keyStart, n)
+    ) {
+      key = p[0];
+      pending = order?.next();
+    } else key = s.key();
     const valueStart = s.pos;
     const string = s.b[valueStart] === QUOTE;
     if (string) s.string();
