@@ -161,11 +161,16 @@ function newest(kept: string[]): string | undefined {
   return bestPre?.[0];
 }
 
+/** The install scripts of the (many) versions with none: one array, never changed. */
+const NO_SCRIPTS = Object.freeze([]) as unknown as string[];
+
 function infoOf(body: Buffer, e: EntryFacts, time: number | undefined): VersionInfo {
-  const installScripts: string[] = [];
-  if (e.scripts !== 0)
+  let installScripts = NO_SCRIPTS;
+  if (e.scripts !== 0 || e.hasInstallScript) {
+    installScripts = [];
     for (const [script, bit] of SCRIPT_BITS) if (e.scripts & bit) installScripts.push(script);
-  if (installScripts.length === 0 && e.hasInstallScript) installScripts.push('an install script');
+    if (installScripts.length === 0) installScripts.push('an install script');
+  }
   const info: VersionInfo = { installScripts, attested: e.attested };
   const integrity = integrityOf(body, e);
   if (integrity !== undefined) info.integrity = integrity;

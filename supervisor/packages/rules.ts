@@ -29,6 +29,9 @@ export interface VersionFacts {
 /** What the rules say about one version. `why` is the short reason a card and a 403 show. */
 export type VersionVerdict = { action: 'allow' } | { action: 'deny' | 'ask'; why: string; rule: string };
 
+/** The verdict of most versions: one object, never changed (a packument judges thousands). */
+const ALLOW: VersionVerdict = Object.freeze({ action: 'allow' });
+
 interface CompiledEntry {
   regex: RegExp;
   range: semver.Range | null;
@@ -260,7 +263,7 @@ export class NpmRules {
         rule: this.firstSeen.where,
       };
     }
-    return { action: 'allow' };
+    return ALLOW;
   }
 }
 
