@@ -5,7 +5,8 @@
 // (`time`, `scripts`) and the abbreviated one (`application/vnd.npm.install-v1+json`,
 // `hasInstallScript`). The document is not rebuilt: one strict pass over its bytes
 // (packument-read.ts) finds the entries, and the answer is the same bytes with the removed
-// entries left out and `dist-tags` written again. Every key of the document, `versions` and
+// entries left out and `dist-tags` written again (packument-write.ts; `provenance: prefer`
+// in provenance.ts). Every key of the document, `versions` and
 // `time` is written once (the last of duplicates, which is what JSON.parse and so npm keep),
 // so a duplicate key cannot mean one thing here and another to npm.
 
@@ -19,6 +20,7 @@ import {
   SCRIPT_BITS,
   timeMillis,
 } from './packument-read.ts';
+import { writePackument } from './packument-write.ts';
 import { preferProvenance, preferredWhy } from './provenance.ts';
 import type { NpmRules, VersionFacts } from './rules.ts';
 
@@ -280,7 +282,7 @@ export function rewritePackument(body: Buffer, name: string, rules: NpmRules, no
     removed.length > 0 || preferredLatest !== undefined
       ? fixTags(body, read, removed.length > 0, isKept, () => newest(kept), preferredLatest, infos)
       : undefined;
-  const chunks = tags === undefined && !read.duplicates ? [body] : write(body, read, gone, tags);
+  const chunks = tags === undefined && !read.duplicates ? [body] : writePackument(body, read, gone, tags);
   return answer(chunks, removed, kept.length, infos);
 }
 
@@ -345,108 +347,6 @@ function fixTags(
     if (top) fixed.latest = top;
   }
   return JSON.stringify(fixed);
-}
-
-const BYTES: Record<number, Buffer> = {};
-for (const c of [0x7b, 0x7d, 0x2c, 0x3a]) BYTES[c] = Buffer.from([c]);
-
-/**
- * The answer as pieces: ranges of the source (a range that continues the last one extends
- * it) and the bytes written again.
- */
-class Out {
-  readonly chunks: Buffer[] = [];
-  #start = -1;
-  #end = -1;
-  constructor(readonly src: Buffer) {}
-  #flush(): void {
-    if (this.#start >= 0) this.chunks.push(this.src.subarray(this.#start, this.#end));
-    this.#start = -1;
-  }
-  copy(start: number, end: number): void {
-    if (start === this.#end && this.#start >= 0) this.#end = end;
-    else {
-      this.#flush();
-      this.#start = start;
-      this.#end = end;
-    }
-  }
-  byte(c: number): void {
-    this.#flush();
-    this.chunks.push(BYTES[c] as Buffer);
-  }
-  text(t: string): void {
-    this.#flush();
-    this.chunks.push(Buffer.from(t, 'utf8'));
-  }
-  done(): Buffer[] {
-    this.#flush();
-    return this.chunks;
-  }
-}
-
-/** Is [from, to) whitespace around one comma (so two members are next to each other)? */
-function oneComma(b: Buffer, from: number, to: number): boolean {
-  let commas = 0;
-  for (let i = from; i < to; i++) {
-    const c = b[i];
-    if (c === 0x2c) commas++;
-    else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
-  }
-  return commas === 1;
-}
-
-/**
- * A map written again with its members in order, less those `gone` names. Members next to
- * each other in the source are copied as one range (with the comma between them).
- */
-function writeMap(
-  o: Out,
-  members: Map<string, { keyStart: number; valueEnd: number }>,
-  gone: Set<string>,
-): void {
-  o.byte(0x7b);
-  let first = true;
-  let runStart = -1;
-  let runEnd = -1;
-  for (const [key, m] of members) {
-    if (gone.has(key)) continue;
-    if (runStart >= 0 && m.keyStart > runEnd && oneComma(o.src, runEnd, m.keyStart)) {
-      runEnd = m.valueEnd;
-      continue;
-    }
-    if (runStart >= 0) {
-      if (!first) o.byte(0x2c);
-      first = false;
-      o.copy(runStart, runEnd);
-    }
-    runStart = m.keyStart;
-    runEnd = m.valueEnd;
-  }
-  if (runStart >= 0) {
-    if (!first) o.byte(0x2c);
-    o.copy(runStart, runEnd);
-  }
-  o.byte(0x7d);
-}
-
-function write(body: Buffer, read: ReadPackument, gone: Set<string>, tags: string | undefined): Buffer[] {
-  const o = new Out(body);
-  o.byte(0x7b);
-  let first = true;
-  for (const [key, m] of read.top) {
-    if (!first) o.byte(0x2c);
-    first = false;
-    o.copy(m.keyStart, m.keyEnd);
-    o.byte(0x3a);
-    if (key === 'versions' && read.versions) writeMap(o, read.versions, gone);
-    else if (key === 'time' && read.time) writeMap(o, read.time, gone);
-    else if (key === 'dist-tags' && tags !== undefined) o.text(tags);
-    else o.copy(m.valueStart, m.valueEnd);
-  }
-  if (tags !== undefined && !read.top.has('dist-tags')) o.text(`,"dist-tags":${tags}`);
-  o.byte(0x7d);
-  return o.done();
 }
 
 /** "react@19.0.0 (published 2026-12-07T02:00:00.000Z): published 3 hours ago; this policy wants 7 days". */
