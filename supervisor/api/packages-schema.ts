@@ -74,7 +74,7 @@ export const NpmPackagesSchema = Type.Object(
     provenance: Type.Optional(
       Type.Union([Type.Literal('prefer'), Type.Literal('require')], {
         description:
-          'require: versions without provenance attestations (dist.attestations) are removed; prefer: recorded only.',
+          'require: versions without provenance attestations (dist.attestations) are removed. prefer: where a major line (0.minor for 0.x) has an attested release, its versions without one are removed and latest moves to the newest attested release; a lockfile may still fetch them.',
       }),
     ),
     firstSeen: Type.Optional(

@@ -14,6 +14,7 @@ export {
   type VersionInfo,
   versionInfo,
 } from './packument.ts';
+export { preferProvenance, preferredWhy } from './provenance.ts';
 export { type BodyRead, MAX_PACKUMENT_BYTES, readAnswer } from './read-body.ts';
 export { ageText, NpmRules, npmRulesOf, PUBLIC_NPM_REGISTRY, type VersionVerdict } from './rules.ts';
 export { SEEN_LIMIT, SeenPackages } from './seen.ts';

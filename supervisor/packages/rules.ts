@@ -24,6 +24,8 @@ export interface VersionFacts {
   installScripts: string[];
   /** It carries provenance attestations (`dist.attestations`). */
   attested: boolean;
+  /** Its major, minor and patch when it is a release: ranges are tested without parsing it. */
+  release?: readonly [number, number, number];
 }
 
 /** What the rules say about one version. `why` is the short reason a card and a 403 show. */
@@ -32,6 +34,9 @@ export type VersionVerdict =
   | { action: 'deny' | 'ask'; why: string; rule: string; approver?: 'it' };
 
 type Ask = { action: 'ask'; why: string; rule: string; approver?: 'it' };
+
+/** The verdict of most versions: one object, never changed (a packument judges thousands). */
+const ALLOW: VersionVerdict = Object.freeze({ action: 'allow' });
 
 interface CompiledEntry {
   regex: RegExp;
@@ -75,9 +80,52 @@ function compileEntries(
   });
 }
 
-function matches(entry: CompiledEntry, name: string, version: string): boolean {
-  if (!entry.regex.test(name)) return false;
-  return entry.range === null || entry.range.test(version);
+/**
+ * range.test of a release from its three numbers, as semver decides it (a release is not
+ * subject to the prerelease rule), without building a SemVer; undefined for an operator
+ * this does not know.
+ */
+export function testRelease(
+  range: semver.Range,
+  nums: readonly [number, number, number],
+): boolean | undefined {
+  let any = false;
+  for (const set of range.set) {
+    let all = true;
+    for (const c of set) {
+      const s = c.semver as semver.SemVer | symbol;
+      if (!(s instanceof semver.SemVer)) continue;
+      const d =
+        nums[0] - s.major || nums[1] - s.minor || nums[2] - s.patch || (s.prerelease.length > 0 ? 1 : 0);
+      const op = c.operator as string;
+      const ok =
+        op === ''
+          ? d === 0
+          : op === '<'
+            ? d < 0
+            : op === '>'
+              ? d > 0
+              : op === '<='
+                ? d <= 0
+                : op === '>='
+                  ? d >= 0
+                  : null;
+      if (ok === null) return undefined;
+      if (!ok) {
+        all = false;
+        break;
+      }
+    }
+    if (all) any = true;
+  }
+  return any;
+}
+
+function matches(entry: CompiledEntry, v: VersionFacts): boolean {
+  if (!entry.regex.test(v.name)) return false;
+  if (entry.range === null) return true;
+  const fast = v.release ? testRelease(entry.range, v.release) : undefined;
+  return fast ?? entry.range.test(v.version);
 }
 
 function label(entry: CompiledEntry): string {
@@ -195,6 +243,11 @@ export class NpmRules {
     );
   }
 
+  /** Are packuments rewritten (the rules remove versions, or `provenance: prefer` steers)? */
+  get rewrites(): boolean {
+    return this.governs || this.provenance?.value === 'prefer';
+  }
+
   /** Does judging need each version's publish time (so the full packument is asked for)? */
   get needsTimes(): boolean {
     return this.minAge !== null && this.minAge.value > 0;
@@ -206,13 +259,13 @@ export class NpmRules {
    */
   judge(v: VersionFacts, now: number, seen?: () => boolean): VersionVerdict {
     for (const entry of this.#deny) {
-      if (matches(entry, v.name, v.version)) {
+      if (matches(entry, v)) {
         return { action: 'deny', why: `it is on a deny list ${label(entry)}`, rule: entry.where };
       }
     }
     for (const list of [this.#orgAllow, this.#allow]) {
       if (list === null) continue;
-      if (!list.some((e) => matches(e, v.name, v.version))) {
+      if (!list.some((e) => matches(e, v))) {
         const at = list[0]?.where.replace(/\[0\]/, '') ?? 'spec.packages.npm.allow';
         return { action: 'deny', why: 'no entry of the allow list names this version', rule: at };
       }
@@ -239,7 +292,7 @@ export class NpmRules {
     }
     // Every ask that names this version; IT's (an organisation floor) before a local one.
     const asks: Ask[] = [];
-    const entry = this.#ask.find((e) => matches(e, v.name, v.version));
+    const entry = this.#ask.find((e) => matches(e, v));
     if (entry)
       asks.push(
         withApprover(
@@ -260,8 +313,7 @@ export class NpmRules {
       asks.push(withApprover({ action: 'ask', why, rule: this.firstSeen.where }, this.firstSeen.approver));
     }
     const chosen = asks.find((a) => a.approver === 'it') ?? asks[0];
-    if (chosen) return chosen;
-    return { action: 'allow' };
+    return chosen ?? ALLOW;
   }
 }
 

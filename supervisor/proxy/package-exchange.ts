@@ -12,6 +12,7 @@ import {
   holdView,
   type NpmOpening,
   packageRef,
+  preferredWhy,
   readAnswer,
   rewritePackument,
   type VersionInfo,
@@ -49,7 +50,7 @@ export interface PackageExchange {
 
 /** Does this exchange take the package path (else the ordinary relay, unchanged)? */
 export function takesPackagePath(npm: NpmOpening): boolean {
-  return npm.request.kind !== 'packument' || npm.rules.governs;
+  return npm.request.kind !== 'packument' || npm.rules.rewrites;
 }
 
 /** A refusal npm prints: its `error` field ends up in npm's message. */
@@ -156,14 +157,8 @@ function relayPackument(x: PackageExchange, name: string): void {
     const read = await readAnswer(up);
     if (!read.ok) return refuseJson(x, 502, `${read.reason} (packument of ${name})`, 'error');
     record.bytesDown += read.wireBytes;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(read.body.toString('utf8'));
-    } catch {
-      return refuseJson(x, 502, `the registry's packument of ${name} is not JSON`, 'error');
-    }
     const started = performance.now();
-    const rewritten = rewritePackument(doc, name, npm.rules, svc.packages.now());
+    const rewritten = rewritePackument(read.body, name, npm.rules, svc.packages.now());
     if (!rewritten.ok) return refuseJson(x, 502, rewritten.reason, 'error');
     svc.packages.cache.put(npm.registry, name, rewritten.versions);
     const removed = rewritten.removed;
@@ -177,20 +172,27 @@ function relayPackument(x: PackageExchange, name: string): void {
         'denied',
       );
     }
-    let body = Buffer.from(JSON.stringify(rewritten.doc), 'utf8');
+    // The rewrite's pieces are ranges of the bytes read: sent as they are, not joined.
+    let chunks = rewritten.chunks;
+    let size = rewritten.size;
     const redact = x.redactor?.stream(() => {});
-    if (redact) body = Buffer.concat([redact.push(body), redact.end()]);
+    if (redact) {
+      chunks = [...chunks.map((c) => redact.push(c)), redact.end()];
+      size = chunks.reduce((n, c) => n + c.length, 0);
+    }
     if (res.headersSent || x.signal.aborted)
       return record.finish({ ...x.verdict, outcome: 'error', reason: 'the client went away' });
     record.status = 200;
     const type = String(up.headers['content-type'] ?? 'application/json');
     res.writeHead(200, {
       'content-type': type,
-      'content-length': body.length,
+      'content-length': size,
       'cache-control': 'no-store',
       'x-warden-packages': `${removed.length} of ${removed.length + rewritten.kept} versions removed`,
     });
-    res.end(body);
+    res.cork();
+    for (const c of chunks) res.write(c);
+    res.end();
     const ms = (performance.now() - started).toFixed(1);
     const what =
       removed.length === 0
@@ -218,7 +220,12 @@ async function relayTarball(x: PackageExchange, name: string, version: string): 
   const verdict: VersionVerdict = info
     ? packages.judgeTarball(npm, name, version, info)
     : { action: 'allow' };
-  let allowed: Allowed = x.verdict;
+  // A version `provenance: prefer` removed from the packument (a lockfile's pin): allowed,
+  // and the record (or the card, when it is held for another reason) says what was preferred.
+  const preferred = info?.preferred ? preferredWhy(info.preferred) : undefined;
+  let allowed: Allowed = preferred
+    ? { ...x.verdict, reason: `${x.verdict.reason}; ${name}@${version}: ${preferred}` }
+    : x.verdict;
   if (verdict.action === 'deny') {
     return refuseJson(
       x,
@@ -237,7 +244,7 @@ async function relayTarball(x: PackageExchange, name: string, version: string): 
       suggestedRule: suggestRule(x.facts),
       timeoutSeconds: sandbox.policy().approvalTimeoutSeconds,
       signal: x.signal,
-      package: holdView(ref, npm.registry, verdict.why),
+      package: holdView(ref, npm.registry, preferred ? `${verdict.why}; ${preferred}` : verdict.why),
       ...(verdict.approver ? { approver: verdict.approver } : {}),
     });
     if (outcome.kind === 'answered' && outcome.decision === 'allow') {

@@ -1,5 +1,5 @@
-// Issue 18: a packument of 5,000 versions judged and rewritten (parse, judge every version,
-// rewrite versions/time/dist-tags, serialise) in ≤ 20 ms, as the proxy does it for each
+// Issue 18: a packument of 5,000 versions judged and rewritten (scan the bytes, judge every
+// version, splice out versions/time entries, write dist-tags again) in ≤ 20 ms, as the proxy does it for each
 // governed packument. `npm run bench -- --only=packages`.
 
 import { NpmRules, rewritePackument } from '../../supervisor/packages/index.ts';
@@ -38,6 +38,24 @@ export function bigPackument(count = VERSIONS, now = Date.now()): string {
   return JSON.stringify({ name: 'big-package', 'dist-tags': { latest, next: latest }, versions, time });
 }
 
+/** Milliseconds of each of RUNS runs after 3 warm-ups, sorted, and the CPU time of a run. */
+function timed(run: () => number): { times: number[]; cpuMs: number } {
+  const times: number[] = [];
+  let cpu = 0;
+  for (let i = 0; i < RUNS + 3; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    if (run() === 0) throw new Error('empty packument');
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(c);
+    if (i >= 3) {
+      times.push(ms);
+      cpu += (used.user + used.system) / 1000;
+    }
+  }
+  return { times: times.sort((a, b) => a - b), cpuMs: cpu / RUNS };
+}
+
 export async function benchPackages(): Promise<Figure[]> {
   const now = Date.now();
   const text = bigPackument(VERSIONS, now);
@@ -48,32 +66,22 @@ export async function benchPackages(): Promise<Figure[]> {
       spec: { minReleaseAgeDays: 7, installScripts: 'deny', deny: [{ name: 'big-*', versions: '<0.1.0' }] },
     },
   ]);
-  // The direct baseline: what any proxy that rewrites a packument pays (parse and serialise).
-  const direct: number[] = [];
-  for (let i = 0; i < RUNS + 3; i++) {
-    const t = performance.now();
-    const out = JSON.stringify(JSON.parse(text));
-    if (i >= 3) direct.push(performance.now() - t);
-    if (out.length === 0) throw new Error('empty');
-  }
-  const times: number[] = [];
+  const bytes = Buffer.from(text, 'utf8');
+  // The direct baseline: what any proxy that rebuilds a packument pays (parse and serialise).
+  const { times: direct, cpuMs: directCpu } = timed(
+    () => Buffer.from(JSON.stringify(JSON.parse(bytes.toString('utf8')))).length,
+  );
   let removed = 0;
-  for (let i = 0; i < RUNS + 3; i++) {
-    const t = performance.now();
-    const rewritten = rewritePackument(JSON.parse(text), 'big-package', rules, now);
+  const { times, cpuMs } = timed(() => {
+    const rewritten = rewritePackument(bytes, 'big-package', rules, now);
     if (!rewritten.ok) throw new Error(rewritten.reason);
-    const out = JSON.stringify(rewritten.doc);
-    const ms = performance.now() - t;
-    if (i >= 3) times.push(ms);
     removed = rewritten.removed.length;
-    if (out.length === 0) throw new Error('empty rewrite');
-  }
-  times.sort((a, b) => a - b);
-  direct.sort((a, b) => a - b);
+    return rewritten.size;
+  });
   const median = times[Math.floor(times.length / 2)] as number;
   const directMedian = direct[Math.floor(direct.length / 2)] as number;
   const p90 = times[Math.floor(times.length * 0.9)] as number;
-  const note = `${(text.length / 2 ** 20).toFixed(1)} MiB full packument, ${removed} of ${VERSIONS} versions removed; parse + judge + rewrite + serialise; p90 ${p90.toFixed(1)} ms`;
+  const note = `${(text.length / 2 ** 20).toFixed(1)} MiB full packument, ${removed} of ${VERSIONS} versions removed; bytes in, scan + judge + splice, bytes out; p90 ${p90.toFixed(1)} ms, CPU ${cpuMs.toFixed(1)} ms a run (direct ${directCpu.toFixed(1)} ms; the process's, GC threads included)`;
   return [
     {
       section: 'packages',
@@ -83,7 +91,7 @@ export async function benchPackages(): Promise<Figure[]> {
       goal: { op: '<=', target: 20, on: 'value' },
       direct: directMedian,
       ratio: median / directMedian,
-      versus: 'JSON.parse + JSON.stringify alone',
+      versus: 'JSON.parse + JSON.stringify of the bytes alone',
       note,
     },
   ];

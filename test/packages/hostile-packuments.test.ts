@@ -214,3 +214,45 @@ test('tarball path tricks never reach the registry, and the path decides the ver
   const asked: string[] = reg.asked;
   assert.ok(!asked.includes('/pkg/-/pkg-2.0.0.tgz'), 'the denied tarball was never asked for');
 });
+
+test('provenance: prefer cannot be fooled by an attestation hidden under a duplicate key', async () => {
+  const { env: preferEnv } = await d.listener(
+    [
+      'apiVersion: warden.dev/v1',
+      'kind: Policy',
+      'metadata: { name: hostile-prefer }',
+      'spec:',
+      '  network:',
+      '    default: deny',
+      `    rules: [{ match: "127.0.0.1:${reg.port}", action: allow }]`,
+      '  packages:',
+      '    npm:',
+      `      registries: ["127.0.0.1:${reg.port}"]`,
+      '      provenance: prefer',
+    ].join('\n'),
+  );
+  const attested = { url: 'http://x/att', provenance: { predicateType: 'https://slsa.dev/provenance/v1' } };
+  const dist = (v: string, extra: Record<string, unknown>) => ({
+    tarball: `http://x/prov/-/prov-${v}.tgz`,
+    integrity: 'sha512-AAAA',
+    ...extra,
+  });
+  // 1.1.0 carries attestations only in a first `dist` JSON.parse (and npm) throws away; 1.2.0
+  // writes its key with an escape; 1.0.0 is attested for real.
+  const one = JSON.stringify({
+    name: 'prov',
+    version: '1.0.0',
+    dist: dist('1.0.0', { attestations: attested }),
+  });
+  const fake = `{"name":"prov","version":"1.1.0","dist":${JSON.stringify(dist('1.1.0', { attestations: attested }))},"dist":${JSON.stringify(dist('1.1.0', {}))}}`;
+  const escaped = `{"name":"prov","version":"1.2.0","dist":${JSON.stringify(dist('1.2.0', { attestations: null }))}}`;
+  reg.answers.set('/prov', {
+    body: `{"name":"prov","dist-tags":{"latest":"1.2.0"},"versions":{"1.0.0":${one},"1.1.0":${fake},"1\\u002e2.0":${escaped}}}`,
+  });
+  const r = await curl(preferEnv, [`${reg.url}/prov`]);
+  assert.equal(r.status, 200, r.body);
+  const doc = JSON.parse(r.body);
+  assert.deepEqual(Object.keys(doc.versions), ['1.0.0'], 'the fake and the null attestations do not count');
+  assert.equal(doc['dist-tags'].latest, '1.0.0');
+  assert.match(r.headers, /x-warden-packages: 2 of 3 versions removed/i);
+});

@@ -58,13 +58,18 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 before(async () => {
   registry = await startRegistry();
   const old = new Date(Date.now() - 30 * DAY);
-  const publish = async (name: string, version: string, opts: { old?: boolean; script?: boolean } = {}) => {
+  const publish = async (
+    name: string,
+    version: string,
+    opts: { old?: boolean; script?: boolean; attested?: boolean } = {},
+  ) => {
     await registry.publish({
       name,
       version,
       ...(opts.script ? { scripts: { postinstall: 'node post.js' } } : {}),
     });
     if (opts.old) registry.setTime(name, version, old);
+    if (opts.attested) registry.setAttested(name, version);
   };
   await publish('fresh-pkg', '1.0.0', { old: true });
   await publish('fresh-pkg', '1.1.0');
@@ -75,6 +80,11 @@ before(async () => {
   await publish('bad-pkg', '1.0.0', { old: true });
   await publish('asked-pkg', '1.0.0', { old: true, script: true });
   await publish('never-pkg', '1.0.0', { old: true });
+  // 1.1.0 has provenance; 1.2.0, the newest and latest, was published without it.
+  await publish('prov-pkg', '1.0.0', { old: true });
+  await publish('prov-pkg', '1.1.0', { old: true, attested: true });
+  await publish('prov-pkg', '1.2.0', { old: true });
+  await publish('prov-pkg', '2.0.0-beta.1', { old: true });
   d = await startTestDaemon();
 });
 
@@ -180,4 +190,44 @@ test('a held version waits for a human: install scripts and a first-seen name ar
   // fresh-pkg was fetched by the first test: it is no longer new here, nothing is asked.
   const again = await runNpm(project(), env, registry.url, ['install', 'fresh-pkg@1.0.0']);
   assert.equal(again.code, 0, again.stderr);
+});
+
+test('provenance: prefer steers npm to the version with provenance; a lockfile may still fetch the others', async () => {
+  const { env } = await d.listener(policy(registry.port, ['provenance: prefer']));
+  const dir = project();
+  const run = await runNpm(dir, env, registry.url, ['install', 'prov-pkg', 'fresh-pkg@1.0.0']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(installed(dir, 'prov-pkg'), '1.1.0', 'not the latest 1.2.0, published without provenance');
+  const ranged = await runNpm(project(), env, registry.url, ['install', 'prov-pkg@^1.0.0']);
+  assert.equal(ranged.code, 0, ranged.stderr);
+
+  // The packument's record says what was removed and what was preferred.
+  const page = await d.client.call('GET /v1/audit', { query: { host: '127.0.0.1', limit: '200' } });
+  const reasons = page.records
+    .filter((r: AuditRecord) => r.kind === 'request.ended')
+    .map((r: AuditRecord) => String(r.ocsf.status_detail))
+    .filter((m: string) => m.includes('prov-pkg'));
+  assert.ok(
+    reasons.some((m: string) =>
+      /removed 2 versions of prov-pkg: .*1\.2\.0 \(it has no provenance attestation; preferred: version with provenance 1\.1\.0\)/.test(
+        m,
+      ),
+    ),
+    reasons.join('\n'),
+  );
+  const doc = JSON.parse((await curl(env, [`${registry.url}/prov-pkg`])).body);
+  assert.deepEqual(Object.keys(doc.versions), ['1.1.0', '2.0.0-beta.1'], 'line 2 has no attested release');
+  assert.equal(doc['dist-tags'].latest, '1.1.0');
+
+  // A lockfile pinned to 1.2.0 still installs it (prefer, not require), and its record says so.
+  const tgz = await curl(env, [`${registry.url}/prov-pkg/-/prov-pkg-1.2.0.tgz`, '-o', '/dev/null']);
+  assert.equal(tgz.status, 200);
+  const ended = await until('the tarball record', async () => {
+    const fetched = await d.client.call('GET /v1/audit', { query: { package: 'prov-pkg@1.2.0' } });
+    return fetched.records.find((r: AuditRecord) => r.kind === 'request.ended');
+  });
+  assert.match(
+    JSON.stringify(ended.ocsf),
+    /prov-pkg@1\.2\.0: it has no provenance attestation; preferred: version with provenance 1\.1\.0/,
+  );
 });

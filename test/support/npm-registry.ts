@@ -34,6 +34,11 @@ export interface TestRegistry {
   publish(spec: PackageSpec): Promise<void>;
   /** Set a version's publish time in the registry's storage. */
   setTime(name: string, version: string, when: Date): void;
+  /**
+   * Give a version a provenance attestation in the registry's storage: `dist.attestations` as
+   * registry.npmjs.org serves it (a URL to the bundle and the SLSA predicate type).
+   */
+  setAttested(name: string, version: string): void;
   stop(): Promise<void>;
 }
 
@@ -243,6 +248,15 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
       const file = path.join(dirOf(name), 'package.json');
       const doc = JSON.parse(readFileSync(file, 'utf8'));
       doc.time[version] = when.toISOString();
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+    },
+    setAttested(name, version) {
+      const file = path.join(dirOf(name), 'package.json');
+      const doc = JSON.parse(readFileSync(file, 'utf8'));
+      doc.versions[version].dist.attestations = {
+        url: `${url}/-/npm/v1/attestations/${name}@${version}`,
+        provenance: { predicateType: 'https://slsa.dev/provenance/v1' },
+      };
       writeFileSync(file, JSON.stringify(doc, null, 2));
     },
     async stop() {
