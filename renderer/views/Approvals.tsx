@@ -8,6 +8,7 @@ import type { PolicyDiff } from '../../supervisor/api/policy-types.ts';
 import { BudgetHoldFacts } from '../../ui/cards/BudgetHoldFacts.tsx';
 import { McpCallFacts } from '../../ui/cards/McpCallFacts.tsx';
 import { PackageHoldFacts } from '../../ui/cards/PackageHoldFacts.tsx';
+import { WaitingForIt } from '../../ui/cards/WaitingForIt.tsx';
 import { type BridgeError, toBridgeError } from '../client/client.ts';
 import type { ApprovalHistoryStore } from '../stores/approval-history.ts';
 import type { ApprovalsStore } from '../stores/approvals.ts';
@@ -190,10 +191,7 @@ const ApprovalCard = observer(function ApprovalCard({
       </dl>
       {error ? <ErrorBox error={error} /> : null}
       {a.approver === 'it' ? (
-        <p className="waiting-it" role="status">
-          Waiting for IT: your organisation's policy says IT answers this on the team hub. It is denied if
-          nobody does in time.
-        </p>
+        <WaitingForIt />
       ) : (
         <div className="actions">
           <button

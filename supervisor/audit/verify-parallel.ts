@@ -75,6 +75,32 @@ export function verifyThreads(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
 
+/** Slice `index` of `n` over records first…first+total-1: the job its worker gets. */
+function sliceJob(o: {
+  port: MessagePort;
+  flag: SliceJob['flag'];
+  index: number;
+  n: number;
+  file: string;
+  sql: string;
+  first: number;
+  total: number;
+  anchorAt: number;
+  layout: Layout;
+}): SliceJob {
+  return {
+    port: o.port,
+    flag: o.flag,
+    index: o.index,
+    file: o.file,
+    sql: o.sql,
+    from: o.first + Math.floor((o.total * o.index) / o.n),
+    to: o.first + Math.floor((o.total * (o.index + 1)) / o.n) - 1,
+    anchorAt: o.anchorAt,
+    legacyThrough: o.layout.legacyThrough,
+  };
+}
+
 /**
  * Verify records `first…last` of `file` in `threads` slices, blocking until all are done
  * (verify() stays synchronous). Returns null if the workers could not be used at all.
@@ -97,20 +123,8 @@ export function verifySlices(
   const workers: Array<{ worker: Worker; port: MessagePort }> = [];
   try {
     for (let i = 0; i < n; i++) {
-      const from = first + Math.floor((total * i) / n);
-      const to = first + Math.floor((total * (i + 1)) / n) - 1;
       const { port1, port2 } = new MessageChannel();
-      const job: SliceJob = {
-        port: port2,
-        flag,
-        index: i,
-        file,
-        sql,
-        from,
-        to,
-        anchorAt,
-        legacyThrough: layout.legacyThrough,
-      };
+      const job = sliceJob({ port: port2, flag, index: i, n, file, sql, first, total, anchorAt, layout });
       const worker = startWorker('verify-worker', { execArgv: [], workerData: job, transferList: [port2] });
       worker.unref();
       worker.on('error', () => {});
@@ -189,21 +203,9 @@ export async function verifySlicesAsync(
         if (--pending === 0) resolve(results as SliceResult[]);
       };
       for (let i = 0; i < n; i++) {
-        const from = first + Math.floor((total * i) / n);
-        const to = first + Math.floor((total * (i + 1)) / n) - 1;
         const { port1, port2 } = new MessageChannel();
-        const job: SliceJob = {
-          port: port2,
-          flag,
-          index: i,
-          file,
-          sql,
-          from,
-          to,
-          anchorAt,
-          legacyThrough: layout.legacyThrough,
-          ...(options.progress ? { progress: options.progress } : {}),
-        };
+        const job = sliceJob({ port: port2, flag, index: i, n, file, sql, first, total, anchorAt, layout });
+        if (options.progress) job.progress = options.progress;
         port1.on('message', (message: SliceResult) => got(i, message));
         const worker = startWorker('verify-worker', { execArgv: [], workerData: job, transferList: [port2] });
         worker.on('error', () => {});

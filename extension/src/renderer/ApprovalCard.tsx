@@ -8,6 +8,7 @@ import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/eve
 import { BudgetHoldFacts } from '../../../ui/cards/BudgetHoldFacts.tsx';
 import { McpCallFacts } from '../../../ui/cards/McpCallFacts.tsx';
 import { PackageHoldFacts } from '../../../ui/cards/PackageHoldFacts.tsx';
+import { WaitingForIt } from '../../../ui/cards/WaitingForIt.tsx';
 import { clusterSentence } from '../common/kube-request.ts';
 import { ErrorLine } from './ErrorLine.tsx';
 import { PolicyDiffView } from './PolicyDiff.tsx';
@@ -112,10 +113,7 @@ export const ApprovalCard = observer(function ApprovalCard({
       </dl>
       {error ? <ErrorLine error={error} /> : null}
       {forIt ? (
-        <p className="warden-waiting-it" role="status">
-          Waiting for IT: your organisation's policy says IT answers this on the team hub. It is denied if
-          nobody does in time.
-        </p>
+        <WaitingForIt prefix="warden-" />
       ) : (
         <div className="warden-actions">
           <button
