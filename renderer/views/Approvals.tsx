@@ -5,6 +5,7 @@ import { observer } from 'mobx-react-lite';
 import { useEffect, useRef, useState } from 'react';
 import type { ApprovalDecision, ApprovalView } from '../../supervisor/api/events.ts';
 import type { PolicyDiff } from '../../supervisor/api/policy-types.ts';
+import { AnswerButtons } from '../../ui/cards/AnswerButtons.tsx';
 import { BudgetHoldFacts } from '../../ui/cards/BudgetHoldFacts.tsx';
 import { McpCallFacts } from '../../ui/cards/McpCallFacts.tsx';
 import { PackageHoldFacts } from '../../ui/cards/PackageHoldFacts.tsx';
@@ -193,39 +194,12 @@ const ApprovalCard = observer(function ApprovalCard({
       {a.approver === 'it' ? (
         <WaitingForIt />
       ) : (
-        <div className="actions">
-          <button
-            type="button"
-            className="allow"
-            disabled={busy}
-            onClick={() => void store.answer(a.id, 'allow', 'once')}
-          >
-            Allow once <kbd>a</kbd>
-          </button>
-          {onceOnly ? null : (
-            <button
-              type="button"
-              className="allow secondary"
-              disabled={busy}
-              onClick={() => onAlways('allow')}
-            >
-              Always allow… <kbd>A</kbd>
-            </button>
-          )}
-          <button
-            type="button"
-            className="deny"
-            disabled={busy}
-            onClick={() => void store.answer(a.id, 'deny', 'once')}
-          >
-            Deny once <kbd>d</kbd>
-          </button>
-          {onceOnly ? null : (
-            <button type="button" className="deny secondary" disabled={busy} onClick={() => onAlways('deny')}>
-              Always deny… <kbd>D</kbd>
-            </button>
-          )}
-        </div>
+        <AnswerButtons
+          busy={busy}
+          onceOnly={onceOnly}
+          once={(decision) => void store.answer(a.id, decision, 'once')}
+          always={onAlways}
+        />
       )}
     </li>
   );

@@ -5,6 +5,7 @@
 import { observer } from 'mobx-react';
 import React, { useEffect, useRef } from 'react';
 import type { ApprovalDecision, ApprovalView } from '../../../supervisor/api/events.ts';
+import { AnswerButtons } from '../../../ui/cards/AnswerButtons.tsx';
 import { BudgetHoldFacts } from '../../../ui/cards/BudgetHoldFacts.tsx';
 import { McpCallFacts } from '../../../ui/cards/McpCallFacts.tsx';
 import { PackageHoldFacts } from '../../../ui/cards/PackageHoldFacts.tsx';
@@ -115,34 +116,13 @@ export const ApprovalCard = observer(function ApprovalCard({
       {forIt ? (
         <WaitingForIt prefix="warden-" />
       ) : (
-        <div className="warden-actions">
-          <button
-            type="button"
-            className="allow"
-            disabled={busy}
-            onClick={() => void store.answer(a.id, 'allow', 'once')}
-          >
-            Allow once <kbd>a</kbd>
-          </button>
-          {onceOnly ? null : (
-            <button type="button" className="allow secondary" disabled={busy} onClick={() => always('allow')}>
-              Always allow… <kbd>A</kbd>
-            </button>
-          )}
-          <button
-            type="button"
-            className="deny"
-            disabled={busy}
-            onClick={() => void store.answer(a.id, 'deny', 'once')}
-          >
-            Deny once <kbd>d</kbd>
-          </button>
-          {onceOnly ? null : (
-            <button type="button" className="deny secondary" disabled={busy} onClick={() => always('deny')}>
-              Always deny… <kbd>D</kbd>
-            </button>
-          )}
-        </div>
+        <AnswerButtons
+          busy={busy}
+          onceOnly={onceOnly}
+          once={(decision) => void store.answer(a.id, decision, 'once')}
+          always={always}
+          prefix="warden-"
+        />
       )}
     </li>
   );
