@@ -27,7 +27,7 @@ function after(args: string[], flag: string): string[] {
 test('microvm under TCG with limits, restricted network to the proxy and a control port', () => {
   const args = buildQemuArgs(base);
   assert.match(after(args, '-M')[0]!, /^microvm,/);
-  assert.deepEqual(after(args, '-accel'), ['tcg,tb-size=64'], 'a bounded translation cache');
+  assert.deepEqual(after(args, '-accel'), ['tcg,tb-size=256'], 'a bounded translation cache');
   assert.deepEqual(after(args, '-cpu'), ['max']);
   assert.deepEqual(after(args, '-m'), ['768M']);
   assert.deepEqual(after(args, '-smp'), ['2']);

@@ -17,13 +17,13 @@ export const BASE_KERNEL_PARAMS = [
 ];
 
 /**
- * TCG's translated-code buffer, MiB. QEMU's default reserves 1 GiB and a booted guest with
- * its Node agent fills ~160 MiB of it, resident in every sandbox. Measured on this 2-core host
- * (QEMU CPU time to the agent's hello / QEMU RSS beyond guest RAM): default 4,100 ms / 244 MiB,
- * 64 MiB: 4,060 ms / 179 MiB, 32 MiB: 4,360 ms / 141 MiB, 16 MiB: 5,800 ms / 123 MiB. 64 is
- * the smallest that costs the boot nothing; a busier guest retranslates more, not wrongly.
+ * TCG's translated-code buffer, MiB: a ceiling, not a saving. QEMU's default reserves 1 GiB,
+ * filled as the guest runs new code (a JIT-heavy agent keeps making some), and kept resident.
+ * A booted idle guest uses ~130 MiB of it. Smaller caps save memory at idle but cost the warm
+ * run: `warden run -- true` on a pool VM idle for 6 s took 147-165 ms by default, 162-185 ms
+ * at 256, 164-214 at 128 and 260-330 ms at 64 (same host, same run of measurements).
  */
-export const TCG_TRANSLATION_CACHE_MIB = 64;
+export const TCG_TRANSLATION_CACHE_MIB = 256;
 
 export interface WorkspaceShare {
   hostPath: string;
