@@ -8,11 +8,26 @@ import {
   MAX_HISTOGRAM_BUCKETS,
 } from '../api/audit-types.ts';
 import { WardenError } from '../api/errors.ts';
+import type { AuditWriter } from '../audit/audit-writer.ts';
 import { type AuditStore, MAX_PAGE, parseTimeArg } from '../audit/index.ts';
 import { parsePackageFilter } from '../packages/index.ts';
 import type { Handlers } from '../server/server.ts';
 
 const OUTCOMES = new Set<AuditOutcome>(AUDIT_OUTCOMES);
+
+/**
+ * An API call answers only once the records of what it did are committed (never blocking the
+ * event loop: the writer acknowledges by message); a failed commit is the call's error.
+ */
+export function auditSettled(writer: Pick<AuditWriter, 'committed'>): Promise<void> {
+  return writer.committed().catch((error: Error) => {
+    throw new WardenError(
+      'InternalError',
+      `the change was made but its audit record was not committed: ${error.message}`,
+      'the proxy fails closed until the audit trail can be written again; check the disk and `warden audit verify`',
+    );
+  });
+}
 
 export function auditFilter(query: URLSearchParams, now = Date.now()): AuditFilter {
   const filter: AuditFilter = {};

@@ -6,7 +6,6 @@ import { chmod, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentInstaller, AgentStore, agentHandlers } from '../agents/index.ts';
-import { WardenError } from '../api/errors.ts';
 import { VERSION } from '../api/version.ts';
 import { ApprovalQueue, ReviewerHook } from '../approvals/index.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
@@ -33,7 +32,7 @@ import type { ItApprovalRelay } from '../sync/it-relay.ts';
 import { TaskBoard, taskHandlers } from '../tasks/index.ts';
 import { QemuMicrovmDriver } from '../vm/index.ts';
 import { itRelay, policyOrNone, policyReviewer } from './approval-wiring.ts';
-import { auditHandlers } from './audit-handlers.ts';
+import { auditHandlers, auditSettled } from './audit-handlers.ts';
 import { AuditTasks, auditTaskHandlers } from './audit-tasks.ts';
 import type { DaemonOptions } from './daemon-options.ts';
 import { type PreparedDaemon, prepareDaemon } from './daemon-prepare.ts';
@@ -236,16 +235,7 @@ export class Daemon {
       upgrades: vmUpgrades({ vms: this.vms, emit, log: this.log }),
       websockets: terminalSockets({ vms: this.vms }),
       fallback: (req, res) => session(req, res) || files(req, res),
-      // A call answers only once the records of what it did are committed (never blocking
-      // the event loop: the writer acknowledges by message).
-      settled: () =>
-        writer.committed().catch((error: Error) => {
-          throw new WardenError(
-            'InternalError',
-            `the change was made but its audit record was not committed: ${error.message}`,
-            'the proxy fails closed until the audit trail can be written again; check the disk and `warden audit verify`',
-          );
-        }),
+      settled: () => auditSettled(writer),
       handlers: {
         ...auditHandlers(audit, () => writer.fault),
         ...presetHandlers(),

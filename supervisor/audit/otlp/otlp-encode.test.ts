@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import { requestEvent } from '../../../test/support/audit/samples.ts';
 import { TestDevice } from '../../../test/support/hub/device.ts';
 import { deepFreeze } from '../ocsf-shared.ts';
+import { anyValueJson } from './any-value-bytes.ts';
 import { retryAfterMs } from './http-post.ts';
-import { anyValue, anyValueJson, encodeLogRecord, logRecordJson, otlpSeverity } from './otlp-encode.ts';
+import { anyValue, encodeLogRecord, logRecordJson, otlpSeverity } from './otlp-encode.ts';
 import { logsUrl, partialSuccess } from './otlp-sink.ts';
 
 test('AnyValue: 64-bit integers as decimal strings, other numbers as doubles, nesting kept', () => {
