@@ -120,8 +120,13 @@ test('answers not signed by the enrolled hub for this device and approval are re
         expired.some((a) => a.id === h.id),
         'expired, not answered',
       );
-    // The audit trail's decision on each request says why too.
-    const decided = await f.d.client.call('GET /v1/audit', { query: { kind: 'request.decided' } });
+    // The audit trail's decision on each request says why too (its record may land just
+    // after the 403 went out).
+    const decided = await waitFor(
+      'a decision record for each forged request',
+      () => f.d.client.call('GET /v1/audit', { query: { kind: 'request.decided' } }),
+      (page) => held.every((_, i) => page.records.some((r) => JSON.stringify(r).includes(`/forged-${i}`))),
+    );
     for (const [i] of held.entries()) {
       const record = decided.records.find((r) => JSON.stringify(r).includes(`/forged-${i}`));
       assert.match(JSON.stringify(record ?? {}), /an answer the hub sent was refused/, forgeries[i]!.name);
