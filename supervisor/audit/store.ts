@@ -130,6 +130,11 @@ export class AuditStore {
     return this.#checkpoints?.where ?? 'commits';
   }
 
+  /** WAL checkpoints asked of the checkpoint worker so far. */
+  get walCheckpointsAsked(): number {
+    return this.#checkpoints?.asked ?? 0;
+  }
+
   /** null when writes succeed; otherwise what failed and what to do about it. */
   get fault(): string | null {
     return this.#fault;
