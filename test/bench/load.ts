@@ -49,6 +49,13 @@ export interface ThroughputJob {
   bytes: number;
   /** Load every target at once in each window (default: one after the other). */
   together?: boolean;
+  /**
+   * Untimed load per target before the windows (default 0: only one request per
+   * connection). A JIT-compiled proxy (Warden, the bare Node one) is measured at its steady
+   * state, as a daemon that has been serving runs, not in its first second; every target
+   * gets the same warm-up.
+   */
+  warmupMs?: number;
 }
 
 export interface DownloadJob {
@@ -84,6 +91,8 @@ export interface ThroughputResult {
   perSecond: number;
   errors: number;
   elapsedMs: number;
+  /** Requests served before the timed windows (the warm-up), not in `requests`. */
+  untimed: number;
 }
 export interface DownloadResult {
   /** MB/s (10^6 bytes) of each run. */
@@ -206,12 +215,11 @@ async function throughput(job: ThroughputJob): Promise<ThroughputResult[]> {
       await Promise.all(Array.from({ length: job.connections }, () => get(d, job.url, via)));
     }
     const totals = job.targets.map(() => ({ requests: 0, errors: 0, elapsedMs: 0 }));
-    const window = async (i: number) => {
+    const window = async (i: number, windowMs: number, total = totals[i]!) => {
       const d = dispatchers[i]!;
-      const { via, ms } = job.targets[i]!;
-      const total = totals[i]!;
+      const { via } = job.targets[i]!;
       const start = performance.now();
-      const deadline = start + ms / job.rounds;
+      const deadline = start + windowMs;
       await Promise.all(
         Array.from({ length: job.connections }, async () => {
           while (performance.now() < deadline) {
@@ -228,11 +236,20 @@ async function throughput(job: ThroughputJob): Promise<ThroughputResult[]> {
       );
       total.elapsedMs += performance.now() - start;
     };
-    for (let round = 0; round < job.rounds; round++) {
-      if (job.together) await Promise.all(dispatchers.map((_, i) => window(i)));
-      else for (let i = 0; i < dispatchers.length; i++) await window(i);
+    const untimed = job.targets.map(() => ({ requests: job.connections, errors: 0, elapsedMs: 0 }));
+    if (job.warmupMs) {
+      for (let i = 0; i < dispatchers.length; i++) await window(i, job.warmupMs, untimed[i]);
     }
-    return totals.map((t) => ({ ...t, perSecond: (t.requests / t.elapsedMs) * 1000 }));
+    const windowMs = (i: number) => job.targets[i]!.ms / job.rounds;
+    for (let round = 0; round < job.rounds; round++) {
+      if (job.together) await Promise.all(dispatchers.map((_, i) => window(i, windowMs(i))));
+      else for (let i = 0; i < dispatchers.length; i++) await window(i, windowMs(i));
+    }
+    return totals.map((t, i) => ({
+      ...t,
+      perSecond: (t.requests / t.elapsedMs) * 1000,
+      untimed: untimed[i]!.requests,
+    }));
   } finally {
     await Promise.all(dispatchers.map((d) => d.close()));
   }

@@ -80,6 +80,9 @@ function graded(c: Case): Figure {
 }
 
 /** Rates of several ways to one URL, 16 kept-alive connections each, interleaved in 4 windows. */
+/** Untimed load per target before a rate's windows: proxies are compared at their steady state. */
+const WARMUP_MS = 1000;
+
 async function rates(
   ctx: ProxyBenchContext,
   url: string,
@@ -93,6 +96,7 @@ async function rates(
     connections: 16,
     rounds: 4,
     bytes: 100 * 1024,
+    warmupMs: WARMUP_MS,
   });
 }
 
@@ -177,7 +181,7 @@ export async function benchPeersGraded(
     const perS = (r: ThroughputResult | undefined) => r?.perSecond ?? Number.NaN;
     const errs = (rs: ThroughputResult[]) => rs.map((r) => r.errors).join('/');
     const rateNote = (rs: ThroughputResult[], who: string) =>
-      `16 connections, ${Math.round(ms / 1000)} s each in 4 interleaved windows; direct ${perS(rs[0]).toFixed(0)}/s; errors direct/Warden/${who} ${errs(rs)}`;
+      `16 connections, ${Math.round(ms / 1000)} s each in 4 interleaved windows after ${WARMUP_MS / 1000} s of untimed load each; direct ${perS(rs[0]).toFixed(0)}/s; errors direct/Warden/${who} ${errs(rs)}`;
     figures.push(
       graded({
         name: 'forward HTTP, 100 KB: Warden vs squid',
@@ -249,10 +253,17 @@ export async function benchPeersGraded(
     // µs of CPU per request: Warden, squid, the bare Node proxy (NaN for one not running).
     const fwdRuns = [fwd[1], squid ? fwd[2] : undefined, floorFwd];
     const latRuns = [w, s, floorLat];
-    const perRequest = (used: number[], runs: Array<{ requests?: number; count?: number } | undefined>) =>
+    const perRequest = (
+      used: number[],
+      runs: Array<{ requests?: number; untimed?: number; count?: number } | undefined>,
+    ) =>
       used.map((ms, i) => {
         const run = runs[i];
-        const n = run ? (run.requests ?? (run.count ?? 0) + 500) : 0;
+        const n = run
+          ? run.requests !== undefined
+            ? run.requests + (run.untimed ?? 0)
+            : (run.count ?? 0) + 500
+          : 0;
         return n > 0 ? (ms * 1000) / n : Number.NaN;
       });
     figures.push(
