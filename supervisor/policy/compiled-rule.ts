@@ -172,12 +172,23 @@ export function describeLayer(layer: LayerName, source: string): string {
 
 /** `rule 2 of project policy ./policy.yaml (line 14: "*.github.com" GET,POST /repos/**)`. */
 export function describeRule(ref: RuleRef): string {
-  const conditions = [JSON.stringify(ref.match)];
-  if (ref.methods) conditions.push(ref.methods.join(','));
-  if (ref.paths) conditions.push(ref.paths.join(','));
-  const where = ref.line !== undefined ? `line ${ref.line}: ` : '';
-  return `rule ${ref.index + 1} of ${describeLayer(ref.layer, ref.source)} (${where}${conditions.join(' ')})`;
+  let text = DESCRIBED.get(ref);
+  if (text === undefined) {
+    const conditions = [JSON.stringify(ref.match)];
+    if (ref.methods) conditions.push(ref.methods.join(','));
+    if (ref.paths) conditions.push(ref.paths.join(','));
+    const where = ref.line !== undefined ? `line ${ref.line}: ` : '';
+    text = `rule ${ref.index + 1} of ${describeLayer(ref.layer, ref.source)} (${where}${conditions.join(' ')})`;
+    DESCRIBED.set(ref, text);
+  }
+  return text;
 }
+
+/**
+ * Each rule's description, made once: every decision's reason names its rule. A RuleRef is
+ * not changed once compileRule has built it (a changed rule is compiled anew).
+ */
+const DESCRIBED = new WeakMap<RuleRef, string>();
 
 /** Canonical text of the rule's destination (for suggestions and diffs). */
 export function canonicalMatch(rule: CompiledRule): string {
