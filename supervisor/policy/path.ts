@@ -19,7 +19,11 @@ function normalizePercent(text: string): string {
 export function normalizePath(rawPath: string): { path: string; query: string } {
   const q = rawPath.indexOf('?');
   const rawQuery = q === -1 ? '' : rawPath.slice(q + 1);
-  let path = normalizePercent(q === -1 ? rawPath : rawPath.slice(0, q));
+  const rawOnly = q === -1 ? rawPath : rawPath.slice(0, q);
+  // Nothing to decode and no segment that starts with a dot: already normal (most requests).
+  if (rawOnly.startsWith('/') && !rawOnly.includes('%') && !rawOnly.includes('/.'))
+    return { path: rawOnly, query: rawQuery };
+  let path = normalizePercent(rawOnly);
   if (!path.startsWith('/')) path = `/${path}`;
   const segments = path.slice(1).split('/');
   const out: string[] = [];
@@ -50,6 +54,7 @@ export function pathAmbiguity(rawPath: string): string | null {
   const segments = path.replace(/^\//, '').split('/');
   for (let i = 0; i < segments.length; i++) {
     const raw = segments[i] ?? '';
+    if (raw !== '' && !/[%\\;]/.test(raw)) continue; // nothing below can hold for it
     const shown = `segment "${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}"`;
     if (/%25(2f|5c|2e|3b)/i.test(raw))
       return `${shown} has a double-encoded "/", "\\", "." or ";" (%25…), which servers that decode twice read as the character`;
