@@ -2,7 +2,8 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { type AccelChoice, AccelProbe } from './accel.ts';
-import { type VmImage, verifyImage as verifyImageDir } from './image/manifest.ts';
+import type { VmImage } from './image/manifest.ts';
+import { VerifiedImages } from './image/verified-images.ts';
 import { type ReapedVm, reapOrphans } from './orphans.ts';
 import { type Accel, defaultProxyConnectCommand } from './qemu-args.ts';
 import { QemuVm, type Vm, type VmSpec } from './qemu-vm.ts';
@@ -28,7 +29,7 @@ export interface QemuMicrovmDriverOptions {
   forceAccel?: Accel;
   /** KVM probe deadline (default 5 s). */
   probeDeadlineMs?: number;
-  /** Verifies an image before each boot (default: hash check of its folder). */
+  /** Verifies an image before each boot (default: hash check of its folder, once per version of its files). */
   verifyImage?: (image: VmImage) => Promise<VmImage>;
 }
 
@@ -43,7 +44,8 @@ export class QemuMicrovmDriver implements VmDriver {
   constructor(private readonly opts: QemuMicrovmDriverOptions) {
     this.qemuBinary = opts.qemuBinary ?? 'qemu-system-x86_64';
     this.proxyConnectCommand = opts.proxyConnectCommand ?? defaultProxyConnectCommand(findBusybox());
-    this.verify = opts.verifyImage ?? ((image) => verifyImageDir(image.dir));
+    const verified = new VerifiedImages();
+    this.verify = opts.verifyImage ?? ((image) => verified.check(image.dir));
     const probeOpts: ConstructorParameters<typeof AccelProbe>[0] = {
       kvmBootTest: (deadlineMs) => this.kvmBootTest(deadlineMs),
       deadlineMs: opts.probeDeadlineMs ?? 5000,

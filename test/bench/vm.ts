@@ -16,6 +16,7 @@ import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { QemuMicrovmDriver, type VmImage } from '../../supervisor/vm/index.ts';
 import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { buildTestImage } from '../vm/image.ts';
+import { type BootPhases, bootPhases } from './boot-phases.ts';
 
 export interface VmBenchFigures {
   accel: string;
@@ -28,6 +29,11 @@ export interface VmBenchFigures {
    * the boot to the agent's hello less the guest time from init to that hello.
    */
   coldBootToInitMs: { median: number; runs: number[] };
+  /** Guest time of each phase of those boots, from the console (see boot-phases.ts): medians. */
+  coldBootGuestKernelMs: { median: number; runs: number[] };
+  coldBootGuestModulesMs: { median: number; runs: number[] };
+  coldBootGuestRootMs: { median: number; runs: number[] };
+  coldBootGuestAgentMs: { median: number; runs: number[] };
   execTrueMs: { median: number; runs: number[] };
   guestRamMiB: number;
   qemuRssMiB: number;
@@ -143,6 +149,14 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
 }
 
+function phaseFigure(
+  runs: BootPhases[],
+  pick: keyof BootPhases | ((p: BootPhases) => number),
+): { median: number; runs: number[] } {
+  const xs = runs.map((p) => (typeof pick === 'function' ? pick(p) : p[pick]));
+  return { median: xs.length ? median(xs) : -1, runs: xs };
+}
+
 export async function benchVm(
   opts: { boots?: number; execs?: number; memoryMiB?: number } = {},
 ): Promise<VmBenchFigures> {
@@ -163,6 +177,7 @@ export async function benchVm(
     const bootRuns: number[] = [];
     const initRuns: number[] = [];
     const execRuns: number[] = [];
+    const phaseRuns: BootPhases[] = [];
     let rss = 0;
     let guestRss = 0;
     let fileClean = 0;
@@ -173,6 +188,8 @@ export async function benchVm(
       const hello = vm.hello!;
       bootRuns.push(hello.bootMs);
       if (hello.initAtMs !== undefined) initRuns.push(hello.bootMs - (hello.uptimeMs - hello.initAtMs));
+      const phases = bootPhases(vm.consoleTail(60), hello.uptimeMs);
+      if (phases) phaseRuns.push(phases);
       if (i === 0) {
         for (let j = 0; j < execs; j++) {
           const t = process.hrtime.bigint();
@@ -201,6 +218,10 @@ export async function benchVm(
       imageBuildMs: built.buildMs,
       coldBootMs: { median: median(bootRuns), runs: bootRuns },
       coldBootToInitMs: { median: initRuns.length ? median(initRuns) : -1, runs: initRuns },
+      coldBootGuestKernelMs: phaseFigure(phaseRuns, 'kernelMs'),
+      coldBootGuestModulesMs: phaseFigure(phaseRuns, 'modulesMs'),
+      coldBootGuestRootMs: phaseFigure(phaseRuns, (p) => p.rootMs + p.initToAgentMs),
+      coldBootGuestAgentMs: phaseFigure(phaseRuns, 'agentMs'),
       execTrueMs: {
         median: Math.round(median(execRuns) * 10) / 10,
         runs: execRuns.map((x) => Math.round(x)),

@@ -172,6 +172,8 @@ hvc0::respawn:/opt/warden/agent.sh
 /** Starts the agent. Its own Node must not load the CA bundle (it exists only after setup). */
 export function agentLauncher(): string {
   return `#!/bin/sh
+# Guest uptime at the agent's launch (boot figures; \`read\` is a builtin: nothing forks).
+read up _ </proc/uptime && echo "warden-agent: starting at \${up}s"
 . /etc/profile.d/warden.sh
 cd /
 export WARDEN_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { imageId, imageSize, listImages, MANIFEST_FILE, parseManifest, verifyImage } from './manifest.ts';
+import { VerifiedImages } from './verified-images.ts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -100,4 +101,37 @@ test('a manifest whose id does not cover its root filesystem is refused', () => 
       ),
     /plain file name/,
   );
+});
+
+test('an image is hashed again only when one of its files changed since it was found intact', async (t) => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'wimg-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dir = writeImage(
+    root,
+    {
+      vmlinux: Buffer.from('kernel'),
+      'initrd.cpio': Buffer.from('initrd'),
+      'rootfs.ext4': Buffer.from('rootfs'),
+    },
+    2,
+  );
+  let hashed = 0;
+  const verified = new VerifiedImages((d) => {
+    hashed++;
+    return verifyImage(d);
+  });
+  assert.equal((await verified.check(dir)).id, path.basename(dir));
+  await verified.check(dir);
+  assert.equal(hashed, 1, 'the same files are not hashed twice');
+  // Same size, same mtime put back: the ctime still changes, so the image is hashed again.
+  const rootfs = path.join(dir, 'rootfs.ext4');
+  const { atime, mtime } = statSync(rootfs);
+  writeFileSync(rootfs, 'rootfX');
+  utimesSync(rootfs, atime, mtime);
+  await assert.rejects(verified.check(dir), /root filesystem hash mismatch/);
+  assert.equal(hashed, 2);
+  await assert.rejects(verified.check(dir), /root filesystem hash mismatch/, 'a failed check is not kept');
+  writeFileSync(rootfs, 'rootfs');
+  await verified.check(dir);
+  assert.equal(hashed, 4);
 });
