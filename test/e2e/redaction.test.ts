@@ -5,16 +5,13 @@
 // blocked one's says what blocked it; the stand-in never received a planted value.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import type { Browser, Page } from 'playwright-core';
-import { CertificateAuthority } from '../../supervisor/ca/index.ts';
+import type { Page } from 'playwright-core';
 import { modelSdks } from '../support/model-sdk-clients.ts';
-import { type SpendStub, startSpendStub } from '../support/model-spend-stubs.ts';
-import { launchChromium, openUi, screenshot, skipReason, startUiDaemon, type UiDaemon } from './support.ts';
+import type { SpendStub } from '../support/model-spend-stubs.ts';
+import { type ModelStubUi, startModelStubUi } from './model-stub-ui.ts';
+import { screenshot, skipReason, type UiDaemon } from './support.ts';
 
 const skip = skipReason();
 
@@ -41,26 +38,18 @@ spec:
 `;
 
 describe('redaction counts in the Activity view in Chromium', { skip: skip ?? false }, () => {
-  let caDir: string;
   let stub: SpendStub;
   let d: UiDaemon;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
 
+  let ui: ModelStubUi | undefined;
   before(async () => {
-    caDir = await mkdtemp(path.join(os.tmpdir(), 'warden-redact-ui-ca-'));
-    const ca = await CertificateAuthority.loadOrCreate(caDir);
-    stub = await startSpendStub(ca);
-    d = await startUiDaemon({ upstreamCa: [ca.certPem], resolve: { 'models.test': '127.0.0.1' } });
-    browser = await launchChromium();
-    ({ page, errors } = await openUi(browser, d.openUrl));
+    ui = await startModelStubUi('redact');
+    ({ stub, d, page, errors } = ui);
   });
   after(async () => {
-    await browser?.close();
-    await d?.stop();
-    await stub?.close();
-    if (caDir) await rm(caDir, { recursive: true, force: true });
+    await ui?.close();
   });
 
   test('a masked request shows its kinds and counts, a blocked one what blocked it; no value anywhere', async () => {

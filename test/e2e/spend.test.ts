@@ -7,17 +7,14 @@
 // SDK the provider's 429.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import type { Browser, Page } from 'playwright-core';
-import { CertificateAuthority } from '../../supervisor/ca/index.ts';
+import type { Page } from 'playwright-core';
 import { until } from '../support/daemon.ts';
 import { modelSdks } from '../support/model-sdk-clients.ts';
-import { type SpendStub, startSpendStub } from '../support/model-spend-stubs.ts';
-import { launchChromium, openUi, screenshot, skipReason, startUiDaemon, type UiDaemon } from './support.ts';
+import type { SpendStub } from '../support/model-spend-stubs.ts';
+import { type ModelStubUi, startModelStubUi } from './model-stub-ui.ts';
+import { screenshot, skipReason, type UiDaemon } from './support.ts';
 
 const skip = skipReason();
 
@@ -46,28 +43,20 @@ spec:
 `;
 
 describe('the Spend view and budget approvals in Chromium', { skip: skip ?? false }, () => {
-  let caDir: string;
   let stub: SpendStub;
   let d: UiDaemon;
-  let browser: Browser;
   let page: Page;
   let errors: string[];
   let sdks: ReturnType<typeof modelSdks> | undefined;
   let sandboxId = '';
 
+  let ui: ModelStubUi | undefined;
   before(async () => {
-    caDir = await mkdtemp(path.join(os.tmpdir(), 'warden-spend-ui-ca-'));
-    const ca = await CertificateAuthority.loadOrCreate(caDir);
-    stub = await startSpendStub(ca);
-    d = await startUiDaemon({ upstreamCa: [ca.certPem], resolve: { 'models.test': '127.0.0.1' } });
-    browser = await launchChromium();
-    ({ page, errors } = await openUi(browser, d.openUrl));
+    ui = await startModelStubUi('spend');
+    ({ stub, d, page, errors } = ui);
   });
   after(async () => {
-    await browser?.close();
-    await d?.stop();
-    await stub?.close();
-    if (caDir) await rm(caDir, { recursive: true, force: true });
+    await ui?.close();
   });
 
   const claude = (sdk: Anthropic) =>
