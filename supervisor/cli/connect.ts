@@ -11,11 +11,18 @@ export function cliPaths(): WardenPaths {
   return wardenPaths(defaultHome());
 }
 
-async function ping(paths: WardenPaths): Promise<ApiClient | undefined> {
+/** The daemon's first answer: a request whose reply the command needs anyway, or the status. */
+type Probe<T> = (client: ApiClient) => Promise<T>;
+
+const statusProbe: Probe<unknown> = (client) => client.call('GET /v1/status', { timeoutMs: 5_000 });
+
+async function ping<T>(
+  paths: WardenPaths,
+  probe: Probe<T>,
+): Promise<{ client: ApiClient; first: T } | undefined> {
   try {
     const client = await ApiClient.fromFiles(paths.socket, paths.tokenFile, 'cli');
-    await client.call('GET /v1/status', { timeoutMs: 5_000 });
-    return client;
+    return { client, first: await probe(client) };
   } catch (error) {
     if (error instanceof DaemonUnavailableError) return undefined;
     throw error;
@@ -24,8 +31,8 @@ async function ping(paths: WardenPaths): Promise<ApiClient | undefined> {
 
 /** A client for a running daemon, or a clear error saying how to start one. */
 export async function connect(paths = cliPaths()): Promise<ApiClient> {
-  const client = await ping(paths);
-  if (client) return client;
+  const running = await ping(paths, statusProbe);
+  if (running) return running.client;
   throw new CliError(
     `the Warden daemon is not running for ${paths.home}`,
     ExitCode.daemonUnavailable,
@@ -45,7 +52,20 @@ export async function connectOrStart(
   paths = cliPaths(),
   say: (line: string) => void = () => {},
 ): Promise<ApiClient> {
-  const running = await ping(paths);
+  return (await connectOrStartWith(statusProbe, paths, say)).client;
+}
+
+/**
+ * connectOrStart whose first request is `probe`, a read the command needs anyway (one round
+ * trip fewer than a status call before it); `first` is its answer. It must not change anything:
+ * it is sent again once a daemon it found missing has started.
+ */
+export async function connectOrStartWith<T>(
+  probe: Probe<T>,
+  paths = cliPaths(),
+  say: (line: string) => void = () => {},
+): Promise<{ client: ApiClient; first: T }> {
+  const running = await ping(paths, probe);
   if (running) return running;
   const tightened = ensureHome(paths.home);
   if (tightened) say(tightened);
@@ -60,8 +80,8 @@ export async function connectOrStart(
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
-    const client = await ping(paths);
-    if (client) return client;
+    const started = await ping(paths, probe);
+    if (started) return started;
     if (exited !== null) break;
   }
   throw new CliError(

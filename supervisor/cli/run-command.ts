@@ -5,14 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CreateSandboxRequest } from '../api/index.ts';
+import type { CreateSandboxRequest, ImageView } from '../api/index.ts';
 import type { ApiClient } from '../client/api-client.ts';
 import { loadPreset, presetNames, presetNeeds } from '../policy/presets/index.ts';
 import { defaultImageName, imageBuildHint, imageKind } from '../vm/image/kinds.ts';
 import { MAX_DISK_MIB, MIN_DISK_MIB, parseDiskSize } from '../vm/sandbox-disk.ts';
 import { addAgent } from './agent-command.ts';
 import { attach } from './attach.ts';
-import { cliPaths, connectOrStart } from './connect.ts';
+import { cliPaths, connectOrStartWith } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { NoSpaceWatch, noSpaceHint } from './no-space-watch.ts';
 import { parseStopTimeout, STOP_TIMEOUT_HELP } from './signal-forwarding.ts';
@@ -127,11 +127,12 @@ export async function ensureImage(
   client: ApiClient,
   name: string,
   say: (line: string) => void,
+  images?: ImageView[],
 ): Promise<void> {
   const kind = imageKind(name);
   if (!kind) return; // an id or a custom name: the daemon says if it is missing
   const known = (i: { id: string; name: string }) => i.name === name;
-  if ((await client.call('GET /v1/images')).some(known)) return;
+  if ((images ?? (await client.call('GET /v1/images'))).some(known)) return;
   // The image code loads only here: a run whose image exists does not pay for it at start-up.
   const { buildImage, listImages } = await import('../vm/index.ts');
   const imagesDir = path.join(cliPaths().home, 'images');
@@ -212,9 +213,14 @@ export function runCommand(): Command {
         throw new CliError('--include needs --workspace', ExitCode.usage);
       const policies = await policiesFrom(opts);
       const say = (line: string) => process.stderr.write(`${line}\n`);
-      const client = await connectOrStart(undefined, say);
+      // The image list is the first request: it finds the daemon and answers ensureImage.
+      const { client, first: images } = await connectOrStartWith(
+        (c) => c.call('GET /v1/images', { timeoutMs: 5_000 }),
+        undefined,
+        say,
+      );
       const image = opts.image ?? defaultImageName();
-      await ensureImage(client, image, say);
+      await ensureImage(client, image, say, images);
       const agents = await ensureAgents(client, opts, say);
       const req: CreateSandboxRequest = {
         label: opts.label ?? path.basename(command[0] ?? 'sandbox'),

@@ -18,12 +18,17 @@ export const BASE_KERNEL_PARAMS = [
 
 /**
  * TCG's translated-code buffer, MiB: a ceiling, not a saving. QEMU's default reserves 1 GiB,
- * filled as the guest runs new code (a JIT-heavy agent keeps making some), and kept resident.
- * A booted idle guest uses ~130 MiB of it. Smaller caps save memory at idle but cost the warm
- * run: `warden run -- true` on a pool VM idle for 6 s took 147-165 ms by default, 162-185 ms
- * at 256, 164-214 at 128 and 260-330 ms at 64 (same host, same run of measurements).
+ * filled as the guest runs new code and kept resident up to the highest point it reached
+ * (a flush starts it again from the bottom; its pages stay). A boot fills about 98 MiB
+ * (kernel, init, the agent's Node), mostly code never run again, so a small guest's buffer
+ * flushes once while booting and then holds what the guest runs. The guest agent runs
+ * without a JIT, so an idle or lightly used guest makes almost no new code and does not
+ * flush again; a guest with more RAM (an agent's preset) gets room in proportion for the JIT
+ * code of the programs it runs.
  */
-export const TCG_TRANSLATION_CACHE_MIB = 256;
+export function tcgTranslationCacheMiB(memoryMiB: number): number {
+  return Math.min(256, Math.max(72, Math.round(memoryMiB / 8)));
+}
 
 export interface WorkspaceShare {
   hostPath: string;
@@ -110,7 +115,7 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     '-M',
     'microvm,x-option-roms=off,isa-serial=off,pit=off,pic=off,rtc=on',
     '-accel',
-    spec.accel === 'tcg' ? `tcg,tb-size=${TCG_TRANSLATION_CACHE_MIB}` : spec.accel,
+    spec.accel === 'tcg' ? `tcg,tb-size=${tcgTranslationCacheMiB(spec.memoryMiB)}` : spec.accel,
     '-cpu',
     cpu,
     '-m',

@@ -85,7 +85,7 @@ function main(): void {
   // agent.sh hides the CA variable from this Node (the bundle only exists after setup).
   if (baseEnv.WARDEN_NODE_EXTRA_CA_CERTS) baseEnv.NODE_EXTRA_CA_CERTS = baseEnv.WARDEN_NODE_EXTRA_CA_CERTS;
   delete baseEnv.WARDEN_NODE_EXTRA_CA_CERTS;
-  const spare = new SpareShell({ file: GUEST_BUSYBOX, args: ['sh', '-c'] });
+  const spare = new SpareShell({ file: GUEST_BUSYBOX, args: ['sh', '-s'] });
   const agent = new GuestAgent({ io: writer, baseEnv, spare });
   spare.prepare();
   const decoder = new FrameDecoder();

@@ -26,7 +26,7 @@ function run(
 }
 
 async function viaSpare(spec: CommandSpec, input?: string) {
-  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-c'] });
+  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-s'] });
   spare.prepare();
   const child = spare.take(spec);
   assert.ok(child, 'the spare takes the command');
@@ -34,7 +34,7 @@ async function viaSpare(spec: CommandSpec, input?: string) {
   return run(child, input);
 }
 
-test('commandScript quotes every value and counts its lines', () => {
+test('commandScript quotes every value and gives the command fd 3 or /dev/null as stdin', () => {
   const script = commandScript({
     argv: ['printf', "it's\nhere"],
     env: { A: 'x y' },
@@ -43,7 +43,7 @@ test('commandScript quotes every value and counts its lines', () => {
   });
   assert.equal(
     script,
-    "5\nunset SHLVL PWD OLDPWD\nexport A='x y'\ncd /tmp || exit 127\nexec printf 'it'\\''s\nhere' </dev/null\n",
+    "unset SHLVL PWD OLDPWD\nexport A='x y'\ncd /tmp || exit 127\nexec printf 'it'\\''s\nhere' </dev/null 3<&-\n",
   );
   assert.equal(commandScript({ argv: ['true'], env: { 'BAD-NAME': '1' }, stdin: false }), undefined);
 });
@@ -83,7 +83,7 @@ test('without stdin the command reads /dev/null; exit codes and a missing comman
 });
 
 test('commands back to back get no spare; one forks once they pause', { skip: !BUSYBOX }, async () => {
-  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-c'] });
+  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-s'] });
   const spec: CommandSpec = { argv: [BUSYBOX as string, 'true'], env: {}, stdin: false };
   for (let i = 0; i < 6; i++) {
     spare.prepareWhenIdle(60);
@@ -99,7 +99,7 @@ test('commands back to back get no spare; one forks once they pause', { skip: !B
 });
 
 test('a spare that died while waiting is not handed a command', { skip: !BUSYBOX }, async () => {
-  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-c'] });
+  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-s'] });
   spare.prepare();
   await new Promise((r) => setTimeout(r, 100));
   const pid = spare.pid;

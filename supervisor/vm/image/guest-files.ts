@@ -169,7 +169,11 @@ hvc0::respawn:/opt/warden/agent.sh
 `;
 }
 
-/** Starts the agent. Its own Node must not load the CA bundle (it exists only after setup). */
+/**
+ * Starts the agent. Its own Node must not load the CA bundle (it exists only after setup).
+ * No JIT: under TCG every piece of JIT code is translated again, and an idle agent's tiering
+ * kept filling QEMU's code cache (about 2.5 MiB per command and idle pause against 0.75).
+ */
 export function agentLauncher(): string {
   return `#!/bin/sh
 # Guest uptime at the agent's launch (boot figures; \`read\` is a builtin: nothing forks).
@@ -178,7 +182,7 @@ read up _ </proc/uptime && echo "warden-agent: starting at \${up}s"
 cd /
 export WARDEN_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
 unset NODE_EXTRA_CA_CERTS
-exec /usr/bin/node /opt/warden/agent.js
+exec /usr/bin/node --jitless /opt/warden/agent.js
 `;
 }
 
