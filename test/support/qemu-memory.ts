@@ -3,32 +3,49 @@
 
 import { readFileSync } from 'node:fs';
 
+interface Mapping {
+  file: boolean;
+  size: number;
+  rss: number;
+  anonymous: number;
+}
+
 /**
  * A process's RSS, the RSS of its largest mapping at least `ramKiB` long (the guest RAM), and
- * its clean pages of files (shared page cache, not owned by this process).
+ * the page cache of the files it maps (the kernel image, its own binary and libraries): pages
+ * the host shares between processes and can write back and drop, not this process's own. A
+ * file's page is page cache whether clean or not yet written back (an image just built):
+ * only a mapping's `Anonymous` pages (copies it wrote to) are the process's.
  */
 export function qemuRssKiB(
   pid: number,
   ramKiB: number,
-): { total: number; guestRam: number; fileClean: number } {
-  let total = 0;
-  let guestRam = 0;
-  let fileClean = 0;
-  let size = 0;
-  let file = false;
+): { total: number; guestRam: number; fileCache: number } {
+  const mappings: Mapping[] = [];
+  let current: Mapping | undefined;
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
     if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) {
-      file = line.trim().split(/\s+/)[5]?.startsWith('/') ?? false; // the mapping's path, if a file
+      const where = line.trim().split(/\s+/)[5] ?? '';
+      // A path on a filesystem (not /memfd:…, /dev/zero, /SYSV…): its pages are page cache.
+      const file = where.startsWith('/') && !/^\/(memfd:|dev\/|SYSV)/.test(where);
+      current = { file, size: 0, rss: 0, anonymous: 0 };
+      mappings.push(current);
       continue;
     }
-    const m = /^(Size|Rss|Shared_Clean|Private_Clean):\s+(\d+) kB$/.exec(line);
-    if (!m) continue;
+    const m = /^(Size|Rss|Anonymous):\s+(\d+) kB$/.exec(line);
+    if (!m || !current) continue;
     const kib = Number(m[2]);
-    if (m[1] === 'Size') size = kib;
-    else if (m[1] === 'Rss') {
-      total += kib;
-      if (size >= ramKiB && kib > guestRam) guestRam = kib;
-    } else if (file) fileClean += kib;
+    if (m[1] === 'Size') current.size = kib;
+    else if (m[1] === 'Rss') current.rss = kib;
+    else current.anonymous = kib;
   }
-  return { total, guestRam, fileClean };
+  let total = 0;
+  let guest: Mapping | undefined;
+  for (const map of mappings) {
+    total += map.rss;
+    if (map.size >= ramKiB && map.rss > (guest?.rss ?? -1)) guest = map;
+  }
+  let fileCache = 0;
+  for (const map of mappings) if (map.file && map !== guest) fileCache += map.rss - map.anonymous;
+  return { total, guestRam: guest?.rss ?? 0, fileCache };
 }
