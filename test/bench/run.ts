@@ -1,7 +1,7 @@
 // `npm run bench`: the proxy benchmarks (test/bench/proxy.ts), then the audit store and VM
 // benchmarks when their files exist, printed as one table: each figure, its goal, the
 // direct baseline measured in the same run, the ratio, and PASS/MISS.
-// Flags: --only=proxy,post-intercept,peers,curves,audit,whatif,vm,hub,hub-export,hub-paging,it-approvals,packages,ui,redact   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
+// Flags: --only=proxy,post-intercept,peers,curves,audit,whatif,vm,vm-agent,hub,hub-export,hub-paging,it-approvals,packages,ui,redact   --strict (exit 1 when a goal is missed)   --no-peers   --full-audit
 //   --rss-requests=N (curves: run the RSS curve until N requests, e.g. 1000000; several minutes)
 // (`peers`: Warden beside squid and mitmproxy in one run, graded, test/bench/peers-graded.ts.)
 // Figures are also written to test-artifacts/bench.json.
@@ -242,6 +242,9 @@ if (wants('vm')) {
   figures.push(
     ...(await optionalBench('vm', 'vm.ts', benchFunction('benchVm', 'benchVM', 'benchVmBoot'), notes)),
   );
+}
+if (wants('vm') || wants('vm-agent')) {
+  figures.push(...(await optionalBench('vm-agent', 'vm-agent.ts', benchFunction('benchAgentRun'), notes)));
 }
 if (wants('hub')) {
   figures.push(...(await optionalBench('hub', 'hub.ts', benchFunction('benchHub'), notes)));
