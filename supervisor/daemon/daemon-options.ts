@@ -35,6 +35,8 @@ export interface DaemonOptions {
   qemuBinary?: string;
   /** Proxy: how long a tunnel may stay silent before its first byte or request headers (default 30 s). */
   tunnelIdleMs?: number;
+  /** Forward plain HTTP with Node's http client instead of the proxy's own (tests). */
+  nodeHttpClient?: boolean;
   /** The guest image sandboxes get when none is named (default: $WARDEN_IMAGE, else full). */
   defaultImage?: string;
   /** The command that builds a missing default image (default: `warden image build` in a child). */

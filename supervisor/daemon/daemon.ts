@@ -173,6 +173,7 @@ export class Daemon {
       redaction: new RedactionService({ vaultValues: () => secrets.vaultValues() }),
       packages: new PackageService({ seenFile: path.join(paths.home, 'packages-seen.json') }),
       tunnelIdleMs: opts.tunnelIdleMs,
+      nodeHttpClient: opts.nodeHttpClient,
     };
     const replayed = replaySpend(audit, this.spend.ledger, new Date());
     if (replayed > 0) this.log.info(`spend: ${replayed} metered requests read back from the audit trail`);

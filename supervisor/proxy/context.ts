@@ -131,4 +131,9 @@ export interface ProxyServices {
   packages?: PackageService;
   /** How long a tunnel may stay silent before its first byte, TLS handshake or request headers (default 30 s). */
   tunnelIdleMs?: number;
+  /**
+   * Plain-HTTP forward requests go through Node's http client instead of the proxy's own
+   * (plain-pool.ts): for tests that hold both clients to the same hostile cases.
+   */
+  nodeHttpClient?: boolean;
 }

@@ -18,12 +18,23 @@ import { type Allowed, failedAfter, proxyVerdict, type Refused } from './decide.
 import { endToEndRaw } from './hop-headers.ts';
 import { relayMcp } from './mcp-exchange.ts';
 import { relayPackage, takesPackagePath } from './package-exchange.ts';
+import { RawAnswer, UnwritableRequest } from './raw-call.ts';
 import { ExchangeRecord } from './record.ts';
 import { openRequestRedaction } from './request-redact.ts';
 import { askForSearchableAnswer, redactionReporter, relayRedacted } from './response-redact.ts';
 import { exfiltrationVerdict } from './secrets-check.ts';
 import { factsOf } from './target.ts';
 import { namedUpstreamTls, unloadable } from './upstream-tls.ts';
+
+/** What the exchange needs of an upstream request: Node's ClientRequest or the proxy's own RawCall. */
+interface UpstreamCall {
+  write(chunk: Buffer): boolean;
+  end(): void;
+  destroy(): void;
+  readonly writableEnded: boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: both clients' listeners, typed where they are added
+  on(event: string, listener: (...args: any[]) => void): unknown;
+}
 
 export function sendBlock(res: http.ServerResponse, info: BlockInfo): void {
   if (res.headersSent) {
@@ -161,20 +172,25 @@ export async function handleExchange(
   record.decide(decided);
   const named = namedUpstreamTls(svc, sandbox, facts);
   if ('error' in named) return fail(refusal(502, named.error));
-  let upstream: ReturnType<typeof owner.upstream.request>;
+  // Plain HTTP goes through the proxy's own client unless the answer is searched or metered.
+  const own = upstreamScheme(target) === 'http' && !redactor && !meter && !svc.nodeHttpClient;
+  let upstream: UpstreamCall;
   try {
-    upstream = owner.upstream.request({
-      scheme: upstreamScheme(target),
+    const request = {
       host: target.host,
       port: target.port,
       address,
       method: facts.method,
       path: admission.url,
       headers,
-      ...named,
-    });
+    };
+    upstream = own
+      ? owner.upstream.plain.request(request)
+      : owner.upstream.request({ ...request, scheme: upstreamScheme(target), ...named });
   } catch (error) {
-    // Only a named upstream's client certificate can fail to load here.
+    if (error instanceof UnwritableRequest)
+      return fail(refusal(400, `the request cannot be sent: ${error.message}`));
+    // Otherwise only a named upstream's client certificate can fail to load here.
     return fail(refusal(502, unloadable(facts, error)));
   }
   started = upstream;
@@ -226,9 +242,9 @@ export async function handleExchange(
   });
   req.on('error', () => upstream.destroy());
 
-  upstream.on('response', (up) => {
+  upstream.on('response', (up: http.IncomingMessage | RawAnswer) => {
     record.status = up.statusCode;
-    meter?.watch(up);
+    if (meter && !(up instanceof RawAnswer)) meter.watch(up);
     // An answer that ends before the whole body was sent: the upstream may never read the
     // rest and would take it for requests nobody decided. The rest is not sent, and the
     // connection is closed, not reused; the client's remaining bytes are read and dropped.
@@ -238,7 +254,7 @@ export async function handleExchange(
       req.resume();
       setImmediate(() => upstream.destroy());
     });
-    if (redactor) {
+    if (redactor && !(up instanceof RawAnswer)) {
       const report = redactionReporter(svc, sandbox, facts);
       const refused = relayRedacted(up, res, facts, redactor, report, record);
       if (refused) {

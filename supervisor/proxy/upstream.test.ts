@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import tls from 'node:tls';
 import { makeTempDir, type TempDir } from '../../test/support/temp-dir.ts';
 import { CertificateAuthority } from '../ca/index.ts';
-import { keepAliveHint, UpstreamPool, type UpstreamRequest, UpstreamTrust } from './upstream.ts';
+import { keepAliveHint } from './keep-alive-hint.ts';
+import { UpstreamPool, type UpstreamRequest, UpstreamTrust } from './upstream.ts';
 
 /**
  * Whether Nagle's algorithm is off on `socket`, as Node last applied it to the handle (Node

@@ -12,6 +12,8 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { KEEP_ALIVE_HEADROOM_MS, keepAliveHint } from './keep-alive-hint.ts';
+import { PlainPool } from './plain-pool.ts';
 import type { ResolvedAddress } from './resolver.ts';
 import { connectRelayed, type RelayedUpstream } from './tunnel-relay.ts';
 
@@ -97,9 +99,6 @@ function guardPool<A extends http.Agent>(agent: A): A {
   return agent;
 }
 
-/** Node's own headroom before an upstream's announced keep-alive timeout. */
-const KEEP_ALIVE_HEADROOM_MS = 1000;
-
 /**
  * What Node's `Agent.keepSocketAlive` does (TCP keep-alive, unref, the idle timeout, the
  * upstream's `Keep-Alive: timeout=N` hint less a second), reading the hint from the
@@ -120,17 +119,6 @@ export function keepIdle(socket: net.Socket, keepAliveMsecs: number, agentTimeou
   }
   if (socket.timeout !== timeout) socket.setTimeout(timeout);
   return true;
-}
-
-/** The seconds of the first Keep-Alive header's leading `timeout=N`, as Node reads it. */
-export function keepAliveHint(rawHeaders: string[]): number | undefined {
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
-    const m = /^timeout=(\d+)/.exec(rawHeaders[i + 1]!);
-    return m ? Number.parseInt(m[1]!, 10) : undefined;
-  }
-  return undefined;
 }
 
 /**
@@ -160,6 +148,8 @@ const MAX_NAMED_POOLS = 32;
 export class UpstreamPool {
   readonly http: http.Agent;
   readonly https: https.Agent;
+  /** Plain HTTP through the proxy's own client (the forward path's hot path, issue 17). */
+  readonly plain: PlainPool;
   /** Pools of the upstreams the policy names, by a digest of their CA and client certificate. */
   readonly #named = new Map<string, https.Agent>();
   readonly #common: { keepAlive: true; maxFreeSockets: number; scheduling: 'lifo' };
@@ -170,6 +160,7 @@ export class UpstreamPool {
       maxFreeSockets: options.maxFreeSockets ?? 256,
       scheduling: 'lifo' as const,
     };
+    this.plain = new PlainPool({ maxFreeSockets: this.#common.maxFreeSockets });
     this.http = guardPool(sendAtOnce(new http.Agent(this.#common)));
     this.https = guardPool(
       sendAtOnce(new https.Agent({ ...this.#common, secureContext: trust.secureContext })),
@@ -230,6 +221,7 @@ export class UpstreamPool {
   }
 
   destroy(): void {
+    this.plain.destroy();
     this.http.destroy();
     this.https.destroy();
     for (const agent of this.#named.values()) agent.destroy();

@@ -49,6 +49,8 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
     log: createLogger((line) => logs.push(line)),
     user: 'tester',
     tunnelIdleMs: opts.tunnelIdleMs,
+    // test/proxy/node-http-client.test.ts runs the hostile suites against Node's client too.
+    nodeHttpClient: process.env.WARDEN_TEST_NODE_HTTP_CLIENT === '1',
     // Tests boot the minimal image (test/vm/image.ts), not the full one.
     defaultImage: 'minimal',
     ...opts.daemon,
