@@ -38,7 +38,7 @@ export class ChunkedDecoder {
     while (at < end && this.#state !== State.Done) {
       switch (this.#state) {
         case State.Size: {
-          const nl = this.#lineEnd(buf, at, end, MAX_LINE, 'chunk-size line');
+          const nl = this.#lineEnd(buf, at, end, MAX_LINE, 'a chunk-size line');
           if (nl === -1) return end;
           at = nl;
           this.#left = chunkSize(this.#take());
@@ -54,7 +54,7 @@ export class ChunkedDecoder {
           break;
         }
         case State.DataEnd: {
-          const nl = this.#lineEnd(buf, at, end, 2, 'end of a chunk');
+          const nl = this.#lineEnd(buf, at, end, 2, 'the end of a chunk');
           if (nl === -1) return end;
           at = nl;
           if (this.#take() !== '') throw new MalformedAnswer('a chunk is longer than its size says');
@@ -62,7 +62,7 @@ export class ChunkedDecoder {
           break;
         }
         case State.Trailers: {
-          const nl = this.#lineEnd(buf, at, end, MAX_LINE, 'trailer line');
+          const nl = this.#lineEnd(buf, at, end, MAX_LINE, 'a trailer line');
           if (nl === -1) return end;
           this.#trailerBytes += nl - at;
           at = nl;
@@ -86,10 +86,10 @@ export class ChunkedDecoder {
     const lf = buf.indexOf(10, at);
     const stop = lf === -1 || lf >= end ? end : lf + 1;
     this.#line += buf.toString('latin1', at, stop);
-    if (this.#line.length > max + 2) throw new MalformedAnswer(`a ${what} is too long`);
+    if (this.#line.length > max + 2) throw new MalformedAnswer(`${what} is too long`);
     if (stop === end && (lf === -1 || lf >= end)) return -1;
     if (this.#line.length < 2 || this.#line.charCodeAt(this.#line.length - 2) !== 13)
-      throw new MalformedAnswer(`a ${what} ends in a bare LF`);
+      throw new MalformedAnswer(`${what} ends in a bare LF`);
     return stop;
   }
 
