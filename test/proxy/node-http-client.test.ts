@@ -1,4 +1,4 @@
-// The smuggling, transfer-coding, early-answer and hostile-input suites again, with plain
+// The smuggling, transfer-coding, early-answer, hostile-input and upstream-answer suites again, with plain
 // HTTP forwarded by Node's http client (still used when an answer is searched for secrets or
 // metered) instead of the proxy's own (plain-pool.ts, the default): both clients must hold
 // every case. The suites themselves run the default.
@@ -8,4 +8,6 @@ await import('./hostile-smuggling.test.ts');
 await import('./hostile-transfer-coding.test.ts');
 await import('./hostile-early-answer.test.ts');
 await import('./hostile-input-requests.test.ts');
+await import('./hostile-upstream-answers.test.ts');
+
 export {};
