@@ -133,7 +133,7 @@ export interface ProxyServices {
   tunnelIdleMs?: number;
   /**
    * Plain-HTTP forward requests go through Node's http client instead of the proxy's own
-   * (plain-pool.ts): for tests that hold both clients to the same hostile cases.
+   * (raw-pool.ts): for tests that hold both clients to the same hostile cases.
    */
   nodeHttpClient?: boolean;
 }

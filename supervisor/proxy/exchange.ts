@@ -172,11 +172,13 @@ export async function handleExchange(
   record.decide(decided);
   const named = namedUpstreamTls(svc, sandbox, facts);
   if ('error' in named) return fail(refusal(502, named.error));
-  // Plain HTTP goes through the proxy's own client unless the answer is searched or metered.
-  const own = upstreamScheme(target) === 'http' && !redactor && !meter && !svc.nodeHttpClient;
+  // HTTP/1.1 goes through the proxy's own client unless the answer is searched or metered,
+  // or the policy names the upstream (its own CA and client certificate: Node's agent pools).
+  const own = !redactor && !meter && !('tls' in named) && !svc.nodeHttpClient;
   let upstream: UpstreamCall;
   try {
     const request = {
+      scheme: upstreamScheme(target),
       host: target.host,
       port: target.port,
       address,
@@ -184,9 +186,7 @@ export async function handleExchange(
       path: admission.url,
       headers,
     };
-    upstream = own
-      ? owner.upstream.plain.request(request)
-      : owner.upstream.request({ ...request, scheme: upstreamScheme(target), ...named });
+    upstream = own ? owner.upstream.raw.request(request) : owner.upstream.request({ ...request, ...named });
   } catch (error) {
     if (error instanceof UnwritableRequest)
       return fail(refusal(400, `the request cannot be sent: ${error.message}`));

@@ -1,5 +1,5 @@
 // An upstream's `Keep-Alive: timeout=N` hint, read from an answer's raw header pairs as
-// Node's agent reads it, for both of the proxy's upstream clients (upstream.ts, plain-pool.ts).
+// Node's agent reads it, for both of the proxy's upstream clients (upstream.ts, raw-pool.ts).
 
 /** Node's own headroom before an upstream's announced keep-alive timeout. */
 export const KEEP_ALIVE_HEADROOM_MS = 1000;

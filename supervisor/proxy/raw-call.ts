@@ -1,5 +1,5 @@
 // One plain-HTTP request on a pooled upstream connection of the proxy's own client
-// (plain-pool.ts), in place of Node's ClientRequest on the forward path: the head is
+// (raw-pool.ts), in place of Node's ClientRequest on the forward path: the head is
 // written once from the decided headers, the body framed as decided (Content-Length
 // counted, chunked re-framed), and the answer read with the strict parser of
 // response-head.ts and chunked-decoder.ts. It keeps the few parts of ClientRequest's
@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import { ChunkedDecoder } from './chunked-decoder.ts';
-import type { Conn } from './plain-pool.ts';
+import type { Conn } from './raw-pool.ts';
 import { type Framing, MalformedAnswer, parseResponseHead } from './response-head.ts';
 
 /** The upstream answered: its head, then 'data' and 'end' (or 'error') for its body. */

@@ -13,7 +13,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { KEEP_ALIVE_HEADROOM_MS, keepAliveHint } from './keep-alive-hint.ts';
-import { PlainPool } from './plain-pool.ts';
+import { RawPool } from './raw-pool.ts';
 import type { ResolvedAddress } from './resolver.ts';
 import { connectRelayed, type RelayedUpstream } from './tunnel-relay.ts';
 
@@ -148,8 +148,8 @@ const MAX_NAMED_POOLS = 32;
 export class UpstreamPool {
   readonly http: http.Agent;
   readonly https: https.Agent;
-  /** Plain HTTP through the proxy's own client (the forward path's hot path, issue 17). */
-  readonly plain: PlainPool;
+  /** HTTP/1.1 through the proxy's own client (the forward and interception hot path, issue 17). */
+  readonly raw: RawPool;
   /** Pools of the upstreams the policy names, by a digest of their CA and client certificate. */
   readonly #named = new Map<string, https.Agent>();
   readonly #common: { keepAlive: true; maxFreeSockets: number; scheduling: 'lifo' };
@@ -160,7 +160,10 @@ export class UpstreamPool {
       maxFreeSockets: options.maxFreeSockets ?? 256,
       scheduling: 'lifo' as const,
     };
-    this.plain = new PlainPool({ maxFreeSockets: this.#common.maxFreeSockets });
+    this.raw = new RawPool({
+      maxFreeSockets: this.#common.maxFreeSockets,
+      secureContext: trust.secureContext,
+    });
     this.http = guardPool(sendAtOnce(new http.Agent(this.#common)));
     this.https = guardPool(
       sendAtOnce(new https.Agent({ ...this.#common, secureContext: trust.secureContext })),
@@ -221,7 +224,7 @@ export class UpstreamPool {
   }
 
   destroy(): void {
-    this.plain.destroy();
+    this.raw.destroy();
     this.http.destroy();
     this.https.destroy();
     for (const agent of this.#named.values()) agent.destroy();

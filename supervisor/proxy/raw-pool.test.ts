@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, test } from 'node:test';
-import { PlainPool } from './plain-pool.ts';
 import { type RawAnswer, UnwritableRequest } from './raw-call.ts';
+import { RawPool } from './raw-pool.ts';
 
 interface Upstream {
   port: number;
@@ -54,13 +54,13 @@ async function upstream(
   return state;
 }
 
-const pools: PlainPool[] = [];
+const pools: RawPool[] = [];
 after(() => {
   for (const p of pools) p.destroy();
 });
 
-function pool(): PlainPool {
-  const p = new PlainPool();
+function pool(): RawPool {
+  const p = new RawPool();
   pools.push(p);
   return p;
 }
@@ -73,13 +73,14 @@ interface Result {
 
 /** One request through `p`; reads its answer, pausing after each chunk when `slow`. */
 function send(
-  p: PlainPool,
+  p: RawPool,
   port: number,
   o: { method?: string; headers?: Record<string, string>; body?: string[]; slow?: boolean } = {},
 ): Promise<Result> {
   return new Promise((resolve) => {
     const result: Result = { body: '' };
     const call = p.request({
+      scheme: 'http',
       host: '127.0.0.1',
       port,
       address: { address: '127.0.0.1', family: 4 },
@@ -209,7 +210,12 @@ test('an answer cut short, or malformed, fails with a reason and is not reused',
 
 test('a request head HTTP does not allow is not written', () => {
   const p = pool();
-  const target = { host: 'h', port: 1, address: { address: '127.0.0.1', family: 4 as const } };
+  const target = {
+    scheme: 'http' as const,
+    host: 'h',
+    port: 1,
+    address: { address: '127.0.0.1', family: 4 as const },
+  };
   const bad: Array<{ method: string; path: string; headers: Record<string, string> }> = [
     { method: 'GET', path: '/x', headers: { 'x-a': 'one\r\nX-Injected: 1' } },
     { method: 'GET', path: '/x y', headers: {} },

@@ -1,13 +1,19 @@
-// Kept-alive plain-HTTP connections of one sandbox, for the proxy's own client (raw-call.ts).
-// The same guarantees as the agent pools of upstream.ts: a connection carries one
-// sandbox's traffic only, is keyed by the vetted address it was connected to as well as
-// host and port, is reused only when its last answer ended on a message boundary, and is
-// dropped if it speaks while idle.
+// Kept-alive upstream connections of one sandbox for the proxy's own HTTP/1.1 client
+// (raw-call.ts): plain TCP, or TLS verified against the trust of upstream.ts (the system
+// roots plus any extra CA; an upstream the policy names keeps Node's client). The same
+// guarantees as the agent pools there: a connection carries one sandbox's traffic only, is
+// keyed by the vetted address it was connected to as well as scheme, host and port, is
+// reused only when its last answer ended on a message boundary, and is dropped if it
+// speaks while idle. TLS sessions are kept per key for resumption, as Node's agent does.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { KEEP_ALIVE_HEADROOM_MS, keepAliveHint } from './keep-alive-hint.ts';
 import { type CallConnections, RawCall } from './raw-call.ts';
 import type { ResolvedAddress } from './resolver.ts';
+
+/** TLS sessions kept for resumption (Node's agent keeps 100). */
+const MAX_SESSIONS = 100;
 
 /** TCP keep-alive probes on idle connections, as Node's agent sets them. */
 const KEEP_ALIVE_PROBE_MS = 1000;
@@ -21,7 +27,7 @@ export class Conn {
   constructor(
     readonly socket: net.Socket,
     readonly key: string,
-    pool: PlainPool,
+    pool: RawPool,
   ) {
     socket.on('data', (buf: Buffer) => {
       if (this.call) this.call.onData(buf);
@@ -43,7 +49,8 @@ export class Conn {
   }
 }
 
-export interface PlainRequest {
+export interface RawRequest {
+  scheme: 'http' | 'https';
   host: string;
   port: number;
   address: ResolvedAddress;
@@ -53,18 +60,22 @@ export interface PlainRequest {
   headers: Record<string, string | string[]>;
 }
 
-export class PlainPool {
+export class RawPool {
   readonly #free = new Map<string, Conn[]>();
   readonly #all = new Set<Conn>();
   readonly #maxFree: number;
+  readonly #secureContext: tls.SecureContext | undefined;
+  /** The last TLS session of each key, offered when it connects again. */
+  readonly #sessions = new Map<string, Buffer>();
 
-  constructor(options: { maxFreeSockets?: number } = {}) {
+  constructor(options: { maxFreeSockets?: number; secureContext?: tls.SecureContext } = {}) {
     this.#maxFree = options.maxFreeSockets ?? 256;
+    this.#secureContext = options.secureContext;
   }
 
   /** Send a request; throws UnwritableRequest when its head holds what HTTP does not allow. */
-  request(r: PlainRequest): RawCall {
-    const key = `${r.host}:${r.port}|${r.address.address}`;
+  request(r: RawRequest): RawCall {
+    const key = `${r.scheme}://${r.host}:${r.port}|${r.address.address}`;
     const connections: CallConnections = {
       take: (fresh) => this.#take(key, r, fresh),
       release: (conn, rawHeaders) => this.#release(conn, rawHeaders),
@@ -77,7 +88,7 @@ export class PlainPool {
     return this.#all.size;
   }
 
-  #take(key: string, r: PlainRequest, fresh: boolean): Conn {
+  #take(key: string, r: RawRequest, fresh: boolean): Conn {
     const free = fresh ? undefined : this.#free.get(key);
     while (free && free.length > 0) {
       const conn = free.pop() as Conn;
@@ -89,15 +100,39 @@ export class PlainPool {
       conn.socket.setTimeout(0);
       return conn;
     }
-    const socket = net.connect({
-      host: r.address.address,
-      port: r.port,
-      family: r.address.family,
-      noDelay: true,
-    });
+    const socket = r.scheme === 'https' ? this.#connectTls(key, r) : this.#connectTcp(r);
     const conn = new Conn(socket, key, this);
     this.#all.add(conn);
     return conn;
+  }
+
+  #connectTcp(r: RawRequest): net.Socket {
+    return net.connect({ host: r.address.address, port: r.port, family: r.address.family, noDelay: true });
+  }
+
+  #connectTls(key: string, r: RawRequest): tls.TLSSocket {
+    if (!this.#secureContext) throw new Error('this pool has no TLS trust');
+    const session = this.#sessions.get(key);
+    const socket = tls.connect({
+      host: r.address.address,
+      port: r.port,
+      servername: net.isIP(r.host) ? undefined : r.host,
+      // The certificate must name the host asked for (an IP target: that address), not
+      // merely the address connected to, as https.request checks it.
+      checkServerIdentity: (_: string, cert) => tls.checkServerIdentity(r.host, cert),
+      secureContext: this.#secureContext,
+      ALPNProtocols: ['http/1.1'],
+      ...(session ? { session } : {}),
+    });
+    // tls.connect ignores `noDelay` (see upstream.ts sendAtOnce): set it on the socket.
+    socket.setNoDelay(true);
+    socket.on('session', (s: Buffer) => {
+      this.#sessions.delete(key);
+      this.#sessions.set(key, s);
+      if (this.#sessions.size > MAX_SESSIONS)
+        this.#sessions.delete(this.#sessions.keys().next().value as string);
+    });
+    return socket;
   }
 
   #release(conn: Conn, rawHeaders: string[]): void {
@@ -136,5 +171,6 @@ export class PlainPool {
     for (const conn of this.#all) conn.socket.destroy();
     this.#all.clear();
     this.#free.clear();
+    this.#sessions.clear();
   }
 }
