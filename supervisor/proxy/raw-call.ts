@@ -11,7 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import { ChunkedDecoder } from './chunked-decoder.ts';
-import type { Conn } from './raw-pool.ts';
+import type { Conn } from './raw-conn.ts';
 import { type Framing, MalformedAnswer, parseResponseHead } from './response-head.ts';
 
 /** The upstream answered: its head, then 'data' and 'end' (or 'error') for its body. */
@@ -25,10 +25,13 @@ export class RawAnswer extends EventEmitter {
     super();
   }
 
-  /** Relay the body to `res`, reading no faster than it drains, and end it with the body. */
+  /**
+   * Relay the body to `res`, reading no faster than it drains, and end it with the body.
+   * A chunk from a leased read buffer (raw-conn.ts) is lent until `res` has written it.
+   */
   pipe(res: http.ServerResponse): http.ServerResponse {
     this.on('data', (chunk: Buffer) => {
-      if (!res.write(chunk)) this.call.pauseReading();
+      if (!res.write(chunk, this.call.lend())) this.call.pauseReading();
     });
     res.on('drain', () => this.call.resumeReading());
     this.once('end', () => res.end());
@@ -149,6 +152,11 @@ export class RawCall extends EventEmitter {
     }
   }
 
+  /** Lend the current read's buffer; the function returned gives it back (raw-conn.ts). */
+  lend(): () => void {
+    return this.#conn?.lend() ?? (() => {});
+  }
+
   pauseReading(): void {
     this.#conn?.socket.pause();
   }
@@ -183,7 +191,8 @@ export class RawCall extends EventEmitter {
     for (;;) {
       const head = parseResponseHead(bytes, at, bytes.length, this.#method);
       if (!head) {
-        this.#pending = bytes.subarray(at);
+        // Kept past this read: copied out of a leased buffer.
+        this.#pending = Buffer.from(bytes.subarray(at));
         return -1;
       }
       at += head.length;

@@ -126,6 +126,45 @@ test('a kept connection carries the next request, also after reading paused for 
   up.close();
 });
 
+test('chunks kept past their read are lent: later reads never overwrite them', {
+  timeout: 10_000,
+}, async () => {
+  const body = Buffer.alloc(1_000_000);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >> 13)) & 0xff;
+  const up = await upstream((s) => {
+    s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`);
+    s.write(body);
+  });
+  const p = pool();
+  for (let round = 0; round < 2; round++) {
+    const held: Buffer[] = [];
+    const backs: Array<() => void> = [];
+    await new Promise<void>((resolve) => {
+      const call = p.request({
+        scheme: 'http',
+        host: '127.0.0.1',
+        port: up.port,
+        address: { address: '127.0.0.1', family: 4 },
+        method: 'GET',
+        path: '/big',
+        headers: { host: 'x' },
+      });
+      call.on('response', (answer: RawAnswer) => {
+        answer.on('data', (c: Buffer) => {
+          held.push(c);
+          backs.push(call.lend());
+        });
+        answer.on('end', resolve);
+      });
+      call.end();
+    });
+    assert.ok(held.length > 3, `the body came in ${held.length} reads`);
+    assert.ok(Buffer.concat(held).equals(body), 'no kept chunk was overwritten by a later read');
+    for (const back of backs) back();
+  }
+  up.close();
+});
+
 test('bytes after a body: the connection is dropped and they never answer a later request', {
   timeout: 10_000,
 }, async () => {

@@ -10,44 +10,17 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { KEEP_ALIVE_HEADROOM_MS, keepAliveHint } from './keep-alive-hint.ts';
 import { type CallConnections, RawCall } from './raw-call.ts';
+import { type BufferShelf, Conn, READ_BYTES, ReadLeases } from './raw-conn.ts';
 import type { ResolvedAddress } from './resolver.ts';
 
 /** TLS sessions kept for resumption (Node's agent keeps 100). */
 const MAX_SESSIONS = 100;
 
+/** Spare read buffers a pool keeps for its plain connections. */
+const MAX_SPARE_BUFFERS = 16;
+
 /** TCP keep-alive probes on idle connections, as Node's agent sets them. */
 const KEEP_ALIVE_PROBE_MS = 1000;
-
-/** One upstream connection and the call it serves (null while it idles in the pool). */
-export class Conn {
-  call: RawCall | null = null;
-  /** It served a request before: it may have been closed by the upstream while idle. */
-  reused = false;
-
-  constructor(
-    readonly socket: net.Socket,
-    readonly key: string,
-    pool: RawPool,
-  ) {
-    socket.on('data', (buf: Buffer) => {
-      if (this.call) this.call.onData(buf);
-      else socket.destroy();
-    });
-    socket.on('end', () => {
-      if (this.call) this.call.onEnd();
-      else socket.destroy();
-    });
-    socket.on('error', (error) => this.call?.onError(error));
-    socket.on('drain', () => this.call?.emit('drain'));
-    socket.on('timeout', () => {
-      if (!this.call) socket.destroy();
-    });
-    socket.on('close', () => {
-      pool.forget(this);
-      this.call?.onError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-    });
-  }
-}
 
 export interface RawRequest {
   scheme: 'http' | 'https';
@@ -67,6 +40,14 @@ export class RawPool {
   readonly #secureContext: tls.SecureContext | undefined;
   /** The last TLS session of each key, offered when it connects again. */
   readonly #sessions = new Map<string, Buffer>();
+  readonly #spare: Buffer[] = [];
+  readonly #shelf: BufferShelf = {
+    take: () => this.#spare.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES),
+    give: (buf) => {
+      if (this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(buf);
+    },
+  };
+  readonly #forget = (conn: Conn) => this.forget(conn);
 
   constructor(options: { maxFreeSockets?: number; secureContext?: tls.SecureContext } = {}) {
     this.#maxFree = options.maxFreeSockets ?? 256;
@@ -100,17 +81,29 @@ export class RawPool {
       conn.socket.setTimeout(0);
       return conn;
     }
-    const socket = r.scheme === 'https' ? this.#connectTls(key, r) : this.#connectTcp(r);
-    const conn = new Conn(socket, key, this);
+    const conn = r.scheme === 'https' ? this.#connectTls(key, r) : this.#connectTcp(key, r);
     this.#all.add(conn);
     return conn;
   }
 
-  #connectTcp(r: RawRequest): net.Socket {
-    return net.connect({ host: r.address.address, port: r.port, family: r.address.family, noDelay: true });
+  #connectTcp(key: string, r: RawRequest): Conn {
+    let conn: Conn | undefined;
+    const reads = new ReadLeases(this.#shelf);
+    const socket = net.connect({
+      host: r.address.address,
+      port: r.port,
+      family: r.address.family,
+      noDelay: true,
+      onread: {
+        buffer: () => reads.next(),
+        callback: (n: number, buf: Buffer) => (conn as Conn).onRead(n, buf),
+      },
+    });
+    conn = new Conn(socket, key, this.#forget, reads);
+    return conn;
   }
 
-  #connectTls(key: string, r: RawRequest): tls.TLSSocket {
+  #connectTls(key: string, r: RawRequest): Conn {
     if (!this.#secureContext) throw new Error('this pool has no TLS trust');
     const session = this.#sessions.get(key);
     const socket = tls.connect({
@@ -132,7 +125,7 @@ export class RawPool {
       if (this.#sessions.size > MAX_SESSIONS)
         this.#sessions.delete(this.#sessions.keys().next().value as string);
     });
-    return socket;
+    return new Conn(socket, key, this.#forget);
   }
 
   #release(conn: Conn, rawHeaders: string[]): void {
@@ -145,9 +138,7 @@ export class RawPool {
       return;
     }
     conn.reused = true;
-    // Reading may have paused for a slow client near the end of the body: an idle
-    // connection reads, so that bytes it was not asked for are seen and it is dropped.
-    conn.socket.resume();
+    conn.idle();
     conn.socket.setKeepAlive(true, KEEP_ALIVE_PROBE_MS);
     conn.socket.setTimeout(idleMs);
     conn.socket.unref();
@@ -172,5 +163,6 @@ export class RawPool {
     this.#all.clear();
     this.#free.clear();
     this.#sessions.clear();
+    this.#spare.length = 0;
   }
 }
