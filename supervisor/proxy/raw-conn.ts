@@ -7,7 +7,14 @@
 // a write.
 
 import type net from 'node:net';
-import type { RawCall } from './raw-call.ts';
+
+/** The request a connection serves (raw-call.ts RawCall). */
+export interface ConnUser {
+  onData(buf: Buffer): void;
+  onEnd(): void;
+  onError(error: Error): void;
+  emit(event: 'drain'): boolean;
+}
 
 /** Bytes per read, Node's own read size. */
 export const READ_BYTES = 64 * 1024;
@@ -82,7 +89,7 @@ export class ReadLeases {
 }
 
 export class Conn {
-  call: RawCall | null = null;
+  call: ConnUser | null = null;
   /** It served a request before: it may have been closed by the upstream while idle. */
   reused = false;
 
