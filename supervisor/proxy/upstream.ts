@@ -13,17 +13,12 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { KEEP_ALIVE_HEADROOM_MS, keepAliveHint } from './keep-alive-hint.ts';
-import { RawPool } from './raw-pool.ts';
+import { RawPool, type RawRequest } from './raw-pool.ts';
 import type { ResolvedAddress } from './resolver.ts';
 import { connectRelayed, type RelayedUpstream } from './tunnel-relay.ts';
 
-export interface UpstreamRequest {
-  scheme: 'http' | 'https';
-  host: string;
-  port: number;
-  address: ResolvedAddress;
-  method: string;
-  path: string;
+/** A request for Node's client: what the own client takes (raw-pool.ts), with Node's header shapes. */
+export interface UpstreamRequest extends Omit<RawRequest, 'headers'> {
   headers: http.OutgoingHttpHeaders | string[];
   /** The policy names this upstream: only its CA is trusted, and its client certificate is presented. */
   tls?: UpstreamTlsOptions;
