@@ -22,6 +22,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { QemuMicrovmDriver, type VmImage, verifyImage } from '../../supervisor/vm/index.ts';
+import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { buildTestImage } from '../vm/image.ts';
 import { bootPhases } from './boot-phases.ts';
 
@@ -163,6 +164,14 @@ try {
       await vm.run(['true']);
       const firstTrue = Number(process.hrtime.bigint() - t) / 1e6;
       const phases = bootPhases(vm.consoleTail(60), hello.uptimeMs);
+      // AB_RSS: QEMU's own private memory (vm.ts's qemuOverheadPrivateMiB) after 20 `true` and 2 s idle.
+      let overheadMiB: number | undefined;
+      if (process.env.AB_RSS) {
+        for (let j = 0; j < 20; j++) await vm.run(['true']);
+        await new Promise((r) => setTimeout(r, 2000));
+        const kib = qemuRssKiB(vm.pid!, 512 * 1024);
+        overheadMiB = (kib.total - kib.guestRam - kib.fileCache) / 1024;
+      }
       // AB_CMD: a shell command timed twice after the boot (first and second run).
       const cmdMs: number[] = [];
       for (let i = 0; process.env.AB_CMD && i < 2; i++) {
@@ -187,6 +196,7 @@ try {
       add('uptimeAtHelloMs', hello.uptimeMs);
       if (phases) for (const [k, x] of Object.entries(phases)) add(k, x);
       for (const [i, x] of cmdMs.entries()) add(`cmd${i + 1}Ms`, x);
+      if (overheadMiB !== undefined) add('qemuOverheadPrivateMiB', overheadMiB);
       add('load', load * 100);
       process.stderr.write(
         `${v.name} #${r}: hello ${hello.bootMs} ms, true ${Math.round(firstTrue)} ms, cmd ${cmdMs.map(Math.round).join('/')} ms, ${JSON.stringify(phases)}, load ${load.toFixed(2)}\n`,
