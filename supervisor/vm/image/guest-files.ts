@@ -69,8 +69,9 @@ export const GUEST_STAGE2 = '/opt/warden/init';
  * moves /proc /sys /dev across and switches to it.
  */
 export function stage1Init(modules: string[], workspaceModules: string[] = []): string {
-  const insmod = (list: string[], indent = '') =>
-    list.map((m) => `${indent}insmod /lib/modules/${m}.ko`).join('\n');
+  // One process loads them all, in this order (a fork and exec per insmod cost ~7 ms each).
+  const load = (list: string[], indent = '') =>
+    list.length ? `${indent}modprobe -a ${list.join(' ')}` : `${indent}:`;
   return `#!/bin/sh
 # Warden guest init, stage 1 (initramfs). Its only job: reach the root filesystem.
 # Shell builtins (read, case) where they do: under TCG each fork and exec costs milliseconds.
@@ -82,10 +83,10 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 read -r cmdline </proc/cmdline
 cmdline=" $cmdline "
-${insmod(modules)}
+${load(modules)}
 case "$cmdline" in
 *" warden.ws="* | *" warden.agents="* | *" warden.home="*)
-${insmod(workspaceModules, '  ') || '  :'}
+${load(workspaceModules, '  ')}
   ;;
 esac
 [ -c /dev/hvc0 ] && exec </dev/null >/dev/hvc0 2>&1
