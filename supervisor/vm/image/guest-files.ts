@@ -69,31 +69,43 @@ export const GUEST_STAGE2 = '/opt/warden/init';
  * moves /proc /sys /dev across and switches to it.
  */
 export function stage1Init(modules: string[], workspaceModules: string[] = []): string {
-  const insmod = (list: string[], indent = '') =>
-    list.map((m) => `${indent}insmod /lib/modules/${m}.ko`).join('\n');
+  // One process loads them all, in this order (a fork and exec per insmod cost ~7 ms each).
+  const load = (list: string[], indent = '') =>
+    list.length ? `${indent}modprobe -a ${list.join(' ')}` : `${indent}:`;
   return `#!/bin/sh
 # Warden guest init, stage 1 (initramfs). Its only job: reach the root filesystem.
+# Shell builtins (read, case) where they do: under TCG each fork and exec costs milliseconds.
 mount -t proc proc /proc
 # Guest uptime when init started, passed on to the agent's hello (boot figures).
-export WARDEN_INIT_AT=$(cut -d' ' -f1 /proc/uptime)
+read WARDEN_INIT_AT _ </proc/uptime
+export WARDEN_INIT_AT
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-${insmod(modules)}
-if grep -q -e 'warden.ws=' -e 'warden.agents=' -e 'warden.home=' /proc/cmdline; then
-${insmod(workspaceModules, '  ') || '  :'}
-fi
+read -r cmdline </proc/cmdline
+cmdline=" $cmdline "
+${load(modules)}
+case "$cmdline" in
+*" warden.ws="* | *" warden.agents="* | *" warden.home="*)
+${load(workspaceModules, '  ')}
+  ;;
+esac
 [ -c /dev/hvc0 ] && exec </dev/null >/dev/hvc0 2>&1
-echo "warden-init: started at \${WARDEN_INIT_AT}s, modules loaded at $(cut -d' ' -f1 /proc/uptime)s"
+read up _ </proc/uptime
+echo "warden-init: started at \${WARDEN_INIT_AT}s, modules loaded at \${up}s"
 fail() { echo "warden-init: $*"; poweroff -f; }
 mkdir -p /lower /upper /newroot
 # The writable layer: the sandbox's own disk (virtio serial ${SANDBOX_DISK_SERIAL}) when it has one, else RAM.
 disk=
-if grep -q 'warden.disk=1' /proc/cmdline; then
+case "$cmdline" in
+*" warden.disk=1 "*)
   for b in /sys/block/vd*; do
-    [ "$(cat $b/serial 2>/dev/null)" = ${SANDBOX_DISK_SERIAL} ] && disk=/dev/\${b##*/}
+    serial=
+    read -r serial 2>/dev/null <$b/serial
+    [ "$serial" = ${SANDBOX_DISK_SERIAL} ] && disk=/dev/\${b##*/}
   done
   [ -n "$disk" ] || fail "the sandbox disk (serial ${SANDBOX_DISK_SERIAL}) is missing"
-fi
+  ;;
+esac
 root=/dev/vda
 [ "$disk" = /dev/vda ] && root=/dev/vdb
 mount -t ext4 -o ro,noload $root /lower || fail "cannot mount the root filesystem $root"
@@ -105,7 +117,8 @@ fi
 mkdir -p /upper/data /upper/work
 mount -t overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work overlay /newroot ||
   fail "cannot mount the overlay root"
-for m in proc sys dev; do mkdir -p /newroot/$m && mount --move /$m /newroot/$m; done
+mkdir -p /newroot/proc /newroot/sys /newroot/dev
+for m in proc sys dev; do mount --move /$m /newroot/$m; done
 exec switch_root /newroot ${GUEST_STAGE2}
 `;
 }
@@ -117,11 +130,15 @@ export function stage2Init(): string {
 bb=${GUEST_BUSYBOX}
 . /etc/profile.d/warden.sh
 exec </dev/null >/dev/hvc0 2>&1
+read -r cmdline </proc/cmdline
 $bb mkdir -p /dev/pts /dev/shm /tmp /run ${GUEST_WORKSPACE} ${GUEST_AGENTS}
 $bb mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 $bb mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 # With a sandbox disk /tmp stays on it (installs unpack there); else RAM, like the rest.
-if $bb grep -q 'warden.disk=1' /proc/cmdline; then $bb chmod 1777 /tmp; else $bb mount -t tmpfs -o mode=1777 tmpfs /tmp; fi
+case " $cmdline " in
+*" warden.disk=1 "*) $bb chmod 1777 /tmp ;;
+*) $bb mount -t tmpfs -o mode=1777 tmpfs /tmp ;;
+esac
 $bb mount -t tmpfs -o mode=755 tmpfs /run
 echo "$WARDEN_INIT_AT" > /run/warden-init-at
 $bb ip link set lo up
@@ -131,7 +148,7 @@ $bb ip route add default via 10.0.2.2
 ws=
 agents=
 home=
-for arg in $($bb cat /proc/cmdline); do
+for arg in $cmdline; do
   case "$arg" in
     warden.ws=*) ws="\${arg#warden.ws=}" ;;
     warden.agents=1) agents=1 ;;
@@ -157,7 +174,8 @@ if [ -n "$ws" ]; then
   [ "$ws" = ro ] && opts="$opts,ro"
   $bb mount -t 9p -o "$opts" ${WORKSPACE_TAG} ${GUEST_WORKSPACE} || echo "warden-init: workspace mount failed"
 fi
-echo "warden-init: root ready at $($bb cut -d' ' -f1 /proc/uptime)s"
+read up _ </proc/uptime
+echo "warden-init: root ready at \${up}s"
 exec $bb init
 `;
 }

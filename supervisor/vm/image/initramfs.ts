@@ -37,9 +37,17 @@ export function busyboxEntries(
 
 export function buildInitramfs(kernel: GuestKernel, busybox: { path: string; applets: string[] }): Buffer {
   const entries: CpioEntry[] = [...busyboxEntries(busybox)];
+  // Where busybox modprobe looks (/lib/modules/$(uname -r)); its modules.dep names each file and
+  // no dependencies: stage 1 lists the modules in load order, one modprobe for all of them.
+  const modulesDir = `lib/modules/${kernel.version}`;
   for (const m of kernel.modules) {
-    entries.push({ kind: 'file', path: `lib/modules/${m.name}.ko`, data: m.data });
+    entries.push({ kind: 'file', path: `${modulesDir}/${m.name}.ko`, data: m.data });
   }
+  entries.push({
+    kind: 'file',
+    path: `${modulesDir}/modules.dep`,
+    data: Buffer.from(kernel.modules.map((m) => `${m.name}.ko:\n`).join('')),
+  });
   entries.push({
     kind: 'file',
     path: 'init',
