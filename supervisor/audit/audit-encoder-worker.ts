@@ -17,6 +17,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { WardenEvent } from '../api/index.ts';
 import { ChainAhead, type Head } from './chain-ahead.ts';
 import { type EncodedBatch, encodeEvents } from './encode.ts';
+import { nameThread } from './thread-name.ts';
 
 export interface EncoderInit {
   /** The writer thread's port (EncodedToWriter out, WriterToEncoder in). */
@@ -50,6 +51,7 @@ export type WriterToEncoder = { kind: 'head'; m: number; head: Head; context: st
 function main(): void {
   const port = parentPort;
   if (!port) return;
+  nameThread('audit-encoder');
   const { writer } = workerData as EncoderInit;
   const ahead = new ChainAhead();
   let ready = false;

@@ -57,7 +57,11 @@ export function prepareInserts(db: Database.Database): Inserts {
   };
 }
 
-/** A record whose `ocsf` is mapped from its stored body when first read. */
+/**
+ * A record whose `ocsf` is mapped from its stored body when first read. The body is decoded
+ * from the batch's bytes only then: a caller of appendBatch that keeps only the seq and hash
+ * (the bench, the bus) never pays for a string per record.
+ */
 class WrittenRecord implements AuditRecord {
   readonly seq: number;
   readonly time: number;
@@ -69,11 +73,18 @@ class WrittenRecord implements AuditRecord {
   readonly prevHash: string;
   readonly hash: string;
   #ocsf: OcsfEvent | undefined;
-  readonly #body: string;
+  readonly #batch: EncodedBatch;
+  readonly #index: number;
   readonly #ctx: OcsfContext;
   readonly #logged: number;
 
-  constructor(row: ChainRow, hash: string, ctx: OcsfContext) {
+  constructor(
+    row: Omit<ChainRow, 'body' | 'ctx'>,
+    hash: string,
+    batch: EncodedBatch,
+    index: number,
+    ctx: OcsfContext,
+  ) {
     this.seq = row.seq;
     this.time = row.time;
     this.kind = row.kind as AuditKind;
@@ -83,13 +94,14 @@ class WrittenRecord implements AuditRecord {
     this.outcome = row.outcome as AuditOutcome | null;
     this.prevHash = row.prev_hash;
     this.hash = hash;
-    this.#body = row.body;
+    this.#batch = batch;
+    this.#index = index;
     this.#ctx = ctx;
     this.#logged = row.logged ?? 0;
   }
 
   get ocsf(): OcsfEvent {
-    this.#ocsf ??= mapCompactObject(this.#body, this.#ctx, this, this.#logged);
+    this.#ocsf ??= mapCompactObject(bodyOf(this.#batch, this.#index), this.#ctx, this, this.#logged);
     return this.#ocsf;
   }
 
@@ -156,7 +168,7 @@ export function writeRecords(
     }
     segments.note(seq, time, sandboxId, kind, host, outcome);
     if (batch.records) {
-      const row: ChainRow = {
+      const row = {
         seq,
         time,
         kind,
@@ -164,12 +176,10 @@ export function writeRecords(
         user,
         host,
         outcome,
-        body: bodyOf(events, i),
-        ctx: writer.text,
         logged,
         prev_hash: prevHash,
       };
-      out.push(new WrittenRecord(row, hash, writer.ctx));
+      out.push(new WrittenRecord(row, hash, events, i, writer.ctx));
     }
     prevSeq = seq;
     prevHash = hash;
