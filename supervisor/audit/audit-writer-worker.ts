@@ -95,7 +95,6 @@ function main(): void {
     };
     let stale = false;
     try {
-      if (m.error !== undefined) throw new Error(m.error);
       if (m.batch) stale = store.appendEncoded(m.batch).chained === false;
       if (m.id) done();
     } catch (error) {

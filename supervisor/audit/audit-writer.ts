@@ -2,8 +2,8 @@
 // AuditStore (audit-writer-worker.ts), so no database work runs on the event loop. One ordered
 // channel carries every event:
 // - the high-volume `request.decided` and `request.ended` records (a decision, recorded
-//   before its first byte goes upstream, and its end), waited on by nobody, are queued as
-//   they are and posted together every FLUSH_MS (one message, one wake-up of the thread and
+//   before its first byte goes upstream, and its end), waited on by nobody, are encoded into
+//   the pending batch as they are taken and posted together every FLUSH_MS (one message, one wake-up of the thread and
 //   one transaction for many requests; posting sooner would not make them safer: the queue
 //   and the thread live and die with the process);
 // - every other event (an answer, a policy change, a user action…) first sends the queue,
@@ -14,10 +14,14 @@
 // `sync` and `close` (tests, shutdown) still block (Atomics.wait on a shared status slot).
 // The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
 //
-// Events cross as plain objects (structured clone) to an encoder thread, which encodes and
-// chains them and hands each batch's bytes on to the writer thread (transfer, no copy); the
-// writer only inserts. So none of that runs on the event loop, and encoding one batch
-// overlaps inserting the one before. At most MAX_IN_FLIGHT batches wait for the writer: past
+// Each event is encoded here, when it is taken (encode.ts: the bytes that are hashed and
+// stored), and a batch crosses as those bytes (transfer, no copy) to the encoder thread, which
+// chains it (hashes it onto the head the writer will have) and hands it on to the writer
+// thread, which only inserts. Encoding costs the event loop about what the structured clone
+// of the event objects it replaces did, and spares the other threads reading the clone
+// (README "The append path"); hashing and inserting never run on the event loop, and hashing
+// one batch overlaps inserting the one before. An event that cannot be encoded fails alone,
+// here: it is reported to `onError` (an acknowledged one also rejects `committed()`). At most MAX_IN_FLIGHT batches wait for the writer: past
 // that, `flush` blocks until it catches up, so a flood of requests is slowed to the pace the
 // trail is written at instead of queueing without bound.
 //
@@ -29,6 +33,7 @@ import type { WardenEvent } from '../api/index.ts';
 import type { Disposer, EventBus } from '../events/index.ts';
 import type { EncoderInit } from './audit-encoder-worker.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
+import { batchSize, type EncodedBatch, emptyBatch, encodeEvents } from './encode.ts';
 import { AuditWriteError } from './index.ts';
 import { startWorker } from './start-worker.ts';
 import { sharedSlots, WriterSlot } from './worker-slots.ts';
@@ -37,6 +42,8 @@ const MAX_QUEUE = 5_000;
 const MAX_IN_FLIGHT = 16;
 /** How long request records wait to be posted together. */
 const FLUSH_MS = 20;
+/** The most a new pending batch's buffer starts at (it grows as needed). */
+const MAX_START_BYTES = 4 * 1024 * 1024;
 const { ACK, FINISHED } = WriterSlot;
 
 export interface AuditWriterOptions {
@@ -74,7 +81,10 @@ export class AuditWriter {
   readonly #onFault: (fault: string | null) => void;
   readonly #onError: (error: Error) => void;
   #nextId = 1;
-  #queue: WardenEvent[] = [];
+  /** Request records taken since the last flush, encoded. */
+  #queue: EncodedBatch = emptyBatch();
+  /** Bytes the last flushed batch took: the next one starts at that size. */
+  #lastBytes = 0;
   /** Batches posted (the worker counts those it has finished in the FINISHED slot). */
   #posted = 0;
   #scheduled: NodeJS.Timeout | undefined;
@@ -194,15 +204,38 @@ export class AuditWriter {
   take(event: WardenEvent): void {
     if (this.#closed) throw new AuditWriteError(`audit writer for ${this.file} is closed`, 'CLOSED');
     if (event.type === 'request.decided' || event.type === 'request.ended') {
-      this.#queue.push(event);
-      if (this.#queue.length >= MAX_QUEUE) this.flush();
+      if (!this.#encode(event, this.#queue)) return;
+      if (batchSize(this.#queue) >= MAX_QUEUE) this.flush();
       else this.#scheduled ??= setTimeout(() => this.flush(), FLUSH_MS);
       return;
     }
     this.flush();
     const id = this.#id();
-    this.#post({ id, events: [event], ack: 'message' });
     this.#track(id, event.type);
+    const batch = emptyBatch();
+    const failure = this.#encodeFailure(event, batch);
+    // A failure settles after the caller's turn, as a failed commit would: whoever emitted
+    // the event and then awaits committed() sees it.
+    if (failure !== undefined) queueMicrotask(() => this.#settle(id, failure));
+    else this.#post({ id, batch, ack: 'message' });
+  }
+
+  /** Encode `event` into `batch`; false (reported to onError) when it cannot be. */
+  #encode(event: WardenEvent, batch: EncodedBatch): boolean {
+    const failure = this.#encodeFailure(event, batch);
+    if (failure === undefined) return true;
+    this.#onError(new AuditWriteError(failure, 'WRITE'));
+    return false;
+  }
+
+  /** Encode `event` into `batch` (logged now); why it could not be, or undefined. */
+  #encodeFailure(event: WardenEvent, batch: EncodedBatch): string | undefined {
+    try {
+      encodeEvents([event], Date.now(), batch);
+      return undefined;
+    } catch (error) {
+      return `audit trail ${this.file}: ${event.type} not recorded: ${(error as Error)?.message ?? String(error)}`;
+    }
   }
 
   /**
@@ -253,11 +286,13 @@ export class AuditWriter {
   flush(): void {
     if (this.#scheduled) clearTimeout(this.#scheduled);
     this.#scheduled = undefined;
-    if (this.#queue.length === 0 || this.#closed) return;
-    const events = this.#queue;
-    this.#queue = [];
+    if (batchSize(this.#queue) === 0 || this.#closed) return;
+    const batch = this.#queue;
+    this.#lastBytes = batch.length;
+    // Sized like the last one (a batch's buffer is transferred, so it is never reused).
+    this.#queue = emptyBatch(Math.min(MAX_START_BYTES, Math.ceil(this.#lastBytes * 1.25)));
     this.#waitForRoom();
-    this.#post({ id: 0, events });
+    this.#post({ id: 0, batch });
   }
 
   /** Block while MAX_IN_FLIGHT batches are waiting for the worker (at most the ack timeout). */
@@ -275,7 +310,7 @@ export class AuditWriter {
   /** Wait until everything sent so far is committed (throws if the last commit failed). */
   sync(timeoutMs = this.#ackTimeoutMs): void {
     this.flush();
-    this.#call({ id: this.#id(), events: [] }, timeoutMs);
+    this.#call({ id: this.#id() }, timeoutMs);
   }
 
   /** Commit what is queued, close the store and end the thread. */
@@ -308,8 +343,10 @@ export class AuditWriter {
   }
 
   #post(message: ToWriter): void {
-    if ('events' in message) this.#posted = (this.#posted + 1) | 0;
-    this.#encoder.postMessage(message);
+    if (!('close' in message)) this.#posted = (this.#posted + 1) | 0;
+    const bytes = 'batch' in message ? message.batch?.bytes.buffer : undefined;
+    if (bytes && bytes.byteLength > 0) this.#encoder.postMessage(message, [bytes as ArrayBuffer]);
+    else this.#encoder.postMessage(message);
   }
 
   #call(message: ToWriter, timeoutMs: number): void {

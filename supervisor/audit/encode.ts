@@ -41,8 +41,14 @@ export const COLUMNS = 7;
 /** Bytes of `,"event":` before the body in `inner`. */
 export const BODY_AT = 9;
 
-export function emptyBatch(): EncodedBatch {
-  return { bytes: new Uint8Array(0), length: 0, offsets: [], columns: [] };
+/** A batch with no events; `bytes` of room to start with (never from Node's shared pool). */
+export function emptyBatch(bytes = 0): EncodedBatch {
+  return {
+    bytes: bytes > 0 ? Buffer.allocUnsafeSlow(bytes) : new Uint8Array(0),
+    length: 0,
+    offsets: [],
+    columns: [],
+  };
 }
 
 export function batchSize(batch: EncodedBatch): number {
