@@ -9,7 +9,16 @@ import type { AnchorState } from './anchor.ts';
 import { chainHashes } from './batch-chain.ts';
 import type { ChainRow } from './chain.ts';
 import type { StoredEvent } from './compact.ts';
-import { BODY_AT, batchSize, bodyOf, COLUMNS, type EncodedBatch, encodeEvents, OFFSETS } from './encode.ts';
+import {
+  BODY_AT,
+  batchSize,
+  bodyOf,
+  type EncodedBatch,
+  encodeEvents,
+  OFFSETS,
+  REFS,
+  TIMES,
+} from './encode.ts';
 import type { OcsfContext } from './ocsf-shared.ts';
 import { mapCompactObject } from './records.ts';
 import type { SegmentWriter } from './segments.ts';
@@ -133,7 +142,8 @@ export function writeRecords(
   // checkpoint even when the database is full.
   more?.before();
   const events = more ? encodeEvents(more.events, now, copy(batch.events)) : batch.events;
-  const { offsets, columns } = events;
+  const { offsets, refs, times, strings } = events;
+  const text = (at: number) => (at < 0 ? null : (strings[at] as string));
   const bytes = Buffer.from(events.bytes.buffer, events.bytes.byteOffset, events.length);
   const out: AuditRecord[] = [];
   const params: Array<string | number | null | Buffer> = [];
@@ -149,17 +159,17 @@ export function writeRecords(
   batch.chained = chain === undefined ? null : chained;
   let prevSeq = head.seq;
   let prevHash = head.hash;
-  for (let i = 0, o = 0, c = 0; o < offsets.length; i++, o += OFFSETS, c += COLUMNS) {
+  for (let i = 0, o = 0, r = 0, t = 0; o < offsets.length; i++, o += OFFSETS, r += REFS, t += TIMES) {
     const seq = prevSeq + 1;
     const start = offsets[o] as number;
     const hash = hashes[i] as string;
-    const time = columns[c + 1] as number;
-    const kind = columns[c] as string;
-    const sandboxId = columns[c + 2] as string | null;
-    const user = columns[c + 3] as string;
-    const host = columns[c + 4] as string | null;
-    const outcome = columns[c + 5] as string | null;
-    const logged = columns[c + 6] as number;
+    const time = times[t] as number;
+    const kind = strings[refs[r] as number] as string;
+    const sandboxId = text(refs[r + 1] as number);
+    const user = strings[refs[r + 2] as number] as string;
+    const host = text(refs[r + 3] as number);
+    const outcome = text(refs[r + 4] as number);
+    const logged = times[t + 1] as number;
     const body = bytes.subarray(start + BODY_AT, offsets[o + 1] as number);
     params.push(seq, time, kind, sandboxId, user, host, outcome, body, prevHash, hash, writer.id, logged);
     if (params.length === ROWS_PER_INSERT * 12) {
@@ -200,6 +210,8 @@ function copy(batch: EncodedBatch): EncodedBatch {
     bytes: batch.bytes.slice(0, batch.length),
     length: batch.length,
     offsets: [...batch.offsets],
-    columns: [...batch.columns],
+    refs: [...batch.refs],
+    times: [...batch.times],
+    strings: [...batch.strings],
   };
 }
