@@ -2,8 +2,8 @@
 // AuditStore (audit-writer-worker.ts), so no database work runs on the event loop. One ordered
 // channel carries every event:
 // - the high-volume `request.decided` and `request.ended` records (a decision, recorded
-//   before its first byte goes upstream, and its end), waited on by nobody, are encoded into
-//   the pending batch as they are taken and posted together every FLUSH_MS (one message, one wake-up of the thread and
+//   before its first byte goes upstream, and its end), waited on by nobody, are queued as
+//   they are and posted together every FLUSH_MS (one message, one wake-up of the thread and
 //   one transaction for many requests; posting sooner would not make them safer: the queue
 //   and the thread live and die with the process);
 // - every other event (an answer, a policy change, a user action…) first sends the queue,
@@ -14,16 +14,17 @@
 // `sync` and `close` (tests, shutdown) still block (Atomics.wait on a shared status slot).
 // The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
 //
-// Each event is encoded here, when it is taken (encode.ts: the bytes that are hashed and
+// Events are encoded here, when they are posted (encode.ts: the bytes that are hashed and
 // stored), and a batch crosses as those bytes (transfer, no copy) to the encoder thread, which
 // chains it (hashes it onto the head the writer will have) and hands it on to the writer
-// thread, which only inserts. Encoding costs the event loop about what the structured clone
-// of the event objects it replaces did, and spares the other threads reading the clone
+// thread, which only inserts. Encoding costs the event loop a little more than the structured
+// clone of the event objects it replaces did, and spares the other threads reading that clone
 // (README "The append path"); hashing and inserting never run on the event loop, and hashing
-// one batch overlaps inserting the one before. An event that cannot be encoded fails alone,
-// here: it is reported to `onError` (an acknowledged one also rejects `committed()`). At most MAX_IN_FLIGHT batches wait for the writer: past
-// that, `flush` blocks until it catches up, so a flood of requests is slowed to the pace the
-// trail is written at instead of queueing without bound.
+// one batch overlaps inserting the one before. An event that cannot be encoded fails alone:
+// it is reported to `onError` (an acknowledged one also rejects `committed()`). At most
+// MAX_IN_FLIGHT batches wait for the writer: past that, `flush` blocks until it catches up,
+// so a flood of requests is slowed to the pace the trail is written at instead of queueing
+// without bound.
 //
 // The threads run audit-encoder-worker.ts and audit-writer-worker.ts, started as every audit
 // worker is (start-worker.ts); the slots of the shared status are WriterSlot (worker-slots.ts).
@@ -81,10 +82,10 @@ export class AuditWriter {
   readonly #onFault: (fault: string | null) => void;
   readonly #onError: (error: Error) => void;
   #nextId = 1;
-  /** Request records taken since the last flush, encoded. */
-  #queue: EncodedBatch = emptyBatch();
-  /** Bytes the last flushed batch took: the next one starts at that size. */
-  #lastBytes = 0;
+  /** Request records taken since the last flush. */
+  #queue: WardenEvent[] = [];
+  /** Bytes the last batch took a record: the next one starts at that size. */
+  #bytesPerEvent = 1024;
   /** Batches posted (the worker counts those it has finished in the FINISHED slot). */
   #posted = 0;
   #scheduled: NodeJS.Timeout | undefined;
@@ -204,8 +205,8 @@ export class AuditWriter {
   take(event: WardenEvent): void {
     if (this.#closed) throw new AuditWriteError(`audit writer for ${this.file} is closed`, 'CLOSED');
     if (event.type === 'request.decided' || event.type === 'request.ended') {
-      if (!this.#encode(event, this.#queue)) return;
-      if (batchSize(this.#queue) >= MAX_QUEUE) this.flush();
+      this.#queue.push(event);
+      if (this.#queue.length >= MAX_QUEUE) this.flush();
       else this.#scheduled ??= setTimeout(() => this.flush(), FLUSH_MS);
       return;
     }
@@ -220,18 +221,10 @@ export class AuditWriter {
     else this.#post({ id, batch, ack: 'message' });
   }
 
-  /** Encode `event` into `batch`; false (reported to onError) when it cannot be. */
-  #encode(event: WardenEvent, batch: EncodedBatch): boolean {
-    const failure = this.#encodeFailure(event, batch);
-    if (failure === undefined) return true;
-    this.#onError(new AuditWriteError(failure, 'WRITE'));
-    return false;
-  }
-
-  /** Encode `event` into `batch` (logged now); why it could not be, or undefined. */
-  #encodeFailure(event: WardenEvent, batch: EncodedBatch): string | undefined {
+  /** Encode `event` into `batch`; why it could not be, or undefined. */
+  #encodeFailure(event: WardenEvent, batch: EncodedBatch, logged = Date.now()): string | undefined {
     try {
-      encodeEvents([event], Date.now(), batch);
+      encodeEvents([event], logged, batch);
       return undefined;
     } catch (error) {
       return `audit trail ${this.file}: ${event.type} not recorded: ${(error as Error)?.message ?? String(error)}`;
@@ -286,13 +279,36 @@ export class AuditWriter {
   flush(): void {
     if (this.#scheduled) clearTimeout(this.#scheduled);
     this.#scheduled = undefined;
-    if (batchSize(this.#queue) === 0 || this.#closed) return;
-    const batch = this.#queue;
-    this.#lastBytes = batch.length;
-    // Sized like the last one (a batch's buffer is transferred, so it is never reused).
-    this.#queue = emptyBatch(Math.min(MAX_START_BYTES, Math.ceil(this.#lastBytes * 1.25)));
+    if (this.#queue.length === 0 || this.#closed) return;
+    const events = this.#queue;
+    this.#queue = [];
+    const batch = this.#encodeAll(events);
+    if (batchSize(batch) === 0) return;
+    this.#bytesPerEvent = Math.ceil(batch.length / batchSize(batch));
     this.#waitForRoom();
     this.#post({ id: 0, batch });
+  }
+
+  /**
+   * The request records of one flush, encoded in one pass (one logged time, as one commit);
+   * when one of them cannot be, each is encoded alone and only those that fail are dropped
+   * (reported to onError).
+   */
+  #encodeAll(events: WardenEvent[]): EncodedBatch {
+    // Sized like the last batch (a batch's buffer is transferred, so it is never reused).
+    const start = () =>
+      emptyBatch(Math.min(MAX_START_BYTES, Math.ceil(events.length * this.#bytesPerEvent * 1.25)));
+    const now = Date.now();
+    try {
+      return encodeEvents(events, now, start());
+    } catch {
+      const batch = start();
+      for (const event of events) {
+        const failure = this.#encodeFailure(event, batch, now);
+        if (failure !== undefined) this.#onError(new AuditWriteError(failure, 'WRITE'));
+      }
+      return batch;
+    }
   }
 
   /** Block while MAX_IN_FLIGHT batches are waiting for the worker (at most the ack timeout). */
