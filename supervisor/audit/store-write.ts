@@ -54,6 +54,9 @@ export interface Inserts {
 
 export const ROWS_PER_INSERT = 32;
 
+/** Hex digits of a SHA-256 hash. */
+const HASH_DIGITS = 64;
+
 /** The INSERT statements of a writable connection. */
 export function prepareInserts(db: Database.Database): Inserts {
   const columns = 'seq, time, kind, sandbox_id, user, host, outcome, body, prev_hash, hash, ctx, logged';
@@ -154,15 +157,16 @@ export function writeRecords(
     chain !== undefined &&
     chain.baseSeq === head.seq &&
     chain.baseHash === head.hash &&
-    chain.hashes.length === batchSize(events);
-  const hashes = chained ? chain.hashes : chainHashes(events, head, writer.text);
+    chain.hashes.length === HASH_DIGITS * batchSize(events);
+  const joined = chained ? chain.hashes : '';
+  const hashes = chained ? [] : chainHashes(events, head, writer.text);
   batch.chained = chain === undefined ? null : chained;
   let prevSeq = head.seq;
   let prevHash = head.hash;
   for (let i = 0, o = 0, r = 0, t = 0; o < offsets.length; i++, o += OFFSETS, r += REFS, t += TIMES) {
     const seq = prevSeq + 1;
     const start = offsets[o] as number;
-    const hash = hashes[i] as string;
+    const hash = chained ? joined.slice(i * HASH_DIGITS, (i + 1) * HASH_DIGITS) : (hashes[i] as string);
     const time = times[t] as number;
     const kind = strings[refs[r] as number] as string;
     const sandboxId = text(refs[r + 1] as number);
