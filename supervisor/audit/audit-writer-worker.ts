@@ -8,7 +8,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { EncodedToWriter, WriterToEncoder } from './audit-encoder-worker.ts';
 import { AuditStore, type AuditStoreOptions, GENESIS_HASH } from './index.ts';
-import { prepareWorker } from './start-worker.ts';
+import { adoptWorkers } from './start-worker.ts';
 import { nameThread } from './thread-name.ts';
 import { WriterSlot } from './worker-slots.ts';
 
@@ -22,6 +22,8 @@ export interface WriterInit {
   reply: MessagePort;
   /** The encoder thread's port: batches in, the head and stale chains out. */
   encoder: MessagePort;
+  /** Worker entries the daemon's thread made ready (from sources only; preparedWorkers). */
+  prepared: Record<string, string>;
 }
 
 export type FromWriter =
@@ -37,7 +39,11 @@ function main(): void {
   const port = parentPort;
   if (!port) return;
   nameThread('audit-writer');
-  const { file, options, status, reply, encoder } = workerData as WriterInit;
+  const { file, options, status, reply, encoder, prepared } = workerData as WriterInit;
+  // The store starts its checkpoint worker once it has written a few thousand records; from
+  // sources that first start would bundle the worker's entry (0.1–0.3 s) here, in the middle
+  // of a stream of commits. The daemon's thread bundled it once per process instead.
+  adoptWorkers(prepared);
   const toEncoder = (m: WriterToEncoder) => encoder.postMessage(m);
   const post = (m: FromWriter) => port.postMessage(m);
   const ack = (id: number, error?: unknown) => {
@@ -59,10 +65,6 @@ function main(): void {
     encoder.close();
     return;
   }
-  // The store starts its checkpoint worker once it has written a few thousand records; from
-  // sources that first start bundles the worker's entry (0.1–0.3 s), here rather than in the
-  // middle of a stream of commits. In the bundle this does nothing.
-  prepareWorker('checkpoint-worker');
   // Before `ready`: the daemon posts nothing until then, so the encoder knows the head first.
   const report = (m: number) =>
     toEncoder({

@@ -36,7 +36,7 @@ import type { EncoderInit } from './audit-encoder-worker.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
 import { batchSize, type EncodedBatch, emptyBatch, encodeEvents } from './encode.ts';
 import { AuditWriteError } from './index.ts';
-import { startWorker } from './start-worker.ts';
+import { preparedWorkers, startWorker } from './start-worker.ts';
 import { sharedSlots, WriterSlot } from './worker-slots.ts';
 
 const MAX_QUEUE = 5_000;
@@ -115,6 +115,7 @@ export class AuditWriter {
       status: this.#status,
       reply: port2,
       encoder: link.port1,
+      prepared: preparedWorkers(['checkpoint-worker']),
     };
     this.#worker = startWorker('audit-writer-worker', {
       workerData: init,
