@@ -27,6 +27,8 @@ export async function pipelinedAppend(
   batch: number,
   make: (i: number) => WardenEvent,
   device: { hostname: string; os: { name: string; type: string; type_id: number } },
+  /** Called once everything is committed, while the writer's threads still run (audit-threads.ts). */
+  committed?: () => void,
 ): Promise<{ rate: number; cpuPerEvent: number; file: string }> {
   const file = path.join(dir, 'pipeline.db');
   // A pool large enough not to sit in the CPU caches, cycled over.
@@ -41,6 +43,7 @@ export async function pipelinedAppend(
   writer.sync(120_000);
   const ms = performance.now() - t;
   const used = process.cpuUsage(cpu);
+  committed?.();
   writer.close();
   const store = AuditStore.open(file, { readOnly: true });
   try {
