@@ -22,7 +22,7 @@ export interface WriterInit {
   reply: MessagePort;
   /** The encoder thread's port: batches in, the head and stale chains out. */
   encoder: MessagePort;
-  /** Worker entries the daemon's thread made ready (from sources only; preparedWorkers). */
+  /** Worker entries the daemon's thread had made ready (from sources only; preparedWorkers). */
   prepared: Record<string, string>;
 }
 
@@ -41,8 +41,8 @@ function main(): void {
   nameThread('audit-writer');
   const { file, options, status, reply, encoder, prepared } = workerData as WriterInit;
   // The store starts its checkpoint worker once it has written a few thousand records; from
-  // sources that first start would bundle the worker's entry (0.1–0.3 s) here, in the middle
-  // of a stream of commits. The daemon's thread bundled it once per process instead.
+  // sources that first start bundles the worker's entry (0.1–0.3 s) here, in the middle of a
+  // stream of commits, unless the daemon's thread had it bundled already (a bench does).
   adoptWorkers(prepared);
   const toEncoder = (m: WriterToEncoder) => encoder.postMessage(m);
   const post = (m: FromWriter) => port.postMessage(m);

@@ -7,7 +7,7 @@
 // the worker before the .ts entry is imported.
 
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { adoptBundles, bundledWorkerUrl } from './worker-from-sources.ts';
+import { adoptBundles, bundledWorkerUrl, madeBundleUrl } from './worker-from-sources.ts';
 
 /** The worker entries: supervisor/audit/<name>.ts, bundled as dist/<name>.mjs. */
 export const AUDIT_WORKERS = [
@@ -35,17 +35,18 @@ export function prepareWorker(name: AuditWorkerName): void {
 }
 
 /**
- * The entries `names` made ready here (prepareWorker) for another thread that will start
- * them: pass the result to that thread's adoptWorkers. Empty in the bundle. The thread that
- * starts a worker the first time pays the bundling (0.1–0.3 s); the audit writer's thread
- * would have paid it in the middle of a stream of commits, once per writer.
+ * Those of `names` this thread has made ready already (prepareWorker; nothing is built here),
+ * for another thread that will start them: pass the result to that thread's adoptWorkers.
+ * Empty in the bundle. From sources, the thread that starts a worker the first time bundles
+ * its entry (0.1–0.3 s): the audit writer's thread did so in the middle of a stream of
+ * commits, which a bench that prepared the entry beforehand no longer measures.
  */
 export function preparedWorkers(names: readonly AuditWorkerName[]): Record<string, string> {
   const out: Record<string, string> = {};
   if (!FROM_SOURCES) return out;
   for (const name of names) {
     const entry = new URL(`./${name}.ts`, import.meta.url).href;
-    const url = bundledWorkerUrl(entry);
+    const url = madeBundleUrl(entry);
     if (url) out[entry] = url.href;
   }
   return out;
