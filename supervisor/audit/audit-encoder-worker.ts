@@ -1,9 +1,8 @@
 // The audit writer's encoder thread (audit-writer.ts): every message the daemon posts for the
-// writer passes through here, in order. Events are encoded (encode.ts) and chained onto the
-// head the writer is expected to have when it gets the batch (batch-chain.ts), and the batch
-// moves on to the writer thread by transfer, so the writer only binds and inserts. That work
-// (about 9 µs an event with the structured clone) was the writer's bottleneck, and it runs
-// on neither the daemon's event loop nor the writer.
+// writer passes through here, in order. Batches arrive encoded (the daemon encodes each event
+// as it is taken, encode.ts); here they are chained onto the head the writer is expected to
+// have when it gets them (batch-chain.ts) and move on to the writer thread by transfer, so the
+// writer only binds and inserts, and neither hashes on the event loop nor on the writer.
 //
 // Chaining ahead (chain-ahead.ts): the writer reports its head and context once it has
 // opened the store, and this thread tells the daemon it is ready once it has them (the daemon
@@ -14,31 +13,25 @@
 // batch whose base is its committed head.
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import type { WardenEvent } from '../api/index.ts';
 import { ChainAhead, type Head } from './chain-ahead.ts';
-import { type EncodedBatch, encodeEvents } from './encode.ts';
+import type { EncodedBatch } from './encode.ts';
+import { nameThread } from './thread-name.ts';
 
 export interface EncoderInit {
   /** The writer thread's port (EncodedToWriter out, WriterToEncoder in). */
   writer: MessagePort;
 }
 
-/** What the daemon posts (through this thread) for the writer. */
-export type ToWriter = { id: number; events: WardenEvent[]; ack?: 'message' } | { id: number; close: true };
+/** What the daemon posts (through this thread) for the writer: a batch, or nothing (sync). */
+export type ToWriter = { id: number; batch?: EncodedBatch; ack?: 'message' } | { id: number; close: true };
 
 /**
- * What reaches the writer thread: a batch encoded here, or why it could not be; `m` numbers
- * the messages (ChainAhead), `report` asks for the writer's head once it has handled this one.
+ * What reaches the writer thread: the batch, chained here when the head is known; `m`
+ * numbers the messages (ChainAhead), `report` asks for the writer's head once it has handled
+ * this one.
  */
 export type EncodedToWriter =
-  | {
-      id: number;
-      m: number;
-      report?: true;
-      batch?: import('./encode.ts').EncodedBatch;
-      error?: string;
-      ack?: 'message';
-    }
+  | { id: number; m: number; report?: true; batch?: EncodedBatch; ack?: 'message' }
   | { id: number; close: true };
 
 /**
@@ -50,6 +43,7 @@ export type WriterToEncoder = { kind: 'head'; m: number; head: Head; context: st
 function main(): void {
   const port = parentPort;
   if (!port) return;
+  nameThread('audit-encoder');
   const { writer } = workerData as EncoderInit;
   const ahead = new ChainAhead();
   let ready = false;
@@ -65,22 +59,18 @@ function main(): void {
       writer.close();
       return;
     }
-    let batch: EncodedBatch | undefined;
-    let error: string | undefined;
-    try {
-      if (m.events.length > 0) batch = encodeEvents(m.events, Date.now());
-    } catch (e) {
-      error = (e as Error)?.message ?? String(e);
-    }
+    const batch = m.batch;
     const { m: number, report } = ahead.next(batch);
     const out: EncodedToWriter = { id: m.id, m: number };
     if (report) out.report = true;
     if (m.ack) out.ack = m.ack;
-    if (error !== undefined) out.error = error;
-    if (batch) {
+    if (batch && batch.bytes.byteLength > 0) {
       out.batch = batch;
       writer.postMessage(out, [batch.bytes.buffer as ArrayBuffer]);
-    } else writer.postMessage(out);
+    } else {
+      if (batch) out.batch = batch;
+      writer.postMessage(out);
+    }
   });
 }
 

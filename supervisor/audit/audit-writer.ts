@@ -14,12 +14,17 @@
 // `sync` and `close` (tests, shutdown) still block (Atomics.wait on a shared status slot).
 // The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
 //
-// Events cross as plain objects (structured clone) to an encoder thread, which encodes and
-// chains them and hands each batch's bytes on to the writer thread (transfer, no copy); the
-// writer only inserts. So none of that runs on the event loop, and encoding one batch
-// overlaps inserting the one before. At most MAX_IN_FLIGHT batches wait for the writer: past
-// that, `flush` blocks until it catches up, so a flood of requests is slowed to the pace the
-// trail is written at instead of queueing without bound.
+// Events are encoded here, when they are posted (encode.ts: the bytes that are hashed and
+// stored), and a batch crosses as those bytes (transfer, no copy) to the encoder thread, which
+// chains it (hashes it onto the head the writer will have) and hands it on to the writer
+// thread, which only inserts. Encoding costs the event loop a little more than the structured
+// clone of the event objects it replaces did, and spares the other threads reading that clone
+// (README "The append path"); hashing and inserting never run on the event loop, and hashing
+// one batch overlaps inserting the one before. An event that cannot be encoded fails alone:
+// it is reported to `onError` (an acknowledged one also rejects `committed()`). At most
+// MAX_IN_FLIGHT batches wait for the writer: past that, `flush` blocks until it catches up,
+// so a flood of requests is slowed to the pace the trail is written at instead of queueing
+// without bound.
 //
 // The threads run audit-encoder-worker.ts and audit-writer-worker.ts, started as every audit
 // worker is (start-worker.ts); the slots of the shared status are WriterSlot (worker-slots.ts).
@@ -29,14 +34,17 @@ import type { WardenEvent } from '../api/index.ts';
 import type { Disposer, EventBus } from '../events/index.ts';
 import type { EncoderInit } from './audit-encoder-worker.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
+import { batchSize, type EncodedBatch, emptyBatch, encodeEvents } from './encode.ts';
 import { AuditWriteError } from './index.ts';
-import { startWorker } from './start-worker.ts';
+import { preparedWorkers, startWorker } from './start-worker.ts';
 import { sharedSlots, WriterSlot } from './worker-slots.ts';
 
 const MAX_QUEUE = 5_000;
 const MAX_IN_FLIGHT = 16;
 /** How long request records wait to be posted together. */
 const FLUSH_MS = 20;
+/** The most a new pending batch's buffer starts at (it grows as needed). */
+const MAX_START_BYTES = 4 * 1024 * 1024;
 const { ACK, FINISHED } = WriterSlot;
 
 export interface AuditWriterOptions {
@@ -74,7 +82,10 @@ export class AuditWriter {
   readonly #onFault: (fault: string | null) => void;
   readonly #onError: (error: Error) => void;
   #nextId = 1;
+  /** Request records taken since the last flush. */
   #queue: WardenEvent[] = [];
+  /** Bytes the last batch took a record: the next one starts at that size. */
+  #bytesPerEvent = 1024;
   /** Batches posted (the worker counts those it has finished in the FINISHED slot). */
   #posted = 0;
   #scheduled: NodeJS.Timeout | undefined;
@@ -104,6 +115,7 @@ export class AuditWriter {
       status: this.#status,
       reply: port2,
       encoder: link.port1,
+      prepared: preparedWorkers(['checkpoint-worker']),
     };
     this.#worker = startWorker('audit-writer-worker', {
       workerData: init,
@@ -201,8 +213,23 @@ export class AuditWriter {
     }
     this.flush();
     const id = this.#id();
-    this.#post({ id, events: [event], ack: 'message' });
     this.#track(id, event.type);
+    const batch = emptyBatch();
+    const failure = this.#encodeFailure(event, batch);
+    // A failure settles after the caller's turn, as a failed commit would: whoever emitted
+    // the event and then awaits committed() sees it.
+    if (failure !== undefined) queueMicrotask(() => this.#settle(id, failure));
+    else this.#post({ id, batch, ack: 'message' });
+  }
+
+  /** Encode `event` into `batch`; why it could not be, or undefined. */
+  #encodeFailure(event: WardenEvent, batch: EncodedBatch, logged = Date.now()): string | undefined {
+    try {
+      encodeEvents([event], logged, batch);
+      return undefined;
+    } catch (error) {
+      return `audit trail ${this.file}: ${event.type} not recorded: ${(error as Error)?.message ?? String(error)}`;
+    }
   }
 
   /**
@@ -256,8 +283,33 @@ export class AuditWriter {
     if (this.#queue.length === 0 || this.#closed) return;
     const events = this.#queue;
     this.#queue = [];
+    const batch = this.#encodeAll(events);
+    if (batchSize(batch) === 0) return;
+    this.#bytesPerEvent = Math.ceil(batch.length / batchSize(batch));
     this.#waitForRoom();
-    this.#post({ id: 0, events });
+    this.#post({ id: 0, batch });
+  }
+
+  /**
+   * The request records of one flush, encoded in one pass (one logged time, as one commit);
+   * when one of them cannot be, each is encoded alone and only those that fail are dropped
+   * (reported to onError).
+   */
+  #encodeAll(events: WardenEvent[]): EncodedBatch {
+    // Sized like the last batch (a batch's buffer is transferred, so it is never reused).
+    const start = () =>
+      emptyBatch(Math.min(MAX_START_BYTES, Math.ceil(events.length * this.#bytesPerEvent * 1.25)));
+    const now = Date.now();
+    try {
+      return encodeEvents(events, now, start());
+    } catch {
+      const batch = start();
+      for (const event of events) {
+        const failure = this.#encodeFailure(event, batch, now);
+        if (failure !== undefined) this.#onError(new AuditWriteError(failure, 'WRITE'));
+      }
+      return batch;
+    }
   }
 
   /** Block while MAX_IN_FLIGHT batches are waiting for the worker (at most the ack timeout). */
@@ -275,7 +327,7 @@ export class AuditWriter {
   /** Wait until everything sent so far is committed (throws if the last commit failed). */
   sync(timeoutMs = this.#ackTimeoutMs): void {
     this.flush();
-    this.#call({ id: this.#id(), events: [] }, timeoutMs);
+    this.#call({ id: this.#id() }, timeoutMs);
   }
 
   /** Commit what is queued, close the store and end the thread. */
@@ -308,8 +360,10 @@ export class AuditWriter {
   }
 
   #post(message: ToWriter): void {
-    if ('events' in message) this.#posted = (this.#posted + 1) | 0;
-    this.#encoder.postMessage(message);
+    if (!('close' in message)) this.#posted = (this.#posted + 1) | 0;
+    const bytes = 'batch' in message ? message.batch?.bytes.buffer : undefined;
+    if (bytes && bytes.byteLength > 0) this.#encoder.postMessage(message, [bytes as ArrayBuffer]);
+    else this.#encoder.postMessage(message);
   }
 
   #call(message: ToWriter, timeoutMs: number): void {

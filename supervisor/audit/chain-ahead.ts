@@ -42,7 +42,7 @@ export class ChainAhead {
     if (batch && batchSize(batch) > 0) {
       try {
         const hashes = chainHashes(batch, head, this.#context);
-        batch.chain = { baseSeq: head.seq, baseHash: head.hash, hashes };
+        batch.chain = { baseSeq: head.seq, baseHash: head.hash, hashes: hashes.join('') };
         this.#head = { seq: head.seq + hashes.length, hash: hashes[hashes.length - 1] as string };
       } catch {
         // A head that cannot be chained on (not 64 hex digits): the writer hashes this one.

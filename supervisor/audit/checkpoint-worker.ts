@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { nameThread } from './thread-name.ts';
 import { CheckpointSlot } from './worker-slots.ts';
 
 /** better-sqlite3 is required, not imported (see verify-worker.ts). */
@@ -22,6 +23,7 @@ export interface CheckpointJob {
 }
 
 function main(): void {
+  nameThread('audit-ckpt');
   const { state, file, synchronous } = workerData as CheckpointJob;
   let db: Database.Database | null = null;
   try {

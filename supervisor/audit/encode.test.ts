@@ -14,7 +14,7 @@ import {
   BODY_AT,
   batchSize,
   bodyOf,
-  COLUMNS,
+  columnsOf,
   type EncodedBatch,
   emptyBatch,
   encodeEvents,
@@ -27,18 +27,18 @@ const CTX = '{"device":{"hostname":"h"},"version":"1"}';
 
 /** The stored row of encoded event `i`, as the writer makes it at `seq` after `prev`. */
 function rowOf(batch: EncodedBatch, i: number, seq: number, prev: string): ChainRow {
-  const c = batch.columns.slice(i * COLUMNS, (i + 1) * COLUMNS);
+  const c = columnsOf(batch, i);
   return {
     seq,
-    time: c[1] as number,
-    kind: c[0] as string,
-    sandbox_id: c[2] as string | null,
-    user: c[3] as string,
-    host: c[4] as string | null,
-    outcome: c[5] as string | null,
+    time: c.time,
+    kind: c.kind,
+    sandbox_id: c.sandboxId,
+    user: c.user,
+    host: c.host,
+    outcome: c.outcome,
     body: bodyOf(batch, i),
     ctx: CTX,
-    logged: c[6] as number,
+    logged: c.logged,
     prev_hash: prev,
   };
 }
@@ -110,13 +110,21 @@ test('the pieces of a row, with prev_hash and seq put in, are its canonical row'
 
 test('a malformed event throws a TypeError and leaves the batch as it was', () => {
   const batch = encodeEvents([requestEvent(1)], LOGGED);
-  const before = { length: batch.length, offsets: [...batch.offsets], columns: [...batch.columns] };
+  const state = () => ({
+    length: batch.length,
+    offsets: [...batch.offsets],
+    refs: [...batch.refs],
+    times: [...batch.times],
+    strings: [...batch.strings],
+    index: new Map(batch.index),
+  });
+  const before = state();
   assert.throws(
     () => encodeEvents([requestEvent(2), requestEvent(3, { bytesUp: Number.NaN })], LOGGED, batch),
     TypeError,
   );
   assert.throws(() => encodeEvents([{ type: 'nope' } as unknown as WardenEvent], LOGGED, batch), TypeError);
-  assert.deepEqual({ length: batch.length, offsets: batch.offsets, columns: batch.columns }, before);
+  assert.deepEqual(state(), before);
   assert.equal(bodyOf(batch, 0), canonicalJsonReference(compactEvent(requestEvent(1))));
 });
 

@@ -17,14 +17,21 @@ import { eventColumns, FIELDS, NESTED, pick, type StoredEvent } from './compact.
 
 /**
  * Encoded events. `bytes` is valid up to `length`; per event OFFSETS numbers (start, body
- * end, middle start, tail start, end) and COLUMNS values (kind, time, sandbox_id, user,
- * host, outcome, logged).
+ * end, middle start, tail start, end), REFS indexes into `strings` (kind, sandbox_id, user,
+ * host, outcome; -1 for null) and TIMES numbers (time, logged). A batch crosses to other
+ * threads: each distinct column string once, numbers in plain arrays (cloning thousands of
+ * strings and boxed numbers per batch cost both threads more than encoding them).
  */
 export interface EncodedBatch {
   bytes: Uint8Array;
   length: number;
   offsets: number[];
-  columns: Array<string | number | null>;
+  refs: number[];
+  times: number[];
+  /** The distinct column strings of the batch. */
+  strings: string[];
+  /** Where each of `strings` is (built while encoding, rebuilt from `strings` if absent). */
+  index?: Map<string, number>;
   /** The hashes, when the producer chained the batch onto the head it expects (chainHashes). */
   chain?: BatchChain;
 }
@@ -33,16 +40,71 @@ export interface EncodedBatch {
 export interface BatchChain {
   baseSeq: number;
   baseHash: string;
-  hashes: string[];
+  /**
+   * Every record's hash, 64 hex digits each, in one string: it crosses to the writer thread
+   * as one string instead of a thousand.
+   */
+  hashes: string;
 }
 
 export const OFFSETS = 5;
-export const COLUMNS = 7;
+export const REFS = 5;
+export const TIMES = 2;
 /** Bytes of `,"event":` before the body in `inner`. */
 export const BODY_AT = 9;
 
-export function emptyBatch(): EncodedBatch {
-  return { bytes: new Uint8Array(0), length: 0, offsets: [], columns: [] };
+/** A batch with no events; `bytes` of room to start with (never from Node's shared pool). */
+export function emptyBatch(bytes = 0): EncodedBatch {
+  return {
+    bytes: bytes > 0 ? Buffer.allocUnsafeSlow(bytes) : new Uint8Array(0),
+    length: 0,
+    offsets: [],
+    refs: [],
+    times: [],
+    strings: [],
+    index: new Map(),
+  };
+}
+
+/** The indexed columns of event `i` of a batch, as they are stored. */
+export interface BatchColumns {
+  kind: string;
+  time: number;
+  sandboxId: string | null;
+  user: string;
+  host: string | null;
+  outcome: string | null;
+  logged: number;
+}
+
+export function columnsOf(batch: EncodedBatch, i: number): BatchColumns {
+  const { refs, times, strings } = batch;
+  const r = i * REFS;
+  const text = (k: number) => {
+    const at = refs[r + k] as number;
+    return at < 0 ? null : (strings[at] as string);
+  };
+  return {
+    kind: text(0) as string,
+    time: times[i * TIMES] as number,
+    sandboxId: text(1),
+    user: text(2) as string,
+    host: text(3),
+    outcome: text(4),
+    logged: times[i * TIMES + 1] as number,
+  };
+}
+
+/** The index of `value` in the batch's strings (added when new); -1 for null. */
+function ref(strings: string[], index: Map<string, number>, value: string | null): number {
+  if (value === null) return -1;
+  let at = index.get(value);
+  if (at === undefined) {
+    at = strings.length;
+    strings.push(value);
+    index.set(value, at);
+  }
+  return at;
 }
 
 export function batchSize(batch: EncodedBatch): number {
@@ -257,9 +319,16 @@ export function encodeEvents(
   if (into.length === 0 && into.bytes.length === 0 && events.length > 1)
     into.bytes = Buffer.allocUnsafeSlow(Math.max(4096, Math.ceil(events.length * bytesPerEvent * 1.25)));
   const w = new Writer(into);
-  const { offsets, columns } = into;
+  const { offsets, refs, times, strings } = into;
+  let index = into.index;
+  if (index === undefined) {
+    index = new Map(strings.map((value, at) => [value, at]));
+    into.index = index;
+  }
   const offsetsBefore = offsets.length;
-  const columnsBefore = columns.length;
+  const refsBefore = refs.length;
+  const timesBefore = times.length;
+  const stringsBefore = strings.length;
   try {
     for (let e = 0; e < events.length; e++) {
       const event = events[e] as StoredEvent;
@@ -294,11 +363,21 @@ export function encodeEvents(
       w.string(user);
       w.ascii('}');
       offsets.push(start, bodyEnd, middle, tail, w.at);
-      columns.push(kind, c.time, sandboxId, user, host, outcome, logged);
+      refs.push(
+        ref(strings, index, kind),
+        ref(strings, index, sandboxId),
+        ref(strings, index, user),
+        ref(strings, index, host),
+        ref(strings, index, outcome),
+      );
+      times.push(c.time, logged);
     }
   } catch (error) {
     offsets.length = offsetsBefore;
-    columns.length = columnsBefore;
+    refs.length = refsBefore;
+    times.length = timesBefore;
+    for (let at = stringsBefore; at < strings.length; at++) index.delete(strings[at] as string);
+    strings.length = stringsBefore;
     throw error;
   }
   into.bytes = w.buf;

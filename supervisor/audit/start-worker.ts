@@ -7,7 +7,7 @@
 // the worker before the .ts entry is imported.
 
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { bundledWorkerUrl } from './worker-from-sources.ts';
+import { adoptBundles, bundledWorkerUrl, madeBundleUrl } from './worker-from-sources.ts';
 
 /** The worker entries: supervisor/audit/<name>.ts, bundled as dist/<name>.mjs. */
 export const AUDIT_WORKERS = [
@@ -32,6 +32,29 @@ export function startWorker(name: AuditWorkerName, options: WorkerOptions): Work
  */
 export function prepareWorker(name: AuditWorkerName): void {
   if (FROM_SOURCES) bundledWorkerUrl(new URL(`./${name}.ts`, import.meta.url).href);
+}
+
+/**
+ * Those of `names` this thread has made ready already (prepareWorker; nothing is built here),
+ * for another thread that will start them: pass the result to that thread's adoptWorkers.
+ * Empty in the bundle. From sources, the thread that starts a worker the first time bundles
+ * its entry (0.1–0.3 s): the audit writer's thread did so in the middle of a stream of
+ * commits, which a bench that prepared the entry beforehand no longer measures.
+ */
+export function preparedWorkers(names: readonly AuditWorkerName[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!FROM_SOURCES) return out;
+  for (const name of names) {
+    const entry = new URL(`./${name}.ts`, import.meta.url).href;
+    const url = madeBundleUrl(entry);
+    if (url) out[entry] = url.href;
+  }
+  return out;
+}
+
+/** Use the entries another thread prepared (preparedWorkers). */
+export function adoptWorkers(prepared: Readonly<Record<string, string>>): void {
+  adoptBundles(prepared);
 }
 
 /**

@@ -31,6 +31,17 @@ export function bundledWorkerUrl(entryUrl: string): URL | null {
   return BUNDLES.get(entryUrl) ?? null;
 }
 
+/** The bundle of `entryUrl` if this thread made it already (never builds one). */
+export function madeBundleUrl(entryUrl: string): URL | null {
+  return BUNDLES.get(entryUrl) ?? null;
+}
+
+/** Take bundles another thread made (entry URL → data: URL), so this one need not make them. */
+export function adoptBundles(bundles: Readonly<Record<string, string>>): void {
+  for (const [entry, url] of Object.entries(bundles))
+    if (!BUNDLES.has(entry)) BUNDLES.set(entry, new URL(url));
+}
+
 function bundle(entryUrl: string): URL | null {
   try {
     const entry = fileURLToPath(entryUrl);
