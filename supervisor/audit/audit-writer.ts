@@ -1,33 +1,25 @@
 // How the daemon feeds the audit store: through a worker thread that owns the writing
 // AuditStore (audit-writer-worker.ts), so no database work runs on the event loop. One ordered
 // channel carries every event:
-// - the high-volume `request.decided` and `request.ended` records (a decision, recorded
-//   before its first byte goes upstream, and its end), waited on by nobody, are queued as
-//   they are and posted together every FLUSH_MS (one message, one wake-up of the thread and
-//   one transaction for many requests; posting sooner would not make them safer: the queue
-//   and the thread live and die with the process);
-// - every other event (an answer, a policy change, a user action…) first sends the queue,
-//   then is posted with an id the worker acknowledges by message; `emit` does not wait (the
-//   event loop never blocks on the writer). `committed()` is the promise the API awaits
-//   before it answers the call that caused the event, so when that call returns its record
-//   is on disk; a failed or timed-out commit rejects it (and is reported to `onError`).
-// `sync` and `close` (tests, shutdown) still block (Atomics.wait on a shared status slot).
+// - the high-volume `request.decided` and `request.ended` records, waited on by nobody, are
+//   queued and posted together every FLUSH_MS (one message, one wake-up and one transaction
+//   for many requests; the queue and the thread live and die with the process);
+// - every other event first sends the queue, then is posted with an id the worker
+//   acknowledges by message; `emit` never waits. `committed()` is the promise the API awaits
+//   before it answers the call that caused the event; a failed or timed-out commit rejects
+//   it (and is reported to `onError`). Only `sync` and `close` (tests, shutdown) block.
 // The worker reports the store's fault changes; `onFault` makes the daemon fail closed.
 //
-// Events are encoded here, when they are posted (encode.ts: the bytes that are hashed and
-// stored), and a batch crosses as those bytes (transfer, no copy) to the encoder thread, which
-// chains it (hashes it onto the head the writer will have) and hands it on to the writer
-// thread, which only inserts. Encoding costs the event loop a little more than the structured
-// clone of the event objects it replaces did, and spares the other threads reading that clone
-// (README "The append path"); hashing and inserting never run on the event loop, and hashing
-// one batch overlaps inserting the one before. An event that cannot be encoded fails alone:
-// it is reported to `onError` (an acknowledged one also rejects `committed()`). At most
-// MAX_IN_FLIGHT batches wait for the writer: past that, `flush` blocks until it catches up,
-// so a flood of requests is slowed to the pace the trail is written at instead of queueing
-// without bound.
-//
-// The threads run audit-encoder-worker.ts and audit-writer-worker.ts, started as every audit
-// worker is (start-worker.ts); the slots of the shared status are WriterSlot (worker-slots.ts).
+// Events are encoded here when they are posted (encode.ts), and a batch crosses as bytes
+// (transferred) to the encoder thread, which chains it onto the head the writer will have,
+// then to the writer thread, which only inserts (README "The append path": encoding here
+// costs the event loop a little more than the structured clone it replaces, and spares the
+// other threads reading it). An event that cannot be encoded fails alone (`onError`; an
+// acknowledged one also rejects `committed()`). At most MAX_IN_FLIGHT batches wait for the
+// writer: past that, `flush` blocks until it catches up, so a flood of requests is slowed
+// to the pace the trail is written at instead of queueing without bound.
+// The threads start as every audit worker does (start-worker.ts); the slots of the shared
+// status are WriterSlot (worker-slots.ts).
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import type { WardenEvent } from '../api/index.ts';

@@ -18,13 +18,13 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { QemuMicrovmDriver, type VmImage, verifyImage } from '../../supervisor/vm/index.ts';
 import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { buildTestImage } from '../vm/image.ts';
 import { bootPhases } from './boot-phases.ts';
+import { deadEndProxy } from './vm.ts';
 
 const rounds = Number(process.argv[2] ?? 4);
 const specs = process.argv.length > 3 ? process.argv.slice(3) : ['base', 'tb1024=tb:1024', 'jit=launcher:-'];
@@ -127,9 +127,7 @@ for (const spec of specs) {
   variants.push(v);
 }
 
-const proxy = net.createServer((c) => c.end());
-await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-const proxyPort = (proxy.address() as net.AddressInfo).port;
+const { server: proxy, port: proxyPort } = await deadEndProxy();
 const driver = new QemuMicrovmDriver({
   runDir: path.join(work, 'run'),
   probeImage: async () => built.image,

@@ -159,6 +159,13 @@ function phaseFigure(
   return { median: xs.length ? median(xs) : -1, runs: xs };
 }
 
+/** A port that takes and closes every connection: the proxy a benchmarked guest never uses. */
+export async function deadEndProxy(): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer((c) => c.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
 export async function benchVm(
   opts: { boots?: number; execs?: number; memoryMiB?: number } = {},
 ): Promise<VmBenchFigures> {
@@ -167,9 +174,7 @@ export async function benchVm(
   const memoryMiB = opts.memoryMiB ?? 512;
   const built = await buildTestImage();
   const work = mkdtempSync(path.join(os.tmpdir(), 'wbench-'));
-  const proxy = net.createServer((c) => c.end());
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const proxyPort = (proxy.address() as net.AddressInfo).port;
+  const { server: proxy, port: proxyPort } = await deadEndProxy();
   const driver = new QemuMicrovmDriver({
     runDir: path.join(work, 'run'),
     probeImage: async () => built.image,
