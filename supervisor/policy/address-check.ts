@@ -12,7 +12,7 @@ import {
   unmetCondition,
 } from './compiled-rule.ts';
 import { matchAddress } from './host-pattern.ts';
-import { formatAddress } from './ip-address.ts';
+import { formatAddress, type IpAddress } from './ip-address.ts';
 import { normalizePath } from './path.ts';
 
 export interface AddressCheck {
@@ -33,6 +33,27 @@ export interface AddressNeedsRequest {
   reason: string;
 }
 
+interface SeenAddress {
+  ip: IpAddress;
+  category: AddressCategory;
+  shown: string;
+}
+
+/** Addresses parsed, classified and formatted once each (a sandbox connects to few); never mutated. */
+const SEEN = new Map<string, SeenAddress>();
+const SEEN_MAX = 1024;
+
+/** What `address` is; throws for a string that is not an address (never cached). */
+function seenAddress(address: string): SeenAddress {
+  let seen = SEEN.get(address);
+  if (seen) return seen;
+  const ip = parseAddress(address);
+  seen = { ip, category: classifyAddress(ip), shown: formatAddress(ip) };
+  if (SEEN.size >= SEEN_MAX) SEEN.clear();
+  SEEN.set(address, seen);
+  return seen;
+}
+
 export function checkAddressWith(
   rules: readonly CompiledRule[],
   lookupHost: (host: string) => { ok: true; facts: { host: string } } | { ok: false },
@@ -41,9 +62,9 @@ export function checkAddressWith(
   tunnel: boolean,
 ): AddressCheck | AddressNeedsRequest {
   const { host, port } = facts;
-  let ip: ReturnType<typeof parseAddress>;
+  let seen: SeenAddress;
   try {
-    ip = parseAddress(address);
+    seen = seenAddress(address);
   } catch (error) {
     return {
       action: 'deny',
@@ -52,8 +73,7 @@ export function checkAddressWith(
       reason: `${host} resolved to something that is not an address: ${(error as Error).message}`,
     };
   }
-  const category = classifyAddress(ip);
-  const shown = formatAddress(ip);
+  const { ip, category, shown } = seen;
   const found = lookupHost(host);
   const hostName = found.ok ? found.facts.host : host;
   const subject =

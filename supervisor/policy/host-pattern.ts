@@ -87,16 +87,25 @@ export function isAddressPattern(pattern: HostPattern): boolean {
   return pattern.kind === 'address' || pattern.kind === 'cidr';
 }
 
+/** The same address (and zone), compared part by part: no strings made per request. */
+function sameAddress(a: IpAddress, b: IpAddress): boolean {
+  if (a.kind() !== b.kind()) return false;
+  if (a.kind() === 'ipv4') return sameParts((a as ipaddr.IPv4).octets, (b as ipaddr.IPv4).octets);
+  const [x, y] = [a as ipaddr.IPv6, b as ipaddr.IPv6];
+  return x.zoneId === y.zoneId && sameParts(x.parts, y.parts);
+}
+
+function sameParts(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function addressMatches(pattern: HostPattern, ip: IpAddress, mapped: ipaddr.IPv4 | null): boolean {
   const candidates: IpAddress[] = mapped ? [ip, mapped] : [ip];
   for (const candidate of candidates) {
     if (pattern.kind === 'address') {
-      if (
-        candidate.kind() === pattern.address.kind() &&
-        candidate.toNormalizedString() === pattern.address.toNormalizedString()
-      ) {
-        return true;
-      }
+      if (sameAddress(candidate, pattern.address)) return true;
     } else if (pattern.kind === 'cidr') {
       if (candidate.kind() === pattern.network.kind() && candidate.match(pattern.network, pattern.prefix))
         return true;

@@ -44,7 +44,7 @@ export async function admit(
   /** An upgrade request's offer: a protocol other than WebSocket needs the allowing rule to list it. */
   offer?: UpgradeOffer,
 ): Promise<Admission> {
-  const { svc, sandbox, req, target, facts, via, signal } = ctx;
+  const { svc, sandbox, req, target, facts, via, aborter } = ctx;
   const gate = svc.gate();
   if (gate) return { ok: false, verdict: unavailable(sandbox, facts, gate) };
   if (via === 'tunnel-tls' && !hostMatches(req.headers.host, target)) {
@@ -69,9 +69,9 @@ export async function admit(
   const decision = sandbox.policy().decideRequest(facts);
   const refused = offer ? upgradeRefusal(sandbox, facts, decision, offer) : null;
   if (refused) return { ok: false, verdict: refused };
-  const verdict = await settle(svc, sandbox, facts, decision, signal);
+  const verdict = await settle(svc, sandbox, facts, decision, aborter);
   if (!verdict.allowed) return { ok: false, verdict };
-  const vetted = await vetAddress(svc, sandbox, facts, signal, verdict);
+  const vetted = await vetAddress(svc, sandbox, facts, aborter, verdict);
   if ('needsRequest' in vetted) {
     // Only a CONNECT asks for this; a request's own method and path always decide.
     const reason = `the address check needed a request inside a tunnel: ${vetted.reason}`;

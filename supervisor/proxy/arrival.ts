@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import type { RequestFacts } from '../api/index.ts';
 import type { ConnectionOwner, ProxyServices, SandboxContext } from './context.ts';
+import type { Aborter } from './lazy-abort.ts';
 import type { Target } from './target.ts';
 
 /**
@@ -27,8 +28,8 @@ export interface ExchangeContext extends Arrival {
   svc: ProxyServices;
   sandbox: SandboxContext;
   facts: RequestFacts;
-  /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  /** Aborted when the client goes away (its signal is made when something waits on it). */
+  aborter: Aborter;
 }
 
 /** The `intercepted` field of the audit record: undefined for forward requests. */

@@ -5,6 +5,7 @@ import type { Decision, RequestFacts, RequestOutcome, RuleRef } from '../api/ind
 import { type AddressCheck, suggestRule } from '../policy/index.ts';
 import { type BlockInfo, howToAllow } from './block.ts';
 import type { ProxyServices, SandboxContext } from './context.ts';
+import type { Aborter } from './lazy-abort.ts';
 import type { ResolvedAddress } from './resolver.ts';
 
 /** What every verdict says, allowed or not: the outcome, the rule, why, and who decided. */
@@ -73,7 +74,7 @@ export async function settle(
   sandbox: SandboxContext,
   facts: RequestFacts,
   decision: Decision,
-  signal: AbortSignal,
+  aborter: Aborter,
 ): Promise<Verdict> {
   if (decision.action === 'allow') {
     return {
@@ -102,7 +103,7 @@ export async function settle(
     rule: decision.rule,
     suggestedRule: suggestRule(facts),
     timeoutSeconds: policy.approvalTimeoutSeconds,
-    signal,
+    signal: aborter.signal,
     ...(decision.rule?.approver ? { approver: decision.rule.approver } : {}),
   });
   const base = { rule: decision.rule, approvalId: outcome.approvalId };
@@ -175,7 +176,7 @@ export async function vetAddress(
   svc: ProxyServices,
   sandbox: SandboxContext,
   facts: RequestFacts,
-  signal: AbortSignal,
+  aborter: Aborter,
   verdict?: Verdict,
 ): Promise<Vetted> {
   let addresses: ResolvedAddress[];
@@ -212,7 +213,7 @@ export async function vetAddress(
       sandbox,
       facts,
       { action: 'ask', rule: asked.check.rule, reason: asked.check.reason },
-      signal,
+      aborter,
     );
     return verdict.allowed ? { ok: true, address: asked.address } : { ok: false, verdict };
   }

@@ -16,6 +16,7 @@ import { holdOverBudget, refuseOverBudget } from './budget-hold.ts';
 import type { ProxyServices } from './context.ts';
 import { type Allowed, failedAfter, proxyVerdict, type Refused } from './decide.ts';
 import { endToEndRaw } from './hop-headers.ts';
+import { LazyAbort } from './lazy-abort.ts';
 import { relayMcp } from './mcp-exchange.ts';
 import { relayPackage, takesPackagePath } from './package-exchange.ts';
 import { RawAnswer, UnwritableRequest } from './raw-call.ts';
@@ -56,7 +57,7 @@ export async function handleExchange(
   const { sandbox } = owner;
   const facts = factsOf(target, req.method ?? 'GET');
   const record = new ExchangeRecord(sandbox, svc.emit, facts, via, owner.records);
-  const aborter = new AbortController();
+  const aborter = new LazyAbort();
   res.once('close', () => {
     if (!res.writableFinished) aborter.abort();
   });
@@ -70,15 +71,14 @@ export async function handleExchange(
   if (coding) {
     return fail(proxyVerdict(sandbox, facts, { status: 400, verdict: 'error', outcome: 'error' }, coding));
   }
-  const admission = await admit({ ...arrival, svc, sandbox, facts, signal: aborter.signal });
+  const admission = await admit({ ...arrival, svc, sandbox, facts, aborter });
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
   /** The verdict the request goes on with (an approval's, when a budget held it). */
   let decided: Allowed = verdict;
   /** The proxy itself refuses what the policy allowed (a body it cannot read or relay). */
   const refusal = (status: 400 | 502, reason: string) => failedAfter(decided, sandbox, facts, status, reason);
-  if (aborter.signal.aborted)
-    return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
+  if (aborter.aborted) return record.finish({ ...verdict, outcome: 'error', reason: 'the client went away' });
   record.address = address.address;
   const holds = svc.secrets.holdsPlaceholders(sandbox.identity.sandboxId);
   // A host a granted secret is bound to may echo the value: its answer is searched, so it
@@ -169,9 +169,11 @@ export async function handleExchange(
     req.pipe(redaction.input);
   }
   const body: Readable = redaction ? redaction.output : req;
-  record.decide(decided);
   const named = namedUpstreamTls(svc, sandbox, facts);
-  if ('error' in named) return fail(refusal(502, named.error));
+  if ('error' in named) {
+    record.decide(decided);
+    return fail(refusal(502, named.error));
+  }
   // HTTP/1.1 goes through the proxy's own client unless the answer is searched or metered,
   // or the policy names the upstream (its own CA and client certificate: Node's agent pools).
   const own = !redactor && !meter && !('tls' in named) && !svc.nodeHttpClient;
@@ -188,12 +190,16 @@ export async function handleExchange(
     };
     upstream = own ? owner.upstream.raw.request(request) : owner.upstream.request({ ...request, ...named });
   } catch (error) {
+    record.decide(decided);
     if (error instanceof UnwritableRequest)
       return fail(refusal(400, `the request cannot be sent: ${error.message}`));
     // Otherwise only a named upstream's client certificate can fail to load here.
     return fail(refusal(502, unloadable(facts, error)));
   }
   started = upstream;
+  // Recorded in the turn the request starts, before any byte of the answer can be read: on a
+  // kept-alive connection the head is already written, so this work overlaps the upstream's.
+  record.decide(decided);
 
   const stop = (found: Array<{ secret: string; where: string }>) => {
     blocked = true;

@@ -1,8 +1,9 @@
 // The audit records of one exchange or tunnel: `request.decided` when the decision is made
-// (before the first byte goes upstream), then `request.ended` with the outcome and byte
-// counts when it ends, linked by the request id. A refusal is decided and ends at once: it
-// gets its `request.decided` only. Open records are tracked per listener owner so that
-// closing a listener ends them before the daemon closes its audit writer.
+// (in the turn the request starts upstream, before any answer can be read), then
+// `request.ended` with the outcome and byte counts when it ends, linked by the request id. A
+// refusal is decided and ends at once: it gets its `request.decided` only. Open records are
+// tracked per listener owner so that closing a listener ends them before the daemon closes
+// its audit writer.
 
 import { randomUUID } from 'node:crypto';
 import type {
@@ -64,7 +65,10 @@ export class ExchangeRecord implements OpenExchange {
     this.finish({ outcome: 'error', rule: null, reason, decidedBy: 'proxy' });
   }
 
-  /** Record the decision to let it through: call it before anything is sent upstream. */
+  /**
+   * Record the decision to let it through: call it in the turn the request is started upstream
+   * (the proxy's own client may have written its head already), before any answer is read.
+   */
   decide(verdict: Decided): void {
     if (this.#decided || this.#done) return;
     this.#decided = true;

@@ -10,6 +10,7 @@ import { npmRulesOf } from '../packages/index.ts';
 import type { ConnectionOwner, ProxyServices } from './context.ts';
 import { type Refused, settle, unavailable, vetAddress } from './decide.ts';
 import type { Interceptor } from './intercept.ts';
+import { LazyAbort } from './lazy-abort.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
 import { ExchangeRecord } from './record.ts';
 import { parseAuthority, TargetError } from './target.ts';
@@ -35,7 +36,7 @@ export async function handleConnect(
     return;
   }
   const facts: RequestFacts = { scheme: 'https', host, port, method: 'CONNECT', path: '' };
-  const aborter = new AbortController();
+  const aborter = new LazyAbort();
   socket.once('close', () => aborter.abort());
 
   const deny = (verdict: Refused) => {
@@ -81,9 +82,9 @@ export async function handleConnect(
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
 
-  const verdict = await settle(svc, sandbox, facts, decision, aborter.signal);
+  const verdict = await settle(svc, sandbox, facts, decision, aborter);
   if (!verdict.allowed) return deny(verdict);
-  const vetted = await vetAddress(svc, sandbox, facts, aborter.signal, verdict);
+  const vetted = await vetAddress(svc, sandbox, facts, aborter, verdict);
   // A rule names the address for some methods or paths only: read the tunnel and decide each request.
   if ('needsRequest' in vetted) return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   if (!vetted.ok) return deny(vetted.verdict);

@@ -51,7 +51,7 @@ export async function handleUpgrade(
     // exec is a POST with a body: "cluster prod-eu is read-only for agents").
     const decision = sandbox.policy().decideRequest(facts);
     if (decision.action === 'deny') {
-      const denied = await settle(svc, sandbox, facts, decision, aborter.signal);
+      const denied = await settle(svc, sandbox, facts, decision, aborter);
       if (!denied.allowed) return fail(denied);
     }
     // A handshake has no body; one declared here would be read upstream from the bytes
@@ -60,7 +60,7 @@ export async function handleUpgrade(
       'an Upgrade request must not carry a body (Content-Length or Transfer-Encoding): send the handshake alone';
     return fail(proxyVerdict(sandbox, facts, { status: 400, verdict: 'error', outcome: 'error' }, reason));
   }
-  const admission = await admit({ ...arrival, svc, sandbox, facts, signal: aborter.signal }, offer);
+  const admission = await admit({ ...arrival, svc, sandbox, facts, aborter }, offer);
   if (!admission.ok) return fail(admission.verdict);
   const { verdict, address } = admission;
   if (socket.destroyed)

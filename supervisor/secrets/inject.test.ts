@@ -185,6 +185,27 @@ test('a placeholder hidden in a Basic credential to an unbound host is a violati
   noValues(out);
 });
 
+test('a bare placeholder as a whole Basic credential, padded or not, is found', async (t) => {
+  const { run, ph } = await setup(t);
+  // A bare placeholder is 47 bytes: 64 base64 characters padded, 63 without the padding.
+  const padded = b64(ph.GH ?? '');
+  assert.equal(padded.length, 64);
+  for (const [name, encoded] of [
+    ['authorization', padded],
+    ['proxy-authorization', padded.replace(/=+$/, '')],
+  ] as const) {
+    const out = run({ host: 'evil.test', headers: { [name]: `Basic ${encoded}` } });
+    assert.deepEqual(out.violations, [{ secret: 'GH', where: name, reason: 'unbound-host' }], name);
+    noValues(out);
+  }
+  // One byte short of a placeholder cannot hold one.
+  const short = run({
+    host: 'evil.test',
+    headers: { authorization: `Basic ${b64((ph.GH ?? '').slice(1))}` },
+  });
+  assert.deepEqual(short.violations, []);
+});
+
 test('placeholders of another sandbox, of an ungranted secret, or unknown tokens are violations', async (t) => {
   const { run, registry, ph } = await setup(t);
   const foreign = registry.issue('sb-2', 'GH');

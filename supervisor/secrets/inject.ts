@@ -17,7 +17,7 @@
 import type { SecretView } from '../api/messages.ts';
 import { findPlaceholdersDeep } from './encoded-scan.ts';
 import type { PlaceholderRegistry } from './placeholders.ts';
-import { findPlaceholders, PLACEHOLDER_PATTERN } from './scanner.ts';
+import { findPlaceholders, PLACEHOLDER_LENGTH, PLACEHOLDER_PATTERN } from './scanner.ts';
 import { parseInjectMode } from './validate.ts';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -241,9 +241,13 @@ function collect(input: SecretRequest): Found[] {
   return found;
 }
 
+/** A Basic credential's bytes, when they are long enough to hold a placeholder (most are not). */
 function decodeBasic(value: string): Buffer | undefined {
   const m = BASIC.exec(value);
-  return m ? Buffer.from(m[2] ?? '', 'base64') : undefined;
+  const encoded = m?.[2] ?? '';
+  // Base64 of n characters decodes to at most 3n/4 bytes.
+  if (encoded.length * 3 < PLACEHOLDER_LENGTH * 4) return undefined;
+  return Buffer.from(encoded, 'base64');
 }
 
 function replaceText(
