@@ -206,47 +206,54 @@ export async function handleExchange(
     upstream.destroy();
     fail(exfiltrationVerdict(svc, sandbox, facts, found));
   };
-  body.on('data', (chunk: Buffer) => {
-    if (blocked) return;
-    if (check) {
-      let found: Array<{ secret: string; where: string }>;
-      try {
-        found = check.push(chunk);
-      } catch (error) {
-        // Fail closed: a body that cannot be scanned is not forwarded.
-        blocked = true;
-        upstream.destroy();
-        svc.log.error('body scan failed', { error: (error as Error).message });
-        res.destroy();
-        return;
-      }
-      if (found.length > 0) return stop(found);
-    }
-    record.bytesUp += chunk.length;
-    const out = holdLast ? held : chunk;
-    if (holdLast) held = chunk;
-    if (out && !upstream.write(out)) body.pause();
-  });
-  upstream.on('drain', () => body.resume());
-  body.on('end', () => {
-    if (blocked) return;
-    if (!check) return void upstream.end();
-    check.end().then(
-      (found) => {
-        if (blocked) return;
-        if (found.length > 0) return stop(found);
-        if (held) upstream.write(held);
-        upstream.end();
-      },
-      (error: Error) => {
-        if (blocked) return;
-        blocked = true;
-        upstream.destroy();
-        fail(refusal(400, error.message));
-      },
-    );
-  });
   req.on('error', () => upstream.destroy());
+  if (!redaction && !check && !declaresBody(req)) {
+    // No body (most requests): the request is complete upstream; the client's stream just ends.
+    upstream.end();
+    req.resume();
+  } else relayBody();
+  function relayBody(): void {
+    body.on('data', (chunk: Buffer) => {
+      if (blocked) return;
+      if (check) {
+        let found: Array<{ secret: string; where: string }>;
+        try {
+          found = check.push(chunk);
+        } catch (error) {
+          // Fail closed: a body that cannot be scanned is not forwarded.
+          blocked = true;
+          upstream.destroy();
+          svc.log.error('body scan failed', { error: (error as Error).message });
+          res.destroy();
+          return;
+        }
+        if (found.length > 0) return stop(found);
+      }
+      record.bytesUp += chunk.length;
+      const out = holdLast ? held : chunk;
+      if (holdLast) held = chunk;
+      if (out && !upstream.write(out)) body.pause();
+    });
+    upstream.on('drain', () => body.resume());
+    body.on('end', () => {
+      if (blocked) return;
+      if (!check) return void upstream.end();
+      check.end().then(
+        (found) => {
+          if (blocked) return;
+          if (found.length > 0) return stop(found);
+          if (held) upstream.write(held);
+          upstream.end();
+        },
+        (error: Error) => {
+          if (blocked) return;
+          blocked = true;
+          upstream.destroy();
+          fail(refusal(400, error.message));
+        },
+      );
+    });
+  }
 
   upstream.on('response', (up: http.IncomingMessage | RawAnswer) => {
     record.status = up.statusCode;

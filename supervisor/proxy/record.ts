@@ -18,18 +18,7 @@ import { shownQuery } from '../approvals/shown-query.ts';
 import { interceptedOf, type Via } from './arrival.ts';
 import type { OpenExchange, OpenRecords, SandboxContext } from './context.ts';
 import type { Verdict } from './decide.ts';
-
-/** The current time as ISO 8601, formatted once per millisecond (two records per request ask). */
-let lastMs = 0;
-let lastIso = '';
-export function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
+import { isoNow } from './iso-time.ts';
 
 type Decided = Pick<Verdict, 'outcome' | 'rule' | 'reason' | 'decidedBy' | 'approvalId'>;
 
