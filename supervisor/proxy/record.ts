@@ -23,7 +23,7 @@ import { isoNow } from './iso-time.ts';
 type Decided = Pick<Verdict, 'outcome' | 'rule' | 'reason' | 'decidedBy' | 'approvalId'>;
 
 export class ExchangeRecord implements OpenExchange {
-  readonly id = randomUUID();
+  #id: string | undefined;
   readonly #started = performance.now();
   bytesUp = 0;
   bytesDown = 0;
@@ -100,6 +100,12 @@ export class ExchangeRecord implements OpenExchange {
     if (redactions && Object.keys(redactions).length > 0) event.redactions = redactions;
     if (this.package) event.package = this.package;
     this.emit(event);
+  }
+
+  /** The id linking its records, made when first asked for (after the request is on its way). */
+  get id(): string {
+    this.#id ??= randomUUID();
+    return this.#id;
   }
 
   get done(): boolean {
