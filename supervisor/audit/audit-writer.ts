@@ -353,6 +353,9 @@ export class AuditWriter {
 
   #post(message: ToWriter): void {
     if (!('close' in message)) this.#posted = (this.#posted + 1) | 0;
+    // The string index only serves encoding more into the batch: the threads never need it,
+    // and a Map is the dearest thing to clone.
+    if ('batch' in message && message.batch) message.batch.index = undefined;
     const bytes = 'batch' in message ? message.batch?.bytes.buffer : undefined;
     if (bytes && bytes.byteLength > 0) this.#encoder.postMessage(message, [bytes as ArrayBuffer]);
     else this.#encoder.postMessage(message);

@@ -15,10 +15,26 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+const NONE: ReadonlySet<string> = new Set();
+/** The names each Connection value seen lists (most clients send one of a few): read only. */
+const LISTED = new Map<string, ReadonlySet<string>>();
+const LISTED_MAX = 256;
+
 /** Names listed in a Connection header are hop-by-hop too. */
-function connectionListed(value: string | string[] | undefined): Set<string> {
+function connectionListed(value: string | string[] | undefined): ReadonlySet<string> {
+  if (value === undefined) return NONE;
+  if (Array.isArray(value)) return namesIn(value);
+  let listed = LISTED.get(value);
+  if (listed) return listed;
+  listed = namesIn([value]);
+  if (LISTED.size >= LISTED_MAX) LISTED.clear();
+  LISTED.set(value, listed);
+  return listed;
+}
+
+function namesIn(values: string[]): ReadonlySet<string> {
   const out = new Set<string>();
-  for (const v of Array.isArray(value) ? value : value ? [value] : []) {
+  for (const v of values) {
     for (const name of v.split(',')) {
       const n = name.trim().toLowerCase();
       if (n) out.add(n);
