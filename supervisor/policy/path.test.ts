@@ -108,6 +108,8 @@ describe('pathAmbiguity', () => {
     ['/ok/..%252Fadmin', /double-encoded/],
     ['/ok//admin', /empty segment/],
     ['//admin', /empty segment/],
+    ['/ok//', /empty segment/],
+    ['//', /empty segment/],
   ];
   for (const [path, why] of ambiguous) {
     test(`${JSON.stringify(path)} is ambiguous`, () => {
@@ -115,6 +117,7 @@ describe('pathAmbiguity', () => {
     });
   }
   for (const path of [
+    '',
     '/',
     '/ok/x',
     '/ok/x/',

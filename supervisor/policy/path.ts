@@ -48,9 +48,14 @@ export function normalizePath(rawPath: string): { path: string; query: string } 
  * servers that strip them before resolving dot segments), encoded and double-encoded dot
  * segments, and empty segments (`//`, which some servers merge). The query is not looked at.
  */
+const MAY_BE_AMBIGUOUS = /[%\\;]|\/\//;
+
 export function pathAmbiguity(rawPath: string): string | null {
   const q = rawPath.indexOf('?');
   const path = q === -1 ? rawPath : rawPath.slice(0, q);
+  // Most paths: no segment below can be ambiguous without one of these (an empty segment
+  // before the last needs "//").
+  if (!MAY_BE_AMBIGUOUS.test(path)) return null;
   const segments = path.replace(/^\//, '').split('/');
   for (let i = 0; i < segments.length; i++) {
     const raw = segments[i] ?? '';

@@ -58,8 +58,11 @@ export async function handleExchange(
   const facts = factsOf(target, req.method ?? 'GET');
   const record = new ExchangeRecord(sandbox, svc.emit, facts, via, owner.records);
   const aborter = new LazyAbort();
+  /** How the relay below ends when the client's side closes (set once the request is sent). */
+  let onClose: (() => void) | undefined;
   res.once('close', () => {
     if (!res.writableFinished) aborter.abort();
+    onClose?.();
   });
   const fail = (verdict: Refused) => {
     record.status = verdict.block.status;
@@ -307,11 +310,11 @@ export async function handleExchange(
     }
     fail(refusal(502, reason));
   });
-  res.once('close', () => {
+  onClose = () => {
     if (!res.writableFinished) upstream.destroy();
     if (meter) void meter.settled().then(() => record.finish(decided));
     else record.finish(decided);
-  });
+  };
 }
 
 export function upstreamErrorReason(
