@@ -9,6 +9,7 @@ import { mcpServersOf } from '../mcp/index.ts';
 import { npmRulesOf } from '../packages/index.ts';
 import type { ConnectionOwner, ProxyServices } from './context.ts';
 import { type Refused, settle, unavailable, vetAddress } from './decide.ts';
+import { watchHeldClient } from './held-client.ts';
 import type { Interceptor } from './intercept.ts';
 import { LazyAbort } from './lazy-abort.ts';
 import { splice, writeRawBlock } from './raw-socket.ts';
@@ -39,10 +40,12 @@ export async function handleConnect(
   const aborter = new LazyAbort();
   socket.once('close', () => aborter.abort());
 
+  /** What the client sent after its CONNECT: `head`, and what came while a human decided. */
+  let first = head;
   const deny = (verdict: Refused) => {
     new ExchangeRecord(sandbox, svc.emit, facts, 'connect').finish(verdict);
     // Show the client why, inside the tunnel it asked for, when it speaks TLS or HTTP.
-    interceptor.attach(socket, head, { host, port, owner }, { deny: verdict.block });
+    interceptor.attach(socket, first, { host, port, owner }, { deny: verdict.block });
   };
 
   const gate = svc.gate();
@@ -82,11 +85,20 @@ export async function handleConnect(
     return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
   }
 
+  // A human decides (possibly for minutes): a client that hangs up meanwhile ends the wait.
+  const watch = decision.action === 'ask' ? watchHeldClient(socket, () => socket.destroy()) : undefined;
+  const decided = () => {
+    if (watch) first = Buffer.concat([first, watch.release()]);
+  };
   const verdict = await settle(svc, sandbox, facts, decision, aborter);
-  if (!verdict.allowed) return deny(verdict);
+  if (!verdict.allowed) {
+    decided();
+    return deny(verdict);
+  }
   const vetted = await vetAddress(svc, sandbox, facts, aborter, verdict);
+  decided();
   // A rule names the address for some methods or paths only: read the tunnel and decide each request.
-  if ('needsRequest' in vetted) return interceptor.attach(socket, head, { host, port, owner }, 'inspect');
+  if ('needsRequest' in vetted) return interceptor.attach(socket, first, { host, port, owner }, 'inspect');
   if (!vetted.ok) return deny(vetted.verdict);
   if (socket.destroyed) return;
 
@@ -101,14 +113,14 @@ export async function handleConnect(
     // What the server says first reaches the client at once (SSH, SMTP banners), from
     // here on; what the client says is held until it shows it is not plain HTTP.
     relayed.relayTo(socket);
-    if (decision.tls === 'passthrough') return spliceFrom(head);
+    if (decision.tls === 'passthrough') return spliceFrom(first);
     const gone = () => {
       socket.destroy();
       upstream.destroy();
       record.bytesDown += upstream.bytesRead;
       record.finish(verdict);
     };
-    let held = head;
+    let held = first;
     const settleStart = (): boolean => {
       const kind = classifyTunnelStart(held);
       if (kind === 'more') return false;
