@@ -103,7 +103,7 @@ function checkChunk(
       end = texts.length;
     } else if (end === -1) return failed;
     digest = hash('sha256', texts.subarray(start, end), 'hex');
-    if (digest !== hashes.slice(64 * i, 64 * i + 64)) return failed;
+    if (!hashes.startsWith(digest, 64 * i)) return failed;
     if (i === at) anchorHash = digest;
     start = end + 1;
   }
