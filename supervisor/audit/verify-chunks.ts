@@ -22,6 +22,8 @@ export interface ChunkJob {
   last: number;
   /** Seqs per chunk. */
   chunkRows: number;
+  /** Chunks per claim (default 1): consecutive chunks, so a thread reads longer runs of pages. */
+  claimChunks?: number;
   anchorAt: number;
   /** The claim counter and the stop flag (ChunkSlot), then one slot per worker. */
   state: Int32Array;
@@ -129,19 +131,22 @@ export function checkChunks(db: Database.Database, job: ChunkJob): SliceResult[]
   const select = db.prepare<[number, number], ChunkRow>(job.sql).raw(true);
   const { state, first, last, chunkRows, anchorAt } = job;
   const results: SliceResult[] = [];
+  const claim = Math.max(1, Math.trunc(job.claimChunks ?? 1));
   db.transaction(() => {
-    while (Atomics.load(state, ChunkSlot.STOP) === 0) {
-      const chunk = Atomics.add(state, ChunkSlot.NEXT, 1);
-      const lo = first + chunk * chunkRows;
-      if (lo > last) break;
-      const hi = Math.min(last, lo + chunkRows - 1);
-      const result = checkChunk(select.get(lo, hi) as ChunkRow | undefined, chunk, lo, hi, anchorAt);
-      results.push(result);
-      if (!result.ok) {
-        Atomics.store(state, ChunkSlot.STOP, 1);
-        break;
+    claiming: while (Atomics.load(state, ChunkSlot.STOP) === 0) {
+      const claimed = Atomics.add(state, ChunkSlot.NEXT, 1) * claim;
+      for (let chunk = claimed; chunk < claimed + claim; chunk++) {
+        const lo = first + chunk * chunkRows;
+        if (lo > last) break claiming;
+        const hi = Math.min(last, lo + chunkRows - 1);
+        const result = checkChunk(select.get(lo, hi) as ChunkRow | undefined, chunk, lo, hi, anchorAt);
+        results.push(result);
+        if (!result.ok) {
+          Atomics.store(state, ChunkSlot.STOP, 1);
+          break claiming;
+        }
+        addDone(job.progress, result.records);
       }
-      addDone(job.progress, result.records);
     }
   })();
   return results;

@@ -36,6 +36,13 @@ export type { ContextRow } from './verify-sql.ts';
  */
 export const CHUNK_ROWS = 64;
 
+/**
+ * Chunks a thread claims at a time (1,024 seqs): each thread reads runs of ~200 pages, so the
+ * kernel's fault-around (16 pages a fault) maps pages the thread itself goes on to read, not
+ * the other thread's.
+ */
+export const CLAIM_CHUNKS = 16;
+
 /** How many threads verify uses (at most 4; one per core). */
 export function verifyThreads(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
@@ -46,6 +53,8 @@ export interface SliceOptions {
   contexts?: readonly ContextRow[];
   /** Seqs per chunk (default CHUNK_ROWS). */
   chunkRows?: number;
+  /** Chunks per claim (default CLAIM_CHUNKS). */
+  claimChunks?: number;
 }
 
 function chunkJob(
@@ -63,6 +72,7 @@ function chunkJob(
     first,
     last,
     chunkRows: Math.max(1, Math.trunc(options.chunkRows ?? CHUNK_ROWS)),
+    claimChunks: Math.max(1, Math.trunc(options.claimChunks ?? CLAIM_CHUNKS)),
     anchorAt,
     state: sharedSlots(ChunkSlot.WORKERS + workers),
   };

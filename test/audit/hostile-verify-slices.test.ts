@@ -47,7 +47,7 @@ function slicesAfter(edit: (db: Database.Database) => void): { ok: boolean; sequ
   const layout = checkReadable(db, file);
   const contexts = db.prepare('SELECT id, body FROM contexts').all() as ContextRow[];
   db.close();
-  const slices = verifySlices(file, layout, 1, RECORDS, -1, 2, { contexts, chunkRows: 16 });
+  const slices = verifySlices(file, layout, 1, RECORDS, -1, 2, { contexts, chunkRows: 16, claimChunks: 1 });
   assert.ok(slices, 'the threads ran');
   const store = AuditStore.open(file, { readOnly: true, verifyThreads: 0 });
   const sequential = store.verify().ok;
