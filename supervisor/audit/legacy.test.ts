@@ -325,14 +325,14 @@ test('the worker threads confirm schema 1 rows and a mixed chain by themselves (
         : undefined;
       const last = db.prepare('SELECT max(seq) FROM records').pluck().get() as number;
       db.close();
-      return verifySlices(file, layout, 1, last, 0, 2, { contexts });
+      return verifySlices(file, layout, 1, last, 0, 2, { contexts, chunkRows: 7 });
     };
     const legacy = slicesOf();
-    assert.ok(legacy?.length === 2 && legacy.every((s) => s.ok), JSON.stringify(legacy));
+    assert.ok(legacy && legacy.length > 1 && legacy.every((s) => s.ok), JSON.stringify(legacy));
     const store = open(file);
     store.appendBatch(Array.from({ length: 20 }, (_, i) => requestEvent(100 + i)));
     store.close();
     const mixed = slicesOf();
-    assert.ok(mixed?.length === 2 && mixed.every((s) => s.ok), JSON.stringify(mixed));
+    assert.ok(mixed && mixed.length > 1 && mixed.every((s) => s.ok), JSON.stringify(mixed));
   });
 });

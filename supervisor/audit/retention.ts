@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { AuditRetentionError } from './errors.ts';
 import type { CheckpointEvent } from './ocsf.ts';
+import { seqBounds } from './seq-bounds.ts';
 
 export interface RetentionPolicy {
   /** Remove records whose time is older than this many milliseconds. */
@@ -24,10 +25,7 @@ export interface PrunePlan {
 }
 
 export function planPrune(db: Database.Database, policy: RetentionPolicy, now: number): PrunePlan | null {
-  const bounds = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM records').get() as {
-    first: number | null;
-    last: number | null;
-  };
+  const bounds = seqBounds(db);
   if (bounds.first === null || bounds.last === null) return null;
   const rows = bounds.last - bounds.first + 1;
   let through = bounds.first - 1;

@@ -9,6 +9,7 @@ import type { AuditChainStatus } from '../api/audit-types.ts';
 import { readAnchor } from './anchor.ts';
 import { awaitWorker } from './await-worker.ts';
 import { ContextTable } from './contexts.ts';
+import { seqBounds } from './seq-bounds.ts';
 import { openDatabase } from './store-setup.ts';
 import { chainStart, verifyChain } from './verify.ts';
 import { type ContextRow, type SliceResult, verifySlicesAsync, verifyThreads } from './verify-parallel.ts';
@@ -50,10 +51,7 @@ export async function verifyChainAsync(
   const { db, layout } = openDatabase(file, { readOnly: true });
   try {
     db.exec('BEGIN');
-    const bounds = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM records').get() as {
-      first: number | null;
-      last: number | null;
-    };
+    const bounds = seqBounds(db);
     const contexts = new ContextTable(db, layout.contexts);
     const { first, last } = bounds;
     const total = first === null || last === null ? 0 : last - first + 1;

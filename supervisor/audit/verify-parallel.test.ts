@@ -29,21 +29,28 @@ test('worker slices recompute every hash (SQLite-built canonical text) and link 
     const contexts = db.prepare('SELECT id, body FROM contexts').all() as ContextRow[];
     db.close();
     // The contexts' texts written into the query (as verify does) give the same result.
-    const inlined = verifySlices(file, layout, 1, last, 5, 3, { contexts });
-    assert.ok(inlined?.every((s) => s.ok) && inlined.length === 3, JSON.stringify(inlined));
-    const slices = verifySlices(file, layout, 1, last, 5, 3);
-    assert.ok(slices, 'workers ran');
-    assert.equal(slices.length, 3);
+    const inlined = verifySlices(file, layout, 1, last, 5, 3, { contexts, chunkRows: 50 });
+    assert.ok(
+      inlined?.every((s) => s.ok),
+      JSON.stringify(inlined),
+    );
+    const slices = verifySlices(file, layout, 1, last, 5, 3, { chunkRows: 50, claimChunks: 2 });
+    assert.ok(slices, 'threads ran');
+    // Chunks of 50 seqs, claimed two at a time, in order, whichever thread checked them.
+    assert.deepEqual(
+      slices.map((s) => s.chunk),
+      Array.from({ length: Math.ceil(last / 50) }, (_, i) => i),
+    );
     for (const s of slices) assert.equal(s.ok, true, JSON.stringify(s));
     assert.equal(slices[0]?.firstPrev, GENESIS_HASH);
-    assert.equal(slices[1]?.firstPrev, slices[0]?.lastHash);
-    assert.equal(slices[2]?.firstPrev, slices[1]?.lastHash);
-    assert.equal(slices[2]?.lastHash, head?.hash);
+    for (let i = 1; i < slices.length; i++) assert.equal(slices[i]?.firstPrev, slices[i - 1]?.lastHash);
+    assert.equal(slices.at(-1)?.lastHash, head?.hash);
     assert.equal(
       slices.reduce((n, s) => n + s.records, 0),
       last,
     );
-    assert.ok(slices.some((s) => s.anchorHash !== null));
+    assert.equal(slices[0]?.anchorHash, store5Hash(file));
+    assert.ok(slices.slice(1).every((s) => s.anchorHash === null));
     const ro = AuditStore.open(file, { readOnly: true, verifyThreads: 2, verifyParallelMin: 0 });
     const status = ro.verify();
     ro.close();
@@ -54,12 +61,45 @@ test('worker slices recompute every hash (SQLite-built canonical text) and link 
   }
 });
 
-test('a missing database makes the workers report failure instead of hanging', () => {
+/** The stored hash of record 5. */
+function store5Hash(file: string): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT hash FROM records WHERE seq = 5').pluck().get() as string;
+  } finally {
+    db.close();
+  }
+}
+
+test('a missing database makes every thread report failure instead of hanging', () => {
   const layout = { columns: '', body: 'body', legacyThrough: 0, contexts: true, segments: true } as const;
-  const slices = verifySlices('/nonexistent/warden/audit.db', layout, 1, 10, 0, 2);
+  const slices = verifySlices('/nonexistent/warden/audit.db', layout, 1, 10, 0, 2, { chunkRows: 2 });
   assert.ok(slices);
+  assert.ok(slices.length > 0);
   assert.equal(
     slices.every((s) => !s.ok && typeof s.error === 'string'),
     true,
   );
+});
+
+test('a worker that starts after every chunk was claimed is not waited for', () => {
+  const { dir, dispose } = makeTempDir();
+  try {
+    const file = path.join(dir, 'audit.db');
+    const store = AuditStore.open(file, { device: TEST_DEVICE, durability: 'normal' });
+    store.appendBatch(Array.from({ length: 40 }, (_, i) => requestEvent(i)));
+    store.close();
+    const db = new Database(file, { readonly: true });
+    const layout = checkReadable(db, file);
+    db.close();
+    // Two chunks, so one worker is started; the calling thread finishes both long before a
+    // worker thread is up (~70 ms here), closes its slot and returns without it.
+    const t = performance.now();
+    const slices = verifySlices(file, layout, 1, 40, -1, 2, { chunkRows: 20 });
+    const ms = performance.now() - t;
+    assert.ok(slices?.length === 2 && slices.every((s) => s.ok), JSON.stringify(slices));
+    assert.ok(ms < 5_000, `took ${ms} ms`);
+  } finally {
+    dispose();
+  }
 });

@@ -1,109 +1,128 @@
 // Parallel fast path of verify. Each record's check is local: its hash must equal
 // SHA-256(prev_hash ‖ canonical row) and its prev_hash must equal the hash of the record
-// before it. So the seq range is split among worker threads, each recomputing the hashes of
-// its slice on its own read-only connection and checking the links inside it; the caller
-// then checks the links between slices. Only "all good" is decided here: on any doubt
-// (a gap, a bad link or hash, a worker that fails) the caller walks the chain sequentially,
-// which names the first bad record exactly as before.
+// before it. So the seq range is cut into chunks that threads claim from a shared counter
+// (verify-chunks.ts), each recomputing the hashes of its chunks on its own read-only
+// connection and checking the links inside them; the caller then checks the links between
+// chunks. Only "all good" is decided here: on any doubt (a gap, a bad link or hash, a
+// thread that fails) the caller walks the chain sequentially, which names the first bad
+// record exactly as before.
 //
-// Each worker runs verify-worker.ts (dist/verify-worker.mjs in the bundle). Workers
-// read rows ≤ a fixed seq; records are append-only, and the only concurrent change, a prune
-// removing old rows, makes a slice look broken and so also leads to the sequential walk.
+// The synchronous verify checks chunks on the calling thread too, beside one worker per
+// other core: the caller would only wait otherwise, and it starts at once while a worker
+// takes ~70 ms to start here. The asynchronous one (the daemon's task) leaves its thread
+// free and uses workers only. Workers run verify-worker.ts (dist/verify-worker.mjs in the
+// bundle). Threads read rows ≤ a fixed seq; records are append-only, and the only
+// concurrent change, a prune removing old rows, makes a chunk look broken and so also
+// leads to the sequential walk.
 
 import os from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { WardenError } from '../api/errors.ts';
 import type { Layout } from './schema.ts';
 import { startWorker } from './start-worker.ts';
-import type { SliceJob, SliceResult } from './verify-worker.ts';
-import { SliceFlag, sharedSlots } from './worker-slots.ts';
+import { type ChunkJob, checkChunks, chunkCount, type SliceResult } from './verify-chunks.ts';
+import { type ContextRow, chunkSql } from './verify-sql.ts';
+import type { SliceJob, WorkerResult } from './verify-worker.ts';
+import { ChunkSlot, sharedSlots, ThreadState } from './worker-slots.ts';
 
-export type { SliceResult } from './verify-worker.ts';
-
-// prev_hash ‖ canonical row (chain.ts canonicalRow / legacyCanonicalRow), built by SQLite.
-// concat() makes the text in one allocation (a fifth less CPU per row than format() here).
-const LEGACY_TEXT =
-  'concat(prev_hash, \'{"host":\', json_quote(host), \',"kind":\', json_quote(kind), \',"ocsf":\', BODY, ' +
-  '\',"outcome":\', json_quote(outcome), \',"prev_hash":\', json_quote(prev_hash), ' +
-  '\',"sandbox_id":\', json_quote(sandbox_id), \',"seq":\', seq, \',"time":\', time, ' +
-  "',\"user\":', json_quote(user), '}')";
-const COMPACT_TEXT =
-  'concat(prev_hash, \'{"ctx":\', CTX, \',"event":\', r.body, \',"host":\', json_quote(host), ' +
-  '\',"kind":\', json_quote(kind), \',"logged":\', logged, \',"outcome":\', json_quote(outcome), ' +
-  '\',"prev_hash":\', json_quote(prev_hash), \',"sandbox_id":\', json_quote(sandbox_id), ' +
-  "',\"seq\":', seq, ',\"time\":', time, ',\"user\":', json_quote(user), '}')";
-const CTX_LOOKUP = '(SELECT c.body FROM contexts c WHERE c.id = r.ctx)';
-
-/** A context row: its id and stored text. */
-export interface ContextRow {
-  id: number;
-  body: string;
-}
+export type { SliceResult } from './verify-chunks.ts';
+export type { ContextRow } from './verify-sql.ts';
 
 /**
- * The context text of row r: with the contexts known (a few per database: one per writer's
- * device and version), a CASE of their texts, which spares a lookup per row; else the lookup.
- * An id missing from the CASE gives NULL, so the hash fails and the sequential walk decides.
+ * Seqs per chunk. Small: a chunk's bytes (~60 KB) stay in the CPU's caches and below glibc's
+ * mmap threshold (128 KB), so SQLite's buffer and its copy are not fresh pages each time
+ * (figures in README.md).
  */
-function contextSql(contexts: readonly ContextRow[] | undefined): string {
-  if (!contexts || contexts.length === 0 || contexts.length > 64) return CTX_LOOKUP;
-  const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  const cases = contexts.map((c) => `WHEN ${Math.trunc(c.id)} THEN ${quote(c.body)}`).join(' ');
-  return `(CASE r.ctx ${cases} END)`;
-}
+export const CHUNK_ROWS = 64;
 
 /**
- * The worker's query: hash, prev_hash ‖ canonical row, flags (SliceRowFlag: no context, no
- * logged time, a prev_hash that is not 64 bytes). Three values a row: each value read costs.
+ * Chunks a thread claims at a time (1,024 seqs): each thread reads runs of ~200 pages, so the
+ * kernel's fault-around (16 pages a fault) maps pages the thread itself goes on to read, not
+ * the other thread's.
  */
-export function sliceSql(layout: Layout, contexts?: readonly ContextRow[]): string {
-  const compact = COMPACT_TEXT.replace('CTX', contextSql(contexts));
-  const prevLength = '4 * (octet_length(r.prev_hash) <> 64)';
-  const flags = `(r.ctx IS NULL) + 2 * (r.logged IS NULL) + ${prevLength}`;
-  let text: string;
-  if (!layout.contexts) text = `${LEGACY_TEXT.replace('BODY', 'r.ocsf')}, 3 + ${prevLength}`;
-  // No schema 1 rows: every row is compact (one with a null context hashes wrong and is
-  // caught by its flags), so no CASE per row.
-  else if (layout.legacyThrough === 0) text = `${compact}, ${flags}`;
-  else
-    text = `CASE WHEN r.ctx IS NULL THEN ${LEGACY_TEXT.replace('BODY', 'r.body')} ELSE ${compact} END, ${flags}`;
-  return `SELECT hash, ${text} FROM records r WHERE seq >= ? AND seq <= ? ORDER BY seq`;
-}
+export const CLAIM_CHUNKS = 16;
 
-/** How many worker threads verify uses (at most 4; one per core). */
+/** How many threads verify uses (at most 4; one per core). */
 export function verifyThreads(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
 
-/** Slice `index` of `n` over records first…first+total-1: the job its worker gets. */
-function sliceJob(o: {
-  port: MessagePort;
-  flag: SliceJob['flag'];
-  index: number;
-  n: number;
-  file: string;
-  sql: string;
-  first: number;
-  total: number;
-  anchorAt: number;
-  layout: Layout;
-}): SliceJob {
+export interface SliceOptions {
+  timeoutMs?: number;
+  contexts?: readonly ContextRow[];
+  /** Seqs per chunk (default CHUNK_ROWS). */
+  chunkRows?: number;
+  /** Chunks per claim (default CLAIM_CHUNKS). */
+  claimChunks?: number;
+}
+
+function chunkJob(
+  file: string,
+  layout: Layout,
+  first: number,
+  last: number,
+  anchorAt: number,
+  workers: number,
+  options: SliceOptions,
+): ChunkJob {
   return {
-    port: o.port,
-    flag: o.flag,
-    index: o.index,
-    file: o.file,
-    sql: o.sql,
-    from: o.first + Math.floor((o.total * o.index) / o.n),
-    to: o.first + Math.floor((o.total * (o.index + 1)) / o.n) - 1,
-    anchorAt: o.anchorAt,
-    legacyThrough: o.layout.legacyThrough,
+    file,
+    sql: chunkSql(layout, options.contexts),
+    first,
+    last,
+    chunkRows: Math.max(1, Math.trunc(options.chunkRows ?? CHUNK_ROWS)),
+    claimChunks: Math.max(1, Math.trunc(options.claimChunks ?? CLAIM_CHUNKS)),
+    anchorAt,
+    state: sharedSlots(ChunkSlot.WORKERS + workers),
   };
 }
 
+/** A thread that could not check its chunks: one failed result carrying why. */
+function failure(error: string): SliceResult {
+  return { ok: false, chunk: -1, firstPrev: null, lastHash: null, anchorHash: null, records: 0, error };
+}
+
+/** Every thread's chunks, in chunk order; a thread's error as a failed result first. */
+function merge(reports: readonly WorkerResult[]): SliceResult[] {
+  const errors = reports.filter((r) => r.error !== undefined).map((r) => failure(r.error as string));
+  const chunks = reports.flatMap((r) => r.chunks).sort((a, b) => a.chunk - b.chunk);
+  return [...errors, ...chunks];
+}
+
+/** Generous (the sequential walk is the fallback): 30 s plus 100 µs per record. */
+function limitFor(first: number, last: number, timeoutMs: number | undefined): number {
+  return timeoutMs ?? 30_000 + (last - first + 1) / 10;
+}
+
+/** The calling thread's share, on a connection of its own. */
+function ownShare(job: ChunkJob): WorkerResult {
+  try {
+    const db = new Database(job.file, { readonly: true, fileMustExist: true });
+    try {
+      return { chunks: checkChunks(db, job) };
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    Atomics.store(job.state, ChunkSlot.STOP, 1);
+    return { chunks: [], error: String((error as Error)?.message || error) };
+  }
+}
+
+function startSliceWorker(job: ChunkJob, index: number): { worker: Worker; port: MessagePort } {
+  const { port1, port2 } = new MessageChannel();
+  const workerData: SliceJob = { ...job, port: port2, index };
+  const worker = startWorker('verify-worker', { execArgv: [], workerData, transferList: [port2] });
+  worker.on('error', () => {});
+  return { worker, port: port1 };
+}
+
 /**
- * Verify records `first…last` of `file` in `threads` slices, blocking until all are done
- * (verify() stays synchronous). Returns null if the workers could not be used at all.
+ * Verify records `first…last` of `file` on the calling thread and `threads − 1` workers,
+ * blocking until all are done (verify() stays synchronous). Returns the chunks' results in
+ * order (the caller links them and counts the records), or null when a worker that took
+ * chunks did not report in time.
  */
 export function verifySlices(
   file: string,
@@ -112,38 +131,39 @@ export function verifySlices(
   last: number,
   anchorAt: number,
   threads: number,
-  options: { timeoutMs?: number; contexts?: readonly ContextRow[] } = {},
+  options: SliceOptions = {},
 ): SliceResult[] | null {
-  const total = last - first + 1;
-  // Generous (the sequential walk is the fallback): 30 s plus 100 µs per record.
-  const limit = options.timeoutMs ?? 30_000 + total / 10;
-  const sql = sliceSql(layout, options.contexts);
-  const n = Math.max(1, Math.min(threads, total));
-  const flag = sharedSlots(n); // all RUNNING (0)
+  const limit = limitFor(first, last, options.timeoutMs);
+  const probe = { first, last, chunkRows: Math.max(1, Math.trunc(options.chunkRows ?? CHUNK_ROWS)) };
+  const workerCount = Math.max(0, Math.min(threads - 1, chunkCount(probe) - 1));
+  const job = chunkJob(file, layout, first, last, anchorAt, workerCount, options);
   const workers: Array<{ worker: Worker; port: MessagePort }> = [];
   try {
-    for (let i = 0; i < n; i++) {
-      const { port1, port2 } = new MessageChannel();
-      const job = sliceJob({ port: port2, flag, index: i, n, file, sql, first, total, anchorAt, layout });
-      const worker = startWorker('verify-worker', { execArgv: [], workerData: job, transferList: [port2] });
-      worker.unref();
-      worker.on('error', () => {});
-      workers.push({ worker, port: port1 });
+    for (let i = 0; i < workerCount; i++) {
+      const started = startSliceWorker(job, i);
+      started.worker.unref();
+      workers.push(started);
     }
+    const reports = [ownShare(job)];
+    // Every chunk is claimed (or claiming stopped): a worker that has not started is not needed.
     const deadline = Date.now() + limit;
-    const results: SliceResult[] = [];
-    for (let i = 0; i < n; i++) {
-      while (Atomics.load(flag, i) === SliceFlag.RUNNING) {
+    for (let i = 0; i < workers.length; i++) {
+      const slot = ChunkSlot.WORKERS + i;
+      if (
+        Atomics.compareExchange(job.state, slot, ThreadState.WAITING, ThreadState.CLOSED) ===
+        ThreadState.WAITING
+      )
+        continue;
+      while (Atomics.load(job.state, slot) !== ThreadState.DONE) {
         const left = deadline - Date.now();
         if (left <= 0) return null;
-        Atomics.wait(flag, i, SliceFlag.RUNNING, Math.min(left, 1000));
+        Atomics.wait(job.state, slot, ThreadState.STARTED, Math.min(left, 1000));
       }
-      const port = workers[i]?.port;
-      const received = port ? receiveMessageOnPort(port) : undefined;
+      const received = receiveMessageOnPort(workers[i]?.port as MessagePort);
       if (!received) return null;
-      results.push(received.message as SliceResult);
+      reports.push(received.message as WorkerResult);
     }
-    return results;
+    return merge(reports);
   } catch {
     return null;
   } finally {
@@ -155,9 +175,7 @@ export function verifySlices(
 }
 
 /** What the asynchronous variant takes beyond verifySlices' options. */
-export interface AsyncSliceOptions {
-  timeoutMs?: number;
-  contexts?: readonly ContextRow[];
+export interface AsyncSliceOptions extends SliceOptions {
   /** A counter from verify-progress.ts: the workers add the rows they check, per chunk. */
   progress?: Int32Array;
   /** Aborting terminates the workers; the call then rejects with `Cancelled`. */
@@ -165,10 +183,10 @@ export interface AsyncSliceOptions {
 }
 
 /**
- * verifySlices for a caller that must not block (the daemon's `audit.verify` task): the same
- * workers and results, awaited on their ports instead of Atomics.wait. Resolves null when the
- * workers could not be used (the caller then walks the chain another way); rejects with
- * `Cancelled` when the signal aborts. Every worker is terminated before it settles.
+ * verifySlices for a caller that must not block (the daemon's `audit.verify` task): `threads`
+ * workers and the same results, awaited on their ports. Resolves null when the workers could
+ * not be used (the caller then walks the chain another way); rejects with `Cancelled` when
+ * the signal aborts. Every worker is terminated before it settles.
  */
 export async function verifySlicesAsync(
   file: string,
@@ -182,40 +200,36 @@ export async function verifySlicesAsync(
   const cancelled = () =>
     new WardenError('Cancelled', 'the verify was cancelled', 'start it again when you want it');
   if (options.signal?.aborted) throw cancelled();
-  const total = last - first + 1;
-  const limit = options.timeoutMs ?? 30_000 + total / 10;
-  const sql = sliceSql(layout, options.contexts);
-  const n = Math.max(1, Math.min(threads, total));
-  const flag = sharedSlots(n);
+  const limit = limitFor(first, last, options.timeoutMs);
+  const probe = { first, last, chunkRows: Math.max(1, Math.trunc(options.chunkRows ?? CHUNK_ROWS)) };
+  const n = Math.max(1, Math.min(threads, chunkCount(probe)));
+  const job = chunkJob(file, layout, first, last, anchorAt, n, options);
+  if (options.progress) job.progress = options.progress;
   const workers: Array<{ worker: Worker; port: MessagePort }> = [];
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
     return await new Promise<SliceResult[] | null>((resolve, reject) => {
-      const results = new Array<SliceResult | undefined>(n);
+      const reports = new Array<WorkerResult | undefined>(n);
       let pending = n;
       timer = setTimeout(() => resolve(null), limit);
       onAbort = () => reject(cancelled());
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const got = (i: number, result: SliceResult) => {
-        if (results[i]) return;
-        results[i] = result;
-        if (--pending === 0) resolve(results as SliceResult[]);
+      const got = (i: number, report: WorkerResult) => {
+        if (reports[i]) return;
+        reports[i] = report;
+        if (--pending === 0) resolve(merge(reports as WorkerResult[]));
       };
       for (let i = 0; i < n; i++) {
-        const { port1, port2 } = new MessageChannel();
-        const job = sliceJob({ port: port2, flag, index: i, n, file, sql, first, total, anchorAt, layout });
-        if (options.progress) job.progress = options.progress;
-        port1.on('message', (message: SliceResult) => got(i, message));
-        const worker = startWorker('verify-worker', { execArgv: [], workerData: job, transferList: [port2] });
-        worker.on('error', () => {});
+        const { worker, port } = startSliceWorker(job, i);
+        port.on('message', (message: WorkerResult) => got(i, message));
         // A worker that ends without a result (it could not start) ends the wait at once.
         worker.once('exit', () => {
-          const late = receiveMessageOnPort(port1);
-          if (late) got(i, late.message as SliceResult);
-          else if (!results[i]) resolve(null);
+          const late = receiveMessageOnPort(port);
+          if (late) got(i, late.message as WorkerResult);
+          else if (!reports[i]) resolve(null);
         });
-        workers.push({ worker, port: port1 });
+        workers.push({ worker, port });
       }
     });
   } finally {

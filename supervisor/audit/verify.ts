@@ -9,6 +9,7 @@ import { GENESIS_HASH, rowHash } from './chain.ts';
 import type { ContextTable } from './contexts.ts';
 import type { RawRow } from './records.ts';
 import type { Layout } from './schema.ts';
+import { seqBounds } from './seq-bounds.ts';
 import { type ContextRow, type SliceResult, verifySlices, verifyThreads } from './verify-parallel.ts';
 
 /** Below this many records verify walks the chain on the calling thread. */
@@ -68,10 +69,7 @@ export function verifyChain(
   options: VerifyOptions = {},
 ): AuditChainStatus {
   const started = performance.now();
-  const bounds = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM records').get() as {
-    first: number | null;
-    last: number | null;
-  };
+  const bounds = seqBounds(db);
   const through = options.throughSeq ?? bounds.last ?? 0;
   const anchorAt = anchorRead.state === 'ok' ? anchorRead.anchor.headSeq : -1;
   let firstBad: AuditChainProblem | undefined;

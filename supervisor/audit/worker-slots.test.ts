@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CheckpointSlot, SliceFlag, sharedSlots, WriterSlot } from './worker-slots.ts';
+import { CheckpointSlot, ChunkSlot, sharedSlots, ThreadState, WriterSlot } from './worker-slots.ts';
 
 test('each slot object numbers its slots 0…n-1, once each', () => {
-  for (const [name, slots] of Object.entries({ WriterSlot, CheckpointSlot })) {
+  for (const [name, slots] of Object.entries({ WriterSlot, CheckpointSlot, ChunkSlot })) {
     const values = Object.values(slots).sort((a, b) => a - b);
     assert.deepEqual(
       values,
@@ -14,7 +14,7 @@ test('each slot object numbers its slots 0…n-1, once each', () => {
       name,
     );
   }
-  assert.notEqual(SliceFlag.RUNNING, SliceFlag.DONE);
+  assert.equal(new Set(Object.values(ThreadState)).size, Object.keys(ThreadState).length);
 });
 
 test('sharedSlots makes a zeroed shared buffer with one slot per name (or the count given)', () => {
@@ -25,7 +25,7 @@ test('sharedSlots makes a zeroed shared buffer with one slot per name (or the co
   const flags = sharedSlots(3);
   assert.equal(flags.length, 3);
   assert.ok(
-    flags.every((v) => v === SliceFlag.RUNNING),
-    'every slice starts RUNNING',
+    flags.every((v) => v === ThreadState.WAITING),
+    'every verify worker starts WAITING',
   );
 });

@@ -25,12 +25,26 @@ export const CheckpointSlot = {
 } as const;
 
 /**
- * Verify's completion flags (verify-parallel.ts ⇄ verify-worker.ts): one slot per slice, at
- * the slice's index, set from RUNNING to DONE once its result is on its port.
+ * Verify's shared state (verify-parallel.ts ⇄ verify-chunks.ts): the next chunk to claim, the
+ * flag that stops all claiming (a chunk failed), then one ThreadState slot per worker thread,
+ * the i-th at WORKERS + i.
  */
-export const SliceFlag = {
-  RUNNING: 0,
-  DONE: 1,
+export const ChunkSlot = {
+  NEXT: 0,
+  STOP: 1,
+  WORKERS: 2,
+} as const;
+
+/**
+ * A verify worker's slot: WAITING until it starts, then STARTED, then DONE once its result
+ * is on its port. The caller sets a worker still WAITING to CLOSED when it no longer needs it
+ * (every chunk was claimed); a worker that starts CLOSED claims nothing and posts nothing.
+ */
+export const ThreadState = {
+  WAITING: 0,
+  STARTED: 1,
+  CLOSED: 2,
+  DONE: 3,
 } as const;
 
 /** A zeroed shared Int32 buffer: one slot per key of a slot object, or `slots` slots. */

@@ -14,9 +14,9 @@ import type { CheckpointJob } from '../../supervisor/audit/checkpoint-worker.ts'
 import { AuditStore, GENESIS_HASH } from '../../supervisor/audit/index.ts';
 import { checkReadable } from '../../supervisor/audit/schema.ts';
 import { AUDIT_WORKERS } from '../../supervisor/audit/start-worker.ts';
-import { sliceSql } from '../../supervisor/audit/verify-parallel.ts';
-import type { SliceJob, SliceResult } from '../../supervisor/audit/verify-worker.ts';
-import { CheckpointSlot, SliceFlag, sharedSlots } from '../../supervisor/audit/worker-slots.ts';
+import { chunkSql } from '../../supervisor/audit/verify-sql.ts';
+import type { SliceJob, WorkerResult } from '../../supervisor/audit/verify-worker.ts';
+import { CheckpointSlot, ChunkSlot, sharedSlots, ThreadState } from '../../supervisor/audit/worker-slots.ts';
 import { requestEvent, TEST_DEVICE } from '../support/audit/samples.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
@@ -56,22 +56,22 @@ test('the bundled verify and checkpoint workers run (dist/*.mjs)', {
     const head = store.head();
     assert.ok(head);
 
-    // Verify: one slice over the whole chain.
+    // Verify: one worker claims every chunk of the chain (100 seqs each).
     const db = new Database(file, { readonly: true });
     const layout = checkReadable(db, file);
     db.close();
-    const flag = sharedSlots(1);
+    const state = sharedSlots(ChunkSlot.WORKERS + 1);
     const { port1, port2 } = new MessageChannel();
     const job: SliceJob = {
       port: port2,
-      flag,
+      state,
       index: 0,
       file,
-      sql: sliceSql(layout),
-      from: 1,
-      to: head.seq,
+      sql: chunkSql(layout),
+      first: 1,
+      last: head.seq,
+      chunkRows: 100,
       anchorAt: head.seq,
-      legacyThrough: layout.legacyThrough,
     };
     workers.push(
       new Worker(path.join(dist, 'verify-worker.mjs'), {
@@ -80,29 +80,36 @@ test('the bundled verify and checkpoint workers run (dist/*.mjs)', {
         transferList: [port2],
       }),
     );
-    await until(flag, 0, SliceFlag.DONE, 'the verify worker');
-    const result = receiveMessageOnPort(port1)?.message as SliceResult;
+    await until(state, ChunkSlot.WORKERS, ThreadState.DONE, 'the verify worker');
+    const result = receiveMessageOnPort(port1)?.message as WorkerResult;
     port1.close();
-    assert.deepEqual(result, {
-      ok: true,
-      firstPrev: GENESIS_HASH,
-      lastHash: head.hash,
-      anchorHash: head.hash,
-      records: head.seq,
-    });
+    assert.equal(result.error, undefined);
+    assert.deepEqual(
+      result.chunks.map((c) => [c.chunk, c.ok, c.records]),
+      [
+        [0, true, 100],
+        [1, true, 100],
+        [2, true, 100],
+      ],
+    );
+    assert.equal(result.chunks[0]?.firstPrev, GENESIS_HASH);
+    assert.equal(result.chunks[1]?.firstPrev, result.chunks[0]?.lastHash);
+    assert.equal(result.chunks[2]?.firstPrev, result.chunks[1]?.lastHash);
+    assert.equal(result.chunks[2]?.lastHash, head.hash);
+    assert.equal(result.chunks[2]?.anchorHash, head.hash);
 
     // Checkpoint: asked once, it checkpoints; told to close, it closes its connection.
-    const state = sharedSlots(CheckpointSlot);
-    const checkpoint: CheckpointJob = { state, file, synchronous: 'NORMAL' };
+    const ckpt = sharedSlots(CheckpointSlot);
+    const checkpoint: CheckpointJob = { state: ckpt, file, synchronous: 'NORMAL' };
     workers.push(
       new Worker(path.join(dist, 'checkpoint-worker.mjs'), { execArgv: [], workerData: checkpoint }),
     );
-    Atomics.store(state, CheckpointSlot.ASKED, 1);
-    Atomics.notify(state, CheckpointSlot.ASKED);
-    await until(state, CheckpointSlot.DONE, 1, 'the checkpoint');
-    Atomics.store(state, CheckpointSlot.CLOSE, 1);
-    Atomics.notify(state, CheckpointSlot.ASKED);
-    await until(state, CheckpointSlot.CLOSED, 1, 'the checkpoint worker to close');
+    Atomics.store(ckpt, CheckpointSlot.ASKED, 1);
+    Atomics.notify(ckpt, CheckpointSlot.ASKED);
+    await until(ckpt, CheckpointSlot.DONE, 1, 'the checkpoint');
+    Atomics.store(ckpt, CheckpointSlot.CLOSE, 1);
+    Atomics.notify(ckpt, CheckpointSlot.ASKED);
+    await until(ckpt, CheckpointSlot.CLOSED, 1, 'the checkpoint worker to close');
   } finally {
     for (const worker of workers) await worker.terminate();
     store.close();
