@@ -20,6 +20,7 @@ export type { PageOptions } from './query.ts';
 export { MAX_PAGE, parseCursor } from './query.ts';
 export type { RetentionPolicy } from './retention.ts';
 export { SCHEMA_VERSION } from './schema.ts';
+export { seqBounds } from './seq-bounds.ts';
 export { startModuleWorker } from './start-worker.ts';
 export type { AuditStoreOptions, Durability, PruneResult } from './store.ts';
 export { AuditStore, localDevice } from './store.ts';

@@ -10,7 +10,7 @@ import { MessageChannel } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { WardenError } from '../api/errors.ts';
 import { REPLAY_MAX_DIFFERENCES, type ReplayDifference, type ReplayResult } from '../api/replay-types.ts';
-import { startModuleWorker } from '../audit/index.ts';
+import { seqBounds, startModuleWorker } from '../audit/index.ts';
 import type { ReplayPairs } from './decide-shapes.ts';
 import type { ReplayJob, ReplayMessage, SliceDifference } from './replay-worker.ts';
 
@@ -36,10 +36,7 @@ const PER_THREAD_MIN = 50_000;
 function seqRange(file: string): { first: number; last: number } | null {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM records').get() as {
-      first: number | null;
-      last: number | null;
-    };
+    const row = seqBounds(db);
     return row.first === null || row.last === null ? null : { first: row.first, last: row.last };
   } finally {
     db.close();
