@@ -4,7 +4,8 @@
 //   node --import tsx test/bench/warm-ab.ts [rounds] [name=DIR[+ca]] ...
 // DIR holds bin/warden.mjs and dist/ (default: this checkout); '+ca' runs that variant with
 // this environment's NODE_EXTRA_CA_CERTS (the others run without it, as a user's shell does).
-// WARM_AB_DAEMON=DIR runs the daemon from another copy; WARM_AB_ARGS='…' replaces `-- true`.
+// WARM_AB_DAEMON=DIR runs the daemon from another copy; WARM_AB_IMAGE=DIR another built image;
+// WARM_AB_ARGS='…' replaces `-- true`; WARM_AB_SETTLE=MS waits after the pool is ready (300).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -12,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../supervisor/client/api-client.ts';
+import { verifyImage } from '../../supervisor/vm/index.ts';
 import { buildTestImage } from '../vm/image.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,7 +42,9 @@ function time(args: string[], env: NodeJS.ProcessEnv): number {
   return Math.round(ms);
 }
 
-const built = await buildTestImage();
+const built = process.env.WARM_AB_IMAGE
+  ? { image: await verifyImage(path.resolve(process.env.WARM_AB_IMAGE)) }
+  : await buildTestImage();
 const home = mkdtempSync('/tmp/warm-ab-');
 mkdirSync(path.join(home, 'images'), { mode: 0o700 });
 symlinkSync(built.image.dir, path.join(home, 'images', built.image.id));
@@ -79,7 +83,7 @@ try {
       const row = rows.get(v.name) ?? { run: [], help: [], node: [], load: [] };
       rows.set(v.name, row);
       await poolReady();
-      await new Promise((res) => setTimeout(res, 300)); // the pool's VM settles after its hello
+      await new Promise((res) => setTimeout(res, Number(process.env.WARM_AB_SETTLE ?? 300))); // WARM_AB_SETTLE: ms after ready
       row.load.push(os.loadavg()[0]!);
       row.run.push(time([bin, 'run', ...runArgs], venv));
       row.help.push(time([bin, 'run', '--help'], venv));
