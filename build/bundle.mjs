@@ -68,6 +68,23 @@ await build({
   logLevel: 'warning',
 });
 
+// `warden run` alone, as one CommonJS file (supervisor/cli/run-main.ts): bin/warden.mjs compiles
+// it with a V8 code cache kept beside it. import.meta.url is this file's URL, as in the ESM
+// bundle beside it (the presets and bin/ are found from dist/ either way).
+for (const name of readdirSync(dist)) if (/^warden-run\.cjs/.test(name)) rmSync(path.join(dist, name));
+await build({
+  entryPoints: [path.join(root, 'supervisor/cli/run-main.ts')],
+  outfile: path.join(dist, 'warden-run.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  plugins: [externalPackages],
+  define: { 'import.meta.url': '__wardenImportMetaUrl' },
+  banner: { js: "const __wardenImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+
 // The renderer bundle (dist/renderer/), served by the daemon in browser mode.
 await (await import('./renderer.mjs')).buildRenderer();
 await (await import('./hub-web.mjs')).buildHubWeb();

@@ -1,5 +1,5 @@
 // Runs `warden policy …` in-process. The program is built with only the policy command, with
-// the same error handling as runCli (program.ts), so this test does not depend on the modules of
+// the same error handling as runProgram (program.ts), so this test does not depend on the modules of
 // every other command.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -1,9 +1,11 @@
-// Builds the `warden` command tree and runs it with exit codes scripts can trust.
+// Builds the `warden` command tree and runs it with exit codes scripts can trust. The
+// command modules are the caller's to load (commands.ts), so an entry that knows its one
+// command (run-main.ts) bundles nothing else.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../api/version.ts';
 import { ApiClientError, DaemonUnavailableError } from '../client/api-client.ts';
 import { formatPolicyError } from '../policy/format-error.ts';
-import { type CommandFactory, factoriesFor } from './commands.ts';
+import type { CommandFactory } from './commands.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
 export function buildProgram(factories: CommandFactory[]): Command {
@@ -15,7 +17,7 @@ export function buildProgram(factories: CommandFactory[]): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const factory of factories) program.addCommand(factory());
-  // Usage errors must reach runCli (exit code 2), not end the process from inside commander.
+  // Usage errors must reach runProgram (exit code 2), not end the process from inside commander.
   const override = (cmd: Command) => {
     cmd.exitOverride();
     cmd.showHelpAfterError('(run with --help for usage)');
@@ -25,9 +27,9 @@ export function buildProgram(factories: CommandFactory[]): Command {
   return program;
 }
 
-/** Run `warden ARGV…`; resolves to the process exit code. */
-export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram(await factoriesFor(argv));
+/** Run `warden ARGV…` with the commands `factories` make; resolves to the process exit code. */
+export async function runProgram(argv: string[], factories: CommandFactory[]): Promise<number> {
+  const program = buildProgram(factories);
   try {
     process.exitCode = undefined;
     await program.parseAsync(argv, { from: 'user' });

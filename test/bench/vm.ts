@@ -3,7 +3,8 @@
 // VM (and that RAM again after a guest allocation ended: free page reporting), the accelerator, and `warden run -- true` wall time through the real CLI and daemon,
 // cold and from the warm pool (median of 5 each), beside the CLI's own start-up time.
 // The CLI runs as in a user's shell: without NODE_EXTRA_CA_CERTS, which this workplace sets
-// and which makes every Node process load a CA bundle at start (measured separately).
+// and which makes every Node process load a CA bundle at start (node -e 0 and the warm run
+// are measured with it too, beside).
 //   node --import tsx test/bench/vm.ts     (or import { benchVm } from npm run bench)
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -55,6 +56,11 @@ export interface VmBenchFigures {
   wardenRunTrueColdMs: { median: number; runs: number[] };
   /** `warden run -- true`, wall time of the CLI process, taking the warm pool's VM. */
   wardenRunTrueWarmMs: { median: number; runs: number[] };
+  /**
+   * The same with this environment's NODE_EXTRA_CA_CERTS (when it sets one): Node loads the
+   * bundle at start, before any of warden's code runs, so a user who sets it pays this.
+   */
+  wardenRunTrueWarmWithExtraCaCertsMs?: { median: number; runs: number[] };
   /** `warden run --help`: the CLI's start-up with the run command loaded, included in both figures above. */
   wardenCliStartMs: { median: number; runs: number[] };
   /** `node -e 0`, as the CLI runs. */
@@ -85,6 +91,7 @@ export async function benchWardenRun(
     VmBenchFigures,
     | 'wardenRunTrueColdMs'
     | 'wardenRunTrueWarmMs'
+    | 'wardenRunTrueWarmWithExtraCaCertsMs'
     | 'wardenCliStartMs'
     | 'nodeStartMs'
     | 'nodeStartWithExtraCaCertsMs'
@@ -124,9 +131,13 @@ export async function benchWardenRun(
       if (extraCa) nodeExtraCa.push(timeNode(['-e', '0'], { ...env, NODE_EXTRA_CA_CERTS: extraCa }));
     }
     const warm: number[] = [];
+    const warmExtraCa: number[] = [];
     for (let i = 0; i < runs; i++) {
       await poolReady();
       warm.push(timeCli(['run', '--', 'true'], env));
+      if (!extraCa) continue;
+      await poolReady();
+      warmExtraCa.push(timeCli(['run', '--', 'true'], { ...env, NODE_EXTRA_CA_CERTS: extraCa }));
     }
     await poolReady(); // the pool is idle while the cold runs boot
     const cold: number[] = [];
@@ -136,7 +147,12 @@ export async function benchWardenRun(
       wardenRunTrueWarmMs: { median: median(warm), runs: warm },
       wardenCliStartMs: { median: median(start), runs: start },
       nodeStartMs: { median: median(node), runs: node },
-      ...(extraCa ? { nodeStartWithExtraCaCertsMs: { median: median(nodeExtraCa), runs: nodeExtraCa } } : {}),
+      ...(extraCa
+        ? {
+            nodeStartWithExtraCaCertsMs: { median: median(nodeExtraCa), runs: nodeExtraCa },
+            wardenRunTrueWarmWithExtraCaCertsMs: { median: median(warmExtraCa), runs: warmExtraCa },
+          }
+        : {}),
     };
   } finally {
     daemon.kill('SIGTERM');

@@ -110,3 +110,26 @@ test('a spare that died while waiting is not handed a command', { skip: !BUSYBOX
   assert.equal(spare.take({ argv: [BUSYBOX as string, 'true'], env: {}, stdin: false }), undefined);
   assert.equal(spare.pid, undefined, 'the dead spare was let go');
 });
+
+test('whenIdle runs once a quiet spell has forked the spare, not when a command comes first', {
+  skip: !BUSYBOX,
+}, async () => {
+  let idle = 0;
+  const spare = new SpareShell({ file: BUSYBOX as string, args: ['sh', '-s'] }, () => idle++);
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    spare.prepareWhenIdle(20);
+    await wait(5);
+    spare.prepareWhenIdle(20); // a command started: the quiet spell starts again
+    await wait(30);
+    assert.ok(spare.pid, 'the spare forked after 20 ms of quiet');
+    assert.equal(idle, 0, 'whenIdle waits a moment after the fork');
+    spare.prepareWhenIdle(20); // a command came in that moment: no collection now
+    await wait(10);
+    assert.equal(idle, 0);
+    await wait(300);
+    assert.equal(idle, 1, 'the next quiet spell ran it once');
+  } finally {
+    spare.dispose();
+  }
+});

@@ -63,12 +63,21 @@ export function commandScript(spec: CommandSpec): string | undefined {
 /** Quiet time after a command starts or ends before the next spare forks. */
 export const SPARE_IDLE_MS = 200;
 
+/** After that fork, quiet time before `whenIdle` runs (the fork's own work settles first). */
+export const WHEN_IDLE_MS = 50;
+
 export class SpareShell {
   #spare: ChildProcess | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  /** `shell` starts a shell that reads its commands from stdin (busybox `sh -s`). */
-  constructor(private readonly shell: { file: string; args: string[] }) {}
+  /**
+   * `shell` starts a shell that reads its commands from stdin (busybox `sh -s`). `whenIdle`
+   * runs once per quiet spell, after the spare forked, unless a command came meanwhile.
+   */
+  constructor(
+    private readonly shell: { file: string; args: string[] },
+    private readonly whenIdle?: () => void,
+  ) {}
 
   /** The waiting spare's pid, if there is one. */
   get pid(): number | undefined {
@@ -81,6 +90,12 @@ export class SpareShell {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.prepare();
+      if (!this.whenIdle) return;
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.whenIdle?.();
+      }, WHEN_IDLE_MS);
+      this.#timer.unref();
     }, idleMs);
     this.#timer.unref();
   }

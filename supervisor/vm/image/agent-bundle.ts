@@ -1,10 +1,13 @@
 // The guest agent as one JavaScript file (esbuild), from the sources or the bundled CLI.
 
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 export async function bundleAgent(outFile: string): Promise<void> {
-  const { build } = await import('esbuild');
+  // Required, not imported: the `warden run` bundle is CommonJS compiled through vm.Script,
+  // where a dynamic import() needs Node's experimental loader hook (and prints a warning).
+  const { build } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const here = path.dirname(new URL(import.meta.url).pathname);
   // From the sources (supervisor/vm/image/) or from the bundled CLI (dist/).
   const candidates = [

@@ -200,7 +200,7 @@ read up _ </proc/uptime && echo "warden-agent: starting at \${up}s"
 cd /
 export WARDEN_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
 unset NODE_EXTRA_CA_CERTS
-exec /usr/bin/node --jitless /opt/warden/agent.js
+exec /usr/bin/node --jitless --expose-gc /opt/warden/agent.js
 `;
 }
 
