@@ -13,11 +13,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { QemuMicrovmDriver, type VmImage } from '../../supervisor/vm/index.ts';
 import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { buildTestImage } from '../vm/image.ts';
 import { type BootPhases, bootPhases } from './boot-phases.ts';
+import { warmPoolReady } from './warm-pool.ts';
 
 export interface VmBenchFigures {
   accel: string;
@@ -110,18 +110,7 @@ export async function benchWardenRun(
   };
   const daemon = spawn(process.execPath, [BIN, 'daemon'], { env, stdio: 'ignore' });
   try {
-    let client: ApiClient | undefined;
-    const poolReady = async () => {
-      const deadline = Date.now() + 120_000;
-      while (Date.now() < deadline) {
-        try {
-          client ??= await ApiClient.fromFiles(path.join(home, 'warden.sock'), path.join(home, 'token'));
-          if (((await client.call('GET /v1/status')).vm?.pool.ready ?? 0) >= 1) return;
-        } catch {}
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('the warm pool did not fill within 120 s');
-    };
+    const poolReady = () => warmPoolReady(home);
     const start: number[] = [];
     const node: number[] = [];
     const nodeExtraCa: number[] = [];

@@ -12,9 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { verifyImage } from '../../supervisor/vm/index.ts';
 import { buildTestImage } from '../vm/image.ts';
+import { warmPoolReady } from './warm-pool.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rounds = Number(process.argv[2] ?? 8);
@@ -61,18 +61,7 @@ const daemon = spawn(process.execPath, [path.join(daemonDir, 'bin/warden.mjs'), 
   env,
   stdio: 'ignore',
 });
-let client: ApiClient | undefined;
-async function poolReady(): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      client ??= await ApiClient.fromFiles(path.join(home, 'warden.sock'), path.join(home, 'token'));
-      if (((await client.call('GET /v1/status')).vm?.pool.ready ?? 0) >= 1) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the warm pool did not fill within 120 s');
-}
+const poolReady = () => warmPoolReady(home, 50);
 
 const rows = new Map<string, { run: number[]; help: number[]; node: number[]; load: number[] }>();
 try {
