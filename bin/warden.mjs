@@ -7,19 +7,25 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import { crc32 } from 'node:zlib';
 
 /**
  * Runs a CommonJS bundle compiled with the code cache kept beside it (named by the bundle's
  * size and mtime, so a rebuilt bundle never meets an old cache; V8 also rejects a cache from
  * another V8 or other flags). Without a usable cache, one is written as the process exits,
- * with the functions the run compiled; a read-only install just goes without.
+ * with the functions the run compiled; a read-only install just goes without. A cache whose
+ * checksum does not match its bytes is not used.
  */
 function runWithCodeCache(file) {
   const { size, mtimeMs } = statSync(file);
   const cacheFile = `${file}.${size}-${Math.trunc(mtimeMs)}.v8cache`;
+  // V8 does not check a cache's payload (a damaged one aborts the process): ours leads with
+  // the CRC-32 of the rest, and one that does not match is not used (and is written anew).
   let cachedData;
   try {
-    cachedData = readFileSync(cacheFile);
+    const stored = readFileSync(cacheFile);
+    if (stored.length > 4 && stored.readUInt32BE(0) === crc32(stored.subarray(4)))
+      cachedData = stored.subarray(4);
   } catch {}
   const source = readFileSync(file, 'utf8');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
@@ -31,7 +37,10 @@ function runWithCodeCache(file) {
     process.once('exit', () => {
       try {
         const tmp = `${cacheFile}.${process.pid}`;
-        writeFileSync(tmp, script.createCachedData());
+        const data = script.createCachedData();
+        const sum = Buffer.alloc(4);
+        sum.writeUInt32BE(crc32(data));
+        writeFileSync(tmp, Buffer.concat([sum, data]));
         renameSync(tmp, cacheFile);
       } catch {}
     });
