@@ -6,7 +6,8 @@
 // Variants (one argument each): name=tb:N (tb-size, 0 = QEMU's default), launcher:FLAGS (node
 // flags, '-' none), pre:FILE (shell lines before the agent's exec), append:P1:P2 (kernel
 // parameters), machine:OPTS (-M options), cpu:MODEL (-cpu), file:HOST:GUEST (a file added to the
-// root filesystem), img:DIR (another image), joined with '+', e.g.  base  tb1024=tb:1024  jit=launcher:-
+// root filesystem), img:DIR (another image), env:K=V:K2=V2 (QEMU's environment), joined with '+',
+// e.g.  base  tb1024=tb:1024  jit=launcher:-  arena1=env:MALLOC_ARENA_MAX=1
 
 import { execFileSync } from 'node:child_process';
 import {
@@ -35,6 +36,7 @@ writeFileSync(
   wrapper,
   `#!/bin/bash
 args=()
+if [[ -n "$AB_ENV" ]]; then export $AB_ENV; fi
 for a in "$@"; do
   if [[ -n "$AB_TB" && "$a" == tcg,tb-size=* ]]; then
     if [[ "$AB_TB" == 0 ]]; then a=tcg; else a="tcg,tb-size=$AB_TB"; fi
@@ -84,12 +86,32 @@ function launcherVariant(
   return { ...image, rootfsPath: rootfs };
 }
 
+/** The ten mappings with the most anonymous memory: address range, size, anonymous and huge-page KiB. */
+function largestMappings(pid: number): string {
+  const rows: { head: string; size: number; anon: number; huge: number }[] = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) rows.push({ head: line.trim(), size: 0, anon: 0, huge: 0 });
+    const m = /^(Size|Anonymous|AnonHugePages):\s+(\d+) kB$/.exec(line);
+    const row = rows[rows.length - 1];
+    if (!m || !row) continue;
+    if (m[1] === 'Size') row.size = Number(m[2]);
+    else if (m[1] === 'Anonymous') row.anon = Number(m[2]);
+    else row.huge = Number(m[2]);
+  }
+  return rows
+    .sort((a, b) => b.anon - a.anon)
+    .slice(0, 10)
+    .map((r) => `${r.anon} KiB anon (${r.huge} huge) of ${r.size}: ${r.head}`)
+    .join('\n');
+}
+
 interface Variant {
   name: string;
   tb?: string;
   append?: string;
   machine?: string;
   cpu?: string;
+  env?: string;
   image: VmImage;
 }
 
@@ -120,6 +142,7 @@ for (const spec of specs) {
     else if (key === 'append') v.append = value.replaceAll(':', ' ');
     else if (key === 'machine') v.machine = value;
     else if (key === 'cpu') v.cpu = value;
+    else if (key === 'env') v.env = value.replaceAll(':', ' ');
     else throw new Error(`unknown variant part ${part}`);
   }
   if (flags !== undefined || prelude || files.length)
@@ -147,6 +170,8 @@ try {
       else delete process.env.AB_MACHINE;
       if (v.cpu) process.env.AB_CPU = v.cpu;
       else delete process.env.AB_CPU;
+      if (v.env) process.env.AB_ENV = v.env;
+      else delete process.env.AB_ENV;
       const vm = driver.create({
         id: `ab-${r}-${v.name}`,
         image: v.image,
@@ -169,6 +194,8 @@ try {
         await new Promise((r) => setTimeout(r, 2000));
         const kib = qemuRssKiB(vm.pid!, 512 * 1024);
         overheadMiB = (kib.total - kib.guestRam - kib.fileCache) / 1024;
+        if (process.env.AB_SMAPS)
+          process.stderr.write(`--- ${v.name} largest private mappings\n${largestMappings(vm.pid!)}\n`);
       }
       // AB_CMD: a shell command timed twice after the boot (first and second run).
       const cmdMs: number[] = [];
