@@ -14,7 +14,7 @@
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { ChainAhead, type Head } from './chain-ahead.ts';
-import type { EncodedBatch } from './encode.ts';
+import { type EncodedBatch, transferList } from './encode.ts';
 import { nameThread } from './thread-name.ts';
 
 export interface EncoderInit {
@@ -64,13 +64,8 @@ function main(): void {
     const out: EncodedToWriter = { id: m.id, m: number };
     if (report) out.report = true;
     if (m.ack) out.ack = m.ack;
-    if (batch && batch.bytes.byteLength > 0) {
-      out.batch = batch;
-      writer.postMessage(out, [batch.bytes.buffer as ArrayBuffer]);
-    } else {
-      if (batch) out.batch = batch;
-      writer.postMessage(out);
-    }
+    if (batch) out.batch = batch;
+    writer.postMessage(out, batch ? transferList(batch) : []);
   });
 }
 

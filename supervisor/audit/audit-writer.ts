@@ -26,7 +26,7 @@ import type { WardenEvent } from '../api/index.ts';
 import type { Disposer, EventBus } from '../events/index.ts';
 import type { EncoderInit } from './audit-encoder-worker.ts';
 import type { FromWriter, ToWriter, WriterInit } from './audit-writer-worker.ts';
-import { batchSize, type EncodedBatch, emptyBatch, encodeEvents } from './encode.ts';
+import { batchSize, type EncodedBatch, emptyBatch, encodeEvents, packBatch, transferList } from './encode.ts';
 import { AuditWriteError } from './index.ts';
 import { preparedWorkers, startWorker } from './start-worker.ts';
 import { sharedSlots, WriterSlot } from './worker-slots.ts';
@@ -355,10 +355,11 @@ export class AuditWriter {
     if (!('close' in message)) this.#posted = (this.#posted + 1) | 0;
     // The string index only serves encoding more into the batch: the threads never need it,
     // and a Map is the dearest thing to clone.
-    if ('batch' in message && message.batch) message.batch.index = undefined;
-    const bytes = 'batch' in message ? message.batch?.bytes.buffer : undefined;
-    if (bytes && bytes.byteLength > 0) this.#encoder.postMessage(message, [bytes as ArrayBuffer]);
-    else this.#encoder.postMessage(message);
+    const batch = 'batch' in message ? message.batch : undefined;
+    if (!batch) return this.#encoder.postMessage(message);
+    batch.index = undefined;
+    packBatch(batch);
+    this.#encoder.postMessage(message, transferList(batch));
   }
 
   #call(message: ToWriter, timeoutMs: number): void {

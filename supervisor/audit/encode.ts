@@ -25,9 +25,10 @@ import { eventColumns, FIELDS, NESTED, pick, type StoredEvent } from './compact.
 export interface EncodedBatch {
   bytes: Uint8Array;
   length: number;
-  offsets: number[];
-  refs: number[];
-  times: number[];
+  /** Arrays while events are added; views of one Float64Array once packed (packBatch). */
+  offsets: number[] | Float64Array;
+  refs: number[] | Float64Array;
+  times: number[] | Float64Array;
   /** The distinct column strings of the batch. */
   strings: string[];
   /** Where each of `strings` is (built while encoding, rebuilt from `strings` if absent). */
@@ -109,6 +110,34 @@ function ref(strings: string[], index: Map<string, number>, value: string | null
 
 export function batchSize(batch: EncodedBatch): number {
   return batch.offsets.length / OFFSETS;
+}
+
+/**
+ * Before a batch crosses to another thread: its numbers (OFFSETS + REFS + TIMES a record)
+ * move into one Float64Array (every value is an integer below 2^53), whose buffer is
+ * transferred with the bytes instead of being cloned number by number at each hop (about
+ * 0.4 µs a record to send and read a batch's arrays, against a copy here). A packed batch
+ * takes no more events (encodeEvents unpacks it first).
+ */
+export function packBatch(batch: EncodedBatch): void {
+  const { offsets, refs, times } = batch;
+  if (!Array.isArray(offsets) || !Array.isArray(refs) || !Array.isArray(times)) return;
+  const numbers = new Float64Array(offsets.length + refs.length + times.length);
+  numbers.set(offsets, 0);
+  numbers.set(refs, offsets.length);
+  numbers.set(times, offsets.length + refs.length);
+  batch.offsets = numbers.subarray(0, offsets.length);
+  batch.refs = numbers.subarray(offsets.length, offsets.length + refs.length);
+  batch.times = numbers.subarray(offsets.length + refs.length);
+}
+
+/** The buffers to transfer (not copy) when posting `batch` to another thread. */
+export function transferList(batch: EncodedBatch): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  if (batch.bytes.byteLength > 0) out.push(batch.bytes.buffer as ArrayBuffer);
+  if (!Array.isArray(batch.offsets) && batch.offsets.buffer.byteLength > 0)
+    out.push(batch.offsets.buffer as ArrayBuffer);
+  return out;
 }
 
 /** A top-level field of an event type: its key, the bytes before its value, its nested fields. */
@@ -226,8 +255,16 @@ export function encodeEvents(
   // the bytes about once more (a tenth of the encoding's CPU for batches of 1,000).
   if (into.length === 0 && into.bytes.length === 0 && events.length > 1)
     into.bytes = Buffer.allocUnsafeSlow(Math.max(4096, Math.ceil(events.length * bytesPerEvent * 1.25)));
+  if (!Array.isArray(into.offsets)) {
+    into.offsets = [...into.offsets];
+    into.refs = [...into.refs];
+    into.times = [...into.times];
+  }
   const w = new ByteWriter(into.bytes, into.length);
-  const { offsets, refs, times, strings } = into;
+  const { strings } = into;
+  const offsets = into.offsets as number[];
+  const refs = into.refs as number[];
+  const times = into.times as number[];
   let index = into.index;
   if (index === undefined) {
     index = new Map(strings.map((value, at) => [value, at]));

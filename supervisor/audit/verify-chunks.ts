@@ -104,7 +104,9 @@ function checkChunk(
       if (end !== -1) return failed;
       end = texts.length;
     } else if (end === -1) return failed;
-    digest = hash('sha256', texts.subarray(start, end), 'hex');
+    // A plain view: Buffer#subarray builds a Buffer through its species constructor, which
+    // cost ~0.05 µs a record more (SHA-256 of 940 bytes: 0.76 against 0.79–0.90 µs).
+    digest = hash('sha256', new Uint8Array(texts.buffer, texts.byteOffset + start, end - start), 'hex');
     if (!hashes.startsWith(digest, 64 * i)) return failed;
     if (i === at) anchorHash = digest;
     start = end + 1;

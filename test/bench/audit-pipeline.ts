@@ -30,6 +30,8 @@ export async function pipelinedAppend(
   device: { hostname: string; os: { name: string; type: string; type_id: number } },
   /** Called once everything is committed, while the writer's threads still run (audit-threads.ts). */
   committed?: () => void,
+  /** Called when the clock starts, the threads started and the pool made (audit-threads.ts). */
+  started?: () => void,
 ): Promise<{ rate: number; cpuPerEvent: number; file: string }> {
   const file = path.join(dir, 'pipeline.db');
   // A pool large enough not to sit in the CPU caches, cycled over.
@@ -38,6 +40,7 @@ export async function pipelinedAppend(
   // it (0.1–0.3 s, mid-run; none in the bundle the daemon runs): bundled here, handed over.
   prepareWorker('checkpoint-worker');
   const writer = await AuditWriter.open(file, { durability: 'normal', device });
+  started?.();
   const cpu = process.cpuUsage();
   const t = performance.now();
   for (let i = 0; i < total; i += batch) {

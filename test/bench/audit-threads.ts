@@ -1,7 +1,8 @@
 // CPU per request record of each thread on the daemon's audit path (audit-pipeline.ts):
 // the event loop, the encoder, the writer, the WAL checkpointer (which name themselves, see
 // supervisor/audit/thread-name.ts) and V8's platform threads (GC, compilation), read from
-// /proc/self/task before the run and once everything is committed. Linux only.
+// /proc/self/task when the clock starts (the pool made, the threads started) and once
+// everything is committed: the same window as the bench's figure. Linux only.
 // Run: node --import tsx test/bench/audit-threads.ts [records] [folder]   (default 200000, /dev/shm)
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -40,11 +41,21 @@ const dir = mkdtempSync(
   path.join(process.argv[3] ?? (os.platform() === 'linux' ? '/dev/shm' : os.tmpdir()), 'audit-threads-'),
 );
 try {
-  const before = threads();
+  let before = new Map<string, { name: string; cpu: number }>();
   let after = new Map<string, { name: string; cpu: number }>();
-  const result = await pipelinedAppend(dir, total, 1000, benchEvent, DEVICE, () => {
-    after = threads();
-  });
+  const result = await pipelinedAppend(
+    dir,
+    total,
+    1000,
+    benchEvent,
+    DEVICE,
+    () => {
+      after = threads();
+    },
+    () => {
+      before = threads();
+    },
+  );
   const byRole = new Map<string, number>();
   for (const [tid, { name, cpu }] of after) {
     const key = role(tid, name);
