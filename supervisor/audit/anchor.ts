@@ -59,12 +59,12 @@ function decodeSlot(text: string): AnchorState | null {
 
 export type AnchorRead = { state: 'missing' } | { state: 'broken' } | { state: 'ok'; anchor: AnchorState };
 
-/** Read an anchor file without keeping it open. */
 /** Where the anchor of the audit database `auditFile` is kept. */
 export function anchorFileOf(auditFile: string): string {
   return `${auditFile}.anchor`;
 }
 
+/** Read an anchor file without keeping it open. */
 export function readAnchor(file: string): AnchorRead {
   let data: Buffer;
   try {

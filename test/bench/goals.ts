@@ -14,7 +14,8 @@ const GOALS: [RegExp, Goal][] = [
   [/^batched append, /, onRatio('>=', 0.9)],
   [/^direct appendBatch on one thread/, onRatio('>=', 0.9)],
   [/^durable append, one at a time, group commit/, at('>=', 5_000)],
-  [/^verify 1000000 records \(ms\)$/, at('<=', 2_000)],
+  // Graded on the path `warden audit verify` takes for a trail that long (workers).
+  [/^verify 1000000 records in workers/, at('<=', 2_000)],
   [/^page of 100, worst filter \(ms\)$/, at('<=', 50)],
   // microVM sandboxes under TCG (issue 23; issue 3 asked 300 ms warm, 3 s to init).
   [/^wardenRunTrueWarmMs/, at('<=', 100)],
