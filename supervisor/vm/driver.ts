@@ -7,6 +7,7 @@ import { VerifiedImages } from './image/verified-images.ts';
 import { type ReapedVm, reapOrphans } from './orphans.ts';
 import { type Accel, defaultProxyConnectCommand } from './qemu-args.ts';
 import { QemuVm, type Vm, type VmSpec } from './qemu-vm.ts';
+import { VmTemplates } from './vm-template.ts';
 
 export interface VmDriver {
   readonly name: string;
@@ -31,6 +32,10 @@ export interface QemuMicrovmDriverOptions {
   probeDeadlineMs?: number;
   /** Verifies an image before each boot (default: hash check of its folder, once per version of its files). */
   verifyImage?: (image: VmImage) => Promise<VmImage>;
+  /** Where snapshot templates live (vm-template.ts); unset: every VM boots. */
+  templatesDir?: string;
+  /** Hears what the templates do (built, failed, a restore that fell back to a boot). */
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export class QemuMicrovmDriver implements VmDriver {
@@ -40,6 +45,8 @@ export class QemuMicrovmDriver implements VmDriver {
   private readonly verify: (image: VmImage) => Promise<VmImage>;
   private probeCount = 0;
   private readonly proxyConnectCommand: string[];
+  /** The snapshot templates, when the driver has a folder for them. */
+  readonly templates: VmTemplates | undefined;
 
   constructor(private readonly opts: QemuMicrovmDriverOptions) {
     this.qemuBinary = opts.qemuBinary ?? 'qemu-system-x86_64';
@@ -52,6 +59,15 @@ export class QemuMicrovmDriver implements VmDriver {
     };
     if (opts.forceAccel) probeOpts.force = opts.forceAccel;
     this.probe = new AccelProbe(probeOpts);
+    this.templates = opts.templatesDir
+      ? new VmTemplates({
+          dir: opts.templatesDir,
+          runDir: opts.runDir,
+          qemuBinary: this.qemuBinary,
+          proxyConnectCommand: this.proxyConnectCommand,
+          ...(opts.log ? { log: opts.log } : {}),
+        })
+      : undefined;
   }
 
   accel(): Promise<AccelChoice> {

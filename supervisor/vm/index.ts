@@ -41,3 +41,4 @@ export { type Accel, buildQemuArgs, type QemuLaunchSpec, type WorkspaceShare } f
 export type { RunResult, StopOptions, Vm, VmSpec } from './qemu-vm.ts';
 export { DEFAULT_DISK_MIB } from './sandbox-disk.ts';
 export type { StateChange } from './state.ts';
+export { type Template, type TemplateKey, type TemplateShape, VmTemplates } from './vm-template.ts';
