@@ -6,7 +6,8 @@ import type { VmImage } from './image/manifest.ts';
 import { VerifiedImages } from './image/verified-images.ts';
 import { type ReapedVm, reapOrphans } from './orphans.ts';
 import { type Accel, defaultProxyConnectCommand } from './qemu-args.ts';
-import { QemuVm, type Vm, type VmSpec } from './qemu-vm.ts';
+import { QemuVm } from './qemu-vm.ts';
+import type { Vm, VmSpec } from './vm.ts';
 import { VmTemplates } from './vm-template.ts';
 
 export interface VmDriver {
@@ -16,6 +17,8 @@ export interface VmDriver {
   create(spec: VmSpec): Vm;
   /** Kills what a previous daemon left in the run folder; call once at daemon start. */
   reapOrphans(): Promise<ReapedVm[]>;
+  /** Abandons its background work (a snapshot template's build); the daemon calls it when it stops. */
+  stop?(): Promise<void>;
 }
 
 export interface QemuMicrovmDriverOptions {
@@ -81,11 +84,17 @@ export class QemuMicrovmDriver implements VmDriver {
       accel: () => this.accel(),
       verifyImage: this.verify,
       proxyConnectCommand: this.proxyConnectCommand,
+      ...(this.templates ? { templates: this.templates } : {}),
+      ...(this.opts.log ? { log: this.opts.log } : {}),
     });
   }
 
   reapOrphans(): Promise<ReapedVm[]> {
     return reapOrphans(this.opts.runDir);
+  }
+
+  async stop(): Promise<void> {
+    await this.templates?.stop();
   }
 
   /** Boots the probe image under KVM; resolves with the boot time if the agent said hello. */

@@ -32,6 +32,8 @@ import { makeSandboxDisk } from './sandbox-disk.ts';
 /** Bumped when what a template holds changes in a way its key would not show. */
 export const TEMPLATE_FORMAT = 1;
 const MiB = 2 ** 20;
+/** find()'s reason when no template was ever built for a key. */
+export const NO_TEMPLATE = 'none built yet';
 const BUILD_DEADLINE_MS = 180_000;
 
 /** What a template is for: everything a restore's QEMU must share with it. */
@@ -138,6 +140,8 @@ export interface VmTemplatesOptions {
 export class VmTemplates {
   #qemuVersion: Promise<string> | undefined;
   readonly #building = new Map<string, Promise<Template | undefined>>();
+  readonly #aborts = new Set<AbortController>();
+  #stopped = false;
 
   constructor(private readonly opts: VmTemplatesOptions) {}
 
@@ -211,12 +215,24 @@ export class VmTemplates {
     return { template: t };
   }
 
+  /** Abandons the builds under way (their QEMU is killed) and starts no more; resolves once they ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const a of this.#aborts) a.abort(new Error('the VM templates were stopped'));
+    await Promise.allSettled([...this.#building.values()]);
+  }
+
+  /** Removes a template that failed a restore (a later cold boot builds it again). */
+  discard(t: Template): void {
+    rmSync(t.dir, { recursive: true, force: true });
+  }
+
   /** Builds the template for `shape` unless one is being built; errors are logged, not thrown. */
   buildLater(shape: TemplateShape): void {
     void this.key(shape).then(
       (key) => {
         const id = templateKeyId(key);
-        if (this.#building.has(id) || 'template' in this.find(key)) return;
+        if (this.#stopped || this.#building.has(id) || 'template' in this.find(key)) return;
         const job = this.build(shape).then(
           (t) => {
             this.opts.log?.('VM template built', { dir: t.dir });
@@ -249,7 +265,10 @@ export class VmTemplates {
     const qmpSocket = path.join(rt.dir, 'qmp.sock');
     mkdirSync(path.join(work, 'empty'), { recursive: true, mode: 0o700 });
     let child: ChildProcess | undefined;
+    let exited: Promise<void> = Promise.resolve();
     const abort = new AbortController();
+    if (this.#stopped) throw new Error('the VM templates were stopped');
+    this.#aborts.add(abort);
     const timer = setTimeout(
       () => abort.abort(new Error(`the template boot took over ${BUILD_DEADLINE_MS} ms`)),
       BUILD_DEADLINE_MS,
@@ -275,7 +294,7 @@ export class VmTemplates {
       closeSync(logFd);
       const spawned = child;
       spawned.once('error', (err) => abort.abort(new Error(`QEMU could not be started: ${err.message}`)));
-      const exited = new Promise<void>((r) => spawned.once('exit', () => r()));
+      exited = new Promise<void>((r) => spawned.once('exit', () => r()));
       void exited.then(() =>
         abort.abort(new Error(`QEMU exited while the template booted: ${tailFile(rt.qemuLog, 3)}`)),
       );
@@ -301,7 +320,7 @@ export class VmTemplates {
       await qmp.command('quit', undefined, abort.signal).catch(() => {});
       client.close('template saved');
       qmp.close();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
       const state = readFileSync(stateFile);
       const meta: Meta = {
         key,
@@ -319,7 +338,11 @@ export class VmTemplates {
       return found.template;
     } finally {
       clearTimeout(timer);
-      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      this.#aborts.delete(abort);
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
       rmSync(work, { recursive: true, force: true });
       rmSync(rt.dir, { recursive: true, force: true });
     }
