@@ -205,7 +205,7 @@ export class Daemon {
         new QemuMicrovmDriver({
           runDir: paths.runDir,
           // Sandboxes start from a saved booted guest once one is built (vm/vm-template.ts).
-          templatesDir: path.join(paths.home, 'vm-templates'),
+          ...(opts.vmTemplates === false ? {} : { templatesDir: path.join(paths.home, 'vm-templates') }),
           log: (message, fields) => this.log.info(message, fields),
           probeImage: () => images.forProbe(),
           ...(opts.accel ? { forceAccel: opts.accel } : {}),
