@@ -256,7 +256,10 @@ export class VmTemplates {
   }
 
   /** Boots the template, saves it and puts it in place (replacing an old one of the same key). */
-  async build(shape: TemplateShape): Promise<Template> {
+  async build(
+    shape: TemplateShape,
+    opts: { beforeSave?: (client: ControlClient) => Promise<void> } = {},
+  ): Promise<Template> {
     const key = await this.key(shape);
     const id = templateKeyId(key);
     const nonce = randomBytes(4).toString('hex');
@@ -310,6 +313,7 @@ export class VmTemplates {
         if (stdin) p.end();
         await race(p.exited, abort.signal);
       }
+      if (opts.beforeSave) await race(opts.beforeSave(client), abort.signal);
       const qmp = await Qmp.connect(qmpSocket, abort.signal);
       const stateFile = path.join(work, 'state');
       await qmp.command('stop', undefined, abort.signal);
