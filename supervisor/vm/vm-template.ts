@@ -12,8 +12,10 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -69,6 +71,8 @@ export interface Template {
 
 interface Meta {
   key: TemplateKey;
+  /** The image's folder: a template whose image is gone is pruned. */
+  imageDir: string;
   hello: Hello;
   stateBytes: number;
   stateSha256: string;
@@ -141,6 +145,7 @@ export class VmTemplates {
   #qemuVersion: Promise<string> | undefined;
   readonly #building = new Map<string, Promise<Template | undefined>>();
   readonly #aborts = new Set<AbortController>();
+  readonly #buildDirs = new Set<string>();
   #stopped = false;
 
   constructor(private readonly opts: VmTemplatesOptions) {}
@@ -222,6 +227,31 @@ export class VmTemplates {
     await Promise.allSettled([...this.#building.values()]);
   }
 
+  /**
+   * Removes what no restore will use: build folders no build under way owns (a daemon killed
+   * mid-build leaves one), and templates whose image folder is gone. Runs before each build.
+   */
+  prune(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.opts.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const full = path.join(this.opts.dir, name);
+      if (name.startsWith('.build-')) {
+        if (!this.#buildDirs.has(full)) rmSync(full, { recursive: true, force: true });
+        continue;
+      }
+      try {
+        const meta = JSON.parse(readFileSync(path.join(full, 'meta.json'), 'utf8')) as Partial<Meta>;
+        if (typeof meta.imageDir === 'string' && !existsSync(meta.imageDir))
+          rmSync(full, { recursive: true, force: true });
+      } catch {}
+    }
+  }
+
   /** Removes a template that failed a restore (a later cold boot builds it again). */
   discard(t: Template): void {
     rmSync(t.dir, { recursive: true, force: true });
@@ -266,6 +296,8 @@ export class VmTemplates {
     const work = path.join(this.opts.dir, `.build-${id}-${nonce}`);
     const rt = vmRuntimePaths(this.opts.runDir, `template-${nonce}`);
     const qmpSocket = path.join(rt.dir, 'qmp.sock');
+    this.prune();
+    this.#buildDirs.add(work);
     mkdirSync(path.join(work, 'empty'), { recursive: true, mode: 0o700 });
     let child: ChildProcess | undefined;
     let exited: Promise<void> = Promise.resolve();
@@ -328,6 +360,7 @@ export class VmTemplates {
       const state = readFileSync(stateFile);
       const meta: Meta = {
         key,
+        imageDir: shape.image.dir,
         hello,
         stateBytes: state.length,
         stateSha256: createHash('sha256').update(state).digest('hex'),
@@ -343,6 +376,7 @@ export class VmTemplates {
     } finally {
       clearTimeout(timer);
       this.#aborts.delete(abort);
+      this.#buildDirs.delete(work);
       if (child && child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
         await exited;

@@ -3,7 +3,7 @@
 // any part of what a restore must share changes.
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { VmImage } from '../../supervisor/vm/index.ts';
@@ -52,8 +52,16 @@ describe('VM snapshot templates (real QEMU)', { timeout: 400_000 }, () => {
     const shape: TemplateShape = { image, accel: 'tcg', cpus: 1, memoryMiB: 512, diskMiB: 1024 };
     const key = await store.key(shape);
     assert.deepEqual(store.find(key), { why: 'none built yet' });
+    // Left by a daemon killed mid-build, and a template of an image since removed: pruned by a build.
+    mkdirSync(path.join(dir, 'templates', '.build-stale'), { recursive: true });
+    mkdirSync(path.join(dir, 'templates', 'gone'));
+    writeFileSync(
+      path.join(dir, 'templates', 'gone', 'meta.json'),
+      JSON.stringify({ imageDir: path.join(dir, 'no-image') }),
+    );
     const started = Date.now();
     const built = await store.build(shape);
+    assert.deepEqual(readdirSync(path.join(dir, 'templates')), [path.basename(built.dir)]);
     process.stderr.write(`template built in ${Date.now() - started} ms\n`);
     const found = store.find(key);
     assert.ok('template' in found, JSON.stringify(found));
