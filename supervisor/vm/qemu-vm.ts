@@ -204,7 +204,7 @@ export class QemuVm implements Vm {
   /**
    * Restores the guest from its template when there is a usable one (restore.ts). False when
    * there is none, or the restore failed (logged; its QEMU is gone and the template dropped,
-   * so the next cold boot builds a new one): the caller boots instead.
+   * not built again by this daemon): the caller boots instead.
    */
   private async tryRestore(
     shape: TemplateShape,

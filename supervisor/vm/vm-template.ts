@@ -146,6 +146,8 @@ export class VmTemplates {
   readonly #building = new Map<string, Promise<Template | undefined>>();
   readonly #aborts = new Set<AbortController>();
   readonly #buildDirs = new Set<string>();
+  /** Keys whose template failed a restore: not built again by this process (a restore that cannot work would cost every boot a build). */
+  readonly #failed = new Set<string>();
   #stopped = false;
 
   constructor(private readonly opts: VmTemplatesOptions) {}
@@ -252,8 +254,9 @@ export class VmTemplates {
     }
   }
 
-  /** Removes a template that failed a restore (a later cold boot builds it again). */
+  /** Removes a template that failed a restore; this process builds none for its key again. */
   discard(t: Template): void {
+    this.#failed.add(templateKeyId(t.key));
     rmSync(t.dir, { recursive: true, force: true });
   }
 
@@ -262,7 +265,8 @@ export class VmTemplates {
     void this.key(shape).then(
       (key) => {
         const id = templateKeyId(key);
-        if (this.#stopped || this.#building.has(id) || 'template' in this.find(key)) return;
+        if (this.#stopped || this.#failed.has(id) || this.#building.has(id) || 'template' in this.find(key))
+          return;
         const job = this.build(shape).then(
           (t) => {
             this.opts.log?.('VM template built', { dir: t.dir });

@@ -147,6 +147,16 @@ describe('sandboxes restored from a snapshot template (real QEMU)', { timeout: 6
     assert.equal(await out(a, 'cat /root/a.txt'), 'only in a\n');
   });
 
+  test('a guest that mounts a share it was not given finds an empty read-only folder', async () => {
+    const r = await a.run([
+      'sh',
+      '-c',
+      'mkdir -p /mnt/h && mount -t 9p -o trans=virtio,version=9p2000.L home /mnt/h && ls -A /mnt/h | wc -l && (echo x > /mnt/h/f || echo refused)',
+    ]);
+    assert.equal(r.stdout.toString(), '0\nrefused\n', r.stderr.toString());
+    assert.ok(r.stderr.toString().includes('Read-only file system'), r.stderr.toString());
+  });
+
   test('each reaches its own proxy', async () => {
     assert.equal(
       await out(a, 'curl -s -m 5 http://example.test/'),
@@ -193,6 +203,11 @@ describe('sandboxes restored from a snapshot template (real QEMU)', { timeout: 6
       JSON.stringify(logs),
     );
     assert.equal(existsSync(found.template.dir), false, 'the template that failed is dropped');
+    assert.equal(
+      await driver.templates!.pending({ image, accel: 'tcg', cpus: 1, memoryMiB: 512, diskMiB: 1024 }),
+      undefined,
+      'and not built again',
+    );
     process.stderr.write(`fallback after a failed restore: ${Date.now() - started} ms\n`);
     await Promise.all([damaged.stop({ graceMs: 500 }), unloadable.stop({ graceMs: 500 })]);
   });

@@ -8,8 +8,10 @@ import { applySandboxState, type GuestSystem } from './sandbox-state.ts';
 function recorder(fail: (file: string, args: string[]) => boolean = () => false) {
   const calls: string[] = [];
   const sys: GuestSystem = {
-    run(file, args) {
-      calls.push(`run ${file} ${args.join(' ')}`);
+    run(file, args, input) {
+      calls.push(
+        `run ${file} ${args.join(' ')}${input ? `< ${input.readBigInt64LE(0)}.${input.readBigInt64LE(8)}` : ''}`,
+      );
       return fail(file, args) ? { status: 1, stderr: 'no such device\n' } : { status: 0, stderr: '' };
     },
     writeFile: (file, data) => calls.push(`write ${file} ${data.length}`),
@@ -32,7 +34,7 @@ test('setup reseeds, sets the clock, then mounts the shares asked for', () => {
   assert.deepEqual(calls, [
     'write /dev/urandom 64',
     'run /opt/warden/bin/reseed ',
-    'run /bb date -u -s @1800000000',
+    'run /opt/warden/bin/set-clock < 1800000000.400000000',
     'mkdir /opt/warden-home',
     `run /bb mount -t 9p -o ${o} home /opt/warden-home`,
     'mkdir /opt/warden-home/.claude',

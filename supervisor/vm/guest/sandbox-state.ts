@@ -16,7 +16,7 @@ import {
   GUEST_WORKSPACE,
   WORKSPACE_TAG,
 } from '../image/guest-files.ts';
-import { GUEST_RESEED } from '../image/reseed-elf.ts';
+import { GUEST_RESEED, GUEST_SET_CLOCK, timespec } from '../image/helper-elfs.ts';
 
 /** Fewer host bytes than this cannot reseed anything worth the name. */
 export const MIN_ENTROPY_BYTES = 32;
@@ -24,8 +24,8 @@ const NINEP = 'trans=virtio,version=9p2000.L,msize=262144';
 
 /** The guest's system calls the state needs, so a test can watch them without a VM. */
 export interface GuestSystem {
-  /** Runs a program to its end: its exit status and what it wrote on stderr. */
-  run(file: string, args: string[]): { status: number | null; stderr: string };
+  /** Runs a program to its end (with `input` on its stdin): its exit status and what it wrote on stderr. */
+  run(file: string, args: string[], input?: Buffer): { status: number | null; stderr: string };
   writeFile(file: string, data: Buffer): void;
   mkdir(dir: string): void;
   /** Replaces `link` (whatever it is) with a symbolic link to `target`. */
@@ -41,7 +41,7 @@ export interface SandboxState {
 /** Applies the state in order (randomness first, before anything else runs); throws on the first failure. */
 export function applySandboxState(state: SandboxState, sys: GuestSystem, busybox: string): void {
   if (state.entropy !== undefined) reseed(Buffer.from(state.entropy, 'base64'), sys);
-  if (state.clockMs !== undefined) setClock(state.clockMs, sys, busybox);
+  if (state.clockMs !== undefined) setClock(state.clockMs, sys);
   if (state.mounts) mountShares(state.mounts, sys, busybox);
 }
 
@@ -53,11 +53,10 @@ function reseed(bytes: Buffer, sys: GuestSystem): void {
   if (r.status !== 0) throw new Error(`setup: the CRNG reseed failed (errno ${r.status})`);
 }
 
-function setClock(clockMs: number, sys: GuestSystem, busybox: string): void {
+function setClock(clockMs: number, sys: GuestSystem): void {
   if (!Number.isFinite(clockMs) || clockMs <= 0) throw new Error(`setup: bad clock ${clockMs}`);
-  // busybox date takes whole seconds: the nearest one.
-  const r = sys.run(busybox, ['date', '-u', '-s', `@${Math.round(clockMs / 1000)}`]);
-  if (r.status !== 0) throw new Error(`setup: cannot set the clock: ${r.stderr.trim()}`);
+  const r = sys.run(GUEST_SET_CLOCK, [], timespec(clockMs));
+  if (r.status !== 0) throw new Error(`setup: cannot set the clock (errno ${r.status})`);
 }
 
 function mount(sys: GuestSystem, busybox: string, tag: string, dir: string, options: string): void {
@@ -83,8 +82,8 @@ function mountShares(m: GuestMounts, sys: GuestSystem, busybox: string): void {
 
 /** The real guest's system (the agent's default). */
 export const nodeGuestSystem: GuestSystem = {
-  run(file, args) {
-    const r = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000 });
+  run(file, args, input) {
+    const r = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000, ...(input ? { input } : {}) });
     return { status: r.error ? -1 : r.status, stderr: r.error ? r.error.message : (r.stderr ?? '') };
   },
   writeFile: (file, data) => writeFileSync(file, data),

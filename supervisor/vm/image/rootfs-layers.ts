@@ -16,9 +16,9 @@ import {
   profileScript,
   stage2Init,
 } from './guest-files.ts';
+import { GUEST_RESEED, GUEST_SET_CLOCK, reseedHelperElf, setClockHelperElf } from './helper-elfs.ts';
 import { mustRun, parseLdd, type RunCommand } from './host-tools.ts';
 import { busyboxEntries } from './initramfs.ts';
-import { GUEST_RESEED, reseedHelperElf } from './reseed-elf.ts';
 
 const rel = (p: string): string => p.replace(/^\/+/, '');
 const text = (p: string, s: string, mode = 0o644): CpioEntry => ({
@@ -35,6 +35,7 @@ export function wardenLayer(opts: { agentJs: Buffer; busyboxPath: string }): Cpi
     { kind: 'file', path: 'opt/warden/agent.js', data: opts.agentJs },
     text('opt/warden/agent.sh', agentLauncher(), 0o755),
     { kind: 'file', path: rel(GUEST_RESEED), data: reseedHelperElf(), mode: 0o755 },
+    { kind: 'file', path: rel(GUEST_SET_CLOCK), data: setClockHelperElf(), mode: 0o755 },
     text(GUEST_STAGE2, stage2Init(), 0o755),
     text('etc/inittab', inittab()),
     text('etc/profile.d/warden.sh', profileScript()),
