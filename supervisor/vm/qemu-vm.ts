@@ -116,10 +116,6 @@ export class QemuVm implements Vm {
       const image = await this.deps.verifyImage(this.spec.image);
       abort.signal.throwIfAborted();
       const deadlineMs = this.spec.bootDeadlineMs ?? (accel.accel === 'tcg' ? 60_000 : 15_000);
-      const timer = setTimeout(
-        () => abort.abort(new Error(`boot deadline of ${deadlineMs} ms passed`)),
-        deadlineMs,
-      );
       // A template is for VMs with a disk, not for the KVM probe (which forces its accelerator).
       const shape: TemplateShape | undefined =
         this.deps.templates && this.spec.diskMiB && !this.spec.accel
@@ -131,21 +127,28 @@ export class QemuVm implements Vm {
               diskMiB: this.spec.diskMiB,
             }
           : undefined;
-      try {
-        const restored = shape ? await this.tryRestore(shape, step, abort.signal) : false;
-        if (!restored) {
+      // A restore has a deadline of its own; a boot after a failed one gets the whole boot deadline.
+      const restored = shape
+        ? await this.tryRestore(shape, step, abort.signal, Math.min(RESTORE_DEADLINE_MS, deadlineMs))
+        : false;
+      if (!restored) {
+        const timer = setTimeout(
+          () => abort.abort(new Error(`boot deadline of ${deadlineMs} ms passed`)),
+          deadlineMs,
+        );
+        try {
           await this.boot(image, accel, step, abort.signal);
-          if (shape) this.deps.templates?.buildLater(shape);
+        } finally {
+          clearTimeout(timer);
         }
-        this.client?.onClose((reason) => {
-          // QEMU dying closes the channel first; give its exit a moment to be the reason.
-          void this.waitExit(1000).then(() => {
-            if (this.sm.state === LifecycleState.RUNNING) this.fail(`the guest agent's ${reason}`);
-          });
-        });
-      } finally {
-        clearTimeout(timer);
+        if (shape) this.deps.templates?.buildLater(shape);
       }
+      this.client?.onClose((reason) => {
+        // QEMU dying closes the channel first; give its exit a moment to be the reason.
+        void this.waitExit(1000).then(() => {
+          if (this.sm.state === LifecycleState.RUNNING) this.fail(`the guest agent's ${reason}`);
+        });
+      });
       const how = this.helloInfo?.restored ? 'restored from its template' : 'booted';
       this.sm.move(LifecycleState.RUNNING, `${accel.accel}: ${how} in ${this.helloInfo?.bootMs} ms`);
     } catch (err) {
@@ -210,6 +213,7 @@ export class QemuVm implements Vm {
     shape: TemplateShape,
     step: (step: string) => void,
     signal: AbortSignal,
+    deadlineMs: number,
   ): Promise<boolean> {
     const templates = this.deps.templates!;
     const found = templates.find(await templates.key(shape));
@@ -235,7 +239,7 @@ export class QemuVm implements Vm {
         ...(this.spec.caPem ? { caPem: this.spec.caPem } : {}),
         env: this.spec.env ?? {},
         spawn: (args) => this.spawnQemu(args),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(RESTORE_DEADLINE_MS)]),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]),
       });
       this.helloInfo = { ...found.template.hello, bootMs: Date.now() - startedAt, restored: true };
       return true;
