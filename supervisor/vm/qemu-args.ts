@@ -71,6 +71,8 @@ export interface QemuLaunchSpec {
   qmpSocket?: string;
   /** Wait for a migration stream (`-incoming defer`: QMP migrate-incoming starts it). */
   incoming?: boolean;
+  /** Append to the console log instead of truncating it (a restore keeps its template's boot log). */
+  consoleAppend?: boolean;
 }
 
 /** Characters that would change the meaning of a QEMU `key=value,...` option. */
@@ -163,7 +165,7 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     '-device',
     'virtio-serial-device',
     '-chardev',
-    `file,id=con,path=${checkOptionValue('console log path', spec.consoleLog)}`,
+    `file,id=con,path=${checkOptionValue('console log path', spec.consoleLog)}${spec.consoleAppend ? ',append=on' : ''}`,
     '-device',
     'virtconsole,chardev=con',
     '-chardev',

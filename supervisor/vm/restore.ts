@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { GuestMounts } from '../api/frames.ts';
@@ -60,6 +60,11 @@ export async function restoreGuest(r: RestoreRequest): Promise<ControlClient> {
   const emptyDir = path.join(r.paths.dir, 'empty');
   const qmpSocket = path.join(r.paths.dir, 'qmp.sock');
   mkdirSync(emptyDir, { mode: 0o700 });
+  // The guest's boot log is its template's: `warden logs` shows it, then what the copy prints.
+  if (existsSync(r.template.consoleLog)) copyFileSync(r.template.consoleLog, r.paths.consoleLog);
+  appendFileSync(r.paths.consoleLog, `warden: restored from its template at ${new Date().toISOString()}\n`, {
+    mode: 0o600,
+  });
   await copyDisk(r.template.diskFile, diskPath);
   r.signal.throwIfAborted();
   const child = r.spawn(

@@ -12,6 +12,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -65,6 +66,8 @@ export interface Template {
   ramFile: string;
   stateFile: string;
   diskFile: string;
+  /** The template's boot log (its copies start their console log with it). */
+  consoleLog: string;
   /** The agent's hello when the template booted (a restored guest sends none). */
   hello: Hello;
 }
@@ -120,6 +123,7 @@ export function snapshotQemuArgs(l: SnapshotLaunch): string[] {
     ramFile: l.ramFile,
     qmpSocket: l.qmpSocket,
     incoming: l.incoming,
+    consoleAppend: true,
   });
   // Unused shares are read-only (a guest that mounts one anyway can write nothing there).
   if (!l.agentHomePath) return args.map((a) => (a.startsWith('local,id=home,') ? `${a},readonly=on` : a));
@@ -205,6 +209,7 @@ export class VmTemplates {
       ramFile: path.join(dir, 'ram'),
       stateFile: path.join(dir, 'state'),
       diskFile: path.join(dir, 'disk.img'),
+      consoleLog: path.join(dir, 'console.log'),
       hello: meta.hello,
     };
     try {
@@ -361,6 +366,7 @@ export class VmTemplates {
       client.close('template saved');
       qmp.close();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      if (existsSync(rt.consoleLog)) copyFileSync(rt.consoleLog, path.join(work, 'console.log'));
       const state = readFileSync(stateFile);
       const meta: Meta = {
         key,

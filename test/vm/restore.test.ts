@@ -107,9 +107,10 @@ describe('sandboxes restored from a snapshot template (real QEMU)', { timeout: 6
     return r.stdout.toString();
   };
 
-  test('both were restored, not booted', () => {
+  test("both were restored, not booted; their console log starts with the template's boot", () => {
     assert.equal(a.hello?.restored, true, JSON.stringify(logs));
     assert.equal(b.hello?.restored, true, JSON.stringify(logs));
+    assert.match(a.consoleTail(200), /warden-init: root ready[\s\S]*warden: restored from its template at /);
   });
 
   test('two restored guests read different random bytes', async () => {
