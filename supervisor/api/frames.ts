@@ -35,9 +35,27 @@ export type AgentMessage =
   /** Unasked, on channel 0, every few seconds once set up: the guest's own memory (/proc/meminfo). */
   | { op: 'stats'; memTotalBytes: number; memAvailableBytes: number };
 
+/** The 9p shares a guest mounts: the workspace (read-write or read-only), the agents, the agent home. */
+export interface GuestMounts {
+  workspace?: 'rw' | 'ro';
+  agents?: boolean;
+  home?: boolean;
+}
+
 /** Messages the host sends. */
 export type HostMessage =
-  | { op: 'setup'; env: Record<string, string>; caPem?: string; hostname?: string }
+  | {
+      op: 'setup';
+      env: Record<string, string>;
+      caPem?: string;
+      hostname?: string;
+      /** Host random bytes (base64) the guest mixes into its CRNG, then reseeds it (a restored guest). */
+      entropy?: string;
+      /** The host's wall clock (epoch ms) the guest sets (a restored guest's is the snapshot's). */
+      clockMs?: number;
+      /** The shares the agent mounts (a restored guest; a booted one has stage 2 mount them). */
+      mounts?: GuestMounts;
+    }
   | {
       op: 'exec';
       argv: string[];

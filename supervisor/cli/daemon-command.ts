@@ -25,6 +25,15 @@ export function daemonCommand(): Command {
     )
     .addOption(
       new Option(
+        '--vm-templates <on|off>',
+        'start VMs by restoring a saved booted guest of their image (built after its first boot)',
+      )
+        .env('WARDEN_VM_TEMPLATES')
+        .choices(['on', 'off'])
+        .default('on'),
+    )
+    .addOption(
+      new Option(
         '--reviewer-command <json>',
         'reviewer hook: a JSON array argv (no shell) that answers each approval first',
       ).env('WARDEN_REVIEWER_COMMAND'),
@@ -77,6 +86,7 @@ export function daemonCommand(): Command {
           ...(process.env.WARDEN_UPSTREAM_CA ? { upstreamCaFile: process.env.WARDEN_UPSTREAM_CA } : {}),
           resolve,
           poolSize: opts.poolSize,
+          vmTemplates: opts.vmTemplates !== 'off',
           ...(opts.otlpExport ? { otlpExport: { endpoint: opts.otlpExport } } : {}),
           ...(accel ? { accel } : {}),
           ...(process.env.WARDEN_QEMU ? { qemuBinary: process.env.WARDEN_QEMU } : {}),
@@ -105,6 +115,7 @@ export function daemonCommand(): Command {
 interface DaemonCommandOptions {
   httpPort?: number;
   poolSize: number;
+  vmTemplates: 'on' | 'off';
   reviewerCommand?: string;
   reviewerUrl?: string;
   reviewerTimeoutMs?: number;

@@ -29,6 +29,8 @@ export interface DaemonOptions {
   accel?: Accel;
   /** Pre-booted VMs in the warm pool (default 1; 0 disables it). */
   poolSize?: number;
+  /** Start VMs from a saved booted guest of their image when one is built (default true; WARDEN_VM_TEMPLATES=off). */
+  vmTemplates?: boolean;
   /** Folder of the renderer bundle served in browser mode (default: dist/renderer of this package). */
   uiDir?: string;
   /** The QEMU binary (default qemu-system-x86_64 on PATH). */

@@ -204,6 +204,9 @@ export class Daemon {
         opts.vmDriver ??
         new QemuMicrovmDriver({
           runDir: paths.runDir,
+          // Sandboxes start from a saved booted guest once one is built (vm/vm-template.ts).
+          ...(opts.vmTemplates === false ? {} : { templatesDir: path.join(paths.home, 'vm-templates') }),
+          log: (message, fields) => this.log.info(message, fields),
           probeImage: () => images.forProbe(),
           ...(opts.accel ? { forceAccel: opts.accel } : {}),
           ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),

@@ -262,7 +262,11 @@ export class VmSandboxes {
 
   async stopAll(): Promise<void> {
     this.#stopped = true;
-    await Promise.allSettled([this.pool.stop(), ...[...this.#byId.keys()].map((id) => this.remove(id))]);
+    await Promise.allSettled([
+      this.pool.stop(),
+      this.#d.driver.stop?.(),
+      ...[...this.#byId.keys()].map((id) => this.remove(id)),
+    ]);
   }
 
   #get(sandboxId: string): Entry {

@@ -6,7 +6,9 @@ import type { VmImage } from './image/manifest.ts';
 import { VerifiedImages } from './image/verified-images.ts';
 import { type ReapedVm, reapOrphans } from './orphans.ts';
 import { type Accel, defaultProxyConnectCommand } from './qemu-args.ts';
-import { QemuVm, type Vm, type VmSpec } from './qemu-vm.ts';
+import { QemuVm } from './qemu-vm.ts';
+import type { Vm, VmSpec } from './vm.ts';
+import { VmTemplates } from './vm-template.ts';
 
 export interface VmDriver {
   readonly name: string;
@@ -15,6 +17,8 @@ export interface VmDriver {
   create(spec: VmSpec): Vm;
   /** Kills what a previous daemon left in the run folder; call once at daemon start. */
   reapOrphans(): Promise<ReapedVm[]>;
+  /** Abandons its background work (a snapshot template's build); the daemon calls it when it stops. */
+  stop?(): Promise<void>;
 }
 
 export interface QemuMicrovmDriverOptions {
@@ -31,6 +35,10 @@ export interface QemuMicrovmDriverOptions {
   probeDeadlineMs?: number;
   /** Verifies an image before each boot (default: hash check of its folder, once per version of its files). */
   verifyImage?: (image: VmImage) => Promise<VmImage>;
+  /** Where snapshot templates live (vm-template.ts); unset: every VM boots. */
+  templatesDir?: string;
+  /** Hears what the templates do (built, failed, a restore that fell back to a boot). */
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export class QemuMicrovmDriver implements VmDriver {
@@ -40,6 +48,8 @@ export class QemuMicrovmDriver implements VmDriver {
   private readonly verify: (image: VmImage) => Promise<VmImage>;
   private probeCount = 0;
   private readonly proxyConnectCommand: string[];
+  /** The snapshot templates, when the driver has a folder for them. */
+  readonly templates: VmTemplates | undefined;
 
   constructor(private readonly opts: QemuMicrovmDriverOptions) {
     this.qemuBinary = opts.qemuBinary ?? 'qemu-system-x86_64';
@@ -52,6 +62,15 @@ export class QemuMicrovmDriver implements VmDriver {
     };
     if (opts.forceAccel) probeOpts.force = opts.forceAccel;
     this.probe = new AccelProbe(probeOpts);
+    this.templates = opts.templatesDir
+      ? new VmTemplates({
+          dir: opts.templatesDir,
+          runDir: opts.runDir,
+          qemuBinary: this.qemuBinary,
+          proxyConnectCommand: this.proxyConnectCommand,
+          ...(opts.log ? { log: opts.log } : {}),
+        })
+      : undefined;
   }
 
   accel(): Promise<AccelChoice> {
@@ -65,11 +84,17 @@ export class QemuMicrovmDriver implements VmDriver {
       accel: () => this.accel(),
       verifyImage: this.verify,
       proxyConnectCommand: this.proxyConnectCommand,
+      ...(this.templates ? { templates: this.templates } : {}),
+      ...(this.opts.log ? { log: this.opts.log } : {}),
     });
   }
 
   reapOrphans(): Promise<ReapedVm[]> {
     return reapOrphans(this.opts.runDir);
+  }
+
+  async stop(): Promise<void> {
+    await this.templates?.stop();
   }
 
   /** Boots the probe image under KVM; resolves with the boot time if the agent said hello. */

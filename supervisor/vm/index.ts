@@ -38,6 +38,7 @@ export {
 export { type ReapedVm, reapOrphans } from './orphans.ts';
 export { type ProcStats, procStats } from './proc-stats.ts';
 export { type Accel, buildQemuArgs, type QemuLaunchSpec, type WorkspaceShare } from './qemu-args.ts';
-export type { RunResult, StopOptions, Vm, VmSpec } from './qemu-vm.ts';
 export { DEFAULT_DISK_MIB } from './sandbox-disk.ts';
 export type { StateChange } from './state.ts';
+export type { RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
+export { type Template, type TemplateKey, type TemplateShape, VmTemplates } from './vm-template.ts';

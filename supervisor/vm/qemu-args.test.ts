@@ -108,3 +108,41 @@ test('a sandbox disk is a second virtio disk the guest finds by its serial; agen
   assert.throws(() => buildQemuArgs({ ...base, diskPath: '/run/x,readonly=off' }), /comma/);
   assert.throws(() => buildQemuArgs({ ...base, agentsPath: '/a,readonly=off' }), /comma/);
 });
+
+test('a template boot has the share devices but mounts none; its RAM is a shared file', () => {
+  const shares = {
+    diskPath: '/t/disk.img',
+    workspace: { hostPath: '/t/empty', readOnly: false },
+    agentsPath: '/t/empty',
+    agentHomePath: '/t/empty',
+  };
+  const template = buildQemuArgs({
+    ...base,
+    ...shares,
+    template: true,
+    ramFile: { path: '/t/ram', shared: true },
+    qmpSocket: '/t/qmp.sock',
+  });
+  const cmdline = after(template, '-append')[0]!;
+  assert.match(cmdline, / warden\.disk=1 warden\.template=1$/);
+  assert.doesNotMatch(cmdline, /warden\.(ws|agents|home)=/);
+  assert.equal(after(template, '-device').filter((d) => d.startsWith('virtio-9p-device')).length, 3);
+  assert.match(after(template, '-M')[0]!, /,memory-backend=mem$/);
+  assert.deepEqual(after(template, '-object'), [
+    'memory-backend-file,id=mem,size=768M,mem-path=/t/ram,share=on',
+  ]);
+  assert.deepEqual(after(template, '-qmp'), ['unix:/t/qmp.sock,server=on,wait=off']);
+  assert.deepEqual(after(template, '-incoming'), []);
+  const restore = buildQemuArgs({
+    ...base,
+    ...shares,
+    template: true,
+    ramFile: { path: '/t/ram', shared: false },
+    incoming: true,
+  });
+  assert.deepEqual(after(restore, '-object'), [
+    'memory-backend-file,id=mem,size=768M,mem-path=/t/ram,share=off',
+  ]);
+  assert.deepEqual(after(restore, '-incoming'), ['defer']);
+  assert.throws(() => buildQemuArgs({ ...base, ramFile: { path: '/t/a,b', shared: true } }), /comma/);
+});

@@ -59,6 +59,20 @@ export interface QemuLaunchSpec {
   /** The per-project agent home, shared read-write at /opt/warden-home. */
   agentHomePath?: string;
   extraKernelParams?: string[];
+  /**
+   * A snapshot template's boot (vm-template.ts): `warden.template=1` instead of the share
+   * parameters, so the guest loads the 9p modules but mounts nothing (QEMU refuses to
+   * migrate a guest with a mounted 9p share); the share devices are attached all the same.
+   */
+  template?: boolean;
+  /** Guest RAM in this file: shared (a template writes its RAM there) or a private copy-on-write mapping (a restore). */
+  ramFile?: { path: string; shared: boolean };
+  /** A QMP socket QEMU listens on (the template's save, a restore's load). */
+  qmpSocket?: string;
+  /** Wait for a migration stream (`-incoming defer`: QMP migrate-incoming starts it). */
+  incoming?: boolean;
+  /** Append to the console log instead of truncating it (a restore keeps its template's boot log). */
+  consoleAppend?: boolean;
 }
 
 /** Characters that would change the meaning of a QEMU `key=value,...` option. */
@@ -84,13 +98,19 @@ function proxyCommand(spec: QemuLaunchSpec): string {
 }
 
 export function kernelCommandLine(
-  spec: Pick<QemuLaunchSpec, 'workspace' | 'extraKernelParams' | 'diskPath' | 'agentsPath' | 'agentHomePath'>,
+  spec: Pick<
+    QemuLaunchSpec,
+    'workspace' | 'extraKernelParams' | 'diskPath' | 'agentsPath' | 'agentHomePath' | 'template'
+  >,
 ): string {
   const params = [...BASE_KERNEL_PARAMS];
   if (spec.diskPath) params.push('warden.disk=1');
-  if (spec.agentsPath) params.push('warden.agents=1');
-  if (spec.agentHomePath) params.push('warden.home=1');
-  if (spec.workspace) params.push(`warden.ws=${spec.workspace.readOnly ? 'ro' : 'rw'}`);
+  if (spec.template) params.push('warden.template=1');
+  else {
+    if (spec.agentsPath) params.push('warden.agents=1');
+    if (spec.agentHomePath) params.push('warden.home=1');
+    if (spec.workspace) params.push(`warden.ws=${spec.workspace.readOnly ? 'ro' : 'rw'}`);
+  }
   for (const p of spec.extraKernelParams ?? []) {
     if (/\s/.test(p)) throw new Error(`kernel parameter must not contain spaces: ${p}`);
     params.push(p);
@@ -108,9 +128,10 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     throw new Error(`proxy port out of range: ${spec.proxyPort}`);
   }
   const cpu = spec.accel === 'tcg' ? 'max' : 'host';
+  const ramBackend = spec.ramFile ? ',memory-backend=mem' : '';
   const args = [
     '-M',
-    'microvm,x-option-roms=off,isa-serial=off,pit=off,pic=off,rtc=on',
+    `microvm,x-option-roms=off,isa-serial=off,pit=off,pic=off,rtc=on${ramBackend}`,
     '-accel',
     spec.accel === 'tcg' ? `tcg,tb-size=${TCG_TRANSLATION_CACHE_MIB}` : spec.accel,
     '-cpu',
@@ -144,7 +165,7 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     '-device',
     'virtio-serial-device',
     '-chardev',
-    `file,id=con,path=${checkOptionValue('console log path', spec.consoleLog)}`,
+    `file,id=con,path=${checkOptionValue('console log path', spec.consoleLog)}${spec.consoleAppend ? ',append=on' : ''}`,
     '-device',
     'virtconsole,chardev=con',
     '-chardev',
@@ -152,6 +173,17 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     '-device',
     'virtserialport,chardev=ctl,name=warden.ctl',
   ];
+  if (spec.ramFile) {
+    const file = checkOptionValue('RAM file path', spec.ramFile.path);
+    const share = spec.ramFile.shared ? 'on' : 'off';
+    args.push(
+      '-object',
+      `memory-backend-file,id=mem,size=${spec.memoryMiB}M,mem-path=${file},share=${share}`,
+    );
+  }
+  if (spec.qmpSocket)
+    args.push('-qmp', `unix:${checkOptionValue('QMP socket path', spec.qmpSocket)},server=on,wait=off`);
+  if (spec.incoming) args.push('-incoming', 'defer');
   if (spec.rootfsPath) {
     args.push(
       '-drive',

@@ -1,5 +1,6 @@
-// One QEMU microvm and its lifecycle: spawn, wait for the guest agent's hello within the
-// boot deadline, hand over the CA and environment, run commands, stop (ask the agent to
+// One QEMU microvm and its lifecycle: restore it from its snapshot template (restore.ts) or
+// spawn it and wait for the guest agent's hello within the boot deadline, hand over the CA
+// and environment, run commands, stop (ask the agent to
 // power off, wait, SIGTERM, SIGKILL), and notice when QEMU dies on its own.
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -12,12 +13,12 @@ import {
   connectWithRetry,
   type ExecOptions,
   type ExecProcess,
-  type ExitStatus,
   type GuestStats,
   type Hello,
 } from './control-client.ts';
 import type { VmImage } from './image/manifest.ts';
-import { buildQemuArgs, type WorkspaceShare } from './qemu-args.ts';
+import { buildQemuArgs } from './qemu-args.ts';
+import { RESTORE_DEADLINE_MS, restoreGuest } from './restore.ts';
 import {
   createRuntimeDir,
   tailFile,
@@ -27,69 +28,10 @@ import {
 } from './runtime-dir.ts';
 import { makeSandboxDisk } from './sandbox-disk.ts';
 import { type StateChange, VmStateMachine } from './state.ts';
+import type { RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
+import { NO_TEMPLATE, type TemplateShape, type VmTemplates } from './vm-template.ts';
 
-export interface VmSpec {
-  /** Lower-case letters, digits and dashes; names the runtime folder. */
-  id: string;
-  image: VmImage;
-  cpus: number;
-  memoryMiB: number;
-  /** Host loopback port of this sandbox's proxy listener. */
-  proxyPort: number;
-  workspace?: WorkspaceShare;
-  /** Size of the writable layer on disk, in MiB (sparse, removed with the VM); 0 or unset: in RAM. */
-  diskMiB?: number;
-  /** The managed agents' folder, shared read-only (guest /opt/agents). */
-  agentsPath?: string;
-  /** The per-project agent home, shared read-write (guest /opt/warden-home, linked as ~/.claude, ~/.codex). */
-  agentHomePath?: string;
-  /** The Warden CA the guest trusts (PEM). */
-  caPem?: string;
-  /** Extra environment for every command (secret placeholders, never values). */
-  env?: Record<string, string>;
-  /** Boot deadline (default 60 s under TCG, 15 s otherwise). */
-  bootDeadlineMs?: number;
-  /** Forces an accelerator for this VM (the KVM probe uses it). */
-  accel?: AccelChoice;
-}
-
-export interface RunResult extends ExitStatus {
-  stdout: Buffer;
-  stderr: Buffer;
-}
-
-export interface StopOptions {
-  /** How long the guest gets to power off before SIGTERM (default 3 s). */
-  graceMs?: number;
-  /** How long after SIGTERM before SIGKILL (default 2 s). */
-  termMs?: number;
-}
-
-/** A running (or not) sandbox VM. */
-export interface Vm {
-  readonly id: string;
-  readonly state: LifecycleState;
-  /** Why the VM is in ERROR (or the reason given with the last change). */
-  readonly reason: string | undefined;
-  readonly accel: AccelChoice | undefined;
-  readonly pid: number | undefined;
-  readonly runtimeDir: string;
-  /** Agent hello and the wall time from spawn to it, once RUNNING. */
-  readonly hello: (Hello & { bootMs: number }) | undefined;
-  onStateChanged(listener: (change: StateChange) => void): () => void;
-  /** Boots it; `onStep` hears each phase ("starting QEMU (tcg)", "waiting for the guest agent"). */
-  start(opts?: { onStep?(step: string): void }): Promise<void>;
-  stop(opts?: StopOptions): Promise<void>;
-  exec(opts: ExecOptions): ExecProcess;
-  run(
-    argv: string[],
-    opts?: { stdin?: string | Buffer; env?: Record<string, string>; cwd?: string },
-  ): Promise<RunResult>;
-  /** The last lines of the guest console (kept after the VM is gone). */
-  consoleTail(lines?: number): string;
-  /** The guest's latest report of its own memory, while it runs. */
-  readonly guestStats?: GuestStats | undefined;
-}
+export type { RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
 
 export interface QemuVmDeps {
   qemuBinary: string;
@@ -100,6 +42,9 @@ export interface QemuVmDeps {
   verifyImage: (image: VmImage) => Promise<VmImage>;
   /** See QemuLaunchSpec.proxyConnectCommand. */
   proxyConnectCommand: string[];
+  /** Snapshot templates: a VM with a disk is restored from one when it can be, else boots and has one built. */
+  templates?: VmTemplates;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
@@ -114,7 +59,8 @@ export class QemuVm implements Vm {
   private exited: Promise<void> = Promise.resolve();
   private abortBoot: AbortController | undefined;
   private chosenAccel: AccelChoice | undefined;
-  private helloInfo: (Hello & { bootMs: number }) | undefined;
+  private helloInfo: (Hello & { bootMs: number; restored?: boolean }) | undefined;
+  private restoring = false;
   private lastConsole = '';
 
   constructor(
@@ -146,7 +92,7 @@ export class QemuVm implements Vm {
   get runtimeDir(): string {
     return this.paths.dir;
   }
-  get hello(): (Hello & { bootMs: number }) | undefined {
+  get hello(): (Hello & { bootMs: number; restored?: boolean }) | undefined {
     return this.helloInfo;
   }
 
@@ -169,76 +115,42 @@ export class QemuVm implements Vm {
       this.chosenAccel = accel;
       const image = await this.deps.verifyImage(this.spec.image);
       abort.signal.throwIfAborted();
-      rmSync(this.paths.dir, { recursive: true, force: true });
-      createRuntimeDir(this.paths);
-      const diskPath = this.spec.diskMiB ? path.join(this.paths.dir, 'disk.img') : undefined;
-      if (diskPath) makeSandboxDisk(diskPath, this.spec.diskMiB!);
-      const args = buildQemuArgs({
-        accel: accel.accel,
-        kernelPath: image.kernelPath,
-        initrdPath: image.initrdPath,
-        ...(image.rootfsPath ? { rootfsPath: image.rootfsPath } : {}),
-        ...(diskPath ? { diskPath } : {}),
-        cpus: this.spec.cpus,
-        memoryMiB: this.spec.memoryMiB,
-        proxyPort: this.spec.proxyPort,
-        proxyConnectCommand: this.deps.proxyConnectCommand,
-        controlSocket: this.paths.controlSocket,
-        consoleLog: this.paths.consoleLog,
-        pidFile: this.paths.pidFile,
-        ...(this.spec.workspace ? { workspace: this.spec.workspace } : {}),
-        ...(this.spec.agentsPath ? { agentsPath: this.spec.agentsPath } : {}),
-        ...(this.spec.agentHomePath ? { agentHomePath: this.spec.agentHomePath } : {}),
-      });
-      step(`starting QEMU (${accel.accel})`);
-      const spawnedAt = Date.now();
-      const logFd = openSync(this.paths.qemuLog, 'a', 0o600);
-      const child = spawn(this.deps.qemuBinary, args, { stdio: ['ignore', logFd, logFd] });
-      closeSync(logFd);
-      this.child = child;
-      this.exited = new Promise((resolve) => {
-        child.once('exit', (code, signal) => {
-          this.onQemuExit(child, code, signal);
-          resolve();
-        });
-        child.once('error', (err) => {
-          this.fail(`QEMU could not be started (${this.deps.qemuBinary}): ${err.message}`);
-          resolve();
-        });
-      });
-      if (child.pid !== undefined) {
-        writeOwner(this.paths, {
-          daemonPid: process.pid,
-          qemuPid: child.pid,
-          startedAt: new Date().toISOString(),
-        });
-      }
       const deadlineMs = this.spec.bootDeadlineMs ?? (accel.accel === 'tcg' ? 60_000 : 15_000);
-      const timer = setTimeout(
-        () => abort.abort(new Error(`boot deadline of ${deadlineMs} ms passed`)),
-        deadlineMs,
-      );
-      try {
-        const socket = await connectWithRetry(this.paths.controlSocket, abort.signal);
-        step('booting the guest (waiting for its agent)');
-        const client = new ControlClient(socket);
-        this.client = client;
-        const hello = await raceAbort(client.waitHello(), abort.signal);
-        this.helloInfo = { ...hello, bootMs: Date.now() - spawnedAt };
-        step('setting up the guest');
-        const setup: Parameters<ControlClient['setup']>[0] = { env: this.spec.env ?? {} };
-        if (this.spec.caPem) setup.caPem = this.spec.caPem;
-        await raceAbort(client.setup(setup), abort.signal);
-        client.onClose((reason) => {
-          // QEMU dying closes the channel first; give its exit a moment to be the reason.
-          void this.waitExit(1000).then(() => {
-            if (this.sm.state === LifecycleState.RUNNING) this.fail(`the guest agent's ${reason}`);
-          });
-        });
-      } finally {
-        clearTimeout(timer);
+      // A template is for VMs with a disk, not for the KVM probe (which forces its accelerator).
+      const shape: TemplateShape | undefined =
+        this.deps.templates && this.spec.diskMiB && !this.spec.accel
+          ? {
+              image,
+              accel: accel.accel,
+              cpus: this.spec.cpus,
+              memoryMiB: this.spec.memoryMiB,
+              diskMiB: this.spec.diskMiB,
+            }
+          : undefined;
+      // A restore has a deadline of its own; a boot after a failed one gets the whole boot deadline.
+      const restored = shape
+        ? await this.tryRestore(shape, step, abort.signal, Math.min(RESTORE_DEADLINE_MS, deadlineMs))
+        : false;
+      if (!restored) {
+        const timer = setTimeout(
+          () => abort.abort(new Error(`boot deadline of ${deadlineMs} ms passed`)),
+          deadlineMs,
+        );
+        try {
+          await this.boot(image, accel, step, abort.signal);
+        } finally {
+          clearTimeout(timer);
+        }
+        if (shape) this.deps.templates?.buildLater(shape);
       }
-      this.sm.move(LifecycleState.RUNNING, `${accel.accel}: booted in ${this.helloInfo.bootMs} ms`);
+      this.client?.onClose((reason) => {
+        // QEMU dying closes the channel first; give its exit a moment to be the reason.
+        void this.waitExit(1000).then(() => {
+          if (this.sm.state === LifecycleState.RUNNING) this.fail(`the guest agent's ${reason}`);
+        });
+      });
+      const how = this.helloInfo?.restored ? 'restored from its template' : 'booted';
+      this.sm.move(LifecycleState.RUNNING, `${accel.accel}: ${how} in ${this.helloInfo?.bootMs} ms`);
     } catch (err) {
       const why = abort.signal.aborted ? (abort.signal.reason as Error).message : (err as Error).message;
       if (this.sm.state === LifecycleState.STARTING) this.fail(`boot failed: ${why}`);
@@ -247,6 +159,129 @@ export class QemuVm implements Vm {
     } finally {
       this.abortBoot = undefined;
     }
+  }
+
+  /** A cold boot: a fresh disk, QEMU, the agent's hello, then its setup. */
+  private async boot(
+    image: VmImage,
+    accel: AccelChoice,
+    step: (step: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    rmSync(this.paths.dir, { recursive: true, force: true });
+    createRuntimeDir(this.paths);
+    const diskPath = this.spec.diskMiB ? path.join(this.paths.dir, 'disk.img') : undefined;
+    if (diskPath) makeSandboxDisk(diskPath, this.spec.diskMiB!);
+    const args = buildQemuArgs({
+      accel: accel.accel,
+      kernelPath: image.kernelPath,
+      initrdPath: image.initrdPath,
+      ...(image.rootfsPath ? { rootfsPath: image.rootfsPath } : {}),
+      ...(diskPath ? { diskPath } : {}),
+      cpus: this.spec.cpus,
+      memoryMiB: this.spec.memoryMiB,
+      proxyPort: this.spec.proxyPort,
+      proxyConnectCommand: this.deps.proxyConnectCommand,
+      controlSocket: this.paths.controlSocket,
+      consoleLog: this.paths.consoleLog,
+      pidFile: this.paths.pidFile,
+      ...(this.spec.workspace ? { workspace: this.spec.workspace } : {}),
+      ...(this.spec.agentsPath ? { agentsPath: this.spec.agentsPath } : {}),
+      ...(this.spec.agentHomePath ? { agentHomePath: this.spec.agentHomePath } : {}),
+    });
+    step(`starting QEMU (${accel.accel})`);
+    const spawnedAt = Date.now();
+    this.spawnQemu(args);
+    const socket = await connectWithRetry(this.paths.controlSocket, signal);
+    step('booting the guest (waiting for its agent)');
+    const client = new ControlClient(socket);
+    this.client = client;
+    const hello = await raceAbort(client.waitHello(), signal);
+    this.helloInfo = { ...hello, bootMs: Date.now() - spawnedAt };
+    step('setting up the guest');
+    const setup: Parameters<ControlClient['setup']>[0] = { env: this.spec.env ?? {} };
+    if (this.spec.caPem) setup.caPem = this.spec.caPem;
+    await raceAbort(client.setup(setup), signal);
+  }
+
+  /**
+   * Restores the guest from its template when there is a usable one (restore.ts). False when
+   * there is none, or the restore failed (logged; its QEMU is gone and the template dropped,
+   * not built again by this daemon): the caller boots instead.
+   */
+  private async tryRestore(
+    shape: TemplateShape,
+    step: (step: string) => void,
+    signal: AbortSignal,
+    deadlineMs: number,
+  ): Promise<boolean> {
+    const templates = this.deps.templates!;
+    const found = templates.find(await templates.key(shape));
+    if (!('template' in found)) {
+      if (found.why !== NO_TEMPLATE) this.deps.log?.('VM template not used', { vm: this.id, why: found.why });
+      return false;
+    }
+    step('restoring the guest from its template');
+    const startedAt = Date.now();
+    this.restoring = true;
+    try {
+      rmSync(this.paths.dir, { recursive: true, force: true });
+      createRuntimeDir(this.paths);
+      this.client = await restoreGuest({
+        template: found.template,
+        shape,
+        paths: this.paths,
+        proxyPort: this.spec.proxyPort,
+        proxyConnectCommand: this.deps.proxyConnectCommand,
+        ...(this.spec.workspace ? { workspace: this.spec.workspace } : {}),
+        ...(this.spec.agentsPath ? { agentsPath: this.spec.agentsPath } : {}),
+        ...(this.spec.agentHomePath ? { agentHomePath: this.spec.agentHomePath } : {}),
+        ...(this.spec.caPem ? { caPem: this.spec.caPem } : {}),
+        env: this.spec.env ?? {},
+        spawn: (args) => this.spawnQemu(args),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]),
+      });
+      this.helloInfo = { ...found.template.hello, bootMs: Date.now() - startedAt, restored: true };
+      return true;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      this.deps.log?.('VM restore failed, booting instead', { vm: this.id, error: (err as Error).message });
+      templates.discard(found.template);
+      const child = this.child;
+      this.child = undefined; // its exit is no longer this VM's
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await this.exited;
+      }
+      return false;
+    } finally {
+      this.restoring = false;
+    }
+  }
+
+  private spawnQemu(args: string[]): ChildProcess {
+    const logFd = openSync(this.paths.qemuLog, 'a', 0o600);
+    const child = spawn(this.deps.qemuBinary, args, { stdio: ['ignore', logFd, logFd] });
+    closeSync(logFd);
+    this.child = child;
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.onQemuExit(child, code, signal);
+        resolve();
+      });
+      child.once('error', (err) => {
+        if (!this.restoring) this.fail(`QEMU could not be started (${this.deps.qemuBinary}): ${err.message}`);
+        resolve();
+      });
+    });
+    if (child.pid !== undefined) {
+      writeOwner(this.paths, {
+        daemonPid: process.pid,
+        qemuPid: child.pid,
+        startedAt: new Date().toISOString(),
+      });
+    }
+    return child;
   }
 
   async stop(opts: StopOptions = {}): Promise<void> {
@@ -318,6 +353,7 @@ export class QemuVm implements Vm {
 
   private onQemuExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return; // a stale process
+    if (this.restoring) return; // the restore notices, and boots instead
     this.lastConsole = tailFile(this.paths.consoleLog, 40);
     this.client?.close(`QEMU exited (${describeExit(code, signal)})`);
     const state = this.sm.state;

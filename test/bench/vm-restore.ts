@@ -1,10 +1,10 @@
-// A booted guest saved and restored with QEMU's migration (issue 23's candidate for a cold
-// start; not in the product): boots a template with its RAM in a file, saves the device
+// A booted guest saved and restored with QEMU's migration, by hand (the proof that the
+// product's templates grew from: supervisor/vm/vm-template.ts and restore.ts): boots a template with its RAM in a file, saves the device
 // state once the agent said hello (x-ignore-shared: the RAM stays in the file), then
 // restores it several times, each on a copy of the template's disk and a private mapping of
 // the RAM file, and times QEMU's spawn to the restored guest running, to a first command done
 // (one that writes on the sandbox disk) and a second. Prints JSON; see
-// supervisor/vm/image/README.md for what the product would need beyond this.
+// supervisor/vm/image/README.md for what the product adds (reseed, clock, mounts, checks).
 //   node --import tsx test/bench/vm-restore.ts [restores]
 
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -1,14 +1,15 @@
 // VM figures: cold boot to the guest agent's hello (median of 5), `true` round trip on a
 // running VM (median of 20), QEMU's own RSS beside the guest RAM it has touched for an idle
 // VM (and that RAM again after a guest allocation ended: free page reporting), the accelerator, and `warden run -- true` wall time through the real CLI and daemon,
-// cold and from the warm pool (median of 5 each), beside the CLI's own start-up time.
+// cold (restored from the image's snapshot template, and booted, alternated) and from the
+// warm pool (median of 5 each), beside the CLI's own start-up time.
 // The CLI runs as in a user's shell: without NODE_EXTRA_CA_CERTS, which this workplace sets
 // and which makes every Node process load a CA bundle at start (node -e 0 and the warm run
 // are measured with it too, beside).
 //   node --import tsx test/bench/vm.ts     (or import { benchVm } from npm run bench)
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,8 +53,10 @@ export interface VmBenchFigures {
   /** The guest RAM resident after a 150 MiB allocation in the guest ended and it idled 4 s. */
   guestRamAfterWorkMiB: number;
   idleVmsFitIn24GiB: number;
-  /** `warden run -- true`, wall time of the CLI process, booting a new VM (--cold). */
+  /** `warden run -- true`, wall time of the CLI process, a new VM (--cold) restored from its image's template. */
   wardenRunTrueColdMs: { median: number; runs: number[] };
+  /** The same on a daemon with templates off (WARDEN_VM_TEMPLATES=off): a new VM booted. */
+  wardenRunTrueColdBootMs: { median: number; runs: number[] };
   /** `warden run -- true`, wall time of the CLI process, taking the warm pool's VM. */
   wardenRunTrueWarmMs: { median: number; runs: number[] };
   /**
@@ -81,7 +84,46 @@ function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
 
 const timeCli = (args: string[], env: NodeJS.ProcessEnv) => timeNode([BIN, ...args], env);
 
-/** `warden run -- true` through the real CLI and a daemon on a scratch $WARDEN_HOME. */
+/** A daemon of the real CLI on a scratch $WARDEN_HOME with `image`; `stop` ends it and removes the home. */
+function benchDaemon(
+  image: VmImage,
+  env: NodeJS.ProcessEnv,
+): { home: string; env: NodeJS.ProcessEnv; stop: () => Promise<void> } {
+  const home = mkdtempSync('/tmp/wbrun-');
+  mkdirSync(path.join(home, 'images'), { mode: 0o700 });
+  symlinkSync(image.dir, path.join(home, 'images', image.id));
+  const daemonEnv = { ...env, WARDEN_HOME: home };
+  const daemon = spawn(process.execPath, [BIN, 'daemon'], { env: daemonEnv, stdio: 'ignore' });
+  return {
+    home,
+    env: daemonEnv,
+    stop: async () => {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon.once('exit', r));
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once the daemon under `home` has a snapshot template built (its pool's first boot has one built). */
+async function templateReady(home: string): Promise<void> {
+  const dir = path.join(home, 'vm-templates');
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    try {
+      if (readdirSync(dir).some((d) => !d.startsWith('.') && existsSync(path.join(dir, d, 'meta.json'))))
+        return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('no VM template was built within 300 s');
+}
+
+/**
+ * `warden run -- true` through the real CLI and a daemon on a scratch $WARDEN_HOME. The cold
+ * runs restore the image's snapshot template (built after the pool's first boot); beside
+ * them, alternated in the same session, cold runs on a second daemon with templates off boot.
+ */
 export async function benchWardenRun(
   image: VmImage,
   accel: string,
@@ -90,6 +132,7 @@ export async function benchWardenRun(
   Pick<
     VmBenchFigures,
     | 'wardenRunTrueColdMs'
+    | 'wardenRunTrueColdBootMs'
     | 'wardenRunTrueWarmMs'
     | 'wardenRunTrueWarmWithExtraCaCertsMs'
     | 'wardenCliStartMs'
@@ -97,18 +140,11 @@ export async function benchWardenRun(
     | 'nodeStartWithExtraCaCertsMs'
   >
 > {
-  const home = mkdtempSync('/tmp/wbrun-');
-  mkdirSync(path.join(home, 'images'), { mode: 0o700 });
-  symlinkSync(image.dir, path.join(home, 'images', image.id));
   const { NODE_EXTRA_CA_CERTS: extraCa, ...userEnv } = process.env;
-  const env = {
-    ...userEnv,
-    WARDEN_HOME: home,
-    WARDEN_ACCEL: accel,
-    WARDEN_IMAGE: image.name,
-    WARDEN_POOL_SIZE: '1',
-  };
-  const daemon = spawn(process.execPath, [BIN, 'daemon'], { env, stdio: 'ignore' });
+  const base = { ...userEnv, WARDEN_ACCEL: accel, WARDEN_IMAGE: image.name };
+  const main = benchDaemon(image, { ...base, WARDEN_POOL_SIZE: '1' });
+  const booting = benchDaemon(image, { ...base, WARDEN_POOL_SIZE: '0', WARDEN_VM_TEMPLATES: 'off' });
+  const { env, home } = main;
   try {
     const poolReady = () => warmPoolReady(home);
     const start: number[] = [];
@@ -128,11 +164,17 @@ export async function benchWardenRun(
       await poolReady();
       warmExtraCa.push(timeCli(['run', '--', 'true'], { ...env, NODE_EXTRA_CA_CERTS: extraCa }));
     }
-    await poolReady(); // the pool is idle while the cold runs boot
+    await poolReady(); // the pool is idle while the cold runs start
+    await templateReady(home);
     const cold: number[] = [];
-    for (let i = 0; i < runs; i++) cold.push(timeCli(['run', '--cold', '--', 'true'], env));
+    const coldBoot: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      cold.push(timeCli(['run', '--cold', '--', 'true'], env));
+      coldBoot.push(timeCli(['run', '--cold', '--', 'true'], booting.env));
+    }
     return {
       wardenRunTrueColdMs: { median: median(cold), runs: cold },
+      wardenRunTrueColdBootMs: { median: median(coldBoot), runs: coldBoot },
       wardenRunTrueWarmMs: { median: median(warm), runs: warm },
       wardenCliStartMs: { median: median(start), runs: start },
       nodeStartMs: { median: median(node), runs: node },
@@ -144,9 +186,7 @@ export async function benchWardenRun(
         : {}),
     };
   } finally {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
-    rmSync(home, { recursive: true, force: true });
+    await Promise.allSettled([main.stop(), booting.stop()]);
   }
 }
 

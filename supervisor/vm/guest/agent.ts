@@ -24,6 +24,7 @@ import {
   PROTOCOL_VERSION,
 } from '../../api/frames.ts';
 import { GUEST_BUSYBOX } from '../image/guest-files.ts';
+import { applySandboxState, type GuestSystem, nodeGuestSystem, type SandboxState } from './sandbox-state.ts';
 import { type SpareShell, shellQuote } from './spare-shell.ts';
 
 export const AGENT_NAME = 'warden-agent/0.1';
@@ -53,6 +54,8 @@ export interface AgentOptions {
   statsEveryMs?: number;
   /** Where the memory figures are read (default /proc/meminfo). */
   meminfoPath?: string;
+  /** What a restored guest's setup (randomness, clock, mounts) runs against (default: the guest's own). */
+  system?: GuestSystem;
 }
 
 /** MemTotal and MemAvailable of a /proc/meminfo text, in bytes; undefined when either is missing. */
@@ -189,6 +192,11 @@ export class GuestAgent {
   }
 
   private setup(m: Extract<HostMessage, { op: 'setup' }>): void {
+    const state: SandboxState = {};
+    if (m.entropy !== undefined) state.entropy = m.entropy;
+    if (m.clockMs !== undefined) state.clockMs = m.clockMs;
+    if (m.mounts) state.mounts = m.mounts;
+    applySandboxState(state, this.opts.system ?? nodeGuestSystem, this.busybox);
     this.env = { ...this.env, ...m.env };
     if (m.caPem) {
       const bundle = this.opts.caBundlePath ?? '/etc/ssl/certs/ca-certificates.crt';

@@ -84,8 +84,9 @@ mount -t devtmpfs devtmpfs /dev
 read -r cmdline </proc/cmdline
 cmdline=" $cmdline "
 ${load(modules)}
+# A template (warden.template=1, a snapshot's boot) mounts nothing, but its restored copies will.
 case "$cmdline" in
-*" warden.ws="* | *" warden.agents="* | *" warden.home="*)
+*" warden.ws="* | *" warden.agents="* | *" warden.home="* | *" warden.template=1 "*)
 ${load(workspaceModules, '  ')}
   ;;
 esac

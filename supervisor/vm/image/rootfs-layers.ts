@@ -16,6 +16,7 @@ import {
   profileScript,
   stage2Init,
 } from './guest-files.ts';
+import { GUEST_RESEED, GUEST_SET_CLOCK, reseedHelperElf, setClockHelperElf } from './helper-elfs.ts';
 import { mustRun, parseLdd, type RunCommand } from './host-tools.ts';
 import { busyboxEntries } from './initramfs.ts';
 
@@ -33,6 +34,8 @@ export function wardenLayer(opts: { agentJs: Buffer; busyboxPath: string }): Cpi
     { kind: 'file', path: rel(GUEST_BUSYBOX), data: readFileSync(opts.busyboxPath), mode: 0o755 },
     { kind: 'file', path: 'opt/warden/agent.js', data: opts.agentJs },
     text('opt/warden/agent.sh', agentLauncher(), 0o755),
+    { kind: 'file', path: rel(GUEST_RESEED), data: reseedHelperElf(), mode: 0o755 },
+    { kind: 'file', path: rel(GUEST_SET_CLOCK), data: setClockHelperElf(), mode: 0o755 },
     text(GUEST_STAGE2, stage2Init(), 0o755),
     text('etc/inittab', inittab()),
     text('etc/profile.d/warden.sh', profileScript()),
