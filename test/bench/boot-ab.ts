@@ -25,7 +25,7 @@ import { QemuMicrovmDriver, type VmImage, verifyImage } from '../../supervisor/v
 import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { buildTestImage } from '../vm/image.ts';
 import { bootPhases } from './boot-phases.ts';
-import { deadEndProxy } from './vm.ts';
+import { deadEndProxy } from './dead-end-proxy.ts';
 
 const rounds = Number(process.argv[2] ?? 4);
 const specs = process.argv.length > 3 ? process.argv.slice(3) : ['base', 'tb1024=tb:1024', 'jit=launcher:-'];

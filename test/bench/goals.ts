@@ -23,7 +23,8 @@ const GOALS: [RegExp, Goal][] = [
   [/^coldBootToInitMs/, at('<=', 3_000)],
   // Memory per idle sandbox: QEMU's own overhead was 217 MiB (issue 23 asks to halve it). The
   // figure leaves out clean file pages (the kernel image QEMU maps), page cache sandboxes share.
-  [/^qemuOverheadPrivateMiB$/, at('<=', 108)],
+  // Graded on the sandbox the daemon starts once the image has a template: a restored one.
+  [/^qemuOverheadPrivateMiBRestored$/, at('<=', 108)],
 ];
 
 /** The goal of the figure named `name`, if it has one. */

@@ -4,43 +4,30 @@
 // has not written stay the template's, in the page cache, shared by every copy).
 //   node --import tsx test/bench/restore-memory.ts [rounds]
 
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { QemuMicrovmDriver, type Vm } from '../../supervisor/vm/index.ts';
+import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { buildTestImage } from '../vm/image.ts';
-import { deadEndProxy } from './vm.ts';
+import { deadEndProxy } from './dead-end-proxy.ts';
 
 const MEMORY_MIB = 512;
 
-/** RSS, the guest RAM mapping's RSS and, of that, the pages written (anonymous copies), MiB. */
-function memory(pid: number): { rssMiB: number; guestRamMiB: number; guestRamWrittenMiB: number } {
-  let rss = 0;
-  let best = { rss: -1, priv: 0 };
-  let cur = { size: 0, rss: 0, priv: 0 };
-  const flush = () => {
-    if (cur.size >= MEMORY_MIB * 1024 && cur.rss > best.rss) best = { rss: cur.rss, priv: cur.priv };
-  };
-  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) {
-      flush();
-      cur = { size: 0, rss: 0, priv: 0 };
-      continue;
-    }
-    const m = /^(Size|Rss|Anonymous):\s+(\d+) kB$/.exec(line);
-    if (!m) continue;
-    const kib = Number(m[2]);
-    if (m[1] === 'Size') cur.size = kib;
-    else if (m[1] === 'Rss') {
-      cur.rss = kib;
-      rss += kib;
-    } else cur.priv += kib;
-  }
-  flush();
+/**
+ * QEMU's RSS, its guest RAM mapping's resident pages and of those the written ones, and its
+ * private overhead (vm.ts's qemuOverheadPrivateMiB: RSS less guest RAM and file page cache), MiB.
+ */
+function memory(pid: number) {
+  const kib = qemuRssKiB(pid, MEMORY_MIB * 1024);
   const mib = (k: number) => Math.round(k / 1024);
-  return { rssMiB: mib(rss), guestRamMiB: mib(best.rss), guestRamWrittenMiB: mib(best.priv) };
+  return {
+    rssMiB: mib(kib.total),
+    guestRamMiB: mib(kib.guestRam),
+    guestRamWrittenMiB: mib(kib.guestRamWritten),
+    overheadPrivateMiB: mib(kib.total - kib.guestRam - kib.fileCache),
+  };
 }
 
 async function idle(vm: Vm): Promise<ReturnType<typeof memory>> {

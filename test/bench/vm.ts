@@ -10,7 +10,6 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,6 +17,8 @@ import { QemuMicrovmDriver, type VmImage } from '../../supervisor/vm/index.ts';
 import { qemuRssKiB } from '../support/qemu-memory.ts';
 import { buildTestImage } from '../vm/image.ts';
 import { type BootPhases, bootPhases } from './boot-phases.ts';
+import { deadEndProxy } from './dead-end-proxy.ts';
+import { benchRestoreMemory } from './restore-memory.ts';
 import { warmPoolReady } from './warm-pool.ts';
 
 export interface VmBenchFigures {
@@ -50,6 +51,16 @@ export interface VmBenchFigures {
    * written back yet (counting only clean pages put 65 MiB of it in this figure).
    */
   qemuOverheadPrivateMiB: number;
+  /**
+   * The same of an idle sandbox as the daemon starts one once its image has a template:
+   * restored, with its disk, four commands run, 3 s idle (restore-memory.ts, median of 2).
+   * Its TCG buffer holds only the code run since the restore.
+   */
+  qemuOverheadPrivateMiBRestored: number;
+  /** Of that sandbox's guest RAM, the pages it wrote (the rest is its template's page cache). */
+  guestRamWrittenMiBRestored: number;
+  /** qemuOverheadPrivateMiBRestored's twin booted with a disk, alternated with it. */
+  qemuOverheadPrivateMiBBootedWithDisk: number;
   /** The guest RAM resident after a 150 MiB allocation in the guest ended and it idled 4 s. */
   guestRamAfterWorkMiB: number;
   idleVmsFitIn24GiB: number;
@@ -204,13 +215,6 @@ function phaseFigure(
   return { median: xs.length ? median(xs) : -1, runs: xs };
 }
 
-/** A port that takes and closes every connection: the proxy a benchmarked guest never uses. */
-export async function deadEndProxy(): Promise<{ server: net.Server; port: number }> {
-  const server = net.createServer((c) => c.end());
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as net.AddressInfo).port };
-}
-
 export async function benchVm(
   opts: { boots?: number; execs?: number; memoryMiB?: number } = {},
 ): Promise<VmBenchFigures> {
@@ -262,6 +266,11 @@ export async function benchVm(
       }
       await vm.stop();
     }
+    const memory = await benchRestoreMemory(2);
+    const medianOf = (
+      xs: { overheadPrivateMiB: number; guestRamWrittenMiB: number }[],
+      k: 'overheadPrivateMiB' | 'guestRamWrittenMiB',
+    ) => median(xs.map((x) => x[k]));
     const run = await benchWardenRun(built.image, accel.accel, boots);
     return {
       accel: accel.accel,
@@ -283,6 +292,9 @@ export async function benchVm(
       guestRamResidentMiB: Math.round(guestRss),
       qemuOverheadRssMiB: Math.round(rss - guestRss),
       qemuOverheadPrivateMiB: Math.round(rss - guestRss - fileCache),
+      qemuOverheadPrivateMiBRestored: medianOf(memory.restored, 'overheadPrivateMiB'),
+      guestRamWrittenMiBRestored: medianOf(memory.restored, 'guestRamWrittenMiB'),
+      qemuOverheadPrivateMiBBootedWithDisk: medianOf(memory.booted, 'overheadPrivateMiB'),
       guestRamAfterWorkMiB: Math.round(guestAfterWork),
       // QEMU touches guest RAM lazily, so an idle VM costs its RSS, not its full -m.
       idleVmsFitIn24GiB: Math.floor((24 * 1024) / Math.max(rss, 1)),

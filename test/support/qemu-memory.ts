@@ -20,7 +20,7 @@ interface Mapping {
 export function qemuRssKiB(
   pid: number,
   ramKiB: number,
-): { total: number; guestRam: number; fileCache: number } {
+): { total: number; guestRam: number; guestRamWritten: number; fileCache: number } {
   const mappings: Mapping[] = [];
   let current: Mapping | undefined;
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
@@ -47,5 +47,7 @@ export function qemuRssKiB(
   }
   let fileCache = 0;
   for (const map of mappings) if (map.file && map !== guest) fileCache += map.rss - map.anonymous;
-  return { total, guestRam: guest?.rss ?? 0, fileCache };
+  // A restored guest's RAM is a private mapping of its template's RAM file: of its resident
+  // pages, only those it wrote (anonymous copies) are its own; a booted guest's are all anonymous.
+  return { total, guestRam: guest?.rss ?? 0, guestRamWritten: guest?.anonymous ?? 0, fileCache };
 }
