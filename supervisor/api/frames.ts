@@ -27,7 +27,16 @@ export interface PtyOptions {
 
 /** Messages the guest agent sends. */
 export type AgentMessage =
-  | { op: 'hello'; version: number; agent: string; uptimeMs: number; kernel: string; initAtMs?: number }
+  | {
+      op: 'hello';
+      version: number;
+      agent: string;
+      uptimeMs: number;
+      kernel: string;
+      initAtMs?: number;
+      /** The agent applies a restored guest's setup (entropy, clock, mounts); older agents ignore those fields. */
+      restorable?: boolean;
+    }
   | { op: 'setup-done' }
   | { op: 'started'; pid: number }
   | { op: 'exit'; code: number | null; signal: string | null }

@@ -51,6 +51,8 @@ export interface Hello {
   /** Guest uptime when init started (images that report it). */
   initAtMs?: number;
   kernel: string;
+  /** The agent can be restored from a snapshot (it applies setup's entropy, clock and mounts). */
+  restorable?: boolean;
 }
 
 interface Pending {
@@ -216,6 +218,7 @@ export class ControlClient {
       if (m.op === 'hello') {
         this.hello = { version: m.version, agent: m.agent, uptimeMs: m.uptimeMs, kernel: m.kernel };
         if (typeof m.initAtMs === 'number') this.hello.initAtMs = m.initAtMs;
+        if (m.restorable === true) this.hello.restorable = true;
         const waiters = this.helloWaiters;
         this.helloWaiters = [];
         for (const w of waiters) w(this.hello);

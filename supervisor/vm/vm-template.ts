@@ -150,7 +150,7 @@ export class VmTemplates {
   readonly #building = new Map<string, Promise<Template | undefined>>();
   readonly #aborts = new Set<AbortController>();
   readonly #buildDirs = new Set<string>();
-  /** Keys whose template failed a restore: not built again by this process (a restore that cannot work would cost every boot a build). */
+  /** Keys whose template failed its build or a restore: not built again by this process. */
   readonly #failed = new Set<string>();
   #stopped = false;
 
@@ -278,6 +278,8 @@ export class VmTemplates {
             return t;
           },
           (err: Error) => {
+            // Not tried again by this process: a build that cannot work must not cost every boot one.
+            this.#failed.add(id);
             this.opts.log?.('VM template build failed', { image: shape.image.id, error: err.message });
             return undefined;
           },
@@ -346,6 +348,10 @@ export class VmTemplates {
         writeOwner(rt, { daemonPid: process.pid, qemuPid: child.pid, startedAt: new Date().toISOString() });
       const client = new ControlClient(await connectWithRetry(rt.controlSocket, abort.signal));
       const hello = await race(client.waitHello(), abort.signal);
+      // An image from before restores: its agent would take a setup's entropy, clock and
+      // mounts without applying them (copies sharing one CRNG state, no workspace).
+      if (!hello.restorable)
+        throw new Error(`the image's agent (${hello.agent}) cannot be restored: rebuild the image`);
       // The first commands' lazy costs (spawning, the exec path), paid once here for every copy.
       for (const stdin of [false, true]) {
         const p = client.exec({ argv: ['true'], stdin });

@@ -123,6 +123,7 @@ export class GuestAgent {
       uptimeMs: seconds('/proc/uptime') ?? 0,
       kernel: os.release(),
       ...(initAtMs !== undefined ? { initAtMs } : {}),
+      restorable: true,
     });
   }
 
