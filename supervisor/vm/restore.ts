@@ -13,6 +13,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { GuestMounts } from '../api/frames.ts';
+import { abortable } from './abortable.ts';
 import { ControlClient, connectWithRetry } from './control-client.ts';
 import type { WorkspaceShare } from './qemu-args.ts';
 import { Qmp, SNAPSHOT_CAPABILITIES, shellPath } from './qmp.ts';
@@ -101,7 +102,7 @@ export async function restoreGuest(r: RestoreRequest): Promise<ControlClient> {
     await qmp.command('cont', undefined, signal); // the template was stopped when saved
     const client = new ControlClient(await connectWithRetry(r.paths.controlSocket, signal));
     try {
-      await race(
+      await abortable(
         client.setup({
           entropy: randomBytes(64).toString('base64'),
           clockMs: Date.now(),
@@ -120,13 +121,4 @@ export async function restoreGuest(r: RestoreRequest): Promise<ControlClient> {
     qmp?.close();
     child.off('exit', onExit);
   }
-}
-
-function race<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

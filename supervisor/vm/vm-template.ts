@@ -25,6 +25,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { abortable } from './abortable.ts';
 import { ControlClient, connectWithRetry, type Hello } from './control-client.ts';
 import type { VmImage } from './image/manifest.ts';
 import { type Accel, buildQemuArgs, type WorkspaceShare } from './qemu-args.ts';
@@ -347,7 +348,7 @@ export class VmTemplates {
       if (child.pid !== undefined)
         writeOwner(rt, { daemonPid: process.pid, qemuPid: child.pid, startedAt: new Date().toISOString() });
       const client = new ControlClient(await connectWithRetry(rt.controlSocket, abort.signal));
-      const hello = await race(client.waitHello(), abort.signal);
+      const hello = await abortable(client.waitHello(), abort.signal);
       // An image from before restores: its agent would take a setup's entropy, clock and
       // mounts without applying them (copies sharing one CRNG state, no workspace).
       if (!hello.restorable)
@@ -358,9 +359,9 @@ export class VmTemplates {
         p.stdout.resume();
         p.stderr.resume();
         if (stdin) p.end();
-        await race(p.exited, abort.signal);
+        await abortable(p.exited, abort.signal);
       }
-      if (opts.beforeSave) await race(opts.beforeSave(client), abort.signal);
+      if (opts.beforeSave) await abortable(opts.beforeSave(client), abort.signal);
       const qmp = await Qmp.connect(qmpSocket, abort.signal);
       const stateFile = path.join(work, 'state');
       await qmp.command('stop', undefined, abort.signal);
@@ -401,13 +402,4 @@ export class VmTemplates {
       rmSync(rt.dir, { recursive: true, force: true });
     }
   }
-}
-
-function race<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

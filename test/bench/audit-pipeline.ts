@@ -28,15 +28,17 @@ export async function pipelinedAppend(
   batch: number,
   make: (i: number) => WardenEvent,
   device: { hostname: string; os: { name: string; type: string; type_id: number } },
-  /** Called once everything is committed, while the writer's threads still run (audit-threads.ts). */
-  committed?: () => void,
-  /** Called when the clock starts, the threads started and the pool made (audit-threads.ts). */
-  started?: () => void,
-  /**
-   * Records written and committed before the clock starts: the daemon's steady state, not the
-   * first second of its four isolates (JIT compilation of the hot path, ~1.2 s here).
-   */
-  warmup = 0,
+  opts: {
+    /** Called once everything is committed, while the writer's threads still run (audit-threads.ts). */
+    committed?: () => void;
+    /** Called when the clock starts, the threads started and the pool made (audit-threads.ts). */
+    started?: () => void;
+    /**
+     * Records written and committed before the clock starts: the daemon's steady state, not the
+     * first second of its four isolates (JIT compilation of the hot path, ~1.2 s here).
+     */
+    warmup?: number;
+  } = {},
 ): Promise<{ rate: number; cpuPerEvent: number; file: string }> {
   const file = path.join(dir, 'pipeline.db');
   // A pool large enough not to sit in the CPU caches, cycled over.
@@ -44,6 +46,7 @@ export async function pipelinedAppend(
   // From sources the writer thread would bundle the checkpoint worker's entry when it starts
   // it (0.1–0.3 s, mid-run; none in the bundle the daemon runs): bundled here, handed over.
   prepareWorker('checkpoint-worker');
+  const { committed, started, warmup = 0 } = opts;
   const writer = await AuditWriter.open(file, { durability: 'normal', device });
   for (let i = 0; i < warmup; i += batch) {
     for (let k = i; k < Math.min(warmup, i + batch); k++) writer.take(pool[k % pool.length] as WardenEvent);

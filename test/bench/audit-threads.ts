@@ -43,19 +43,14 @@ const dir = mkdtempSync(
 try {
   let before = new Map<string, { name: string; cpu: number }>();
   let after = new Map<string, { name: string; cpu: number }>();
-  const result = await pipelinedAppend(
-    dir,
-    total,
-    1000,
-    benchEvent,
-    DEVICE,
-    () => {
+  const result = await pipelinedAppend(dir, total, 1000, benchEvent, DEVICE, {
+    committed: () => {
       after = threads();
     },
-    () => {
+    started: () => {
       before = threads();
     },
-  );
+  });
   const byRole = new Map<string, number>();
   for (const [tid, { name, cpu }] of after) {
     const key = role(tid, name);

@@ -207,16 +207,7 @@ export async function benchAudit(): Promise<AuditResults> {
     {
       const count = Math.min(total, 250_000);
       const warmup = Math.min(total, 100_000);
-      const piped = await pipelinedAppend(
-        dir,
-        count,
-        batch,
-        benchEvent,
-        DEVICE,
-        undefined,
-        undefined,
-        warmup,
-      );
+      const piped = await pipelinedAppend(dir, count, batch, benchEvent, DEVICE, { warmup });
       const pipedAlone = sqliteAlone(piped.file, path.join(dir, 'alone.db'), batch, 'normal', warmup);
       remove('alone.db');
       out['batched append, daemon writer thread, 1000 per commit (events/s)'] = {
@@ -238,16 +229,7 @@ export async function benchAudit(): Promise<AuditResults> {
       if (existsSync('/dev/shm')) {
         const shm = mkdtempSync('/dev/shm/warden-audit-bench-');
         try {
-          const inMemory = await pipelinedAppend(
-            shm,
-            count,
-            batch,
-            benchEvent,
-            DEVICE,
-            undefined,
-            undefined,
-            warmup,
-          );
+          const inMemory = await pipelinedAppend(shm, count, batch, benchEvent, DEVICE, { warmup });
           out['same, database on tmpfs (no disk I/O) (events/s)'] = inMemory.rate;
         } finally {
           rmSync(shm, { recursive: true, force: true });
