@@ -11,6 +11,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
@@ -384,6 +385,9 @@ export class VmTemplates {
         createdAt: new Date().toISOString(),
       };
       writeFileSync(path.join(work, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
+      // The guest's RAM and device state, whatever umask QEMU and cat wrote them with: the owner's only.
+      for (const name of readdirSync(work))
+        chmodSync(path.join(work, name), name === 'empty' ? 0o700 : 0o600);
       const final = path.join(this.opts.dir, id);
       rmSync(final, { recursive: true, force: true });
       renameSync(work, final);

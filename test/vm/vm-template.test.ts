@@ -3,7 +3,7 @@
 // any part of what a restore must share changes.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { VmImage } from '../../supervisor/vm/index.ts';
@@ -62,6 +62,9 @@ describe('VM snapshot templates (real QEMU)', { timeout: 400_000 }, () => {
     const started = Date.now();
     const built = await store.build(shape);
     assert.deepEqual(readdirSync(path.join(dir, 'templates')), [path.basename(built.dir)]);
+    // Another local user reads nothing of a template (its RAM is a guest's memory).
+    for (const f of [built.dir, ...readdirSync(built.dir).map((n) => path.join(built.dir, n))])
+      assert.equal(statSync(f).mode & 0o077, 0, `${f} is the owner's only`);
     process.stderr.write(`template built in ${Date.now() - started} ms\n`);
     const found = store.find(key);
     assert.ok('template' in found, JSON.stringify(found));
