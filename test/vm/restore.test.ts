@@ -10,10 +10,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { timespec } from '../../supervisor/vm/image/helper-elfs.ts';
 import { QemuMicrovmDriver, type Vm, type VmImage } from '../../supervisor/vm/index.ts';
 import { until } from '../support/daemon.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { buildTestImage } from './image.ts';
+
+const DAY_MS = 86_400_000;
 
 const CA = '-----BEGIN CERTIFICATE-----\nTUlJQ2Zha2VXYXJkZW5UZXN0Q0E=\n-----END CERTIFICATE-----\n';
 
@@ -76,6 +79,14 @@ describe('sandboxes restored from a snapshot template (real QEMU)', { timeout: 6
           p.stdout.resume();
           p.stderr.resume();
           assert.equal((await p.exited).code, 0, 'the template reseeded');
+          // The template's clock a day behind: only the restore's setup brings a copy's to the
+          // host's (a guest's clock can lag seconds behind under TCG on a loaded host).
+          const c = client.exec({ argv: ['/opt/warden/bin/set-clock'], stdin: true });
+          c.stdout.resume();
+          c.stderr.resume();
+          c.write(timespec(Date.now() - DAY_MS));
+          c.end();
+          assert.equal((await c.exited).code, 0, 'the template clock set a day back');
         },
       },
     );
@@ -119,11 +130,11 @@ describe('sandboxes restored from a snapshot template (real QEMU)', { timeout: 6
     assert.notEqual(ra, rb);
   });
 
-  test('each has the host clock, within 2 s', async () => {
+  test("each has the host clock, not its template's (a day behind)", async () => {
     for (const vm of [a, b]) {
       const guest = Number((await out(vm, 'date +%s')).trim());
       assert.ok(
-        Math.abs(guest - Date.now() / 1000) <= 2,
+        Math.abs(guest - Date.now() / 1000) <= 30,
         `${vm.id}: guest ${guest}, host ${Date.now() / 1000}`,
       );
     }
