@@ -85,6 +85,9 @@ await build({
   logLevel: 'warning',
 });
 
+// The same command compiled to one executable where Bun is installed (bin/warden runs it).
+(await import('./run-native.mjs')).buildRunNative(root);
+
 // The renderer bundle (dist/renderer/), served by the daemon in browser mode.
 await (await import('./renderer.mjs')).buildRenderer();
 await (await import('./hub-web.mjs')).buildHubWeb();

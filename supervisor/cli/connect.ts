@@ -6,6 +6,7 @@ import { launchDaemon } from '../client/launch-daemon.ts';
 import { findWardenBin } from '../home/bin.ts';
 import { defaultHome, ensureHome, type WardenPaths, wardenPaths } from '../home/index.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { needsNodeCli } from './hand-over.ts';
 
 export function cliPaths(): WardenPaths {
   return wardenPaths(defaultHome());
@@ -67,6 +68,7 @@ export async function connectOrStartWith<T>(
 ): Promise<{ client: ApiClient; first: T }> {
   const running = await ping(paths, probe);
   if (running) return running;
+  await needsNodeCli('start the daemon');
   const tightened = ensureHome(paths.home);
   if (tightened) say(tightened);
   const bin = wardenBin();

@@ -14,6 +14,7 @@ import { addAgent } from './agent-command.ts';
 import { attach } from './attach.ts';
 import { cliPaths, connectOrStartWith } from './connect.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import { needsNodeCli } from './hand-over.ts';
 import { NoSpaceWatch, noSpaceHint } from './no-space-watch.ts';
 import { parseStopTimeout, STOP_TIMEOUT_HELP } from './signal-forwarding.ts';
 
@@ -77,8 +78,10 @@ async function ensureAgents(
   const installed = await client.call('GET /v1/agents');
   for (const spec of wanted) {
     const [name, version] = spec.startsWith('@') ? [spec, undefined] : spec.split('@');
-    if (!installed.some((a) => a.name === name && (version === undefined || a.version === version)))
+    if (!installed.some((a) => a.name === name && (version === undefined || a.version === version))) {
+      await needsNodeCli(`install the agent ${spec}`);
       await addAgent(client, spec, { say });
+    }
   }
   return wanted;
 }
@@ -133,6 +136,7 @@ export async function ensureImage(
   if (!kind) return; // an id or a custom name: the daemon says if it is missing
   const known = (i: { id: string; name: string }) => i.name === name;
   if ((images ?? (await client.call('GET /v1/images'))).some(known)) return;
+  await needsNodeCli(`build the ${kind} image`);
   // The image code loads only here: a run whose image exists does not pay for it at start-up.
   const { buildImage, listImages } = await import('../vm/index.ts');
   const imagesDir = path.join(cliPaths().home, 'images');

@@ -68,15 +68,22 @@ export interface VmBenchFigures {
   wardenRunTrueColdMs: { median: number; runs: number[] };
   /** The same on a daemon with templates off (WARDEN_VM_TEMPLATES=off): a new VM booted. */
   wardenRunTrueColdBootMs: { median: number; runs: number[] };
-  /** `warden run -- true`, wall time of the CLI process, taking the warm pool's VM. */
+  /**
+   * `warden run -- true`, wall time of the `warden` command as npm installs it (bin/warden:
+   * the compiled run client, where Bun is installed), taking the warm pool's VM.
+   */
   wardenRunTrueWarmMs: { median: number; runs: number[] };
+  /** The same through the Node CLI (`node bin/warden.mjs`), alternated with it. */
+  wardenRunTrueWarmNodeCliMs: { median: number; runs: number[] };
   /**
    * The same with this environment's NODE_EXTRA_CA_CERTS (when it sets one): Node loads the
    * bundle at start, before any of warden's code runs, so a user who sets it pays this.
    */
   wardenRunTrueWarmWithExtraCaCertsMs?: { median: number; runs: number[] };
-  /** `warden run --help`: the CLI's start-up with the run command loaded, included in both figures above. */
+  /** `warden run --help`: the command's start-up with the run command loaded, included in the figures above. */
   wardenCliStartMs: { median: number; runs: number[] };
+  /** The same through the Node CLI. */
+  wardenCliStartNodeCliMs: { median: number; runs: number[] };
   /** `node -e 0`, as the CLI runs. */
   nodeStartMs: { median: number; runs: number[] };
   /** `node -e 0` with this environment's NODE_EXTRA_CA_CERTS (when it sets one). */
@@ -84,16 +91,22 @@ export interface VmBenchFigures {
 }
 
 const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
+/** The `warden` command as npm installs it (bin/warden). */
+const COMMAND = fileURLToPath(new URL('../../bin/warden', import.meta.url));
 
-function timeNode(args: string[], env: NodeJS.ProcessEnv): number {
+function timeSpawn(file: string, args: string[], env: NodeJS.ProcessEnv): number {
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(file, args, { env, encoding: 'utf8', timeout: 300_000 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return Math.round(ms);
 }
 
-const timeCli = (args: string[], env: NodeJS.ProcessEnv) => timeNode([BIN, ...args], env);
+const timeNode = (args: string[], env: NodeJS.ProcessEnv) => timeSpawn(process.execPath, args, env);
+/** The command a user's shell runs. */
+const timeCli = (args: string[], env: NodeJS.ProcessEnv) => timeSpawn(COMMAND, args, env);
+/** The Node CLI alone. */
+const timeNodeCli = (args: string[], env: NodeJS.ProcessEnv) => timeNode([BIN, ...args], env);
 
 /** A daemon of the real CLI on a scratch $WARDEN_HOME with `image`; `stop` ends it and removes the home. */
 function benchDaemon(
@@ -145,8 +158,10 @@ export async function benchWardenRun(
     | 'wardenRunTrueColdMs'
     | 'wardenRunTrueColdBootMs'
     | 'wardenRunTrueWarmMs'
+    | 'wardenRunTrueWarmNodeCliMs'
     | 'wardenRunTrueWarmWithExtraCaCertsMs'
     | 'wardenCliStartMs'
+    | 'wardenCliStartNodeCliMs'
     | 'nodeStartMs'
     | 'nodeStartWithExtraCaCertsMs'
   >
@@ -159,18 +174,23 @@ export async function benchWardenRun(
   try {
     const poolReady = () => warmPoolReady(home);
     const start: number[] = [];
+    const startNodeCli: number[] = [];
     const node: number[] = [];
     const nodeExtraCa: number[] = [];
     for (let i = 0; i < runs; i++) {
       start.push(timeCli(['run', '--help'], env));
+      startNodeCli.push(timeNodeCli(['run', '--help'], env));
       node.push(timeNode(['-e', '0'], env));
       if (extraCa) nodeExtraCa.push(timeNode(['-e', '0'], { ...env, NODE_EXTRA_CA_CERTS: extraCa }));
     }
     const warm: number[] = [];
+    const warmNodeCli: number[] = [];
     const warmExtraCa: number[] = [];
     for (let i = 0; i < runs; i++) {
       await poolReady();
       warm.push(timeCli(['run', '--', 'true'], env));
+      await poolReady();
+      warmNodeCli.push(timeNodeCli(['run', '--', 'true'], env));
       if (!extraCa) continue;
       await poolReady();
       warmExtraCa.push(timeCli(['run', '--', 'true'], { ...env, NODE_EXTRA_CA_CERTS: extraCa }));
@@ -187,7 +207,9 @@ export async function benchWardenRun(
       wardenRunTrueColdMs: { median: median(cold), runs: cold },
       wardenRunTrueColdBootMs: { median: median(coldBoot), runs: coldBoot },
       wardenRunTrueWarmMs: { median: median(warm), runs: warm },
+      wardenRunTrueWarmNodeCliMs: { median: median(warmNodeCli), runs: warmNodeCli },
       wardenCliStartMs: { median: median(start), runs: start },
+      wardenCliStartNodeCliMs: { median: median(startNodeCli), runs: startNodeCli },
       nodeStartMs: { median: median(node), runs: node },
       ...(extraCa
         ? {

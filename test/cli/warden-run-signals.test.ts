@@ -1,4 +1,4 @@
-// `warden run` and signals, with a real daemon on the fake VM driver and the bundled CLI in
+// `warden run` and signals, with a real daemon on the fake VM driver and the CLI (Node, and compiled) in
 // its own process: a forwarded SIGTERM the command ignores ends the run after the grace
 // period (so `timeout` works) with no sandbox left; a second SIGINT stops at once; a
 // command that obeys the signal ends with its own 128+n. `warden proxy -- CMD` (host mode)
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
 import { type FakeExec, FakeVmDriver, fakeImage } from '../support/fake-vm-driver.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { nativeRunMissing, WARDEN_COMMAND } from '../support/warden-cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
 const TRAP = ['sh', '-c', 'trap "" TERM INT; sleep 600'];
@@ -41,9 +42,15 @@ interface Run {
   done: Promise<void>;
 }
 
-function run(prefix: string[], args: string[]): Run {
+/** The Node CLI, and the `warden` command as installed (the compiled client, where built). */
+const ENTRIES = [
+  { name: 'node bin/warden.mjs', argv: [process.execPath, BIN], skip: undefined as string | undefined },
+  { name: 'bin/warden (compiled)', argv: [WARDEN_COMMAND], skip: nativeRunMissing() },
+];
+
+function run(entry: string[], prefix: string[], args: string[]): Run {
   const t0 = Date.now();
-  const argv = [...prefix, process.execPath, BIN, 'run', '--image', 'minimal', '--no-tty', ...args];
+  const argv = [...prefix, ...entry, 'run', '--image', 'minimal', '--no-tty', ...args];
   const child = spawn(argv[0]!, argv.slice(1), {
     env: { ...process.env, WARDEN_HOME: d.home },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -88,46 +95,52 @@ async function noVmSandboxLeft(): Promise<void> {
   assert.deepEqual(driver.live(), []);
 }
 
-test('timeout 5 warden run -- a command that ignores TERM: exit 124 after the grace period, no sandbox', async () => {
-  const before = driver.vms.length;
-  const r = run(['timeout', '5'], ['--stop-timeout', '2', '--', ...TRAP]);
-  const guest = await guestCommand(before);
-  await r.done;
-  assert.equal(r.code, 124, r.stderr);
-  assert.ok(r.ms >= 5_000 && r.ms < 5_000 + 2_000 + 5_000, `ended after ${r.ms} ms`);
-  assert.deepEqual(guest.signals, ['SIGTERM', 'SIGKILL'], 'forwarded, then killed');
-  assert.match(r.stderr, /did not exit within 2 s of SIGTERM \(--stop-timeout\): stopping it/);
-  await noVmSandboxLeft();
-});
+for (const entry of ENTRIES) {
+  test(`${entry.name}: timeout 5 warden run -- a command that ignores TERM: exit 124 after the grace period, no sandbox`, {
+    skip: entry.skip,
+  }, async () => {
+    const before = driver.vms.length;
+    const r = run(entry.argv, ['timeout', '5'], ['--stop-timeout', '2', '--', ...TRAP]);
+    const guest = await guestCommand(before);
+    await r.done;
+    assert.equal(r.code, 124, r.stderr);
+    assert.ok(r.ms >= 5_000 && r.ms < 5_000 + 2_000 + 5_000, `ended after ${r.ms} ms`);
+    assert.deepEqual(guest.signals, ['SIGTERM', 'SIGKILL'], 'forwarded, then killed');
+    assert.match(r.stderr, /did not exit within 2 s of SIGTERM \(--stop-timeout\): stopping it/);
+    await noVmSandboxLeft();
+  });
 
-test('a second Ctrl-C stops at once, with 130', async () => {
-  const before = driver.vms.length;
-  const r = run([], ['--', ...TRAP]);
-  const guest = await guestCommand(before);
-  r.kill('SIGINT');
-  await until('SIGINT forwarded', () => guest.signals.includes('SIGINT'), 10_000);
-  // A second Ctrl-C comes a moment later (one within REPEAT_WINDOW_MS is the same delivery).
-  await new Promise((r) => setTimeout(r, 500));
-  const second = Date.now();
-  r.kill('SIGINT');
-  await r.done;
-  assert.equal(r.code, 130, r.stderr);
-  assert.ok(Date.now() - second < 8_000, 'well within the 10 s grace period');
-  assert.match(r.stderr, /SIGINT again and the command is still running: stopping it/);
-  await noVmSandboxLeft();
-});
+  test(`${entry.name}: a second Ctrl-C stops at once, with 130`, { skip: entry.skip }, async () => {
+    const before = driver.vms.length;
+    const r = run(entry.argv, [], ['--', ...TRAP]);
+    const guest = await guestCommand(before);
+    r.kill('SIGINT');
+    await until('SIGINT forwarded', () => guest.signals.includes('SIGINT'), 10_000);
+    // A second Ctrl-C comes a moment later (one within REPEAT_WINDOW_MS is the same delivery).
+    await new Promise((r) => setTimeout(r, 500));
+    const second = Date.now();
+    r.kill('SIGINT');
+    await r.done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.ok(Date.now() - second < 8_000, 'well within the 10 s grace period');
+    assert.match(r.stderr, /SIGINT again and the command is still running: stopping it/);
+    await noVmSandboxLeft();
+  });
 
-test('a command that obeys the forwarded SIGTERM ends the run with 143 at once', async () => {
-  const before = driver.vms.length;
-  const r = run([], ['--', 'true', 'obeys']);
-  const guest = await guestCommand(before);
-  r.kill('SIGTERM');
-  await r.done;
-  assert.equal(r.code, 143, r.stderr);
-  assert.deepEqual(guest.signals, ['SIGTERM']);
-  assert.ok(r.ms < 10_000);
-  await noVmSandboxLeft();
-});
+  test(`${entry.name}: a command that obeys the forwarded SIGTERM ends the run with 143 at once`, {
+    skip: entry.skip,
+  }, async () => {
+    const before = driver.vms.length;
+    const r = run(entry.argv, [], ['--', 'true', 'obeys']);
+    const guest = await guestCommand(before);
+    r.kill('SIGTERM');
+    await r.done;
+    assert.equal(r.code, 143, r.stderr);
+    assert.deepEqual(guest.signals, ['SIGTERM']);
+    assert.ok(r.ms < 10_000);
+    await noVmSandboxLeft();
+  });
+}
 
 test('timeout 3 warden proxy -- a host command ignoring TERM is killed after the grace period', async (t) => {
   const pidFile = path.join(tempDir(t), 'pid');

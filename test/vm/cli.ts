@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ApiClient, execInSandbox } from '../../supervisor/client/api-client.ts';
 
-export { type CliRun, runWarden, WARDEN_BIN } from '../support/warden-cli.ts';
+export { type CliRun, runWarden, WARDEN_BIN, WARDEN_COMMAND } from '../support/warden-cli.ts';
 
 export function alive(pid: number): boolean {
   try {

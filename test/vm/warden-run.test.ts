@@ -1,7 +1,8 @@
-// `warden run` end to end: the real CLI process, the daemon it starts, QEMU microvm guests
-// (TCG here) behind their governed proxy listeners. Few boots, several checks each: the
-// warm pool hands its pre-booted VMs to the runs after the first, including the sandbox
-// with a policy and a secret that the network checks run in.
+// `warden run` end to end: the real `warden` command (bin/warden: the compiled run client
+// where built), the daemon it starts, QEMU microvm guests (TCG here) behind their governed
+// proxy listeners. Few boots, several checks each: the warm pool hands its pre-booted VMs to
+// the runs after the first, including the sandbox with a policy and a secret that the
+// network checks run in.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,7 +21,16 @@ import type { SandboxStateEvent, WardenEvent } from '../../supervisor/api/index.
 import { ApiClient } from '../../supervisor/client/api-client.ts';
 import { until } from '../support/daemon.ts';
 import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
-import { alive, type CliRun, guestRun as guest, poolReady, qemusOf, runWarden, WARDEN_BIN } from './cli.ts';
+import {
+  alive,
+  type CliRun,
+  guestRun as guest,
+  poolReady,
+  qemusOf,
+  runWarden,
+  WARDEN_BIN,
+  WARDEN_COMMAND,
+} from './cli.ts';
 import { buildTestImage, linkImage } from './image.ts';
 
 const SECRET_VALUE = 'ghp_realValueNeverInTheGuest_5up3rS3cr3t';
@@ -108,7 +118,7 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
 
   test('a warden run killed with -9 (running its command, or booting) leaves no sandbox behind', async () => {
     const c = await client();
-    const cli = spawn(process.execPath, [WARDEN_BIN, 'run', '--label', 'killed-cli', '--', 'sleep', '600'], {
+    const cli = spawn(WARDEN_COMMAND, ['run', '--label', 'killed-cli', '--', 'sleep', '600'], {
       env,
       stdio: 'ignore',
     });
@@ -128,14 +138,10 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
       15_000,
     );
     // Killed while its VM boots: the daemon removes the sandbox once the boot is over.
-    const booting = spawn(
-      process.execPath,
-      [WARDEN_BIN, 'run', '--cold', '--label', 'killed-boot', '--', 'true'],
-      {
-        env,
-        stdio: 'ignore',
-      },
-    );
+    const booting = spawn(WARDEN_COMMAND, ['run', '--cold', '--label', 'killed-boot', '--', 'true'], {
+      env,
+      stdio: 'ignore',
+    });
     const boot = async () => (await c.call('GET /v1/sandboxes')).filter((s) => s.label === 'killed-boot');
     await until('the cold sandbox to be booting', async () => (await boot()).length === 1, 30_000);
     booting.kill('SIGKILL');
@@ -155,8 +161,8 @@ describe('warden run (real CLI, daemon and QEMU guests)', { timeout: 600_000 }, 
     const c = await client();
     await poolReady(c); // a pre-booted VM: the signal reaches a running command, not a boot
     const t0 = Date.now();
-    const argv = [WARDEN_BIN, 'run', '--label', 'trap-term', '--', 'sh', '-c', 'trap "" TERM; sleep 600'];
-    const cli = spawn('timeout', ['5', process.execPath, ...argv], {
+    const argv = [WARDEN_COMMAND, 'run', '--label', 'trap-term', '--', 'sh', '-c', 'trap "" TERM; sleep 600'];
+    const cli = spawn('timeout', ['5', ...argv], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
