@@ -50,6 +50,7 @@ function run(
     });
   });
   opts.onSpawn?.((s) => child.kill(s));
+  child.stdin.on('error', () => {}); // EPIPE from a command that ended without reading
   if (!opts.keepStdin) child.stdin.end(opts.input ?? '');
   return Object.assign(done, { write: (data: string) => child.stdin.write(data) });
 }
@@ -103,6 +104,8 @@ describe('the compiled warden run', { skip }, () => {
 
   test('runs a command with no node on PATH: output, stderr, exit code and stdin pass through', async () => {
     assert.equal((await run([WARDEN_COMMAND, 'status'], env)).code, 127, 'node is not on this PATH');
+    const forced = await run([WARDEN_COMMAND, 'run', '--', 'true'], { ...env, WARDEN_RUN_NODE: '1' });
+    assert.equal(forced.code, 127, 'WARDEN_RUN_NODE=1 runs the Node CLI');
     const r = await run([WARDEN_COMMAND, 'run', '--no-tty', '--', 'sh', '-c', 'exit 3'], env);
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stdout, 'out\n');
