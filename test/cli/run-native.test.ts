@@ -5,55 +5,17 @@
 // bunfig.toml are not read.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestDaemon, type TestDaemon, until } from '../support/daemon.ts';
 import { FakeVmDriver, fakeImage } from '../support/fake-vm-driver.ts';
 import { makeTempDir, type TempDir } from '../support/temp-dir.ts';
-import { nativeRunMissing, WARDEN_BIN, WARDEN_COMMAND } from '../support/warden-cli.ts';
+import { collect, nativeRunMissing, WARDEN_BIN, WARDEN_COMMAND } from '../support/warden-cli.ts';
 
-interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `argv`; its stdin gets `input` then EOF, or stays open for `write` with `keepStdin`. */
-function run(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-  opts: {
-    input?: string;
-    cwd?: string;
-    keepStdin?: boolean;
-    onSpawn?: (kill: (s: NodeJS.Signals) => void) => void;
-  } = {},
-): Promise<Ran> & { write: (data: string) => void } {
-  const child = spawn(argv[0]!, argv.slice(1), { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  const done = new Promise<Ran>((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  opts.onSpawn?.((s) => child.kill(s));
-  child.stdin.on('error', () => {}); // EPIPE from a command that ended without reading
-  if (!opts.keepStdin) child.stdin.end(opts.input ?? '');
-  return Object.assign(done, { write: (data: string) => child.stdin.write(data) });
-}
+/** Runs `argv` for 30 s at most. */
+const run = (argv: string[], env: NodeJS.ProcessEnv, opts: Parameters<typeof collect>[2] = {}) =>
+  collect(argv, env, { timeoutMs: 30_000, ...opts });
 
 const skip = nativeRunMissing();
 
@@ -121,8 +83,8 @@ describe('the compiled warden run', { skip }, () => {
   test('its help and usage errors are the Node CLI’s, byte for byte', async () => {
     const full = { ...process.env, WARDEN_HOME: d.home };
     for (const args of [['run', '--help'], ['run', '--cpus', '0', '--', 'true'], ['run']]) {
-      const native = await run([WARDEN_COMMAND, ...args], full);
-      const node = await run([process.execPath, WARDEN_BIN, ...args], full);
+      const { ms: _a, ...native } = await run([WARDEN_COMMAND, ...args], full);
+      const { ms: _b, ...node } = await run([process.execPath, WARDEN_BIN, ...args], full);
       assert.deepEqual(native, node, args.join(' '));
     }
   });
@@ -153,14 +115,10 @@ describe('the compiled warden run', { skip }, () => {
     for (const entry of [[WARDEN_COMMAND], [process.execPath, WARDEN_BIN]]) {
       const cmd = [...entry, 'run', '--', 'tty-check'].map((a) => `'${a}'`).join(' ');
       const shell = `stty rows 30 cols 100; a=$(stty -g); ${cmd}; code=$?; [ "$a" = "$(stty -g)" ] && echo restored; exit $code`;
-      let kill!: (s: NodeJS.Signals) => void;
       const before = driver.vms.length;
-      const ran = run(['script', '-qec', shell, '/dev/null'], full, {
-        keepStdin: true,
-        onSpawn: (k) => (kill = k),
-      });
+      const ran = run(['script', '-qec', shell, '/dev/null'], full, { keepStdin: true });
       await until('the command', () => driver.vms[before]?.execs.length, 20_000).catch((e) => {
-        kill('SIGKILL');
+        ran.kill('SIGKILL');
         throw e;
       });
       ran.write('q');
@@ -221,18 +179,9 @@ describe('the compiled warden run', { skip }, () => {
 
     test('a SIGTERM sent to warden reaches the Node CLI, whose signal exit is ours', async () => {
       rmSync(args, { force: true });
-      let kill!: (s: NodeJS.Signals) => void;
-      const ran = run(
-        [WARDEN_COMMAND, 'run', '--', 'true'],
-        { ...noDaemon(), FAKE_NODE_WAIT: '1' },
-        {
-          onSpawn: (k) => {
-            kill = k;
-          },
-        },
-      );
+      const ran = run([WARDEN_COMMAND, 'run', '--', 'true'], { ...noDaemon(), FAKE_NODE_WAIT: '1' });
       await until('the Node CLI to start', () => existsSync(args), 10_000);
-      kill('SIGTERM');
+      ran.kill('SIGTERM');
       const r = await ran;
       assert.equal(r.code, 143, r.stderr);
       assert.equal(readFileSync(got, 'utf8').trim(), 'TERM');

@@ -30,18 +30,25 @@ export interface CliRun {
   ms: number;
 }
 
+/** A child process whose output is collected: it resolves once it closed; `write` and `kill` meanwhile. */
+export type Collecting = Promise<CliRun & { signal: NodeJS.Signals | null }> & {
+  write: (data: string) => void;
+  kill: (signal: NodeJS.Signals) => void;
+};
+
 /**
- * `warden ARGS…` as a child process, through `bin/warden` as a user's shell runs it (not spawnSync: tests' upstreams answer from this
- * process's event loop); stdin gets `input`, then EOF. Killed after `timeoutMs`.
+ * `argv` as a child process (not spawnSync: tests' upstreams answer from this process's event
+ * loop). Its stdin gets `input`, then EOF, or stays open for `write` with `keepStdin`. Killed
+ * after `timeoutMs`.
  */
-export function runWarden(
-  args: string[],
+export function collect(
+  argv: string[],
   env: NodeJS.ProcessEnv,
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<CliRun> {
+  opts: { input?: string; timeoutMs?: number; cwd?: string; keepStdin?: boolean } = {},
+): Collecting {
   const t = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(WARDEN_COMMAND, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = new Promise<CliRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -52,10 +59,28 @@ export function runWarden(
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
     child.once('error', reject);
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - t });
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - t });
     });
-    child.stdin.end(opts.input ?? '');
   });
+  child.stdin.on('error', () => {}); // EPIPE from a command that ended without reading
+  if (!opts.keepStdin) child.stdin.end(opts.input ?? '');
+  return Object.assign(done, {
+    write: (data: string) => {
+      child.stdin.write(data);
+    },
+    kill: (signal: NodeJS.Signals) => {
+      child.kill(signal);
+    },
+  });
+}
+
+/** `warden ARGS…` through `bin/warden`, as a user's shell runs it. */
+export function runWarden(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  return collect([WARDEN_COMMAND, ...args], env, opts);
 }
