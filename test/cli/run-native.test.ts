@@ -177,6 +177,17 @@ describe('the compiled warden run', { skip }, () => {
       ]);
     });
 
+    test('a token but nothing answering on the socket (a daemon that died) hands over too', async () => {
+      rmSync(args, { force: true });
+      const home = path.join(tmp.dir, 'dead-daemon');
+      mkdirSync(home, { mode: 0o700 });
+      writeFileSync(path.join(home, 'token'), 'a'.repeat(64), { mode: 0o600 });
+      writeFileSync(path.join(home, 'warden.sock'), ''); // a stale path, no listener
+      const r = await run([WARDEN_COMMAND, 'run', '--', 'true'], { ...noDaemon(), WARDEN_HOME: home });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(args, 'utf8').split('\n')[1], 'run');
+    });
+
     test('a SIGTERM sent to warden reaches the Node CLI, whose signal exit is ours', async () => {
       rmSync(args, { force: true });
       const ran = run([WARDEN_COMMAND, 'run', '--', 'true'], { ...noDaemon(), FAKE_NODE_WAIT: '1' });
