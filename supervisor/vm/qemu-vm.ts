@@ -32,8 +32,9 @@ import { runToEnd } from './run-to-end.ts';
 import { createRuntimeDir, tailFile, type VmRuntimePaths, vmRuntimePaths } from './runtime-dir.ts';
 import { makeSandboxDisk } from './sandbox-disk.ts';
 import { type StateChange, VmStateMachine } from './state.ts';
+import type { TemplateShape } from './template-args.ts';
 import type { RunOptions, RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
-import { NO_TEMPLATE, type TemplateShape, type VmTemplates } from './vm-template.ts';
+import { NO_TEMPLATE, type VmTemplates } from './vm-template.ts';
 
 export type { RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
 

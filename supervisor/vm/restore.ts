@@ -19,7 +19,8 @@ import type { WorkspaceShare } from './qemu-args.ts';
 import { describeExit } from './qemu-process.ts';
 import { Qmp, SNAPSHOT_CAPABILITIES, shellPath } from './qmp.ts';
 import type { VmRuntimePaths } from './runtime-dir.ts';
-import { snapshotQemuArgs, type Template, type TemplateShape } from './vm-template.ts';
+import { snapshotQemuArgs, type TemplateShape } from './template-args.ts';
+import type { Template } from './vm-template.ts';
 
 /** How long a restore may take before it counts as failed (then the VM boots). */
 export const RESTORE_DEADLINE_MS = 30_000;
