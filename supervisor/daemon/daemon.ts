@@ -2,12 +2,12 @@
 // layers, the approvals queue, every sandbox's proxy listener and the local API, and
 // emits every governance event on one bus.
 
-import { chmod, unlink, writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AgentInstaller, AgentStore, agentHandlers } from '../agents/index.ts';
+import { AgentInstaller, agentHandlers } from '../agents/index.ts';
 import { VERSION } from '../api/version.ts';
-import { ApprovalQueue, ReviewerHook } from '../approvals/index.ts';
+import type { ApprovalQueue } from '../approvals/index.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { AuditStore, SyncLedger } from '../audit/index.ts';
 import type { DeviceOtlpExporter } from '../audit/otlp/device-exporter.ts';
@@ -19,7 +19,13 @@ import { type Logger, type ProxyServices, Resolver, UpstreamTrust } from '../pro
 import { RedactionService } from '../redact/index.ts';
 import { ReplayService } from '../replay/index.ts';
 import { clientEnv } from '../sandboxes/env.ts';
-import { ImageStore, SandboxCatalog, sandboxHandlers, VmSandboxes, vmUpgrades } from '../sandboxes/index.ts';
+import {
+  type ImageStore,
+  SandboxCatalog,
+  sandboxHandlers,
+  type VmSandboxes,
+  vmUpgrades,
+} from '../sandboxes/index.ts';
 import { PolicyLayers } from '../sandboxes/policy-layers.ts';
 import { Sandboxes } from '../sandboxes/sandboxes.ts';
 import { terminalSockets } from '../sandboxes/terminal-socket.ts';
@@ -30,8 +36,8 @@ import { SpendService, spendHandlers, spendRulesOf } from '../spend/index.ts';
 import { SyncLink } from '../sync/index.ts';
 import type { ItApprovalRelay } from '../sync/it-relay.ts';
 import { TaskBoard, taskHandlers } from '../tasks/index.ts';
-import { QemuMicrovmDriver } from '../vm/index.ts';
-import { itRelay, policyOrNone, policyReviewer } from './approval-wiring.ts';
+import { ApiListeners } from './api-listeners.ts';
+import { wireApprovals } from './approval-wiring.ts';
 import { auditHandlers, auditSettled } from './audit-handlers.ts';
 import { AuditTasks, auditTaskHandlers } from './audit-tasks.ts';
 import type { DaemonOptions } from './daemon-options.ts';
@@ -49,6 +55,7 @@ import { syncHandlers } from './sync-handlers.ts';
 import { OneTimeCodes } from './ui-codes.ts';
 import { uiSession } from './ui-session.ts';
 import { findUiDir, staticFiles } from './ui-static.ts';
+import { wireVms } from './vm-wiring.ts';
 
 export class Daemon {
   readonly paths: WardenPaths;
@@ -76,19 +83,18 @@ export class Daemon {
   readonly #writer: AuditWriter;
   readonly #disposeAudit: () => void;
   readonly #api: ApiServer;
+  readonly #listeners: ApiListeners;
   readonly #user: string;
-  #httpUrl?: string;
-  #httpStarting?: Promise<string>;
   #stopping?: Promise<void>;
-  /**
-   * Non-null when the daemon must fail closed: the audit writer's fault is the one source
-   * (while the trail cannot be written, nothing new is let through).
-   */
   /** Settles once every event emitted so far that the writer acknowledges is committed. */
   auditCommitted(): Promise<void> {
     return this.#writer.committed();
   }
 
+  /**
+   * Non-null when the daemon must fail closed: the audit writer's fault is the one source
+   * (while the trail cannot be written, nothing new is let through).
+   */
   get fault(): string | null {
     const fault = this.#writer.fault;
     return fault ? `the audit trail cannot be written: ${fault}` : null;
@@ -138,28 +144,17 @@ export class Daemon {
     const secrets = new SecretsSeam(vault, new PlaceholderRegistry());
     // Assigned below; the queue's callbacks only run after construction.
     let sandboxes: Sandboxes;
-    if (opts.reviewerHook)
-      this.log.info(
-        `approvals go to the reviewer hook first (${new ReviewerHook(opts.reviewerHook).describe})`,
-      );
-    const relay = itRelay(this.sync, () => this.approvals, this.log);
-    this.#itRelay = relay;
-    this.bus.subscribe((e) => {
-      if (e.type.startsWith('approval.')) relay.wake();
-    });
-    this.approvals = new ApprovalQueue({
+    const { queue, relay } = wireApprovals({
+      bus: this.bus,
       emit,
-      addSessionRule: (sandboxId, rule, action, by, request) =>
-        layers.addSessionRule(sandboxId, { ...rule, action }, by, request),
-      previewSessionRule: (sandboxId, rule, action, request) =>
-        layers.previewSessionRule(sandboxId, { ...rule, action }, request),
-      redecide: (sandboxId, facts) => sandboxes.get(sandboxId).policy().decideRequest(facts).action,
-      removeSessionRule: (sandboxId, rule, action, by) =>
-        layers.removeSessionRule(sandboxId, { ...rule, action }, by),
-      review: policyReviewer(opts.reviewerHook, (id) => policyOrNone(() => sandboxes.get(id).policy())),
-      itPending: () => relay.wake(),
-      itExpired: (v) => relay.expiredReason(v),
+      sync: this.sync,
+      log: this.log,
+      reviewerHook: opts.reviewerHook,
+      layers: () => layers,
+      sandboxes: () => sandboxes,
     });
+    this.approvals = queue;
+    this.#itRelay = relay;
     const svc: ProxyServices = {
       emit,
       approvals: this.approvals,
@@ -188,37 +183,19 @@ export class Daemon {
     });
     this.sandboxes = sandboxes;
     layers = new PolicyLayers({ sandboxes, basePath: paths.basePolicy, base: args.base, emit });
-    const images = new ImageStore(path.join(paths.home, 'images'), (m) => this.log.info(`image: ${m}`), {
-      tasks: { board: this.tasks, user: this.#user },
-      ...(opts.defaultImage ? { defaultName: opts.defaultImage } : {}),
-      ...(opts.imageBuildCommand ? { buildCommand: opts.imageBuildCommand } : {}),
-    });
-    this.images = images;
-    const agents = new AgentStore(path.join(paths.home, 'agents'));
-    agents.ensure();
-    this.vms = new VmSandboxes({
-      agents,
-      homes: { dir: path.join(paths.home, 'homes'), secretsIn: (data) => secrets.valuesIn(data) },
+    const { images, agents, vms } = wireVms(opts, {
+      home: paths.home,
+      runDir: paths.runDir,
+      tasks: this.tasks,
+      secrets,
       sandboxes,
-      driver:
-        opts.vmDriver ??
-        new QemuMicrovmDriver({
-          runDir: paths.runDir,
-          // Sandboxes start from a saved booted guest once one is built (vm/vm-template.ts).
-          ...(opts.vmTemplates === false ? {} : { templatesDir: path.join(paths.home, 'vm-templates') }),
-          log: (message, fields) => this.log.info(message, fields),
-          probeImage: () => images.forProbe(),
-          ...(opts.accel ? { forceAccel: opts.accel } : {}),
-          ...(opts.qemuBinary ? { qemuBinary: opts.qemuBinary } : {}),
-        }),
-      images,
       caPem: ca.certPem,
       emit,
       log: this.log,
       user: this.#user,
-      poolSize: opts.poolSize ?? 1,
-      tasks: { board: this.tasks },
     });
+    this.images = images;
+    this.vms = vms;
     const caBundle = path.join(paths.caDir, 'bundle.pem');
     const uiCodes = new OneTimeCodes();
     const session = uiSession({ codes: uiCodes, token: args.token, warn: (m) => this.log.warn(m) });
@@ -288,7 +265,7 @@ export class Daemon {
           user: this.#user,
           caCertPath: ca.certPath,
           caFingerprint: ca.fingerprint256,
-          httpUrl: () => this.#httpUrl,
+          httpUrl: () => this.httpUrl,
           sandboxes,
           catalog,
           approvals: this.approvals,
@@ -304,6 +281,7 @@ export class Daemon {
         }),
       },
     });
+    this.#listeners = new ApiListeners(this.#api, this.log);
   }
 
   static async start(opts: DaemonOptions): Promise<Daemon> {
@@ -312,7 +290,8 @@ export class Daemon {
     const { paths, vault, trust } = prepared;
     const daemon = new Daemon({ ...prepared, opts: { ...opts, log } });
     await daemon.organisation.start();
-    await daemon.#listen(opts.httpPort);
+    await daemon.#listeners.listenSocket(paths.socket);
+    if (opts.httpPort !== undefined) await daemon.startHttp(opts.httpPort);
     await writeFile(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     // After a crash (kill -9) of an earlier daemon: kill its QEMUs, then fill the warm pool.
     await daemon.vms.start();
@@ -334,35 +313,13 @@ export class Daemon {
     return daemon;
   }
 
-  async #listen(httpPort: number | undefined): Promise<void> {
-    const previous = process.umask(0o177);
-    try {
-      await this.#api.listen({ socket: this.paths.socket });
-    } finally {
-      process.umask(previous);
-    }
-    await chmod(this.paths.socket, 0o600);
-    if (httpPort !== undefined) await this.startHttp(httpPort);
-  }
-
   /** The loopback HTTP listener (browser mode), started now if it is not running; its origin. */
   startHttp(httpPort = 0): Promise<string> {
-    this.#httpStarting ??= (async () => {
-      const server = await this.#api.listen({ port: httpPort });
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : httpPort;
-      this.#httpUrl = `http://127.0.0.1:${port}`;
-      this.log.info('browser-mode API listening', { url: this.#httpUrl });
-      return this.#httpUrl;
-    })();
-    this.#httpStarting.catch(() => {
-      this.#httpStarting = undefined;
-    });
-    return this.#httpStarting;
+    return this.#listeners.startHttp(httpPort);
   }
 
   get httpUrl(): string | undefined {
-    return this.#httpUrl;
+    return this.#listeners.httpUrl;
   }
 
   stop(): Promise<void> {

@@ -40,5 +40,6 @@ export { type ProcStats, procStats } from './proc-stats.ts';
 export { type Accel, buildQemuArgs, type QemuLaunchSpec, type WorkspaceShare } from './qemu-args.ts';
 export { DEFAULT_DISK_MIB } from './sandbox-disk.ts';
 export type { StateChange } from './state.ts';
-export type { RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
-export { type Template, type TemplateKey, type TemplateShape, VmTemplates } from './vm-template.ts';
+export type { TemplateShape } from './template-args.ts';
+export type { RunOptions, RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
+export { type Template, type TemplateKey, VmTemplates } from './vm-template.ts';

@@ -1,12 +1,13 @@
 // One QEMU microvm and its lifecycle: restore it from its snapshot template (restore.ts) or
-// spawn it and wait for the guest agent's hello within the boot deadline, hand over the CA
-// and environment, run commands, stop (ask the agent to
-// power off, wait, SIGTERM, SIGKILL), and notice when QEMU dies on its own.
+// spawn it (qemu-process.ts) and wait for the guest agent's hello within the boot deadline,
+// hand over the CA and environment, run commands, stop (ask the agent to power off, wait,
+// SIGTERM, SIGKILL), and notice when QEMU dies on its own.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { LifecycleState } from '../api/lifecycle.ts';
+import { abortable } from './abortable.ts';
 import type { AccelChoice } from './accel.ts';
 import {
   ControlClient,
@@ -18,18 +19,22 @@ import {
 } from './control-client.ts';
 import type { VmImage } from './image/manifest.ts';
 import { buildQemuArgs } from './qemu-args.ts';
-import { RESTORE_DEADLINE_MS, restoreGuest } from './restore.ts';
 import {
-  createRuntimeDir,
-  tailFile,
-  type VmRuntimePaths,
-  vmRuntimePaths,
-  writeOwner,
-} from './runtime-dir.ts';
+  describeExit,
+  endInStages,
+  isRunning,
+  recordOwner,
+  settlesWithin,
+  spawnQemu,
+} from './qemu-process.ts';
+import { RESTORE_DEADLINE_MS, restoreGuest } from './restore.ts';
+import { runToEnd } from './run-to-end.ts';
+import { createRuntimeDir, tailFile, type VmRuntimePaths, vmRuntimePaths } from './runtime-dir.ts';
 import { makeSandboxDisk } from './sandbox-disk.ts';
 import { type StateChange, VmStateMachine } from './state.ts';
-import type { RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
-import { NO_TEMPLATE, type TemplateShape, type VmTemplates } from './vm-template.ts';
+import type { TemplateShape } from './template-args.ts';
+import type { RunOptions, RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
+import { NO_TEMPLATE, type VmTemplates } from './vm-template.ts';
 
 export type { RunResult, StopOptions, Vm, VmSpec } from './vm.ts';
 
@@ -45,10 +50,6 @@ export interface QemuVmDeps {
   /** Snapshot templates: a VM with a disk is restored from one when it can be, else boots and has one built. */
   templates?: VmTemplates;
   log?: (message: string, fields?: Record<string, unknown>) => void;
-}
-
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
 export class QemuVm implements Vm {
@@ -87,7 +88,7 @@ export class QemuVm implements Vm {
   }
 
   get pid(): number | undefined {
-    return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+    return this.child && isRunning(this.child) ? this.child.pid : undefined;
   }
   get runtimeDir(): string {
     return this.paths.dir;
@@ -145,7 +146,7 @@ export class QemuVm implements Vm {
       }
       this.client?.onClose((reason) => {
         // QEMU dying closes the channel first; give its exit a moment to be the reason.
-        void this.waitExit(1000).then(() => {
+        void settlesWithin(this.exited, 1000).then(() => {
           if (this.sm.state === LifecycleState.RUNNING) this.fail(`the guest agent's ${reason}`);
         });
       });
@@ -196,12 +197,12 @@ export class QemuVm implements Vm {
     step('booting the guest (waiting for its agent)');
     const client = new ControlClient(socket);
     this.client = client;
-    const hello = await raceAbort(client.waitHello(), signal);
+    const hello = await abortable(client.waitHello(), signal);
     this.helloInfo = { ...hello, bootMs: Date.now() - spawnedAt };
     step('setting up the guest');
     const setup: Parameters<ControlClient['setup']>[0] = { env: this.spec.env ?? {} };
     if (this.spec.caPem) setup.caPem = this.spec.caPem;
-    await raceAbort(client.setup(setup), signal);
+    await abortable(client.setup(setup), signal);
   }
 
   /**
@@ -249,7 +250,7 @@ export class QemuVm implements Vm {
       templates.discard(found.template);
       const child = this.child;
       this.child = undefined; // its exit is no longer this VM's
-      if (child && child.exitCode === null && child.signalCode === null) {
+      if (child && isRunning(child)) {
         child.kill('SIGKILL');
         await this.exited;
       }
@@ -260,9 +261,7 @@ export class QemuVm implements Vm {
   }
 
   private spawnQemu(args: string[]): ChildProcess {
-    const logFd = openSync(this.paths.qemuLog, 'a', 0o600);
-    const child = spawn(this.deps.qemuBinary, args, { stdio: ['ignore', logFd, logFd] });
-    closeSync(logFd);
+    const child = spawnQemu(this.deps.qemuBinary, args, this.paths);
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -274,13 +273,7 @@ export class QemuVm implements Vm {
         resolve();
       });
     });
-    if (child.pid !== undefined) {
-      writeOwner(this.paths, {
-        daemonPid: process.pid,
-        qemuPid: child.pid,
-        startedAt: new Date().toISOString(),
-      });
-    }
+    recordOwner(this.paths, child);
     return child;
   }
 
@@ -302,13 +295,7 @@ export class QemuVm implements Vm {
     const child = this.child;
     if (child && this.pid !== undefined) {
       this.client?.poweroff();
-      if (!(await this.waitExit(opts.graceMs ?? 3000))) {
-        child.kill('SIGTERM');
-        if (!(await this.waitExit(opts.termMs ?? 2000))) {
-          child.kill('SIGKILL');
-          await this.exited;
-        }
-      }
+      await endInStages(child, this.exited, opts.graceMs ?? 3000, opts.termMs ?? 2000);
     }
     this.client?.close('VM stopped');
     this.cleanup();
@@ -321,34 +308,8 @@ export class QemuVm implements Vm {
     return this.client.exec(opts);
   }
 
-  async run(
-    argv: string[],
-    opts: { stdin?: string | Buffer; env?: Record<string, string>; cwd?: string } = {},
-  ): Promise<RunResult> {
-    const execOpts: ExecOptions = { argv, stdin: opts.stdin !== undefined };
-    if (opts.env) execOpts.env = opts.env;
-    if (opts.cwd) execOpts.cwd = opts.cwd;
-    const p = this.exec(execOpts);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => err.push(d));
-    const stdoutDone = new Promise((r) => p.stdout.on('end', r));
-    const stderrDone = new Promise((r) => p.stderr.on('end', r));
-    if (opts.stdin !== undefined) {
-      p.write(opts.stdin);
-      p.end();
-    }
-    const status = await p.exited;
-    await Promise.all([stdoutDone, stderrDone]);
-    return { ...status, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
-  }
-
-  private waitExit(ms: number): Promise<boolean> {
-    return Promise.race([
-      this.exited.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
-    ]);
+  run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return runToEnd((o) => this.exec(o), argv, opts);
   }
 
   private onQemuExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -385,22 +346,4 @@ export class QemuVm implements Vm {
     if (tail) this.lastConsole = tail;
     rmSync(this.paths.dir, { recursive: true, force: true });
   }
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { VmImage } from './image/manifest.ts';
 import { guestMounts } from './restore.ts';
-import { type SnapshotLaunch, snapshotQemuArgs } from './vm-template.ts';
+import { type SnapshotLaunch, snapshotQemuArgs } from './template-args.ts';
 
 const image = {
   id: 'i',

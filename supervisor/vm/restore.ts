@@ -16,9 +16,11 @@ import type { GuestMounts } from '../api/frames.ts';
 import { abortable } from './abortable.ts';
 import { ControlClient, connectWithRetry } from './control-client.ts';
 import type { WorkspaceShare } from './qemu-args.ts';
+import { describeExit } from './qemu-process.ts';
 import { Qmp, SNAPSHOT_CAPABILITIES, shellPath } from './qmp.ts';
 import type { VmRuntimePaths } from './runtime-dir.ts';
-import { snapshotQemuArgs, type Template, type TemplateShape } from './vm-template.ts';
+import { snapshotQemuArgs, type TemplateShape } from './template-args.ts';
+import type { Template } from './vm-template.ts';
 
 /** How long a restore may take before it counts as failed (then the VM boots). */
 export const RESTORE_DEADLINE_MS = 30_000;
@@ -88,9 +90,7 @@ export async function restoreGuest(r: RestoreRequest): Promise<ControlClient> {
   );
   const died = new AbortController();
   const onExit = (code: number | null, signal: string | null) =>
-    died.abort(
-      new Error(`QEMU exited during the restore (${signal ? `signal ${signal}` : `exit code ${code}`})`),
-    );
+    died.abort(new Error(`QEMU exited during the restore (${describeExit(code, signal)})`));
   child.once('exit', onExit);
   const signal = AbortSignal.any([r.signal, died.signal]);
   let qmp: Qmp | undefined;

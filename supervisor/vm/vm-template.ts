@@ -5,18 +5,16 @@
 // devices, some 30 KB) and its sandbox disk, in <templates>/<key digest>/ with meta.json.
 // It is built in a folder of its own and renamed into place whole; before each use its meta
 // must name the same key and its files the recorded sizes and state digest, else it is not
-// used (the caller boots instead). All three 9p devices are attached, pointing at an empty
-// read-only folder when unused, since a restore must have the template's device set.
+// used (the caller boots instead). Its QEMU arguments, the same as each restore's but for the
+// paths, are template-args.ts's.
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
-  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -28,11 +26,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { abortable } from './abortable.ts';
 import { ControlClient, connectWithRetry, type Hello } from './control-client.ts';
-import type { VmImage } from './image/manifest.ts';
-import { type Accel, buildQemuArgs, type WorkspaceShare } from './qemu-args.ts';
+import type { Accel } from './qemu-args.ts';
+import { isRunning, recordOwner, settlesWithin, spawnQemu } from './qemu-process.ts';
 import { Qmp, SNAPSHOT_CAPABILITIES, shellPath } from './qmp.ts';
-import { createRuntimeDir, tailFile, vmRuntimePaths, writeOwner } from './runtime-dir.ts';
+import { createRuntimeDir, tailFile, vmRuntimePaths } from './runtime-dir.ts';
 import { makeSandboxDisk } from './sandbox-disk.ts';
+import { snapshotArgsDigest, snapshotQemuArgs, type TemplateShape } from './template-args.ts';
 
 /** Bumped when what a template holds changes in a way its key would not show. */
 export const TEMPLATE_FORMAT = 1;
@@ -40,15 +39,6 @@ const MiB = 2 ** 20;
 /** find()'s reason when no template was ever built for a key. */
 export const NO_TEMPLATE = 'none built yet';
 const BUILD_DEADLINE_MS = 180_000;
-
-/** What a template is for: everything a restore's QEMU must share with it. */
-export interface TemplateShape {
-  image: VmImage;
-  accel: Accel;
-  cpus: number;
-  memoryMiB: number;
-  diskMiB: number;
-}
 
 export interface TemplateKey {
   format: number;
@@ -82,54 +72,6 @@ interface Meta {
   stateBytes: number;
   stateSha256: string;
   createdAt: string;
-}
-
-/** One QEMU launch of a template or of its restore: the same arguments but for these. */
-export interface SnapshotLaunch {
-  shape: TemplateShape;
-  proxyPort: number;
-  proxyConnectCommand: string[];
-  controlSocket: string;
-  consoleLog: string;
-  pidFile: string;
-  qmpSocket: string;
-  diskPath: string;
-  ramFile: { path: string; shared: boolean };
-  incoming: boolean;
-  /** An empty folder the unused shares point at (read-only). */
-  emptyDir: string;
-  workspace?: WorkspaceShare;
-  agentsPath?: string;
-  agentHomePath?: string;
-}
-
-export function snapshotQemuArgs(l: SnapshotLaunch): string[] {
-  const { image } = l.shape;
-  const args = buildQemuArgs({
-    accel: l.shape.accel,
-    kernelPath: image.kernelPath,
-    initrdPath: image.initrdPath,
-    ...(image.rootfsPath ? { rootfsPath: image.rootfsPath } : {}),
-    diskPath: l.diskPath,
-    cpus: l.shape.cpus,
-    memoryMiB: l.shape.memoryMiB,
-    proxyPort: l.proxyPort,
-    proxyConnectCommand: l.proxyConnectCommand,
-    controlSocket: l.controlSocket,
-    consoleLog: l.consoleLog,
-    pidFile: l.pidFile,
-    workspace: l.workspace ?? { hostPath: l.emptyDir, readOnly: true },
-    agentsPath: l.agentsPath ?? l.emptyDir,
-    agentHomePath: l.agentHomePath ?? l.emptyDir,
-    template: true,
-    ramFile: l.ramFile,
-    qmpSocket: l.qmpSocket,
-    incoming: l.incoming,
-    consoleAppend: true,
-  });
-  // Unused shares are read-only (a guest that mounts one anyway can write nothing there).
-  if (!l.agentHomePath) return args.map((a) => (a.startsWith('local,id=home,') ? `${a},readonly=on` : a));
-  return args;
 }
 
 /** The key's digest: the template's folder name. */
@@ -166,20 +108,7 @@ export class VmTemplates {
     this.#qemuVersion ??= promisify(execFile)(this.opts.qemuBinary, ['--version'], { timeout: 10_000 }).then(
       (r) => r.stdout.split('\n')[0]!.trim(),
     );
-    const placeholder = '/p';
-    const args = snapshotQemuArgs({
-      shape: { ...shape, image: { ...shape.image, kernelPath: '/k', initrdPath: '/i' } },
-      proxyPort: 1,
-      proxyConnectCommand: ['nc', '{port}'],
-      controlSocket: placeholder,
-      consoleLog: placeholder,
-      pidFile: placeholder,
-      qmpSocket: placeholder,
-      diskPath: placeholder,
-      ramFile: { path: placeholder, shared: true },
-      incoming: false,
-      emptyDir: placeholder,
-    }).map((a) => (shape.image.rootfsPath ? a.replaceAll(shape.image.rootfsPath, '/r') : a));
+    const argsDigest = snapshotArgsDigest(shape);
     return {
       format: TEMPLATE_FORMAT,
       imageId: shape.image.id,
@@ -188,7 +117,7 @@ export class VmTemplates {
       cpus: shape.cpus,
       memoryMiB: shape.memoryMiB,
       diskMiB: shape.diskMiB,
-      argsDigest: createHash('sha256').update(JSON.stringify(args)).digest('hex'),
+      argsDigest,
     };
   }
 
@@ -337,17 +266,14 @@ export class VmTemplates {
         incoming: false,
         emptyDir: path.join(work, 'empty'),
       });
-      const logFd = openSync(rt.qemuLog, 'a', 0o600);
-      child = spawn(this.opts.qemuBinary, args, { stdio: ['ignore', logFd, logFd] });
-      closeSync(logFd);
+      child = spawnQemu(this.opts.qemuBinary, args, rt);
       const spawned = child;
       spawned.once('error', (err) => abort.abort(new Error(`QEMU could not be started: ${err.message}`)));
       exited = new Promise<void>((r) => spawned.once('exit', () => r()));
       void exited.then(() =>
         abort.abort(new Error(`QEMU exited while the template booted: ${tailFile(rt.qemuLog, 3)}`)),
       );
-      if (child.pid !== undefined)
-        writeOwner(rt, { daemonPid: process.pid, qemuPid: child.pid, startedAt: new Date().toISOString() });
+      recordOwner(rt, child);
       const client = new ControlClient(await connectWithRetry(rt.controlSocket, abort.signal));
       const hello = await abortable(client.waitHello(), abort.signal);
       // An image from before restores: its agent would take a setup's entropy, clock and
@@ -373,7 +299,7 @@ export class VmTemplates {
       await qmp.command('quit', undefined, abort.signal).catch(() => {});
       client.close('template saved');
       qmp.close();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await settlesWithin(exited, 10_000);
       if (existsSync(rt.consoleLog)) copyFileSync(rt.consoleLog, path.join(work, 'console.log'));
       const state = readFileSync(stateFile);
       const meta: Meta = {
@@ -398,7 +324,7 @@ export class VmTemplates {
       clearTimeout(timer);
       this.#aborts.delete(abort);
       this.#buildDirs.delete(work);
-      if (child && child.exitCode === null && child.signalCode === null) {
+      if (child && isRunning(child)) {
         child.kill('SIGKILL');
         await exited;
       }

@@ -38,6 +38,13 @@ export interface RunResult extends ExitStatus {
   stderr: Buffer;
 }
 
+/** What Vm.run gives a command besides its argv. */
+export interface RunOptions {
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
 export interface StopOptions {
   /** How long the guest gets to power off before SIGTERM (default 3 s). */
   graceMs?: number;
@@ -64,10 +71,7 @@ export interface Vm {
   start(opts?: { onStep?(step: string): void }): Promise<void>;
   stop(opts?: StopOptions): Promise<void>;
   exec(opts: ExecOptions): ExecProcess;
-  run(
-    argv: string[],
-    opts?: { stdin?: string | Buffer; env?: Record<string, string>; cwd?: string },
-  ): Promise<RunResult>;
+  run(argv: string[], opts?: RunOptions): Promise<RunResult>;
   /** The last lines of the guest console (kept after the VM is gone). */
   consoleTail(lines?: number): string;
   /** The guest's latest report of its own memory, while it runs. */

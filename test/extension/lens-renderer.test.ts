@@ -2,36 +2,22 @@
 // that host's libraries as globals (Freelens 2: React 19, MobX 7, mobx-react 10 on
 // FreelensExtensionApi, the entry imported by URL; Freelens 1 / OpenLens: React 17, MobX 6,
 // mobx-react 7 as top-level globals, the entry required as CommonJS), fed by a real daemon
-// through the main-side stand-in over the IPC stand-in. Screenshots in test-artifacts/.
+// through the main-side stand-in over the IPC stand-in (test/support/lens-renderer-suite.ts):
+// approvals (by click, by key, "always" after its diff, MCP calls, IT's), a deep link, and
+// the daemon absent, restarted or refusing the token. Screenshots in test-artifacts/.
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, type TestContext, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { buildPackages } from '../../extension/build.mjs';
-import { skipReason as chromiumMissing, launchChromium, screenshot } from '../e2e/support.ts';
+import { describe, test } from 'node:test';
+import { screenshot } from '../e2e/support.ts';
 import { curl } from '../support/curl.ts';
 import { policyYaml, startTestDaemon, until } from '../support/daemon.ts';
-import { heldImageBuild } from '../support/fake-image-build.ts';
-import { type LoadedExtension, loadFreelensExtension } from '../support/freelens-host.ts';
-import { startKubeApiServer } from '../support/kube-apiserver.ts';
-import {
-  hostLibsMissing,
-  hostVersions,
-  type LensPage,
-  openLensPage,
-  type RendererFlavor,
-} from '../support/lens-renderer-host.ts';
+import { hostVersions } from '../support/lens-renderer-host.ts';
+import { lensRendererSuite, rendererSkip } from '../support/lens-renderer-suite.ts';
 import { connectThrough } from '../support/mcp-client.ts';
 import { startMcpServer } from '../support/mcp-server.ts';
-import { makeTempDir, tempDir } from '../support/temp-dir.ts';
-import { startUpstreams, type Upstreams } from '../support/upstreams.ts';
-
-const noChromium = chromiumMissing()?.startsWith('no Chromium') ? chromiumMissing() : null;
-const built = makeTempDir('warden-lens-ui-');
-let up: Upstreams;
-let browser: Browser;
+import { tempDir } from '../support/temp-dir.ts';
 
 const ASK = policyYaml('- match: 127.0.0.1\n  action: ask');
 const MCP_ASK = `apiVersion: warden.dev/v1
@@ -59,45 +45,15 @@ spec:
             action: ask
             approver: it
 `;
-const PKG: Record<RendererFlavor, string> = {
-  freelens2: path.join(built.dir, 'freelens'),
-  legacy: path.join(built.dir, 'legacy'),
-};
 
-describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
-  before(async () => {
-    const missing = hostLibsMissing();
-    if (missing) throw new Error(missing);
-    await buildPackages({ dist: built.dir });
-    up = await startUpstreams();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await up?.close();
-    built.dispose();
-  });
-
-  /** Main (stand-in host, real daemon at `home`) and the renderer page joined by the IPC. */
-  async function open(t: TestContext, flavor: RendererFlavor, home: string) {
-    process.env.WARDEN_HOME = home;
-    let lp: LensPage | undefined;
-    const ext: LoadedExtension = await loadFreelensExtension(PKG[flavor], {
-      host: flavor === 'freelens2' ? 'freelens2' : 'freelens1',
-      onBroadcast: (b) => lp?.forward(b),
-    });
-    t.after(() => ext.deactivate());
-    lp = await openLensPage(browser, flavor, PKG[flavor], () => ext);
-    t.after(() => lp?.close());
-    await lp.load();
-    return { ext, lp, page: lp.page };
-  }
+describe('the renderer in Chromium', { skip: rendererSkip() }, () => {
+  const suite = lensRendererSuite();
 
   for (const flavor of ['freelens2', 'legacy'] as const) {
     test(`${flavor}: status bar count, Agents page, answers by click and by keyboard, the diff before "always"`, async (t) => {
       const d = await startTestDaemon({ label: 'lens-ui' });
       t.after(() => d.stop());
-      const { lp, page } = await open(t, flavor, d.home);
+      const { lp, page } = await suite.open(t, flavor, d.home);
       const versions = await page.evaluate(
         () => (window as unknown as { hostVersions: { react: string } }).hostVersions,
       );
@@ -108,7 +64,7 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
       assert.equal(await status.locator('.warden-count').textContent(), '0');
 
       const { env, listener } = await d.listener(ASK);
-      const url = (p: string) => `http://127.0.0.1:${up.httpPort}${p}`;
+      const url = (p: string) => `http://127.0.0.1:${suite.up().httpPort}${p}`;
       const clicked = curl(env, [url('/by-click')]);
       await until(
         'the status bar to count 1',
@@ -230,7 +186,7 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
         params: { name: 'NOTES_TOKEN' },
         body: { value: 'real-notes-token-5521', hosts: ['mcp.test'], inject: 'bearer' },
       });
-      const { page } = await open(t, flavor, d.home);
+      const { page } = await suite.open(t, flavor, d.home);
       await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
       const { env } = await d.listener(MCP_ASK, { secrets: ['NOTES_TOKEN'] });
       const mcp = await connectThrough(
@@ -270,7 +226,7 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
   for (const flavor of ['freelens2', 'legacy'] as const) {
     test(`${flavor}: no daemon, a clear state with the command; the daemon starts and the page connects`, async (t) => {
       const home = tempDir(t, 'warden-lens-ui-absent-');
-      const { lp, page } = await open(t, flavor, home);
+      const { lp, page } = await suite.open(t, flavor, home);
       await page.locator('.warden-status[data-warden-status="daemon-absent"]').waitFor({ timeout: 10_000 });
       await page.locator('.warden-status').click();
       const state = page.locator('[data-warden-state="daemon-absent"]');
@@ -294,11 +250,14 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
   for (const flavor of ['freelens2', 'legacy'] as const) {
     test(`${flavor}: a deep link focuses its card; markup in a request is text; a restart mid-stream and a refused token`, async (t) => {
       const first = await startTestDaemon({ label: 'lens-ui' });
-      const { lp, page } = await open(t, flavor, first.home);
+      const { lp, page } = await suite.open(t, flavor, first.home);
       await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
       const { env } = await first.listener(ASK);
       const hostile = '/<img src=x onerror="window.pwned=1">';
-      const held = curl(env, ['--path-as-is', `http://127.0.0.1:${up.httpPort}${encodeURI(hostile)}`]);
+      const held = curl(env, [
+        '--path-as-is',
+        `http://127.0.0.1:${suite.up().httpPort}${encodeURI(hostile)}`,
+      ]);
       const id = await until(
         'the approval',
         async () => (await first.client.call('GET /v1/approvals'))[0]?.id,
@@ -329,7 +288,7 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
         .catch(() => {});
       await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
       const again = await second.listener(ASK);
-      const heldAgain = curl(again.env, [`http://127.0.0.1:${up.httpPort}/after-restart`]);
+      const heldAgain = curl(again.env, [`http://127.0.0.1:${suite.up().httpPort}/after-restart`]);
       const card2 = page.locator('[data-approval]', { hasText: '/after-restart' });
       await card2.waitFor({ timeout: 10_000 });
       await card2.getByRole('button', { name: /Deny once/ }).click();
@@ -346,158 +305,6 @@ describe('the renderer in Chromium', { skip: noChromium ?? false }, () => {
       assert.ok(((await refused.textContent()) ?? '').includes(tokenFile));
       assert.ok(!(await page.content()).includes('refused-token-0123'), 'the token is not on the page');
       await screenshot(page, `lens-${flavor}-token-refused`);
-      assert.deepEqual(lp.errors, []);
-    });
-  }
-
-  for (const flavor of ['freelens2', 'legacy'] as const) {
-    test(`${flavor}: a held request to a catalog cluster's API server names the cluster`, async (t) => {
-      const d = await startTestDaemon({ label: 'lens-ui' });
-      t.after(() => d.stop());
-      const kube = tempDir(t, 'warden-kube-');
-      const kubeconfig = path.join(kube, 'config');
-      writeFileSync(
-        kubeconfig,
-        [
-          'apiVersion: v1',
-          'kind: Config',
-          'clusters:',
-          `- name: eu\n  cluster:\n    server: http://127.0.0.1:${up.httpPort}`,
-          'contexts:',
-          '- name: prod-eu-ctx\n  context:\n    cluster: eu\n    user: admin',
-          'users:',
-          '- name: admin\n  user:\n    token: kube-secret-token-0123456789',
-          '',
-        ].join('\n'),
-      );
-      const { lp, page } = await open(t, flavor, d.home);
-      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
-      await page.evaluate(
-        ([file]) =>
-          (window as unknown as { lensHost: { setCatalog(items: unknown[]): void } }).lensHost.setCatalog([
-            {
-              apiVersion: 'entity.k8slens.dev/v1alpha1',
-              kind: 'KubernetesCluster',
-              metadata: { uid: 'c1', name: 'prod-eu' },
-              spec: { kubeconfigPath: file, kubeconfigContext: 'prod-eu-ctx' },
-            },
-          ]),
-        [kubeconfig] as const,
-      );
-      const { env } = await d.listener(ASK);
-      const held = curl(env, [
-        '-X',
-        'DELETE',
-        `http://127.0.0.1:${up.httpPort}/api/v1/namespaces/web/pods/api-7`,
-      ]);
-      await page.locator('.warden-status').click();
-      const named = page.locator('[data-approval] [data-cluster="prod-eu"]');
-      await named.waitFor({ timeout: 10_000 });
-      assert.equal(await named.textContent(), 'DELETE pods api-7 in prod-eu (namespace web)');
-      assert.ok(
-        !(await page.content()).includes('kube-secret-token'),
-        'nothing of the kubeconfig but the server',
-      );
-      await screenshot(page, `lens-${flavor}-cluster-card`);
-      await page
-        .locator('[data-approval]')
-        .getByRole('button', { name: /Deny once/ })
-        .click();
-      assert.notEqual((await held).status, 200);
-      assert.deepEqual(lp.errors, []);
-    });
-
-    test(`${flavor}: a cluster ticked read-only for agents shows ready, or refused with the reason`, async (t) => {
-      const d = await startTestDaemon({ label: 'lens-ui' });
-      t.after(() => d.stop());
-      const kube = await startKubeApiServer({ auth: 'token' });
-      t.after(() => kube.close());
-      const dir = tempDir(t, 'warden-kube-ro-');
-      const good = path.join(dir, 'good');
-      await kube.kubeconfig(good, 'prod-eu', { token: kube.token });
-      const plain = path.join(dir, 'plain');
-      writeFileSync(
-        plain,
-        `apiVersion: v1\nkind: Config\nclusters:\n- name: dev\n  cluster:\n    server: http://127.0.0.1:${up.httpPort}\n` +
-          'contexts:\n- name: dev\n  context:\n    cluster: dev\n    user: dev\nusers:\n- name: dev\n  user: {}\n',
-      );
-      const { lp, page } = await open(t, flavor, d.home);
-      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
-      await page.evaluate(
-        ([a, b]) =>
-          (window as unknown as { lensHost: { setCatalog(items: unknown[]): void } }).lensHost.setCatalog(
-            [
-              ['prod-eu', a],
-              ['dev', b],
-            ].map(([name, file]) => ({
-              apiVersion: 'entity.k8slens.dev/v1alpha1',
-              kind: 'KubernetesCluster',
-              metadata: { uid: `uid-${name}`, name },
-              spec: { kubeconfigPath: file, kubeconfigContext: name },
-            })),
-          ),
-        [good, plain] as const,
-      );
-      await page.getByLabel('prod-eu read-only for agents').click({ timeout: 10_000 });
-      await page.locator('[data-warden-read-only-state="ready"]').waitFor({ timeout: 15_000 });
-      await page.getByLabel('dev read-only for agents').click();
-      const refused = page.locator('[data-warden-read-only-state="refused"]');
-      await refused.waitFor({ timeout: 15_000 });
-      assert.match(
-        (await refused.textContent()) ?? '',
-        /refused: the server http:\/\/127\.0\.0\.1:\d+ is not HTTPS/,
-      );
-      assert.ok(!(await page.content()).includes(kube.token), 'the token is not on the page');
-      await screenshot(page, `lens-${flavor}-read-only`);
-      await page.getByLabel('prod-eu read-only for agents').click();
-      await page
-        .locator('[data-warden-read-only-state="ready"]')
-        .waitFor({ state: 'detached', timeout: 15_000 });
-      await page.getByLabel('dev read-only for agents').click();
-      await until(
-        'the vault to be emptied',
-        async () => (await d.client.call('GET /v1/secrets')).length === 0,
-        10_000,
-      );
-      assert.deepEqual(lp.errors, []);
-    });
-  }
-
-  for (const flavor of ['freelens2', 'legacy'] as const) {
-    test(`${flavor}: long work shows on the Agents page with its step, and Cancel stops it`, async (t) => {
-      const build = heldImageBuild(tempDir(t));
-      const d = await startTestDaemon({
-        label: 'lens-ui',
-        daemon: { poolSize: 0, imageBuildCommand: build.command },
-      });
-      t.after(() => d.stop());
-      const { lp, page } = await open(t, flavor, d.home);
-      await page.locator('.warden-status[data-warden-status="connected"]').waitFor({ timeout: 15_000 });
-      await page.locator('.warden-status').click();
-      await page.locator('[data-warden-page]').waitFor();
-      assert.equal(await page.locator('.warden-tasks').count(), 0, 'no section without long work');
-      const create = d.client
-        .call('POST /v1/sandboxes', { body: { label: 'needs-an-image' } })
-        .catch((e: Error) => e);
-      const row = page.locator('.warden-task.running');
-      await row
-        .locator('.warden-task-step', { hasText: 'downloading the kernel' })
-        .waitFor({ timeout: 15_000 });
-      assert.equal(await row.locator('strong').textContent(), 'Building the minimal guest image');
-      assert.equal(await row.locator('progress').getAttribute('value'), null, 'indeterminate');
-      await screenshot(page, `lens-${flavor}-task-running`);
-      await row.getByRole('button', { name: /Cancel: Building/ }).click();
-      const ended = page.locator('.warden-task.cancelled');
-      await ended.waitFor({ timeout: 10_000 });
-      assert.match((await ended.textContent()) ?? '', /cancelled after \d+ s/);
-      assert.match(String(await create), /cancelled by a user/);
-      await screenshot(page, `lens-${flavor}-task-cancelled`);
-      // Any kind shows the same way: an audit verify started elsewhere (the desktop app).
-      const verify = await d.client.call('POST /v1/audit/verify');
-      const verified = page.locator(`.warden-task.done[data-task="${verify.taskId}"]`);
-      await verified.waitFor({ timeout: 15_000 });
-      assert.equal(await verified.locator('strong').textContent(), 'Verifying the audit chain');
-      assert.match((await verified.textContent()) ?? '', /done after \d+ s/);
       assert.deepEqual(lp.errors, []);
     });
   }

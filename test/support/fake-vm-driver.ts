@@ -20,6 +20,7 @@ import {
   type ImageManifest,
   imageAt,
   type ReapedVm,
+  type RunOptions,
   type RunResult,
   type StateChange,
   type StopOptions,
@@ -28,6 +29,7 @@ import {
   type VmImage,
   type VmSpec,
 } from '../../supervisor/vm/index.ts';
+import { runToEnd } from '../../supervisor/vm/run-to-end.ts';
 import { VmStateMachine } from '../../supervisor/vm/state.ts';
 
 /** How a boot goes: at once, failing with a reason, or hanging until `finishBoot`/`failBoot` or a stop. */
@@ -218,29 +220,8 @@ export class FakeVm implements Vm {
     return proc;
   }
 
-  async run(
-    argv: string[],
-    opts: { stdin?: string | Buffer; env?: Record<string, string>; cwd?: string } = {},
-  ): Promise<RunResult> {
-    const p = this.exec({
-      argv,
-      stdin: opts.stdin !== undefined,
-      ...(opts.env ? { env: opts.env } : {}),
-      ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    });
-    const collect = (s: NodeJS.ReadableStream): Promise<Buffer> =>
-      new Promise((resolve) => {
-        const chunks: Buffer[] = [];
-        s.on('data', (d: Buffer) => chunks.push(d));
-        s.on('end', () => resolve(Buffer.concat(chunks)));
-      });
-    const [stdout, stderr] = [collect(p.stdout), collect(p.stderr)];
-    if (opts.stdin !== undefined) {
-      p.write(opts.stdin);
-      p.end();
-    }
-    const status = await p.exited;
-    return { ...status, stdout: await stdout, stderr: await stderr };
+  run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return runToEnd((o) => this.exec(o), argv, opts);
   }
 
   #fail(reason: string): void {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { VmImage } from '../../supervisor/vm/index.ts';
 import { defaultProxyConnectCommand } from '../../supervisor/vm/qemu-args.ts';
-import { type TemplateShape, templateKeyId, VmTemplates } from '../../supervisor/vm/vm-template.ts';
+import type { TemplateShape } from '../../supervisor/vm/template-args.ts';
+import { templateKeyId, VmTemplates } from '../../supervisor/vm/vm-template.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { buildTestImage } from './image.ts';
 
