@@ -144,12 +144,12 @@ describe('the compiled warden run', { skip }, () => {
       fakeNode = path.join(dir, 'node');
       writeFileSync(
         fakeNode,
-        `#!/bin/sh\nprintf '%s\\n' "$@" > ${args}\ntrap 'echo TERM > ${got}; exit 143' TERM\n` +
+        `#!/bin/sh\ntrap 'echo TERM > ${got}; exit 143' TERM\nprintf '%s\\n' "$@" > ${args}.part && mv ${args}.part ${args}\n` +
           `[ -n "$FAKE_NODE_WAIT" ] && { while :; do sleep 0.05; done; }\nexit "\${FAKE_NODE_EXIT:-0}"\n`,
       );
       chmodSync(fakeNode, 0o755);
       symlinkSync('/usr/bin/readlink', path.join(dir, 'readlink'));
-      for (const tool of ['sleep', 'printf'])
+      for (const tool of ['sleep', 'printf', 'mv'])
         if (existsSync(`/usr/bin/${tool}`)) symlinkSync(`/usr/bin/${tool}`, path.join(dir, tool));
     });
 
