@@ -20,6 +20,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -32,6 +33,7 @@ import { Qmp, SNAPSHOT_CAPABILITIES, shellPath } from './qmp.ts';
 import { createRuntimeDir, tailFile, vmRuntimePaths } from './runtime-dir.ts';
 import { makeSandboxDisk } from './sandbox-disk.ts';
 import { snapshotArgsDigest, snapshotQemuArgs, type TemplateShape } from './template-args.ts';
+import { pruneTemplates } from './template-prune.ts';
 
 /** Bumped when what a template holds changes in a way its key would not show. */
 export const TEMPLATE_FORMAT = 1;
@@ -155,6 +157,11 @@ export class VmTemplates {
     } catch (err) {
       return { why: `a file is missing: ${(err as Error).message}` };
     }
+    // Its last use, for pruning the least recently used (template-prune.ts).
+    try {
+      const now = new Date();
+      utimesSync(path.join(dir, 'meta.json'), now, now);
+    } catch {}
     return { template: t };
   }
 
@@ -166,28 +173,17 @@ export class VmTemplates {
   }
 
   /**
-   * Removes what no restore will use: build folders no build under way owns (a daemon killed
-   * mid-build leaves one), and templates whose image folder is gone. Runs before each build.
+   * Removes what no restore will use (template-prune.ts): build folders no build under way
+   * owns, templates of a removed image, another QEMU or format, and the least recently used
+   * beyond TEMPLATES_KEPT. Runs before each build.
    */
-  prune(): void {
-    let names: string[];
-    try {
-      names = readdirSync(this.opts.dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const full = path.join(this.opts.dir, name);
-      if (name.startsWith('.build-')) {
-        if (!this.#buildDirs.has(full)) rmSync(full, { recursive: true, force: true });
-        continue;
-      }
-      try {
-        const meta = JSON.parse(readFileSync(path.join(full, 'meta.json'), 'utf8')) as Partial<Meta>;
-        if (typeof meta.imageDir === 'string' && !existsSync(meta.imageDir))
-          rmSync(full, { recursive: true, force: true });
-      } catch {}
-    }
+  prune(qemuVersion: string): void {
+    const removed = pruneTemplates(this.opts.dir, {
+      building: this.#buildDirs,
+      format: TEMPLATE_FORMAT,
+      qemuVersion,
+    });
+    if (removed.length > 0) this.opts.log?.('VM templates pruned', { removed: removed.length });
   }
 
   /** Removes a template that failed a restore; this process builds none for its key again. */
@@ -238,7 +234,7 @@ export class VmTemplates {
     const work = path.join(this.opts.dir, `.build-${id}-${nonce}`);
     const rt = vmRuntimePaths(this.opts.runDir, `template-${nonce}`);
     const qmpSocket = path.join(rt.dir, 'qmp.sock');
-    this.prune();
+    this.prune(key.qemuVersion);
     this.#buildDirs.add(work);
     mkdirSync(path.join(work, 'empty'), { recursive: true, mode: 0o700 });
     let child: ChildProcess | undefined;

@@ -3,7 +3,7 @@
 // any part of what a restore must share changes.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { VmImage } from '../../supervisor/vm/index.ts';
@@ -67,8 +67,12 @@ describe('VM snapshot templates (real QEMU)', { timeout: 400_000 }, () => {
     for (const f of [built.dir, ...readdirSync(built.dir).map((n) => path.join(built.dir, n))])
       assert.equal(statSync(f).mode & 0o077, 0, `${f} is the owner's only`);
     process.stderr.write(`template built in ${Date.now() - started} ms\n`);
+    const metaFile = path.join(built.dir, 'meta.json');
+    const longAgo = new Date(Date.now() - 86_400_000);
+    utimesSync(metaFile, longAgo, longAgo);
     const found = store.find(key);
     assert.ok('template' in found, JSON.stringify(found));
+    assert.ok(statSync(metaFile).mtimeMs > longAgo.getTime() + 60_000, 'a find marks its use, for pruning');
     assert.equal(found.template.dir, built.dir);
     assert.match(found.template.hello.agent, /^warden-agent/);
     assert.deepEqual(store.find({ ...key, memoryMiB: 768 }), { why: 'none built yet' });
