@@ -80,7 +80,16 @@ function chunkJob(
 
 /** A thread that could not check its chunks: one failed result carrying why. */
 function failure(error: string): SliceResult {
-  return { ok: false, chunk: -1, firstPrev: null, lastHash: null, anchorHash: null, records: 0, error };
+  return {
+    ok: false,
+    chunk: -1,
+    chunks: 1,
+    firstPrev: null,
+    lastHash: null,
+    anchorHash: null,
+    records: 0,
+    error,
+  };
 }
 
 /** Every thread's chunks, in chunk order; a thread's error as a failed result first. */
@@ -186,7 +195,7 @@ export interface AsyncSliceOptions extends SliceOptions {
  * verifySlices for a caller that must not block (the daemon's `audit.verify` task): `threads`
  * workers and the same results, awaited on their ports. Resolves null when the workers could
  * not be used (the caller then walks the chain another way); rejects with `Cancelled` when
- * the signal aborts. Every worker is terminated before it settles.
+ * the signal aborts. Every worker that has not reported is terminated before it settles.
  */
 export async function verifySlicesAsync(
   file: string,
@@ -206,6 +215,7 @@ export async function verifySlicesAsync(
   const job = chunkJob(file, layout, first, last, anchorAt, n, options);
   if (options.progress) job.progress = options.progress;
   const workers: Array<{ worker: Worker; port: MessagePort }> = [];
+  const reported: boolean[] = [];
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
@@ -218,6 +228,7 @@ export async function verifySlicesAsync(
       const got = (i: number, report: WorkerResult) => {
         if (reports[i]) return;
         reports[i] = report;
+        reported[i] = true;
         if (--pending === 0) resolve(merge(reports as WorkerResult[]));
       };
       for (let i = 0; i < n; i++) {
@@ -235,10 +246,16 @@ export async function verifySlicesAsync(
   } finally {
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    // A worker that reported has closed its connection and is ending by itself: its exit is
+    // not waited for (tearing a thread down took 0.1-0.15 s here, after every record was
+    // checked). Any other is terminated before this settles (a cancel, a timeout).
     await Promise.all(
-      workers.map(({ worker, port }) => {
+      workers.map(({ worker, port }, i) => {
         port.close();
-        return worker.terminate().catch(() => 0);
+        const ending = worker.terminate().catch(() => 0);
+        if (!reported[i]) return ending;
+        worker.unref();
+        return 0;
       }),
     );
   }

@@ -31,7 +31,7 @@ test('after a few thousand records the WAL is checkpointed by a worker, and clos
     // The worker copies the WAL into the database file (the writer's automatic checkpoint is off).
     const walBytes = () => statSync(`${file}-wal`).size;
     const before = statSync(file).size;
-    for (let t = 0; t < 100 && statSync(file).size < before + 1_000_000; t++) {
+    for (let t = 0; t < 200 && statSync(file).size < before + 1_000_000; t++) {
       store.appendBatch(Array.from({ length: 200 }, (_, k) => requestEvent(total + t * 200 + k)));
       await sleep(20);
     }
