@@ -20,7 +20,6 @@ import {
 } from '../api/routes.ts';
 import { EXEC_CHANNEL, EXEC_UPGRADE_PROTOCOL } from '../api/sandbox-types.ts';
 import { SseParser } from '../api/sse.ts';
-import { exchange, type NoAnswer } from './exchange.ts';
 
 export class ApiClientError extends Error {
   readonly status: number;
@@ -98,26 +97,38 @@ export class ApiClient {
     for (const [k, v] of Object.entries(args.query ?? {})) if (v !== undefined) qs.set(k, v);
     const fullPath = qs.size > 0 ? `${path}?${qs}` : path;
     const body = args.body === undefined ? undefined : JSON.stringify(args.body);
-    const opts = this.#options(method, fullPath);
-    if (body !== undefined) opts.headers = { ...opts.headers, 'content-type': 'application/json' };
-    return exchange(opts, body, args.timeoutMs ?? 30_000).then(
-      ({ status, text }) => {
-        let parsed: unknown;
-        try {
-          parsed = text ? JSON.parse(text) : null;
-        } catch {
-          throw new ApiClientError(status, { name: 'BadResponse', message: text.slice(0, 200) });
-        }
-        if (status >= 400) {
-          const envelope = parsed as ErrorEnvelope;
-          throw new ApiClientError(status, envelope?.error ?? { name: 'Error', message: text });
-        }
-        return parsed as ApiRoutes[K]['response'];
-      },
-      (error: NoAnswer) => {
-        throw new DaemonUnavailableError(this.where, error.reason);
-      },
-    );
+    return new Promise((resolve, reject) => {
+      const opts = this.#options(method, fullPath);
+      if (body !== undefined) opts.headers = { ...opts.headers, 'content-type': 'application/json' };
+      const req = http.request(opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : null;
+          } catch {
+            return reject(
+              new ApiClientError(res.statusCode ?? 0, { name: 'BadResponse', message: text.slice(0, 200) }),
+            );
+          }
+          if ((res.statusCode ?? 500) >= 400) {
+            const envelope = parsed as ErrorEnvelope;
+            return reject(
+              new ApiClientError(res.statusCode ?? 500, envelope?.error ?? { name: 'Error', message: text }),
+            );
+          }
+          resolve(parsed as ApiRoutes[K]['response']);
+        });
+      });
+      req.setTimeout(args.timeoutMs ?? 30_000, () => req.destroy(new Error('timed out')));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        reject(new DaemonUnavailableError(this.where, error.code ?? error.message)),
+      );
+      req.end(body);
+    });
   }
 
   /** Opens an upgrade route; resolves with the socket after `101`, rejects with the daemon's error. */
